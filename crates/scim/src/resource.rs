@@ -1,0 +1,748 @@
+//! Resources (RFC 7643 §3): turning a request body into a normalised resource and back.
+//!
+//! Normalising does what RFC 7643 §2.1 and §7 ask of a service provider: attribute names are
+//! matched case-insensitively and stored in their canonical case, URN-qualified names
+//! (`urn:…:enterprise:2.0:User:department`) land in their extension object, values are checked
+//! against their type, readOnly attributes are ignored on input, nulls and empty arrays mean
+//! "unassigned". Data the registry does not know is kept losslessly unless the caller's
+//! [`InputRules`] say to drop or reject it.
+
+use base64::Engine as _;
+use serde_json::{Map, Value};
+
+use crate::error::{ScimError, ScimResult};
+use crate::path::AttrPath;
+use crate::schema::{AttributeDef, AttributeType, Mutability, Resolved, ResourceSchema, find_attribute};
+
+/// What to do with attributes and schema URIs the resource type does not define.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnknownAttributes {
+    /// Keep them as sent (lossless; the default).
+    #[default]
+    Preserve,
+    /// Drop them silently.
+    Ignore,
+    /// Reject the request with 400 `invalidSyntax` (interoperability profile §5.3).
+    Reject,
+}
+
+/// How strictly request values are read. The defaults accept every documented Entra ID and
+/// Okta form; a strict client profile tightens them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputRules {
+    /// Attributes and schema URIs the resource type does not define.
+    pub unknown_attributes: UnknownAttributes,
+    /// Accept `"True"`/`"False"` strings (any case) for boolean attributes, as Entra ID sends.
+    pub string_booleans: bool,
+}
+
+impl Default for InputRules {
+    fn default() -> Self {
+        Self {
+            unknown_attributes: UnknownAttributes::Preserve,
+            string_booleans: true,
+        }
+    }
+}
+
+/// A resource as a JSON object whose attribute names are canonical.
+///
+/// Core and common attributes sit at the top level; each extension's attributes sit in an
+/// object keyed by the extension's URN, as on the wire.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Resource(Map<String, Value>);
+
+impl Resource {
+    /// Wraps an already-normalised object (e.g. read back from storage).
+    pub fn from_map(map: Map<String, Value>) -> Self {
+        Self(map)
+    }
+
+    /// Normalises a request body for `resource_type` (POST or PUT).
+    ///
+    /// Fails with `invalidSyntax` when the body is not an object or has an attribute the rules
+    /// reject, and `invalidValue` when a value does not fit its attribute's type. Required
+    /// attributes are not checked here (see [`Resource::check_required`]), so that the caller
+    /// can complete a resource first.
+    pub fn from_request(body: Value, schema: &ResourceSchema, rules: &InputRules) -> ScimResult<Self> {
+        let Value::Object(input) = body else {
+            return Err(ScimError::invalid_syntax("the request body must be a JSON object"));
+        };
+        let mut out = Map::new();
+        let mut listed_schemas: Vec<String> = Vec::new();
+        for (key, value) in input {
+            if key.eq_ignore_ascii_case("schemas") {
+                listed_schemas = read_schemas(&value)?;
+                continue;
+            }
+            insert_top_level(&mut out, &key, value, schema, rules)?;
+        }
+        check_listed_schemas(&listed_schemas, schema, rules)?;
+        let mut resource = Self(out);
+        resource.set_schemas(schema, &listed_schemas);
+        Ok(resource)
+    }
+
+    /// The underlying object.
+    pub fn as_map(&self) -> &Map<String, Value> {
+        &self.0
+    }
+
+    /// The underlying object, mutably.
+    pub fn as_map_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.0
+    }
+
+    /// Consumes the resource into its object.
+    pub fn into_map(self) -> Map<String, Value> {
+        self.0
+    }
+
+    /// Consumes the resource into a JSON value.
+    pub fn into_value(self) -> Value {
+        Value::Object(self.0)
+    }
+
+    /// A string attribute at the top level (e.g. `userName`, `id`).
+    pub fn str_attr(&self, name: &str) -> Option<&str> {
+        self.0.get(name).and_then(Value::as_str)
+    }
+
+    /// The value of an attribute (a whole attribute, or a sub-attribute of a single complex one).
+    pub fn get(&self, path: &AttrPath, schema: &ResourceSchema) -> Option<&Value> {
+        let Some(Resolved::Attribute(attr)) = schema.resolve(path) else {
+            return None;
+        };
+        let container = match attr.extension {
+            Some(ext) => get_ci(&self.0, &ext.id)?.as_object()?,
+            None => &self.0,
+        };
+        let value = get_ci(container, &attr.def.name)?;
+        match attr.sub {
+            Some(sub) if !attr.def.multi_valued => get_ci(value.as_object()?, &sub.name),
+            _ => Some(value),
+        }
+    }
+
+    /// Checks that every required attribute (and required extension) has a value.
+    pub fn check_required(&self, schema: &ResourceSchema) -> ScimResult<()> {
+        check_required_in(&self.0, schema.core().attributes.as_slice(), "")?;
+        for (ext, required) in schema.extensions() {
+            match get_ci(&self.0, &ext.id).and_then(Value::as_object) {
+                Some(obj) => check_required_in(obj, &ext.attributes, &format!("{}:", ext.id))?,
+                None if required => {
+                    return Err(ScimError::invalid_value(format!(
+                        "the extension {} is required for {} resources",
+                        ext.id,
+                        schema.resource_type().name
+                    )));
+                }
+                None => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Recomputes `schemas`: the core URN, every extension with data, and — when unknown data
+    /// is preserved — the URNs of unknown extension objects.
+    pub fn set_schemas(&mut self, schema: &ResourceSchema, listed: &[String]) {
+        let mut urns = vec![Value::String(schema.core().id.clone())];
+        for (key, value) in &self.0 {
+            if !key.starts_with("urn:") || !value.is_object() {
+                continue;
+            }
+            // A known extension, or unknown extension data the rules chose to preserve.
+            let canonical = schema
+                .extension(key)
+                .map(|e| e.id.clone())
+                .or_else(|| listed.iter().find(|l| l.eq_ignore_ascii_case(key)).cloned())
+                .unwrap_or_else(|| key.clone());
+            urns.push(Value::String(canonical));
+        }
+        self.0.shift_remove("schemas");
+        // `schemas` first, as every RFC example shows it.
+        let rest = std::mem::take(&mut self.0);
+        self.0.insert("schemas".into(), Value::Array(urns));
+        self.0.extend(rest);
+    }
+
+    /// Applies RFC 7644 §3.5.1 PUT semantics: `self` is the incoming replacement, `existing` the
+    /// stored resource. readOnly attributes come from `existing`; immutable attributes must not
+    /// change (omitting them keeps them); writeOnly attributes the client cannot read back
+    /// (`password`) are kept when omitted.
+    pub fn replacing(mut self, existing: &Resource, schema: &ResourceSchema) -> ScimResult<Self> {
+        carry_over(&mut self.0, &existing.0, schema.common(), "")?;
+        carry_over(&mut self.0, &existing.0, &schema.core().attributes, "")?;
+        for (ext, _) in schema.extensions() {
+            let old = get_ci(&existing.0, &ext.id).and_then(Value::as_object);
+            let Some(old) = old else { continue };
+            let mut new = self.0.get(&ext.id).and_then(Value::as_object).cloned().unwrap_or_default();
+            carry_over(&mut new, old, &ext.attributes, &format!("{}:", ext.id))?;
+            if !new.is_empty() {
+                self.0.insert(ext.id.clone(), Value::Object(new));
+            }
+        }
+        self.set_schemas(schema, &[]);
+        Ok(self)
+    }
+
+    /// Merge semantics for PUT (targets that keep attributes the caller left out): every
+    /// attribute of `self` replaces the stored one; attributes `self` omits are kept.
+    pub fn merged_into(self, existing: &Resource, schema: &ResourceSchema) -> ScimResult<Self> {
+        let mut merged = existing.0.clone();
+        for (key, value) in self.0 {
+            if key == "schemas" {
+                continue;
+            }
+            match (merged.get_mut(&key), value) {
+                (Some(Value::Object(old)), Value::Object(new)) if key.starts_with("urn:") => {
+                    old.extend(new);
+                }
+                (_, value) => {
+                    merged.insert(key, value);
+                }
+            }
+        }
+        // The same carry-over rules as replace: readOnly from storage, immutables guarded.
+        Self(merged).replacing(existing, schema)
+    }
+}
+
+/// Looks a key up exactly, then case-insensitively.
+pub fn get_ci<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    map.get(key)
+        .or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+}
+
+fn read_schemas(value: &Value) -> ScimResult<Vec<String>> {
+    let Value::Array(items) = value else {
+        return Err(ScimError::invalid_syntax("\"schemas\" must be an array of schema URNs"));
+    };
+    items
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| ScimError::invalid_syntax("\"schemas\" must contain only strings"))
+        })
+        .collect()
+}
+
+fn check_listed_schemas(listed: &[String], schema: &ResourceSchema, rules: &InputRules) -> ScimResult<()> {
+    if rules.unknown_attributes != UnknownAttributes::Reject {
+        return Ok(());
+    }
+    if let Some(unknown) = listed
+        .iter()
+        .find(|urn| !schema.schema_urns().any(|known| known.eq_ignore_ascii_case(urn)))
+    {
+        return Err(ScimError::invalid_syntax(format!(
+            "the schema {unknown} is not supported for {} resources",
+            schema.resource_type().name
+        )));
+    }
+    Ok(())
+}
+
+fn unknown(
+    out: &mut Map<String, Value>,
+    key: &str,
+    value: Value,
+    what: &str,
+    rules: &InputRules,
+) -> ScimResult<()> {
+    match rules.unknown_attributes {
+        UnknownAttributes::Preserve => {
+            out.insert(key.to_owned(), value);
+            Ok(())
+        }
+        UnknownAttributes::Ignore => Ok(()),
+        UnknownAttributes::Reject => Err(ScimError::invalid_syntax(format!(
+            "\"{key}\" is not a defined attribute of {what}"
+        ))),
+    }
+}
+
+fn insert_top_level(
+    out: &mut Map<String, Value>,
+    key: &str,
+    value: Value,
+    schema: &ResourceSchema,
+    rules: &InputRules,
+) -> ScimResult<()> {
+    if value.is_null() {
+        return Ok(());
+    }
+    if let Some(ext) = schema.extension(key) {
+        let Value::Object(inner) = value else {
+            return Err(ScimError::invalid_value(format!(
+                "{}: the extension must be a JSON object",
+                ext.id
+            )));
+        };
+        let target = ensure_object(out, &ext.id);
+        for (k, v) in inner {
+            match find_attribute(&ext.attributes, &k) {
+                Some(def) => set_attr(target, def, v, &format!("{}:", ext.id), rules)?,
+                None => unknown(target, &k, v, &ext.id, rules)?,
+            }
+        }
+        if target.is_empty() {
+            out.shift_remove(&ext.id);
+        }
+        return Ok(());
+    }
+    if let Some(def) = schema.core_attribute(key) {
+        return set_attr(out, def, value, "", rules);
+    }
+    // URN-qualified names, and extension attributes named without their URN.
+    if let Ok(path) = AttrPath::parse(key)
+        && path.sub_attr().is_none()
+        && let Some(Resolved::Attribute(attr)) = schema.resolve(&path)
+    {
+        return match attr.extension {
+            None => set_attr(out, attr.def, value, "", rules),
+            Some(ext) => {
+                let prefix = format!("{}:", ext.id);
+                set_attr(ensure_object(out, &ext.id), attr.def, value, &prefix, rules)?;
+                if out.get(&ext.id).and_then(Value::as_object).is_some_and(Map::is_empty) {
+                    out.shift_remove(&ext.id);
+                }
+                Ok(())
+            }
+        };
+    }
+    unknown(out, key, value, &format!("the {} resource type", schema.resource_type().name), rules)
+}
+
+fn ensure_object<'a>(map: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Value> {
+    let slot = map.entry(key.to_owned()).or_insert_with(|| Value::Object(Map::new()));
+    if !slot.is_object() {
+        *slot = Value::Object(Map::new());
+    }
+    match slot {
+        Value::Object(m) => m,
+        _ => unreachable!("slot was just made an object"),
+    }
+}
+
+/// Sets one attribute from input: readOnly attributes are ignored, values are coerced.
+fn set_attr(
+    out: &mut Map<String, Value>,
+    def: &AttributeDef,
+    value: Value,
+    prefix: &str,
+    rules: &InputRules,
+) -> ScimResult<()> {
+    if def.mutability == Mutability::ReadOnly {
+        return Ok(());
+    }
+    let location = format!("{prefix}{}", def.name);
+    match coerce_attribute(def, value, &location, rules)? {
+        Some(v) => {
+            out.insert(def.name.clone(), v);
+        }
+        None => {
+            out.shift_remove(&def.name);
+        }
+    }
+    Ok(())
+}
+
+/// Coerces a value for an attribute (single or multi-valued). `None` means unassigned.
+pub fn coerce_attribute(
+    def: &AttributeDef,
+    value: Value,
+    location: &str,
+    rules: &InputRules,
+) -> ScimResult<Option<Value>> {
+    if def.multi_valued {
+        let items = match value {
+            Value::Null => return Ok(None),
+            Value::Array(items) => items,
+            single => vec![single],
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.into_iter().enumerate() {
+            if let Some(v) = coerce_single(def, item, &format!("{location}[{i}]"), rules)? {
+                out.push(v);
+            }
+        }
+        return Ok(if out.is_empty() { None } else { Some(Value::Array(out)) });
+    }
+    match value {
+        // Entra sends single-valued complex attributes (manager) as a one-element array.
+        Value::Array(mut items) if items.len() <= 1 => match items.pop() {
+            Some(item) => coerce_single(def, item, location, rules),
+            None => Ok(None),
+        },
+        Value::Array(_) => Err(ScimError::invalid_value(format!(
+            "{location}: the attribute is single-valued, but an array of several values was sent"
+        ))),
+        other => coerce_single(def, other, location, rules),
+    }
+}
+
+/// Coerces one value (not an array) for an attribute or one element of a multi-valued one.
+pub fn coerce_single(
+    def: &AttributeDef,
+    value: Value,
+    location: &str,
+    rules: &InputRules,
+) -> ScimResult<Option<Value>> {
+    if value.is_null() {
+        return Ok(None);
+    }
+    if def.kind == AttributeType::Complex {
+        let Value::Object(input) = value else {
+            return Err(ScimError::invalid_value(format!(
+                "{location}: expected a JSON object with sub-attributes, got {}",
+                describe(&value)
+            )));
+        };
+        let mut out = Map::new();
+        for (k, v) in input {
+            match def.sub(&k) {
+                Some(sub) if sub.mutability == Mutability::ReadOnly => {}
+                Some(sub) => {
+                    if let Some(v) = coerce_simple(sub, v, &format!("{location}.{}", sub.name), rules)? {
+                        out.insert(sub.name.clone(), v);
+                    }
+                }
+                None => unknown(&mut out, &k, v, location, rules)?,
+            }
+        }
+        return Ok(if out.is_empty() { None } else { Some(Value::Object(out)) });
+    }
+    coerce_simple(def, value, location, rules)
+}
+
+/// Coerces a value of a simple (non-complex) type.
+fn coerce_simple(def: &AttributeDef, value: Value, location: &str, rules: &InputRules) -> ScimResult<Option<Value>> {
+    let bad = |expected: &str, value: &Value| {
+        ScimError::invalid_value(format!("{location}: expected {expected}, got {}", describe(value)))
+    };
+    let ok = match (def.kind, &value) {
+        (_, Value::Null) => return Ok(None),
+        (AttributeType::String | AttributeType::Reference, Value::String(_))
+        | (AttributeType::Boolean, Value::Bool(_))
+        | (AttributeType::Decimal, Value::Number(_)) => true,
+        (AttributeType::Integer, Value::Number(n)) => n.is_i64() || n.is_u64(),
+        (AttributeType::Boolean, Value::String(s)) if rules.string_booleans => {
+            return match parse_bool(s) {
+                Some(b) => Ok(Some(Value::Bool(b))),
+                None => Err(bad("a boolean (true or false)", &value)),
+            };
+        }
+        (AttributeType::DateTime, Value::String(s)) => {
+            if chrono::DateTime::parse_from_rfc3339(s).is_err() {
+                return Err(ScimError::invalid_value(format!(
+                    "{location}: \"{s}\" is not an xsd:dateTime such as 2011-05-13T04:42:34Z"
+                )));
+            }
+            true
+        }
+        (AttributeType::Binary, Value::String(s)) => {
+            let engine = base64::engine::general_purpose::STANDARD;
+            if engine.decode(s).is_err() && base64::engine::general_purpose::STANDARD_NO_PAD.decode(s).is_err() {
+                return Err(ScimError::invalid_value(format!("{location}: the value is not valid base64")));
+            }
+            true
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(Some(value))
+    } else {
+        Err(bad(expected_of(def.kind), &value))
+    }
+}
+
+/// Reads `true`/`false` in any case, as Entra ID sends booleans (`"False"`).
+pub fn parse_bool(s: &str) -> Option<bool> {
+    if s.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if s.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+fn expected_of(kind: AttributeType) -> &'static str {
+    match kind {
+        AttributeType::String => "a string",
+        AttributeType::Reference => "a URI string",
+        AttributeType::Boolean => "a boolean (true or false)",
+        AttributeType::Decimal => "a number",
+        AttributeType::Integer => "an integer",
+        AttributeType::DateTime => "an xsd:dateTime string",
+        AttributeType::Binary => "a base64 string",
+        AttributeType::Complex => "a JSON object",
+    }
+}
+
+/// A short description of a JSON value for error messages (never the whole value).
+pub fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) if s.chars().count() > 40 => {
+            format!("a string \"{}…\"", s.chars().take(40).collect::<String>())
+        }
+        Value::String(s) => format!("\"{s}\""),
+        Value::Array(_) => "an array".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+fn check_required_in(map: &Map<String, Value>, attributes: &[AttributeDef], prefix: &str) -> ScimResult<()> {
+    for def in attributes {
+        if def.mutability == Mutability::ReadOnly {
+            continue;
+        }
+        let value = get_ci(map, &def.name);
+        if def.required && value.is_none_or(is_unassigned) {
+            return Err(ScimError::invalid_value(format!(
+                "{prefix}{} is required and has no value",
+                def.name
+            )));
+        }
+        if let (Some(value), true) = (value, def.is_complex()) {
+            let elements: Vec<&Value> = match value {
+                Value::Array(items) => items.iter().collect(),
+                other => vec![other],
+            };
+            for (i, element) in elements.into_iter().enumerate() {
+                let Some(obj) = element.as_object() else { continue };
+                for sub in def.sub_attributes.iter().filter(|s| s.required && s.mutability != Mutability::ReadOnly) {
+                    if get_ci(obj, &sub.name).is_none_or(is_unassigned) {
+                        let at = if def.multi_valued { format!("[{i}]") } else { String::new() };
+                        return Err(ScimError::invalid_value(format!(
+                            "{prefix}{}{at}.{} is required and has no value",
+                            def.name, sub.name
+                        )));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn is_unassigned(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Array(a) => a.is_empty(),
+        Value::String(s) => s.is_empty(),
+        _ => false,
+    }
+}
+
+/// PUT carry-over for one attribute list: readOnly from `old`, immutable checked and kept,
+/// writeOnly kept when omitted.
+fn carry_over(
+    new: &mut Map<String, Value>,
+    old: &Map<String, Value>,
+    attributes: &[AttributeDef],
+    prefix: &str,
+) -> ScimResult<()> {
+    for def in attributes {
+        let old_value = get_ci(old, &def.name);
+        match def.mutability {
+            Mutability::ReadOnly => match old_value {
+                Some(v) => {
+                    new.insert(def.name.clone(), v.clone());
+                }
+                None => {
+                    new.shift_remove(&def.name);
+                }
+            },
+            Mutability::Immutable => match (old_value, new.get(&def.name)) {
+                (Some(o), Some(n)) if o != n => {
+                    return Err(ScimError::mutability(format!(
+                        "{prefix}{} is immutable and already has a value; it cannot be changed",
+                        def.name
+                    )));
+                }
+                (Some(o), None) => {
+                    new.insert(def.name.clone(), o.clone());
+                }
+                _ => {}
+            },
+            Mutability::WriteOnly => {
+                if let (Some(o), None) = (old_value, new.get(&def.name)) {
+                    new.insert(def.name.clone(), o.clone());
+                }
+            }
+            Mutability::ReadWrite => {
+                // Immutable sub-attributes of a single complex attribute.
+                if def.is_complex() && !def.multi_valued {
+                    check_immutable_subs(def, old_value, new.get(&def.name), prefix)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_immutable_subs(def: &AttributeDef, old: Option<&Value>, new: Option<&Value>, prefix: &str) -> ScimResult<()> {
+    let (Some(Value::Object(old)), Some(Value::Object(new))) = (old, new) else {
+        return Ok(());
+    };
+    for sub in def.sub_attributes.iter().filter(|s| s.mutability == Mutability::Immutable) {
+        if let (Some(o), Some(n)) = (get_ci(old, &sub.name), get_ci(new, &sub.name))
+            && o != n
+        {
+            return Err(ScimError::mutability(format!(
+                "{prefix}{}.{} is immutable and already has a value; it cannot be changed",
+                def.name, sub.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::SchemaRegistry;
+    use serde_json::json;
+
+    fn user(body: Value) -> ScimResult<Resource> {
+        Resource::from_request(body, SchemaRegistry::standard().user(), &InputRules::default())
+    }
+
+    #[test]
+    fn normalises_attribute_names_to_canonical_case() {
+        let r = user(json!({
+            "SCHEMAS": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "USERNAME": "bjensen",
+            "Name": {"GIVENNAME": "Barbara"},
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user": {"EmployeeNumber": "701984"}
+        }))
+        .unwrap();
+        assert_eq!(
+            r.into_value(),
+            json!({
+                "schemas": [
+                    "urn:ietf:params:scim:schemas:core:2.0:User",
+                    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+                ],
+                "userName": "bjensen",
+                "name": {"givenName": "Barbara"},
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"employeeNumber": "701984"}
+            })
+        );
+    }
+
+    #[test]
+    fn urn_qualified_top_level_names_land_in_their_schema() {
+        let r = user(json!({
+            "urn:ietf:params:scim:schemas:core:2.0:User:userName": "bjensen",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department": "Tour Operations"
+        }))
+        .unwrap();
+        assert_eq!(r.str_attr("userName"), Some("bjensen"));
+        assert_eq!(
+            r.as_map()["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["department"],
+            "Tour Operations"
+        );
+    }
+
+    #[test]
+    fn read_only_and_null_and_empty_values_are_unassigned() {
+        // Entra sends meta, roles: [] and nulls; Okta sends groups: [].
+        let r = user(json!({
+            "userName": "a", "id": "client-chosen", "meta": {"resourceType": "User"},
+            "roles": [], "groups": [], "title": null, "manager": null,
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"manager": {"displayName": "x"}}
+        }))
+        .unwrap();
+        assert_eq!(
+            r.into_value(),
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "a"})
+        );
+    }
+
+    #[test]
+    fn values_are_type_checked_with_the_location_in_the_error() {
+        let err = user(json!({"userName": "a", "emails": [{"value": 42}]})).unwrap_err();
+        assert_eq!(err.detail(), "emails[0].value: expected a string, got 42");
+        let err = user(json!({"userName": "a", "active": "maybe"})).unwrap_err();
+        assert_eq!(err.scim_type(), Some(crate::ScimType::InvalidValue));
+        let err = user(json!({"userName": "a", "name": "Barbara"})).unwrap_err();
+        assert!(err.detail().starts_with("name: expected a JSON object"));
+        let err = user(json!({"userName": ["a", "b"]})).unwrap_err();
+        assert!(err.detail().contains("single-valued"));
+        assert!(user(json!("not an object")).is_err());
+        assert!(user(json!({"userName": "a", "x509Certificates": [{"value": "not base64!"}]})).is_err());
+    }
+
+    #[test]
+    fn string_booleans_are_read_when_allowed() {
+        let r = user(json!({"userName": "a", "active": "False"})).unwrap();
+        assert_eq!(r.as_map()["active"], false);
+        let strict = InputRules { string_booleans: false, ..InputRules::default() };
+        assert!(Resource::from_request(json!({"userName": "a", "active": "False"}), SchemaRegistry::standard().user(), &strict).is_err());
+    }
+
+    #[test]
+    fn unknown_data_is_preserved_ignored_or_rejected() {
+        let body = json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:acme:custom"],
+            "userName": "a", "fooBar": 1, "urn:acme:custom": {"badge": "7"}
+        });
+        let registry = SchemaRegistry::standard();
+        let kept = Resource::from_request(body.clone(), registry.user(), &InputRules::default()).unwrap();
+        assert_eq!(kept.as_map()["fooBar"], 1);
+        assert_eq!(kept.as_map()["urn:acme:custom"]["badge"], "7");
+        assert_eq!(kept.as_map()["schemas"][1], "urn:acme:custom");
+        let ignore = InputRules { unknown_attributes: UnknownAttributes::Ignore, ..InputRules::default() };
+        let dropped = Resource::from_request(body.clone(), registry.user(), &ignore).unwrap();
+        assert!(dropped.as_map().get("fooBar").is_none());
+        let reject = InputRules { unknown_attributes: UnknownAttributes::Reject, ..InputRules::default() };
+        let err = Resource::from_request(body, registry.user(), &reject).unwrap_err();
+        assert_eq!(err.scim_type(), Some(crate::ScimType::InvalidSyntax));
+    }
+
+    #[test]
+    fn single_element_array_for_single_valued_complex_is_unwrapped() {
+        let r = user(json!({"userName": "a", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+            "manager": [{"$ref": "../Users/26118915", "value": "26118915"}]}}))
+        .unwrap();
+        assert_eq!(r.as_map()["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["manager"]["value"], "26118915");
+    }
+
+    #[test]
+    fn required_attributes_are_checked() {
+        let registry = SchemaRegistry::standard();
+        let r = user(json!({"displayName": "x"})).unwrap();
+        assert_eq!(r.check_required(registry.user()).unwrap_err().detail(), "userName is required and has no value");
+        assert!(user(json!({"userName": ""})).unwrap().check_required(registry.user()).is_err());
+        assert!(user(json!({"userName": "a"})).unwrap().check_required(registry.user()).is_ok());
+    }
+
+    #[test]
+    fn put_replaces_keeps_read_only_and_password_and_guards_immutables() {
+        let registry = SchemaRegistry::standard();
+        let schema = registry.group();
+        let mut existing = Resource::from_request(json!({"displayName": "g"}), schema, &InputRules::default()).unwrap();
+        existing.as_map_mut().insert("id".into(), json!("abc"));
+        let new = Resource::from_request(json!({"displayName": "h"}), schema, &InputRules::default()).unwrap();
+        let replaced = new.replacing(&existing, schema).unwrap();
+        assert_eq!(replaced.as_map()["id"], "abc");
+        assert_eq!(replaced.as_map()["displayName"], "h");
+
+        let users = registry.user();
+        let mut old = user(json!({"userName": "a", "password": "secret", "title": "t"})).unwrap();
+        old.as_map_mut().insert("id".into(), json!("u1"));
+        let replaced = user(json!({"userName": "b"})).unwrap().replacing(&old, users).unwrap();
+        assert_eq!(replaced.as_map().get("title"), None, "replace clears omitted attributes");
+        assert_eq!(replaced.as_map()["password"], "secret");
+        let merged = user(json!({"userName": "b"})).unwrap().merged_into(&old, users).unwrap();
+        assert_eq!(merged.as_map()["title"], "t", "merge keeps omitted attributes");
+        assert_eq!(merged.as_map()["userName"], "b");
+    }
+}
