@@ -62,7 +62,11 @@ impl Paging {
 
     /// Takes this page out of a full result list.
     pub fn slice<T>(&self, items: Vec<T>) -> Vec<T> {
-        items.into_iter().skip(self.offset()).take(self.count).collect()
+        items
+            .into_iter()
+            .skip(self.offset())
+            .take(self.count)
+            .collect()
     }
 }
 
@@ -70,10 +74,21 @@ fn parse_int(param: &str, value: &str) -> ScimResult<i64> {
     let trimmed = value.trim();
     trimmed.parse::<i64>().or_else(|_| {
         // Far out-of-range numbers are still numbers: saturate them.
-        if !trimmed.is_empty() && trimmed.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit()) {
-            Ok(if trimmed.starts_with('-') { i64::MIN } else { i64::MAX })
+        if !trimmed.is_empty()
+            && trimmed
+                .trim_start_matches('-')
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        {
+            Ok(if trimmed.starts_with('-') {
+                i64::MIN
+            } else {
+                i64::MAX
+            })
         } else {
-            Err(ScimError::invalid_value(format!("{param} must be an integer, got \"{value}\"")))
+            Err(ScimError::invalid_value(format!(
+                "{param} must be an integer, got \"{value}\""
+            )))
         }
     })
 }
@@ -84,7 +99,9 @@ fn parse_sort_order(value: &str) -> ScimResult<SortOrder> {
     } else if value.eq_ignore_ascii_case("descending") {
         Ok(SortOrder::Descending)
     } else {
-        Err(ScimError::invalid_value(format!("sortOrder must be \"ascending\" or \"descending\", got \"{value}\"")))
+        Err(ScimError::invalid_value(format!(
+            "sortOrder must be \"ascending\" or \"descending\", got \"{value}\""
+        )))
     }
 }
 
@@ -99,14 +116,22 @@ fn to_count(n: i64) -> usize {
 impl ListQuery {
     /// Reads the query parameters of a GET. Names are matched case-insensitively; unknown
     /// parameters (such as Entra ID's `aadOptscim062020`) are ignored.
-    pub fn from_query_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> ScimResult<Self> {
-        let mut query = Self { start_index: 1, ..Self::default() };
+    pub fn from_query_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> ScimResult<Self> {
+        let mut query = Self {
+            start_index: 1,
+            ..Self::default()
+        };
         let (mut attributes, mut excluded) = (None, None);
         for (name, value) in pairs {
             match name.to_ascii_lowercase().as_str() {
                 "filter" => query.filter = Some(Filter::parse(value)?),
                 "sortby" => {
-                    query.sort_by = Some(AttrPath::parse(value.trim()).map_err(|e| ScimError::invalid_value(format!("sortBy: {e}")))?);
+                    query.sort_by = Some(
+                        AttrPath::parse(value.trim())
+                            .map_err(|e| ScimError::invalid_value(format!("sortBy: {e}")))?,
+                    );
                 }
                 "sortorder" => query.sort_order = parse_sort_order(value)?,
                 "startindex" => query.start_index = to_index(parse_int("startIndex", value)?),
@@ -123,13 +148,17 @@ impl ListQuery {
     /// Reads a `POST /.search` body (RFC 7644 §3.4.3).
     pub fn from_search_body(body: &Value) -> ScimResult<Self> {
         let Value::Object(map) = body else {
-            return Err(ScimError::invalid_syntax("the search request must be a JSON object"));
+            return Err(ScimError::invalid_syntax(
+                "the search request must be a JSON object",
+            ));
         };
         let text = |name: &str| -> ScimResult<Option<&str>> {
             match get_ci(map, name) {
                 None | Some(Value::Null) => Ok(None),
                 Some(Value::String(s)) => Ok(Some(s.as_str())),
-                Some(_) => Err(ScimError::invalid_syntax(format!("\"{name}\" must be a string"))),
+                Some(_) => Err(ScimError::invalid_syntax(format!(
+                    "\"{name}\" must be a string"
+                ))),
             }
         };
         let number = |name: &str| -> ScimResult<Option<i64>> {
@@ -137,10 +166,17 @@ impl ListQuery {
                 None | Some(Value::Null) => Ok(None),
                 Some(Value::Number(n)) => n
                     .as_i64()
-                    .or_else(|| n.as_f64().map(|f| if f < 0.0 { i64::MIN } else { i64::MAX }))
+                    .or_else(|| {
+                        n.as_f64()
+                            .map(|f| if f < 0.0 { i64::MIN } else { i64::MAX })
+                    })
                     .map(Some)
-                    .ok_or_else(|| ScimError::invalid_syntax(format!("\"{name}\" must be an integer"))),
-                Some(_) => Err(ScimError::invalid_syntax(format!("\"{name}\" must be an integer"))),
+                    .ok_or_else(|| {
+                        ScimError::invalid_syntax(format!("\"{name}\" must be an integer"))
+                    }),
+                Some(_) => Err(ScimError::invalid_syntax(format!(
+                    "\"{name}\" must be an integer"
+                ))),
             }
         };
         let list = |name: &str| -> ScimResult<Vec<AttrPath>> {
@@ -149,21 +185,34 @@ impl ListQuery {
                 Some(Value::Array(items)) => items
                     .iter()
                     .map(|i| {
-                        let s = i.as_str().ok_or_else(|| ScimError::invalid_syntax(format!("\"{name}\" must be an array of strings")))?;
-                        AttrPath::parse(s).map_err(|e| ScimError::invalid_value(format!("{name}: {e}")))
+                        let s = i.as_str().ok_or_else(|| {
+                            ScimError::invalid_syntax(format!(
+                                "\"{name}\" must be an array of strings"
+                            ))
+                        })?;
+                        AttrPath::parse(s)
+                            .map_err(|e| ScimError::invalid_value(format!("{name}: {e}")))
                     })
                     .collect(),
                 // Some clients send a comma-separated string, as in the query form.
                 Some(Value::String(s)) => Ok(Projection::parse(Some(s), None)?.into_lists().0),
-                Some(_) => Err(ScimError::invalid_syntax(format!("\"{name}\" must be an array of strings"))),
+                Some(_) => Err(ScimError::invalid_syntax(format!(
+                    "\"{name}\" must be an array of strings"
+                ))),
             }
         };
         Ok(Self {
             filter: text("filter")?.map(Filter::parse).transpose()?,
             sort_by: text("sortBy")?
-                .map(|s| AttrPath::parse(s.trim()).map_err(|e| ScimError::invalid_value(format!("sortBy: {e}"))))
+                .map(|s| {
+                    AttrPath::parse(s.trim())
+                        .map_err(|e| ScimError::invalid_value(format!("sortBy: {e}")))
+                })
                 .transpose()?,
-            sort_order: text("sortOrder")?.map(parse_sort_order).transpose()?.unwrap_or_default(),
+            sort_order: text("sortOrder")?
+                .map(parse_sort_order)
+                .transpose()?
+                .unwrap_or_default(),
             start_index: number("startIndex")?.map_or(1, to_index),
             count: number("count")?.map(to_count),
             projection: Projection::from_lists(list("attributes")?, list("excludedAttributes")?),
@@ -190,7 +239,11 @@ pub struct ListResponse {
 impl ListResponse {
     /// A page of `resources` out of `total_results`, starting at `start_index`.
     pub fn new(resources: Vec<Value>, total_results: usize, start_index: usize) -> Self {
-        Self { resources, total_results, start_index }
+        Self {
+            resources,
+            total_results,
+            start_index,
+        }
     }
 
     /// The JSON body: `itemsPerPage` is the number of resources on this page.
@@ -237,10 +290,12 @@ impl SortKey {
 
 fn sort_key(value: &Value, leaf: &AttributeDef) -> Option<SortKey> {
     match value {
-        Value::String(s) if leaf.kind == AttributeType::DateTime => chrono::DateTime::parse_from_rfc3339(s)
-            .map(|t| SortKey::Time(t.timestamp_micros()))
-            .ok()
-            .or_else(|| Some(SortKey::Text(s.clone()))),
+        Value::String(s) if leaf.kind == AttributeType::DateTime => {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .map(|t| SortKey::Time(t.timestamp_micros()))
+                .ok()
+                .or_else(|| Some(SortKey::Text(s.clone())))
+        }
         Value::String(s) if leaf.case_exact => Some(SortKey::Text(s.clone())),
         Value::String(s) => Some(SortKey::Text(s.to_lowercase())),
         Value::Number(n) => n.as_f64().map(SortKey::Number),
@@ -251,7 +306,11 @@ fn sort_key(value: &Value, leaf: &AttributeDef) -> Option<SortKey> {
 
 /// The value a resource sorts by: for multi-valued attributes the primary value, else the first
 /// (RFC 7644 §3.4.2.3); for complex ones their `value` sub-attribute.
-fn extract(resource: &Map<String, Value>, path: &AttrPath, schema: &ResourceSchema) -> Option<SortKey> {
+fn extract(
+    resource: &Map<String, Value>,
+    path: &AttrPath,
+    schema: &ResourceSchema,
+) -> Option<SortKey> {
     let Some(Resolved::Attribute(attr)) = schema.resolve(path) else {
         return None;
     };
@@ -281,9 +340,16 @@ fn extract(resource: &Map<String, Value>, path: &AttrPath, schema: &ResourceSche
 /// Sorts resources by an attribute. Stable: equal keys keep their order, so pages stay
 /// consistent when the input comes in a stable order. Resources without the attribute sort
 /// last in ascending order and first in descending order.
-pub fn sort_resources(resources: &mut Vec<Map<String, Value>>, sort_by: &AttrPath, order: SortOrder, schema: &ResourceSchema) {
-    let mut keyed: Vec<(Option<SortKey>, Map<String, Value>)> =
-        resources.drain(..).map(|r| (extract(&r, sort_by, schema), r)).collect();
+pub fn sort_resources(
+    resources: &mut Vec<Map<String, Value>>,
+    sort_by: &AttrPath,
+    order: SortOrder,
+    schema: &ResourceSchema,
+) {
+    let mut keyed: Vec<(Option<SortKey>, Map<String, Value>)> = resources
+        .drain(..)
+        .map(|r| (extract(&r, sort_by, schema), r))
+        .collect();
     keyed.sort_by(|(a, _), (b, _)| {
         let ordering = match (a, b) {
             (Some(a), Some(b)) => a.cmp(b),
@@ -319,19 +385,38 @@ mod tests {
         assert!(q.filter.is_some());
         assert_eq!(q.sort_by.unwrap().to_string(), "name.familyName");
         assert_eq!(q.sort_order, SortOrder::Descending);
-        assert_eq!((q.start_index, q.count), (1, Some(0)), "startIndex < 1 is 1, negative count is 0");
+        assert_eq!(
+            (q.start_index, q.count),
+            (1, Some(0)),
+            "startIndex < 1 is 1, negative count is 0"
+        );
         assert!(q.projection.excludes("members"));
     }
 
     #[test]
     fn bad_parameters_are_invalid_value_or_invalid_filter() {
         use crate::ScimType;
-        let err = |pairs: &[(&str, &str)]| ListQuery::from_query_pairs(pairs.iter().copied()).unwrap_err();
-        assert_eq!(err(&[("count", "ten")]).scim_type(), Some(ScimType::InvalidValue));
-        assert_eq!(err(&[("sortOrder", "up")]).scim_type(), Some(ScimType::InvalidValue));
-        assert_eq!(err(&[("filter", "userName eq")]).scim_type(), Some(ScimType::InvalidFilter));
+        let err = |pairs: &[(&str, &str)]| {
+            ListQuery::from_query_pairs(pairs.iter().copied()).unwrap_err()
+        };
+        assert_eq!(
+            err(&[("count", "ten")]).scim_type(),
+            Some(ScimType::InvalidValue)
+        );
+        assert_eq!(
+            err(&[("sortOrder", "up")]).scim_type(),
+            Some(ScimType::InvalidValue)
+        );
+        assert_eq!(
+            err(&[("filter", "userName eq")]).scim_type(),
+            Some(ScimType::InvalidFilter)
+        );
         let huge = ListQuery::from_query_pairs([("count", "99999999999999999999999")]).unwrap();
-        assert_eq!(huge.paging(100, 1000).count, 1000, "an oversized count is capped, not an error");
+        assert_eq!(
+            huge.paging(100, 1000).count,
+            1000,
+            "an oversized count is capped, not an error"
+        );
     }
 
     #[test]
@@ -343,7 +428,13 @@ mod tests {
             "startIndex": 1, "count": 10
         }))
         .unwrap();
-        assert_eq!(q.paging(100, 1000), Paging { start_index: 1, count: 10 });
+        assert_eq!(
+            q.paging(100, 1000),
+            Paging {
+                start_index: 1,
+                count: 10
+            }
+        );
         assert!(q.filter.is_some());
         assert!(ListQuery::from_search_body(&json!({"count": "ten"})).is_err());
         assert!(ListQuery::from_search_body(&json!([1])).is_err());
@@ -356,7 +447,13 @@ mod tests {
         let zero = ListQuery::from_query_pairs([("count", "0")]).unwrap();
         assert!(zero.paging(100, 1000).slice(vec![1, 2]).is_empty());
         let none = ListQuery::from_query_pairs(std::iter::empty()).unwrap();
-        assert_eq!(none.paging(100, 1000), Paging { start_index: 1, count: 100 });
+        assert_eq!(
+            none.paging(100, 1000),
+            Paging {
+                start_index: 1,
+                count: 100
+            }
+        );
     }
 
     #[test]
@@ -366,25 +463,56 @@ mod tests {
             json!({"schemas": [LIST_RESPONSE_SCHEMA], "totalResults": 3, "startIndex": 2, "itemsPerPage": 1, "Resources": [{"id": "a"}]})
         );
         let empty = ListResponse::new(vec![], 0, 1).to_json();
-        assert_eq!((empty["totalResults"].as_u64(), empty["Resources"].as_array().map(Vec::len)), (Some(0), Some(0)));
+        assert_eq!(
+            (
+                empty["totalResults"].as_u64(),
+                empty["Resources"].as_array().map(Vec::len)
+            ),
+            (Some(0), Some(0))
+        );
     }
 
     #[test]
     fn sorting_uses_types_case_rules_primary_values_and_puts_missing_last() {
         let registry = SchemaRegistry::standard();
-        let users = |v: Value| v.as_array().unwrap().iter().map(|u| u.as_object().unwrap().clone()).collect::<Vec<_>>();
+        let users = |v: Value| {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u.as_object().unwrap().clone())
+                .collect::<Vec<_>>()
+        };
         let mut list = users(json!([
             {"userName": "carol", "emails": [{"value": "z@x"}, {"value": "a@x", "primary": true}]},
             {"userName": "Bob", "emails": [{"value": "m@x"}]},
             {"userName": "alice"},
             {"userName": "dave", "emails": [{"value": "b@x"}]}
         ]));
-        let names = |l: &[Map<String, Value>]| l.iter().map(|u| u["userName"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
-        sort_resources(&mut list, &AttrPath::attr("userName"), SortOrder::Ascending, registry.user());
+        let names = |l: &[Map<String, Value>]| {
+            l.iter()
+                .map(|u| u["userName"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        };
+        sort_resources(
+            &mut list,
+            &AttrPath::attr("userName"),
+            SortOrder::Ascending,
+            registry.user(),
+        );
         assert_eq!(names(&list), ["alice", "Bob", "carol", "dave"]);
-        sort_resources(&mut list, &AttrPath::attr("emails"), SortOrder::Ascending, registry.user());
+        sort_resources(
+            &mut list,
+            &AttrPath::attr("emails"),
+            SortOrder::Ascending,
+            registry.user(),
+        );
         assert_eq!(names(&list), ["carol", "dave", "Bob", "alice"]);
-        sort_resources(&mut list, &AttrPath::attr("emails"), SortOrder::Descending, registry.user());
+        sort_resources(
+            &mut list,
+            &AttrPath::attr("emails"),
+            SortOrder::Descending,
+            registry.user(),
+        );
         assert_eq!(names(&list), ["alice", "Bob", "dave", "carol"]);
     }
 
@@ -399,8 +527,16 @@ mod tests {
         .into_iter()
         .map(|v| v.as_object().unwrap().clone())
         .collect();
-        sort_resources(&mut list, &AttrPath::parse("meta.created").unwrap(), SortOrder::Ascending, registry.user());
-        let names: Vec<&str> = list.iter().map(|u| u["userName"].as_str().unwrap()).collect();
+        sort_resources(
+            &mut list,
+            &AttrPath::parse("meta.created").unwrap(),
+            SortOrder::Ascending,
+            registry.user(),
+        );
+        let names: Vec<&str> = list
+            .iter()
+            .map(|u| u["userName"].as_str().unwrap())
+            .collect();
         assert_eq!(names, ["early", "late", "later"]);
     }
 }

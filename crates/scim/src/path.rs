@@ -44,7 +44,11 @@ impl AttrPath {
 
     /// A path from its parts; names are not checked.
     pub fn from_parts(urn: Option<String>, attr: String, sub_attr: Option<String>) -> Self {
-        Self { urn, attr, sub_attr }
+        Self {
+            urn,
+            attr,
+            sub_attr,
+        }
     }
 
     /// Parses `[urn:...:]attr[.subAttr]`.
@@ -150,22 +154,34 @@ mod tests {
     #[test]
     fn parses_simple_and_sub_attribute_paths() {
         let p = AttrPath::parse("name.givenName").unwrap();
-        assert_eq!((p.urn(), p.name(), p.sub_attr()), (None, "name", Some("givenName")));
-        assert_eq!(AttrPath::parse("members.$ref").unwrap().sub_attr(), Some("$ref"));
+        assert_eq!(
+            (p.urn(), p.name(), p.sub_attr()),
+            (None, "name", Some("givenName"))
+        );
+        assert_eq!(
+            AttrPath::parse("members.$ref").unwrap().sub_attr(),
+            Some("$ref")
+        );
     }
 
     #[test]
     fn parses_urn_qualified_paths() {
-        let p = AttrPath::parse("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value")
-            .unwrap();
-        assert_eq!(p.urn(), Some("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"));
+        let p = AttrPath::parse(
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value",
+        )
+        .unwrap();
+        assert_eq!(
+            p.urn(),
+            Some("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
+        );
         assert_eq!(p.name(), "manager");
         assert_eq!(p.sub_attr(), Some("value"));
         assert_eq!(
             p.to_string(),
             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value"
         );
-        let bare = AttrPath::parse("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User").unwrap();
+        let bare =
+            AttrPath::parse("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User").unwrap();
         assert_eq!(
             bare.as_schema_urn().as_deref(),
             Some("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
@@ -175,7 +191,12 @@ mod tests {
     #[test]
     fn rejects_malformed_paths_with_reason() {
         assert!(AttrPath::parse("").is_err());
-        assert!(AttrPath::parse("1abc").unwrap_err().0.contains("not a valid attribute name"));
+        assert!(
+            AttrPath::parse("1abc")
+                .unwrap_err()
+                .0
+                .contains("not a valid attribute name")
+        );
         assert!(AttrPath::parse("name.").is_err());
         assert!(AttrPath::parse("name.given name").is_err());
         assert!(AttrPath::parse("urn:x:y\"z").is_err());

@@ -35,14 +35,23 @@ impl Projection {
     /// it unspecified; listing attributes is the stronger statement of intent).
     pub fn parse(attributes: Option<&str>, excluded: Option<&str>) -> ScimResult<Self> {
         Ok(Self {
-            attributes: attributes.map(|a| parse_list(a, "attributes")).transpose()?.unwrap_or_default(),
-            excluded: excluded.map(|e| parse_list(e, "excludedAttributes")).transpose()?.unwrap_or_default(),
+            attributes: attributes
+                .map(|a| parse_list(a, "attributes"))
+                .transpose()?
+                .unwrap_or_default(),
+            excluded: excluded
+                .map(|e| parse_list(e, "excludedAttributes"))
+                .transpose()?
+                .unwrap_or_default(),
         })
     }
 
     /// From already-parsed lists (e.g. a `/.search` body).
     pub fn from_lists(attributes: Vec<AttrPath>, excluded: Vec<AttrPath>) -> Self {
-        Self { attributes, excluded }
+        Self {
+            attributes,
+            excluded,
+        }
     }
 
     /// The `attributes` and `excludedAttributes` lists.
@@ -54,11 +63,18 @@ impl Projection {
     /// so a store can skip loading it.
     pub fn excludes(&self, name: &str) -> bool {
         self.attributes.is_empty()
-            && self.excluded.iter().any(|p| p.sub_attr().is_none() && p.name().eq_ignore_ascii_case(name))
+            && self
+                .excluded
+                .iter()
+                .any(|p| p.sub_attr().is_none() && p.name().eq_ignore_ascii_case(name))
     }
 
     /// The response form of a resource.
-    pub fn apply(&self, resource: &Map<String, Value>, schema: &ResourceSchema) -> Map<String, Value> {
+    pub fn apply(
+        &self,
+        resource: &Map<String, Value>,
+        schema: &ResourceSchema,
+    ) -> Map<String, Value> {
         let mut out = Map::new();
         for (key, value) in resource {
             if key == "schemas" {
@@ -82,7 +98,12 @@ impl Projection {
                 }
                 // Preserved unknown data is returned by default, like any default attribute.
                 None => {
-                    if self.attributes.is_empty() && !self.excluded.iter().any(|p| p.urn().is_none() && p.name().eq_ignore_ascii_case(key)) {
+                    if self.attributes.is_empty()
+                        && !self
+                            .excluded
+                            .iter()
+                            .any(|p| p.urn().is_none() && p.name().eq_ignore_ascii_case(key))
+                    {
                         out.insert(key.clone(), value.clone());
                     }
                 }
@@ -91,7 +112,13 @@ impl Projection {
         out
     }
 
-    fn level(&self, map: &Map<String, Value>, defs: &[AttributeDef], ext: Option<&Schema>, schema: &ResourceSchema) -> Map<String, Value> {
+    fn level(
+        &self,
+        map: &Map<String, Value>,
+        defs: &[AttributeDef],
+        ext: Option<&Schema>,
+        schema: &ResourceSchema,
+    ) -> Map<String, Value> {
         let mut out = Map::new();
         for def in defs {
             if let Some(value) = get_ci(map, &def.name)
@@ -104,55 +131,94 @@ impl Projection {
     }
 
     /// Whether a path in a list names this attribute (or one of its sub-attributes).
-    fn names(path: &AttrPath, def: &AttributeDef, ext: Option<&Schema>, schema: &ResourceSchema) -> bool {
+    fn names(
+        path: &AttrPath,
+        def: &AttributeDef,
+        ext: Option<&Schema>,
+        schema: &ResourceSchema,
+    ) -> bool {
         match schema.resolve(path) {
             Some(Resolved::Attribute(a)) => {
-                std::ptr::eq(a.def, def) && a.extension.map(|e| e.id.as_str()) == ext.map(|e| e.id.as_str())
+                std::ptr::eq(a.def, def)
+                    && a.extension.map(|e| e.id.as_str()) == ext.map(|e| e.id.as_str())
             }
             Some(Resolved::Extension(e)) => ext.is_some_and(|x| x.id == e.id),
             None => false,
         }
     }
 
-    fn attribute(&self, def: &AttributeDef, value: &Value, ext: Option<&Schema>, schema: &ResourceSchema) -> Option<Value> {
+    fn attribute(
+        &self,
+        def: &AttributeDef,
+        value: &Value,
+        ext: Option<&Schema>,
+        schema: &ResourceSchema,
+    ) -> Option<Value> {
         if def.returned == Returned::Never || def.mutability == Mutability::WriteOnly {
             return None;
         }
         if def.returned == Returned::Always {
             return Some(value.clone());
         }
-        let requested: Vec<&AttrPath> = self.attributes.iter().filter(|p| Self::names(p, def, ext, schema)).collect();
+        let requested: Vec<&AttrPath> = self
+            .attributes
+            .iter()
+            .filter(|p| Self::names(p, def, ext, schema))
+            .collect();
         if !self.attributes.is_empty() || def.returned == Returned::Request {
             if requested.is_empty() {
                 return None;
             }
             // Whole attribute requested, or only some sub-attributes.
-            if requested.iter().any(|p| p.sub_attr().is_none() || matches!(schema.resolve(p), Some(Resolved::Extension(_)))) {
+            if requested.iter().any(|p| {
+                p.sub_attr().is_none() || matches!(schema.resolve(p), Some(Resolved::Extension(_)))
+            }) {
                 return strip_subs(def, value, |sub| sub.returned != Returned::Request);
             }
             return strip_subs(def, value, |sub| {
-                sub.returned == Returned::Always || requested.iter().any(|p| p.sub_attr().is_some_and(|s| s.eq_ignore_ascii_case(&sub.name)))
+                sub.returned == Returned::Always
+                    || requested.iter().any(|p| {
+                        p.sub_attr()
+                            .is_some_and(|s| s.eq_ignore_ascii_case(&sub.name))
+                    })
             });
         }
-        let excluded: Vec<&AttrPath> = self.excluded.iter().filter(|p| Self::names(p, def, ext, schema)).collect();
+        let excluded: Vec<&AttrPath> = self
+            .excluded
+            .iter()
+            .filter(|p| Self::names(p, def, ext, schema))
+            .collect();
         if excluded.iter().any(|p| p.sub_attr().is_none()) {
             return None;
         }
         strip_subs(def, value, |sub| {
-            sub.returned == Returned::Always || sub.returned != Returned::Request && !excluded.iter().any(|p| p.sub_attr().is_some_and(|s| s.eq_ignore_ascii_case(&sub.name)))
+            sub.returned == Returned::Always
+                || sub.returned != Returned::Request
+                    && !excluded.iter().any(|p| {
+                        p.sub_attr()
+                            .is_some_and(|s| s.eq_ignore_ascii_case(&sub.name))
+                    })
         })
     }
 }
 
 /// Keeps the sub-attributes `keep` accepts (and never the never-returned ones).
-fn strip_subs(def: &AttributeDef, value: &Value, keep: impl Fn(&AttributeDef) -> bool) -> Option<Value> {
+fn strip_subs(
+    def: &AttributeDef,
+    value: &Value,
+    keep: impl Fn(&AttributeDef) -> bool,
+) -> Option<Value> {
     if !def.is_complex() {
         return Some(value.clone());
     }
     let filter_obj = |obj: &Map<String, Value>| -> Map<String, Value> {
         obj.iter()
             .filter(|(k, _)| match def.sub(k) {
-                Some(sub) => sub.returned != Returned::Never && sub.mutability != Mutability::WriteOnly && keep(sub),
+                Some(sub) => {
+                    sub.returned != Returned::Never
+                        && sub.mutability != Mutability::WriteOnly
+                        && keep(sub)
+                }
                 None => true,
             })
             .map(|(k, v)| (k.clone(), v.clone()))
@@ -202,7 +268,11 @@ mod tests {
 
     fn project(attributes: Option<&str>, excluded: Option<&str>) -> Value {
         let registry = SchemaRegistry::standard();
-        Value::Object(Projection::parse(attributes, excluded).unwrap().apply(&user(), registry.user()))
+        Value::Object(
+            Projection::parse(attributes, excluded)
+                .unwrap()
+                .apply(&user(), registry.user()),
+        )
     }
 
     #[test]
@@ -210,7 +280,10 @@ mod tests {
         let out = project(None, None);
         assert!(out.get("password").is_none());
         assert_eq!(out["userName"], "bjensen");
-        assert_eq!(out["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["department"], "Tour");
+        assert_eq!(
+            out["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["department"],
+            "Tour"
+        );
     }
 
     #[test]
@@ -222,12 +295,26 @@ mod tests {
                 "id": "u1", "userName": "bjensen", "name": {"givenName": "Barbara"}
             })
         );
-        let out = project(Some("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department,emails.value"), None);
-        assert_eq!(out["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"], json!({"department": "Tour"}));
+        let out = project(
+            Some(
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department,emails.value",
+            ),
+            None,
+        );
+        assert_eq!(
+            out["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+            json!({"department": "Tour"})
+        );
         assert_eq!(out["emails"], json!([{"value": "b@example.com"}]));
         assert!(out.get("userName").is_none());
-        let out = project(Some("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"), None);
-        assert_eq!(out["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["employeeNumber"], "7");
+        let out = project(
+            Some("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"),
+            None,
+        );
+        assert_eq!(
+            out["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["employeeNumber"],
+            "7"
+        );
         assert!(project(Some("password"), None).get("password").is_none());
     }
 
@@ -243,6 +330,11 @@ mod tests {
 
     #[test]
     fn bad_attribute_lists_are_invalid_value() {
-        assert!(Projection::parse(Some("userName,9x"), None).unwrap_err().detail().starts_with("attributes:"));
+        assert!(
+            Projection::parse(Some("userName,9x"), None)
+                .unwrap_err()
+                .detail()
+                .starts_with("attributes:")
+        );
     }
 }

@@ -7,12 +7,16 @@
 //! "unassigned". Data the registry does not know is kept losslessly unless the caller's
 //! [`InputRules`] say to drop or reject it.
 
+use std::fmt::{self, Display};
+
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use crate::error::{ScimError, ScimResult};
 use crate::path::AttrPath;
-use crate::schema::{AttributeDef, AttributeType, Mutability, Resolved, ResourceSchema, find_attribute};
+use crate::schema::{
+    AttributeDef, AttributeType, Mutability, Resolved, ResourceSchema, find_attribute,
+};
 
 /// What to do with attributes and schema URIs the resource type does not define.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -64,9 +68,15 @@ impl Resource {
     /// reject, and `invalidValue` when a value does not fit its attribute's type. Required
     /// attributes are not checked here (see [`Resource::check_required`]), so that the caller
     /// can complete a resource first.
-    pub fn from_request(body: Value, schema: &ResourceSchema, rules: &InputRules) -> ScimResult<Self> {
+    pub fn from_request(
+        body: Value,
+        schema: &ResourceSchema,
+        rules: &InputRules,
+    ) -> ScimResult<Self> {
         let Value::Object(input) = body else {
-            return Err(ScimError::invalid_syntax("the request body must be a JSON object"));
+            return Err(ScimError::invalid_syntax(
+                "the request body must be a JSON object",
+            ));
         };
         let mut out = Map::new();
         let mut listed_schemas: Vec<String> = Vec::new();
@@ -159,11 +169,18 @@ impl Resource {
                 .unwrap_or_else(|| key.clone());
             urns.push(Value::String(canonical));
         }
-        self.0.shift_remove("schemas");
-        // `schemas` first, as every RFC example shows it.
-        let rest = std::mem::take(&mut self.0);
-        self.0.insert("schemas".into(), Value::Array(urns));
-        self.0.extend(rest);
+        let urns = Value::Array(urns);
+        match self.0.get_mut("schemas") {
+            Some(existing) => {
+                if *existing != urns {
+                    *existing = urns;
+                }
+            }
+            // `schemas` first, as every RFC example shows it.
+            None => {
+                self.0.shift_insert(0, "schemas".into(), urns);
+            }
+        }
     }
 
     /// Applies RFC 7644 §3.5.1 PUT semantics: `self` is the incoming replacement, `existing` the
@@ -176,7 +193,12 @@ impl Resource {
         for (ext, _) in schema.extensions() {
             let old = get_ci(&existing.0, &ext.id).and_then(Value::as_object);
             let Some(old) = old else { continue };
-            let mut new = self.0.get(&ext.id).and_then(Value::as_object).cloned().unwrap_or_default();
+            let mut new = self
+                .0
+                .get(&ext.id)
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
             carry_over(&mut new, old, &ext.attributes, &format!("{}:", ext.id))?;
             if !new.is_empty() {
                 self.0.insert(ext.id.clone(), Value::Object(new));
@@ -208,15 +230,38 @@ impl Resource {
     }
 }
 
+/// `parent[index]`, formatted only when an error message needs it.
+struct Index<'a>(&'a dyn Display, usize);
+
+impl Display for Index<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}[{}]", self.0, self.1)
+    }
+}
+
+/// `parent` + separator + `name`, formatted only when an error message needs it.
+struct Child<'a>(&'a dyn Display, &'static str, &'a str);
+
+impl Display for Child<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}{}", self.0, self.1, self.2)
+    }
+}
+
 /// Looks a key up exactly, then case-insensitively.
 pub fn get_ci<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    map.get(key)
-        .or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+    map.get(key).or_else(|| {
+        map.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    })
 }
 
 fn read_schemas(value: &Value) -> ScimResult<Vec<String>> {
     let Value::Array(items) = value else {
-        return Err(ScimError::invalid_syntax("\"schemas\" must be an array of schema URNs"));
+        return Err(ScimError::invalid_syntax(
+            "\"schemas\" must be an array of schema URNs",
+        ));
     };
     items
         .iter()
@@ -228,14 +273,19 @@ fn read_schemas(value: &Value) -> ScimResult<Vec<String>> {
         .collect()
 }
 
-fn check_listed_schemas(listed: &[String], schema: &ResourceSchema, rules: &InputRules) -> ScimResult<()> {
+fn check_listed_schemas(
+    listed: &[String],
+    schema: &ResourceSchema,
+    rules: &InputRules,
+) -> ScimResult<()> {
     if rules.unknown_attributes != UnknownAttributes::Reject {
         return Ok(());
     }
-    if let Some(unknown) = listed
-        .iter()
-        .find(|urn| !schema.schema_urns().any(|known| known.eq_ignore_ascii_case(urn)))
-    {
+    if let Some(unknown) = listed.iter().find(|urn| {
+        !schema
+            .schema_urns()
+            .any(|known| known.eq_ignore_ascii_case(urn))
+    }) {
         return Err(ScimError::invalid_syntax(format!(
             "the schema {unknown} is not supported for {} resources",
             schema.resource_type().name
@@ -248,7 +298,7 @@ fn unknown(
     out: &mut Map<String, Value>,
     key: &str,
     value: Value,
-    what: &str,
+    what: &dyn Display,
     rules: &InputRules,
 ) -> ScimResult<()> {
     match rules.unknown_attributes {
@@ -305,18 +355,30 @@ fn insert_top_level(
             Some(ext) => {
                 let prefix = format!("{}:", ext.id);
                 set_attr(ensure_object(out, &ext.id), attr.def, value, &prefix, rules)?;
-                if out.get(&ext.id).and_then(Value::as_object).is_some_and(Map::is_empty) {
+                if out
+                    .get(&ext.id)
+                    .and_then(Value::as_object)
+                    .is_some_and(Map::is_empty)
+                {
                     out.shift_remove(&ext.id);
                 }
                 Ok(())
             }
         };
     }
-    unknown(out, key, value, &format!("the {} resource type", schema.resource_type().name), rules)
+    unknown(
+        out,
+        key,
+        value,
+        &format!("the {} resource type", schema.resource_type().name),
+        rules,
+    )
 }
 
 fn ensure_object<'a>(map: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Value> {
-    let slot = map.entry(key.to_owned()).or_insert_with(|| Value::Object(Map::new()));
+    let slot = map
+        .entry(key.to_owned())
+        .or_insert_with(|| Value::Object(Map::new()));
     if !slot.is_object() {
         *slot = Value::Object(Map::new());
     }
@@ -337,8 +399,7 @@ fn set_attr(
     if def.mutability == Mutability::ReadOnly {
         return Ok(());
     }
-    let location = format!("{prefix}{}", def.name);
-    match coerce_attribute(def, value, &location, rules)? {
+    match coerce_attribute(def, value, &Child(&prefix, "", &def.name), rules)? {
         Some(v) => {
             out.insert(def.name.clone(), v);
         }
@@ -353,7 +414,7 @@ fn set_attr(
 pub fn coerce_attribute(
     def: &AttributeDef,
     value: Value,
-    location: &str,
+    location: &dyn Display,
     rules: &InputRules,
 ) -> ScimResult<Option<Value>> {
     if def.multi_valued {
@@ -364,11 +425,15 @@ pub fn coerce_attribute(
         };
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.into_iter().enumerate() {
-            if let Some(v) = coerce_single(def, item, &format!("{location}[{i}]"), rules)? {
+            if let Some(v) = coerce_single(def, item, &Index(location, i), rules)? {
                 out.push(v);
             }
         }
-        return Ok(if out.is_empty() { None } else { Some(Value::Array(out)) });
+        return Ok(if out.is_empty() {
+            None
+        } else {
+            Some(Value::Array(out))
+        });
     }
     match value {
         // Entra sends single-valued complex attributes (manager) as a one-element array.
@@ -387,7 +452,7 @@ pub fn coerce_attribute(
 pub fn coerce_single(
     def: &AttributeDef,
     value: Value,
-    location: &str,
+    location: &dyn Display,
     rules: &InputRules,
 ) -> ScimResult<Option<Value>> {
     if value.is_null() {
@@ -405,22 +470,35 @@ pub fn coerce_single(
             match def.sub(&k) {
                 Some(sub) if sub.mutability == Mutability::ReadOnly => {}
                 Some(sub) => {
-                    if let Some(v) = coerce_simple(sub, v, &format!("{location}.{}", sub.name), rules)? {
+                    if let Some(v) = coerce_simple(sub, v, &Child(location, ".", &sub.name), rules)?
+                    {
                         out.insert(sub.name.clone(), v);
                     }
                 }
                 None => unknown(&mut out, &k, v, location, rules)?,
             }
         }
-        return Ok(if out.is_empty() { None } else { Some(Value::Object(out)) });
+        return Ok(if out.is_empty() {
+            None
+        } else {
+            Some(Value::Object(out))
+        });
     }
     coerce_simple(def, value, location, rules)
 }
 
 /// Coerces a value of a simple (non-complex) type.
-fn coerce_simple(def: &AttributeDef, value: Value, location: &str, rules: &InputRules) -> ScimResult<Option<Value>> {
+fn coerce_simple(
+    def: &AttributeDef,
+    value: Value,
+    location: &dyn Display,
+    rules: &InputRules,
+) -> ScimResult<Option<Value>> {
     let bad = |expected: &str, value: &Value| {
-        ScimError::invalid_value(format!("{location}: expected {expected}, got {}", describe(value)))
+        ScimError::invalid_value(format!(
+            "{location}: expected {expected}, got {}",
+            describe(value)
+        ))
     };
     let ok = match (def.kind, &value) {
         (_, Value::Null) => return Ok(None),
@@ -444,8 +522,14 @@ fn coerce_simple(def: &AttributeDef, value: Value, location: &str, rules: &Input
         }
         (AttributeType::Binary, Value::String(s)) => {
             let engine = base64::engine::general_purpose::STANDARD;
-            if engine.decode(s).is_err() && base64::engine::general_purpose::STANDARD_NO_PAD.decode(s).is_err() {
-                return Err(ScimError::invalid_value(format!("{location}: the value is not valid base64")));
+            if engine.decode(s).is_err()
+                && base64::engine::general_purpose::STANDARD_NO_PAD
+                    .decode(s)
+                    .is_err()
+            {
+                return Err(ScimError::invalid_value(format!(
+                    "{location}: the value is not valid base64"
+                )));
             }
             true
         }
@@ -497,7 +581,11 @@ pub fn describe(value: &Value) -> String {
     }
 }
 
-fn check_required_in(map: &Map<String, Value>, attributes: &[AttributeDef], prefix: &str) -> ScimResult<()> {
+fn check_required_in(
+    map: &Map<String, Value>,
+    attributes: &[AttributeDef],
+    prefix: &str,
+) -> ScimResult<()> {
     for def in attributes {
         if def.mutability == Mutability::ReadOnly {
             continue;
@@ -515,10 +603,20 @@ fn check_required_in(map: &Map<String, Value>, attributes: &[AttributeDef], pref
                 other => vec![other],
             };
             for (i, element) in elements.into_iter().enumerate() {
-                let Some(obj) = element.as_object() else { continue };
-                for sub in def.sub_attributes.iter().filter(|s| s.required && s.mutability != Mutability::ReadOnly) {
+                let Some(obj) = element.as_object() else {
+                    continue;
+                };
+                for sub in def
+                    .sub_attributes
+                    .iter()
+                    .filter(|s| s.required && s.mutability != Mutability::ReadOnly)
+                {
                     if get_ci(obj, &sub.name).is_none_or(is_unassigned) {
-                        let at = if def.multi_valued { format!("[{i}]") } else { String::new() };
+                        let at = if def.multi_valued {
+                            format!("[{i}]")
+                        } else {
+                            String::new()
+                        };
                         return Err(ScimError::invalid_value(format!(
                             "{prefix}{}{at}.{} is required and has no value",
                             def.name, sub.name
@@ -587,11 +685,20 @@ fn carry_over(
     Ok(())
 }
 
-fn check_immutable_subs(def: &AttributeDef, old: Option<&Value>, new: Option<&Value>, prefix: &str) -> ScimResult<()> {
+fn check_immutable_subs(
+    def: &AttributeDef,
+    old: Option<&Value>,
+    new: Option<&Value>,
+    prefix: &str,
+) -> ScimResult<()> {
     let (Some(Value::Object(old)), Some(Value::Object(new))) = (old, new) else {
         return Ok(());
     };
-    for sub in def.sub_attributes.iter().filter(|s| s.mutability == Mutability::Immutable) {
+    for sub in def
+        .sub_attributes
+        .iter()
+        .filter(|s| s.mutability == Mutability::Immutable)
+    {
         if let (Some(o), Some(n)) = (get_ci(old, &sub.name), get_ci(new, &sub.name))
             && o != n
         {
@@ -611,7 +718,11 @@ mod tests {
     use serde_json::json;
 
     fn user(body: Value) -> ScimResult<Resource> {
-        Resource::from_request(body, SchemaRegistry::standard().user(), &InputRules::default())
+        Resource::from_request(
+            body,
+            SchemaRegistry::standard().user(),
+            &InputRules::default(),
+        )
     }
 
     #[test]
@@ -677,15 +788,27 @@ mod tests {
         let err = user(json!({"userName": ["a", "b"]})).unwrap_err();
         assert!(err.detail().contains("single-valued"));
         assert!(user(json!("not an object")).is_err());
-        assert!(user(json!({"userName": "a", "x509Certificates": [{"value": "not base64!"}]})).is_err());
+        assert!(
+            user(json!({"userName": "a", "x509Certificates": [{"value": "not base64!"}]})).is_err()
+        );
     }
 
     #[test]
     fn string_booleans_are_read_when_allowed() {
         let r = user(json!({"userName": "a", "active": "False"})).unwrap();
         assert_eq!(r.as_map()["active"], false);
-        let strict = InputRules { string_booleans: false, ..InputRules::default() };
-        assert!(Resource::from_request(json!({"userName": "a", "active": "False"}), SchemaRegistry::standard().user(), &strict).is_err());
+        let strict = InputRules {
+            string_booleans: false,
+            ..InputRules::default()
+        };
+        assert!(
+            Resource::from_request(
+                json!({"userName": "a", "active": "False"}),
+                SchemaRegistry::standard().user(),
+                &strict
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -695,42 +818,71 @@ mod tests {
             "userName": "a", "fooBar": 1, "urn:acme:custom": {"badge": "7"}
         });
         let registry = SchemaRegistry::standard();
-        let kept = Resource::from_request(body.clone(), registry.user(), &InputRules::default()).unwrap();
+        let kept =
+            Resource::from_request(body.clone(), registry.user(), &InputRules::default()).unwrap();
         assert_eq!(kept.as_map()["fooBar"], 1);
         assert_eq!(kept.as_map()["urn:acme:custom"]["badge"], "7");
         assert_eq!(kept.as_map()["schemas"][1], "urn:acme:custom");
-        let ignore = InputRules { unknown_attributes: UnknownAttributes::Ignore, ..InputRules::default() };
+        let ignore = InputRules {
+            unknown_attributes: UnknownAttributes::Ignore,
+            ..InputRules::default()
+        };
         let dropped = Resource::from_request(body.clone(), registry.user(), &ignore).unwrap();
         assert!(dropped.as_map().get("fooBar").is_none());
-        let reject = InputRules { unknown_attributes: UnknownAttributes::Reject, ..InputRules::default() };
+        let reject = InputRules {
+            unknown_attributes: UnknownAttributes::Reject,
+            ..InputRules::default()
+        };
         let err = Resource::from_request(body, registry.user(), &reject).unwrap_err();
         assert_eq!(err.scim_type(), Some(crate::ScimType::InvalidSyntax));
     }
 
     #[test]
     fn single_element_array_for_single_valued_complex_is_unwrapped() {
-        let r = user(json!({"userName": "a", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
-            "manager": [{"$ref": "../Users/26118915", "value": "26118915"}]}}))
+        let r = user(
+            json!({"userName": "a", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+            "manager": [{"$ref": "../Users/26118915", "value": "26118915"}]}}),
+        )
         .unwrap();
-        assert_eq!(r.as_map()["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["manager"]["value"], "26118915");
+        assert_eq!(
+            r.as_map()["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["manager"]["value"],
+            "26118915"
+        );
     }
 
     #[test]
     fn required_attributes_are_checked() {
         let registry = SchemaRegistry::standard();
         let r = user(json!({"displayName": "x"})).unwrap();
-        assert_eq!(r.check_required(registry.user()).unwrap_err().detail(), "userName is required and has no value");
-        assert!(user(json!({"userName": ""})).unwrap().check_required(registry.user()).is_err());
-        assert!(user(json!({"userName": "a"})).unwrap().check_required(registry.user()).is_ok());
+        assert_eq!(
+            r.check_required(registry.user()).unwrap_err().detail(),
+            "userName is required and has no value"
+        );
+        assert!(
+            user(json!({"userName": ""}))
+                .unwrap()
+                .check_required(registry.user())
+                .is_err()
+        );
+        assert!(
+            user(json!({"userName": "a"}))
+                .unwrap()
+                .check_required(registry.user())
+                .is_ok()
+        );
     }
 
     #[test]
     fn put_replaces_keeps_read_only_and_password_and_guards_immutables() {
         let registry = SchemaRegistry::standard();
         let schema = registry.group();
-        let mut existing = Resource::from_request(json!({"displayName": "g"}), schema, &InputRules::default()).unwrap();
+        let mut existing =
+            Resource::from_request(json!({"displayName": "g"}), schema, &InputRules::default())
+                .unwrap();
         existing.as_map_mut().insert("id".into(), json!("abc"));
-        let new = Resource::from_request(json!({"displayName": "h"}), schema, &InputRules::default()).unwrap();
+        let new =
+            Resource::from_request(json!({"displayName": "h"}), schema, &InputRules::default())
+                .unwrap();
         let replaced = new.replacing(&existing, schema).unwrap();
         assert_eq!(replaced.as_map()["id"], "abc");
         assert_eq!(replaced.as_map()["displayName"], "h");
@@ -738,11 +890,25 @@ mod tests {
         let users = registry.user();
         let mut old = user(json!({"userName": "a", "password": "secret", "title": "t"})).unwrap();
         old.as_map_mut().insert("id".into(), json!("u1"));
-        let replaced = user(json!({"userName": "b"})).unwrap().replacing(&old, users).unwrap();
-        assert_eq!(replaced.as_map().get("title"), None, "replace clears omitted attributes");
+        let replaced = user(json!({"userName": "b"}))
+            .unwrap()
+            .replacing(&old, users)
+            .unwrap();
+        assert_eq!(
+            replaced.as_map().get("title"),
+            None,
+            "replace clears omitted attributes"
+        );
         assert_eq!(replaced.as_map()["password"], "secret");
-        let merged = user(json!({"userName": "b"})).unwrap().merged_into(&old, users).unwrap();
-        assert_eq!(merged.as_map()["title"], "t", "merge keeps omitted attributes");
+        let merged = user(json!({"userName": "b"}))
+            .unwrap()
+            .merged_into(&old, users)
+            .unwrap();
+        assert_eq!(
+            merged.as_map()["title"],
+            "t",
+            "merge keeps omitted attributes"
+        );
         assert_eq!(merged.as_map()["userName"], "b");
     }
 }

@@ -17,7 +17,11 @@ impl Filter {
     }
 }
 
-fn check(filter: &Filter, schema: &ResourceSchema, element: Option<&AttributeDef>) -> ScimResult<()> {
+fn check(
+    filter: &Filter,
+    schema: &ResourceSchema,
+    element: Option<&AttributeDef>,
+) -> ScimResult<()> {
     match filter {
         Filter::And(l, r) | Filter::Or(l, r) => {
             check(l, schema, element)?;
@@ -25,15 +29,21 @@ fn check(filter: &Filter, schema: &ResourceSchema, element: Option<&AttributeDef
         }
         Filter::Not(inner, _) => check(inner, schema, element),
         Filter::Present { path, .. } => leaf(path, schema, element).map(|_| ()),
-        Filter::Compare { path, op, value, .. } => {
+        Filter::Compare {
+            path, op, value, ..
+        } => {
             let leaf = leaf(path, schema, element)?;
             check_comparison(path, leaf, *op, value)
         }
         Filter::ValuePath { path, filter, .. } => {
             if element.is_some() {
-                return Err(ScimError::invalid_filter(format!("\"{path}\": value filters cannot be nested")));
+                return Err(ScimError::invalid_filter(format!(
+                    "\"{path}\": value filters cannot be nested"
+                )));
             }
-            let attr = schema.resolve_attribute(path).map_err(ScimError::invalid_filter)?;
+            let attr = schema
+                .resolve_attribute(path)
+                .map_err(ScimError::invalid_filter)?;
             if !attr.def.is_complex() || attr.sub.is_some() {
                 return Err(ScimError::invalid_filter(format!(
                     "\"{path}\" is not a complex attribute, so it cannot take a value filter [...]"
@@ -44,7 +54,11 @@ fn check(filter: &Filter, schema: &ResourceSchema, element: Option<&AttributeDef
     }
 }
 
-fn leaf<'a>(path: &AttrPath, schema: &'a ResourceSchema, element: Option<&'a AttributeDef>) -> ScimResult<&'a AttributeDef> {
+fn leaf<'a>(
+    path: &AttrPath,
+    schema: &'a ResourceSchema,
+    element: Option<&'a AttributeDef>,
+) -> ScimResult<&'a AttributeDef> {
     if let Some(parent) = element {
         if path.urn().is_some() || path.sub_attr().is_some() {
             return Err(ScimError::invalid_filter(format!(
@@ -53,10 +67,16 @@ fn leaf<'a>(path: &AttrPath, schema: &'a ResourceSchema, element: Option<&'a Att
             )));
         }
         return parent.sub(path.name()).ok_or_else(|| {
-            ScimError::invalid_filter(format!("\"{path}\" is not a sub-attribute of {}", parent.name))
+            ScimError::invalid_filter(format!(
+                "\"{path}\" is not a sub-attribute of {}",
+                parent.name
+            ))
         });
     }
-    if path.urn().is_none() && path.sub_attr().is_none() && path.name().eq_ignore_ascii_case("schemas") {
+    if path.urn().is_none()
+        && path.sub_attr().is_none()
+        && path.name().eq_ignore_ascii_case("schemas")
+    {
         return Ok(schemas_attribute());
     }
     match schema.resolve(path) {
@@ -92,18 +112,32 @@ fn schemas_attribute() -> &'static AttributeDef {
     &FALLBACK
 }
 
-fn check_comparison(path: &AttrPath, leaf: &AttributeDef, op: CompareOp, value: &Literal) -> ScimResult<()> {
+fn check_comparison(
+    path: &AttrPath,
+    leaf: &AttributeDef,
+    op: CompareOp,
+    value: &Literal,
+) -> ScimResult<()> {
     if *value == Literal::Null {
         return if matches!(op, CompareOp::Eq | CompareOp::Ne) {
             Ok(())
         } else {
-            Err(ScimError::invalid_filter(format!("\"{path} {}\" cannot compare with null; use eq or ne", op.as_str())))
+            Err(ScimError::invalid_filter(format!(
+                "\"{path} {}\" cannot compare with null; use eq or ne",
+                op.as_str()
+            )))
         };
     }
-    let fail = |why: &str| Err(ScimError::invalid_filter(format!("\"{path} {} {value}\": {why}", op.as_str())));
+    let fail = |why: &str| {
+        Err(ScimError::invalid_filter(format!(
+            "\"{path} {} {value}\": {why}",
+            op.as_str()
+        )))
+    };
     match leaf.kind {
         AttributeType::Boolean => {
-            let is_bool = matches!(value, Literal::Bool(_)) || matches!(value, Literal::String(s) if parse_bool(s).is_some());
+            let is_bool = matches!(value, Literal::Bool(_))
+                || matches!(value, Literal::String(s) if parse_bool(s).is_some());
             if !matches!(op, CompareOp::Eq | CompareOp::Ne) {
                 return fail("a boolean attribute can only be compared with eq or ne");
             }
@@ -125,13 +159,20 @@ fn check_comparison(path: &AttrPath, leaf: &AttributeDef, op: CompareOp, value: 
             }
             match value {
                 Literal::String(s) if chrono::DateTime::parse_from_rfc3339(s).is_ok() => {}
-                _ => return fail("the attribute is a dateTime; compare it with a string such as \"2011-05-13T04:42:34Z\""),
+                _ => {
+                    return fail(
+                        "the attribute is a dateTime; compare it with a string such as \"2011-05-13T04:42:34Z\"",
+                    );
+                }
             }
         }
         AttributeType::Binary if op.is_ordering() => {
             return fail("binary attributes cannot be ordered");
         }
-        AttributeType::String | AttributeType::Reference | AttributeType::Binary | AttributeType::Complex => {
+        AttributeType::String
+        | AttributeType::Reference
+        | AttributeType::Binary
+        | AttributeType::Complex => {
             if !matches!(value, Literal::String(_)) {
                 return fail("the attribute is a string; quote the value");
             }
@@ -147,7 +188,9 @@ mod tests {
     use crate::schema::SchemaRegistry;
 
     fn check_user(s: &str) -> ScimResult<()> {
-        Filter::parse(s).unwrap().check(SchemaRegistry::standard().user())
+        Filter::parse(s)
+            .unwrap()
+            .check(SchemaRegistry::standard().user())
     }
 
     #[test]
@@ -170,7 +213,10 @@ mod tests {
     #[test]
     fn rejects_unknown_attributes_and_ill_typed_comparisons() {
         for (bad, why) in [
-            (r#"noSuchAttr eq "x""#, "is not an attribute of the User resource type"),
+            (
+                r#"noSuchAttr eq "x""#,
+                "is not an attribute of the User resource type",
+            ),
             (r#"name eq "x""#, "is a complex attribute"),
             ("active gt true", "only be compared with eq or ne"),
             (r#"active eq "yes""#, "compare it with true or false"),

@@ -48,14 +48,27 @@ impl Filter {
             Self::And(l, r) => l.eval(ctx) && r.eval(ctx),
             Self::Or(l, r) => l.eval(ctx) || r.eval(ctx),
             Self::Not(inner, _) => !inner.eval(ctx),
-            Self::Present { path, .. } => select(ctx, path).is_some_and(|s| s.values.iter().any(|v| is_assigned(v))),
-            Self::Compare { path, op, value, .. } => {
+            Self::Present { path, .. } => {
+                select(ctx, path).is_some_and(|s| s.values.iter().any(|v| is_assigned(v)))
+            }
+            Self::Compare {
+                path, op, value, ..
+            } => {
                 let selected = select(ctx, path);
                 match (op, value) {
-                    (CompareOp::Eq, Literal::Null) => !selected.is_some_and(|s| s.values.iter().any(|v| is_assigned(v))),
-                    (CompareOp::Ne, Literal::Null) => selected.is_some_and(|s| s.values.iter().any(|v| is_assigned(v))),
-                    (CompareOp::Ne, _) => !selected.is_some_and(|s| s.values.iter().any(|v| compare(s.leaf, v, CompareOp::Eq, value))),
-                    _ => selected.is_some_and(|s| s.values.iter().any(|v| compare(s.leaf, v, *op, value))),
+                    (CompareOp::Eq, Literal::Null) => {
+                        !selected.is_some_and(|s| s.values.iter().any(|v| is_assigned(v)))
+                    }
+                    (CompareOp::Ne, Literal::Null) => {
+                        selected.is_some_and(|s| s.values.iter().any(|v| is_assigned(v)))
+                    }
+                    (CompareOp::Ne, _) => !selected.is_some_and(|s| {
+                        s.values
+                            .iter()
+                            .any(|v| compare(s.leaf, v, CompareOp::Eq, value))
+                    }),
+                    _ => selected
+                        .is_some_and(|s| s.values.iter().any(|v| compare(s.leaf, v, *op, value))),
                 }
             }
             Self::ValuePath { path, filter, .. } => {
@@ -68,7 +81,9 @@ impl Filter {
                 if !attr.def.is_complex() || attr.sub.is_some() {
                     return false;
                 }
-                let Some(raw) = container(map, attr.extension.map(|e| e.id.as_str())).and_then(|c| get_ci(c, &attr.def.name)) else {
+                let Some(raw) = container(map, attr.extension.map(|e| e.id.as_str()))
+                    .and_then(|c| get_ci(c, &attr.def.name))
+                else {
                     return false;
                 };
                 match raw {
@@ -84,7 +99,10 @@ impl Filter {
     }
 }
 
-fn container<'a>(map: &'a Map<String, Value>, extension: Option<&str>) -> Option<&'a Map<String, Value>> {
+fn container<'a>(
+    map: &'a Map<String, Value>,
+    extension: Option<&str>,
+) -> Option<&'a Map<String, Value>> {
     match extension {
         None => Some(map),
         Some(urn) => get_ci(map, urn)?.as_object(),
@@ -98,12 +116,25 @@ fn select<'a>(ctx: Ctx<'a>, path: &AttrPath) -> Option<Selected<'a>> {
                 return None;
             }
             let leaf = parent.sub(path.name())?;
-            Some(Selected { leaf, values: get_ci(obj, &leaf.name).into_iter().collect() })
+            Some(Selected {
+                leaf,
+                values: get_ci(obj, &leaf.name).into_iter().collect(),
+            })
         }
         Ctx::Resource(map, schema) => {
-            if path.urn().is_none() && path.sub_attr().is_none() && path.name().eq_ignore_ascii_case("schemas") {
-                let values = map.get("schemas").and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default();
-                return Some(Selected { leaf: &SCHEMAS_ATTRIBUTE, values });
+            if path.urn().is_none()
+                && path.sub_attr().is_none()
+                && path.name().eq_ignore_ascii_case("schemas")
+            {
+                let values = map
+                    .get("schemas")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().collect())
+                    .unwrap_or_default();
+                return Some(Selected {
+                    leaf: &SCHEMAS_ATTRIBUTE,
+                    values,
+                });
             }
             let Some(Resolved::Attribute(attr)) = schema.resolve(path) else {
                 return None;
@@ -151,7 +182,12 @@ fn is_assigned(value: &Value) -> bool {
 }
 
 /// Compares one attribute value with a literal using the attribute's type and case rules.
-pub(crate) fn compare(leaf: &AttributeDef, value: &Value, op: CompareOp, literal: &Literal) -> bool {
+pub(crate) fn compare(
+    leaf: &AttributeDef,
+    value: &Value,
+    op: CompareOp,
+    literal: &Literal,
+) -> bool {
     match (leaf.kind, value, literal) {
         (AttributeType::Boolean, Value::Bool(b), lit) => {
             let wanted = match lit {
@@ -164,12 +200,18 @@ pub(crate) fn compare(leaf: &AttributeDef, value: &Value, op: CompareOp, literal
         (AttributeType::Integer | AttributeType::Decimal, Value::Number(n), Literal::Number(l)) => {
             let ordering = match (n.as_i64(), l.as_i64()) {
                 (Some(a), Some(b)) => Some(a.cmp(&b)),
-                _ => n.as_f64().zip(l.as_f64()).and_then(|(a, b)| a.partial_cmp(&b)),
+                _ => n
+                    .as_f64()
+                    .zip(l.as_f64())
+                    .and_then(|(a, b)| a.partial_cmp(&b)),
             };
             ordering.is_some_and(|o| ordering_matches(op, o))
         }
         (AttributeType::DateTime, Value::String(v), Literal::String(l)) => {
-            match (chrono::DateTime::parse_from_rfc3339(v), chrono::DateTime::parse_from_rfc3339(l)) {
+            match (
+                chrono::DateTime::parse_from_rfc3339(v),
+                chrono::DateTime::parse_from_rfc3339(l),
+            ) {
                 (Ok(a), Ok(b)) => ordering_matches(op, a.cmp(&b)),
                 _ => string_matches(v, l, op, leaf.case_exact),
             }
@@ -261,15 +303,23 @@ mod tests {
 
     fn check(filter: &str) -> bool {
         let registry = SchemaRegistry::standard();
-        Filter::parse(filter).unwrap().matches(&bjensen(), registry.user())
+        Filter::parse(filter)
+            .unwrap()
+            .matches(&bjensen(), registry.user())
     }
 
     #[test]
     fn string_comparisons_honour_case_exact() {
-        assert!(check(r#"userName eq "BJENSEN@example.com""#), "userName is not caseExact");
+        assert!(
+            check(r#"userName eq "BJENSEN@example.com""#),
+            "userName is not caseExact"
+        );
         assert!(!check(r#"externalId eq "701984 ""#));
         assert!(check(r#"id eq "2819c223-7f76-453a-919d-413861904646""#));
-        assert!(!check(r#"id eq "2819C223-7F76-453A-919D-413861904646""#), "id is caseExact");
+        assert!(
+            !check(r#"id eq "2819C223-7F76-453A-919D-413861904646""#),
+            "id is caseExact"
+        );
         assert!(check(r#"name.familyName co "ENS""#));
         assert!(check(r#"userName sw "BJ""#));
         assert!(check(r#"userName ew "EXAMPLE.COM""#));
@@ -289,7 +339,10 @@ mod tests {
     #[test]
     fn present_ne_and_null() {
         assert!(check("title pr") && !check("nickName pr"));
-        assert!(check(r#"nickName ne "x""#), "ne matches a missing attribute");
+        assert!(
+            check(r#"nickName ne "x""#),
+            "ne matches a missing attribute"
+        );
         assert!(!check(r#"title ne "tour guide""#));
         assert!(check("nickName eq null") && check("title ne null") && !check("title eq null"));
         assert!(check("emails pr") && check("emails.type pr") && !check("ims pr"));
@@ -297,14 +350,26 @@ mod tests {
 
     #[test]
     fn multi_valued_attributes_match_any_value() {
-        assert!(check(r#"emails co "jensen.org""#), "complex compared by value");
+        assert!(
+            check(r#"emails co "jensen.org""#),
+            "complex compared by value"
+        );
         assert!(check(r#"emails.value ew "@example.com""#));
         assert!(check(r#"emails.type eq "home""#));
-        assert!(check(r#"emails[type eq "work" and value co "@example.com"]"#));
-        assert!(!check(r#"emails[type eq "home" and value co "@example.com"]"#), "both in one value");
-        assert!(check(r#"emails[type eq "work"].value eq "bjensen@example.com""#));
-        assert!(check(r#"emails[primary eq true]"#));
-        assert!(check(r#"schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User""#));
+        assert!(check(
+            r#"emails[type eq "work" and value co "@example.com"]"#
+        ));
+        assert!(
+            !check(r#"emails[type eq "home" and value co "@example.com"]"#),
+            "both in one value"
+        );
+        assert!(check(
+            r#"emails[type eq "work"].value eq "bjensen@example.com""#
+        ));
+        assert!(check("emails[primary eq true]"));
+        assert!(check(
+            r#"schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User""#
+        ));
     }
 
     #[test]
@@ -313,18 +378,32 @@ mod tests {
         assert!(check(r#"active eq "True""#), "string booleans are read");
         assert!(!check("active gt false"), "booleans have no order");
         assert!(check(r#"meta.lastModified gt "2011-05-13T04:42:33Z""#));
-        assert!(check(r#"meta.lastModified eq "2011-05-13T06:42:34+02:00""#), "same instant");
+        assert!(
+            check(r#"meta.lastModified eq "2011-05-13T06:42:34+02:00""#),
+            "same instant"
+        );
         assert!(check(r#"meta.created lt "2011-01-01T00:00:00Z""#));
         assert!(!check(r#"meta.lastModified ge "2012-01-01T00:00:00Z""#));
     }
 
     #[test]
     fn extension_and_logic() {
-        assert!(check(r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "tour operations""#));
-        assert!(check(r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "26118915-6090-4610-87e4-49d8ca9f808d""#));
-        assert!(check(r#"userType eq "Employee" and not (emails co "example.org" or title eq "x")"#));
-        assert!(check(r#"title pr and (userType eq "Intern" or active eq true)"#));
+        assert!(check(
+            r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "tour operations""#
+        ));
+        assert!(check(
+            r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "26118915-6090-4610-87e4-49d8ca9f808d""#
+        ));
+        assert!(check(
+            r#"userType eq "Employee" and not (emails co "example.org" or title eq "x")"#
+        ));
+        assert!(check(
+            r#"title pr and (userType eq "Intern" or active eq true)"#
+        ));
         assert!(!check(r#"noSuchAttribute eq "x""#));
-        assert!(!check(r#"title[value eq "x"]"#), "value path on a simple attribute");
+        assert!(
+            !check(r#"title[value eq "x"]"#),
+            "value path on a simple attribute"
+        );
     }
 }

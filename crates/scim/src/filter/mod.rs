@@ -90,7 +90,8 @@ impl CompareOp {
             CompareOp::Lt,
             CompareOp::Le,
         ];
-        ALL.into_iter().find(|op| op.as_str().eq_ignore_ascii_case(word))
+        ALL.into_iter()
+            .find(|op| op.as_str().eq_ignore_ascii_case(word))
     }
 
     /// Whether this is an ordering operator (`gt ge lt le`).
@@ -121,9 +122,7 @@ pub enum Literal {
 impl fmt::Display for Literal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::String(s) => {
-                f.write_str(&serde_json::to_string(s).map_err(|_| fmt::Error)?)
-            }
+            Self::String(s) => f.write_str(&serde_json::to_string(s).map_err(|_| fmt::Error)?),
             Self::Bool(b) => write!(f, "{b}"),
             Self::Number(n) => write!(f, "{n}"),
             Self::Null => f.write_str("null"),
@@ -174,7 +173,10 @@ impl Filter {
     /// The span of the whole expression.
     pub fn span(&self) -> Span {
         match self {
-            Self::Compare { span, .. } | Self::Present { span, .. } | Self::Not(_, span) | Self::ValuePath { span, .. } => *span,
+            Self::Compare { span, .. }
+            | Self::Present { span, .. }
+            | Self::Not(_, span)
+            | Self::ValuePath { span, .. } => *span,
             Self::And(l, r) | Self::Or(l, r) => Span {
                 start: l.span().start,
                 end: r.span().end,
@@ -223,7 +225,9 @@ fn write_child(f: &mut fmt::Formatter<'_>, child: &Filter, parens: bool) -> fmt:
 impl fmt::Display for Filter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Compare { path, op, value, .. } => write!(f, "{path} {} {value}", op.as_str()),
+            Self::Compare {
+                path, op, value, ..
+            } => write!(f, "{path} {} {value}", op.as_str()),
             Self::Present { path, .. } => write!(f, "{path} pr"),
             // `and` binds tighter than `or`, both associate to the left: parenthesise exactly
             // where re-parsing would otherwise build a different tree.

@@ -57,7 +57,10 @@ fn describe(tok: &Tok<'_>) -> String {
         Tok::RParen => "')'".into(),
         Tok::LBracket => "'['".into(),
         Tok::RBracket => "']'".into(),
-        Tok::Str(s) => format!("the string {}", serde_json::to_string(s).unwrap_or_default()),
+        Tok::Str(s) => format!(
+            "the string {}",
+            serde_json::to_string(s).unwrap_or_default()
+        ),
         Tok::Word(w) => format!("\"{w}\""),
     }
 }
@@ -76,7 +79,11 @@ fn tokenize(input: &str) -> Result<Vec<Token<'_>>, (String, usize)> {
             _ => None,
         };
         if let Some(tok) = single {
-            tokens.push(Token { tok, start: i, end: i + 1 });
+            tokens.push(Token {
+                tok,
+                start: i,
+                end: i + 1,
+            });
             i += 1;
             continue;
         }
@@ -101,20 +108,35 @@ fn tokenize(input: &str) -> Result<Vec<Token<'_>>, (String, usize)> {
             }
             let raw = &input[start..=j];
             let value = if escaped {
-                serde_json::from_str::<String>(raw)
-                    .map_err(|_| ("the string has an invalid escape sequence".to_string(), start))?
+                serde_json::from_str::<String>(raw).map_err(|_| {
+                    (
+                        "the string has an invalid escape sequence".to_string(),
+                        start,
+                    )
+                })?
             } else {
                 raw[1..raw.len() - 1].to_owned()
             };
-            tokens.push(Token { tok: Tok::Str(value), start, end: j + 1 });
+            tokens.push(Token {
+                tok: Tok::Str(value),
+                start,
+                end: j + 1,
+            });
             i = j + 1;
             continue;
         }
         let start = i;
-        while i < bytes.len() && !matches!(bytes[i], b'(' | b')' | b'[' | b']' | b'"') && !bytes[i].is_ascii_whitespace() {
+        while i < bytes.len()
+            && !matches!(bytes[i], b'(' | b')' | b'[' | b']' | b'"')
+            && !bytes[i].is_ascii_whitespace()
+        {
             i += 1;
         }
-        tokens.push(Token { tok: Tok::Word(&input[start..i]), start, end: i });
+        tokens.push(Token {
+            tok: Tok::Word(&input[start..i]),
+            start,
+            end: i,
+        });
     }
     Ok(tokens)
 }
@@ -152,12 +174,23 @@ impl<'a> Parser<'a> {
         matches!(self.peek(), Some(Token { tok: Tok::Word(w), .. }) if w.eq_ignore_ascii_case(keyword))
     }
 
-    fn expect(&mut self, tok: &Tok<'_>, what: &str, opened_at: usize) -> Result<Token<'a>, FilterError> {
+    fn expect(
+        &mut self,
+        tok: &Tok<'_>,
+        what: &str,
+        opened_at: usize,
+    ) -> Result<Token<'a>, FilterError> {
         match self.next() {
             Some(t) if &t.tok == tok => Ok(t),
-            Some(t) => Err(self.error(format!("expected {what}, found {}", describe(&t.tok)), t.start)),
+            Some(t) => Err(self.error(
+                format!("expected {what}, found {}", describe(&t.tok)),
+                t.start,
+            )),
             None => Err(self.error(
-                format!("expected {what} to close the one opened at character {}", self.input[..opened_at].chars().count() + 1),
+                format!(
+                    "expected {what} to close the one opened at character {}",
+                    self.input[..opened_at].chars().count() + 1
+                ),
                 self.input.len(),
             )),
         }
@@ -185,18 +218,39 @@ impl<'a> Parser<'a> {
 
     fn parse_unary(&mut self) -> Result<Filter, FilterError> {
         let Some(token) = self.next() else {
-            return Err(self.error("the filter ends where an expression was expected", self.input.len()));
+            return Err(self.error(
+                "the filter ends where an expression was expected",
+                self.input.len(),
+            ));
         };
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(self.error(format!("the filter nests more than {MAX_DEPTH} levels deep"), token.start));
+            return Err(self.error(
+                format!("the filter nests more than {MAX_DEPTH} levels deep"),
+                token.start,
+            ));
         }
         let result = match &token.tok {
-            Tok::Word(w) if w.eq_ignore_ascii_case("not") && matches!(self.peek(), Some(Token { tok: Tok::LParen, .. })) => {
+            Tok::Word(w)
+                if w.eq_ignore_ascii_case("not")
+                    && matches!(
+                        self.peek(),
+                        Some(Token {
+                            tok: Tok::LParen,
+                            ..
+                        })
+                    ) =>
+            {
                 let open = self.next().map_or(token.end, |t| t.start);
                 let inner = self.parse_or()?;
                 let close = self.expect(&Tok::RParen, "')'", open)?;
-                Ok(Filter::Not(Box::new(inner), Span { start: token.start, end: close.end }))
+                Ok(Filter::Not(
+                    Box::new(inner),
+                    Span {
+                        start: token.start,
+                        end: close.end,
+                    },
+                ))
             }
             Tok::LParen => {
                 let inner = self.parse_or()?;
@@ -205,7 +259,10 @@ impl<'a> Parser<'a> {
             }
             Tok::Word(w) => self.parse_attr_expr(w, token.start, token.end),
             other => Err(self.error(
-                format!("expected an attribute name, '(' or 'not', found {}", describe(other)),
+                format!(
+                    "expected an attribute name, '(' or 'not', found {}",
+                    describe(other)
+                ),
                 token.start,
             )),
         };
@@ -217,19 +274,35 @@ impl<'a> Parser<'a> {
         AttrPath::parse(word).map_err(|e| self.error(e.0, start))
     }
 
-    fn parse_attr_expr(&mut self, word: &'a str, start: usize, end: usize) -> Result<Filter, FilterError> {
+    fn parse_attr_expr(
+        &mut self,
+        word: &'a str,
+        start: usize,
+        end: usize,
+    ) -> Result<Filter, FilterError> {
         self.clauses += 1;
         if self.clauses > MAX_CLAUSES {
-            return Err(self.error(format!("the filter has more than {MAX_CLAUSES} expressions"), start));
+            return Err(self.error(
+                format!("the filter has more than {MAX_CLAUSES} expressions"),
+                start,
+            ));
         }
         let path = self.parse_path(word, start)?;
-        if let Some(Token { tok: Tok::LBracket, start: b, .. }) = self.peek() {
+        if let Some(Token {
+            tok: Tok::LBracket,
+            start: b,
+            ..
+        }) = self.peek()
+        {
             let open = *b;
             if open != end {
                 return Err(self.error("'[' must follow the attribute name directly", open));
             }
             if self.in_value_path {
-                return Err(self.error("value filters cannot be nested inside another value filter", open));
+                return Err(self.error(
+                    "value filters cannot be nested inside another value filter",
+                    open,
+                ));
             }
             if path.sub_attr().is_some() {
                 return Err(self.error(format!("a value filter applies to an attribute, not to the sub-attribute \"{path}\""), start));
@@ -241,27 +314,50 @@ impl<'a> Parser<'a> {
             let inner = inner?;
             let close = self.expect(&Tok::RBracket, "']'", open)?;
             // Entra's form: attr[filter].sub op value.
-            if let Some(Token { tok: Tok::Word(w), start: s, end: e }) = self.peek().cloned()
+            if let Some(Token {
+                tok: Tok::Word(w),
+                start: s,
+                end: e,
+            }) = self.peek().cloned()
                 && s == close.end
                 && let Some(sub) = w.strip_prefix('.')
             {
                 if !is_attr_name(sub) {
-                    return Err(self.error(format!("\"{sub}\" is not a valid sub-attribute name"), s + 1));
+                    return Err(self.error(
+                        format!("\"{sub}\" is not a valid sub-attribute name"),
+                        s + 1,
+                    ));
                 }
                 self.pos += 1;
                 let tail = self.parse_operation(AttrPath::attr(sub), w, s, e)?;
                 return Ok(Filter::ValuePath {
-                    span: Span { start, end: tail.span().end },
+                    span: Span {
+                        start,
+                        end: tail.span().end,
+                    },
                     path,
                     filter: Box::new(Filter::And(Box::new(inner), Box::new(tail))),
                 });
             }
-            return Ok(Filter::ValuePath { path, filter: Box::new(inner), span: Span { start, end: close.end } });
+            return Ok(Filter::ValuePath {
+                path,
+                filter: Box::new(inner),
+                span: Span {
+                    start,
+                    end: close.end,
+                },
+            });
         }
         self.parse_operation(path, word, start, end)
     }
 
-    fn parse_operation(&mut self, path: AttrPath, word: &str, start: usize, end: usize) -> Result<Filter, FilterError> {
+    fn parse_operation(
+        &mut self,
+        path: AttrPath,
+        word: &str,
+        start: usize,
+        end: usize,
+    ) -> Result<Filter, FilterError> {
         let Some(op_token) = self.next() else {
             return Err(self.error(
                 format!("expected an operator (eq, ne, co, sw, ew, gt, ge, lt, le or pr) after \"{word}\""),
@@ -275,16 +371,27 @@ impl<'a> Parser<'a> {
             ));
         };
         if op_word.eq_ignore_ascii_case("pr") {
-            return Ok(Filter::Present { path, span: Span { start, end: op_token.end } });
+            return Ok(Filter::Present {
+                path,
+                span: Span {
+                    start,
+                    end: op_token.end,
+                },
+            });
         }
         let Some(op) = CompareOp::from_keyword(op_word) else {
             return Err(self.error(
-                format!("\"{op_word}\" is not an operator; use eq, ne, co, sw, ew, gt, ge, lt, le or pr"),
+                format!(
+                    "\"{op_word}\" is not an operator; use eq, ne, co, sw, ew, gt, ge, lt, le or pr"
+                ),
                 op_token.start,
             ));
         };
         let Some(value_token) = self.next() else {
-            return Err(self.error(format!("expected a value after \"{op_word}\""), self.input.len()));
+            return Err(self.error(
+                format!("expected a value after \"{op_word}\""),
+                self.input.len(),
+            ));
         };
         let value = match value_token.tok {
             Tok::Str(s) => Literal::String(s),
@@ -292,7 +399,13 @@ impl<'a> Parser<'a> {
             Tok::Word(w) if w.eq_ignore_ascii_case("false") => Literal::Bool(false),
             Tok::Word(w) if w.eq_ignore_ascii_case("null") => Literal::Null,
             Tok::Word(w) => match serde_json::from_str::<Number>(w) {
-                Ok(n) if w.bytes().next().is_some_and(|b| b == b'-' || b.is_ascii_digit()) => Literal::Number(n),
+                Ok(n)
+                    if w.bytes()
+                        .next()
+                        .is_some_and(|b| b == b'-' || b.is_ascii_digit()) =>
+                {
+                    Literal::Number(n)
+                }
                 _ => {
                     return Err(self.error(
                         format!("{w} is not a value; strings are quoted (\"{w}\"), other values are true, false, null or a number"),
@@ -302,12 +415,23 @@ impl<'a> Parser<'a> {
             },
             other => {
                 return Err(self.error(
-                    format!("expected a value after \"{op_word}\", found {}", describe(&other)),
+                    format!(
+                        "expected a value after \"{op_word}\", found {}",
+                        describe(&other)
+                    ),
                     value_token.start,
                 ));
             }
         };
-        Ok(Filter::Compare { path, op, value, span: Span { start, end: value_token.end } })
+        Ok(Filter::Compare {
+            path,
+            op,
+            value,
+            span: Span {
+                start,
+                end: value_token.end,
+            },
+        })
     }
 }
 
@@ -323,7 +447,14 @@ impl Filter {
             return Err(mk("the filter is empty".into(), 0));
         }
         let tokens = tokenize(input).map_err(|(m, o)| mk(m, o))?;
-        let mut parser = Parser { input, tokens, pos: 0, depth: 0, clauses: 0, in_value_path: false };
+        let mut parser = Parser {
+            input,
+            tokens,
+            pos: 0,
+            depth: 0,
+            clauses: 0,
+            in_value_path: false,
+        };
         let filter = parser.parse_or()?;
         if let Some(extra) = parser.peek() {
             return Err(parser.error(
@@ -351,22 +482,64 @@ mod tests {
             (r#"userName Eq "john""#, r#"userName eq "john""#),
             (r#"Username eq "john""#, r#"Username eq "john""#),
             (r#"userName eq "bjensen""#, r#"userName eq "bjensen""#),
-            (r#"name.familyName co "O'Malley""#, r#"name.familyName co "O'Malley""#),
+            (
+                r#"name.familyName co "O'Malley""#,
+                r#"name.familyName co "O'Malley""#,
+            ),
             (r#"userName sw "J""#, r#"userName sw "J""#),
-            (r#"urn:ietf:params:scim:schemas:core:2.0:User:userName sw "J""#, r#"urn:ietf:params:scim:schemas:core:2.0:User:userName sw "J""#),
+            (
+                r#"urn:ietf:params:scim:schemas:core:2.0:User:userName sw "J""#,
+                r#"urn:ietf:params:scim:schemas:core:2.0:User:userName sw "J""#,
+            ),
             ("title pr", "title pr"),
-            (r#"meta.lastModified gt "2011-05-13T04:42:34Z""#, r#"meta.lastModified gt "2011-05-13T04:42:34Z""#),
-            (r#"meta.lastModified ge "2011-05-13T04:42:34Z""#, r#"meta.lastModified ge "2011-05-13T04:42:34Z""#),
-            (r#"meta.lastModified lt "2011-05-13T04:42:34Z""#, r#"meta.lastModified lt "2011-05-13T04:42:34Z""#),
-            (r#"meta.lastModified le "2011-05-13T04:42:34Z""#, r#"meta.lastModified le "2011-05-13T04:42:34Z""#),
-            (r#"title pr and userType eq "Employee""#, r#"title pr and userType eq "Employee""#),
-            (r#"title pr or userType eq "Intern""#, r#"title pr or userType eq "Intern""#),
-            (r#"schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User""#, r#"schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User""#),
-            (r#"userType eq "Employee" and (emails co "example.com" or emails.value co "example.org")"#, r#"userType eq "Employee" and (emails co "example.com" or emails.value co "example.org")"#),
-            (r#"userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")"#, r#"userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")"#),
-            (r#"userType eq "Employee" and (emails.type eq "work")"#, r#"userType eq "Employee" and emails.type eq "work""#),
-            (r#"userType eq "Employee" and emails[type eq "work" and value co "@example.com"]"#, r#"userType eq "Employee" and emails[type eq "work" and value co "@example.com"]"#),
-            (r#"emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]"#, r#"emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]"#),
+            (
+                r#"meta.lastModified gt "2011-05-13T04:42:34Z""#,
+                r#"meta.lastModified gt "2011-05-13T04:42:34Z""#,
+            ),
+            (
+                r#"meta.lastModified ge "2011-05-13T04:42:34Z""#,
+                r#"meta.lastModified ge "2011-05-13T04:42:34Z""#,
+            ),
+            (
+                r#"meta.lastModified lt "2011-05-13T04:42:34Z""#,
+                r#"meta.lastModified lt "2011-05-13T04:42:34Z""#,
+            ),
+            (
+                r#"meta.lastModified le "2011-05-13T04:42:34Z""#,
+                r#"meta.lastModified le "2011-05-13T04:42:34Z""#,
+            ),
+            (
+                r#"title pr and userType eq "Employee""#,
+                r#"title pr and userType eq "Employee""#,
+            ),
+            (
+                r#"title pr or userType eq "Intern""#,
+                r#"title pr or userType eq "Intern""#,
+            ),
+            (
+                r#"schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User""#,
+                r#"schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User""#,
+            ),
+            (
+                r#"userType eq "Employee" and (emails co "example.com" or emails.value co "example.org")"#,
+                r#"userType eq "Employee" and (emails co "example.com" or emails.value co "example.org")"#,
+            ),
+            (
+                r#"userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")"#,
+                r#"userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")"#,
+            ),
+            (
+                r#"userType eq "Employee" and (emails.type eq "work")"#,
+                r#"userType eq "Employee" and emails.type eq "work""#,
+            ),
+            (
+                r#"userType eq "Employee" and emails[type eq "work" and value co "@example.com"]"#,
+                r#"userType eq "Employee" and emails[type eq "work" and value co "@example.com"]"#,
+            ),
+            (
+                r#"emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]"#,
+                r#"emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]"#,
+            ),
         ];
         for (input, printed) in examples {
             assert_eq!(p(input).to_string(), printed, "{input}");
@@ -380,9 +553,18 @@ mod tests {
         assert!(matches!(&f, Filter::Or(_, r) if matches!(**r, Filter::And(..))));
         let f = p("a pr and b pr or c pr");
         assert!(matches!(&f, Filter::Or(l, _) if matches!(**l, Filter::And(..))));
-        assert_eq!(p("a pr and (b pr or c pr)").to_string(), "a pr and (b pr or c pr)");
-        assert_eq!(p("a pr and (b pr and c pr)").to_string(), "a pr and (b pr and c pr)");
-        assert_eq!(p("(a pr and b pr) and c pr").to_string(), "a pr and b pr and c pr");
+        assert_eq!(
+            p("a pr and (b pr or c pr)").to_string(),
+            "a pr and (b pr or c pr)"
+        );
+        assert_eq!(
+            p("a pr and (b pr and c pr)").to_string(),
+            "a pr and (b pr and c pr)"
+        );
+        assert_eq!(
+            p("(a pr and b pr) and c pr").to_string(),
+            "a pr and b pr and c pr"
+        );
         assert_eq!(p("NOT (a pr) AND b PR").to_string(), "not (a pr) and b pr");
     }
 
@@ -397,13 +579,19 @@ mod tests {
         assert_eq!(value("title eq null"), Literal::Null);
         assert_eq!(value("x eq -12.5e3").to_string(), "-12500.0");
         assert_eq!(value("x eq 42"), Literal::Number(42.into()));
-        assert_eq!(value(r#"x eq "a \"quoted\" \\ \u00e9""#), Literal::String("a \"quoted\" \\ é".into()));
+        assert_eq!(
+            value(r#"x eq "a \"quoted\" \\ \u00e9""#),
+            Literal::String("a \"quoted\" \\ é".into())
+        );
     }
 
     #[test]
     fn entra_value_path_with_sub_attribute_comparison_is_accepted() {
         let f = p(r#"emails[type eq "work"].value eq "a@b.c""#);
-        assert_eq!(f.to_string(), r#"emails[type eq "work" and value eq "a@b.c"]"#);
+        assert_eq!(
+            f.to_string(),
+            r#"emails[type eq "work" and value eq "a@b.c"]"#
+        );
         let f = p(r#"emails[type eq "work"].value pr"#);
         assert_eq!(f.to_string(), r#"emails[type eq "work" and value pr]"#);
     }
@@ -413,35 +601,86 @@ mod tests {
         let e = |s: &str| Filter::parse(s).unwrap_err();
         assert_eq!(e("").message, "the filter is empty");
         let err = e("userName");
-        assert!(err.message.contains("expected an operator"), "{}", err.message);
+        assert!(
+            err.message.contains("expected an operator"),
+            "{}",
+            err.message
+        );
         let err = e(r#"userName eqq "a""#);
-        assert_eq!((err.message.as_str(), err.column), ("\"eqq\" is not an operator; use eq, ne, co, sw, ew, gt, ge, lt, le or pr", 10));
+        assert_eq!(
+            (err.message.as_str(), err.column),
+            (
+                "\"eqq\" is not an operator; use eq, ne, co, sw, ew, gt, ge, lt, le or pr",
+                10
+            )
+        );
         let err = e("userName eq john");
-        assert!(err.message.contains("strings are quoted"), "{}", err.message);
+        assert!(
+            err.message.contains("strings are quoted"),
+            "{}",
+            err.message
+        );
         assert_eq!(err.column, 13);
         assert!(e(r#"userName eq "john"#).message.contains("not closed"));
         assert!(e(r#"(userName eq "a""#).message.contains("expected ')'"));
-        assert!(e(r#"userName eq "a" userName eq "b""#).message.contains("after a complete expression"));
-        assert!(e(r#"emails[type eq "work" and x[y pr]]"#).message.contains("cannot be nested"));
-        assert!(e(r#"emails[type eq "work""#).message.contains("expected ']'"));
-        assert!(e(r#"1abc eq "x""#).message.contains("not a valid attribute name"));
-        assert!(e("a pr and").message.contains("ends where an expression was expected"));
+        assert!(
+            e(r#"userName eq "a" userName eq "b""#)
+                .message
+                .contains("after a complete expression")
+        );
+        assert!(
+            e(r#"emails[type eq "work" and x[y pr]]"#)
+                .message
+                .contains("cannot be nested")
+        );
+        assert!(
+            e(r#"emails[type eq "work""#)
+                .message
+                .contains("expected ']'")
+        );
+        assert!(
+            e(r#"1abc eq "x""#)
+                .message
+                .contains("not a valid attribute name")
+        );
+        assert!(
+            e("a pr and")
+                .message
+                .contains("ends where an expression was expected")
+        );
         assert!(e(r#"x eq "\q""#).message.contains("escape"));
         let scim: ScimError = e("userName").into();
         assert_eq!(scim.scim_type(), Some(crate::ScimType::InvalidFilter));
-        assert!(scim.detail().starts_with("invalid filter: expected an operator"));
+        assert!(
+            scim.detail()
+                .starts_with("invalid filter: expected an operator")
+        );
     }
 
     #[test]
     fn deep_nesting_is_refused_not_overflowed() {
         let deep = format!("{}a pr{}", "(".repeat(10_000), ")".repeat(10_000));
-        assert!(Filter::parse(&deep).unwrap_err().message.contains("nests more than"));
+        assert!(
+            Filter::parse(&deep)
+                .unwrap_err()
+                .message
+                .contains("nests more than")
+        );
         let nots = format!("{}a pr{}", "not (".repeat(100), ")".repeat(100));
         assert!(Filter::parse(&nots).is_err());
-        let ok = format!("{}a pr{}", "(".repeat(MAX_DEPTH - 1), ")".repeat(MAX_DEPTH - 1));
+        let ok = format!(
+            "{}a pr{}",
+            "(".repeat(MAX_DEPTH - 1),
+            ")".repeat(MAX_DEPTH - 1)
+        );
         assert!(Filter::parse(&ok).is_ok());
         let long = vec!["a pr"; MAX_CLAUSES + 1].join(" and ");
-        assert!(Filter::parse(&long).unwrap_err().message.contains("more than"));
+        assert!(
+            Filter::parse(&long)
+                .unwrap_err()
+                .message
+                .contains("more than")
+        );
     }
 
     #[test]

@@ -40,12 +40,20 @@ pub struct SqlColumn {
 impl SqlColumn {
     /// A text column.
     pub fn text(expr: impl Into<String>) -> Self {
-        Self { expr: expr.into(), folded_expr: None, kind: ColumnKind::Text }
+        Self {
+            expr: expr.into(),
+            folded_expr: None,
+            kind: ColumnKind::Text,
+        }
     }
 
     /// A column of the given kind.
     pub fn of(expr: impl Into<String>, kind: ColumnKind) -> Self {
-        Self { expr: expr.into(), folded_expr: None, kind }
+        Self {
+            expr: expr.into(),
+            folded_expr: None,
+            kind,
+        }
     }
 
     /// Sets the pre-folded expression.
@@ -94,9 +102,17 @@ pub struct SqlFilter {
 impl Filter {
     /// Translates this filter to SQL for the store whose columns `columns` describes.
     pub fn to_sql(&self, schema: &ResourceSchema, columns: &dyn SqlColumns) -> Option<SqlFilter> {
-        let mut t = Translator { schema, columns, params: Vec::new() };
+        let mut t = Translator {
+            schema,
+            columns,
+            params: Vec::new(),
+        };
         let (sql, exact) = t.translate(self)?;
-        Some(SqlFilter { sql, params: t.params, exact })
+        Some(SqlFilter {
+            sql,
+            params: t.params,
+            exact,
+        })
     }
 }
 
@@ -145,14 +161,13 @@ impl Translator<'_> {
             }
             Filter::Not(inner, _) => {
                 let mark = self.params.len();
-                match self.translate(inner) {
-                    // `IS NOT TRUE` keeps rows where the inner test is NULL (attribute absent),
-                    // as the in-memory evaluator does.
-                    Some((sql, true)) => Some((format!("(({sql}) IS NOT TRUE)"), true)),
-                    _ => {
-                        self.params.truncate(mark);
-                        None
-                    }
+                // `IS NOT TRUE` keeps rows where the inner test is NULL (attribute absent), as
+                // the in-memory evaluator does. An inexact inner test cannot be negated.
+                if let Some((sql, true)) = self.translate(inner) {
+                    Some((format!("(({sql}) IS NOT TRUE)"), true))
+                } else {
+                    self.params.truncate(mark);
+                    None
                 }
             }
             Filter::ValuePath { .. } => None,
@@ -165,7 +180,9 @@ impl Translator<'_> {
                 };
                 Some((sql, true))
             }
-            Filter::Compare { path, op, value, .. } => self.compare(path, *op, value),
+            Filter::Compare {
+                path, op, value, ..
+            } => self.compare(path, *op, value),
         }
     }
 
@@ -177,10 +194,17 @@ impl Translator<'_> {
             return None;
         }
         let leaf = attr.leaf();
-        self.columns.column(&attr.canonical_path(), leaf).map(|c| (c, leaf))
+        self.columns
+            .column(&attr.canonical_path(), leaf)
+            .map(|c| (c, leaf))
     }
 
-    fn compare(&mut self, path: &AttrPath, op: CompareOp, value: &Literal) -> Option<(String, bool)> {
+    fn compare(
+        &mut self,
+        path: &AttrPath,
+        op: CompareOp,
+        value: &Literal,
+    ) -> Option<(String, bool)> {
         let (column, def) = self.column(path)?;
         if *value == Literal::Null {
             return match op {
@@ -203,7 +227,10 @@ impl Translator<'_> {
                     if !s.is_ascii() {
                         return None;
                     }
-                    let folded = column.folded_expr.clone().unwrap_or_else(|| format!("lower({})", column.expr));
+                    let folded = column
+                        .folded_expr
+                        .clone()
+                        .unwrap_or_else(|| format!("lower({})", column.expr));
                     let lower = s.to_ascii_lowercase();
                     if op.is_substring() {
                         let ph = self.bind(SqlParam::Text(like_pattern(op, &lower)));
@@ -212,12 +239,23 @@ impl Translator<'_> {
                     (folded, SqlParam::Text(lower))
                 }
             }
-            (ColumnKind::Integer, Literal::Bool(b)) => (column.expr.clone(), SqlParam::Integer(i64::from(*b))),
-            (ColumnKind::Integer, Literal::String(s)) if def.kind == crate::schema::AttributeType::Boolean => {
-                (column.expr.clone(), SqlParam::Integer(i64::from(crate::resource::parse_bool(s)?)))
+            (ColumnKind::Integer, Literal::Bool(b)) => {
+                (column.expr.clone(), SqlParam::Integer(i64::from(*b)))
             }
-            (ColumnKind::Integer, Literal::Number(n)) => (column.expr.clone(), SqlParam::Integer(n.as_i64()?)),
-            (ColumnKind::Real, Literal::Number(n)) => (column.expr.clone(), SqlParam::Real(n.as_f64()?)),
+            (ColumnKind::Integer, Literal::String(s))
+                if def.kind == crate::schema::AttributeType::Boolean =>
+            {
+                (
+                    column.expr.clone(),
+                    SqlParam::Integer(i64::from(crate::resource::parse_bool(s)?)),
+                )
+            }
+            (ColumnKind::Integer, Literal::Number(n)) => {
+                (column.expr.clone(), SqlParam::Integer(n.as_i64()?))
+            }
+            (ColumnKind::Real, Literal::Number(n)) => {
+                (column.expr.clone(), SqlParam::Real(n.as_f64()?))
+            }
             (ColumnKind::EpochMicros, Literal::String(s)) => {
                 let t = chrono::DateTime::parse_from_rfc3339(s).ok()?;
                 (column.expr.clone(), SqlParam::Integer(t.timestamp_micros()))
@@ -291,41 +329,79 @@ mod tests {
     }
 
     fn sql(filter: &str) -> Option<SqlFilter> {
-        Filter::parse(filter).unwrap().to_sql(SchemaRegistry::standard().user(), &Users)
+        Filter::parse(filter)
+            .unwrap()
+            .to_sql(SchemaRegistry::standard().user(), &Users)
     }
 
     #[test]
     fn values_are_bound_never_inlined() {
         let out = sql(r#"userName eq "Bob'); DROP TABLE users; --""#).unwrap();
         assert_eq!(out.sql, "user_name_folded = ?");
-        assert_eq!(out.params, vec![SqlParam::Text("bob'); drop table users; --".into())]);
+        assert_eq!(
+            out.params,
+            vec![SqlParam::Text("bob'); drop table users; --".into())]
+        );
         assert!(out.exact);
     }
 
     #[test]
     fn translates_logic_types_and_case_rules() {
         let out = sql(r#"userName eq "A" and (active eq true or externalId ne "X1")"#).unwrap();
-        assert_eq!(out.sql, "(user_name_folded = ? AND (active = ? OR (external_id IS NULL OR external_id <> ?)))");
-        assert_eq!(out.params, vec![SqlParam::Text("a".into()), SqlParam::Integer(1), SqlParam::Text("X1".into())]);
-        let out = sql(r#"name.familyName sw "O_M%" and meta.lastModified gt "2011-05-13T04:42:34Z""#).unwrap();
-        assert_eq!(out.sql, "(lower(family_name) LIKE ? ESCAPE '\\' AND modified_us > ?)");
-        assert_eq!(out.params, vec![SqlParam::Text("o\\_m\\%%".into()), SqlParam::Integer(1_305_261_754_000_000)]);
+        assert_eq!(
+            out.sql,
+            "(user_name_folded = ? AND (active = ? OR (external_id IS NULL OR external_id <> ?)))"
+        );
+        assert_eq!(
+            out.params,
+            vec![
+                SqlParam::Text("a".into()),
+                SqlParam::Integer(1),
+                SqlParam::Text("X1".into())
+            ]
+        );
+        let out =
+            sql(r#"name.familyName sw "O_M%" and meta.lastModified gt "2011-05-13T04:42:34Z""#)
+                .unwrap();
+        assert_eq!(
+            out.sql,
+            "(lower(family_name) LIKE ? ESCAPE '\\' AND modified_us > ?)"
+        );
+        assert_eq!(
+            out.params,
+            vec![
+                SqlParam::Text("o\\_m\\%%".into()),
+                SqlParam::Integer(1_305_261_754_000_000)
+            ]
+        );
         let out = sql("not (active eq false) and title eq null").unwrap();
         assert_eq!(out.sql, "((active = ?) IS NOT TRUE)");
         assert!(!out.exact, "title has no column");
-        assert_eq!(sql("externalId pr").unwrap().sql, "(external_id IS NOT NULL AND external_id <> '')");
+        assert_eq!(
+            sql("externalId pr").unwrap().sql,
+            "(external_id IS NOT NULL AND external_id <> '')"
+        );
     }
 
     #[test]
     fn untranslatable_parts_narrow_or_give_up() {
         let out = sql(r#"userName eq "a" and emails[type eq "work"]"#).unwrap();
-        assert_eq!((out.sql.as_str(), out.exact), ("user_name_folded = ?", false));
+        assert_eq!(
+            (out.sql.as_str(), out.exact),
+            ("user_name_folded = ?", false)
+        );
         assert_eq!(out.params.len(), 1);
         let out = sql(r#"emails[type eq "work"] and userName eq "a""#).unwrap();
-        assert_eq!((out.sql.as_str(), out.params.len(), out.exact), ("user_name_folded = ?", 1, false));
+        assert_eq!(
+            (out.sql.as_str(), out.params.len(), out.exact),
+            ("user_name_folded = ?", 1, false)
+        );
         assert!(sql(r#"userName eq "a" or emails co "x""#).is_none());
         assert!(sql(r#"not (emails co "x")"#).is_none());
-        assert!(sql(r#"userName eq "Ärger""#).is_none(), "non-ASCII folding stays in memory");
+        assert!(
+            sql(r#"userName eq "Ärger""#).is_none(),
+            "non-ASCII folding stays in memory"
+        );
         let out = sql(r#"externalId co "AB""#).unwrap();
         assert!(!out.exact, "case-exact LIKE is re-checked");
     }
@@ -333,7 +409,9 @@ mod tests {
     #[test]
     fn numbered_placeholders_for_postgres() {
         let f = Filter::parse(r#"userName eq "a" and externalId eq "b""#).unwrap();
-        let out = f.to_sql(SchemaRegistry::standard().user(), &Postgres).unwrap();
+        let out = f
+            .to_sql(SchemaRegistry::standard().user(), &Postgres)
+            .unwrap();
         assert_eq!(out.sql, "(user_name_folded = $1 AND external_id = $2)");
     }
 }

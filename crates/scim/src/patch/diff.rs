@@ -28,7 +28,11 @@ pub struct AttributeChange {
 const SERVER_MANAGED: [&str; 3] = ["schemas", "meta", "id"];
 
 /// The changes from `old` to `new`, in attribute order.
-pub fn changes(old: &Map<String, Value>, new: &Map<String, Value>, schema: &ResourceSchema) -> Vec<AttributeChange> {
+pub fn changes(
+    old: &Map<String, Value>,
+    new: &Map<String, Value>,
+    schema: &ResourceSchema,
+) -> Vec<AttributeChange> {
     let mut out = Vec::new();
     diff_level(old, new, "", schema, &mut out);
     out
@@ -40,7 +44,13 @@ fn keys<'a>(old: &'a Map<String, Value>, new: &'a Map<String, Value>) -> Vec<&'a
     keys
 }
 
-fn diff_level(old: &Map<String, Value>, new: &Map<String, Value>, prefix: &str, schema: &ResourceSchema, out: &mut Vec<AttributeChange>) {
+fn diff_level(
+    old: &Map<String, Value>,
+    new: &Map<String, Value>,
+    prefix: &str,
+    schema: &ResourceSchema,
+    out: &mut Vec<AttributeChange>,
+) {
     for key in keys(old, new) {
         if prefix.is_empty() && SERVER_MANAGED.contains(&key.as_str()) {
             continue;
@@ -56,8 +66,12 @@ fn diff_level(old: &Map<String, Value>, new: &Map<String, Value>, prefix: &str, 
             (Some(Value::Object(a)), Some(Value::Object(b))) if is_extension => {
                 diff_level(a, b, &format!("{key}:"), schema, out);
             }
-            (None, Some(Value::Object(b))) if is_extension => diff_level(&Map::new(), b, &format!("{key}:"), schema, out),
-            (Some(Value::Object(a)), None) if is_extension => diff_level(a, &Map::new(), &format!("{key}:"), schema, out),
+            (None, Some(Value::Object(b))) if is_extension => {
+                diff_level(&Map::new(), b, &format!("{key}:"), schema, out);
+            }
+            (Some(Value::Object(a)), None) if is_extension => {
+                diff_level(a, &Map::new(), &format!("{key}:"), schema, out);
+            }
             (a, b) if single_complex => {
                 let empty = Map::new();
                 let a = a.and_then(Value::as_object).unwrap_or(&empty);
@@ -74,15 +88,28 @@ fn diff_level(old: &Map<String, Value>, new: &Map<String, Value>, prefix: &str, 
 }
 
 fn is_single_complex(path: &str, schema: &ResourceSchema) -> bool {
-    let Ok(p) = AttrPath::parse(path) else { return false };
+    let Ok(p) = AttrPath::parse(path) else {
+        return false;
+    };
     matches!(schema.resolve(&p), Some(Resolved::Attribute(a)) if a.def.is_complex() && !a.def.multi_valued && a.sub.is_none())
 }
 
-fn push(out: &mut Vec<AttributeChange>, path: String, old: Option<&Value>, new: Option<&Value>, schema: &ResourceSchema) {
-    let sensitive = AttrPath::parse(&path).ok().and_then(|p| match schema.resolve(&p) {
-        Some(Resolved::Attribute(a)) => Some(a.leaf().mutability == Mutability::WriteOnly || a.leaf().returned == Returned::Never),
-        _ => None,
-    });
+fn push(
+    out: &mut Vec<AttributeChange>,
+    path: String,
+    old: Option<&Value>,
+    new: Option<&Value>,
+    schema: &ResourceSchema,
+) {
+    let sensitive = AttrPath::parse(&path)
+        .ok()
+        .and_then(|p| match schema.resolve(&p) {
+            Some(Resolved::Attribute(a)) => Some(
+                a.leaf().mutability == Mutability::WriteOnly
+                    || a.leaf().returned == Returned::Never,
+            ),
+            _ => None,
+        });
     let redacted = sensitive.unwrap_or(false);
     out.push(AttributeChange {
         path,

@@ -10,13 +10,17 @@
 mod diff;
 mod request;
 
+use std::fmt::Display;
+
 use serde_json::{Map, Value};
 
 pub use self::diff::AttributeChange;
 pub use self::request::{PATCH_OP_SCHEMA, PatchOpKind, PatchOperation, PatchPath, PatchRequest};
 use crate::error::{ScimError, ScimResult};
 use crate::filter::{Filter, Literal};
-use crate::resource::{InputRules, Resource, UnknownAttributes, coerce_attribute, coerce_single, get_ci};
+use crate::resource::{
+    InputRules, Resource, UnknownAttributes, coerce_attribute, coerce_single, get_ci,
+};
 use crate::schema::{AttributeDef, Mutability, Resolved, ResourceSchema, Schema};
 
 /// How permissive the engine is. The defaults accept every documented Entra ID and Okta form.
@@ -55,11 +59,18 @@ pub struct PatchOutcome {
 }
 
 /// Applies a PATCH request to a resource. The input is never modified.
-pub fn apply(resource: &Resource, request: &PatchRequest, schema: &ResourceSchema, rules: &PatchRules) -> ScimResult<PatchOutcome> {
+pub fn apply(
+    resource: &Resource,
+    request: &PatchRequest,
+    schema: &ResourceSchema,
+    rules: &PatchRules,
+) -> ScimResult<PatchOutcome> {
     let mut map = resource.as_map().clone();
     for (i, op) in request.operations.iter().enumerate() {
         let at = |e: ScimError| e.at(format!("Operations[{i}]"));
-        Engine { schema, rules }.operation(&mut map, op).map_err(at)?;
+        Engine { schema, rules }
+            .operation(&mut map, op)
+            .map_err(at)?;
     }
     // Operations that emptied an extension object leave no empty object behind.
     map.retain(|k, v| !(k.starts_with("urn:") && v.as_object().is_some_and(Map::is_empty)));
@@ -69,15 +80,28 @@ pub fn apply(resource: &Resource, request: &PatchRequest, schema: &ResourceSchem
         .as_map()
         .get("schemas")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default();
     patched.set_schemas(schema, &listed);
     let changes = diff::changes(resource.as_map(), patched.as_map(), schema);
-    Ok(PatchOutcome { resource: patched, changes })
+    Ok(PatchOutcome {
+        resource: patched,
+        changes,
+    })
 }
 
 /// Parses and applies a PATCH body in one step.
-pub fn apply_json(resource: &Resource, body: &Value, schema: &ResourceSchema, rules: &PatchRules) -> ScimResult<PatchOutcome> {
+pub fn apply_json(
+    resource: &Resource,
+    body: &Value,
+    schema: &ResourceSchema,
+    rules: &PatchRules,
+) -> ScimResult<PatchOutcome> {
     let request = PatchRequest::from_json(body, rules)?;
     apply(resource, &request, schema, rules)
 }
@@ -95,33 +119,40 @@ struct Target<'a> {
 
 impl Engine<'_> {
     fn operation(&self, map: &mut Map<String, Value>, op: &PatchOperation) -> ScimResult<()> {
-        match &op.path {
-            Some(path) => self.at_path(map, op.op, path, op.value.clone()),
-            None => {
-                // Path-less add/replace: every key of the value object is a path.
-                let Some(Value::Object(values)) = &op.value else {
-                    return Err(ScimError::invalid_syntax("without a \"path\", the value must be an object of attributes"));
-                };
-                for (key, value) in values {
-                    if key.eq_ignore_ascii_case("schemas") {
-                        continue;
-                    }
-                    if let (Some(ext), Value::Object(inner)) = (self.schema.extension(key), value) {
-                        for (k, v) in inner {
-                            let path = PatchPath::parse(&format!("{}:{k}", ext.id))?;
-                            self.at_path(map, op.op, &path, Some(v.clone()))?;
-                        }
-                        continue;
-                    }
-                    let path = PatchPath::parse(key)?;
-                    self.at_path(map, op.op, &path, Some(value.clone()))?;
+        if let Some(path) = &op.path {
+            self.at_path(map, op.op, path, op.value.clone())
+        } else {
+            // Path-less add/replace: every key of the value object is a path.
+            let Some(Value::Object(values)) = &op.value else {
+                return Err(ScimError::invalid_syntax(
+                    "without a \"path\", the value must be an object of attributes",
+                ));
+            };
+            for (key, value) in values {
+                if key.eq_ignore_ascii_case("schemas") {
+                    continue;
                 }
-                Ok(())
+                if let (Some(ext), Value::Object(inner)) = (self.schema.extension(key), value) {
+                    for (k, v) in inner {
+                        let path = PatchPath::parse(&format!("{}:{k}", ext.id))?;
+                        self.at_path(map, op.op, &path, Some(v.clone()))?;
+                    }
+                    continue;
+                }
+                let path = PatchPath::parse(key)?;
+                self.at_path(map, op.op, &path, Some(value.clone()))?;
             }
+            Ok(())
         }
     }
 
-    fn at_path(&self, map: &mut Map<String, Value>, op: PatchOpKind, path: &PatchPath, value: Option<Value>) -> ScimResult<()> {
+    fn at_path(
+        &self,
+        map: &mut Map<String, Value>,
+        op: PatchOpKind,
+        path: &PatchPath,
+        value: Option<Value>,
+    ) -> ScimResult<()> {
         let full = match &path.sub_attr {
             Some(sub) if path.filter.is_none() => path.attr.with_sub_attr(sub.clone()),
             _ => path.attr.clone(),
@@ -129,14 +160,23 @@ impl Engine<'_> {
         match self.schema.resolve(&full) {
             Some(Resolved::Extension(ext)) => self.whole_extension(map, op, ext, value),
             Some(Resolved::Attribute(attr)) => {
-                let target = Target { extension: attr.extension, def: attr.def };
+                let target = Target {
+                    extension: attr.extension,
+                    def: attr.def,
+                };
                 self.attribute(map, op, &target, path, value)
             }
             None => self.unknown(map, op, path, value),
         }
     }
 
-    fn unknown(&self, map: &mut Map<String, Value>, op: PatchOpKind, path: &PatchPath, value: Option<Value>) -> ScimResult<()> {
+    fn unknown(
+        &self,
+        map: &mut Map<String, Value>,
+        op: PatchOpKind,
+        path: &PatchPath,
+        value: Option<Value>,
+    ) -> ScimResult<()> {
         let reject = || {
             ScimError::invalid_path(format!(
                 "\"{path}\" is not an attribute of the {} resource type",
@@ -164,13 +204,22 @@ impl Engine<'_> {
         }
     }
 
-    fn whole_extension(&self, map: &mut Map<String, Value>, op: PatchOpKind, ext: &Schema, value: Option<Value>) -> ScimResult<()> {
+    fn whole_extension(
+        &self,
+        map: &mut Map<String, Value>,
+        op: PatchOpKind,
+        ext: &Schema,
+        value: Option<Value>,
+    ) -> ScimResult<()> {
         if op == PatchOpKind::Remove {
             remove_key_ci(map, &ext.id);
             return Ok(());
         }
         let Some(Value::Object(values)) = value else {
-            return Err(ScimError::invalid_value(format!("the value for {} must be an object of its attributes", ext.id)));
+            return Err(ScimError::invalid_value(format!(
+                "the value for {} must be an object of its attributes",
+                ext.id
+            )));
         };
         if op == PatchOpKind::Replace {
             // Replace keeps attributes the client cannot set (readOnly) and checks immutables below.
@@ -178,9 +227,13 @@ impl Engine<'_> {
                 let kept: Map<String, Value> = old
                     .into_iter()
                     .filter(|(k, _)| {
-                        ext.attributes
-                            .iter()
-                            .any(|a| a.name.eq_ignore_ascii_case(k) && matches!(a.mutability, Mutability::ReadOnly | Mutability::Immutable))
+                        ext.attributes.iter().any(|a| {
+                            a.name.eq_ignore_ascii_case(k)
+                                && matches!(
+                                    a.mutability,
+                                    Mutability::ReadOnly | Mutability::Immutable
+                                )
+                        })
                     })
                     .collect();
                 remove_key_ci(map, &ext.id);
@@ -196,20 +249,40 @@ impl Engine<'_> {
         Ok(())
     }
 
-    fn attribute(&self, map: &mut Map<String, Value>, op: PatchOpKind, target: &Target<'_>, path: &PatchPath, value: Option<Value>) -> ScimResult<()> {
+    fn attribute(
+        &self,
+        map: &mut Map<String, Value>,
+        op: PatchOpKind,
+        target: &Target<'_>,
+        path: &PatchPath,
+        value: Option<Value>,
+    ) -> ScimResult<()> {
         let def = target.def;
         let sub = match &path.sub_attr {
             Some(name) => Some(def.sub(name).ok_or_else(|| {
-                ScimError::invalid_path(format!("\"{name}\" is not a sub-attribute of {}", def.name))
+                ScimError::invalid_path(format!(
+                    "\"{name}\" is not a sub-attribute of {}",
+                    def.name
+                ))
             })?),
             None => None,
         };
-        let label = path.to_string();
-        // Validate the value first, so that a rejected operation cannot have changed anything.
+        let label: &dyn Display = path;
         let container = container_mut(map, target.extension);
-        let current = get_ci(container, &def.name).cloned();
+        // Only attributes with a readOnly or immutable part need the before/after comparison.
+        let guarded = def.mutability != Mutability::ReadWrite
+            || (!def.multi_valued
+                && def
+                    .sub_attributes
+                    .iter()
+                    .any(|s| s.mutability != Mutability::ReadWrite));
+        let current = if guarded || path.filter.is_some() && !def.multi_valued {
+            get_ci(container, &def.name).cloned()
+        } else {
+            None
+        };
         let result = if def.multi_valued {
-            self.multi_valued(container, op, def, path.filter.as_ref(), sub, value, &label)
+            self.multi_valued(container, op, def, path.filter.as_ref(), sub, value, label)
         } else {
             if path.filter.is_some() {
                 if !def.is_complex() {
@@ -222,20 +295,28 @@ impl Engine<'_> {
                 let matches = current
                     .as_ref()
                     .and_then(Value::as_object)
-                    .is_some_and(|obj| path.filter.as_ref().is_some_and(|f| f.matches_element(obj, def)));
+                    .is_some_and(|obj| {
+                        path.filter
+                            .as_ref()
+                            .is_some_and(|f| f.matches_element(obj, def))
+                    });
                 if !matches {
                     return if op == PatchOpKind::Remove {
                         Ok(())
                     } else {
-                        Err(ScimError::no_target(format!("\"{label}\" matches no value")))
+                        Err(ScimError::no_target(format!(
+                            "\"{label}\" matches no value"
+                        )))
                     };
                 }
             }
-            self.single_valued(container, op, def, sub, value, &label)
+            self.single_valued(container, op, def, sub, value, label)
         };
         result?;
-        let after = get_ci(container, &def.name).cloned();
-        guard_mutability(def, sub, current.as_ref(), after.as_ref(), &label)?;
+        if guarded {
+            let after = get_ci(container, &def.name);
+            guard_mutability(def, sub, current.as_ref(), after, label)?;
+        }
         if let Some(ext) = target.extension
             && container.is_empty()
         {
@@ -244,7 +325,15 @@ impl Engine<'_> {
         Ok(())
     }
 
-    fn single_valued(&self, container: &mut Map<String, Value>, op: PatchOpKind, def: &AttributeDef, sub: Option<&AttributeDef>, value: Option<Value>, label: &str) -> ScimResult<()> {
+    fn single_valued(
+        &self,
+        container: &mut Map<String, Value>,
+        op: PatchOpKind,
+        def: &AttributeDef,
+        sub: Option<&AttributeDef>,
+        value: Option<Value>,
+        label: &dyn Display,
+    ) -> ScimResult<()> {
         let rules = &self.rules.input;
         match (op, sub) {
             (PatchOpKind::Remove, None) => {
@@ -288,12 +377,23 @@ impl Engine<'_> {
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)] // One call site; the parts are all distinct roles.
-    fn multi_valued(&self, container: &mut Map<String, Value>, op: PatchOpKind, def: &AttributeDef, filter: Option<&Filter>, sub: Option<&AttributeDef>, value: Option<Value>, label: &str) -> ScimResult<()> {
+    #[allow(clippy::too_many_arguments, clippy::too_many_lines)] // One table of RFC cases, one call site.
+    fn multi_valued(
+        &self,
+        container: &mut Map<String, Value>,
+        op: PatchOpKind,
+        def: &AttributeDef,
+        filter: Option<&Filter>,
+        sub: Option<&AttributeDef>,
+        value: Option<Value>,
+        label: &dyn Display,
+    ) -> ScimResult<()> {
         let rules = &self.rules.input;
-        let mut items: Vec<Value> = match get_ci(container, &def.name) {
-            Some(Value::Array(items)) => items.clone(),
-            Some(single) => vec![single.clone()],
+        // Work on the values in place: take them out of their slot (the copy made for the
+        // whole PATCH keeps the original safe if an operation fails).
+        let mut items: Vec<Value> = match get_mut_ci(container, &def.name) {
+            Some(Value::Array(items)) => std::mem::take(items),
+            Some(single) => vec![single.take()],
             None => Vec::new(),
         };
         let matches = |items: &[Value]| -> Vec<usize> {
@@ -313,7 +413,8 @@ impl Engine<'_> {
             (PatchOpKind::Remove, None, None) => match value {
                 // Entra's member removal: remove only the listed values, never the whole list.
                 Some(Value::Array(listed)) if !listed.is_empty() => {
-                    let listed = coerce_attribute(def, Value::Array(listed), label, rules)?.unwrap_or(Value::Array(Vec::new()));
+                    let listed = coerce_attribute(def, Value::Array(listed), label, rules)?
+                        .unwrap_or(Value::Array(Vec::new()));
                     let listed = listed.as_array().cloned().unwrap_or_default();
                     items.retain(|item| !listed.iter().any(|l| same_value(item, l)));
                 }
@@ -330,7 +431,9 @@ impl Engine<'_> {
                 };
             }
             (PatchOpKind::Add, None, None) => {
-                if let Some(Value::Array(new)) = coerce_attribute(def, value.unwrap_or(Value::Null), label, rules)? {
+                if let Some(Value::Array(new)) =
+                    coerce_attribute(def, value.unwrap_or(Value::Null), label, rules)?
+                {
                     for n in new {
                         add_deduplicated(&mut items, n);
                     }
@@ -357,7 +460,9 @@ impl Engine<'_> {
             (_, Some(f), None) => {
                 let new = coerce_single(def, value.unwrap_or(Value::Null), label, rules)?;
                 let Some(Value::Object(new)) = new else {
-                    return Err(ScimError::invalid_value(format!("\"{label}\": the value must be an object")));
+                    return Err(ScimError::invalid_value(format!(
+                        "\"{label}\": the value must be an object"
+                    )));
                 };
                 let hit = matches(&items);
                 if hit.is_empty() {
@@ -383,7 +488,9 @@ impl Engine<'_> {
                         element.insert(sub.name.clone(), v);
                         items.push(Value::Object(element));
                     } else if f.is_some() {
-                        return Err(ScimError::no_target(format!("\"{label}\" matches no value")));
+                        return Err(ScimError::no_target(format!(
+                            "\"{label}\" matches no value"
+                        )));
                     }
                 }
                 for i in hit {
@@ -410,12 +517,21 @@ impl Engine<'_> {
             }
         }
         enforce_single_primary(&mut items, &primary_before);
-        set_key(container, &def.name, (!items.is_empty()).then_some(Value::Array(items)));
+        set_key(
+            container,
+            &def.name,
+            (!items.is_empty()).then_some(Value::Array(items)),
+        );
         Ok(())
     }
 
     /// The value to add when a filter like `type eq "work"` matched nothing.
-    fn missing_element(&self, filter: &Filter, def: &AttributeDef, label: &str) -> ScimResult<Map<String, Value>> {
+    fn missing_element(
+        &self,
+        filter: &Filter,
+        def: &AttributeDef,
+        label: &dyn Display,
+    ) -> ScimResult<Map<String, Value>> {
         let no_target = || ScimError::no_target(format!("\"{label}\" matches no value"));
         if !self.rules.create_missing_values {
             return Err(no_target());
@@ -441,39 +557,59 @@ impl Engine<'_> {
 
 /// readOnly attributes cannot change (a PATCH that sets the value they already have, such as
 /// Okta's `id` in a group rename, is accepted); immutable ones cannot change once set.
-fn guard_mutability(def: &AttributeDef, sub: Option<&AttributeDef>, before: Option<&Value>, after: Option<&Value>, label: &str) -> ScimResult<()> {
+fn guard_mutability(
+    def: &AttributeDef,
+    sub: Option<&AttributeDef>,
+    before: Option<&Value>,
+    after: Option<&Value>,
+    label: &dyn Display,
+) -> ScimResult<()> {
     if before == after {
         return Ok(());
     }
     let leaf = sub.unwrap_or(def);
-    match(def.mutability, leaf.mutability) {
-        (Mutability::ReadOnly, _) | (_, Mutability::ReadOnly) => Err(ScimError::mutability(format!(
-            "\"{label}\" is readOnly and cannot be modified"
-        ))),
+    match (def.mutability, leaf.mutability) {
+        (Mutability::ReadOnly, _) | (_, Mutability::ReadOnly) => Err(ScimError::mutability(
+            format!("\"{label}\" is readOnly and cannot be modified"),
+        )),
         (Mutability::Immutable, _) if before.is_some() => Err(ScimError::mutability(format!(
             "\"{label}\" is immutable and already has a value; it cannot be changed"
         ))),
-        (_, Mutability::Immutable) if !def.multi_valued && before.is_some_and(|b| b.get(&leaf.name).is_some()) => {
-            Err(ScimError::mutability(format!("\"{label}\" is immutable and already has a value; it cannot be changed")))
+        (_, Mutability::Immutable)
+            if !def.multi_valued && before.is_some_and(|b| b.get(&leaf.name).is_some()) =>
+        {
+            Err(ScimError::mutability(format!(
+                "\"{label}\" is immutable and already has a value; it cannot be changed"
+            )))
         }
         _ => Ok(()),
     }
 }
 
-
-fn container_mut<'a>(map: &'a mut Map<String, Value>, extension: Option<&Schema>) -> &'a mut Map<String, Value> {
+fn container_mut<'a>(
+    map: &'a mut Map<String, Value>,
+    extension: Option<&Schema>,
+) -> &'a mut Map<String, Value> {
     match extension {
         None => map,
         Some(ext) => {
             // Reuse the extension object under whatever case it was stored.
-            let key = map.keys().find(|k| k.eq_ignore_ascii_case(&ext.id)).cloned().unwrap_or_else(|| ext.id.clone());
+            let key = map
+                .keys()
+                .find(|k| k.eq_ignore_ascii_case(&ext.id))
+                .cloned()
+                .unwrap_or_else(|| ext.id.clone());
             object_slot(map, &key)
         }
     }
 }
 
 fn object_slot<'a>(map: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Value> {
-    let key = map.keys().find(|k| k.eq_ignore_ascii_case(key)).cloned().unwrap_or_else(|| key.to_owned());
+    let key = map
+        .keys()
+        .find(|k| k.eq_ignore_ascii_case(key))
+        .cloned()
+        .unwrap_or_else(|| key.to_owned());
     let slot = map.entry(key).or_insert_with(|| Value::Object(Map::new()));
     if !slot.is_object() {
         *slot = Value::Object(Map::new());
@@ -518,7 +654,10 @@ fn same_value(a: &Value, b: &Value) -> bool {
     match (a.as_object(), b.as_object()) {
         (Some(x), Some(y)) => match (x.get("value"), y.get("value")) {
             (Some(vx), Some(vy)) => {
-                let types_agree = match (x.get("type").and_then(Value::as_str), y.get("type").and_then(Value::as_str)) {
+                let types_agree = match (
+                    x.get("type").and_then(Value::as_str),
+                    y.get("type").and_then(Value::as_str),
+                ) {
                     (Some(tx), Some(ty)) => tx.eq_ignore_ascii_case(ty),
                     _ => true,
                 };
@@ -544,7 +683,12 @@ fn add_deduplicated(items: &mut Vec<Value>, new: Value) {
 /// RFC 7644 §3.5.2: setting `primary` on one value clears it on the others. The value that
 /// became primary in this operation wins; otherwise the last one does.
 fn enforce_single_primary(items: &mut [Value], primary_before: &[Value]) {
-    let primaries: Vec<usize> = items.iter().enumerate().filter(|(_, i)| is_primary(i)).map(|(i, _)| i).collect();
+    let primaries: Vec<usize> = items
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| is_primary(i))
+        .map(|(i, _)| i)
+        .collect();
     if primaries.len() <= 1 {
         return;
     }

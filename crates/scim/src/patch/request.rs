@@ -49,7 +49,9 @@ impl PatchPath {
     /// Parses a path; a malformed one is `invalidPath`, a malformed value filter `invalidFilter`.
     pub fn parse(input: &str) -> ScimResult<Self> {
         let trimmed = input.trim();
-        let invalid = |why: String| ScimError::invalid_path(format!("the path \"{input}\" is not valid: {why}"));
+        let invalid = |why: String| {
+            ScimError::invalid_path(format!("the path \"{input}\" is not valid: {why}"))
+        };
         if let Some(open) = trimmed.find('[') {
             let close = trimmed
                 .rfind(']')
@@ -57,20 +59,34 @@ impl PatchPath {
                 .ok_or_else(|| invalid("'[' is not closed with ']'".into()))?;
             let attr = AttrPath::parse(&trimmed[..open]).map_err(|e| invalid(e.0))?;
             if attr.sub_attr().is_some() {
-                return Err(invalid("a value filter applies to an attribute, not to a sub-attribute".into()));
+                return Err(invalid(
+                    "a value filter applies to an attribute, not to a sub-attribute".into(),
+                ));
             }
-            let filter = Filter::parse(&trimmed[open + 1..close])
-                .map_err(|e| ScimError::invalid_filter(format!("the filter in the path \"{input}\" is not valid: {e}")))?;
+            let filter = Filter::parse(&trimmed[open + 1..close]).map_err(|e| {
+                ScimError::invalid_filter(format!(
+                    "the filter in the path \"{input}\" is not valid: {e}"
+                ))
+            })?;
             let rest = &trimmed[close + 1..];
             let sub_attr = if rest.is_empty() {
                 None
             } else {
-                let sub = rest.strip_prefix('.').filter(|s| is_attr_name(s)).ok_or_else(|| {
-                    invalid(format!("\"{rest}\" after ']' must be '.' and a sub-attribute name"))
-                })?;
+                let sub = rest
+                    .strip_prefix('.')
+                    .filter(|s| is_attr_name(s))
+                    .ok_or_else(|| {
+                        invalid(format!(
+                            "\"{rest}\" after ']' must be '.' and a sub-attribute name"
+                        ))
+                    })?;
                 Some(sub.to_owned())
             };
-            return Ok(Self { attr, filter: Some(filter), sub_attr });
+            return Ok(Self {
+                attr,
+                filter: Some(filter),
+                sub_attr,
+            });
         }
         let path = AttrPath::parse(trimmed).map_err(|e| invalid(e.0))?;
         Ok(Self {
@@ -116,24 +132,41 @@ impl PatchRequest {
     /// Reads a PATCH body. Fails with `invalidSyntax` (or `invalidPath`/`invalidFilter` for a
     /// bad path) naming the operation at fault.
     pub fn from_json(body: &Value, rules: &PatchRules) -> ScimResult<Self> {
-        let Value::Object(map) = body else {
-            return Err(ScimError::invalid_syntax("the PATCH body must be a JSON object with \"Operations\""));
+        Self::from_value(body.clone(), rules)
+    }
+
+    /// Reads a PATCH body it owns, moving the operation values instead of copying them.
+    pub fn from_value(body: Value, rules: &PatchRules) -> ScimResult<Self> {
+        let Value::Object(mut map) = body else {
+            return Err(ScimError::invalid_syntax(
+                "the PATCH body must be a JSON object with \"Operations\"",
+            ));
         };
-        match get_ci(map, "schemas") {
-            Some(Value::Array(urns)) if urns.iter().any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(PATCH_OP_SCHEMA))) => {}
+        match get_ci(&map, "schemas") {
+            Some(Value::Array(urns))
+                if urns.iter().any(|u| {
+                    u.as_str()
+                        .is_some_and(|u| u.eq_ignore_ascii_case(PATCH_OP_SCHEMA))
+                }) => {}
             None if !rules.require_patch_schema => {}
             _ => {
-                return Err(ScimError::invalid_syntax(format!("\"schemas\" must be [\"{PATCH_OP_SCHEMA}\"]")));
+                return Err(ScimError::invalid_syntax(format!(
+                    "\"schemas\" must be [\"{PATCH_OP_SCHEMA}\"]"
+                )));
             }
         }
-        let Some(Value::Array(ops)) = get_ci(map, "Operations") else {
-            return Err(ScimError::invalid_syntax("\"Operations\" must be an array of operations"));
+        let Some(Value::Array(ops)) = take_ci(&mut map, "Operations") else {
+            return Err(ScimError::invalid_syntax(
+                "\"Operations\" must be an array of operations",
+            ));
         };
         if ops.is_empty() {
-            return Err(ScimError::invalid_syntax("\"Operations\" is empty; send at least one operation"));
+            return Err(ScimError::invalid_syntax(
+                "\"Operations\" is empty; send at least one operation",
+            ));
         }
         let operations = ops
-            .iter()
+            .into_iter()
             .enumerate()
             .map(|(i, op)| read_operation(op, rules).map_err(|e| e.at(format!("Operations[{i}]"))))
             .collect::<ScimResult<Vec<_>>>()?;
@@ -141,11 +174,19 @@ impl PatchRequest {
     }
 }
 
-fn read_operation(op: &Value, rules: &PatchRules) -> ScimResult<PatchOperation> {
-    let Value::Object(map) = op else {
-        return Err(ScimError::invalid_syntax("each operation must be a JSON object"));
+/// Removes a key, matched case-insensitively, and returns its value.
+fn take_ci(map: &mut serde_json::Map<String, Value>, key: &str) -> Option<Value> {
+    let found = map.keys().find(|k| k.eq_ignore_ascii_case(key)).cloned()?;
+    map.shift_remove(&found)
+}
+
+fn read_operation(op: Value, rules: &PatchRules) -> ScimResult<PatchOperation> {
+    let Value::Object(mut map) = op else {
+        return Err(ScimError::invalid_syntax(
+            "each operation must be a JSON object",
+        ));
     };
-    let kind = match get_ci(map, "op") {
+    let kind = match get_ci(&map, "op") {
         Some(Value::String(s)) if s.eq_ignore_ascii_case("add") => PatchOpKind::Add,
         Some(Value::String(s)) if s.eq_ignore_ascii_case("remove") => PatchOpKind::Remove,
         Some(Value::String(s)) if s.eq_ignore_ascii_case("replace") => PatchOpKind::Replace,
@@ -155,31 +196,49 @@ fn read_operation(op: &Value, rules: &PatchRules) -> ScimResult<PatchOperation> 
                 describe(other)
             )));
         }
-        None => return Err(ScimError::invalid_syntax("\"op\" is missing; it must be add, remove or replace")),
+        None => {
+            return Err(ScimError::invalid_syntax(
+                "\"op\" is missing; it must be add, remove or replace",
+            ));
+        }
     };
-    let path = match get_ci(map, "path") {
+    let path = match get_ci(&map, "path") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s.trim().is_empty() => None,
         Some(Value::String(s)) => Some(PatchPath::parse(s)?),
-        Some(other) => return Err(ScimError::invalid_path(format!("\"path\" must be a string, got {}", describe(other)))),
+        Some(other) => {
+            return Err(ScimError::invalid_path(format!(
+                "\"path\" must be a string, got {}",
+                describe(other)
+            )));
+        }
     };
-    let value = get_ci(map, "value").cloned();
+    let value = take_ci(&mut map, "value");
     match (kind, &path, &value) {
-        (PatchOpKind::Remove, None, _) => Err(ScimError::no_target("a remove operation needs a \"path\"")),
-        (PatchOpKind::Add | PatchOpKind::Replace, _, None) => Err(ScimError::invalid_syntax(format!(
-            "an {} operation needs a \"value\"",
-            kind.as_str()
-        ))),
-        (PatchOpKind::Add | PatchOpKind::Replace, None, _) if !rules.pathless => Err(ScimError::invalid_syntax(format!(
-            "an {} operation without a \"path\" is not accepted by this configuration",
-            kind.as_str()
-        ))),
-        (PatchOpKind::Add | PatchOpKind::Replace, None, Some(v)) if !v.is_object() => Err(ScimError::invalid_syntax(format!(
-            "without a \"path\", the value of an {} operation must be an object of attributes, got {}",
-            kind.as_str(),
-            describe(v)
-        ))),
-        _ => Ok(PatchOperation { op: kind, path, value }),
+        (PatchOpKind::Remove, None, _) => {
+            Err(ScimError::no_target("a remove operation needs a \"path\""))
+        }
+        (PatchOpKind::Add | PatchOpKind::Replace, _, None) => Err(ScimError::invalid_syntax(
+            format!("an {} operation needs a \"value\"", kind.as_str()),
+        )),
+        (PatchOpKind::Add | PatchOpKind::Replace, None, _) if !rules.pathless => {
+            Err(ScimError::invalid_syntax(format!(
+                "an {} operation without a \"path\" is not accepted by this configuration",
+                kind.as_str()
+            )))
+        }
+        (PatchOpKind::Add | PatchOpKind::Replace, None, Some(v)) if !v.is_object() => {
+            Err(ScimError::invalid_syntax(format!(
+                "without a \"path\", the value of an {} operation must be an object of attributes, got {}",
+                kind.as_str(),
+                describe(v)
+            )))
+        }
+        _ => Ok(PatchOperation {
+            op: kind,
+            path,
+            value,
+        }),
     }
 }
 
@@ -194,10 +253,17 @@ mod tests {
         assert_eq!(p.attr.name(), "emails");
         assert_eq!(p.sub_attr.as_deref(), Some("value"));
         assert_eq!(p.to_string(), r#"emails[type eq "work"].value"#);
-        let p = PatchPath::parse(r#"members[value eq "2819c223-7f76-453a-919d-413861904646"]"#).unwrap();
+        let p = PatchPath::parse(r#"members[value eq "2819c223-7f76-453a-919d-413861904646"]"#)
+            .unwrap();
         assert!(p.filter.is_some() && p.sub_attr.is_none());
-        let p = PatchPath::parse("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value").unwrap();
-        assert_eq!((p.attr.name(), p.sub_attr.as_deref()), ("manager", Some("value")));
+        let p = PatchPath::parse(
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value",
+        )
+        .unwrap();
+        assert_eq!(
+            (p.attr.name(), p.sub_attr.as_deref()),
+            ("manager", Some("value"))
+        );
         let p = PatchPath::parse(r#"emails[value eq "a]b"].display"#).unwrap();
         assert_eq!(p.sub_attr.as_deref(), Some("display"));
     }
@@ -205,10 +271,28 @@ mod tests {
     #[test]
     fn bad_paths_are_invalid_path_or_invalid_filter() {
         use crate::ScimType;
-        assert_eq!(PatchPath::parse("emails[type eq \"work\"").unwrap_err().scim_type(), Some(ScimType::InvalidPath));
-        assert_eq!(PatchPath::parse("emails[type eqq \"work\"]").unwrap_err().scim_type(), Some(ScimType::InvalidFilter));
-        assert_eq!(PatchPath::parse("emails[type eq \"work\"]value").unwrap_err().scim_type(), Some(ScimType::InvalidPath));
-        assert_eq!(PatchPath::parse("9lives").unwrap_err().scim_type(), Some(ScimType::InvalidPath));
+        assert_eq!(
+            PatchPath::parse("emails[type eq \"work\"")
+                .unwrap_err()
+                .scim_type(),
+            Some(ScimType::InvalidPath)
+        );
+        assert_eq!(
+            PatchPath::parse("emails[type eqq \"work\"]")
+                .unwrap_err()
+                .scim_type(),
+            Some(ScimType::InvalidFilter)
+        );
+        assert_eq!(
+            PatchPath::parse("emails[type eq \"work\"]value")
+                .unwrap_err()
+                .scim_type(),
+            Some(ScimType::InvalidPath)
+        );
+        assert_eq!(
+            PatchPath::parse("9lives").unwrap_err().scim_type(),
+            Some(ScimType::InvalidPath)
+        );
     }
 
     #[test]
@@ -221,17 +305,51 @@ mod tests {
         .unwrap();
         assert_eq!(req.operations[0].op, PatchOpKind::Replace);
         assert_eq!(req.operations[0].value, Some(json!("False")));
-        let err = |body: Value| PatchRequest::from_json(&body, &rules).unwrap_err().detail().to_owned();
+        let err = |body: Value| {
+            PatchRequest::from_json(&body, &rules)
+                .unwrap_err()
+                .detail()
+                .to_owned()
+        };
         assert!(err(json!([])).contains("JSON object"));
         assert!(err(json!({"Operations": []})).contains("empty"));
-        assert!(err(json!({"Operations": [{"op": "move", "path": "a"}]})).contains("Operations[0]: \"op\" is \"move\""));
+        assert!(
+            err(json!({"Operations": [{"op": "move", "path": "a"}]}))
+                .contains("Operations[0]: \"op\" is \"move\"")
+        );
         assert!(err(json!({"Operations": [{"op": "remove"}]})).contains("needs a \"path\""));
-        assert!(err(json!({"Operations": [{"op": "add", "path": "title"}]})).contains("needs a \"value\""));
-        assert!(err(json!({"Operations": [{"op": "replace", "value": 5}]})).contains("must be an object"));
-        assert!(err(json!({"schemas": ["urn:wrong"], "Operations": [{"op": "remove", "path": "title"}]})).contains("schemas"));
-        let strict = PatchRules { pathless: false, require_patch_schema: true, ..PatchRules::default() };
-        assert!(PatchRequest::from_json(&json!({"Operations": [{"op": "remove", "path": "title"}]}), &strict).is_err());
+        assert!(
+            err(json!({"Operations": [{"op": "add", "path": "title"}]}))
+                .contains("needs a \"value\"")
+        );
+        assert!(
+            err(json!({"Operations": [{"op": "replace", "value": 5}]}))
+                .contains("must be an object")
+        );
+        assert!(
+            err(
+                json!({"schemas": ["urn:wrong"], "Operations": [{"op": "remove", "path": "title"}]})
+            )
+            .contains("schemas")
+        );
+        let strict = PatchRules {
+            pathless: false,
+            require_patch_schema: true,
+            ..PatchRules::default()
+        };
+        assert!(
+            PatchRequest::from_json(
+                &json!({"Operations": [{"op": "remove", "path": "title"}]}),
+                &strict
+            )
+            .is_err()
+        );
         let pathless = json!({"schemas": [PATCH_OP_SCHEMA], "Operations": [{"op": "replace", "value": {"active": false}}]});
-        assert_eq!(PatchRequest::from_json(&pathless, &strict).unwrap_err().scim_type(), Some(crate::ScimType::InvalidSyntax));
+        assert_eq!(
+            PatchRequest::from_json(&pathless, &strict)
+                .unwrap_err()
+                .scim_type(),
+            Some(crate::ScimType::InvalidSyntax)
+        );
     }
 }

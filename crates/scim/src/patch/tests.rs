@@ -32,7 +32,8 @@ fn user() -> Resource {
         &InputRules::default(),
     )
     .unwrap();
-    r.as_map_mut().insert("id".into(), json!("2819c223-7f76-453a-919d-413861904646"));
+    r.as_map_mut()
+        .insert("id".into(), json!("2819c223-7f76-453a-919d-413861904646"));
     r
 }
 
@@ -46,26 +47,45 @@ fn group() -> Resource {
         &InputRules::default(),
     )
     .unwrap();
-    r.as_map_mut().insert("id".into(), json!("acbf3ae7-8463-4692-b4fd-9b4da3f908ce"));
+    r.as_map_mut()
+        .insert("id".into(), json!("acbf3ae7-8463-4692-b4fd-9b4da3f908ce"));
     r
 }
 
+#[allow(clippy::needless_pass_by_value)] // Reads better at every call site.
 fn ops(operations: Value) -> Value {
     json!({"schemas": [PATCH_OP_SCHEMA], "Operations": operations})
 }
 
 fn patch_user(operations: Value) -> ScimResult<PatchOutcome> {
-    apply_json(&user(), &ops(operations), registry().user(), &PatchRules::default())
+    apply_json(
+        &user(),
+        &ops(operations),
+        registry().user(),
+        &PatchRules::default(),
+    )
 }
 
 fn patch_group(operations: Value) -> ScimResult<PatchOutcome> {
-    apply_json(&group(), &ops(operations), registry().group(), &PatchRules::default())
+    apply_json(
+        &group(),
+        &ops(operations),
+        registry().group(),
+        &PatchRules::default(),
+    )
 }
 
 fn members(outcome: &PatchOutcome) -> Vec<String> {
-    outcome.resource.as_map().get("members").and_then(Value::as_array).map_or_else(Vec::new, |m| {
-        m.iter().map(|v| v["value"].as_str().unwrap().to_owned()).collect()
-    })
+    outcome
+        .resource
+        .as_map()
+        .get("members")
+        .and_then(Value::as_array)
+        .map_or_else(Vec::new, |m| {
+            m.iter()
+                .map(|v| v["value"].as_str().unwrap().to_owned())
+                .collect()
+        })
 }
 
 // RFC 7644 §3.5.2.1 (add)
@@ -79,7 +99,11 @@ fn rfc_add_members_appends_without_duplicates() {
     .unwrap();
     assert_eq!(
         members(&out),
-        ["2819c223-7f76-453a-919d-413861904646", "902c246b-6245-4190-8e05-00816be7344a", "08e1d05d-121c-4561-8b96-473d93df9210"]
+        [
+            "2819c223-7f76-453a-919d-413861904646",
+            "902c246b-6245-4190-8e05-00816be7344a",
+            "08e1d05d-121c-4561-8b96-473d93df9210"
+        ]
     );
     assert_eq!(out.changes.len(), 1);
     assert_eq!(out.changes[0].path, "members");
@@ -93,25 +117,45 @@ fn rfc_add_without_path_adds_each_attribute() {
     }}]))
     .unwrap();
     let r = out.resource.as_map();
-    assert_eq!(r["nickName"], "Babs", "attribute names are case-insensitive");
-    assert_eq!(r["emails"].as_array().unwrap().len(), 3, "the existing home email is not duplicated");
+    assert_eq!(
+        r["nickName"], "Babs",
+        "attribute names are case-insensitive"
+    );
+    assert_eq!(
+        r["emails"].as_array().unwrap().len(),
+        3,
+        "the existing home email is not duplicated"
+    );
 }
 
 #[test]
 fn add_to_single_valued_simple_attribute_replaces_it() {
     let out = patch_user(json!([{"op": "add", "path": "active", "value": false}])).unwrap();
-    assert_eq!(out.resource.as_map()["active"], false, "profile 6.5.2.1(1): add and replace agree");
+    assert_eq!(
+        out.resource.as_map()["active"],
+        false,
+        "profile 6.5.2.1(1): add and replace agree"
+    );
 }
 
 #[test]
 fn add_to_complex_attribute_merges_and_replace_replaces() {
-    let added = patch_user(json!([{"op": "add", "path": "name", "value": {"givenName": "Babs", "familyName": "J"}}])).unwrap();
+    let added = patch_user(
+        json!([{"op": "add", "path": "name", "value": {"givenName": "Babs", "familyName": "J"}}]),
+    )
+    .unwrap();
     assert_eq!(added.resource.as_map()["name"]["middleName"], "Jane");
     assert_eq!(added.resource.as_map()["name"]["givenName"], "Babs");
     let replaced = patch_user(json!([{"op": "replace", "path": "name", "value": {"givenName": "Babs", "familyName": "J"}}])).unwrap();
-    assert_eq!(replaced.resource.as_map()["name"], json!({"givenName": "Babs", "familyName": "J"}));
+    assert_eq!(
+        replaced.resource.as_map()["name"],
+        json!({"givenName": "Babs", "familyName": "J"})
+    );
     let paths: Vec<&str> = replaced.changes.iter().map(|c| c.path.as_str()).collect();
-    assert_eq!(paths, ["name.familyName", "name.givenName", "name.middleName"]);
+    assert_eq!(
+        paths,
+        ["name.familyName", "name.givenName", "name.middleName"]
+    );
 }
 
 // RFC 7644 §3.5.2.2 (remove)
@@ -135,14 +179,18 @@ fn rfc_remove_then_add_replaces_members() {
         {"op": "add", "path": "members", "value": [{"value": "2819c223-7f76-453a-919d-413861904646"}, {"value": "9a8b7c"}]}
     ]))
     .unwrap();
-    assert_eq!(members(&out), ["2819c223-7f76-453a-919d-413861904646", "9a8b7c"]);
+    assert_eq!(
+        members(&out),
+        ["2819c223-7f76-453a-919d-413861904646", "9a8b7c"]
+    );
 }
 
 #[test]
 fn rfc_remove_sub_attribute_of_matching_values_and_unmatched_removal_is_a_no_op() {
     let out = patch_user(json!([{"op": "remove", "path": "emails[type eq \"work\" and value ew \"example.com\"].primary"}])).unwrap();
     assert!(out.resource.as_map()["emails"][0].get("primary").is_none());
-    let out = patch_group(json!([{"op": "remove", "path": "members[value eq \"not-a-member\"]"}])).unwrap();
+    let out = patch_group(json!([{"op": "remove", "path": "members[value eq \"not-a-member\"]"}]))
+        .unwrap();
     assert_eq!(members(&out).len(), 2);
     assert!(out.changes.is_empty());
 }
@@ -165,9 +213,15 @@ fn rfc_replace_all_members() {
 #[test]
 fn rfc_replace_matching_value_and_its_sub_attribute() {
     let out = patch_user(json!([{"op": "replace", "path": "emails[type eq \"work\"]", "value": {"type": "work", "value": "bjensen@example.org"}}])).unwrap();
-    assert_eq!(out.resource.as_map()["emails"][0], json!({"type": "work", "value": "bjensen@example.org"}));
+    assert_eq!(
+        out.resource.as_map()["emails"][0],
+        json!({"type": "work", "value": "bjensen@example.org"})
+    );
     let out = patch_user(json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "bjensen@example.org"}])).unwrap();
-    assert_eq!(out.resource.as_map()["emails"][0]["value"], "bjensen@example.org");
+    assert_eq!(
+        out.resource.as_map()["emails"][0]["value"],
+        "bjensen@example.org"
+    );
     assert_eq!(out.resource.as_map()["emails"][0]["primary"], true);
 }
 
@@ -178,7 +232,11 @@ fn rfc_replace_without_path() {
         "nickName": "Babs"
     }}]))
     .unwrap();
-    assert_eq!(out.resource.as_map()["emails"].as_array().unwrap().len(), 1, "profile 6.5.2.2(1): replace swaps the collection");
+    assert_eq!(
+        out.resource.as_map()["emails"].as_array().unwrap().len(),
+        1,
+        "profile 6.5.2.2(1): replace swaps the collection"
+    );
     assert_eq!(out.resource.as_map()["nickName"], "Babs");
 }
 
@@ -186,12 +244,20 @@ fn rfc_replace_without_path() {
 
 #[test]
 fn setting_primary_clears_it_elsewhere() {
-    let out = patch_user(json!([{"op": "replace", "path": "emails[type eq \"home\"].primary", "value": true}])).unwrap();
+    let out = patch_user(
+        json!([{"op": "replace", "path": "emails[type eq \"home\"].primary", "value": true}]),
+    )
+    .unwrap();
     let emails = out.resource.as_map()["emails"].as_array().unwrap().clone();
     assert_eq!(emails[0]["primary"], false);
     assert_eq!(emails[1]["primary"], true);
     let out = patch_user(json!([{"op": "add", "path": "emails", "value": [{"value": "new@x.org", "type": "other", "primary": true}]}])).unwrap();
-    let primaries: Vec<&Value> = out.resource.as_map()["emails"].as_array().unwrap().iter().filter(|e| e["primary"] == true).collect();
+    let primaries: Vec<&Value> = out.resource.as_map()["emails"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["primary"] == true)
+        .collect();
     assert_eq!(primaries.len(), 1);
     assert_eq!(primaries[0]["value"], "new@x.org");
 }
@@ -203,14 +269,21 @@ fn entra_disable_user_with_capitalised_op_and_string_boolean() {
     let out = patch_user(json!([{"op": "Replace", "path": "active", "value": "False"}])).unwrap();
     assert_eq!(out.resource.as_map()["active"], false);
     assert_eq!(out.changes[0].path, "active");
-    assert_eq!((out.changes[0].old.clone(), out.changes[0].new.clone()), (Some(json!(true)), Some(json!(false))));
+    assert_eq!(
+        (out.changes[0].old.clone(), out.changes[0].new.clone()),
+        (Some(json!(true)), Some(json!(false)))
+    );
 }
 
 #[test]
 fn entra_unparseable_deactivation_is_an_error_never_a_silent_success() {
     let err = patch_user(json!([{"op": "Replace", "path": "active", "value": "No"}])).unwrap_err();
     assert_eq!(err.scim_type(), Some(ScimType::InvalidValue));
-    assert!(err.detail().starts_with("Operations[0]: active"), "{}", err.detail());
+    assert!(
+        err.detail().starts_with("Operations[0]: active"),
+        "{}",
+        err.detail()
+    );
 }
 
 #[test]
@@ -232,10 +305,18 @@ fn entra_update_multi_valued_and_single_valued_attributes() {
 #[test]
 fn entra_sets_a_work_phone_that_does_not_exist_yet() {
     let out = patch_user(json!([{"op": "Add", "path": "phoneNumbers[type eq \"mobile\"].value", "value": "+1 555 0100"}])).unwrap();
-    let phones = out.resource.as_map()["phoneNumbers"].as_array().unwrap().clone();
+    let phones = out.resource.as_map()["phoneNumbers"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(phones[1], json!({"type": "mobile", "value": "+1 555 0100"}));
-    let strict = PatchRules { create_missing_values: false, ..PatchRules::default() };
-    let body = ops(json!([{"op": "Add", "path": "phoneNumbers[type eq \"mobile\"].value", "value": "+1"}]));
+    let strict = PatchRules {
+        create_missing_values: false,
+        ..PatchRules::default()
+    };
+    let body = ops(
+        json!([{"op": "Add", "path": "phoneNumbers[type eq \"mobile\"].value", "value": "+1"}]),
+    );
     let err = apply_json(&user(), &body, registry().user(), &strict).unwrap_err();
     assert_eq!(err.scim_type(), Some(ScimType::NoTarget));
 }
@@ -244,9 +325,17 @@ fn entra_sets_a_work_phone_that_does_not_exist_yet() {
 fn entra_add_and_remove_members_with_value_lists() {
     let out = patch_group(json!([{"op": "Add", "path": "members", "value": [{"$ref": null, "value": "f648f8d5ea4e4cd38e9c"}]}])).unwrap();
     assert_eq!(members(&out).len(), 3);
-    assert_eq!(out.resource.as_map()["members"][2], json!({"value": "f648f8d5ea4e4cd38e9c"}), "a null $ref is dropped");
+    assert_eq!(
+        out.resource.as_map()["members"][2],
+        json!({"value": "f648f8d5ea4e4cd38e9c"}),
+        "a null $ref is dropped"
+    );
     let out = patch_group(json!([{"op": "Remove", "path": "members", "value": [{"$ref": null, "value": "2819c223-7f76-453a-919d-413861904646"}]}])).unwrap();
-    assert_eq!(members(&out), ["902c246b-6245-4190-8e05-00816be7344a"], "only the listed member goes: the group is not wiped");
+    assert_eq!(
+        members(&out),
+        ["902c246b-6245-4190-8e05-00816be7344a"],
+        "only the listed member goes: the group is not wiped"
+    );
 }
 
 #[test]
@@ -262,24 +351,42 @@ fn entra_aad_opt_pathless_replace_with_dotted_and_urn_keys() {
     let r = out.resource.as_map();
     assert_eq!(r["displayName"], "Babs J");
     assert_eq!(r["name"]["givenName"], "Babs");
-    assert_eq!(r["name"]["middleName"], "Jane", "a dotted key replaces only that sub-attribute");
+    assert_eq!(
+        r["name"]["middleName"], "Jane",
+        "a dotted key replaces only that sub-attribute"
+    );
     assert_eq!(r[ENTERPRISE]["employeeNumber"], "99");
     assert_eq!(r[ENTERPRISE]["department"], "Tour Operations");
     assert_eq!(r["active"], false);
-    assert!(out.changes.iter().any(|c| c.path == format!("{ENTERPRISE}:employeeNumber")));
+    assert!(
+        out.changes
+            .iter()
+            .any(|c| c.path == format!("{ENTERPRISE}:employeeNumber"))
+    );
 }
 
 #[test]
 fn entra_manager_reference_sent_as_an_array_without_urn() {
     let out = patch_user(json!([{"op": "Add", "path": "manager", "value": [{"$ref": "https://x/scim/Users/00aa", "value": "00aa"}]}])).unwrap();
-    assert_eq!(out.resource.as_map()[ENTERPRISE]["manager"], json!({"$ref": "https://x/scim/Users/00aa", "value": "00aa"}));
-    let out = patch_user(json!([{"op": "replace", "path": format!("{ENTERPRISE}:manager.value"), "value": "11bb"}])).unwrap();
-    assert_eq!(out.resource.as_map()[ENTERPRISE]["manager"]["value"], "11bb");
+    assert_eq!(
+        out.resource.as_map()[ENTERPRISE]["manager"],
+        json!({"$ref": "https://x/scim/Users/00aa", "value": "00aa"})
+    );
+    let out = patch_user(
+        json!([{"op": "replace", "path": format!("{ENTERPRISE}:manager.value"), "value": "11bb"}]),
+    )
+    .unwrap();
+    assert_eq!(
+        out.resource.as_map()[ENTERPRISE]["manager"]["value"],
+        "11bb"
+    );
 }
 
 #[test]
 fn entra_group_rename() {
-    let out = patch_group(json!([{"op": "Replace", "path": "displayName", "value": "Tour Guides (EU)"}])).unwrap();
+    let out =
+        patch_group(json!([{"op": "Replace", "path": "displayName", "value": "Tour Guides (EU)"}]))
+            .unwrap();
     assert_eq!(out.resource.as_map()["displayName"], "Tour Guides (EU)");
 }
 
@@ -295,13 +402,18 @@ fn okta_pathless_deactivate() {
 fn okta_group_rename_with_matching_id_is_accepted_and_a_different_id_is_refused() {
     let out = patch_group(json!([{"op": "replace", "value": {"id": "acbf3ae7-8463-4692-b4fd-9b4da3f908ce", "displayName": "Renamed"}}])).unwrap();
     assert_eq!(out.resource.as_map()["displayName"], "Renamed");
-    let err = patch_group(json!([{"op": "replace", "value": {"id": "other", "displayName": "Renamed"}}])).unwrap_err();
+    let err =
+        patch_group(json!([{"op": "replace", "value": {"id": "other", "displayName": "Renamed"}}]))
+            .unwrap_err();
     assert_eq!(err.scim_type(), Some(ScimType::Mutability));
 }
 
 #[test]
 fn strict_rules_reject_pathless_operations() {
-    let strict = PatchRules { pathless: false, ..PatchRules::default() };
+    let strict = PatchRules {
+        pathless: false,
+        ..PatchRules::default()
+    };
     let body = ops(json!([{"op": "replace", "value": {"active": false}}]));
     let err = apply_json(&user(), &body, registry().user(), &strict).unwrap_err();
     assert_eq!(err.scim_type(), Some(ScimType::InvalidSyntax));
@@ -318,7 +430,10 @@ fn immutable_member_value_cannot_be_changed_in_place() {
 
 #[test]
 fn read_only_attributes_cannot_be_patched() {
-    let err = patch_user(json!([{"op": "replace", "path": "meta.created", "value": "2020-01-01T00:00:00Z"}])).unwrap_err();
+    let err = patch_user(
+        json!([{"op": "replace", "path": "meta.created", "value": "2020-01-01T00:00:00Z"}]),
+    )
+    .unwrap_err();
     assert_eq!(err.scim_type(), Some(ScimType::Mutability));
     let err = patch_user(json!([{"op": "replace", "path": "id", "value": "other"}])).unwrap_err();
     assert_eq!(err.scim_type(), Some(ScimType::Mutability));
@@ -338,32 +453,52 @@ fn a_failing_operation_leaves_the_resource_untouched() {
 
 #[test]
 fn unknown_paths_follow_the_unknown_attribute_rule() {
-    let out = patch_user(json!([{"op": "add", "path": "favouriteColour", "value": "teal"}])).unwrap();
+    let out =
+        patch_user(json!([{"op": "add", "path": "favouriteColour", "value": "teal"}])).unwrap();
     assert_eq!(out.resource.as_map()["favouriteColour"], "teal");
-    let reject = PatchRules { input: InputRules { unknown_attributes: UnknownAttributes::Reject, ..InputRules::default() }, ..PatchRules::default() };
+    let reject = PatchRules {
+        input: InputRules {
+            unknown_attributes: UnknownAttributes::Reject,
+            ..InputRules::default()
+        },
+        ..PatchRules::default()
+    };
     let body = ops(json!([{"op": "add", "path": "favouriteColour", "value": "teal"}]));
     let err = apply_json(&user(), &body, registry().user(), &reject).unwrap_err();
     assert_eq!(err.scim_type(), Some(ScimType::InvalidPath));
-    let err = patch_user(json!([{"op": "add", "path": "name.nickname", "value": "x"}])).unwrap_err();
+    let err =
+        patch_user(json!([{"op": "add", "path": "name.nickname", "value": "x"}])).unwrap_err();
     assert_eq!(err.scim_type(), Some(ScimType::InvalidPath));
-    let err = patch_user(json!([{"op": "add", "path": "title[value eq \"x\"]", "value": "x"}])).unwrap_err();
+    let err = patch_user(json!([{"op": "add", "path": "title[value eq \"x\"]", "value": "x"}]))
+        .unwrap_err();
     assert_eq!(err.scim_type(), Some(ScimType::InvalidPath));
 }
 
 #[test]
 fn whole_extension_paths() {
-    let out = patch_user(json!([{"op": "replace", "path": ENTERPRISE, "value": {"costCenter": "4130"}}])).unwrap();
-    assert_eq!(out.resource.as_map()[ENTERPRISE], json!({"costCenter": "4130"}));
+    let out =
+        patch_user(json!([{"op": "replace", "path": ENTERPRISE, "value": {"costCenter": "4130"}}]))
+            .unwrap();
+    assert_eq!(
+        out.resource.as_map()[ENTERPRISE],
+        json!({"costCenter": "4130"})
+    );
     let out = patch_user(json!([{"op": "remove", "path": ENTERPRISE}])).unwrap();
     assert!(out.resource.as_map().get(ENTERPRISE).is_none());
-    assert_eq!(out.resource.as_map()["schemas"], json!(["urn:ietf:params:scim:schemas:core:2.0:User"]));
+    assert_eq!(
+        out.resource.as_map()["schemas"],
+        json!(["urn:ietf:params:scim:schemas:core:2.0:User"])
+    );
 }
 
 #[test]
 fn password_changes_are_reported_without_values() {
-    let out = patch_user(json!([{"op": "replace", "path": "password", "value": "t1meMa$heen"}])).unwrap();
+    let out =
+        patch_user(json!([{"op": "replace", "path": "password", "value": "t1meMa$heen"}])).unwrap();
     assert_eq!(out.changes.len(), 1);
-    assert!(out.changes[0].redacted && out.changes[0].old.is_none() && out.changes[0].new.is_none());
+    assert!(
+        out.changes[0].redacted && out.changes[0].old.is_none() && out.changes[0].new.is_none()
+    );
     let json = serde_json::to_string(&out.changes).unwrap();
     assert!(!json.contains("t1meMa$heen"));
 }

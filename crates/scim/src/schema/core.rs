@@ -1,15 +1,18 @@
 //! The schemas RFC 7643 defines (§4, §8.7.1) as data: the common attributes, User, Group and
 //! the EnterpriseUser extension. Descriptions follow the RFC, shortened.
 
-use super::attribute::{AttributeDef, AttributeType as T, Mutability as M, Returned as R, Uniqueness as U};
 use super::Schema;
+use super::attribute::{
+    AttributeDef, AttributeType as T, Mutability as M, Returned as R, Uniqueness as U,
+};
 
 /// The core User schema URN.
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 /// The core Group schema URN.
 pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 /// The EnterpriseUser extension URN.
-pub const ENTERPRISE_USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+pub const ENTERPRISE_USER_SCHEMA: &str =
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
 fn string(name: &str) -> AttributeDef {
     AttributeDef::new(name, T::String)
@@ -72,7 +75,9 @@ pub fn common_attributes() -> Vec<AttributeDef> {
                     .describe("The DateTime that the resource was added to the service provider.")
                     .mutability(M::ReadOnly),
                 AttributeDef::new("lastModified", T::DateTime)
-                    .describe("The most recent DateTime that the details of this resource were updated.")
+                    .describe(
+                        "The most recent DateTime that the details of this resource were updated.",
+                    )
                     .mutability(M::ReadOnly),
                 reference("location", &["uri"])
                     .describe("The URI of the resource being returned.")
@@ -98,7 +103,8 @@ pub fn user_schema() -> Schema {
     let photo_value = reference("value", &["external"]).describe("URL of a photo of the User.");
     let entitlement_value = string("value").describe("The value of an entitlement.");
     let role_value = string("value").describe("The value of a role.");
-    let cert_value = AttributeDef::new("value", T::Binary).describe("The value of an X.509 certificate.");
+    let cert_value =
+        AttributeDef::new("value", T::Binary).describe("The value of an X.509 certificate.");
     Schema {
         id: USER_SCHEMA.to_owned(),
         name: "User".to_owned(),
@@ -230,7 +236,8 @@ pub fn enterprise_user_schema() -> Schema {
         name: "EnterpriseUser".to_owned(),
         description: "Enterprise User".to_owned(),
         attributes: vec![
-            string("employeeNumber").describe("Numeric or alphanumeric identifier assigned to a person."),
+            string("employeeNumber")
+                .describe("Numeric or alphanumeric identifier assigned to a person."),
             string("costCenter").describe("Identifies the name of a cost center."),
             string("organization").describe("Identifies the name of an organization."),
             string("division").describe("Identifies the name of a division."),
@@ -238,8 +245,11 @@ pub fn enterprise_user_schema() -> Schema {
             complex(
                 "manager",
                 vec![
-                    string("value").describe("The id of the SCIM resource representing the User's manager.").case_exact(),
-                    reference("$ref", &["User"]).describe("The URI of the SCIM resource representing the User's manager."),
+                    string("value")
+                        .describe("The id of the SCIM resource representing the User's manager.")
+                        .case_exact(),
+                    reference("$ref", &["User"])
+                        .describe("The URI of the SCIM resource representing the User's manager."),
                     string("displayName")
                         .describe("The displayName of the User's manager.")
                         .mutability(M::ReadOnly),

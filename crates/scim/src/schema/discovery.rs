@@ -11,10 +11,15 @@ const RESOURCE_TYPE_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Resour
 const SPC_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
 
 fn join(base_url: &str, rest: &str) -> String {
-    format!("{}/{}", base_url.trim_end_matches('/'), rest.trim_start_matches('/'))
+    format!(
+        "{}/{}",
+        base_url.trim_end_matches('/'),
+        rest.trim_start_matches('/')
+    )
 }
 
 /// What the service provider supports, rendered as `/ServiceProviderConfig` (RFC 7643 §5).
+#[allow(clippy::struct_excessive_bools)] // One flag per capability, as the document has.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceProviderConfig {
     /// A human-readable help page.
@@ -124,7 +129,11 @@ pub fn list_of(documents: Vec<Value>) -> Value {
 impl SchemaRegistry {
     /// The `/Schemas` ListResponse.
     pub fn schemas_document(&self, base_url: &str) -> Value {
-        list_of(self.schemas().map(|s| schema_document(s, base_url)).collect())
+        list_of(
+            self.schemas()
+                .map(|s| schema_document(s, base_url))
+                .collect(),
+        )
     }
 
     /// The `/ResourceTypes` ListResponse.
@@ -171,8 +180,13 @@ mod tests {
         for schema in registry.schemas() {
             for attr in schema.attributes.iter().filter(|a| a.multi_valued) {
                 if let Some(t) = attr.sub("type") {
-                    let generic = ["entitlements", "roles", "x509Certificates"].contains(&attr.name.as_str());
-                    assert!(generic || !t.canonical_values.is_empty(), "{}.type", attr.name);
+                    let generic =
+                        ["entitlements", "roles", "x509Certificates"].contains(&attr.name.as_str());
+                    assert!(
+                        generic || !t.canonical_values.is_empty(),
+                        "{}.type",
+                        attr.name
+                    );
                 }
             }
         }
@@ -200,7 +214,11 @@ mod tests {
         assert!(doc.get("interopProfileConformant").is_none());
         assert_eq!(doc["patch"]["supported"], true);
         assert_eq!(doc["authenticationSchemes"][0]["type"], "oauthbearertoken");
-        let strict = ServiceProviderConfig { interop_profile_conformant: Some(true), bulk: Some((1000, 1_048_576)), ..spc };
+        let strict = ServiceProviderConfig {
+            interop_profile_conformant: Some(true),
+            bulk: Some((1000, 1_048_576)),
+            ..spc
+        };
         let doc = strict.to_document(BASE);
         assert_eq!(doc["interopProfileConformant"], true);
         assert_eq!(doc["bulk"]["maxOperations"], 1000);

@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 pub use self::attribute::{
     AttributeDef, AttributeType, Mutability, Returned, Uniqueness, find_attribute,
 };
-pub use self::discovery::{ServiceProviderConfig, list_of, resource_type_document, schema_document};
+pub use self::discovery::{
+    ServiceProviderConfig, list_of, resource_type_document, schema_document,
+};
 use crate::error::{ScimError, ScimResult};
 use crate::path::AttrPath;
 
@@ -168,16 +170,22 @@ impl ResourceSchema {
             None => None,
             Some(name) => Some(def.sub(name)?),
         };
-        Some(Resolved::Attribute(ResolvedAttr { extension, def, sub }))
+        Some(Resolved::Attribute(ResolvedAttr {
+            extension,
+            def,
+            sub,
+        }))
     }
 
     /// An extension attribute named without its URN (Entra ID documents `"path": "manager"`),
     /// when exactly one extension defines that name.
-    fn unqualified_extension_attribute(&self, name: &str) -> Option<(Option<&Schema>, &AttributeDef)> {
-        let mut found = self
-            .extensions
-            .iter()
-            .filter_map(|(s, _)| find_attribute(&s.attributes, name).map(|d| (Some(s.as_ref()), d)));
+    fn unqualified_extension_attribute(
+        &self,
+        name: &str,
+    ) -> Option<(Option<&Schema>, &AttributeDef)> {
+        let mut found = self.extensions.iter().filter_map(|(s, _)| {
+            find_attribute(&s.attributes, name).map(|d| (Some(s.as_ref()), d))
+        });
         let first = found.next()?;
         found.next().is_none().then_some(first)
     }
@@ -199,7 +207,8 @@ impl ResourceSchema {
 
     /// The schema URNs this resource type knows: the core schema and every extension.
     pub fn schema_urns(&self) -> impl Iterator<Item = &str> {
-        std::iter::once(self.core.id.as_str()).chain(self.extensions.iter().map(|(s, _)| s.id.as_str()))
+        std::iter::once(self.core.id.as_str())
+            .chain(self.extensions.iter().map(|(s, _)| s.id.as_str()))
     }
 }
 
@@ -277,14 +286,22 @@ impl SchemaRegistry {
     }
 
     fn schema_arc(&self, id: &str) -> Option<Arc<Schema>> {
-        self.schemas.iter().find(|s| s.id.eq_ignore_ascii_case(id)).cloned()
+        self.schemas
+            .iter()
+            .find(|s| s.id.eq_ignore_ascii_case(id))
+            .cloned()
     }
 
     /// Adds (or replaces) a custom extension schema and attaches it to a resource type.
     ///
     /// The schema's id must be a URN, its attribute names valid and unique, and it must not
     /// replace a core schema.
-    pub fn add_extension(&mut self, resource_type: &str, schema: Schema, required: bool) -> ScimResult<()> {
+    pub fn add_extension(
+        &mut self,
+        resource_type: &str,
+        schema: Schema,
+        required: bool,
+    ) -> ScimResult<()> {
         validate_extension(&schema)?;
         if [core::USER_SCHEMA, core::GROUP_SCHEMA]
             .iter()
@@ -299,16 +316,29 @@ impl SchemaRegistry {
             .resource_types
             .iter()
             .position(|rt| rt.resource_type.name.eq_ignore_ascii_case(resource_type))
-            .ok_or_else(|| ScimError::invalid_value(format!("unknown resource type {resource_type}")))?;
+            .ok_or_else(|| {
+                ScimError::invalid_value(format!("unknown resource type {resource_type}"))
+            })?;
         let id = schema.id.clone();
-        match self.schemas.iter().position(|s| s.id.eq_ignore_ascii_case(&id)) {
+        match self
+            .schemas
+            .iter()
+            .position(|s| s.id.eq_ignore_ascii_case(&id))
+        {
             Some(i) => self.schemas[i] = Arc::new(schema),
             None => self.schemas.push(Arc::new(schema)),
         }
         let mut rt = self.resource_types[index].resource_type.clone();
-        match rt.schema_extensions.iter_mut().find(|e| e.schema.eq_ignore_ascii_case(&id)) {
+        match rt
+            .schema_extensions
+            .iter_mut()
+            .find(|e| e.schema.eq_ignore_ascii_case(&id))
+        {
             Some(ext) => ext.required = required,
-            None => rt.schema_extensions.push(SchemaExtension { schema: id, required }),
+            None => rt.schema_extensions.push(SchemaExtension {
+                schema: id,
+                required,
+            }),
         }
         // Rebuild every resource type so all of them see the new schema version.
         let rebuilt: ScimResult<Vec<_>> = self
@@ -316,7 +346,11 @@ impl SchemaRegistry {
             .iter()
             .enumerate()
             .map(|(i, existing)| {
-                let def = if i == index { rt.clone() } else { existing.resource_type.clone() };
+                let def = if i == index {
+                    rt.clone()
+                } else {
+                    existing.resource_type.clone()
+                };
                 self.build(def).map(Arc::new)
             })
             .collect();
@@ -331,7 +365,10 @@ impl SchemaRegistry {
 
     /// A schema by URN, case-insensitively.
     pub fn schema(&self, id: &str) -> Option<&Schema> {
-        self.schemas.iter().map(AsRef::as_ref).find(|s| s.id.eq_ignore_ascii_case(id))
+        self.schemas
+            .iter()
+            .map(AsRef::as_ref)
+            .find(|s| s.id.eq_ignore_ascii_case(id))
     }
 
     /// Every resource type.
@@ -357,17 +394,21 @@ impl SchemaRegistry {
 
     /// The User resource type.
     pub fn user(&self) -> &ResourceSchema {
-        self.resource_type("User").unwrap_or(&self.resource_types[0])
+        self.resource_type("User")
+            .unwrap_or(&self.resource_types[0])
     }
 
     /// The Group resource type.
     pub fn group(&self) -> &ResourceSchema {
-        self.resource_type("Group").unwrap_or(&self.resource_types[0])
+        self.resource_type("Group")
+            .unwrap_or(&self.resource_types[0])
     }
 }
 
 fn validate_extension(schema: &Schema) -> ScimResult<()> {
-    if !schema.id.to_ascii_lowercase().starts_with("urn:") || schema.id.contains(char::is_whitespace) {
+    if !schema.id.to_ascii_lowercase().starts_with("urn:")
+        || schema.id.contains(char::is_whitespace)
+    {
         return Err(ScimError::invalid_value(format!(
             "schema id \"{}\" must be a URN such as urn:example:params:scim:schemas:extension:acme:2.0:User",
             schema.id
@@ -384,7 +425,10 @@ fn check_attributes(attributes: &[AttributeDef], owner: &str) -> ScimResult<()> 
                 attr.name
             )));
         }
-        if attributes[..i].iter().any(|a| a.name.eq_ignore_ascii_case(&attr.name)) {
+        if attributes[..i]
+            .iter()
+            .any(|a| a.name.eq_ignore_ascii_case(&attr.name))
+        {
             return Err(ScimError::invalid_value(format!(
                 "attribute \"{}\" is defined twice in {owner}",
                 attr.name
@@ -423,29 +467,60 @@ mod tests {
     fn resolves_paths_case_insensitively_including_urn_qualified_ones() {
         let registry = SchemaRegistry::standard();
         let user = registry.user();
-        let Some(Resolved::Attribute(a)) = user.resolve(&AttrPath::parse("USERNAME").unwrap()) else {
+        let Some(Resolved::Attribute(a)) = user.resolve(&AttrPath::parse("USERNAME").unwrap())
+        else {
             panic!("userName must resolve")
         };
         assert_eq!(a.def.name, "userName");
         let Some(Resolved::Attribute(a)) = user.resolve(
-            &AttrPath::parse("urn:ietf:params:scim:schemas:extension:enterprise:2.0:user:Manager.Value").unwrap(),
+            &AttrPath::parse(
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user:Manager.Value",
+            )
+            .unwrap(),
         ) else {
             panic!("manager.value must resolve")
         };
-        assert_eq!(a.canonical_path(), "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value");
-        let core_qualified = AttrPath::parse("urn:ietf:params:scim:schemas:core:2.0:User:name.familyName").unwrap();
-        assert_eq!(user.resolve_attribute(&core_qualified).unwrap().canonical_path(), "name.familyName");
+        assert_eq!(
+            a.canonical_path(),
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value"
+        );
+        let core_qualified =
+            AttrPath::parse("urn:ietf:params:scim:schemas:core:2.0:User:name.familyName").unwrap();
+        assert_eq!(
+            user.resolve_attribute(&core_qualified)
+                .unwrap()
+                .canonical_path(),
+            "name.familyName"
+        );
         assert!(matches!(
-            user.resolve(&AttrPath::parse("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User").unwrap()),
+            user.resolve(
+                &AttrPath::parse("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
+                    .unwrap()
+            ),
             Some(Resolved::Extension(_))
         ));
-        assert!(user.resolve(&AttrPath::parse("noSuchAttr").unwrap()).is_none());
-        let Some(Resolved::Attribute(a)) = user.resolve(&AttrPath::parse("manager").unwrap()) else {
+        assert!(
+            user.resolve(&AttrPath::parse("noSuchAttr").unwrap())
+                .is_none()
+        );
+        let Some(Resolved::Attribute(a)) = user.resolve(&AttrPath::parse("manager").unwrap())
+        else {
             panic!("an unqualified extension attribute resolves when unambiguous")
         };
-        assert_eq!(a.canonical_path(), "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager");
-        assert!(user.resolve(&AttrPath::parse("name.noSuchSub").unwrap()).is_none());
-        assert!(registry.group().resolve(&AttrPath::parse("userName").unwrap()).is_none());
+        assert_eq!(
+            a.canonical_path(),
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"
+        );
+        assert!(
+            user.resolve(&AttrPath::parse("name.noSuchSub").unwrap())
+                .is_none()
+        );
+        assert!(
+            registry
+                .group()
+                .resolve(&AttrPath::parse("userName").unwrap())
+                .is_none()
+        );
     }
 
     #[test]
@@ -461,19 +536,35 @@ mod tests {
         }))
         .unwrap();
         registry.add_extension("user", schema, false).unwrap();
-        let path = AttrPath::parse("urn:acme:params:scim:schemas:extension:acme:2.0:User:badge").unwrap();
+        let path =
+            AttrPath::parse("urn:acme:params:scim:schemas:extension:acme:2.0:User:badge").unwrap();
         let attr = registry.user().resolve_attribute(&path).unwrap();
         assert!(attr.def.required);
         assert_eq!(attr.def.uniqueness, Uniqueness::Server);
         assert_eq!(registry.user().extensions().count(), 2);
-        assert!(registry.schema("urn:acme:params:scim:schemas:extension:acme:2.0:user").is_some());
+        assert!(
+            registry
+                .schema("urn:acme:params:scim:schemas:extension:acme:2.0:user")
+                .is_some()
+        );
     }
 
     #[test]
     fn rejects_invalid_custom_extensions_with_a_reason() {
         let mut registry = SchemaRegistry::standard();
-        let bad_id = Schema { id: "acme".into(), name: String::new(), description: String::new(), attributes: vec![] };
-        assert!(registry.add_extension("User", bad_id, false).unwrap_err().detail().contains("must be a URN"));
+        let bad_id = Schema {
+            id: "acme".into(),
+            name: String::new(),
+            description: String::new(),
+            attributes: vec![],
+        };
+        assert!(
+            registry
+                .add_extension("User", bad_id, false)
+                .unwrap_err()
+                .detail()
+                .contains("must be a URN")
+        );
         let dup = Schema {
             id: "urn:acme:x".into(),
             name: String::new(),
@@ -483,10 +574,32 @@ mod tests {
                 AttributeDef::new("A", AttributeType::String),
             ],
         };
-        assert!(registry.add_extension("User", dup, false).unwrap_err().detail().contains("defined twice"));
-        let core = Schema { id: core::USER_SCHEMA.into(), name: String::new(), description: String::new(), attributes: vec![] };
+        assert!(
+            registry
+                .add_extension("User", dup, false)
+                .unwrap_err()
+                .detail()
+                .contains("defined twice")
+        );
+        let core = Schema {
+            id: core::USER_SCHEMA.into(),
+            name: String::new(),
+            description: String::new(),
+            attributes: vec![],
+        };
         assert!(registry.add_extension("User", core, false).is_err());
-        let ok = Schema { id: "urn:acme:x".into(), name: String::new(), description: String::new(), attributes: vec![] };
-        assert!(registry.add_extension("Device", ok, false).unwrap_err().detail().contains("unknown resource type"));
+        let ok = Schema {
+            id: "urn:acme:x".into(),
+            name: String::new(),
+            description: String::new(),
+            attributes: vec![],
+        };
+        assert!(
+            registry
+                .add_extension("Device", ok, false)
+                .unwrap_err()
+                .detail()
+                .contains("unknown resource type")
+        );
     }
 }
