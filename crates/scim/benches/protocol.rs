@@ -79,7 +79,7 @@ fn benches(c: &mut Criterion) {
     );
 
     c.bench_function("filter/parse 5 clauses", |b| {
-        b.iter(|| Filter::parse(black_box(FILTER)))
+        b.iter(|| Filter::parse(black_box(FILTER)));
     });
     c.bench_function("filter/evaluate 5 clauses over a User", |b| {
         b.iter(|| black_box(&filter).matches(black_box(user.as_map()), registry.user()));

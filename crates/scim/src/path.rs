@@ -56,7 +56,11 @@ impl AttrPath {
         if input.is_empty() {
             return Err(PathError("the attribute path is empty".into()));
         }
-        let (urn, rest) = if input.len() > 4 && input[..4].eq_ignore_ascii_case("urn:") {
+        let (urn, rest) = if input.len() > 4
+            && input
+                .get(..4)
+                .is_some_and(|p| p.eq_ignore_ascii_case("urn:"))
+        {
             if let Some(bad) = input.chars().find(|c| !is_urn_char(*c) && *c != '$') {
                 return Err(PathError(format!(
                     "'{bad}' is not allowed in the attribute path \"{input}\""
