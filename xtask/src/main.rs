@@ -1,1 +1,163 @@
-fn main() {}
+//! `cargo xtask`: the build glue for SCIM Console.
+//!
+//! - `cargo xtask run` — runs the console (until the server lands: the protocol crate's
+//!   self-description).
+//! - `cargo xtask test` — every check CI runs: formatting, clippy with warnings denied, and every
+//!   test of the workspace.
+//! - `cargo xtask bench` — the Criterion benchmarks.
+//! - `cargo xtask fuzz [--minutes N] [TARGET...]` — the cargo-fuzz targets (installs cargo-fuzz
+//!   when missing; not part of CI).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, Result, bail};
+
+const USAGE: &str = "usage: cargo xtask <run|test|bench|fuzz> [options]
+
+  run                     run the console
+  test                    cargo fmt --check, cargo clippy -D warnings, cargo test --workspace
+  bench [FILTER]          the Criterion benchmarks (optionally only those matching FILTER)
+  fuzz [--minutes N] [T]  run the fuzz targets (all, or those named) for N minutes each (default 1)";
+
+/// The fuzz targets of `crates/scim/fuzz`.
+const FUZZ_TARGETS: [&str; 3] = ["filter_parse", "patch_apply", "resource_normalise"];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<()> {
+    let root = workspace_root();
+    match args.first().map(String::as_str) {
+        Some("run") => cargo(
+            &root,
+            &["run", "--quiet", "-p", "scim", "--example", "describe"],
+        ),
+        Some("test") => test(&root),
+        Some("bench") => {
+            let mut cmd = vec!["bench", "-p", "scim", "--bench", "protocol"];
+            if let Some(filter) = args.get(1) {
+                cmd.extend(["--", filter.as_str()]);
+            }
+            cargo(&root, &cmd)
+        }
+        Some("fuzz") => fuzz(&root, &args[1..]),
+        Some("help" | "--help" | "-h") | None => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => bail!("unknown command {other:?}\n\n{USAGE}"),
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .map_or(manifest.clone(), Path::to_path_buf)
+}
+
+fn cargo(root: &Path, args: &[&str]) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    step(
+        Command::new(cargo).args(args).current_dir(root),
+        &format!("cargo {}", args.join(" ")),
+    )
+}
+
+fn step(cmd: &mut Command, label: &str) -> Result<()> {
+    eprintln!("==> {label}");
+    let status = cmd
+        .status()
+        .with_context(|| format!("could not start `{label}`"))?;
+    if !status.success() {
+        bail!("`{label}` failed ({status})");
+    }
+    Ok(())
+}
+
+fn test(root: &Path) -> Result<()> {
+    cargo(root, &["fmt", "--all", "--", "--check"])?;
+    cargo(
+        root,
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    cargo(root, &["test", "--workspace", "--all-targets"])?;
+    cargo(root, &["test", "--workspace", "--doc"])
+}
+
+fn fuzz(root: &Path, args: &[String]) -> Result<()> {
+    let mut minutes: u64 = 1;
+    let mut targets = Vec::new();
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        if arg == "--minutes" {
+            let value = iter.next().context("--minutes needs a number")?;
+            minutes = value
+                .parse()
+                .with_context(|| format!("--minutes needs a number, got {value:?}"))?;
+        } else if FUZZ_TARGETS.contains(&arg.as_str()) {
+            targets.push(arg.as_str());
+        } else {
+            bail!(
+                "unknown fuzz target {arg:?}; the targets are {}",
+                FUZZ_TARGETS.join(", ")
+            );
+        }
+    }
+    if targets.is_empty() {
+        targets.extend(FUZZ_TARGETS);
+    }
+    let has_cargo_fuzz = Command::new("cargo")
+        .args(["fuzz", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_cargo_fuzz {
+        cargo(root, &["install", "cargo-fuzz", "--locked"])?;
+    }
+    let fuzz_dir = root.join("crates/scim/fuzz");
+    let seconds = (minutes * 60).to_string();
+    for target in targets {
+        let corpus = fuzz_dir.join("corpus").join(target);
+        let seeds = fuzz_dir.join("seeds").join(target);
+        std::fs::create_dir_all(&corpus)
+            .with_context(|| format!("creating {}", corpus.display()))?;
+        let max_time = format!("-max_total_time={seconds}");
+        let corpus_arg = corpus.display().to_string();
+        let seeds_arg = seeds.display().to_string();
+        // The stable toolchain cannot build sanitizers; coverage-guided fuzzing still works.
+        step(
+            Command::new("cargo")
+                .args([
+                    "fuzz",
+                    "run",
+                    "--sanitizer",
+                    "none",
+                    target,
+                    &corpus_arg,
+                    &seeds_arg,
+                    "--",
+                    &max_time,
+                ])
+                .env("RUSTC_BOOTSTRAP", "1")
+                .current_dir(&fuzz_dir),
+            &format!("cargo fuzz run {target} for {minutes} min"),
+        )?;
+    }
+    Ok(())
+}
