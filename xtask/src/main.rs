@@ -4,7 +4,8 @@
 //!   self-description).
 //! - `cargo xtask test` — every check CI runs: formatting, clippy with warnings denied, and every
 //!   test of the workspace.
-//! - `cargo xtask bench` — the Criterion benchmarks.
+//! - `cargo xtask bench [FILTER]` — the Criterion benchmarks; `cargo xtask bench compare` runs
+//!   the same filter against other Rust SCIM crates (built only then, outside the workspace).
 //! - `cargo xtask fuzz [--minutes N] [TARGET...]` — the cargo-fuzz targets (installs cargo-fuzz
 //!   when missing; not part of CI).
 
@@ -18,6 +19,7 @@ const USAGE: &str = "usage: cargo xtask <run|test|bench|fuzz> [options]
   run                     run the console
   test                    cargo fmt --check, cargo clippy -D warnings, cargo test --workspace
   bench [FILTER]          the Criterion benchmarks (optionally only those matching FILTER)
+  bench compare           the scim crate against scim-filter and Kanidm's scim_proto
   fuzz [--minutes N] [T]  run the fuzz targets (all, or those named) for N minutes each (default 1)";
 
 /// The fuzz targets of `crates/scim/fuzz`.
@@ -42,6 +44,16 @@ fn run(args: &[String]) -> Result<()> {
             &["run", "--quiet", "-p", "scim", "--example", "describe"],
         ),
         Some("test") => test(&root),
+        Some("bench") if args.get(1).is_some_and(|a| a == "compare") => cargo(
+            &root,
+            &[
+                "bench",
+                "--manifest-path",
+                "crates/scim/compare/Cargo.toml",
+                "--bench",
+                "compare",
+            ],
+        ),
         Some("bench") => {
             let mut cmd = vec!["bench", "-p", "scim", "--bench", "protocol"];
             if let Some(filter) = args.get(1) {

@@ -89,7 +89,7 @@ impl Resource {
         }
         check_listed_schemas(&listed_schemas, schema, rules)?;
         let mut resource = Self(out);
-        resource.set_schemas(schema, &listed_schemas);
+        resource.set_schemas(schema);
         Ok(resource)
     }
 
@@ -155,18 +155,17 @@ impl Resource {
 
     /// Recomputes `schemas`: the core URN, every extension with data, and — when unknown data
     /// is preserved — the URNs of unknown extension objects.
-    pub fn set_schemas(&mut self, schema: &ResourceSchema, listed: &[String]) {
+    pub fn set_schemas(&mut self, schema: &ResourceSchema) {
         let mut urns = vec![Value::String(schema.core().id.clone())];
         for (key, value) in &self.0 {
-            if !key.starts_with("urn:") || !value.is_object() {
+            if !is_urn(key) || !value.is_object() {
                 continue;
             }
-            // A known extension, or unknown extension data the rules chose to preserve.
+            // A known extension in its canonical spelling, or unknown extension data (kept as
+            // sent) that the rules chose to preserve.
             let canonical = schema
                 .extension(key)
-                .map(|e| e.id.clone())
-                .or_else(|| listed.iter().find(|l| l.eq_ignore_ascii_case(key)).cloned())
-                .unwrap_or_else(|| key.clone());
+                .map_or_else(|| key.clone(), |e| e.id.clone());
             urns.push(Value::String(canonical));
         }
         let urns = Value::Array(urns);
@@ -204,7 +203,7 @@ impl Resource {
                 self.0.insert(ext.id.clone(), Value::Object(new));
             }
         }
-        self.set_schemas(schema, &[]);
+        self.set_schemas(schema);
         Ok(self)
     }
 
@@ -217,7 +216,7 @@ impl Resource {
                 continue;
             }
             match (merged.get_mut(&key), value) {
-                (Some(Value::Object(old)), Value::Object(new)) if key.starts_with("urn:") => {
+                (Some(Value::Object(old)), Value::Object(new)) if is_urn(&key) => {
                     old.extend(new);
                 }
                 (_, value) => {
@@ -246,6 +245,11 @@ impl Display for Child<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}{}{}", self.0, self.1, self.2)
     }
+}
+
+/// Whether a key is a schema URN (`urn:` in any case).
+pub fn is_urn(key: &str) -> bool {
+    key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"))
 }
 
 /// Looks a key up exactly, then case-insensitively.
@@ -717,6 +721,8 @@ mod tests {
     use crate::schema::SchemaRegistry;
     use serde_json::json;
 
+    const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+
     fn user(body: Value) -> ScimResult<Resource> {
         Resource::from_request(
             body,
@@ -835,6 +841,25 @@ mod tests {
         };
         let err = Resource::from_request(body, registry.user(), &reject).unwrap_err();
         assert_eq!(err.scim_type(), Some(crate::ScimType::InvalidSyntax));
+    }
+
+    #[test]
+    fn normalising_is_idempotent_for_unknown_extensions_differing_in_case() {
+        // Found by the resource_normalise fuzz target.
+        let registry = SchemaRegistry::standard();
+        let body = json!({"userName": "a", "urn:acme:x": {"a": 1}, "urn:acme:X": {"b": 2}, "URN:acme:y": {"c": 3}});
+        let once = user(body).unwrap();
+        assert_eq!(
+            once.as_map()["schemas"],
+            json!([USER, "urn:acme:x", "urn:acme:X", "URN:acme:y"])
+        );
+        let twice = Resource::from_request(
+            once.clone().into_value(),
+            registry.user(),
+            &InputRules::default(),
+        )
+        .unwrap();
+        assert_eq!(twice, once);
     }
 
     #[test]

@@ -60,7 +60,7 @@ fn diff_level(
             continue;
         }
         let path = format!("{prefix}{key}");
-        let is_extension = prefix.is_empty() && key.starts_with("urn:");
+        let is_extension = prefix.is_empty() && crate::resource::is_urn(key);
         let single_complex = !is_extension && is_single_complex(&path, schema);
         match (before, after) {
             (Some(Value::Object(a)), Some(Value::Object(b))) if is_extension => {

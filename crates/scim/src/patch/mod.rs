@@ -19,7 +19,7 @@ pub use self::request::{PATCH_OP_SCHEMA, PatchOpKind, PatchOperation, PatchPath,
 use crate::error::{ScimError, ScimResult};
 use crate::filter::{Filter, Literal};
 use crate::resource::{
-    InputRules, Resource, UnknownAttributes, coerce_attribute, coerce_single, get_ci,
+    InputRules, Resource, UnknownAttributes, coerce_attribute, coerce_single, get_ci, is_urn,
 };
 use crate::schema::{AttributeDef, Mutability, Resolved, ResourceSchema, Schema};
 
@@ -73,21 +73,10 @@ pub fn apply(
             .map_err(at)?;
     }
     // Operations that emptied an extension object leave no empty object behind.
-    map.retain(|k, v| !(k.starts_with("urn:") && v.as_object().is_some_and(Map::is_empty)));
+    map.retain(|k, v| !(is_urn(k) && v.as_object().is_some_and(Map::is_empty)));
     let mut patched = Resource::from_map(map);
     patched.check_required(schema)?;
-    let listed: Vec<String> = resource
-        .as_map()
-        .get("schemas")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
-    patched.set_schemas(schema, &listed);
+    patched.set_schemas(schema);
     let changes = diff::changes(resource.as_map(), patched.as_map(), schema);
     Ok(PatchOutcome {
         resource: patched,
