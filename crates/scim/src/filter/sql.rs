@@ -69,6 +69,14 @@ pub trait SqlColumns {
     /// `userName`, `name.familyName` or `urn:…:enterprise:2.0:User:department`), or `None`.
     fn column(&self, canonical: &str, def: &AttributeDef) -> Option<SqlColumn>;
 
+    /// SQL for a value filter holding one equality, `attr[sub eq value]` (e.g. an `EXISTS` over
+    /// a side table such as group membership rows), using `placeholder` for the value. `None`
+    /// when the attribute is not stored that way.
+    fn value_path_eq(&self, canonical: &str, sub: &str, placeholder: &str) -> Option<String> {
+        let _ = (canonical, sub, placeholder);
+        None
+    }
+
     /// The placeholder for the `n`th parameter (1-based): `?` for SQLite, `$n` for PostgreSQL.
     fn placeholder(&self, n: usize) -> String {
         let _ = n;
@@ -170,7 +178,7 @@ impl Translator<'_> {
                     None
                 }
             }
-            Filter::ValuePath { .. } => None,
+            Filter::ValuePath { path, filter, .. } => self.value_path(path, filter),
             Filter::Present { path, .. } => {
                 let (column, _) = self.column(path)?;
                 let sql = if column.kind == ColumnKind::Text {
@@ -184,6 +192,32 @@ impl Translator<'_> {
                 path, op, value, ..
             } => self.compare(path, *op, value),
         }
+    }
+
+    fn value_path(&mut self, path: &AttrPath, inner: &Filter) -> Option<(String, bool)> {
+        let Filter::Compare {
+            path: sub,
+            op: CompareOp::Eq,
+            value: Literal::String(value),
+            ..
+        } = inner
+        else {
+            return None;
+        };
+        let Some(Resolved::Attribute(attr)) = self.schema.resolve(path) else {
+            return None;
+        };
+        let sub_def = attr.def.sub(sub.name())?;
+        if sub.urn().is_some() || sub.sub_attr().is_some() || !sub_def.case_exact {
+            return None;
+        }
+        let canonical = attr.canonical_path();
+        let placeholder = self.columns.placeholder(self.params.len() + 1);
+        let sql = self
+            .columns
+            .value_path_eq(&canonical, &sub_def.name, &placeholder)?;
+        self.bind(SqlParam::Text(value.clone()));
+        Some((sql, true))
     }
 
     fn column(&self, path: &AttrPath) -> Option<(SqlColumn, &AttributeDef)> {
@@ -224,14 +258,15 @@ impl Translator<'_> {
                     }
                     (column.expr.clone(), SqlParam::Text(s.clone()))
                 } else {
-                    if !s.is_ascii() {
-                        return None;
-                    }
-                    let folded = column
-                        .folded_expr
-                        .clone()
-                        .unwrap_or_else(|| format!("lower({})", column.expr));
-                    let lower = s.to_ascii_lowercase();
+                    // A column the store folded itself compares with Unicode folding; SQL's
+                    // lower() folds ASCII only, so other text stays in memory.
+                    let (folded, lower) = match &column.folded_expr {
+                        Some(folded) => (folded.clone(), s.to_lowercase()),
+                        None if s.is_ascii() => {
+                            (format!("lower({})", column.expr), s.to_ascii_lowercase())
+                        }
+                        None => return None,
+                    };
                     if op.is_substring() {
                         let ph = self.bind(SqlParam::Text(like_pattern(op, &lower)));
                         return Some((format!("{folded} LIKE {ph} ESCAPE '\\'"), true));
@@ -398,12 +433,52 @@ mod tests {
         );
         assert!(sql(r#"userName eq "a" or emails co "x""#).is_none());
         assert!(sql(r#"not (emails co "x")"#).is_none());
+        let out = sql(r#"userName eq "ÄRGER""#).unwrap();
+        assert_eq!(
+            (out.params[0].clone(), out.exact),
+            (SqlParam::Text("ärger".into()), true),
+            "a pre-folded column folds Unicode"
+        );
         assert!(
-            sql(r#"userName eq "Ärger""#).is_none(),
+            sql(r#"name.familyName eq "Ärger""#).is_none(),
             "non-ASCII folding stays in memory"
         );
         let out = sql(r#"externalId co "AB""#).unwrap();
         assert!(!out.exact, "case-exact LIKE is re-checked");
+    }
+
+    struct Groups;
+
+    impl SqlColumns for Groups {
+        fn column(&self, canonical: &str, _: &AttributeDef) -> Option<SqlColumn> {
+            (canonical == "displayName")
+                .then(|| SqlColumn::text("display_name").folded("display_name_folded"))
+        }
+        fn value_path_eq(&self, canonical: &str, sub: &str, placeholder: &str) -> Option<String> {
+            (canonical == "members" && sub == "value")
+                .then(|| format!("EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = groups.id AND m.member_id = {placeholder})"))
+        }
+    }
+
+    #[test]
+    fn value_filters_use_the_store_hook() {
+        let schema = SchemaRegistry::standard();
+        let f = Filter::parse(r#"displayName eq "Ops" and members[value eq "u-1"]"#).unwrap();
+        let out = f.to_sql(schema.group(), &Groups).unwrap();
+        assert_eq!(
+            out.sql,
+            "(display_name_folded = ? AND EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = groups.id AND m.member_id = ?))"
+        );
+        assert_eq!(
+            out.params,
+            vec![SqlParam::Text("ops".into()), SqlParam::Text("u-1".into())]
+        );
+        assert!(out.exact);
+        let f = Filter::parse(r#"members[display eq "Babs"]"#).unwrap();
+        assert!(
+            f.to_sql(schema.group(), &Groups).is_none(),
+            "only caseExact sub-attributes the store declares"
+        );
     }
 
     #[test]
