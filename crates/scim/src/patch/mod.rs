@@ -14,7 +14,7 @@ use std::fmt::Display;
 
 use serde_json::{Map, Value};
 
-pub use self::diff::AttributeChange;
+pub use self::diff::{AttributeChange, changes};
 pub use self::request::{PATCH_OP_SCHEMA, PatchOpKind, PatchOperation, PatchPath, PatchRequest};
 use crate::error::{ScimError, ScimResult};
 use crate::filter::{Filter, Literal};

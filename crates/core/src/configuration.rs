@@ -1,0 +1,553 @@
+//! SCIM configurations: one per connection (an identity provider provisioning into the
+//! console), each with its own endpoint slug, token set and isolated directory.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+use uuid::Uuid;
+
+use crate::error::{CoreError, CoreResult, is_unique_violation};
+use crate::store::Store;
+use crate::time::now_us;
+
+/// A configuration's identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ConfigurationId(Uuid);
+
+impl ConfigurationId {
+    /// A new random identifier.
+    pub fn new() -> Self {
+        Self(Uuid::new_v4())
+    }
+
+    /// Parses an identifier.
+    pub fn parse(s: &str) -> Option<Self> {
+        Uuid::parse_str(s).ok().map(Self)
+    }
+}
+
+impl Default for ConfigurationId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Display for ConfigurationId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// What PUT does with attributes the caller left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PutSemantics {
+    /// RFC 7644 §3.5.1: the body replaces the resource; omitted attributes are cleared.
+    #[default]
+    Replace,
+    /// Omitted attributes keep their values (targets that work that way).
+    Merge,
+}
+
+impl PutSemantics {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Replace => "replace",
+            Self::Merge => "merge",
+        }
+    }
+
+    fn parse(s: &str) -> CoreResult<Self> {
+        match s {
+            "replace" => Ok(Self::Replace),
+            "merge" => Ok(Self::Merge),
+            other => Err(CoreError::Corrupt(format!(
+                "unknown PUT semantics {other:?}"
+            ))),
+        }
+    }
+}
+
+/// A SCIM configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(clippy::struct_excessive_bools)] // Independent switches an admin sets one by one.
+pub struct Configuration {
+    /// The identifier.
+    pub id: ConfigurationId,
+    /// The unique name (case-insensitive), e.g. "Entra ID production".
+    pub name: String,
+    /// What the connection is for.
+    pub description: String,
+    /// The URL segment: the SCIM base URL is `/scim/{slug}/v2`.
+    pub slug: String,
+    /// Whether the endpoint answers (a disabled configuration answers 403).
+    pub enabled: bool,
+    /// Whether Users are provisioned.
+    pub provision_users: bool,
+    /// Whether Groups are provisioned.
+    pub provision_groups: bool,
+    /// What PUT does with omitted attributes.
+    pub put_semantics: PutSemantics,
+    /// Whether passwords sent by the identity provider are kept (as Argon2id hashes).
+    pub keep_passwords: bool,
+    /// userNames SCIM may never modify or delete (e.g. tenant administrators).
+    pub protected_accounts: Vec<String>,
+    /// When it was created.
+    pub created: DateTime<Utc>,
+    /// When it was last changed.
+    pub updated: DateTime<Utc>,
+}
+
+impl Configuration {
+    /// Whether `user_name` is a protected account (compared case-insensitively, like userName).
+    pub fn is_protected(&self, user_name: &str) -> bool {
+        let folded = user_name.to_lowercase();
+        self.protected_accounts
+            .iter()
+            .any(|p| p.to_lowercase() == folded)
+    }
+}
+
+/// What an admin gives to create a configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+#[allow(clippy::struct_excessive_bools)] // Mirrors Configuration.
+pub struct NewConfiguration {
+    /// The unique name.
+    pub name: String,
+    /// The description.
+    pub description: String,
+    /// The URL slug; derived from the name when absent.
+    pub slug: Option<String>,
+    /// Whether the endpoint answers.
+    pub enabled: bool,
+    /// Whether Users are provisioned.
+    pub provision_users: bool,
+    /// Whether Groups are provisioned.
+    pub provision_groups: bool,
+    /// PUT semantics.
+    pub put_semantics: PutSemantics,
+    /// Whether passwords are kept as hashes.
+    pub keep_passwords: bool,
+    /// Protected userNames.
+    pub protected_accounts: Vec<String>,
+}
+
+impl Default for NewConfiguration {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            description: String::new(),
+            slug: None,
+            enabled: true,
+            provision_users: true,
+            provision_groups: true,
+            put_semantics: PutSemantics::Replace,
+            keep_passwords: false,
+            protected_accounts: Vec::new(),
+        }
+    }
+}
+
+impl NewConfiguration {
+    /// A configuration with this name and the defaults (enabled, users and groups, replace).
+    pub fn named(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ..Self::default()
+        }
+    }
+}
+
+/// A change to a configuration: `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ConfigurationUpdate {
+    /// New name.
+    pub name: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New slug.
+    pub slug: Option<String>,
+    /// Enable or disable.
+    pub enabled: Option<bool>,
+    /// Users on or off.
+    pub provision_users: Option<bool>,
+    /// Groups on or off.
+    pub provision_groups: Option<bool>,
+    /// PUT semantics.
+    pub put_semantics: Option<PutSemantics>,
+    /// Keep passwords.
+    pub keep_passwords: Option<bool>,
+    /// Protected userNames (the whole list).
+    pub protected_accounts: Option<Vec<String>>,
+}
+
+const MAX_NAME: usize = 100;
+const MAX_DESCRIPTION: usize = 2000;
+const MAX_SLUG: usize = 63;
+const MAX_PROTECTED: usize = 1000;
+
+fn clean_name(name: &str) -> CoreResult<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(CoreError::invalid("name", "a configuration needs a name"));
+    }
+    if name.chars().count() > MAX_NAME {
+        return Err(CoreError::invalid(
+            "name",
+            format!("at most {MAX_NAME} characters"),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(CoreError::invalid(
+            "name",
+            "control characters are not allowed",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+fn clean_description(description: &str) -> CoreResult<String> {
+    let description = description.trim();
+    if description.chars().count() > MAX_DESCRIPTION {
+        return Err(CoreError::invalid(
+            "description",
+            format!("at most {MAX_DESCRIPTION} characters"),
+        ));
+    }
+    Ok(description.to_owned())
+}
+
+/// A slug derived from a name: lower-case ASCII letters and digits joined by single dashes.
+pub fn slug_from_name(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let slug: String = slug.trim_end_matches('-').chars().take(MAX_SLUG).collect();
+    let slug = slug.trim_end_matches('-').to_owned();
+    if slug.is_empty() {
+        "config".to_owned()
+    } else {
+        slug
+    }
+}
+
+fn check_slug(slug: &str) -> CoreResult<String> {
+    let ok = !slug.is_empty()
+        && slug.len() <= MAX_SLUG
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !slug.starts_with('-')
+        && !slug.ends_with('-');
+    if ok {
+        Ok(slug.to_owned())
+    } else {
+        Err(CoreError::invalid(
+            "slug",
+            format!(
+                "\"{slug}\" must be 1 to {MAX_SLUG} lower-case letters, digits and inner dashes (it becomes /scim/{{slug}}/v2)"
+            ),
+        ))
+    }
+}
+
+fn clean_protected(accounts: &[String]) -> CoreResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for account in accounts {
+        let account = account.trim();
+        if account.is_empty() {
+            continue;
+        }
+        if !out
+            .iter()
+            .any(|a| a.to_lowercase() == account.to_lowercase())
+        {
+            out.push(account.to_owned());
+        }
+    }
+    if out.len() > MAX_PROTECTED {
+        return Err(CoreError::invalid(
+            "protectedAccounts",
+            format!("at most {MAX_PROTECTED} accounts"),
+        ));
+    }
+    Ok(out)
+}
+
+fn check_provisioning(users: bool, groups: bool) -> CoreResult<()> {
+    if users || groups {
+        Ok(())
+    } else {
+        Err(CoreError::invalid(
+            "provisioning",
+            "provision users, groups or both",
+        ))
+    }
+}
+
+fn from_row(row: &SqliteRow) -> CoreResult<Configuration> {
+    let id: String = row.try_get("id")?;
+    let protected: String = row.try_get("protected_accounts")?;
+    let time = |col: &str| -> CoreResult<DateTime<Utc>> {
+        let us: i64 = row.try_get(col)?;
+        DateTime::from_timestamp_micros(us).ok_or_else(|| CoreError::Corrupt(format!("{col} {us}")))
+    };
+    Ok(Configuration {
+        id: ConfigurationId::parse(&id)
+            .ok_or_else(|| CoreError::Corrupt(format!("configuration id {id:?}")))?,
+        name: row.try_get("name")?,
+        description: row.try_get("description")?,
+        slug: row.try_get("slug")?,
+        enabled: row.try_get("enabled")?,
+        provision_users: row.try_get("provision_users")?,
+        provision_groups: row.try_get("provision_groups")?,
+        put_semantics: PutSemantics::parse(&row.try_get::<String, _>("put_semantics")?)?,
+        keep_passwords: row.try_get("keep_passwords")?,
+        protected_accounts: serde_json::from_str(&protected)
+            .map_err(|e| CoreError::Corrupt(e.to_string()))?,
+        created: time("created_us")?,
+        updated: time("updated_us")?,
+    })
+}
+
+fn conflict(err: sqlx::Error, name: &str, slug: &str) -> CoreError {
+    if is_unique_violation(&err) {
+        let what = if err.to_string().contains("slug") {
+            format!("the slug \"{slug}\" is already used by another configuration")
+        } else {
+            format!("a configuration named \"{name}\" already exists")
+        };
+        CoreError::Conflict(what)
+    } else {
+        CoreError::Database(err)
+    }
+}
+
+const COLUMNS: &str = "id, name, description, slug, enabled, provision_users, provision_groups, put_semantics, keep_passwords, protected_accounts, created_us, updated_us";
+
+impl Store {
+    /// Creates a configuration.
+    pub async fn create_configuration(&self, new: NewConfiguration) -> CoreResult<Configuration> {
+        let name = clean_name(&new.name)?;
+        let description = clean_description(&new.description)?;
+        let explicit_slug = new
+            .slug
+            .as_deref()
+            .map(|s| check_slug(s.trim()))
+            .transpose()?;
+        check_provisioning(new.provision_users, new.provision_groups)?;
+        let protected = clean_protected(&new.protected_accounts)?;
+        let id = ConfigurationId::new();
+        let now = now_us();
+        let _w = self.writer().await;
+        let taken = |column: &'static str, value: String| async move {
+            sqlx::query(&format!("SELECT 1 FROM configurations WHERE {column} = ?"))
+                .bind(value)
+                .fetch_optional(self.pool())
+                .await
+                .map(|r| r.is_some())
+        };
+        if taken("name_folded", name.to_lowercase()).await? {
+            return Err(CoreError::Conflict(format!(
+                "a configuration named \"{name}\" already exists"
+            )));
+        }
+        // A derived slug that is taken gets a numeric suffix; an explicit one is the admin's choice.
+        let slug = if let Some(slug) = explicit_slug {
+            slug
+        } else {
+            let base = slug_from_name(&name);
+            let mut candidate = base.clone();
+            let mut n = 2;
+            while taken("slug", candidate.clone()).await? {
+                let suffix = format!("-{n}");
+                let room = MAX_SLUG - suffix.len();
+                candidate = format!(
+                    "{}{suffix}",
+                    base.chars()
+                        .take(room)
+                        .collect::<String>()
+                        .trim_end_matches('-')
+                );
+                n += 1;
+            }
+            candidate
+        };
+        sqlx::query(
+            "INSERT INTO configurations (id, name, name_folded, slug, description, enabled, provision_users, provision_groups, put_semantics, keep_passwords, protected_accounts, created_us, updated_us)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id.to_string())
+        .bind(&name)
+        .bind(name.to_lowercase())
+        .bind(&slug)
+        .bind(&description)
+        .bind(new.enabled)
+        .bind(new.provision_users)
+        .bind(new.provision_groups)
+        .bind(new.put_semantics.as_str())
+        .bind(new.keep_passwords)
+        .bind(serde_json::to_string(&protected).unwrap_or_else(|_| "[]".into()))
+        .bind(now)
+        .bind(now)
+        .execute(self.pool())
+        .await
+        .map_err(|e| conflict(e, &name, &slug))?;
+        self.configuration(id).await
+    }
+
+    /// Every configuration, by name.
+    pub async fn list_configurations(&self) -> CoreResult<Vec<Configuration>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM configurations ORDER BY name_folded"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    /// A configuration by id.
+    pub async fn configuration(&self, id: ConfigurationId) -> CoreResult<Configuration> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM configurations WHERE id = ?"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| CoreError::NotFound(format!("configuration {id}")))?;
+        from_row(&row)
+    }
+
+    /// A configuration by its URL slug.
+    pub async fn configuration_by_slug(&self, slug: &str) -> CoreResult<Configuration> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM configurations WHERE slug = ?"
+        ))
+        .bind(slug)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| CoreError::NotFound(format!("configuration \"{slug}\"")))?;
+        from_row(&row)
+    }
+
+    /// A configuration by id, slug or name (case-insensitive), as an admin types it.
+    pub async fn find_configuration(&self, key: &str) -> CoreResult<Configuration> {
+        let key = key.trim();
+        if let Some(id) = ConfigurationId::parse(key) {
+            return self.configuration(id).await;
+        }
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM configurations WHERE slug = ? OR name_folded = ? LIMIT 1"
+        ))
+        .bind(key)
+        .bind(key.to_lowercase())
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| CoreError::NotFound(format!("configuration \"{key}\"")))?;
+        from_row(&row)
+    }
+
+    /// Changes a configuration.
+    pub async fn update_configuration(
+        &self,
+        id: ConfigurationId,
+        update: ConfigurationUpdate,
+    ) -> CoreResult<Configuration> {
+        let _w = self.writer().await;
+        let current = self.configuration(id).await?;
+        let name = match &update.name {
+            Some(n) => clean_name(n)?,
+            None => current.name.clone(),
+        };
+        let description = match &update.description {
+            Some(d) => clean_description(d)?,
+            None => current.description.clone(),
+        };
+        let slug = match &update.slug {
+            Some(s) => check_slug(s.trim())?,
+            None => current.slug.clone(),
+        };
+        let users = update.provision_users.unwrap_or(current.provision_users);
+        let groups = update.provision_groups.unwrap_or(current.provision_groups);
+        check_provisioning(users, groups)?;
+        let protected = match &update.protected_accounts {
+            Some(p) => clean_protected(p)?,
+            None => current.protected_accounts.clone(),
+        };
+        sqlx::query(
+            "UPDATE configurations SET name = ?, name_folded = ?, slug = ?, description = ?, enabled = ?, provision_users = ?, provision_groups = ?,
+             put_semantics = ?, keep_passwords = ?, protected_accounts = ?, updated_us = ? WHERE id = ?",
+        )
+        .bind(&name)
+        .bind(name.to_lowercase())
+        .bind(&slug)
+        .bind(&description)
+        .bind(update.enabled.unwrap_or(current.enabled))
+        .bind(users)
+        .bind(groups)
+        .bind(update.put_semantics.unwrap_or(current.put_semantics).as_str())
+        .bind(update.keep_passwords.unwrap_or(current.keep_passwords))
+        .bind(serde_json::to_string(&protected).unwrap_or_else(|_| "[]".into()))
+        .bind(now_us())
+        .bind(id.to_string())
+        .execute(self.pool())
+        .await
+        .map_err(|e| conflict(e, &name, &slug))?;
+        self.configuration(id).await
+    }
+
+    /// Deletes a configuration with its tokens and directory.
+    pub async fn delete_configuration(&self, id: ConfigurationId) -> CoreResult<()> {
+        let _w = self.writer().await;
+        let done = sqlx::query("DELETE FROM configurations WHERE id = ?")
+            .bind(id.to_string())
+            .execute(self.pool())
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(CoreError::NotFound(format!("configuration {id}")));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_derived_from_names() {
+        assert_eq!(
+            slug_from_name("Entra ID — Production"),
+            "entra-id-production"
+        );
+        assert_eq!(slug_from_name("  Okta!!  "), "okta");
+        assert_eq!(slug_from_name("ÄÖÜ"), "config");
+        assert_eq!(slug_from_name(&"x".repeat(100)).len(), 63);
+        assert!(check_slug("ok-slug-1").is_ok());
+        for bad in ["", "-a", "a-", "A", "a b", "a/b"] {
+            assert!(check_slug(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn protected_accounts_are_trimmed_and_deduplicated_case_insensitively() {
+        let cleaned = clean_protected(&[
+            " admin@x.com ".into(),
+            "ADMIN@x.com".into(),
+            String::new(),
+            "root".into(),
+        ])
+        .unwrap();
+        assert_eq!(cleaned, ["admin@x.com", "root"]);
+    }
+}

@@ -1,0 +1,668 @@
+//! Groups, with membership as rows: adding or removing members touches only their rows, so a
+//! group of 100,000 members patches as fast as an empty one. PATCH operations that the rows
+//! cannot express directly (filters on other member sub-attributes, path-less member values)
+//! fall back to loading the members and applying the protocol crate's PATCH engine.
+
+use scim::filter::{CompareOp, Filter, Literal};
+use scim::patch::{AttributeChange, PatchOpKind, PatchOperation, PatchRequest, apply};
+use scim::resource::coerce_attribute;
+use scim::{InputRules, ListQuery, Paging, PatchRules, Resource, SchemaRegistry, ScimError};
+use serde_json::{Map, Value, json};
+use sqlx::Row;
+
+use super::{GROUPS, ListPage, Written, assemble, check_if_match, stored_data};
+use crate::configuration::Configuration;
+use crate::error::{CoreError, CoreResult, is_unique_violation};
+use crate::store::Store;
+use crate::time::now_us;
+
+fn not_found(id: &str) -> CoreError {
+    CoreError::NotFound(format!("Group {id}"))
+}
+
+fn taken(name: &str) -> CoreError {
+    CoreError::Scim(ScimError::uniqueness(format!(
+        "a group named \"{name}\" already exists"
+    )))
+}
+
+fn display_name(resource: &Resource) -> CoreResult<String> {
+    resource
+        .str_attr("displayName")
+        .filter(|n| !n.trim().is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            CoreError::Scim(ScimError::invalid_value(
+                "displayName is required and has no value",
+            ))
+        })
+}
+
+/// Member values from a (coerced) `members` value: each needs a `value`; duplicates collapse.
+fn member_list(value: Option<&Value>) -> CoreResult<Vec<Map<String, Value>>> {
+    let mut out: Vec<Map<String, Value>> = Vec::new();
+    let items = match value {
+        Some(Value::Array(items)) => items.as_slice(),
+        Some(other) => std::slice::from_ref(other),
+        None => &[],
+    };
+    for (i, item) in items.iter().enumerate() {
+        let Some(obj) = item.as_object() else {
+            return Err(ScimError::invalid_value(format!(
+                "members[{i}] must be an object with a \"value\""
+            ))
+            .into());
+        };
+        let Some(value) = obj
+            .get("value")
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty())
+        else {
+            return Err(ScimError::invalid_value(format!(
+                "members[{i}].value is required: the id of the member"
+            ))
+            .into());
+        };
+        match out
+            .iter_mut()
+            .find(|m| m.get("value").and_then(Value::as_str) == Some(value))
+        {
+            Some(existing) => existing.extend(obj.clone()),
+            None => out.push(obj.clone()),
+        }
+    }
+    Ok(out)
+}
+
+fn member_id(member: &Map<String, Value>) -> &str {
+    member
+        .get("value")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
+/// A member operation the rows can do directly.
+enum RowOp {
+    Add(Vec<Map<String, Value>>),
+    Remove(Vec<String>),
+    RemoveAll,
+    ReplaceAll(Vec<Map<String, Value>>),
+}
+
+fn is_members_path(op: &PatchOperation) -> bool {
+    op.path.as_ref().is_some_and(|p| {
+        p.attr.name().eq_ignore_ascii_case("members")
+            && p.attr
+                .urn()
+                .is_none_or(|u| u.eq_ignore_ascii_case(scim::schema::core::GROUP_SCHEMA))
+    })
+}
+
+/// The row operation for a member PATCH operation, or `None` when it needs the full engine.
+fn row_op(
+    op: &PatchOperation,
+    registry: &SchemaRegistry,
+    rules: &PatchRules,
+) -> CoreResult<Option<RowOp>> {
+    let Some(path) = &op.path else {
+        return Ok(None);
+    };
+    if path.sub_attr.is_some() {
+        return Ok(None);
+    }
+    let def = registry
+        .group()
+        .core_attribute("members")
+        .ok_or_else(|| CoreError::Corrupt("the Group schema has no members".into()))?;
+    let coerce = |v: &Value| -> CoreResult<Vec<Map<String, Value>>> {
+        let coerced = coerce_attribute(def, v.clone(), &"members", &rules.input)
+            .map_err(|e| e.at("members"))?;
+        member_list(coerced.as_ref())
+    };
+    Ok(match (op.op, &path.filter, &op.value) {
+        (PatchOpKind::Add, None, Some(v)) => Some(RowOp::Add(coerce(v)?)),
+        (PatchOpKind::Replace, None, Some(v)) => Some(RowOp::ReplaceAll(coerce(v)?)),
+        (PatchOpKind::Remove, None, None | Some(Value::Null)) => Some(RowOp::RemoveAll),
+        // Entra ID: remove with a value list removes only those members.
+        (PatchOpKind::Remove, None, Some(v)) => {
+            let listed = coerce(v)?;
+            if listed.is_empty() {
+                Some(RowOp::RemoveAll)
+            } else {
+                Some(RowOp::Remove(
+                    listed.iter().map(|m| member_id(m).to_owned()).collect(),
+                ))
+            }
+        }
+        (
+            PatchOpKind::Remove,
+            Some(Filter::Compare {
+                path: sub,
+                op: CompareOp::Eq,
+                value: Literal::String(id),
+                ..
+            }),
+            None,
+        ) if sub.urn().is_none()
+            && sub.sub_attr().is_none()
+            && sub.name().eq_ignore_ascii_case("value") =>
+        {
+            Some(RowOp::Remove(vec![id.clone()]))
+        }
+        _ => None,
+    })
+}
+
+impl Store {
+    /// Creates a group (with its initial members) from a SCIM request body.
+    pub async fn create_group(
+        &self,
+        configuration: &Configuration,
+        registry: &SchemaRegistry,
+        body: Value,
+        rules: &InputRules,
+    ) -> CoreResult<Written> {
+        let schema = registry.group();
+        let mut resource = Resource::from_request(body, schema, rules)?;
+        resource.check_required(schema)?;
+        let name = display_name(&resource)?;
+        let members = member_list(resource.as_map().get("members"))?;
+        resource.as_map_mut().shift_remove("members");
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = now_us();
+        let cfg = configuration.id.to_string();
+        let _w = self.writer().await;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "INSERT INTO groups (configuration_id, id, external_id, display_name, display_name_folded, created_us, modified_us, version, data)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
+        )
+        .bind(&cfg)
+        .bind(&id)
+        .bind(resource.str_attr("externalId"))
+        .bind(&name)
+        .bind(name.to_lowercase())
+        .bind(now)
+        .bind(now)
+        .bind(stored_data(resource.as_map()))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| if is_unique_violation(&e) { taken(&name) } else { e.into() })?;
+        insert_members(&mut tx, &cfg, &id, &members, 0).await?;
+        let row = fetch_row(&mut tx, configuration, &id)
+            .await?
+            .ok_or_else(|| not_found(&id))?;
+        let mut out = assemble(&GROUPS, &row)?;
+        tx.commit().await?;
+        out.insert(
+            "members".into(),
+            Value::Array(members.into_iter().map(Value::Object).collect()),
+        );
+        Ok(Written {
+            resource: out,
+            changes: Vec::new(),
+        })
+    }
+
+    /// A group by id, with its members unless `include_members` is false
+    /// (`excludedAttributes=members`).
+    pub async fn get_group(
+        &self,
+        configuration: &Configuration,
+        id: &str,
+        include_members: bool,
+    ) -> CoreResult<Map<String, Value>> {
+        let mut conn = self.pool().acquire().await?;
+        let row = fetch_row(&mut conn, configuration, id)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        drop(conn);
+        let mut group = assemble(&GROUPS, &row)?;
+        if include_members {
+            self.attach_members(configuration, std::slice::from_mut(&mut group))
+                .await?;
+        }
+        Ok(group)
+    }
+
+    /// Groups matching a query, one page.
+    pub async fn list_groups(
+        &self,
+        configuration: &Configuration,
+        registry: &SchemaRegistry,
+        query: &ListQuery,
+        paging: Paging,
+        include_members: bool,
+    ) -> CoreResult<ListPage> {
+        self.list_rows(
+            &GROUPS,
+            configuration,
+            registry.group(),
+            query,
+            paging,
+            include_members,
+        )
+        .await
+    }
+
+    /// Adds `members` to each group given (ordered as they were added).
+    pub(crate) async fn attach_members(
+        &self,
+        configuration: &Configuration,
+        groups: &mut [Map<String, Value>],
+    ) -> CoreResult<()> {
+        let cfg = configuration.id.to_string();
+        for group in groups.iter_mut() {
+            let Some(id) = group.get("id").and_then(Value::as_str).map(str::to_owned) else {
+                continue;
+            };
+            let rows = sqlx::query("SELECT data FROM group_members WHERE configuration_id = ? AND group_id = ? ORDER BY position")
+                .bind(&cfg)
+                .bind(&id)
+                .fetch_all(self.pool())
+                .await?;
+            let members = rows
+                .iter()
+                .map(|r| {
+                    let data: String = r.try_get("data")?;
+                    serde_json::from_str::<Value>(&data)
+                        .map_err(|e| CoreError::Corrupt(format!("member of {id}: {e}")))
+                })
+                .collect::<CoreResult<Vec<Value>>>()?;
+            if !members.is_empty() {
+                group.insert("members".into(), Value::Array(members));
+            }
+        }
+        Ok(())
+    }
+
+    /// Replaces a group (PUT), members included.
+    pub async fn replace_group(
+        &self,
+        configuration: &Configuration,
+        registry: &SchemaRegistry,
+        id: &str,
+        body: Value,
+        rules: &InputRules,
+        if_match: Option<&str>,
+    ) -> CoreResult<Written> {
+        let schema = registry.group();
+        let incoming = Resource::from_request(body, schema, rules)?;
+        let _w = self.writer().await;
+        let mut tx = self.pool().begin().await?;
+        let row = fetch_row(&mut tx, configuration, id)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        let version: i64 = row.try_get("version")?;
+        check_if_match(if_match, version)?;
+        let mut current = assemble(&GROUPS, &row)?;
+        current.insert(
+            "members".into(),
+            Value::Array(load_members(&mut tx, configuration, id).await?),
+        );
+        let current = Resource::from_map(current);
+        let replaced = match configuration.put_semantics {
+            crate::PutSemantics::Replace => incoming.replacing(&current, schema)?,
+            crate::PutSemantics::Merge => incoming.merged_into(&current, schema)?,
+        };
+        replaced.check_required(schema)?;
+        let changes = scim::patch::changes(current.as_map(), replaced.as_map(), schema);
+        let members = member_list(replaced.as_map().get("members"))?;
+        write_group(&mut tx, configuration, id, &replaced, version).await?;
+        if changes.iter().any(|c| c.path == "members") {
+            replace_members(&mut tx, &configuration.id.to_string(), id, &members).await?;
+        }
+        let row = fetch_row(&mut tx, configuration, id)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        tx.commit().await?;
+        let mut out = assemble(&GROUPS, &row)?;
+        if !members.is_empty() {
+            out.insert(
+                "members".into(),
+                Value::Array(members.into_iter().map(Value::Object).collect()),
+            );
+        }
+        Ok(Written {
+            resource: out,
+            changes,
+        })
+    }
+
+    /// Applies a PATCH to a group. Member additions and removals touch only their rows.
+    /// `return_members` loads the members into the returned resource.
+    #[allow(clippy::too_many_arguments, clippy::too_many_lines)] // The one PATCH entry point for groups.
+    pub async fn patch_group(
+        &self,
+        configuration: &Configuration,
+        registry: &SchemaRegistry,
+        id: &str,
+        body: Value,
+        rules: &PatchRules,
+        if_match: Option<&str>,
+        return_members: bool,
+    ) -> CoreResult<Written> {
+        let schema = registry.group();
+        let request = PatchRequest::from_value(body, rules)?;
+        let cfg = configuration.id.to_string();
+        // Split: row operations for members, the engine for everything else.
+        let mut row_ops = Vec::new();
+        let mut other_ops = Vec::new();
+        let mut needs_engine_for_members = false;
+        for (i, op) in request.operations.iter().enumerate() {
+            if is_members_path(op) {
+                match row_op(op, registry, rules).map_err(|e| at_op(e, i))? {
+                    Some(r) => row_ops.push(r),
+                    None => needs_engine_for_members = true,
+                }
+            } else if op.path.is_none()
+                && op
+                    .value
+                    .as_ref()
+                    .and_then(Value::as_object)
+                    .is_some_and(|v| v.keys().any(|k| k.eq_ignore_ascii_case("members")))
+            {
+                needs_engine_for_members = true;
+            } else {
+                other_ops.push(op.clone());
+            }
+        }
+        let writer = self.writer().await;
+        let mut tx = self.pool().begin().await?;
+        let row = fetch_row(&mut tx, configuration, id)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        let version: i64 = row.try_get("version")?;
+        check_if_match(if_match, version)?;
+        let current_map = assemble(&GROUPS, &row)?;
+
+        let (resource, changes) = if needs_engine_for_members {
+            // Load everything and let the engine decide, then rewrite the member rows.
+            let mut full = current_map;
+            full.insert(
+                "members".into(),
+                Value::Array(load_members(&mut tx, configuration, id).await?),
+            );
+            let current = Resource::from_map(full);
+            let outcome = apply(&current, &request, schema, rules)?;
+            if !outcome.changes.is_empty() {
+                display_name(&outcome.resource)?;
+                write_group(&mut tx, configuration, id, &outcome.resource, version).await?;
+                if outcome.changes.iter().any(|c| c.path == "members") {
+                    let members = member_list(outcome.resource.as_map().get("members"))?;
+                    replace_members(&mut tx, &cfg, id, &members).await?;
+                }
+            }
+            (outcome.resource.into_map(), outcome.changes)
+        } else {
+            let current = Resource::from_map(current_map);
+            let (mut resource, mut changes) = if other_ops.is_empty() {
+                (current, Vec::new())
+            } else {
+                let outcome = apply(
+                    &current,
+                    &PatchRequest {
+                        operations: other_ops,
+                    },
+                    schema,
+                    rules,
+                )?;
+                (outcome.resource, outcome.changes)
+            };
+            let (mut added, mut removed) = (Vec::new(), Vec::new());
+            for op in row_ops {
+                apply_row_op(&mut tx, &cfg, id, op, &mut added, &mut removed).await?;
+            }
+            if !added.is_empty() || !removed.is_empty() {
+                changes.push(AttributeChange {
+                    path: "members".into(),
+                    old: (!removed.is_empty()).then(|| Value::Array(removed)),
+                    new: (!added.is_empty()).then(|| Value::Array(added)),
+                    redacted: false,
+                });
+            }
+            if !changes.is_empty() {
+                display_name(&resource)?;
+                write_group(&mut tx, configuration, id, &resource, version).await?;
+            }
+            resource.as_map_mut().shift_remove("members");
+            (resource.into_map(), changes)
+        };
+        if changes.is_empty() {
+            drop(tx);
+            let mut out = resource;
+            if return_members && !out.contains_key("members") {
+                drop(writer);
+                self.attach_members(configuration, std::slice::from_mut(&mut out))
+                    .await?;
+            }
+            return Ok(Written {
+                resource: out,
+                changes,
+            });
+        }
+        let row = fetch_row(&mut tx, configuration, id)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        tx.commit().await?;
+        drop(writer);
+        let mut out = assemble(&GROUPS, &row)?;
+        if return_members {
+            self.attach_members(configuration, std::slice::from_mut(&mut out))
+                .await?;
+        }
+        let _ = resource;
+        Ok(Written {
+            resource: out,
+            changes,
+        })
+    }
+
+    /// Deletes a group and its membership rows.
+    pub async fn delete_group(
+        &self,
+        configuration: &Configuration,
+        id: &str,
+        if_match: Option<&str>,
+    ) -> CoreResult<()> {
+        let _w = self.writer().await;
+        let mut tx = self.pool().begin().await?;
+        let row = fetch_row(&mut tx, configuration, id)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        check_if_match(if_match, row.try_get("version")?)?;
+        sqlx::query("DELETE FROM groups WHERE configuration_id = ? AND id = ?")
+            .bind(configuration.id.to_string())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn at_op(err: CoreError, index: usize) -> CoreError {
+    match err {
+        CoreError::Scim(e) => CoreError::Scim(e.at(format!("Operations[{index}]"))),
+        other => other,
+    }
+}
+
+async fn fetch_row(
+    conn: &mut sqlx::SqliteConnection,
+    configuration: &Configuration,
+    id: &str,
+) -> CoreResult<Option<sqlx::sqlite::SqliteRow>> {
+    Ok(sqlx::query("SELECT id, data, created_us, modified_us, version FROM groups WHERE configuration_id = ? AND id = ?")
+        .bind(configuration.id.to_string())
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?)
+}
+
+async fn load_members(
+    conn: &mut sqlx::SqliteConnection,
+    configuration: &Configuration,
+    id: &str,
+) -> CoreResult<Vec<Value>> {
+    let rows = sqlx::query("SELECT data FROM group_members WHERE configuration_id = ? AND group_id = ? ORDER BY position")
+        .bind(configuration.id.to_string())
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let data: String = r.try_get("data")?;
+            serde_json::from_str(&data)
+                .map_err(|e| CoreError::Corrupt(format!("member of {id}: {e}")))
+        })
+        .collect()
+}
+
+async fn write_group(
+    conn: &mut sqlx::SqliteConnection,
+    configuration: &Configuration,
+    id: &str,
+    resource: &Resource,
+    version: i64,
+) -> CoreResult<()> {
+    let name = display_name(resource)?;
+    let done = sqlx::query(
+        "UPDATE groups SET external_id = ?, display_name = ?, display_name_folded = ?, modified_us = ?, version = ?, data = ?
+         WHERE configuration_id = ? AND id = ? AND version = ?",
+    )
+    .bind(resource.str_attr("externalId"))
+    .bind(&name)
+    .bind(name.to_lowercase())
+    .bind(now_us())
+    .bind(version + 1)
+    .bind(stored_data(resource.as_map()))
+    .bind(configuration.id.to_string())
+    .bind(id)
+    .bind(version)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| if is_unique_violation(&e) { taken(&name) } else { CoreError::from(e) })?;
+    if done.rows_affected() == 0 {
+        return Err(CoreError::VersionMismatch(super::etag(version)));
+    }
+    Ok(())
+}
+
+async fn next_position(
+    conn: &mut sqlx::SqliteConnection,
+    cfg: &str,
+    group: &str,
+) -> CoreResult<i64> {
+    let row = sqlx::query("SELECT COALESCE(MAX(position), -1) + 1 FROM group_members WHERE configuration_id = ? AND group_id = ?")
+        .bind(cfg)
+        .bind(group)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// Inserts members that are not there yet; returns the ones inserted.
+async fn insert_members(
+    conn: &mut sqlx::SqliteConnection,
+    cfg: &str,
+    group: &str,
+    members: &[Map<String, Value>],
+    start: i64,
+) -> CoreResult<Vec<Value>> {
+    let mut inserted = Vec::new();
+    let mut position = start;
+    for member in members {
+        let done = sqlx::query("INSERT OR IGNORE INTO group_members (configuration_id, group_id, member_id, position, data) VALUES (?, ?, ?, ?, ?)")
+            .bind(cfg)
+            .bind(group)
+            .bind(member_id(member))
+            .bind(position)
+            .bind(serde_json::to_string(member).unwrap_or_else(|_| "{}".into()))
+            .execute(&mut *conn)
+            .await?;
+        if done.rows_affected() > 0 {
+            position += 1;
+            inserted.push(json!({"value": member_id(member)}));
+        }
+    }
+    Ok(inserted)
+}
+
+async fn replace_members(
+    conn: &mut sqlx::SqliteConnection,
+    cfg: &str,
+    group: &str,
+    members: &[Map<String, Value>],
+) -> CoreResult<()> {
+    sqlx::query("DELETE FROM group_members WHERE configuration_id = ? AND group_id = ?")
+        .bind(cfg)
+        .bind(group)
+        .execute(&mut *conn)
+        .await?;
+    insert_members(conn, cfg, group, members, 0).await?;
+    Ok(())
+}
+
+async fn apply_row_op(
+    conn: &mut sqlx::SqliteConnection,
+    cfg: &str,
+    group: &str,
+    op: RowOp,
+    added: &mut Vec<Value>,
+    removed: &mut Vec<Value>,
+) -> CoreResult<()> {
+    match op {
+        RowOp::Add(members) => {
+            let start = next_position(conn, cfg, group).await?;
+            added.extend(insert_members(conn, cfg, group, &members, start).await?);
+        }
+        RowOp::Remove(ids) => {
+            for member in ids {
+                let done = sqlx::query("DELETE FROM group_members WHERE configuration_id = ? AND group_id = ? AND member_id = ?")
+                    .bind(cfg)
+                    .bind(group)
+                    .bind(&member)
+                    .execute(&mut *conn)
+                    .await?;
+                if done.rows_affected() > 0 {
+                    removed.push(json!({"value": member}));
+                }
+            }
+        }
+        RowOp::RemoveAll | RowOp::ReplaceAll(_) => {
+            let rows = sqlx::query("SELECT member_id FROM group_members WHERE configuration_id = ? AND group_id = ? ORDER BY position")
+                .bind(cfg)
+                .bind(group)
+                .fetch_all(&mut *conn)
+                .await?;
+            let old: Vec<String> = rows
+                .iter()
+                .map(|r| r.try_get::<String, _>(0))
+                .collect::<Result<_, _>>()?;
+            sqlx::query("DELETE FROM group_members WHERE configuration_id = ? AND group_id = ?")
+                .bind(cfg)
+                .bind(group)
+                .execute(&mut *conn)
+                .await?;
+            let new_members = if let RowOp::ReplaceAll(m) = op {
+                m
+            } else {
+                Vec::new()
+            };
+            let inserted = insert_members(conn, cfg, group, &new_members, 0).await?;
+            let new_ids: Vec<&str> = new_members.iter().map(member_id).collect();
+            removed.extend(
+                old.iter()
+                    .filter(|o| !new_ids.contains(&o.as_str()))
+                    .map(|o| json!({"value": o})),
+            );
+            added.extend(
+                inserted
+                    .into_iter()
+                    .filter(|v| !old.iter().any(|o| Some(o.as_str()) == v["value"].as_str())),
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,318 @@
+//! The directory of a configuration: its Users and Groups.
+//!
+//! A resource is stored as its normalised SCIM JSON (without `id`, `meta` and, for groups,
+//! `members`) plus indexed columns for what SCIM queries and uniqueness need: `userName` folded
+//! to lower case, `externalId`, `displayName`, `active`, times. Group membership is one row per
+//! member. Filters become SQL with bound parameters where they can ([`scim::filter::sql`]); what
+//! SQL cannot decide exactly is evaluated in memory over the rows SQL narrowed down.
+
+mod groups;
+mod users;
+
+use scim::filter::Filter;
+use scim::filter::sql::{ColumnKind, SqlColumn, SqlColumns, SqlParam};
+use scim::list::sort_resources;
+use scim::patch::AttributeChange;
+use scim::schema::{AttributeDef, Resolved};
+use scim::{ListQuery, Paging, ResourceSchema, SortOrder};
+use serde_json::{Map, Value, json};
+use sqlx::Row;
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
+
+use crate::configuration::Configuration;
+use crate::error::{CoreError, CoreResult};
+use crate::store::Store;
+use crate::time::rfc3339;
+
+/// One page of a query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListPage {
+    /// The resources on this page (without `meta.location`, which the server adds).
+    pub resources: Vec<Map<String, Value>>,
+    /// How many resources match in all.
+    pub total_results: usize,
+    /// The 1-based index of the first resource on this page.
+    pub start_index: usize,
+}
+
+/// The result of a write: the resource as stored and what changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    /// The resource after the write (for groups, `members` only when it was loaded).
+    pub resource: Map<String, Value>,
+    /// The attributes that changed (empty for a write that changed nothing).
+    pub changes: Vec<AttributeChange>,
+}
+
+/// The weak ETag of a version.
+pub fn etag(version: i64) -> String {
+    format!("W/\"{version}\"")
+}
+
+/// `If-Match`: `*` or a list of ETags, one of which must be the current version.
+pub(crate) fn check_if_match(if_match: Option<&str>, version: i64) -> CoreResult<()> {
+    let Some(header) = if_match else {
+        return Ok(());
+    };
+    let current = etag(version);
+    let strong = format!("\"{version}\"");
+    let matches = header
+        .split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag == current || tag == strong);
+    if matches {
+        Ok(())
+    } else {
+        Err(CoreError::VersionMismatch(header.to_owned()))
+    }
+}
+
+/// Where one resource type lives in the database.
+pub(crate) struct Table {
+    pub name: &'static str,
+    pub resource_type: &'static str,
+    pub columns: &'static (dyn SqlColumns + Sync),
+}
+
+pub(crate) struct UserColumns;
+
+impl SqlColumns for UserColumns {
+    fn column(&self, canonical: &str, _: &AttributeDef) -> Option<SqlColumn> {
+        Some(match canonical {
+            "id" => SqlColumn::text("id"),
+            "externalId" => SqlColumn::text("external_id"),
+            "userName" => SqlColumn::text("user_name").folded("user_name_folded"),
+            "displayName" => SqlColumn::text("display_name"),
+            "active" => SqlColumn::of("active", ColumnKind::Integer),
+            "meta.created" => SqlColumn::of("created_us", ColumnKind::EpochMicros),
+            "meta.lastModified" => SqlColumn::of("modified_us", ColumnKind::EpochMicros),
+            _ => return None,
+        })
+    }
+}
+
+pub(crate) struct GroupColumns;
+
+impl SqlColumns for GroupColumns {
+    fn column(&self, canonical: &str, _: &AttributeDef) -> Option<SqlColumn> {
+        Some(match canonical {
+            "id" => SqlColumn::text("id"),
+            "externalId" => SqlColumn::text("external_id"),
+            "displayName" => SqlColumn::text("display_name").folded("display_name_folded"),
+            "meta.created" => SqlColumn::of("created_us", ColumnKind::EpochMicros),
+            "meta.lastModified" => SqlColumn::of("modified_us", ColumnKind::EpochMicros),
+            _ => return None,
+        })
+    }
+
+    fn value_path_eq(&self, canonical: &str, sub: &str, placeholder: &str) -> Option<String> {
+        (canonical == "members" && sub == "value").then(|| {
+            format!(
+                "EXISTS (SELECT 1 FROM group_members m WHERE m.configuration_id = groups.configuration_id AND m.group_id = groups.id AND m.member_id = {placeholder})"
+            )
+        })
+    }
+}
+
+pub(crate) static USERS: Table = Table {
+    name: "users",
+    resource_type: "User",
+    columns: &UserColumns,
+};
+pub(crate) static GROUPS: Table = Table {
+    name: "groups",
+    resource_type: "Group",
+    columns: &GroupColumns,
+};
+
+/// Rebuilds the SCIM representation from a row: `schemas`, `id`, the stored data, `meta`.
+pub(crate) fn assemble(table: &Table, row: &SqliteRow) -> CoreResult<Map<String, Value>> {
+    let id: String = row.try_get("id")?;
+    let data: String = row.try_get("data")?;
+    let created: i64 = row.try_get("created_us")?;
+    let modified: i64 = row.try_get("modified_us")?;
+    let version: i64 = row.try_get("version")?;
+    let Value::Object(mut stored) = serde_json::from_str(&data)
+        .map_err(|e| CoreError::Corrupt(format!("{} {id}: {e}", table.name)))?
+    else {
+        return Err(CoreError::Corrupt(format!(
+            "{} {id} is not an object",
+            table.name
+        )));
+    };
+    let mut out = Map::with_capacity(stored.len() + 2);
+    if let Some(schemas) = stored.shift_remove("schemas") {
+        out.insert("schemas".into(), schemas);
+    }
+    out.insert("id".into(), Value::String(id));
+    out.extend(stored);
+    out.insert(
+        "meta".into(),
+        json!({
+            "resourceType": table.resource_type,
+            "created": rfc3339(created),
+            "lastModified": rfc3339(modified),
+            "version": etag(version),
+        }),
+    );
+    Ok(out)
+}
+
+/// The stored form of a resource: everything but `id`, `meta` (and `members`, kept as rows).
+pub(crate) fn stored_data(resource: &Map<String, Value>) -> String {
+    let mut data = resource.clone();
+    for key in ["id", "meta", "members", "password"] {
+        data.shift_remove(key);
+    }
+    serde_json::to_string(&data).unwrap_or_else(|_| "{}".into())
+}
+
+pub(crate) fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Sqlite, SqliteArguments<'q>>,
+    params: &'q [SqlParam],
+) -> sqlx::query::Query<'q, sqlx::Sqlite, SqliteArguments<'q>> {
+    for p in params {
+        query = match p {
+            SqlParam::Text(s) => query.bind(s.as_str()),
+            SqlParam::Integer(i) => query.bind(*i),
+            SqlParam::Real(f) => query.bind(*f),
+        };
+    }
+    query
+}
+
+/// Whether a filter names an attribute (at any depth), e.g. `members`.
+pub(crate) fn mentions(filter: &Filter, name: &str) -> bool {
+    match filter {
+        Filter::Compare { path, .. }
+        | Filter::Present { path, .. }
+        | Filter::ValuePath { path, .. } => path.name().eq_ignore_ascii_case(name),
+        Filter::And(l, r) | Filter::Or(l, r) => mentions(l, name) || mentions(r, name),
+        Filter::Not(inner, _) => mentions(inner, name),
+    }
+}
+
+impl Store {
+    /// Runs a list query over one table: SQL where exact, memory where not.
+    #[allow(clippy::too_many_lines)] // Two plans (SQL page, narrowed scan) that share their setup.
+    pub(crate) async fn list_rows(
+        &self,
+        table: &Table,
+        configuration: &Configuration,
+        schema: &ResourceSchema,
+        query: &ListQuery,
+        paging: Paging,
+        load_members: bool,
+    ) -> CoreResult<ListPage> {
+        let translated = match &query.filter {
+            Some(f) => f.to_sql(schema, table.columns),
+            None => None,
+        };
+        let needs_memory_filter =
+            query.filter.is_some() && !translated.as_ref().is_some_and(|t| t.exact);
+        let order_column = match &query.sort_by {
+            None => Some("created_us".to_owned()),
+            Some(path) => match schema.resolve(path) {
+                Some(Resolved::Attribute(attr)) if attr.sub.is_none() || !attr.def.multi_valued => {
+                    table
+                        .columns
+                        .column(&attr.canonical_path(), attr.leaf())
+                        .map(|c| c.folded_expr.unwrap_or(c.expr))
+                }
+                _ => None,
+            },
+        };
+        // sortOrder means nothing without sortBy (RFC 7644 §3.4.2.3): creation order then.
+        let direction = match (query.sort_order, &query.sort_by) {
+            (SortOrder::Descending, Some(_)) => "DESC",
+            _ => "ASC",
+        };
+        let mut where_sql = String::from("configuration_id = ?");
+        if let Some(t) = &translated {
+            where_sql.push_str(" AND ");
+            where_sql.push_str(&t.sql);
+        }
+        let params: Vec<SqlParam> = translated.map(|t| t.params).unwrap_or_default();
+        let columns = "id, data, created_us, modified_us, version";
+        let cfg = configuration.id.to_string();
+
+        if !needs_memory_filter && let Some(order) = &order_column {
+            // Exact in SQL: count and fetch one page. NULLs sort last ascending, first descending.
+            let count_sql = format!("SELECT COUNT(*) FROM {} WHERE {where_sql}", table.name);
+            let total: i64 = bind_all(sqlx::query(&count_sql).bind(&cfg), &params)
+                .fetch_one(self.pool())
+                .await?
+                .try_get(0)?;
+            let mut resources = Vec::new();
+            if paging.count > 0 {
+                let null_order = if direction == "ASC" {
+                    "IS NULL"
+                } else {
+                    "IS NOT NULL"
+                };
+                let page_sql = format!(
+                    "SELECT {columns} FROM {} WHERE {where_sql} ORDER BY {order} {null_order}, {order} {direction}, created_us {direction}, id {direction} LIMIT ? OFFSET ?",
+                    table.name
+                );
+                let limit = i64::try_from(paging.count).unwrap_or(i64::MAX);
+                let offset = i64::try_from(paging.offset()).unwrap_or(i64::MAX);
+                let rows = bind_all(sqlx::query(&page_sql).bind(&cfg), &params)
+                    .bind(limit)
+                    .bind(offset)
+                    .fetch_all(self.pool())
+                    .await?;
+                resources = rows
+                    .iter()
+                    .map(|r| assemble(table, r))
+                    .collect::<CoreResult<Vec<_>>>()?;
+                if load_members {
+                    self.attach_members(configuration, &mut resources).await?;
+                }
+            }
+            return Ok(ListPage {
+                resources,
+                total_results: usize::try_from(total).unwrap_or(0),
+                start_index: paging.start_index,
+            });
+        }
+
+        // Narrowed by SQL (or not at all), decided in memory.
+        let all_sql = format!(
+            "SELECT {columns} FROM {} WHERE {where_sql} ORDER BY created_us, id",
+            table.name
+        );
+        let rows = bind_all(sqlx::query(&all_sql).bind(&cfg), &params)
+            .fetch_all(self.pool())
+            .await?;
+        let mut resources = rows
+            .iter()
+            .map(|r| assemble(table, r))
+            .collect::<CoreResult<Vec<_>>>()?;
+        let members_needed = load_members
+            || query
+                .filter
+                .as_ref()
+                .is_some_and(|f| mentions(f, "members"));
+        if members_needed {
+            self.attach_members(configuration, &mut resources).await?;
+        }
+        if let Some(filter) = &query.filter {
+            resources.retain(|r| filter.matches(r, schema));
+        }
+        if let Some(sort_by) = &query.sort_by {
+            sort_resources(&mut resources, sort_by, query.sort_order, schema);
+        }
+        let total_results = resources.len();
+        let mut page = paging.slice(resources);
+        if members_needed && !load_members {
+            for r in &mut page {
+                r.shift_remove("members");
+            }
+        }
+        Ok(ListPage {
+            resources: page,
+            total_results,
+            start_index: paging.start_index,
+        })
+    }
+}

@@ -1,0 +1,385 @@
+//! Users: create, read, query, replace, patch, delete — with case-insensitive unique userNames,
+//! protected accounts, passwords never stored in clear, and optimistic versions.
+
+use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+use scim::patch::{PatchRequest, apply};
+use scim::{InputRules, ListQuery, Paging, PatchRules, Resource, SchemaRegistry};
+use serde_json::{Map, Value};
+use sqlx::Row;
+
+use super::{ListPage, USERS, Written, assemble, check_if_match, stored_data};
+use crate::configuration::Configuration;
+use crate::error::{CoreError, CoreResult, is_unique_violation};
+use crate::store::Store;
+use crate::time::now_us;
+
+/// What the indexed columns of a user hold.
+struct UserColumnsValues {
+    user_name: String,
+    external_id: Option<String>,
+    display_name: Option<String>,
+    active: Option<bool>,
+}
+
+fn columns_of(resource: &Resource) -> CoreResult<UserColumnsValues> {
+    let map = resource.as_map();
+    let user_name = resource
+        .str_attr("userName")
+        .filter(|u| !u.trim().is_empty())
+        .ok_or_else(|| {
+            CoreError::Scim(scim::ScimError::invalid_value(
+                "userName is required and has no value",
+            ))
+        })?
+        .to_owned();
+    Ok(UserColumnsValues {
+        user_name,
+        external_id: map
+            .get("externalId")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        display_name: map
+            .get("displayName")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        active: map.get("active").and_then(Value::as_bool),
+    })
+}
+
+/// Takes `password` out of a resource; returns its Argon2id hash when the configuration keeps
+/// passwords. The clear text never reaches the database or a log.
+async fn take_password(
+    resource: &mut Resource,
+    configuration: &Configuration,
+) -> CoreResult<Option<String>> {
+    let Some(Value::String(password)) = resource.as_map_mut().shift_remove("password") else {
+        return Ok(None);
+    };
+    if !configuration.keep_passwords {
+        return Ok(None);
+    }
+    let hashed = tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        argon2::Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| CoreError::Corrupt(format!("password hashing failed: {e}")))
+    })
+    .await
+    .map_err(|e| CoreError::Corrupt(format!("password hashing task failed: {e}")))??;
+    Ok(Some(hashed))
+}
+
+fn taken(user_name: &str) -> CoreError {
+    CoreError::Scim(scim::ScimError::uniqueness(format!(
+        "userName \"{user_name}\" is already in use"
+    )))
+}
+
+fn protected(user_name: &str) -> CoreError {
+    CoreError::Forbidden(format!(
+        "\"{user_name}\" is a protected account of this configuration: SCIM may not modify or delete it"
+    ))
+}
+
+fn not_found(id: &str) -> CoreError {
+    CoreError::NotFound(format!("User {id}"))
+}
+
+impl Store {
+    /// Creates a user from a SCIM request body.
+    pub async fn create_user(
+        &self,
+        configuration: &Configuration,
+        registry: &SchemaRegistry,
+        body: Value,
+        rules: &InputRules,
+    ) -> CoreResult<Written> {
+        let schema = registry.user();
+        let mut resource = Resource::from_request(body, schema, rules)?;
+        resource.check_required(schema)?;
+        let password_hash = take_password(&mut resource, configuration).await?;
+        let cols = columns_of(&resource)?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = now_us();
+        let _w = self.writer().await;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "INSERT INTO users (configuration_id, id, external_id, user_name, user_name_folded, display_name, active, created_us, modified_us, version, password_hash, data)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+        )
+        .bind(configuration.id.to_string())
+        .bind(&id)
+        .bind(&cols.external_id)
+        .bind(&cols.user_name)
+        .bind(cols.user_name.to_lowercase())
+        .bind(&cols.display_name)
+        .bind(cols.active)
+        .bind(now)
+        .bind(now)
+        .bind(password_hash)
+        .bind(stored_data(resource.as_map()))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| if is_unique_violation(&e) { taken(&cols.user_name) } else { e.into() })?;
+        let row = fetch_row(&mut tx, configuration, &id)
+            .await?
+            .ok_or_else(|| not_found(&id))?;
+        tx.commit().await?;
+        Ok(Written {
+            resource: assemble(&USERS, &row)?,
+            changes: Vec::new(),
+        })
+    }
+
+    /// A user by id (`id` is caseExact).
+    pub async fn get_user(
+        &self,
+        configuration: &Configuration,
+        id: &str,
+    ) -> CoreResult<Map<String, Value>> {
+        let mut conn = self.pool().acquire().await?;
+        let row = fetch_row(&mut conn, configuration, id)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        assemble(&USERS, &row)
+    }
+
+    /// Users matching a query, one page.
+    pub async fn list_users(
+        &self,
+        configuration: &Configuration,
+        registry: &SchemaRegistry,
+        query: &ListQuery,
+        paging: Paging,
+    ) -> CoreResult<ListPage> {
+        self.list_rows(&USERS, configuration, registry.user(), query, paging, false)
+            .await
+    }
+
+    /// Replaces a user (PUT), with the configuration's PUT semantics.
+    pub async fn replace_user(
+        &self,
+        configuration: &Configuration,
+        registry: &SchemaRegistry,
+        id: &str,
+        body: Value,
+        rules: &InputRules,
+        if_match: Option<&str>,
+    ) -> CoreResult<Written> {
+        let schema = registry.user();
+        let mut incoming = Resource::from_request(body, schema, rules)?;
+        let password_hash = take_password(&mut incoming, configuration).await?;
+        let _w = self.writer().await;
+        let mut tx = self.pool().begin().await?;
+        let row = fetch_row(&mut tx, configuration, id)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        let version: i64 = row.try_get("version")?;
+        check_if_match(if_match, version)?;
+        let current = Resource::from_map(assemble(&USERS, &row)?);
+        guard_protected(configuration, &current, Some(&incoming))?;
+        let replaced = match configuration.put_semantics {
+            crate::PutSemantics::Replace => incoming.replacing(&current, schema)?,
+            crate::PutSemantics::Merge => incoming.merged_into(&current, schema)?,
+        };
+        replaced.check_required(schema)?;
+        let changes = scim::patch::changes(current.as_map(), replaced.as_map(), schema);
+        self.write_user(
+            &mut tx,
+            configuration,
+            id,
+            &replaced,
+            version,
+            &changes,
+            password_hash,
+        )
+        .await?;
+        let row = fetch_row(&mut tx, configuration, id)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        tx.commit().await?;
+        Ok(Written {
+            resource: assemble(&USERS, &row)?,
+            changes,
+        })
+    }
+
+    /// Applies a PATCH to a user.
+    pub async fn patch_user(
+        &self,
+        configuration: &Configuration,
+        registry: &SchemaRegistry,
+        id: &str,
+        body: Value,
+        rules: &PatchRules,
+        if_match: Option<&str>,
+    ) -> CoreResult<Written> {
+        let schema = registry.user();
+        let request = PatchRequest::from_value(body, rules)?;
+        let _w = self.writer().await;
+        let mut tx = self.pool().begin().await?;
+        let row = fetch_row(&mut tx, configuration, id)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        let version: i64 = row.try_get("version")?;
+        check_if_match(if_match, version)?;
+        let current = Resource::from_map(assemble(&USERS, &row)?);
+        let outcome = apply(&current, &request, schema, rules)?;
+        if outcome.changes.is_empty() {
+            return Ok(Written {
+                resource: current.into_map(),
+                changes: Vec::new(),
+            });
+        }
+        let mut patched = outcome.resource;
+        guard_protected(configuration, &current, Some(&patched))?;
+        let password_hash = take_password(&mut patched, configuration).await?;
+        self.write_user(
+            &mut tx,
+            configuration,
+            id,
+            &patched,
+            version,
+            &outcome.changes,
+            password_hash,
+        )
+        .await?;
+        let row = fetch_row(&mut tx, configuration, id)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        tx.commit().await?;
+        Ok(Written {
+            resource: assemble(&USERS, &row)?,
+            changes: outcome.changes,
+        })
+    }
+
+    /// Deletes a user and its group memberships.
+    pub async fn delete_user(
+        &self,
+        configuration: &Configuration,
+        id: &str,
+        if_match: Option<&str>,
+    ) -> CoreResult<()> {
+        let _w = self.writer().await;
+        let mut tx = self.pool().begin().await?;
+        let row = fetch_row(&mut tx, configuration, id)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        check_if_match(if_match, row.try_get("version")?)?;
+        let current = Resource::from_map(assemble(&USERS, &row)?);
+        guard_protected(configuration, &current, None)?;
+        let cfg = configuration.id.to_string();
+        let now = now_us();
+        sqlx::query(
+            "UPDATE groups SET version = version + 1, modified_us = ? WHERE configuration_id = ? AND id IN
+             (SELECT group_id FROM group_members WHERE configuration_id = ? AND member_id = ?)",
+        )
+        .bind(now)
+        .bind(&cfg)
+        .bind(&cfg)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM group_members WHERE configuration_id = ? AND member_id = ?")
+            .bind(&cfg)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM users WHERE configuration_id = ? AND id = ?")
+            .bind(&cfg)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)] // One private write with every column it sets.
+    async fn write_user(
+        &self,
+        tx: &mut sqlx::SqliteConnection,
+        configuration: &Configuration,
+        id: &str,
+        resource: &Resource,
+        version: i64,
+        changes: &[scim::patch::AttributeChange],
+        password_hash: Option<String>,
+    ) -> CoreResult<()> {
+        let cols = columns_of(resource)?;
+        let password_changed = changes.iter().any(|c| c.path == "password");
+        let done = sqlx::query(
+            "UPDATE users SET external_id = ?, user_name = ?, user_name_folded = ?, display_name = ?, active = ?, modified_us = ?, version = ?,
+             password_hash = CASE WHEN ? THEN ? ELSE password_hash END, data = ?
+             WHERE configuration_id = ? AND id = ? AND version = ?",
+        )
+        .bind(&cols.external_id)
+        .bind(&cols.user_name)
+        .bind(cols.user_name.to_lowercase())
+        .bind(&cols.display_name)
+        .bind(cols.active)
+        .bind(now_us())
+        .bind(version + 1)
+        .bind(password_changed && password_hash.is_some())
+        .bind(password_hash)
+        .bind(stored_data(resource.as_map()))
+        .bind(configuration.id.to_string())
+        .bind(id)
+        .bind(version)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| if is_unique_violation(&e) { taken(&cols.user_name) } else { CoreError::from(e) })?;
+        if done.rows_affected() == 0 {
+            return Err(CoreError::VersionMismatch(super::etag(version)));
+        }
+        Ok(())
+    }
+
+    /// The Argon2id hash kept for a user's password, if the configuration keeps passwords.
+    pub async fn user_password_hash(
+        &self,
+        configuration: &Configuration,
+        id: &str,
+    ) -> CoreResult<Option<String>> {
+        let row =
+            sqlx::query("SELECT password_hash FROM users WHERE configuration_id = ? AND id = ?")
+                .bind(configuration.id.to_string())
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?
+                .ok_or_else(|| not_found(id))?;
+        Ok(row.try_get("password_hash")?)
+    }
+}
+
+/// Refuses changes to a protected account, and renaming another account to a protected name.
+fn guard_protected(
+    configuration: &Configuration,
+    current: &Resource,
+    next: Option<&Resource>,
+) -> CoreResult<()> {
+    if let Some(name) = current.str_attr("userName")
+        && configuration.is_protected(name)
+    {
+        return Err(protected(name));
+    }
+    if let Some(name) = next.and_then(|n| n.str_attr("userName"))
+        && configuration.is_protected(name)
+    {
+        return Err(protected(name));
+    }
+    Ok(())
+}
+
+async fn fetch_row(
+    conn: &mut sqlx::SqliteConnection,
+    configuration: &Configuration,
+    id: &str,
+) -> CoreResult<Option<sqlx::sqlite::SqliteRow>> {
+    Ok(sqlx::query("SELECT id, data, created_us, modified_us, version FROM users WHERE configuration_id = ? AND id = ?")
+        .bind(configuration.id.to_string())
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?)
+}

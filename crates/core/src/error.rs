@@ -1,0 +1,96 @@
+//! The core's errors. Each maps to one SCIM error (and so to one HTTP status) in
+//! [`CoreError::to_scim`]; database details never reach a client.
+
+use scim::{ScimError, ScimType};
+
+/// An error from the domain or the store.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// A SCIM protocol rule was broken by the request.
+    #[error(transparent)]
+    Scim(#[from] ScimError),
+    /// The thing asked for does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The request conflicts with stored data (a unique name or value).
+    #[error("{0}")]
+    Conflict(String),
+    /// An input is invalid: which field and why.
+    #[error("{field}: {reason}")]
+    Invalid {
+        /// The field at fault.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The operation is not allowed on this configuration or resource.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The resource changed since the version the client holds (`If-Match`).
+    #[error("the resource has changed since version {0}")]
+    VersionMismatch(String),
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The database schema could not be brought up to date.
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// The data directory could not be used.
+    #[error("data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Stored data could not be read back (corruption or a bug).
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+}
+
+/// Shorthand for results in this crate.
+pub type CoreResult<T> = Result<T, CoreError>;
+
+impl CoreError {
+    /// An invalid-input error.
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Self::Invalid {
+            field,
+            reason: reason.into(),
+        }
+    }
+
+    /// The SCIM error a client sees. Storage failures become a 500 with no internal detail.
+    pub fn to_scim(&self) -> ScimError {
+        match self {
+            Self::Scim(e) => e.clone(),
+            Self::NotFound(what) => ScimError::not_found(format!("{what} not found")),
+            Self::Conflict(detail) => ScimError::uniqueness(detail.clone()),
+            Self::Invalid { field, reason } => {
+                ScimError::invalid_value(format!("{field}: {reason}"))
+            }
+            Self::Forbidden(detail) => ScimError::status(403, detail.clone()),
+            Self::VersionMismatch(_) => ScimError::status(
+                412,
+                "the resource has changed; read it again before updating",
+            ),
+            Self::Database(_) | Self::Migration(_) | Self::DataDir { .. } | Self::Corrupt(_) => {
+                ScimError::status(
+                    500,
+                    "the server could not complete the request; the error has been logged",
+                )
+            }
+        }
+    }
+
+    /// Whether this is a uniqueness conflict.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Self::Conflict(_))
+            || matches!(self, Self::Scim(e) if e.scim_type() == Some(ScimType::Uniqueness))
+    }
+}
+
+/// Whether a database error is a UNIQUE constraint violation.
+pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}

@@ -1,0 +1,100 @@
+//! The store: one SQLite database in the data directory, opened in WAL mode with foreign keys
+//! on and the schema migrated at start. Writes are serialised in-process (SQLite has a single
+//! writer; queueing here avoids busy retries), reads run in parallel.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use tokio::sync::{Mutex, MutexGuard};
+
+use crate::error::{CoreError, CoreResult};
+
+/// The environment variable that overrides the data directory.
+pub const DATA_DIR_ENV: &str = "SCIM_CONSOLE_DATA_DIR";
+
+/// The database file's name inside the data directory.
+pub const DATABASE_FILE: &str = "scim-console.db";
+
+/// The console's persistent state.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+    writer: Arc<Mutex<()>>,
+    path: PathBuf,
+}
+
+impl Store {
+    /// The data directory: `explicit` if given, else `$SCIM_CONSOLE_DATA_DIR`, else the OS data
+    /// directory (e.g. `~/.local/share/scim-console` on Linux).
+    pub fn resolve_data_dir(explicit: Option<&Path>) -> CoreResult<PathBuf> {
+        if let Some(dir) = explicit {
+            return Ok(dir.to_path_buf());
+        }
+        if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
+            return Ok(PathBuf::from(dir));
+        }
+        directories::ProjectDirs::from("", "", "scim-console")
+            .map(|dirs| dirs.data_dir().to_path_buf())
+            .ok_or_else(|| CoreError::DataDir {
+                path: "(none)".into(),
+                source: std::io::Error::other(format!(
+                    "no home directory; pass --data-dir or set {DATA_DIR_ENV}"
+                )),
+            })
+    }
+
+    /// Opens (creating if needed) the database in `data_dir` and migrates it.
+    pub async fn open(data_dir: &Path) -> CoreResult<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|source| CoreError::DataDir {
+            path: data_dir.display().to_string(),
+            source,
+        })?;
+        Self::open_file(&data_dir.join(DATABASE_FILE)).await
+    }
+
+    /// Opens (creating if needed) the database file at `path` and migrates it.
+    pub async fn open_file(path: &Path) -> CoreResult<Self> {
+        let options = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Self {
+            pool,
+            writer: Arc::new(Mutex::new(())),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The connection pool, for queries of this crate.
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Waits for the single writer slot.
+    pub(crate) async fn writer(&self) -> MutexGuard<'_, ()> {
+        self.writer.lock().await
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Closes every connection (checkpointing the WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
