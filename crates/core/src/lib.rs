@@ -22,4 +22,4 @@ pub use configuration::{
 };
 pub use error::{CoreError, CoreResult};
 pub use store::Store;
-pub use token::{IssuedToken, Secret, TokenInfo};
+pub use token::{Authentication, IssuedToken, Secret, TokenInfo};

@@ -126,13 +126,16 @@ impl Store {
             ));
         }
         self.configuration(configuration).await?;
-        let mut rng = rand::thread_rng();
-        let id: String = (0..ID_LEN)
-            .map(|_| char::from(ID_ALPHABET[rng.gen_range(0..ID_ALPHABET.len())]))
-            .collect();
-        let mut bytes = [0u8; 32];
-        rng.fill_bytes(&mut bytes);
-        let secret = URL_SAFE_NO_PAD.encode(bytes);
+        let (id, secret) = {
+            // The thread-local generator must not live across an await.
+            let mut rng = rand::thread_rng();
+            let id: String = (0..ID_LEN)
+                .map(|_| char::from(ID_ALPHABET[rng.gen_range(0..ID_ALPHABET.len())]))
+                .collect();
+            let mut bytes = [0u8; 32];
+            rng.fill_bytes(&mut bytes);
+            (id, URL_SAFE_NO_PAD.encode(bytes))
+        };
         let now = now_us();
         let _w = self.writer().await;
         sqlx::query("INSERT INTO tokens (id, configuration_id, label, hash, created_us) VALUES (?, ?, ?, ?, ?)")
@@ -208,6 +211,41 @@ impl Store {
             Ok(Some(info_from_row(&row)?))
         } else {
             Ok(None)
+        }
+    }
+}
+
+/// The outcome of authenticating a SCIM request.
+#[derive(Debug, Clone)]
+pub enum Authentication {
+    /// No configuration has that slug.
+    UnknownConfiguration,
+    /// The configuration exists; the token is missing, malformed, revoked, wrong or another
+    /// configuration's.
+    Rejected(Box<crate::Configuration>),
+    /// A live token of this configuration.
+    Accepted(Box<crate::Configuration>, TokenInfo),
+}
+
+impl Store {
+    /// Finds the configuration of `slug` and checks a presented bearer token against it, in one
+    /// round trip. Nothing is cached, so a revoked token fails on the very next request.
+    pub async fn authenticate(
+        &self,
+        slug: &str,
+        presented: Option<&str>,
+    ) -> CoreResult<Authentication> {
+        let configuration = match self.configuration_by_slug(slug).await {
+            Ok(c) => c,
+            Err(CoreError::NotFound(_)) => return Ok(Authentication::UnknownConfiguration),
+            Err(other) => return Err(other),
+        };
+        let Some(presented) = presented else {
+            return Ok(Authentication::Rejected(Box::new(configuration)));
+        };
+        match self.verify_token(configuration.id, presented).await? {
+            Some(token) => Ok(Authentication::Accepted(Box::new(configuration), token)),
+            None => Ok(Authentication::Rejected(Box::new(configuration))),
         }
     }
 }

@@ -1,0 +1,31 @@
+//! `scim-console`: the headless SCIM Console.
+//!
+//! Exit codes a script can rely on: 0 success, 1 failure (storage, network), 2 usage error,
+//! 3 not found, 4 invalid input or conflict.
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = commands::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("scim-console: cannot start the async runtime: {err}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("scim-console: {err:#}");
+            ExitCode::from(commands::exit_code(&err))
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! The admin API under `/api`: configurations and tokens, as JSON, described by the OpenAPI
+//! document at `/api/openapi.json`.
+//!
+//! Every request must name this server in `Host` (and, when a browser sends one, `Origin`),
+//! which stops DNS-rebinding and cross-site requests; every route but `/api/health` and
+//! `/api/openapi.json` needs the per-launch admin token as a bearer token.
+
+mod dto;
+mod routes;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use scim_console_core::CoreError;
+use serde_json::json;
+use subtle::ConstantTimeEq;
+use utoipa::OpenApi;
+
+pub use self::dto::*;
+use crate::scim::http::header_text;
+use crate::state::AppState;
+
+/// An admin API error: a status and a message that says what is wrong and where.
+#[derive(Debug)]
+pub struct AdminError {
+    status: StatusCode,
+    message: String,
+    field: Option<&'static str>,
+}
+
+impl AdminError {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            field: None,
+        }
+    }
+}
+
+impl From<CoreError> for AdminError {
+    fn from(err: CoreError) -> Self {
+        match err {
+            CoreError::Invalid { field, reason } => Self {
+                status: StatusCode::BAD_REQUEST,
+                message: reason,
+                field: Some(field),
+            },
+            CoreError::NotFound(what) => {
+                Self::new(StatusCode::NOT_FOUND, format!("{what} not found"))
+            }
+            CoreError::Conflict(m) => Self::new(StatusCode::CONFLICT, m),
+            CoreError::Forbidden(m) => Self::new(StatusCode::FORBIDDEN, m),
+            CoreError::Scim(e) => Self::new(
+                StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
+                e.detail(),
+            ),
+            CoreError::VersionMismatch(_) => Self::new(
+                StatusCode::PRECONDITION_FAILED,
+                "the resource changed; reload it",
+            ),
+            other => {
+                tracing::error!(error = %other, "admin request failed in the store");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the server could not complete the request; the error has been logged",
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for AdminError {
+    fn into_response(self) -> Response {
+        let mut error = json!({"status": self.status.as_u16(), "message": self.message});
+        if let Some(field) = self.field {
+            error["field"] = json!(field);
+        }
+        (self.status, axum::Json(json!({ "error": error }))).into_response()
+    }
+}
+
+/// Rejects requests whose `Host` or `Origin` is not this server, and — except for the public
+/// routes — requests without the admin token.
+async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let allowed = |host: &str| {
+        state
+            .admin_hosts
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(host))
+    };
+    let headers = request.headers();
+    let Some(host) = header_text(headers, &header::HOST)
+        .or_else(|| request.uri().authority().map(|a| a.as_str()))
+    else {
+        return AdminError::new(StatusCode::FORBIDDEN, "the request names no Host").into_response();
+    };
+    if !allowed(host) {
+        return AdminError::new(
+            StatusCode::FORBIDDEN,
+            format!("the admin API does not answer to the host \"{host}\""),
+        )
+        .into_response();
+    }
+    if let Some(origin) = header_text(headers, &header::ORIGIN) {
+        let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or_default();
+        if !allowed(origin_host) {
+            return AdminError::new(
+                StatusCode::FORBIDDEN,
+                format!("requests from the origin \"{origin}\" are not allowed"),
+            )
+            .into_response();
+        }
+    }
+    let path = request.uri().path();
+    let public = path == "/api/health" || path == "/api/openapi.json";
+    if !public {
+        let presented = header_text(headers, &header::AUTHORIZATION)
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim())
+            .unwrap_or_default();
+        let expected = state.admin_token.expose();
+        if !bool::from(presented.as_bytes().ct_eq(expected.as_bytes())) {
+            return AdminError::new(
+                StatusCode::UNAUTHORIZED,
+                "the admin token is missing or wrong; use the one `scim-console serve` printed",
+            )
+            .into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// The OpenAPI description of the admin API.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "SCIM Console admin API", description = "Configurations and tokens of SCIM Console."),
+    paths(
+        routes::health,
+        routes::list_configurations,
+        routes::create_configuration,
+        routes::get_configuration,
+        routes::update_configuration,
+        routes::delete_configuration,
+        routes::list_tokens,
+        routes::create_token,
+        routes::revoke_token,
+    ),
+    components(schemas(ConfigurationView, NewConfigurationBody, ConfigurationChanges, TokenView, IssuedTokenView, NewTokenBody, ErrorBody, ErrorDetail, Health, PutSemanticsView)),
+    modifiers(&BearerAuth)
+)]
+pub struct AdminApi;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "admin_token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+async fn openapi_json() -> impl IntoResponse {
+    axum::Json(AdminApi::openapi())
+}
+
+/// The admin routes, to be merged into the application router.
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/api/health", get(routes::health))
+        .route("/api/openapi.json", get(openapi_json))
+        .route(
+            "/api/configurations",
+            get(routes::list_configurations).post(routes::create_configuration),
+        )
+        .route(
+            "/api/configurations/{id}",
+            get(routes::get_configuration)
+                .patch(routes::update_configuration)
+                .delete(routes::delete_configuration),
+        )
+        .route(
+            "/api/configurations/{id}/tokens",
+            get(routes::list_tokens).post(routes::create_token),
+        )
+        .route(
+            "/api/configurations/{id}/tokens/{token_id}",
+            axum::routing::delete(routes::revoke_token),
+        )
+        .layer(middleware::from_fn_with_state(state, guard))
+}

@@ -1,0 +1,15 @@
+//! # scim-console-server — SCIM Console over HTTP
+//!
+//! - [`scim`]: the embedded SCIM 2.0 endpoint, one base URL per configuration
+//!   (`/scim/{slug}/v2`), bearer-token authentication, rate limits, RFC 7644 errors.
+//! - [`admin`]: the admin API under `/api` (configurations, tokens), described by OpenAPI at
+//!   `/api/openapi.json`, protected by the per-launch admin token and Host/Origin checks.
+//! - [`server`]: binding, plain HTTP on loopback only, graceful shutdown.
+
+pub mod admin;
+pub mod scim;
+pub mod server;
+mod state;
+
+pub use server::{ServeOptions, Server};
+pub use state::{AppState, Limits};

@@ -1,0 +1,68 @@
+//! The discovery endpoints (RFC 7644 §4), generated from the schema registry.
+
+use axum::extract::{Path, State};
+use scim::ScimError;
+use scim::schema::{ServiceProviderConfig, resource_type_document, schema_document};
+
+use super::auth::Tenant;
+use super::http::{ScimFailure, ScimReply};
+use crate::state::AppState;
+
+type Reply = Result<ScimReply, ScimFailure>;
+
+/// Path of a discovery item.
+#[derive(serde::Deserialize)]
+pub struct DiscoveryPath {
+    #[allow(dead_code)] // Read by the Tenant extractor.
+    slug: String,
+    id: String,
+}
+
+/// `GET /ServiceProviderConfig`.
+pub async fn service_provider_config(State(state): State<AppState>, tenant: Tenant) -> Reply {
+    let config = ServiceProviderConfig {
+        filter_max_results: u32::try_from(state.limits.max_page_size).unwrap_or(u32::MAX),
+        ..ServiceProviderConfig::default()
+    };
+    Ok(ScimReply::ok(config.to_document(&tenant.base_url)))
+}
+
+/// `GET /Schemas`.
+pub async fn schemas(State(state): State<AppState>, tenant: Tenant) -> Reply {
+    Ok(ScimReply::ok(
+        state.registry.schemas_document(&tenant.base_url),
+    ))
+}
+
+/// `GET /Schemas/{id}`.
+pub async fn schema(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    Path(p): Path<DiscoveryPath>,
+) -> Reply {
+    let schema = state
+        .registry
+        .schema(&p.id)
+        .ok_or_else(|| ScimError::not_found(format!("no schema {}", p.id)))?;
+    Ok(ScimReply::ok(schema_document(schema, &tenant.base_url)))
+}
+
+/// `GET /ResourceTypes`.
+pub async fn resource_types(State(state): State<AppState>, tenant: Tenant) -> Reply {
+    Ok(ScimReply::ok(
+        state.registry.resource_types_document(&tenant.base_url),
+    ))
+}
+
+/// `GET /ResourceTypes/{id}`.
+pub async fn resource_type(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    Path(p): Path<DiscoveryPath>,
+) -> Reply {
+    let rt = state
+        .registry
+        .resource_type(&p.id)
+        .ok_or_else(|| ScimError::not_found(format!("no resource type {}", p.id)))?;
+    Ok(ScimReply::ok(resource_type_document(rt, &tenant.base_url)))
+}

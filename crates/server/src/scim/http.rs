@@ -1,0 +1,207 @@
+//! SCIM over HTTP: the error response, the request body extractor (media type, size limit,
+//! JSON syntax) and the response builder (`application/scim+json`, `ETag`, `Location`).
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use scim::ScimError;
+use scim_console_core::CoreError;
+use serde_json::Value;
+
+use crate::state::AppState;
+
+/// The SCIM media type (RFC 7644 §8.1).
+pub const SCIM_MEDIA_TYPE: &str = "application/scim+json";
+
+/// A SCIM error as an HTTP response: RFC 7644 §3.12 JSON with the matching status.
+#[derive(Debug)]
+pub struct ScimFailure {
+    error: ScimError,
+    headers: HeaderMap,
+}
+
+impl ScimFailure {
+    /// Adds a response header (e.g. `WWW-Authenticate`, `Retry-After`).
+    pub fn with_header(mut self, name: header::HeaderName, value: &str) -> Self {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            self.headers.insert(name, v);
+        }
+        self
+    }
+}
+
+impl From<ScimError> for ScimFailure {
+    fn from(error: ScimError) -> Self {
+        Self {
+            error,
+            headers: HeaderMap::new(),
+        }
+    }
+}
+
+impl From<CoreError> for ScimFailure {
+    fn from(error: CoreError) -> Self {
+        if matches!(
+            error,
+            CoreError::Database(_)
+                | CoreError::Migration(_)
+                | CoreError::DataDir { .. }
+                | CoreError::Corrupt(_)
+        ) {
+            tracing::error!(%error, "SCIM request failed in the store");
+        }
+        error.to_scim().into()
+    }
+}
+
+impl IntoResponse for ScimFailure {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.error.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = scim_json(status, &self.error.to_json());
+        response.headers_mut().extend(self.headers);
+        response
+    }
+}
+
+/// A JSON response with the SCIM media type.
+pub fn scim_json(status: StatusCode, body: &Value) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let mut response = (status, bytes).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(SCIM_MEDIA_TYPE),
+    );
+    response
+}
+
+/// A SCIM response: status, body, and the optional `ETag` and `Location` headers.
+pub struct ScimReply {
+    status: StatusCode,
+    body: Option<Value>,
+    etag: Option<String>,
+    location: Option<String>,
+}
+
+impl ScimReply {
+    /// 200 with a body.
+    pub fn ok(body: Value) -> Self {
+        Self {
+            status: StatusCode::OK,
+            body: Some(body),
+            etag: None,
+            location: None,
+        }
+    }
+
+    /// 201 with a body and its location.
+    pub fn created(body: Value, location: String) -> Self {
+        Self {
+            status: StatusCode::CREATED,
+            body: Some(body),
+            etag: None,
+            location: Some(location),
+        }
+    }
+
+    /// 204.
+    pub fn no_content() -> Self {
+        Self {
+            status: StatusCode::NO_CONTENT,
+            body: None,
+            etag: None,
+            location: None,
+        }
+    }
+
+    /// 304 for a matching `If-None-Match`.
+    pub fn not_modified(etag: String) -> Self {
+        Self {
+            status: StatusCode::NOT_MODIFIED,
+            body: None,
+            etag: Some(etag),
+            location: None,
+        }
+    }
+
+    /// Sets the `ETag`.
+    pub fn etag(mut self, etag: Option<String>) -> Self {
+        self.etag = etag;
+        self
+    }
+}
+
+impl IntoResponse for ScimReply {
+    fn into_response(self) -> Response {
+        let mut response = match self.body {
+            Some(body) => scim_json(self.status, &body),
+            None => self.status.into_response(),
+        };
+        let headers = response.headers_mut();
+        if let Some(etag) = self.etag.and_then(|e| HeaderValue::from_str(&e).ok()) {
+            headers.insert(header::ETAG, etag);
+        }
+        if let Some(location) = self.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+            headers.insert(header::LOCATION, location);
+        }
+        response
+    }
+}
+
+/// A request body read as SCIM JSON: `application/scim+json` or `application/json` (or no
+/// type at all), at most the configured size, syntactically valid JSON.
+pub struct ScimBody(pub Value);
+
+impl FromRequest<AppState> for ScimBody {
+    type Rejection = ScimFailure;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(content_type) = req.headers().get(header::CONTENT_TYPE) {
+            let media = content_type
+                .to_str()
+                .unwrap_or_default()
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
+            if media != SCIM_MEDIA_TYPE && media != "application/json" {
+                return Err(ScimError::status(
+                    415,
+                    format!(
+                        "the body must be {SCIM_MEDIA_TYPE} or application/json, not \"{media}\""
+                    ),
+                )
+                .into());
+            }
+        }
+        let limit = state.limits.max_body_bytes;
+        let body: Body = req.into_body();
+        let bytes = to_bytes(body, limit).await.map_err(|_| {
+            ScimError::status(
+                413,
+                format!("the request body is larger than {limit} bytes"),
+            )
+        })?;
+        if bytes.is_empty() {
+            return Err(
+                ScimError::invalid_syntax("the request has no body; send a JSON object").into(),
+            );
+        }
+        let value = serde_json::from_slice(&bytes)
+            .map_err(|e| ScimError::invalid_syntax(format!("the body is not valid JSON: {e}")))?;
+        Ok(Self(value))
+    }
+}
+
+/// The query string as decoded pairs.
+pub fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
+    raw.map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default()
+}
+
+/// A header's value as text, if present and readable.
+pub fn header_text<'a>(headers: &'a HeaderMap, name: &header::HeaderName) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}

@@ -1,0 +1,502 @@
+//! The `/Users` and `/Groups` endpoints: query, create, read, replace, patch, delete. Handlers
+//! read the request, call the store and shape the answer; the rules live in the store and the
+//! protocol crate.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, header};
+use scim::{
+    InputRules, ListQuery, ListResponse, PatchRules, Projection, ResourceSchema, ScimError,
+};
+use serde_json::{Map, Value};
+
+use super::auth::Tenant;
+use super::http::{ScimBody, ScimFailure, ScimReply, header_text, query_pairs};
+use crate::state::AppState;
+
+type Reply = Result<ScimReply, ScimFailure>;
+
+/// Which resource type an endpoint serves.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `/Users`.
+    User,
+    /// `/Groups`.
+    Group,
+}
+
+impl Kind {
+    fn endpoint(self) -> &'static str {
+        match self {
+            Self::User => "Users",
+            Self::Group => "Groups",
+        }
+    }
+
+    fn schema(self, state: &AppState) -> &ResourceSchema {
+        match self {
+            Self::User => state.registry.user(),
+            Self::Group => state.registry.group(),
+        }
+    }
+
+    /// A configuration that does not provision this type answers 403, saying so.
+    fn require(self, tenant: &Tenant) -> Result<(), ScimFailure> {
+        let c = &tenant.configuration;
+        let (enabled, what, other) = match self {
+            Self::User => (c.provision_users, "users", "groups"),
+            Self::Group => (c.provision_groups, "groups", "users"),
+        };
+        if enabled {
+            Ok(())
+        } else {
+            Err(ScimError::status(
+                403,
+                format!("the SCIM configuration \"{}\" provisions {other} only; enable {what} provisioning to use /{}", c.name, self.endpoint()),
+            )
+            .into())
+        }
+    }
+}
+
+fn single_projection(raw: Option<&str>) -> Result<Projection, ScimFailure> {
+    let pairs = query_pairs(raw);
+    let find = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    Ok(Projection::parse(
+        find("attributes"),
+        find("excludedAttributes"),
+    )?)
+}
+
+fn has_projection(raw: Option<&str>) -> bool {
+    query_pairs(raw).iter().any(|(k, _)| {
+        k.eq_ignore_ascii_case("attributes") || k.eq_ignore_ascii_case("excludedAttributes")
+    })
+}
+
+fn list_query(raw: Option<&str>) -> Result<ListQuery, ScimFailure> {
+    let pairs = query_pairs(raw);
+    Ok(ListQuery::from_query_pairs(
+        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    )?)
+}
+
+fn etag_of(resource: &Map<String, Value>) -> Option<String> {
+    resource
+        .get("meta")
+        .and_then(|m| m.get("version"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+fn location(tenant: &Tenant, kind: Kind, resource: &Map<String, Value>) -> String {
+    let id = resource
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    format!("{}/{}/{id}", tenant.base_url, kind.endpoint())
+}
+
+/// The response form of a stored resource: `meta.location` added, then projected.
+fn render(
+    tenant: &Tenant,
+    kind: Kind,
+    schema: &ResourceSchema,
+    mut resource: Map<String, Value>,
+    projection: &Projection,
+) -> Value {
+    let loc = location(tenant, kind, &resource);
+    if let Some(Value::Object(meta)) = resource.get_mut("meta") {
+        meta.insert("location".into(), Value::String(loc));
+    }
+    Value::Object(projection.apply(&resource, schema))
+}
+
+fn if_match(headers: &HeaderMap) -> Option<&str> {
+    header_text(headers, &header::IF_MATCH)
+}
+
+async fn run_query(state: &AppState, tenant: &Tenant, kind: Kind, query: &ListQuery) -> Reply {
+    kind.require(tenant)?;
+    let schema = kind.schema(state);
+    if let Some(filter) = &query.filter {
+        filter.check(schema)?;
+    }
+    let paging = query.paging(state.limits.default_page_size, state.limits.max_page_size);
+    let c = &tenant.configuration;
+    let page = match kind {
+        Kind::User => {
+            state
+                .store
+                .list_users(c, &state.registry, query, paging)
+                .await?
+        }
+        Kind::Group => {
+            let members = !query.projection.excludes("members");
+            state
+                .store
+                .list_groups(c, &state.registry, query, paging, members)
+                .await?
+        }
+    };
+    let resources = page
+        .resources
+        .into_iter()
+        .map(|r| render(tenant, kind, schema, r, &query.projection))
+        .collect();
+    Ok(ScimReply::ok(
+        ListResponse::new(resources, page.total_results, page.start_index).to_json(),
+    ))
+}
+
+/// `GET /Users`, `GET /Groups`.
+pub async fn list(kind: Kind, state: AppState, tenant: Tenant, raw: Option<String>) -> Reply {
+    let query = list_query(raw.as_deref())?;
+    run_query(&state, &tenant, kind, &query).await
+}
+
+/// `POST /Users/.search`, `POST /Groups/.search`.
+pub async fn search(kind: Kind, state: AppState, tenant: Tenant, body: Value) -> Reply {
+    let query = ListQuery::from_search_body(&body)?;
+    run_query(&state, &tenant, kind, &query).await
+}
+
+/// `POST /Users`, `POST /Groups`.
+pub async fn create(
+    kind: Kind,
+    state: AppState,
+    tenant: Tenant,
+    raw: Option<String>,
+    body: Value,
+) -> Reply {
+    kind.require(&tenant)?;
+    let projection = single_projection(raw.as_deref())?;
+    let rules = InputRules::default();
+    let c = &tenant.configuration;
+    let written = match kind {
+        Kind::User => {
+            state
+                .store
+                .create_user(c, &state.registry, body, &rules)
+                .await?
+        }
+        Kind::Group => {
+            state
+                .store
+                .create_group(c, &state.registry, body, &rules)
+                .await?
+        }
+    };
+    let etag = etag_of(&written.resource);
+    let loc = location(&tenant, kind, &written.resource);
+    let body = render(
+        &tenant,
+        kind,
+        kind.schema(&state),
+        written.resource,
+        &projection,
+    );
+    Ok(ScimReply::created(body, loc).etag(etag))
+}
+
+/// `GET /Users/{id}`, `GET /Groups/{id}`.
+pub async fn get(
+    kind: Kind,
+    state: AppState,
+    tenant: Tenant,
+    id: String,
+    raw: Option<String>,
+    headers: HeaderMap,
+) -> Reply {
+    kind.require(&tenant)?;
+    let projection = single_projection(raw.as_deref())?;
+    let c = &tenant.configuration;
+    let resource = match kind {
+        Kind::User => state.store.get_user(c, &id).await?,
+        Kind::Group => {
+            state
+                .store
+                .get_group(c, &id, !projection.excludes("members"))
+                .await?
+        }
+    };
+    let etag = etag_of(&resource);
+    if let (Some(current), Some(wanted)) = (&etag, header_text(&headers, &header::IF_NONE_MATCH))
+        && wanted
+            .split(',')
+            .map(str::trim)
+            .any(|t| t == current || t == "*")
+    {
+        return Ok(ScimReply::not_modified(current.clone()));
+    }
+    Ok(ScimReply::ok(render(
+        &tenant,
+        kind,
+        kind.schema(&state),
+        resource,
+        &projection,
+    ))
+    .etag(etag))
+}
+
+/// `PUT /Users/{id}`, `PUT /Groups/{id}`.
+pub async fn replace(
+    kind: Kind,
+    state: AppState,
+    tenant: Tenant,
+    id: String,
+    raw: Option<String>,
+    headers: HeaderMap,
+    body: Value,
+) -> Reply {
+    kind.require(&tenant)?;
+    let projection = single_projection(raw.as_deref())?;
+    let rules = InputRules::default();
+    let c = &tenant.configuration;
+    let written = match kind {
+        Kind::User => {
+            state
+                .store
+                .replace_user(c, &state.registry, &id, body, &rules, if_match(&headers))
+                .await?
+        }
+        Kind::Group => {
+            state
+                .store
+                .replace_group(c, &state.registry, &id, body, &rules, if_match(&headers))
+                .await?
+        }
+    };
+    let etag = etag_of(&written.resource);
+    Ok(ScimReply::ok(render(
+        &tenant,
+        kind,
+        kind.schema(&state),
+        written.resource,
+        &projection,
+    ))
+    .etag(etag))
+}
+
+/// `PATCH /Users/{id}` answers 200 with the resource. `PATCH /Groups/{id}` answers 204, as
+/// Entra ID expects and RFC 7644 §3.5.2 allows, unless the request asks for attributes.
+pub async fn patch(
+    kind: Kind,
+    state: AppState,
+    tenant: Tenant,
+    id: String,
+    raw: Option<String>,
+    headers: HeaderMap,
+    body: Value,
+) -> Reply {
+    kind.require(&tenant)?;
+    let projection = single_projection(raw.as_deref())?;
+    let rules = PatchRules::default();
+    let c = &tenant.configuration;
+    let written = match kind {
+        Kind::User => {
+            state
+                .store
+                .patch_user(c, &state.registry, &id, body, &rules, if_match(&headers))
+                .await?
+        }
+        Kind::Group => {
+            let wants_body = has_projection(raw.as_deref());
+            let members = wants_body && !projection.excludes("members");
+            let written = state
+                .store
+                .patch_group(
+                    c,
+                    &state.registry,
+                    &id,
+                    body,
+                    &rules,
+                    if_match(&headers),
+                    members,
+                )
+                .await?;
+            if !wants_body {
+                return Ok(ScimReply::no_content().etag(etag_of(&written.resource)));
+            }
+            written
+        }
+    };
+    let etag = etag_of(&written.resource);
+    Ok(ScimReply::ok(render(
+        &tenant,
+        kind,
+        kind.schema(&state),
+        written.resource,
+        &projection,
+    ))
+    .etag(etag))
+}
+
+/// `DELETE /Users/{id}`, `DELETE /Groups/{id}`.
+pub async fn delete(
+    kind: Kind,
+    state: AppState,
+    tenant: Tenant,
+    id: String,
+    headers: HeaderMap,
+) -> Reply {
+    kind.require(&tenant)?;
+    let c = &tenant.configuration;
+    match kind {
+        Kind::User => state.store.delete_user(c, &id, if_match(&headers)).await?,
+        Kind::Group => state.store.delete_group(c, &id, if_match(&headers)).await?,
+    }
+    Ok(ScimReply::no_content())
+}
+
+/// `POST /.search` at the root: Users and Groups the configuration provisions, in one list.
+pub async fn root_search(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    ScimBody(body): ScimBody,
+) -> Reply {
+    let query = ListQuery::from_search_body(&body)?;
+    let paging = query.paging(state.limits.default_page_size, state.limits.max_page_size);
+    let c = &tenant.configuration;
+    let everything = scim::Paging {
+        start_index: 1,
+        count: usize::MAX,
+    };
+    let mut all = Vec::new();
+    for kind in [Kind::User, Kind::Group] {
+        if kind.require(&tenant).is_err() {
+            continue;
+        }
+        let schema = kind.schema(&state);
+        // A filter that names attributes of one type only matches nothing of the other.
+        let mut per_type = query.clone();
+        if let Some(f) = &query.filter
+            && f.check(schema).is_err()
+        {
+            continue;
+        }
+        per_type.sort_by = None;
+        let page = match kind {
+            Kind::User => {
+                state
+                    .store
+                    .list_users(c, &state.registry, &per_type, everything)
+                    .await?
+            }
+            Kind::Group => {
+                state
+                    .store
+                    .list_groups(
+                        c,
+                        &state.registry,
+                        &per_type,
+                        everything,
+                        !query.projection.excludes("members"),
+                    )
+                    .await?
+            }
+        };
+        all.extend(
+            page.resources
+                .into_iter()
+                .map(|r| render(&tenant, kind, schema, r, &query.projection)),
+        );
+    }
+    let total = all.len();
+    Ok(ScimReply::ok(
+        ListResponse::new(paging.slice(all), total, paging.start_index).to_json(),
+    ))
+}
+
+/// Path parameters of item routes.
+#[derive(serde::Deserialize)]
+pub struct ItemPath {
+    /// The configuration slug.
+    #[allow(dead_code)] // Read by the Tenant extractor.
+    slug: String,
+    /// The resource id.
+    id: String,
+}
+
+macro_rules! kind_handlers {
+    ($module:ident, $kind:expr) => {
+        /// Handlers bound to one resource type.
+        pub mod $module {
+            use super::*;
+
+            /// List.
+            pub async fn list(
+                State(state): State<AppState>,
+                tenant: Tenant,
+                RawQuery(raw): RawQuery,
+            ) -> Reply {
+                super::list($kind, state, tenant, raw).await
+            }
+            /// Search.
+            pub async fn search(
+                State(state): State<AppState>,
+                tenant: Tenant,
+                ScimBody(body): ScimBody,
+            ) -> Reply {
+                super::search($kind, state, tenant, body).await
+            }
+            /// Create.
+            pub async fn create(
+                State(state): State<AppState>,
+                tenant: Tenant,
+                RawQuery(raw): RawQuery,
+                ScimBody(body): ScimBody,
+            ) -> Reply {
+                super::create($kind, state, tenant, raw, body).await
+            }
+            /// Read.
+            pub async fn get(
+                State(state): State<AppState>,
+                tenant: Tenant,
+                Path(p): Path<ItemPath>,
+                RawQuery(raw): RawQuery,
+                headers: HeaderMap,
+            ) -> Reply {
+                super::get($kind, state, tenant, p.id, raw, headers).await
+            }
+            /// Replace.
+            pub async fn replace(
+                State(state): State<AppState>,
+                tenant: Tenant,
+                Path(p): Path<ItemPath>,
+                RawQuery(raw): RawQuery,
+                headers: HeaderMap,
+                ScimBody(body): ScimBody,
+            ) -> Reply {
+                super::replace($kind, state, tenant, p.id, raw, headers, body).await
+            }
+            /// Patch.
+            pub async fn patch(
+                State(state): State<AppState>,
+                tenant: Tenant,
+                Path(p): Path<ItemPath>,
+                RawQuery(raw): RawQuery,
+                headers: HeaderMap,
+                ScimBody(body): ScimBody,
+            ) -> Reply {
+                super::patch($kind, state, tenant, p.id, raw, headers, body).await
+            }
+            /// Delete.
+            pub async fn delete(
+                State(state): State<AppState>,
+                tenant: Tenant,
+                Path(p): Path<ItemPath>,
+                headers: HeaderMap,
+            ) -> Reply {
+                super::delete($kind, state, tenant, p.id, headers).await
+            }
+        }
+    };
+}
+
+kind_handlers!(users, Kind::User);
+kind_handlers!(groups, Kind::Group);

@@ -1,0 +1,224 @@
+//! Binding and serving: the application router, request logging (never headers or bodies, so
+//! never a token), plain HTTP only on loopback, graceful shutdown that lets in-flight requests
+//! finish.
+
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::Uri;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use base64::Engine as _;
+use rand::RngCore as _;
+use scim_console_core::{Secret, Store};
+use tokio::net::TcpListener;
+use tower::ServiceExt as _;
+
+use crate::state::{AppState, Limits};
+
+/// How to serve.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// The address to bind.
+    pub bind: IpAddr,
+    /// The port (0: any free port).
+    pub port: u16,
+    /// Request limits.
+    pub limits: Limits,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 8444,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// Plain HTTP was asked for on an address other machines can reach.
+    #[error(
+        "refusing to serve plain HTTP on {0}: SCIM tokens would cross the network in clear. Bind to 127.0.0.1 (the default) or ::1, or put a TLS-terminating proxy on this machine in front of a loopback address"
+    )]
+    PlainHttpOnNetwork(IpAddr),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// A bound server, ready to run.
+pub struct Server {
+    listener: TcpListener,
+    state: AppState,
+    addr: SocketAddr,
+}
+
+/// A fresh random admin token (256 bits, base64url).
+pub fn new_admin_token() -> Secret {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    Secret::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// The host names the admin API answers to when bound to `addr`.
+fn admin_hosts(addr: SocketAddr) -> Vec<String> {
+    let port = addr.port();
+    let mut hosts = vec![
+        format!("localhost:{port}"),
+        format!("127.0.0.1:{port}"),
+        format!("[::1]:{port}"),
+    ];
+    let own = match addr.ip() {
+        IpAddr::V4(ip) => format!("{ip}:{port}"),
+        IpAddr::V6(ip) => format!("[{ip}]:{port}"),
+    };
+    if !hosts.contains(&own) {
+        hosts.push(own);
+    }
+    hosts
+}
+
+impl Server {
+    /// Binds the listener. Plain HTTP is refused on non-loopback addresses.
+    pub async fn bind(store: Store, options: ServeOptions) -> Result<Self, ServeError> {
+        if !options.bind.is_loopback() {
+            return Err(ServeError::PlainHttpOnNetwork(options.bind));
+        }
+        let wanted = SocketAddr::new(options.bind, options.port);
+        let listener = TcpListener::bind(wanted)
+            .await
+            .map_err(|source| ServeError::Bind {
+                addr: wanted,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| ServeError::Bind {
+            addr: wanted,
+            source,
+        })?;
+        let state = AppState::new(
+            store,
+            new_admin_token(),
+            options.limits,
+            "http",
+            admin_hosts(addr),
+        );
+        Ok(Self {
+            listener,
+            state,
+            addr,
+        })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The origin clients use, e.g. `http://127.0.0.1:8444`.
+    pub fn origin(&self) -> String {
+        let host = match self.addr.ip() {
+            IpAddr::V4(ip) => ip.to_string(),
+            IpAddr::V6(ip) => format!("[{ip}]"),
+        };
+        format!("{}://{host}:{}", self.state.scheme, self.addr.port())
+    }
+
+    /// The admin token of this run.
+    pub fn admin_token(&self) -> &Secret {
+        &self.state.admin_token
+    }
+
+    /// The shared state (for embedding, e.g. the desktop shell).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let app = app(self.state);
+        axum::serve(self.listener, app.into_make_service())
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+/// `//Users` (a tenant URL entered with a trailing slash) routes like `/Users`.
+fn collapse_slashes(mut request: Request) -> Request {
+    let path = request.uri().path();
+    if path.contains("//") {
+        let mut collapsed = String::with_capacity(path.len());
+        for c in path.chars() {
+            if !(c == '/' && collapsed.ends_with('/')) {
+                collapsed.push(c);
+            }
+        }
+        let rebuilt = match request.uri().query() {
+            Some(q) => format!("{collapsed}?{q}"),
+            None => collapsed,
+        };
+        if let Ok(uri) = rebuilt.parse::<Uri>() {
+            *request.uri_mut() = uri;
+        }
+    }
+    request
+}
+
+async fn log_request(request: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    tracing::info!(%method, %path, status = response.status().as_u16(), micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX), "request");
+    response
+}
+
+/// The whole application: SCIM endpoint and admin API.
+pub fn app(state: AppState) -> Router {
+    let routes = Router::new()
+        .merge(crate::scim::router())
+        .merge(crate::admin::router(state.clone()))
+        .layer(middleware::from_fn(log_request))
+        .with_state(state);
+    Router::new().fallback_service(routes.map_request(collapse_slashes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn double_slashes_collapse_and_the_query_survives() {
+        let req = Request::builder()
+            .uri("/scim/x/v2//Users?filter=a%20pr")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        assert_eq!(
+            collapse_slashes(req).uri().to_string(),
+            "/scim/x/v2/Users?filter=a%20pr"
+        );
+    }
+
+    #[test]
+    fn admin_hosts_cover_loopback_names() {
+        let hosts = admin_hosts("127.0.0.1:9000".parse().unwrap());
+        assert!(
+            hosts.contains(&"localhost:9000".to_owned())
+                && hosts.contains(&"127.0.0.1:9000".to_owned())
+        );
+    }
+}

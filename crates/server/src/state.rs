@@ -1,0 +1,71 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+
+use scim::SchemaRegistry;
+use scim_console_core::{Secret, Store};
+
+use crate::scim::rate_limit::RateLimiter;
+
+/// Request limits of the SCIM endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest request body accepted, in bytes (413 beyond).
+    pub max_body_bytes: usize,
+    /// Requests per second allowed per token (429 beyond), with a burst of twice that.
+    pub requests_per_second: u32,
+    /// Page size when a query gives no `count`.
+    pub default_page_size: usize,
+    /// The largest page returned, whatever `count` asks.
+    pub max_page_size: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 1024 * 1024,
+            requests_per_second: 2000,
+            default_page_size: 100,
+            max_page_size: 1000,
+        }
+    }
+}
+
+/// The state shared by every request.
+#[derive(Clone)]
+pub struct AppState {
+    /// The store.
+    pub store: Store,
+    /// The schemas served by every configuration.
+    pub registry: Arc<SchemaRegistry>,
+    /// The per-launch admin token for `/api`.
+    pub admin_token: Arc<Secret>,
+    /// The request limits.
+    pub limits: Limits,
+    /// `https` when serving TLS, else `http`.
+    pub scheme: &'static str,
+    /// Host names (with port) the admin API answers to (DNS-rebinding protection).
+    pub admin_hosts: Arc<Vec<String>>,
+    pub(crate) limiter: Arc<RateLimiter>,
+}
+
+impl AppState {
+    /// State for a store, with a fresh rate limiter.
+    pub fn new(
+        store: Store,
+        admin_token: Secret,
+        limits: Limits,
+        scheme: &'static str,
+        admin_hosts: Vec<String>,
+    ) -> Self {
+        Self {
+            store,
+            registry: Arc::new(SchemaRegistry::standard()),
+            admin_token: Arc::new(admin_token),
+            limiter: Arc::new(RateLimiter::new(limits.requests_per_second)),
+            limits,
+            scheme,
+            admin_hosts: Arc::new(admin_hosts),
+        }
+    }
+}
