@@ -93,9 +93,12 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
             .any(|h| h.eq_ignore_ascii_case(host))
     };
     let headers = request.headers();
-    let Some(host) = header_text(headers, &header::HOST)
-        .or_else(|| request.uri().authority().map(|a| a.as_str()))
-    else {
+    let Some(host) = header_text(headers, &header::HOST).or_else(|| {
+        request
+            .uri()
+            .authority()
+            .map(axum::http::uri::Authority::as_str)
+    }) else {
         return AdminError::new(StatusCode::FORBIDDEN, "the request names no Host").into_response();
     };
     if !allowed(host) {

@@ -16,7 +16,10 @@ pub const SCIM_MEDIA_TYPE: &str = "application/scim+json";
 
 /// A SCIM error as an HTTP response: RFC 7644 §3.12 JSON with the matching status.
 #[derive(Debug)]
-pub struct ScimFailure {
+pub struct ScimFailure(Box<Failure>);
+
+#[derive(Debug)]
+struct Failure {
     error: ScimError,
     headers: HeaderMap,
 }
@@ -25,7 +28,7 @@ impl ScimFailure {
     /// Adds a response header (e.g. `WWW-Authenticate`, `Retry-After`).
     pub fn with_header(mut self, name: header::HeaderName, value: &str) -> Self {
         if let Ok(v) = HeaderValue::from_str(value) {
-            self.headers.insert(name, v);
+            self.0.headers.insert(name, v);
         }
         self
     }
@@ -33,10 +36,10 @@ impl ScimFailure {
 
 impl From<ScimError> for ScimFailure {
     fn from(error: ScimError) -> Self {
-        Self {
+        Self(Box::new(Failure {
             error,
             headers: HeaderMap::new(),
-        }
+        }))
     }
 }
 
@@ -57,10 +60,11 @@ impl From<CoreError> for ScimFailure {
 
 impl IntoResponse for ScimFailure {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.error.http_status())
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = scim_json(status, &self.error.to_json());
-        response.headers_mut().extend(self.headers);
+        let Failure { error, headers } = *self.0;
+        let status =
+            StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = scim_json(status, &error.to_json());
+        response.headers_mut().extend(headers);
         response
     }
 }
