@@ -1,7 +1,7 @@
 //! `cargo xtask`: the build glue for SCIM Console.
 //!
-//! - `cargo xtask run` — runs the console (until the server lands: the protocol crate's
-//!   self-description).
+//! - `cargo xtask run [ARGS...]` — runs the console: the headless server (`scim-console serve`)
+//!   with its URLs printed. Extra arguments go to `serve` (e.g. `--port 9000`).
 //! - `cargo xtask test` — every check CI runs: formatting, clippy with warnings denied, and every
 //!   test of the workspace.
 //! - `cargo xtask bench [FILTER]` — the Criterion benchmarks; `cargo xtask bench compare` runs
@@ -16,7 +16,7 @@ use anyhow::{Context, Result, bail};
 
 const USAGE: &str = "usage: cargo xtask <run|test|bench|fuzz> [options]
 
-  run                     run the console
+  run [SERVE ARGS]        run the console (headless server; arguments go to `scim-console serve`)
   test                    cargo fmt --check, cargo clippy -D warnings, cargo test --workspace
   bench [FILTER]          the Criterion benchmarks (optionally only those matching FILTER)
   bench compare           the scim crate against scim-filter and Kanidm's scim_proto
@@ -39,10 +39,20 @@ fn main() -> ExitCode {
 fn run(args: &[String]) -> Result<()> {
     let root = workspace_root();
     match args.first().map(String::as_str) {
-        Some("run") => cargo(
-            &root,
-            &["run", "--quiet", "-p", "scim", "--example", "describe"],
-        ),
+        Some("run") => {
+            let mut cmd = vec![
+                "run",
+                "--quiet",
+                "-p",
+                "scim-console-cli",
+                "--bin",
+                "scim-console",
+                "--",
+                "serve",
+            ];
+            cmd.extend(args[1..].iter().map(String::as_str));
+            cargo(&root, &cmd)
+        }
         Some("test") => test(&root),
         Some("bench") if args.get(1).is_some_and(|a| a == "compare") => cargo(
             &root,
@@ -96,6 +106,60 @@ fn step(cmd: &mut Command, label: &str) -> Result<()> {
     Ok(())
 }
 
+/// Passed and failed counts over every `test result:` line of cargo test's output.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+}
+
+impl Tally {
+    /// Adds the counts of one `test result: ok. 3 passed; 0 failed; ...` line.
+    fn add_line(&mut self, line: &str) {
+        let Some(rest) = line.trim().strip_prefix("test result:") else {
+            return;
+        };
+        for part in rest.split(';') {
+            let words: Vec<&str> = part.split_whitespace().collect();
+            if let [.., count, kind] = words.as_slice()
+                && let Ok(n) = count.parse::<u64>()
+            {
+                match *kind {
+                    "passed" => self.passed += n,
+                    "failed" => self.failed += n,
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Runs `cargo test ...`, echoing its output and counting its results.
+fn cargo_test(root: &Path, args: &[&str], tally: &mut Tally) -> Result<()> {
+    use std::io::{BufRead, BufReader};
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let label = format!("cargo {}", args.join(" "));
+    eprintln!("==> {label}");
+    let mut child = Command::new(cargo)
+        .args(args)
+        .current_dir(root)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| format!("could not start `{label}`"))?;
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines() {
+            let line = line.context("reading cargo test output")?;
+            tally.add_line(&line);
+            println!("{line}");
+        }
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("`{label}` failed ({status})");
+    }
+    Ok(())
+}
+
 fn test(root: &Path) -> Result<()> {
     cargo(root, &["fmt", "--all", "--", "--check"])?;
     cargo(
@@ -109,8 +173,12 @@ fn test(root: &Path) -> Result<()> {
             "warnings",
         ],
     )?;
-    cargo(root, &["test", "--workspace", "--all-targets"])?;
-    cargo(root, &["test", "--workspace", "--doc"])
+    let mut tally = Tally::default();
+    let result = cargo_test(root, &["test", "--workspace", "--all-targets"], &mut tally)
+        .and_then(|()| cargo_test(root, &["test", "--workspace", "--doc"], &mut tally));
+    // One closing line for the whole suite, whatever the last crate printed.
+    println!("tests: {} passed, {} failed", tally.passed, tally.failed);
+    result
 }
 
 fn fuzz(root: &Path, args: &[String]) -> Result<()> {
@@ -172,4 +240,24 @@ fn fuzz(root: &Path, args: &[String]) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Tally;
+
+    #[test]
+    fn tallies_cargo_test_result_lines() {
+        let mut t = Tally::default();
+        t.add_line("test result: ok. 88 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s");
+        t.add_line("test result: FAILED. 5 passed; 2 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.5s");
+        t.add_line("running 3 tests");
+        assert_eq!(
+            t,
+            Tally {
+                passed: 93,
+                failed: 2
+            }
+        );
+    }
 }

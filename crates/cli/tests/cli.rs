@@ -1,0 +1,235 @@
+//! The `scim-console` binary: every verb, `--json`, exit codes, and `serve` end to end
+//! (first-start output, a SCIM request with the printed token, graceful shutdown on SIGTERM).
+#![allow(clippy::unwrap_used)] // Test code: a failure is a test failure.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+fn cli(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scim-console"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("SCIM_CONSOLE_DATA_DIR")
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn config_verbs_with_json_and_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let created = cli(
+        dir.path(),
+        &[
+            "config",
+            "create",
+            "Entra production",
+            "--users-only",
+            "--protect",
+            "admin@contoso.com",
+            "--json",
+        ],
+    );
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let json: Value = serde_json::from_slice(&created.stdout).unwrap();
+    assert_eq!(
+        (json["slug"].as_str(), json["provisionGroups"].as_bool()),
+        (Some("entra-production"), Some(false))
+    );
+
+    let list = cli(dir.path(), &["config", "list", "--json"]);
+    let list: Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+
+    assert!(
+        stdout(&cli(dir.path(), &["config", "disable", "entra-production"])).contains("disabled")
+    );
+    let shown: Value = serde_json::from_slice(
+        &cli(
+            dir.path(),
+            &["config", "show", "ENTRA PRODUCTION", "--json"],
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(shown["enabled"], false);
+    assert!(
+        cli(dir.path(), &["config", "enable", "entra-production"])
+            .status
+            .success()
+    );
+
+    assert_eq!(
+        cli(dir.path(), &["config", "show", "nope"]).status.code(),
+        Some(3),
+        "not found"
+    );
+    assert_eq!(
+        cli(dir.path(), &["config", "create", "entra production"])
+            .status
+            .code(),
+        Some(4),
+        "conflict"
+    );
+    assert_eq!(
+        cli(dir.path(), &["config", "create", " "]).status.code(),
+        Some(4),
+        "invalid"
+    );
+    assert_eq!(
+        cli(dir.path(), &["config", "frobnicate"]).status.code(),
+        Some(2),
+        "usage"
+    );
+    let err = cli(dir.path(), &["config", "show", "nope"]);
+    assert!(String::from_utf8_lossy(&err.stderr).contains("configuration \"nope\" not found"));
+
+    assert!(
+        cli(dir.path(), &["config", "delete", "entra-production"])
+            .status
+            .success()
+    );
+    assert_eq!(
+        cli(dir.path(), &["config", "show", "entra-production"])
+            .status
+            .code(),
+        Some(3)
+    );
+}
+
+#[test]
+fn token_verbs() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        cli(dir.path(), &["config", "create", "okta"])
+            .status
+            .success()
+    );
+    let created = cli(
+        dir.path(),
+        &[
+            "token",
+            "create",
+            "--config",
+            "okta",
+            "--label",
+            "Okta prod",
+        ],
+    );
+    let token = stdout(&created).trim().to_owned();
+    assert!(token.starts_with("scim_"), "{token}");
+    let json = cli(
+        dir.path(),
+        &["token", "create", "--config", "okta", "--json"],
+    );
+    let json: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(json["token"].as_str().unwrap().starts_with("scim_"));
+    let listed = stdout(&cli(dir.path(), &["token", "list", "--config", "okta"]));
+    assert!(
+        listed.contains("Okta prod") && !listed.contains(&token),
+        "{listed}"
+    );
+    let id = token.split('_').nth(1).unwrap();
+    assert!(
+        cli(
+            dir.path(),
+            &["token", "revoke", "--config", "okta", "--id", id]
+        )
+        .status
+        .success()
+    );
+    assert!(stdout(&cli(dir.path(), &["token", "list", "--config", "okta"])).contains("revoked"));
+    assert_eq!(
+        cli(
+            dir.path(),
+            &["token", "revoke", "--config", "okta", "--id", "nope"]
+        )
+        .status
+        .code(),
+        Some(3)
+    );
+}
+
+#[test]
+fn serve_prints_the_urls_and_token_then_shuts_down_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scim-console"))
+        .args(["--data-dir"])
+        .arg(dir.path())
+        .args(["serve", "--port", "0", "--log-format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut base = String::new();
+    let mut token = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(rest) = line.trim().strip_prefix("SCIM base URL:") {
+            base = rest.trim().to_owned();
+        }
+        if let Some(rest) = line.trim().strip_prefix("Bearer token:") {
+            token = rest.trim().to_owned();
+        }
+        if line.contains("shown only now") {
+            break;
+        }
+    }
+    assert!(
+        base.starts_with("http://127.0.0.1:") && base.ends_with("/scim/default/v2"),
+        "{base}"
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let status = runtime.block_on(async {
+        reqwest::Client::new()
+            .get(format!("{base}/Users"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(status, 200);
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let mut waited = 0;
+    let exit = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(waited < 100, "serve did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(100));
+        waited += 1;
+    };
+    assert!(exit.success());
+    let mut logs = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut logs).unwrap();
+    assert!(
+        logs.contains("\"message\":\"request\""),
+        "JSON logs: {logs}"
+    );
+    assert!(!logs.contains(&token), "the token never reaches the logs");
+    // The second start does not create another configuration or print a token.
+    let again = Command::new(env!("CARGO_BIN_EXE_scim-console"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["config", "list", "--json"])
+        .output()
+        .unwrap();
+    let list: Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+}

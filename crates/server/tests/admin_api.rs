@@ -1,0 +1,268 @@
+//! The admin API over real HTTP: authentication, Host/Origin checks, configurations, tokens,
+//! and the OpenAPI document.
+#![allow(clippy::unwrap_used)] // Test code: a failure is a test failure.
+
+mod common;
+
+use common::{TestServer, parts};
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test]
+async fn requests_need_the_admin_token_and_this_servers_host() {
+    let s = TestServer::start().await;
+    let url = format!("{}/api/configurations", s.origin);
+    assert_eq!(s.client.get(&url).send().await.unwrap().status(), 401);
+    assert_eq!(
+        s.client
+            .get(&url)
+            .bearer_auth("wrong")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(
+        s.admin(Method::GET, "/api/configurations")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // DNS rebinding: a hostile name resolving to 127.0.0.1.
+    let rebinding = s
+        .admin(Method::GET, "/api/configurations")
+        .header("host", "evil.example:80")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = parts(rebinding).await;
+    assert_eq!(status, 403);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("evil.example")
+    );
+    // CSRF: a page from another origin.
+    let cross = s
+        .admin(Method::POST, "/api/configurations")
+        .header("origin", "https://evil.example")
+        .json(&json!({"name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), 403);
+    let same = s
+        .admin(Method::GET, "/api/configurations")
+        .header("origin", s.origin.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same.status(), 200);
+    // Public routes still check the host.
+    assert_eq!(
+        s.client
+            .get(format!("{}/api/health", s.origin))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let hostile_health = s
+        .client
+        .get(format!("{}/api/health", s.origin))
+        .header("host", "evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hostile_health.status(), 403);
+}
+
+#[tokio::test]
+async fn configurations_lifecycle_with_field_errors() {
+    let s = TestServer::start().await;
+    let (status, created) = parts(
+        s.admin(Method::POST, "/api/configurations")
+            .json(&json!({"name": "Okta production", "provisionGroups": false, "protectedAccounts": ["admin@contoso.com"]}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["slug"], "okta-production");
+    assert_eq!(
+        created["scimBaseUrl"],
+        format!("{}/scim/okta-production/v2", s.origin)
+    );
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    let (status, error) = parts(
+        s.admin(Method::POST, "/api/configurations")
+            .json(&json!({"name": ""}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, error["error"]["field"].as_str()),
+        (400, Some("name"))
+    );
+    let (status, _) = parts(
+        s.admin(Method::POST, "/api/configurations")
+            .json(&json!({"name": "OKTA PRODUCTION"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 409);
+    let (status, error) = parts(
+        s.admin(Method::POST, "/api/configurations")
+            .json(&json!({"name": "x", "colour": "red"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("colour"),
+        "{error}"
+    );
+
+    let (status, updated) = parts(
+        s.admin(Method::PATCH, &format!("/api/configurations/{id}"))
+            .json(&json!({"enabled": false, "putSemantics": "merge"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, &updated["enabled"], &updated["putSemantics"]),
+        (200, &json!(false), &json!("merge"))
+    );
+    let (_, list) = parts(
+        s.admin(Method::GET, "/api/configurations")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(
+        s.admin(Method::DELETE, &format!("/api/configurations/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        s.admin(Method::GET, &format!("/api/configurations/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        s.admin(Method::GET, "/api/configurations/not-a-uuid")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn tokens_are_shown_once_and_work_until_revoked() {
+    let s = TestServer::start().await;
+    let id = s.config.id.to_string();
+    let (status, issued) = parts(
+        s.admin(Method::POST, &format!("/api/configurations/{id}/tokens"))
+            .json(&json!({"label": "Entra"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let token = issued["token"].as_str().unwrap().to_owned();
+    assert_eq!(issued["scimBaseUrl"], s.base());
+    let scim = |t: &str| {
+        s.client
+            .get(format!("{}/Users", s.base()))
+            .bearer_auth(t.to_owned())
+            .send()
+    };
+    assert_eq!(scim(&token).await.unwrap().status(), 200);
+    let (_, list) = parts(
+        s.admin(Method::GET, &format!("/api/configurations/{id}/tokens"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        !list.to_string().contains(&token),
+        "listing never shows a token"
+    );
+    let token_id = issued["id"].as_str().unwrap();
+    assert_eq!(
+        s.admin(
+            Method::DELETE,
+            &format!("/api/configurations/{id}/tokens/{token_id}")
+        )
+        .send()
+        .await
+        .unwrap()
+        .status(),
+        204
+    );
+    assert_eq!(scim(&token).await.unwrap().status(), 401);
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route() {
+    let s = TestServer::start().await;
+    let (status, doc) = parts(
+        s.client
+            .get(format!("{}/api/openapi.json", s.origin))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/configurations",
+        "/api/configurations/{id}",
+        "/api/configurations/{id}/tokens",
+        "/api/configurations/{id}/tokens/{token_id}",
+        "/api/health",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path}");
+    }
+    assert!(
+        doc["components"]["schemas"]
+            .get("ConfigurationView")
+            .is_some()
+    );
+    assert!(
+        doc["components"]["securitySchemes"]
+            .get("admin_token")
+            .is_some()
+    );
+}

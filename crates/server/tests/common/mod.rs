@@ -1,0 +1,131 @@
+//! A real server on an ephemeral loopback port with a temporary data directory.
+#![allow(dead_code, clippy::unwrap_used)] // Each test file uses part of the harness.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use reqwest::{Client, Method, RequestBuilder, Response};
+use scim_console_core::{Configuration, NewConfiguration, Store};
+use scim_console_server::{Limits, ServeOptions, Server};
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+/// A running server.
+pub struct TestServer {
+    pub dir: tempfile::TempDir,
+    pub store: Store,
+    pub origin: String,
+    pub admin_token: String,
+    pub config: Configuration,
+    pub token: String,
+    pub client: Client,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with(tempfile::tempdir().unwrap(), Limits::default()).await
+    }
+
+    pub async fn start_with(dir: tempfile::TempDir, limits: Limits) -> Self {
+        let store = Store::open(dir.path()).await.unwrap();
+        let config = match store.find_configuration("default").await {
+            Ok(c) => c,
+            Err(_) => store
+                .create_configuration(NewConfiguration::named("default"))
+                .await
+                .unwrap(),
+        };
+        let token = store
+            .create_token(config.id, "tests")
+            .await
+            .unwrap()
+            .token
+            .expose()
+            .to_owned();
+        let server = Server::bind(
+            store.clone(),
+            ServeOptions {
+                bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+                port: 0,
+                limits,
+            },
+        )
+        .await
+        .unwrap();
+        let origin = server.origin();
+        let admin_token = server.admin_token().expose().to_owned();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            server
+                .run(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+        Self {
+            dir,
+            store,
+            origin,
+            admin_token,
+            config,
+            token,
+            client: Client::new(),
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Stops the server (in-flight requests finish) and returns its data directory.
+    pub async fn stop(mut self) -> tempfile::TempDir {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+        self.store.close().await;
+        self.dir
+    }
+
+    pub fn base(&self) -> String {
+        format!("{}/scim/{}/v2", self.origin, self.config.slug)
+    }
+
+    /// A SCIM request with this server's token.
+    pub fn scim(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.base()))
+            .bearer_auth(&self.token)
+    }
+
+    /// An admin API request with the admin token.
+    pub fn admin(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.origin))
+            .bearer_auth(&self.admin_token)
+    }
+}
+
+/// Sends a request with a SCIM JSON body.
+pub async fn send_json(request: RequestBuilder, body: &Value) -> Response {
+    request
+        .header("content-type", "application/scim+json")
+        .body(serde_json::to_vec(body).unwrap())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Status and JSON body of a response (Null for an empty body).
+pub async fn parts(response: Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.unwrap();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap()
+    };
+    (status, body)
+}
