@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use scim_console_core::configuration::ConfigurationUpdate;
 use scim_console_core::{Configuration, CoreError, NewConfiguration, Store, TokenInfo};
+use scim_console_server::tls::TlsSource;
 use scim_console_server::{Limits, ServeOptions, Server};
 use serde_json::json;
 
@@ -56,6 +57,23 @@ struct ServeArgs {
     /// Requests per second allowed per token (0: unlimited).
     #[arg(long, default_value_t = 2000)]
     rate_limit: u32,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_key",
+        conflicts_with = "tls_self_signed"
+    )]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a self-signed certificate, generated once and kept in the data directory.
+    #[arg(long)]
+    tls_self_signed: bool,
+    /// A host name or address to add to the self-signed certificate (repeatable).
+    #[arg(long = "tls-name", value_name = "NAME", requires = "tls_self_signed")]
+    tls_names: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -225,6 +243,15 @@ async fn shutdown_signal() {
 
 async fn serve(data_dir: Option<&PathBuf>, args: ServeArgs) -> Result<()> {
     init_logging(args.log_format);
+    let dir = Store::resolve_data_dir(data_dir.map(PathBuf::as_path))?;
+    let tls = match (args.tls_cert, args.tls_key, args.tls_self_signed) {
+        (Some(cert), Some(key), _) => Some(TlsSource::Files { cert, key }),
+        (_, _, true) => Some(TlsSource::SelfSigned {
+            dir: dir.join("tls"),
+            names: args.tls_names,
+        }),
+        _ => None,
+    };
     let store = open_store(data_dir).await?;
     let limits = Limits {
         max_body_bytes: args.max_body_bytes,
@@ -237,6 +264,7 @@ async fn serve(data_dir: Option<&PathBuf>, args: ServeArgs) -> Result<()> {
             bind: args.bind,
             port: args.port,
             limits,
+            tls,
         },
     )
     .await?;
@@ -247,6 +275,9 @@ async fn serve(data_dir: Option<&PathBuf>, args: ServeArgs) -> Result<()> {
         "  Admin token:  {}  (valid until this server stops)",
         server.admin_token().expose()
     );
+    if let Some(fingerprint) = server.tls_fingerprint() {
+        println!("  TLS certificate SHA-256: {fingerprint}");
+    }
     if store.list_configurations().await?.is_empty() {
         let config = store
             .create_configuration(NewConfiguration::named("default"))

@@ -5,11 +5,13 @@
 //! - [`admin`]: the admin API under `/api` (configurations, tokens), described by OpenAPI at
 //!   `/api/openapi.json`, protected by the per-launch admin token and Host/Origin checks.
 //! - [`server`]: binding, plain HTTP on loopback only, graceful shutdown.
+//! - [`tls`]: rustls with certificate files or a persisted self-signed certificate.
 
 pub mod admin;
 pub mod scim;
 pub mod server;
 mod state;
+pub mod tls;
 
 pub use server::{ServeOptions, Server};
 pub use state::{AppState, Limits};

@@ -4,7 +4,7 @@
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::Request;
@@ -18,6 +18,7 @@ use tokio::net::TcpListener;
 use tower::ServiceExt as _;
 
 use crate::state::{AppState, Limits};
+use crate::tls::{self, LoadedTls, TlsError, TlsSource};
 
 /// How to serve.
 #[derive(Debug, Clone)]
@@ -28,6 +29,8 @@ pub struct ServeOptions {
     pub port: u16,
     /// Request limits.
     pub limits: Limits,
+    /// TLS; without it only loopback addresses may be bound.
+    pub tls: Option<TlsSource>,
 }
 
 impl Default for ServeOptions {
@@ -36,6 +39,7 @@ impl Default for ServeOptions {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 8444,
             limits: Limits::default(),
+            tls: None,
         }
     }
 }
@@ -45,9 +49,12 @@ impl Default for ServeOptions {
 pub enum ServeError {
     /// Plain HTTP was asked for on an address other machines can reach.
     #[error(
-        "refusing to serve plain HTTP on {0}: SCIM tokens would cross the network in clear. Bind to 127.0.0.1 (the default) or ::1, or put a TLS-terminating proxy on this machine in front of a loopback address"
+        "refusing to serve plain HTTP on {0}: SCIM tokens would cross the network in clear. Add --tls-cert FILE --tls-key FILE or --tls-self-signed, or bind to 127.0.0.1 (the default) or ::1"
     )]
     PlainHttpOnNetwork(IpAddr),
+    /// TLS could not be set up.
+    #[error("TLS: {0}")]
+    Tls(#[from] TlsError),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -63,6 +70,7 @@ pub struct Server {
     listener: TcpListener,
     state: AppState,
     addr: SocketAddr,
+    tls: Option<LoadedTls>,
 }
 
 /// A fresh random admin token (256 bits, base64url).
@@ -93,9 +101,10 @@ fn admin_hosts(addr: SocketAddr) -> Vec<String> {
 impl Server {
     /// Binds the listener. Plain HTTP is refused on non-loopback addresses.
     pub async fn bind(store: Store, options: ServeOptions) -> Result<Self, ServeError> {
-        if !options.bind.is_loopback() {
+        if !options.bind.is_loopback() && options.tls.is_none() {
             return Err(ServeError::PlainHttpOnNetwork(options.bind));
         }
+        let tls = options.tls.as_ref().map(tls::load).transpose()?;
         let wanted = SocketAddr::new(options.bind, options.port);
         let listener = TcpListener::bind(wanted)
             .await
@@ -107,17 +116,19 @@ impl Server {
             addr: wanted,
             source,
         })?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let state = AppState::new(
             store,
             new_admin_token(),
             options.limits,
-            "http",
+            scheme,
             admin_hosts(addr),
         );
         Ok(Self {
             listener,
             state,
             addr,
+            tls,
         })
     }
 
@@ -140,6 +151,11 @@ impl Server {
         &self.state.admin_token
     }
 
+    /// The SHA-256 fingerprint of the TLS certificate, when serving TLS.
+    pub fn tls_fingerprint(&self) -> Option<&str> {
+        self.tls.as_ref().map(|t| t.fingerprint.as_str())
+    }
+
     /// The shared state (for embedding, e.g. the desktop shell).
     pub fn state(&self) -> &AppState {
         &self.state
@@ -151,8 +167,22 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let app = app(self.state);
-        axum::serve(self.listener, app.into_make_service())
-            .with_graceful_shutdown(shutdown)
+        let Some(tls) = self.tls else {
+            return axum::serve(self.listener, app.into_make_service())
+                .with_graceful_shutdown(shutdown)
+                .await;
+        };
+        let handle = axum_server::Handle::new();
+        let stopper = handle.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            stopper.graceful_shutdown(Some(Duration::from_secs(30)));
+        });
+        let config = axum_server::tls_rustls::RustlsConfig::from_config(tls.config);
+        let listener = self.listener.into_std()?;
+        axum_server::from_tcp_rustls(listener, config)?
+            .handle(handle)
+            .serve(app.into_make_service())
             .await
     }
 }

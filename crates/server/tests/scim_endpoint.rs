@@ -675,6 +675,7 @@ async fn plain_http_is_refused_off_loopback() {
         bind: "0.0.0.0".parse().unwrap(),
         port: 0,
         limits: Limits::default(),
+        tls: None,
     };
     let err = scim_console_server::Server::bind(store, options)
         .await

@@ -5,6 +5,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use reqwest::{Client, Method, RequestBuilder, Response};
 use scim_console_core::{Configuration, NewConfiguration, Store};
+use scim_console_server::tls::TlsSource;
 use scim_console_server::{Limits, ServeOptions, Server};
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -28,6 +29,10 @@ impl TestServer {
     }
 
     pub async fn start_with(dir: tempfile::TempDir, limits: Limits) -> Self {
+        Self::start_tls(dir, limits, None).await
+    }
+
+    pub async fn start_tls(dir: tempfile::TempDir, limits: Limits, tls: Option<TlsSource>) -> Self {
         let store = Store::open(dir.path()).await.unwrap();
         let config = match store.find_configuration("default").await {
             Ok(c) => c,
@@ -49,6 +54,7 @@ impl TestServer {
                 bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
                 port: 0,
                 limits,
+                tls,
             },
         )
         .await

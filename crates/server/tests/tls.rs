@@ -1,0 +1,113 @@
+//! HTTPS with rustls: a self-signed certificate kept in the data directory, TLS 1.3 and 1.2
+//! accepted, the SCIM endpoint answering over it, and non-loopback binding allowed only with TLS.
+#![allow(clippy::unwrap_used)] // Test code: a failure is a test failure.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::TestServer;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
+use scim_console_server::Limits;
+use scim_console_server::tls::TlsSource;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_rustls::TlsConnector;
+
+/// Sends one HTTP/1.1 request over TLS with only `versions` allowed; returns the protocol
+/// version negotiated and the response head.
+async fn https_get(
+    port: u16,
+    cert_pem: &[u8],
+    versions: &[&'static rustls::SupportedProtocolVersion],
+    path: &str,
+    token: &str,
+) -> (rustls::ProtocolVersion, String) {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(cert_pem) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_protocol_versions(versions)
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let mut tls = TlsConnector::from(Arc::new(config))
+        .connect(ServerName::try_from("localhost").unwrap(), stream)
+        .await
+        .unwrap();
+    let version = tls.get_ref().1.protocol_version().unwrap();
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: localhost:{port}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    );
+    tls.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    let _ = tls.read_to_end(&mut response).await;
+    (version, String::from_utf8_lossy(&response).into_owned())
+}
+
+#[tokio::test]
+async fn self_signed_https_serves_tls13_and_tls12() {
+    let dir = tempfile::tempdir().unwrap();
+    let tls_dir = dir.path().join("tls");
+    let s = TestServer::start_tls(
+        dir,
+        Limits::default(),
+        Some(TlsSource::SelfSigned {
+            dir: tls_dir.clone(),
+            names: vec![],
+        }),
+    )
+    .await;
+    assert!(s.origin.starts_with("https://127.0.0.1:"));
+    let port: u16 = s.origin.rsplit(':').next().unwrap().parse().unwrap();
+    let cert = std::fs::read(tls_dir.join("self-signed.crt")).unwrap();
+    let path = format!("/scim/{}/v2/ServiceProviderConfig", s.config.slug);
+
+    let (version, response) =
+        https_get(port, &cert, &[&rustls::version::TLS13], &path, &s.token).await;
+    assert_eq!(version, rustls::ProtocolVersion::TLSv1_3);
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.contains(&format!(
+            "\"location\":\"https://localhost:{port}/scim/{}/v2/ServiceProviderConfig\"",
+            s.config.slug
+        )),
+        "{response}"
+    );
+
+    let (version, response) =
+        https_get(port, &cert, &[&rustls::version::TLS12], &path, &s.token).await;
+    assert_eq!(version, rustls::ProtocolVersion::TLSv1_2);
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+
+    let (_, unauthorized) =
+        https_get(port, &cert, &[&rustls::version::TLS13], &path, "wrong").await;
+    assert!(unauthorized.starts_with("HTTP/1.1 401"), "{unauthorized}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn with_tls_other_addresses_may_be_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = scim_console_core::Store::open(dir.path()).await.unwrap();
+    let options = scim_console_server::ServeOptions {
+        bind: "0.0.0.0".parse().unwrap(),
+        port: 0,
+        limits: Limits::default(),
+        tls: Some(TlsSource::SelfSigned {
+            dir: dir.path().join("tls"),
+            names: vec!["scim.example.test".into()],
+        }),
+    };
+    let server = scim_console_server::Server::bind(store, options)
+        .await
+        .unwrap();
+    assert!(server.origin().starts_with("https://0.0.0.0:"));
+    assert_eq!(server.tls_fingerprint().unwrap().len(), 32 * 3 - 1);
+}
