@@ -14,12 +14,15 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
+mod load;
+
 const USAGE: &str = "usage: cargo xtask <run|test|bench|fuzz> [options]
 
   run [SERVE ARGS]        run the console (headless server; arguments go to `scim-console serve`)
   test                    cargo fmt --check, cargo clippy -D warnings, cargo test --workspace
   bench [FILTER]          the Criterion benchmarks (optionally only those matching FILTER)
   bench compare           the scim crate against scim-filter and Kanidm's scim_proto
+  bench load              the release server under wrk: 100k users, creates, filters, pages, PATCHes
   fuzz [--minutes N] [T]  run the fuzz targets (all, or those named) for N minutes each (default 1)";
 
 /// The fuzz targets of `crates/scim/fuzz`.
@@ -54,6 +57,7 @@ fn run(args: &[String]) -> Result<()> {
             cargo(&root, &cmd)
         }
         Some("test") => test(&root),
+        Some("bench") if args.get(1).is_some_and(|a| a == "load") => load::run(&root),
         Some("bench") if args.get(1).is_some_and(|a| a == "compare") => cargo(
             &root,
             &[

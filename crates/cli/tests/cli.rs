@@ -168,6 +168,7 @@ fn serve_prints_the_urls_and_token_then_shuts_down_gracefully() {
         .args(["--data-dir"])
         .arg(dir.path())
         .args(["serve", "--port", "0", "--log-format", "json"])
+        .env("SCIM_CONSOLE_LOG", "debug")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -295,7 +295,7 @@ fn check_provisioning(users: bool, groups: bool) -> CoreResult<()> {
     }
 }
 
-fn from_row(row: &SqliteRow) -> CoreResult<Configuration> {
+pub(crate) fn from_row(row: &SqliteRow) -> CoreResult<Configuration> {
     let id: String = row.try_get("id")?;
     let protected: String = row.try_get("protected_accounts")?;
     let time = |col: &str| -> CoreResult<DateTime<Utc>> {

@@ -64,7 +64,11 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // Sorting scratch space in memory. (A larger page cache was measured: +16 % filter
+            // throughput for +120 MiB RSS with 8 connections — not worth it; see
+            // docs/performance.md.)
+            .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .min_connections(1)

@@ -235,18 +235,39 @@ impl Store {
         slug: &str,
         presented: Option<&str>,
     ) -> CoreResult<Authentication> {
-        let configuration = match self.configuration_by_slug(slug).await {
-            Ok(c) => c,
-            Err(CoreError::NotFound(_)) => return Ok(Authentication::UnknownConfiguration),
-            Err(other) => return Err(other),
+        let (token_id, secret) = presented.and_then(split).unwrap_or(("", ""));
+        let row = sqlx::query(
+            "SELECT c.id, c.name, c.description, c.slug, c.enabled, c.provision_users, c.provision_groups, c.put_semantics,
+                    c.keep_passwords, c.protected_accounts, c.created_us, c.updated_us,
+                    t.id AS token_id, t.label AS token_label, t.hash AS token_hash, t.created_us AS token_created_us
+             FROM configurations c
+             LEFT JOIN tokens t ON t.configuration_id = c.id AND t.id = ? AND t.revoked_us IS NULL
+             WHERE c.slug = ?",
+        )
+        .bind(token_id)
+        .bind(slug)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else {
+            return Ok(Authentication::UnknownConfiguration);
         };
-        let Some(presented) = presented else {
+        let configuration = crate::configuration::from_row(&row)?;
+        let stored: Option<Vec<u8>> = row.try_get("token_hash")?;
+        let Some(stored) = stored else {
             return Ok(Authentication::Rejected(Box::new(configuration)));
         };
-        match self.verify_token(configuration.id, presented).await? {
-            Some(token) => Ok(Authentication::Accepted(Box::new(configuration), token)),
-            None => Ok(Authentication::Rejected(Box::new(configuration))),
+        if !bool::from(stored.as_slice().ct_eq(hash(secret).as_slice())) {
+            return Ok(Authentication::Rejected(Box::new(configuration)));
         }
+        let token = TokenInfo {
+            id: row.try_get("token_id")?,
+            configuration_id: configuration.id,
+            label: row.try_get("token_label")?,
+            prefix: format!("{PREFIX}{token_id}_…"),
+            created: to_time(row.try_get("token_created_us")?)?,
+            revoked: None,
+        };
+        Ok(Authentication::Accepted(Box::new(configuration), token))
     }
 }
 

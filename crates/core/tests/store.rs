@@ -676,6 +676,68 @@ async fn deleted_users_are_gone_and_their_user_name_is_free() {
 }
 
 #[tokio::test]
+async fn unfiltered_totals_follow_inserts_and_deletes() {
+    let env = env().await;
+    let everything = query(&[]);
+    let all = || {
+        env.store.list_users(
+            &env.config,
+            &env.registry,
+            &everything,
+            scim::Paging {
+                start_index: 1,
+                count: 1,
+            },
+        )
+    };
+    assert_eq!(all().await.unwrap().total_results, 0);
+    let a = create_user(&env, "a").await;
+    create_user(&env, "b").await;
+    create_user(&env, "c").await;
+    assert_eq!(all().await.unwrap().total_results, 3);
+    env.store
+        .delete_user(&env.config, a["id"].as_str().unwrap(), None)
+        .await
+        .unwrap();
+    let page = all().await.unwrap();
+    assert_eq!((page.total_results, page.resources.len()), (2, 1));
+    let other = env
+        .store
+        .create_configuration(NewConfiguration::named("other"))
+        .await
+        .unwrap();
+    let none = env
+        .store
+        .list_users(
+            &other,
+            &env.registry,
+            &query(&[]),
+            scim::Paging {
+                start_index: 1,
+                count: 10,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(none.total_results, 0, "totals are per configuration");
+    let groups = env
+        .store
+        .list_groups(
+            &env.config,
+            &env.registry,
+            &query(&[]),
+            scim::Paging {
+                start_index: 1,
+                count: 10,
+            },
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(groups.total_results, 0);
+}
+
+#[tokio::test]
 async fn directories_are_isolated_per_configuration() {
     let env = env().await;
     let other = env

@@ -213,7 +213,7 @@ async fn log_request(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let response = next.run(request).await;
-    tracing::info!(%method, %path, status = response.status().as_u16(), micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX), "request");
+    tracing::debug!(%method, %path, status = response.status().as_u16(), micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX), "request");
     response
 }
 

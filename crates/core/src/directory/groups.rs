@@ -10,7 +10,7 @@ use scim::{InputRules, ListQuery, Paging, PatchRules, Resource, SchemaRegistry, 
 use serde_json::{Map, Value, json};
 use sqlx::Row;
 
-use super::{GROUPS, ListPage, Written, assemble, check_if_match, stored_data};
+use super::{GROUPS, ListPage, Written, assemble, assemble_parts, check_if_match, stored_data};
 use crate::configuration::Configuration;
 use crate::error::{CoreError, CoreResult, is_unique_violation};
 use crate::store::Store;
@@ -189,11 +189,8 @@ impl Store {
         .await
         .map_err(|e| if is_unique_violation(&e) { taken(&name) } else { e.into() })?;
         insert_members(&mut tx, &cfg, &id, &members, 0).await?;
-        let row = fetch_row(&mut tx, configuration, &id)
-            .await?
-            .ok_or_else(|| not_found(&id))?;
-        let mut out = assemble(&GROUPS, &row)?;
         tx.commit().await?;
+        let mut out = assemble_parts(&GROUPS, id.clone(), resource.into_map(), now, now, 1);
         out.insert(
             "members".into(),
             Value::Array(members.into_iter().map(Value::Object).collect()),
@@ -373,8 +370,10 @@ impl Store {
             .await?
             .ok_or_else(|| not_found(id))?;
         let version: i64 = row.try_get("version")?;
+        let created: i64 = row.try_get("created_us")?;
         check_if_match(if_match, version)?;
         let current_map = assemble(&GROUPS, &row)?;
+        let mut modified = created;
 
         let (resource, changes) = if needs_engine_for_members {
             // Load everything and let the engine decide, then rewrite the member rows.
@@ -387,7 +386,8 @@ impl Store {
             let outcome = apply(&current, &request, schema, rules)?;
             if !outcome.changes.is_empty() {
                 display_name(&outcome.resource)?;
-                write_group(&mut tx, configuration, id, &outcome.resource, version).await?;
+                modified =
+                    write_group(&mut tx, configuration, id, &outcome.resource, version).await?;
                 if outcome.changes.iter().any(|c| c.path == "members") {
                     let members = member_list(outcome.resource.as_map().get("members"))?;
                     replace_members(&mut tx, &cfg, id, &members).await?;
@@ -423,7 +423,7 @@ impl Store {
             }
             if !changes.is_empty() {
                 display_name(&resource)?;
-                write_group(&mut tx, configuration, id, &resource, version).await?;
+                modified = write_group(&mut tx, configuration, id, &resource, version).await?;
             }
             resource.as_map_mut().shift_remove("members");
             (resource.into_map(), changes)
@@ -441,17 +441,22 @@ impl Store {
                 changes,
             });
         }
-        let row = fetch_row(&mut tx, configuration, id)
-            .await?
-            .ok_or_else(|| not_found(id))?;
         tx.commit().await?;
         drop(writer);
-        let mut out = assemble(&GROUPS, &row)?;
+        let mut stored = resource;
+        stored.shift_remove("members");
+        let mut out = assemble_parts(
+            &GROUPS,
+            id.to_owned(),
+            stored,
+            created,
+            modified,
+            version + 1,
+        );
         if return_members {
             self.attach_members(configuration, std::slice::from_mut(&mut out))
                 .await?;
         }
-        let _ = resource;
         Ok(Written {
             resource: out,
             changes,
@@ -525,8 +530,9 @@ async fn write_group(
     id: &str,
     resource: &Resource,
     version: i64,
-) -> CoreResult<()> {
+) -> CoreResult<i64> {
     let name = display_name(resource)?;
+    let now = now_us();
     let done = sqlx::query(
         "UPDATE groups SET external_id = ?, display_name = ?, display_name_folded = ?, modified_us = ?, version = ?, data = ?
          WHERE configuration_id = ? AND id = ? AND version = ?",
@@ -534,7 +540,7 @@ async fn write_group(
     .bind(resource.str_attr("externalId"))
     .bind(&name)
     .bind(name.to_lowercase())
-    .bind(now_us())
+    .bind(now)
     .bind(version + 1)
     .bind(stored_data(resource.as_map()))
     .bind(configuration.id.to_string())
@@ -546,7 +552,7 @@ async fn write_group(
     if done.rows_affected() == 0 {
         return Err(CoreError::VersionMismatch(super::etag(version)));
     }
-    Ok(())
+    Ok(now)
 }
 
 async fn next_position(

@@ -70,6 +70,8 @@ pub(crate) fn check_if_match(if_match: Option<&str>, version: i64) -> CoreResult
 /// Where one resource type lives in the database.
 pub(crate) struct Table {
     pub name: &'static str,
+    /// Sort columns that are never NULL (they sort straight off an index).
+    pub not_null: &'static [&'static str],
     pub resource_type: &'static str,
     pub columns: &'static (dyn SqlColumns + Sync),
 }
@@ -116,11 +118,13 @@ impl SqlColumns for GroupColumns {
 
 pub(crate) static USERS: Table = Table {
     name: "users",
+    not_null: &["created_us", "modified_us", "id", "user_name_folded"],
     resource_type: "User",
     columns: &UserColumns,
 };
 pub(crate) static GROUPS: Table = Table {
     name: "groups",
+    not_null: &["created_us", "modified_us", "id", "display_name_folded"],
     resource_type: "Group",
     columns: &GroupColumns,
 };
@@ -129,10 +133,7 @@ pub(crate) static GROUPS: Table = Table {
 pub(crate) fn assemble(table: &Table, row: &SqliteRow) -> CoreResult<Map<String, Value>> {
     let id: String = row.try_get("id")?;
     let data: String = row.try_get("data")?;
-    let created: i64 = row.try_get("created_us")?;
-    let modified: i64 = row.try_get("modified_us")?;
-    let version: i64 = row.try_get("version")?;
-    let Value::Object(mut stored) = serde_json::from_str(&data)
+    let Value::Object(stored) = serde_json::from_str(&data)
         .map_err(|e| CoreError::Corrupt(format!("{} {id}: {e}", table.name)))?
     else {
         return Err(CoreError::Corrupt(format!(
@@ -140,6 +141,28 @@ pub(crate) fn assemble(table: &Table, row: &SqliteRow) -> CoreResult<Map<String,
             table.name
         )));
     };
+    Ok(assemble_parts(
+        table,
+        id,
+        stored,
+        row.try_get("created_us")?,
+        row.try_get("modified_us")?,
+        row.try_get("version")?,
+    ))
+}
+
+/// The SCIM representation from its parts: `schemas` first, then `id`, the data, `meta`.
+pub(crate) fn assemble_parts(
+    table: &Table,
+    id: String,
+    mut stored: Map<String, Value>,
+    created: i64,
+    modified: i64,
+    version: i64,
+) -> Map<String, Value> {
+    for key in ["id", "meta", "password"] {
+        stored.shift_remove(key);
+    }
     let mut out = Map::with_capacity(stored.len() + 2);
     if let Some(schemas) = stored.shift_remove("schemas") {
         out.insert("schemas".into(), schemas);
@@ -155,7 +178,7 @@ pub(crate) fn assemble(table: &Table, row: &SqliteRow) -> CoreResult<Map<String,
             "version": etag(version),
         }),
     );
-    Ok(out)
+    out
 }
 
 /// The stored form of a resource: everything but `id`, `meta` (and `members`, kept as rows).
@@ -237,22 +260,29 @@ impl Store {
         let cfg = configuration.id.to_string();
 
         if !needs_memory_filter && let Some(order) = &order_column {
-            // Exact in SQL: count and fetch one page. NULLs sort last ascending, first descending.
-            let count_sql = format!("SELECT COUNT(*) FROM {} WHERE {where_sql}", table.name);
-            let total: i64 = bind_all(sqlx::query(&count_sql).bind(&cfg), &params)
-                .fetch_one(self.pool())
-                .await?
-                .try_get(0)?;
+            // Exact in SQL. The page is found on an index (rowids only, so skipping deep
+            // offsets stays cheap) and only its rows are read. Columns that can be NULL sort
+            // their NULLs last ascending and first descending, as RFC 7644 §3.4.2.3 asks.
+            let nullable = !table.not_null.contains(&order.as_str());
+            let null_order = match (nullable, direction) {
+                (false, _) => String::new(),
+                (true, "ASC") => format!("{order} IS NULL, "),
+                (true, _) => format!("{order} IS NOT NULL, "),
+            };
+            // Ties break on creation order then id, without repeating a key (SQLite would then sort
+            // in a temporary B-tree instead of walking the index).
+            let order_by = match order.as_str() {
+                "created_us" => format!("created_us {direction}, id {direction}"), // Unique columns need no tie-break, and then the index alone decides.
+                "id" | "user_name_folded" | "display_name_folded" => format!("{order} {direction}"),
+                _ => format!(
+                    "{null_order}{order} {direction}, created_us {direction}, id {direction}"
+                ),
+            };
             let mut resources = Vec::new();
             if paging.count > 0 {
-                let null_order = if direction == "ASC" {
-                    "IS NULL"
-                } else {
-                    "IS NOT NULL"
-                };
                 let page_sql = format!(
-                    "SELECT {columns} FROM {} WHERE {where_sql} ORDER BY {order} {null_order}, {order} {direction}, created_us {direction}, id {direction} LIMIT ? OFFSET ?",
-                    table.name
+                    "SELECT {columns} FROM {table_name} WHERE rowid IN (SELECT rowid FROM {table_name} WHERE {where_sql} ORDER BY {order_by} LIMIT ? OFFSET ?) ORDER BY {order_by}",
+                    table_name = table.name,
                 );
                 let limit = i64::try_from(paging.count).unwrap_or(i64::MAX);
                 let offset = i64::try_from(paging.offset()).unwrap_or(i64::MAX);
@@ -265,9 +295,27 @@ impl Store {
                     .iter()
                     .map(|r| assemble(table, r))
                     .collect::<CoreResult<Vec<_>>>()?;
-                if load_members {
-                    self.attach_members(configuration, &mut resources).await?;
-                }
+            }
+            let total = if query.filter.is_none() {
+                // Kept by triggers with every insert and delete.
+                sqlx::query("SELECT COALESCE((SELECT total FROM directory_counts WHERE configuration_id = ? AND resource_type = ?), 0)")
+                    .bind(&cfg)
+                    .bind(table.resource_type)
+                    .fetch_one(self.pool())
+                    .await?
+                    .try_get::<i64, _>(0)?
+            } else if paging.offset() == 0 && paging.count > 0 && resources.len() < paging.count {
+                // The first page holds every match (the usual matching lookup): no count needed.
+                i64::try_from(resources.len()).unwrap_or(i64::MAX)
+            } else {
+                let count_sql = format!("SELECT COUNT(*) FROM {} WHERE {where_sql}", table.name);
+                bind_all(sqlx::query(&count_sql).bind(&cfg), &params)
+                    .fetch_one(self.pool())
+                    .await?
+                    .try_get(0)?
+            };
+            if load_members {
+                self.attach_members(configuration, &mut resources).await?;
             }
             return Ok(ListPage {
                 resources,

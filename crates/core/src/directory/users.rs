@@ -7,7 +7,7 @@ use scim::{InputRules, ListQuery, Paging, PatchRules, Resource, SchemaRegistry};
 use serde_json::{Map, Value};
 use sqlx::Row;
 
-use super::{ListPage, USERS, Written, assemble, check_if_match, stored_data};
+use super::{ListPage, USERS, Written, assemble, assemble_parts, check_if_match, stored_data};
 use crate::configuration::Configuration;
 use crate::error::{CoreError, CoreResult, is_unique_violation};
 use crate::store::Store;
@@ -102,8 +102,9 @@ impl Store {
         let cols = columns_of(&resource)?;
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_us();
+        let data = stored_data(resource.as_map());
+        // One statement: atomic on its own, committed before the answer is built.
         let _w = self.writer().await;
-        let mut tx = self.pool().begin().await?;
         sqlx::query(
             "INSERT INTO users (configuration_id, id, external_id, user_name, user_name_folded, display_name, active, created_us, modified_us, version, password_hash, data)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
@@ -118,16 +119,12 @@ impl Store {
         .bind(now)
         .bind(now)
         .bind(password_hash)
-        .bind(stored_data(resource.as_map()))
-        .execute(&mut *tx)
+        .bind(data)
+        .execute(self.pool())
         .await
         .map_err(|e| if is_unique_violation(&e) { taken(&cols.user_name) } else { e.into() })?;
-        let row = fetch_row(&mut tx, configuration, &id)
-            .await?
-            .ok_or_else(|| not_found(&id))?;
-        tx.commit().await?;
         Ok(Written {
-            resource: assemble(&USERS, &row)?,
+            resource: assemble_parts(&USERS, id, resource.into_map(), now, now, 1),
             changes: Vec::new(),
         })
     }
@@ -171,11 +168,12 @@ impl Store {
         let mut incoming = Resource::from_request(body, schema, rules)?;
         let password_hash = take_password(&mut incoming, configuration).await?;
         let _w = self.writer().await;
-        let mut tx = self.pool().begin().await?;
-        let row = fetch_row(&mut tx, configuration, id)
+        let mut conn = self.pool().acquire().await?;
+        let row = fetch_row(&mut conn, configuration, id)
             .await?
             .ok_or_else(|| not_found(id))?;
         let version: i64 = row.try_get("version")?;
+        let created: i64 = row.try_get("created_us")?;
         check_if_match(if_match, version)?;
         let current = Resource::from_map(assemble(&USERS, &row)?);
         guard_protected(configuration, &current, Some(&incoming))?;
@@ -185,22 +183,26 @@ impl Store {
         };
         replaced.check_required(schema)?;
         let changes = scim::patch::changes(current.as_map(), replaced.as_map(), schema);
-        self.write_user(
-            &mut tx,
-            configuration,
-            id,
-            &replaced,
-            version,
-            &changes,
-            password_hash,
-        )
-        .await?;
-        let row = fetch_row(&mut tx, configuration, id)
-            .await?
-            .ok_or_else(|| not_found(id))?;
-        tx.commit().await?;
+        let modified = self
+            .write_user(
+                &mut conn,
+                configuration,
+                id,
+                &replaced,
+                version,
+                &changes,
+                password_hash,
+            )
+            .await?;
         Ok(Written {
-            resource: assemble(&USERS, &row)?,
+            resource: assemble_parts(
+                &USERS,
+                id.to_owned(),
+                replaced.into_map(),
+                created,
+                modified,
+                version + 1,
+            ),
             changes,
         })
     }
@@ -218,11 +220,12 @@ impl Store {
         let schema = registry.user();
         let request = PatchRequest::from_value(body, rules)?;
         let _w = self.writer().await;
-        let mut tx = self.pool().begin().await?;
-        let row = fetch_row(&mut tx, configuration, id)
+        let mut conn = self.pool().acquire().await?;
+        let row = fetch_row(&mut conn, configuration, id)
             .await?
             .ok_or_else(|| not_found(id))?;
         let version: i64 = row.try_get("version")?;
+        let created: i64 = row.try_get("created_us")?;
         check_if_match(if_match, version)?;
         let current = Resource::from_map(assemble(&USERS, &row)?);
         let outcome = apply(&current, &request, schema, rules)?;
@@ -235,22 +238,26 @@ impl Store {
         let mut patched = outcome.resource;
         guard_protected(configuration, &current, Some(&patched))?;
         let password_hash = take_password(&mut patched, configuration).await?;
-        self.write_user(
-            &mut tx,
-            configuration,
-            id,
-            &patched,
-            version,
-            &outcome.changes,
-            password_hash,
-        )
-        .await?;
-        let row = fetch_row(&mut tx, configuration, id)
-            .await?
-            .ok_or_else(|| not_found(id))?;
-        tx.commit().await?;
+        let modified = self
+            .write_user(
+                &mut conn,
+                configuration,
+                id,
+                &patched,
+                version,
+                &outcome.changes,
+                password_hash,
+            )
+            .await?;
         Ok(Written {
-            resource: assemble(&USERS, &row)?,
+            resource: assemble_parts(
+                &USERS,
+                id.to_owned(),
+                patched.into_map(),
+                created,
+                modified,
+                version + 1,
+            ),
             changes: outcome.changes,
         })
     }
@@ -306,8 +313,9 @@ impl Store {
         version: i64,
         changes: &[scim::patch::AttributeChange],
         password_hash: Option<String>,
-    ) -> CoreResult<()> {
+    ) -> CoreResult<i64> {
         let cols = columns_of(resource)?;
+        let now = now_us();
         let password_changed = changes.iter().any(|c| c.path == "password");
         let done = sqlx::query(
             "UPDATE users SET external_id = ?, user_name = ?, user_name_folded = ?, display_name = ?, active = ?, modified_us = ?, version = ?,
@@ -319,7 +327,7 @@ impl Store {
         .bind(cols.user_name.to_lowercase())
         .bind(&cols.display_name)
         .bind(cols.active)
-        .bind(now_us())
+        .bind(now)
         .bind(version + 1)
         .bind(password_changed && password_hash.is_some())
         .bind(password_hash)
@@ -333,7 +341,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(CoreError::VersionMismatch(super::etag(version)));
         }
-        Ok(())
+        Ok(now)
     }
 
     /// The Argon2id hash kept for a user's password, if the configuration keeps passwords.

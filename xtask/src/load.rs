@@ -1,0 +1,350 @@
+//! `cargo xtask bench load`: the release server under wrk on this machine (load generator
+//! included), with 100,000 users preloaded, reporting requests per second, p50/p99 latency and
+//! the server's RSS for each scenario of the endpoint issue.
+
+use std::io::{BufRead, BufReader, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+const USERS: usize = 100_000;
+const GROUP_MEMBERS: usize = 10_000;
+const THREADS: usize = 2;
+
+struct Running {
+    child: Child,
+    base: String,
+    token: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn ensure_tool(tool: &str, package: &str) -> Result<()> {
+    if Command::new("which")
+        .arg(tool)
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        return Ok(());
+    }
+    eprintln!("==> installing {package}");
+    let ok = Command::new("sh")
+        .args(["-c", &format!("DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {package} || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {package})")])
+        .status()?
+        .success();
+    if !ok {
+        bail!("could not install {package}; install it with apt-get and run again");
+    }
+    Ok(())
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+fn start(binary: &Path, data: &Path) -> Result<Running> {
+    let port = free_port()?.to_string();
+    let mut child = Command::new(binary)
+        .arg("--data-dir")
+        .arg(data)
+        .args([
+            "serve",
+            "--port",
+            &port,
+            "--rate-limit",
+            "0",
+            "--max-body-bytes",
+            "16777216",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("starting scim-console serve")?;
+    let stdout = child.stdout.take().context("no stdout")?;
+    let (mut base, mut token) = (String::new(), String::new());
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        if let Some(rest) = line.trim().strip_prefix("SCIM base URL:") {
+            rest.trim().clone_into(&mut base);
+        }
+        if let Some(rest) = line.trim().strip_prefix("Bearer token:") {
+            rest.trim().clone_into(&mut token);
+        }
+        if line.contains("shown only now") {
+            break;
+        }
+    }
+    if base.is_empty() || token.is_empty() {
+        bail!("the server did not print its base URL and token");
+    }
+    Ok(Running { child, base, token })
+}
+
+fn rss_kib(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+struct Scenario<'a> {
+    name: &'a str,
+    script: &'a str,
+    connections: usize,
+    seconds: u64,
+    env: Vec<(&'a str, String)>,
+}
+
+fn wrk(server: &Running, load_dir: &Path, s: &Scenario<'_>) -> Result<Value> {
+    eprintln!(
+        "==> {} ({} connections, {} s)",
+        s.name, s.connections, s.seconds
+    );
+    let output = Command::new("wrk")
+        .args([
+            "-t",
+            &THREADS.to_string(),
+            "-c",
+            &s.connections.to_string(),
+            "-d",
+            &format!("{}s", s.seconds),
+            "--latency",
+            "--timeout",
+            "10s",
+        ])
+        .arg("-s")
+        .arg(load_dir.join(s.script))
+        .arg(&server.base)
+        .env("SCIM_TOKEN", &server.token)
+        .env("SCIM_BASE", &server.base)
+        .env("LOAD_DIR", load_dir)
+        .envs(s.env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .context("running wrk")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("LOAD "))
+        .with_context(|| format!("wrk printed no summary:\n{text}"))?;
+    Ok(serde_json::from_str(line)?)
+}
+
+fn curl_json(server: &Running, method: &str, path: &str, body: Option<&Path>) -> Result<Value> {
+    let mut cmd = Command::new("curl");
+    cmd.args([
+        "-sS",
+        "-X",
+        method,
+        "-H",
+        &format!("Authorization: Bearer {}", server.token),
+        "-H",
+        "Content-Type: application/scim+json",
+    ])
+    .arg(format!("{}{path}", server.base));
+    if let Some(file) = body {
+        cmd.arg("--data-binary").arg(format!("@{}", file.display()));
+    }
+    let output = cmd.output().context("running curl")?;
+    serde_json::from_slice(&output.stdout)
+        .with_context(|| format!("{method} {path} did not answer JSON"))
+}
+
+/// Runs the load benchmark and prints a Markdown table.
+#[allow(clippy::too_many_lines)] // One linear script: start, preload, measure, report.
+pub fn run(root: &Path) -> Result<()> {
+    ensure_tool("wrk", "wrk")?;
+    ensure_tool("curl", "curl")?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    crate::step(
+        Command::new(&cargo)
+            .args(["build", "--release", "-p", "scim-console-cli"])
+            .current_dir(root),
+        "cargo build --release -p scim-console-cli",
+    )?;
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let binary = target.join("release/scim-console");
+    let stamp = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis();
+    let work = std::env::temp_dir().join(format!("scim-console-load-{stamp}"));
+    std::fs::create_dir_all(&work)?;
+    let load_dir = root.join("xtask/load");
+    let server = start(&binary, &work.join("data"))?;
+    let pid = server.child.id();
+    let mut rows = Vec::new();
+
+    let env = |extra: Vec<(&'static str, String)>| {
+        let mut e = vec![("TOTAL_USERS", USERS.to_string())];
+        e.extend(extra);
+        e
+    };
+    let create = wrk(
+        &server,
+        &load_dir,
+        &Scenario {
+            name: "create users",
+            script: "create.lua",
+            connections: 16,
+            seconds: 10,
+            env: env(vec![("PREFIX", "user".into())]),
+        },
+    )?;
+    let mut total = create["requests"].as_u64().unwrap_or(0);
+    rows.push(("create user (POST /Users)", create, rss_kib(pid)));
+    let mut chunk = 0;
+    while total < USERS as u64 {
+        chunk += 1;
+        let topped = wrk(
+            &server,
+            &load_dir,
+            &Scenario {
+                name: "preloading users",
+                script: "create.lua",
+                connections: 16,
+                seconds: 10,
+                env: env(vec![("PREFIX", format!("pre{chunk}"))]),
+            },
+        )?;
+        total += topped["requests"].as_u64().unwrap_or(0);
+    }
+
+    eprintln!("==> collecting user ids");
+    let mut ids = Vec::with_capacity(USERS);
+    let mut names = Vec::with_capacity(USERS);
+    let mut start_index = 1;
+    loop {
+        let page = curl_json(
+            &server,
+            "GET",
+            &format!("/Users?attributes=userName&count=1000&startIndex={start_index}"),
+            None,
+        )?;
+        let resources = page["Resources"].as_array().cloned().unwrap_or_default();
+        if resources.is_empty() {
+            break;
+        }
+        ids.extend(
+            resources
+                .iter()
+                .filter_map(|r| r["id"].as_str().map(str::to_owned)),
+        );
+        names.extend(
+            resources
+                .iter()
+                .filter_map(|r| r["userName"].as_str().map(str::to_owned)),
+        );
+        start_index += resources.len();
+    }
+    let ids_file = work.join("ids.lua");
+    let mut f = std::fs::File::create(&ids_file)?;
+    writeln!(f, "ids = {{")?;
+    for id in &ids {
+        writeln!(f, "\"{id}\",")?;
+    }
+    writeln!(f, "}}")?;
+    let names_file = work.join("names.lua");
+    let mut f = std::fs::File::create(&names_file)?;
+    writeln!(f, "names = {{")?;
+    for name in &names {
+        writeln!(f, "{},", serde_json::to_string(name)?)?;
+    }
+    writeln!(f, "}}")?;
+    let total_users = ids.len();
+
+    eprintln!("==> creating a group of {GROUP_MEMBERS} members");
+    let members: Vec<Value> = ids
+        .iter()
+        .take(GROUP_MEMBERS)
+        .map(|id| serde_json::json!({"value": id}))
+        .collect();
+    let group_body = work.join("group.json");
+    std::fs::write(
+        &group_body,
+        serde_json::to_vec(&serde_json::json!({"displayName": "Everyone", "members": members}))?,
+    )?;
+    let group = curl_json(
+        &server,
+        "POST",
+        "/Groups?excludedAttributes=members",
+        Some(&group_body),
+    )?;
+    let group_id = group["id"]
+        .as_str()
+        .context("the group was not created")?
+        .to_owned();
+
+    let scenarios = [
+        (
+            "GET filter userName eq (any case)",
+            "filter.lua",
+            vec![("NAMES_FILE", names_file.display().to_string())],
+        ),
+        (
+            "GET page of count=100 at a random startIndex",
+            "page.lua",
+            vec![("TOTAL_USERS", total_users.to_string())],
+        ),
+        (
+            "PATCH active",
+            "patch.lua",
+            vec![("IDS_FILE", ids_file.display().to_string())],
+        ),
+        (
+            "PATCH add a member to a 10,000-member group",
+            "member.lua",
+            vec![("GROUP_ID", group_id.clone())],
+        ),
+    ];
+    for (name, script, extra) in scenarios {
+        let result = wrk(
+            &server,
+            &load_dir,
+            &Scenario {
+                name,
+                script,
+                connections: 16,
+                seconds: 10,
+                env: env(extra),
+            },
+        )?;
+        rows.push((name, result, rss_kib(pid)));
+    }
+    drop(server);
+    let _ = std::fs::remove_dir_all(&work);
+
+    println!(
+        "{total_users} users, a group of {GROUP_MEMBERS} members; wrk with {THREADS} threads on this machine.\n"
+    );
+    println!("| scenario | requests | req/s | p50 ms | p99 ms | errors | RSS MiB (peak) |");
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    for (name, r, (rss, peak)) in rows {
+        println!(
+            "| {name} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} ({:.0}) |",
+            r["requests"],
+            r["rps"].as_f64().unwrap_or(0.0),
+            r["p50_ms"].as_f64().unwrap_or(0.0),
+            r["p99_ms"].as_f64().unwrap_or(0.0),
+            r["errors"],
+            f64::from(u32::try_from(rss).unwrap_or(u32::MAX)) / 1024.0,
+            f64::from(u32::try_from(peak).unwrap_or(u32::MAX)) / 1024.0
+        );
+    }
+    Ok(())
+}
