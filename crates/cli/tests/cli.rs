@@ -203,6 +203,29 @@ fn serve_prints_the_urls_and_token_then_shuts_down_gracefully() {
             .status()
     });
     assert_eq!(status, 200);
+    // Security staff revoke the token from the command line while the server runs.
+    let token_id = token.split('_').nth(1).unwrap().to_owned();
+    assert!(
+        cli(
+            dir.path(),
+            &["token", "revoke", "--config", "default", "--id", &token_id]
+        )
+        .status
+        .success()
+    );
+    let status = runtime.block_on(async {
+        reqwest::Client::new()
+            .get(format!("{base}/Users"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(
+        status, 401,
+        "the running server refuses the revoked token on its very next request"
+    );
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

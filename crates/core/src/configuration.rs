@@ -503,6 +503,7 @@ impl Store {
         .execute(self.pool())
         .await
         .map_err(|e| conflict(e, &name, &slug))?;
+        self.auth_cache().bump()?;
         self.configuration(id).await
     }
 
@@ -516,6 +517,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(CoreError::NotFound(format!("configuration {id}")));
         }
+        self.auth_cache().bump()?;
         Ok(())
     }
 }

@@ -10,6 +10,7 @@
 //!   patch and delete, with SCIM's uniqueness, filtering, sorting and paging.
 //! - [`error`]: the crate's error type and its SCIM rendering.
 
+mod auth_cache;
 pub mod configuration;
 pub mod directory;
 pub mod error;

@@ -11,6 +11,7 @@ use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use tokio::sync::{Mutex, MutexGuard};
 
+use crate::auth_cache::AuthCache;
 use crate::error::{CoreError, CoreResult};
 
 /// The environment variable that overrides the data directory.
@@ -25,6 +26,7 @@ pub struct Store {
     pool: SqlitePool,
     writer: Arc<Mutex<()>>,
     path: PathBuf,
+    auth: Arc<AuthCache>,
 }
 
 impl Store {
@@ -75,10 +77,12 @@ impl Store {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
+        let auth = Arc::new(AuthCache::new(path.with_extension("auth-epoch")));
         Ok(Self {
             pool,
             writer: Arc::new(Mutex::new(())),
             path: path.to_path_buf(),
+            auth,
         })
     }
 
@@ -90,6 +94,11 @@ impl Store {
     /// Waits for the single writer slot.
     pub(crate) async fn writer(&self) -> MutexGuard<'_, ()> {
         self.writer.lock().await
+    }
+
+    /// The authentication cache and its epoch.
+    pub(crate) fn auth_cache(&self) -> &AuthCache {
+        &self.auth
     }
 
     /// The database file.

@@ -183,6 +183,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(CoreError::NotFound(format!("token {id}")));
         }
+        self.auth_cache().bump()?;
         Ok(())
     }
 
@@ -236,6 +237,19 @@ impl Store {
         presented: Option<&str>,
     ) -> CoreResult<Authentication> {
         let (token_id, secret) = presented.and_then(split).unwrap_or(("", ""));
+        // Taken before the database is read: a change committing meanwhile still invalidates.
+        let stamp = self.auth_cache().stamp();
+        if !token_id.is_empty()
+            && let Some(entry) = self.auth_cache().get(slug, token_id, stamp)
+        {
+            return Ok(
+                if bool::from(entry.hash.as_slice().ct_eq(hash(secret).as_slice())) {
+                    Authentication::Accepted(Box::new(entry.configuration), entry.token)
+                } else {
+                    Authentication::Rejected(Box::new(entry.configuration))
+                },
+            );
+        }
         let row = sqlx::query(
             "SELECT c.id, c.name, c.description, c.slug, c.enabled, c.provision_users, c.provision_groups, c.put_semantics,
                     c.keep_passwords, c.protected_accounts, c.created_us, c.updated_us,
@@ -267,6 +281,15 @@ impl Store {
             created: to_time(row.try_get("token_created_us")?)?,
             revoked: None,
         };
+        self.auth_cache().put(
+            slug,
+            crate::auth_cache::Entry {
+                stamp,
+                configuration: configuration.clone(),
+                token: token.clone(),
+                hash: stored,
+            },
+        );
         Ok(Authentication::Accepted(Box::new(configuration), token))
     }
 }

@@ -8,7 +8,7 @@ use scim_console_core::{Configuration, CoreError, NewConfiguration, PutSemantics
 use serde_json::{Value, json};
 
 struct Env {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     store: Store,
     registry: SchemaRegistry,
     config: Configuration,
@@ -22,7 +22,7 @@ async fn env() -> Env {
         .await
         .unwrap();
     Env {
-        _dir: dir,
+        dir,
         store,
         registry: SchemaRegistry::standard(),
         config,
@@ -232,6 +232,73 @@ async fn tokens_verify_only_for_their_configuration_until_revoked() {
     let listed = env.store.list_tokens(env.config.id).await.unwrap();
     assert!(listed[0].revoked.is_some());
     assert!(listed[0].prefix.starts_with("scim_") && listed[0].prefix.ends_with('…'));
+}
+
+#[tokio::test]
+async fn cached_authentication_never_outlives_a_change_from_another_process() {
+    use scim_console_core::Authentication;
+    let env = env().await;
+    let issued = env.store.create_token(env.config.id, "t").await.unwrap();
+    let token = issued.token.expose().to_owned();
+    let accepted = |a: &Authentication| matches!(a, Authentication::Accepted(..));
+    // Fill the cache, then hit it.
+    assert!(accepted(
+        &env.store
+            .authenticate(&env.config.slug, Some(&token))
+            .await
+            .unwrap()
+    ));
+    assert!(accepted(
+        &env.store
+            .authenticate(&env.config.slug, Some(&token))
+            .await
+            .unwrap()
+    ));
+    let mut wrong = token.clone();
+    wrong.push('x');
+    assert!(
+        !accepted(
+            &env.store
+                .authenticate(&env.config.slug, Some(&wrong))
+                .await
+                .unwrap()
+        ),
+        "a cached id with a wrong secret"
+    );
+    // A second Store on the same data directory stands for the CLI.
+    let cli = Store::open(env.dir.path()).await.unwrap();
+    cli.update_configuration(
+        env.config.id,
+        ConfigurationUpdate {
+            enabled: Some(false),
+            ..ConfigurationUpdate::default()
+        },
+    )
+    .await
+    .unwrap();
+    match env
+        .store
+        .authenticate(&env.config.slug, Some(&token))
+        .await
+        .unwrap()
+    {
+        Authentication::Accepted(config, _) => {
+            assert!(!config.enabled, "the disable is seen at once");
+        }
+        other => panic!("{other:?}"),
+    }
+    cli.revoke_token(env.config.id, &issued.info.id)
+        .await
+        .unwrap();
+    assert!(
+        !accepted(
+            &env.store
+                .authenticate(&env.config.slug, Some(&token))
+                .await
+                .unwrap()
+        ),
+        "the revocation is seen at once"
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,125 @@
+//! An exact cache of accepted SCIM tokens, so an authenticated request costs no database round
+//! trip — without ever keeping a revoked token or a disabled configuration alive.
+//!
+//! Entries are stamped with the *authentication epoch*: an in-process counter plus the identity
+//! (inode, modification time, size) of the file `auth.epoch` in the data directory. Every write to
+//! configurations or tokens, from this process or another one (the CLI), commits and then bumps
+//! both, so the next request sees a different stamp and asks the database again. The stamp is
+//! taken *before* the database is read, so a change that commits while an entry is being filled
+//! still invalidates it.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::configuration::Configuration;
+use crate::error::{CoreError, CoreResult};
+use crate::token::TokenInfo;
+
+/// The epoch a cache entry was read under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    process: u64,
+    file: Option<(u64, i128, u64)>,
+}
+
+/// An accepted token, as the database said under `stamp`.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub stamp: Stamp,
+    pub configuration: Configuration,
+    pub token: TokenInfo,
+    pub hash: Vec<u8>,
+}
+
+/// The cache and its epoch.
+#[derive(Debug)]
+pub(crate) struct AuthCache {
+    process: AtomicU64,
+    file: PathBuf,
+    entries: Mutex<HashMap<(String, String), Entry>>,
+}
+
+const MAX_ENTRIES: usize = 10_000;
+
+#[cfg(unix)]
+fn inode(meta: &std::fs::Metadata) -> u64 {
+    use std::os::unix::fs::MetadataExt as _;
+    meta.ino()
+}
+
+#[cfg(not(unix))]
+fn inode(_: &std::fs::Metadata) -> u64 {
+    0
+}
+
+impl AuthCache {
+    /// A cache whose cross-process epoch file is `file`.
+    pub fn new(file: PathBuf) -> Self {
+        Self {
+            process: AtomicU64::new(0),
+            file,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The current epoch.
+    pub fn stamp(&self) -> Stamp {
+        let file = std::fs::metadata(&self.file).ok().map(|m| {
+            let modified = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| i128::try_from(d.as_nanos()).unwrap_or(i128::MAX));
+            (inode(&m), modified, m.len())
+        });
+        Stamp {
+            process: self.process.load(Ordering::Acquire),
+            file,
+        }
+    }
+
+    /// Invalidates every entry, here and in other processes using the same data directory.
+    /// Call after the change has committed.
+    pub fn bump(&self) -> CoreResult<()> {
+        self.process.fetch_add(1, Ordering::AcqRel);
+        self.lock().clear();
+        // A new file each time (write, then rename over): a new inode, whatever the clock says.
+        let next = self.file.with_extension("epoch.tmp");
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let write = std::fs::write(&next, format!("{nanos}\n"))
+            .and_then(|()| std::fs::rename(&next, &self.file));
+        write.map_err(|source| CoreError::DataDir {
+            path: self.file.display().to_string(),
+            source: std::io::Error::new(
+                source.kind(),
+                format!("the change is saved, but a running server may keep accepting old credentials until it restarts: {source}"),
+            ),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Entry>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The entry for a slug and token id, if it is still valid under `stamp`.
+    pub fn get(&self, slug: &str, token_id: &str, stamp: Stamp) -> Option<Entry> {
+        let entries = self.lock();
+        let entry = entries.get(&(slug.to_owned(), token_id.to_owned()))?;
+        (entry.stamp == stamp).then(|| entry.clone())
+    }
+
+    /// Remembers an accepted token.
+    pub fn put(&self, slug: &str, entry: Entry) {
+        let mut entries = self.lock();
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert((slug.to_owned(), entry.token.id.clone()), entry);
+    }
+}
