@@ -297,6 +297,11 @@ pub fn run(root: &Path) -> Result<()> {
             vec![("NAMES_FILE", names_file.display().to_string())],
         ),
         (
+            "GET page of count=100 near the start (startIndex ≤ 1,000)",
+            "page_start.lua",
+            vec![],
+        ),
+        (
             "GET page of count=100 at a random startIndex",
             "page.lua",
             vec![("TOTAL_USERS", total_users.to_string())],

@@ -28,5 +28,3 @@ CREATE TRIGGER groups_uncounted AFTER DELETE ON groups BEGIN
     UPDATE directory_counts SET total = total - 1 WHERE configuration_id = OLD.configuration_id AND resource_type = 'Group';
 END;
 
-CREATE INDEX users_modified ON users (configuration_id, modified_us);
-CREATE INDEX groups_modified ON groups (configuration_id, modified_us);

@@ -169,13 +169,11 @@ impl Store {
         let password_hash = take_password(&mut incoming, configuration).await?;
         let _w = self.writer().await;
         let mut conn = self.pool().acquire().await?;
-        let row = fetch_row(&mut conn, configuration, id)
-            .await?
-            .ok_or_else(|| not_found(id))?;
-        let version: i64 = row.try_get("version")?;
-        let created: i64 = row.try_get("created_us")?;
-        check_if_match(if_match, version)?;
-        let current = Resource::from_map(assemble(&USERS, &row)?);
+        let Stored {
+            current,
+            version,
+            created,
+        } = load_for_write(&mut conn, configuration, id, if_match).await?;
         guard_protected(configuration, &current, Some(&incoming))?;
         let replaced = match configuration.put_semantics {
             crate::PutSemantics::Replace => incoming.replacing(&current, schema)?,
@@ -221,13 +219,11 @@ impl Store {
         let request = PatchRequest::from_value(body, rules)?;
         let _w = self.writer().await;
         let mut conn = self.pool().acquire().await?;
-        let row = fetch_row(&mut conn, configuration, id)
-            .await?
-            .ok_or_else(|| not_found(id))?;
-        let version: i64 = row.try_get("version")?;
-        let created: i64 = row.try_get("created_us")?;
-        check_if_match(if_match, version)?;
-        let current = Resource::from_map(assemble(&USERS, &row)?);
+        let Stored {
+            current,
+            version,
+            created,
+        } = load_for_write(&mut conn, configuration, id, if_match).await?;
         let outcome = apply(&current, &request, schema, rules)?;
         if outcome.changes.is_empty() {
             return Ok(Written {
@@ -378,6 +374,32 @@ fn guard_protected(
         return Err(protected(name));
     }
     Ok(())
+}
+
+/// A user read for a write: the resource, its version and creation time.
+struct Stored {
+    current: Resource,
+    version: i64,
+    created: i64,
+}
+
+/// Reads a user for a write and checks `If-Match` against its version.
+async fn load_for_write(
+    conn: &mut sqlx::SqliteConnection,
+    configuration: &Configuration,
+    id: &str,
+    if_match: Option<&str>,
+) -> CoreResult<Stored> {
+    let row = fetch_row(conn, configuration, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let version: i64 = row.try_get("version")?;
+    check_if_match(if_match, version)?;
+    Ok(Stored {
+        current: Resource::from_map(assemble(&USERS, &row)?),
+        version,
+        created: row.try_get("created_us")?,
+    })
 }
 
 async fn fetch_row(
