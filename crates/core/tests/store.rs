@@ -1197,5 +1197,4 @@ async fn data_dir_resolution_prefers_the_explicit_one() {
         Store::resolve_data_dir(Some(dir.path())).unwrap(),
         dir.path()
     );
-    let _ = ConfigurationUpdate::default();
 }

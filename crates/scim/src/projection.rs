@@ -127,6 +127,20 @@ impl Projection {
                 out.insert(def.name.clone(), v);
             }
         }
+        // Preserved unknown data inside an extension is returned by default, like unknown
+        // top-level attributes: what was stored losslessly is not silently withheld.
+        if self.attributes.is_empty() {
+            for (key, value) in map {
+                let known = defs.iter().any(|d| d.name.eq_ignore_ascii_case(key));
+                let excluded = self
+                    .excluded
+                    .iter()
+                    .any(|p| p.sub_attr().is_none() && p.name().eq_ignore_ascii_case(key));
+                if !known && !excluded {
+                    out.insert(key.clone(), value.clone());
+                }
+            }
+        }
         out
     }
 
@@ -326,6 +340,28 @@ mod tests {
         assert_eq!(out["id"], "u1", "id is returned always");
         let p = Projection::parse(None, Some("members")).unwrap();
         assert!(p.excludes("Members") && !p.excludes("displayName"));
+    }
+
+    #[test]
+    fn unknown_data_inside_an_extension_is_returned_by_default() {
+        let registry = SchemaRegistry::standard();
+        let mut user = user();
+        user["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]
+            .as_object_mut()
+            .unwrap()
+            .insert("badgeColour".into(), json!("teal"));
+        let out = Projection::all().apply(&user, registry.user());
+        assert_eq!(
+            out["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["badgeColour"],
+            "teal"
+        );
+        let only = Projection::parse(Some("userName"), None)
+            .unwrap()
+            .apply(&user, registry.user());
+        assert!(
+            only.get("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
+                .is_none()
+        );
     }
 
     #[test]

@@ -116,6 +116,25 @@ fn render(
     Value::Object(projection.apply(&resource, schema))
 }
 
+/// 200 with a resource, its `ETag` and `meta.location`, projected as asked.
+fn resource_reply(
+    state: &AppState,
+    tenant: &Tenant,
+    kind: Kind,
+    resource: Map<String, Value>,
+    projection: &Projection,
+) -> ScimReply {
+    let etag = etag_of(&resource);
+    ScimReply::ok(render(
+        tenant,
+        kind,
+        kind.schema(state),
+        resource,
+        projection,
+    ))
+    .etag(etag)
+}
+
 fn if_match(headers: &HeaderMap) -> Option<&str> {
     header_text(headers, &header::IF_MATCH)
 }
@@ -233,14 +252,7 @@ pub async fn get(
     {
         return Ok(ScimReply::not_modified(current.clone()));
     }
-    Ok(ScimReply::ok(render(
-        &tenant,
-        kind,
-        kind.schema(&state),
-        resource,
-        &projection,
-    ))
-    .etag(etag))
+    Ok(resource_reply(&state, &tenant, kind, resource, &projection))
 }
 
 /// `PUT /Users/{id}`, `PUT /Groups/{id}`.
@@ -271,15 +283,13 @@ pub async fn replace(
                 .await?
         }
     };
-    let etag = etag_of(&written.resource);
-    Ok(ScimReply::ok(render(
+    Ok(resource_reply(
+        &state,
         &tenant,
         kind,
-        kind.schema(&state),
         written.resource,
         &projection,
     ))
-    .etag(etag))
 }
 
 /// `PATCH /Users/{id}` answers 200 with the resource. `PATCH /Groups/{id}` answers 204, as
@@ -325,15 +335,13 @@ pub async fn patch(
             written
         }
     };
-    let etag = etag_of(&written.resource);
-    Ok(ScimReply::ok(render(
+    Ok(resource_reply(
+        &state,
         &tenant,
         kind,
-        kind.schema(&state),
         written.resource,
         &projection,
     ))
-    .etag(etag))
 }
 
 /// `DELETE /Users/{id}`, `DELETE /Groups/{id}`.
