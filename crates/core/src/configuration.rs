@@ -349,7 +349,7 @@ impl Store {
         let protected = clean_protected(&new.protected_accounts)?;
         let id = ConfigurationId::new();
         let now = now_us();
-        let _w = self.writer().await;
+        let mut w = self.writer().await;
         let taken = |column: &'static str, value: String| async move {
             sqlx::query(&format!("SELECT 1 FROM configurations WHERE {column} = ?"))
                 .bind(value)
@@ -400,7 +400,7 @@ impl Store {
         .bind(serde_json::to_string(&protected).unwrap_or_else(|_| "[]".into()))
         .bind(now)
         .bind(now)
-        .execute(self.pool())
+        .execute(&mut *w)
         .await
         .map_err(|e| conflict(e, &name, &slug))?;
         self.configuration(id).await
@@ -463,7 +463,7 @@ impl Store {
         id: ConfigurationId,
         update: ConfigurationUpdate,
     ) -> CoreResult<Configuration> {
-        let _w = self.writer().await;
+        let mut w = self.writer().await;
         let current = self.configuration(id).await?;
         let name = match &update.name {
             Some(n) => clean_name(n)?,
@@ -500,7 +500,7 @@ impl Store {
         .bind(serde_json::to_string(&protected).unwrap_or_else(|_| "[]".into()))
         .bind(now_us())
         .bind(id.to_string())
-        .execute(self.pool())
+        .execute(&mut *w)
         .await
         .map_err(|e| conflict(e, &name, &slug))?;
         self.auth_cache().bump()?;
@@ -509,10 +509,10 @@ impl Store {
 
     /// Deletes a configuration with its tokens and directory.
     pub async fn delete_configuration(&self, id: ConfigurationId) -> CoreResult<()> {
-        let _w = self.writer().await;
+        let mut w = self.writer().await;
         let done = sqlx::query("DELETE FROM configurations WHERE id = ?")
             .bind(id.to_string())
-            .execute(self.pool())
+            .execute(&mut *w)
             .await?;
         if done.rows_affected() == 0 {
             return Err(CoreError::NotFound(format!("configuration {id}")));

@@ -7,8 +7,10 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{ConnectOptions, SqlitePool};
 use tokio::sync::{Mutex, MutexGuard};
 
 use crate::auth_cache::AuthCache;
@@ -24,7 +26,7 @@ pub const DATABASE_FILE: &str = "scim-console.db";
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
-    writer: Arc<Mutex<()>>,
+    writer: Arc<Mutex<SqliteConnection>>,
     path: PathBuf,
     auth: Arc<AuthCache>,
 }
@@ -74,13 +76,19 @@ impl Store {
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .min_connections(1)
-            .connect_with(options)
+            // A local file cannot hang up: skip the ping (a round trip to the connection's
+            // thread) that sqlx otherwise sends before every use of a pooled connection.
+            .test_before_acquire(false)
+            .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
+        // Every write goes through one dedicated connection: SQLite has one writer anyway, and a
+        // connection that makes every change keeps its page cache warm.
+        let writer = options.connect().await?;
         let auth = Arc::new(AuthCache::new(path.with_extension("auth-epoch")));
         Ok(Self {
             pool,
-            writer: Arc::new(Mutex::new(())),
+            writer: Arc::new(Mutex::new(writer)),
             path: path.to_path_buf(),
             auth,
         })
@@ -91,8 +99,8 @@ impl Store {
         &self.pool
     }
 
-    /// Waits for the single writer slot.
-    pub(crate) async fn writer(&self) -> MutexGuard<'_, ()> {
+    /// Waits for the single writer connection.
+    pub(crate) async fn writer(&self) -> MutexGuard<'_, SqliteConnection> {
         self.writer.lock().await
     }
 
@@ -109,5 +117,10 @@ impl Store {
     /// Closes every connection (checkpointing the WAL).
     pub async fn close(&self) {
         self.pool.close().await;
+        let mut writer = self.writer.lock().await;
+        // Closing the last connection checkpoints the WAL; a failure here loses nothing.
+        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&mut *writer)
+            .await;
     }
 }

@@ -137,14 +137,14 @@ impl Store {
             (id, URL_SAFE_NO_PAD.encode(bytes))
         };
         let now = now_us();
-        let _w = self.writer().await;
+        let mut w = self.writer().await;
         sqlx::query("INSERT INTO tokens (id, configuration_id, label, hash, created_us) VALUES (?, ?, ?, ?, ?)")
             .bind(&id)
             .bind(configuration.to_string())
             .bind(label)
             .bind(hash(&secret).as_slice())
             .bind(now)
-            .execute(self.pool())
+            .execute(&mut *w)
             .await?;
         let token = Secret::new(format!("{PREFIX}{id}_{secret}"));
         Ok(IssuedToken {
@@ -173,12 +173,12 @@ impl Store {
 
     /// Revokes a token at once.
     pub async fn revoke_token(&self, configuration: ConfigurationId, id: &str) -> CoreResult<()> {
-        let _w = self.writer().await;
+        let mut w = self.writer().await;
         let done = sqlx::query("UPDATE tokens SET revoked_us = COALESCE(revoked_us, ?) WHERE id = ? AND configuration_id = ?")
             .bind(now_us())
             .bind(id)
             .bind(configuration.to_string())
-            .execute(self.pool())
+            .execute(&mut *w)
             .await?;
         if done.rows_affected() == 0 {
             return Err(CoreError::NotFound(format!("token {id}")));

@@ -8,7 +8,7 @@ use scim::patch::{AttributeChange, PatchOpKind, PatchOperation, PatchRequest, ap
 use scim::resource::coerce_attribute;
 use scim::{InputRules, ListQuery, Paging, PatchRules, Resource, SchemaRegistry, ScimError};
 use serde_json::{Map, Value, json};
-use sqlx::Row;
+use sqlx::{Connection, Row};
 
 use super::{GROUPS, ListPage, Written, assemble, assemble_parts, check_if_match, stored_data};
 use crate::configuration::Configuration;
@@ -171,8 +171,8 @@ impl Store {
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_us();
         let cfg = configuration.id.to_string();
-        let _w = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut w = self.writer().await;
+        let mut tx = w.begin().await?;
         sqlx::query(
             "INSERT INTO groups (configuration_id, id, external_id, display_name, display_name_folded, created_us, modified_us, version, data)
              VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
@@ -285,8 +285,8 @@ impl Store {
     ) -> CoreResult<Written> {
         let schema = registry.group();
         let incoming = Resource::from_request(body, schema, rules)?;
-        let _w = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut w = self.writer().await;
+        let mut tx = w.begin().await?;
         let row = fetch_row(&mut tx, configuration, id)
             .await?
             .ok_or_else(|| not_found(id))?;
@@ -364,8 +364,8 @@ impl Store {
                 other_ops.push(op.clone());
             }
         }
-        let writer = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut writer = self.writer().await;
+        let mut tx = writer.begin().await?;
         let row = fetch_row(&mut tx, configuration, id)
             .await?
             .ok_or_else(|| not_found(id))?;
@@ -470,8 +470,8 @@ impl Store {
         id: &str,
         if_match: Option<&str>,
     ) -> CoreResult<()> {
-        let _w = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut w = self.writer().await;
+        let mut tx = w.begin().await?;
         let row = fetch_row(&mut tx, configuration, id)
             .await?
             .ok_or_else(|| not_found(id))?;

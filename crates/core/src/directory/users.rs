@@ -5,7 +5,7 @@ use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
 use scim::patch::{PatchRequest, apply};
 use scim::{InputRules, ListQuery, Paging, PatchRules, Resource, SchemaRegistry};
 use serde_json::{Map, Value};
-use sqlx::Row;
+use sqlx::{Connection, Row};
 
 use super::{ListPage, USERS, Written, assemble, assemble_parts, check_if_match, stored_data};
 use crate::configuration::Configuration;
@@ -104,7 +104,7 @@ impl Store {
         let now = now_us();
         let data = stored_data(resource.as_map());
         // One statement: atomic on its own, committed before the answer is built.
-        let _w = self.writer().await;
+        let mut w = self.writer().await;
         sqlx::query(
             "INSERT INTO users (configuration_id, id, external_id, user_name, user_name_folded, display_name, active, created_us, modified_us, version, password_hash, data)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
@@ -120,7 +120,7 @@ impl Store {
         .bind(now)
         .bind(password_hash)
         .bind(data)
-        .execute(self.pool())
+        .execute(&mut *w)
         .await
         .map_err(|e| if is_unique_violation(&e) { taken(&cols.user_name) } else { e.into() })?;
         Ok(Written {
@@ -167,8 +167,7 @@ impl Store {
         let schema = registry.user();
         let mut incoming = Resource::from_request(body, schema, rules)?;
         let password_hash = take_password(&mut incoming, configuration).await?;
-        let _w = self.writer().await;
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = self.writer().await;
         let Stored {
             current,
             version,
@@ -217,8 +216,7 @@ impl Store {
     ) -> CoreResult<Written> {
         let schema = registry.user();
         let request = PatchRequest::from_value(body, rules)?;
-        let _w = self.writer().await;
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = self.writer().await;
         let Stored {
             current,
             version,
@@ -265,8 +263,8 @@ impl Store {
         id: &str,
         if_match: Option<&str>,
     ) -> CoreResult<()> {
-        let _w = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut w = self.writer().await;
+        let mut tx = w.begin().await?;
         let row = fetch_row(&mut tx, configuration, id)
             .await?
             .ok_or_else(|| not_found(id))?;
