@@ -72,7 +72,11 @@ impl Store {
             // Sorting scratch space in memory. (A larger page cache was measured: +16 % filter
             // throughput for +120 MiB RSS with 8 connections — not worth it; see
             // docs/performance.md.)
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            // Room for a whole page of rows (up to the largest `count` a client may ask for):
+            // with sqlx's default of 50 the connection's thread stalls mid-page and is woken
+            // again for every few rows.
+            .row_buffer_size(1024);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .min_connections(1)

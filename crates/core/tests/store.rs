@@ -426,7 +426,9 @@ async fn paging_sorting_and_in_memory_filters() {
             .unwrap();
     }
     let names = |page: &scim_console_core::directory::ListPage| {
-        page.resources
+        page.clone()
+            .into_maps()
+            .unwrap()
             .iter()
             .map(|r| r["userName"].as_str().unwrap().to_owned())
             .collect::<Vec<_>>()
@@ -979,8 +981,9 @@ async fn group_filters_on_members_and_excluded_members() {
         .await
         .unwrap();
     assert_eq!(page.total_results, 1);
-    assert_eq!(page.resources[0]["displayName"], "With A");
-    assert!(page.resources[0].get("members").is_none());
+    let maps = page.into_maps().unwrap();
+    assert_eq!(maps[0]["displayName"], "With A");
+    assert!(maps[0].get("members").is_none());
     let q = query(&[("filter", "displayName eq \"with a\"")]);
     let page = env
         .store
@@ -996,7 +999,7 @@ async fn group_filters_on_members_and_excluded_members() {
         )
         .await
         .unwrap();
-    assert_eq!(page.resources[0]["members"][0]["value"], a);
+    assert_eq!(page.into_maps().unwrap()[0]["members"][0]["value"], a);
     let err = env
         .store
         .create_group(
@@ -1197,4 +1200,145 @@ async fn data_dir_resolution_prefers_the_explicit_one() {
         Store::resolve_data_dir(Some(dir.path())).unwrap(),
         dir.path()
     );
+}
+
+// Rendering pages without parsing
+
+/// Every resource of a page rendered from its stored text (the fast path for the default
+/// projection) must be the same JSON as the resource parsed, given its location and projected
+/// by default.
+fn assert_pages_render_alike(env: &Env, page: scim_console_core::directory::ListPage) {
+    use scim_console_core::directory::PageResource;
+    assert!(page.stored_is_default_form);
+    let schema_of = |m: &serde_json::Map<String, Value>| {
+        if m["meta"]["resourceType"] == "User" {
+            env.registry.user()
+        } else {
+            env.registry.group()
+        }
+    };
+    assert!(!page.resources.is_empty());
+    for resource in page.resources {
+        let PageResource::Stored(stored) = resource else {
+            panic!("an SQL page holds stored resources")
+        };
+        let location = format!("https://scim.example.com/v2/X/{}", stored.id());
+        let mut text = String::new();
+        assert!(
+            stored.write_default_json(&mut text, &location),
+            "{stored:?}"
+        );
+        let spliced: Value = serde_json::from_str(&text).unwrap();
+        let mut parsed = stored.into_map().unwrap();
+        parsed["meta"]
+            .as_object_mut()
+            .unwrap()
+            .insert("location".into(), json!(location));
+        let projected = scim::Projection::all().apply(&parsed, schema_of(&parsed));
+        assert_eq!(spliced, Value::Object(projected), "{text}");
+        // Same keys in the same order up to `members`, which the parsed form appends last.
+        let keys = |v: &Value| {
+            v.as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| *k != "members")
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(keys(&spliced), keys(&Value::Object(parsed)));
+    }
+}
+
+#[tokio::test]
+async fn pages_rendered_from_stored_text_equal_parsed_and_projected_resources() {
+    let env = env().await;
+    let rules = InputRules::default();
+    let users = [
+        json!({"userName": "plain"}),
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User",
+                        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+            "externalId": "e-1", "userName": "bjensen@example.com",
+            "name": {"formatted": "Ms. Barbara J Jensen III", "familyName": "Jensen", "givenName": "Barbara"},
+            "displayName": "Zoë \"Babs\" O'Brien \\ \n\t\u{1}", "active": "True", "password": "t1meMa$heen",
+            "emails": [{"value": "bjensen@example.com", "type": "work", "primary": true},
+                       {"value": "babs@jensen.org", "type": "home"}],
+            "phoneNumbers": [{"value": "+1 555 555 5555", "type": "work"}],
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+                "employeeNumber": "701984", "manager": {"value": "26118915-6090-4610-87e4-49d8ca9f808d"},
+                "costCentreTypo": "4130"
+            },
+            "nickName2": {"deep": [1, 2.5, null, "x"]},
+            "urn:acme:params:scim:schemas:extension:unknown:2.0:User": {"badge": "7"}
+        }),
+    ];
+    let mut ids = Vec::new();
+    for user in users {
+        let written = env
+            .store
+            .create_user(&env.config, &env.registry, user, &rules)
+            .await
+            .unwrap();
+        ids.push(written.resource["id"].as_str().unwrap().to_owned());
+    }
+    // A PATCH that empties a multi-valued attribute and an extension object.
+    env.store
+        .patch_user(
+            &env.config,
+            &env.registry,
+            &ids[1],
+            json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
+                {"op": "remove", "path": "emails"},
+                {"op": "remove", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber"},
+                {"op": "replace", "path": "active", "value": false}
+            ]}),
+            &PatchRules::default(),
+            None,
+        )
+        .await
+        .unwrap();
+    let all = scim::Paging {
+        start_index: 1,
+        count: 10,
+    };
+    let page = env
+        .store
+        .list_users(&env.config, &env.registry, &query(&[]), all)
+        .await
+        .unwrap();
+    assert_eq!(page.resources.len(), 2);
+    assert_pages_render_alike(&env, page);
+
+    for (name, members) in [
+        ("Empty", json!([])),
+        (
+            "Two",
+            json!([{"value": ids[0]}, {"value": ids[1], "display": "B \"J\""}]),
+        ),
+    ] {
+        env.store
+            .create_group(
+                &env.config,
+                &env.registry,
+                json!({"displayName": name, "members": members, "unknownThing": [true]}),
+                &rules,
+            )
+            .await
+            .unwrap();
+    }
+    for include_members in [true, false] {
+        let page = env
+            .store
+            .list_groups(
+                &env.config,
+                &env.registry,
+                &query(&[]),
+                all,
+                include_members,
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.resources.len(), 2);
+        assert_pages_render_alike(&env, page);
+    }
 }

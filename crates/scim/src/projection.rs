@@ -46,6 +46,12 @@ impl Projection {
         })
     }
 
+    /// Whether neither `attributes` nor `excludedAttributes` was given: every attribute
+    /// returned by default is returned.
+    pub fn is_default(&self) -> bool {
+        self.attributes.is_empty() && self.excluded.is_empty()
+    }
+
     /// From already-parsed lists (e.g. a `/.search` body).
     pub fn from_lists(attributes: Vec<AttrPath>, excluded: Vec<AttrPath>) -> Self {
         Self {

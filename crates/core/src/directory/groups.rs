@@ -10,7 +10,9 @@ use scim::{InputRules, ListQuery, Paging, PatchRules, Resource, SchemaRegistry, 
 use serde_json::{Map, Value, json};
 use sqlx::{Connection, Row};
 
-use super::{GROUPS, ListPage, Written, assemble, assemble_parts, check_if_match, stored_data};
+use super::{
+    GROUPS, ListPage, PageResource, Written, assemble, assemble_parts, check_if_match, stored_data,
+};
 use crate::configuration::Configuration;
 use crate::error::{CoreError, CoreResult, is_unique_violation};
 use crate::store::Store;
@@ -240,6 +242,45 @@ impl Store {
             include_members,
         )
         .await
+    }
+
+    /// Adds `members` to each group of a page: as the stored JSON text of the member rows for
+    /// groups read from their rows (nothing is parsed), as values for built ones.
+    pub(crate) async fn attach_stored_members(
+        &self,
+        configuration: &Configuration,
+        groups: &mut [PageResource],
+    ) -> CoreResult<()> {
+        let cfg = configuration.id.to_string();
+        for group in groups.iter_mut() {
+            match group {
+                PageResource::Assembled(map) => {
+                    self.attach_members(configuration, std::slice::from_mut(map))
+                        .await?;
+                }
+                PageResource::Stored(stored) => {
+                    let rows = sqlx::query("SELECT data FROM group_members WHERE configuration_id = ? AND group_id = ? ORDER BY position")
+                        .bind(&cfg)
+                        .bind(stored.id())
+                        .fetch_all(self.pool())
+                        .await?;
+                    if rows.is_empty() {
+                        continue;
+                    }
+                    let mut text = String::with_capacity(rows.len() * 64);
+                    text.push('[');
+                    for (i, row) in rows.iter().enumerate() {
+                        if i > 0 {
+                            text.push(',');
+                        }
+                        text.push_str(row.try_get::<&str, _>("data")?);
+                    }
+                    text.push(']');
+                    stored.set_members(text);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Adds `members` to each group given (ordered as they were added).

@@ -28,11 +28,171 @@ use crate::time::rfc3339;
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListPage {
     /// The resources on this page (without `meta.location`, which the server adds).
-    pub resources: Vec<Map<String, Value>>,
+    pub resources: Vec<PageResource>,
     /// How many resources match in all.
     pub total_results: usize,
     /// The 1-based index of the first resource on this page.
     pub start_index: usize,
+    /// Whether the default response form of a stored resource is the stored text itself (no
+    /// attribute of the schema is withheld by default, except those never stored): then
+    /// [`StoredResource::write_default_json`] may render it without parsing.
+    pub stored_is_default_form: bool,
+}
+
+impl ListPage {
+    /// The resources as JSON maps.
+    pub fn into_maps(self) -> CoreResult<Vec<Map<String, Value>>> {
+        self.resources
+            .into_iter()
+            .map(PageResource::into_map)
+            .collect()
+    }
+}
+
+/// A resource on a page: as stored (rendered without parsing when it can be), or already built.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageResource {
+    /// Read from its row, not parsed.
+    Stored(StoredResource),
+    /// Built in memory (pages decided by an in-memory filter or sort).
+    Assembled(Map<String, Value>),
+}
+
+impl PageResource {
+    /// The resource as a JSON map.
+    pub fn into_map(self) -> CoreResult<Map<String, Value>> {
+        match self {
+            Self::Stored(stored) => stored.into_map(),
+            Self::Assembled(map) => Ok(map),
+        }
+    }
+}
+
+/// A resource row as stored: its id, its JSON text (without `id`, `meta` and `members`), its
+/// times and version, and for groups the JSON text of its `members` when they were loaded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredResource {
+    resource_type: &'static str,
+    id: String,
+    data: String,
+    created: i64,
+    modified: i64,
+    version: i64,
+    members: Option<String>,
+}
+
+impl StoredResource {
+    fn from_row(table: &Table, row: &SqliteRow) -> CoreResult<Self> {
+        Ok(Self {
+            resource_type: table.resource_type,
+            id: row.try_get("id")?,
+            data: row.try_get("data")?,
+            created: row.try_get("created_us")?,
+            modified: row.try_get("modified_us")?,
+            version: row.try_get("version")?,
+            members: None,
+        })
+    }
+
+    /// The resource's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The resource's weak ETag.
+    pub fn etag(&self) -> String {
+        etag(self.version)
+    }
+
+    /// Sets the JSON text of a group's `members` array.
+    pub(crate) fn set_members(&mut self, members: String) {
+        self.members = Some(members);
+    }
+
+    /// The resource as a JSON map (`schemas`, `id`, the data, `meta`, then `members`).
+    pub fn into_map(self) -> CoreResult<Map<String, Value>> {
+        let id = self.id;
+        let Value::Object(stored) = serde_json::from_str(&self.data)
+            .map_err(|e| CoreError::Corrupt(format!("{} {id}: {e}", self.resource_type)))?
+        else {
+            return Err(CoreError::Corrupt(format!(
+                "{} {id} is not an object",
+                self.resource_type
+            )));
+        };
+        let mut map = build_parts(
+            self.resource_type,
+            id,
+            stored,
+            self.created,
+            self.modified,
+            self.version,
+        );
+        if let Some(members) = self.members {
+            let members: Value = serde_json::from_str(&members)
+                .map_err(|e| CoreError::Corrupt(format!("members of {}: {e}", map["id"])))?;
+            map.insert("members".into(), members);
+        }
+        Ok(map)
+    }
+
+    /// Appends the resource's default response form to `out` without parsing it: the stored
+    /// text with `id` spliced in after `schemas`, then `members` and `meta` (with `location`).
+    /// The result is the same JSON as [`Self::into_map`] projected by default, when the page's
+    /// `stored_is_default_form` holds. Returns `false` and appends nothing when the stored
+    /// text is not in the canonical form this needs (then parse it with [`Self::into_map`]).
+    pub fn write_default_json(&self, out: &mut String, location: &str) -> bool {
+        const SCHEMAS: &str = "{\"schemas\":";
+        let Some(rest) = self.data.strip_prefix(SCHEMAS) else {
+            return false;
+        };
+        // The end of the `schemas` value, found by the JSON reader rather than by searching.
+        let mut values =
+            serde_json::Deserializer::from_str(rest).into_iter::<serde::de::IgnoredAny>();
+        if !matches!(values.next(), Some(Ok(_))) {
+            return false;
+        }
+        let (schemas, tail) = rest.split_at(values.byte_offset());
+        let Some(attributes) = tail.strip_suffix('}') else {
+            return false;
+        };
+        if !(attributes.is_empty() || attributes.starts_with(',')) {
+            return false;
+        }
+        out.reserve(self.data.len() + location.len() + 200);
+        out.push_str(SCHEMAS);
+        out.push_str(schemas);
+        out.push_str(",\"id\":");
+        push_json_string(out, &self.id);
+        out.push_str(attributes);
+        if let Some(members) = &self.members {
+            out.push_str(",\"members\":");
+            out.push_str(members);
+        }
+        out.push_str(",\"meta\":{\"resourceType\":");
+        push_json_string(out, self.resource_type);
+        out.push_str(",\"created\":");
+        push_json_string(out, &rfc3339(self.created));
+        out.push_str(",\"lastModified\":");
+        push_json_string(out, &rfc3339(self.modified));
+        out.push_str(",\"version\":");
+        push_json_string(out, &etag(self.version));
+        out.push_str(",\"location\":");
+        push_json_string(out, location);
+        out.push_str("}}");
+        true
+    }
+}
+
+/// Appends `s` as a JSON string literal.
+fn push_json_string(out: &mut String, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&Value::String(s.to_owned()).to_string());
+    }
 }
 
 /// The result of a write: the resource as stored and what changed.
@@ -74,6 +234,8 @@ pub(crate) struct Table {
     pub not_null: &'static [&'static str],
     pub resource_type: &'static str,
     pub columns: &'static (dyn SqlColumns + Sync),
+    /// Attributes never kept in the stored data (removed before every write).
+    pub never_stored: &'static [&'static str],
 }
 
 pub(crate) struct UserColumns;
@@ -121,39 +283,35 @@ pub(crate) static USERS: Table = Table {
     not_null: &["created_us", "modified_us", "id", "user_name_folded"],
     resource_type: "User",
     columns: &UserColumns,
+    never_stored: &["password"],
 };
 pub(crate) static GROUPS: Table = Table {
     name: "groups",
     not_null: &["created_us", "modified_us", "id", "display_name_folded"],
     resource_type: "Group",
     columns: &GroupColumns,
+    never_stored: &[],
 };
 
 /// Rebuilds the SCIM representation from a row: `schemas`, `id`, the stored data, `meta`.
 pub(crate) fn assemble(table: &Table, row: &SqliteRow) -> CoreResult<Map<String, Value>> {
-    let id: String = row.try_get("id")?;
-    let data: String = row.try_get("data")?;
-    let Value::Object(stored) = serde_json::from_str(&data)
-        .map_err(|e| CoreError::Corrupt(format!("{} {id}: {e}", table.name)))?
-    else {
-        return Err(CoreError::Corrupt(format!(
-            "{} {id} is not an object",
-            table.name
-        )));
-    };
-    Ok(assemble_parts(
-        table,
-        id,
-        stored,
-        row.try_get("created_us")?,
-        row.try_get("modified_us")?,
-        row.try_get("version")?,
-    ))
+    StoredResource::from_row(table, row)?.into_map()
 }
 
 /// The SCIM representation from its parts: `schemas` first, then `id`, the data, `meta`.
 pub(crate) fn assemble_parts(
     table: &Table,
+    id: String,
+    stored: Map<String, Value>,
+    created: i64,
+    modified: i64,
+    version: i64,
+) -> Map<String, Value> {
+    build_parts(table.resource_type, id, stored, created, modified, version)
+}
+
+fn build_parts(
+    resource_type: &'static str,
     id: String,
     mut stored: Map<String, Value>,
     created: i64,
@@ -172,7 +330,7 @@ pub(crate) fn assemble_parts(
     out.insert(
         "meta".into(),
         json!({
-            "resourceType": table.resource_type,
+            "resourceType": resource_type,
             "created": rfc3339(created),
             "lastModified": rfc3339(modified),
             "version": etag(version),
@@ -202,6 +360,18 @@ pub(crate) fn bind_all<'q>(
         };
     }
     query
+}
+
+/// Whether a stored resource of `table` is its own default response form: every attribute the
+/// schema withholds by default (writeOnly, `returned: never` or `request`) is one the store
+/// never keeps in the resource's data (a user's `password`).
+fn stored_is_default_form(table: &Table, schema: &ResourceSchema) -> bool {
+    schema.withheld_by_default().iter().all(|path| {
+        table
+            .never_stored
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(path))
+    })
 }
 
 /// Whether a filter names an attribute (at any depth), e.g. `members`.
@@ -293,7 +463,7 @@ impl Store {
                     .await?;
                 resources = rows
                     .iter()
-                    .map(|r| assemble(table, r))
+                    .map(|r| StoredResource::from_row(table, r).map(PageResource::Stored))
                     .collect::<CoreResult<Vec<_>>>()?;
             }
             let total = if query.filter.is_none() {
@@ -315,12 +485,14 @@ impl Store {
                     .try_get(0)?
             };
             if load_members {
-                self.attach_members(configuration, &mut resources).await?;
+                self.attach_stored_members(configuration, &mut resources)
+                    .await?;
             }
             return Ok(ListPage {
                 resources,
                 total_results: usize::try_from(total).unwrap_or(0),
                 start_index: paging.start_index,
+                stored_is_default_form: stored_is_default_form(table, schema),
             });
         }
 
@@ -358,9 +530,10 @@ impl Store {
             }
         }
         Ok(ListPage {
-            resources: page,
+            resources: page.into_iter().map(PageResource::Assembled).collect(),
             total_results,
             start_index: paging.start_index,
+            stored_is_default_form: stored_is_default_form(table, schema),
         })
     }
 }

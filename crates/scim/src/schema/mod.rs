@@ -129,6 +129,32 @@ impl ResourceSchema {
         &self.common
     }
 
+    /// The attributes a response leaves out unless asked for by name (`returned: request`) or
+    /// always (`returned: never`, writeOnly), as canonical paths: `password`, `name.x`,
+    /// `urn:…:attribute`. Empty when the default response is everything stored.
+    pub fn withheld_by_default(&self) -> Vec<String> {
+        fn walk(defs: &[AttributeDef], prefix: &str, out: &mut Vec<String>) {
+            for def in defs {
+                let path = format!("{prefix}{}", def.name);
+                if def.returned == Returned::Request
+                    || def.returned == Returned::Never
+                    || def.mutability == Mutability::WriteOnly
+                {
+                    out.push(path);
+                } else {
+                    walk(&def.sub_attributes, &format!("{path}."), out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.common, "", &mut out);
+        walk(&self.core.attributes, "", &mut out);
+        for (ext, _) in &self.extensions {
+            walk(&ext.attributes, &format!("{}:", ext.id), &mut out);
+        }
+        out
+    }
+
     /// The extension schemas with their `required` flag.
     pub fn extensions(&self) -> impl Iterator<Item = (&Schema, bool)> {
         self.extensions.iter().map(|(s, r)| (s.as_ref(), *r))
@@ -520,6 +546,34 @@ mod tests {
                 .group()
                 .resolve(&AttrPath::parse("userName").unwrap())
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn lists_what_a_default_response_withholds() {
+        let mut registry = SchemaRegistry::standard();
+        assert_eq!(registry.user().withheld_by_default(), ["password"]);
+        assert!(registry.group().withheld_by_default().is_empty());
+        let schema: Schema = serde_json::from_value(serde_json::json!({
+            "id": "urn:acme:params:scim:schemas:extension:acme:2.0:User",
+            "name": "AcmeUser",
+            "attributes": [
+                {"name": "pin", "type": "string", "mutability": "writeOnly", "returned": "never"},
+                {"name": "badge", "type": "complex", "subAttributes": [
+                    {"name": "code", "type": "string", "returned": "request"},
+                    {"name": "colour", "type": "string"}
+                ]}
+            ]
+        }))
+        .unwrap();
+        registry.add_extension("User", schema, false).unwrap();
+        assert_eq!(
+            registry.user().withheld_by_default(),
+            [
+                "password",
+                "urn:acme:params:scim:schemas:extension:acme:2.0:User:pin",
+                "urn:acme:params:scim:schemas:extension:acme:2.0:User:badge.code"
+            ]
         );
     }
 

@@ -80,10 +80,16 @@ pub fn scim_json(status: StatusCode, body: &Value) -> Response {
     response
 }
 
+/// A response body: a JSON value, or JSON text already written.
+enum ReplyBody {
+    Value(Value),
+    Text(String),
+}
+
 /// A SCIM response: status, body, and the optional `ETag` and `Location` headers.
 pub struct ScimReply {
     status: StatusCode,
-    body: Option<Value>,
+    body: Option<ReplyBody>,
     etag: Option<String>,
     location: Option<String>,
 }
@@ -93,7 +99,17 @@ impl ScimReply {
     pub fn ok(body: Value) -> Self {
         Self {
             status: StatusCode::OK,
-            body: Some(body),
+            body: Some(ReplyBody::Value(body)),
+            etag: None,
+            location: None,
+        }
+    }
+
+    /// 200 with a body written as JSON text (by the caller, who vouches it is valid JSON).
+    pub fn ok_text(body: String) -> Self {
+        Self {
+            status: StatusCode::OK,
+            body: Some(ReplyBody::Text(body)),
             etag: None,
             location: None,
         }
@@ -103,7 +119,7 @@ impl ScimReply {
     pub fn created(body: Value, location: String) -> Self {
         Self {
             status: StatusCode::CREATED,
-            body: Some(body),
+            body: Some(ReplyBody::Value(body)),
             etag: None,
             location: Some(location),
         }
@@ -139,7 +155,15 @@ impl ScimReply {
 impl IntoResponse for ScimReply {
     fn into_response(self) -> Response {
         let mut response = match self.body {
-            Some(body) => scim_json(self.status, &body),
+            Some(ReplyBody::Value(body)) => scim_json(self.status, &body),
+            Some(ReplyBody::Text(text)) => {
+                let mut response = (self.status, text).into_response();
+                response.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(SCIM_MEDIA_TYPE),
+                );
+                response
+            }
             None => self.status.into_response(),
         };
         let headers = response.headers_mut();

@@ -7,7 +7,9 @@ use axum::http::{HeaderMap, header};
 use scim::{
     InputRules, ListQuery, ListResponse, PatchRules, Projection, ResourceSchema, ScimError,
 };
+use scim_console_core::directory::{ListPage, PageResource};
 use serde_json::{Map, Value};
+use std::fmt::Write as _;
 
 use super::auth::Tenant;
 use super::http::{ScimBody, ScimFailure, ScimReply, header_text, query_pairs};
@@ -162,14 +164,59 @@ async fn run_query(state: &AppState, tenant: &Tenant, kind: Kind, query: &ListQu
                 .await?
         }
     };
+    if query.projection.is_default() && page.stored_is_default_form {
+        return Ok(ScimReply::ok_text(list_text(tenant, kind, schema, page)?));
+    }
+    let (total, start) = (page.total_results, page.start_index);
     let resources = page
-        .resources
+        .into_maps()?
         .into_iter()
         .map(|r| render(tenant, kind, schema, r, &query.projection))
         .collect();
     Ok(ScimReply::ok(
-        ListResponse::new(resources, page.total_results, page.start_index).to_json(),
+        ListResponse::new(resources, total, start).to_json(),
     ))
+}
+
+/// A ListResponse in the default projection written as text: stored resources are spliced in
+/// as they are stored, without being parsed and serialised again.
+fn list_text(
+    tenant: &Tenant,
+    kind: Kind,
+    schema: &ResourceSchema,
+    page: ListPage,
+) -> Result<String, ScimFailure> {
+    let mut out = String::with_capacity(256 + page.resources.len() * 768);
+    out.push_str("{\"schemas\":[\"");
+    out.push_str(scim::list::LIST_RESPONSE_SCHEMA);
+    let _ = write!(
+        out,
+        "\"],\"totalResults\":{},\"startIndex\":{},\"itemsPerPage\":{},\"Resources\":[",
+        page.total_results,
+        page.start_index,
+        page.resources.len()
+    );
+    for (i, resource) in page.resources.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if let PageResource::Stored(stored) = &resource {
+            let loc = format!("{}/{}/{}", tenant.base_url, kind.endpoint(), stored.id());
+            if stored.write_default_json(&mut out, &loc) {
+                continue;
+            }
+        }
+        let value = render(
+            tenant,
+            kind,
+            schema,
+            resource.into_map()?,
+            &Projection::all(),
+        );
+        out.push_str(&value.to_string());
+    }
+    out.push_str("]}");
+    Ok(out)
 }
 
 /// `GET /Users`, `GET /Groups`.
@@ -409,7 +456,7 @@ pub async fn root_search(
             }
         };
         all.extend(
-            page.resources
+            page.into_maps()?
                 .into_iter()
                 .map(|r| render(&tenant, kind, schema, r, &query.projection)),
         );
