@@ -1,19 +1,25 @@
-//! The command line: `serve`, `config …`, `token …`.
+//! The command line: `serve`, `config …`, `token …`, `oauth-client …`, `audit …`.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use scim_console_core::audit::{AuditQuery, ExportFormat};
 use scim_console_core::configuration::ConfigurationUpdate;
-use scim_console_core::{Configuration, CoreError, NewConfiguration, Store, TokenInfo};
+use scim_console_core::secrets::MasterKey;
+use scim_console_core::{
+    Actor, Configuration, CoreError, NewConfiguration, NewToken, Rotation, Store, TokenInfo,
+    TokenPolicy, TokenState,
+};
 use scim_console_server::tls::TlsSource;
 use scim_console_server::{Limits, ServeOptions, Server};
 use serde_json::json;
 
 /// SCIM Console: a SCIM 2.0 endpoint and admin console for identity-provider provisioning.
 #[derive(Debug, Parser)]
-#[command(name = "scim-console", version, about, long_about = None, after_help = "Exit codes: 0 success, 1 failure, 2 usage error, 3 not found, 4 invalid input or conflict.")]
+#[command(name = "scim-console", version, about, long_about = None, after_help = "Exit codes: 0 success, 1 failure, 2 usage error, 3 not found, 4 invalid input or conflict, 5 tokens need attention (`token check`).")]
 pub struct Cli {
     /// The data directory (database and settings). Default: $SCIM_CONSOLE_DATA_DIR, else the OS data directory.
     #[arg(long, global = true, env = "SCIM_CONSOLE_DATA_DIR", value_name = "DIR")]
@@ -29,9 +35,15 @@ enum Command {
     /// Manage SCIM configurations.
     #[command(subcommand)]
     Config(ConfigCommand),
-    /// Manage bearer tokens.
+    /// Manage bearer tokens: create, list, rotate, revoke, check.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage OAuth 2.0 clients (client credentials for the token endpoint).
+    #[command(subcommand, name = "oauth-client")]
+    OAuthClient(ClientCommand),
+    /// Read and export the audit log of configuration, token and client changes.
+    #[command(subcommand)]
+    Audit(AuditCommand),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -90,6 +102,42 @@ enum ConfigCommand {
     Disable(NamedArgs),
     /// Delete a configuration with its tokens and directory.
     Delete(NamedArgs),
+    /// Set a configuration's token policy (lifetime, rotation period, number of tokens).
+    Policy(PolicyArgs),
+}
+
+/// A policy value: a number, or `none` for no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Limit {
+    None,
+    Value(u32),
+}
+
+fn parse_limit(text: &str) -> Result<Limit, String> {
+    if text.eq_ignore_ascii_case("none") {
+        return Ok(Limit::None);
+    }
+    text.parse::<u32>()
+        .map(Limit::Value)
+        .map_err(|_| format!("\"{text}\" is not a whole number or \"none\""))
+}
+
+#[derive(Debug, Args)]
+struct PolicyArgs {
+    /// Name, slug or id of the configuration.
+    name: String,
+    /// Longest token lifetime in days, or `none`.
+    #[arg(long, value_name = "DAYS|none", value_parser = parse_limit)]
+    max_lifetime: Option<Limit>,
+    /// Rotation period in days (older tokens are reported overdue), or `none`.
+    #[arg(long, value_name = "DAYS|none", value_parser = parse_limit)]
+    rotation: Option<Limit>,
+    /// Most active tokens at once, or `none`.
+    #[arg(long, value_name = "N|none", value_parser = parse_limit)]
+    max_active: Option<Limit>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -134,6 +182,15 @@ struct CreateArgs {
     /// Create it disabled.
     #[arg(long)]
     disabled: bool,
+    /// Token policy: longest token lifetime in days.
+    #[arg(long, value_name = "DAYS")]
+    token_max_lifetime: Option<u32>,
+    /// Token policy: rotation period in days.
+    #[arg(long, value_name = "DAYS")]
+    token_rotation: Option<u32>,
+    /// Token policy: most active tokens at once.
+    #[arg(long, value_name = "N")]
+    token_max_active: Option<u32>,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -141,12 +198,53 @@ struct CreateArgs {
 
 #[derive(Debug, Subcommand)]
 enum TokenCommand {
-    /// Create a token (printed once).
+    /// Create a token (printed once, on standard output).
     Create(TokenCreateArgs),
     /// List a configuration's tokens (never their secrets).
     List(TokenConfigArgs),
+    /// Rotate a token: print its replacement once; the old one works until the grace ends.
+    Rotate(TokenRotateArgs),
     /// Revoke a token at once.
     Revoke(TokenRevokeArgs),
+    /// Exit 5 when any token is expired, expires soon or is overdue for rotation.
+    Check(TokenCheckArgs),
+}
+
+/// A date (`2027-01-01`, midnight UTC) or an RFC 3339 time.
+fn parse_date(text: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .ok_or_else(|| format!("\"{text}\" is not a date (2027-01-01) or an RFC 3339 time"))
+}
+
+/// A duration: a whole number with `s`, `m`, `h`, `d` or `w` (`90s`, `30m`, `24h`, `7d`), or
+/// `0`.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    if text == "0" {
+        return Ok(std::time::Duration::ZERO);
+    }
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a duration like 30m, 24h or 7d"))?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => return Err(format!("\"{text}\": the unit must be s, m, h, d or w")),
+    };
+    Ok(std::time::Duration::from_secs(n.saturating_mul(seconds)))
 }
 
 #[derive(Debug, Args)]
@@ -157,6 +255,9 @@ struct TokenCreateArgs {
     /// A label for the token.
     #[arg(long, default_value = "")]
     label: String,
+    /// When it stops working by itself (2027-01-01 or an RFC 3339 time).
+    #[arg(long, value_parser = parse_date)]
+    expires: Option<DateTime<Utc>>,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -173,6 +274,28 @@ struct TokenConfigArgs {
 }
 
 #[derive(Debug, Args)]
+struct TokenRotateArgs {
+    /// Name, slug or id of the configuration.
+    #[arg(long = "config")]
+    config: String,
+    /// The token's public id (as `token list` shows it).
+    #[arg(long)]
+    id: String,
+    /// How long the old token keeps working (e.g. 24h, 7d; default 0: it stops now).
+    #[arg(long, value_parser = parse_duration, default_value = "0")]
+    grace: std::time::Duration,
+    /// The new token's expiry (default: the old one's lifetime, within the policy).
+    #[arg(long, value_parser = parse_date)]
+    expires: Option<DateTime<Utc>>,
+    /// The new token's label (default: the old one's).
+    #[arg(long)]
+    label: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
 struct TokenRevokeArgs {
     /// Name, slug or id of the configuration.
     #[arg(long = "config")]
@@ -180,10 +303,118 @@ struct TokenRevokeArgs {
     /// The token's public id (as `token list` shows it).
     #[arg(long)]
     id: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
 }
+
+#[derive(Debug, Args)]
+struct TokenCheckArgs {
+    /// Report tokens expiring within this long (e.g. 14d).
+    #[arg(long, value_parser = parse_duration, default_value = "14d")]
+    within: std::time::Duration,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum ClientCommand {
+    /// Create an OAuth client (its secret is printed once).
+    Create(TokenCreateClientArgs),
+    /// List a configuration's OAuth clients.
+    List(TokenConfigArgs),
+    /// Revoke an OAuth client: its access and refresh tokens stop at once.
+    Revoke(ClientRevokeArgs),
+}
+
+#[derive(Debug, Args)]
+struct TokenCreateClientArgs {
+    /// Name, slug or id of the configuration.
+    #[arg(long = "config")]
+    config: String,
+    /// A label for the client.
+    #[arg(long, default_value = "")]
+    label: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct ClientRevokeArgs {
+    /// Name, slug or id of the configuration.
+    #[arg(long = "config")]
+    config: String,
+    /// The client id (`scimc_…`).
+    #[arg(long)]
+    id: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Show the newest records (newest first).
+    List(AuditArgs),
+    /// Write every matching record, oldest first, as CSV or JSON Lines.
+    Export(AuditExportArgs),
+}
+
+#[derive(Debug, Args)]
+struct AuditFilter {
+    /// Only this configuration (name, slug or id).
+    #[arg(long = "config")]
+    config: Option<String>,
+    /// Only this action (token.rotate) or family (token.).
+    #[arg(long)]
+    action: Option<String>,
+    /// Only records since this date or time.
+    #[arg(long, value_parser = parse_date)]
+    since: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Args)]
+struct AuditArgs {
+    #[command(flatten)]
+    filter: AuditFilter,
+    /// How many records (1 to 1,000).
+    #[arg(long, default_value_t = 50)]
+    limit: usize,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum AuditFormat {
+    Csv,
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+struct AuditExportArgs {
+    #[command(flatten)]
+    filter: AuditFilter,
+    /// The format.
+    #[arg(long, value_enum, default_value = "csv")]
+    format: AuditFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+/// `token check` found tokens needing attention (exit code 5).
+#[derive(Debug, thiserror::Error)]
+#[error("{0} token(s) need attention")]
+struct NeedsAttention(usize);
 
 /// The exit code for an error.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
+    if err.downcast_ref::<NeedsAttention>().is_some() {
+        return 5;
+    }
     match err.downcast_ref::<CoreError>() {
         Some(CoreError::NotFound(_)) => 3,
         Some(CoreError::Invalid { .. } | CoreError::Conflict(_)) => 4,
@@ -204,6 +435,10 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Serve(args) => serve(cli.data_dir.as_ref(), args).await,
         Command::Config(cmd) => config(&open_store(cli.data_dir.as_ref()).await?, cmd).await,
         Command::Token(cmd) => token(&open_store(cli.data_dir.as_ref()).await?, cmd).await,
+        Command::OAuthClient(cmd) => {
+            oauth_client(&open_store(cli.data_dir.as_ref()).await?, cmd).await
+        }
+        Command::Audit(cmd) => audit(&open_store(cli.data_dir.as_ref()).await?, cmd).await,
     }
 }
 
@@ -252,7 +487,8 @@ async fn serve(data_dir: Option<&PathBuf>, args: ServeArgs) -> Result<()> {
         }),
         _ => None,
     };
-    let store = open_store(data_dir).await?;
+    let (key, key_source) = MasterKey::load(&dir).context("loading the master key")?;
+    let store = open_store(data_dir).await?.with_master_key(&key);
     let limits = Limits {
         max_body_bytes: args.max_body_bytes,
         requests_per_second: args.rate_limit,
@@ -278,12 +514,20 @@ async fn serve(data_dir: Option<&PathBuf>, args: ServeArgs) -> Result<()> {
     if let Some(fingerprint) = server.tls_fingerprint() {
         println!("  TLS certificate SHA-256: {fingerprint}");
     }
+    println!("  Master key:   in {key_source}");
     if store.list_configurations().await?.is_empty() {
         let config = store
-            .create_configuration(NewConfiguration::named("default"))
+            .create_configuration(NewConfiguration::named("default"), &Actor::system())
             .await?;
         let issued = store
-            .create_token(config.id, "created on first start")
+            .create_token(
+                config.id,
+                &NewToken {
+                    label: "created on first start".into(),
+                    expires: None,
+                },
+                &Actor::system(),
+            )
             .await?;
         println!();
         println!("First start: created the SCIM configuration \"default\".");
@@ -329,6 +573,15 @@ fn print_configuration(c: &Configuration) {
     if !c.protected_accounts.is_empty() {
         println!("  protected:        {}", c.protected_accounts.join(", "));
     }
+    let p = c.token_policy;
+    let days = |d: Option<u32>| d.map_or_else(|| "none".to_owned(), |d| format!("{d} days"));
+    println!(
+        "  token policy:     max lifetime {}, rotation every {}, max active {}",
+        days(p.max_lifetime_days),
+        days(p.rotation_days),
+        p.max_active
+            .map_or_else(|| "unlimited".to_owned(), |n| n.to_string())
+    );
 }
 
 fn print_json(value: &impl serde::Serialize) -> Result<()> {
@@ -373,8 +626,13 @@ async fn config(store: &Store, cmd: ConfigCommand) -> Result<()> {
                 },
                 keep_passwords: false,
                 protected_accounts: args.protected,
+                token_policy: TokenPolicy {
+                    max_lifetime_days: args.token_max_lifetime,
+                    rotation_days: args.token_rotation,
+                    max_active: args.token_max_active,
+                },
             };
-            let c = store.create_configuration(new).await?;
+            let c = store.create_configuration(new, &Actor::cli()).await?;
             if args.json {
                 print_json(&c)
             } else {
@@ -395,11 +653,12 @@ async fn config(store: &Store, cmd: ConfigCommand) -> Result<()> {
                 Ok(())
             }
         }
+        ConfigCommand::Policy(args) => set_policy(store, &args).await,
         ConfigCommand::Enable(args) => set_enabled(store, &args, true).await,
         ConfigCommand::Disable(args) => set_enabled(store, &args, false).await,
         ConfigCommand::Delete(args) => {
             let c = store.find_configuration(&args.name).await?;
-            store.delete_configuration(c.id).await?;
+            store.delete_configuration(c.id, &Actor::cli()).await?;
             if args.json {
                 print_json(&json!({"deleted": c.id}))
             } else {
@@ -419,6 +678,7 @@ async fn set_enabled(store: &Store, args: &NamedArgs, enabled: bool) -> Result<(
                 enabled: Some(enabled),
                 ..ConfigurationUpdate::default()
             },
+            &Actor::cli(),
         )
         .await?;
     if args.json {
@@ -433,17 +693,63 @@ async fn set_enabled(store: &Store, args: &NamedArgs, enabled: bool) -> Result<(
     }
 }
 
+async fn set_policy(store: &Store, args: &PolicyArgs) -> Result<()> {
+    let c = store.find_configuration(&args.name).await?;
+    let apply = |current: Option<u32>, change: Option<Limit>| match change {
+        None => current,
+        Some(Limit::None) => None,
+        Some(Limit::Value(v)) => Some(v),
+    };
+    let policy = TokenPolicy {
+        max_lifetime_days: apply(c.token_policy.max_lifetime_days, args.max_lifetime),
+        rotation_days: apply(c.token_policy.rotation_days, args.rotation),
+        max_active: apply(c.token_policy.max_active, args.max_active),
+    };
+    let c = store
+        .update_configuration(
+            c.id,
+            ConfigurationUpdate {
+                token_policy: Some(policy),
+                ..ConfigurationUpdate::default()
+            },
+            &Actor::cli(),
+        )
+        .await?;
+    if args.json {
+        print_json(&c)
+    } else {
+        print_configuration(&c);
+        Ok(())
+    }
+}
+
+fn day(t: Option<DateTime<Utc>>) -> String {
+    t.map_or_else(
+        || "-".to_owned(),
+        |t| t.format("%Y-%m-%d %H:%M").to_string(),
+    )
+}
+
 fn token_line(t: &TokenInfo) -> String {
-    let state = match t.revoked {
-        Some(when) => format!("revoked {}", when.format("%Y-%m-%d %H:%M")),
-        None => "active".into(),
+    let state = match t.state {
+        TokenState::Active => "active".to_owned(),
+        TokenState::Grace => format!("grace until {}", day(t.revoked)),
+        TokenState::Expired => "expired".to_owned(),
+        TokenState::Revoked => format!("revoked {}", day(t.revoked)),
+    };
+    let used = match (&t.last_used, &t.last_used_from) {
+        (Some(at), Some(from)) => format!("{} from {from}", day(Some(*at))),
+        _ => "never".to_owned(),
     };
     format!(
-        "{:<10} {:<24} {:<30} created {}  {state}",
+        "{:<10} {:<26} {:<24} {:<22} created {} by {:<12} expires {:<16} last used {used}",
         t.id,
         t.prefix,
         t.label,
-        t.created.format("%Y-%m-%d %H:%M")
+        state,
+        day(Some(t.created)),
+        t.created_by,
+        day(t.expires),
     )
 }
 
@@ -451,7 +757,11 @@ async fn token(store: &Store, cmd: TokenCommand) -> Result<()> {
     match cmd {
         TokenCommand::Create(args) => {
             let c = store.find_configuration(&args.config).await?;
-            let issued = store.create_token(c.id, &args.label).await?;
+            let new = NewToken {
+                label: args.label,
+                expires: args.expires,
+            };
+            let issued = store.create_token(c.id, &new, &Actor::cli()).await?;
             if args.json {
                 return print_json(
                     &json!({"token": issued.token.expose(), "info": issued.info, "scimPath": format!("/scim/{}/v2", c.slug)}),
@@ -459,8 +769,14 @@ async fn token(store: &Store, cmd: TokenCommand) -> Result<()> {
             }
             println!("{}", issued.token.expose());
             eprintln!(
-                "Token {} for \"{}\": shown only now; paste it into the identity provider.",
-                issued.info.id, c.name
+                "Token {} for \"{}\"{}: shown only now; paste it into the identity provider.",
+                issued.info.id,
+                c.name,
+                issued
+                    .info
+                    .expires
+                    .map(|e| format!(", expires {}", day(Some(e))))
+                    .unwrap_or_default()
             );
             Ok(())
         }
@@ -481,10 +797,180 @@ async fn token(store: &Store, cmd: TokenCommand) -> Result<()> {
             }
             Ok(())
         }
+        TokenCommand::Rotate(args) => {
+            let c = store.find_configuration(&args.config).await?;
+            let rotation = Rotation {
+                grace: args.grace,
+                expires: args.expires,
+                label: args.label,
+            };
+            let (old, new) = store
+                .rotate_token(c.id, &args.id, &rotation, &Actor::cli())
+                .await?;
+            if args.json {
+                return print_json(
+                    &json!({"token": new.token.expose(), "info": new.info, "old": old}),
+                );
+            }
+            println!("{}", new.token.expose());
+            eprintln!(
+                "Token {} replaces {} for \"{}\": shown only now. The old token {}.",
+                new.info.id,
+                old.id,
+                c.name,
+                if old.state == TokenState::Grace {
+                    format!("works until {}", day(old.revoked))
+                } else {
+                    "no longer works".to_owned()
+                }
+            );
+            Ok(())
+        }
         TokenCommand::Revoke(args) => {
             let c = store.find_configuration(&args.config).await?;
-            store.revoke_token(c.id, &args.id).await?;
+            let revoked = store.revoke_token(c.id, &args.id, &Actor::cli()).await?;
+            if args.json {
+                return print_json(&revoked);
+            }
             println!("Token {} of \"{}\" is revoked.", args.id, c.name);
+            Ok(())
+        }
+        TokenCommand::Check(args) => token_check(store, &args).await,
+    }
+}
+
+/// `token check`: exit 5 when any token needs attention.
+async fn token_check(store: &Store, args: &TokenCheckArgs) -> Result<()> {
+    let check = store.check_tokens(args.within).await?;
+    if args.json {
+        print_json(&check)?;
+    } else {
+        for p in &check.problems {
+            println!(
+                "{}: token {} ({}) {}",
+                p.configuration, p.token.id, p.token.label, p.detail
+            );
+        }
+        if check.problems.is_empty() {
+            println!("All {} token(s) are fine.", check.checked);
+        }
+    }
+    if check.problems.is_empty() {
+        Ok(())
+    } else {
+        Err(NeedsAttention(check.problems.len()).into())
+    }
+}
+
+async fn oauth_client(store: &Store, cmd: ClientCommand) -> Result<()> {
+    match cmd {
+        ClientCommand::Create(args) => {
+            let c = store.find_configuration(&args.config).await?;
+            let issued = store
+                .create_oauth_client(c.id, &args.label, &Actor::cli())
+                .await?;
+            let endpoint = format!("/scim/{}/oauth/token", c.slug);
+            if args.json {
+                return print_json(&json!({
+                    "clientId": issued.info.client_id,
+                    "clientSecret": issued.client_secret.expose(),
+                    "tokenPath": endpoint,
+                    "info": issued.info,
+                }));
+            }
+            println!("client_id:     {}", issued.info.client_id);
+            println!("client_secret: {}", issued.client_secret.expose());
+            println!("token path:    {endpoint}");
+            eprintln!("The client secret is shown only now.");
+            Ok(())
+        }
+        ClientCommand::List(args) => {
+            let c = store.find_configuration(&args.config).await?;
+            let clients = store.list_oauth_clients(c.id).await?;
+            if args.json {
+                return print_json(&clients);
+            }
+            if clients.is_empty() {
+                println!("No OAuth clients.");
+            }
+            for k in &clients {
+                println!(
+                    "{:<16} {:<24} {:<8} created {} by {}",
+                    k.client_id,
+                    k.label,
+                    if k.state == TokenState::Revoked {
+                        "revoked"
+                    } else {
+                        "active"
+                    },
+                    day(Some(k.created)),
+                    k.created_by
+                );
+            }
+            Ok(())
+        }
+        ClientCommand::Revoke(args) => {
+            let c = store.find_configuration(&args.config).await?;
+            let revoked = store
+                .revoke_oauth_client(c.id, &args.id, &Actor::cli())
+                .await?;
+            if args.json {
+                return print_json(&revoked);
+            }
+            println!("OAuth client {} of \"{}\" is revoked.", args.id, c.name);
+            Ok(())
+        }
+    }
+}
+
+async fn audit_query(store: &Store, filter: &AuditFilter, limit: usize) -> Result<AuditQuery> {
+    let configuration = match &filter.config {
+        Some(name) => Some(store.find_configuration(name).await?.id),
+        None => None,
+    };
+    Ok(AuditQuery {
+        configuration,
+        action: filter.action.clone(),
+        since: filter.since,
+        limit,
+        ..AuditQuery::default()
+    })
+}
+
+async fn audit(store: &Store, cmd: AuditCommand) -> Result<()> {
+    match cmd {
+        AuditCommand::List(args) => {
+            let query = audit_query(store, &args.filter, args.limit).await?;
+            let page = store.audit(&query).await?;
+            if args.json {
+                return print_json(&page.entries);
+            }
+            for e in &page.entries {
+                println!(
+                    "{} {:<28} {:<14} {:<16} {:<20} {} {}",
+                    e.at.format("%Y-%m-%d %H:%M:%S"),
+                    e.action,
+                    e.actor,
+                    e.source,
+                    e.configuration_name.as_deref().unwrap_or("-"),
+                    e.target.as_deref().unwrap_or("-"),
+                    e.details
+                );
+            }
+            Ok(())
+        }
+        AuditCommand::Export(args) => {
+            let query = audit_query(store, &args.filter, 0).await?;
+            let format = match args.format {
+                AuditFormat::Csv => ExportFormat::Csv,
+                AuditFormat::Jsonl => ExportFormat::JsonLines,
+            };
+            let text = store.export_audit(&query, format).await?;
+            match &args.output {
+                Some(path) => std::fs::write(path, text)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => print!("{text}"),
+            }
             Ok(())
         }
     }

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::configuration::Configuration;
 use crate::error::{CoreError, CoreResult};
-use crate::token::TokenInfo;
+use crate::token::Principal;
 
 /// The epoch a cache entry was read under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,13 +24,17 @@ pub(crate) struct Stamp {
     file: Option<(u64, i128, u64)>,
 }
 
-/// An accepted token, as the database said under `stamp`.
+/// A credential, as the database said under `stamp`: the configuration, who it is, the hash
+/// of its secret (empty for OAuth clients, whose access tokens are signed), and the times it
+/// stops working — checked against the clock on every use, so no entry outlives them.
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
     pub stamp: Stamp,
     pub configuration: Configuration,
-    pub token: TokenInfo,
+    pub principal: Principal,
     pub hash: Vec<u8>,
+    pub revoked_us: Option<i64>,
+    pub expires_us: Option<i64>,
 }
 
 /// The cache and its epoch.
@@ -39,6 +43,8 @@ pub(crate) struct AuthCache {
     process: AtomicU64,
     file: PathBuf,
     entries: Mutex<HashMap<(String, String), Entry>>,
+    /// When and from where each credential's last use was written down.
+    noted: Mutex<HashMap<String, (i64, String)>>,
 }
 
 const MAX_ENTRIES: usize = 10_000;
@@ -61,6 +67,7 @@ impl AuthCache {
             process: AtomicU64::new(0),
             file,
             entries: Mutex::new(HashMap::new()),
+            noted: Mutex::new(HashMap::new()),
         }
     }
 
@@ -107,19 +114,39 @@ impl AuthCache {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The entry for a slug and token id, if it is still valid under `stamp`.
-    pub fn get(&self, slug: &str, token_id: &str, stamp: Stamp) -> Option<Entry> {
+    /// The entry for a slug and credential key, if it is still valid under `stamp`.
+    pub fn get(&self, slug: &str, key: &str, stamp: Stamp) -> Option<Entry> {
         let entries = self.lock();
-        let entry = entries.get(&(slug.to_owned(), token_id.to_owned()))?;
+        let entry = entries.get(&(slug.to_owned(), key.to_owned()))?;
         (entry.stamp == stamp).then(|| entry.clone())
     }
 
-    /// Remembers an accepted token.
-    pub fn put(&self, slug: &str, entry: Entry) {
+    /// Remembers a credential under a key (a token id, `oauth:<client id>`).
+    pub fn put(&self, slug: &str, key: &str, entry: Entry) {
         let mut entries = self.lock();
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
         }
-        entries.insert((slug.to_owned(), entry.token.id.clone()), entry);
+        entries.insert((slug.to_owned(), key.to_owned()), entry);
+    }
+
+    /// Whether a use of `key` from `source` at `now` should be written down: the first use, a
+    /// new address, or a minute after the last one written. Remembers it when so.
+    pub fn should_note_use(&self, key: &str, source: &str, now: i64) -> bool {
+        const EVERY_US: i64 = 60_000_000;
+        let mut noted = self
+            .noted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match noted.get(key) {
+            Some((at, from)) if from == source && now - at < EVERY_US => false,
+            _ => {
+                if noted.len() >= MAX_ENTRIES {
+                    noted.clear();
+                }
+                noted.insert(key.to_owned(), (now, source.to_owned()));
+                true
+            }
+        }
     }
 }

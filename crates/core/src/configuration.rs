@@ -7,9 +7,12 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 use uuid::Uuid;
 
+use serde_json::{Map, Value, json};
+use sqlx::Connection as _;
+
+use crate::audit::{self, Actor, Subject};
 use crate::error::{CoreError, CoreResult, is_unique_violation};
 use crate::store::Store;
-use crate::time::now_us;
 
 /// A configuration's identifier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -70,6 +73,47 @@ impl PutSemantics {
     }
 }
 
+/// The rules for a configuration's bearer tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TokenPolicy {
+    /// The longest a token may live, in days: a token without an expiry date gets one this far
+    /// away, and a later date is refused.
+    pub max_lifetime_days: Option<u32>,
+    /// How often tokens should be rotated, in days (e.g. 365): older tokens are reported as
+    /// overdue.
+    pub rotation_days: Option<u32>,
+    /// At most this many live tokens at once (tokens in a rotation's grace window aside).
+    pub max_active: Option<u32>,
+}
+
+const MAX_POLICY_DAYS: u32 = 36_500;
+
+impl TokenPolicy {
+    fn check(self) -> CoreResult<Self> {
+        for (field, days) in [
+            ("tokenPolicy.maxLifetimeDays", self.max_lifetime_days),
+            ("tokenPolicy.rotationDays", self.rotation_days),
+        ] {
+            if let Some(d) = days
+                && !(1..=MAX_POLICY_DAYS).contains(&d)
+            {
+                return Err(CoreError::invalid(
+                    field,
+                    format!("{d} is not between 1 and {MAX_POLICY_DAYS} days"),
+                ));
+            }
+        }
+        if self.max_active == Some(0) {
+            return Err(CoreError::invalid(
+                "tokenPolicy.maxActive",
+                "at least 1 (leave it unset for no limit)",
+            ));
+        }
+        Ok(self)
+    }
+}
+
 /// A SCIM configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -95,6 +139,8 @@ pub struct Configuration {
     pub keep_passwords: bool,
     /// userNames SCIM may never modify or delete (e.g. tenant administrators).
     pub protected_accounts: Vec<String>,
+    /// The rules for its bearer tokens.
+    pub token_policy: TokenPolicy,
     /// When it was created.
     pub created: DateTime<Utc>,
     /// When it was last changed.
@@ -134,6 +180,8 @@ pub struct NewConfiguration {
     pub keep_passwords: bool,
     /// Protected userNames.
     pub protected_accounts: Vec<String>,
+    /// The rules for its bearer tokens.
+    pub token_policy: TokenPolicy,
 }
 
 impl Default for NewConfiguration {
@@ -148,6 +196,7 @@ impl Default for NewConfiguration {
             put_semantics: PutSemantics::Replace,
             keep_passwords: false,
             protected_accounts: Vec::new(),
+            token_policy: TokenPolicy::default(),
         }
     }
 }
@@ -184,6 +233,8 @@ pub struct ConfigurationUpdate {
     pub keep_passwords: Option<bool>,
     /// Protected userNames (the whole list).
     pub protected_accounts: Option<Vec<String>>,
+    /// The rules for its bearer tokens (the whole policy).
+    pub token_policy: Option<TokenPolicy>,
 }
 
 const MAX_NAME: usize = 100;
@@ -295,6 +346,10 @@ fn check_provisioning(users: bool, groups: bool) -> CoreResult<()> {
     }
 }
 
+fn days(stored: Option<i64>) -> Option<u32> {
+    stored.and_then(|d| u32::try_from(d).ok())
+}
+
 pub(crate) fn from_row(row: &SqliteRow) -> CoreResult<Configuration> {
     let id: String = row.try_get("id")?;
     let protected: String = row.try_get("protected_accounts")?;
@@ -315,6 +370,11 @@ pub(crate) fn from_row(row: &SqliteRow) -> CoreResult<Configuration> {
         keep_passwords: row.try_get("keep_passwords")?,
         protected_accounts: serde_json::from_str(&protected)
             .map_err(|e| CoreError::Corrupt(e.to_string()))?,
+        token_policy: TokenPolicy {
+            max_lifetime_days: days(row.try_get("token_max_lifetime_days")?),
+            rotation_days: days(row.try_get("token_rotation_days")?),
+            max_active: days(row.try_get("token_max_active")?),
+        },
         created: time("created_us")?,
         updated: time("updated_us")?,
     })
@@ -333,11 +393,16 @@ fn conflict(err: sqlx::Error, name: &str, slug: &str) -> CoreError {
     }
 }
 
-const COLUMNS: &str = "id, name, description, slug, enabled, provision_users, provision_groups, put_semantics, keep_passwords, protected_accounts, created_us, updated_us";
+/// The columns [`from_row`] reads, for queries that join configurations (`c.`-prefixed).
+pub(crate) const COLUMNS: &str = "id, name, description, slug, enabled, provision_users, provision_groups, put_semantics, keep_passwords, protected_accounts, token_max_lifetime_days, token_rotation_days, token_max_active, created_us, updated_us";
 
 impl Store {
     /// Creates a configuration.
-    pub async fn create_configuration(&self, new: NewConfiguration) -> CoreResult<Configuration> {
+    pub async fn create_configuration(
+        &self,
+        new: NewConfiguration,
+        actor: &Actor,
+    ) -> CoreResult<Configuration> {
         let name = clean_name(&new.name)?;
         let description = clean_description(&new.description)?;
         let explicit_slug = new
@@ -347,8 +412,9 @@ impl Store {
             .transpose()?;
         check_provisioning(new.provision_users, new.provision_groups)?;
         let protected = clean_protected(&new.protected_accounts)?;
+        let policy = new.token_policy.check()?;
         let id = ConfigurationId::new();
-        let now = now_us();
+        let now = self.now_us();
         let mut w = self.writer().await;
         let taken = |column: &'static str, value: String| async move {
             sqlx::query(&format!("SELECT 1 FROM configurations WHERE {column} = ?"))
@@ -383,9 +449,11 @@ impl Store {
             }
             candidate
         };
+        let mut tx = w.begin().await?;
         sqlx::query(
-            "INSERT INTO configurations (id, name, name_folded, slug, description, enabled, provision_users, provision_groups, put_semantics, keep_passwords, protected_accounts, created_us, updated_us)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO configurations (id, name, name_folded, slug, description, enabled, provision_users, provision_groups, put_semantics, keep_passwords, protected_accounts,
+                                         token_max_lifetime_days, token_rotation_days, token_max_active, created_us, updated_us)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id.to_string())
         .bind(&name)
@@ -398,12 +466,29 @@ impl Store {
         .bind(new.put_semantics.as_str())
         .bind(new.keep_passwords)
         .bind(serde_json::to_string(&protected).unwrap_or_else(|_| "[]".into()))
+        .bind(policy.max_lifetime_days)
+        .bind(policy.rotation_days)
+        .bind(policy.max_active)
         .bind(now)
         .bind(now)
-        .execute(&mut *w)
+        .execute(&mut *tx)
         .await
         .map_err(|e| conflict(e, &name, &slug))?;
-        self.configuration(id).await
+        let created = self.configuration_on(&mut tx, id).await?;
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            "configuration.create",
+            Subject {
+                configuration: Some((id, &created.name)),
+                target: None,
+            },
+            &serde_json::to_value(&created).unwrap_or_default(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(created)
     }
 
     /// Every configuration, by name.
@@ -418,11 +503,21 @@ impl Store {
 
     /// A configuration by id.
     pub async fn configuration(&self, id: ConfigurationId) -> CoreResult<Configuration> {
+        let mut conn = self.pool().acquire().await?;
+        self.configuration_on(&mut conn, id).await
+    }
+
+    /// A configuration by id, read on a given connection (inside a write's transaction).
+    pub(crate) async fn configuration_on(
+        &self,
+        conn: &mut sqlx::SqliteConnection,
+        id: ConfigurationId,
+    ) -> CoreResult<Configuration> {
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM configurations WHERE id = ?"
         ))
         .bind(id.to_string())
-        .fetch_optional(self.pool())
+        .fetch_optional(conn)
         .await?
         .ok_or_else(|| CoreError::NotFound(format!("configuration {id}")))?;
         from_row(&row)
@@ -462,9 +557,11 @@ impl Store {
         &self,
         id: ConfigurationId,
         update: ConfigurationUpdate,
+        actor: &Actor,
     ) -> CoreResult<Configuration> {
         let mut w = self.writer().await;
-        let current = self.configuration(id).await?;
+        let mut tx = w.begin().await?;
+        let current = self.configuration_on(&mut tx, id).await?;
         let name = match &update.name {
             Some(n) => clean_name(n)?,
             None => current.name.clone(),
@@ -484,9 +581,15 @@ impl Store {
             Some(p) => clean_protected(p)?,
             None => current.protected_accounts.clone(),
         };
+        let policy = update
+            .token_policy
+            .unwrap_or(current.token_policy)
+            .check()?;
+        let now = self.now_us();
         sqlx::query(
             "UPDATE configurations SET name = ?, name_folded = ?, slug = ?, description = ?, enabled = ?, provision_users = ?, provision_groups = ?,
-             put_semantics = ?, keep_passwords = ?, protected_accounts = ?, updated_us = ? WHERE id = ?",
+             put_semantics = ?, keep_passwords = ?, protected_accounts = ?, token_max_lifetime_days = ?, token_rotation_days = ?, token_max_active = ?,
+             updated_us = ? WHERE id = ?",
         )
         .bind(&name)
         .bind(name.to_lowercase())
@@ -498,28 +601,88 @@ impl Store {
         .bind(update.put_semantics.unwrap_or(current.put_semantics).as_str())
         .bind(update.keep_passwords.unwrap_or(current.keep_passwords))
         .bind(serde_json::to_string(&protected).unwrap_or_else(|_| "[]".into()))
-        .bind(now_us())
+        .bind(policy.max_lifetime_days)
+        .bind(policy.rotation_days)
+        .bind(policy.max_active)
+        .bind(now)
         .bind(id.to_string())
-        .execute(&mut *w)
+        .execute(&mut *tx)
         .await
         .map_err(|e| conflict(e, &name, &slug))?;
+        let updated = self.configuration_on(&mut tx, id).await?;
+        let changes = changed_fields(&current, &updated);
+        if !changes.is_empty() {
+            audit::record(
+                &mut tx,
+                now,
+                actor,
+                "configuration.update",
+                Subject {
+                    configuration: Some((id, &updated.name)),
+                    target: None,
+                },
+                &Value::Object(changes),
+            )
+            .await?;
+        }
+        tx.commit().await?;
         self.auth_cache().bump()?;
-        self.configuration(id).await
+        Ok(updated)
     }
 
     /// Deletes a configuration with its tokens and directory.
-    pub async fn delete_configuration(&self, id: ConfigurationId) -> CoreResult<()> {
+    /// Every token and OAuth client of the configuration goes with it (so they stop working
+    /// on the next request); the audit log keeps a record of how many.
+    pub async fn delete_configuration(&self, id: ConfigurationId, actor: &Actor) -> CoreResult<()> {
         let mut w = self.writer().await;
-        let done = sqlx::query("DELETE FROM configurations WHERE id = ?")
+        let mut tx = w.begin().await?;
+        let current = self.configuration_on(&mut tx, id).await?;
+        let now = self.now_us();
+        let live_tokens: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM tokens WHERE configuration_id = ? AND (revoked_us IS NULL OR revoked_us > ?)",
+        )
+        .bind(id.to_string())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM configurations WHERE id = ?")
             .bind(id.to_string())
-            .execute(&mut *w)
+            .execute(&mut *tx)
             .await?;
-        if done.rows_affected() == 0 {
-            return Err(CoreError::NotFound(format!("configuration {id}")));
-        }
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            "configuration.delete",
+            Subject {
+                configuration: Some((id, &current.name)),
+                target: None,
+            },
+            &json!({"slug": current.slug, "tokensRevoked": live_tokens}),
+        )
+        .await?;
+        tx.commit().await?;
         self.auth_cache().bump()?;
         Ok(())
     }
+}
+
+/// The fields that differ between two versions of a configuration, with old and new values.
+fn changed_fields(old: &Configuration, new: &Configuration) -> Map<String, Value> {
+    let (Ok(Value::Object(old)), Ok(Value::Object(new))) =
+        (serde_json::to_value(old), serde_json::to_value(new))
+    else {
+        return Map::new();
+    };
+    new.iter()
+        .filter(|(k, v)| *k != "updated" && old.get(*k) != Some(*v))
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                json!({"old": old.get(k).cloned().unwrap_or(Value::Null), "new": v}),
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

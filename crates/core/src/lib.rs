@@ -5,22 +5,35 @@
 //!
 //! - [`store`]: opening the database and the data directory.
 //! - [`configuration`]: SCIM configurations — one per connection, each with its own directory.
-//! - [`token`]: bearer tokens, shown once and stored only as hashes.
+//! - [`token`]: bearer tokens — shown once, stored only as hashes, expiring, rotated with a
+//!   grace window, revoked — under each configuration's policy.
+//! - [`oauth`]: OAuth 2.0 clients, the token endpoint's grants and signed access tokens.
+//! - [`audit`]: the append-only record of every configuration, token and client change.
+//! - [`secrets`]: the master key, in the OS keychain or a private file.
+//! - [`time`]: timestamps and the clock tests can move.
 //! - [`directory`]: the Users and Groups of a configuration: create, read, query, replace,
 //!   patch and delete, with SCIM's uniqueness, filtering, sorting and paging.
 //! - [`error`]: the crate's error type and its SCIM rendering.
 
+pub mod audit;
 mod auth_cache;
 pub mod configuration;
 pub mod directory;
 pub mod error;
+pub mod oauth;
+pub mod secrets;
 pub mod store;
-mod time;
+pub mod time;
 pub mod token;
 
+pub use audit::Actor;
 pub use configuration::{
     Configuration, ConfigurationId, ConfigurationUpdate, NewConfiguration, PutSemantics,
+    TokenPolicy,
 };
 pub use error::{CoreError, CoreResult};
 pub use store::Store;
-pub use token::{Authentication, IssuedToken, Secret, TokenInfo};
+pub use token::{
+    Authentication, IssuedToken, NewToken, Principal, RejectReason, Rotation, Secret, TokenInfo,
+    TokenState,
+};

@@ -15,6 +15,9 @@ use tokio::sync::{Mutex, MutexGuard};
 
 use crate::auth_cache::AuthCache;
 use crate::error::{CoreError, CoreResult};
+use crate::oauth::SigningKey;
+use crate::secrets::MasterKey;
+use crate::time::{Clock, SystemClock};
 
 /// The environment variable that overrides the data directory.
 pub const DATA_DIR_ENV: &str = "SCIM_CONSOLE_DATA_DIR";
@@ -29,6 +32,8 @@ pub struct Store {
     writer: Arc<Mutex<SqliteConnection>>,
     path: PathBuf,
     auth: Arc<AuthCache>,
+    clock: Arc<dyn Clock>,
+    signing_key: Option<Arc<SigningKey>>,
 }
 
 impl Store {
@@ -95,7 +100,35 @@ impl Store {
             writer: Arc::new(Mutex::new(writer)),
             path: path.to_path_buf(),
             auth,
+            clock: Arc::new(SystemClock),
+            signing_key: None,
         })
+    }
+
+    /// This store reading the time from `clock` (tests move time forward with a
+    /// [`crate::time::ManualClock`]).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// This store signing and checking OAuth access tokens with keys derived from the console's
+    /// master key. Without one, the OAuth token endpoint is unavailable.
+    #[must_use]
+    pub fn with_master_key(mut self, key: &MasterKey) -> Self {
+        self.signing_key = Some(Arc::new(SigningKey::derive(key)));
+        self
+    }
+
+    /// Now, by the store's clock, in microseconds since the Unix epoch.
+    pub fn now_us(&self) -> i64 {
+        self.clock.now_us()
+    }
+
+    /// The key that signs OAuth access tokens, if the store has one.
+    pub(crate) fn signing_key(&self) -> Option<&SigningKey> {
+        self.signing_key.as_deref()
     }
 
     /// The connection pool, for queries of this crate.

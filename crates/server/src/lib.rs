@@ -8,6 +8,7 @@
 //! - [`tls`]: rustls with certificate files or a persisted self-signed certificate.
 
 pub mod admin;
+pub mod peer;
 pub mod scim;
 pub mod server;
 mod state;

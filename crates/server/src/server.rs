@@ -168,9 +168,12 @@ impl Server {
     ) -> std::io::Result<()> {
         let app = app(self.state);
         let Some(tls) = self.tls else {
-            return axum::serve(self.listener, app.into_make_service())
-                .with_graceful_shutdown(shutdown)
-                .await;
+            return axum::serve(
+                self.listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown)
+            .await;
         };
         let handle = axum_server::Handle::new();
         let stopper = handle.clone();
@@ -182,7 +185,7 @@ impl Server {
         let listener = self.listener.into_std()?;
         axum_server::from_tcp_rustls(listener, config)?
             .handle(handle)
-            .serve(app.into_make_service())
+            .serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>())
             .await
     }
 }

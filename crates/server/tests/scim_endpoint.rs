@@ -7,7 +7,7 @@ mod common;
 use common::{TestServer, parts, send_json};
 use reqwest::Method;
 use scim_console_core::configuration::ConfigurationUpdate;
-use scim_console_core::{NewConfiguration, Store};
+use scim_console_core::{Actor, NewConfiguration, NewToken, Store};
 use scim_console_server::Limits;
 use serde_json::{Value, json};
 
@@ -121,12 +121,19 @@ async fn authentication_errors_are_401_with_www_authenticate() {
     let s = TestServer::start().await;
     let other = s
         .store
-        .create_configuration(NewConfiguration::named("other"))
+        .create_configuration(NewConfiguration::named("other"), &Actor::system())
         .await
         .unwrap();
     let other_token = s
         .store
-        .create_token(other.id, "x")
+        .create_token(
+            other.id,
+            &NewToken {
+                label: "x".into(),
+                expires: None,
+            },
+            &Actor::system(),
+        )
         .await
         .unwrap()
         .token
@@ -177,6 +184,7 @@ async fn disabled_configurations_and_disabled_resource_types_answer_403() {
                 provision_groups: Some(false),
                 ..ConfigurationUpdate::default()
             },
+            &Actor::system(),
         )
         .await
         .unwrap();
@@ -197,6 +205,7 @@ async fn disabled_configurations_and_disabled_resource_types_answer_403() {
                 provision_groups: Some(true),
                 ..ConfigurationUpdate::default()
             },
+            &Actor::system(),
         )
         .await
         .unwrap();
@@ -230,6 +239,7 @@ async fn conflicts_protected_accounts_and_bad_bodies() {
                 protected_accounts: Some(vec!["Admin@Contoso.com".into()]),
                 ..ConfigurationUpdate::default()
             },
+            &Actor::system(),
         )
         .await
         .unwrap();
@@ -642,7 +652,10 @@ async fn revoked_tokens_fail_on_the_next_request() {
         200
     );
     let token = s.store.list_tokens(s.config.id).await.unwrap().remove(0);
-    s.store.revoke_token(s.config.id, &token.id).await.unwrap();
+    s.store
+        .revoke_token(s.config.id, &token.id, &Actor::system())
+        .await
+        .unwrap();
     assert_eq!(
         s.scim(Method::GET, "/Users").send().await.unwrap().status(),
         401

@@ -2,8 +2,12 @@
 //! contract (and its OpenAPI schemas), kept apart from the domain types they convert from.
 
 use chrono::{DateTime, Utc};
+use scim_console_core::audit::{AuditEntry, AuditPage};
+use scim_console_core::oauth::{IssuedClient, OAuthClientInfo};
+use scim_console_core::token::{TokenCheck, TokenProblem, TokenProblemKind};
 use scim_console_core::{
     Configuration, ConfigurationUpdate, IssuedToken, NewConfiguration, PutSemantics, TokenInfo,
+    TokenPolicy, TokenState,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -36,6 +40,43 @@ impl From<PutSemanticsView> for PutSemantics {
     }
 }
 
+/// The rules for a configuration's bearer tokens. Every field is optional: unset means no
+/// limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TokenPolicyView {
+    /// The longest a token may live, in days (1 to 36,500). Tokens without an expiry date get
+    /// one this far away.
+    #[serde(default)]
+    pub max_lifetime_days: Option<u32>,
+    /// How often tokens should be rotated, in days: older ones are reported as overdue.
+    #[serde(default)]
+    pub rotation_days: Option<u32>,
+    /// At most this many active tokens at once.
+    #[serde(default)]
+    pub max_active: Option<u32>,
+}
+
+impl From<TokenPolicy> for TokenPolicyView {
+    fn from(p: TokenPolicy) -> Self {
+        Self {
+            max_lifetime_days: p.max_lifetime_days,
+            rotation_days: p.rotation_days,
+            max_active: p.max_active,
+        }
+    }
+}
+
+impl From<TokenPolicyView> for TokenPolicy {
+    fn from(p: TokenPolicyView) -> Self {
+        Self {
+            max_lifetime_days: p.max_lifetime_days,
+            rotation_days: p.rotation_days,
+            max_active: p.max_active,
+        }
+    }
+}
+
 /// A SCIM configuration as the admin API shows it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -63,6 +104,8 @@ pub struct ConfigurationView {
     pub keep_passwords: bool,
     /// userNames SCIM may never modify or delete.
     pub protected_accounts: Vec<String>,
+    /// The rules for its bearer tokens.
+    pub token_policy: TokenPolicyView,
     /// Created.
     pub created: DateTime<Utc>,
     /// Last changed.
@@ -84,6 +127,7 @@ impl ConfigurationView {
             put_semantics: c.put_semantics.into(),
             keep_passwords: c.keep_passwords,
             protected_accounts: c.protected_accounts,
+            token_policy: c.token_policy.into(),
             created: c.created,
             updated: c.updated,
         }
@@ -121,6 +165,9 @@ pub struct NewConfigurationBody {
     /// Default none.
     #[serde(default)]
     pub protected_accounts: Option<Vec<String>>,
+    /// The rules for its bearer tokens.
+    #[serde(default)]
+    pub token_policy: Option<TokenPolicyView>,
 }
 
 impl From<NewConfigurationBody> for NewConfiguration {
@@ -136,6 +183,7 @@ impl From<NewConfigurationBody> for NewConfiguration {
             put_semantics: b.put_semantics.map_or(d.put_semantics, Into::into),
             keep_passwords: b.keep_passwords.unwrap_or(d.keep_passwords),
             protected_accounts: b.protected_accounts.unwrap_or_default(),
+            token_policy: b.token_policy.map(Into::into).unwrap_or_default(),
         }
     }
 }
@@ -162,6 +210,8 @@ pub struct ConfigurationChanges {
     pub keep_passwords: Option<bool>,
     /// The whole list of protected userNames.
     pub protected_accounts: Option<Vec<String>>,
+    /// The rules for its bearer tokens (the whole policy).
+    pub token_policy: Option<TokenPolicyView>,
 }
 
 impl From<ConfigurationChanges> for ConfigurationUpdate {
@@ -176,24 +226,66 @@ impl From<ConfigurationChanges> for ConfigurationUpdate {
             put_semantics: c.put_semantics.map(Into::into),
             keep_passwords: c.keep_passwords,
             protected_accounts: c.protected_accounts,
+            token_policy: c.token_policy.map(Into::into),
         }
     }
 }
 
-/// A token as listed: never the secret.
+/// Where a token or OAuth client stands now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum TokenStateView {
+    /// It opens the endpoint.
+    Active,
+    /// It was rotated and works until its grace window ends (`revoked`).
+    Grace,
+    /// Its expiry date has passed.
+    Expired,
+    /// It was revoked.
+    Revoked,
+}
+
+impl From<TokenState> for TokenStateView {
+    fn from(s: TokenState) -> Self {
+        match s {
+            TokenState::Active => Self::Active,
+            TokenState::Grace => Self::Grace,
+            TokenState::Expired => Self::Expired,
+            TokenState::Revoked => Self::Revoked,
+        }
+    }
+}
+
+/// A token as listed: never its secret.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenView {
-    /// Public id.
+    /// The public id.
     pub id: String,
-    /// Label.
+    /// The label.
     pub label: String,
-    /// Non-secret beginning of the token.
+    /// The non-secret beginning, to recognise it (`scim_ab12cd34_…`).
     pub prefix: String,
-    /// Created.
+    /// When it was created.
     pub created: DateTime<Utc>,
-    /// Revoked, if it was.
+    /// Who created it.
+    pub created_by: String,
+    /// When it stops working by itself.
+    pub expires: Option<DateTime<Utc>>,
+    /// When it last opened the endpoint (recorded at most once a minute).
+    pub last_used: Option<DateTime<Utc>>,
+    /// The address it was last used from.
+    pub last_used_from: Option<String>,
+    /// When it was revoked, or (state `grace`) when it will be.
     pub revoked: Option<DateTime<Utc>>,
+    /// Who revoked or rotated it.
+    pub revoked_by: Option<String>,
+    /// The token that replaced it.
+    pub rotated_to: Option<String>,
+    /// Where it stands now.
+    pub state: TokenStateView,
+    /// When the policy wants it rotated.
+    pub rotation_due: Option<DateTime<Utc>>,
 }
 
 impl From<TokenInfo> for TokenView {
@@ -203,7 +295,15 @@ impl From<TokenInfo> for TokenView {
             label: t.label,
             prefix: t.prefix,
             created: t.created,
+            created_by: t.created_by,
+            expires: t.expires,
+            last_used: t.last_used,
+            last_used_from: t.last_used_from,
             revoked: t.revoked,
+            revoked_by: t.revoked_by,
+            rotated_to: t.rotated_to,
+            state: t.state.into(),
+            rotation_due: t.rotation_due,
         }
     }
 }
@@ -239,6 +339,226 @@ pub struct NewTokenBody {
     /// A label, e.g. "Entra ID production".
     #[serde(default)]
     pub label: String,
+    /// When the token stops working by itself (RFC 3339). Without one, the policy's maximum
+    /// lifetime applies, if the configuration has one.
+    #[serde(default)]
+    pub expires: Option<DateTime<Utc>>,
+}
+
+/// How to rotate a token.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RotateTokenBody {
+    /// How long the old token keeps working, in seconds (default 0: it stops at once; at most
+    /// 90 days).
+    #[serde(default)]
+    pub grace_seconds: u64,
+    /// The new token's expiry (default: as long as the old one was meant to live, within the
+    /// policy).
+    #[serde(default)]
+    pub expires: Option<DateTime<Utc>>,
+    /// The new token's label (default: the old one's).
+    #[serde(default)]
+    pub label: Option<String>,
+}
+
+/// The result of a rotation: the old token (now in its grace window, or revoked) and the new
+/// one, shown this once.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RotatedTokenView {
+    /// The old token.
+    pub old: TokenView,
+    /// The new token, with its text.
+    pub new: IssuedTokenView,
+}
+
+/// One token needing attention.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenProblemView {
+    /// The configuration's id.
+    pub configuration_id: String,
+    /// The configuration's name.
+    pub configuration: String,
+    /// `expired`, `expiresSoon` or `rotationOverdue`.
+    pub kind: String,
+    /// The same in words, with the date.
+    pub detail: String,
+    /// The token.
+    pub token: TokenView,
+}
+
+impl From<TokenProblem> for TokenProblemView {
+    fn from(p: TokenProblem) -> Self {
+        Self {
+            configuration_id: p.token.configuration_id.to_string(),
+            configuration: p.configuration,
+            kind: match p.kind {
+                TokenProblemKind::Expired => "expired",
+                TokenProblemKind::ExpiresSoon => "expiresSoon",
+                TokenProblemKind::RotationOverdue => "rotationOverdue",
+            }
+            .into(),
+            detail: p.detail,
+            token: p.token.into(),
+        }
+    }
+}
+
+/// Tokens that are expired, expiring soon or overdue for rotation, across configurations.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenCheckView {
+    /// How many tokens were checked.
+    pub checked: usize,
+    /// Those needing attention.
+    pub problems: Vec<TokenProblemView>,
+}
+
+impl From<TokenCheck> for TokenCheckView {
+    fn from(c: TokenCheck) -> Self {
+        Self {
+            checked: c.checked,
+            problems: c.problems.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// An OAuth client as listed: never its secret.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OAuthClientView {
+    /// The client id (public).
+    pub client_id: String,
+    /// The label.
+    pub label: String,
+    /// When it was created.
+    pub created: DateTime<Utc>,
+    /// Who created it.
+    pub created_by: String,
+    /// When it was revoked.
+    pub revoked: Option<DateTime<Utc>>,
+    /// Who revoked it.
+    pub revoked_by: Option<String>,
+    /// When its access tokens last opened the endpoint.
+    pub last_used: Option<DateTime<Utc>>,
+    /// From which address.
+    pub last_used_from: Option<String>,
+    /// `active` or `revoked`.
+    pub state: TokenStateView,
+}
+
+impl From<OAuthClientInfo> for OAuthClientView {
+    fn from(c: OAuthClientInfo) -> Self {
+        Self {
+            client_id: c.client_id,
+            label: c.label,
+            created: c.created,
+            created_by: c.created_by,
+            revoked: c.revoked,
+            revoked_by: c.revoked_by,
+            last_used: c.last_used,
+            last_used_from: c.last_used_from,
+            state: c.state.into(),
+        }
+    }
+}
+
+/// A new OAuth client: its secret is shown this once.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuedClientView {
+    /// The client.
+    #[serde(flatten)]
+    pub client: OAuthClientView,
+    /// The client secret.
+    pub client_secret: String,
+    /// Where the client gets access tokens (`client_credentials` and `refresh_token` grants).
+    pub token_endpoint: String,
+    /// The SCIM base URL the access tokens open.
+    pub scim_base_url: String,
+}
+
+impl IssuedClientView {
+    /// The view of a new client of the configuration at `slug`, as reached at `origin`.
+    pub fn new(issued: IssuedClient, origin: &str, slug: &str) -> Self {
+        Self {
+            client_secret: issued.client_secret.expose().to_owned(),
+            client: issued.info.into(),
+            token_endpoint: format!("{origin}/scim/{slug}/oauth/token"),
+            scim_base_url: format!("{origin}/scim/{slug}/v2"),
+        }
+    }
+}
+
+/// A new OAuth client.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewClientBody {
+    /// A label for people.
+    #[serde(default)]
+    pub label: String,
+}
+
+/// One audit record.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntryView {
+    /// Position in the log.
+    pub seq: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (`admin`, `cli:alice`, `system`, an OAuth client id).
+    pub actor: String,
+    /// From where.
+    pub source: String,
+    /// What, e.g. `token.rotate`.
+    pub action: String,
+    /// The configuration concerned.
+    pub configuration_id: Option<String>,
+    /// Its name at the time.
+    pub configuration_name: Option<String>,
+    /// The object acted on.
+    pub target: Option<String>,
+    /// The change: fields with old and new values.
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+}
+
+impl From<AuditEntry> for AuditEntryView {
+    fn from(e: AuditEntry) -> Self {
+        Self {
+            seq: e.seq,
+            at: e.at,
+            actor: e.actor,
+            source: e.source,
+            action: e.action,
+            configuration_id: e.configuration_id,
+            configuration_name: e.configuration_name,
+            target: e.target,
+            details: e.details,
+        }
+    }
+}
+
+/// A page of the audit log, newest first.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditPageView {
+    /// The records.
+    pub entries: Vec<AuditEntryView>,
+    /// Pass as `before` for the next (older) page.
+    pub next: Option<i64>,
+}
+
+impl From<AuditPage> for AuditPageView {
+    fn from(p: AuditPage) -> Self {
+        Self {
+            entries: p.entries.into_iter().map(Into::into).collect(),
+            next: p.next,
+        }
+    }
 }
 
 /// An error.

@@ -141,7 +141,7 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
 /// The OpenAPI description of the admin API.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "SCIM Console admin API", description = "Configurations and tokens of SCIM Console."),
+    info(title = "SCIM Console admin API", description = "Configurations, tokens, OAuth clients and the audit log of SCIM Console."),
     paths(
         routes::health,
         routes::list_configurations,
@@ -151,9 +151,18 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
         routes::delete_configuration,
         routes::list_tokens,
         routes::create_token,
+        routes::rotate_token,
         routes::revoke_token,
+        routes::check_tokens,
+        routes::list_oauth_clients,
+        routes::create_oauth_client,
+        routes::revoke_oauth_client,
+        routes::audit,
+        routes::export_audit,
     ),
-    components(schemas(ConfigurationView, NewConfigurationBody, ConfigurationChanges, TokenView, IssuedTokenView, NewTokenBody, ErrorBody, ErrorDetail, Health, PutSemanticsView)),
+    components(schemas(ConfigurationView, NewConfigurationBody, ConfigurationChanges, TokenPolicyView, TokenView, TokenStateView, IssuedTokenView, NewTokenBody,
+        RotateTokenBody, RotatedTokenView, TokenCheckView, TokenProblemView, OAuthClientView, IssuedClientView, NewClientBody, AuditEntryView, AuditPageView,
+        ErrorBody, ErrorDetail, Health, PutSemanticsView)),
     modifiers(&BearerAuth)
 )]
 pub struct AdminApi;
@@ -198,5 +207,20 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/api/configurations/{id}/tokens/{token_id}",
             axum::routing::delete(routes::revoke_token),
         )
+        .route(
+            "/api/configurations/{id}/tokens/{token_id}/rotate",
+            axum::routing::post(routes::rotate_token),
+        )
+        .route("/api/tokens/check", get(routes::check_tokens))
+        .route(
+            "/api/configurations/{id}/oauth-clients",
+            get(routes::list_oauth_clients).post(routes::create_oauth_client),
+        )
+        .route(
+            "/api/configurations/{id}/oauth-clients/{client_id}",
+            axum::routing::delete(routes::revoke_oauth_client),
+        )
+        .route("/api/audit", get(routes::audit))
+        .route("/api/audit/export", get(routes::export_audit))
         .layer(middleware::from_fn_with_state(state, guard))
 }

@@ -7,17 +7,18 @@ use axum::extract::{FromRequestParts, Path};
 use axum::http::header;
 use axum::http::request::Parts;
 use scim::ScimError;
-use scim_console_core::{Authentication, Configuration, TokenInfo};
+use scim_console_core::{Authentication, Configuration, Principal, RejectReason};
 
 use super::http::{ScimFailure, header_text};
+use crate::peer::Peer;
 use crate::state::AppState;
 
 /// An authenticated SCIM caller.
 pub struct Tenant {
     /// The configuration.
     pub configuration: Configuration,
-    /// The token used.
-    pub token: TokenInfo,
+    /// Who is calling: the token or OAuth client used.
+    pub principal: Principal,
     /// The SCIM base URL of the configuration as the caller reached it.
     pub base_url: String,
 }
@@ -66,24 +67,41 @@ impl FromRequestParts<AppState> for Tenant {
                 ))
             })?;
         let slug = params.get("slug").map(String::as_str).unwrap_or_default();
-        let (configuration, token) = match state.store.authenticate(slug, bearer(parts)).await? {
+        let source = Peer::of(parts).0;
+        let outcome = state
+            .store
+            .authenticate(slug, bearer(parts), &source)
+            .await?;
+        let (configuration, principal) = match outcome {
             Authentication::UnknownConfiguration => {
                 return Err(ScimError::not_found(format!(
                     "there is no SCIM configuration at /scim/{slug}/v2"
                 ))
                 .into());
             }
-            Authentication::Rejected(_) if bearer(parts).is_none() => {
+            Authentication::Rejected(_, RejectReason::Missing) => {
                 return Err(unauthorized(
                     "a bearer token is required: send Authorization: Bearer <token>",
                 ));
             }
-            Authentication::Rejected(_) => {
+            Authentication::Rejected(_, RejectReason::Invalid) => {
                 return Err(unauthorized(
                     "the bearer token is not valid for this SCIM configuration",
                 ));
             }
-            Authentication::Accepted(configuration, token) => (*configuration, token),
+            Authentication::Rejected(_, RejectReason::Expired(at)) => {
+                return Err(unauthorized(&format!(
+                    "the bearer token expired on {}; the console's admin can issue a new one",
+                    at.to_rfc3339()
+                )));
+            }
+            Authentication::Rejected(_, RejectReason::Revoked(at)) => {
+                return Err(unauthorized(&format!(
+                    "the bearer token was revoked on {}; use the token that replaced it",
+                    at.to_rfc3339()
+                )));
+            }
+            Authentication::Accepted(configuration, principal) => (*configuration, principal),
         };
         if !configuration.enabled {
             return Err(ScimError::status(
@@ -95,7 +113,7 @@ impl FromRequestParts<AppState> for Tenant {
             )
             .into());
         }
-        if let Err(wait) = state.limiter.check(&token.id) {
+        if let Err(wait) = state.limiter.check(&principal.id) {
             let seconds = wait.as_secs().max(1).to_string();
             return Err(ScimFailure::from(ScimError::status(
                 429,
@@ -107,7 +125,7 @@ impl FromRequestParts<AppState> for Tenant {
         let base_url = format!("{}://{host}/scim/{}/v2", state.scheme, configuration.slug);
         Ok(Self {
             configuration,
-            token,
+            principal,
             base_url,
         })
     }

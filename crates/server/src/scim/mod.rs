@@ -3,6 +3,7 @@
 mod auth;
 mod discovery;
 pub mod http;
+mod oauth;
 pub mod rate_limit;
 mod resources;
 
@@ -60,5 +61,7 @@ pub fn router() -> Router<AppState> {
         .route("/ResourceTypes/{id}", get(discovery::resource_type))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
-    Router::new().nest("/scim/{slug}/v2", v2)
+    Router::new()
+        .nest("/scim/{slug}/v2", v2)
+        .route("/scim/{slug}/oauth/token", post(oauth::token))
 }

@@ -4,7 +4,9 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use reqwest::{Client, Method, RequestBuilder, Response};
-use scim_console_core::{Configuration, NewConfiguration, Store};
+use scim_console_core::secrets::MasterKey;
+use scim_console_core::time::Clock;
+use scim_console_core::{Actor, Configuration, NewConfiguration, NewToken, Store};
 use scim_console_server::tls::TlsSource;
 use scim_console_server::{Limits, ServeOptions, Server};
 use serde_json::Value;
@@ -33,16 +35,47 @@ impl TestServer {
     }
 
     pub async fn start_tls(dir: tempfile::TempDir, limits: Limits, tls: Option<TlsSource>) -> Self {
-        let store = Store::open(dir.path()).await.unwrap();
+        Self::start_full(dir, limits, tls, None).await
+    }
+
+    /// A server whose store reads the time from `clock`.
+    pub async fn start_with_clock(clock: std::sync::Arc<dyn Clock>) -> Self {
+        Self::start_full(
+            tempfile::tempdir().unwrap(),
+            Limits::default(),
+            None,
+            Some(clock),
+        )
+        .await
+    }
+
+    async fn start_full(
+        dir: tempfile::TempDir,
+        limits: Limits,
+        tls: Option<TlsSource>,
+        clock: Option<std::sync::Arc<dyn Clock>>,
+    ) -> Self {
+        let (key, _) = MasterKey::load_with(dir.path(), None, false).unwrap();
+        let mut store = Store::open(dir.path()).await.unwrap().with_master_key(&key);
+        if let Some(clock) = clock {
+            store = store.with_clock(clock);
+        }
         let config = match store.find_configuration("default").await {
             Ok(c) => c,
             Err(_) => store
-                .create_configuration(NewConfiguration::named("default"))
+                .create_configuration(NewConfiguration::named("default"), &Actor::system())
                 .await
                 .unwrap(),
         };
         let token = store
-            .create_token(config.id, "tests")
+            .create_token(
+                config.id,
+                &NewToken {
+                    label: "tests".into(),
+                    expires: None,
+                },
+                &Actor::system(),
+            )
             .await
             .unwrap()
             .token

@@ -1,0 +1,279 @@
+//! The audit log: every change to configurations, tokens and OAuth clients — who, when, from
+//! where, what — in an append-only table (triggers refuse UPDATE and DELETE). A record commits
+//! in the same transaction as the change it describes. Secrets never appear in it.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use crate::configuration::ConfigurationId;
+use crate::error::{CoreError, CoreResult};
+use crate::store::Store;
+use crate::time::to_time;
+
+/// Who made a change, and from where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    /// Who: `admin` (the admin API), `cli:<OS user>`, `system`, an OAuth client id.
+    pub name: String,
+    /// From where: the peer address, or `local` for the command line.
+    pub source: String,
+}
+
+impl Actor {
+    /// An actor with a name and a source.
+    pub fn new(name: impl Into<String>, source: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            source: source.into(),
+        }
+    }
+
+    /// The command line, as the OS user running it.
+    pub fn cli() -> Self {
+        let user = std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
+            .or_else(|_| std::env::var("USERNAME"))
+            .unwrap_or_else(|_| "unknown".into());
+        Self::new(format!("cli:{user}"), "local")
+    }
+
+    /// The console itself (e.g. the configuration created at first start).
+    pub fn system() -> Self {
+        Self::new("system", "local")
+    }
+}
+
+/// What a record is about.
+pub(crate) struct Subject<'a> {
+    /// The configuration concerned, with its name at the time.
+    pub configuration: Option<(ConfigurationId, &'a str)>,
+    /// The token, client or other object acted on.
+    pub target: Option<&'a str>,
+}
+
+/// Appends a record, on the connection (and so in the transaction) of the change.
+pub(crate) async fn record(
+    conn: &mut sqlx::SqliteConnection,
+    at_us: i64,
+    actor: &Actor,
+    action: &str,
+    subject: Subject<'_>,
+    details: &Value,
+) -> CoreResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (at_us, actor, source, action, configuration_id, configuration_name, target, details)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(at_us)
+    .bind(&actor.name)
+    .bind(&actor.source)
+    .bind(action)
+    .bind(subject.configuration.map(|(id, _)| id.to_string()))
+    .bind(subject.configuration.map(|(_, name)| name))
+    .bind(subject.target)
+    .bind(details.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One audit record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    /// Its position in the log (increasing).
+    pub seq: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: String,
+    /// From where.
+    pub source: String,
+    /// What, e.g. `token.rotate`.
+    pub action: String,
+    /// The configuration concerned.
+    pub configuration_id: Option<String>,
+    /// Its name at the time.
+    pub configuration_name: Option<String>,
+    /// The object acted on (a token id, an OAuth client id).
+    pub target: Option<String>,
+    /// The change itself: fields, old and new values (never a secret).
+    pub details: Value,
+}
+
+fn entry_from_row(row: &SqliteRow) -> CoreResult<AuditEntry> {
+    let details: String = row.try_get("details")?;
+    Ok(AuditEntry {
+        seq: row.try_get("seq")?,
+        at: to_time(row.try_get("at_us")?)?,
+        actor: row.try_get("actor")?,
+        source: row.try_get("source")?,
+        action: row.try_get("action")?,
+        configuration_id: row.try_get("configuration_id")?,
+        configuration_name: row.try_get("configuration_name")?,
+        target: row.try_get("target")?,
+        details: serde_json::from_str(&details)
+            .map_err(|e| CoreError::Corrupt(format!("audit details: {e}")))?,
+    })
+}
+
+/// Which records to read: newest first, `limit` at a time, continuing `before` a position.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Only this configuration.
+    pub configuration: Option<ConfigurationId>,
+    /// Only this action, or actions starting with it when it ends in `.` (`token.`).
+    pub action: Option<String>,
+    /// Only this actor.
+    pub actor: Option<String>,
+    /// Only records at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Only records before this time.
+    pub until: Option<DateTime<Utc>>,
+    /// Only records before this position (the `next` of the previous page).
+    pub before: Option<i64>,
+    /// At most this many (1 to 1,000; 100 when 0).
+    pub limit: usize,
+}
+
+/// A page of the audit log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditPage {
+    /// The records, newest first.
+    pub entries: Vec<AuditEntry>,
+    /// The `before` that reads the next (older) page, when there is one.
+    pub next: Option<i64>,
+}
+
+/// The formats the audit log exports to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// Comma-separated values with a header row (RFC 4180).
+    Csv,
+    /// One JSON object per line.
+    JsonLines,
+}
+
+const MAX_PAGE: usize = 1000;
+
+fn csv_field(out: &mut String, value: &str) {
+    out.push('"');
+    out.push_str(&value.replace('"', "\"\""));
+    out.push('"');
+}
+
+impl Store {
+    /// Reads a page of the audit log.
+    pub async fn audit(&self, query: &AuditQuery) -> CoreResult<AuditPage> {
+        let limit = match query.limit {
+            0 => 100,
+            n => n.min(MAX_PAGE),
+        };
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT * FROM audit_log WHERE 1 = 1");
+        if let Some(c) = query.configuration {
+            q.push(" AND configuration_id = ").push_bind(c.to_string());
+        }
+        match query.action.as_deref() {
+            Some(a) if a.ends_with('.') => {
+                q.push(" AND substr(action, 1, ")
+                    .push_bind(i64::try_from(a.len()).unwrap_or(i64::MAX))
+                    .push(") = ")
+                    .push_bind(a.to_owned());
+            }
+            Some(a) => {
+                q.push(" AND action = ").push_bind(a.to_owned());
+            }
+            None => {}
+        }
+        if let Some(a) = &query.actor {
+            q.push(" AND actor = ").push_bind(a.clone());
+        }
+        if let Some(t) = query.since {
+            q.push(" AND at_us >= ").push_bind(t.timestamp_micros());
+        }
+        if let Some(t) = query.until {
+            q.push(" AND at_us < ").push_bind(t.timestamp_micros());
+        }
+        if let Some(b) = query.before {
+            q.push(" AND seq < ").push_bind(b);
+        }
+        q.push(" ORDER BY seq DESC LIMIT ")
+            .push_bind(i64::try_from(limit + 1).unwrap_or(i64::MAX));
+        let rows = q.build().fetch_all(self.pool()).await?;
+        let mut entries = rows
+            .iter()
+            .map(entry_from_row)
+            .collect::<CoreResult<Vec<_>>>()?;
+        let next = if entries.len() > limit {
+            entries.truncate(limit);
+            entries.last().map(|e| e.seq)
+        } else {
+            None
+        };
+        Ok(AuditPage { entries, next })
+    }
+
+    /// Every record matching a query (its `before` and `limit` aside), oldest first, as CSV or
+    /// JSON Lines.
+    pub async fn export_audit(
+        &self,
+        query: &AuditQuery,
+        format: ExportFormat,
+    ) -> CoreResult<String> {
+        let mut page_query = AuditQuery {
+            limit: MAX_PAGE,
+            before: None,
+            ..query.clone()
+        };
+        let mut all = Vec::new();
+        loop {
+            let page = self.audit(&page_query).await?;
+            all.extend(page.entries);
+            match page.next {
+                Some(next) => page_query.before = Some(next),
+                None => break,
+            }
+        }
+        all.reverse();
+        let mut out = String::new();
+        match format {
+            ExportFormat::JsonLines => {
+                for e in &all {
+                    out.push_str(
+                        &serde_json::to_string(e)
+                            .map_err(|e| CoreError::Corrupt(format!("audit entry: {e}")))?,
+                    );
+                    out.push('\n');
+                }
+            }
+            ExportFormat::Csv => {
+                out.push_str("seq,at,actor,source,action,configuration_id,configuration_name,target,details\r\n");
+                for e in &all {
+                    let fields = [
+                        e.seq.to_string(),
+                        e.at.to_rfc3339(),
+                        e.actor.clone(),
+                        e.source.clone(),
+                        e.action.clone(),
+                        e.configuration_id.clone().unwrap_or_default(),
+                        e.configuration_name.clone().unwrap_or_default(),
+                        e.target.clone().unwrap_or_default(),
+                        e.details.to_string(),
+                    ];
+                    for (i, f) in fields.iter().enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        csv_field(&mut out, f);
+                    }
+                    out.push_str("\r\n");
+                }
+            }
+        }
+        Ok(out)
+    }
+}

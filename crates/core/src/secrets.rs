@@ -1,0 +1,347 @@
+//! The console's master key: 256 random bits from which the keys that sign OAuth access tokens
+//! (and, later, encrypt stored outbound credentials) are derived.
+//!
+//! Where it lives, in order:
+//! 1. `SCIM_CONSOLE_MASTER_KEY` (32 bytes as base64 or hex), for servers whose secrets come
+//!    from their orchestrator;
+//! 2. `master.key` in the data directory (mode 0600), when a previous start put it there;
+//! 3. the OS keychain (Secret Service on Linux, Keychain on macOS, Credential Manager on
+//!    Windows) through the `keyring` crate — created there on first start;
+//! 4. when no keychain is reachable (a headless server without a session bus), a new
+//!    `master.key` file, mode 0600, with the reason said at start-up.
+//!
+//! A key once kept in the keychain is marked in the data directory (`master.key.keychain`), so a
+//! later start that cannot reach the keychain refuses with a clear message instead of silently
+//! using a different key.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use rand::RngCore as _;
+
+use crate::error::{CoreError, CoreResult};
+
+/// The environment variable that supplies the master key.
+pub const MASTER_KEY_ENV: &str = "SCIM_CONSOLE_MASTER_KEY";
+/// The master key file's name in the data directory.
+pub const MASTER_KEY_FILE: &str = "master.key";
+const KEYCHAIN_MARKER: &str = "master.key.keychain";
+const KEYCHAIN_SERVICE: &str = "scim-console";
+
+/// The master key. Never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MasterKey([u8; 32]);
+
+impl fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MasterKey(***)")
+    }
+}
+
+/// Where the master key was found or put.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// The `SCIM_CONSOLE_MASTER_KEY` environment variable.
+    Environment,
+    /// The OS keychain (`created` when this start put it there).
+    Keychain {
+        /// Whether this start created it.
+        created: bool,
+    },
+    /// A file in the data directory (`created` when this start wrote it; `why` says why the
+    /// keychain was not used, when it was tried).
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Whether this start created it.
+        created: bool,
+        /// Why the keychain was not used.
+        why: Option<String>,
+    },
+}
+
+impl fmt::Display for KeySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Environment => write!(f, "the {MASTER_KEY_ENV} environment variable"),
+            Self::Keychain { created: true } => f.write_str("the OS keychain (created now)"),
+            Self::Keychain { created: false } => f.write_str("the OS keychain"),
+            Self::File { path, created, why } => {
+                write!(f, "the file {} (mode 0600", path.display())?;
+                if *created {
+                    f.write_str(", created now")?;
+                }
+                f.write_str(")")?;
+                if let Some(why) = why {
+                    write!(f, " because the OS keychain is unavailable: {why}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn decode(text: &str) -> Option<[u8; 32]> {
+    let text = text.trim();
+    let bytes = if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        (0..32)
+            .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok())
+            .collect::<Option<Vec<u8>>>()?
+    } else {
+        STANDARD
+            .decode(text)
+            .or_else(|_| URL_SAFE_NO_PAD.decode(text.trim_end_matches('=')))
+            .ok()?
+    };
+    bytes.try_into().ok()
+}
+
+fn encode(key: &[u8; 32]) -> String {
+    STANDARD.encode(key)
+}
+
+fn keychain_entry(data_dir: &Path) -> keyring::Result<keyring::Entry> {
+    let dir = data_dir
+        .canonicalize()
+        .unwrap_or_else(|_| data_dir.to_path_buf());
+    keyring::Entry::new(
+        KEYCHAIN_SERVICE,
+        &format!("master key for {}", dir.display()),
+    )
+}
+
+fn key_error(path: &Path, reason: impl Into<String>) -> CoreError {
+    CoreError::DataDir {
+        path: path.display().to_string(),
+        source: std::io::Error::other(reason.into()),
+    }
+}
+
+fn write_key_file(path: &Path, key: &[u8; 32]) -> CoreResult<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|source| CoreError::DataDir {
+        path: path.display().to_string(),
+        source,
+    })?;
+    file.write_all(format!("{}\n", encode(key)).as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|source| CoreError::DataDir {
+            path: path.display().to_string(),
+            source,
+        })
+}
+
+fn read_key_file(path: &Path) -> CoreResult<[u8; 32]> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(path)
+            .map_err(|source| CoreError::DataDir {
+                path: path.display().to_string(),
+                source,
+            })?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(key_error(
+                path,
+                format!(
+                    "the master key file is readable by other users (mode {:o}); run chmod 600 on it",
+                    mode & 0o777
+                ),
+            ));
+        }
+    }
+    let text = std::fs::read_to_string(path).map_err(|source| CoreError::DataDir {
+        path: path.display().to_string(),
+        source,
+    })?;
+    decode(&text).ok_or_else(|| {
+        key_error(
+            path,
+            "the master key file does not hold a 32-byte base64 key",
+        )
+    })
+}
+
+impl MasterKey {
+    /// Finds the master key for a data directory, or creates it (see the module docs).
+    pub fn load(data_dir: &Path) -> CoreResult<(Self, KeySource)> {
+        Self::load_with(
+            data_dir,
+            std::env::var(MASTER_KEY_ENV).ok().as_deref(),
+            true,
+        )
+    }
+
+    /// [`Self::load`] with the environment variable's value given, and the keychain optionally
+    /// left out (`use_keychain: false` goes straight to the file).
+    pub fn load_with(
+        data_dir: &Path,
+        env: Option<&str>,
+        use_keychain: bool,
+    ) -> CoreResult<(Self, KeySource)> {
+        if let Some(text) = env.filter(|t| !t.trim().is_empty()) {
+            let key = decode(text).ok_or_else(|| {
+                CoreError::invalid(
+                    MASTER_KEY_ENV,
+                    "must be 32 bytes as base64 or 64 hex digits (e.g. the output of `openssl rand -base64 32`)",
+                )
+            })?;
+            return Ok((Self(key), KeySource::Environment));
+        }
+        std::fs::create_dir_all(data_dir).map_err(|source| CoreError::DataDir {
+            path: data_dir.display().to_string(),
+            source,
+        })?;
+        let file = data_dir.join(MASTER_KEY_FILE);
+        if file.exists() {
+            return Ok((
+                Self(read_key_file(&file)?),
+                KeySource::File {
+                    path: file,
+                    created: false,
+                    why: None,
+                },
+            ));
+        }
+        let marker = data_dir.join(KEYCHAIN_MARKER);
+        let why = if use_keychain {
+            match Self::from_keychain(data_dir, &marker) {
+                Ok(found) => return Ok(found),
+                Err(why) => Some(why),
+            }
+        } else {
+            None
+        };
+        if marker.exists() {
+            return Err(key_error(
+                data_dir,
+                format!(
+                    "the master key of this data directory is in the OS keychain, which is unavailable ({}); unlock the keychain, or set {MASTER_KEY_ENV}",
+                    why.as_deref().unwrap_or("not asked")
+                ),
+            ));
+        }
+        let mut key = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut key);
+        write_key_file(&file, &key)?;
+        Ok((
+            Self(key),
+            KeySource::File {
+                path: file,
+                created: true,
+                why,
+            },
+        ))
+    }
+
+    /// The key from the keychain, created there if absent; `Err` says why the keychain cannot
+    /// be used.
+    fn from_keychain(data_dir: &Path, marker: &Path) -> Result<(Self, KeySource), String> {
+        let entry = keychain_entry(data_dir).map_err(|e| e.to_string())?;
+        match entry.get_password() {
+            Ok(text) => decode(&text)
+                .map(|k| (Self(k), KeySource::Keychain { created: false }))
+                .ok_or_else(|| "the keychain entry does not hold a 32-byte base64 key".into()),
+            Err(keyring::Error::NoEntry) => {
+                let mut key = [0u8; 32];
+                rand::thread_rng().fill_bytes(&mut key);
+                entry
+                    .set_password(&encode(&key))
+                    .map_err(|e| e.to_string())?;
+                // Read back: some keychains accept a write they cannot keep.
+                let stored = entry.get_password().map_err(|e| e.to_string())?;
+                if decode(&stored) != Some(key) {
+                    return Err("the keychain did not keep the key".into());
+                }
+                std::fs::write(
+                    marker,
+                    "The master key of this data directory is kept in the OS keychain.\n",
+                )
+                .map_err(|e| format!("could not write {}: {e}", marker.display()))?;
+                Ok((Self(key), KeySource::Keychain { created: true }))
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// A fixed key, for unit tests.
+    #[cfg(test)]
+    pub(crate) fn for_tests(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    /// The key's bytes, for deriving purpose-bound keys.
+    pub(crate) fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_decode_from_base64_and_hex_only_at_32_bytes() {
+        let key = [7u8; 32];
+        assert_eq!(decode(&STANDARD.encode(key)), Some(key));
+        assert_eq!(decode(&URL_SAFE_NO_PAD.encode(key)), Some(key));
+        assert_eq!(decode(&"07".repeat(32)), Some(key));
+        assert_eq!(decode(&STANDARD.encode([7u8; 16])), None);
+        assert_eq!(decode("not a key"), None);
+    }
+
+    #[test]
+    fn the_environment_wins_and_bad_values_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = STANDARD.encode([9u8; 32]);
+        let (key, source) = MasterKey::load_with(dir.path(), Some(&text), true).unwrap();
+        assert_eq!((key.0, source), ([9u8; 32], KeySource::Environment));
+        let err = MasterKey::load_with(dir.path(), Some("short"), true).unwrap_err();
+        assert!(err.to_string().contains("32 bytes"), "{err}");
+        assert!(!dir.path().join(MASTER_KEY_FILE).exists());
+        assert_eq!(format!("{key:?}"), "MasterKey(***)");
+    }
+
+    #[test]
+    fn without_a_keychain_the_key_is_a_private_file_kept_across_starts() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, source) = MasterKey::load_with(dir.path(), None, false).unwrap();
+        let path = dir.path().join(MASTER_KEY_FILE);
+        assert_eq!(
+            source,
+            KeySource::File {
+                path: path.clone(),
+                created: true,
+                why: None
+            }
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let (again, source) = MasterKey::load_with(dir.path(), None, true).unwrap();
+        assert_eq!(first, again);
+        assert!(matches!(source, KeySource::File { created: false, .. }));
+        // A key file others can read is refused with the fix.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let err = MasterKey::load_with(dir.path(), None, true).unwrap_err();
+            assert!(err.to_string().contains("chmod 600"), "{err}");
+        }
+    }
+}

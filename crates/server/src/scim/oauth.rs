@@ -1,0 +1,182 @@
+//! The OAuth 2.0 token endpoint of a configuration, `POST /scim/{slug}/oauth/token`
+//! (RFC 6749 §3.2): the `client_credentials` and `refresh_token` grants, the client
+//! authenticated with HTTP Basic or with `client_id`/`client_secret` in the form, RFC 6749
+//! §5.2 error responses, and `Cache-Control: no-store` on every answer.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use scim_console_core::oauth::{Grant, OAuthError};
+use serde_json::json;
+
+use super::http::header_text;
+use crate::state::AppState;
+
+/// An RFC 6749 §5.2 error as an HTTP response.
+struct OAuthFailure {
+    error: OAuthError,
+    basic: bool,
+}
+
+impl IntoResponse for OAuthFailure {
+    fn into_response(self) -> Response {
+        let status = match self.error {
+            OAuthError::InvalidClient(_) => StatusCode::UNAUTHORIZED,
+            OAuthError::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let body =
+            json!({"error": self.error.code(), "error_description": self.error.description()});
+        let mut response = no_store((status, axum::Json(body)).into_response());
+        if status == StatusCode::UNAUTHORIZED {
+            // RFC 6749 §5.2: a client that authenticated with Basic is told the scheme.
+            let challenge = if self.basic {
+                "Basic realm=\"SCIM Console\""
+            } else {
+                "Basic realm=\"SCIM Console\", charset=\"UTF-8\""
+            };
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            );
+        }
+        response
+    }
+}
+
+fn no_store(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+fn invalid_request(detail: &str) -> OAuthError {
+    OAuthError::InvalidRequest(detail.to_owned())
+}
+
+/// `client_id:client_secret` from an `Authorization: Basic` header (each form-urlencoded, as
+/// RFC 6749 §2.3.1 asks).
+fn basic_credentials(headers: &HeaderMap) -> Option<Result<(String, String), OAuthError>> {
+    let value = header_text(headers, &header::AUTHORIZATION)?.trim();
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = STANDARD
+        .decode(encoded.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok());
+    let Some((id, secret)) = decoded.as_deref().and_then(|d| d.split_once(':')) else {
+        return Some(Err(OAuthError::InvalidClient(
+            "the Basic credentials are not base64 of client_id:client_secret".into(),
+        )));
+    };
+    let unescape = |s: &str| -> String {
+        form_urlencoded::parse(format!("v={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    Some(Ok((unescape(id), unescape(secret))))
+}
+
+/// `POST /scim/{slug}/oauth/token`.
+pub async fn token(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let basic = header_text(&headers, &header::AUTHORIZATION)
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("basic "));
+    match grant(&state, &slug, &headers, &body).await {
+        Ok(response) => response,
+        Err(error) => OAuthFailure { error, basic }.into_response(),
+    }
+}
+
+async fn grant(
+    state: &AppState,
+    slug: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, OAuthError> {
+    let media = header_text(headers, &header::CONTENT_TYPE)
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if media != "application/x-www-form-urlencoded" {
+        return Err(invalid_request(
+            "send the parameters as application/x-www-form-urlencoded (RFC 6749 §4.4.2)",
+        ));
+    }
+    let mut params: Vec<(String, String)> = Vec::new();
+    for (k, v) in form_urlencoded::parse(body) {
+        if params.iter().any(|(seen, _)| *seen == k) {
+            return Err(invalid_request(&format!("the parameter {k} is repeated")));
+        }
+        params.push((k.into_owned(), v.into_owned()));
+    }
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let from_form = match (param("client_id"), param("client_secret")) {
+        (Some(id), Some(secret)) => Some((id.to_owned(), secret.to_owned())),
+        (None, None) => None,
+        _ => {
+            return Err(invalid_request(
+                "send both client_id and client_secret, or authenticate with HTTP Basic",
+            ));
+        }
+    };
+    let (client_id, client_secret) = match (basic_credentials(headers), from_form) {
+        (Some(_), Some(_)) => {
+            return Err(invalid_request(
+                "the client authenticated twice (Basic and form parameters); use one",
+            ));
+        }
+        (Some(basic), None) => basic?,
+        (None, Some(form)) => form,
+        (None, None) => {
+            return Err(OAuthError::InvalidClient(
+                "authenticate the client with HTTP Basic or client_id and client_secret".into(),
+            ));
+        }
+    };
+    let grant = match param("grant_type") {
+        Some("client_credentials") => Grant::ClientCredentials,
+        Some("refresh_token") => Grant::RefreshToken(
+            param("refresh_token")
+                .ok_or_else(|| invalid_request("grant_type refresh_token needs refresh_token"))?
+                .to_owned(),
+        ),
+        Some(other) => {
+            return Err(OAuthError::UnsupportedGrantType(format!(
+                "\"{other}\" is not supported; use client_credentials or refresh_token"
+            )));
+        }
+        None => return Err(invalid_request("grant_type is missing")),
+    };
+    let granted = state
+        .store
+        .oauth_token(slug, &client_id, &client_secret, grant)
+        .await?;
+    tracing::info!(slug, client = %client_id, "OAuth access token issued");
+    let body = json!({
+        "access_token": granted.access_token.expose(),
+        "token_type": "Bearer",
+        "expires_in": granted.expires_in,
+        "refresh_token": granted.refresh_token.expose(),
+    });
+    Ok(no_store(axum::Json(body).into_response()))
+}

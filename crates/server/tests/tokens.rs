@@ -1,0 +1,495 @@
+//! Token lifecycle over real HTTP: rotation under live traffic, expiry by the clock, the OAuth
+//! token endpoint end to end, the audit log and the token check in the admin API.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // Test code: a failure is a test failure.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use common::{TestServer, parts};
+use reqwest::Method;
+use scim_console_core::time::ManualClock;
+use serde_json::{Value, json};
+
+/// Calls `GET /Users` with `token` until told to stop; returns the statuses in order.
+fn hammer(
+    s: &TestServer,
+    token: String,
+    stop: Arc<AtomicBool>,
+) -> tokio::task::JoinHandle<Vec<u16>> {
+    let url = format!("{}/Users?count=1", s.base());
+    let client = s.client.clone();
+    tokio::spawn(async move {
+        let mut statuses = Vec::new();
+        while !stop.load(Ordering::SeqCst) {
+            let status = client
+                .get(&url)
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16();
+            statuses.push(status);
+        }
+        statuses
+    })
+}
+
+async fn rotate(s: &TestServer, token_id: &str, grace_seconds: u64) -> Value {
+    let (status, body) = parts(
+        s.admin(
+            Method::POST,
+            &format!(
+                "/api/configurations/{}/tokens/{token_id}/rotate",
+                s.config.id
+            ),
+        )
+        .json(&json!({"graceSeconds": grace_seconds}))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    body
+}
+
+async fn first_token_id(s: &TestServer) -> String {
+    let (_, list) = parts(
+        s.admin(
+            Method::GET,
+            &format!("/api/configurations/{}/tokens", s.config.id),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    list[0]["id"].as_str().unwrap().to_owned()
+}
+
+async fn status_with(s: &TestServer, token: &str) -> (u16, Value) {
+    parts(
+        s.client
+            .get(format!("{}/Users?count=1", s.base()))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn rotation_without_grace_under_live_traffic_cuts_over_cleanly() {
+    let s = TestServer::start().await;
+    let old_id = first_token_id(&s).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let traffic = hammer(&s, s.token.clone(), stop.clone());
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let rotated = rotate(&s, &old_id, 0).await;
+    // Every request that starts after the rotation answered must be refused.
+    let (after, body) = status_with(&s, &s.token).await;
+    assert_eq!(after, 401);
+    assert!(
+        body["detail"].as_str().unwrap().contains("revoked"),
+        "{body}"
+    );
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    stop.store(true, Ordering::SeqCst);
+    let statuses = traffic.await.unwrap();
+    // Only 200 before the cut-over and 401 after it: no other status, no flapping.
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 401),
+        "{statuses:?}"
+    );
+    let cut = statuses.iter().position(|s| *s == 401).unwrap();
+    assert!(cut > 0, "the old token worked before the rotation");
+    assert!(statuses[cut..].iter().all(|s| *s == 401), "{statuses:?}");
+    let new = rotated["new"]["token"].as_str().unwrap();
+    assert_eq!(status_with(&s, new).await.0, 200);
+    assert_eq!(rotated["old"]["state"], "revoked");
+    assert_eq!(rotated["old"]["rotatedTo"], rotated["new"]["id"]);
+}
+
+#[tokio::test]
+async fn rotation_with_grace_keeps_the_old_token_until_the_clock_passes_it() {
+    let clock = Arc::new(ManualClock::starting_now());
+    let s = TestServer::start_with_clock(clock.clone()).await;
+    let old_id = first_token_id(&s).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let traffic = hammer(&s, s.token.clone(), stop.clone());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let rotated = rotate(&s, &old_id, 3600).await;
+    assert_eq!(rotated["old"]["state"], "grace");
+    let new = rotated["new"]["token"].as_str().unwrap().to_owned();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        status_with(&s, &s.token).await.0,
+        200,
+        "within the grace window"
+    );
+    assert_eq!(status_with(&s, &new).await.0, 200);
+    clock.advance(Duration::from_secs(3601));
+    let (after, body) = status_with(&s, &s.token).await;
+    assert_eq!(after, 401, "{body}");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    stop.store(true, Ordering::SeqCst);
+    let statuses = traffic.await.unwrap();
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 401),
+        "{statuses:?}"
+    );
+    let cut = statuses.iter().position(|s| *s == 401).unwrap();
+    assert!(statuses[..cut].len() > 2 && statuses[cut..].iter().all(|s| *s == 401));
+    assert_eq!(status_with(&s, &new).await.0, 200);
+}
+
+#[tokio::test]
+async fn expired_tokens_get_401_saying_so() {
+    let clock = Arc::new(ManualClock::starting_now());
+    let s = TestServer::start_with_clock(clock.clone()).await;
+    let expires = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
+    let (status, issued) = parts(
+        s.admin(
+            Method::POST,
+            &format!("/api/configurations/{}/tokens", s.config.id),
+        )
+        .json(&json!({"label": "short-lived", "expires": expires}))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{issued}");
+    let token = issued["token"].as_str().unwrap();
+    assert_eq!(status_with(&s, token).await.0, 200);
+    // Nearing expiry: the check says so.
+    let (_, check) = parts(
+        s.admin(Method::GET, "/api/tokens/check?withinDays=7")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(check["problems"][0]["kind"], "expiresSoon", "{check}");
+    clock.advance(Duration::from_secs(3 * 86_400));
+    let (status, body) = status_with(&s, token).await;
+    assert_eq!(status, 401);
+    assert!(
+        body["detail"].as_str().unwrap().contains("expired"),
+        "{body}"
+    );
+    let (_, check) = parts(
+        s.admin(Method::GET, "/api/tokens/check")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(check["problems"][0]["kind"], "expired");
+    // An expiry beyond the policy is refused, naming the field.
+    let (status, body) = parts(
+        s.admin(
+            Method::PATCH,
+            &format!("/api/configurations/{}", s.config.id),
+        )
+        .json(&json!({"tokenPolicy": {"maxLifetimeDays": 30}}))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["tokenPolicy"]["maxLifetimeDays"]),
+        (200, &json!(30))
+    );
+    let far = (chrono::Utc::now() + chrono::Duration::days(400)).to_rfc3339();
+    let (status, body) = parts(
+        s.admin(
+            Method::POST,
+            &format!("/api/configurations/{}/tokens", s.config.id),
+        )
+        .json(&json!({"expires": far}))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["field"], "expires", "{body}");
+}
+
+#[tokio::test]
+async fn the_oauth_token_endpoint_grants_access_tokens_the_scim_endpoint_accepts() {
+    let s = TestServer::start().await;
+    let (status, client) = parts(
+        s.admin(
+            Method::POST,
+            &format!("/api/configurations/{}/oauth-clients", s.config.id),
+        )
+        .json(&json!({"label": "Acme"}))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{client}");
+    let id = client["clientId"].as_str().unwrap().to_owned();
+    let secret = client["clientSecret"].as_str().unwrap().to_owned();
+    let endpoint = client["tokenEndpoint"].as_str().unwrap().to_owned();
+    assert_eq!(
+        endpoint,
+        format!("{}/scim/{}/oauth/token", s.origin, s.config.slug)
+    );
+    let form = |pairs: &[(&str, &str)]| {
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish()
+    };
+    let post = |body: String| {
+        s.client
+            .post(&endpoint)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+    };
+    // client_secret_basic
+    let response = post(form(&[("grant_type", "client_credentials")]))
+        .basic_auth(&id, Some(&secret))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let (status, grant) = parts(response).await;
+    assert_eq!(status, 200, "{grant}");
+    assert_eq!(
+        (grant["token_type"].as_str(), grant["expires_in"].as_i64()),
+        (Some("Bearer"), Some(3600))
+    );
+    let access = grant["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(status_with(&s, &access).await.0, 200);
+    // client_secret_post and the refresh grant
+    let (status, refreshed) = parts(
+        post(form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", grant["refresh_token"].as_str().unwrap()),
+            ("client_id", &id),
+            ("client_secret", &secret),
+        ]))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{refreshed}");
+    assert_eq!(
+        status_with(&s, refreshed["access_token"].as_str().unwrap())
+            .await
+            .0,
+        200
+    );
+    // RFC 6749 §5.2 errors.
+    let wrong_secret = format!("{}x", &secret[..secret.len() - 1]);
+    let cases: Vec<(reqwest::RequestBuilder, u16, &str)> = vec![
+        (
+            post(form(&[("grant_type", "client_credentials")]))
+                .basic_auth(&id, Some(&wrong_secret)),
+            401,
+            "invalid_client",
+        ),
+        (
+            post(form(&[("grant_type", "client_credentials")])),
+            401,
+            "invalid_client",
+        ),
+        (
+            post(form(&[("grant_type", "password")])).basic_auth(&id, Some(&secret)),
+            400,
+            "unsupported_grant_type",
+        ),
+        (
+            post(form(&[("scope", "x")])).basic_auth(&id, Some(&secret)),
+            400,
+            "invalid_request",
+        ),
+        (
+            post(form(&[("grant_type", "refresh_token")])).basic_auth(&id, Some(&secret)),
+            400,
+            "invalid_request",
+        ),
+        (
+            post(form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", grant["refresh_token"].as_str().unwrap()),
+            ]))
+            .basic_auth(&id, Some(&secret)),
+            400,
+            "invalid_grant",
+        ),
+        (
+            post(form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", &id),
+                ("client_secret", &secret),
+            ]))
+            .basic_auth(&id, Some(&secret)),
+            400,
+            "invalid_request",
+        ),
+        (
+            s.client
+                .post(&endpoint)
+                .json(&json!({"grant_type": "client_credentials"}))
+                .basic_auth(&id, Some(&secret)),
+            400,
+            "invalid_request",
+        ),
+    ];
+    for (i, (request, expected_status, code)) in cases.into_iter().enumerate() {
+        let response = request.send().await.unwrap();
+        let challenge = response.headers().get("www-authenticate").cloned();
+        let (status, body) = parts(response).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (expected_status, Some(code)),
+            "case {i}: {body}"
+        );
+        assert!(
+            body["error_description"]
+                .as_str()
+                .is_some_and(|d| !d.is_empty())
+        );
+        if status == 401 {
+            assert!(challenge.unwrap().to_str().unwrap().starts_with("Basic"));
+        }
+    }
+    // A refresh token replayed ended the family; revoking the client ends its access tokens.
+    let fresh = parts(
+        post(form(&[("grant_type", "client_credentials")]))
+            .basic_auth(&id, Some(&secret))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .1;
+    let fresh_access = fresh["access_token"].as_str().unwrap();
+    assert_eq!(status_with(&s, fresh_access).await.0, 200);
+    let (status, revoked) = parts(
+        s.admin(
+            Method::DELETE,
+            &format!("/api/configurations/{}/oauth-clients/{id}", s.config.id),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!((status, &revoked["state"]), (200, &json!("revoked")));
+    assert_eq!(status_with(&s, fresh_access).await.0, 401);
+    // The listing shows the client, never its secret.
+    let (_, list) = parts(
+        s.admin(
+            Method::GET,
+            &format!("/api/configurations/{}/oauth-clients", s.config.id),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(list[0]["clientId"], id.as_str());
+    assert!(!list.to_string().contains(&secret[10..]));
+}
+
+#[tokio::test]
+async fn the_admin_api_reads_and_exports_the_audit_log() {
+    let s = TestServer::start().await;
+    let token_id = first_token_id(&s).await;
+    rotate(&s, &token_id, 60).await;
+    let (status, _) = parts(
+        s.admin(
+            Method::PATCH,
+            &format!("/api/configurations/{}", s.config.id),
+        )
+        .json(&json!({"description": "prod"}))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, page) = parts(
+        s.admin(
+            Method::GET,
+            &format!("/api/audit?configuration={}&limit=2", s.config.id),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let entries = page["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["action"], "configuration.update");
+    assert_eq!(entries[0]["actor"], "admin");
+    assert_eq!(entries[0]["source"], "127.0.0.1");
+    assert_eq!(entries[1]["action"], "token.rotate");
+    let next = page["next"].as_i64().unwrap();
+    let (_, older) = parts(
+        s.admin(Method::GET, &format!("/api/audit?before={next}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let older: Vec<&str> = older["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(older, ["token.create", "configuration.create"]);
+    let response = s
+        .admin(Method::GET, "/api/audit/export?format=csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = response.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 5);
+    let jsonl = s
+        .admin(Method::GET, "/api/audit/export?format=jsonl&action=token.")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(jsonl.lines().count(), 2);
+    assert!(!csv.contains(&s.token[20..]) && !jsonl.contains(&s.token[20..]));
+    let (status, body) = parts(
+        s.admin(Method::GET, "/api/audit/export?format=xml")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("csv or jsonl")
+    );
+}
