@@ -2,8 +2,9 @@
 //!
 //! - `cargo xtask run [ARGS...]` — runs the console: the headless server (`scim-console serve`)
 //!   with its URLs printed. Extra arguments go to `serve` (e.g. `--port 9000`).
-//! - `cargo xtask test` — every check CI runs: formatting, clippy with warnings denied, and every
-//!   test of the workspace.
+//! - `cargo xtask test` — every check CI runs: formatting, clippy with warnings denied, every
+//!   test of the workspace, and the keychain test inside a private D-Bus session with
+//!   gnome-keyring. Installs the Debian packages it needs when they are missing.
 //! - `cargo xtask bench [FILTER]` — the Criterion benchmarks; `cargo xtask bench compare` runs
 //!   the same filter against other Rust SCIM crates (built only then, outside the workspace).
 //! - `cargo xtask fuzz [--minutes N] [TARGET...]` — the cargo-fuzz targets (installs cargo-fuzz
@@ -54,6 +55,7 @@ fn run(args: &[String]) -> Result<()> {
                 "serve",
             ];
             cmd.extend(args[1..].iter().map(String::as_str));
+            ensure_packages(&SYSTEM_PACKAGES[..2])?;
             cargo(&root, &cmd)
         }
         Some("test") => test(&root),
@@ -140,12 +142,38 @@ impl Tally {
 
 /// Runs `cargo test ...`, echoing its output and counting its results.
 fn cargo_test(root: &Path, args: &[&str], tally: &mut Tally) -> Result<()> {
-    use std::io::{BufRead, BufReader};
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let label = format!("cargo {}", args.join(" "));
+    let mut cmd = Command::new(cargo);
+    cmd.args(args)
+        // No session bus: the keychain's fallback path, and no test writes to a developer's
+        // real keychain. The keychain path runs on its own, inside `dbus-run-session`.
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("SCIM_CONSOLE_EXPECT_KEYCHAIN", "0");
+    run_tests(root, &mut cmd, &format!("cargo {}", args.join(" ")), tally)
+}
+
+/// The master key in a real Secret Service: a private D-Bus session with an unlocked
+/// gnome-keyring, and the keychain test told to expect it.
+fn keychain_test(root: &Path, tally: &mut Tally) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let script = format!(
+        "echo scim-console-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec '{cargo}' test -p scim-console-core --test keychain"
+    );
+    let mut cmd = Command::new("dbus-run-session");
+    cmd.args(["--", "sh", "-c", &script])
+        .env("SCIM_CONSOLE_EXPECT_KEYCHAIN", "1");
+    run_tests(
+        root,
+        &mut cmd,
+        "dbus-run-session: cargo test -p scim-console-core --test keychain (gnome-keyring)",
+        tally,
+    )
+}
+
+fn run_tests(root: &Path, cmd: &mut Command, label: &str, tally: &mut Tally) -> Result<()> {
+    use std::io::{BufRead, BufReader};
     eprintln!("==> {label}");
-    let mut child = Command::new(cargo)
-        .args(args)
+    let mut child = cmd
         .current_dir(root)
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -164,7 +192,50 @@ fn cargo_test(root: &Path, args: &[&str], tally: &mut Tally) -> Result<()> {
     Ok(())
 }
 
+/// Debian packages the build and the tests need: D-Bus headers for the keychain (`keyring`),
+/// and D-Bus with gnome-keyring to test it against a real Secret Service.
+const SYSTEM_PACKAGES: [&str; 5] = [
+    "pkg-config",
+    "libdbus-1-dev",
+    "dbus",
+    "dbus-x11",
+    "gnome-keyring",
+];
+
+/// Installs the missing ones of `packages` with apt (through sudo when not root).
+fn ensure_packages(packages: &[&str]) -> Result<()> {
+    let missing: Vec<&str> = packages
+        .iter()
+        .copied()
+        .filter(|p| {
+            !Command::new("dpkg-query")
+                .args(["-W", "-f=${Status}", p])
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let root_user = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let sudo = if root_user { "" } else { "sudo " };
+    let list = missing.join(" ");
+    step(
+        Command::new("sh").args([
+            "-c",
+            &format!(
+                "export DEBIAN_FRONTEND=noninteractive; {sudo}apt-get install -y -qq {list} || ({sudo}apt-get update -qq && {sudo}apt-get install -y -qq {list})"
+            ),
+        ]),
+        &format!("apt-get install {list}"),
+    )
+}
+
 fn test(root: &Path) -> Result<()> {
+    ensure_packages(&SYSTEM_PACKAGES)?;
     cargo(root, &["fmt", "--all", "--", "--check"])?;
     cargo(
         root,
@@ -179,7 +250,8 @@ fn test(root: &Path) -> Result<()> {
     )?;
     let mut tally = Tally::default();
     let result = cargo_test(root, &["test", "--workspace", "--all-targets"], &mut tally)
-        .and_then(|()| cargo_test(root, &["test", "--workspace", "--doc"], &mut tally));
+        .and_then(|()| cargo_test(root, &["test", "--workspace", "--doc"], &mut tally))
+        .and_then(|()| keychain_test(root, &mut tally));
     // One closing line for the whole suite, whatever the last crate printed.
     println!("tests: {} passed, {} failed", tally.passed, tally.failed);
     result

@@ -150,6 +150,168 @@ fn token_verbs() {
         .success()
     );
     assert!(stdout(&cli(dir.path(), &["token", "list", "--config", "okta"])).contains("revoked"));
+
+    // Rotation with a grace window, from the command line.
+    let second = json["info"]["id"].as_str().unwrap().to_owned();
+    let rotated = cli(
+        dir.path(),
+        &[
+            "token", "rotate", "--config", "okta", "--id", &second, "--grace", "24h", "--json",
+        ],
+    );
+    assert!(
+        rotated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rotated.stderr)
+    );
+    let rotated: Value = serde_json::from_slice(&rotated.stdout).unwrap();
+    assert_eq!(rotated["old"]["state"], "grace");
+    assert!(rotated["token"].as_str().unwrap().starts_with("scim_"));
+    assert!(
+        stdout(&cli(dir.path(), &["token", "list", "--config", "okta"])).contains("grace until")
+    );
+    assert_eq!(
+        cli(
+            dir.path(),
+            &[
+                "token", "rotate", "--config", "okta", "--id", &second, "--grace", "3x"
+            ]
+        )
+        .status
+        .code(),
+        Some(2),
+        "a bad duration is a usage error"
+    );
+    // `token check`: fine now; a token expiring tomorrow needs attention (exit 5).
+    let check = cli(dir.path(), &["token", "check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::hours(30))
+        .format("%Y-%m-%d")
+        .to_string();
+    assert!(
+        cli(
+            dir.path(),
+            &[
+                "token",
+                "create",
+                "--config",
+                "okta",
+                "--expires",
+                &tomorrow
+            ]
+        )
+        .status
+        .success()
+    );
+    let check = cli(dir.path(), &["token", "check", "--json"]);
+    assert_eq!(check.status.code(), Some(5));
+    let report: Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert_eq!(report["problems"][0]["kind"], "expiresSoon");
+    assert_eq!(
+        cli(dir.path(), &["token", "check", "--within", "1h"])
+            .status
+            .code(),
+        Some(0)
+    );
+    // The policy caps active tokens: creating another is a conflict (exit 4).
+    let policy = cli(
+        dir.path(),
+        &["config", "policy", "okta", "--max-active", "1", "--json"],
+    );
+    assert!(
+        policy.status.success(),
+        "{}",
+        String::from_utf8_lossy(&policy.stderr)
+    );
+    let policy: Value = serde_json::from_slice(&policy.stdout).unwrap();
+    assert_eq!(policy["tokenPolicy"]["maxActive"], 1);
+    let refused = cli(dir.path(), &["token", "create", "--config", "okta"]);
+    assert_eq!(refused.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("at most 1 active"));
+    assert!(
+        cli(
+            dir.path(),
+            &["config", "policy", "okta", "--max-active", "none"]
+        )
+        .status
+        .success()
+    );
+
+    // OAuth clients and the audit log.
+    let client = cli(
+        dir.path(),
+        &[
+            "oauth-client",
+            "create",
+            "--config",
+            "okta",
+            "--label",
+            "Acme",
+            "--json",
+        ],
+    );
+    let client: Value = serde_json::from_slice(&client.stdout).unwrap();
+    let client_id = client["clientId"].as_str().unwrap().to_owned();
+    assert!(
+        client["clientSecret"]
+            .as_str()
+            .unwrap()
+            .starts_with("scimcs_")
+    );
+    assert!(
+        stdout(&cli(
+            dir.path(),
+            &["oauth-client", "list", "--config", "okta"]
+        ))
+        .contains(&client_id)
+    );
+    assert!(
+        cli(
+            dir.path(),
+            &[
+                "oauth-client",
+                "revoke",
+                "--config",
+                "okta",
+                "--id",
+                &client_id
+            ]
+        )
+        .status
+        .success()
+    );
+    let audit = cli(dir.path(), &["audit", "list", "--config", "okta", "--json"]);
+    let audit: Value = serde_json::from_slice(&audit.stdout).unwrap();
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions[0], "oauth_client.revoke");
+    assert!(actions.contains(&"token.rotate") && actions.contains(&"configuration.update"));
+    assert!(audit[0]["actor"].as_str().unwrap().starts_with("cli:"));
+    let out = dir.path().join("audit.jsonl");
+    assert!(
+        cli(
+            dir.path(),
+            &[
+                "audit",
+                "export",
+                "--format",
+                "jsonl",
+                "--action",
+                "token.",
+                "--output",
+                out.to_str().unwrap()
+            ]
+        )
+        .status
+        .success()
+    );
+    let exported = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(exported.lines().count(), 5, "{exported}");
+    assert!(!exported.contains(&token[20..]));
     assert_eq!(
         cli(
             dir.path(),
@@ -168,7 +330,7 @@ fn serve_prints_the_urls_and_token_then_shuts_down_gracefully() {
         .args(["--data-dir"])
         .arg(dir.path())
         .args(["serve", "--port", "0", "--log-format", "json"])
-        .env("SCIM_CONSOLE_LOG", "debug")
+        .env("SCIM_CONSOLE_LOG", "trace")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -176,8 +338,12 @@ fn serve_prints_the_urls_and_token_then_shuts_down_gracefully() {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut base = String::new();
     let mut token = String::new();
+    let mut key_line = String::new();
     for line in lines.by_ref() {
         let line = line.unwrap();
+        if line.trim().starts_with("Master key:") {
+            key_line = line.clone();
+        }
         if let Some(rest) = line.trim().strip_prefix("SCIM base URL:") {
             base = rest.trim().to_owned();
         }
@@ -203,6 +369,64 @@ fn serve_prints_the_urls_and_token_then_shuts_down_gracefully() {
             .status()
     });
     assert_eq!(status, 200);
+    assert!(
+        key_line.contains("master.key") || key_line.contains("keychain"),
+        "{key_line}"
+    );
+    // Every kind of secret goes through the server once; none may reach its logs.
+    let mut secrets = vec![token.clone()];
+    let rotated: Value = serde_json::from_slice(
+        &cli(
+            dir.path(),
+            &["token", "create", "--config", "default", "--json"],
+        )
+        .stdout,
+    )
+    .unwrap();
+    let second = rotated["token"].as_str().unwrap().to_owned();
+    secrets.push(second.clone());
+    let client: Value = serde_json::from_slice(
+        &cli(
+            dir.path(),
+            &["oauth-client", "create", "--config", "default", "--json"],
+        )
+        .stdout,
+    )
+    .unwrap();
+    let (client_id, client_secret) = (
+        client["clientId"].as_str().unwrap().to_owned(),
+        client["clientSecret"].as_str().unwrap().to_owned(),
+    );
+    secrets.push(client_secret.clone());
+    let origin = base.trim_end_matches("/scim/default/v2").to_owned();
+    let grant: Value = runtime.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{origin}/scim/default/oauth/token"))
+            .basic_auth(&client_id, Some(&client_secret))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("grant_type=client_credentials")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    let access = grant["access_token"].as_str().unwrap().to_owned();
+    secrets.push(access.clone());
+    secrets.push(grant["refresh_token"].as_str().unwrap().to_owned());
+    for credential in [&second, &access] {
+        let status = runtime.block_on(async {
+            reqwest::Client::new()
+                .get(format!("{base}/Users"))
+                .bearer_auth(credential)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        });
+        assert_eq!(status, 200);
+    }
     // Security staff revoke the token from the command line while the server runs.
     let token_id = token.split('_').nth(1).unwrap().to_owned();
     assert!(
@@ -246,7 +470,15 @@ fn serve_prints_the_urls_and_token_then_shuts_down_gracefully() {
         logs.contains("\"message\":\"request\""),
         "JSON logs: {logs}"
     );
-    assert!(!logs.contains(&token), "the token never reaches the logs");
+    assert!(
+        logs.contains("TRACE") || logs.contains("\"level\":\"TRACE\""),
+        "trace logs were on"
+    );
+    for secret in &secrets {
+        // Not the whole credential, nor its secret part.
+        let tail = &secret[secret.len() - 24..];
+        assert!(!logs.contains(tail), "a credential reached the logs");
+    }
     // The second start does not create another configuration or print a token.
     let again = Command::new(env!("CARGO_BIN_EXE_scim-console"))
         .arg("--data-dir")
