@@ -1,6 +1,6 @@
 //! The `scim-console` binary: every verb, `--json`, exit codes, and `serve` end to end
 //! (first-start output, a SCIM request with the printed token, graceful shutdown on SIGTERM).
-#![allow(clippy::unwrap_used)] // Test code: a failure is a test failure.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // Test code: a failure is a test failure.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};

@@ -73,7 +73,10 @@ impl ServiceProviderConfig {
             "authenticationSchemes": [{
                 "type": "oauthbearertoken",
                 "name": "OAuth Bearer Token",
-                "description": "Authentication with a bearer token issued by SCIM Console for this configuration.",
+                "description": format!(
+                    "A bearer token issued by SCIM Console for this configuration, or an OAuth 2.0 access token from {}/oauth/token (grants client_credentials and refresh_token).",
+                    base_url.trim_end_matches('/').trim_end_matches("/v2")
+                ),
                 "specUri": "https://www.rfc-editor.org/info/rfc6750",
                 "primary": true
             }],
