@@ -393,7 +393,20 @@ fn conflict(err: sqlx::Error, name: &str, slug: &str) -> CoreError {
     }
 }
 
-/// The columns [`from_row`] reads, for queries that join configurations (`c.`-prefixed).
+/// The columns [`from_row`] reads, each prefixed with `c.`, for queries that join
+/// configurations as `c`.
+pub(crate) fn joined_columns() -> &'static str {
+    static JOINED: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        COLUMNS
+            .split(", ")
+            .map(|c| format!("c.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    &JOINED
+}
+
+/// The columns [`from_row`] reads.
 pub(crate) const COLUMNS: &str = "id, name, description, slug, enabled, provision_users, provision_groups, put_semantics, keep_passwords, protected_accounts, token_max_lifetime_days, token_rotation_days, token_max_active, created_us, updated_us";
 
 impl Store {

@@ -24,7 +24,7 @@ use subtle::ConstantTimeEq;
 
 use crate::audit::{self, Actor, Subject};
 use crate::auth_cache::Entry;
-use crate::configuration::{COLUMNS, Configuration, ConfigurationId};
+use crate::configuration::{Configuration, ConfigurationId};
 use crate::error::{CoreError, CoreResult};
 use crate::secrets::MasterKey;
 use crate::store::Store;
@@ -248,6 +248,22 @@ fn client_from_row(row: &sqlx::sqlite::SqliteRow, now: i64) -> CoreResult<OAuthC
     })
 }
 
+/// Marks every unused refresh token of a client used, so none works again.
+async fn end_refresh_tokens(
+    conn: &mut sqlx::SqliteConnection,
+    client_id: &str,
+    now: i64,
+) -> CoreResult<()> {
+    sqlx::query(
+        "UPDATE oauth_refresh_tokens SET used_us = COALESCE(used_us, ?) WHERE client_id = ?",
+    )
+    .bind(now)
+    .bind(client_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 const CLIENT_COLUMNS: &str = "id, configuration_id, label, created_us, created_by, revoked_us, revoked_by, last_used_us, last_used_from";
 
 impl Store {
@@ -361,13 +377,7 @@ impl Store {
             .bind(client_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "UPDATE oauth_refresh_tokens SET used_us = COALESCE(used_us, ?) WHERE client_id = ?",
-        )
-        .bind(now)
-        .bind(client_id)
-        .execute(&mut *tx)
-        .await?;
+        end_refresh_tokens(&mut tx, client_id, now).await?;
         audit::record(
             &mut tx,
             now,
@@ -417,11 +427,7 @@ impl Store {
         }
         let mut w = self.writer().await;
         let mut tx = w.begin().await?;
-        let columns = COLUMNS
-            .split(", ")
-            .map(|c| format!("c.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let columns = crate::configuration::joined_columns();
         let row = sqlx::query(&format!(
             "SELECT {columns}, k.secret_hash, k.revoked_us AS client_revoked_us FROM oauth_clients k JOIN configurations c ON c.id = k.configuration_id
              WHERE k.id = ? AND c.slug = ?"
@@ -517,11 +523,7 @@ impl Store {
         }
         if row.try_get::<Option<i64>, _>("used_us")?.is_some() {
             // Replayed: whoever holds the family now may be a thief. End it.
-            sqlx::query("UPDATE oauth_refresh_tokens SET used_us = COALESCE(used_us, ?) WHERE client_id = ?")
-                .bind(now)
-                .bind(client_id)
-                .execute(&mut *tx)
-                .await?;
+            end_refresh_tokens(tx, client_id, now).await?;
             audit::record(
                 tx,
                 now,
@@ -574,11 +576,7 @@ impl Store {
         let entry = if let Some(entry) = self.auth_cache().get(slug, &key, stamp) {
             entry
         } else {
-            let columns = COLUMNS
-                .split(", ")
-                .map(|c| format!("c.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let columns = crate::configuration::joined_columns();
             let row = sqlx::query(&format!(
                 "SELECT {columns}, k.id AS client_id, k.label AS client_label, k.revoked_us AS client_revoked_us
                  FROM configurations c LEFT JOIN oauth_clients k ON k.configuration_id = c.id AND k.id = ?

@@ -293,8 +293,8 @@ async fn the_oauth_token_endpoint_grants_access_tokens_the_scim_endpoint_accepts
     );
     // RFC 6749 §5.2 errors.
     // The last character changed (to one it is not).
-    let last = if secret.ends_with('x') { "y" } else { "x" };
-    let wrong_secret = format!("{}{last}", &secret[..secret.len() - 1]);
+    let replacement = if secret.ends_with('x') { "y" } else { "x" };
+    let wrong_secret = format!("{}{replacement}", &secret[..secret.len() - 1]);
     let cases: Vec<(reqwest::RequestBuilder, u16, &str)> = vec![
         (
             post(form(&[("grant_type", "client_credentials")]))

@@ -10,7 +10,7 @@ use subtle::ConstantTimeEq;
 use super::TokenState;
 use super::format::{self, Kind};
 use crate::auth_cache::Entry;
-use crate::configuration::{COLUMNS, Configuration};
+use crate::configuration::Configuration;
 use crate::error::CoreResult;
 use crate::store::Store;
 use crate::time::to_time;
@@ -128,11 +128,7 @@ impl Store {
             self.note_use(&outcome, source, now).await;
             return Ok(outcome);
         }
-        let columns = COLUMNS
-            .split(", ")
-            .map(|c| format!("c.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let columns = crate::configuration::joined_columns();
         let row = sqlx::query(&format!(
             "SELECT {columns}, t.label AS token_label, t.hash AS token_hash, t.revoked_us AS token_revoked_us, t.expires_us AS token_expires_us
              FROM configurations c
