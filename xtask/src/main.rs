@@ -159,15 +159,24 @@ fn keychain_test(root: &Path, tally: &mut Tally) -> Result<()> {
     let script = format!(
         "echo scim-console-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec '{cargo}' test -p scim-console-core --test keychain"
     );
+    // A fresh keyring each run (gnome-keyring keeps its files in $XDG_DATA_HOME/keyrings), so
+    // neither an earlier run nor the developer's own login keyring is touched.
+    let keyrings =
+        std::env::temp_dir().join(format!("scim-console-keyring-{}", std::process::id()));
+    std::fs::create_dir_all(&keyrings)
+        .with_context(|| format!("creating {}", keyrings.display()))?;
     let mut cmd = Command::new("dbus-run-session");
     cmd.args(["--", "sh", "-c", &script])
+        .env("XDG_DATA_HOME", &keyrings)
         .env("SCIM_CONSOLE_EXPECT_KEYCHAIN", "1");
-    run_tests(
+    let result = run_tests(
         root,
         &mut cmd,
         "dbus-run-session: cargo test -p scim-console-core --test keychain (gnome-keyring)",
         tally,
-    )
+    );
+    let _ = std::fs::remove_dir_all(&keyrings);
+    result
 }
 
 fn run_tests(root: &Path, cmd: &mut Command, label: &str, tally: &mut Tally) -> Result<()> {
