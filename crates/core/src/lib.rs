@@ -7,6 +7,7 @@
 //! - [`configuration`]: SCIM configurations — one per connection, each with its own directory.
 //! - [`token`]: bearer tokens — shown once, stored only as hashes, expiring, rotated with a
 //!   grace window, revoked — under each configuration's policy.
+//! - [`mapping`]: attribute mapping plans and the Entra ID expression language.
 //! - [`oauth`]: OAuth 2.0 clients, the token endpoint's grants and signed access tokens.
 //! - [`audit`]: the append-only record of every configuration, token and client change.
 //! - [`secrets`]: the master key, in the OS keychain or a private file.
@@ -20,6 +21,7 @@ mod auth_cache;
 pub mod configuration;
 pub mod directory;
 pub mod error;
+pub mod mapping;
 pub mod oauth;
 pub mod secrets;
 pub mod store;
