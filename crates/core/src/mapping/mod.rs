@@ -2,5 +2,7 @@
 //! expressions between them.
 //!
 //! - [`expression`]: the Microsoft Entra ID expression language (parser and evaluator).
+//! - [`validators`]: the field formats targets enforce (E.164, IANA time zones, ISO 639, …).
 
 pub mod expression;
+pub mod validators;
