@@ -2,7 +2,10 @@
 //! expressions between them.
 //!
 //! - [`expression`]: the Microsoft Entra ID expression language (parser and evaluator).
+//! - [`plan`]: the plan itself — fields, rules, matching, scoping — its static validation and
+//!   its evaluation over a SCIM resource.
 //! - [`validators`]: the field formats targets enforce (E.164, IANA time zones, ISO 639, …).
 
 pub mod expression;
+pub mod plan;
 pub mod validators;

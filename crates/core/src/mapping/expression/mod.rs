@@ -18,6 +18,12 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use serde_json::Value as Json;
 
+/// Replaces letters with diacritics by their plain equivalents, as Entra's NormalizeDiacritics
+/// does (`Zoë` → `Zoe`, `Ø` → `OE`, `ß` → `ss`).
+pub fn normalize_diacritics(s: &str) -> String {
+    text::normalize_diacritics(s)
+}
+
 /// A byte range of the expression text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Span {

@@ -1,0 +1,312 @@
+//! Plans: static findings, evaluation field by field, shaping the stored resource.
+
+use scim::SchemaRegistry;
+use serde_json::json;
+
+use super::*;
+
+fn registry() -> SchemaRegistry {
+    SchemaRegistry::standard()
+}
+
+fn xmatters() -> Plan {
+    // The xMatters target of the seeds: roles that must exist, E.164 phones, languages, time
+    // zones, "Work Email" typed emails; EnterpriseUser unsupported.
+    let mut plan = Plan::default_users();
+    plan.fields.push(Field {
+        name: "roles[primary eq true].value".into(),
+        kind: FieldType::String,
+        custom: false,
+        description: "must name an existing xMatters role".into(),
+        validators: vec![Validator::OneOf {
+            values: vec!["Standard User".into(), "Company Supervisor".into()],
+            case_sensitive: false,
+        }],
+    });
+    plan.rules.push(Rule {
+        target: "roles[primary eq true].value".into(),
+        source: "roles[primary eq true].value".into(),
+        transforms: vec![],
+        default: Some(json!("Standard User")),
+        apply: ApplyOn::Always,
+    });
+    // Languages arrive as en-US: keep the language only.
+    let language = plan
+        .rules
+        .iter_mut()
+        .find(|r| r.target == "preferredLanguage")
+        .unwrap();
+    language.transforms.push(Transform::Expression {
+        expression: r#"Item(Split([value], "-"), 1)"#.into(),
+    });
+    plan.fields.push(Field {
+        name: "badge".into(),
+        kind: FieldType::String,
+        custom: true,
+        description: "the badge number".into(),
+        validators: vec![Validator::Pattern {
+            regex: "[0-9]{4,8}".into(),
+        }],
+    });
+    plan.rules.push(Rule {
+        target: "badge".into(),
+        source: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber".into(),
+        transforms: vec![Transform::Trim],
+        default: None,
+        apply: ApplyOn::Create,
+    });
+    plan
+}
+
+#[test]
+fn the_default_plan_and_a_realistic_one_compile_clean() {
+    let registry = registry();
+    for plan in [Plan::default_users(), xmatters()] {
+        let (compiled, findings) = plan.compile(registry.user());
+        assert!(compiled.is_some(), "{findings:#?}");
+        assert!(
+            findings.iter().all(|f| f.severity == Severity::Warning),
+            "{findings:#?}"
+        );
+    }
+}
+
+#[test]
+fn static_validation_finds_each_mistake_where_it_is() {
+    let mut plan = xmatters();
+    plan.rules[0].source = "userNme".into();
+    plan.rules.push(Rule {
+        target: "nickName".into(),
+        source: "nickName".into(),
+        transforms: vec![Transform::Expression {
+            expression: "Splitt([value], \",\")".into(),
+        }],
+        default: None,
+        apply: ApplyOn::Always,
+    });
+    plan.rules.push(Rule {
+        target: "title".into(),
+        source: "title".into(),
+        transforms: vec![Transform::Expression {
+            expression: "ToUpper([department])".into(),
+        }],
+        default: None,
+        apply: ApplyOn::Always,
+    });
+    plan.fields.push(Field {
+        name: "costCentre".into(),
+        kind: FieldType::String,
+        custom: false,
+        description: String::new(),
+        validators: vec![Validator::Required],
+    });
+    plan.fields[1].validators.push(Validator::OneOf {
+        values: vec![],
+        case_sensitive: false,
+    });
+    plan.matching.push(Matching {
+        attribute: "externalId".into(),
+        primary: true,
+    });
+    plan.scoping.users.push(ScopeRule {
+        effect: ScopeEffect::Include,
+        filter: "department eq".into(),
+    });
+    let (compiled, findings) = plan.compile(registry().user());
+    assert!(compiled.is_none());
+    let at = |location: &str| {
+        findings
+            .iter()
+            .find(|f| f.location == location)
+            .unwrap_or_else(|| panic!("no finding at {location}: {findings:#?}"))
+    };
+    assert!(
+        at("/rules/0/source")
+            .message
+            .contains("userNme is not an attribute")
+    );
+    assert!(
+        at("/rules/15/target")
+            .message
+            .contains("nickName is not a field")
+    );
+    let expression = at("/rules/15/transforms/0/expression");
+    assert!(
+        expression.message.contains("did you mean Split?"),
+        "{expression:?}"
+    );
+    assert!(
+        expression.fix.contains("^^^^^^"),
+        "the fix points at the error: {expression:?}"
+    );
+    assert!(
+        at("/rules/16/transforms/0/expression")
+            .message
+            .contains("not [department]")
+    );
+    assert!(
+        at("/fields/15/name")
+            .message
+            .contains("costCentre is not an attribute")
+    );
+    assert!(
+        at("/fields/15")
+            .message
+            .contains("required field costCentre has no rule")
+    );
+    assert!(at("/fields/1/validators/0").message.contains("empty"));
+    assert!(at("/matching").message.contains("exactly one"));
+    assert!(at("/scoping/users/0/filter").severity == Severity::Error);
+    assert!(findings.iter().all(|f| !f.fix.is_empty()));
+    // Errors come first.
+    assert_eq!(findings[0].severity, Severity::Error);
+}
+
+#[test]
+fn evaluation_reports_every_field_and_verdict() {
+    let registry = registry();
+    let (compiled, _) = xmatters().compile(registry.user());
+    let compiled = compiled.unwrap();
+    let entra = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+        "userName": "Test_User_1@contoso.com",
+        "active": true,
+        "name": {"givenName": "Test", "familyName": "User"},
+        "preferredLanguage": "en-US",
+        "timezone": "europe/paris",
+        "emails": [{"type": "work", "value": "test.user@contoso.com", "primary": true}],
+        "phoneNumbers": [{"type": "work", "value": "+1 415 555 2671"}, {"type": "mobile", "value": "+14155552671"}],
+        "nickName": "Testy",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"employeeNumber": " 701984 ", "department": "Ops"}
+    });
+    let resource = entra.as_object().unwrap();
+    let eval = compiled.evaluate(resource, Operation::Create, registry.user());
+    let field = |name: &str| eval.fields.iter().find(|f| f.field == name).unwrap();
+    assert_eq!(field("preferredLanguage").value, json!("en"));
+    assert!(field("preferredLanguage").verdicts.iter().all(|v| v.passed));
+    let tz = &field("timezone").verdicts[0];
+    assert!(!tz.passed && tz.message.as_deref().unwrap().contains("Europe/Paris"));
+    let work_phone = &field("phoneNumbers[type eq \"work\"].value").verdicts[0];
+    assert!(
+        !work_phone.passed
+            && work_phone
+                .message
+                .as_deref()
+                .unwrap()
+                .contains("+14155552671")
+    );
+    assert!(field("phoneNumbers[type eq \"mobile\"].value").verdicts[0].passed);
+    assert_eq!(
+        field("roles[primary eq true].value").value,
+        json!("Standard User"),
+        "the default"
+    );
+    assert_eq!(
+        field("badge").value,
+        json!("701984"),
+        "trimmed, from the enterprise extension"
+    );
+    assert_eq!(field("userName").verdicts.len(), 2);
+    assert_eq!(
+        eval.unsupported,
+        [
+            "nickName",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"
+        ]
+    );
+    assert!(eval.in_scope);
+    assert!(!eval.passed(compiled.plan()));
+    // On update, create-only rules do not run.
+    let update = compiled.evaluate(resource, Operation::Update, registry.user());
+    assert_eq!(
+        update
+            .fields
+            .iter()
+            .find(|f| f.field == "badge")
+            .unwrap()
+            .value,
+        Value::Null
+    );
+}
+
+#[test]
+fn shaping_writes_transformed_and_custom_fields_and_drops_unsupported_ones() {
+    let registry = registry();
+    let (compiled, _) = xmatters().compile(registry.user());
+    let compiled = compiled.unwrap();
+    let incoming = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": "a@contoso.com",
+        "preferredLanguage": "fr-CA",
+        "nickName": "dropped",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"employeeNumber": "1234", "department": "Ops"}
+    });
+    let resource = incoming.as_object().unwrap();
+    let eval = compiled.evaluate(resource, Operation::Create, registry.user());
+    let shaped = compiled
+        .shape(
+            resource,
+            &eval,
+            registry.user(),
+            "urn:scim-console:params:scim:schemas:extension:test:2.0:User",
+        )
+        .unwrap();
+    assert_eq!(shaped["preferredLanguage"], "fr");
+    assert!(shaped.get("nickName").is_none());
+    assert_eq!(
+        shaped["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+        json!({"employeeNumber": "1234"})
+    );
+    assert_eq!(
+        shaped["urn:scim-console:params:scim:schemas:extension:test:2.0:User"],
+        json!({"badge": "1234"})
+    );
+    assert_eq!(
+        shaped["roles"],
+        json!([{"primary": true, "value": "Standard User"}])
+    );
+    assert!(shaped["schemas"].as_array().unwrap().contains(&json!(
+        "urn:scim-console:params:scim:schemas:extension:test:2.0:User"
+    )));
+}
+
+#[test]
+fn scoping_filters_decide_who_is_in_scope() {
+    let registry = registry();
+    let mut plan = Plan::default_users();
+    plan.scoping.users = vec![
+        ScopeRule {
+            effect: ScopeEffect::Include,
+            filter:
+                r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "Ops""#
+                    .into(),
+        },
+        ScopeRule {
+            effect: ScopeEffect::Exclude,
+            filter: r#"title eq "Contractor""#.into(),
+        },
+    ];
+    let (compiled, findings) = plan.compile(registry.user());
+    let compiled = compiled.unwrap_or_else(|| panic!("{findings:#?}"));
+    let user = |dept: &str, title: &str| json!({"userName": "u", "title": title, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": dept}});
+    let scope = |v: Value| {
+        compiled
+            .evaluate(v.as_object().unwrap(), Operation::Create, registry.user())
+            .in_scope
+    };
+    assert!(scope(user("Ops", "Engineer")));
+    assert!(!scope(user("Sales", "Engineer")));
+    assert!(!scope(user("Ops", "Contractor")));
+}
+
+#[test]
+fn plans_round_trip_as_json_and_refuse_unknown_fields() {
+    let plan = xmatters();
+    let text = serde_json::to_string_pretty(&plan).unwrap();
+    let back: Plan = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, plan);
+    let err = serde_json::from_str::<Plan>(r#"{"format": 1, "fieldz": []}"#).unwrap_err();
+    assert!(err.to_string().contains("unknown field `fieldz`"), "{err}");
+    let minimal: Plan = serde_json::from_str("{}").unwrap();
+    assert_eq!(minimal.format, PLAN_FORMAT);
+}
