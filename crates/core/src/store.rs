@@ -15,6 +15,7 @@ use tokio::sync::{Mutex, MutexGuard};
 
 use crate::auth_cache::AuthCache;
 use crate::error::{CoreError, CoreResult};
+use crate::mapping::versions::PlanCache;
 use crate::oauth::SigningKey;
 use crate::secrets::MasterKey;
 use crate::time::{Clock, SystemClock};
@@ -34,6 +35,7 @@ pub struct Store {
     auth: Arc<AuthCache>,
     clock: Arc<dyn Clock>,
     signing_key: Option<Arc<SigningKey>>,
+    plans: Arc<PlanCache>,
 }
 
 impl Store {
@@ -102,6 +104,7 @@ impl Store {
             auth,
             clock: Arc::new(SystemClock),
             signing_key: None,
+            plans: Arc::new(PlanCache::default()),
         })
     }
 
@@ -124,6 +127,11 @@ impl Store {
     /// Now, by the store's clock, in microseconds since the Unix epoch.
     pub fn now_us(&self) -> i64 {
         self.clock.now_us()
+    }
+
+    /// The compiled mapping plans.
+    pub(crate) fn plans(&self) -> &PlanCache {
+        &self.plans
     }
 
     /// The key that signs OAuth access tokens, if the store has one.

@@ -200,6 +200,7 @@ impl Store {
         Ok(Written {
             resource: out,
             changes: Vec::new(),
+            warnings: Vec::new(),
         })
     }
 
@@ -364,6 +365,7 @@ impl Store {
         Ok(Written {
             resource: out,
             changes,
+            warnings: Vec::new(),
         })
     }
 
@@ -480,6 +482,7 @@ impl Store {
             return Ok(Written {
                 resource: out,
                 changes,
+                warnings: Vec::new(),
             });
         }
         tx.commit().await?;
@@ -501,6 +504,7 @@ impl Store {
         Ok(Written {
             resource: out,
             changes,
+            warnings: Vec::new(),
         })
     }
 

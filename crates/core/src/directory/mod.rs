@@ -202,6 +202,9 @@ pub struct Written {
     pub resource: Map<String, Value>,
     /// The attributes that changed (empty for a write that changed nothing).
     pub changes: Vec<AttributeChange>,
+    /// What the configuration's mapping plan let through with a warning (ignored unsupported
+    /// attributes, failed validators in warn-only mode, out-of-scope users accepted inactive).
+    pub warnings: Vec<String>,
 }
 
 /// The weak ETag of a version.

@@ -10,6 +10,7 @@ use sqlx::{Connection, Row};
 use super::{ListPage, USERS, Written, assemble, assemble_parts, check_if_match, stored_data};
 use crate::configuration::Configuration;
 use crate::error::{CoreError, CoreResult, is_unique_violation};
+use crate::mapping::plan::Operation;
 use crate::store::Store;
 use crate::time::now_us;
 
@@ -96,8 +97,19 @@ impl Store {
         rules: &InputRules,
     ) -> CoreResult<Written> {
         let schema = registry.user();
-        let mut resource = Resource::from_request(body, schema, rules)?;
+        let resource = Resource::from_request(body, schema, rules)?;
         resource.check_required(schema)?;
+        let (shaped, warnings) = self
+            .enforce_user_plan(
+                configuration,
+                schema,
+                resource.into_map(),
+                None,
+                Operation::Create,
+                None,
+            )
+            .await?;
+        let mut resource = Resource::from_map(shaped);
         let password_hash = take_password(&mut resource, configuration).await?;
         let cols = columns_of(&resource)?;
         let id = uuid::Uuid::new_v4().to_string();
@@ -126,6 +138,7 @@ impl Store {
         Ok(Written {
             resource: assemble_parts(&USERS, id, resource.into_map(), now, now, 1),
             changes: Vec::new(),
+            warnings,
         })
     }
 
@@ -166,6 +179,7 @@ impl Store {
     ) -> CoreResult<Written> {
         let schema = registry.user();
         let mut incoming = Resource::from_request(body, schema, rules)?;
+        let password = incoming.as_map().get("password").cloned();
         let password_hash = take_password(&mut incoming, configuration).await?;
         let mut conn = self.writer().await;
         let Stored {
@@ -179,6 +193,17 @@ impl Store {
             crate::PutSemantics::Merge => incoming.merged_into(&current, schema)?,
         };
         replaced.check_required(schema)?;
+        let (shaped, warnings) = self
+            .enforce_user_plan(
+                configuration,
+                schema,
+                replaced.into_map(),
+                password.as_ref(),
+                Operation::Update,
+                Some(id),
+            )
+            .await?;
+        let replaced = Resource::from_map(shaped);
         let changes = scim::patch::changes(current.as_map(), replaced.as_map(), schema);
         let modified = self
             .write_user(
@@ -201,6 +226,7 @@ impl Store {
                 version + 1,
             ),
             changes,
+            warnings,
         })
     }
 
@@ -227,10 +253,21 @@ impl Store {
             return Ok(Written {
                 resource: current.into_map(),
                 changes: Vec::new(),
+                warnings: Vec::new(),
             });
         }
-        let mut patched = outcome.resource;
-        guard_protected(configuration, &current, Some(&patched))?;
+        guard_protected(configuration, &current, Some(&outcome.resource))?;
+        let (shaped, warnings) = self
+            .enforce_user_plan(
+                configuration,
+                schema,
+                outcome.resource.into_map(),
+                None,
+                Operation::Update,
+                Some(id),
+            )
+            .await?;
+        let mut patched = Resource::from_map(shaped);
         let password_hash = take_password(&mut patched, configuration).await?;
         let modified = self
             .write_user(
@@ -253,6 +290,7 @@ impl Store {
                 version + 1,
             ),
             changes: outcome.changes,
+            warnings,
         })
     }
 

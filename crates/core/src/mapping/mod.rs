@@ -4,8 +4,10 @@
 //! - [`expression`]: the Microsoft Entra ID expression language (parser and evaluator).
 //! - [`plan`]: the plan itself — fields, rules, matching, scoping — its static validation and
 //!   its evaluation over a SCIM resource.
+//! - [`versions`]: plans saved per configuration, versioned, cached compiled and enforced.
 //! - [`validators`]: the field formats targets enforce (E.164, IANA time zones, ISO 639, …).
 
 pub mod expression;
 pub mod plan;
 pub mod validators;
+pub mod versions;

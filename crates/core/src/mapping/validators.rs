@@ -15,7 +15,8 @@ use serde_json::Value;
 pub enum Validator {
     /// The field must have a value.
     Required,
-    /// No other resource of the configuration may have the same value (case-insensitively).
+    /// No other resource of the configuration may have the same value (compared as the
+    /// attribute's `caseExact` says: `externalId` exactly, `userName` in any case).
     Unique,
     /// An email address (RFC 5322 address with a domain that has a top-level domain).
     Email,

@@ -1,0 +1,347 @@
+//! Mapping plans in the store: saved versions, rollback, and enforcement on every user write.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // Test code: a failure is a test failure.
+
+use scim::{InputRules, PatchRules, SchemaRegistry, ScimType};
+use scim_console_core::mapping::plan::{
+    ApplyOn, Field, FieldType, Mode, OutOfScope, Plan, Rule, ScopeEffect, ScopeRule, Transform,
+    Unsupported,
+};
+use scim_console_core::mapping::validators::Validator;
+use scim_console_core::{Actor, Configuration, CoreError, NewConfiguration, Store};
+use serde_json::{Value, json};
+
+struct Env {
+    dir: tempfile::TempDir,
+    store: Store,
+    registry: SchemaRegistry,
+    config: Configuration,
+}
+
+async fn env() -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).await.unwrap();
+    let config = store
+        .create_configuration(NewConfiguration::named("xMatters"), &Actor::system())
+        .await
+        .unwrap();
+    Env {
+        dir,
+        store,
+        registry: SchemaRegistry::standard(),
+        config,
+    }
+}
+
+fn plan() -> Plan {
+    let mut plan = Plan::default_users();
+    let language = plan
+        .rules
+        .iter_mut()
+        .find(|r| r.target == "preferredLanguage")
+        .unwrap();
+    language.transforms.push(Transform::Expression {
+        expression: r#"Item(Split([value], "-"), 1)"#.into(),
+    });
+    plan.fields
+        .iter_mut()
+        .find(|f| f.name == "externalId")
+        .unwrap()
+        .validators
+        .push(Validator::Unique);
+    plan.fields.push(Field {
+        name: "badge".into(),
+        kind: FieldType::String,
+        custom: true,
+        description: String::new(),
+        validators: vec![],
+    });
+    plan.rules.push(Rule {
+        target: "badge".into(),
+        source: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber".into(),
+        transforms: vec![],
+        default: None,
+        apply: ApplyOn::Always,
+    });
+    plan
+}
+
+async fn save(env: &Env, plan: &Plan) {
+    env.store
+        .save_mapping_plan(
+            env.config.id,
+            plan,
+            env.registry.user(),
+            "test",
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+}
+
+async fn create(
+    env: &Env,
+    body: Value,
+) -> Result<scim_console_core::directory::Written, CoreError> {
+    env.store
+        .create_user(&env.config, &env.registry, body, &InputRules::default())
+        .await
+}
+
+fn invalid_value(err: &CoreError) -> String {
+    assert_eq!(
+        err.to_scim().scim_type(),
+        Some(ScimType::InvalidValue),
+        "{err}"
+    );
+    err.to_scim().detail().to_owned()
+}
+
+#[tokio::test]
+async fn plans_are_versioned_validated_and_rolled_back() {
+    let env = env().await;
+    assert!(
+        env.store
+            .mapping_plan(env.config.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let mut broken = plan();
+    broken.rules[0].source = "userNme".into();
+    let err = env
+        .store
+        .save_mapping_plan(
+            env.config.id,
+            &broken,
+            env.registry.user(),
+            "",
+            &Actor::cli(),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("/rules/0/source"), "{err}");
+    save(&env, &plan()).await;
+    let mut second = plan();
+    second.mode = Mode::WarnOnly;
+    save(&env, &second).await;
+    let versions = env
+        .store
+        .mapping_plan_versions(env.config.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        versions.iter().map(|v| v.version).collect::<Vec<_>>(),
+        [2, 1]
+    );
+    assert!(versions[0].created_by.starts_with("cli:"));
+    let rolled = env
+        .store
+        .rollback_mapping_plan(env.config.id, 1, env.registry.user(), &Actor::cli())
+        .await
+        .unwrap();
+    assert_eq!((rolled.version, &rolled.plan), (3, &plan()));
+    assert_eq!(rolled.comment, "rollback to version 1");
+    let current = env
+        .store
+        .mapping_plan(env.config.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(current.version, 3);
+    let audit = env
+        .store
+        .audit(&scim_console_core::audit::AuditQuery {
+            action: Some("mapping.".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.entries.len(), 3);
+}
+
+#[tokio::test]
+async fn writes_are_shaped_and_refused_by_the_plan() {
+    let env = env().await;
+    save(&env, &plan()).await;
+    // Transforms, custom fields and ignored attributes shape what is stored.
+    let written = create(
+        &env,
+        json!({
+            "userName": "a@contoso.com",
+            "externalId": "e-1",
+            "preferredLanguage": "en-US",
+            "nickName": "not supported",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"employeeNumber": "701984"}
+        }),
+    )
+    .await
+    .unwrap();
+    let id = written.resource["id"].as_str().unwrap().to_owned();
+    assert_eq!(written.resource["preferredLanguage"], "en");
+    assert!(written.resource.get("nickName").is_none());
+    assert_eq!(
+        written.resource["urn:scim-console:params:scim:schemas:extension:xmatters:2.0:User"],
+        json!({"badge": "701984"})
+    );
+    assert!(
+        written.warnings[0].contains("nickName"),
+        "{:?}",
+        written.warnings
+    );
+    let stored = env.store.get_user(&env.config, &id).await.unwrap();
+    assert_eq!(stored["preferredLanguage"], "en");
+    // A failed validator: 400 invalidValue naming field, value, validator and rule.
+    let err = create(
+        &env,
+        json!({"userName": "b@contoso.com", "phoneNumbers": [{"type": "work", "value": "+1 415 555 2671"}]}),
+    )
+    .await
+    .unwrap_err();
+    let detail = invalid_value(&err);
+    assert!(
+        detail.contains("phoneNumbers[type eq \"work\"].value")
+            && detail.contains("send \"+14155552671\"")
+            && detail.contains("validator e164")
+            && detail.contains("rule 11"),
+        "{detail}"
+    );
+    // Unique beyond userName (externalId is caseExact: "E-1" would be another value).
+    create(
+        &env,
+        json!({"userName": "d@contoso.com", "externalId": "E-1"}),
+    )
+    .await
+    .unwrap();
+    let err = create(
+        &env,
+        json!({"userName": "c@contoso.com", "externalId": "e-1"}),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        invalid_value(&err).contains("already used by another user"),
+        "{err}"
+    );
+    // PATCH goes through the plan too; nothing is stored when it refuses.
+    let err = env
+        .store
+        .patch_user(
+            &env.config,
+            &env.registry,
+            &id,
+            json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "path": "timezone", "value": "Mars/Olympus"}]}),
+            &PatchRules::default(),
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(invalid_value(&err).contains("timezone"), "{err}");
+    let stored = env.store.get_user(&env.config, &id).await.unwrap();
+    assert!(stored.get("timezone").is_none());
+    // Its own externalId is not a clash when the user is replaced.
+    env.store
+        .replace_user(
+            &env.config,
+            &env.registry,
+            &id,
+            json!({"userName": "a@contoso.com", "externalId": "e-1", "timezone": "Europe/Paris"}),
+            &InputRules::default(),
+            None,
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn warn_only_unsupported_rejection_and_scoping() {
+    let env = env().await;
+    let mut relaxed = plan();
+    relaxed.mode = Mode::WarnOnly;
+    save(&env, &relaxed).await;
+    let written = create(
+        &env,
+        json!({"userName": "a@contoso.com", "timezone": "Paris"}),
+    )
+    .await
+    .unwrap();
+    assert!(
+        written.warnings.iter().any(|w| w.contains("timezone")),
+        "{:?}",
+        written.warnings
+    );
+
+    let mut strict = plan();
+    strict.unsupported = Unsupported::Reject;
+    strict.scoping.users = vec![ScopeRule {
+        effect: ScopeEffect::Include,
+        filter: r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "Ops""#
+            .into(),
+    }];
+    strict.fields.push(Field {
+        name: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department".into(),
+        kind: FieldType::String,
+        custom: false,
+        description: String::new(),
+        validators: vec![],
+    });
+    strict.rules.push(Rule {
+        target: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department".into(),
+        source: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department".into(),
+        transforms: vec![],
+        default: None,
+        apply: ApplyOn::Always,
+    });
+    // A second store on the same data directory (the CLI) saves the plan: seen at once.
+    let cli = Store::open(env.dir.path()).await.unwrap();
+    cli.save_mapping_plan(
+        env.config.id,
+        &strict,
+        env.registry.user(),
+        "strict",
+        &Actor::cli(),
+    )
+    .await
+    .unwrap();
+    let ops = |extra: Value| {
+        let mut body = json!({"userName": format!("u{}@contoso.com", rand_suffix()), "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Ops"}});
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        body
+    };
+    let err = create(&env, ops(json!({"nickName": "x"})))
+        .await
+        .unwrap_err();
+    assert!(
+        invalid_value(&err).contains("does not support nickName"),
+        "{err}"
+    );
+    create(&env, ops(json!({}))).await.unwrap();
+    let err = create(
+        &env,
+        json!({"userName": "sales@contoso.com", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Sales"}}),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, CoreError::Forbidden(m) if m.contains("out of the scope")),
+        "{err}"
+    );
+    let mut inactive = strict.clone();
+    inactive.scoping.out_of_scope = OutOfScope::AcceptInactive;
+    save(&env, &inactive).await;
+    let written = create(
+        &env,
+        json!({"userName": "sales2@contoso.com", "active": true, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Sales"}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(written.resource["active"], false);
+    assert!(written.warnings.iter().any(|w| w.contains("out of scope")));
+}
+
+fn rand_suffix() -> u32 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    N.fetch_add(1, Ordering::SeqCst)
+}
