@@ -1034,3 +1034,91 @@ impl CompiledPlan {
 
 #[cfg(test)]
 mod tests;
+
+/// One difference between two plans: a JSON pointer and the values on each side.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Difference {
+    /// Where (`/rules/3/transforms`).
+    pub path: String,
+    /// The value in the first plan (absent: null).
+    pub old: Value,
+    /// The value in the second plan (absent: null).
+    pub new: Value,
+}
+
+/// What changed from `a` to `b`, as JSON pointers with old and new values. Lists are compared
+/// element by element; fields and rules are matched by name/target so a reordered plan shows
+/// no differences for them.
+pub fn diff(a: &Plan, b: &Plan) -> Vec<Difference> {
+    fn keyed(items: &[Value], key: &str) -> Option<Map<String, Value>> {
+        let mut out = Map::new();
+        for item in items {
+            let k = item.get(key)?.as_str()?.to_owned();
+            if out.insert(k, item.clone()).is_some() {
+                return None;
+            }
+        }
+        Some(out)
+    }
+    fn pointer(path: &str, key: &str) -> String {
+        format!("{path}/{}", key.replace('~', "~0").replace('/', "~1"))
+    }
+    fn walk(path: &str, old: &Value, new: &Value, out: &mut Vec<Difference>) {
+        match (old, new) {
+            (Value::Object(before), Value::Object(after)) => {
+                for (key, value) in before {
+                    walk(
+                        &pointer(path, key),
+                        value,
+                        after.get(key).unwrap_or(&Value::Null),
+                        out,
+                    );
+                }
+                for (key, value) in after {
+                    if !before.contains_key(key) {
+                        walk(&pointer(path, key), &Value::Null, value, out);
+                    }
+                }
+            }
+            (Value::Array(before), Value::Array(after)) => {
+                let key = match path {
+                    "/fields" => Some("name"),
+                    "/rules" => Some("target"),
+                    _ => None,
+                };
+                if let Some((by_key_before, by_key_after)) =
+                    key.and_then(|k| Some((keyed(before, k)?, keyed(after, k)?)))
+                {
+                    walk(
+                        path,
+                        &Value::Object(by_key_before),
+                        &Value::Object(by_key_after),
+                        out,
+                    );
+                    return;
+                }
+                for i in 0..before.len().max(after.len()) {
+                    walk(
+                        &format!("{path}/{i}"),
+                        before.get(i).unwrap_or(&Value::Null),
+                        after.get(i).unwrap_or(&Value::Null),
+                        out,
+                    );
+                }
+            }
+            (before, after) if before != after => out.push(Difference {
+                path: path.to_owned(),
+                old: before.clone(),
+                new: after.clone(),
+            }),
+            _ => {}
+        }
+    }
+    let (Ok(a), Ok(b)) = (serde_json::to_value(a), serde_json::to_value(b)) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    walk("", &a, &b, &mut out);
+    out
+}

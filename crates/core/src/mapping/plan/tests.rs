@@ -310,3 +310,36 @@ fn plans_round_trip_as_json_and_refuse_unknown_fields() {
     let minimal: Plan = serde_json::from_str("{}").unwrap();
     assert_eq!(minimal.format, PLAN_FORMAT);
 }
+
+#[test]
+fn diffs_name_what_changed_and_ignore_reordering() {
+    let a = xmatters();
+    let mut b = a.clone();
+    b.mode = Mode::WarnOnly;
+    b.rules.reverse();
+    b.fields.retain(|f| f.name != "title");
+    let language = b
+        .rules
+        .iter_mut()
+        .find(|r| r.target == "preferredLanguage")
+        .unwrap();
+    language.transforms.clear();
+    let changes = diff(&a, &b);
+    let paths: Vec<&str> = changes.iter().map(|d| d.path.as_str()).collect();
+    assert!(paths.contains(&"/mode"), "{paths:?}");
+    assert!(paths.contains(&"/fields/title"), "{paths:?}");
+    assert!(
+        paths.contains(&"/rules/preferredLanguage/transforms/0"),
+        "{paths:?}"
+    );
+    assert!(
+        !paths.iter().any(|p| p.starts_with("/rules/userName")),
+        "reordering is no change: {paths:?}"
+    );
+    let mode = changes.iter().find(|d| d.path == "/mode").unwrap();
+    assert_eq!(
+        (&mode.old, &mode.new),
+        (&json!("enforce"), &json!("warnOnly"))
+    );
+    assert!(diff(&a, &a).is_empty());
+}
