@@ -6,6 +6,7 @@
 //! `/api/openapi.json` needs the per-launch admin token as a bearer token.
 
 mod dto;
+mod mapping;
 mod routes;
 
 use axum::Router;
@@ -32,7 +33,7 @@ pub struct AdminError {
 }
 
 impl AdminError {
-    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
         Self {
             status,
             message: message.into(),
@@ -141,7 +142,7 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
 /// The OpenAPI description of the admin API.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "SCIM Console admin API", description = "Configurations, tokens, OAuth clients and the audit log of SCIM Console."),
+    info(title = "SCIM Console admin API", description = "Configurations, tokens, OAuth clients, mapping plans and the audit log of SCIM Console."),
     paths(
         routes::health,
         routes::list_configurations,
@@ -159,10 +160,20 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
         routes::revoke_oauth_client,
         routes::audit,
         routes::export_audit,
+        mapping::template,
+        mapping::current,
+        mapping::save,
+        mapping::validate,
+        mapping::test,
+        mapping::versions,
+        mapping::diff,
+        mapping::rollback,
     ),
     components(schemas(ConfigurationView, NewConfigurationBody, ConfigurationChanges, TokenPolicyView, TokenView, TokenStateView, IssuedTokenView, NewTokenBody,
         RotateTokenBody, RotatedTokenView, TokenCheckView, TokenProblemView, OAuthClientView, IssuedClientView, NewClientBody, AuditEntryView, AuditPageView,
-        ErrorBody, ErrorDetail, Health, PutSemanticsView)),
+        ErrorBody, ErrorDetail, Health, PutSemanticsView,
+        mapping::PlanVersionView, mapping::SavePlanBody, mapping::FindingView, mapping::SavedPlanView, mapping::ValidationView,
+        mapping::TestBody, mapping::EvaluationView, mapping::DifferenceView, mapping::RollbackBody)),
     modifiers(&BearerAuth)
 )]
 pub struct AdminApi;
@@ -219,6 +230,28 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/api/configurations/{id}/oauth-clients/{client_id}",
             axum::routing::delete(routes::revoke_oauth_client),
+        )
+        .route("/api/mapping/template", get(mapping::template))
+        .route(
+            "/api/configurations/{id}/mapping",
+            get(mapping::current).put(mapping::save),
+        )
+        .route(
+            "/api/configurations/{id}/mapping/validate",
+            axum::routing::post(mapping::validate),
+        )
+        .route(
+            "/api/configurations/{id}/mapping/test",
+            axum::routing::post(mapping::test),
+        )
+        .route(
+            "/api/configurations/{id}/mapping/versions",
+            get(mapping::versions),
+        )
+        .route("/api/configurations/{id}/mapping/diff", get(mapping::diff))
+        .route(
+            "/api/configurations/{id}/mapping/rollback",
+            axum::routing::post(mapping::rollback),
         )
         .route("/api/audit", get(routes::audit))
         .route("/api/audit/export", get(routes::export_audit))

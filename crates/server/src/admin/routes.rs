@@ -46,11 +46,11 @@ fn origin(state: &AppState, headers: &HeaderMap) -> String {
 }
 
 /// Changes made through the admin API are the admin's, from the caller's address.
-fn admin(peer: &Peer) -> Actor {
+pub(super) fn admin(peer: &Peer) -> Actor {
     Actor::new("admin", peer.0.clone())
 }
 
-fn config_id(id: &str) -> Result<ConfigurationId, AdminError> {
+pub(super) fn config_id(id: &str) -> Result<ConfigurationId, AdminError> {
     ConfigurationId::parse(id).ok_or_else(|| {
         AdminError::new(
             StatusCode::NOT_FOUND,

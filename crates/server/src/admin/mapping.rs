@@ -1,0 +1,373 @@
+//! The admin API of mapping plans: the template, the current plan and its versions, saving
+//! (import), static validation, a test run over a sample SCIM user, diff and rollback.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use scim_console_core::mapping::plan::{self, Evaluation, Finding, Operation, Plan};
+use scim_console_core::mapping::versions::PlanVersion;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use super::AdminError;
+use super::dto::ErrorBody;
+use super::routes::{Body, admin, config_id};
+use crate::peer::Peer;
+use crate::state::AppState;
+
+/// A saved version of a plan.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanVersionView {
+    /// The version (1, 2, …).
+    pub version: i64,
+    /// When it was saved.
+    pub created: DateTime<Utc>,
+    /// Who saved it.
+    pub created_by: String,
+    /// Why.
+    pub comment: String,
+    /// The plan (the export format: `format`, `fields`, `rules`, `unsupported`, `mode`,
+    /// `matching`, `scoping`).
+    #[schema(value_type = Object)]
+    pub plan: Value,
+}
+
+impl From<PlanVersion> for PlanVersionView {
+    fn from(v: PlanVersion) -> Self {
+        Self {
+            version: v.version,
+            created: v.created,
+            created_by: v.created_by,
+            comment: v.comment,
+            plan: serde_json::to_value(&v.plan).unwrap_or_default(),
+        }
+    }
+}
+
+/// A plan to save.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SavePlanBody {
+    /// The plan.
+    #[schema(value_type = Object)]
+    pub plan: Plan,
+    /// Why it changes.
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// A static validation finding.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FindingView {
+    /// `error` or `warning`.
+    pub severity: String,
+    /// A JSON pointer into the plan.
+    pub location: String,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub fix: String,
+}
+
+impl From<Finding> for FindingView {
+    fn from(f: Finding) -> Self {
+        Self {
+            severity: match f.severity {
+                plan::Severity::Error => "error",
+                plan::Severity::Warning => "warning",
+            }
+            .into(),
+            location: f.location,
+            message: f.message,
+            fix: f.fix,
+        }
+    }
+}
+
+/// A saved plan and its warnings.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedPlanView {
+    /// The version saved.
+    pub saved: PlanVersionView,
+    /// Warnings of static validation (errors refuse the save).
+    pub findings: Vec<FindingView>,
+}
+
+/// The result of static validation.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidationView {
+    /// Whether the plan can be saved (no errors).
+    pub valid: bool,
+    /// Errors first, then warnings.
+    pub findings: Vec<FindingView>,
+}
+
+/// A test run: a sample SCIM user, and optionally a plan to try instead of the current one.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TestBody {
+    /// The plan to try (default: the configuration's current plan).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub plan: Option<Plan>,
+    /// A SCIM User as the identity provider would send it.
+    #[schema(value_type = Object)]
+    pub sample: Value,
+    /// `create` (default) or `update`.
+    #[serde(default)]
+    pub operation: Option<String>,
+}
+
+/// Field by field: the value produced and every validator's verdict.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EvaluationView {
+    /// Whether the sample passes.
+    pub passed: bool,
+    /// Whether it is in scope.
+    pub in_scope: bool,
+    /// The fields.
+    #[schema(value_type = Vec<Object>)]
+    pub fields: Value,
+    /// SCIM attributes of the sample no rule reads.
+    pub unsupported: Vec<String>,
+    /// Transforms that failed.
+    pub errors: Vec<String>,
+}
+
+impl EvaluationView {
+    fn new(e: &Evaluation, plan: &Plan) -> Self {
+        Self {
+            passed: e.passed(plan),
+            in_scope: e.in_scope,
+            fields: serde_json::to_value(&e.fields).unwrap_or_default(),
+            unsupported: e.unsupported.clone(),
+            errors: e.errors.clone(),
+        }
+    }
+}
+
+/// One difference between two plans.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DifferenceView {
+    /// A JSON pointer (fields and rules keyed by name and target).
+    pub path: String,
+    /// The value in `from`.
+    #[schema(value_type = Object)]
+    pub old: Value,
+    /// The value in `to`.
+    #[schema(value_type = Object)]
+    pub new: Value,
+}
+
+/// Which versions to compare.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DiffQuery {
+    /// The older version.
+    from: i64,
+    /// The newer version (default: the current one).
+    to: Option<i64>,
+}
+
+/// Which version to restore.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RollbackBody {
+    /// The version to make current again.
+    pub version: i64,
+}
+
+/// The default plan for Users: a starting point to edit.
+#[utoipa::path(get, path = "/api/mapping/template", security(("admin_token" = [])),
+    responses((status = 200, body = Object)))]
+pub async fn template() -> Json<Value> {
+    Json(serde_json::to_value(Plan::default_users()).unwrap_or_default())
+}
+
+/// The configuration's current plan.
+#[utoipa::path(get, path = "/api/configurations/{id}/mapping", security(("admin_token" = [])),
+    responses((status = 200, body = PlanVersionView), (status = 404, body = ErrorBody)))]
+pub async fn current(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<PlanVersionView>, AdminError> {
+    let id = config_id(&id)?;
+    state.store.configuration(id).await?;
+    let saved = state.store.mapping_plan(id).await?.ok_or_else(|| {
+        AdminError::new(
+            StatusCode::NOT_FOUND,
+            "this configuration has no mapping plan yet: its endpoint accepts every SCIM attribute; save one (start from GET /api/mapping/template)",
+        )
+    })?;
+    Ok(Json(saved.into()))
+}
+
+/// Saves a plan as the new current version (an import). Refused when static validation finds
+/// errors.
+#[utoipa::path(put, path = "/api/configurations/{id}/mapping", security(("admin_token" = [])), request_body = SavePlanBody,
+    responses((status = 200, body = SavedPlanView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn save(
+    State(state): State<AppState>,
+    peer: Peer,
+    Path(id): Path<String>,
+    Body(body): Body<SavePlanBody>,
+) -> Result<Json<SavedPlanView>, AdminError> {
+    let id = config_id(&id)?;
+    let (saved, findings) = state
+        .store
+        .save_mapping_plan(
+            id,
+            &body.plan,
+            state.registry.user(),
+            &body.comment,
+            &admin(&peer),
+        )
+        .await?;
+    tracing::info!(configuration = %id, version = saved.version, "mapping plan saved");
+    Ok(Json(SavedPlanView {
+        saved: saved.into(),
+        findings: findings.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Static validation of a plan, without saving it.
+#[utoipa::path(post, path = "/api/configurations/{id}/mapping/validate", security(("admin_token" = [])), request_body = Object,
+    responses((status = 200, body = ValidationView), (status = 400, body = ErrorBody)))]
+pub async fn validate(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Body(plan): Body<Plan>,
+) -> Result<Json<ValidationView>, AdminError> {
+    state.store.configuration(config_id(&id)?).await?;
+    let (compiled, findings) = plan.compile(state.registry.user());
+    Ok(Json(ValidationView {
+        valid: compiled.is_some(),
+        findings: findings.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Runs a plan (given, or the current one) over a sample SCIM user: the value of every field
+/// and every validator's verdict. Nothing is stored.
+#[utoipa::path(post, path = "/api/configurations/{id}/mapping/test", security(("admin_token" = [])), request_body = TestBody,
+    responses((status = 200, body = EvaluationView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn test(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Body(body): Body<TestBody>,
+) -> Result<Json<EvaluationView>, AdminError> {
+    let id = config_id(&id)?;
+    let plan = match body.plan {
+        Some(p) => p,
+        None => {
+            state
+                .store
+                .mapping_plan(id)
+                .await?
+                .ok_or_else(|| {
+                    AdminError::new(StatusCode::NOT_FOUND, "no current plan: send one in `plan`")
+                })?
+                .plan
+        }
+    };
+    let operation = match body.operation.as_deref() {
+        None | Some("create") => Operation::Create,
+        Some("update") => Operation::Update,
+        Some(other) => {
+            return Err(AdminError::new(
+                StatusCode::BAD_REQUEST,
+                format!("operation: \"{other}\" is not create or update"),
+            ));
+        }
+    };
+    let schema = state.registry.user();
+    let (compiled, findings) = plan.compile(schema);
+    let Some(compiled) = compiled else {
+        let first = findings
+            .first()
+            .map(|f| format!("{} at {}", f.message, f.location))
+            .unwrap_or_default();
+        return Err(AdminError::new(
+            StatusCode::BAD_REQUEST,
+            format!("the plan has errors: {first}"),
+        ));
+    };
+    let Value::Object(sample) = body.sample else {
+        return Err(AdminError::new(
+            StatusCode::BAD_REQUEST,
+            "sample: send a SCIM User as a JSON object",
+        ));
+    };
+    let resource = scim::Resource::from_request(
+        Value::Object(sample),
+        schema,
+        &scim::InputRules::default(),
+    )
+    .map_err(|e| AdminError::new(StatusCode::BAD_REQUEST, format!("sample: {}", e.detail())))?;
+    let evaluation = compiled.evaluate(resource.as_map(), operation, schema);
+    Ok(Json(EvaluationView::new(&evaluation, &plan)))
+}
+
+/// Every saved version, newest first.
+#[utoipa::path(get, path = "/api/configurations/{id}/mapping/versions", security(("admin_token" = [])),
+    responses((status = 200, body = [PlanVersionView]), (status = 404, body = ErrorBody)))]
+pub async fn versions(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<PlanVersionView>>, AdminError> {
+    let versions = state.store.mapping_plan_versions(config_id(&id)?).await?;
+    Ok(Json(versions.into_iter().map(Into::into).collect()))
+}
+
+/// What changed between two versions.
+#[utoipa::path(get, path = "/api/configurations/{id}/mapping/diff", security(("admin_token" = [])), params(DiffQuery),
+    responses((status = 200, body = [DifferenceView]), (status = 404, body = ErrorBody)))]
+pub async fn diff(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<DiffQuery>,
+) -> Result<Json<Vec<DifferenceView>>, AdminError> {
+    let id = config_id(&id)?;
+    let from = state.store.mapping_plan_version(id, query.from).await?;
+    let to = match query.to {
+        Some(v) => state.store.mapping_plan_version(id, v).await?,
+        None => state
+            .store
+            .mapping_plan(id)
+            .await?
+            .ok_or_else(|| AdminError::new(StatusCode::NOT_FOUND, "no current plan"))?,
+    };
+    Ok(Json(
+        plan::diff(&from.plan, &to.plan)
+            .into_iter()
+            .map(|d| DifferenceView {
+                path: d.path,
+                old: d.old,
+                new: d.new,
+            })
+            .collect(),
+    ))
+}
+
+/// Makes an earlier version current again (saved as a new version).
+#[utoipa::path(post, path = "/api/configurations/{id}/mapping/rollback", security(("admin_token" = [])), request_body = RollbackBody,
+    responses((status = 200, body = PlanVersionView), (status = 404, body = ErrorBody)))]
+pub async fn rollback(
+    State(state): State<AppState>,
+    peer: Peer,
+    Path(id): Path<String>,
+    Body(body): Body<RollbackBody>,
+) -> Result<Json<PlanVersionView>, AdminError> {
+    let id = config_id(&id)?;
+    let saved = state
+        .store
+        .rollback_mapping_plan(id, body.version, state.registry.user(), &admin(&peer))
+        .await?;
+    Ok(Json(saved.into()))
+}

@@ -1,0 +1,245 @@
+//! Mapping plans over real HTTP: the admin API (template, save, validate, test, versions, diff,
+//! rollback) and enforcement by the SCIM endpoint for each outcome.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // Test code: a failure is a test failure.
+
+mod common;
+
+use common::{TestServer, parts, send_json};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+async fn admin_json(
+    s: &TestServer,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = s.admin(method, path);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    parts(request.send().await.unwrap()).await
+}
+
+async fn template(s: &TestServer) -> Value {
+    let (status, plan) = admin_json(s, Method::GET, "/api/mapping/template", None).await;
+    assert_eq!(status, 200);
+    plan
+}
+
+async fn create_user(s: &TestServer, body: Value) -> (u16, Value) {
+    parts(send_json(s.scim(Method::POST, "/Users"), &body).await).await
+}
+
+#[tokio::test]
+async fn plans_are_saved_validated_tested_diffed_and_rolled_back() {
+    let s = TestServer::start().await;
+    let base = format!("/api/configurations/{}/mapping", s.config.id);
+    let (status, body) = admin_json(&s, Method::GET, &base, None).await;
+    assert_eq!(status, 404);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("/api/mapping/template")
+    );
+
+    let mut plan = template(&s).await;
+    plan["rules"][0]["source"] = json!("userNme");
+    let (status, body) = admin_json(
+        &s,
+        Method::POST,
+        &format!("{base}/validate"),
+        Some(plan.clone()),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["valid"], false);
+    assert_eq!(body["findings"][0]["location"], "/rules/0/source");
+    assert_eq!(body["findings"][0]["severity"], "error");
+    let (status, body) = admin_json(&s, Method::PUT, &base, Some(json!({"plan": plan}))).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["field"], "plan");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("/rules/0/source")
+    );
+
+    let plan = template(&s).await;
+    let (status, saved) = admin_json(
+        &s,
+        Method::PUT,
+        &base,
+        Some(json!({"plan": plan, "comment": "first"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["saved"]["version"], 1);
+    let mut relaxed = plan.clone();
+    relaxed["mode"] = json!("warnOnly");
+    let (status, _) = admin_json(&s, Method::PUT, &base, Some(json!({"plan": relaxed}))).await;
+    assert_eq!(status, 200);
+    let (_, diff) = admin_json(&s, Method::GET, &format!("{base}/diff?from=1"), None).await;
+    assert_eq!(
+        diff,
+        json!([{"path": "/mode", "old": "enforce", "new": "warnOnly"}])
+    );
+    let (status, rolled) = admin_json(
+        &s,
+        Method::POST,
+        &format!("{base}/rollback"),
+        Some(json!({"version": 1})),
+    )
+    .await;
+    assert_eq!((status, &rolled["version"]), (200, &json!(3)));
+    let (_, versions) = admin_json(&s, Method::GET, &format!("{base}/versions"), None).await;
+    assert_eq!(versions.as_array().unwrap().len(), 3);
+    assert_eq!(versions[0]["comment"], "rollback to version 1");
+    let (_, current) = admin_json(&s, Method::GET, &base, None).await;
+    assert_eq!(current["plan"]["mode"], "enforce");
+
+    // A test run over a sample, field by field, with the current plan.
+    let sample = json!({
+        "userName": "Test@contoso.com",
+        "timezone": "europe/paris",
+        "phoneNumbers": [{"type": "work", "value": "+14155552671"}],
+        "nickName": "x"
+    });
+    let (status, run) = admin_json(
+        &s,
+        Method::POST,
+        &format!("{base}/test"),
+        Some(json!({"sample": sample})),
+    )
+    .await;
+    assert_eq!(status, 200, "{run}");
+    assert_eq!(run["passed"], false);
+    assert_eq!(run["unsupported"], json!(["nickName"]));
+    let timezone = run["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["field"] == "timezone")
+        .unwrap();
+    assert_eq!(timezone["verdicts"][0]["passed"], false);
+    assert!(
+        timezone["verdicts"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Europe/Paris")
+    );
+    let (status, body) = admin_json(
+        &s,
+        Method::POST,
+        &format!("{base}/test"),
+        Some(json!({"sample": [1]})),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+}
+
+#[tokio::test]
+async fn the_scim_endpoint_enforces_the_plan_for_every_outcome() {
+    let s = TestServer::start().await;
+    let base = format!("/api/configurations/{}/mapping", s.config.id);
+    // Without a plan everything is accepted.
+    let (status, _) = create_user(
+        &s,
+        json!({"userName": "free@contoso.com", "timezone": "Mars"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+
+    let mut plan = template(&s).await;
+    plan["unsupported"] = json!("reject");
+    plan["scoping"] =
+        json!({"users": [{"effect": "exclude", "filter": "title eq \"Contractor\""}]});
+    plan["fields"].as_array_mut().unwrap().push(json!({"name": "badge", "custom": true, "validators": [{"kind": "pattern", "regex": "[0-9]{4}"}]}));
+    plan["rules"].as_array_mut().unwrap().push(json!({"target": "badge", "source": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber"}));
+    let (status, saved) = admin_json(&s, Method::PUT, &base, Some(json!({"plan": plan}))).await;
+    assert_eq!(status, 200, "{saved}");
+
+    // Accepted and shaped: the custom field lands in the configuration's extension.
+    let (status, user) = create_user(
+        &s,
+        json!({"userName": "ok@contoso.com", "timezone": "Europe/Paris", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"employeeNumber": "1234"}}),
+    )
+    .await;
+    assert_eq!(status, 201, "{user}");
+    assert_eq!(
+        user["urn:scim-console:params:scim:schemas:extension:default:2.0:User"]["badge"],
+        "1234"
+    );
+    // A validator fails: 400 invalidValue naming the field, the value and the validator.
+    let (status, body) = create_user(
+        &s,
+        json!({"userName": "tz@contoso.com", "timezone": "europe/paris"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["scimType"].as_str()),
+        (400, Some("invalidValue")),
+        "{body}"
+    );
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("timezone")
+            && detail.contains("Europe/Paris")
+            && detail.contains("validator timeZone"),
+        "{detail}"
+    );
+    // An unsupported attribute under `reject`.
+    let (status, body) =
+        create_user(&s, json!({"userName": "nick@contoso.com", "nickName": "n"})).await;
+    assert_eq!(status, 400);
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("does not support nickName")
+    );
+    // Out of scope.
+    let (status, body) = create_user(
+        &s,
+        json!({"userName": "c@contoso.com", "title": "Contractor"}),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("out of the scope")
+    );
+    // A PATCH that breaks a validator changes nothing.
+    let id = user["id"].as_str().unwrap();
+    let (status, _) = parts(
+        send_json(
+            s.scim(Method::PATCH, &format!("/Users/{id}")),
+            &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "path": "phoneNumbers[type eq \"work\"].value", "value": "555-1234"}]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (_, stored) = parts(
+        s.scim(Method::GET, &format!("/Users/{id}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(stored.get("phoneNumbers").is_none());
+    // Warn-only lets the same request through.
+    plan["mode"] = json!("warnOnly");
+    let (status, _) = admin_json(&s, Method::PUT, &base, Some(json!({"plan": plan}))).await;
+    assert_eq!(status, 200);
+    let (status, body) = create_user(
+        &s,
+        json!({"userName": "tz@contoso.com", "timezone": "europe/paris"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+}
