@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use scim_console_core::audit::{AuditQuery, ExportFormat};
 use scim_console_core::configuration::ConfigurationUpdate;
+use scim_console_core::mapping::plan::{Operation, Plan, Severity, diff};
 use scim_console_core::secrets::MasterKey;
 use scim_console_core::{
     Actor, Configuration, CoreError, NewConfiguration, NewToken, Rotation, Store, TokenInfo,
@@ -44,6 +45,123 @@ enum Command {
     /// Read and export the audit log of configuration, token and client changes.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Attribute mapping plans: show, validate, test against a sample, export, import, diff.
+    #[command(subcommand)]
+    Mapping(MappingCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum MappingCommand {
+    /// Print the default plan for Users (a starting point to edit).
+    Template,
+    /// Show a configuration's current plan (or one version) as JSON.
+    Show(MappingShowArgs),
+    /// Check a plan file statically; exit 4 when it has errors.
+    Validate(MappingFileArgs),
+    /// Run a plan (a file, or the configuration's current one) over a sample SCIM user; exit 4
+    /// when the sample fails a validator.
+    Test(MappingTestArgs),
+    /// Write a configuration's current plan to a file (or standard output).
+    Export(MappingExportArgs),
+    /// Save a plan file as a configuration's new current version (e.g. copied from QA).
+    Import(MappingImportArgs),
+    /// What changed between two versions, or two plan files.
+    Diff(MappingDiffArgs),
+    /// List the saved versions.
+    Versions(TokenConfigArgs),
+    /// Make an earlier version current again.
+    Rollback(MappingRollbackArgs),
+}
+
+#[derive(Debug, Args)]
+struct MappingShowArgs {
+    /// Name, slug or id of the configuration.
+    #[arg(long = "config")]
+    config: String,
+    /// A saved version (default: the current one).
+    #[arg(long)]
+    version: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+struct MappingFileArgs {
+    /// The plan, as JSON.
+    #[arg(long, value_name = "FILE")]
+    file: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct MappingTestArgs {
+    /// Name, slug or id of the configuration.
+    #[arg(long = "config")]
+    config: String,
+    /// A SCIM User as JSON, as the identity provider sends it.
+    #[arg(long, value_name = "FILE")]
+    sample: PathBuf,
+    /// A plan file to try instead of the current plan.
+    #[arg(long, value_name = "FILE")]
+    plan: Option<PathBuf>,
+    /// Evaluate as an update (rules that apply on create only are skipped).
+    #[arg(long)]
+    update: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct MappingExportArgs {
+    /// Name, slug or id of the configuration.
+    #[arg(long = "config")]
+    config: String,
+    /// Write to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct MappingImportArgs {
+    /// Name, slug or id of the configuration.
+    #[arg(long = "config")]
+    config: String,
+    /// The plan, as JSON (an export).
+    #[arg(long, value_name = "FILE")]
+    file: PathBuf,
+    /// Why it changes.
+    #[arg(long, default_value = "")]
+    comment: String,
+}
+
+#[derive(Debug, Args)]
+struct MappingDiffArgs {
+    /// Name, slug or id of the configuration (to compare saved versions).
+    #[arg(long = "config", requires = "from")]
+    config: Option<String>,
+    /// The older version.
+    #[arg(long)]
+    from: Option<i64>,
+    /// The newer version (default: the current one).
+    #[arg(long)]
+    to: Option<i64>,
+    /// Two plan files to compare instead.
+    #[arg(long, num_args = 2, value_names = ["OLD", "NEW"], conflicts_with_all = ["config", "from", "to"])]
+    files: Vec<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct MappingRollbackArgs {
+    /// Name, slug or id of the configuration.
+    #[arg(long = "config")]
+    config: String,
+    /// The version to make current again.
+    #[arg(long)]
+    version: i64,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -405,6 +523,231 @@ struct AuditExportArgs {
     output: Option<PathBuf>,
 }
 
+/// A plan or sample file.
+fn read_json<T: serde::de::DeserializeOwned>(path: &PathBuf) -> Result<T> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| {
+        anyhow::Error::new(CoreError::invalid(
+            "file",
+            format!("{}: {e}", path.display()),
+        ))
+    })
+}
+
+fn print_findings(findings: &[scim_console_core::mapping::plan::Finding]) {
+    for f in findings {
+        println!(
+            "{:<7} {:<32} {}\n        fix: {}",
+            match f.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            },
+            f.location,
+            f.message,
+            f.fix.replace('\n', "\n             ")
+        );
+    }
+}
+
+fn mapping_validate(args: &MappingFileArgs) -> Result<()> {
+    let plan: Plan = read_json(&args.file)?;
+    let registry = scim::SchemaRegistry::standard();
+    let (compiled, findings) = plan.compile(registry.user());
+    if args.json {
+        print_json(&json!({"valid": compiled.is_some(), "findings": findings}))?;
+    } else if findings.is_empty() {
+        println!("The plan is valid.");
+    } else {
+        print_findings(&findings);
+    }
+    if compiled.is_some() {
+        Ok(())
+    } else {
+        Err(CoreError::invalid("plan", "the plan has errors").into())
+    }
+}
+
+async fn mapping(store: &Store, cmd: MappingCommand) -> Result<()> {
+    let registry = scim::SchemaRegistry::standard();
+    match cmd {
+        MappingCommand::Template | MappingCommand::Validate(_) => Ok(()),
+        MappingCommand::Show(args) => {
+            let c = store.find_configuration(&args.config).await?;
+            let saved = match args.version {
+                Some(v) => store.mapping_plan_version(c.id, v).await?,
+                None => store.mapping_plan(c.id).await?.ok_or_else(|| {
+                    CoreError::NotFound(format!(
+                        "a mapping plan for \"{}\" (it accepts every SCIM attribute)",
+                        c.name
+                    ))
+                })?,
+            };
+            print_json(&saved)
+        }
+        MappingCommand::Test(args) => mapping_test(store, &registry, args).await,
+        MappingCommand::Export(args) => {
+            let c = store.find_configuration(&args.config).await?;
+            let saved = store
+                .mapping_plan(c.id)
+                .await?
+                .ok_or_else(|| CoreError::NotFound(format!("a mapping plan for \"{}\"", c.name)))?;
+            let text = serde_json::to_string_pretty(&saved.plan)?;
+            match &args.output {
+                Some(path) => std::fs::write(path, format!("{text}\n"))
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => println!("{text}"),
+            }
+            Ok(())
+        }
+        MappingCommand::Import(args) => {
+            let c = store.find_configuration(&args.config).await?;
+            let plan: Plan = read_json(&args.file)?;
+            let (saved, findings) = store
+                .save_mapping_plan(c.id, &plan, registry.user(), &args.comment, &Actor::cli())
+                .await?;
+            print_findings(&findings);
+            println!(
+                "Saved as version {} of \"{}\"'s mapping plan.",
+                saved.version, c.name
+            );
+            Ok(())
+        }
+        MappingCommand::Diff(args) => mapping_diff(store, args).await,
+        MappingCommand::Versions(args) => {
+            let c = store.find_configuration(&args.config).await?;
+            let versions = store.mapping_plan_versions(c.id).await?;
+            if args.json {
+                return print_json(&versions);
+            }
+            for v in &versions {
+                println!(
+                    "{:>4}  {}  {:<16} {}",
+                    v.version,
+                    day(Some(v.created)),
+                    v.created_by,
+                    v.comment
+                );
+            }
+            Ok(())
+        }
+        MappingCommand::Rollback(args) => {
+            let c = store.find_configuration(&args.config).await?;
+            let saved = store
+                .rollback_mapping_plan(c.id, args.version, registry.user(), &Actor::cli())
+                .await?;
+            println!(
+                "Version {} restored as version {}.",
+                args.version, saved.version
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn mapping_test(
+    store: &Store,
+    registry: &scim::SchemaRegistry,
+    args: MappingTestArgs,
+) -> Result<()> {
+    let c = store.find_configuration(&args.config).await?;
+    let plan: Plan = match &args.plan {
+        Some(file) => read_json(file)?,
+        None => {
+            store
+                .mapping_plan(c.id)
+                .await?
+                .ok_or_else(|| CoreError::NotFound(format!("a mapping plan for \"{}\"", c.name)))?
+                .plan
+        }
+    };
+    let sample: serde_json::Value = read_json(&args.sample)?;
+    let (compiled, findings) = plan.compile(registry.user());
+    let Some(compiled) = compiled else {
+        print_findings(&findings);
+        return Err(CoreError::invalid("plan", "the plan has errors").into());
+    };
+    let resource =
+        scim::Resource::from_request(sample, registry.user(), &scim::InputRules::default())
+            .map_err(|e| CoreError::invalid("sample", e.detail().to_owned()))?;
+    let op = if args.update {
+        Operation::Update
+    } else {
+        Operation::Create
+    };
+    let evaluation = compiled.evaluate(resource.as_map(), op, registry.user());
+    let passed = evaluation.passed(compiled.plan());
+    if args.json {
+        print_json(&evaluation)?;
+    } else {
+        for f in &evaluation.fields {
+            let verdicts: Vec<String> = f
+                .verdicts
+                .iter()
+                .map(|v| match &v.message {
+                    None => format!("{} ok", v.validator),
+                    Some(m) => format!("{} FAILED: {m}", v.validator),
+                })
+                .collect();
+            println!(
+                "{:<40} {:<30} {}",
+                f.field,
+                f.value.to_string(),
+                verdicts.join("; ")
+            );
+        }
+        if !evaluation.unsupported.is_empty() {
+            println!(
+                "not supported by the target: {}",
+                evaluation.unsupported.join(", ")
+            );
+        }
+        if !evaluation.in_scope {
+            println!("out of scope");
+        }
+        for e in &evaluation.errors {
+            println!("error: {e}");
+        }
+        println!("{}", if passed { "PASSED" } else { "FAILED" });
+    }
+    if passed {
+        Ok(())
+    } else {
+        Err(CoreError::invalid("sample", "the sample fails the plan").into())
+    }
+}
+
+async fn mapping_diff(store: &Store, args: MappingDiffArgs) -> Result<()> {
+    let (old, new) = if let [a, b] = args.files.as_slice() {
+        (read_json::<Plan>(a)?, read_json::<Plan>(b)?)
+    } else {
+        let name = args.config.clone().unwrap_or_default();
+        let c = store.find_configuration(&name).await?;
+        let from = store
+            .mapping_plan_version(c.id, args.from.unwrap_or(1))
+            .await?;
+        let to = match args.to {
+            Some(v) => store.mapping_plan_version(c.id, v).await?,
+            None => store
+                .mapping_plan(c.id)
+                .await?
+                .ok_or_else(|| CoreError::NotFound("a current mapping plan".into()))?,
+        };
+        (from.plan, to.plan)
+    };
+    let changes = diff(&old, &new);
+    if args.json {
+        return print_json(&changes);
+    }
+    if changes.is_empty() {
+        println!("No differences.");
+    }
+    for d in &changes {
+        println!("{}: {} -> {}", d.path, d.old, d.new);
+    }
+    Ok(())
+}
+
 /// `token check` found tokens needing attention (exit code 5).
 #[derive(Debug, thiserror::Error)]
 #[error("{0} token(s) need attention")]
@@ -439,6 +782,9 @@ pub async fn run(cli: Cli) -> Result<()> {
             oauth_client(&open_store(cli.data_dir.as_ref()).await?, cmd).await
         }
         Command::Audit(cmd) => audit(&open_store(cli.data_dir.as_ref()).await?, cmd).await,
+        Command::Mapping(MappingCommand::Template) => print_json(&Plan::default_users()),
+        Command::Mapping(MappingCommand::Validate(args)) => mapping_validate(&args),
+        Command::Mapping(cmd) => mapping(&open_store(cli.data_dir.as_ref()).await?, cmd).await,
     }
 }
 

@@ -489,3 +489,196 @@ fn serve_prints_the_urls_and_token_then_shuts_down_gracefully() {
     let list: Value = serde_json::from_slice(&again.stdout).unwrap();
     assert_eq!(list.as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn mapping_verbs() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        cli(dir.path(), &["config", "create", "QA"])
+            .status
+            .success()
+    );
+    assert!(
+        cli(dir.path(), &["config", "create", "Production"])
+            .status
+            .success()
+    );
+    let template = cli(dir.path(), &["mapping", "template"]);
+    assert!(template.status.success());
+    let mut plan: Value = serde_json::from_slice(&template.stdout).unwrap();
+    let plan_file = dir.path().join("plan.json");
+    std::fs::write(&plan_file, serde_json::to_vec(&plan).unwrap()).unwrap();
+    let file = plan_file.to_str().unwrap();
+    assert_eq!(
+        cli(dir.path(), &["mapping", "validate", "--file", file])
+            .status
+            .code(),
+        Some(0)
+    );
+    let mut broken = plan.clone();
+    broken["rules"][0]["source"] = "userNme".into();
+    let broken_file = dir.path().join("broken.json");
+    std::fs::write(&broken_file, serde_json::to_vec(&broken).unwrap()).unwrap();
+    let checked = cli(
+        dir.path(),
+        &[
+            "mapping",
+            "validate",
+            "--file",
+            broken_file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(checked.status.code(), Some(4));
+    assert!(
+        stdout(&checked).contains("/rules/0/source"),
+        "{}",
+        stdout(&checked)
+    );
+
+    assert!(
+        cli(
+            dir.path(),
+            &[
+                "mapping",
+                "import",
+                "--config",
+                "QA",
+                "--file",
+                file,
+                "--comment",
+                "first"
+            ]
+        )
+        .status
+        .success()
+    );
+    plan["mode"] = "warnOnly".into();
+    std::fs::write(&plan_file, serde_json::to_vec(&plan).unwrap()).unwrap();
+    assert!(
+        cli(
+            dir.path(),
+            &["mapping", "import", "--config", "QA", "--file", file]
+        )
+        .status
+        .success()
+    );
+    let shown: Value =
+        serde_json::from_slice(&cli(dir.path(), &["mapping", "show", "--config", "QA"]).stdout)
+            .unwrap();
+    assert_eq!(
+        (shown["version"].as_i64(), shown["plan"]["mode"].as_str()),
+        (Some(2), Some("warnOnly"))
+    );
+    let diff = stdout(&cli(
+        dir.path(),
+        &["mapping", "diff", "--config", "QA", "--from", "1"],
+    ));
+    assert_eq!(diff.trim(), "/mode: \"enforce\" -> \"warnOnly\"");
+
+    // Copy QA to production: export, import.
+    let exported = dir.path().join("qa.json");
+    assert!(
+        cli(
+            dir.path(),
+            &[
+                "mapping",
+                "export",
+                "--config",
+                "QA",
+                "--output",
+                exported.to_str().unwrap()
+            ]
+        )
+        .status
+        .success()
+    );
+    assert!(
+        cli(
+            dir.path(),
+            &[
+                "mapping",
+                "import",
+                "--config",
+                "Production",
+                "--file",
+                exported.to_str().unwrap()
+            ]
+        )
+        .status
+        .success()
+    );
+    let same = stdout(&cli(
+        dir.path(),
+        &[
+            "mapping",
+            "diff",
+            "--files",
+            exported.to_str().unwrap(),
+            file,
+        ],
+    ));
+    assert_eq!(same.trim(), "No differences.");
+
+    // Test a sample against the current plan.
+    let sample = dir.path().join("sample.json");
+    std::fs::write(
+        &sample,
+        r#"{"userName": "a@contoso.com", "timezone": "europe/paris"}"#,
+    )
+    .unwrap();
+    let tested = cli(
+        dir.path(),
+        &[
+            "mapping",
+            "test",
+            "--config",
+            "Production",
+            "--sample",
+            sample.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(tested.status.code(), Some(4));
+    assert!(
+        stdout(&tested).contains("timeZone FAILED") && stdout(&tested).contains("Europe/Paris"),
+        "{}",
+        stdout(&tested)
+    );
+    std::fs::write(
+        &sample,
+        r#"{"userName": "a@contoso.com", "timezone": "Europe/Paris"}"#,
+    )
+    .unwrap();
+    let tested = cli(
+        dir.path(),
+        &[
+            "mapping",
+            "test",
+            "--config",
+            "Production",
+            "--sample",
+            sample.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_eq!(tested.status.code(), Some(0), "{}", stdout(&tested));
+
+    assert!(
+        cli(
+            dir.path(),
+            &["mapping", "rollback", "--config", "QA", "--version", "1"]
+        )
+        .status
+        .success()
+    );
+    let versions = stdout(&cli(dir.path(), &["mapping", "versions", "--config", "QA"]));
+    assert!(versions.contains("rollback to version 1"), "{versions}");
+    assert_eq!(
+        cli(
+            dir.path(),
+            &["mapping", "show", "--config", "QA", "--version", "9"]
+        )
+        .status
+        .code(),
+        Some(3)
+    );
+}
