@@ -23,6 +23,7 @@ const USAGE: &str = "usage: cargo xtask <run|test|bench|fuzz> [options]
   test                    cargo fmt --check, cargo clippy -D warnings, cargo test --workspace
   bench [FILTER]          the Criterion benchmarks (optionally only those matching FILTER)
   bench compare           the scim crate against scim-filter and Kanidm's scim_proto
+  bench mapping           a 40-rule mapping plan evaluated over a full Entra ID user
   bench load              the release server under wrk: 100k users, creates, filters, pages, PATCHes
   fuzz [--minutes N] [T]  run the fuzz targets (all, or those named) for N minutes each (default 1)";
 
@@ -69,6 +70,10 @@ fn run(args: &[String]) -> Result<()> {
                 "--bench",
                 "compare",
             ],
+        ),
+        Some("bench") if args.get(1).is_some_and(|a| a == "mapping") => cargo(
+            &root,
+            &["bench", "-p", "scim-console-core", "--bench", "mapping"],
         ),
         Some("bench") => {
             let mut cmd = vec!["bench", "-p", "scim", "--bench", "protocol"];

@@ -263,9 +263,21 @@ fn finding(
 struct CompiledRule {
     target: usize,
     source: PatchPath,
+    resolved: ResolvedSource,
     transforms: Vec<CompiledTransform>,
     default: Option<Value>,
     apply: ApplyOn,
+}
+
+/// Where a rule's source lives, resolved once when the plan compiles.
+#[derive(Debug, Clone)]
+struct ResolvedSource {
+    /// The extension URN holding the attribute (None: core or common).
+    extension: Option<String>,
+    /// The attribute's definition.
+    def: scim::schema::AttributeDef,
+    /// The sub-attribute read.
+    sub: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -555,10 +567,11 @@ impl Plan {
                     simple => transforms.push(CompiledTransform::Simple(simple.clone())),
                 }
             }
-            if let (Some(target), Some(source)) = (target, source) {
+            if let (Some(target), Some((source, resolved))) = (target, source) {
                 rules.push(CompiledRule {
                     target,
                     source,
+                    resolved,
                     transforms,
                     default: rule.default.clone(),
                     apply: rule.apply,
@@ -663,7 +676,7 @@ impl Plan {
         target: Option<usize>,
         schema: &ResourceSchema,
         findings: &mut Vec<Finding>,
-    ) -> Option<PatchPath> {
+    ) -> Option<(PatchPath, ResolvedSource)> {
         let path = match PatchPath::parse(&rule.source) {
             Ok(p) => p,
             Err(e) => {
@@ -715,7 +728,15 @@ impl Plan {
             }
             _ => {}
         }
-        Some(path)
+        let resolved = ResolvedSource {
+            extension: attr.extension.map(|e| e.id.clone()),
+            def: attr.def.clone(),
+            sub: path
+                .sub_attr
+                .clone()
+                .or_else(|| attr.sub.map(|s| s.name.clone())),
+        };
+        Some((path, resolved))
     }
 }
 
@@ -739,24 +760,17 @@ fn types_fit(source: AttributeType, field: FieldType) -> bool {
 fn values_at(
     resource: &Map<String, Value>,
     path: &PatchPath,
-    schema: &ResourceSchema,
+    source: &ResolvedSource,
 ) -> Vec<Value> {
-    let Some(Resolved::Attribute(attr)) = schema.resolve(&path.attr) else {
-        return Vec::new();
-    };
-    let container = match attr.extension {
-        Some(ext) => scim::resource::get_ci(resource, &ext.id).and_then(Value::as_object),
+    let container = match &source.extension {
+        Some(ext) => scim::resource::get_ci(resource, ext).and_then(Value::as_object),
         None => Some(resource),
     };
-    let Some(value) = container.and_then(|c| scim::resource::get_ci(c, &attr.def.name)) else {
+    let Some(value) = container.and_then(|c| scim::resource::get_ci(c, &source.def.name)) else {
         return Vec::new();
     };
-    let sub_name = path
-        .sub_attr
-        .as_deref()
-        .or(attr.sub.map(|s| s.name.as_str()));
     let pick = |v: &Value| -> Option<Value> {
-        match sub_name {
+        match &source.sub {
             Some(sub) => v
                 .as_object()
                 .and_then(|o| scim::resource::get_ci(o, sub))
@@ -770,7 +784,7 @@ fn values_at(
             .filter(|item| {
                 path.filter.as_ref().is_none_or(|f| {
                     item.as_object()
-                        .is_some_and(|o| f.matches_element(o, attr.def))
+                        .is_some_and(|o| f.matches_element(o, &source.def))
                 })
             })
             .filter_map(pick)
@@ -821,7 +835,7 @@ impl CompiledPlan {
             if !applies {
                 continue;
             }
-            let mut values = values_at(resource, &rule.source, schema);
+            let mut values = values_at(resource, &rule.source, &rule.resolved);
             if values.is_empty()
                 && let Some(default) = &rule.default
             {
@@ -866,7 +880,7 @@ impl CompiledPlan {
         }
         Evaluation {
             fields: outcomes,
-            unsupported: self.unsupported(resource, schema),
+            unsupported: self.unsupported(resource),
             in_scope: self.in_scope(resource, schema),
             errors,
         }
@@ -903,20 +917,16 @@ impl CompiledPlan {
     }
 
     /// Top-level SCIM attributes (and attributes of extension objects) that no rule reads.
-    fn unsupported(&self, resource: &Map<String, Value>, schema: &ResourceSchema) -> Vec<String> {
+    fn unsupported(&self, resource: &Map<String, Value>) -> Vec<String> {
         let read = |name: &str, ext: Option<&str>| {
-            self.rules
-                .iter()
-                .any(|r| match schema.resolve(&r.source.attr) {
-                    Some(Resolved::Attribute(a)) => {
-                        a.def.name.eq_ignore_ascii_case(name)
-                            && a.extension
-                                .map(|e| e.id.as_str())
-                                .is_some_and(|e| ext.is_some_and(|x| x.eq_ignore_ascii_case(e)))
-                                == ext.is_some()
+            self.rules.iter().any(|r| {
+                r.resolved.def.name.eq_ignore_ascii_case(name)
+                    && match (&r.resolved.extension, ext) {
+                        (None, None) => true,
+                        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                        _ => false,
                     }
-                    _ => false,
-                })
+            })
         };
         let mut out = Vec::new();
         for (key, value) in resource {

@@ -331,7 +331,33 @@ fn check_email(text: &str) -> Result<(), Failure> {
     }
 }
 
+/// E.164 verdicts already reached: a number's validity depends only on its text and the
+/// library's metadata, so it is decided once per process (identity providers resend the same
+/// numbers every cycle). Bounded: cleared when full.
+static E164_VERDICTS: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, Result<(), String>>>,
+> = std::sync::LazyLock::new(Default::default);
+const E164_CACHE_LIMIT: usize = 16_384;
+
 fn check_e164(text: &str) -> Result<(), Failure> {
+    let lock = || {
+        E164_VERDICTS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    if let Some(verdict) = lock().get(text) {
+        return verdict.clone().map_err(|m| fail("e164", m));
+    }
+    let verdict = decide_e164(text).map_err(|f| f.message);
+    let mut cache = lock();
+    if cache.len() >= E164_CACHE_LIMIT {
+        cache.clear();
+    }
+    cache.insert(text.to_owned(), verdict.clone());
+    verdict.map_err(|m| fail("e164", m))
+}
+
+fn decide_e164(text: &str) -> Result<(), Failure> {
     let hint = "E.164 is + then the country code and the number, digits only (e.g. +14155552671)";
     if !text.starts_with('+') {
         return Err(fail(
@@ -455,6 +481,8 @@ mod tests {
         for (bad, why) in cases {
             let err = check(&Validator::E164, json!(bad)).unwrap_err();
             assert!(err.contains(why), "{bad}: {err}");
+            // The second verdict comes from the cache and says the same.
+            assert_eq!(check(&Validator::E164, json!(bad)).unwrap_err(), err);
         }
     }
 
