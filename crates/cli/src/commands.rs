@@ -48,6 +48,38 @@ enum Command {
     /// Attribute mapping plans: show, validate, test against a sample, export, import, diff.
     #[command(subcommand)]
     Mapping(MappingCommand),
+    /// A configuration's directory: import the target's existing users (brown-field).
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UsersCommand {
+    /// Import existing target users from CSV (header row of SCIM paths) or JSON; the identity
+    /// provider's first matching POST links each instead of creating a duplicate.
+    Import(UsersImportArgs),
+}
+
+#[derive(Debug, Args)]
+struct UsersImportArgs {
+    /// Name, slug or id of the configuration.
+    #[arg(long = "config")]
+    config: String,
+    /// The file.
+    #[arg(long, value_name = "FILE")]
+    file: PathBuf,
+    /// The file's format (default: from its extension, .json or else CSV).
+    #[arg(long, value_enum)]
+    format: Option<ImportFormat>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ImportFormat {
+    Csv,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -748,6 +780,41 @@ async fn mapping_diff(store: &Store, args: MappingDiffArgs) -> Result<()> {
     Ok(())
 }
 
+async fn users_import(store: &Store, args: &UsersImportArgs) -> Result<()> {
+    use scim_console_core::mapping::brownfield;
+    let c = store.find_configuration(&args.config).await?;
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("reading {}", args.file.display()))?;
+    let registry = scim::SchemaRegistry::standard();
+    let json_file = args
+        .file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let format = args.format.unwrap_or(if json_file {
+        ImportFormat::Json
+    } else {
+        ImportFormat::Csv
+    });
+    let rows = match format {
+        ImportFormat::Json => brownfield::users_from_json(&text)?,
+        ImportFormat::Csv => brownfield::users_from_csv(&text, &registry)?,
+    };
+    let report = store
+        .import_users(&c, &registry, rows, &Actor::cli())
+        .await?;
+    if args.json {
+        return print_json(&report);
+    }
+    println!(
+        "Imported {} user(s) into \"{}\"; they wait for the identity provider's first matching POST.",
+        report.imported, c.name
+    );
+    for p in &report.rejected {
+        println!("  row {}: {}", p.row, p.reason);
+    }
+    Ok(())
+}
+
 /// `token check` found tokens needing attention (exit code 5).
 #[derive(Debug, thiserror::Error)]
 #[error("{0} token(s) need attention")]
@@ -785,6 +852,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Mapping(MappingCommand::Template) => print_json(&Plan::default_users()),
         Command::Mapping(MappingCommand::Validate(args)) => mapping_validate(&args),
         Command::Mapping(cmd) => mapping(&open_store(cli.data_dir.as_ref()).await?, cmd).await,
+        Command::Users(UsersCommand::Import(args)) => {
+            users_import(&open_store(cli.data_dir.as_ref()).await?, &args).await
+        }
     }
 }
 

@@ -682,3 +682,35 @@ fn mapping_verbs() {
         Some(3)
     );
 }
+
+#[test]
+fn users_import_reports_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        cli(dir.path(), &["config", "create", "target"])
+            .status
+            .success()
+    );
+    let file = dir.path().join("users.csv");
+    std::fs::write(&file, "userName,active\nE1,true\nE2,maybe\n").unwrap();
+    let out = cli(
+        dir.path(),
+        &[
+            "users",
+            "import",
+            "--config",
+            "target",
+            "--file",
+            file.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["imported"], 1);
+    assert_eq!(report["rejected"][0]["row"], 3);
+}

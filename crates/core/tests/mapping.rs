@@ -218,8 +218,15 @@ async fn writes_are_shaped_and_refused_by_the_plan() {
     )
     .await
     .unwrap_err();
+    assert_eq!(
+        err.to_scim().scim_type(),
+        Some(ScimType::Uniqueness),
+        "{err}"
+    );
     assert!(
-        invalid_value(&err).contains("already used by another user"),
+        err.to_scim()
+            .detail()
+            .contains("already used by another user"),
         "{err}"
     );
     // PATCH goes through the plan too; nothing is stored when it refuses.
@@ -344,4 +351,90 @@ fn rand_suffix() -> u32 {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
     N.fetch_add(1, Ordering::SeqCst)
+}
+
+#[tokio::test]
+async fn brownfield_imports_are_linked_by_the_first_matching_post() {
+    use scim_console_core::mapping::brownfield::{users_from_csv, users_from_json};
+    use scim_console_core::mapping::plan::Matching;
+    let env = env().await;
+    let csv = "userName,name.givenName,emails[type eq \"work\"].value,active\n\
+               E1001,Barbara,bjensen@contoso.com,true\n\
+               E1002,Alan,alan@contoso.com,false\n\
+               E1003,Broken,not-an-email,maybe\n";
+    let rows = users_from_csv(csv, &env.registry).unwrap();
+    let report = env
+        .store
+        .import_users(&env.config, &env.registry, rows, &Actor::cli())
+        .await
+        .unwrap();
+    assert_eq!(report.imported, 2, "{report:?}");
+    assert_eq!(report.rejected.len(), 1);
+    assert_eq!(report.rejected[0].row, 4);
+    // The target keys users by employee id; Entra sends UPNs: match on the work email.
+    let mut plan = plan();
+    plan.matching = vec![
+        Matching {
+            attribute: "userName".into(),
+            primary: true,
+        },
+        Matching {
+            attribute: "emails[type eq \"work\"].value".into(),
+            primary: false,
+        },
+    ];
+    save(&env, &plan).await;
+    let before = count(&env).await;
+    let linked = create(
+        &env,
+        json!({"userName": "bjensen@contoso.com", "emails": [{"type": "work", "value": "BJensen@contoso.com"}]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(count(&env).await, before, "linked, not duplicated");
+    assert!(
+        linked
+            .warnings
+            .iter()
+            .any(|w| w.contains("linked to the imported user")),
+        "{:?}",
+        linked.warnings
+    );
+    assert_eq!(linked.resource["userName"], "bjensen@contoso.com");
+    // Linked once: the same POST again is a normal create (a conflict on userName now).
+    let again = create(&env, json!({"userName": "bjensen@contoso.com"}))
+        .await
+        .unwrap_err();
+    assert_eq!(again.to_scim().scim_type(), Some(ScimType::Uniqueness));
+    // A user that matches nothing is created as usual.
+    create(&env, json!({"userName": "new@contoso.com"}))
+        .await
+        .unwrap();
+    assert_eq!(count(&env).await, before + 1);
+    // JSON imports: an array or a ListResponse; a bad CSV header is refused with its column.
+    assert_eq!(
+        users_from_json(r#"{"Resources": [{"userName": "x"}]}"#)
+            .unwrap()
+            .users
+            .len(),
+        1
+    );
+    let err = users_from_csv("userName,nope\nx,y\n", &env.registry).unwrap_err();
+    assert!(err.to_string().contains("column 2"), "{err}");
+}
+
+async fn count(env: &Env) -> usize {
+    env.store
+        .list_users(
+            &env.config,
+            &env.registry,
+            &scim::ListQuery::default(),
+            scim::Paging {
+                start_index: 1,
+                count: 0,
+            },
+        )
+        .await
+        .unwrap()
+        .total_results
 }

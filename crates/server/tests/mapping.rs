@@ -243,3 +243,66 @@ async fn the_scim_endpoint_enforces_the_plan_for_every_outcome() {
     .await;
     assert_eq!(status, 201, "{body}");
 }
+
+#[tokio::test]
+async fn brownfield_users_imported_over_the_admin_api_are_linked_by_the_first_post() {
+    let s = TestServer::start().await;
+    let csv = "userName,emails[type eq \"work\"].value\nE1001,bjensen@contoso.com\n";
+    let (status, report) = parts(
+        s.admin(
+            Method::POST,
+            &format!("/api/configurations/{}/users/import", s.config.id),
+        )
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!((status, &report["imported"]), (200, &json!(1)), "{report}");
+    let (_, found) = parts(
+        s.scim(Method::GET, "/Users?filter=userName%20eq%20%22E1001%22")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let imported_id = found["Resources"][0]["id"].as_str().unwrap().to_owned();
+    let mut plan = template(&s).await;
+    plan["matching"] = json!([{"attribute": "userName", "primary": true}, {"attribute": "emails[type eq \"work\"].value"}]);
+    let (status, _) = admin_json(
+        &s,
+        Method::PUT,
+        &format!("/api/configurations/{}/mapping", s.config.id),
+        Some(json!({"plan": plan})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, linked) = create_user(
+        &s,
+        json!({"userName": "bjensen@contoso.com", "emails": [{"type": "work", "value": "bjensen@contoso.com"}]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{linked}");
+    assert_eq!(
+        linked["id"],
+        imported_id.as_str(),
+        "the imported user, not a duplicate"
+    );
+    let (_, all) = parts(s.scim(Method::GET, "/Users?count=0").send().await.unwrap()).await;
+    assert_eq!(all["totalResults"], 1);
+    let (status, body) = parts(
+        s.admin(
+            Method::POST,
+            &format!("/api/configurations/{}/users/import", s.config.id),
+        )
+        .header("content-type", "text/plain")
+        .body("x")
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 415, "{body}");
+}

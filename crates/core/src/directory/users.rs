@@ -88,13 +88,76 @@ fn not_found(id: &str) -> CoreError {
 }
 
 impl Store {
-    /// Creates a user from a SCIM request body.
+    /// Creates a user from a SCIM request body — or, when users imported from the target wait
+    /// to be linked (brown-field), links the one matching it on the plan's matching attributes
+    /// (primary first; `userName` without a plan) instead of creating a duplicate.
     pub async fn create_user(
         &self,
         configuration: &Configuration,
         registry: &SchemaRegistry,
         body: Value,
         rules: &InputRules,
+    ) -> CoreResult<Written> {
+        if self.has_imported_users(configuration).await? {
+            let probe = Resource::from_request(body.clone(), registry.user(), rules)?;
+            let paths = match self
+                .compiled_plan(configuration.id, registry.user())
+                .await?
+            {
+                Some(plan) => plan.matching_paths(),
+                None => vec!["userName".to_owned()],
+            };
+            if let Some((id, by)) = self
+                .imported_match(configuration, registry, probe.as_map(), &paths)
+                .await?
+            {
+                let mut written = self
+                    .replace_user(configuration, registry, &id, body, rules, None)
+                    .await?;
+                let mut w = self.writer().await;
+                sqlx::query(
+                    "UPDATE users SET imported_us = NULL WHERE configuration_id = ? AND id = ?",
+                )
+                .bind(configuration.id.to_string())
+                .bind(&id)
+                .execute(&mut *w)
+                .await?;
+                written.warnings.push(format!(
+                    "linked to the imported user {id} (matched on {by})"
+                ));
+                return Ok(written);
+            }
+        }
+        self.insert_user(configuration, registry, body, rules, false)
+            .await
+    }
+
+    /// Whether imported users of the configuration wait to be linked (cached until an import
+    /// from any process; a stale "yes" costs one query).
+    async fn has_imported_users(&self, configuration: &Configuration) -> CoreResult<bool> {
+        let stamp = self.auth_cache().stamp();
+        if let Some(waiting) = self.plans().imported(configuration.id, stamp) {
+            return Ok(waiting);
+        }
+        let waiting = sqlx::query(
+            "SELECT 1 FROM users WHERE configuration_id = ? AND imported_us IS NOT NULL LIMIT 1",
+        )
+        .bind(configuration.id.to_string())
+        .fetch_optional(self.pool())
+        .await?
+        .is_some();
+        self.plans().set_imported(configuration.id, stamp, waiting);
+        Ok(waiting)
+    }
+
+    /// Inserts a user (marked imported, waiting to be linked, when `imported`).
+    pub(crate) async fn insert_user(
+        &self,
+        configuration: &Configuration,
+        registry: &SchemaRegistry,
+        body: Value,
+        rules: &InputRules,
+        imported: bool,
     ) -> CoreResult<Written> {
         let schema = registry.user();
         let resource = Resource::from_request(body, schema, rules)?;
@@ -118,8 +181,8 @@ impl Store {
         // One statement: atomic on its own, committed before the answer is built.
         let mut w = self.writer().await;
         sqlx::query(
-            "INSERT INTO users (configuration_id, id, external_id, user_name, user_name_folded, display_name, active, created_us, modified_us, version, password_hash, data)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+            "INSERT INTO users (configuration_id, id, external_id, user_name, user_name_folded, display_name, active, created_us, modified_us, version, password_hash, data, imported_us)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
         )
         .bind(configuration.id.to_string())
         .bind(&id)
@@ -132,6 +195,7 @@ impl Store {
         .bind(now)
         .bind(password_hash)
         .bind(data)
+        .bind(imported.then_some(now))
         .execute(&mut *w)
         .await
         .map_err(|e| if is_unique_violation(&e) { taken(&cols.user_name) } else { e.into() })?;

@@ -1,12 +1,14 @@
 //! Attribute mapping plans: what the identity provider sends, what the target accepts, and the
 //! expressions between them.
 //!
+//! - [`brownfield`]: importing a target's existing users and linking them on the first POST.
 //! - [`expression`]: the Microsoft Entra ID expression language (parser and evaluator).
 //! - [`plan`]: the plan itself — fields, rules, matching, scoping — its static validation and
 //!   its evaluation over a SCIM resource.
 //! - [`versions`]: plans saved per configuration, versioned, cached compiled and enforced.
 //! - [`validators`]: the field formats targets enforce (E.164, IANA time zones, ISO 639, …).
 
+pub mod brownfield;
 pub mod expression;
 pub mod plan;
 pub mod validators;

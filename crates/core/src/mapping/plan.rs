@@ -793,6 +793,29 @@ fn values_at(
     }
 }
 
+/// The first text value at a SCIM path of a resource (`emails[type eq "work"].value`).
+pub(crate) fn text_at(
+    resource: &Map<String, Value>,
+    path: &str,
+    schema: &ResourceSchema,
+) -> Option<String> {
+    let path = PatchPath::parse(path).ok()?;
+    let Some(Resolved::Attribute(attr)) = schema.resolve(&path.attr) else {
+        return None;
+    };
+    let source = ResolvedSource {
+        extension: attr.extension.map(|e| e.id.clone()),
+        def: attr.def.clone(),
+        sub: path
+            .sub_attr
+            .clone()
+            .or_else(|| attr.sub.map(|s| s.name.clone())),
+    };
+    values_at(resource, &path, &source)
+        .into_iter()
+        .find_map(|v| v.as_str().map(str::to_owned))
+}
+
 struct Single<'a>(&'a str);
 
 impl expression::AttributeSource for Single<'_> {
@@ -806,6 +829,13 @@ impl CompiledPlan {
     /// The plan.
     pub fn plan(&self) -> &Plan {
         &self.plan
+    }
+
+    /// The matching attributes, primary first.
+    pub fn matching_paths(&self) -> Vec<String> {
+        let mut paths: Vec<&Matching> = self.plan.matching.iter().collect();
+        paths.sort_by_key(|m| !m.primary);
+        paths.into_iter().map(|m| m.attribute.clone()).collect()
     }
 
     /// Runs the plan over a SCIM User for an operation.

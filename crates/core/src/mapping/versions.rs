@@ -46,6 +46,28 @@ type CachedPlan = (Stamp, Option<Arc<CompiledPlan>>);
 #[derive(Debug, Default)]
 pub(crate) struct PlanCache {
     entries: Mutex<HashMap<ConfigurationId, CachedPlan>>,
+    /// Whether imported users wait to be linked, per configuration, as read under a stamp.
+    imported: Mutex<HashMap<ConfigurationId, (Stamp, bool)>>,
+}
+
+impl PlanCache {
+    /// The cached answer to "do imported users wait?", if still valid.
+    pub(crate) fn imported(&self, configuration: ConfigurationId, stamp: Stamp) -> Option<bool> {
+        self.imported
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&configuration)
+            .filter(|(at, _)| *at == stamp)
+            .map(|(_, waiting)| *waiting)
+    }
+
+    /// Remembers the answer.
+    pub(crate) fn set_imported(&self, configuration: ConfigurationId, stamp: Stamp, waiting: bool) {
+        self.imported
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(configuration, (stamp, waiting));
+    }
 }
 
 /// The namespace of a configuration's custom extension schema (its custom fields).
@@ -283,6 +305,7 @@ impl Store {
             }
         }
         let mut problems: Vec<String> = evaluation.errors.clone();
+        let mut clash = false;
         if rules.unsupported == Unsupported::Reject && !evaluation.unsupported.is_empty() {
             problems.push(format!(
                 "the target does not support {}",
@@ -317,6 +340,7 @@ impl Store {
                     .user_value_taken(configuration, schema, &outcome.field, value, own_id)
                     .await?
             {
+                clash = true;
                 problems.push(format!(
                     "{}: \"{value}\" is already used by another user (validator unique)",
                     outcome.field
@@ -326,10 +350,16 @@ impl Store {
         if !problems.is_empty() {
             match rules.mode {
                 Mode::Enforce => {
-                    return Err(CoreError::Scim(ScimError::invalid_value(format!(
+                    let detail = format!(
                         "the mapping plan refuses this user: {}",
                         problems.join("; ")
-                    ))));
+                    );
+                    // A taken value is a conflict (409), as for userName itself.
+                    return Err(CoreError::Scim(if clash {
+                        ScimError::uniqueness(detail)
+                    } else {
+                        ScimError::invalid_value(detail)
+                    }));
                 }
                 Mode::WarnOnly => warnings.extend(problems),
             }

@@ -371,3 +371,60 @@ pub async fn rollback(
         .await?;
     Ok(Json(saved.into()))
 }
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportReportView {
+    /// Users imported, waiting to be linked by the identity provider's first matching POST.
+    pub imported: usize,
+    /// Rows refused: `row` (CSV line, header = 1; JSON position from 1) and `reason`.
+    #[schema(value_type = Vec<Object>)]
+    pub rejected: Value,
+}
+
+/// Imports the target's existing users (brown-field): a CSV (`text/csv`) whose header row names
+/// SCIM paths, or JSON (an array of SCIM users or a ListResponse). The identity provider's first
+/// POST matching one of them (by the plan's matching attributes) links it instead of creating a
+/// duplicate.
+#[utoipa::path(post, path = "/api/configurations/{id}/users/import", security(("admin_token" = [])),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = ImportReportView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn import_users(
+    State(state): State<AppState>,
+    peer: Peer,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: String,
+) -> Result<Json<ImportReportView>, AdminError> {
+    use scim_console_core::mapping::brownfield;
+    let configuration = state.store.configuration(config_id(&id)?).await?;
+    let media = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let rows = match media.as_str() {
+        "text/csv" => brownfield::users_from_csv(&body, &state.registry)?,
+        "application/json" | "application/scim+json" => brownfield::users_from_json(&body)?,
+        other => {
+            return Err(AdminError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!("send text/csv or application/json, not \"{other}\""),
+            ));
+        }
+    };
+    let report = state
+        .store
+        .import_users(&configuration, &state.registry, rows, &admin(&peer))
+        .await?;
+    tracing::info!(configuration = %configuration.id, imported = report.imported, "users imported");
+    Ok(Json(ImportReportView {
+        imported: report.imported,
+        rejected: serde_json::to_value(&report.rejected).unwrap_or_default(),
+    }))
+}

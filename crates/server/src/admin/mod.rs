@@ -168,12 +168,13 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
         mapping::versions,
         mapping::diff,
         mapping::rollback,
+        mapping::import_users,
     ),
     components(schemas(ConfigurationView, NewConfigurationBody, ConfigurationChanges, TokenPolicyView, TokenView, TokenStateView, IssuedTokenView, NewTokenBody,
         RotateTokenBody, RotatedTokenView, TokenCheckView, TokenProblemView, OAuthClientView, IssuedClientView, NewClientBody, AuditEntryView, AuditPageView,
         ErrorBody, ErrorDetail, Health, PutSemanticsView,
         mapping::PlanVersionView, mapping::SavePlanBody, mapping::FindingView, mapping::SavedPlanView, mapping::ValidationView,
-        mapping::TestBody, mapping::EvaluationView, mapping::DifferenceView, mapping::RollbackBody)),
+        mapping::TestBody, mapping::EvaluationView, mapping::DifferenceView, mapping::RollbackBody, mapping::ImportReportView)),
     modifiers(&BearerAuth)
 )]
 pub struct AdminApi;
@@ -252,6 +253,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/api/configurations/{id}/mapping/rollback",
             axum::routing::post(mapping::rollback),
+        )
+        .route(
+            "/api/configurations/{id}/users/import",
+            // Whole directories: up to 64 MiB of CSV or JSON.
+            axum::routing::post(mapping::import_users)
+                .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
         )
         .route("/api/audit", get(routes::audit))
         .route("/api/audit/export", get(routes::export_audit))
