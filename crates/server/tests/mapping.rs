@@ -306,3 +306,47 @@ async fn brownfield_users_imported_over_the_admin_api_are_linked_by_the_first_po
     .await;
     assert_eq!(status, 415, "{body}");
 }
+
+#[tokio::test]
+async fn custom_fields_are_discoverable_in_schemas_and_resource_types() {
+    let s = TestServer::start().await;
+    let urn = "urn:scim-console:params:scim:schemas:extension:default:2.0:User";
+    let (_, before) = parts(s.scim(Method::GET, "/Schemas").send().await.unwrap()).await;
+    assert!(!before.to_string().contains(urn));
+    let mut plan = template(&s).await;
+    plan["fields"].as_array_mut().unwrap().push(json!({"name": "badge", "custom": true, "type": "string", "description": "Badge number", "validators": [{"kind": "required"}]}));
+    plan["rules"].as_array_mut().unwrap().push(json!({"target": "badge", "source": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber"}));
+    let (status, saved) = admin_json(
+        &s,
+        Method::PUT,
+        &format!("/api/configurations/{}/mapping", s.config.id),
+        Some(json!({"plan": plan})),
+    )
+    .await;
+    assert_eq!(status, 200, "{saved}");
+    let (status, schema) = parts(
+        s.scim(Method::GET, &format!("/Schemas/{urn}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{schema}");
+    assert_eq!(schema["attributes"][0]["name"], "badge");
+    assert_eq!(schema["attributes"][0]["required"], true);
+    assert_eq!(schema["attributes"][0]["description"], "Badge number");
+    let (_, user_type) = parts(
+        s.scim(Method::GET, "/ResourceTypes/User")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let extensions = user_type["schemaExtensions"].as_array().unwrap();
+    assert!(
+        extensions
+            .iter()
+            .any(|e| e["schema"] == urn && e["required"] == false),
+        "{user_type}"
+    );
+}

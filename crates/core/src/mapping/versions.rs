@@ -70,6 +70,56 @@ impl PlanCache {
     }
 }
 
+/// The schema registry a configuration's endpoint describes: the standard one, plus, when its
+/// current plan has custom fields, the configuration's own User extension holding them (so
+/// identity providers discover them in `/Schemas` and `/ResourceTypes`).
+pub fn registry_with_custom_fields(
+    base: &scim::SchemaRegistry,
+    configuration: &Configuration,
+    plan: Option<&Plan>,
+) -> CoreResult<scim::SchemaRegistry> {
+    use scim::schema::{AttributeDef, AttributeType, Schema, Uniqueness};
+    let fields: Vec<&super::plan::Field> = plan
+        .map(|p| p.fields.iter().filter(|f| f.custom).collect())
+        .unwrap_or_default();
+    let mut registry = base.clone();
+    if fields.is_empty() {
+        return Ok(registry);
+    }
+    let attributes = fields
+        .iter()
+        .map(|f| {
+            let kind = match f.kind {
+                super::plan::FieldType::String => AttributeType::String,
+                super::plan::FieldType::Boolean => AttributeType::Boolean,
+                super::plan::FieldType::Integer => AttributeType::Integer,
+                super::plan::FieldType::DateTime => AttributeType::DateTime,
+            };
+            let mut def = AttributeDef::new(&f.name, kind).describe(&f.description);
+            if f.validators.contains(&Validator::Required) {
+                def = def.required();
+            }
+            if f.validators.contains(&Validator::Unique) {
+                def = def.uniqueness(Uniqueness::Server);
+            }
+            def
+        })
+        .collect();
+    let schema = Schema {
+        id: custom_extension_urn(configuration),
+        name: format!("{} custom fields", configuration.name),
+        description: format!(
+            "The fields the mapping plan of \"{}\" adds to users.",
+            configuration.name
+        ),
+        attributes,
+    };
+    registry
+        .add_extension("User", schema, false)
+        .map_err(CoreError::Scim)?;
+    Ok(registry)
+}
+
 /// The namespace of a configuration's custom extension schema (its custom fields).
 pub fn custom_extension_urn(configuration: &Configuration) -> String {
     format!(

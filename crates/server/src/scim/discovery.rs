@@ -1,14 +1,26 @@
 //! The discovery endpoints (RFC 7644 §4), generated from the schema registry.
 
 use axum::extract::{Path, State};
-use scim::ScimError;
 use scim::schema::{ServiceProviderConfig, resource_type_document, schema_document};
+use scim::{SchemaRegistry, ScimError};
+use scim_console_core::mapping::versions::registry_with_custom_fields;
 
 use super::auth::Tenant;
 use super::http::{ScimFailure, ScimReply};
 use crate::state::AppState;
 
 type Reply = Result<ScimReply, ScimFailure>;
+
+/// The schemas this configuration's endpoint describes: the standard ones plus the extension
+/// holding its mapping plan's custom fields, if it has any.
+async fn registry_for(state: &AppState, tenant: &Tenant) -> Result<SchemaRegistry, ScimFailure> {
+    let plan = state.store.mapping_plan(tenant.configuration.id).await?;
+    Ok(registry_with_custom_fields(
+        &state.registry,
+        &tenant.configuration,
+        plan.as_ref().map(|p| &p.plan),
+    )?)
+}
 
 /// Path of a discovery item.
 #[derive(serde::Deserialize)]
@@ -29,9 +41,8 @@ pub async fn service_provider_config(State(state): State<AppState>, tenant: Tena
 
 /// `GET /Schemas`.
 pub async fn schemas(State(state): State<AppState>, tenant: Tenant) -> Reply {
-    Ok(ScimReply::ok(
-        state.registry.schemas_document(&tenant.base_url),
-    ))
+    let registry = registry_for(&state, &tenant).await?;
+    Ok(ScimReply::ok(registry.schemas_document(&tenant.base_url)))
 }
 
 /// `GET /Schemas/{id}`.
@@ -40,8 +51,8 @@ pub async fn schema(
     tenant: Tenant,
     Path(p): Path<DiscoveryPath>,
 ) -> Reply {
-    let schema = state
-        .registry
+    let registry = registry_for(&state, &tenant).await?;
+    let schema = registry
         .schema(&p.id)
         .ok_or_else(|| ScimError::not_found(format!("no schema {}", p.id)))?;
     Ok(ScimReply::ok(schema_document(schema, &tenant.base_url)))
@@ -49,8 +60,9 @@ pub async fn schema(
 
 /// `GET /ResourceTypes`.
 pub async fn resource_types(State(state): State<AppState>, tenant: Tenant) -> Reply {
+    let registry = registry_for(&state, &tenant).await?;
     Ok(ScimReply::ok(
-        state.registry.resource_types_document(&tenant.base_url),
+        registry.resource_types_document(&tenant.base_url),
     ))
 }
 
@@ -60,8 +72,8 @@ pub async fn resource_type(
     tenant: Tenant,
     Path(p): Path<DiscoveryPath>,
 ) -> Reply {
-    let rt = state
-        .registry
+    let registry = registry_for(&state, &tenant).await?;
+    let rt = registry
         .resource_type(&p.id)
         .ok_or_else(|| ScimError::not_found(format!("no resource type {}", p.id)))?;
     Ok(ScimReply::ok(resource_type_document(rt, &tenant.base_url)))
