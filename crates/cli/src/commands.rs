@@ -84,8 +84,9 @@ enum ImportFormat {
 
 #[derive(Debug, Subcommand)]
 enum MappingCommand {
-    /// Print the default plan for Users (a starting point to edit).
-    Template,
+    /// Print the default plan for Users (a starting point to edit), optionally with an
+    /// identity provider's default mappings (`--provider entra|okta|oneLogin|google`).
+    Template(MappingTemplateArgs),
     /// Show a configuration's current plan (or one version) as JSON.
     Show(MappingShowArgs),
     /// Check a plan file statically; exit 4 when it has errors.
@@ -103,6 +104,13 @@ enum MappingCommand {
     Versions(TokenConfigArgs),
     /// Make an earlier version current again.
     Rollback(MappingRollbackArgs),
+}
+
+#[derive(Debug, Args)]
+struct MappingTemplateArgs {
+    /// Include this identity provider's default mappings as the plan's provider side.
+    #[arg(long, value_parser = ["entra", "okta", "oneLogin", "google"])]
+    provider: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -131,8 +139,17 @@ struct MappingTestArgs {
     #[arg(long = "config")]
     config: String,
     /// A SCIM User as JSON, as the identity provider sends it.
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "source",
+        conflicts_with = "source"
+    )]
+    sample: Option<PathBuf>,
+    /// Source users as the identity provider holds them — a JSON object, or a CSV with one user
+    /// per row — run through the plan's provider mappings first.
     #[arg(long, value_name = "FILE")]
-    sample: PathBuf,
+    source: Option<PathBuf>,
     /// A plan file to try instead of the current plan.
     #[arg(long, value_name = "FILE")]
     plan: Option<PathBuf>,
@@ -603,7 +620,7 @@ fn mapping_validate(args: &MappingFileArgs) -> Result<()> {
 async fn mapping(store: &Store, cmd: MappingCommand) -> Result<()> {
     let registry = scim::SchemaRegistry::standard();
     match cmd {
-        MappingCommand::Template | MappingCommand::Validate(_) => Ok(()),
+        MappingCommand::Template(_) | MappingCommand::Validate(_) => Ok(()),
         MappingCommand::Show(args) => {
             let c = store.find_configuration(&args.config).await?;
             let saved = match args.version {
@@ -693,12 +710,15 @@ async fn mapping_test(
                 .plan
         }
     };
-    let sample: serde_json::Value = read_json(&args.sample)?;
     let (compiled, findings) = plan.compile(registry.user());
     let Some(compiled) = compiled else {
         print_findings(&findings);
         return Err(CoreError::invalid("plan", "the plan has errors").into());
     };
+    if let Some(source) = &args.source {
+        return mapping_test_sources(&compiled, registry, source, &args);
+    }
+    let sample: serde_json::Value = read_json(args.sample.as_ref().unwrap_or(&PathBuf::new()))?;
     let resource =
         scim::Resource::from_request(sample, registry.user(), &scim::InputRules::default())
             .map_err(|e| CoreError::invalid("sample", e.detail().to_owned()))?;
@@ -815,6 +835,129 @@ async fn users_import(store: &Store, args: &UsersImportArgs) -> Result<()> {
     Ok(())
 }
 
+/// Source users: a JSON object or array, or a CSV with a header row of attribute names.
+fn read_source_users(file: &PathBuf) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let users: Vec<serde_json::Map<String, serde_json::Value>> = if file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+    {
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let headers = reader
+            .headers()
+            .map_err(|e| CoreError::invalid("source", e.to_string()))?
+            .clone();
+        reader
+            .records()
+            .map(|r| {
+                r.map(|record| {
+                    headers
+                        .iter()
+                        .zip(record.iter())
+                        .filter(|(_, v)| !v.is_empty())
+                        .map(|(k, v)| (k.to_owned(), serde_json::Value::String(v.to_owned())))
+                        .collect()
+                })
+                .map_err(|e| anyhow::Error::new(CoreError::invalid("source", e.to_string())))
+            })
+            .collect::<Result<_>>()?
+    } else {
+        match read_json::<serde_json::Value>(file)? {
+            serde_json::Value::Object(o) => vec![o],
+            serde_json::Value::Array(items) => items
+                .into_iter()
+                .filter_map(|v| v.as_object().cloned())
+                .collect(),
+            _ => {
+                return Err(
+                    CoreError::invalid("source", "a JSON object or array of objects").into(),
+                );
+            }
+        }
+    };
+    Ok(users)
+}
+
+/// `mapping test --source`: each source user through the provider's mappings, then the plan.
+fn mapping_test_sources(
+    compiled: &scim_console_core::mapping::plan::CompiledPlan,
+    registry: &scim::SchemaRegistry,
+    file: &PathBuf,
+    args: &MappingTestArgs,
+) -> Result<()> {
+    let side = compiled.plan().provider.as_ref().ok_or_else(|| {
+        CoreError::invalid(
+            "plan",
+            "the plan has no provider side (its \"provider\" mappings)",
+        )
+    })?;
+    let users = read_source_users(file)?;
+    let op = if args.update {
+        Operation::Update
+    } else {
+        Operation::Create
+    };
+    let mut failed = 0;
+    let mut report = Vec::new();
+    for (i, user) in users.iter().enumerate() {
+        let (request, problems) = side.preview(user, registry.user());
+        let evaluation = compiled.evaluate(&request, op, registry.user());
+        let passed = problems.is_empty() && evaluation.passed(compiled.plan());
+        if !passed {
+            failed += 1;
+        }
+        if args.json {
+            report.push(json!({"row": i + 1, "passed": passed, "request": request, "problems": problems, "evaluation": evaluation}));
+            continue;
+        }
+        let name = request
+            .get("userName")
+            .and_then(|v| v.as_str())
+            .unwrap_or("?");
+        println!(
+            "{} {name}: {}",
+            i + 1,
+            if passed { "PASSED" } else { "FAILED" }
+        );
+        for p in &problems {
+            println!("    provider mapping: {p}");
+        }
+        for f in &evaluation.fields {
+            for v in f.verdicts.iter().filter(|v| !v.passed) {
+                println!(
+                    "    {} = {}: {}",
+                    f.field,
+                    f.value,
+                    v.message.clone().unwrap_or_default()
+                );
+            }
+        }
+        if !evaluation.unsupported.is_empty() {
+            println!(
+                "    not supported by the target: {}",
+                evaluation.unsupported.join(", ")
+            );
+        }
+    }
+    if args.json {
+        print_json(&report)?;
+    } else {
+        println!(
+            "{} of {} source user(s) pass.",
+            users.len() - failed,
+            users.len()
+        );
+    }
+    if failed == 0 {
+        Ok(())
+    } else {
+        Err(CoreError::invalid("source", format!("{failed} source user(s) fail the plan")).into())
+    }
+}
+
 /// `token check` found tokens needing attention (exit code 5).
 #[derive(Debug, thiserror::Error)]
 #[error("{0} token(s) need attention")]
@@ -849,7 +992,15 @@ pub async fn run(cli: Cli) -> Result<()> {
             oauth_client(&open_store(cli.data_dir.as_ref()).await?, cmd).await
         }
         Command::Audit(cmd) => audit(&open_store(cli.data_dir.as_ref()).await?, cmd).await,
-        Command::Mapping(MappingCommand::Template) => print_json(&Plan::default_users()),
+        Command::Mapping(MappingCommand::Template(args)) => {
+            let mut plan = Plan::default_users();
+            if let Some(name) = &args.provider {
+                let provider = serde_json::from_value(serde_json::Value::String(name.clone()))?;
+                plan.provider =
+                    Some(scim_console_core::mapping::provider::ProviderSide::template(provider));
+            }
+            print_json(&plan)
+        }
         Command::Mapping(MappingCommand::Validate(args)) => mapping_validate(&args),
         Command::Mapping(cmd) => mapping(&open_store(cli.data_dir.as_ref()).await?, cmd).await,
         Command::Users(UsersCommand::Import(args)) => {

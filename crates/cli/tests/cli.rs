@@ -714,3 +714,49 @@ fn users_import_reports_rows() {
     assert_eq!(report["imported"], 1);
     assert_eq!(report["rejected"][0]["row"], 3);
 }
+
+#[test]
+fn mapping_test_runs_source_users_through_the_providers_mappings() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        cli(dir.path(), &["config", "create", "app"])
+            .status
+            .success()
+    );
+    let template = cli(dir.path(), &["mapping", "template", "--provider", "entra"]);
+    assert!(template.status.success());
+    let plan_file = dir.path().join("plan.json");
+    std::fs::write(&plan_file, &template.stdout).unwrap();
+    let plan = plan_file.to_str().unwrap();
+    let sources = dir.path().join("entra-users.csv");
+    std::fs::write(
+        &sources,
+        "userPrincipalName,mail,preferredLanguage,telephoneNumber\n\
+         zoe@contoso.com,zoe@contoso.com,en-US,+14155552671\n\
+         ann@contoso.com,ann@contoso.com,en,+14155552671\n",
+    )
+    .unwrap();
+    let run = cli(
+        dir.path(),
+        &[
+            "mapping",
+            "test",
+            "--config",
+            "app",
+            "--plan",
+            plan,
+            "--source",
+            sources.to_str().unwrap(),
+        ],
+    );
+    let out = stdout(&run);
+    assert_eq!(run.status.code(), Some(4), "{out}");
+    assert!(
+        out.contains("1 zoe@contoso.com: FAILED") && out.contains("send the language alone"),
+        "{out}"
+    );
+    assert!(
+        out.contains("2 ann@contoso.com: PASSED") && out.contains("1 of 2 source user(s) pass."),
+        "{out}"
+    );
+}

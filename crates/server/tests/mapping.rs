@@ -350,3 +350,56 @@ async fn custom_fields_are_discoverable_in_schemas_and_resource_types() {
         "{user_type}"
     );
 }
+
+#[tokio::test]
+async fn a_source_user_is_run_through_the_providers_mappings_then_the_plan() {
+    let s = TestServer::start().await;
+    let (status, entra) = admin_json(&s, Method::GET, "/api/mapping/providers/entra", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        entra["mappings"][0],
+        json!({"source": "[userPrincipalName]", "scim": "userName"})
+    );
+    let (status, okta) = admin_json(&s, Method::GET, "/api/mapping/providers/okta", None).await;
+    assert_eq!((status, &okta["provider"]), (200, &json!("okta")));
+    let (status, _) = admin_json(&s, Method::GET, "/api/mapping/providers/ping", None).await;
+    assert_eq!(status, 404);
+    let mut plan = template(&s).await;
+    plan["provider"] = entra;
+    let source = json!({
+        "userPrincipalName": "zoe@contoso.com", "IsSoftDeleted": "False", "mail": "zoe@contoso.com",
+        "preferredLanguage": "en-US", "telephoneNumber": "+1 415 555 2671", "givenName": "Zoë", "surname": "Smith"
+    });
+    let (status, run) = admin_json(
+        &s,
+        Method::POST,
+        &format!("/api/configurations/{}/mapping/test", s.config.id),
+        Some(json!({"plan": plan, "source": source})),
+    )
+    .await;
+    assert_eq!(status, 200, "{run}");
+    assert_eq!(run["request"]["userName"], "zoe@contoso.com");
+    assert_eq!(run["request"]["active"], true);
+    assert_eq!(run["passed"], false);
+    let verdict = |field: &str| {
+        run["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["field"] == field)
+            .map(|f| f["verdicts"][0].clone())
+            .unwrap()
+    };
+    assert!(
+        verdict("preferredLanguage")["message"]
+            .as_str()
+            .unwrap()
+            .contains("send the language alone, \"en\"")
+    );
+    assert!(
+        verdict("phoneNumbers[type eq \"work\"].value")["message"]
+            .as_str()
+            .unwrap()
+            .contains("+14155552671")
+    );
+}

@@ -6,10 +6,13 @@
 //! - [`plan`]: the plan itself — fields, rules, matching, scoping — its static validation and
 //!   its evaluation over a SCIM resource.
 //! - [`versions`]: plans saved per configuration, versioned, cached compiled and enforced.
+//! - [`provider`]: the identity provider's side: templates for Entra ID, Okta, OneLogin and
+//!   Google Workspace, and what the provider would send for a source user.
 //! - [`validators`]: the field formats targets enforce (E.164, IANA time zones, ISO 639, …).
 
 pub mod brownfield;
 pub mod expression;
 pub mod plan;
+pub mod provider;
 pub mod validators;
 pub mod versions;

@@ -47,6 +47,9 @@ pub struct Plan {
     /// Which users and groups are in scope.
     #[serde(default)]
     pub scoping: Scoping,
+    /// The identity provider's side: the mappings entered in the provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<super::provider::ProviderSide>,
 }
 
 /// A field of the target.
@@ -433,6 +436,7 @@ impl Plan {
                 primary: true,
             }],
             scoping: Scoping::default(),
+            provider: None,
         }
     }
 
@@ -656,6 +660,9 @@ impl Plan {
                 }
             }
         }
+        if let Some(side) = &self.provider {
+            self.check_provider(side, schema, &mut findings);
+        }
         findings.sort_by_key(|f| f.severity);
         let ok = !findings.iter().any(|f| f.severity == Severity::Error);
         let compiled = ok.then(|| CompiledPlan {
@@ -665,6 +672,66 @@ impl Plan {
             users_scope,
         });
         (compiled, findings)
+    }
+
+    /// Checks the provider's mappings, and that both sides meet: what the rules read is sent,
+    /// what is sent is read.
+    fn check_provider(
+        &self,
+        side: &super::provider::ProviderSide,
+        schema: &ResourceSchema,
+        findings: &mut Vec<Finding>,
+    ) {
+        for (i, problem) in side.check(schema) {
+            findings.push(finding(
+                Severity::Error,
+                format!("/provider/mappings/{i}"),
+                problem,
+                "correct the mapping as entered in the identity provider",
+            ));
+        }
+        let same = |a: &str, b: &str| {
+            let norm = |s: &str| s.replace(' ', "").to_lowercase();
+            norm(a) == norm(b)
+        };
+        for (i, rule) in self.rules.iter().enumerate() {
+            if !side.mappings.iter().any(|m| same(&m.scim, &rule.source)) && rule.default.is_none()
+            {
+                findings.push(finding(
+                    Severity::Warning,
+                    format!("/rules/{i}/source"),
+                    format!(
+                        "the identity provider's mappings do not send {}",
+                        rule.source
+                    ),
+                    format!(
+                        "add a mapping to {} in the identity provider, or a default to the rule",
+                        rule.source
+                    ),
+                ));
+            }
+        }
+        for (i, mapping) in side.mappings.iter().enumerate() {
+            if !self.rules.iter().any(|r| same(&r.source, &mapping.scim)) {
+                let effect = match self.unsupported {
+                    Unsupported::Reject => "every request carrying it is refused",
+                    Unsupported::Ignore => "it is dropped",
+                };
+                findings.push(finding(
+                    if self.unsupported == Unsupported::Reject {
+                        Severity::Error
+                    } else {
+                        Severity::Warning
+                    },
+                    format!("/provider/mappings/{i}/scim"),
+                    format!(
+                        "the identity provider sends {} but no rule reads it: {effect}",
+                        mapping.scim
+                    ),
+                    "remove the mapping in the identity provider, or add a field and rule for it",
+                ));
+            }
+        }
     }
 
     /// Checks a rule's source path: it resolves in the schema, its sub-attribute exists, its

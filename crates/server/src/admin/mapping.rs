@@ -6,6 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use scim_console_core::mapping::plan::{self, Evaluation, Finding, Operation, Plan};
+use scim_console_core::mapping::provider::{Provider, ProviderSide};
 use scim_console_core::mapping::versions::PlanVersion;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -117,8 +118,14 @@ pub struct TestBody {
     #[schema(value_type = Option<Object>)]
     pub plan: Option<Plan>,
     /// A SCIM User as the identity provider would send it.
-    #[schema(value_type = Object)]
-    pub sample: Value,
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub sample: Option<Value>,
+    /// Or a user as the identity provider holds it (`userPrincipalName`, `givenName`, …): the
+    /// plan's provider mappings turn it into the SCIM request first.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub source: Option<Value>,
     /// `create` (default) or `update`.
     #[serde(default)]
     pub operation: Option<String>,
@@ -137,8 +144,11 @@ pub struct EvaluationView {
     pub fields: Value,
     /// SCIM attributes of the sample no rule reads.
     pub unsupported: Vec<String>,
-    /// Transforms that failed.
+    /// Transforms that failed (and, for a `source` user, provider mappings that failed).
     pub errors: Vec<String>,
+    /// For a `source` user: the SCIM request the identity provider would send.
+    #[schema(value_type = Option<Object>)]
+    pub request: Option<Value>,
 }
 
 impl EvaluationView {
@@ -149,8 +159,25 @@ impl EvaluationView {
             fields: serde_json::to_value(&e.fields).unwrap_or_default(),
             unsupported: e.unsupported.clone(),
             errors: e.errors.clone(),
+            request: None,
         }
     }
+}
+
+/// The provider's default mappings for a SCIM app (`entra`, `okta`, `oneLogin`, `google`).
+#[utoipa::path(get, path = "/api/mapping/providers/{provider}", security(("admin_token" = [])),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+pub async fn provider_template(Path(provider): Path<String>) -> Result<Json<Value>, AdminError> {
+    let provider: Provider =
+        serde_json::from_value(Value::String(provider.clone())).map_err(|_| {
+            AdminError::new(
+                StatusCode::NOT_FOUND,
+                format!("no template for \"{provider}\": entra, okta, oneLogin or google"),
+            )
+        })?;
+    Ok(Json(
+        serde_json::to_value(ProviderSide::template(provider)).unwrap_or_default(),
+    ))
 }
 
 /// One difference between two plans.
@@ -298,11 +325,24 @@ pub async fn test(
             format!("the plan has errors: {first}"),
         ));
     };
-    let Value::Object(sample) = body.sample else {
-        return Err(AdminError::new(
-            StatusCode::BAD_REQUEST,
-            "sample: send a SCIM User as a JSON object",
-        ));
+    let (sample, request, provider_errors) = match (body.sample, body.source) {
+        (Some(Value::Object(sample)), None) => (sample, None, Vec::new()),
+        (None, Some(Value::Object(source))) => {
+            let side = plan.provider.as_ref().ok_or_else(|| {
+                AdminError::new(
+                    StatusCode::BAD_REQUEST,
+                    "source: the plan has no provider side; add one (GET /api/mapping/providers/entra) or send a SCIM `sample`",
+                )
+            })?;
+            let (request, problems) = side.preview(&source, schema);
+            (request.clone(), Some(Value::Object(request)), problems)
+        }
+        _ => {
+            return Err(AdminError::new(
+                StatusCode::BAD_REQUEST,
+                "send either `sample` (a SCIM User as a JSON object) or `source` (a user as the identity provider holds it)",
+            ));
+        }
     };
     let resource = scim::Resource::from_request(
         Value::Object(sample),
@@ -311,7 +351,13 @@ pub async fn test(
     )
     .map_err(|e| AdminError::new(StatusCode::BAD_REQUEST, format!("sample: {}", e.detail())))?;
     let evaluation = compiled.evaluate(resource.as_map(), operation, schema);
-    Ok(Json(EvaluationView::new(&evaluation, &plan)))
+    let mut view = EvaluationView::new(&evaluation, &plan);
+    view.request = request;
+    if !provider_errors.is_empty() {
+        view.passed = false;
+        view.errors.extend(provider_errors);
+    }
+    Ok(Json(view))
 }
 
 /// Every saved version, newest first.

@@ -161,6 +161,7 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
         routes::audit,
         routes::export_audit,
         mapping::template,
+        mapping::provider_template,
         mapping::current,
         mapping::save,
         mapping::validate,
@@ -233,6 +234,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             axum::routing::delete(routes::revoke_oauth_client),
         )
         .route("/api/mapping/template", get(mapping::template))
+        .route(
+            "/api/mapping/providers/{provider}",
+            get(mapping::provider_template),
+        )
         .route(
             "/api/configurations/{id}/mapping",
             get(mapping::current).put(mapping::save),

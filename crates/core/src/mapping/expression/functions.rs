@@ -87,7 +87,7 @@ const FUNCTIONS: &[Function] = &[
     f("SingleAppRoleAssignment", 1, Exactly(1)),
     f("Split", 2, Exactly(2)),
     f("StripSpaces", 1, Exactly(1)),
-    f("Switch", 3, AtLeast(3)),
+    f("Switch", 1, AtLeast(3)),
     f("ToLower", 1, Exactly(2)),
     f("ToUpper", 1, Exactly(2)),
     f("Word", 3, Exactly(3)),

@@ -293,6 +293,16 @@ fn microsofts_documented_examples_evaluate_as_documented() {
             "Australia/Sydney",
         ),
         (
+            r#"Switch([IsSoftDeleted], , "False", "True", "True", "False")"#,
+            json!({"IsSoftDeleted": "True"}),
+            "False",
+        ),
+        (
+            r#"Switch([IsSoftDeleted], , "False", "True", "True", "False")"#,
+            json!({"IsSoftDeleted": "Maybe"}),
+            "NULL",
+        ),
+        (
             r#"Switch([country],[country],"","Other")"#,
             json!({"country": ""}),
             "Other",

@@ -343,3 +343,45 @@ fn diffs_name_what_changed_and_ignore_reordering() {
     );
     assert!(diff(&a, &a).is_empty());
 }
+
+#[test]
+fn both_sides_of_the_connection_must_meet() {
+    use crate::mapping::provider::{Provider, ProviderSide};
+    let registry = registry();
+    let mut plan = Plan::default_users();
+    plan.provider = Some(ProviderSide::template(Provider::Entra));
+    let (compiled, findings) = plan.compile(registry.user());
+    assert!(compiled.is_some(), "{findings:#?}");
+    let sent_not_read = findings
+        .iter()
+        .find(|f| {
+            f.message
+                .contains("sends addresses[type eq \"work\"].locality")
+        })
+        .unwrap_or_else(|| panic!("{findings:#?}"));
+    assert_eq!(sent_not_read.severity, Severity::Warning);
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.message.contains("do not send locale")),
+        "{findings:#?}"
+    );
+    // Under `unsupported: reject`, what Entra sends and the plan does not read breaks every request.
+    plan.unsupported = Unsupported::Reject;
+    let (compiled, findings) = plan.compile(registry.user());
+    assert!(compiled.is_none());
+    assert!(findings.iter().any(|f| f.severity == Severity::Error && f.location.starts_with("/provider/mappings/")));
+    // A provider expression that does not parse is an error at its mapping.
+    let mut plan = Plan::default_users();
+    let mut side = ProviderSide::template(Provider::Entra);
+    side.mappings[0].source = "Splitt([userPrincipalName])".into();
+    plan.provider = Some(side);
+    let (_, findings) = plan.compile(registry.user());
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.location == "/provider/mappings/0"
+                && f.message.contains("did you mean Split?")),
+        "{findings:#?}"
+    );
+}
