@@ -87,6 +87,8 @@ enum MappingCommand {
     /// Print the default plan for Users (a starting point to edit), optionally with an
     /// identity provider's default mappings (`--provider entra|okta|oneLogin|google`).
     Template(MappingTemplateArgs),
+    /// Print the JSON Schema of the plan export format.
+    Schema,
     /// Show a configuration's current plan (or one version) as JSON.
     Show(MappingShowArgs),
     /// Check a plan file statically; exit 4 when it has errors.
@@ -620,7 +622,9 @@ fn mapping_validate(args: &MappingFileArgs) -> Result<()> {
 async fn mapping(store: &Store, cmd: MappingCommand) -> Result<()> {
     let registry = scim::SchemaRegistry::standard();
     match cmd {
-        MappingCommand::Template(_) | MappingCommand::Validate(_) => Ok(()),
+        MappingCommand::Template(_) | MappingCommand::Validate(_) | MappingCommand::Schema => {
+            Ok(())
+        }
         MappingCommand::Show(args) => {
             let c = store.find_configuration(&args.config).await?;
             let saved = match args.version {
@@ -1002,6 +1006,9 @@ pub async fn run(cli: Cli) -> Result<()> {
             print_json(&plan)
         }
         Command::Mapping(MappingCommand::Validate(args)) => mapping_validate(&args),
+        Command::Mapping(MappingCommand::Schema) => {
+            print_json(&scim_console_core::mapping::plan::json_schema())
+        }
         Command::Mapping(cmd) => mapping(&open_store(cli.data_dir.as_ref()).await?, cmd).await,
         Command::Users(UsersCommand::Import(args)) => {
             users_import(&open_store(cli.data_dir.as_ref()).await?, &args).await

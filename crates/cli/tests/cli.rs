@@ -505,6 +505,9 @@ fn mapping_verbs() {
     );
     let template = cli(dir.path(), &["mapping", "template"]);
     assert!(template.status.success());
+    let schema: Value =
+        serde_json::from_slice(&cli(dir.path(), &["mapping", "schema"]).stdout).unwrap();
+    assert_eq!(schema["title"], "Plan");
     let mut plan: Value = serde_json::from_slice(&template.stdout).unwrap();
     let plan_file = dir.path().join("plan.json");
     std::fs::write(&plan_file, serde_json::to_vec(&plan).unwrap()).unwrap();

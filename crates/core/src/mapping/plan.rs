@@ -23,7 +23,7 @@ fn format_version() -> u32 {
 }
 
 /// A mapping plan, as stored, exported and imported.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Plan {
     /// The plan format (1).
@@ -53,7 +53,7 @@ pub struct Plan {
 }
 
 /// A field of the target.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Field {
     /// A SCIM path (`userName`, `emails[type eq "work"].value`, an enterprise URN path), or,
@@ -74,7 +74,9 @@ pub struct Field {
 }
 
 /// A field's type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum FieldType {
     /// Text.
@@ -89,7 +91,7 @@ pub enum FieldType {
 }
 
 /// How a field is filled.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Rule {
     /// The field filled (a [`Field::name`]).
@@ -108,7 +110,7 @@ pub struct Rule {
 }
 
 /// A transform of a text value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
 pub enum Transform {
     /// Lower case.
@@ -129,7 +131,9 @@ pub enum Transform {
 }
 
 /// When a rule applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum ApplyOn {
     /// On creation and every update.
@@ -142,7 +146,9 @@ pub enum ApplyOn {
 }
 
 /// What happens to SCIM attributes that no rule reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum Unsupported {
     /// Refuse the request, naming the attribute.
@@ -153,7 +159,9 @@ pub enum Unsupported {
 }
 
 /// Whether validators refuse requests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum Mode {
     /// A failed validator refuses the request (400 `invalidValue`).
@@ -164,7 +172,7 @@ pub enum Mode {
 }
 
 /// A matching attribute.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Matching {
     /// The SCIM path (`userName`, `externalId`, `emails[type eq "work"].value`, an enterprise
@@ -176,7 +184,7 @@ pub struct Matching {
 }
 
 /// Scoping of users and groups.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Scoping {
     /// Filters on users: in scope when every include matches and no exclude does.
@@ -191,7 +199,7 @@ pub struct Scoping {
 }
 
 /// One scoping filter.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ScopeRule {
     /// Include (must match) or exclude (must not).
@@ -202,7 +210,9 @@ pub struct ScopeRule {
 }
 
 /// Include or exclude.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum ScopeEffect {
     /// The resource must match.
@@ -213,7 +223,9 @@ pub enum ScopeEffect {
 }
 
 /// What happens to out-of-scope requests (always logged as skipped).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum OutOfScope {
     /// Refuse with a clear error.
@@ -1141,6 +1153,25 @@ impl CompiledPlan {
 
 #[cfg(test)]
 mod tests;
+
+/// The JSON Schema of the plan export format (draft 2020-12), as published in
+/// `docs/mapping-plan.schema.json`.
+pub fn json_schema() -> Value {
+    let mut schema = serde_json::to_value(schemars::schema_for!(Plan)).unwrap_or_default();
+    if let Value::Object(map) = &mut schema {
+        map.insert(
+            "$id".into(),
+            Value::String("https://scim-console.dev/schemas/mapping-plan-1.json".into()),
+        );
+        map.insert(
+            "description".into(),
+            Value::String(format!(
+                "A SCIM Console attribute mapping plan, export format {PLAN_FORMAT}."
+            )),
+        );
+    }
+    schema
+}
 
 /// One difference between two plans: a JSON pointer and the values on each side.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 use super::expression::{self, Expression};
 
 /// An identity provider.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Provider {
     /// Microsoft Entra ID (expressions: Entra's language, `[attribute]`).
@@ -29,7 +29,7 @@ pub enum Provider {
 }
 
 /// One mapping entered in the provider.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProviderMapping {
     /// The provider's source attribute or expression.
@@ -39,7 +39,7 @@ pub struct ProviderMapping {
 }
 
 /// The provider side of a plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProviderSide {
     /// The provider.

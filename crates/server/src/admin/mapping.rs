@@ -211,6 +211,13 @@ pub struct RollbackBody {
     pub version: i64,
 }
 
+/// The JSON Schema of the plan export format.
+#[utoipa::path(get, path = "/api/mapping/schema", security(("admin_token" = [])),
+    responses((status = 200, body = Object)))]
+pub async fn schema() -> Json<Value> {
+    Json(plan::json_schema())
+}
+
 /// The default plan for Users: a starting point to edit.
 #[utoipa::path(get, path = "/api/mapping/template", security(("admin_token" = [])),
     responses((status = 200, body = Object)))]

@@ -160,6 +160,7 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
         routes::revoke_oauth_client,
         routes::audit,
         routes::export_audit,
+        mapping::schema,
         mapping::template,
         mapping::provider_template,
         mapping::current,
@@ -233,6 +234,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/api/configurations/{id}/oauth-clients/{client_id}",
             axum::routing::delete(routes::revoke_oauth_client),
         )
+        .route("/api/mapping/schema", get(mapping::schema))
         .route("/api/mapping/template", get(mapping::template))
         .route(
             "/api/mapping/providers/{provider}",

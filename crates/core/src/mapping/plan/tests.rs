@@ -385,3 +385,37 @@ fn both_sides_of_the_connection_must_meet() {
         "{findings:#?}"
     );
 }
+
+#[test]
+fn the_published_json_schema_matches_the_plan_types() {
+    let generated = serde_json::to_string_pretty(&json_schema()).unwrap() + "\n";
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/mapping-plan.schema.json"
+    );
+    if std::env::var_os("SCIM_CONSOLE_WRITE_SCHEMA").is_some() {
+        std::fs::write(path, &generated).unwrap();
+    }
+    let published = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        published == generated,
+        "docs/mapping-plan.schema.json is out of date: run SCIM_CONSOLE_WRITE_SCHEMA=1 cargo test -p scim-console-core json_schema"
+    );
+    let schema = json_schema();
+    assert_eq!(schema["title"], "Plan");
+    assert_eq!(
+        schema["additionalProperties"], false,
+        "unknown fields are refused"
+    );
+    assert!(schema["properties"]["rules"].is_object());
+    let text = schema.to_string();
+    for kind in [
+        "e164",
+        "timeZone",
+        "passwordPolicy",
+        "normalizeDiacritics",
+        "oneLogin",
+    ] {
+        assert!(text.contains(kind), "{kind}");
+    }
+}
