@@ -438,3 +438,70 @@ async fn count(env: &Env) -> usize {
         .unwrap()
         .total_results
 }
+
+#[tokio::test]
+async fn group_rules_validate_names_scope_and_nesting() {
+    use scim_console_core::mapping::plan::GroupRules;
+    let env = env().await;
+    let mut plan = plan();
+    plan.groups = GroupRules {
+        display_name: vec![Validator::Pattern {
+            regex: "[A-Za-z0-9 _-]{3,64}".into(),
+        }],
+        nested_groups: false,
+    };
+    plan.scoping.groups = vec![ScopeRule {
+        effect: ScopeEffect::Exclude,
+        filter: r#"displayName sw "tmp""#.into(),
+    }];
+    save(&env, &plan).await;
+    let group = |body: Value| {
+        let env = &env;
+        async move {
+            env.store
+                .create_group(&env.config, &env.registry, body, &InputRules::default())
+                .await
+        }
+    };
+    let user = create(&env, json!({"userName": "member@contoso.com"}))
+        .await
+        .unwrap();
+    let user_id = user.resource["id"].as_str().unwrap().to_owned();
+    let parent = group(json!({"displayName": "Engineering", "members": [{"value": user_id}]}))
+        .await
+        .unwrap();
+    let parent_id = parent.resource["id"].as_str().unwrap().to_owned();
+    let err = group(json!({"displayName": "x!"})).await.unwrap_err();
+    assert!(invalid_value(&err).contains("displayName"), "{err}");
+    let err = group(json!({"displayName": "tmp-project"}))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, CoreError::Forbidden(m) if m.contains("out of the scope")),
+        "{err}"
+    );
+    // A group in a group: refused at create and by PATCH's fast member path.
+    let err = group(json!({"displayName": "Nested", "members": [{"value": parent_id}]}))
+        .await
+        .unwrap_err();
+    assert!(
+        invalid_value(&err).contains("does not accept groups in groups"),
+        "{err}"
+    );
+    let child = group(json!({"displayName": "Child"})).await.unwrap();
+    let child_id = child.resource["id"].as_str().unwrap();
+    let err = env
+        .store
+        .patch_group(
+            &env.config,
+            &env.registry,
+            &parent_id,
+            json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "add", "path": "members", "value": [{"value": child_id}]}]}),
+            &PatchRules::default(),
+            None,
+            false,
+        )
+        .await
+        .unwrap_err();
+    assert!(invalid_value(&err).contains("groups in groups"), "{err}");
+}

@@ -91,6 +91,14 @@ enum RowOp {
     ReplaceAll(Vec<Map<String, Value>>),
 }
 
+/// The ids of member objects.
+fn member_ids(members: &[Map<String, Value>]) -> Vec<String> {
+    members
+        .iter()
+        .filter_map(|m| m.get("value").and_then(Value::as_str).map(str::to_owned))
+        .collect()
+}
+
 fn is_members_path(op: &PatchOperation) -> bool {
     op.path.as_ref().is_some_and(|p| {
         p.attr.name().eq_ignore_ascii_case("members")
@@ -170,6 +178,15 @@ impl Store {
         let name = display_name(&resource)?;
         let members = member_list(resource.as_map().get("members"))?;
         resource.as_map_mut().shift_remove("members");
+        let warnings = self
+            .enforce_group_plan(
+                configuration,
+                registry.user(),
+                schema,
+                resource.as_map(),
+                &member_ids(&members),
+            )
+            .await?;
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_us();
         let cfg = configuration.id.to_string();
@@ -200,7 +217,7 @@ impl Store {
         Ok(Written {
             resource: out,
             changes: Vec::new(),
-            warnings: Vec::new(),
+            warnings,
         })
     }
 
@@ -347,6 +364,17 @@ impl Store {
         replaced.check_required(schema)?;
         let changes = scim::patch::changes(current.as_map(), replaced.as_map(), schema);
         let members = member_list(replaced.as_map().get("members"))?;
+        let mut plain = replaced.as_map().clone();
+        plain.shift_remove("members");
+        let warnings = self
+            .enforce_group_plan(
+                configuration,
+                registry.user(),
+                schema,
+                &plain,
+                &member_ids(&members),
+            )
+            .await?;
         write_group(&mut tx, configuration, id, &replaced, version).await?;
         if changes.iter().any(|c| c.path == "members") {
             replace_members(&mut tx, &configuration.id.to_string(), id, &members).await?;
@@ -365,7 +393,7 @@ impl Store {
         Ok(Written {
             resource: out,
             changes,
-            warnings: Vec::new(),
+            warnings,
         })
     }
 
@@ -417,6 +445,7 @@ impl Store {
         check_if_match(if_match, version)?;
         let current_map = assemble(&GROUPS, &row)?;
         let mut modified = created;
+        let mut warnings = Vec::new();
 
         let (resource, changes) = if needs_engine_for_members {
             // Load everything and let the engine decide, then rewrite the member rows.
@@ -429,6 +458,17 @@ impl Store {
             let outcome = apply(&current, &request, schema, rules)?;
             if !outcome.changes.is_empty() {
                 display_name(&outcome.resource)?;
+                let mut plain = outcome.resource.as_map().clone();
+                let members = member_list(plain.shift_remove("members").as_ref())?;
+                warnings = self
+                    .enforce_group_plan(
+                        configuration,
+                        registry.user(),
+                        schema,
+                        &plain,
+                        &member_ids(&members),
+                    )
+                    .await?;
                 modified =
                     write_group(&mut tx, configuration, id, &outcome.resource, version).await?;
                 if outcome.changes.iter().any(|c| c.path == "members") {
@@ -452,6 +492,22 @@ impl Store {
                 )?;
                 (outcome.resource, outcome.changes)
             };
+            let adding: Vec<String> = row_ops
+                .iter()
+                .flat_map(|op| match op {
+                    RowOp::Add(members) | RowOp::ReplaceAll(members) => member_ids(members),
+                    RowOp::Remove(_) | RowOp::RemoveAll => Vec::new(),
+                })
+                .collect();
+            warnings = self
+                .enforce_group_plan(
+                    configuration,
+                    registry.user(),
+                    schema,
+                    resource.as_map(),
+                    &adding,
+                )
+                .await?;
             let (mut added, mut removed) = (Vec::new(), Vec::new());
             for op in row_ops {
                 apply_row_op(&mut tx, &cfg, id, op, &mut added, &mut removed).await?;
@@ -482,7 +538,7 @@ impl Store {
             return Ok(Written {
                 resource: out,
                 changes,
-                warnings: Vec::new(),
+                warnings,
             });
         }
         tx.commit().await?;
@@ -504,7 +560,7 @@ impl Store {
         Ok(Written {
             resource: out,
             changes,
-            warnings: Vec::new(),
+            warnings,
         })
     }
 

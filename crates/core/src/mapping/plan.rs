@@ -50,6 +50,34 @@ pub struct Plan {
     /// The identity provider's side: the mappings entered in the provider.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<super::provider::ProviderSide>,
+    /// What the target accepts of groups.
+    #[serde(default)]
+    pub groups: GroupRules,
+}
+
+/// What the target accepts of groups.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GroupRules {
+    /// Validators of the group's `displayName`.
+    #[serde(default)]
+    pub display_name: Vec<Validator>,
+    /// Whether a group may be a member of another group (many targets accept users only).
+    #[serde(default = "yes")]
+    pub nested_groups: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for GroupRules {
+    fn default() -> Self {
+        Self {
+            display_name: Vec::new(),
+            nested_groups: true,
+        }
+    }
 }
 
 /// A field of the target.
@@ -315,6 +343,8 @@ pub struct CompiledPlan {
     fields: Vec<CompiledField>,
     rules: Vec<CompiledRule>,
     users_scope: Vec<(ScopeEffect, Filter)>,
+    groups_scope: Vec<(ScopeEffect, Filter)>,
+    group_name: Vec<CompiledValidator>,
 }
 
 /// The operation a resource is evaluated for.
@@ -449,6 +479,7 @@ impl Plan {
             }],
             scoping: Scoping::default(),
             provider: None,
+            groups: GroupRules::default(),
         }
     }
 
@@ -643,6 +674,7 @@ impl Plan {
             }
         }
         let mut users_scope = Vec::new();
+        let mut groups_scope = Vec::new();
         for (kind, rules) in [
             ("users", &self.scoping.users),
             ("groups", &self.scoping.groups),
@@ -661,6 +693,8 @@ impl Plan {
                                     "filter on attributes of the User schema",
                                 )),
                             }
+                        } else {
+                            groups_scope.push((rule.effect, f));
                         }
                     }
                     Err(e) => findings.push(finding(
@@ -675,6 +709,18 @@ impl Plan {
         if let Some(side) = &self.provider {
             self.check_provider(side, schema, &mut findings);
         }
+        let mut group_name = Vec::new();
+        for (j, v) in self.groups.display_name.iter().enumerate() {
+            match v.compile() {
+                Ok(c) => group_name.push(c),
+                Err(e) => findings.push(finding(
+                    Severity::Error,
+                    format!("/groups/displayName/{j}"),
+                    e,
+                    "correct the validator's settings",
+                )),
+            }
+        }
         findings.sort_by_key(|f| f.severity);
         let ok = !findings.iter().any(|f| f.severity == Severity::Error);
         let compiled = ok.then(|| CompiledPlan {
@@ -682,6 +728,8 @@ impl Plan {
             fields,
             rules,
             users_scope,
+            groups_scope,
+            group_name,
         });
         (compiled, findings)
     }
@@ -1055,6 +1103,30 @@ impl CompiledPlan {
             }
         }
         out
+    }
+
+    /// Checks a group (without its members) against the group rules and scoping: the problems
+    /// found (validators of `displayName`), and whether it is in scope.
+    pub fn check_group(
+        &self,
+        group: &Map<String, Value>,
+        schema: &ResourceSchema,
+    ) -> (Vec<String>, bool) {
+        let name = group.get("displayName");
+        let problems = self
+            .group_name
+            .iter()
+            .filter_map(|v| v.check(name).err())
+            .map(|f| format!("displayName: {} (validator {})", f.message, f.validator))
+            .collect();
+        let in_scope = self.groups_scope.iter().all(|(effect, filter)| {
+            let hit = filter.matches(group, schema);
+            match effect {
+                ScopeEffect::Include => hit,
+                ScopeEffect::Exclude => !hit,
+            }
+        });
+        (problems, in_scope)
     }
 
     fn in_scope(&self, resource: &Map<String, Value>, schema: &ResourceSchema) -> bool {

@@ -425,6 +425,76 @@ impl Store {
         Ok((shaped, warnings))
     }
 
+    /// Applies the plan's group rules to a group about to be written: `displayName`
+    /// validators, scoping, and — when the target does not nest groups — members that are
+    /// groups (`added_members`: the member ids being added). Returns the warnings to record.
+    pub(crate) async fn enforce_group_plan(
+        &self,
+        configuration: &Configuration,
+        user_schema: &ResourceSchema,
+        group_schema: &ResourceSchema,
+        group: &Map<String, Value>,
+        added_members: &[String],
+    ) -> CoreResult<Vec<String>> {
+        let Some(plan) = self.compiled_plan(configuration.id, user_schema).await? else {
+            return Ok(Vec::new());
+        };
+        let rules = plan.plan();
+        let (mut problems, in_scope) = plan.check_group(group, group_schema);
+        let mut warnings = Vec::new();
+        if !in_scope {
+            match rules.scoping.out_of_scope {
+                OutOfScope::Reject => {
+                    return Err(CoreError::Forbidden(format!(
+                        "the group is out of the scope of configuration \"{}\" (its mapping plan's group scoping filters); the request is skipped",
+                        configuration.name
+                    )));
+                }
+                // Groups have no `active`: accepted, and said so.
+                OutOfScope::AcceptInactive => {
+                    warnings.push("group out of scope: accepted".to_owned());
+                }
+            }
+        }
+        if !rules.groups.nested_groups && !added_members.is_empty() {
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "SELECT id FROM groups WHERE configuration_id = ",
+            );
+            q.push_bind(configuration.id.to_string())
+                .push(" AND id IN (");
+            let mut list = q.separated(", ");
+            for id in added_members {
+                list.push_bind(id.clone());
+            }
+            list.push_unseparated(")");
+            let nested: Vec<String> = q
+                .build()
+                .fetch_all(self.pool())
+                .await?
+                .iter()
+                .map(|r| r.try_get::<String, _>("id"))
+                .collect::<Result<_, _>>()?;
+            if !nested.is_empty() {
+                problems.push(format!(
+                    "members: the target does not accept groups in groups ({} is a group)",
+                    nested.join(", ")
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            match rules.mode {
+                Mode::Enforce => {
+                    return Err(CoreError::Scim(ScimError::invalid_value(format!(
+                        "the mapping plan refuses this group: {}",
+                        problems.join("; ")
+                    ))));
+                }
+                Mode::WarnOnly => warnings.extend(problems),
+            }
+        }
+        Ok(warnings)
+    }
+
     /// Whether another user of the configuration has `value` at the field's path (compared as
     /// the attribute's `caseExact` says).
     async fn user_value_taken(
