@@ -102,6 +102,8 @@ enum MappingCommand {
     Import(MappingImportArgs),
     /// What changed between two versions, or two plan files.
     Diff(MappingDiffArgs),
+    /// Copy one configuration's current plan to another as a new version (QA → production).
+    Copy(MappingCopyArgs),
     /// List the saved versions.
     Versions(TokenConfigArgs),
     /// Make an earlier version current again.
@@ -203,6 +205,16 @@ struct MappingDiffArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Debug, Args)]
+struct MappingCopyArgs {
+    /// The configuration whose current plan is copied.
+    #[arg(long)]
+    from: String,
+    /// The configuration that receives it.
+    #[arg(long)]
+    to: String,
 }
 
 #[derive(Debug, Args)]
@@ -619,6 +631,7 @@ fn mapping_validate(args: &MappingFileArgs) -> Result<()> {
     }
 }
 
+#[allow(clippy::too_many_lines)] // One short arm per verb.
 async fn mapping(store: &Store, cmd: MappingCommand) -> Result<()> {
     let registry = scim::SchemaRegistry::standard();
     match cmd {
@@ -667,6 +680,29 @@ async fn mapping(store: &Store, cmd: MappingCommand) -> Result<()> {
             Ok(())
         }
         MappingCommand::Diff(args) => mapping_diff(store, args).await,
+        MappingCommand::Copy(args) => {
+            let from = store.find_configuration(&args.from).await?;
+            let to = store.find_configuration(&args.to).await?;
+            let source = store.mapping_plan(from.id).await?.ok_or_else(|| {
+                CoreError::NotFound(format!("a mapping plan for \"{}\"", from.name))
+            })?;
+            let comment = format!("copied from \"{}\" version {}", from.name, source.version);
+            let (saved, findings) = store
+                .save_mapping_plan(
+                    to.id,
+                    &source.plan,
+                    registry.user(),
+                    &comment,
+                    &Actor::cli(),
+                )
+                .await?;
+            print_findings(&findings);
+            println!(
+                "\"{}\" version {} copied to \"{}\" as version {}.",
+                from.name, source.version, to.name, saved.version
+            );
+            Ok(())
+        }
         MappingCommand::Versions(args) => {
             let c = store.find_configuration(&args.config).await?;
             let versions = store.mapping_plan_versions(c.id).await?;

@@ -99,6 +99,28 @@ async fn plans_are_saved_validated_tested_diffed_and_rolled_back() {
     assert_eq!(versions[0]["comment"], "rollback to version 1");
     let (_, current) = admin_json(&s, Method::GET, &base, None).await;
     assert_eq!(current["plan"]["mode"], "enforce");
+    // QA → production: copy the current plan to another configuration.
+    let (_, production) = admin_json(
+        &s,
+        Method::POST,
+        "/api/configurations",
+        Some(json!({"name": "Production"})),
+    )
+    .await;
+    let production_id = production["id"].as_str().unwrap();
+    let (status, copied) = admin_json(
+        &s,
+        Method::POST,
+        &format!("/api/configurations/{production_id}/mapping/copy"),
+        Some(json!({"from": s.config.id.to_string()})),
+    )
+    .await;
+    assert_eq!(status, 200, "{copied}");
+    assert_eq!(
+        copied["saved"]["comment"],
+        "copied from \"default\" version 3"
+    );
+    assert_eq!(copied["saved"]["plan"], current["plan"]);
 
     // A test run over a sample, field by field, with the current plan.
     let sample = json!({

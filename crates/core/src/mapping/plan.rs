@@ -365,9 +365,19 @@ pub struct FieldOutcome {
     /// The rule that filled it (its index), when one applied.
     pub rule: Option<usize>,
     /// The value produced (`null` when none).
+    #[serde(skip)]
     pub value: Value,
-    /// Every validator's verdict: kind, and the failure message when it failed.
+    /// The value as shown: the value, or `"***"` for a sensitive field (`password`).
+    #[serde(rename = "value")]
+    pub shown: Value,
+    /// Every validator's verdict: kind, and the failure message when it failed (a sensitive
+    /// value never appears in it).
     pub verdicts: Vec<Verdict>,
+}
+
+/// Fields whose values are never shown (in test runs, errors or logs).
+fn is_sensitive(field: &str) -> bool {
+    field.eq_ignore_ascii_case("password")
 }
 
 /// A validator's verdict.
@@ -412,8 +422,11 @@ impl Evaluation {
 const ALWAYS_SUPPORTED: [&str; 4] = ["schemas", "id", "meta", "password"];
 
 impl Plan {
-    /// The default plan for Users: the SCIM attributes the targets commonly accept,
-    /// each filled from itself, `userName` unique and required, `userName` matching.
+    /// The default plan for Users: the SCIM attributes targets commonly accept (core
+    /// attributes, emails and phone numbers by type, the work address, the primary role,
+    /// password, the enterprise extension), each filled from itself, with the formats they
+    /// usually enforce; `userName` unique, required and matching.
+    #[allow(clippy::too_many_lines)] // A table: one entry per default field.
     pub fn default_users() -> Self {
         let direct = |name: &str, kind: FieldType, validators: Vec<Validator>| Field {
             name: name.to_owned(),
@@ -456,7 +469,50 @@ impl Plan {
                 FieldType::String,
                 vec![Validator::E164],
             ),
+            direct("password", FieldType::String, vec![]),
+            direct(
+                "addresses[type eq \"work\"].streetAddress",
+                FieldType::String,
+                vec![],
+            ),
+            direct(
+                "addresses[type eq \"work\"].locality",
+                FieldType::String,
+                vec![],
+            ),
+            direct(
+                "addresses[type eq \"work\"].region",
+                FieldType::String,
+                vec![],
+            ),
+            direct(
+                "addresses[type eq \"work\"].postalCode",
+                FieldType::String,
+                vec![],
+            ),
+            direct(
+                "addresses[type eq \"work\"].country",
+                FieldType::String,
+                vec![],
+            ),
+            direct("roles[primary eq true].value", FieldType::String, vec![]),
         ];
+        let enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+        let mut fields = fields;
+        for attr in [
+            "employeeNumber",
+            "department",
+            "costCenter",
+            "organization",
+            "division",
+            "manager.value",
+        ] {
+            fields.push(direct(
+                &format!("{enterprise}:{attr}"),
+                FieldType::String,
+                vec![],
+            ));
+        }
         let rules = fields
             .iter()
             .map(|f| Rule {
@@ -980,6 +1036,7 @@ impl CompiledPlan {
                 field: f.spec.name.clone(),
                 rule: None,
                 value: Value::Null,
+                shown: Value::Null,
                 verdicts: Vec::new(),
             })
             .collect();
@@ -1034,6 +1091,18 @@ impl CompiledPlan {
                     },
                 })
                 .collect();
+            outcome.shown = outcome.value.clone();
+            if is_sensitive(&field.spec.name) && !outcome.value.is_null() {
+                let secret = outcome.value.as_str().map(str::to_owned);
+                outcome.shown = Value::String("***".into());
+                for verdict in &mut outcome.verdicts {
+                    if let (Some(message), Some(secret)) = (&mut verdict.message, &secret)
+                        && !secret.is_empty()
+                    {
+                        *message = message.replace(secret.as_str(), "***");
+                    }
+                }
+            }
         }
         Evaluation {
             fields: outcomes,

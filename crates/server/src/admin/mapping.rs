@@ -481,3 +481,44 @@ pub async fn import_users(
         rejected: serde_json::to_value(&report.rejected).unwrap_or_default(),
     }))
 }
+
+/// Which configuration to copy the current plan from.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CopyBody {
+    /// The id of the configuration whose current plan is copied (e.g. QA).
+    pub from: String,
+}
+
+/// Copies another configuration's current plan here as a new version (QA → production).
+#[utoipa::path(post, path = "/api/configurations/{id}/mapping/copy", security(("admin_token" = [])), request_body = CopyBody,
+    responses((status = 200, body = SavedPlanView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn copy(
+    State(state): State<AppState>,
+    peer: Peer,
+    Path(id): Path<String>,
+    Body(body): Body<CopyBody>,
+) -> Result<Json<SavedPlanView>, AdminError> {
+    let to = config_id(&id)?;
+    let from = state.store.configuration(config_id(&body.from)?).await?;
+    let source = state.store.mapping_plan(from.id).await?.ok_or_else(|| {
+        AdminError::new(
+            StatusCode::NOT_FOUND,
+            format!("\"{}\" has no mapping plan to copy", from.name),
+        )
+    })?;
+    let (saved, findings) = state
+        .store
+        .save_mapping_plan(
+            to,
+            &source.plan,
+            state.registry.user(),
+            &format!("copied from \"{}\" version {}", from.name, source.version),
+            &admin(&peer),
+        )
+        .await?;
+    Ok(Json(SavedPlanView {
+        saved: saved.into(),
+        findings: findings.into_iter().map(Into::into).collect(),
+    }))
+}

@@ -170,13 +170,14 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
         mapping::versions,
         mapping::diff,
         mapping::rollback,
+        mapping::copy,
         mapping::import_users,
     ),
     components(schemas(ConfigurationView, NewConfigurationBody, ConfigurationChanges, TokenPolicyView, TokenView, TokenStateView, IssuedTokenView, NewTokenBody,
         RotateTokenBody, RotatedTokenView, TokenCheckView, TokenProblemView, OAuthClientView, IssuedClientView, NewClientBody, AuditEntryView, AuditPageView,
         ErrorBody, ErrorDetail, Health, PutSemanticsView,
         mapping::PlanVersionView, mapping::SavePlanBody, mapping::FindingView, mapping::SavedPlanView, mapping::ValidationView,
-        mapping::TestBody, mapping::EvaluationView, mapping::DifferenceView, mapping::RollbackBody, mapping::ImportReportView)),
+        mapping::TestBody, mapping::EvaluationView, mapping::DifferenceView, mapping::RollbackBody, mapping::ImportReportView, mapping::CopyBody)),
     modifiers(&BearerAuth)
 )]
 pub struct AdminApi;
@@ -260,6 +261,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/api/configurations/{id}/mapping/rollback",
             axum::routing::post(mapping::rollback),
+        )
+        .route(
+            "/api/configurations/{id}/mapping/copy",
+            axum::routing::post(mapping::copy),
         )
         .route(
             "/api/configurations/{id}/users/import",

@@ -13,23 +13,21 @@ fn xmatters() -> Plan {
     // The xMatters target of the seeds: roles that must exist, E.164 phones, languages, time
     // zones, "Work Email" typed emails; EnterpriseUser unsupported.
     let mut plan = Plan::default_users();
-    plan.fields.push(Field {
-        name: "roles[primary eq true].value".into(),
-        kind: FieldType::String,
-        custom: false,
-        description: "must name an existing xMatters role".into(),
-        validators: vec![Validator::OneOf {
-            values: vec!["Standard User".into(), "Company Supervisor".into()],
-            case_sensitive: false,
-        }],
-    });
-    plan.rules.push(Rule {
-        target: "roles[primary eq true].value".into(),
-        source: "roles[primary eq true].value".into(),
-        transforms: vec![],
-        default: Some(json!("Standard User")),
-        apply: ApplyOn::Always,
-    });
+    let roles = plan
+        .fields
+        .iter_mut()
+        .find(|f| f.name == "roles[primary eq true].value")
+        .unwrap();
+    roles.description = "must name an existing xMatters role".into();
+    roles.validators = vec![Validator::OneOf {
+        values: vec!["Standard User".into(), "Company Supervisor".into()],
+        case_sensitive: false,
+    }];
+    plan.rules
+        .iter_mut()
+        .find(|r| r.target == "roles[primary eq true].value")
+        .unwrap()
+        .default = Some(json!("Standard User"));
     // Languages arrive as en-US: keep the language only.
     let language = plan
         .rules
@@ -126,11 +124,11 @@ fn static_validation_finds_each_mistake_where_it_is() {
             .contains("userNme is not an attribute")
     );
     assert!(
-        at("/rules/15/target")
+        at("/rules/27/target")
             .message
             .contains("nickName is not a field")
     );
-    let expression = at("/rules/15/transforms/0/expression");
+    let expression = at("/rules/27/transforms/0/expression");
     assert!(
         expression.message.contains("did you mean Split?"),
         "{expression:?}"
@@ -140,17 +138,17 @@ fn static_validation_finds_each_mistake_where_it_is() {
         "the fix points at the error: {expression:?}"
     );
     assert!(
-        at("/rules/16/transforms/0/expression")
+        at("/rules/28/transforms/0/expression")
             .message
             .contains("not [department]")
     );
     assert!(
-        at("/fields/15/name")
+        at("/fields/27/name")
             .message
             .contains("costCentre is not an attribute")
     );
     assert!(
-        at("/fields/15")
+        at("/fields/27")
             .message
             .contains("required field costCentre has no rule")
     );
@@ -207,13 +205,7 @@ fn evaluation_reports_every_field_and_verdict() {
         "trimmed, from the enterprise extension"
     );
     assert_eq!(field("userName").verdicts.len(), 2);
-    assert_eq!(
-        eval.unsupported,
-        [
-            "nickName",
-            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"
-        ]
-    );
+    assert_eq!(eval.unsupported, ["nickName"]);
     assert!(eval.in_scope);
     assert!(!eval.passed(compiled.plan()));
     // On update, create-only rules do not run.
@@ -255,7 +247,8 @@ fn shaping_writes_transformed_and_custom_fields_and_drops_unsupported_ones() {
     assert!(shaped.get("nickName").is_none());
     assert_eq!(
         shaped["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
-        json!({"employeeNumber": "1234"})
+        json!({"employeeNumber": "1234", "department": "Ops"}),
+        "the enterprise extension is a default field now"
     );
     assert_eq!(
         shaped["urn:scim-console:params:scim:schemas:extension:test:2.0:User"],
@@ -356,7 +349,7 @@ fn both_sides_of_the_connection_must_meet() {
         .iter()
         .find(|f| {
             f.message
-                .contains("sends addresses[type eq \"work\"].locality")
+                .contains("sends phoneNumbers[type eq \"fax\"].value")
         })
         .unwrap_or_else(|| panic!("{findings:#?}"));
     assert_eq!(sent_not_read.severity, Severity::Warning);
@@ -418,4 +411,45 @@ fn the_published_json_schema_matches_the_plan_types() {
     ] {
         assert!(text.contains(kind), "{kind}");
     }
+}
+
+#[test]
+fn passwords_never_appear_in_evaluations() {
+    let registry = registry();
+    let mut plan = Plan::default_users();
+    plan.fields
+        .iter_mut()
+        .find(|f| f.name == "password")
+        .unwrap()
+        .validators = vec![
+        Validator::Pattern {
+            regex: "[a-z]+".into(),
+        },
+        Validator::PasswordPolicy {
+            min_length: 12,
+            upper: true,
+            lower: true,
+            digit: true,
+            symbol: false,
+        },
+    ];
+    let (compiled, _) = plan.compile(registry.user());
+    let compiled = compiled.unwrap();
+    let user = json!({"userName": "a", "password": "Secret-Pass-1"});
+    let eval = compiled.evaluate(
+        user.as_object().unwrap(),
+        Operation::Create,
+        registry.user(),
+    );
+    let text = serde_json::to_string(&eval).unwrap();
+    assert!(!text.contains("Secret-Pass-1"), "{text}");
+    let password = eval.fields.iter().find(|f| f.field == "password").unwrap();
+    assert_eq!(password.shown, json!("***"));
+    assert!(
+        password.verdicts[0]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("\"***\" does not match")
+    );
 }
