@@ -7,6 +7,7 @@
 //! - [`configuration`]: SCIM configurations — one per connection, each with its own directory.
 //! - [`token`]: bearer tokens — shown once, stored only as hashes, expiring, rotated with a
 //!   grace window, revoked — under each configuration's policy.
+//! - [`logs`]: the provisioning log — every SCIM request, redacted, searchable.
 //! - [`mapping`]: attribute mapping plans and the Entra ID expression language.
 //! - [`oauth`]: OAuth 2.0 clients, the token endpoint's grants and signed access tokens.
 //! - [`audit`]: the append-only record of every configuration, token and client change.
@@ -21,6 +22,7 @@ mod auth_cache;
 pub mod configuration;
 pub mod directory;
 pub mod error;
+pub mod logs;
 pub mod mapping;
 pub mod oauth;
 pub mod secrets;

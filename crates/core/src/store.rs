@@ -36,7 +36,18 @@ pub struct Store {
     clock: Arc<dyn Clock>,
     signing_key: Option<Arc<SigningKey>>,
     plans: Arc<PlanCache>,
+    logs: LogDatabase,
 }
+
+/// The provisioning log's own database: a pool for searches and one writer connection.
+#[derive(Debug, Clone)]
+pub(crate) struct LogDatabase {
+    pub(crate) pool: SqlitePool,
+    pub(crate) writer: Arc<Mutex<SqliteConnection>>,
+}
+
+/// The provisioning log's database file, beside the main one.
+pub const LOG_DATABASE_FILE: &str = "scim-console-logs.db";
 
 impl Store {
     /// The data directory: `explicit` if given, else `$SCIM_CONSOLE_DATA_DIR`, else the OS data
@@ -96,6 +107,20 @@ impl Store {
         // Every write goes through one dedicated connection: SQLite has one writer anyway, and a
         // connection that makes every change keeps its page cache warm.
         let writer = options.connect().await?;
+        let log_options = options
+            .clone()
+            .filename(path.with_file_name(LOG_DATABASE_FILE));
+        let log_pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .min_connections(1)
+            .test_before_acquire(false)
+            .connect_with(log_options.clone())
+            .await?;
+        sqlx::migrate!("./migrations_logs").run(&log_pool).await?;
+        let logs = LogDatabase {
+            pool: log_pool,
+            writer: Arc::new(Mutex::new(log_options.connect().await?)),
+        };
         let auth = Arc::new(AuthCache::new(path.with_extension("auth-epoch")));
         Ok(Self {
             pool,
@@ -105,6 +130,7 @@ impl Store {
             clock: Arc::new(SystemClock),
             signing_key: None,
             plans: Arc::new(PlanCache::default()),
+            logs,
         })
     }
 
@@ -127,6 +153,11 @@ impl Store {
     /// Now, by the store's clock, in microseconds since the Unix epoch.
     pub fn now_us(&self) -> i64 {
         self.clock.now_us()
+    }
+
+    /// The provisioning log's database.
+    pub(crate) fn log_database(&self) -> &LogDatabase {
+        &self.logs
     }
 
     /// The compiled mapping plans.
@@ -161,6 +192,7 @@ impl Store {
 
     /// Closes every connection (checkpointing the WAL).
     pub async fn close(&self) {
+        self.logs.pool.close().await;
         self.pool.close().await;
         let mut writer = self.writer.lock().await;
         // Closing the last connection checkpoints the WAL; a failure here loses nothing.

@@ -1,0 +1,651 @@
+//! The provisioning log: one record per SCIM request — who called (the client recognised from
+//! its User-Agent and request shape), what it asked (operation, resource), what happened
+//! (status, outcome, SCIM error, changed attributes, duration) — with secrets redacted from the
+//! bodies before anything is stored. Records are written in batches; search is keyset-paged and
+//! free text goes through an FTS5 index.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use crate::configuration::ConfigurationId;
+use crate::error::{CoreError, CoreResult};
+use crate::store::Store;
+use crate::time::to_time;
+
+/// The identity provider (or other client) that sent a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Client {
+    /// Microsoft Entra ID.
+    Entra,
+    /// Okta.
+    Okta,
+    /// OneLogin.
+    OneLogin,
+    /// Google Workspace.
+    Google,
+    /// Anything else (the User-Agent is kept).
+    Other,
+}
+
+impl Client {
+    /// Recognises a client from its User-Agent, the query string and the body's schemas.
+    pub fn recognise(user_agent: Option<&str>, query: Option<&str>, body: Option<&Value>) -> Self {
+        let agent = user_agent.unwrap_or_default().to_ascii_lowercase();
+        if agent.contains("okta") {
+            return Self::Okta;
+        }
+        if agent.contains("onelogin") {
+            return Self::OneLogin;
+        }
+        if agent.contains("google") {
+            return Self::Google;
+        }
+        let entra_agent = ["microsoft", "azure", "entra", "aad"]
+            .iter()
+            .any(|k| agent.contains(k));
+        let entra_flag = query.is_some_and(|q| q.to_ascii_lowercase().contains("aadoptscim062020"));
+        let entra_schema = body
+            .and_then(|b| b.get("schemas"))
+            .and_then(Value::as_array)
+            .is_some_and(|s| {
+                s.iter().any(|u| {
+                    u.as_str()
+                        .is_some_and(|u| u.contains("schemas.microsoft.com"))
+                })
+            });
+        if entra_agent || entra_flag || entra_schema {
+            Self::Entra
+        } else {
+            Self::Other
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Entra => "entra",
+            Self::Okta => "okta",
+            Self::OneLogin => "oneLogin",
+            Self::Google => "google",
+            Self::Other => "other",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "entra" => Self::Entra,
+            "okta" => Self::Okta,
+            "oneLogin" => Self::OneLogin,
+            "google" => Self::Google,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// What a request did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Operation {
+    /// POST of a resource.
+    Create,
+    /// PUT or PATCH of a resource (not only `active` or members).
+    Update,
+    /// A PATCH or PUT that sets `active` to false.
+    Disable,
+    /// DELETE.
+    Delete,
+    /// GET of resources, or `/.search`.
+    Query,
+    /// `/Schemas`, `/ResourceTypes`, `/ServiceProviderConfig`.
+    Discovery,
+    /// A PATCH of a group's members.
+    MembershipChange,
+    /// The OAuth token endpoint.
+    Token,
+}
+
+impl Operation {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Disable => "disable",
+            Self::Delete => "delete",
+            Self::Query => "query",
+            Self::Discovery => "discovery",
+            Self::MembershipChange => "membershipChange",
+            Self::Token => "token",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "create" => Self::Create,
+            "update" => Self::Update,
+            "disable" => Self::Disable,
+            "delete" => Self::Delete,
+            "discovery" => Self::Discovery,
+            "membershipChange" => Self::MembershipChange,
+            "token" => Self::Token,
+            _ => Self::Query,
+        }
+    }
+
+    /// The operation of a request, from its method, path and body.
+    pub fn classify(method: &str, path: &str, body: Option<&Value>) -> Self {
+        let last = path
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or_default();
+        if path.contains("/oauth/token") {
+            return Self::Token;
+        }
+        if ["Schemas", "ResourceTypes", "ServiceProviderConfig"]
+            .iter()
+            .any(|d| path.contains(&format!("/{d}")))
+        {
+            return Self::Discovery;
+        }
+        match method {
+            "POST" if !last.eq_ignore_ascii_case(".search") => Self::Create,
+            "DELETE" => Self::Delete,
+            "PUT" | "PATCH" => {
+                if disables(body) {
+                    Self::Disable
+                } else if path.contains("/Groups/") && patches_members_only(body) {
+                    Self::MembershipChange
+                } else {
+                    Self::Update
+                }
+            }
+            // GET, POST /.search, and anything else that reads.
+            _ => Self::Query,
+        }
+    }
+}
+
+fn disables(body: Option<&Value>) -> bool {
+    let Some(body) = body else { return false };
+    let is_false = |v: &Value| {
+        v == &Value::Bool(false) || v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("false"))
+    };
+    if body.get("active").is_some_and(is_false) {
+        return true;
+    }
+    body.get("Operations")
+        .and_then(Value::as_array)
+        .is_some_and(|ops| {
+            ops.iter().any(|op| {
+                let path = op.get("path").and_then(Value::as_str).unwrap_or_default();
+                let value = op.get("value");
+                (path.eq_ignore_ascii_case("active") && value.is_some_and(is_false))
+                    || (path.is_empty()
+                        && value.and_then(|v| v.get("active")).is_some_and(is_false))
+            })
+        })
+}
+
+fn patches_members_only(body: Option<&Value>) -> bool {
+    body.and_then(|b| b.get("Operations"))
+        .and_then(Value::as_array)
+        .is_some_and(|ops| {
+            !ops.is_empty()
+                && ops.iter().all(|op| {
+                    op.get("path")
+                        .and_then(Value::as_str)
+                        .is_some_and(|p| p.to_ascii_lowercase().starts_with("members"))
+                })
+        })
+}
+
+/// How a request ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Outcome {
+    /// 2xx without warnings.
+    Success,
+    /// 4xx or 5xx (other than out of scope).
+    Failure,
+    /// Refused or accepted inactive because the resource is out of the plan's scope.
+    Skipped,
+    /// 2xx with warnings (warn-only validators, ignored attributes).
+    Warning,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Skipped => "skipped",
+            Self::Warning => "warning",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "failure" => Self::Failure,
+            "skipped" => Self::Skipped,
+            "warning" => Self::Warning,
+            _ => Self::Success,
+        }
+    }
+}
+
+/// Attribute names whose values never reach storage or output.
+const SENSITIVE: [&str; 6] = [
+    "password",
+    "access_token",
+    "refresh_token",
+    "client_secret",
+    "token",
+    "secret",
+];
+
+/// The largest body kept, in bytes; longer ones are cut (and say so).
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// A body with every sensitive attribute's value replaced by `"***"` (at any depth, also
+/// inside PATCH operations whose `path` names one), then serialised and cut to [`MAX_BODY`].
+pub fn redact(body: &Value) -> String {
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                let path_is_sensitive = map
+                    .get("path")
+                    .and_then(Value::as_str)
+                    .is_some_and(|p| SENSITIVE.iter().any(|s| p.eq_ignore_ascii_case(s)));
+                for (k, inner) in map.iter_mut() {
+                    if SENSITIVE.iter().any(|s| k.eq_ignore_ascii_case(s))
+                        || (path_is_sensitive && k.eq_ignore_ascii_case("value"))
+                    {
+                        *inner = Value::String("***".into());
+                    } else {
+                        walk(inner);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let mut copy = body.clone();
+    walk(&mut copy);
+    let mut text = copy.to_string();
+    if text.len() > MAX_BODY {
+        let mut cut = MAX_BODY;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push_str("…(cut)");
+    }
+    text
+}
+
+/// One record, as written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogEntry {
+    /// Position in the log (0 until stored).
+    pub seq: i64,
+    /// When the request arrived.
+    pub at: DateTime<Utc>,
+    /// The configuration.
+    pub configuration_id: ConfigurationId,
+    /// The client.
+    pub client: Client,
+    /// Its User-Agent.
+    pub user_agent: Option<String>,
+    /// The caller's address.
+    pub source: String,
+    /// The credential's non-secret prefix (`scim_ab12cd34_…`, an OAuth client id).
+    pub credential: Option<String>,
+    /// The HTTP method.
+    pub method: String,
+    /// The path (and query string).
+    pub path: String,
+    /// What it did.
+    pub operation: Operation,
+    /// `User` or `Group`.
+    pub resource_type: Option<String>,
+    /// The resource's id.
+    pub resource_id: Option<String>,
+    /// Its userName or displayName.
+    pub resource_name: Option<String>,
+    /// The HTTP status.
+    pub status: u16,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The SCIM error type, if any.
+    pub scim_type: Option<String>,
+    /// The error detail, or the warnings.
+    pub detail: Option<String>,
+    /// How long the request took, in microseconds.
+    pub duration_us: i64,
+    /// The attributes changed, with old and new values (sensitive ones redacted).
+    pub changes: Option<Value>,
+    /// The request body, redacted.
+    pub request_body: Option<String>,
+    /// The response body, redacted.
+    pub response_body: Option<String>,
+}
+
+fn entry_from_row(row: &SqliteRow) -> CoreResult<LogEntry> {
+    let configuration: String = row.try_get("configuration_id")?;
+    let changes: Option<String> = row.try_get("changes")?;
+    Ok(LogEntry {
+        seq: row.try_get("seq")?,
+        at: to_time(row.try_get("at_us")?)?,
+        configuration_id: ConfigurationId::parse(&configuration)
+            .ok_or_else(|| CoreError::Corrupt(configuration.clone()))?,
+        client: Client::parse(&row.try_get::<String, _>("client")?),
+        user_agent: row.try_get("user_agent")?,
+        source: row.try_get("source")?,
+        credential: row.try_get("credential")?,
+        method: row.try_get("method")?,
+        path: row.try_get("path")?,
+        operation: Operation::parse(&row.try_get::<String, _>("operation")?),
+        resource_type: row.try_get("resource_type")?,
+        resource_id: row.try_get("resource_id")?,
+        resource_name: row.try_get("resource_name")?,
+        status: u16::try_from(row.try_get::<i64, _>("status")?).unwrap_or(0),
+        outcome: Outcome::parse(&row.try_get::<String, _>("outcome")?),
+        scim_type: row.try_get("scim_type")?,
+        detail: row.try_get("detail")?,
+        duration_us: row.try_get("duration_us")?,
+        changes: changes.and_then(|c| serde_json::from_str(&c).ok()),
+        request_body: row.try_get("request_body")?,
+        response_body: row.try_get("response_body")?,
+    })
+}
+
+/// Which records to read: newest first, `limit` at a time, continuing `before` a position.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LogQuery {
+    /// Only this configuration.
+    pub configuration: Option<ConfigurationId>,
+    /// From this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Before this time.
+    pub until: Option<DateTime<Utc>>,
+    /// Only this outcome.
+    pub outcome: Option<Outcome>,
+    /// Only this operation.
+    pub operation: Option<Operation>,
+    /// Only this client.
+    pub client: Option<Client>,
+    /// Only this HTTP status.
+    pub status: Option<u16>,
+    /// Only this resource id.
+    pub resource: Option<String>,
+    /// Free text over userName / displayName / error detail: every word must appear; `word*`
+    /// matches a prefix.
+    pub text: Option<String>,
+    /// Records before this position (the `next` of the previous page).
+    pub before: Option<i64>,
+    /// At most this many (1 to 1,000; 100 when 0).
+    pub limit: usize,
+}
+
+/// A page of records, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogPage {
+    /// The records.
+    pub entries: Vec<LogEntry>,
+    /// The `before` of the next (older) page.
+    pub next: Option<i64>,
+}
+
+/// The values of `changes` with sensitive attributes redacted.
+pub fn redact_changes(changes: &[scim::patch::AttributeChange]) -> Option<Value> {
+    if changes.is_empty() {
+        return None;
+    }
+    let list: Vec<Value> = changes
+        .iter()
+        .map(|c| {
+            let sensitive = c.redacted || SENSITIVE.iter().any(|s| c.path.eq_ignore_ascii_case(s));
+            let shown = |v: &Option<Value>| {
+                if sensitive {
+                    v.as_ref().map(|_| Value::String("***".into()))
+                } else {
+                    v.clone()
+                }
+            };
+            let mut m = Map::new();
+            m.insert("path".into(), Value::String(c.path.clone()));
+            m.insert("old".into(), shown(&c.old).unwrap_or(Value::Null));
+            m.insert("new".into(), shown(&c.new).unwrap_or(Value::Null));
+            Value::Object(m)
+        })
+        .collect();
+    Some(Value::Array(list))
+}
+
+impl Store {
+    /// Writes records, in one transaction.
+    pub async fn record_logs(&self, entries: &[LogEntry]) -> CoreResult<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut w = self.log_database().writer.lock().await;
+        let mut tx = sqlx::Connection::begin(&mut *w).await?;
+        for e in entries {
+            sqlx::query(
+                "INSERT INTO provisioning_log (at_us, configuration_id, client, user_agent, source, credential, method, path, operation,
+                 resource_type, resource_id, resource_name, status, outcome, scim_type, detail, duration_us, changes, request_body, response_body)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(e.at.timestamp_micros())
+            .bind(e.configuration_id.to_string())
+            .bind(e.client.as_str())
+            .bind(&e.user_agent)
+            .bind(&e.source)
+            .bind(&e.credential)
+            .bind(&e.method)
+            .bind(&e.path)
+            .bind(e.operation.as_str())
+            .bind(&e.resource_type)
+            .bind(&e.resource_id)
+            .bind(&e.resource_name)
+            .bind(i64::from(e.status))
+            .bind(e.outcome.as_str())
+            .bind(&e.scim_type)
+            .bind(&e.detail)
+            .bind(e.duration_us)
+            .bind(e.changes.as_ref().map(Value::to_string))
+            .bind(&e.request_body)
+            .bind(&e.response_body)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A page of the log, newest first.
+    pub async fn search_logs(&self, query: &LogQuery) -> CoreResult<LogPage> {
+        let limit = match query.limit {
+            0 => 100,
+            n => n.min(1000),
+        };
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT l.* FROM provisioning_log l");
+        if let Some(text) = query.text.as_deref().filter(|t| !t.trim().is_empty()) {
+            q.push(
+                " JOIN provisioning_log_text t ON t.rowid = l.seq AND provisioning_log_text MATCH ",
+            )
+            .push_bind(fts_query(text));
+        }
+        q.push(" WHERE 1 = 1");
+        if let Some(c) = query.configuration {
+            q.push(" AND l.configuration_id = ")
+                .push_bind(c.to_string());
+        }
+        if let Some(t) = query.since {
+            q.push(" AND l.at_us >= ").push_bind(t.timestamp_micros());
+        }
+        if let Some(t) = query.until {
+            q.push(" AND l.at_us < ").push_bind(t.timestamp_micros());
+        }
+        if let Some(o) = query.outcome {
+            q.push(" AND l.outcome = ").push_bind(o.as_str());
+        }
+        if let Some(o) = query.operation {
+            q.push(" AND l.operation = ").push_bind(o.as_str());
+        }
+        if let Some(c) = query.client {
+            q.push(" AND l.client = ").push_bind(c.as_str());
+        }
+        if let Some(s) = query.status {
+            q.push(" AND l.status = ").push_bind(i64::from(s));
+        }
+        if let Some(r) = &query.resource {
+            q.push(" AND l.resource_id = ").push_bind(r.clone());
+        }
+        if let Some(b) = query.before {
+            q.push(" AND l.seq < ").push_bind(b);
+        }
+        q.push(" ORDER BY l.seq DESC LIMIT ")
+            .push_bind(i64::try_from(limit + 1).unwrap_or(i64::MAX));
+        let rows = q.build().fetch_all(&self.log_database().pool).await?;
+        let mut entries = rows
+            .iter()
+            .map(entry_from_row)
+            .collect::<CoreResult<Vec<_>>>()?;
+        let next = if entries.len() > limit {
+            entries.truncate(limit);
+            entries.last().map(|e| e.seq)
+        } else {
+            None
+        };
+        Ok(LogPage { entries, next })
+    }
+}
+
+/// A user's free text as an FTS5 query: each word quoted (so no input is an FTS5 syntax
+/// error), `word*` kept as a prefix search.
+fn fts_query(text: &str) -> String {
+    text.split_whitespace()
+        .map(|word| {
+            let (core, prefix) = match word.strip_suffix('*') {
+                Some(c) => (c, true),
+                None => (word, false),
+            };
+            let quoted = format!("\"{}\"", core.replace('"', "\"\""));
+            if prefix { format!("{quoted}*") } else { quoted }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn clients_are_recognised_by_agent_flag_and_schema() {
+        assert_eq!(
+            Client::recognise(Some("Okta SCIM Client 1.0.0"), None, None),
+            Client::Okta
+        );
+        assert_eq!(
+            Client::recognise(Some("OKTA SCIM Integration"), None, None),
+            Client::Okta
+        );
+        assert_eq!(
+            Client::recognise(None, Some("aadOptscim062020"), None),
+            Client::Entra
+        );
+        let group = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group", "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"]});
+        assert_eq!(Client::recognise(None, None, Some(&group)), Client::Entra);
+        assert_eq!(
+            Client::recognise(Some("OneLogin SCIM"), None, None),
+            Client::OneLogin
+        );
+        assert_eq!(Client::recognise(Some("curl/8"), None, None), Client::Other);
+    }
+
+    #[test]
+    fn operations_follow_method_path_and_body() {
+        let disable =
+            json!({"Operations": [{"op": "Replace", "path": "active", "value": "False"}]});
+        let okta_disable = json!({"Operations": [{"op": "replace", "value": {"active": false}}]});
+        let members =
+            json!({"Operations": [{"op": "add", "path": "members", "value": [{"value": "x"}]}]});
+        let cases = [
+            ("POST", "/scim/a/v2/Users", None, Operation::Create),
+            ("POST", "/scim/a/v2/Users/.search", None, Operation::Query),
+            ("GET", "/scim/a/v2/Users?filter=x", None, Operation::Query),
+            ("GET", "/scim/a/v2/Schemas", None, Operation::Discovery),
+            (
+                "PATCH",
+                "/scim/a/v2/Users/1",
+                Some(&disable),
+                Operation::Disable,
+            ),
+            (
+                "PATCH",
+                "/scim/a/v2/Users/1",
+                Some(&okta_disable),
+                Operation::Disable,
+            ),
+            (
+                "PUT",
+                "/scim/a/v2/Users/1",
+                Some(&json!({"active": false})),
+                Operation::Disable,
+            ),
+            (
+                "PATCH",
+                "/scim/a/v2/Groups/1",
+                Some(&members),
+                Operation::MembershipChange,
+            ),
+            (
+                "PATCH",
+                "/scim/a/v2/Users/1",
+                Some(&json!({"Operations": []})),
+                Operation::Update,
+            ),
+            ("DELETE", "/scim/a/v2/Users/1", None, Operation::Delete),
+            ("POST", "/scim/a/oauth/token", None, Operation::Token),
+        ];
+        for (method, path, body, expected) in cases {
+            assert_eq!(
+                Operation::classify(method, path, body),
+                expected,
+                "{method} {path}"
+            );
+        }
+    }
+
+    #[test]
+    fn secrets_are_redacted_everywhere_in_a_body() {
+        let body = json!({
+            "userName": "a", "password": "t1meMa$heen",
+            "Operations": [{"op": "replace", "path": "password", "value": "n3w-Secret"},
+                           {"op": "replace", "value": {"password": "pathless-Secret"}}],
+            "nested": [{"client_secret": "cs"}]
+        });
+        let text = redact(&body);
+        for secret in ["t1meMa$heen", "n3w-Secret", "pathless-Secret", "\"cs\""] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert!(text.contains("\"userName\":\"a\""));
+        let long = json!({"x": "a".repeat(MAX_BODY * 2)});
+        assert!(redact(&long).ends_with("…(cut)"));
+        assert_eq!(
+            fts_query("bjensen \"x y\" err*"),
+            "\"bjensen\" \"\"\"x\" \"y\"\"\" \"err\"*"
+        );
+    }
+}
