@@ -437,34 +437,35 @@ impl Store {
         }
         let mut w = self.log_database().writer.lock().await;
         let mut tx = sqlx::Connection::begin(&mut *w).await?;
-        for e in entries {
-            sqlx::query(
+        // Many rows per statement: one round trip to the connection's thread per 40 records.
+        for chunk in entries.chunks(40) {
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO provisioning_log (at_us, configuration_id, client, user_agent, source, credential, method, path, operation,
-                 resource_type, resource_id, resource_name, status, outcome, scim_type, detail, duration_us, changes, request_body, response_body)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(e.at.timestamp_micros())
-            .bind(e.configuration_id.to_string())
-            .bind(e.client.as_str())
-            .bind(&e.user_agent)
-            .bind(&e.source)
-            .bind(&e.credential)
-            .bind(&e.method)
-            .bind(&e.path)
-            .bind(e.operation.as_str())
-            .bind(&e.resource_type)
-            .bind(&e.resource_id)
-            .bind(&e.resource_name)
-            .bind(i64::from(e.status))
-            .bind(e.outcome.as_str())
-            .bind(&e.scim_type)
-            .bind(&e.detail)
-            .bind(e.duration_us)
-            .bind(e.changes.as_ref().map(Value::to_string))
-            .bind(&e.request_body)
-            .bind(&e.response_body)
-            .execute(&mut *tx)
-            .await?;
+                 resource_type, resource_id, resource_name, status, outcome, scim_type, detail, duration_us, changes, request_body, response_body) ",
+            );
+            q.push_values(chunk, |mut row, e| {
+                row.push_bind(e.at.timestamp_micros())
+                    .push_bind(e.configuration_id.to_string())
+                    .push_bind(e.client.as_str())
+                    .push_bind(e.user_agent.clone())
+                    .push_bind(e.source.clone())
+                    .push_bind(e.credential.clone())
+                    .push_bind(e.method.clone())
+                    .push_bind(e.path.clone())
+                    .push_bind(e.operation.as_str())
+                    .push_bind(e.resource_type.clone())
+                    .push_bind(e.resource_id.clone())
+                    .push_bind(e.resource_name.clone())
+                    .push_bind(i64::from(e.status))
+                    .push_bind(e.outcome.as_str())
+                    .push_bind(e.scim_type.clone())
+                    .push_bind(e.detail.clone())
+                    .push_bind(e.duration_us)
+                    .push_bind(e.changes.as_ref().map(Value::to_string))
+                    .push_bind(e.request_body.clone())
+                    .push_bind(e.response_body.clone());
+            });
+            q.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -161,33 +161,58 @@ impl Server {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    /// Serves until `shutdown` completes, then finishes in-flight requests and writes the
+    /// provisioning log records still queued.
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let app = app(self.state);
-        let Some(tls) = self.tls else {
-            return axum::serve(
-                self.listener,
-                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-            )
-            .with_graceful_shutdown(shutdown)
-            .await;
-        };
-        let handle = axum_server::Handle::new();
-        let stopper = handle.clone();
-        tokio::spawn(async move {
-            shutdown.await;
-            stopper.graceful_shutdown(Some(Duration::from_secs(30)));
-        });
-        let config = axum_server::tls_rustls::RustlsConfig::from_config(tls.config);
-        let listener = self.listener.into_std()?;
-        axum_server::from_tcp_rustls(listener, config)?
-            .handle(handle)
-            .serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .await
+        let Self {
+            listener,
+            state,
+            tls,
+            ..
+        } = self;
+        let log_writer = state
+            .log_writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        let served = serve(listener, tls, app(state), shutdown).await;
+        // Every request has finished and every sink is gone: the writer stores what is queued.
+        if let Some(writer) = log_writer {
+            let _ = writer.await;
+        }
+        served
     }
+}
+
+async fn serve(
+    listener: TcpListener,
+    tls: Option<LoadedTls>,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let Some(tls) = tls else {
+        return axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+    };
+    let handle = axum_server::Handle::new();
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        stopper.graceful_shutdown(Some(Duration::from_secs(30)));
+    });
+    let config = axum_server::tls_rustls::RustlsConfig::from_config(tls.config);
+    let listener = listener.into_std()?;
+    axum_server::from_tcp_rustls(listener, config)?
+        .handle(handle)
+        .serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .await
 }
 
 /// `//Users` (a tenant URL entered with a trailing slash) routes like `/Users`.
@@ -223,7 +248,7 @@ async fn log_request(request: Request, next: Next) -> Response {
 /// The whole application: SCIM endpoint and admin API.
 pub fn app(state: AppState) -> Router {
     let routes = Router::new()
-        .merge(crate::scim::router())
+        .merge(crate::scim::router(state.clone()))
         .merge(crate::admin::router(state.clone()))
         .layer(middleware::from_fn(log_request))
         .with_state(state);

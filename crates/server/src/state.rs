@@ -6,6 +6,7 @@ use scim::SchemaRegistry;
 use scim_console_core::{Secret, Store};
 
 use crate::scim::rate_limit::RateLimiter;
+use crate::scim::recording::LogSink;
 
 /// Request limits of the SCIM endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +48,10 @@ pub struct AppState {
     /// Host names (with port) the admin API answers to (DNS-rebinding protection).
     pub admin_hosts: Arc<Vec<String>>,
     pub(crate) limiter: Arc<RateLimiter>,
+    /// Where provisioning log records go.
+    pub(crate) logs: LogSink,
+    /// The task writing them, taken by `Server::run` to wait for it at shutdown.
+    pub(crate) log_writer: Arc<std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>>,
 }
 
 impl AppState {
@@ -58,7 +63,10 @@ impl AppState {
         scheme: &'static str,
         admin_hosts: Vec<String>,
     ) -> Self {
+        let (logs, writer) = LogSink::start(store.clone());
         Self {
+            logs,
+            log_writer: Arc::new(std::sync::Mutex::new(Some(writer))),
             store,
             registry: Arc::new(SchemaRegistry::standard()),
             admin_token: Arc::new(admin_token),

@@ -6,6 +6,7 @@
 //! `/api/openapi.json` needs the per-launch admin token as a bearer token.
 
 mod dto;
+mod logs;
 mod mapping;
 mod routes;
 
@@ -160,6 +161,7 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
         routes::revoke_oauth_client,
         routes::audit,
         routes::export_audit,
+        logs::search,
         mapping::schema,
         mapping::template,
         mapping::provider_template,
@@ -272,6 +274,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             axum::routing::post(mapping::import_users)
                 .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
         )
+        .route("/api/logs", get(logs::search))
         .route("/api/audit", get(routes::audit))
         .route("/api/audit/export", get(routes::export_audit))
         .layer(middleware::from_fn_with_state(state, guard))

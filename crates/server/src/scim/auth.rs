@@ -10,6 +10,7 @@ use scim::ScimError;
 use scim_console_core::{Authentication, Configuration, Principal, RejectReason};
 
 use super::http::{ScimFailure, header_text};
+use super::recording::SharedLogContext;
 use crate::peer::Peer;
 use crate::state::AppState;
 
@@ -72,6 +73,20 @@ impl FromRequestParts<AppState> for Tenant {
             .store
             .authenticate(slug, bearer(parts), &source)
             .await?;
+        // Tell the provisioning log whose request this is, refused or not.
+        if let Some(shared) = parts.extensions.get::<SharedLogContext>() {
+            let mut known = shared
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match &outcome {
+                Authentication::Accepted(c, principal) => {
+                    known.configuration = Some(c.id);
+                    known.credential = Some(principal.prefix.clone());
+                }
+                Authentication::Rejected(c, _) => known.configuration = Some(c.id),
+                Authentication::UnknownConfiguration => {}
+            }
+        }
         let (configuration, principal) = match outcome {
             Authentication::UnknownConfiguration => {
                 return Err(ScimError::not_found(format!(

@@ -152,8 +152,29 @@ impl ScimReply {
     }
 }
 
+/// What a reply says about the resource it carries, for the provisioning log (so the log
+/// never has to read the body back).
+#[derive(Debug, Clone, Default)]
+pub struct ReplyFacts {
+    /// The resource's id.
+    pub id: Option<String>,
+    /// Its userName or displayName.
+    pub name: Option<String>,
+}
+
 impl IntoResponse for ScimReply {
     fn into_response(self) -> Response {
+        let facts = match &self.body {
+            Some(ReplyBody::Value(Value::Object(map))) => Some(ReplyFacts {
+                id: map.get("id").and_then(Value::as_str).map(str::to_owned),
+                name: map
+                    .get("userName")
+                    .or_else(|| map.get("displayName"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+            }),
+            _ => None,
+        };
         let mut response = match self.body {
             Some(ReplyBody::Value(body)) => scim_json(self.status, &body),
             Some(ReplyBody::Text(text)) => {
@@ -173,9 +194,17 @@ impl IntoResponse for ScimReply {
         if let Some(location) = self.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
             headers.insert(header::LOCATION, location);
         }
+        if let Some(facts) = facts {
+            response.extensions_mut().insert(facts);
+        }
         response
     }
 }
+
+/// A request body the provisioning log already parsed, handed to [`ScimBody`] so it is parsed
+/// once.
+#[derive(Debug, Clone)]
+pub struct ParsedBody(pub Value);
 
 /// A request body read as SCIM JSON: `application/scim+json` or `application/json` (or no
 /// type at all), at most the configured size, syntactically valid JSON.
@@ -184,7 +213,7 @@ pub struct ScimBody(pub Value);
 impl FromRequest<AppState> for ScimBody {
     type Rejection = ScimFailure;
 
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request(mut req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         if let Some(content_type) = req.headers().get(header::CONTENT_TYPE) {
             let media = content_type
                 .to_str()
@@ -203,6 +232,9 @@ impl FromRequest<AppState> for ScimBody {
                 )
                 .into());
             }
+        }
+        if let Some(ParsedBody(value)) = req.extensions_mut().remove::<ParsedBody>() {
+            return Ok(Self(value));
         }
         let limit = state.limits.max_body_bytes;
         let body: Body = req.into_body();

@@ -5,6 +5,7 @@ mod discovery;
 pub mod http;
 mod oauth;
 pub mod rate_limit;
+pub mod recording;
 mod resources;
 
 use axum::Router;
@@ -29,8 +30,9 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ScimFailure {
     ScimError::status(405, format!("{method} is not allowed on {}", uri.path())).into()
 }
 
-/// The SCIM routes, to be merged into the application router.
-pub fn router() -> Router<AppState> {
+/// The SCIM routes, to be merged into the application router; every request is recorded in
+/// the provisioning log.
+pub fn router(state: AppState) -> Router<AppState> {
     let v2 = Router::new()
         .route("/Users", get(users::list).post(users::create))
         .route("/Users/.search", post(users::search))
@@ -64,4 +66,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .nest("/scim/{slug}/v2", v2)
         .route("/scim/{slug}/oauth/token", post(oauth::token))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            recording::record,
+        ))
 }

@@ -1,0 +1,241 @@
+//! Recording every SCIM request in the provisioning log: a middleware around the SCIM routes
+//! builds one record per request (bodies redacted before they leave it) and hands it to a
+//! background writer that stores records in batches, so logging costs a request a channel send.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use scim::ScimError;
+use scim_console_core::logs::{self, Client, LogEntry, Operation, Outcome};
+use scim_console_core::{ConfigurationId, Store};
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use super::http::{ParsedBody, ReplyFacts, ScimFailure, header_text};
+use crate::peer::Peer;
+use crate::state::AppState;
+
+/// What the handlers learn about a request that the log needs: filled by the `Tenant` extractor.
+#[derive(Debug, Clone, Default)]
+pub struct LogContext {
+    /// The configuration addressed (known even when the credential is refused).
+    pub configuration: Option<ConfigurationId>,
+    /// The credential's non-secret prefix.
+    pub credential: Option<String>,
+}
+
+/// Shared between the middleware and the extractor of one request.
+pub type SharedLogContext = Arc<Mutex<LogContext>>;
+
+/// Where records go: a bounded queue drained by the background writer.
+#[derive(Debug, Clone)]
+pub struct LogSink {
+    tx: mpsc::Sender<LogEntry>,
+}
+
+const QUEUE: usize = 8_192;
+const BATCH: usize = 512;
+
+impl LogSink {
+    /// A sink and its writer task, which ends (after writing what is queued) when every sink
+    /// is dropped.
+    pub fn start(store: Store) -> (Self, tokio::task::JoinHandle<()>) {
+        let (tx, mut rx) = mpsc::channel::<LogEntry>(QUEUE);
+        let writer = tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(BATCH);
+            while let Some(first) = rx.recv().await {
+                batch.push(first);
+                // Whatever else arrived meanwhile goes in the same transaction.
+                while batch.len() < BATCH {
+                    match rx.try_recv() {
+                        Ok(entry) => batch.push(entry),
+                        Err(_) => break,
+                    }
+                }
+                if let Err(error) = store.record_logs(&batch).await {
+                    tracing::error!(%error, records = batch.len(), "could not write provisioning log records");
+                }
+                batch.clear();
+                if rx.len() < BATCH {
+                    // Let a few more arrive so the next transaction carries more than one.
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            }
+        });
+        (Self { tx }, writer)
+    }
+
+    fn send(&self, entry: LogEntry) {
+        if self.tx.try_send(entry).is_err() {
+            tracing::warn!("the provisioning log queue is full: a record was dropped");
+        }
+    }
+}
+
+fn outcome(status: u16, detail: Option<&str>) -> Outcome {
+    match status {
+        200..=299 => Outcome::Success,
+        403 if detail.is_some_and(|d| d.contains("out of the scope")) => Outcome::Skipped,
+        _ => Outcome::Failure,
+    }
+}
+
+fn resource_type(path: &str) -> Option<String> {
+    if path.contains("/Users") {
+        Some("User".into())
+    } else if path.contains("/Groups") {
+        Some("Group".into())
+    } else {
+        None
+    }
+}
+
+/// The id in `/Users/{id}` or `/Groups/{id}`.
+fn path_id(path: &str) -> Option<String> {
+    let path = path.split('?').next().unwrap_or_default();
+    let mut parts = path.trim_end_matches('/').rsplit('/');
+    let id = parts.next()?;
+    let kind = parts.next()?;
+    (matches!(kind, "Users" | "Groups") && id != ".search").then(|| id.to_owned())
+}
+
+/// An error response's body, read to be logged, and the response rebuilt around it.
+async fn read_back(response: Response) -> (Response, Option<Value>) {
+    let (parts, body) = response.into_parts();
+    match to_bytes(body, 1024 * 1024).await {
+        Ok(bytes) => {
+            let json: Option<Value> = serde_json::from_slice(&bytes).ok();
+            (Response::from_parts(parts, Body::from(bytes)), json)
+        }
+        Err(_) => (Response::from_parts(parts, Body::empty()), None),
+    }
+}
+
+/// The middleware.
+pub async fn record(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let at = chrono::Utc::now();
+    let method = request.method().as_str().to_owned();
+    let path = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let query = request.uri().query().map(str::to_owned);
+    let agent = header_text(request.headers(), &header::USER_AGENT).map(str::to_owned);
+    let context = SharedLogContext::default();
+    request.extensions_mut().insert(context.clone());
+    let (parts, body) = request.into_parts();
+    let source = Peer::of(&parts).0;
+    let limit = state.limits.max_body_bytes;
+    let Ok(bytes) = to_bytes(body, limit).await else {
+        return ScimFailure::from(ScimError::status(
+            413,
+            format!("the request body is larger than {limit} bytes"),
+        ))
+        .into_response();
+    };
+    let request_json: Option<Value> = if bytes.is_empty() {
+        None
+    } else {
+        serde_json::from_slice(&bytes).ok()
+    };
+    // What the log needs of the request body is taken now; the parsed body then goes to the
+    // extractor, which does not parse it again.
+    let text_of = |v: Option<&Value>, key: &str| {
+        v.and_then(|j| j.get(key))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let client = Client::recognise(agent.as_deref(), query.as_deref(), request_json.as_ref());
+    let operation = Operation::classify(&method, &path, request_json.as_ref());
+    let requested_name = text_of(request_json.as_ref(), "userName")
+        .or_else(|| text_of(request_json.as_ref(), "displayName"));
+    let request_body = request_json.as_ref().map(logs::redact);
+    let mut request = Request::from_parts(parts, Body::from(bytes));
+    if let Some(json) = request_json {
+        request.extensions_mut().insert(ParsedBody(json));
+    }
+    let response = next.run(request).await;
+    let known = context
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    let Some(configuration) = known.configuration else {
+        return response;
+    };
+    let status = response.status();
+    let facts = response
+        .extensions()
+        .get::<ReplyFacts>()
+        .cloned()
+        .unwrap_or_default();
+    // Successful answers are not read back (their facts travel with them); errors are small.
+    let (response, response_json) = if status.is_success() {
+        (response, None)
+    } else {
+        read_back(response).await
+    };
+    let text = |v: Option<&Value>, key: &str| {
+        v.and_then(|j| j.get(key))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let error = response_json.as_ref().filter(|_| !status.is_success());
+    let detail = text(error, "detail");
+    let resource_id = facts.id.or_else(|| path_id(&path));
+    let resource_name = facts.name.or(requested_name);
+    let entry = LogEntry {
+        seq: 0,
+        at,
+        configuration_id: configuration,
+        client,
+        user_agent: agent,
+        source,
+        credential: known.credential,
+        operation,
+        resource_type: resource_type(&path),
+        resource_id,
+        resource_name,
+        status: status.as_u16(),
+        outcome: outcome(status.as_u16(), detail.as_deref()),
+        scim_type: text(error, "scimType"),
+        detail,
+        duration_us: i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX),
+        changes: None,
+        request_body,
+        response_body: response_json.as_ref().map(logs::redact),
+        method,
+        path,
+    };
+    state.logs.send(entry);
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_types_and_outcomes_come_from_the_request() {
+        assert_eq!(path_id("/scim/a/v2/Users/abc"), Some("abc".into()));
+        assert_eq!(
+            path_id("/scim/a/v2/Users/abc?attributes=x"),
+            Some("abc".into())
+        );
+        assert_eq!(path_id("/scim/a/v2/Users"), None);
+        assert_eq!(path_id("/scim/a/v2/Users/.search"), None);
+        assert_eq!(resource_type("/scim/a/v2/Groups/1"), Some("Group".into()));
+        assert_eq!(outcome(201, None), Outcome::Success);
+        assert_eq!(
+            outcome(403, Some("the user is out of the scope of …")),
+            Outcome::Skipped
+        );
+        assert_eq!(outcome(403, Some("disabled")), Outcome::Failure);
+    }
+}
