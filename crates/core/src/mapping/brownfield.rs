@@ -211,36 +211,13 @@ impl Store {
     ) -> CoreResult<Option<(String, String)>> {
         let schema = registry.user();
         for path_text in paths {
-            let Ok(path) = PatchPath::parse(path_text) else {
-                continue;
-            };
             let Some(value) = super::plan::text_at(resource, path_text, schema) else {
                 continue;
             };
-            let literal = serde_json::to_string(&value).unwrap_or_default();
-            let filter = match (&path.filter, &path.sub_attr) {
-                (Some(f), Some(sub)) => format!("{}[({f}) and {sub} eq {literal}]", path.attr),
-                (None, Some(sub)) => format!("{}.{sub} eq {literal}", path.attr),
-                (Some(f), None) => format!("{}[({f}) and value eq {literal}]", path.attr),
-                (None, None) => format!("{} eq {literal}", path.attr),
-            };
-            let Ok(query) = scim::ListQuery::from_query_pairs([("filter", filter.as_str())]) else {
-                continue;
-            };
-            let page = self
-                .list_rows(
-                    &crate::directory::USERS,
-                    configuration,
-                    schema,
-                    &query,
-                    scim::Paging {
-                        start_index: 1,
-                        count: 10,
-                    },
-                    false,
-                )
+            let candidates = self
+                .users_with_value(configuration, schema, path_text, &value, 10)
                 .await?;
-            for candidate in page.into_maps()? {
+            for candidate in candidates {
                 let Some(id) = candidate.get("id").and_then(Value::as_str) else {
                     continue;
                 };

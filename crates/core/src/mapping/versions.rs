@@ -505,8 +505,26 @@ impl Store {
         value: &str,
         own_id: Option<&str>,
     ) -> CoreResult<bool> {
-        let Ok(path) = scim::patch::PatchPath::parse(field) else {
-            return Ok(false);
+        let users = self
+            .users_with_value(configuration, schema, field, value, 2)
+            .await?;
+        Ok(users
+            .iter()
+            .any(|m| m.get("id").and_then(Value::as_str) != own_id))
+    }
+
+    /// Up to `count` users whose value at a SCIM path (`emails[type eq "work"].value`) equals
+    /// `value`, compared as the attribute's `caseExact` says. None for a path that is not one.
+    pub(crate) async fn users_with_value(
+        &self,
+        configuration: &Configuration,
+        schema: &ResourceSchema,
+        path: &str,
+        value: &str,
+        count: usize,
+    ) -> CoreResult<Vec<Map<String, Value>>> {
+        let Ok(path) = scim::patch::PatchPath::parse(path) else {
+            return Ok(Vec::new());
         };
         let literal = serde_json::to_string(value).unwrap_or_default();
         let filter = match (&path.filter, &path.sub_attr) {
@@ -516,24 +534,20 @@ impl Store {
             (None, None) => format!("{} eq {literal}", path.attr),
         };
         let Ok(query) = scim::ListQuery::from_query_pairs([("filter", filter.as_str())]) else {
-            return Ok(false);
+            return Ok(Vec::new());
         };
-        let page = self
-            .list_rows(
-                &crate::directory::USERS,
-                configuration,
-                schema,
-                &query,
-                scim::Paging {
-                    start_index: 1,
-                    count: 2,
-                },
-                false,
-            )
-            .await?;
-        Ok(page
-            .into_maps()?
-            .iter()
-            .any(|m| m.get("id").and_then(Value::as_str) != own_id))
+        self.list_rows(
+            &crate::directory::USERS,
+            configuration,
+            schema,
+            &query,
+            scim::Paging {
+                start_index: 1,
+                count,
+            },
+            false,
+        )
+        .await?
+        .into_maps()
     }
 }
