@@ -51,6 +51,48 @@ enum Command {
     /// A configuration's directory: import the target's existing users (brown-field).
     #[command(subcommand)]
     Users(UsersCommand),
+    /// The provisioning log: search it, or follow it as requests arrive.
+    #[command(subcommand)]
+    Logs(LogsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum LogsCommand {
+    /// The newest records matching the filters.
+    Search(LogsArgs),
+    /// Print records as they arrive (from a running server's data directory), until Ctrl-C.
+    Tail(LogsArgs),
+}
+
+#[derive(Debug, Args)]
+struct LogsArgs {
+    /// Only this configuration (name, slug or id).
+    #[arg(long = "config")]
+    config: Option<String>,
+    /// success, failure, skipped or warning.
+    #[arg(long)]
+    outcome: Option<String>,
+    /// create, update, disable, delete, query, discovery, membershipChange or token.
+    #[arg(long)]
+    operation: Option<String>,
+    /// entra, okta, oneLogin, google or other.
+    #[arg(long)]
+    client: Option<String>,
+    /// An HTTP status.
+    #[arg(long)]
+    status: Option<u16>,
+    /// Free text over userName / displayName / error detail (`word*` for a prefix).
+    #[arg(long)]
+    text: Option<String>,
+    /// Only records since this date or time.
+    #[arg(long, value_parser = parse_date)]
+    since: Option<DateTime<Utc>>,
+    /// How many records (search), 1 to 1,000.
+    #[arg(long, default_value_t = 50)]
+    limit: usize,
+    /// Print JSON (one object per line for tail).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -998,6 +1040,110 @@ fn mapping_test_sources(
     }
 }
 
+fn log_filter<T: serde::de::DeserializeOwned>(
+    name: &'static str,
+    value: Option<&String>,
+) -> Result<Option<T>> {
+    value
+        .map(|v| {
+            serde_json::from_value(serde_json::Value::String(v.clone())).map_err(|_| {
+                anyhow::Error::new(CoreError::invalid(
+                    name,
+                    format!("\"{v}\" is not one of the accepted values"),
+                ))
+            })
+        })
+        .transpose()
+}
+
+fn log_line(e: &scim_console_core::logs::LogEntry) -> String {
+    let name = |v: serde_json::Result<serde_json::Value>| {
+        v.ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    };
+    let detail = e
+        .detail
+        .as_deref()
+        .map(|d| format!(" — {d}"))
+        .unwrap_or_default();
+    format!(
+        "{} {:<8} {:<16} {:>3} {:<8} {:<6} {}{detail} ({} ms)",
+        e.at.format("%Y-%m-%d %H:%M:%S"),
+        name(serde_json::to_value(e.client)),
+        name(serde_json::to_value(e.operation)),
+        e.status,
+        name(serde_json::to_value(e.outcome)),
+        e.method,
+        e.resource_name
+            .as_deref()
+            .or(e.resource_id.as_deref())
+            .unwrap_or("-"),
+        e.duration_us / 1000,
+    )
+}
+
+async fn logs_command(store: &Store, cmd: LogsCommand) -> Result<()> {
+    let (args, follow) = match cmd {
+        LogsCommand::Search(a) => (a, false),
+        LogsCommand::Tail(a) => (a, true),
+    };
+    let configuration = match &args.config {
+        Some(name) => Some(store.find_configuration(name).await?.id),
+        None => None,
+    };
+    let mut query = scim_console_core::logs::LogQuery {
+        configuration,
+        since: args.since,
+        outcome: log_filter("outcome", args.outcome.as_ref())?,
+        operation: log_filter("operation", args.operation.as_ref())?,
+        client: log_filter("client", args.client.as_ref())?,
+        status: args.status,
+        text: args.text.clone(),
+        limit: args.limit,
+        ..Default::default()
+    };
+    if !follow {
+        let page = store.search_logs(&query).await?;
+        if args.json {
+            return print_json(&page);
+        }
+        for e in page.entries.iter().rev() {
+            println!("{}", log_line(e));
+        }
+        return Ok(());
+    }
+    // Follow: start after the newest record, then poll.
+    let newest = store
+        .search_logs(&scim_console_core::logs::LogQuery {
+            limit: 1,
+            ..query.clone()
+        })
+        .await?
+        .entries
+        .first()
+        .map_or(0, |e| e.seq);
+    query.after = Some(newest);
+    query.limit = 1000;
+    loop {
+        let page = store.search_logs(&query).await?;
+        for e in &page.entries {
+            if args.json {
+                println!("{}", serde_json::to_string(e)?);
+            } else {
+                println!("{}", log_line(e));
+            }
+            query.after = Some(e.seq);
+        }
+        if page.entries.is_empty() {
+            tokio::select! {
+                () = tokio::time::sleep(std::time::Duration::from_millis(500)) => {}
+                _ = tokio::signal::ctrl_c() => return Ok(()),
+            }
+        }
+    }
+}
+
 /// `token check` found tokens needing attention (exit code 5).
 #[derive(Debug, thiserror::Error)]
 #[error("{0} token(s) need attention")]
@@ -1046,6 +1192,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             print_json(&scim_console_core::mapping::plan::json_schema())
         }
         Command::Mapping(cmd) => mapping(&open_store(cli.data_dir.as_ref()).await?, cmd).await,
+        Command::Logs(cmd) => logs_command(&open_store(cli.data_dir.as_ref()).await?, cmd).await,
         Command::Users(UsersCommand::Import(args)) => {
             users_import(&open_store(cli.data_dir.as_ref()).await?, &args).await
         }

@@ -479,6 +479,39 @@ fn serve_prints_the_urls_and_token_then_shuts_down_gracefully() {
         let tail = &secret[secret.len() - 24..];
         assert!(!logs.contains(tail), "a credential reached the logs");
     }
+    // The provisioning log holds every request, the refused one included.
+    let search = cli(
+        dir.path(),
+        &["logs", "search", "--config", "default", "--json"],
+    );
+    assert!(
+        search.status.success(),
+        "{}",
+        String::from_utf8_lossy(&search.stderr)
+    );
+    let page: Value = serde_json::from_slice(&search.stdout).unwrap();
+    let entries = page["entries"].as_array().unwrap();
+    assert!(entries.len() >= 4, "{page}");
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["status"] == 401 && e["outcome"] == "failure")
+    );
+    let text = stdout(&cli(
+        dir.path(),
+        &["logs", "search", "--outcome", "failure"],
+    ));
+    assert!(text.contains(" 401 failure"), "{text}");
+    assert_eq!(
+        cli(dir.path(), &["logs", "search", "--outcome", "exploded"])
+            .status
+            .code(),
+        Some(4)
+    );
+    for secret in &secrets {
+        let tail = &secret[secret.len() - 24..];
+        assert!(!String::from_utf8_lossy(&search.stdout).contains(tail));
+    }
     // The second start does not create another configuration or print a token.
     let again = Command::new(env!("CARGO_BIN_EXE_scim-console"))
         .arg("--data-dir")

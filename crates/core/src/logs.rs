@@ -389,11 +389,13 @@ pub struct LogQuery {
     pub text: Option<String>,
     /// Records before this position (the `next` of the previous page).
     pub before: Option<i64>,
+    /// Records after this position, oldest first (following the log as it grows).
+    pub after: Option<i64>,
     /// At most this many (1 to 1,000; 100 when 0).
     pub limit: usize,
 }
 
-/// A page of records, newest first.
+/// A page of records, newest first (oldest first when following with `after`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LogPage {
@@ -513,8 +515,15 @@ impl Store {
         if let Some(b) = query.before {
             q.push(" AND l.seq < ").push_bind(b);
         }
-        q.push(" ORDER BY l.seq DESC LIMIT ")
-            .push_bind(i64::try_from(limit + 1).unwrap_or(i64::MAX));
+        if let Some(a) = query.after {
+            q.push(" AND l.seq > ").push_bind(a);
+        }
+        q.push(if query.after.is_some() {
+            " ORDER BY l.seq ASC LIMIT "
+        } else {
+            " ORDER BY l.seq DESC LIMIT "
+        })
+        .push_bind(i64::try_from(limit + 1).unwrap_or(i64::MAX));
         let rows = q.build().fetch_all(&self.log_database().pool).await?;
         let mut entries = rows
             .iter()

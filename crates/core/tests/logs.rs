@@ -1,6 +1,6 @@
 //! The provisioning log's storage: records written in batches to their own database file,
 //! filtered, searched by free text, keyset-paged while new rows arrive; redacted bodies only.
-#![allow(clippy::unwrap_used)] // Test code: a failure is a test failure.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // Test code: a failure is a test failure.
 
 use scim_console_core::logs::{self, Client, LogEntry, LogQuery, Operation, Outcome};
 use scim_console_core::{Actor, ConfigurationId, NewConfiguration, Store};
@@ -121,6 +121,23 @@ async fn records_are_filtered_searched_and_keyset_paged() {
     })
     .await;
     assert_eq!(second.entries[0].seq, first.entries[49].seq - 1);
+    // Following the log: oldest first after a position.
+    let newest = all(LogQuery {
+        limit: 1,
+        ..LogQuery::default()
+    })
+    .await
+    .entries[0]
+        .seq;
+    let follow = all(LogQuery {
+        after: Some(newest - 3),
+        ..LogQuery::default()
+    })
+    .await;
+    assert_eq!(
+        follow.entries.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        [newest - 2, newest - 1, newest]
+    );
     // Odd input never breaks the full-text query.
     let odd = all(LogQuery {
         text: Some("\"AND OR (* NEAR".into()),

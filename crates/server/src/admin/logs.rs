@@ -38,6 +38,8 @@ pub struct LogParams {
     text: Option<String>,
     /// The `next` of the previous page.
     before: Option<i64>,
+    /// Records after this position, oldest first (to follow the log).
+    after: Option<i64>,
     /// Page size, 1 to 1,000 (default 100).
     limit: Option<usize>,
 }
@@ -77,6 +79,7 @@ pub async fn search(
         resource: params.resource,
         text: params.text,
         before: params.before,
+        after: params.after,
         limit: params.limit.unwrap_or(0),
     };
     let page = state.store.search_logs(&query).await?;
