@@ -62,6 +62,20 @@ enum LogsCommand {
     Search(LogsArgs),
     /// Print records as they arrive (from a running server's data directory), until Ctrl-C.
     Tail(LogsArgs),
+    /// Write every matching record, oldest first, as CSV or JSON Lines, page by page.
+    Export(LogsExportArgs),
+}
+
+#[derive(Debug, Args)]
+struct LogsExportArgs {
+    #[command(flatten)]
+    filter: LogsArgs,
+    /// The format.
+    #[arg(long, value_enum, default_value = "csv")]
+    format: AuditFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -1083,16 +1097,42 @@ fn log_line(e: &scim_console_core::logs::LogEntry) -> String {
     )
 }
 
-async fn logs_command(store: &Store, cmd: LogsCommand) -> Result<()> {
-    let (args, follow) = match cmd {
-        LogsCommand::Search(a) => (a, false),
-        LogsCommand::Tail(a) => (a, true),
+/// `logs export`: page by page (a thousand records at a time) to the output.
+async fn logs_export(store: &Store, args: LogsExportArgs) -> Result<()> {
+    use std::io::Write as _;
+    let mut query = logs_query(store, &args.filter).await?;
+    query.after = Some(0);
+    query.limit = 1000;
+    let mut out: Box<dyn std::io::Write> = match &args.output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
     };
+    let csv = matches!(args.format, AuditFormat::Csv);
+    if csv {
+        out.write_all(scim_console_core::logs::CSV_HEADER.as_bytes())?;
+    }
+    loop {
+        let page = store.search_logs(&query).await?;
+        let Some(last) = page.entries.last() else {
+            break;
+        };
+        query.after = Some(last.seq);
+        for e in &page.entries {
+            out.write_all(if csv { e.csv_line() } else { e.json_line() }.as_bytes())?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+async fn logs_query(store: &Store, args: &LogsArgs) -> Result<scim_console_core::logs::LogQuery> {
     let configuration = match &args.config {
         Some(name) => Some(store.find_configuration(name).await?.id),
         None => None,
     };
-    let mut query = scim_console_core::logs::LogQuery {
+    Ok(scim_console_core::logs::LogQuery {
         configuration,
         since: args.since,
         outcome: log_filter("outcome", args.outcome.as_ref())?,
@@ -1102,7 +1142,16 @@ async fn logs_command(store: &Store, cmd: LogsCommand) -> Result<()> {
         text: args.text.clone(),
         limit: args.limit,
         ..Default::default()
+    })
+}
+
+async fn logs_command(store: &Store, cmd: LogsCommand) -> Result<()> {
+    let (args, follow) = match cmd {
+        LogsCommand::Search(a) => (a, false),
+        LogsCommand::Tail(a) => (a, true),
+        LogsCommand::Export(a) => return logs_export(store, a).await,
     };
+    let mut query = logs_query(store, &args).await?;
     if !follow {
         let page = store.search_logs(&query).await?;
         if args.json {

@@ -405,6 +405,54 @@ pub struct LogPage {
     pub next: Option<i64>,
 }
 
+/// The CSV header of exported records.
+pub const CSV_HEADER: &str = "seq,at,configuration_id,client,source,credential,method,path,operation,resource_type,resource_id,resource_name,status,outcome,scim_type,detail,duration_us,request_body,response_body\r\n";
+
+impl LogEntry {
+    /// The record as one CSV line (RFC 4180, every field quoted), ending in CRLF.
+    pub fn csv_line(&self) -> String {
+        let fields = [
+            self.seq.to_string(),
+            self.at.to_rfc3339(),
+            self.configuration_id.to_string(),
+            self.client.as_str().to_owned(),
+            self.source.clone(),
+            self.credential.clone().unwrap_or_default(),
+            self.method.clone(),
+            self.path.clone(),
+            self.operation.as_str().to_owned(),
+            self.resource_type.clone().unwrap_or_default(),
+            self.resource_id.clone().unwrap_or_default(),
+            self.resource_name.clone().unwrap_or_default(),
+            self.status.to_string(),
+            self.outcome.as_str().to_owned(),
+            self.scim_type.clone().unwrap_or_default(),
+            self.detail.clone().unwrap_or_default(),
+            self.duration_us.to_string(),
+            self.request_body.clone().unwrap_or_default(),
+            self.response_body.clone().unwrap_or_default(),
+        ];
+        let mut line = String::new();
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                line.push(',');
+            }
+            line.push('"');
+            line.push_str(&f.replace('"', "\"\""));
+            line.push('"');
+        }
+        line.push_str("\r\n");
+        line
+    }
+
+    /// The record as one JSON line.
+    pub fn json_line(&self) -> String {
+        let mut line = serde_json::to_string(self).unwrap_or_default();
+        line.push('\n');
+        line
+    }
+}
+
 /// The values of `changes` with sensitive attributes redacted.
 pub fn redact_changes(changes: &[scim::patch::AttributeChange]) -> Option<Value> {
     if changes.is_empty() {

@@ -139,3 +139,85 @@ async fn every_request_is_recorded_redacted_and_searchable() {
     .await;
     assert_eq!(status, 400, "{body}");
 }
+
+#[tokio::test]
+async fn exports_stream_a_hundred_thousand_records() {
+    use scim_console_core::logs::{Client, LogEntry, Operation, Outcome};
+    let s = TestServer::start().await;
+    let template = LogEntry {
+        seq: 0,
+        at: chrono::Utc::now(),
+        configuration_id: s.config.id,
+        client: Client::Entra,
+        user_agent: None,
+        source: "192.0.2.1".into(),
+        credential: None,
+        method: "GET".into(),
+        path: "/scim/default/v2/Users?filter=userName%20eq%20%22x%22".into(),
+        operation: Operation::Query,
+        resource_type: Some("User".into()),
+        resource_id: None,
+        resource_name: None,
+        status: 200,
+        outcome: Outcome::Success,
+        scim_type: None,
+        detail: None,
+        duration_us: 800,
+        changes: None,
+        request_body: None,
+        response_body: None,
+    };
+    let batch: Vec<LogEntry> = (0..5_000).map(|_| template.clone()).collect();
+    for _ in 0..20 {
+        s.store.record_logs(&batch).await.unwrap();
+    }
+    let response = s
+        .admin(
+            Method::GET,
+            &format!(
+                "/api/logs/export?format=jsonl&configuration={}",
+                s.config.id
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/x-ndjson");
+    // Read it as a stream, chunk by chunk, counting lines and checking order.
+    let mut response = response;
+    let (mut lines, mut last_seq, mut partial) = (0usize, 0i64, String::new());
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        partial.push_str(std::str::from_utf8(&chunk).unwrap());
+        while let Some(end) = partial.find('\n') {
+            let line: String = partial.drain(..=end).collect();
+            let record: Value = serde_json::from_str(line.trim()).unwrap();
+            let seq = record["seq"].as_i64().unwrap();
+            assert!(seq > last_seq, "oldest first, no repeats");
+            last_seq = seq;
+            lines += 1;
+        }
+    }
+    assert_eq!(lines, 100_000);
+    let csv = s
+        .admin(
+            Method::GET,
+            &format!("/api/logs/export?configuration={}&limit=5", s.config.id),
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.starts_with("seq,at,configuration_id"));
+    assert_eq!(csv.lines().count(), 100_001);
+    let (status, _) = parts(
+        s.admin(Method::GET, "/api/logs/export?format=xml")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 400);
+}

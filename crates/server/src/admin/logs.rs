@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use chrono::{DateTime, Utc};
-use scim_console_core::logs::LogQuery;
+use scim_console_core::logs::{self, LogQuery};
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::IntoParams;
@@ -42,6 +42,8 @@ pub struct LogParams {
     after: Option<i64>,
     /// Page size, 1 to 1,000 (default 100).
     limit: Option<usize>,
+    /// For the export: `csv` (default) or `jsonl`.
+    format: Option<String>,
 }
 
 fn parse_enum<T: serde::de::DeserializeOwned>(
@@ -68,20 +70,103 @@ pub async fn search(
     State(state): State<AppState>,
     Query(params): Query<LogParams>,
 ) -> Result<Json<Value>, AdminError> {
-    let query = LogQuery {
-        configuration: params.configuration.as_deref().map(config_id).transpose()?,
-        since: params.since,
-        until: params.until,
-        outcome: parse_enum("outcome", params.outcome.as_ref())?,
-        operation: parse_enum("operation", params.operation.as_ref())?,
-        client: parse_enum("client", params.client.as_ref())?,
-        status: params.status,
-        resource: params.resource,
-        text: params.text,
-        before: params.before,
-        after: params.after,
-        limit: params.limit.unwrap_or(0),
-    };
+    let query = params.query()?;
     let page = state.store.search_logs(&query).await?;
     Ok(Json(serde_json::to_value(page).unwrap_or_default()))
+}
+
+/// Every matching record, oldest first, as CSV or JSON Lines — streamed a thousand records at a
+/// time, so an export of millions never sits in memory.
+#[utoipa::path(get, path = "/api/logs/export", security(("admin_token" = [])), params(LogParams),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 400, body = ErrorBody)))]
+pub async fn export(
+    State(state): State<AppState>,
+    Query(params): Query<LogParams>,
+) -> Result<axum::response::Response, AdminError> {
+    use axum::http::header;
+    use axum::response::IntoResponse as _;
+    let csv = match params.format.as_deref() {
+        None | Some("csv") => true,
+        Some("jsonl") => false,
+        Some(other) => {
+            return Err(AdminError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                format!("format: \"{other}\" is not csv or jsonl"),
+            ));
+        }
+    };
+    let mut query = params.query()?;
+    query.before = None;
+    query.after = Some(0);
+    query.limit = 1000;
+    let store = state.store.clone();
+    let header_sent = !csv;
+    let stream = futures_util::stream::unfold(
+        (store, query, header_sent, false),
+        move |(store, mut query, header_sent, done)| async move {
+            if done {
+                return None;
+            }
+            if !header_sent {
+                let chunk = Ok::<_, std::io::Error>(logs::CSV_HEADER.to_owned());
+                return Some((chunk, (store, query, true, false)));
+            }
+            match store.search_logs(&query).await {
+                Ok(page) if page.entries.is_empty() => None,
+                Ok(page) => {
+                    let mut chunk = String::with_capacity(page.entries.len() * 512);
+                    for e in &page.entries {
+                        chunk.push_str(&if csv { e.csv_line() } else { e.json_line() });
+                    }
+                    query.after = page.entries.last().map(|e| e.seq);
+                    Some((Ok(chunk), (store, query, true, false)))
+                }
+                Err(error) => {
+                    tracing::error!(%error, "provisioning log export failed");
+                    Some((
+                        Err(std::io::Error::other(
+                            "the export failed; see the server's log",
+                        )),
+                        (store, query, true, true),
+                    ))
+                }
+            }
+        },
+    );
+    let (media, extension) = if csv {
+        ("text/csv; charset=utf-8", "csv")
+    } else {
+        ("application/x-ndjson", "jsonl")
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, media.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"scim-console-log.{extension}\""),
+            ),
+        ],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+impl LogParams {
+    fn query(&self) -> Result<LogQuery, AdminError> {
+        let params = self;
+        Ok(LogQuery {
+            configuration: params.configuration.as_deref().map(config_id).transpose()?,
+            since: params.since,
+            until: params.until,
+            outcome: parse_enum("outcome", params.outcome.as_ref())?,
+            operation: parse_enum("operation", params.operation.as_ref())?,
+            client: parse_enum("client", params.client.as_ref())?,
+            status: params.status,
+            resource: params.resource.clone(),
+            text: params.text.clone(),
+            before: params.before,
+            after: params.after,
+            limit: params.limit.unwrap_or(0),
+        })
+    }
 }

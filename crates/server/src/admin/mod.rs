@@ -162,6 +162,7 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
         routes::audit,
         routes::export_audit,
         logs::search,
+        logs::export,
         mapping::schema,
         mapping::template,
         mapping::provider_template,
@@ -275,6 +276,7 @@ pub fn router(state: AppState) -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
         )
         .route("/api/logs", get(logs::search))
+        .route("/api/logs/export", get(logs::export))
         .route("/api/audit", get(routes::audit))
         .route("/api/audit/export", get(routes::export_audit))
         .layer(middleware::from_fn_with_state(state, guard))
