@@ -110,6 +110,13 @@ async fn every_request_is_recorded_redacted_and_searchable() {
     assert!(create["credential"].as_str().unwrap().starts_with("scim_"));
     assert!(create["durationUs"].as_i64().unwrap() > 0);
     assert_eq!(entries[3]["scimType"], "uniqueness");
+    // The disable carries what changed, old and new.
+    assert_eq!(
+        entries[2]["changes"],
+        json!([{"path": "active", "old": null, "new": false}]),
+        "{}",
+        entries[2]
+    );
     // The password never reaches storage or output.
     let all = page.to_string();
     assert!(!all.contains("t1meMa$heen"), "{all}");

@@ -89,6 +89,7 @@ enum ReplyBody {
 /// A SCIM response: status, body, and the optional `ETag` and `Location` headers.
 pub struct ScimReply {
     status: StatusCode,
+    facts: Option<ReplyFacts>,
     body: Option<ReplyBody>,
     etag: Option<String>,
     location: Option<String>,
@@ -99,6 +100,7 @@ impl ScimReply {
     pub fn ok(body: Value) -> Self {
         Self {
             status: StatusCode::OK,
+            facts: None,
             body: Some(ReplyBody::Value(body)),
             etag: None,
             location: None,
@@ -109,6 +111,7 @@ impl ScimReply {
     pub fn ok_text(body: String) -> Self {
         Self {
             status: StatusCode::OK,
+            facts: None,
             body: Some(ReplyBody::Text(body)),
             etag: None,
             location: None,
@@ -119,6 +122,7 @@ impl ScimReply {
     pub fn created(body: Value, location: String) -> Self {
         Self {
             status: StatusCode::CREATED,
+            facts: None,
             body: Some(ReplyBody::Value(body)),
             etag: None,
             location: Some(location),
@@ -129,6 +133,7 @@ impl ScimReply {
     pub fn no_content() -> Self {
         Self {
             status: StatusCode::NO_CONTENT,
+            facts: None,
             body: None,
             etag: None,
             location: None,
@@ -139,10 +144,17 @@ impl ScimReply {
     pub fn not_modified(etag: String) -> Self {
         Self {
             status: StatusCode::NOT_MODIFIED,
+            facts: None,
             body: None,
             etag: Some(etag),
             location: None,
         }
+    }
+
+    /// What the provisioning log should know of the write this reply answers.
+    pub fn with_facts(mut self, facts: ReplyFacts) -> Self {
+        self.facts = Some(facts);
+        self
     }
 
     /// Sets the `ETag`.
@@ -160,18 +172,45 @@ pub struct ReplyFacts {
     pub id: Option<String>,
     /// Its userName or displayName.
     pub name: Option<String>,
+    /// The attributes the write changed, old and new values, sensitive ones redacted.
+    pub changes: Option<Value>,
+    /// What the mapping plan let through with a warning.
+    pub warnings: Vec<String>,
+}
+
+impl ReplyFacts {
+    /// The facts of a write: the resource, the attributes changed (sensitive ones redacted), the
+    /// warnings.
+    pub fn of(written: &scim_console_core::directory::Written) -> Self {
+        let resource = &written.resource;
+        Self {
+            id: resource
+                .get("id")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            name: resource
+                .get("userName")
+                .or_else(|| resource.get("displayName"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            changes: scim_console_core::logs::redact_changes(&written.changes),
+            warnings: written.warnings.clone(),
+        }
+    }
 }
 
 impl IntoResponse for ScimReply {
     fn into_response(self) -> Response {
-        let facts = match &self.body {
-            Some(ReplyBody::Value(Value::Object(map))) => Some(ReplyFacts {
+        let facts = match (&self.body, self.facts) {
+            (_, Some(facts)) => Some(facts),
+            (Some(ReplyBody::Value(Value::Object(map))), None) => Some(ReplyFacts {
                 id: map.get("id").and_then(Value::as_str).map(str::to_owned),
                 name: map
                     .get("userName")
                     .or_else(|| map.get("displayName"))
                     .and_then(Value::as_str)
                     .map(str::to_owned),
+                ..ReplyFacts::default()
             }),
             _ => None,
         };

@@ -77,8 +77,11 @@ impl LogSink {
     }
 }
 
-fn outcome(status: u16, detail: Option<&str>) -> Outcome {
+/// How a request ended, from its status, error detail and the plan's warnings.
+fn outcome(status: u16, detail: Option<&str>, warnings: Option<&str>) -> Outcome {
     match status {
+        200..=299 if warnings.is_some_and(|w| w.contains("out of scope")) => Outcome::Skipped,
+        200..=299 if warnings.is_some() => Outcome::Warning,
         200..=299 => Outcome::Success,
         403 if detail.is_some_and(|d| d.contains("out of the scope")) => Outcome::Skipped,
         _ => Outcome::Failure,
@@ -188,6 +191,7 @@ pub async fn record(State(state): State<AppState>, mut request: Request, next: N
     };
     let error = response_json.as_ref().filter(|_| !status.is_success());
     let detail = text(error, "detail");
+    let warnings = (!facts.warnings.is_empty()).then(|| facts.warnings.join("; "));
     let resource_id = facts.id.or_else(|| path_id(&path));
     let resource_name = facts.name.or(requested_name);
     let entry = LogEntry {
@@ -203,11 +207,11 @@ pub async fn record(State(state): State<AppState>, mut request: Request, next: N
         resource_id,
         resource_name,
         status: status.as_u16(),
-        outcome: outcome(status.as_u16(), detail.as_deref()),
+        outcome: outcome(status.as_u16(), detail.as_deref(), warnings.as_deref()),
         scim_type: text(error, "scimType"),
-        detail,
+        detail: detail.or(warnings),
         duration_us: i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX),
-        changes: None,
+        changes: facts.changes,
         request_body,
         response_body: response_json.as_ref().map(logs::redact),
         method,
@@ -231,11 +235,19 @@ mod tests {
         assert_eq!(path_id("/scim/a/v2/Users"), None);
         assert_eq!(path_id("/scim/a/v2/Users/.search"), None);
         assert_eq!(resource_type("/scim/a/v2/Groups/1"), Some("Group".into()));
-        assert_eq!(outcome(201, None), Outcome::Success);
+        assert_eq!(outcome(201, None, None), Outcome::Success);
         assert_eq!(
-            outcome(403, Some("the user is out of the scope of …")),
+            outcome(201, None, Some("ignored: nickName")),
+            Outcome::Warning
+        );
+        assert_eq!(
+            outcome(201, None, Some("out of scope: accepted as inactive")),
             Outcome::Skipped
         );
-        assert_eq!(outcome(403, Some("disabled")), Outcome::Failure);
+        assert_eq!(
+            outcome(403, Some("the user is out of the scope of …"), None),
+            Outcome::Skipped
+        );
+        assert_eq!(outcome(403, Some("disabled"), None), Outcome::Failure);
     }
 }

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use std::fmt::Write as _;
 
 use super::auth::Tenant;
-use super::http::{ScimBody, ScimFailure, ScimReply, header_text, query_pairs};
+use super::http::{ReplyFacts, ScimBody, ScimFailure, ScimReply, header_text, query_pairs};
 use crate::state::AppState;
 
 type Reply = Result<ScimReply, ScimFailure>;
@@ -259,6 +259,7 @@ pub async fn create(
     };
     let etag = etag_of(&written.resource);
     let loc = location(&tenant, kind, &written.resource);
+    let facts = ReplyFacts::of(&written);
     let body = render(
         &tenant,
         kind,
@@ -266,7 +267,7 @@ pub async fn create(
         written.resource,
         &projection,
     );
-    Ok(ScimReply::created(body, loc).etag(etag))
+    Ok(ScimReply::created(body, loc).etag(etag).with_facts(facts))
 }
 
 /// `GET /Users/{id}`, `GET /Groups/{id}`.
@@ -330,13 +331,8 @@ pub async fn replace(
                 .await?
         }
     };
-    Ok(resource_reply(
-        &state,
-        &tenant,
-        kind,
-        written.resource,
-        &projection,
-    ))
+    let facts = ReplyFacts::of(&written);
+    Ok(resource_reply(&state, &tenant, kind, written.resource, &projection).with_facts(facts))
 }
 
 /// `PATCH /Users/{id}` answers 200 with the resource. `PATCH /Groups/{id}` answers 204, as
@@ -377,18 +373,15 @@ pub async fn patch(
                 )
                 .await?;
             if !wants_body {
-                return Ok(ScimReply::no_content().etag(etag_of(&written.resource)));
+                return Ok(ScimReply::no_content()
+                    .etag(etag_of(&written.resource))
+                    .with_facts(ReplyFacts::of(&written)));
             }
             written
         }
     };
-    Ok(resource_reply(
-        &state,
-        &tenant,
-        kind,
-        written.resource,
-        &projection,
-    ))
+    let facts = ReplyFacts::of(&written);
+    Ok(resource_reply(&state, &tenant, kind, written.resource, &projection).with_facts(facts))
 }
 
 /// `DELETE /Users/{id}`, `DELETE /Groups/{id}`.
