@@ -392,6 +392,42 @@ async fn the_oauth_token_endpoint_grants_access_tokens_the_scim_endpoint_accepts
     .await;
     assert_eq!((status, &revoked["state"]), (200, &json!("revoked")));
     assert_eq!(status_with(&s, fresh_access).await.0, 401);
+    // Token requests are in the provisioning log, by client id, without any secret.
+    let mut records = Value::Null;
+    for _ in 0..200 {
+        let (_, page) = parts(
+            s.admin(Method::GET, "/api/logs?operation=token&limit=1000")
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        if page["entries"].as_array().is_some_and(|e| e.len() >= 3) {
+            records = page;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let entries = records["entries"]
+        .as_array()
+        .expect("token requests recorded");
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["credential"] == id.as_str() && e["status"] == 200)
+    );
+    assert!(entries.iter().any(|e| e["status"] == 401));
+    let (_, everything) = parts(
+        s.admin(Method::GET, "/api/logs?limit=1000")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let text = everything.to_string();
+    for secret in [&secret[10..], &access[10..], &fresh_access[10..]] {
+        assert!(!text.contains(secret), "a secret reached the log");
+    }
     // The listing shows the client, never its secret.
     let (_, list) = parts(
         s.admin(

@@ -3,6 +3,7 @@
 //! authenticated with HTTP Basic or with `client_id`/`client_secret` in the form, RFC 6749
 //! §5.2 error responses, and `Cache-Control: no-store` on every answer.
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -13,6 +14,7 @@ use scim_console_core::oauth::{Grant, OAuthError};
 use serde_json::json;
 
 use super::http::header_text;
+use super::recording::SharedLogContext;
 use crate::state::AppState;
 
 /// An RFC 6749 §5.2 error as an HTTP response.
@@ -88,11 +90,31 @@ fn basic_credentials(headers: &HeaderMap) -> Option<Result<(String, String), OAu
 pub async fn token(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    log: Option<Extension<SharedLogContext>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let basic = header_text(&headers, &header::AUTHORIZATION)
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("basic "));
+    // The provisioning log records token requests too: the configuration, and the client id
+    // (public) as the credential. The form body, which holds the secret, is never recorded.
+    if let (Some(Extension(shared)), Ok(configuration)) =
+        (log, state.store.configuration_by_slug(&slug).await)
+    {
+        let client_id = form_urlencoded::parse(&body)
+            .find(|(k, _)| k == "client_id")
+            .map(|(_, v)| v.into_owned())
+            .or_else(|| {
+                basic_credentials(&headers)
+                    .and_then(Result::ok)
+                    .map(|(id, _)| id)
+            });
+        let mut known = shared
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        known.configuration = Some(configuration.id);
+        known.credential = client_id.filter(|id| id.starts_with("scimc_"));
+    }
     match grant(&state, &slug, &headers, &body).await {
         Ok(response) => response,
         Err(error) => OAuthFailure { error, basic }.into_response(),
