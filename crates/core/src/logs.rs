@@ -287,6 +287,30 @@ pub fn redact(body: &Value) -> String {
     text
 }
 
+/// A request path whose query parameters named like a secret (`access_token=…`, which RFC 6750
+/// lets a client send) have their values replaced by `***`.
+pub fn redact_path(path_and_query: &str) -> String {
+    let Some((path, query)) = path_and_query.split_once('?') else {
+        return path_and_query.to_owned();
+    };
+    let parts: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _))
+                if SENSITIVE.iter().any(|s| {
+                    form_urlencoded::parse(name.as_bytes())
+                        .next()
+                        .is_some_and(|(n, _)| n.eq_ignore_ascii_case(s))
+                }) =>
+            {
+                format!("{name}=***")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{path}?{}", parts.join("&"))
+}
+
 /// One record, as written.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -699,6 +723,11 @@ mod tests {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
         assert!(text.contains("\"userName\":\"a\""));
+        assert_eq!(
+            redact_path("/scim/a/v2/Users?access_token=s3cr3t&filter=userName%20eq%20%22x%22"),
+            "/scim/a/v2/Users?access_token=***&filter=userName%20eq%20%22x%22"
+        );
+        assert_eq!(redact_path("/scim/a/v2/Users"), "/scim/a/v2/Users");
         let long = json!({"x": "a".repeat(MAX_BODY * 2)});
         assert!(redact(&long).ends_with("…(cut)"));
         assert_eq!(

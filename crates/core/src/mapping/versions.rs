@@ -391,9 +391,10 @@ impl Store {
                     .await?
             {
                 clash = true;
+                // `shown` is the value, or `***` for a sensitive field.
                 problems.push(format!(
-                    "{}: \"{value}\" is already used by another user (validator unique)",
-                    outcome.field
+                    "{}: {} is already used by another user (validator unique)",
+                    outcome.field, outcome.shown
                 ));
             }
         }

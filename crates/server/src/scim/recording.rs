@@ -215,7 +215,7 @@ pub async fn record(State(state): State<AppState>, mut request: Request, next: N
         request_body,
         response_body: response_json.as_ref().map(logs::redact),
         method,
-        path,
+        path: logs::redact_path(&path),
     };
     state.logs.send(entry);
     response

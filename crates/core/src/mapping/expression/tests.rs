@@ -246,6 +246,8 @@ fn microsofts_documented_examples_evaluate_as_documented() {
             json!({"telephoneNumber": "+91 9998887777"}),
             "9998887777",
         ),
+        // Microsoft's page says 19998887777, but the pattern keeps the "+": this is what the
+        // regular expression gives: its character class has no "+".
         (
             r#"Replace([mobile], , "[()\\s-]+", , "", , )"#,
             json!({"mobile": "+1 (999) 888-7777"}),
