@@ -202,14 +202,18 @@ struct MappingTestArgs {
     #[arg(
         long,
         value_name = "FILE",
-        required_unless_present = "source",
-        conflicts_with = "source"
+        required_unless_present_any = ["source", "log_entry"],
+        conflicts_with_all = ["source", "log_entry"]
     )]
     sample: Option<PathBuf>,
     /// Source users as the identity provider holds them — a JSON object, or a CSV with one user
     /// per row — run through the plan's provider mappings first.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "log_entry")]
     source: Option<PathBuf>,
+    /// A provisioning log record (its seq, from `logs search`): the user a logged create or
+    /// replace sent, or the user a logged PATCH would make of the user as stored now.
+    #[arg(long, value_name = "SEQ")]
+    log_entry: Option<i64>,
     /// A plan file to try instead of the current plan.
     #[arg(long, value_name = "FILE")]
     plan: Option<PathBuf>,
@@ -814,14 +818,26 @@ async fn mapping_test(
     if let Some(source) = &args.source {
         return mapping_test_sources(&compiled, registry, source, &args);
     }
-    let sample: serde_json::Value = read_json(args.sample.as_ref().unwrap_or(&PathBuf::new()))?;
-    let resource =
-        scim::Resource::from_request(sample, registry.user(), &scim::InputRules::default())
-            .map_err(|e| CoreError::invalid("sample", e.detail().to_owned()))?;
+    let (resource, logged_op) = if let Some(seq) = args.log_entry {
+        let logged = store.sample_from_log(seq, registry.user()).await?;
+        for note in &logged.notes {
+            eprintln!("note: {note}");
+        }
+        (
+            scim::Resource::from_map(logged.resource),
+            Some(logged.operation),
+        )
+    } else {
+        let sample: serde_json::Value = read_json(args.sample.as_ref().unwrap_or(&PathBuf::new()))?;
+        let resource =
+            scim::Resource::from_request(sample, registry.user(), &scim::InputRules::default())
+                .map_err(|e| CoreError::invalid("sample", e.detail().to_owned()))?;
+        (resource, None)
+    };
     let op = if args.update {
         Operation::Update
     } else {
-        Operation::Create
+        logged_op.unwrap_or(Operation::Create)
     };
     let evaluation = compiled.evaluate(resource.as_map(), op, registry.user());
     let passed = evaluation.passed(compiled.plan());

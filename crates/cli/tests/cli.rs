@@ -369,6 +369,17 @@ fn serve_prints_the_urls_and_token_then_shuts_down_gracefully() {
             .status()
     });
     assert_eq!(status, 200);
+    let status = runtime.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{base}/Users"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"userName": "mars@contoso.com", "timezone": "Mars"}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(status, 201);
     assert!(
         key_line.contains("master.key") || key_line.contains("keychain"),
         "{key_line}"
@@ -512,6 +523,31 @@ fn serve_prints_the_urls_and_token_then_shuts_down_gracefully() {
         let tail = &secret[secret.len() - 24..];
         assert!(!String::from_utf8_lossy(&search.stdout).contains(tail));
     }
+    // A logged create is a sample for a plan.
+    let create = entries.iter().find(|e| e["operation"] == "create").unwrap()["seq"].to_string();
+    let plan = dir.path().join("plan.json");
+    std::fs::write(&plan, cli(dir.path(), &["mapping", "template"]).stdout).unwrap();
+    let run = cli(
+        dir.path(),
+        &[
+            "mapping",
+            "test",
+            "--config",
+            "default",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--log-entry",
+            &create,
+        ],
+    );
+    assert_eq!(
+        run.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(stdout(&run).contains("timezone"), "{}", stdout(&run));
+    assert!(stdout(&run).contains("FAILED"));
     // The second start does not create another configuration or print a token.
     let again = Command::new(env!("CARGO_BIN_EXE_scim-console"))
         .arg("--data-dir")

@@ -545,6 +545,16 @@ impl Store {
         Ok(())
     }
 
+    /// One record by its position.
+    pub async fn log_entry(&self, seq: i64) -> CoreResult<LogEntry> {
+        let row = sqlx::query("SELECT * FROM provisioning_log WHERE seq = ?")
+            .bind(seq)
+            .fetch_optional(&self.log_database().pool)
+            .await?
+            .ok_or_else(|| CoreError::NotFound(format!("log record {seq}")))?;
+        entry_from_row(&row)
+    }
+
     /// A page of the log, newest first.
     pub async fn search_logs(&self, query: &LogQuery) -> CoreResult<LogPage> {
         let limit = match query.limit {

@@ -425,3 +425,135 @@ async fn a_source_user_is_run_through_the_providers_mappings_then_the_plan() {
             .contains("+14155552671")
     );
 }
+
+async fn logged(s: &TestServer, query: &str) -> Vec<Value> {
+    // The log is written in the background: wait for the record.
+    for _ in 0..200 {
+        let (status, page) = admin_json(s, Method::GET, &format!("/api/logs?{query}"), None).await;
+        assert_eq!(status, 200);
+        let entries = page["entries"].as_array().unwrap().clone();
+        if !entries.is_empty() {
+            return entries;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("no log record for {query}");
+}
+
+#[tokio::test]
+async fn samples_are_picked_from_the_provisioning_log() {
+    let s = TestServer::start().await;
+    let base = format!("/api/configurations/{}/mapping", s.config.id);
+    let plan = template(&s).await;
+    let (status, _) = admin_json(&s, Method::PUT, &base, Some(json!({"plan": plan}))).await;
+    assert_eq!(status, 200);
+    // A create the plan refuses (and whose password is redacted in the log) …
+    let (status, _) = create_user(
+        &s,
+        json!({"userName": "tz@contoso.com", "timezone": "europe/paris", "password": "t1meMa$heen"}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    // … and a PATCH it refuses.
+    let (status, user) = create_user(&s, json!({"userName": "ok@contoso.com"})).await;
+    assert_eq!(status, 201);
+    let id = user["id"].as_str().unwrap();
+    let (status, _) = parts(
+        send_json(
+            s.scim(Method::PATCH, &format!("/Users/{id}")),
+            &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "path": "phoneNumbers[type eq \"work\"].value", "value": "555-1234"}]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 400);
+    let create = logged(&s, "operation=create&outcome=failure").await[0]["seq"].clone();
+    let patch = logged(&s, "operation=update&outcome=failure").await[0]["seq"].clone();
+
+    let (status, run) = admin_json(
+        &s,
+        Method::POST,
+        &format!("{base}/test"),
+        Some(json!({"logEntry": create})),
+    )
+    .await;
+    assert_eq!(status, 200, "{run}");
+    assert_eq!(run["passed"], false);
+    let field = |run: &Value, name: &str| {
+        run["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["field"] == name)
+            .cloned()
+            .unwrap()
+    };
+    let timezone = field(&run, "timezone");
+    assert_eq!(timezone["value"], "europe/paris");
+    assert!(timezone["verdicts"][0]["message"].is_string(), "{timezone}");
+    assert_eq!(run["request"]["userName"], "tz@contoso.com");
+    assert!(run["request"].get("password").is_none());
+    assert!(
+        run["notes"][0].as_str().unwrap().contains("password"),
+        "{run}"
+    );
+
+    // The PATCH is replayed on the user as stored now.
+    let (status, run) = admin_json(
+        &s,
+        Method::POST,
+        &format!("{base}/test"),
+        Some(json!({"logEntry": patch})),
+    )
+    .await;
+    assert_eq!(status, 200, "{run}");
+    assert_eq!(run["passed"], false);
+    assert_eq!(run["request"]["userName"], "ok@contoso.com");
+    let phone = field(&run, "phoneNumbers[type eq \"work\"].value");
+    assert_eq!(phone["value"], "555-1234");
+    assert!(run["notes"][0].as_str().unwrap().contains(id), "{run}");
+
+    // A plan without the time-zone validator lets the logged create pass.
+    let mut relaxed = plan.clone();
+    for f in relaxed["fields"].as_array_mut().unwrap() {
+        if f["name"] == "timezone" {
+            f["validators"] = json!([]);
+        }
+    }
+    let (status, run) = admin_json(
+        &s,
+        Method::POST,
+        &format!("{base}/test"),
+        Some(json!({"logEntry": create, "plan": relaxed})),
+    )
+    .await;
+    assert_eq!((status, run["passed"].clone()), (200, json!(true)), "{run}");
+
+    // Records that hold no user, or none at all, say so.
+    let (status, query) = parts(s.scim(Method::GET, "/Users").send().await.unwrap()).await;
+    assert_eq!(status, 200, "{query}");
+    let query = logged(&s, "operation=query").await[0]["seq"].clone();
+    let (status, body) = admin_json(
+        &s,
+        Method::POST,
+        &format!("{base}/test"),
+        Some(json!({"logEntry": query})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("is not a user create, replace or patch"),
+        "{body}"
+    );
+    let (status, _) = admin_json(
+        &s,
+        Method::POST,
+        &format!("{base}/test"),
+        Some(json!({"logEntry": 999_999})),
+    )
+    .await;
+    assert_eq!(status, 404);
+}

@@ -8,11 +8,13 @@
 //! - [`versions`]: plans saved per configuration, versioned, cached compiled and enforced.
 //! - [`provider`]: the identity provider's side: templates for Entra ID, Okta, OneLogin and
 //!   Google Workspace, and what the provider would send for a source user.
+//! - [`samples`]: samples for a test run picked from the provisioning log.
 //! - [`validators`]: the field formats targets enforce (E.164, IANA time zones, ISO 639, …).
 
 pub mod brownfield;
 pub mod expression;
 pub mod plan;
 pub mod provider;
+pub mod samples;
 pub mod validators;
 pub mod versions;

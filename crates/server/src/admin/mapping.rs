@@ -126,7 +126,11 @@ pub struct TestBody {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub source: Option<Value>,
-    /// `create` (default) or `update`.
+    /// Or a record of the provisioning log (its `seq`): the user a logged create or replace
+    /// sent, or the user a logged PATCH would make of the user as stored now.
+    #[serde(default)]
+    pub log_entry: Option<i64>,
+    /// `create` (default; for a log record, what it was) or `update`.
     #[serde(default)]
     pub operation: Option<String>,
 }
@@ -146,9 +150,12 @@ pub struct EvaluationView {
     pub unsupported: Vec<String>,
     /// Transforms that failed (and, for a `source` user, provider mappings that failed).
     pub errors: Vec<String>,
-    /// For a `source` user: the SCIM request the identity provider would send.
+    /// For a `source` user: the SCIM request the identity provider would send; for a log
+    /// record: the user made from it.
     #[schema(value_type = Option<Object>)]
     pub request: Option<Value>,
+    /// How a sample from the log was made (values redacted when logged are left out).
+    pub notes: Vec<String>,
 }
 
 impl EvaluationView {
@@ -160,6 +167,7 @@ impl EvaluationView {
             unsupported: e.unsupported.clone(),
             errors: e.errors.clone(),
             request: None,
+            notes: Vec::new(),
         }
     }
 }
@@ -310,9 +318,10 @@ pub async fn test(
                 .plan
         }
     };
-    let operation = match body.operation.as_deref() {
-        None | Some("create") => Operation::Create,
-        Some("update") => Operation::Update,
+    let requested = match body.operation.as_deref() {
+        None => None,
+        Some("create") => Some(Operation::Create),
+        Some("update") => Some(Operation::Update),
         Some(other) => {
             return Err(AdminError::new(
                 StatusCode::BAD_REQUEST,
@@ -332,9 +341,11 @@ pub async fn test(
             format!("the plan has errors: {first}"),
         ));
     };
-    let (sample, request, provider_errors) = match (body.sample, body.source) {
-        (Some(Value::Object(sample)), None) => (sample, None, Vec::new()),
-        (None, Some(Value::Object(source))) => {
+    let mut notes = Vec::new();
+    let mut logged_operation = None;
+    let (sample, request, provider_errors) = match (body.sample, body.source, body.log_entry) {
+        (Some(Value::Object(sample)), None, None) => (sample, None, Vec::new()),
+        (None, Some(Value::Object(source)), None) => {
             let side = plan.provider.as_ref().ok_or_else(|| {
                 AdminError::new(
                     StatusCode::BAD_REQUEST,
@@ -344,13 +355,24 @@ pub async fn test(
             let (request, problems) = side.preview(&source, schema);
             (request.clone(), Some(Value::Object(request)), problems)
         }
+        (None, None, Some(seq)) => {
+            let logged = state.store.sample_from_log(seq, schema).await?;
+            notes = logged.notes;
+            logged_operation = Some(logged.operation);
+            (
+                logged.resource.clone(),
+                Some(Value::Object(logged.resource)),
+                Vec::new(),
+            )
+        }
         _ => {
             return Err(AdminError::new(
                 StatusCode::BAD_REQUEST,
-                "send either `sample` (a SCIM User as a JSON object) or `source` (a user as the identity provider holds it)",
+                "send one of `sample` (a SCIM User as a JSON object), `source` (a user as the identity provider holds it) or `logEntry` (a provisioning log record's seq)",
             ));
         }
     };
+    let operation = requested.or(logged_operation).unwrap_or(Operation::Create);
     let resource = scim::Resource::from_request(
         Value::Object(sample),
         schema,
@@ -360,6 +382,7 @@ pub async fn test(
     let evaluation = compiled.evaluate(resource.as_map(), operation, schema);
     let mut view = EvaluationView::new(&evaluation, &plan);
     view.request = request;
+    view.notes = notes;
     if !provider_errors.is_empty() {
         view.passed = false;
         view.errors.extend(provider_errors);
