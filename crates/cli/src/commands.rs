@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use scim_console_core::audit::{AuditQuery, ExportFormat};
-use scim_console_core::configuration::ConfigurationUpdate;
+use scim_console_core::configuration::{ConfigurationUpdate, LogRetention};
 use scim_console_core::mapping::plan::{Operation, Plan, Severity, diff};
 use scim_console_core::secrets::MasterKey;
 use scim_console_core::{
@@ -64,6 +64,56 @@ enum LogsCommand {
     Tail(LogsArgs),
     /// Write every matching record, oldest first, as CSV or JSON Lines, page by page.
     Export(LogsExportArgs),
+    /// Requests, failures, skipped and warnings per minute, hour or day; error rate; latency
+    /// percentiles; top error types and failing attributes; the last successful cycle.
+    Stats(LogsStatsArgs),
+    /// A configuration's provisioning cycles (runs of requests without a long pause), newest
+    /// first, with their totals.
+    Cycles(LogsCyclesArgs),
+    /// Apply every configuration's log retention now (the server does it every 10 minutes).
+    Retention(JsonFlag),
+}
+
+#[derive(Debug, Args)]
+struct LogsStatsArgs {
+    /// Only this configuration (name, slug or id).
+    #[arg(long = "config")]
+    config: Option<String>,
+    /// Bar width.
+    #[arg(long, value_enum, default_value = "hour")]
+    interval: StatsInterval,
+    /// From this date or time (default: 60 bars before now).
+    #[arg(long, value_parser = parse_date)]
+    since: Option<DateTime<Utc>>,
+    /// Until this date or time (default: now).
+    #[arg(long, value_parser = parse_date)]
+    until: Option<DateTime<Utc>>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum StatsInterval {
+    Minute,
+    Hour,
+    Day,
+}
+
+#[derive(Debug, Args)]
+struct LogsCyclesArgs {
+    /// Name, slug or id of the configuration.
+    #[arg(long = "config")]
+    config: String,
+    /// From this date or time (default: 7 days ago).
+    #[arg(long, value_parser = parse_date)]
+    since: Option<DateTime<Utc>>,
+    /// A pause longer than this many minutes ends a cycle.
+    #[arg(long, default_value_t = 10)]
+    gap: i64,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -345,6 +395,23 @@ enum ConfigCommand {
     Delete(NamedArgs),
     /// Set a configuration's token policy (lifetime, rotation period, number of tokens).
     Policy(PolicyArgs),
+    /// Set how long a configuration's provisioning log records are kept.
+    Retention(RetentionArgs),
+}
+
+#[derive(Debug, Args)]
+struct RetentionArgs {
+    /// Name, slug or id of the configuration.
+    name: String,
+    /// Records older than this many days go (1 to 3,650).
+    #[arg(long, value_name = "DAYS")]
+    max_age: Option<u32>,
+    /// Beyond this many records, the oldest go (1,000 to 100,000,000).
+    #[arg(long, value_name = "N")]
+    max_records: Option<u32>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 /// A policy value: a number, or `none` for no limit.
@@ -432,6 +499,12 @@ struct CreateArgs {
     /// Token policy: most active tokens at once.
     #[arg(long, value_name = "N")]
     token_max_active: Option<u32>,
+    /// Log retention: records older than this many days go (default 30).
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    log_max_age: u32,
+    /// Log retention: beyond this many records, the oldest go (default 1,000,000).
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    log_max_records: u32,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -1143,6 +1216,110 @@ async fn logs_export(store: &Store, args: LogsExportArgs) -> Result<()> {
     Ok(())
 }
 
+/// `logs stats`: the figures, then one line per bar.
+async fn logs_stats(store: &Store, args: &LogsStatsArgs) -> Result<()> {
+    use scim_console_core::logs::stats::{Interval, StatsQuery};
+    let configuration = match &args.config {
+        Some(name) => Some(store.find_configuration(name).await?.id),
+        None => None,
+    };
+    let interval = match args.interval {
+        StatsInterval::Minute => Interval::Minute,
+        StatsInterval::Hour => Interval::Hour,
+        StatsInterval::Day => Interval::Day,
+    };
+    let stats = store
+        .log_stats(&StatsQuery {
+            configuration,
+            since: args.since,
+            until: args.until,
+            interval,
+        })
+        .await?;
+    if args.json {
+        return print_json(&stats);
+    }
+    let t = stats.totals;
+    println!(
+        "{} to {}: {} requests, {} failed ({:.1}%), {} skipped, {} warnings, {} writes",
+        stats.since.format("%Y-%m-%d %H:%M"),
+        stats.until.format("%Y-%m-%d %H:%M"),
+        t.requests,
+        t.failures,
+        stats.error_rate * 100.0,
+        t.skipped,
+        t.warnings,
+        t.writes
+    );
+    if let Some(l) = stats.latency {
+        println!(
+            "latency: mean {:.1} ms, p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms",
+            l.mean_ms, l.p50_ms, l.p90_ms, l.p99_ms
+        );
+    }
+    let ranked = |list: &[scim_console_core::logs::stats::Ranked]| {
+        list.iter()
+            .map(|r| format!("{} ({})", r.name, r.count))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !stats.top_error_types.is_empty() {
+        println!("top error types: {}", ranked(&stats.top_error_types));
+    }
+    if !stats.top_attributes.is_empty() {
+        println!("top failing attributes: {}", ranked(&stats.top_attributes));
+    }
+    if let Some(c) = &stats.last_successful_cycle {
+        println!(
+            "last successful cycle: {} to {}, {} requests",
+            c.start.format("%Y-%m-%d %H:%M"),
+            c.end.format("%H:%M"),
+            c.counts.requests
+        );
+    }
+    for bar in &stats.bars {
+        println!(
+            "{}  {:>8} requests {:>6} failed {:>6} skipped {:>6} warnings",
+            bar.start.format("%Y-%m-%d %H:%M"),
+            bar.counts.requests,
+            bar.counts.failures,
+            bar.counts.skipped,
+            bar.counts.warnings
+        );
+    }
+    Ok(())
+}
+
+/// `logs cycles`: one line per cycle, newest first.
+async fn logs_cycles(store: &Store, args: &LogsCyclesArgs) -> Result<()> {
+    let c = store.find_configuration(&args.config).await?;
+    let until = Utc::now();
+    let since = args
+        .since
+        .unwrap_or_else(|| until - chrono::Duration::days(7));
+    let cycles = store.log_cycles(c.id, since, until, args.gap).await?;
+    if args.json {
+        return print_json(&cycles);
+    }
+    if cycles.is_empty() {
+        println!("No requests since {}.", since.format("%Y-%m-%d %H:%M"));
+    }
+    for cycle in &cycles {
+        println!(
+            "{} to {}{}  {} requests, {} failed, {} skipped, {} warnings, {} writes",
+            cycle.start.format("%Y-%m-%d %H:%M"),
+            cycle.end.format("%H:%M"),
+            if cycle.ongoing { " (ongoing)" } else { "" },
+            cycle.counts.requests,
+            cycle.counts.failures,
+            cycle.counts.skipped,
+            cycle.counts.warnings,
+            cycle.counts.writes
+        );
+    }
+    Ok(())
+}
+
 async fn logs_query(store: &Store, args: &LogsArgs) -> Result<scim_console_core::logs::LogQuery> {
     let configuration = match &args.config {
         Some(name) => Some(store.find_configuration(name).await?.id),
@@ -1166,6 +1343,20 @@ async fn logs_command(store: &Store, cmd: LogsCommand) -> Result<()> {
         LogsCommand::Search(a) => (a, false),
         LogsCommand::Tail(a) => (a, true),
         LogsCommand::Export(a) => return logs_export(store, a).await,
+        LogsCommand::Stats(a) => return logs_stats(store, &a).await,
+        LogsCommand::Cycles(a) => return logs_cycles(store, &a).await,
+        LogsCommand::Retention(flag) => {
+            let report = store.apply_log_retention().await?;
+            return if flag.json {
+                print_json(&report)
+            } else {
+                println!(
+                    "Deleted {} expired and {} surplus records, {} statistics rows.",
+                    report.expired, report.surplus, report.statistics
+                );
+                Ok(())
+            };
+        }
     };
     let mut query = logs_query(store, &args).await?;
     if !follow {
@@ -1404,6 +1595,10 @@ fn print_configuration(c: &Configuration) {
         p.max_active
             .map_or_else(|| "unlimited".to_owned(), |n| n.to_string())
     );
+    println!(
+        "  log retention:    {} days, at most {} records",
+        c.log_retention.max_age_days, c.log_retention.max_records
+    );
 }
 
 fn print_json(value: &impl serde::Serialize) -> Result<()> {
@@ -1453,6 +1648,10 @@ async fn config(store: &Store, cmd: ConfigCommand) -> Result<()> {
                     rotation_days: args.token_rotation,
                     max_active: args.token_max_active,
                 },
+                log_retention: LogRetention {
+                    max_age_days: args.log_max_age,
+                    max_records: args.log_max_records,
+                },
             };
             let c = store.create_configuration(new, &Actor::cli()).await?;
             if args.json {
@@ -1476,6 +1675,7 @@ async fn config(store: &Store, cmd: ConfigCommand) -> Result<()> {
             }
         }
         ConfigCommand::Policy(args) => set_policy(store, &args).await,
+        ConfigCommand::Retention(args) => set_retention(store, &args).await,
         ConfigCommand::Enable(args) => set_enabled(store, &args, true).await,
         ConfigCommand::Disable(args) => set_enabled(store, &args, false).await,
         ConfigCommand::Delete(args) => {
@@ -1511,6 +1711,30 @@ async fn set_enabled(store: &Store, args: &NamedArgs, enabled: bool) -> Result<(
             c.name,
             if c.enabled { "enabled" } else { "disabled" }
         );
+        Ok(())
+    }
+}
+
+async fn set_retention(store: &Store, args: &RetentionArgs) -> Result<()> {
+    let c = store.find_configuration(&args.name).await?;
+    let retention = LogRetention {
+        max_age_days: args.max_age.unwrap_or(c.log_retention.max_age_days),
+        max_records: args.max_records.unwrap_or(c.log_retention.max_records),
+    };
+    let c = store
+        .update_configuration(
+            c.id,
+            ConfigurationUpdate {
+                log_retention: Some(retention),
+                ..ConfigurationUpdate::default()
+            },
+            &Actor::cli(),
+        )
+        .await?;
+    if args.json {
+        print_json(&c)
+    } else {
+        print_configuration(&c);
         Ok(())
     }
 }

@@ -523,6 +523,62 @@ fn serve_prints_the_urls_and_token_then_shuts_down_gracefully() {
         let tail = &secret[secret.len() - 24..];
         assert!(!String::from_utf8_lossy(&search.stdout).contains(tail));
     }
+    // Statistics and cycles of what the server logged.
+    let stats = cli(
+        dir.path(),
+        &[
+            "logs",
+            "stats",
+            "--config",
+            "default",
+            "--interval",
+            "minute",
+            "--json",
+        ],
+    );
+    assert!(
+        stats.status.success(),
+        "{}",
+        String::from_utf8_lossy(&stats.stderr)
+    );
+    let figures: Value = serde_json::from_slice(&stats.stdout).unwrap();
+    assert!(
+        figures["totals"]["requests"].as_i64().unwrap() >= 4,
+        "{figures}"
+    );
+    assert!(
+        figures["totals"]["failures"].as_i64().unwrap() >= 1,
+        "{figures}"
+    );
+    let text = stdout(&cli(dir.path(), &["logs", "stats", "--config", "default"]));
+    assert!(
+        text.contains("requests") && text.contains("latency: mean"),
+        "{text}"
+    );
+    let text = stdout(&cli(dir.path(), &["logs", "cycles", "--config", "default"]));
+    assert!(text.contains("(ongoing)"), "{text}");
+    // Retention settings, checked.
+    assert_eq!(
+        cli(
+            dir.path(),
+            &["config", "retention", "default", "--max-records", "500"]
+        )
+        .status
+        .code(),
+        Some(4)
+    );
+    let text = stdout(&cli(
+        dir.path(),
+        &["config", "retention", "default", "--max-age", "7"],
+    ));
+    assert!(
+        text.contains("log retention:    7 days, at most 1000000 records"),
+        "{text}"
+    );
+    let report = cli(dir.path(), &["logs", "retention", "--json"]);
+    assert!(report.status.success());
+    let report: Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert_eq!(report["expired"], 0);
     // A logged create is a sample for a plan.
     let create = entries.iter().find(|e| e["operation"] == "create").unwrap()["seq"].to_string();
     let plan = dir.path().join("plan.json");

@@ -114,6 +114,48 @@ impl TokenPolicy {
     }
 }
 
+/// How long a configuration's provisioning log records are kept: the older and the surplus
+/// ones are deleted in the background (the per-minute statistics stay longer, see
+/// [`crate::logs::retention`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LogRetention {
+    /// Records older than this many days go (1 to 3,650; default 30).
+    pub max_age_days: u32,
+    /// Beyond this many records, the oldest go (1,000 to 100,000,000; default 1,000,000).
+    pub max_records: u32,
+}
+
+impl Default for LogRetention {
+    fn default() -> Self {
+        Self {
+            max_age_days: 30,
+            max_records: 1_000_000,
+        }
+    }
+}
+
+impl LogRetention {
+    fn check(self) -> CoreResult<Self> {
+        if !(1..=3650).contains(&self.max_age_days) {
+            return Err(CoreError::invalid(
+                "logRetention.maxAgeDays",
+                format!("{} is not between 1 and 3650 days", self.max_age_days),
+            ));
+        }
+        if !(1_000..=100_000_000).contains(&self.max_records) {
+            return Err(CoreError::invalid(
+                "logRetention.maxRecords",
+                format!(
+                    "{} is not between 1000 and 100000000 records",
+                    self.max_records
+                ),
+            ));
+        }
+        Ok(self)
+    }
+}
+
 /// A SCIM configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -141,6 +183,8 @@ pub struct Configuration {
     pub protected_accounts: Vec<String>,
     /// The rules for its bearer tokens.
     pub token_policy: TokenPolicy,
+    /// How long its provisioning log records are kept.
+    pub log_retention: LogRetention,
     /// When it was created.
     pub created: DateTime<Utc>,
     /// When it was last changed.
@@ -182,6 +226,8 @@ pub struct NewConfiguration {
     pub protected_accounts: Vec<String>,
     /// The rules for its bearer tokens.
     pub token_policy: TokenPolicy,
+    /// How long its provisioning log records are kept.
+    pub log_retention: LogRetention,
 }
 
 impl Default for NewConfiguration {
@@ -197,6 +243,7 @@ impl Default for NewConfiguration {
             keep_passwords: false,
             protected_accounts: Vec::new(),
             token_policy: TokenPolicy::default(),
+            log_retention: LogRetention::default(),
         }
     }
 }
@@ -235,6 +282,8 @@ pub struct ConfigurationUpdate {
     pub protected_accounts: Option<Vec<String>>,
     /// The rules for its bearer tokens (the whole policy).
     pub token_policy: Option<TokenPolicy>,
+    /// How long its provisioning log records are kept.
+    pub log_retention: Option<LogRetention>,
 }
 
 const MAX_NAME: usize = 100;
@@ -375,6 +424,10 @@ pub(crate) fn from_row(row: &SqliteRow) -> CoreResult<Configuration> {
             rotation_days: days(row.try_get("token_rotation_days")?),
             max_active: days(row.try_get("token_max_active")?),
         },
+        log_retention: LogRetention {
+            max_age_days: days(row.try_get("log_retention_days")?).unwrap_or(30),
+            max_records: days(row.try_get("log_retention_records")?).unwrap_or(1_000_000),
+        },
         created: time("created_us")?,
         updated: time("updated_us")?,
     })
@@ -407,7 +460,7 @@ pub(crate) fn joined_columns() -> &'static str {
 }
 
 /// The columns [`from_row`] reads.
-pub(crate) const COLUMNS: &str = "id, name, description, slug, enabled, provision_users, provision_groups, put_semantics, keep_passwords, protected_accounts, token_max_lifetime_days, token_rotation_days, token_max_active, created_us, updated_us";
+pub(crate) const COLUMNS: &str = "id, name, description, slug, enabled, provision_users, provision_groups, put_semantics, keep_passwords, protected_accounts, token_max_lifetime_days, token_rotation_days, token_max_active, log_retention_days, log_retention_records, created_us, updated_us";
 
 impl Store {
     /// Creates a configuration.
@@ -426,6 +479,7 @@ impl Store {
         check_provisioning(new.provision_users, new.provision_groups)?;
         let protected = clean_protected(&new.protected_accounts)?;
         let policy = new.token_policy.check()?;
+        let retention = new.log_retention.check()?;
         let id = ConfigurationId::new();
         let now = self.now_us();
         let mut w = self.writer().await;
@@ -465,8 +519,8 @@ impl Store {
         let mut tx = w.begin().await?;
         sqlx::query(
             "INSERT INTO configurations (id, name, name_folded, slug, description, enabled, provision_users, provision_groups, put_semantics, keep_passwords, protected_accounts,
-                                         token_max_lifetime_days, token_rotation_days, token_max_active, created_us, updated_us)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                         token_max_lifetime_days, token_rotation_days, token_max_active, log_retention_days, log_retention_records, created_us, updated_us)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id.to_string())
         .bind(&name)
@@ -482,6 +536,8 @@ impl Store {
         .bind(policy.max_lifetime_days)
         .bind(policy.rotation_days)
         .bind(policy.max_active)
+        .bind(retention.max_age_days)
+        .bind(retention.max_records)
         .bind(now)
         .bind(now)
         .execute(&mut *tx)
@@ -598,11 +654,15 @@ impl Store {
             .token_policy
             .unwrap_or(current.token_policy)
             .check()?;
+        let retention = update
+            .log_retention
+            .unwrap_or(current.log_retention)
+            .check()?;
         let now = self.now_us();
         sqlx::query(
             "UPDATE configurations SET name = ?, name_folded = ?, slug = ?, description = ?, enabled = ?, provision_users = ?, provision_groups = ?,
              put_semantics = ?, keep_passwords = ?, protected_accounts = ?, token_max_lifetime_days = ?, token_rotation_days = ?, token_max_active = ?,
-             updated_us = ? WHERE id = ?",
+             log_retention_days = ?, log_retention_records = ?, updated_us = ? WHERE id = ?",
         )
         .bind(&name)
         .bind(name.to_lowercase())
@@ -617,6 +677,8 @@ impl Store {
         .bind(policy.max_lifetime_days)
         .bind(policy.rotation_days)
         .bind(policy.max_active)
+        .bind(retention.max_age_days)
+        .bind(retention.max_records)
         .bind(now)
         .bind(id.to_string())
         .execute(&mut *tx)

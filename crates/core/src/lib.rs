@@ -32,8 +32,8 @@ pub mod token;
 
 pub use audit::Actor;
 pub use configuration::{
-    Configuration, ConfigurationId, ConfigurationUpdate, NewConfiguration, PutSemantics,
-    TokenPolicy,
+    Configuration, ConfigurationId, ConfigurationUpdate, LogRetention, NewConfiguration,
+    PutSemantics, TokenPolicy,
 };
 pub use error::{CoreError, CoreResult};
 pub use store::Store;

@@ -2,7 +2,12 @@
 //! filtered, searched by free text, keyset-paged while new rows arrive; redacted bodies only.
 #![allow(clippy::unwrap_used, clippy::too_many_lines)] // Test code: a failure is a test failure.
 
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use scim_console_core::logs::stats::{Interval, StatsQuery};
 use scim_console_core::logs::{self, Client, LogEntry, LogQuery, Operation, Outcome};
+use scim_console_core::time::{Clock, ManualClock};
 use scim_console_core::{Actor, ConfigurationId, NewConfiguration, Store};
 use serde_json::json;
 
@@ -31,6 +36,11 @@ fn entry(configuration: ConfigurationId, i: usize, outcome: Outcome, name: &str)
         scim_type: (outcome == Outcome::Failure).then(|| "invalidValue".into()),
         detail: (outcome == Outcome::Failure)
             .then(|| "timezone: \"europe/paris\" is not an IANA time zone".into()),
+        attributes: if outcome == Outcome::Failure {
+            vec!["timezone".into()]
+        } else {
+            Vec::new()
+        },
         duration_us: 1500,
         changes: None,
         request_body: Some(logs::redact(&body)),
@@ -46,7 +56,7 @@ async fn records_are_filtered_searched_and_keyset_paged() {
         .create_configuration(NewConfiguration::named("Entra"), &Actor::system())
         .await
         .unwrap();
-    let batch: Vec<LogEntry> = (0..250)
+    let mut batch: Vec<LogEntry> = (0..250)
         .map(|i| {
             let outcome = if i % 10 == 0 {
                 Outcome::Failure
@@ -56,7 +66,13 @@ async fn records_are_filtered_searched_and_keyset_paged() {
             entry(config.id, i, outcome, &format!("user{i}@contoso.com"))
         })
         .collect();
-    store.record_logs(&batch).await.unwrap();
+    store.record_logs(&mut batch).await.unwrap();
+    // Each record learns its position, in order.
+    assert!(
+        batch.windows(2).all(|w| w[1].seq == w[0].seq + 1),
+        "consecutive"
+    );
+    assert!(batch[0].seq > 0);
     let all = |q: LogQuery| {
         let store = &store;
         async move { store.search_logs(&q).await.unwrap() }
@@ -111,7 +127,7 @@ async fn records_are_filtered_searched_and_keyset_paged() {
     })
     .await;
     store
-        .record_logs(&[entry(config.id, 999, Outcome::Success, "late@contoso.com")])
+        .record_logs(&mut [entry(config.id, 999, Outcome::Success, "late@contoso.com")])
         .await
         .unwrap();
     let second = all(LogQuery {
@@ -154,4 +170,226 @@ async fn records_are_filtered_searched_and_keyset_paged() {
     let haystack = String::from_utf8_lossy(&bytes);
     assert!(!haystack.contains("Secret-1"));
     assert!(haystack.contains("\"password\":\"***\""));
+}
+
+#[tokio::test]
+async fn statistics_bars_percentiles_top_failures_and_cycles() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::starting_now());
+    let store = Store::open(dir.path())
+        .await
+        .unwrap()
+        .with_clock(clock.clone());
+    let config = store
+        .create_configuration(NewConfiguration::named("Entra"), &Actor::system())
+        .await
+        .unwrap();
+    let other = store
+        .create_configuration(NewConfiguration::named("Okta"), &Actor::system())
+        .await
+        .unwrap();
+    let now = chrono::DateTime::from_timestamp_micros(clock.now_us()).unwrap();
+    // Two cycles: 3 hours ago (clean, 3 minutes long), and 1 hour ago (with failures).
+    let mut batch = Vec::new();
+    for (minutes_ago, outcome, duration_us) in [
+        (180, Outcome::Success, 1_000),
+        (179, Outcome::Success, 1_000),
+        (178, Outcome::Warning, 1_000),
+        (60, Outcome::Success, 2_000),
+        (60, Outcome::Failure, 100_000),
+        (59, Outcome::Skipped, 2_000),
+        (58, Outcome::Failure, 100_000),
+    ] {
+        let mut e = entry(config.id, batch.len(), outcome, "u@contoso.com");
+        e.at = now - Duration::minutes(minutes_ago);
+        e.duration_us = duration_us;
+        batch.push(e);
+    }
+    // Another configuration's traffic counts only for it.
+    let mut noise = entry(other.id, 99, Outcome::Failure, "x@contoso.com");
+    noise.at = now - Duration::minutes(60);
+    batch.push(noise);
+    store.record_logs(&mut batch).await.unwrap();
+
+    let stats = store
+        .log_stats(&StatsQuery {
+            configuration: Some(config.id),
+            since: Some(now - Duration::hours(4)),
+            until: Some(now),
+            interval: Interval::Hour,
+        })
+        .await
+        .unwrap();
+    assert_eq!(stats.totals.requests, 7);
+    assert_eq!(stats.totals.failures, 2);
+    assert_eq!(stats.totals.skipped, 1);
+    assert_eq!(stats.totals.warnings, 1);
+    assert!((stats.error_rate - 2.0 / 7.0).abs() < 1e-9);
+    assert_eq!(stats.bars.iter().map(|b| b.counts.requests).sum::<i64>(), 7);
+    assert!(
+        stats.bars.len() >= 2 && stats.bars.len() <= 4,
+        "{:?}",
+        stats.bars
+    );
+    assert!(stats.bars.windows(2).all(|w| w[0].start < w[1].start));
+    let latency = stats.latency.unwrap();
+    assert!((latency.p50_ms - 2.0).abs() < 0.5, "{latency:?}");
+    assert!((latency.p99_ms - 100.0).abs() < 20.0, "{latency:?}");
+    assert_eq!(stats.top_error_types[0].name, "invalidValue");
+    assert_eq!(stats.top_error_types[0].count, 2);
+    assert_eq!(stats.top_attributes[0].name, "timezone");
+    let last = stats.last_successful_cycle.unwrap();
+    assert_eq!(last.counts.requests, 3);
+    assert_eq!(last.end - last.start, Duration::minutes(3));
+
+    let per_minute = store
+        .log_stats(&StatsQuery {
+            configuration: Some(config.id),
+            since: Some(now - Duration::minutes(61)),
+            until: Some(now),
+            interval: Interval::Minute,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        per_minute
+            .bars
+            .iter()
+            .map(|b| b.counts.requests)
+            .collect::<Vec<_>>(),
+        [2, 1, 1]
+    );
+    // Every configuration together.
+    let all = store
+        .log_stats(&StatsQuery {
+            since: Some(now - Duration::hours(4)),
+            until: Some(now),
+            ..StatsQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(all.totals.requests, 8);
+
+    let cycles = store
+        .log_cycles(config.id, now - Duration::hours(4), now, 10)
+        .await
+        .unwrap();
+    assert_eq!(cycles.len(), 2, "{cycles:?}");
+    assert_eq!(cycles[0].counts.requests, 4, "newest first");
+    assert_eq!(cycles[0].counts.failures, 2);
+    assert!(!cycles[0].ongoing);
+    assert_eq!(cycles[1].counts.requests, 3);
+    // A wide gap joins them.
+    let joined = store
+        .log_cycles(config.id, now - Duration::hours(4), now, 200)
+        .await
+        .unwrap();
+    assert_eq!(joined.len(), 1);
+    assert!(joined[0].ongoing);
+    assert!(store.log_cycles(config.id, now, now, 0).await.is_err());
+    assert!(
+        store
+            .log_stats(&StatsQuery {
+                since: Some(now),
+                until: Some(now - Duration::hours(1)),
+                ..StatsQuery::default()
+            })
+            .await
+            .is_err()
+    );
+    let _ = Utc::now();
+}
+
+#[tokio::test]
+async fn retention_deletes_old_and_surplus_records_and_keeps_statistics() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).await.unwrap();
+    let config = store
+        .create_configuration(
+            NewConfiguration {
+                log_retention: scim_console_core::LogRetention {
+                    max_age_days: 1,
+                    max_records: 1000,
+                },
+                ..NewConfiguration::named("Entra")
+            },
+            &Actor::system(),
+        )
+        .await
+        .unwrap();
+    let other = store
+        .create_configuration(NewConfiguration::named("Okta"), &Actor::system())
+        .await
+        .unwrap();
+    let now = Utc::now();
+    let mut old: Vec<LogEntry> = (0..200)
+        .map(|i| {
+            let mut e = entry(config.id, i, Outcome::Success, "old@contoso.com");
+            e.at = now - Duration::days(2);
+            e
+        })
+        .collect();
+    // Another configuration's old records are under its own (default, 30-day) rule.
+    let mut kept = entry(other.id, 1, Outcome::Success, "okta@contoso.com");
+    kept.at = now - Duration::days(2);
+    old.push(kept.clone());
+    store.record_logs(&mut old).await.unwrap();
+    let mut recent: Vec<LogEntry> = (0..1500)
+        .map(|i| entry(config.id, i, Outcome::Success, "new@contoso.com"))
+        .collect();
+    store.record_logs(&mut recent).await.unwrap();
+    let newest = recent[1499].seq;
+
+    let report = store.apply_log_retention().await.unwrap();
+    assert_eq!((report.expired, report.surplus), (200, 500), "{report:?}");
+    let count = |c: ConfigurationId| {
+        let store = &store;
+        async move {
+            store
+                .search_logs(&LogQuery {
+                    configuration: Some(c),
+                    limit: 1000,
+                    ..LogQuery::default()
+                })
+                .await
+                .unwrap()
+        }
+    };
+    let left = count(config.id).await;
+    assert_eq!(left.entries.len(), 1000);
+    assert_eq!(left.next, None);
+    assert_eq!(left.entries[0].seq, newest, "the newest are kept");
+    assert_eq!(count(other.id).await.entries.len(), 1);
+    // The statistics still count what retention deleted.
+    let stats = store
+        .log_stats(&StatsQuery {
+            configuration: Some(config.id),
+            since: Some(now - Duration::days(3)),
+            until: Some(now + Duration::minutes(1)),
+            interval: Interval::Day,
+        })
+        .await
+        .unwrap();
+    assert_eq!(stats.totals.requests, 1700);
+    // A second pass has nothing left to do.
+    let again = store.apply_log_retention().await.unwrap();
+    assert_eq!((again.expired, again.surplus), (0, 0));
+    // Time ranges select by record time.
+    let two_days_ago = store
+        .search_logs(&LogQuery {
+            since: Some(now - Duration::days(3)),
+            until: Some(now - Duration::days(1)),
+            limit: 1000,
+            ..LogQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(two_days_ago.entries.len(), 1, "only Okta's old record");
+    let query = LogQuery {
+        configuration: Some(other.id),
+        text: Some("okta*".into()),
+        ..LogQuery::default()
+    };
+    assert!(query.matches(&kept));
+    assert!(!query.matches(&recent[0]));
 }

@@ -81,6 +81,9 @@ pub struct ScimError {
     status: u16,
     scim_type: Option<ScimType>,
     detail: String,
+    /// The attributes the request was refused for, when the rule knows them (not sent to the
+    /// client: its detail names them; kept for statistics).
+    attributes: Vec<String>,
 }
 
 impl ScimError {
@@ -90,6 +93,7 @@ impl ScimError {
             status: scim_type.status(),
             scim_type: Some(scim_type),
             detail: detail.into(),
+            attributes: Vec::new(),
         }
     }
 
@@ -99,6 +103,7 @@ impl ScimError {
             status,
             scim_type: None,
             detail: detail.into(),
+            attributes: Vec::new(),
         }
     }
 
@@ -155,6 +160,43 @@ impl ScimError {
     /// The human-readable detail.
     pub fn detail(&self) -> &str {
         &self.detail
+    }
+
+    /// Names the attributes the request was refused for.
+    #[must_use]
+    pub fn with_attributes(mut self, attributes: impl IntoIterator<Item = String>) -> Self {
+        self.attributes.extend(attributes);
+        self
+    }
+
+    /// The attributes the request was refused for: those named with
+    /// [`with_attributes`](Self::with_attributes), or else the attribute path that starts the
+    /// detail (`name.givenName: expected a string…`), if it does.
+    pub fn attributes(&self) -> Vec<String> {
+        if !self.attributes.is_empty() {
+            return self.attributes.clone();
+        }
+        let mut detail = self.detail.as_str();
+        // `Operations[2]: members: …` names the operation first.
+        while let Some(rest) = detail
+            .strip_prefix("Operations[")
+            .and_then(|r| r.split_once("]: "))
+            .map(|(_, rest)| rest)
+        {
+            detail = rest;
+        }
+        match detail.split_once(": ") {
+            Some((head, _))
+                if !head.is_empty()
+                    && head.len() <= 200
+                    && head.chars().all(|c| {
+                        c.is_alphanumeric() || matches!(c, '.' | ':' | '_' | '-' | '$')
+                    }) =>
+            {
+                vec![head.to_owned()]
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// Prefixes the detail with where the error happened (e.g. `Operations[2]`).
@@ -222,5 +264,26 @@ mod tests {
             ScimError::mutability("x").at("Operations[1]").detail(),
             "Operations[1]: x"
         );
+    }
+
+    #[test]
+    fn attributes_are_named_or_read_from_the_detail() {
+        let named = ScimError::invalid_value("the plan refuses: timezone: bad; title: long")
+            .with_attributes(["timezone".to_owned(), "title".to_owned()]);
+        assert_eq!(named.attributes(), ["timezone", "title"]);
+        assert!(named.to_json().get("attributes").is_none());
+        let read = |d: &str| ScimError::invalid_value(d).attributes();
+        assert_eq!(
+            read("name.givenName: expected a string, got 1"),
+            ["name.givenName"]
+        );
+        assert_eq!(
+            read(
+                "Operations[0]: urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager: bad"
+            ),
+            ["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"]
+        );
+        assert!(read("the request body is not JSON: line 1").is_empty());
+        assert!(read("no colon here").is_empty());
     }
 }

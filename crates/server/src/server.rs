@@ -178,7 +178,14 @@ impl Server {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take();
+        let stop = state.stop.clone();
+        let shutdown = async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        };
+        let retention = tokio::spawn(retention_loop(state.store.clone(), state.stopping.clone()));
         let served = serve(listener, tls, app(state), shutdown).await;
+        retention.abort();
         // Every request has finished and every sink is gone: the writer stores what is queued.
         if let Some(writer) = log_writer {
             let _ = writer.await;
@@ -213,6 +220,32 @@ async fn serve(
         .handle(handle)
         .serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .await
+}
+
+/// How often the provisioning log's retention runs (and once a minute after start).
+const RETENTION_EVERY: Duration = Duration::from_secs(600);
+
+/// Applies every configuration's log retention in the background until the server stops.
+async fn retention_loop(store: Store, mut stopping: tokio::sync::watch::Receiver<bool>) {
+    let mut wait = Duration::from_secs(60);
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            _ = stopping.changed() => return,
+        }
+        match store.apply_log_retention().await {
+            Ok(r) if r.expired + r.surplus > 0 => {
+                tracing::info!(
+                    expired = r.expired,
+                    surplus = r.surplus,
+                    "provisioning log retention applied"
+                );
+            }
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "provisioning log retention failed"),
+        }
+        wait = RETENTION_EVERY;
+    }
 }
 
 /// `//Users` (a tenant URL entered with a trailing slash) routes like `/Users`.

@@ -52,6 +52,10 @@ pub struct AppState {
     pub(crate) logs: LogSink,
     /// The task writing them, taken by `Server::run` to wait for it at shutdown.
     pub(crate) log_writer: Arc<std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>>,
+    /// Turns true when the server stops: long-lived responses (live log streams) end then, so
+    /// the graceful shutdown does not wait for them.
+    pub(crate) stopping: tokio::sync::watch::Receiver<bool>,
+    pub(crate) stop: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl AppState {
@@ -64,7 +68,10 @@ impl AppState {
         admin_hosts: Vec<String>,
     ) -> Self {
         let (logs, writer) = LogSink::start(store.clone());
+        let (stop, stopping) = tokio::sync::watch::channel(false);
         Self {
+            stopping,
+            stop: Arc::new(stop),
             logs,
             log_writer: Arc::new(std::sync::Mutex::new(Some(writer))),
             store,

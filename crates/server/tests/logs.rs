@@ -169,14 +169,15 @@ async fn exports_stream_a_hundred_thousand_records() {
         outcome: Outcome::Success,
         scim_type: None,
         detail: None,
+        attributes: Vec::new(),
         duration_us: 800,
         changes: None,
         request_body: None,
         response_body: None,
     };
-    let batch: Vec<LogEntry> = (0..5_000).map(|_| template.clone()).collect();
     for _ in 0..20 {
-        s.store.record_logs(&batch).await.unwrap();
+        let mut batch: Vec<LogEntry> = (0..5_000).map(|_| template.clone()).collect();
+        s.store.record_logs(&mut batch).await.unwrap();
     }
     let response = s
         .admin(
@@ -227,4 +228,282 @@ async fn exports_stream_a_hundred_thousand_records() {
     )
     .await;
     assert_eq!(status, 400);
+}
+
+/// Reads server-sent events until `count` `entry` events arrived: their ids and data.
+async fn read_events(response: &mut reqwest::Response, count: usize) -> Vec<(i64, Value)> {
+    let mut events = Vec::new();
+    let mut buffer = String::new();
+    while events.len() < count {
+        let chunk = tokio::time::timeout(Duration::from_secs(10), response.chunk())
+            .await
+            .expect("an event within 10 s")
+            .unwrap()
+            .expect("the stream stays open");
+        buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let mut id = None;
+            let mut data = None;
+            let mut kind = None;
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("id:") {
+                    id = Some(v.trim().parse::<i64>().unwrap());
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    data = Some(serde_json::from_str::<Value>(v.trim()).unwrap());
+                } else if let Some(v) = line.strip_prefix("event:") {
+                    kind = Some(v.trim().to_owned());
+                }
+            }
+            if kind.as_deref() == Some("entry") {
+                events.push((id.unwrap(), data.unwrap()));
+            }
+        }
+    }
+    events
+}
+
+#[tokio::test]
+async fn the_live_stream_delivers_new_records_in_order_and_resumes() {
+    let s = TestServer::start().await;
+    let before = send_json(
+        s.scim(Method::POST, "/Users"),
+        &json!({"userName": "early@contoso.com"}),
+    )
+    .await;
+    assert_eq!(before.status(), 201);
+    wait_for(&s, 1).await;
+    let mut stream = s
+        .admin(
+            Method::GET,
+            &format!("/api/logs/stream?configuration={}", s.config.id),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    // Only what follows: 40 creates from 4 clients at once, then a failure.
+    let mut tasks = Vec::new();
+    for c in 0..4 {
+        let client = s.client.clone();
+        let base = s.base();
+        let token = s.token.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..10 {
+                let status = client
+                    .post(format!("{base}/Users"))
+                    .bearer_auth(&token)
+                    .header("content-type", "application/scim+json")
+                    .body(json!({"userName": format!("live{c}-{i}@contoso.com")}).to_string())
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+                assert_eq!(status, 201);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let events = read_events(&mut stream, 40).await;
+    let ids: Vec<i64> = events.iter().map(|(id, _)| *id).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "in order: {ids:?}");
+    assert!(
+        events
+            .iter()
+            .all(|(id, e)| e["seq"] == *id && e["operation"] == "create")
+    );
+    assert!(
+        events
+            .iter()
+            .all(|(_, e)| e["resourceName"].as_str().unwrap().starts_with("live"))
+    );
+    // A filtered stream, resumed from a position (as a browser reconnecting does).
+    let mut failures = s
+        .admin(
+            Method::GET,
+            &format!(
+                "/api/logs/stream?configuration={}&outcome=failure",
+                s.config.id
+            ),
+        )
+        .header("last-event-id", ids[0].to_string())
+        .send()
+        .await
+        .unwrap();
+    let (status, _) = parts(
+        send_json(
+            s.scim(Method::POST, "/Users"),
+            &json!({"userName": "live0-0@contoso.com"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 409);
+    let failed = read_events(&mut failures, 1).await;
+    assert_eq!(failed[0].1["status"], 409);
+    assert_eq!(failed[0].1["outcome"], "failure");
+    let mut replay = s
+        .admin(
+            Method::GET,
+            &format!(
+                "/api/logs/stream?configuration={}&after={}",
+                s.config.id, ids[29]
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    let replayed = read_events(&mut replay, 10).await;
+    assert_eq!(
+        replayed.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        ids[30..].to_vec()
+    );
+    // Open streams do not hold up the server's shutdown.
+    drop(s.stop().await);
+}
+
+#[tokio::test]
+async fn statistics_cycles_and_retention_over_the_admin_api() {
+    let s = TestServer::start().await;
+    for i in 0..5 {
+        let status = send_json(
+            s.scim(Method::POST, "/Users"),
+            &json!({"userName": format!("s{i}@contoso.com")}),
+        )
+        .await
+        .status();
+        assert_eq!(status, 201);
+    }
+    let status = send_json(
+        s.scim(Method::POST, "/Users"),
+        &json!({"userName": "x@contoso.com", "active": "maybe"}),
+    )
+    .await
+    .status();
+    assert_eq!(status, 400);
+    wait_for(&s, 6).await;
+    let (status, figures) = parts(
+        s.admin(
+            Method::GET,
+            &format!(
+                "/api/logs/stats?configuration={}&interval=minute",
+                s.config.id
+            ),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{figures}");
+    assert_eq!(figures["totals"]["requests"], 6);
+    assert_eq!(figures["totals"]["failures"], 1);
+    assert_eq!(figures["totals"]["writes"], 6);
+    assert!((figures["errorRate"].as_f64().unwrap() - 1.0 / 6.0).abs() < 1e-9);
+    assert!(figures["latency"]["p99Ms"].as_f64().unwrap() > 0.0);
+    assert_eq!(figures["topErrorTypes"][0]["name"], "invalidValue");
+    assert_eq!(figures["topAttributes"][0]["name"], "active", "{figures}");
+    assert!(!figures["bars"].as_array().unwrap().is_empty());
+    let (status, cycles) = parts(
+        s.admin(
+            Method::GET,
+            &format!("/api/logs/cycles?configuration={}", s.config.id),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{cycles}");
+    assert_eq!(cycles[0]["requests"], 6);
+    assert_eq!(cycles[0]["ongoing"], true);
+    let (status, body) = parts(
+        s.admin(Method::GET, "/api/logs/stats?interval=weekly")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    // Retention: at most 1,000 records for this configuration.
+    let (status, body) = parts(
+        send_json(
+            s.admin(
+                Method::PATCH,
+                &format!("/api/configurations/{}", s.config.id),
+            ),
+            &json!({"logRetention": {"maxAgeDays": 7, "maxRecords": 1000}}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["logRetention"]["maxRecords"], 1000);
+    let (status, body) = parts(
+        send_json(
+            s.admin(
+                Method::PATCH,
+                &format!("/api/configurations/{}", s.config.id),
+            ),
+            &json!({"logRetention": {"maxAgeDays": 0, "maxRecords": 1000}}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["error"]["field"] == "logRetention.maxAgeDays",
+        "{body}"
+    );
+    let mut filler: Vec<_> = (0..1_200)
+        .map(|_| {
+            let mut e = wait_template(&s);
+            e.resource_name = None;
+            e
+        })
+        .collect();
+    s.store.record_logs(&mut filler).await.unwrap();
+    let (status, report) = parts(
+        s.admin(Method::POST, "/api/logs/retention")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["surplus"], 206);
+    let page = logs(&s, &format!("configuration={}&limit=1000", s.config.id)).await;
+    assert_eq!(page["entries"].as_array().unwrap().len(), 1000);
+    assert!(page["next"].is_null());
+}
+
+fn wait_template(s: &TestServer) -> scim_console_core::logs::LogEntry {
+    use scim_console_core::logs::{Client, LogEntry, Operation, Outcome};
+    LogEntry {
+        seq: 0,
+        at: chrono::Utc::now(),
+        configuration_id: s.config.id,
+        client: Client::Okta,
+        user_agent: None,
+        source: "192.0.2.1".into(),
+        credential: None,
+        method: "GET".into(),
+        path: "/scim/default/v2/Users".into(),
+        operation: Operation::Query,
+        resource_type: Some("User".into()),
+        resource_id: None,
+        resource_name: None,
+        status: 200,
+        outcome: Outcome::Success,
+        scim_type: None,
+        detail: None,
+        attributes: Vec::new(),
+        duration_us: 500,
+        changes: None,
+        request_body: None,
+        response_body: None,
+    }
 }

@@ -2,7 +2,7 @@
 //! be diffed and rolled back), the current one compiled once and cached until any process
 //! changes it, and enforced on every user write.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -156,6 +156,21 @@ fn version_from_row(row: &sqlx::sqlite::SqliteRow) -> CoreResult<PlanVersion> {
         plan: serde_json::from_str(&text)
             .map_err(|e| CoreError::Corrupt(format!("mapping plan: {e}")))?,
     })
+}
+
+/// The error refusing a user: 400 `invalidValue`, or 409 `uniqueness` when a unique value is
+/// taken (as for userName itself), naming the failing attributes.
+fn refusal(problems: &[String], failing: Vec<String>, clash: bool) -> CoreError {
+    let detail = format!(
+        "the mapping plan refuses this user: {}",
+        problems.join("; ")
+    );
+    let error = if clash {
+        ScimError::uniqueness(detail)
+    } else {
+        ScimError::invalid_value(detail)
+    };
+    CoreError::Scim(error.with_attributes(failing.into_iter().collect::<BTreeSet<_>>()))
 }
 
 impl Store {
@@ -355,8 +370,10 @@ impl Store {
             }
         }
         let mut problems: Vec<String> = evaluation.errors.clone();
+        let mut failing: Vec<String> = Vec::new();
         let mut clash = false;
         if rules.unsupported == Unsupported::Reject && !evaluation.unsupported.is_empty() {
+            failing.extend(evaluation.unsupported.iter().cloned());
             problems.push(format!(
                 "the target does not support {}",
                 evaluation.unsupported.join(", ")
@@ -369,6 +386,7 @@ impl Store {
         }
         for (index, outcome) in evaluation.fields.iter().enumerate() {
             for verdict in outcome.verdicts.iter().filter(|v| !v.passed) {
+                failing.push(outcome.field.clone());
                 problems.push(format!(
                     "{}: {} (validator {}{})",
                     outcome.field,
@@ -391,6 +409,7 @@ impl Store {
                     .await?
             {
                 clash = true;
+                failing.push(outcome.field.clone());
                 // `shown` is the value, or `***` for a sensitive field.
                 problems.push(format!(
                     "{}: {} is already used by another user (validator unique)",
@@ -400,18 +419,7 @@ impl Store {
         }
         if !problems.is_empty() {
             match rules.mode {
-                Mode::Enforce => {
-                    let detail = format!(
-                        "the mapping plan refuses this user: {}",
-                        problems.join("; ")
-                    );
-                    // A taken value is a conflict (409), as for userName itself.
-                    return Err(CoreError::Scim(if clash {
-                        ScimError::uniqueness(detail)
-                    } else {
-                        ScimError::invalid_value(detail)
-                    }));
-                }
+                Mode::Enforce => return Err(refusal(&problems, failing, clash)),
                 Mode::WarnOnly => warnings.extend(problems),
             }
         }
@@ -485,10 +493,19 @@ impl Store {
         if !problems.is_empty() {
             match rules.mode {
                 Mode::Enforce => {
-                    return Err(CoreError::Scim(ScimError::invalid_value(format!(
-                        "the mapping plan refuses this group: {}",
-                        problems.join("; ")
-                    ))));
+                    // Each problem starts with its attribute (`displayName: …`, `members: …`).
+                    let mut failing: Vec<String> = problems
+                        .iter()
+                        .filter_map(|p| p.split_once(": ").map(|(a, _)| a.to_owned()))
+                        .collect();
+                    failing.dedup();
+                    return Err(CoreError::Scim(
+                        ScimError::invalid_value(format!(
+                            "the mapping plan refuses this group: {}",
+                            problems.join("; ")
+                        ))
+                        .with_attributes(failing),
+                    ));
                 }
                 Mode::WarnOnly => warnings.extend(problems),
             }

@@ -6,8 +6,8 @@ use scim_console_core::audit::{AuditEntry, AuditPage};
 use scim_console_core::oauth::{IssuedClient, OAuthClientInfo};
 use scim_console_core::token::{TokenCheck, TokenProblem, TokenProblemKind};
 use scim_console_core::{
-    Configuration, ConfigurationUpdate, IssuedToken, NewConfiguration, PutSemantics, TokenInfo,
-    TokenPolicy, TokenState,
+    Configuration, ConfigurationUpdate, IssuedToken, LogRetention, NewConfiguration, PutSemantics,
+    TokenInfo, TokenPolicy, TokenState,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -77,6 +77,35 @@ impl From<TokenPolicyView> for TokenPolicy {
     }
 }
 
+/// How long a configuration's provisioning log records are kept (older and surplus ones are
+/// deleted in the background; per-minute statistics stay 13 months).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LogRetentionView {
+    /// Records older than this many days go (1 to 3,650; default 30).
+    pub max_age_days: u32,
+    /// Beyond this many records, the oldest go (1,000 to 100,000,000; default 1,000,000).
+    pub max_records: u32,
+}
+
+impl From<LogRetention> for LogRetentionView {
+    fn from(r: LogRetention) -> Self {
+        Self {
+            max_age_days: r.max_age_days,
+            max_records: r.max_records,
+        }
+    }
+}
+
+impl From<LogRetentionView> for LogRetention {
+    fn from(r: LogRetentionView) -> Self {
+        Self {
+            max_age_days: r.max_age_days,
+            max_records: r.max_records,
+        }
+    }
+}
+
 /// A SCIM configuration as the admin API shows it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -106,6 +135,8 @@ pub struct ConfigurationView {
     pub protected_accounts: Vec<String>,
     /// The rules for its bearer tokens.
     pub token_policy: TokenPolicyView,
+    /// How long its provisioning log records are kept.
+    pub log_retention: LogRetentionView,
     /// Created.
     pub created: DateTime<Utc>,
     /// Last changed.
@@ -128,6 +159,7 @@ impl ConfigurationView {
             keep_passwords: c.keep_passwords,
             protected_accounts: c.protected_accounts,
             token_policy: c.token_policy.into(),
+            log_retention: c.log_retention.into(),
             created: c.created,
             updated: c.updated,
         }
@@ -168,6 +200,9 @@ pub struct NewConfigurationBody {
     /// The rules for its bearer tokens.
     #[serde(default)]
     pub token_policy: Option<TokenPolicyView>,
+    /// How long its provisioning log records are kept (default 30 days, 1,000,000 records).
+    #[serde(default)]
+    pub log_retention: Option<LogRetentionView>,
 }
 
 impl From<NewConfigurationBody> for NewConfiguration {
@@ -184,6 +219,7 @@ impl From<NewConfigurationBody> for NewConfiguration {
             keep_passwords: b.keep_passwords.unwrap_or(d.keep_passwords),
             protected_accounts: b.protected_accounts.unwrap_or_default(),
             token_policy: b.token_policy.map(Into::into).unwrap_or_default(),
+            log_retention: b.log_retention.map(Into::into).unwrap_or_default(),
         }
     }
 }
@@ -212,6 +248,8 @@ pub struct ConfigurationChanges {
     pub protected_accounts: Option<Vec<String>>,
     /// The rules for its bearer tokens (the whole policy).
     pub token_policy: Option<TokenPolicyView>,
+    /// How long its provisioning log records are kept.
+    pub log_retention: Option<LogRetentionView>,
 }
 
 impl From<ConfigurationChanges> for ConfigurationUpdate {
@@ -227,6 +265,7 @@ impl From<ConfigurationChanges> for ConfigurationUpdate {
             keep_passwords: c.keep_passwords,
             protected_accounts: c.protected_accounts,
             token_policy: c.token_policy.map(Into::into),
+            log_retention: c.log_retention.map(Into::into),
         }
     }
 }

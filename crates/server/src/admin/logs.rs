@@ -170,3 +170,198 @@ impl LogParams {
         })
     }
 }
+
+/// Where a live stream stands.
+struct Follow {
+    state: AppState,
+    query: LogQuery,
+    live: tokio::sync::broadcast::Receiver<std::sync::Arc<logs::LogEntry>>,
+    /// The newest position delivered or passed over.
+    last: i64,
+    /// Records read from the database, still to send.
+    backlog: std::collections::VecDeque<logs::LogEntry>,
+    /// Whether the database may hold records after `last` not yet read.
+    catching_up: bool,
+    stopping: tokio::sync::watch::Receiver<bool>,
+}
+
+fn event(entry: &logs::LogEntry) -> axum::response::sse::Event {
+    axum::response::sse::Event::default()
+        .id(entry.seq.to_string())
+        .event("entry")
+        .json_data(entry)
+        .unwrap_or_default()
+}
+
+impl Follow {
+    /// The next event, or `None` when the server stops.
+    async fn next(&mut self) -> Option<axum::response::sse::Event> {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            if let Some(entry) = self.backlog.pop_front() {
+                return Some(event(&entry));
+            }
+            if self.catching_up {
+                let mut q = self.query.clone();
+                q.after = Some(self.last);
+                q.before = None;
+                q.limit = 500;
+                match self.state.store.search_logs(&q).await {
+                    Ok(page) => {
+                        self.catching_up = page.entries.len() == 500;
+                        if let Some(e) = page.entries.last() {
+                            self.last = e.seq;
+                        }
+                        self.backlog.extend(page.entries);
+                        continue;
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, "live provisioning log: reading the backlog failed");
+                        return None;
+                    }
+                }
+            }
+            tokio::select! {
+                received = self.live.recv() => match received {
+                    Ok(entry) if entry.seq <= self.last => {}
+                    Ok(entry) => {
+                        self.last = entry.seq;
+                        if self.query.matches(&entry) {
+                            return Some(event(&entry));
+                        }
+                    }
+                    // Fell behind the announcements: read what was missed from the database.
+                    Err(RecvError::Lagged(_)) => self.catching_up = true,
+                    Err(RecvError::Closed) => return None,
+                },
+                _ = self.stopping.changed() => return None,
+            }
+        }
+    }
+}
+
+/// New records as they are stored, as server-sent events (`event: entry`, `id:` the record's
+/// position, `data:` the record as JSON), oldest first, with the search's filters. Without
+/// `after` (or a `Last-Event-ID` header, which browsers send when they reconnect) the stream
+/// starts with the next record; with one, it first replays the records after it.
+#[utoipa::path(get, path = "/api/logs/stream", security(("admin_token" = [])), params(LogParams),
+    responses((status = 200, content_type = "text/event-stream", body = String), (status = 400, body = ErrorBody)))]
+pub async fn stream(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Query(params): Query<LogParams>,
+) -> Result<axum::response::Response, AdminError> {
+    use axum::response::IntoResponse as _;
+    use axum::response::sse::{KeepAlive, Sse};
+    let mut query = params.query()?;
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .or(query.after);
+    query.after = None;
+    // Subscribe before reading the position: nothing stored in between is missed.
+    let live = state.logs.subscribe();
+    let last = match resume {
+        Some(seq) => seq,
+        None => state.store.last_log_seq().await?,
+    };
+    let follow = Follow {
+        stopping: state.stopping.clone(),
+        state,
+        query,
+        live,
+        last,
+        backlog: std::collections::VecDeque::new(),
+        catching_up: resume.is_some(),
+    };
+    let events = futures_util::stream::unfold(follow, |mut f| async move {
+        f.next()
+            .await
+            .map(|e| (Ok::<_, std::convert::Infallible>(e), f))
+    });
+    Ok(Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response())
+}
+
+/// Which statistics.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+pub struct StatsParams {
+    /// Only this configuration (its id); all of them without.
+    configuration: Option<String>,
+    /// From this time (RFC 3339; default: 60 intervals before `until`).
+    since: Option<DateTime<Utc>>,
+    /// Until this time (RFC 3339; default: now).
+    until: Option<DateTime<Utc>>,
+    /// `minute`, `hour` (default) or `day`.
+    interval: Option<String>,
+}
+
+/// Statistics of the provisioning log: requests, failures, skipped and warnings per minute,
+/// hour or day; error rate; latency percentiles; the most frequent error types and failing
+/// attributes; a configuration's last successful provisioning cycle.
+#[utoipa::path(get, path = "/api/logs/stats", security(("admin_token" = [])), params(StatsParams),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody)))]
+pub async fn stats(
+    State(state): State<AppState>,
+    Query(params): Query<StatsParams>,
+) -> Result<Json<Value>, AdminError> {
+    let query = logs::stats::StatsQuery {
+        configuration: params.configuration.as_deref().map(config_id).transpose()?,
+        since: params.since,
+        until: params.until,
+        interval: parse_enum("interval", params.interval.as_ref())?.unwrap_or_default(),
+    };
+    let figures = state.store.log_stats(&query).await?;
+    Ok(Json(serde_json::to_value(figures).unwrap_or_default()))
+}
+
+/// Which cycles.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+pub struct CycleParams {
+    /// The configuration (its id).
+    configuration: String,
+    /// From this time (RFC 3339; default: 7 days ago).
+    since: Option<DateTime<Utc>>,
+    /// Until this time (RFC 3339; default: now).
+    until: Option<DateTime<Utc>>,
+    /// A pause longer than this many minutes ends a cycle (default 10).
+    gap: Option<i64>,
+}
+
+/// A configuration's provisioning cycles, newest first: runs of requests without a long pause
+/// (Entra ID runs one every ~40 minutes), each with its totals; its requests are the log
+/// search from its `start` to its `end`.
+#[utoipa::path(get, path = "/api/logs/cycles", security(("admin_token" = [])), params(CycleParams),
+    responses((status = 200, body = [Object]), (status = 400, body = ErrorBody)))]
+pub async fn cycles(
+    State(state): State<AppState>,
+    Query(params): Query<CycleParams>,
+) -> Result<Json<Value>, AdminError> {
+    let until = params.until.unwrap_or_else(Utc::now);
+    let since = params
+        .since
+        .unwrap_or_else(|| until - chrono::Duration::days(7));
+    let cycles = state
+        .store
+        .log_cycles(
+            config_id(&params.configuration)?,
+            since,
+            until,
+            params.gap.unwrap_or(logs::stats::DEFAULT_CYCLE_GAP_MINUTES),
+        )
+        .await?;
+    Ok(Json(serde_json::to_value(cycles).unwrap_or_default()))
+}
+
+/// Applies every configuration's log retention now (it also runs by itself every 10
+/// minutes): how many records went.
+#[utoipa::path(post, path = "/api/logs/retention", security(("admin_token" = [])),
+    responses((status = 200, body = Object)))]
+pub async fn retention(State(state): State<AppState>) -> Result<Json<Value>, AdminError> {
+    let report = state.store.apply_log_retention().await?;
+    Ok(Json(serde_json::to_value(report).unwrap_or_default()))
+}

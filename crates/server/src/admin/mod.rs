@@ -163,6 +163,10 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
         routes::export_audit,
         logs::search,
         logs::export,
+        logs::stream,
+        logs::stats,
+        logs::cycles,
+        logs::retention,
         mapping::schema,
         mapping::template,
         mapping::provider_template,
@@ -277,6 +281,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/api/logs", get(logs::search))
         .route("/api/logs/export", get(logs::export))
+        .route("/api/logs/stream", get(logs::stream))
+        .route("/api/logs/stats", get(logs::stats))
+        .route("/api/logs/cycles", get(logs::cycles))
+        .route("/api/logs/retention", axum::routing::post(logs::retention))
         .route("/api/audit", get(routes::audit))
         .route("/api/audit/export", get(routes::export_audit))
         .layer(middleware::from_fn_with_state(state, guard))

@@ -65,6 +65,12 @@ impl IntoResponse for ScimFailure {
             StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = scim_json(status, &error.to_json());
         response.headers_mut().extend(headers);
+        let attributes = error.attributes();
+        if !attributes.is_empty() {
+            response
+                .extensions_mut()
+                .insert(super::recording::FailedAttributes(attributes));
+        }
         response
     }
 }

@@ -14,7 +14,7 @@ use scim::ScimError;
 use scim_console_core::logs::{self, Client, LogEntry, Operation, Outcome};
 use scim_console_core::{ConfigurationId, Store};
 use serde_json::Value;
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 
 use super::http::{ParsedBody, ReplyFacts, ScimFailure, header_text};
 use crate::peer::Peer;
@@ -32,20 +32,30 @@ pub struct LogContext {
 /// Shared between the middleware and the extractor of one request.
 pub type SharedLogContext = Arc<Mutex<LogContext>>;
 
-/// Where records go: a bounded queue drained by the background writer.
+/// Where records go: a bounded queue drained by the background writer, which then announces
+/// each stored record (with its position) to live followers.
 #[derive(Debug, Clone)]
 pub struct LogSink {
     tx: mpsc::Sender<LogEntry>,
+    live: broadcast::Sender<Arc<LogEntry>>,
 }
 
 const QUEUE: usize = 8_192;
 const BATCH: usize = 512;
+/// Stored records a slow follower may fall behind before it reads the rest from the database.
+const LIVE: usize = 4_096;
+
+/// The attributes a failed request was refused for, carried by its error response.
+#[derive(Debug, Clone, Default)]
+pub struct FailedAttributes(pub Vec<String>);
 
 impl LogSink {
     /// A sink and its writer task, which ends (after writing what is queued) when every sink
     /// is dropped.
     pub fn start(store: Store) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, mut rx) = mpsc::channel::<LogEntry>(QUEUE);
+        let (live, _) = broadcast::channel(LIVE);
+        let announce = live.clone();
         let writer = tokio::spawn(async move {
             let mut batch = Vec::with_capacity(BATCH);
             while let Some(first) = rx.recv().await {
@@ -57,8 +67,16 @@ impl LogSink {
                         Err(_) => break,
                     }
                 }
-                if let Err(error) = store.record_logs(&batch).await {
-                    tracing::error!(%error, records = batch.len(), "could not write provisioning log records");
+                match store.record_logs(&mut batch).await {
+                    Ok(()) if announce.receiver_count() > 0 => {
+                        for entry in batch.drain(..) {
+                            let _ = announce.send(Arc::new(entry));
+                        }
+                    }
+                    Ok(()) => {}
+                    Err(error) => {
+                        tracing::error!(%error, records = batch.len(), "could not write provisioning log records");
+                    }
                 }
                 batch.clear();
                 if rx.len() < BATCH {
@@ -67,7 +85,12 @@ impl LogSink {
                 }
             }
         });
-        (Self { tx }, writer)
+        (Self { tx, live }, writer)
+    }
+
+    /// Stored records from now on, in order.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<LogEntry>> {
+        self.live.subscribe()
     }
 
     fn send(&self, entry: LogEntry) {
@@ -119,6 +142,13 @@ async fn read_back(response: Response) -> (Response, Option<Value>) {
     }
 }
 
+/// A string member of a JSON object.
+fn text(v: Option<&Value>, key: &str) -> Option<String> {
+    v.and_then(|j| j.get(key))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
 /// The middleware.
 pub async fn record(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let started = Instant::now();
@@ -150,15 +180,10 @@ pub async fn record(State(state): State<AppState>, mut request: Request, next: N
     };
     // What the log needs of the request body is taken now; the parsed body then goes to the
     // extractor, which does not parse it again.
-    let text_of = |v: Option<&Value>, key: &str| {
-        v.and_then(|j| j.get(key))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
     let client = Client::recognise(agent.as_deref(), query.as_deref(), request_json.as_ref());
     let operation = Operation::classify(&method, &path, request_json.as_ref());
-    let requested_name = text_of(request_json.as_ref(), "userName")
-        .or_else(|| text_of(request_json.as_ref(), "displayName"));
+    let requested_name = text(request_json.as_ref(), "userName")
+        .or_else(|| text(request_json.as_ref(), "displayName"));
     let request_body = request_json.as_ref().map(logs::redact);
     let mut request = Request::from_parts(parts, Body::from(bytes));
     if let Some(json) = request_json {
@@ -178,16 +203,16 @@ pub async fn record(State(state): State<AppState>, mut request: Request, next: N
         .get::<ReplyFacts>()
         .cloned()
         .unwrap_or_default();
+    let attributes = response
+        .extensions()
+        .get::<FailedAttributes>()
+        .map(|a| a.0.clone())
+        .unwrap_or_default();
     // Successful answers are not read back (their facts travel with them); errors are small.
     let (response, response_json) = if status.is_success() {
         (response, None)
     } else {
         read_back(response).await
-    };
-    let text = |v: Option<&Value>, key: &str| {
-        v.and_then(|j| j.get(key))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
     };
     let error = response_json.as_ref().filter(|_| !status.is_success());
     let detail = text(error, "detail");
@@ -210,6 +235,7 @@ pub async fn record(State(state): State<AppState>, mut request: Request, next: N
         outcome: outcome(status.as_u16(), detail.as_deref(), warnings.as_deref()),
         scim_type: text(error, "scimType"),
         detail: detail.or(warnings),
+        attributes,
         duration_us: i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX),
         changes: facts.changes,
         request_body,

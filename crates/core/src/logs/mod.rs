@@ -15,6 +15,9 @@ use crate::error::{CoreError, CoreResult};
 use crate::store::Store;
 use crate::time::to_time;
 
+pub mod retention;
+pub mod stats;
+
 /// The identity provider (or other client) that sent a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -349,6 +352,9 @@ pub struct LogEntry {
     pub scim_type: Option<String>,
     /// The error detail, or the warnings.
     pub detail: Option<String>,
+    /// The attributes a failed request was refused for (as far as the error names them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<String>,
     /// How long the request took, in microseconds.
     pub duration_us: i64,
     /// The attributes changed, with old and new values (sensitive ones redacted).
@@ -381,6 +387,10 @@ fn entry_from_row(row: &SqliteRow) -> CoreResult<LogEntry> {
         outcome: Outcome::parse(&row.try_get::<String, _>("outcome")?),
         scim_type: row.try_get("scim_type")?,
         detail: row.try_get("detail")?,
+        attributes: row
+            .try_get::<Option<String>, _>("attributes")?
+            .map(|a| a.split(',').map(str::to_owned).collect())
+            .unwrap_or_default(),
         duration_us: row.try_get("duration_us")?,
         changes: changes.and_then(|c| serde_json::from_str(&c).ok()),
         request_body: row.try_get("request_body")?,
@@ -417,6 +427,50 @@ pub struct LogQuery {
     pub after: Option<i64>,
     /// At most this many (1 to 1,000; 100 when 0).
     pub limit: usize,
+}
+
+impl LogQuery {
+    /// Whether a record passes the query's filters (positions and page size aside) — for
+    /// records followed live rather than searched. Free text matches when every word (or
+    /// `word*` prefix) starts a word of the userName / displayName or the detail,
+    /// case-insensitively, as the full-text index does.
+    pub fn matches(&self, e: &LogEntry) -> bool {
+        let at = e.at;
+        self.configuration.is_none_or(|c| c == e.configuration_id)
+            && self.since.is_none_or(|t| at >= t)
+            && self.until.is_none_or(|t| at < t)
+            && self.outcome.is_none_or(|o| o == e.outcome)
+            && self.operation.is_none_or(|o| o == e.operation)
+            && self.client.is_none_or(|c| c == e.client)
+            && self.status.is_none_or(|s| s == e.status)
+            && self
+                .resource
+                .as_ref()
+                .is_none_or(|r| e.resource_id.as_ref() == Some(r))
+            && self.text.as_deref().is_none_or(|text| {
+                let haystack = format!(
+                    "{} {}",
+                    e.resource_name.as_deref().unwrap_or_default(),
+                    e.detail.as_deref().unwrap_or_default()
+                )
+                .to_lowercase();
+                let words: Vec<&str> = haystack
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                text.split_whitespace().all(|needle| {
+                    let needle = needle.to_lowercase();
+                    let needle: String = needle
+                        .chars()
+                        .filter(|c| c.is_alphanumeric() || *c == '*')
+                        .collect();
+                    match needle.strip_suffix('*') {
+                        Some(prefix) => words.iter().any(|w| w.starts_with(prefix)),
+                        None => words.iter().any(|w| *w == needle),
+                    }
+                })
+            })
+    }
 }
 
 /// A page of records, newest first (oldest first when following with `after`).
@@ -504,20 +558,21 @@ pub fn redact_changes(changes: &[scim::patch::AttributeChange]) -> Option<Value>
 }
 
 impl Store {
-    /// Writes records, in one transaction.
-    pub async fn record_logs(&self, entries: &[LogEntry]) -> CoreResult<()> {
+    /// Writes records, in one transaction with the statistics they add to, and gives each its
+    /// position (`seq`).
+    pub async fn record_logs(&self, entries: &mut [LogEntry]) -> CoreResult<()> {
         if entries.is_empty() {
             return Ok(());
         }
         let mut w = self.log_database().writer.lock().await;
         let mut tx = sqlx::Connection::begin(&mut *w).await?;
         // Many rows per statement: one round trip to the connection's thread per 40 records.
-        for chunk in entries.chunks(40) {
+        for chunk in entries.chunks_mut(40) {
             let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO provisioning_log (at_us, configuration_id, client, user_agent, source, credential, method, path, operation,
-                 resource_type, resource_id, resource_name, status, outcome, scim_type, detail, duration_us, changes, request_body, response_body) ",
+                 resource_type, resource_id, resource_name, status, outcome, scim_type, detail, attributes, duration_us, changes, request_body, response_body) ",
             );
-            q.push_values(chunk, |mut row, e| {
+            q.push_values(chunk.iter(), |mut row, e| {
                 row.push_bind(e.at.timestamp_micros())
                     .push_bind(e.configuration_id.to_string())
                     .push_bind(e.client.as_str())
@@ -534,15 +589,31 @@ impl Store {
                     .push_bind(e.outcome.as_str())
                     .push_bind(e.scim_type.clone())
                     .push_bind(e.detail.clone())
+                    .push_bind((!e.attributes.is_empty()).then(|| e.attributes.join(",")))
                     .push_bind(e.duration_us)
                     .push_bind(e.changes.as_ref().map(Value::to_string))
                     .push_bind(e.request_body.clone())
                     .push_bind(e.response_body.clone());
             });
-            q.build().execute(&mut *tx).await?;
+            let last = q.build().execute(&mut *tx).await?.last_insert_rowid();
+            // One writer, one statement: the chunk's rows have consecutive positions.
+            let first = last - i64::try_from(chunk.len()).unwrap_or(0) + 1;
+            for (e, seq) in chunk.iter_mut().zip(first..) {
+                e.seq = seq;
+            }
         }
+        stats::add(&mut tx, entries).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The newest record's position (0 when the log is empty).
+    pub async fn last_log_seq(&self) -> CoreResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM provisioning_log")
+                .fetch_one(&self.log_database().pool)
+                .await?,
+        )
     }
 
     /// One record by its position.
@@ -573,11 +644,22 @@ impl Store {
             q.push(" AND l.configuration_id = ")
                 .push_bind(c.to_string());
         }
+        // Time bounds also bound positions (found by binary search), so a range in the past
+        // does not walk every newer record.
         if let Some(t) = query.since {
-            q.push(" AND l.at_us >= ").push_bind(t.timestamp_micros());
+            let us = t.timestamp_micros();
+            match self.first_seq_from(us - retention::SKEW_US).await? {
+                Some(lower) => q.push(" AND l.seq >= ").push_bind(lower),
+                None => q.push(" AND 0"),
+            };
+            q.push(" AND l.at_us >= ").push_bind(us);
         }
         if let Some(t) = query.until {
-            q.push(" AND l.at_us < ").push_bind(t.timestamp_micros());
+            let us = t.timestamp_micros();
+            if let Some(upper) = self.first_seq_from(us + retention::SKEW_US).await? {
+                q.push(" AND l.seq < ").push_bind(upper);
+            }
+            q.push(" AND l.at_us < ").push_bind(us);
         }
         if let Some(o) = query.outcome {
             q.push(" AND l.outcome = ").push_bind(o.as_str());

@@ -1,0 +1,178 @@
+//! Retention of the provisioning log: each configuration's records older than its maximum age,
+//! and beyond its maximum count, are deleted — a few thousand at a time, each batch its own
+//! short transaction, so the log writer never waits long. The per-minute statistics are kept
+//! for [`STATISTICS_DAYS`] (or the records' age, when longer).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::configuration::LogRetention;
+use crate::error::CoreResult;
+use crate::store::Store;
+
+/// How long the per-minute statistics are kept, in days (13 months: a year of charts).
+pub const STATISTICS_DAYS: i64 = 396;
+
+/// Records deleted per transaction.
+const CHUNK: i64 = 5_000;
+
+/// The longest a record's time may precede that of a record written before it, in
+/// microseconds: a request's duration plus its wait in the log queue. Time bounds become
+/// position bounds with this much slack (see [`Store::first_seq_from`]).
+pub(crate) const SKEW_US: i64 = 3_600_000_000;
+
+const DAY_US: i64 = 86_400_000_000;
+
+/// What a retention pass deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RetentionReport {
+    /// Records older than their configuration's maximum age.
+    pub expired: u64,
+    /// Records beyond their configuration's maximum count.
+    pub surplus: u64,
+    /// Per-minute statistics rows older than their retention.
+    pub statistics: u64,
+}
+
+impl Store {
+    /// Applies every configuration's log retention once. Records of configurations that no
+    /// longer exist are kept for the default retention.
+    pub async fn apply_log_retention(&self) -> CoreResult<RetentionReport> {
+        let mut rules: BTreeMap<String, LogRetention> = self
+            .list_configurations()
+            .await?
+            .into_iter()
+            .map(|c| (c.id.to_string(), c.log_retention))
+            .collect();
+        let logged: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT configuration_id FROM log_minutes")
+                .fetch_all(&self.log_database().pool)
+                .await?;
+        for id in logged {
+            rules.entry(id).or_default();
+        }
+        let now = self.now_us();
+        let mut report = RetentionReport::default();
+        for (configuration, rule) in rules {
+            let cutoff = now - i64::from(rule.max_age_days) * DAY_US;
+            if let Some(upper) = self.first_seq_from(cutoff + SKEW_US).await? {
+                report.expired += self
+                    .delete_chunks(
+                        "DELETE FROM provisioning_log WHERE seq IN (SELECT seq FROM provisioning_log
+                         WHERE configuration_id = ?1 AND seq < ?2 AND at_us < ?3 ORDER BY seq LIMIT ?4)",
+                        &configuration,
+                        upper,
+                        cutoff,
+                    )
+                    .await?;
+            } else {
+                report.expired += self
+                    .delete_chunks(
+                        "DELETE FROM provisioning_log WHERE seq IN (SELECT seq FROM provisioning_log
+                         WHERE configuration_id = ?1 AND ?2 = ?2 AND at_us < ?3 ORDER BY seq LIMIT ?4)",
+                        &configuration,
+                        0,
+                        cutoff,
+                    )
+                    .await?;
+            }
+            let last_kept: Option<i64> = sqlx::query_scalar(
+                "SELECT seq FROM provisioning_log WHERE configuration_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?",
+            )
+            .bind(&configuration)
+            .bind(i64::from(rule.max_records))
+            .fetch_optional(&self.log_database().pool)
+            .await?;
+            if let Some(boundary) = last_kept {
+                report.surplus += self
+                    .delete_chunks(
+                        "DELETE FROM provisioning_log WHERE seq IN (SELECT seq FROM provisioning_log
+                         WHERE configuration_id = ?1 AND seq <= ?2 AND ?3 = ?3 ORDER BY seq LIMIT ?4)",
+                        &configuration,
+                        boundary,
+                        0,
+                    )
+                    .await?;
+            }
+            let days = STATISTICS_DAYS.max(i64::from(rule.max_age_days));
+            let minute = (now - days * DAY_US) / 60_000_000;
+            let mut w = self.log_database().writer.lock().await;
+            for table in ["log_minutes", "log_latency", "log_failures"] {
+                let done = sqlx::query(&format!(
+                    "DELETE FROM {table} WHERE configuration_id = ? AND minute < ?"
+                ))
+                .bind(&configuration)
+                .bind(minute)
+                .execute(&mut *w)
+                .await?;
+                if table == "log_minutes" {
+                    report.statistics += done.rows_affected();
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Runs a chunked delete (`?1` configuration, `?2` and `?3` its bounds, `?4` the chunk)
+    /// until it deletes nothing more; the total deleted.
+    async fn delete_chunks(
+        &self,
+        sql: &str,
+        configuration: &str,
+        a: i64,
+        b: i64,
+    ) -> CoreResult<u64> {
+        let mut total = 0;
+        loop {
+            let deleted = {
+                let mut w = self.log_database().writer.lock().await;
+                sqlx::query(sql)
+                    .bind(configuration)
+                    .bind(a)
+                    .bind(b)
+                    .bind(CHUNK)
+                    .execute(&mut *w)
+                    .await?
+                    .rows_affected()
+            };
+            total += deleted;
+            if deleted < u64::try_from(CHUNK).unwrap_or(0) {
+                return Ok(total);
+            }
+            // Let the log writer in between chunks.
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// The first position whose record's time is at or after `at_us`, by binary search over
+    /// positions (records are written in nearly the order of their times: never more than
+    /// [`SKEW_US`] apart); `None` when every record is older.
+    pub(crate) async fn first_seq_from(&self, at_us: i64) -> CoreResult<Option<i64>> {
+        let pool = &self.log_database().pool;
+        let (min, max): (Option<i64>, Option<i64>) =
+            sqlx::query_as("SELECT MIN(seq), MAX(seq) FROM provisioning_log")
+                .fetch_one(pool)
+                .await?;
+        let (Some(mut lo), Some(max)) = (min, max) else {
+            return Ok(None);
+        };
+        let mut hi = max + 1;
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let probe: Option<(i64, i64)> = sqlx::query_as(
+                "SELECT seq, at_us FROM provisioning_log WHERE seq >= ? ORDER BY seq LIMIT 1",
+            )
+            .bind(mid)
+            .fetch_optional(pool)
+            .await?;
+            match probe {
+                Some((_, at)) if at >= at_us => hi = mid,
+                Some((seq, _)) => lo = seq + 1,
+                None => hi = mid,
+            }
+        }
+        Ok((lo <= max).then_some(lo))
+    }
+}
