@@ -24,6 +24,7 @@ const USAGE: &str = "usage: cargo xtask <run|test|bench|fuzz> [options]
   bench [FILTER]          the Criterion benchmarks (optionally only those matching FILTER)
   bench compare           the scim crate against scim-filter and Kanidm's scim_proto
   bench mapping           a 40-rule mapping plan evaluated over a full Entra ID user
+  bench logs              the provisioning log with 10 million records: pages, free text, stats
   bench load              the release server under wrk: 100k users, creates, filters, pages, PATCHes
   fuzz [--minutes N] [T]  run the fuzz targets (all, or those named) for N minutes each (default 1)";
 
@@ -70,6 +71,10 @@ fn run(args: &[String]) -> Result<()> {
                 "--bench",
                 "compare",
             ],
+        ),
+        Some("bench") if args.get(1).is_some_and(|a| a == "logs") => cargo(
+            &root,
+            &["bench", "-p", "scim-console-core", "--bench", "logs"],
         ),
         Some("bench") if args.get(1).is_some_and(|a| a == "mapping") => cargo(
             &root,

@@ -524,7 +524,7 @@ fn serve_prints_the_urls_and_token_then_shuts_down_gracefully() {
         assert!(!String::from_utf8_lossy(&search.stdout).contains(tail));
     }
     // Statistics and cycles of what the server logged.
-    let stats = cli(
+    let figures_run = cli(
         dir.path(),
         &[
             "logs",
@@ -537,11 +537,11 @@ fn serve_prints_the_urls_and_token_then_shuts_down_gracefully() {
         ],
     );
     assert!(
-        stats.status.success(),
+        figures_run.status.success(),
         "{}",
-        String::from_utf8_lossy(&stats.stderr)
+        String::from_utf8_lossy(&figures_run.stderr)
     );
-    let figures: Value = serde_json::from_slice(&stats.stdout).unwrap();
+    let figures: Value = serde_json::from_slice(&figures_run.stdout).unwrap();
     assert!(
         figures["totals"]["requests"].as_i64().unwrap() >= 4,
         "{figures}"

@@ -15,7 +15,7 @@ use crate::error::{CoreError, CoreResult, is_unique_violation};
 use crate::store::Store;
 
 /// A configuration's identifier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ConfigurationId(Uuid);
 

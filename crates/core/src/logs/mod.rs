@@ -632,14 +632,21 @@ impl Store {
             0 => 100,
             n => n.min(1000),
         };
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT l.* FROM provisioning_log l");
-        if let Some(text) = query.text.as_deref().filter(|t| !t.trim().is_empty()) {
+        let text = query.text.as_deref().filter(|t| !t.trim().is_empty());
+        // With free text, the full-text index drives (newest match first, natively in rowid
+        // order) and each match is checked against the other filters; without, the record
+        // indexes do. Positions are then the index's rowids.
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT l.* FROM ");
+        let seq = if let Some(text) = text {
             q.push(
-                " JOIN provisioning_log_text t ON t.rowid = l.seq AND provisioning_log_text MATCH ",
+                "provisioning_log_text t CROSS JOIN provisioning_log l ON l.seq = t.rowid WHERE provisioning_log_text MATCH ",
             )
             .push_bind(fts_query(text));
-        }
-        q.push(" WHERE 1 = 1");
+            "t.rowid"
+        } else {
+            q.push("provisioning_log l WHERE 1 = 1");
+            "l.seq"
+        };
         if let Some(c) = query.configuration {
             q.push(" AND l.configuration_id = ")
                 .push_bind(c.to_string());
@@ -649,7 +656,7 @@ impl Store {
         if let Some(t) = query.since {
             let us = t.timestamp_micros();
             match self.first_seq_from(us - retention::SKEW_US).await? {
-                Some(lower) => q.push(" AND l.seq >= ").push_bind(lower),
+                Some(lower) => q.push(format!(" AND {seq} >= ")).push_bind(lower),
                 None => q.push(" AND 0"),
             };
             q.push(" AND l.at_us >= ").push_bind(us);
@@ -657,37 +664,45 @@ impl Store {
         if let Some(t) = query.until {
             let us = t.timestamp_micros();
             if let Some(upper) = self.first_seq_from(us + retention::SKEW_US).await? {
-                q.push(" AND l.seq < ").push_bind(upper);
+                q.push(format!(" AND {seq} < ")).push_bind(upper);
             }
             q.push(" AND l.at_us < ").push_bind(us);
         }
+        // The partial indexes' conditions, repeated word for word where the filter implies
+        // them (SQLite uses a partial index only then).
         if let Some(o) = query.outcome {
             q.push(" AND l.outcome = ").push_bind(o.as_str());
+            if o != Outcome::Success {
+                q.push(" AND outcome <> 'success'");
+            }
         }
         if let Some(o) = query.operation {
             q.push(" AND l.operation = ").push_bind(o.as_str());
+            if !matches!(o, Operation::Query | Operation::Create | Operation::Update) {
+                q.push(" AND operation NOT IN ('query', 'create', 'update')");
+            }
         }
         if let Some(c) = query.client {
             q.push(" AND l.client = ").push_bind(c.as_str());
         }
         if let Some(s) = query.status {
             q.push(" AND l.status = ").push_bind(i64::from(s));
+            if !matches!(s, 200 | 201 | 204) {
+                q.push(" AND status NOT IN (200, 201, 204)");
+            }
         }
         if let Some(r) = &query.resource {
             q.push(" AND l.resource_id = ").push_bind(r.clone());
         }
         if let Some(b) = query.before {
-            q.push(" AND l.seq < ").push_bind(b);
+            q.push(format!(" AND {seq} < ")).push_bind(b);
         }
         if let Some(a) = query.after {
-            q.push(" AND l.seq > ").push_bind(a);
+            q.push(format!(" AND {seq} > ")).push_bind(a);
         }
-        q.push(if query.after.is_some() {
-            " ORDER BY l.seq ASC LIMIT "
-        } else {
-            " ORDER BY l.seq DESC LIMIT "
-        })
-        .push_bind(i64::try_from(limit + 1).unwrap_or(i64::MAX));
+        let order = if query.after.is_some() { "ASC" } else { "DESC" };
+        q.push(format!(" ORDER BY {seq} {order} LIMIT "))
+            .push_bind(i64::try_from(limit + 1).unwrap_or(i64::MAX));
         let rows = q.build().fetch_all(&self.log_database().pool).await?;
         let mut entries = rows
             .iter()

@@ -99,12 +99,16 @@ impl Store {
             let days = STATISTICS_DAYS.max(i64::from(rule.max_age_days));
             let minute = (now - days * DAY_US) / 60_000_000;
             let mut w = self.log_database().writer.lock().await;
-            for table in ["log_minutes", "log_latency", "log_failures"] {
+            for (table, column, unit) in [
+                ("log_minutes", "minute", 1),
+                ("log_latency", "hour", 60),
+                ("log_failures", "minute", 1),
+            ] {
                 let done = sqlx::query(&format!(
-                    "DELETE FROM {table} WHERE configuration_id = ? AND minute < ?"
+                    "DELETE FROM {table} WHERE configuration_id = ? AND {column} < ?"
                 ))
                 .bind(&configuration)
-                .bind(minute)
+                .bind(minute / unit)
                 .execute(&mut *w)
                 .await?;
                 if table == "log_minutes" {
@@ -150,10 +154,11 @@ impl Store {
     /// positions (records are written in nearly the order of their times: never more than
     /// [`SKEW_US`] apart); `None` when every record is older.
     pub(crate) async fn first_seq_from(&self, at_us: i64) -> CoreResult<Option<i64>> {
-        let pool = &self.log_database().pool;
+        // One connection for every probe: no pool round trip between them.
+        let mut conn = self.log_database().pool.acquire().await?;
         let (min, max): (Option<i64>, Option<i64>) =
-            sqlx::query_as("SELECT MIN(seq), MAX(seq) FROM provisioning_log")
-                .fetch_one(pool)
+            sqlx::query_as("SELECT (SELECT MIN(seq) FROM provisioning_log), (SELECT MAX(seq) FROM provisioning_log)")
+                .fetch_one(&mut *conn)
                 .await?;
         let (Some(mut lo), Some(max)) = (min, max) else {
             return Ok(None);
@@ -165,7 +170,7 @@ impl Store {
                 "SELECT seq, at_us FROM provisioning_log WHERE seq >= ? ORDER BY seq LIMIT 1",
             )
             .bind(mid)
-            .fetch_optional(pool)
+            .fetch_optional(&mut *conn)
             .await?;
             match probe {
                 Some((_, at)) if at >= at_us => hi = mid,

@@ -54,13 +54,13 @@ struct MinuteCounts {
 
 /// Adds a batch of records to the statistics, inside the transaction that writes them.
 pub(super) async fn add(conn: &mut SqliteConnection, entries: &[LogEntry]) -> CoreResult<()> {
-    let mut minutes: BTreeMap<(String, i64), MinuteCounts> = BTreeMap::new();
-    let mut latency: BTreeMap<(String, i64, i64), i64> = BTreeMap::new();
-    let mut failures: BTreeMap<(String, i64, &'static str, String), i64> = BTreeMap::new();
+    let mut minutes: BTreeMap<(ConfigurationId, i64), MinuteCounts> = BTreeMap::new();
+    let mut latency: BTreeMap<(ConfigurationId, i64, i64), i64> = BTreeMap::new();
+    let mut failures: BTreeMap<(ConfigurationId, i64, &'static str, String), i64> = BTreeMap::new();
     for e in entries {
-        let config = e.configuration_id.to_string();
+        let config = e.configuration_id;
         let minute = minute_of(e.at);
-        let m = minutes.entry((config.clone(), minute)).or_default();
+        let m = minutes.entry((config, minute)).or_default();
         m.requests += 1;
         m.duration_us += e.duration_us;
         match e.outcome {
@@ -73,19 +73,17 @@ pub(super) async fn add(conn: &mut SqliteConnection, entries: &[LogEntry]) -> Co
             m.writes += 1;
         }
         *latency
-            .entry((config.clone(), minute, latency_bucket(e.duration_us)))
+            .entry((config, minute.div_euclid(60), latency_bucket(e.duration_us)))
             .or_default() += 1;
         if e.outcome == Outcome::Failure {
             let kind = e
                 .scim_type
                 .clone()
                 .unwrap_or_else(|| format!("status {}", e.status));
-            *failures
-                .entry((config.clone(), minute, "type", kind))
-                .or_default() += 1;
+            *failures.entry((config, minute, "type", kind)).or_default() += 1;
             for a in &e.attributes {
                 *failures
-                    .entry((config.clone(), minute, "attribute", a.clone()))
+                    .entry((config, minute, "attribute", a.clone()))
                     .or_default() += 1;
             }
         }
@@ -95,7 +93,7 @@ pub(super) async fn add(conn: &mut SqliteConnection, entries: &[LogEntry]) -> Co
             "INSERT INTO log_minutes (configuration_id, minute, requests, failures, skipped, warnings, writes, duration_us) ",
         );
         q.push_values(chunk, |mut row, ((config, minute), m)| {
-            row.push_bind(config.clone())
+            row.push_bind(config.to_string())
                 .push_bind(*minute)
                 .push_bind(m.requests)
                 .push_bind(m.failures)
@@ -114,15 +112,15 @@ pub(super) async fn add(conn: &mut SqliteConnection, entries: &[LogEntry]) -> Co
     }
     for chunk in latency.into_iter().collect::<Vec<_>>().chunks(150) {
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "INSERT INTO log_latency (configuration_id, minute, bucket, count) ",
+            "INSERT INTO log_latency (configuration_id, hour, bucket, count) ",
         );
-        q.push_values(chunk, |mut row, ((config, minute, bucket), count)| {
-            row.push_bind(config.clone())
-                .push_bind(*minute)
+        q.push_values(chunk, |mut row, ((config, hour, bucket), count)| {
+            row.push_bind(config.to_string())
+                .push_bind(*hour)
                 .push_bind(*bucket)
                 .push_bind(*count);
         });
-        q.push(" ON CONFLICT (configuration_id, minute, bucket) DO UPDATE SET count = count + excluded.count");
+        q.push(" ON CONFLICT (configuration_id, hour, bucket) DO UPDATE SET count = count + excluded.count");
         q.build().execute(&mut *conn).await?;
     }
     for chunk in failures.into_iter().collect::<Vec<_>>().chunks(100) {
@@ -130,7 +128,7 @@ pub(super) async fn add(conn: &mut SqliteConnection, entries: &[LogEntry]) -> Co
             "INSERT INTO log_failures (configuration_id, minute, kind, name, count) ",
         );
         q.push_values(chunk, |mut row, ((config, minute, kind, name), count)| {
-            row.push_bind(config.clone())
+            row.push_bind(config.to_string())
                 .push_bind(*minute)
                 .push_bind(*kind)
                 .push_bind(name.clone())
@@ -216,7 +214,7 @@ pub struct Bar {
     pub counts: Counts,
 }
 
-/// Latency percentiles, in milliseconds (within 19%: the histogram's resolution).
+/// Latency percentiles, in milliseconds (within 19%: the histogram's resolution; by hour).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Latency {
@@ -271,13 +269,13 @@ pub struct LogStats {
     pub totals: Counts,
     /// Failures per request (0 to 1; 0 without requests).
     pub error_rate: f64,
-    /// Latency percentiles (absent without requests).
+    /// Latency percentiles (absent without requests), over the hours the range touches.
     pub latency: Option<Latency>,
     /// The most frequent SCIM error types (or HTTP statuses) of failures.
     pub top_error_types: Vec<Ranked>,
     /// The attributes failures were most often refused for.
     pub top_attributes: Vec<Ranked>,
-    /// The newest finished cycle without failures, within the last 30 days.
+    /// The newest finished cycle without failures, within the last 7 days.
     pub last_successful_cycle: Option<Cycle>,
 }
 
@@ -290,15 +288,17 @@ fn time_of_minute(minute: i64) -> CoreResult<DateTime<Utc>> {
         .ok_or_else(|| CoreError::Corrupt(format!("minute {minute}")))
 }
 
-/// The `WHERE` of the statistics tables: configuration and minute range.
+/// The `WHERE` of the statistics tables: configuration and range (of `column`, `minute` or
+/// `hour`).
 fn scope(
     q: &mut sqlx::QueryBuilder<'_, sqlx::Sqlite>,
     configuration: Option<ConfigurationId>,
+    column: &str,
     from: i64,
     to: i64,
 ) {
-    q.push(" WHERE minute >= ").push_bind(from);
-    q.push(" AND minute < ").push_bind(to);
+    q.push(format!(" WHERE {column} >= ")).push_bind(from);
+    q.push(format!(" AND {column} < ")).push_bind(to);
     if let Some(c) = configuration {
         q.push(" AND configuration_id = ").push_bind(c.to_string());
     }
@@ -324,7 +324,7 @@ impl Store {
             " AS bar, SUM(requests) AS requests, SUM(failures) AS failures, SUM(skipped) AS skipped,
               SUM(warnings) AS warnings, SUM(writes) AS writes, SUM(duration_us) AS duration_us FROM log_minutes",
         );
-        scope(&mut q, query.configuration, from, to);
+        scope(&mut q, query.configuration, "minute", from, to);
         q.push(" GROUP BY bar ORDER BY bar");
         let mut bars = Vec::new();
         let mut totals = Counts::default();
@@ -347,7 +347,14 @@ impl Store {
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
             "SELECT bucket, SUM(count) AS count FROM log_latency",
         );
-        scope(&mut q, query.configuration, from, to);
+        // Hours touched by the range: percentiles at hour resolution.
+        scope(
+            &mut q,
+            query.configuration,
+            "hour",
+            from.div_euclid(60),
+            (to - 1).div_euclid(60) + 1,
+        );
         q.push(" GROUP BY bucket ORDER BY bucket");
         let histogram: Vec<(i64, i64)> = q
             .build()
@@ -361,7 +368,7 @@ impl Store {
             let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "SELECT name, SUM(count) AS count FROM log_failures",
             );
-            scope(&mut q, query.configuration, from, to);
+            scope(&mut q, query.configuration, "minute", from, to);
             q.push(" AND kind = ").push_bind(kind);
             q.push(" GROUP BY name ORDER BY count DESC, name LIMIT 10");
             q
@@ -379,13 +386,7 @@ impl Store {
         let top_error_types = ranked(top("type").build().fetch_all(pool).await?)?;
         let top_attributes = ranked(top("attribute").build().fetch_all(pool).await?)?;
         let last_successful_cycle = match query.configuration {
-            Some(c) => {
-                let month_ago = self.now() - Duration::days(30);
-                self.log_cycles(c, month_ago, self.now(), DEFAULT_CYCLE_GAP_MINUTES)
-                    .await?
-                    .into_iter()
-                    .find(|cycle| !cycle.ongoing && cycle.counts.failures == 0)
-            }
+            Some(c) => self.last_successful_cycle(c).await?,
             None => None,
         };
         #[allow(clippy::cast_precision_loss)] // Counts far below 2^52.
@@ -461,6 +462,66 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The newest finished cycle without failures in the last 7 days: minutes read newest
+    /// first, stopping at the first such cycle.
+    async fn last_successful_cycle(
+        &self,
+        configuration: ConfigurationId,
+    ) -> CoreResult<Option<Cycle>> {
+        use futures_util::TryStreamExt as _;
+        let gap = DEFAULT_CYCLE_GAP_MINUTES;
+        let now_minute = minute_of(self.now());
+        let mut rows = sqlx::query(
+            "SELECT minute, requests, failures, skipped, warnings, writes FROM log_minutes
+             WHERE configuration_id = ? AND minute >= ? ORDER BY minute DESC",
+        )
+        .bind(configuration.to_string())
+        .bind(now_minute - 7 * 1440)
+        .fetch(&self.log_database().pool);
+        // The cycle being read: (first minute, last minute, totals).
+        let mut current: Option<(i64, i64, Counts)> = None;
+        let finished = |(first, last, counts): (i64, i64, Counts)| -> CoreResult<Option<Cycle>> {
+            if counts.failures == 0 && now_minute - last > gap {
+                Ok(Some(Cycle {
+                    start: time_of_minute(first)?,
+                    end: time_of_minute(last + 1)?,
+                    ongoing: false,
+                    counts,
+                }))
+            } else {
+                Ok(None)
+            }
+        };
+        while let Some(row) = rows.try_next().await? {
+            let minute: i64 = row.try_get("minute")?;
+            let counts = Counts {
+                requests: row.try_get("requests")?,
+                failures: row.try_get("failures")?,
+                skipped: row.try_get("skipped")?,
+                warnings: row.try_get("warnings")?,
+                writes: row.try_get("writes")?,
+            };
+            match current.as_mut() {
+                Some((first, _, total)) if *first - minute <= gap => {
+                    *first = minute;
+                    total.add(counts);
+                }
+                _ => {
+                    if let Some(done) = current.take()
+                        && let Some(cycle) = finished(done)?
+                    {
+                        return Ok(Some(cycle));
+                    }
+                    current = Some((minute, minute, counts));
+                }
+            }
+        }
+        match current {
+            Some(done) => finished(done),
+            None => Ok(None),
+        }
     }
 
     /// The time now, by the store's clock.
