@@ -425,8 +425,10 @@ pub(crate) fn from_row(row: &SqliteRow) -> CoreResult<Configuration> {
             max_active: days(row.try_get("token_max_active")?),
         },
         log_retention: LogRetention {
-            max_age_days: days(row.try_get("log_retention_days")?).unwrap_or(30),
-            max_records: days(row.try_get("log_retention_records")?).unwrap_or(1_000_000),
+            max_age_days: u32::try_from(row.try_get::<i64, _>("log_retention_days")?)
+                .map_err(|e| CoreError::Corrupt(format!("log_retention_days: {e}")))?,
+            max_records: u32::try_from(row.try_get::<i64, _>("log_retention_records")?)
+                .map_err(|e| CoreError::Corrupt(format!("log_retention_records: {e}")))?,
         },
         created: time("created_us")?,
         updated: time("updated_us")?,

@@ -113,6 +113,16 @@ async fn records_are_filtered_searched_and_keyset_paged() {
             .map(|e| &e.resource_name)
             .collect::<Vec<_>>()
     );
+    // An email is a phrase of words, in the index and for live followers alike.
+    let email = LogQuery {
+        text: Some("user42@contoso.com".into()),
+        limit: 1000,
+        ..LogQuery::default()
+    };
+    let found = all(email.clone()).await;
+    assert_eq!(found.entries.len(), 1);
+    assert!(email.matches(&found.entries[0]));
+    assert!(!email.matches(&batch[43]));
     let detail = all(LogQuery {
         text: Some("europe paris".into()),
         limit: 1000,
@@ -297,7 +307,6 @@ async fn statistics_bars_percentiles_top_failures_and_cycles() {
             .await
             .is_err()
     );
-    let _ = Utc::now();
 }
 
 #[tokio::test]

@@ -170,11 +170,18 @@ impl ScimError {
     }
 
     /// The attributes the request was refused for: those named with
-    /// [`with_attributes`](Self::with_attributes), or else the attribute path that starts the
-    /// detail (`name.givenName: expected a string…`), if it does.
+    /// [`with_attributes`](Self::with_attributes), or else, for an error about a value
+    /// (`invalidValue`, `mutability`, `uniqueness`), the attribute path that starts the detail
+    /// (`name.givenName: expected a string…`), if it does.
     pub fn attributes(&self) -> Vec<String> {
         if !self.attributes.is_empty() {
             return self.attributes.clone();
+        }
+        if !matches!(
+            self.scim_type,
+            Some(ScimType::InvalidValue | ScimType::Mutability | ScimType::Uniqueness)
+        ) {
+            return Vec::new();
         }
         let mut detail = self.detail.as_str();
         // `Operations[2]: members: …` names the operation first.
@@ -285,5 +292,10 @@ mod tests {
         );
         assert!(read("the request body is not JSON: line 1").is_empty());
         assert!(read("no colon here").is_empty());
+        assert!(
+            ScimError::invalid_filter("filter: unexpected end")
+                .attributes()
+                .is_empty()
+        );
     }
 }

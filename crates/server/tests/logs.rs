@@ -149,31 +149,13 @@ async fn every_request_is_recorded_redacted_and_searchable() {
 
 #[tokio::test]
 async fn exports_stream_a_hundred_thousand_records() {
-    use scim_console_core::logs::{Client, LogEntry, Operation, Outcome};
+    use scim_console_core::logs::LogEntry;
     let s = TestServer::start().await;
     let template = LogEntry {
-        seq: 0,
-        at: chrono::Utc::now(),
-        configuration_id: s.config.id,
-        client: Client::Entra,
-        user_agent: None,
-        source: "192.0.2.1".into(),
-        credential: None,
-        method: "GET".into(),
         path: "/scim/default/v2/Users?filter=userName%20eq%20%22x%22".into(),
-        operation: Operation::Query,
-        resource_type: Some("User".into()),
-        resource_id: None,
-        resource_name: None,
-        status: 200,
-        outcome: Outcome::Success,
-        scim_type: None,
-        detail: None,
-        attributes: Vec::new(),
+        client: scim_console_core::logs::Client::Entra,
         duration_us: 800,
-        changes: None,
-        request_body: None,
-        response_body: None,
+        ..query_record(&s)
     };
     for _ in 0..20 {
         let mut batch: Vec<LogEntry> = (0..5_000).map(|_| template.clone()).collect();
@@ -421,6 +403,21 @@ async fn statistics_cycles_and_retention_over_the_admin_api() {
     assert_eq!(cycles[0]["requests"], 6);
     assert_eq!(cycles[0]["ongoing"], true);
     let (status, body) = parts(
+        s.admin(Method::GET, "/api/logs/cycles")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("configuration"),
+        "{body}"
+    );
+    let (status, body) = parts(
         s.admin(Method::GET, "/api/logs/stats?interval=weekly")
             .send()
             .await
@@ -460,7 +457,7 @@ async fn statistics_cycles_and_retention_over_the_admin_api() {
     );
     let mut filler: Vec<_> = (0..1_200)
         .map(|_| {
-            let mut e = wait_template(&s);
+            let mut e = query_record(&s);
             e.resource_name = None;
             e
         })
@@ -480,7 +477,8 @@ async fn statistics_cycles_and_retention_over_the_admin_api() {
     assert!(page["next"].is_null());
 }
 
-fn wait_template(s: &TestServer) -> scim_console_core::logs::LogEntry {
+/// A successful query record of the test server's configuration.
+fn query_record(s: &TestServer) -> scim_console_core::logs::LogEntry {
     use scim_console_core::logs::{Client, LogEntry, Operation, Outcome};
     LogEntry {
         seq: 0,

@@ -448,29 +448,52 @@ impl LogQuery {
                 .as_ref()
                 .is_none_or(|r| e.resource_id.as_ref() == Some(r))
             && self.text.as_deref().is_none_or(|text| {
-                let haystack = format!(
-                    "{} {}",
-                    e.resource_name.as_deref().unwrap_or_default(),
-                    e.detail.as_deref().unwrap_or_default()
+                text_matches(
+                    text,
+                    &[
+                        e.resource_name.as_deref().unwrap_or_default(),
+                        e.detail.as_deref().unwrap_or_default(),
+                    ],
                 )
-                .to_lowercase();
-                let words: Vec<&str> = haystack
-                    .split(|c: char| !c.is_alphanumeric())
-                    .filter(|w| !w.is_empty())
-                    .collect();
-                text.split_whitespace().all(|needle| {
-                    let needle = needle.to_lowercase();
-                    let needle: String = needle
-                        .chars()
-                        .filter(|c| c.is_alphanumeric() || *c == '*')
-                        .collect();
-                    match needle.strip_suffix('*') {
-                        Some(prefix) => words.iter().any(|w| w.starts_with(prefix)),
-                        None => words.iter().any(|w| *w == needle),
+            })
+    }
+}
+
+/// The words of a text as the full-text index splits them: runs of letters and digits, lower
+/// case.
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Whether free text matches the fields as the FTS5 query made by [`fts_query`] does: every
+/// whitespace-separated word of `text` appears in one field as a phrase (`bjensen@example.com`
+/// is the phrase `bjensen example com`), the last of its words as a prefix when it ends in `*`.
+fn text_matches(text: &str, fields: &[&str]) -> bool {
+    let fields: Vec<Vec<String>> = fields.iter().map(|f| words(f)).collect();
+    text.split_whitespace().all(|needle| {
+        let (core, prefix) = match needle.strip_suffix('*') {
+            Some(c) => (c, true),
+            None => (needle, false),
+        };
+        let phrase = words(core);
+        if phrase.is_empty() {
+            return true;
+        }
+        fields.iter().any(|field| {
+            field.windows(phrase.len()).any(|window| {
+                window.iter().zip(&phrase).enumerate().all(|(k, (w, p))| {
+                    if prefix && k == phrase.len() - 1 {
+                        w.starts_with(p.as_str())
+                    } else {
+                        w == p
                     }
                 })
             })
-    }
+        })
+    })
 }
 
 /// A page of records, newest first (oldest first when following with `after`).
@@ -837,6 +860,18 @@ mod tests {
         assert_eq!(redact_path("/scim/a/v2/Users"), "/scim/a/v2/Users");
         let long = json!({"x": "a".repeat(MAX_BODY * 2)});
         assert!(redact(&long).ends_with("…(cut)"));
+        let fields = [
+            "bjensen@example.com",
+            "timezone: \"europe/paris\" is not an IANA zone",
+        ];
+        assert!(text_matches("bjensen@example.com", &fields));
+        assert!(text_matches("BJensen", &fields));
+        assert!(text_matches("bjen*", &fields));
+        assert!(text_matches("europe/paris iana", &fields));
+        assert!(text_matches("example.c*", &fields));
+        assert!(!text_matches("paris/europe", &fields));
+        assert!(!text_matches("bjensen@example.org", &fields));
+        assert!(!text_matches("com timezone:x", &fields));
         assert_eq!(
             fts_query("bjensen \"x y\" err*"),
             "\"bjensen\" \"\"\"x\" \"y\"\"\" \"err\"*"

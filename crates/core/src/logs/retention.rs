@@ -57,27 +57,12 @@ impl Store {
         let mut report = RetentionReport::default();
         for (configuration, rule) in rules {
             let cutoff = now - i64::from(rule.max_age_days) * DAY_US;
-            if let Some(upper) = self.first_seq_from(cutoff + SKEW_US).await? {
-                report.expired += self
-                    .delete_chunks(
-                        "DELETE FROM provisioning_log WHERE seq IN (SELECT seq FROM provisioning_log
-                         WHERE configuration_id = ?1 AND seq < ?2 AND at_us < ?3 ORDER BY seq LIMIT ?4)",
-                        &configuration,
-                        upper,
-                        cutoff,
-                    )
-                    .await?;
-            } else {
-                report.expired += self
-                    .delete_chunks(
-                        "DELETE FROM provisioning_log WHERE seq IN (SELECT seq FROM provisioning_log
-                         WHERE configuration_id = ?1 AND ?2 = ?2 AND at_us < ?3 ORDER BY seq LIMIT ?4)",
-                        &configuration,
-                        0,
-                        cutoff,
-                    )
-                    .await?;
-            }
+            // Only positions before the cutoff's (plus the skew) can be older than it.
+            let upper = self
+                .first_seq_from(cutoff + SKEW_US)
+                .await?
+                .unwrap_or(i64::MAX);
+            report.expired += self.delete_chunks(&configuration, upper, cutoff).await?;
             let last_kept: Option<i64> = sqlx::query_scalar(
                 "SELECT seq FROM provisioning_log WHERE configuration_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?",
             )
@@ -87,13 +72,7 @@ impl Store {
             .await?;
             if let Some(boundary) = last_kept {
                 report.surplus += self
-                    .delete_chunks(
-                        "DELETE FROM provisioning_log WHERE seq IN (SELECT seq FROM provisioning_log
-                         WHERE configuration_id = ?1 AND seq <= ?2 AND ?3 = ?3 ORDER BY seq LIMIT ?4)",
-                        &configuration,
-                        boundary,
-                        0,
-                    )
+                    .delete_chunks(&configuration, boundary + 1, i64::MAX)
                     .await?;
             }
             let days = STATISTICS_DAYS.max(i64::from(rule.max_age_days));
@@ -119,27 +98,29 @@ impl Store {
         Ok(report)
     }
 
-    /// Runs a chunked delete (`?1` configuration, `?2` and `?3` its bounds, `?4` the chunk)
-    /// until it deletes nothing more; the total deleted.
+    /// Deletes a configuration's records before position `below` and older than `older_than`
+    /// (µs), a chunk per transaction, until none is left; how many went.
     async fn delete_chunks(
         &self,
-        sql: &str,
         configuration: &str,
-        a: i64,
-        b: i64,
+        below: i64,
+        older_than: i64,
     ) -> CoreResult<u64> {
         let mut total = 0;
         loop {
             let deleted = {
                 let mut w = self.log_database().writer.lock().await;
-                sqlx::query(sql)
-                    .bind(configuration)
-                    .bind(a)
-                    .bind(b)
-                    .bind(CHUNK)
-                    .execute(&mut *w)
-                    .await?
-                    .rows_affected()
+                sqlx::query(
+                    "DELETE FROM provisioning_log WHERE seq IN (SELECT seq FROM provisioning_log
+                     WHERE configuration_id = ? AND seq < ? AND at_us < ? ORDER BY seq LIMIT ?)",
+                )
+                .bind(configuration)
+                .bind(below)
+                .bind(older_than)
+                .bind(CHUNK)
+                .execute(&mut *w)
+                .await?
+                .rows_affected()
             };
             total += deleted;
             if deleted < u64::try_from(CHUNK).unwrap_or(0) {

@@ -117,40 +117,42 @@ impl Store {
     }
 }
 
-/// Removes members whose value was redacted (and PATCH operations that carried one), naming
-/// them.
+/// Removes members whose value was redacted, at any depth (and PATCH operations that carried
+/// one), naming them.
 fn drop_redacted(body: &mut Value) -> Vec<String> {
-    let mut dropped = Vec::new();
-    if let Some(map) = body.as_object_mut() {
-        map.retain(|k, v| {
-            let keep = v.as_str() != Some(REDACTED);
-            if !keep {
-                dropped.push(k.clone());
-            }
-            keep
-        });
-        for key in ["Operations", "operations"] {
-            if let Some(Value::Array(ops)) = map.get_mut(key) {
-                ops.retain_mut(|op| {
-                    if op.get("value").and_then(Value::as_str) == Some(REDACTED) {
-                        let path = op.get("path").and_then(Value::as_str).unwrap_or("value");
-                        dropped.push(path.to_owned());
-                        return false;
+    fn walk(v: &mut Value, dropped: &mut Vec<String>) {
+        match v {
+            Value::Object(map) => {
+                map.retain(|k, inner| {
+                    let keep = inner.as_str() != Some(REDACTED);
+                    if !keep {
+                        dropped.push(k.clone());
                     }
-                    if let Some(Value::Object(value)) = op.get_mut("value") {
-                        value.retain(|k, v| {
-                            let keep = v.as_str() != Some(REDACTED);
-                            if !keep {
-                                dropped.push(k.clone());
-                            }
-                            keep
-                        });
-                    }
-                    true
+                    keep
                 });
+                for inner in map.values_mut() {
+                    walk(inner, dropped);
+                }
             }
+            Value::Array(items) => {
+                // A PATCH operation whose whole value was redacted goes with it.
+                items.retain(|item| {
+                    let redacted = item.get("value").and_then(Value::as_str) == Some(REDACTED);
+                    if redacted {
+                        let path = item.get("path").and_then(Value::as_str).unwrap_or("value");
+                        dropped.push(path.to_owned());
+                    }
+                    !redacted
+                });
+                for item in items.iter_mut() {
+                    walk(item, dropped);
+                }
+            }
+            _ => {}
         }
     }
+    let mut dropped = Vec::new();
+    walk(body, &mut dropped);
     dropped
 }
 
@@ -174,5 +176,8 @@ mod tests {
             patch,
             json!({"Operations": [{"op": "replace", "value": {"active": true}}]})
         );
+        let mut nested = json!({"urn:x:User": {"secret": "***", "badge": "1"}});
+        assert_eq!(drop_redacted(&mut nested), ["secret"]);
+        assert_eq!(nested, json!({"urn:x:User": {"badge": "1"}}));
     }
 }

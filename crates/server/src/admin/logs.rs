@@ -322,8 +322,8 @@ pub async fn stats(
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
 pub struct CycleParams {
-    /// The configuration (its id).
-    configuration: String,
+    /// The configuration (its id); required.
+    configuration: Option<String>,
     /// From this time (RFC 3339; default: 7 days ago).
     since: Option<DateTime<Utc>>,
     /// Until this time (RFC 3339; default: now).
@@ -348,7 +348,12 @@ pub async fn cycles(
     let cycles = state
         .store
         .log_cycles(
-            config_id(&params.configuration)?,
+            config_id(params.configuration.as_deref().ok_or_else(|| {
+                AdminError::new(
+                    axum::http::StatusCode::BAD_REQUEST,
+                    "configuration: required (a configuration's id)",
+                )
+            })?)?,
             since,
             until,
             params.gap.unwrap_or(logs::stats::DEFAULT_CYCLE_GAP_MINUTES),
