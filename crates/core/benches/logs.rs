@@ -122,6 +122,7 @@ fn entry(i: u64, rows: u64, configs: &[ConfigurationId], start: DateTime<Utc>) -
         status,
         outcome,
         scim_type,
+        refusal: None,
         detail,
         attributes,
         duration_us: i64::try_from(300 + (i * 7919) % 5000).unwrap(),

@@ -10,6 +10,7 @@
 //! - [`logs`]: the provisioning log — every SCIM request, redacted, searchable.
 //! - [`mapping`]: attribute mapping plans and the Entra ID expression language.
 //! - [`oauth`]: OAuth 2.0 clients, the token endpoint's grants and signed access tokens.
+//! - [`alerts`]: alert rules over the provisioning log and the alerts they raise.
 //! - [`audit`]: the append-only record of every configuration, token and client change.
 //! - [`secrets`]: the master key, in the OS keychain or a private file.
 //! - [`time`]: timestamps and the clock tests can move.
@@ -17,6 +18,7 @@
 //!   patch and delete, with SCIM's uniqueness, filtering, sorting and paging.
 //! - [`error`]: the crate's error type and its SCIM rendering.
 
+pub mod alerts;
 pub mod audit;
 mod auth_cache;
 pub mod configuration;

@@ -1,5 +1,5 @@
 //! The console's master key: 256 random bits from which the keys that sign OAuth access tokens
-//! (and, later, encrypt stored outbound credentials) are derived.
+//! and seal stored outbound secrets (alert webhook addresses) are derived.
 //!
 //! Where it lives, in order:
 //! 1. `SCIM_CONSOLE_MASTER_KEY` (32 bytes as base64 or hex), for servers whose secrets come
@@ -287,9 +287,93 @@ impl MasterKey {
     }
 }
 
+/// The key that seals secrets the console must store and later use itself (a webhook address
+/// carries its credential in its path): XChaCha20-Poly1305 under a key derived from the master
+/// key, a random nonce per value.
+pub(crate) struct SealingKey(chacha20poly1305::XChaCha20Poly1305);
+
+impl fmt::Debug for SealingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SealingKey(***)")
+    }
+}
+
+const NONCE: usize = 24;
+
+impl SealingKey {
+    /// The sealing key derived from the master key.
+    pub(crate) fn derive(master: &MasterKey) -> Self {
+        use chacha20poly1305::KeyInit as _;
+        use hmac::{Hmac, Mac as _};
+        // HMAC accepts keys of any length: this cannot fail.
+        let mut mac = <Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(master.bytes())
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(b"scim-console/sealed-secret/v1");
+        let key: [u8; 32] = mac.finalize().into_bytes().into();
+        Self(chacha20poly1305::XChaCha20Poly1305::new(&key.into()))
+    }
+
+    /// `text` sealed: nonce then ciphertext and tag.
+    pub(crate) fn seal(&self, text: &str) -> CoreResult<Vec<u8>> {
+        use chacha20poly1305::aead::Aead as _;
+        let mut nonce = [0u8; NONCE];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let sealed = self
+            .0
+            .encrypt(&nonce.into(), text.as_bytes())
+            .map_err(|_| CoreError::Corrupt("a secret could not be sealed".into()))?;
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&sealed);
+        Ok(out)
+    }
+
+    /// The text of a value sealed by [`Self::seal`] under the same master key.
+    pub(crate) fn open(&self, sealed: &[u8]) -> CoreResult<String> {
+        use chacha20poly1305::aead::Aead as _;
+        let refused = || {
+            CoreError::Corrupt(
+                "a stored secret cannot be opened: it was sealed under another master key".into(),
+            )
+        };
+        if sealed.len() < NONCE {
+            return Err(refused());
+        }
+        let (nonce, body) = sealed.split_at(NONCE);
+        let nonce: [u8; NONCE] = nonce.try_into().map_err(|_| refused())?;
+        let plain = self
+            .0
+            .decrypt(&nonce.into(), body)
+            .map_err(|_| refused())?;
+        String::from_utf8(plain).map_err(|_| refused())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sealed_secrets_open_only_under_their_key() {
+        let key = SealingKey::derive(&MasterKey::for_tests([7; 32]));
+        let sealed = key.seal("https://hooks.example.com/T0/B0/secret").unwrap();
+        assert!(
+            !String::from_utf8_lossy(&sealed).contains("secret"),
+            "sealed text must not show the secret"
+        );
+        assert_eq!(
+            key.open(&sealed).unwrap(),
+            "https://hooks.example.com/T0/B0/secret"
+        );
+        // A fresh nonce each time.
+        assert_ne!(key.seal("x").unwrap(), key.seal("x").unwrap());
+        let other = SealingKey::derive(&MasterKey::for_tests([8; 32]));
+        assert!(other.open(&sealed).is_err());
+        let mut tampered = sealed.clone();
+        let last = tampered.len() - 1;
+        tampered[last] ^= 1;
+        assert!(key.open(&tampered).is_err());
+        assert!(key.open(&[1, 2, 3]).is_err());
+    }
 
     #[test]
     fn keys_decode_from_base64_and_hex_only_at_32_bytes() {

@@ -17,7 +17,7 @@ use crate::auth_cache::AuthCache;
 use crate::error::{CoreError, CoreResult};
 use crate::mapping::versions::PlanCache;
 use crate::oauth::SigningKey;
-use crate::secrets::MasterKey;
+use crate::secrets::{MasterKey, SealingKey};
 use crate::time::{Clock, SystemClock};
 
 /// The environment variable that overrides the data directory.
@@ -35,6 +35,7 @@ pub struct Store {
     auth: Arc<AuthCache>,
     clock: Arc<dyn Clock>,
     signing_key: Option<Arc<SigningKey>>,
+    sealing_key: Option<Arc<SealingKey>>,
     plans: Arc<PlanCache>,
     logs: LogDatabase,
 }
@@ -129,6 +130,7 @@ impl Store {
             auth,
             clock: Arc::new(SystemClock),
             signing_key: None,
+            sealing_key: None,
             plans: Arc::new(PlanCache::default()),
             logs,
         })
@@ -142,11 +144,13 @@ impl Store {
         self
     }
 
-    /// This store signing and checking OAuth access tokens with keys derived from the console's
-    /// master key. Without one, the OAuth token endpoint is unavailable.
+    /// This store signing and checking OAuth access tokens, and sealing stored webhook addresses,
+    /// with keys derived from the console's master key. Without one, the OAuth token endpoint
+    /// and alert webhooks are unavailable.
     #[must_use]
     pub fn with_master_key(mut self, key: &MasterKey) -> Self {
         self.signing_key = Some(Arc::new(SigningKey::derive(key)));
+        self.sealing_key = Some(Arc::new(SealingKey::derive(key)));
         self
     }
 
@@ -168,6 +172,11 @@ impl Store {
     /// The key that signs OAuth access tokens, if the store has one.
     pub(crate) fn signing_key(&self) -> Option<&SigningKey> {
         self.signing_key.as_deref()
+    }
+
+    /// The key that seals stored outbound secrets, if the store has one.
+    pub(crate) fn sealing_key(&self) -> Option<&SealingKey> {
+        self.sealing_key.as_deref()
     }
 
     /// The connection pool, for queries of this crate.

@@ -34,6 +34,7 @@ fn entry(configuration: ConfigurationId, i: usize, outcome: Outcome, name: &str)
         },
         outcome,
         scim_type: (outcome == Outcome::Failure).then(|| "invalidValue".into()),
+        refusal: None,
         detail: (outcome == Outcome::Failure)
             .then(|| "timezone: \"europe/paris\" is not an IANA time zone".into()),
         attributes: if outcome == Outcome::Failure {

@@ -81,7 +81,7 @@ fn accepted(a: &Authentication) -> bool {
 
 fn reason(a: &Authentication) -> Option<RejectReason> {
     match a {
-        Authentication::Rejected(_, r) => Some(*r),
+        Authentication::Rejected(_, r) => Some(r.clone()),
         _ => None,
     }
 }
@@ -168,7 +168,7 @@ async fn expired_tokens_fail_by_the_clock_even_when_cached() {
     env.clock.advance(2 * HOUR);
     assert!(matches!(
         reason(&auth(&env, &token).await),
-        Some(RejectReason::Expired(_))
+        Some(RejectReason::Expired { .. })
     ));
     let listed = env
         .store
@@ -239,7 +239,7 @@ async fn rotation_keeps_the_old_token_for_the_grace_window_only() {
     env.clock.advance(HOUR + Duration::from_secs(1));
     assert!(matches!(
         reason(&auth(&env, &old).await),
-        Some(RejectReason::Revoked(_))
+        Some(RejectReason::Revoked { .. })
     ));
     assert!(accepted(&auth(&env, &new).await));
     // Without grace, the old token stops at once.
@@ -307,7 +307,7 @@ async fn revocation_from_another_process_fails_the_next_request() {
     assert!(revoked.revoked_by.unwrap().starts_with("cli:"));
     assert!(matches!(
         reason(&auth(&env, &token).await),
-        Some(RejectReason::Revoked(_))
+        Some(RejectReason::Revoked { .. })
     ));
     // Deleting the configuration takes every token with it.
     let second = env
@@ -504,7 +504,7 @@ async fn oauth_client_credentials_and_refresh_tokens_work_end_to_end() {
     env.clock.advance(HOUR + Duration::from_secs(1));
     assert!(matches!(
         reason(&auth(&env, &access).await),
-        Some(RejectReason::Expired(_))
+        Some(RejectReason::Expired { .. })
     ));
     // Revoking the client fails its live access tokens on the next request.
     let fresh = env

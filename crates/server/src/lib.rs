@@ -4,10 +4,12 @@
 //!   (`/scim/{slug}/v2`), bearer-token authentication, rate limits, RFC 7644 errors.
 //! - [`admin`]: the admin API under `/api` (configurations, tokens), described by OpenAPI at
 //!   `/api/openapi.json`, protected by the per-launch admin token and Host/Origin checks.
+//! - [`alerting`]: alert rules evaluated every minute, live alerts and webhook calls.
 //! - [`server`]: binding, plain HTTP on loopback only, graceful shutdown.
 //! - [`tls`]: rustls with certificate files or a persisted self-signed certificate.
 
 pub mod admin;
+pub mod alerting;
 pub mod peer;
 pub mod scim;
 pub mod server;

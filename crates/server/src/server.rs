@@ -184,8 +184,14 @@ impl Server {
             let _ = stop.send(true);
         };
         let retention = tokio::spawn(retention_loop(state.store.clone(), state.stopping.clone()));
+        let alerts = tokio::spawn(crate::alerting::alert_loop(
+            state.store.clone(),
+            state.alerts.clone(),
+            state.stopping.clone(),
+        ));
         let served = serve(listener, tls, app(state), shutdown).await;
         retention.abort();
+        alerts.abort();
         // Every request has finished and every sink is gone: the writer stores what is queued.
         if let Some(writer) = log_writer {
             let _ = writer.await;

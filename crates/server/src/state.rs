@@ -48,6 +48,8 @@ pub struct AppState {
     /// Host names (with port) the admin API answers to (DNS-rebinding protection).
     pub admin_hosts: Arc<Vec<String>>,
     pub(crate) limiter: Arc<RateLimiter>,
+    /// Alerts raised and resolved: live followers and webhook calls.
+    pub alerts: crate::alerting::Alerts,
     /// Where provisioning log records go.
     pub(crate) logs: LogSink,
     /// The task writing them, taken by `Server::run` to wait for it at shutdown.
@@ -73,6 +75,7 @@ impl AppState {
             stopping,
             stop: Arc::new(stop),
             logs,
+            alerts: crate::alerting::Alerts::default(),
             log_writer: Arc::new(std::sync::Mutex::new(Some(writer))),
             store,
             registry: Arc::new(SchemaRegistry::standard()),

@@ -497,6 +497,7 @@ fn query_record(s: &TestServer) -> scim_console_core::logs::LogEntry {
         status: 200,
         outcome: Outcome::Success,
         scim_type: None,
+        refusal: None,
         detail: None,
         attributes: Vec::new(),
         duration_us: 500,

@@ -239,6 +239,42 @@ impl Outcome {
     }
 }
 
+/// Why the endpoint refused a request's credential (a 401).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CredentialRefusal {
+    /// No credential was sent.
+    Missing,
+    /// Not a credential of the configuration.
+    Invalid,
+    /// A real credential past its expiry date.
+    Expired,
+    /// A real credential that was revoked: a client still uses a token taken away from it.
+    Revoked,
+}
+
+impl CredentialRefusal {
+    /// The name statistics and alerts count it under (`revokedToken`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Missing => "missingToken",
+            Self::Invalid => "invalidToken",
+            Self::Expired => "expiredToken",
+            Self::Revoked => "revokedToken",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "missingToken" => Some(Self::Missing),
+            "invalidToken" => Some(Self::Invalid),
+            "expiredToken" => Some(Self::Expired),
+            "revokedToken" => Some(Self::Revoked),
+            _ => None,
+        }
+    }
+}
+
 /// Attribute names whose values never reach storage or output.
 const SENSITIVE: [&str; 6] = [
     "password",
@@ -350,6 +386,9 @@ pub struct LogEntry {
     pub outcome: Outcome,
     /// The SCIM error type, if any.
     pub scim_type: Option<String>,
+    /// Why the credential was refused, for a 401.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<CredentialRefusal>,
     /// The error detail, or the warnings.
     pub detail: Option<String>,
     /// The attributes a failed request was refused for (as far as the error names them).
@@ -386,6 +425,10 @@ fn entry_from_row(row: &SqliteRow) -> CoreResult<LogEntry> {
         status: u16::try_from(row.try_get::<i64, _>("status")?).unwrap_or(0),
         outcome: Outcome::parse(&row.try_get::<String, _>("outcome")?),
         scim_type: row.try_get("scim_type")?,
+        refusal: row
+            .try_get::<Option<String>, _>("refusal")?
+            .as_deref()
+            .and_then(CredentialRefusal::parse),
         detail: row.try_get("detail")?,
         attributes: row
             .try_get::<Option<String>, _>("attributes")?
@@ -593,7 +636,7 @@ impl Store {
         for chunk in entries.chunks_mut(40) {
             let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO provisioning_log (at_us, configuration_id, client, user_agent, source, credential, method, path, operation,
-                 resource_type, resource_id, resource_name, status, outcome, scim_type, detail, attributes, duration_us, changes, request_body, response_body) ",
+                 resource_type, resource_id, resource_name, status, outcome, scim_type, refusal, detail, attributes, duration_us, changes, request_body, response_body) ",
             );
             q.push_values(chunk.iter(), |mut row, e| {
                 row.push_bind(e.at.timestamp_micros())
@@ -611,6 +654,7 @@ impl Store {
                     .push_bind(i64::from(e.status))
                     .push_bind(e.outcome.as_str())
                     .push_bind(e.scim_type.clone())
+                    .push_bind(e.refusal.map(CredentialRefusal::as_str))
                     .push_bind(e.detail.clone())
                     .push_bind((!e.attributes.is_empty()).then(|| e.attributes.join(",")))
                     .push_bind(e.duration_us)

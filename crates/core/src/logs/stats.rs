@@ -76,10 +76,11 @@ pub(super) async fn add(conn: &mut SqliteConnection, entries: &[LogEntry]) -> Co
             .entry((config, minute.div_euclid(60), latency_bucket(e.duration_us)))
             .or_default() += 1;
         if e.outcome == Outcome::Failure {
-            let kind = e
-                .scim_type
-                .clone()
-                .unwrap_or_else(|| format!("status {}", e.status));
+            let kind = match (&e.scim_type, e.refusal) {
+                (Some(t), _) => t.clone(),
+                (None, Some(refusal)) => refusal.as_str().to_owned(),
+                (None, None) => format!("status {}", e.status),
+            };
             *failures.entry((config, minute, "type", kind)).or_default() += 1;
             for a in &e.attributes {
                 *failures

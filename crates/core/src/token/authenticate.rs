@@ -40,7 +40,7 @@ pub struct Principal {
 }
 
 /// Why a credential was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RejectReason {
     /// No credential was sent.
     Missing,
@@ -48,9 +48,42 @@ pub enum RejectReason {
     /// configuration's, a bad signature).
     Invalid,
     /// A real credential whose expiry date has passed.
-    Expired(DateTime<Utc>),
+    Expired {
+        /// When it expired.
+        at: DateTime<Utc>,
+        /// Its non-secret prefix (`scim_ab12cd34_…`, an OAuth client id).
+        credential: String,
+    },
     /// A real credential that was revoked (or whose rotation grace window ended).
-    Revoked(DateTime<Utc>),
+    Revoked {
+        /// When it was revoked.
+        at: DateTime<Utc>,
+        /// Its non-secret prefix (`scim_ab12cd34_…`, an OAuth client id).
+        credential: String,
+    },
+}
+
+impl RejectReason {
+    /// The refusal as the provisioning log records it.
+    pub fn refusal(&self) -> crate::logs::CredentialRefusal {
+        use crate::logs::CredentialRefusal;
+        match self {
+            Self::Missing => CredentialRefusal::Missing,
+            Self::Invalid => CredentialRefusal::Invalid,
+            Self::Expired { .. } => CredentialRefusal::Expired,
+            Self::Revoked { .. } => CredentialRefusal::Revoked,
+        }
+    }
+
+    /// The prefix of the real credential refused (expired or revoked), if any.
+    pub fn credential(&self) -> Option<&str> {
+        match self {
+            Self::Expired { credential, .. } | Self::Revoked { credential, .. } => {
+                Some(credential)
+            }
+            Self::Missing | Self::Invalid => None,
+        }
+    }
 }
 
 /// The outcome of authenticating a SCIM request.
@@ -78,11 +111,17 @@ pub(crate) fn verdict(
         }
         TokenState::Expired => Authentication::Rejected(
             Box::new(configuration),
-            RejectReason::Expired(to_time(expires_us.unwrap_or(now))?),
+            RejectReason::Expired {
+                at: to_time(expires_us.unwrap_or(now))?,
+                credential: principal.prefix,
+            },
         ),
         TokenState::Revoked => Authentication::Rejected(
             Box::new(configuration),
-            RejectReason::Revoked(to_time(revoked_us.unwrap_or(now))?),
+            RejectReason::Revoked {
+                at: to_time(revoked_us.unwrap_or(now))?,
+                credential: principal.prefix,
+            },
         ),
     })
 }

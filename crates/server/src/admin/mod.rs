@@ -5,6 +5,7 @@
 //! which stops DNS-rebinding and cross-site requests; every route but `/api/health` and
 //! `/api/openapi.json` needs the per-launch admin token as a bearer token.
 
+mod alerts;
 mod dto;
 mod logs;
 mod mapping;
@@ -143,7 +144,7 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
 /// The OpenAPI description of the admin API.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "SCIM Console admin API", description = "Configurations, tokens, OAuth clients, mapping plans and the audit log of SCIM Console."),
+    info(title = "SCIM Console admin API", description = "Configurations, tokens, OAuth clients, mapping plans, the provisioning log, alerts and the audit log of SCIM Console."),
     paths(
         routes::health,
         routes::list_configurations,
@@ -167,6 +168,13 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
         logs::stats,
         logs::cycles,
         logs::retention,
+        alerts::list_rules,
+        alerts::create_rule,
+        alerts::update_rule,
+        alerts::delete_rule,
+        alerts::history,
+        alerts::evaluate,
+        alerts::stream,
         mapping::schema,
         mapping::template,
         mapping::provider_template,
@@ -285,6 +293,17 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/logs/stats", get(logs::stats))
         .route("/api/logs/cycles", get(logs::cycles))
         .route("/api/logs/retention", axum::routing::post(logs::retention))
+        .route(
+            "/api/configurations/{id}/alerts",
+            get(alerts::list_rules).post(alerts::create_rule),
+        )
+        .route(
+            "/api/alerts/rules/{rule}",
+            axum::routing::patch(alerts::update_rule).delete(alerts::delete_rule),
+        )
+        .route("/api/alerts", get(alerts::history))
+        .route("/api/alerts/evaluate", axum::routing::post(alerts::evaluate))
+        .route("/api/alerts/stream", get(alerts::stream))
         .route("/api/audit", get(routes::audit))
         .route("/api/audit/export", get(routes::export_audit))
         .layer(middleware::from_fn_with_state(state, guard))

@@ -83,7 +83,11 @@ impl FromRequestParts<AppState> for Tenant {
                     known.configuration = Some(c.id);
                     known.credential = Some(principal.prefix.clone());
                 }
-                Authentication::Rejected(c, _) => known.configuration = Some(c.id),
+                Authentication::Rejected(c, reason) => {
+                    known.configuration = Some(c.id);
+                    known.credential = reason.credential().map(str::to_owned);
+                    known.refusal = Some(reason.refusal());
+                }
                 Authentication::UnknownConfiguration => {}
             }
         }
@@ -104,13 +108,13 @@ impl FromRequestParts<AppState> for Tenant {
                     "the bearer token is not valid for this SCIM configuration",
                 ));
             }
-            Authentication::Rejected(_, RejectReason::Expired(at)) => {
+            Authentication::Rejected(_, RejectReason::Expired { at, .. }) => {
                 return Err(unauthorized(&format!(
                     "the bearer token expired on {}; the console's admin can issue a new one",
                     at.to_rfc3339()
                 )));
             }
-            Authentication::Rejected(_, RejectReason::Revoked(at)) => {
+            Authentication::Rejected(_, RejectReason::Revoked { at, .. }) => {
                 return Err(unauthorized(&format!(
                     "the bearer token was revoked on {}; use the token that replaced it",
                     at.to_rfc3339()

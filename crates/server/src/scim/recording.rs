@@ -25,8 +25,10 @@ use crate::state::AppState;
 pub struct LogContext {
     /// The configuration addressed (known even when the credential is refused).
     pub configuration: Option<ConfigurationId>,
-    /// The credential's non-secret prefix.
+    /// The credential's non-secret prefix (also of an expired or revoked one).
     pub credential: Option<String>,
+    /// Why the credential was refused, if it was.
+    pub refusal: Option<logs::CredentialRefusal>,
 }
 
 /// Shared between the middleware and the extractor of one request.
@@ -234,6 +236,7 @@ pub async fn record(State(state): State<AppState>, mut request: Request, next: N
         status: status.as_u16(),
         outcome: outcome(status.as_u16(), detail.as_deref(), warnings.as_deref()),
         scim_type: text(error, "scimType"),
+        refusal: known.refusal,
         detail: detail.or(warnings),
         attributes,
         duration_us: i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX),

@@ -1,0 +1,354 @@
+//! Evaluating alert rules against the provisioning log's statistics, and the history of the
+//! alerts raised and resolved.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use super::{AlertCondition, AlertRule, rule_from_row};
+use crate::configuration::ConfigurationId;
+use crate::error::{CoreError, CoreResult};
+use crate::store::Store;
+use crate::time::to_time;
+
+/// Whether an alert started or stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AlertEventKind {
+    /// The condition started to hold.
+    Raised,
+    /// It no longer holds.
+    Resolved,
+}
+
+impl AlertEventKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Raised => "raised",
+            Self::Resolved => "resolved",
+        }
+    }
+}
+
+/// Where the webhook call of an alert stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum WebhookState {
+    /// Not yet answered.
+    Pending,
+    /// Answered with a 2xx.
+    Delivered,
+    /// Every attempt failed.
+    Failed,
+}
+
+impl WebhookState {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "delivered" => Self::Delivered,
+            "failed" => Self::Failed,
+            _ => Self::Pending,
+        }
+    }
+}
+
+/// An alert raised or resolved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertEvent {
+    /// Its position in the history.
+    pub seq: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The rule.
+    pub rule_id: i64,
+    /// The rule's name then.
+    pub rule_name: String,
+    /// The configuration.
+    pub configuration_id: ConfigurationId,
+    /// The configuration's name then.
+    pub configuration_name: String,
+    /// Raised or resolved.
+    pub kind: AlertEventKind,
+    /// What happened, in words.
+    pub message: String,
+    /// The webhook call's state, when the rule has a webhook.
+    pub webhook: Option<WebhookState>,
+    /// What the webhook answered (status, or why it failed).
+    pub webhook_detail: Option<String>,
+}
+
+fn event_from_row(row: &SqliteRow) -> CoreResult<AlertEvent> {
+    let configuration: String = row.try_get("configuration_id")?;
+    let kind: String = row.try_get("kind")?;
+    Ok(AlertEvent {
+        seq: row.try_get("seq")?,
+        at: to_time(row.try_get("at_us")?)?,
+        rule_id: row.try_get("rule_id")?,
+        rule_name: row.try_get("rule_name")?,
+        configuration_id: ConfigurationId::parse(&configuration)
+            .ok_or_else(|| CoreError::Corrupt(configuration.clone()))?,
+        configuration_name: row.try_get("configuration_name")?,
+        kind: if kind == "resolved" {
+            AlertEventKind::Resolved
+        } else {
+            AlertEventKind::Raised
+        },
+        message: row.try_get("message")?,
+        webhook: row
+            .try_get::<Option<String>, _>("webhook_state")?
+            .as_deref()
+            .map(WebhookState::parse),
+        webhook_detail: row.try_get("webhook_detail")?,
+    })
+}
+
+/// Which alerts of the history to read: newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AlertEventQuery {
+    /// Only this configuration.
+    pub configuration: Option<ConfigurationId>,
+    /// Only those before this position (the previous page's last `seq`).
+    pub before: Option<i64>,
+    /// At most this many (1 to 1,000; 100 when 0).
+    pub limit: usize,
+}
+
+/// How long the history is kept.
+const HISTORY_DAYS: i64 = 90;
+
+/// What a condition found.
+struct Finding {
+    holds: bool,
+    /// Why it holds, or what was seen when it does not.
+    message: String,
+}
+
+const MINUTE_US: i64 = 60_000_000;
+
+impl Store {
+    /// Evaluates every enabled rule now (by the store's clock): a rule whose condition starts
+    /// to hold raises an alert, one whose condition stopped holding resolves it, each once.
+    /// Returns the alerts raised and resolved, in the history's order.
+    pub async fn evaluate_alerts(&self) -> CoreResult<Vec<AlertEvent>> {
+        let now = self.now_us();
+        // One evaluation at a time: the writer is held throughout, so two evaluations (the
+        // background loop and an admin's request) never raise one alert twice.
+        let mut w = self.writer().await;
+        let mut tx = sqlx::Connection::begin(&mut *w).await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {}, c.name AS configuration_name, r.webhook_sealed IS NOT NULL AS has_webhook
+             FROM alert_rules r JOIN configurations c ON c.id = r.configuration_id
+             WHERE r.enabled ORDER BY r.id",
+            super::RULE_COLUMNS
+                .split(", ")
+                .map(|c| format!("r.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut raised = Vec::new();
+        for row in &rows {
+            let rule = rule_from_row(row)?;
+            let finding = self.judge(&rule, now).await?;
+            let kind = match (finding.holds, rule.firing_since) {
+                (true, None) => Some(AlertEventKind::Raised),
+                (false, Some(_)) => Some(AlertEventKind::Resolved),
+                _ => None,
+            };
+            sqlx::query(
+                "UPDATE alert_rules SET last_evaluated_us = ?,
+                 firing_since_us = CASE WHEN ? THEN COALESCE(firing_since_us, ?) ELSE NULL END
+                 WHERE id = ?",
+            )
+            .bind(now)
+            .bind(finding.holds)
+            .bind(now)
+            .bind(rule.id)
+            .execute(&mut *tx)
+            .await?;
+            let Some(kind) = kind else { continue };
+            let message = match kind {
+                AlertEventKind::Raised => finding.message,
+                AlertEventKind::Resolved => format!("resolved: {}", finding.message),
+            };
+            let has_webhook: bool = row.try_get("has_webhook")?;
+            let configuration_name: String = row.try_get("configuration_name")?;
+            let inserted = sqlx::query(
+                "INSERT INTO alert_events (at_us, rule_id, rule_name, configuration_id, configuration_name, kind, message, webhook_state)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+            )
+            .bind(now)
+            .bind(rule.id)
+            .bind(&rule.name)
+            .bind(rule.configuration_id.to_string())
+            .bind(&configuration_name)
+            .bind(kind.as_str())
+            .bind(&message)
+            .bind(has_webhook.then_some(WebhookState::Pending.as_str()))
+            .fetch_one(&mut *tx)
+            .await?;
+            raised.push(event_from_row(&inserted)?);
+        }
+        sqlx::query("DELETE FROM alert_events WHERE at_us < ?")
+            .bind(now - HISTORY_DAYS * 24 * 60 * MINUTE_US)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(raised)
+    }
+
+    /// Whether a rule's condition holds now.
+    async fn judge(&self, rule: &AlertRule, now: i64) -> CoreResult<Finding> {
+        let pool = &self.log_database().pool;
+        let config = rule.configuration_id.to_string();
+        let this_minute = now.div_euclid(MINUTE_US);
+        match rule.condition {
+            AlertCondition::FailureRate {
+                percent,
+                minutes,
+                min_requests,
+            } => {
+                let row = sqlx::query(
+                    "SELECT COALESCE(SUM(requests), 0) AS requests, COALESCE(SUM(failures), 0) AS failures
+                     FROM log_minutes WHERE configuration_id = ? AND minute > ? AND minute <= ?",
+                )
+                .bind(&config)
+                .bind(this_minute - i64::from(minutes))
+                .bind(this_minute)
+                .fetch_one(pool)
+                .await?;
+                let requests: i64 = row.try_get("requests")?;
+                let failures: i64 = row.try_get("failures")?;
+                let rate = if requests > 0 {
+                    // Counts stay far below 2^52: exact in f64.
+                    #[allow(clippy::cast_precision_loss)]
+                    let rate = failures as f64 * 100.0 / requests as f64;
+                    rate
+                } else {
+                    0.0
+                };
+                let holds = requests >= i64::from(min_requests) && rate >= percent;
+                Ok(Finding {
+                    holds,
+                    message: format!(
+                        "{failures} of {requests} requests failed in the last {minutes} minutes ({rate:.1}%; the rule's threshold is {percent}% from {min_requests} requests)"
+                    ),
+                })
+            }
+            AlertCondition::NoTraffic { hours } => {
+                let last: Option<i64> = sqlx::query_scalar(
+                    "SELECT MAX(minute) FROM log_minutes WHERE configuration_id = ?",
+                )
+                .bind(&config)
+                .fetch_one(pool)
+                .await?;
+                let created = rule.created.timestamp_micros();
+                let since = last.map_or(created, |m| (m + 1) * MINUTE_US).max(created);
+                let silent_us = now - since;
+                let holds = silent_us >= i64::from(hours) * 60 * MINUTE_US;
+                let since_text = to_time(since)?.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+                let message = match last {
+                    Some(_) => format!(
+                        "no requests for {} hours (the last one arrived before {since_text}; the rule allows {hours})",
+                        silent_us / (60 * MINUTE_US)
+                    ),
+                    None => format!(
+                        "no requests since the rule was created ({since_text}; the rule allows {hours} hours)"
+                    ),
+                };
+                Ok(Finding { holds, message })
+            }
+            AlertCondition::RevokedTokenUsed { minutes } => {
+                let uses: i64 = sqlx::query_scalar(
+                    "SELECT COALESCE(SUM(count), 0) FROM log_failures
+                     WHERE configuration_id = ? AND kind = 'type' AND name = 'revokedToken' AND minute > ? AND minute <= ?",
+                )
+                .bind(&config)
+                .bind(this_minute - i64::from(minutes))
+                .bind(this_minute)
+                .fetch_one(pool)
+                .await?;
+                if uses == 0 {
+                    return Ok(Finding {
+                        holds: false,
+                        message: format!("no revoked token was used in the last {minutes} minutes"),
+                    });
+                }
+                // The latest such request names the token and the caller (the status index
+                // holds every 401).
+                let last = sqlx::query(
+                    "SELECT credential, source, client FROM provisioning_log
+                     WHERE configuration_id = ? AND status = 401 AND status NOT IN (200, 201, 204) AND refusal = 'revokedToken'
+                     ORDER BY seq DESC LIMIT 1",
+                )
+                .bind(&config)
+                .fetch_optional(pool)
+                .await?;
+                let who = match last {
+                    Some(row) => format!(
+                        "; the last was {} from {} ({})",
+                        row.try_get::<Option<String>, _>("credential")?
+                            .unwrap_or_else(|| "a token".into()),
+                        row.try_get::<String, _>("source")?,
+                        row.try_get::<String, _>("client")?,
+                    ),
+                    None => String::new(),
+                };
+                Ok(Finding {
+                    holds: true,
+                    message: format!(
+                        "a revoked token was presented {uses} time{} in the last {minutes} minutes{who}",
+                        if uses == 1 { "" } else { "s" }
+                    ),
+                })
+            }
+        }
+    }
+
+    /// The history of alerts, newest first.
+    pub async fn alert_events(&self, query: &AlertEventQuery) -> CoreResult<Vec<AlertEvent>> {
+        let limit = match query.limit {
+            0 => 100,
+            n => n.min(1_000),
+        };
+        let rows = sqlx::query(
+            "SELECT * FROM alert_events WHERE (?1 IS NULL OR configuration_id = ?1) AND (?2 IS NULL OR seq < ?2)
+             ORDER BY seq DESC LIMIT ?3",
+        )
+        .bind(query.configuration.map(|c| c.to_string()))
+        .bind(query.before)
+        .bind(i64::try_from(limit).unwrap_or(100))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    /// Writes down what an alert's webhook answered.
+    pub async fn record_webhook_delivery(
+        &self,
+        seq: i64,
+        state: WebhookState,
+        detail: &str,
+    ) -> CoreResult<()> {
+        let mut w = self.writer().await;
+        sqlx::query("UPDATE alert_events SET webhook_state = ?, webhook_detail = ? WHERE seq = ?")
+            .bind(state.as_str())
+            .bind(detail)
+            .bind(seq)
+            .execute(&mut *w)
+            .await?;
+        Ok(())
+    }
+}

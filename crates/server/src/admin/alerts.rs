@@ -1,0 +1,161 @@
+//! The admin API of alerts: rules per configuration, the history of alerts raised and resolved,
+//! evaluation on demand and a live stream (the desktop turns it into notifications).
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use scim_console_core::alerts::{AlertEventQuery, AlertRuleUpdate, NewAlertRule};
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::IntoParams;
+
+use super::AdminError;
+use super::dto::ErrorBody;
+use super::routes::{Body, admin, config_id};
+use crate::peer::Peer;
+use crate::state::AppState;
+
+fn rule_id(id: &str) -> Result<i64, AdminError> {
+    id.parse().map_err(|_| {
+        AdminError::new(StatusCode::NOT_FOUND, format!("alert rule {id} not found"))
+    })
+}
+
+fn json(value: impl serde::Serialize) -> Json<Value> {
+    Json(serde_json::to_value(value).unwrap_or_default())
+}
+
+/// A configuration's alert rules, oldest first.
+#[utoipa::path(get, path = "/api/configurations/{id}/alerts", security(("admin_token" = [])),
+    params(("id" = String, Path, description = "The configuration's id")),
+    responses((status = 200, body = [Object]), (status = 404, body = ErrorBody)))]
+pub async fn list_rules(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AdminError> {
+    let id = config_id(&id)?;
+    state.store.configuration(id).await?;
+    Ok(json(state.store.alert_rules(Some(id)).await?))
+}
+
+/// Creates an alert rule: `{"name", "condition": {"kind": "failureRate", "percent", "minutes",
+/// "minRequests"} | {"kind": "noTraffic", "hours"} | {"kind": "revokedTokenUsed", "minutes"},
+/// "enabled", "webhookUrl"}`. The webhook address is stored sealed and shown by its origin only.
+#[utoipa::path(post, path = "/api/configurations/{id}/alerts", security(("admin_token" = [])),
+    params(("id" = String, Path, description = "The configuration's id")), request_body = Object,
+    responses((status = 201, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn create_rule(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    peer: Peer,
+    Body(body): Body<NewAlertRule>,
+) -> Result<(StatusCode, Json<Value>), AdminError> {
+    let id = config_id(&id)?;
+    let rule = state
+        .store
+        .create_alert_rule(id, &body, &admin(&peer))
+        .await?;
+    Ok((StatusCode::CREATED, json(rule)))
+}
+
+/// Changes an alert rule (absent fields stay; `"webhookUrl": null` removes the webhook).
+#[utoipa::path(patch, path = "/api/alerts/rules/{rule}", security(("admin_token" = [])),
+    params(("rule" = i64, Path, description = "The rule's id")), request_body = Object,
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn update_rule(
+    State(state): State<AppState>,
+    Path(rule): Path<String>,
+    peer: Peer,
+    Body(body): Body<AlertRuleUpdate>,
+) -> Result<Json<Value>, AdminError> {
+    let rule = state
+        .store
+        .update_alert_rule(rule_id(&rule)?, &body, &admin(&peer))
+        .await?;
+    Ok(json(rule))
+}
+
+/// Deletes an alert rule (the alerts it raised stay in the history).
+#[utoipa::path(delete, path = "/api/alerts/rules/{rule}", security(("admin_token" = [])),
+    params(("rule" = i64, Path, description = "The rule's id")),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn delete_rule(
+    State(state): State<AppState>,
+    Path(rule): Path<String>,
+    peer: Peer,
+) -> Result<StatusCode, AdminError> {
+    state
+        .store
+        .delete_alert_rule(rule_id(&rule)?, &admin(&peer))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Which alerts of the history.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertParams {
+    /// Only this configuration (its id).
+    configuration: Option<String>,
+    /// Alerts before this position (the last `seq` of the previous page).
+    before: Option<i64>,
+    /// Page size, 1 to 1,000 (default 100).
+    limit: Option<usize>,
+}
+
+/// The history of alerts raised and resolved, newest first, with each webhook call's outcome.
+#[utoipa::path(get, path = "/api/alerts", security(("admin_token" = [])), params(AlertParams),
+    responses((status = 200, body = [Object]), (status = 404, body = ErrorBody)))]
+pub async fn history(
+    State(state): State<AppState>,
+    Query(params): Query<AlertParams>,
+) -> Result<Json<Value>, AdminError> {
+    let query = AlertEventQuery {
+        configuration: params.configuration.as_deref().map(config_id).transpose()?,
+        before: params.before,
+        limit: params.limit.unwrap_or(0),
+    };
+    Ok(json(state.store.alert_events(&query).await?))
+}
+
+/// Evaluates every rule now (they are also evaluated every minute): the alerts this raised or
+/// resolved. Their webhooks are called in the background.
+#[utoipa::path(post, path = "/api/alerts/evaluate", security(("admin_token" = [])),
+    responses((status = 200, body = [Object])))]
+pub async fn evaluate(State(state): State<AppState>) -> Result<Json<Value>, AdminError> {
+    Ok(json(state.alerts.evaluate(&state.store).await?))
+}
+
+/// Alerts as they are raised and resolved, as server-sent events (`event: alert`, `id:` the
+/// alert's position, `data:` the alert as JSON). The desktop app shows each as a notification.
+#[utoipa::path(get, path = "/api/alerts/stream", security(("admin_token" = [])),
+    responses((status = 200, content_type = "text/event-stream", body = String)))]
+pub async fn stream(State(state): State<AppState>) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use tokio::sync::broadcast::error::RecvError;
+    let follow = (state.alerts.subscribe(), state.stopping.clone());
+    let events = futures_util::stream::unfold(follow, |(mut live, mut stopping)| async move {
+        loop {
+            tokio::select! {
+                received = live.recv() => match received {
+                    Ok(alert) => {
+                        let event = Event::default()
+                            .id(alert.seq.to_string())
+                            .event("alert")
+                            .json_data(&*alert)
+                            .unwrap_or_default();
+                        return Some((Ok::<_, std::convert::Infallible>(event), (live, stopping)));
+                    }
+                    // Missed alerts are in the history; go on with the next ones.
+                    Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => return None,
+                },
+                _ = stopping.changed() => return None,
+            }
+        }
+    });
+    Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}

@@ -1,0 +1,187 @@
+//! Alerts leaving the console: every minute the rules are evaluated; each alert raised or
+//! resolved is announced to live followers (the desktop shows them as notifications) and, when
+//! its rule has a webhook, POSTed to it as JSON — with a timeout and retries — and the answer
+//! written down in the alert's history.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use scim_console_core::Store;
+use scim_console_core::alerts::{AlertEvent, WebhookState};
+use scim_console_core::error::CoreResult;
+use serde_json::json;
+use tokio::sync::broadcast;
+
+/// How often the rules are evaluated.
+pub const EVALUATE_EVERY: Duration = Duration::from_secs(60);
+/// How long one webhook call may take.
+const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(5);
+/// Alerts a slow follower may fall behind.
+const LIVE: usize = 256;
+
+/// The alerts side of the server: who is listening, and how webhooks are called.
+#[derive(Debug, Clone)]
+pub struct Alerts {
+    live: broadcast::Sender<Arc<AlertEvent>>,
+    client: Option<reqwest::Client>,
+    /// The waits before the second, third, … webhook attempt.
+    retry_waits: Arc<[Duration]>,
+}
+
+impl Default for Alerts {
+    fn default() -> Self {
+        Self::new(&[Duration::from_secs(2), Duration::from_secs(10)])
+    }
+}
+
+impl Alerts {
+    /// Alerts with these waits between webhook attempts (one attempt more than waits).
+    pub fn new(retry_waits: &[Duration]) -> Self {
+        // reqwest's rustls takes the process's crypto provider; ring is the one the server's
+        // TLS uses. Installing it twice is harmless (the second install is refused).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .timeout(WEBHOOK_TIMEOUT)
+            .user_agent(concat!("SCIM Console/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|error| {
+                tracing::error!(%error, "no HTTP client for alert webhooks: they will not be called");
+            })
+            .ok();
+        Self {
+            live: broadcast::channel(LIVE).0,
+            client,
+            retry_waits: retry_waits.into(),
+        }
+    }
+
+    /// Alerts from now on, as they are raised and resolved.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<AlertEvent>> {
+        self.live.subscribe()
+    }
+
+    /// Evaluates every rule now, announces what was raised or resolved and starts the webhook
+    /// calls (which finish in the background).
+    pub async fn evaluate(&self, store: &Store) -> CoreResult<Vec<AlertEvent>> {
+        let events = store.evaluate_alerts().await?;
+        for event in &events {
+            let _ = self.live.send(Arc::new(event.clone()));
+            if event.webhook == Some(WebhookState::Pending) {
+                tokio::spawn(self.clone().deliver(store.clone(), event.clone()));
+            }
+        }
+        Ok(events)
+    }
+
+    /// Calls an alert's webhook until it answers 2xx or the attempts run out, then writes the
+    /// outcome down. The address is never logged (its path usually holds a credential).
+    async fn deliver(self, store: Store, event: AlertEvent) {
+        let (state, detail) = match (store.alert_webhook(event.rule_id).await, &self.client) {
+            (Ok(Some(url)), Some(client)) => self.attempt(client, &url, &event).await,
+            (Ok(None), _) => (
+                WebhookState::Failed,
+                "the rule no longer has a webhook".to_owned(),
+            ),
+            (Ok(Some(_)), None) => (
+                WebhookState::Failed,
+                "the console has no HTTP client (see its log)".to_owned(),
+            ),
+            (Err(error), _) => (WebhookState::Failed, error.to_string()),
+        };
+        if state == WebhookState::Failed {
+            tracing::warn!(rule = event.rule_id, alert = event.seq, %detail, "an alert webhook failed");
+        }
+        if let Err(error) = store
+            .record_webhook_delivery(event.seq, state, &detail)
+            .await
+        {
+            tracing::error!(%error, "could not record an alert webhook's outcome");
+        }
+    }
+
+    async fn attempt(
+        &self,
+        client: &reqwest::Client,
+        url: &str,
+        event: &AlertEvent,
+    ) -> (WebhookState, String) {
+        let body = payload(event);
+        let mut detail = String::new();
+        let attempts = self.retry_waits.len() + 1;
+        for attempt in 0..attempts {
+            if attempt > 0 {
+                tokio::time::sleep(self.retry_waits[attempt - 1]).await;
+            }
+            match client.post(url).json(&body).send().await {
+                Ok(answer) if answer.status().is_success() => {
+                    return (
+                        WebhookState::Delivered,
+                        format!(
+                            "HTTP {} (attempt {} of {attempts})",
+                            answer.status().as_u16(),
+                            attempt + 1
+                        ),
+                    );
+                }
+                Ok(answer) => {
+                    detail = format!("HTTP {}", answer.status().as_u16());
+                    // A client error other than throttling, or a redirect (not followed), will
+                    // not change by retrying.
+                    let status = answer.status();
+                    if status.is_redirection()
+                        || (status.is_client_error() && status.as_u16() != 429)
+                    {
+                        break;
+                    }
+                }
+                // reqwest's error text names the URL: keep only the kind of failure.
+                Err(error) => detail = describe(&error),
+            }
+        }
+        (
+            WebhookState::Failed,
+            format!("{detail} after {attempts} attempt(s)"),
+        )
+    }
+}
+
+/// What a webhook receives: the alert, and a `text` that chat tools (Slack, Teams, Mattermost
+/// incoming webhooks) show as the message.
+fn payload(event: &AlertEvent) -> serde_json::Value {
+    let verb = match event.kind {
+        scim_console_core::alerts::AlertEventKind::Raised => "raised",
+        scim_console_core::alerts::AlertEventKind::Resolved => "resolved",
+    };
+    json!({
+        "text": format!("SCIM Console — {} ({}): {verb}. {}", event.rule_name, event.configuration_name, event.message),
+        "alert": event,
+    })
+}
+
+fn describe(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        format!("no answer within {} s", WEBHOOK_TIMEOUT.as_secs())
+    } else if error.is_connect() {
+        "could not connect".to_owned()
+    } else {
+        "the request failed".to_owned()
+    }
+}
+
+/// Evaluates the rules every minute until the server stops.
+pub(crate) async fn alert_loop(
+    store: Store,
+    alerts: Alerts,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(EVALUATE_EVERY) => {}
+            _ = stopping.changed() => return,
+        }
+        if let Err(error) = alerts.evaluate(&store).await {
+            tracing::error!(%error, "evaluating alert rules failed");
+        }
+    }
+}
