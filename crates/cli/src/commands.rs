@@ -1,4 +1,5 @@
-//! The command line: `serve`, `config …`, `token …`, `oauth-client …`, `audit …`.
+//! The command line: `serve`, `config …`, `token …`, `oauth-client …`, `audit …`, `logs …`;
+//! `alerts …` lives in its own module.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -54,6 +55,10 @@ enum Command {
     /// The provisioning log: search it, or follow it as requests arrive.
     #[command(subcommand)]
     Logs(LogsCommand),
+    /// Alert rules (failure rate, no traffic, a revoked token in use), their history, and
+    /// evaluating them now.
+    #[command(subcommand)]
+    Alerts(crate::alerts::AlertsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -1449,6 +1454,15 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Mapping(cmd) => mapping(&open_store(cli.data_dir.as_ref()).await?, cmd).await,
         Command::Logs(cmd) => logs_command(&open_store(cli.data_dir.as_ref()).await?, cmd).await,
+        Command::Alerts(cmd) => {
+            let mut store = open_store(cli.data_dir.as_ref()).await?;
+            if cmd.needs_master_key() {
+                let dir = Store::resolve_data_dir(cli.data_dir.as_deref())?;
+                let (key, _) = MasterKey::load(&dir).context("loading the master key")?;
+                store = store.with_master_key(&key);
+            }
+            crate::alerts::run(&store, cmd).await
+        }
         Command::Users(UsersCommand::Import(args)) => {
             users_import(&open_store(cli.data_dir.as_ref()).await?, &args).await
         }

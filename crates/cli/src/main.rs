@@ -3,6 +3,7 @@
 //! Exit codes a script can rely on: 0 success, 1 failure (storage, network), 2 usage error,
 //! 3 not found, 4 invalid input or conflict.
 
+mod alerts;
 mod commands;
 
 /// mimalloc: the server builds and drops many small JSON values per request; under load it

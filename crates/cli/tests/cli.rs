@@ -888,3 +888,111 @@ fn mapping_test_runs_source_users_through_the_providers_mappings() {
         "{out}"
     );
 }
+
+#[test]
+fn alerts_verbs() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_scim-console"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(args)
+            .env_remove("SCIM_CONSOLE_DATA_DIR")
+            .env(
+                "SCIM_CONSOLE_MASTER_KEY",
+                "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+            )
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["config", "create", "Okta"]).status.success());
+    let added = run(&[
+        "alerts",
+        "add",
+        "--config",
+        "okta",
+        "--name",
+        "Okta stopped",
+        "--when",
+        "no-traffic",
+        "--hours",
+        "6",
+        "--webhook",
+        "https://hooks.example.com/services/T0/B0/secret",
+        "--json",
+    ]);
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let rule: Value = serde_json::from_slice(&added.stdout).unwrap();
+    assert_eq!(rule["webhook"], "https://hooks.example.com/…");
+    assert_eq!(
+        rule["condition"],
+        serde_json::json!({"kind": "noTraffic", "hours": 6})
+    );
+    let id = rule["id"].as_i64().unwrap().to_string();
+    let added = run(&[
+        "alerts",
+        "add",
+        "--config",
+        "okta",
+        "--name",
+        "Failures",
+        "--when",
+        "failure-rate",
+        "--percent",
+        "20",
+        "--minutes",
+        "30",
+    ]);
+    assert!(
+        stdout(&added).contains("at least 20% of requests fail over 30 minutes"),
+        "{}",
+        stdout(&added)
+    );
+    // Missing numbers and bad ones are invalid input (exit 4), naming the option.
+    let missing = run(&[
+        "alerts",
+        "add",
+        "--config",
+        "okta",
+        "--name",
+        "x",
+        "--when",
+        "failure-rate",
+    ]);
+    assert_eq!(missing.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("--percent"));
+    let bad = run(&[
+        "alerts",
+        "add",
+        "--config",
+        "okta",
+        "--name",
+        "x",
+        "--when",
+        "no-traffic",
+        "--hours",
+        "0",
+    ]);
+    assert_eq!(bad.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("condition.hours"));
+
+    let list = stdout(&run(&["alerts", "list", "--config", "okta"]));
+    assert!(
+        list.contains("Okta stopped  [ok]  no requests for 6 hours  → https://hooks.example.com/…"),
+        "{list}"
+    );
+    assert!(!list.contains("secret"));
+    assert!(stdout(&run(&["alerts", "disable", &id])).contains("[disabled]"));
+    assert!(stdout(&run(&["alerts", "enable", &id])).contains("[ok]"));
+    // Nothing has been silent for 6 hours yet.
+    assert!(stdout(&run(&["alerts", "evaluate"])).contains("Nothing raised or resolved."));
+    assert!(stdout(&run(&["alerts", "history"])).contains("No alerts yet."));
+    assert!(run(&["alerts", "remove", &id]).status.success());
+    assert_eq!(run(&["alerts", "remove", &id]).status.code(), Some(3));
+    let left: Value = serde_json::from_slice(&run(&["alerts", "list", "--json"]).stdout).unwrap();
+    assert_eq!(left.as_array().unwrap().len(), 1);
+}

@@ -340,10 +340,7 @@ impl SealingKey {
         }
         let (nonce, body) = sealed.split_at(NONCE);
         let nonce: [u8; NONCE] = nonce.try_into().map_err(|_| refused())?;
-        let plain = self
-            .0
-            .decrypt(&nonce.into(), body)
-            .map_err(|_| refused())?;
+        let plain = self.0.decrypt(&nonce.into(), body).map_err(|_| refused())?;
         String::from_utf8(plain).map_err(|_| refused())
     }
 }

@@ -113,7 +113,11 @@ async fn a_failure_rate_raises_once_and_resolves_when_the_window_passes() {
         .await
         .unwrap();
     assert!(created.enabled && created.firing_since.is_none());
-    assert!(created.description.contains("50%"), "{}", created.description);
+    assert!(
+        created.description.contains("50%"),
+        "{}",
+        created.description
+    );
     // Three failures are too few requests to judge.
     log(&env, &[400, 400, 400]).await;
     assert!(env.store.evaluate_alerts().await.unwrap().is_empty());
@@ -126,7 +130,9 @@ async fn a_failure_rate_raises_once_and_resolves_when_the_window_passes() {
     assert_eq!(raised.rule_id, created.id);
     assert_eq!(raised.configuration_name, "Okta");
     assert!(
-        raised.message.starts_with("4 of 6 requests failed in the last 10 minutes (66.7%"),
+        raised
+            .message
+            .starts_with("4 of 6 requests failed in the last 10 minutes (66.7%"),
         "{}",
         raised.message
     );
@@ -141,7 +147,11 @@ async fn a_failure_rate_raises_once_and_resolves_when_the_window_passes() {
     let events = env.store.evaluate_alerts().await.unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].kind, AlertEventKind::Resolved);
-    assert!(events[0].message.starts_with("resolved: 0 of 0"), "{}", events[0].message);
+    assert!(
+        events[0].message.starts_with("resolved: 0 of 0"),
+        "{}",
+        events[0].message
+    );
     assert!(env.store.evaluate_alerts().await.unwrap().is_empty());
     let history = env
         .store
@@ -186,7 +196,9 @@ async fn silence_raises_a_no_traffic_alert_and_a_request_resolves_it() {
     let events = env.store.evaluate_alerts().await.unwrap();
     assert_eq!(events.len(), 1);
     assert!(
-        events[0].message.starts_with("no requests since the rule was created"),
+        events[0]
+            .message
+            .starts_with("no requests since the rule was created"),
         "{}",
         events[0].message
     );
@@ -253,7 +265,10 @@ async fn rules_are_validated_changed_disabled_and_deleted_with_their_configurati
         )
         .await
         .unwrap_err();
-    assert!(matches!(bad, CoreError::Invalid { field: "name", .. }), "{bad}");
+    assert!(
+        matches!(bad, CoreError::Invalid { field: "name", .. }),
+        "{bad}"
+    );
     let bad = env
         .store
         .create_alert_rule(
@@ -330,7 +345,10 @@ async fn rules_are_validated_changed_disabled_and_deleted_with_their_configurati
         .await
         .unwrap();
     let actions: Vec<&str> = audit.entries.iter().map(|r| r.action.as_str()).collect();
-    assert!(actions.contains(&"alert.create") && actions.contains(&"alert.update"), "{actions:?}");
+    assert!(
+        actions.contains(&"alert.create") && actions.contains(&"alert.update"),
+        "{actions:?}"
+    );
     // Deleting the configuration deletes its rules; the history stays.
     env.store
         .delete_configuration(env.config.id, &admin)
@@ -368,9 +386,16 @@ async fn webhook_addresses_are_sealed_in_storage_and_shown_by_origin() {
         )
         .await
         .unwrap();
-    assert_eq!(created.webhook.as_deref(), Some("https://hooks.example.com/…"));
     assert_eq!(
-        env.store.alert_webhook(created.id).await.unwrap().as_deref(),
+        created.webhook.as_deref(),
+        Some("https://hooks.example.com/…")
+    );
+    assert_eq!(
+        env.store
+            .alert_webhook(created.id)
+            .await
+            .unwrap()
+            .as_deref(),
         Some(url)
     );
     env.clock.advance(61 * MINUTE);
@@ -409,7 +434,10 @@ async fn webhook_addresses_are_sealed_in_storage_and_shown_by_origin() {
         )
         .await
         .unwrap_err();
-    assert!(matches!(without_key, CoreError::Forbidden(_)), "{without_key}");
+    assert!(
+        matches!(without_key, CoreError::Forbidden(_)),
+        "{without_key}"
+    );
     let cleared = store
         .update_alert_rule(
             created.id,

@@ -68,7 +68,23 @@ impl Alerts {
         for event in &events {
             let _ = self.live.send(Arc::new(event.clone()));
             if event.webhook == Some(WebhookState::Pending) {
-                tokio::spawn(self.clone().deliver(store.clone(), event.clone()));
+                let (alerts, store, event) = (self.clone(), store.clone(), event.clone());
+                tokio::spawn(async move { alerts.deliver(&store, &event).await });
+            }
+        }
+        Ok(events)
+    }
+
+    /// Evaluates every rule now, like [`Self::evaluate`], but waits for the webhook calls:
+    /// the alerts come back with their calls' outcomes (for the command line).
+    pub async fn evaluate_and_deliver(&self, store: &Store) -> CoreResult<Vec<AlertEvent>> {
+        let mut events = store.evaluate_alerts().await?;
+        for event in &mut events {
+            let _ = self.live.send(Arc::new(event.clone()));
+            if event.webhook == Some(WebhookState::Pending) {
+                let (state, detail) = self.deliver(store, event).await;
+                event.webhook = Some(state);
+                event.webhook_detail = Some(detail);
             }
         }
         Ok(events)
@@ -76,9 +92,9 @@ impl Alerts {
 
     /// Calls an alert's webhook until it answers 2xx or the attempts run out, then writes the
     /// outcome down. The address is never logged (its path usually holds a credential).
-    async fn deliver(self, store: Store, event: AlertEvent) {
+    async fn deliver(&self, store: &Store, event: &AlertEvent) -> (WebhookState, String) {
         let (state, detail) = match (store.alert_webhook(event.rule_id).await, &self.client) {
-            (Ok(Some(url)), Some(client)) => self.attempt(client, &url, &event).await,
+            (Ok(Some(url)), Some(client)) => self.attempt(client, &url, event).await,
             (Ok(None), _) => (
                 WebhookState::Failed,
                 "the rule no longer has a webhook".to_owned(),
@@ -98,6 +114,7 @@ impl Alerts {
         {
             tracing::error!(%error, "could not record an alert webhook's outcome");
         }
+        (state, detail)
     }
 
     async fn attempt(

@@ -211,7 +211,6 @@ impl Store {
 
     /// Whether a rule's condition holds now.
     async fn judge(&self, rule: &AlertRule, now: i64) -> CoreResult<Finding> {
-        let pool = &self.log_database().pool;
         let config = rule.configuration_id.to_string();
         let this_minute = now.div_euclid(MINUTE_US);
         match rule.condition {
@@ -220,101 +219,133 @@ impl Store {
                 minutes,
                 min_requests,
             } => {
-                let row = sqlx::query(
-                    "SELECT COALESCE(SUM(requests), 0) AS requests, COALESCE(SUM(failures), 0) AS failures
-                     FROM log_minutes WHERE configuration_id = ? AND minute > ? AND minute <= ?",
-                )
-                .bind(&config)
-                .bind(this_minute - i64::from(minutes))
-                .bind(this_minute)
-                .fetch_one(pool)
-                .await?;
-                let requests: i64 = row.try_get("requests")?;
-                let failures: i64 = row.try_get("failures")?;
-                let rate = if requests > 0 {
-                    // Counts stay far below 2^52: exact in f64.
-                    #[allow(clippy::cast_precision_loss)]
-                    let rate = failures as f64 * 100.0 / requests as f64;
-                    rate
-                } else {
-                    0.0
-                };
-                let holds = requests >= i64::from(min_requests) && rate >= percent;
-                Ok(Finding {
-                    holds,
-                    message: format!(
-                        "{failures} of {requests} requests failed in the last {minutes} minutes ({rate:.1}%; the rule's threshold is {percent}% from {min_requests} requests)"
-                    ),
-                })
+                self.failure_rate(&config, this_minute, percent, minutes, min_requests)
+                    .await
             }
             AlertCondition::NoTraffic { hours } => {
-                let last: Option<i64> = sqlx::query_scalar(
-                    "SELECT MAX(minute) FROM log_minutes WHERE configuration_id = ?",
-                )
-                .bind(&config)
-                .fetch_one(pool)
-                .await?;
-                let created = rule.created.timestamp_micros();
-                let since = last.map_or(created, |m| (m + 1) * MINUTE_US).max(created);
-                let silent_us = now - since;
-                let holds = silent_us >= i64::from(hours) * 60 * MINUTE_US;
-                let since_text = to_time(since)?.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-                let message = match last {
-                    Some(_) => format!(
-                        "no requests for {} hours (the last one arrived before {since_text}; the rule allows {hours})",
-                        silent_us / (60 * MINUTE_US)
-                    ),
-                    None => format!(
-                        "no requests since the rule was created ({since_text}; the rule allows {hours} hours)"
-                    ),
-                };
-                Ok(Finding { holds, message })
+                self.no_traffic(&config, rule.created.timestamp_micros(), now, hours)
+                    .await
             }
             AlertCondition::RevokedTokenUsed { minutes } => {
-                let uses: i64 = sqlx::query_scalar(
-                    "SELECT COALESCE(SUM(count), 0) FROM log_failures
-                     WHERE configuration_id = ? AND kind = 'type' AND name = 'revokedToken' AND minute > ? AND minute <= ?",
-                )
-                .bind(&config)
-                .bind(this_minute - i64::from(minutes))
-                .bind(this_minute)
-                .fetch_one(pool)
-                .await?;
-                if uses == 0 {
-                    return Ok(Finding {
-                        holds: false,
-                        message: format!("no revoked token was used in the last {minutes} minutes"),
-                    });
-                }
-                // The latest such request names the token and the caller (the status index
-                // holds every 401).
-                let last = sqlx::query(
-                    "SELECT credential, source, client FROM provisioning_log
-                     WHERE configuration_id = ? AND status = 401 AND status NOT IN (200, 201, 204) AND refusal = 'revokedToken'
-                     ORDER BY seq DESC LIMIT 1",
-                )
-                .bind(&config)
-                .fetch_optional(pool)
-                .await?;
-                let who = match last {
-                    Some(row) => format!(
-                        "; the last was {} from {} ({})",
-                        row.try_get::<Option<String>, _>("credential")?
-                            .unwrap_or_else(|| "a token".into()),
-                        row.try_get::<String, _>("source")?,
-                        row.try_get::<String, _>("client")?,
-                    ),
-                    None => String::new(),
-                };
-                Ok(Finding {
-                    holds: true,
-                    message: format!(
-                        "a revoked token was presented {uses} time{} in the last {minutes} minutes{who}",
-                        if uses == 1 { "" } else { "s" }
-                    ),
-                })
+                self.revoked_token_used(&config, this_minute, minutes).await
             }
         }
+    }
+
+    async fn failure_rate(
+        &self,
+        config: &str,
+        this_minute: i64,
+        percent: f64,
+        minutes: u32,
+        min_requests: u32,
+    ) -> CoreResult<Finding> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(requests), 0) AS requests, COALESCE(SUM(failures), 0) AS failures
+             FROM log_minutes WHERE configuration_id = ? AND minute > ? AND minute <= ?",
+        )
+        .bind(config)
+        .bind(this_minute - i64::from(minutes))
+        .bind(this_minute)
+        .fetch_one(&self.log_database().pool)
+        .await?;
+        let requests: i64 = row.try_get("requests")?;
+        let failures: i64 = row.try_get("failures")?;
+        let rate = if requests > 0 {
+            // Counts stay far below 2^52: exact in f64.
+            #[allow(clippy::cast_precision_loss)]
+            let rate = failures as f64 * 100.0 / requests as f64;
+            rate
+        } else {
+            0.0
+        };
+        Ok(Finding {
+            holds: requests >= i64::from(min_requests) && rate >= percent,
+            message: format!(
+                "{failures} of {requests} requests failed in the last {minutes} minutes ({rate:.1}%; the rule's threshold is {percent}% from {min_requests} requests)"
+            ),
+        })
+    }
+
+    async fn no_traffic(
+        &self,
+        config: &str,
+        created: i64,
+        now: i64,
+        hours: u32,
+    ) -> CoreResult<Finding> {
+        let last: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(minute) FROM log_minutes WHERE configuration_id = ?")
+                .bind(config)
+                .fetch_one(&self.log_database().pool)
+                .await?;
+        let since = last.map_or(created, |m| (m + 1) * MINUTE_US).max(created);
+        let silent_us = now - since;
+        let since_text = to_time(since)?.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let message = match last {
+            Some(_) => format!(
+                "no requests for {} hours (the last one arrived before {since_text}; the rule allows {hours})",
+                silent_us / (60 * MINUTE_US)
+            ),
+            None => format!(
+                "no requests since the rule was created ({since_text}; the rule allows {hours} hours)"
+            ),
+        };
+        Ok(Finding {
+            holds: silent_us >= i64::from(hours) * 60 * MINUTE_US,
+            message,
+        })
+    }
+
+    async fn revoked_token_used(
+        &self,
+        config: &str,
+        this_minute: i64,
+        minutes: u32,
+    ) -> CoreResult<Finding> {
+        let pool = &self.log_database().pool;
+        let uses: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(SUM(count), 0) FROM log_failures
+             WHERE configuration_id = ? AND kind = 'type' AND name = 'revokedToken' AND minute > ? AND minute <= ?",
+        )
+        .bind(config)
+        .bind(this_minute - i64::from(minutes))
+        .bind(this_minute)
+        .fetch_one(pool)
+        .await?;
+        if uses == 0 {
+            return Ok(Finding {
+                holds: false,
+                message: format!("no revoked token was used in the last {minutes} minutes"),
+            });
+        }
+        // The latest such request names the token and the caller (the partial status index
+        // holds every 401; its condition is repeated for SQLite to use it).
+        let last = sqlx::query(
+            "SELECT credential, source, client FROM provisioning_log
+             WHERE configuration_id = ? AND status = 401 AND status NOT IN (200, 201, 204) AND refusal = 'revokedToken'
+             ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(config)
+        .fetch_optional(pool)
+        .await?;
+        let who = match last {
+            Some(row) => format!(
+                "; the last was {} from {} ({})",
+                row.try_get::<Option<String>, _>("credential")?
+                    .unwrap_or_else(|| "a token".into()),
+                row.try_get::<String, _>("source")?,
+                row.try_get::<String, _>("client")?,
+            ),
+            None => String::new(),
+        };
+        Ok(Finding {
+            holds: true,
+            message: format!(
+                "a revoked token was presented {uses} time{} in the last {minutes} minutes{who}",
+                if uses == 1 { "" } else { "s" }
+            ),
+        })
     }
 
     /// The history of alerts, newest first.

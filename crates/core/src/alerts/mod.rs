@@ -168,13 +168,28 @@ pub struct AlertRuleUpdate {
     #[serde(default)]
     pub enabled: Option<bool>,
     /// A new webhook address, or `null` for none.
-    #[serde(default, deserialize_with = "present")]
-    pub webhook_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "webhook_change")]
+    pub webhook_url: WebhookChange,
 }
 
-/// A field that was present (possibly `null`) versus absent.
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
+/// What an update does to a rule's webhook.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum WebhookChange {
+    /// Leave it (the field was absent).
+    #[default]
+    Keep,
+    /// Remove it (`null`).
+    Remove,
+    /// Call this address from now on.
+    Set(String),
+}
+
+/// `null` removes the webhook, a string sets it; an absent field keeps it (the default).
+fn webhook_change<'de, D: Deserializer<'de>>(d: D) -> Result<WebhookChange, D::Error> {
+    Ok(match Option::<String>::deserialize(d)? {
+        Some(url) => WebhookChange::Set(url),
+        None => WebhookChange::Remove,
+    })
 }
 
 fn check_name(name: &str) -> CoreResult<String> {
@@ -190,7 +205,9 @@ fn check_name(name: &str) -> CoreResult<String> {
 pub fn webhook_origin(url: &str) -> CoreResult<String> {
     let bad = |reason: &str| CoreError::invalid("webhookUrl", reason);
     if url.len() > 2_048 || url.chars().any(char::is_whitespace) {
-        return Err(bad("must be an http:// or https:// address of at most 2048 characters without spaces"));
+        return Err(bad(
+            "must be an http:// or https:// address of at most 2048 characters without spaces",
+        ));
     }
     let (scheme, rest) = url
         .split_once("://")
@@ -338,9 +355,9 @@ impl Store {
             condition.validate()?;
         }
         let webhook = match &update.webhook_url {
-            Some(Some(url)) => Some(Some(self.seal_webhook(url)?)),
-            Some(None) => Some(None),
-            None => None,
+            WebhookChange::Set(url) => Some(Some(self.seal_webhook(url)?)),
+            WebhookChange::Remove => Some(None),
+            WebhookChange::Keep => None,
         };
         let config = self.configuration(current.configuration_id).await?;
         let now = self.now_us();
@@ -361,9 +378,17 @@ impl Store {
         )
         .bind(update.enabled)
         .bind(webhook.is_some())
-        .bind(webhook.as_ref().and_then(|w| w.as_ref().map(|(s, _)| s.clone())))
+        .bind(
+            webhook
+                .as_ref()
+                .and_then(|w| w.as_ref().map(|(s, _)| s.clone())),
+        )
         .bind(webhook.is_some())
-        .bind(webhook.as_ref().and_then(|w| w.as_ref().map(|(_, s)| s.clone())))
+        .bind(
+            webhook
+                .as_ref()
+                .and_then(|w| w.as_ref().map(|(_, s)| s.clone())),
+        )
         .bind(id)
         .execute(&mut *tx)
         .await?;

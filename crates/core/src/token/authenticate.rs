@@ -78,9 +78,7 @@ impl RejectReason {
     /// The prefix of the real credential refused (expired or revoked), if any.
     pub fn credential(&self) -> Option<&str> {
         match self {
-            Self::Expired { credential, .. } | Self::Revoked { credential, .. } => {
-                Some(credential)
-            }
+            Self::Expired { credential, .. } | Self::Revoked { credential, .. } => Some(credential),
             Self::Missing | Self::Invalid => None,
         }
     }

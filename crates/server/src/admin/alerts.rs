@@ -16,9 +16,8 @@ use crate::peer::Peer;
 use crate::state::AppState;
 
 fn rule_id(id: &str) -> Result<i64, AdminError> {
-    id.parse().map_err(|_| {
-        AdminError::new(StatusCode::NOT_FOUND, format!("alert rule {id} not found"))
-    })
+    id.parse()
+        .map_err(|_| AdminError::new(StatusCode::NOT_FOUND, format!("alert rule {id} not found")))
 }
 
 fn json(value: impl serde::Serialize) -> Json<Value> {

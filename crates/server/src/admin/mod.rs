@@ -302,7 +302,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             axum::routing::patch(alerts::update_rule).delete(alerts::delete_rule),
         )
         .route("/api/alerts", get(alerts::history))
-        .route("/api/alerts/evaluate", axum::routing::post(alerts::evaluate))
+        .route(
+            "/api/alerts/evaluate",
+            axum::routing::post(alerts::evaluate),
+        )
         .route("/api/alerts/stream", get(alerts::stream))
         .route("/api/audit", get(routes::audit))
         .route("/api/audit/export", get(routes::export_audit))

@@ -1,0 +1,287 @@
+//! `scim-console alerts …`: alert rules per configuration, their history, and evaluating them
+//! now (with the webhook calls, waited for).
+
+use anyhow::Result;
+use clap::{Args, Subcommand, ValueEnum};
+use scim_console_core::alerts::{
+    AlertCondition, AlertEvent, AlertEventQuery, AlertRule, AlertRuleUpdate, NewAlertRule,
+};
+use scim_console_core::{Actor, CoreError, Store};
+
+/// The `alerts` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// The alert rules, of one configuration or of all.
+    List(ListArgs),
+    /// Add a rule to a configuration.
+    Add(AddArgs),
+    /// Evaluate a rule again from now on.
+    Enable(RuleArgs),
+    /// Stop evaluating a rule (its history stays).
+    Disable(RuleArgs),
+    /// Remove a rule (its history stays).
+    Remove(RuleArgs),
+    /// The alerts raised and resolved, newest first.
+    History(HistoryArgs),
+    /// Evaluate every rule now and call the webhooks of what was raised or resolved (a running
+    /// server does this every minute).
+    Evaluate(JsonArg),
+}
+
+/// `--json`.
+#[derive(Debug, Args)]
+pub struct JsonArg {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `alerts list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only this configuration (name, slug or id).
+    #[arg(long = "config")]
+    config: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// What a rule watches.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum When {
+    /// At least --percent of the requests of the last --minutes failed.
+    FailureRate,
+    /// No request for --hours.
+    NoTraffic,
+    /// A revoked token was presented in the last --minutes.
+    RevokedToken,
+}
+
+/// `alerts add`.
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Name, slug or id of the configuration.
+    #[arg(long = "config")]
+    config: String,
+    /// The rule's name.
+    #[arg(long)]
+    name: String,
+    /// What it watches.
+    #[arg(long, value_enum)]
+    when: When,
+    /// failure-rate: the threshold, in percent.
+    #[arg(long)]
+    percent: Option<f64>,
+    /// failure-rate, revoked-token: the window in minutes (default 15 and 60).
+    #[arg(long)]
+    minutes: Option<u32>,
+    /// failure-rate: the fewest requests in the window to judge (default 10).
+    #[arg(long)]
+    min_requests: Option<u32>,
+    /// no-traffic: the hours of silence.
+    #[arg(long)]
+    hours: Option<u32>,
+    /// An http(s):// address that receives each alert as a JSON POST (stored sealed).
+    #[arg(long, value_name = "URL")]
+    webhook: Option<String>,
+    /// Create it disabled.
+    #[arg(long)]
+    disabled: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// A rule by id.
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// The rule's id (as `alerts list` shows it).
+    id: i64,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `alerts history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only this configuration (name, slug or id).
+    #[arg(long = "config")]
+    config: Option<String>,
+    /// At most this many.
+    #[arg(long, default_value_t = 50)]
+    limit: usize,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+impl AlertsCommand {
+    /// Whether the command needs the master key (to seal or open webhook addresses).
+    pub fn needs_master_key(&self) -> bool {
+        matches!(self, Self::Add(a) if a.webhook.is_some()) || matches!(self, Self::Evaluate(_))
+    }
+}
+
+fn condition(args: &AddArgs) -> Result<AlertCondition> {
+    Ok(match args.when {
+        When::FailureRate => AlertCondition::FailureRate {
+            percent: match args.percent {
+                Some(p) => p,
+                None => {
+                    return Err(
+                        CoreError::invalid("--percent", "--when failure-rate needs it").into(),
+                    );
+                }
+            },
+            minutes: args.minutes.unwrap_or(15),
+            min_requests: args.min_requests.unwrap_or(10),
+        },
+        When::NoTraffic => AlertCondition::NoTraffic {
+            hours: match args.hours {
+                Some(h) => h,
+                None => {
+                    return Err(CoreError::invalid("--hours", "--when no-traffic needs it").into());
+                }
+            },
+        },
+        When::RevokedToken => AlertCondition::RevokedTokenUsed {
+            minutes: args.minutes.unwrap_or(60),
+        },
+    })
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn print_rule(rule: &AlertRule) {
+    let state = match (rule.enabled, rule.firing_since) {
+        (false, _) => "disabled".to_owned(),
+        (true, Some(since)) => format!("FIRING since {}", since.format("%Y-%m-%d %H:%M")),
+        (true, None) => "ok".to_owned(),
+    };
+    println!(
+        "{:>4}  {}  [{}]  {}{}",
+        rule.id,
+        rule.name,
+        state,
+        rule.description,
+        rule.webhook
+            .as_deref()
+            .map(|w| format!("  → {w}"))
+            .unwrap_or_default()
+    );
+}
+
+fn print_event(event: &AlertEvent) {
+    let webhook = match (&event.webhook, &event.webhook_detail) {
+        (Some(state), Some(detail)) => format!("  (webhook {state:?}: {detail})"),
+        (Some(state), None) => format!("  (webhook {state:?})"),
+        _ => String::new(),
+    };
+    println!(
+        "{}  {:<8}  {} / {}: {}{webhook}",
+        event.at.format("%Y-%m-%d %H:%M:%S"),
+        format!("{:?}", event.kind).to_lowercase(),
+        event.configuration_name,
+        event.rule_name,
+        event.message
+    );
+}
+
+/// Runs an `alerts` subcommand.
+pub async fn run(store: &Store, cmd: AlertsCommand) -> Result<()> {
+    let actor = Actor::cli();
+    match cmd {
+        AlertsCommand::List(args) => {
+            let configuration = match &args.config {
+                Some(name) => Some(store.find_configuration(name).await?.id),
+                None => None,
+            };
+            let rules = store.alert_rules(configuration).await?;
+            if args.json {
+                return print_json(&rules);
+            }
+            if rules.is_empty() {
+                println!("No alert rules. Add one with `scim-console alerts add`.");
+            }
+            rules.iter().for_each(print_rule);
+        }
+        AlertsCommand::Add(args) => {
+            let config = store.find_configuration(&args.config).await?;
+            let rule = NewAlertRule {
+                name: args.name.clone(),
+                condition: condition(&args)?,
+                enabled: !args.disabled,
+                webhook_url: args.webhook.clone(),
+            };
+            let created = store.create_alert_rule(config.id, &rule, &actor).await?;
+            if args.json {
+                return print_json(&created);
+            }
+            print_rule(&created);
+        }
+        AlertsCommand::Enable(args) => toggle(store, &args, true, &actor).await?,
+        AlertsCommand::Disable(args) => toggle(store, &args, false, &actor).await?,
+        AlertsCommand::Remove(args) => {
+            store.delete_alert_rule(args.id, &actor).await?;
+            if args.json {
+                return print_json(&serde_json::json!({"removed": args.id}));
+            }
+            println!("Removed alert rule {}.", args.id);
+        }
+        AlertsCommand::History(args) => {
+            let configuration = match &args.config {
+                Some(name) => Some(store.find_configuration(name).await?.id),
+                None => None,
+            };
+            let events = store
+                .alert_events(&AlertEventQuery {
+                    configuration,
+                    before: None,
+                    limit: args.limit,
+                })
+                .await?;
+            if args.json {
+                return print_json(&events);
+            }
+            if events.is_empty() {
+                println!("No alerts yet.");
+            }
+            events.iter().for_each(print_event);
+        }
+        AlertsCommand::Evaluate(args) => {
+            let alerts = scim_console_server::alerting::Alerts::default();
+            let events = alerts.evaluate_and_deliver(store).await?;
+            if args.json {
+                return print_json(&events);
+            }
+            if events.is_empty() {
+                println!("Nothing raised or resolved.");
+            }
+            events.iter().for_each(print_event);
+        }
+    }
+    Ok(())
+}
+
+async fn toggle(store: &Store, args: &RuleArgs, enabled: bool, actor: &Actor) -> Result<()> {
+    let rule = store
+        .update_alert_rule(
+            args.id,
+            &AlertRuleUpdate {
+                enabled: Some(enabled),
+                ..AlertRuleUpdate::default()
+            },
+            actor,
+        )
+        .await?;
+    if args.json {
+        return print_json(&rule);
+    }
+    print_rule(&rule);
+    Ok(())
+}
