@@ -18,6 +18,12 @@ fn cli(dir: &std::path::Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// An HTTP client (reqwest's rustls takes the process's crypto provider).
+fn http_client() -> reqwest::Client {
+    scim_console_server::tls::install_crypto_provider();
+    reqwest::Client::new()
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -335,6 +341,13 @@ fn serve_prints_the_urls_and_token_then_shuts_down_gracefully() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // Trace logs are plenty: read them as they come, or the server blocks on a full pipe.
+    let mut stderr = child.stderr.take().unwrap();
+    let log_reader = std::thread::spawn(move || {
+        let mut logs = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut logs).unwrap();
+        logs
+    });
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut base = String::new();
     let mut token = String::new();
@@ -360,7 +373,7 @@ fn serve_prints_the_urls_and_token_then_shuts_down_gracefully() {
     );
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let status = runtime.block_on(async {
-        reqwest::Client::new()
+        http_client()
             .get(format!("{base}/Users"))
             .bearer_auth(&token)
             .send()
@@ -370,7 +383,7 @@ fn serve_prints_the_urls_and_token_then_shuts_down_gracefully() {
     });
     assert_eq!(status, 200);
     let status = runtime.block_on(async {
-        reqwest::Client::new()
+        http_client()
             .post(format!("{base}/Users"))
             .bearer_auth(&token)
             .json(&serde_json::json!({"userName": "mars@contoso.com", "timezone": "Mars"}))
@@ -411,7 +424,7 @@ fn serve_prints_the_urls_and_token_then_shuts_down_gracefully() {
     secrets.push(client_secret.clone());
     let origin = base.trim_end_matches("/scim/default/v2").to_owned();
     let grant: Value = runtime.block_on(async {
-        reqwest::Client::new()
+        http_client()
             .post(format!("{origin}/scim/default/oauth/token"))
             .basic_auth(&client_id, Some(&client_secret))
             .header("content-type", "application/x-www-form-urlencoded")
@@ -428,7 +441,7 @@ fn serve_prints_the_urls_and_token_then_shuts_down_gracefully() {
     secrets.push(grant["refresh_token"].as_str().unwrap().to_owned());
     for credential in [&second, &access] {
         let status = runtime.block_on(async {
-            reqwest::Client::new()
+            http_client()
                 .get(format!("{base}/Users"))
                 .bearer_auth(credential)
                 .send()
@@ -449,7 +462,7 @@ fn serve_prints_the_urls_and_token_then_shuts_down_gracefully() {
         .success()
     );
     let status = runtime.block_on(async {
-        reqwest::Client::new()
+        http_client()
             .get(format!("{base}/Users"))
             .bearer_auth(&token)
             .send()
@@ -475,8 +488,7 @@ fn serve_prints_the_urls_and_token_then_shuts_down_gracefully() {
         waited += 1;
     };
     assert!(exit.success());
-    let mut logs = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut logs).unwrap();
+    let logs = log_reader.join().unwrap();
     assert!(
         logs.contains("\"message\":\"request\""),
         "JSON logs: {logs}"

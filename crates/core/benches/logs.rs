@@ -129,6 +129,7 @@ fn entry(i: u64, rows: u64, configs: &[ConfigurationId], start: DateTime<Utc>) -
         changes: None,
         request_body: body,
         response_body: None,
+        outbox: Vec::new(),
     }
 }
 

@@ -75,6 +75,7 @@ fn request(env: &Env, status: u16) -> LogEntry {
         changes: None,
         request_body: None,
         response_body: None,
+        outbox: Vec::new(),
     }
 }
 

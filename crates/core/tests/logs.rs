@@ -46,6 +46,7 @@ fn entry(configuration: ConfigurationId, i: usize, outcome: Outcome, name: &str)
         changes: None,
         request_body: Some(logs::redact(&body)),
         response_body: None,
+        outbox: Vec::new(),
     }
 }
 

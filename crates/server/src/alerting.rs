@@ -23,7 +23,7 @@ const LIVE: usize = 256;
 #[derive(Debug, Clone)]
 pub struct Alerts {
     live: broadcast::Sender<Arc<AlertEvent>>,
-    client: Option<reqwest::Client>,
+    client: Arc<std::sync::OnceLock<Option<reqwest::Client>>>,
     /// The waits before the second, third, … webhook attempt.
     retry_waits: Arc<[Duration]>,
 }
@@ -37,23 +37,30 @@ impl Default for Alerts {
 impl Alerts {
     /// Alerts with these waits between webhook attempts (one attempt more than waits).
     pub fn new(retry_waits: &[Duration]) -> Self {
-        // reqwest's rustls takes the process's crypto provider; ring is the one the server's
-        // TLS uses. Installing it twice is harmless (the second install is refused).
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .timeout(WEBHOOK_TIMEOUT)
-            .user_agent(concat!("SCIM Console/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|error| {
-                tracing::error!(%error, "no HTTP client for alert webhooks: they will not be called");
-            })
-            .ok();
         Self {
             live: broadcast::channel(LIVE).0,
-            client,
+            client: Arc::default(),
             retry_waits: retry_waits.into(),
         }
+    }
+
+    /// The webhook client, built on first use (loading the system's certificates is not
+    /// worth doing for consoles without webhooks).
+    fn client(&self) -> Option<&reqwest::Client> {
+        self.client
+            .get_or_init(|| {
+                crate::tls::install_crypto_provider();
+                reqwest::Client::builder()
+                    .timeout(WEBHOOK_TIMEOUT)
+                    .user_agent(concat!("SCIM Console/", env!("CARGO_PKG_VERSION")))
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .map_err(|error| {
+                        tracing::error!(%error, "no HTTP client for alert webhooks: they will not be called");
+                    })
+                    .ok()
+            })
+            .as_ref()
     }
 
     /// Alerts from now on, as they are raised and resolved.
@@ -93,7 +100,7 @@ impl Alerts {
     /// Calls an alert's webhook until it answers 2xx or the attempts run out, then writes the
     /// outcome down. The address is never logged (its path usually holds a credential).
     async fn deliver(&self, store: &Store, event: &AlertEvent) -> (WebhookState, String) {
-        let (state, detail) = match (store.alert_webhook(event.rule_id).await, &self.client) {
+        let (state, detail) = match (store.alert_webhook(event.rule_id).await, self.client()) {
             (Ok(Some(url)), Some(client)) => self.attempt(client, &url, event).await,
             (Ok(None), _) => (
                 WebhookState::Failed,

@@ -63,6 +63,9 @@ pub enum ServeError {
         /// The error.
         source: std::io::Error,
     },
+    /// The store failed at start-up.
+    #[error("{0}")]
+    Store(#[from] scim_console_core::CoreError),
 }
 
 /// A bound server, ready to run.
@@ -117,6 +120,8 @@ impl Server {
             source,
         })?;
         let scheme = if tls.is_some() { "https" } else { "http" };
+        // Before serving: changes whose log record the last run did not write get one now.
+        store.recover_log_outbox(0).await?;
         let state = AppState::new(
             store,
             new_admin_token(),
@@ -228,16 +233,24 @@ async fn serve(
         .await
 }
 
+/// How old an outbox row must be before the background recovery takes it for a lost record
+/// (the log writer releases rows within seconds).
+const OUTBOX_GRACE_US: i64 = 5 * 60 * 1_000_000;
+
 /// How often the provisioning log's retention runs (and once a minute after start).
 const RETENTION_EVERY: Duration = Duration::from_secs(600);
 
-/// Applies every configuration's log retention in the background until the server stops.
+/// Applies every configuration's log retention, and recovers records lost from the log queue,
+/// in the background until the server stops.
 async fn retention_loop(store: Store, mut stopping: tokio::sync::watch::Receiver<bool>) {
     let mut wait = Duration::from_secs(60);
     loop {
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
             _ = stopping.changed() => return,
+        }
+        if let Err(error) = store.recover_log_outbox(OUTBOX_GRACE_US).await {
+            tracing::error!(%error, "recovering provisioning log records from the outbox failed");
         }
         match store.apply_log_retention().await {
             Ok(r) if r.expired + r.surplus > 0 => {

@@ -138,6 +138,14 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), TlsError> {
     std::fs::write(path, bytes).map_err(io(path))
 }
 
+/// Makes ring the process's rustls crypto provider, which the console's outbound HTTPS client
+/// (reqwest, built without a provider of its own) uses. Call it before building a
+/// `reqwest::Client`; calling it again does nothing.
+pub fn install_crypto_provider() {
+    // Refused only when a provider is installed already: then that one is used.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Loads (or generates) the certificate and builds the rustls configuration.
 pub fn load(source: &TlsSource) -> Result<LoadedTls, TlsError> {
     let (cert_path, key_path) = match source {

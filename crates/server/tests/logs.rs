@@ -504,5 +504,114 @@ fn query_record(s: &TestServer) -> scim_console_core::logs::LogEntry {
         changes: None,
         request_body: None,
         response_body: None,
+        outbox: Vec::new(),
     }
+}
+
+/// Outbox rows left in a data directory's main database.
+async fn outbox_rows(store: &scim_console_core::Store) -> i64 {
+    use sqlx::ConnectOptions as _;
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(store.path())
+        .connect()
+        .await
+        .unwrap();
+    sqlx::query_scalar("SELECT COUNT(*) FROM log_outbox")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn changes_commit_with_their_log_obligation_and_lost_records_are_recovered_at_start() {
+    use scim_console_core::logs::outbox;
+    // A change committed by a run that stopped before writing its record.
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = scim_console_core::Store::open(dir.path()).await.unwrap();
+        let config = store
+            .create_configuration(
+                scim_console_core::NewConfiguration::named("default"),
+                &scim_console_core::Actor::system(),
+            )
+            .await
+            .unwrap();
+        let facts = outbox::RequestFacts {
+            at: chrono::Utc::now(),
+            client: scim_console_core::logs::Client::Okta,
+            user_agent: Some("Okta SCIM Client 1.0.0".into()),
+            source: "198.51.100.9".into(),
+            method: "POST".into(),
+            path: "/scim/default/v2/Users".into(),
+            operation: scim_console_core::logs::Operation::Create,
+            request_body: None,
+            credential: Some("scim_lost0000_…".into()),
+        };
+        let (created, tickets) = outbox::scope(
+            facts,
+            store.create_user(
+                &config,
+                &scim::SchemaRegistry::standard(),
+                json!({"userName": "lost@contoso.com"}),
+                &scim::InputRules::default(),
+            ),
+        )
+        .await;
+        created.unwrap();
+        assert_eq!(tickets.len(), 1);
+        store.close().await;
+    }
+    let s = TestServer::start_with(dir, scim_console_server::Limits::default()).await;
+    // Recovered before the server answered anything.
+    let page = logs(&s, "text=lost").await;
+    let entries = page["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{page}");
+    assert_eq!(entries[0]["status"], 201);
+    assert_eq!(entries[0]["credential"], "scim_lost0000_…");
+    assert!(
+        entries[0]["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("recovered:")
+    );
+    // Live traffic: every write's row is released once its record is stored.
+    for i in 0..20 {
+        let created = send_json(
+            s.scim(Method::POST, "/Users"),
+            &json!({"userName": format!("outbox{i}@contoso.com")}),
+        )
+        .await;
+        assert_eq!(created.status(), 201);
+        let (_, user) = parts(created).await;
+        let patched = send_json(
+            s.scim(
+                Method::PATCH,
+                &format!("/Users/{}", user["id"].as_str().unwrap()),
+            ),
+            &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                    "Operations": [{"op": "replace", "path": "active", "value": false}]}),
+        )
+        .await;
+        assert_eq!(patched.status(), 200);
+    }
+    wait_for(&s, 41).await;
+    let mut left = outbox_rows(&s.store).await;
+    for _ in 0..100 {
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        left = outbox_rows(&s.store).await;
+    }
+    assert_eq!(left, 0, "every stored record released its outbox row");
+    let page = logs(&s, "text=outbox*&limit=100").await;
+    assert!(
+        page["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["detail"].is_null()),
+        "live requests have their own records, none recovered"
+    );
+    s.stop().await;
 }

@@ -15,6 +15,7 @@ use super::{
 };
 use crate::configuration::Configuration;
 use crate::error::{CoreError, CoreResult, is_unique_violation};
+use crate::logs::outbox;
 use crate::store::Store;
 use crate::time::now_us;
 
@@ -208,6 +209,7 @@ impl Store {
         .await
         .map_err(|e| if is_unique_violation(&e) { taken(&name) } else { e.into() })?;
         insert_members(&mut tx, &cfg, &id, &members, 0).await?;
+        outbox::enqueue(&mut tx, group_changed(configuration, &id, Some(&name))).await?;
         tx.commit().await?;
         let mut out = assemble_parts(&GROUPS, id.clone(), resource.into_map(), now, now, 1);
         out.insert(
@@ -382,6 +384,11 @@ impl Store {
         let row = fetch_row(&mut tx, configuration, id)
             .await?
             .ok_or_else(|| not_found(id))?;
+        outbox::enqueue(
+            &mut tx,
+            group_changed(configuration, id, replaced.str_attr("displayName")),
+        )
+        .await?;
         tx.commit().await?;
         let mut out = assemble(&GROUPS, &row)?;
         if !members.is_empty() {
@@ -541,6 +548,11 @@ impl Store {
                 warnings,
             });
         }
+        let name = resource
+            .get("displayName")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        outbox::enqueue(&mut tx, group_changed(configuration, id, name.as_deref())).await?;
         tx.commit().await?;
         drop(writer);
         let mut stored = resource;
@@ -582,8 +594,25 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        let current = assemble(&GROUPS, &row)?;
+        let name = current.get("displayName").and_then(Value::as_str);
+        outbox::enqueue(&mut tx, group_changed(configuration, id, name)).await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// A group changed by a write, for its log record's outbox row.
+fn group_changed<'a>(
+    configuration: &Configuration,
+    id: &'a str,
+    name: Option<&'a str>,
+) -> outbox::Changed<'a> {
+    outbox::Changed {
+        configuration: configuration.id,
+        resource_type: "Group",
+        id,
+        name,
     }
 }
 

@@ -10,6 +10,7 @@ use sqlx::{Connection, Row};
 use super::{ListPage, USERS, Written, assemble, assemble_parts, check_if_match, stored_data};
 use crate::configuration::Configuration;
 use crate::error::{CoreError, CoreResult, is_unique_violation};
+use crate::logs::outbox;
 use crate::mapping::plan::Operation;
 use crate::store::Store;
 use crate::time::now_us;
@@ -178,8 +179,9 @@ impl Store {
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_us();
         let data = stored_data(resource.as_map());
-        // One statement: atomic on its own, committed before the answer is built.
+        // The row and its log record's outbox row commit together, before the answer is built.
         let mut w = self.writer().await;
+        let mut tx = sqlx::Connection::begin(&mut *w).await?;
         sqlx::query(
             "INSERT INTO users (configuration_id, id, external_id, user_name, user_name_folded, display_name, active, created_us, modified_us, version, password_hash, data, imported_us)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
@@ -196,9 +198,15 @@ impl Store {
         .bind(password_hash)
         .bind(data)
         .bind(imported.then_some(now))
-        .execute(&mut *w)
+        .execute(&mut *tx)
         .await
         .map_err(|e| if is_unique_violation(&e) { taken(&cols.user_name) } else { e.into() })?;
+        outbox::enqueue(
+            &mut tx,
+            user_changed(configuration, &id, Some(&cols.user_name)),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(Written {
             resource: assemble_parts(&USERS, id, resource.into_map(), now, now, 1),
             changes: Vec::new(),
@@ -395,6 +403,8 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        let name = current.str_attr("userName").map(str::to_owned);
+        outbox::enqueue(&mut tx, user_changed(configuration, id, name.as_deref())).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -413,6 +423,7 @@ impl Store {
         let cols = columns_of(resource)?;
         let now = now_us();
         let password_changed = changes.iter().any(|c| c.path == "password");
+        let mut tx = sqlx::Connection::begin(&mut *tx).await?;
         let done = sqlx::query(
             "UPDATE users SET external_id = ?, user_name = ?, user_name_folded = ?, display_name = ?, active = ?, modified_us = ?, version = ?,
              password_hash = CASE WHEN ? THEN ? ELSE password_hash END, data = ?
@@ -437,6 +448,12 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(CoreError::VersionMismatch(super::etag(version)));
         }
+        outbox::enqueue(
+            &mut tx,
+            user_changed(configuration, id, Some(&cols.user_name)),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(now)
     }
 
@@ -454,6 +471,20 @@ impl Store {
                 .await?
                 .ok_or_else(|| not_found(id))?;
         Ok(row.try_get("password_hash")?)
+    }
+}
+
+/// A user changed by a write, for its log record's outbox row.
+fn user_changed<'a>(
+    configuration: &Configuration,
+    id: &'a str,
+    name: Option<&'a str>,
+) -> outbox::Changed<'a> {
+    outbox::Changed {
+        configuration: configuration.id,
+        resource_type: "User",
+        id,
+        name,
     }
 }
 

@@ -15,6 +15,7 @@ use crate::error::{CoreError, CoreResult};
 use crate::store::Store;
 use crate::time::to_time;
 
+pub mod outbox;
 pub mod retention;
 pub mod stats;
 
@@ -402,6 +403,9 @@ pub struct LogEntry {
     pub request_body: Option<String>,
     /// The response body, redacted.
     pub response_body: Option<String>,
+    /// The outbox rows of the changes this request made ([`outbox`]), released once stored.
+    #[serde(skip)]
+    pub outbox: Vec<i64>,
 }
 
 fn entry_from_row(row: &SqliteRow) -> CoreResult<LogEntry> {
@@ -438,6 +442,7 @@ fn entry_from_row(row: &SqliteRow) -> CoreResult<LogEntry> {
         changes: changes.and_then(|c| serde_json::from_str(&c).ok()),
         request_body: row.try_get("request_body")?,
         response_body: row.try_get("response_body")?,
+        outbox: Vec::new(),
     })
 }
 
@@ -636,7 +641,7 @@ impl Store {
         for chunk in entries.chunks_mut(40) {
             let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO provisioning_log (at_us, configuration_id, client, user_agent, source, credential, method, path, operation,
-                 resource_type, resource_id, resource_name, status, outcome, scim_type, refusal, detail, attributes, duration_us, changes, request_body, response_body) ",
+                 resource_type, resource_id, resource_name, status, outcome, scim_type, refusal, detail, attributes, duration_us, changes, request_body, response_body, outbox) ",
             );
             q.push_values(chunk.iter(), |mut row, e| {
                 row.push_bind(e.at.timestamp_micros())
@@ -660,7 +665,14 @@ impl Store {
                     .push_bind(e.duration_us)
                     .push_bind(e.changes.as_ref().map(Value::to_string))
                     .push_bind(e.request_body.clone())
-                    .push_bind(e.response_body.clone());
+                    .push_bind(e.response_body.clone())
+                    .push_bind((!e.outbox.is_empty()).then(|| {
+                        e.outbox
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    }));
             });
             let last = q.build().execute(&mut *tx).await?.last_insert_rowid();
             // One writer, one statement: the chunk's rows have consecutive positions.
@@ -671,6 +683,16 @@ impl Store {
         }
         stats::add(&mut tx, entries).await?;
         tx.commit().await?;
+        drop(w);
+        // The records are stored: their changes' outbox rows can go. A failure here only
+        // leaves rows that the next recovery finds already logged.
+        let tickets: Vec<i64> = entries
+            .iter()
+            .flat_map(|e| e.outbox.iter().copied())
+            .collect();
+        if let Err(error) = self.release_outbox(&tickets).await {
+            tracing::warn!(%error, "could not release provisioning log outbox rows");
+        }
         Ok(())
     }
 

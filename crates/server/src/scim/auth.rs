@@ -82,6 +82,7 @@ impl FromRequestParts<AppState> for Tenant {
                 Authentication::Accepted(c, principal) => {
                     known.configuration = Some(c.id);
                     known.credential = Some(principal.prefix.clone());
+                    scim_console_core::logs::outbox::note_credential(&principal.prefix);
                 }
                 Authentication::Rejected(c, reason) => {
                     known.configuration = Some(c.id);

@@ -151,6 +151,75 @@ fn text(v: Option<&Value>, key: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// What is known of a request once its handler answered.
+struct Answered {
+    started: Instant,
+    configuration: ConfigurationId,
+    known: LogContext,
+    /// The userName / displayName the request body named.
+    requested_name: Option<String>,
+    /// The path as requested (not redacted), for the resource type and id.
+    raw_path: String,
+    tickets: Vec<i64>,
+}
+
+impl Answered {
+    /// The request's log record, and its response (an error's body read back for the record).
+    async fn record(
+        self,
+        request: logs::outbox::RequestFacts,
+        response: Response,
+    ) -> (Response, LogEntry) {
+        let status = response.status();
+        let facts = response
+            .extensions()
+            .get::<ReplyFacts>()
+            .cloned()
+            .unwrap_or_default();
+        let attributes = response
+            .extensions()
+            .get::<FailedAttributes>()
+            .map(|a| a.0.clone())
+            .unwrap_or_default();
+        // Successful answers are not read back (their facts travel with them); errors are small.
+        let (response, response_json) = if status.is_success() {
+            (response, None)
+        } else {
+            read_back(response).await
+        };
+        let error = response_json.as_ref().filter(|_| !status.is_success());
+        let detail = text(error, "detail");
+        let warnings = (!facts.warnings.is_empty()).then(|| facts.warnings.join("; "));
+        let entry = LogEntry {
+            seq: 0,
+            at: request.at,
+            configuration_id: self.configuration,
+            client: request.client,
+            user_agent: request.user_agent,
+            source: request.source,
+            credential: self.known.credential,
+            operation: request.operation,
+            resource_type: resource_type(&self.raw_path),
+            resource_id: facts.id.or_else(|| path_id(&self.raw_path)),
+            resource_name: facts.name.or(self.requested_name),
+            status: status.as_u16(),
+            outcome: outcome(status.as_u16(), detail.as_deref(), warnings.as_deref()),
+            scim_type: text(error, "scimType"),
+            refusal: self.known.refusal,
+            detail: detail.or(warnings),
+            attributes,
+            duration_us: i64::try_from(self.started.elapsed().as_micros()).unwrap_or(i64::MAX),
+            changes: facts.changes,
+            request_body: request.request_body,
+            response_body: response_json.as_ref().map(logs::redact),
+            outbox: self.tickets,
+            method: request.method,
+            path: request.path,
+        };
+        (response, entry)
+    }
+}
+
 /// The middleware.
 pub async fn record(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let started = Instant::now();
@@ -186,12 +255,29 @@ pub async fn record(State(state): State<AppState>, mut request: Request, next: N
     let operation = Operation::classify(&method, &path, request_json.as_ref());
     let requested_name = text(request_json.as_ref(), "userName")
         .or_else(|| text(request_json.as_ref(), "displayName"));
-    let request_body = request_json.as_ref().map(logs::redact);
+    let facts = logs::outbox::RequestFacts {
+        at,
+        client,
+        user_agent: agent,
+        source,
+        method,
+        path: logs::redact_path(&path),
+        operation,
+        request_body: request_json.as_ref().map(logs::redact),
+        credential: None,
+    };
     let mut request = Request::from_parts(parts, Body::from(bytes));
     if let Some(json) = request_json {
         request.extensions_mut().insert(ParsedBody(json));
     }
-    let response = next.run(request).await;
+    // Directory writes made by the handler put their log record's outbox row in their own
+    // transaction: the change and the obligation to log it commit together. Reads write
+    // nothing and skip it.
+    let (response, tickets) = if matches!(operation, Operation::Query | Operation::Discovery) {
+        (next.run(request).await, Vec::new())
+    } else {
+        logs::outbox::scope(facts.clone(), next.run(request)).await
+    };
     let known = context
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -199,53 +285,15 @@ pub async fn record(State(state): State<AppState>, mut request: Request, next: N
     let Some(configuration) = known.configuration else {
         return response;
     };
-    let status = response.status();
-    let facts = response
-        .extensions()
-        .get::<ReplyFacts>()
-        .cloned()
-        .unwrap_or_default();
-    let attributes = response
-        .extensions()
-        .get::<FailedAttributes>()
-        .map(|a| a.0.clone())
-        .unwrap_or_default();
-    // Successful answers are not read back (their facts travel with them); errors are small.
-    let (response, response_json) = if status.is_success() {
-        (response, None)
-    } else {
-        read_back(response).await
+    let answered = Answered {
+        started,
+        configuration,
+        known,
+        requested_name,
+        raw_path: path,
+        tickets,
     };
-    let error = response_json.as_ref().filter(|_| !status.is_success());
-    let detail = text(error, "detail");
-    let warnings = (!facts.warnings.is_empty()).then(|| facts.warnings.join("; "));
-    let resource_id = facts.id.or_else(|| path_id(&path));
-    let resource_name = facts.name.or(requested_name);
-    let entry = LogEntry {
-        seq: 0,
-        at,
-        configuration_id: configuration,
-        client,
-        user_agent: agent,
-        source,
-        credential: known.credential,
-        operation,
-        resource_type: resource_type(&path),
-        resource_id,
-        resource_name,
-        status: status.as_u16(),
-        outcome: outcome(status.as_u16(), detail.as_deref(), warnings.as_deref()),
-        scim_type: text(error, "scimType"),
-        refusal: known.refusal,
-        detail: detail.or(warnings),
-        attributes,
-        duration_us: i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX),
-        changes: facts.changes,
-        request_body,
-        response_body: response_json.as_ref().map(logs::redact),
-        method,
-        path: logs::redact_path(&path),
-    };
+    let (response, entry) = answered.record(facts, response).await;
     state.logs.send(entry);
     response
 }

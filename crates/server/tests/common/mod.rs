@@ -110,7 +110,10 @@ impl TestServer {
             admin_token,
             config,
             token,
-            client: Client::new(),
+            client: {
+                scim_console_server::tls::install_crypto_provider();
+                Client::new()
+            },
             stop: Some(stop),
             task: Some(task),
         }

@@ -1,0 +1,236 @@
+//! A change and its log record commit together. The server runs each SCIM request inside a
+//! [`scope`] that carries what the log must know of the request; every directory write made
+//! within it inserts a row into the main database's `log_outbox` table in the write's own
+//! transaction, and the request's log record carries the row ids (its tickets). The log writer
+//! deletes the rows once the record is stored; rows left over — the process stopped between the
+//! change and its record, or the log queue was full — become log records at the next start (or,
+//! older than a few minutes, in the background), so no acknowledged change goes unlogged and
+//! none is logged twice.
+
+use std::cell::RefCell;
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::{Row, SqliteConnection};
+
+use super::{Client, LogEntry, Operation, Outcome};
+use crate::configuration::ConfigurationId;
+use crate::error::{CoreError, CoreResult};
+use crate::store::Store;
+use crate::time::to_time;
+
+/// What the log knows of a request before its handler runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestFacts {
+    /// When it arrived.
+    pub at: DateTime<Utc>,
+    /// The client.
+    pub client: Client,
+    /// Its User-Agent.
+    pub user_agent: Option<String>,
+    /// The caller's address.
+    pub source: String,
+    /// The HTTP method.
+    pub method: String,
+    /// The path and query, redacted.
+    pub path: String,
+    /// What it does.
+    pub operation: Operation,
+    /// The body, redacted.
+    pub request_body: Option<String>,
+    /// The credential's prefix, once the request is authenticated.
+    #[serde(default)]
+    pub credential: Option<String>,
+}
+
+struct Pending {
+    facts: RequestFacts,
+    tickets: Vec<i64>,
+}
+
+tokio::task_local! {
+    static PENDING: RefCell<Pending>;
+}
+
+/// Runs `request` with its facts in scope: directory writes it makes enqueue their log record
+/// in their own transaction. Returns its output and the tickets of those writes.
+pub async fn scope<F: Future>(facts: RequestFacts, request: F) -> (F::Output, Vec<i64>) {
+    let pending = RefCell::new(Pending {
+        facts,
+        tickets: Vec::new(),
+    });
+    PENDING
+        .scope(pending, async move {
+            let output = request.await;
+            let tickets = PENDING
+                .try_with(|p| std::mem::take(&mut p.borrow_mut().tickets))
+                .unwrap_or_default();
+            (output, tickets)
+        })
+        .await
+}
+
+/// Tells the request in scope (if any) which credential it was authenticated with.
+pub fn note_credential(prefix: &str) {
+    let _ = PENDING.try_with(|p| p.borrow_mut().facts.credential = Some(prefix.to_owned()));
+}
+
+/// The resource a directory write changed.
+pub(crate) struct Changed<'a> {
+    pub configuration: ConfigurationId,
+    pub resource_type: &'static str,
+    pub id: &'a str,
+    pub name: Option<&'a str>,
+}
+
+/// Inserts the outbox row of the request in scope (nothing outside one: the command line's
+/// imports are not SCIM requests) on `conn`, inside the caller's transaction.
+pub(crate) async fn enqueue(conn: &mut SqliteConnection, changed: Changed<'_>) -> CoreResult<()> {
+    let Ok(request) = PENDING.try_with(|p| serde_json::to_string(&p.borrow().facts)) else {
+        return Ok(());
+    };
+    let request = request.map_err(|e| CoreError::Corrupt(format!("log outbox: {e}")))?;
+    let at = PENDING
+        .try_with(|p| p.borrow().facts.at.timestamp_micros())
+        .unwrap_or_default();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO log_outbox (at_us, configuration_id, resource_type, resource_id, resource_name, request)
+         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(at)
+    .bind(changed.configuration.to_string())
+    .bind(changed.resource_type)
+    .bind(changed.id)
+    .bind(changed.name)
+    .bind(request)
+    .fetch_one(&mut *conn)
+    .await?;
+    let _ = PENDING.try_with(|p| p.borrow_mut().tickets.push(id));
+    Ok(())
+}
+
+/// What a recovered record says.
+pub const RECOVERED: &str = "recovered: the change committed but the server stopped (or its log queue was full) before this record was written";
+
+/// How many records back a leftover row's record is looked for.
+const LOOK_BACK: i64 = 200_000;
+
+/// The HTTP status a recovered change was answered with.
+fn status_of(operation: Operation) -> u16 {
+    match operation {
+        Operation::Create => 201,
+        Operation::Delete => 204,
+        _ => 200,
+    }
+}
+
+impl Store {
+    /// Deletes the outbox rows of stored records (on the main database's writer).
+    pub(crate) async fn release_outbox(&self, tickets: &[i64]) -> CoreResult<()> {
+        if tickets.is_empty() {
+            return Ok(());
+        }
+        let mut w = self.writer().await;
+        for chunk in tickets.chunks(500) {
+            let mut q =
+                sqlx::QueryBuilder::<sqlx::Sqlite>::new("DELETE FROM log_outbox WHERE id IN (");
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            q.push(")");
+            q.build().execute(&mut *w).await?;
+        }
+        Ok(())
+    }
+
+    /// Turns outbox rows at least `min_age_us` old into log records (those whose record was
+    /// stored are only deleted). Returns how many records were written. The server runs it
+    /// before serving (every row is a leftover then) and in the background.
+    pub async fn recover_log_outbox(&self, min_age_us: i64) -> CoreResult<usize> {
+        let rows = sqlx::query(
+            "SELECT id, at_us, configuration_id, resource_type, resource_id, resource_name, request
+             FROM log_outbox WHERE at_us <= ? ORDER BY id LIMIT 10000",
+        )
+        .bind(self.now_us() - min_age_us)
+        .fetch_all(self.pool())
+        .await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let logged = self.logged_tickets().await?;
+        let mut done = Vec::new();
+        let mut entries = Vec::new();
+        for row in &rows {
+            let id: i64 = row.try_get("id")?;
+            if logged.contains(&id) {
+                done.push(id);
+                continue;
+            }
+            entries.push(recovered_entry(row, id)?);
+        }
+        self.release_outbox(&done).await?;
+        let count = entries.len();
+        // Storing them releases their rows.
+        self.record_logs(&mut entries).await?;
+        if count > 0 {
+            tracing::warn!(
+                records = count,
+                "provisioning log records recovered from the outbox"
+            );
+        }
+        Ok(count)
+    }
+
+    /// The outbox tickets of the most recent records.
+    async fn logged_tickets(&self) -> CoreResult<std::collections::HashSet<i64>> {
+        let lists: Vec<String> = sqlx::query_scalar(
+            "SELECT outbox FROM provisioning_log
+             WHERE seq > (SELECT COALESCE(MAX(seq), 0) FROM provisioning_log) - ? AND outbox IS NOT NULL",
+        )
+        .bind(LOOK_BACK)
+        .fetch_all(&self.log_database().pool)
+        .await?;
+        Ok(lists
+            .iter()
+            .flat_map(|l| l.split(','))
+            .filter_map(|t| t.parse().ok())
+            .collect())
+    }
+}
+
+fn recovered_entry(row: &sqlx::sqlite::SqliteRow, id: i64) -> CoreResult<LogEntry> {
+    let request: String = row.try_get("request")?;
+    let facts: RequestFacts = serde_json::from_str(&request)
+        .map_err(|e| CoreError::Corrupt(format!("log outbox row {id}: {e}")))?;
+    let configuration: String = row.try_get("configuration_id")?;
+    Ok(LogEntry {
+        seq: 0,
+        at: to_time(row.try_get("at_us")?)?,
+        configuration_id: ConfigurationId::parse(&configuration)
+            .ok_or_else(|| CoreError::Corrupt(configuration.clone()))?,
+        client: facts.client,
+        user_agent: facts.user_agent,
+        source: facts.source,
+        credential: facts.credential,
+        method: facts.method,
+        path: facts.path,
+        operation: facts.operation,
+        resource_type: Some(row.try_get("resource_type")?),
+        resource_id: Some(row.try_get("resource_id")?),
+        resource_name: row.try_get("resource_name")?,
+        status: status_of(facts.operation),
+        outcome: Outcome::Success,
+        scim_type: None,
+        refusal: None,
+        detail: Some(RECOVERED.to_owned()),
+        attributes: Vec::new(),
+        duration_us: 0,
+        changes: None,
+        request_body: facts.request_body,
+        response_body: None,
+        outbox: vec![id],
+    })
+}
