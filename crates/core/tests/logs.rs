@@ -132,6 +132,51 @@ async fn records_are_filtered_searched_and_keyset_paged() {
     })
     .await;
     assert_eq!(detail.entries.len(), 25);
+    // The other filters intersect inside the full-text index: each combination finds exactly
+    // what the filters alone would.
+    for (query, expected) in [
+        (
+            LogQuery {
+                configuration: Some(config.id),
+                outcome: Some(Outcome::Failure),
+                status: Some(400),
+                operation: Some(Operation::Create),
+                client: Some(Client::Entra),
+                ..LogQuery::default()
+            },
+            25,
+        ),
+        (
+            LogQuery {
+                client: Some(Client::Google),
+                ..LogQuery::default()
+            },
+            0,
+        ),
+        (
+            LogQuery {
+                configuration: Some(ConfigurationId::new()),
+                ..LogQuery::default()
+            },
+            0,
+        ),
+        (
+            LogQuery {
+                outcome: Some(Outcome::Success),
+                ..LogQuery::default()
+            },
+            0,
+        ),
+    ] {
+        let found = all(LogQuery {
+            text: Some("europe paris".into()),
+            limit: 1000,
+            ..query.clone()
+        })
+        .await;
+        assert_eq!(found.entries.len(), expected, "{query:?}");
+        assert!(found.entries.iter().all(|e| query.matches(e)));
+    }
     // Keyset paging does not move while new rows arrive.
     let first = all(LogQuery {
         limit: 50,

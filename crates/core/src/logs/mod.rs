@@ -730,7 +730,7 @@ impl Store {
             q.push(
                 "provisioning_log_text t CROSS JOIN provisioning_log l ON l.seq = t.rowid WHERE provisioning_log_text MATCH ",
             )
-            .push_bind(fts_query(text));
+            .push_bind(fts_query(text, query));
             "t.rowid"
         } else {
             q.push("provisioning_log l WHERE 1 = 1");
@@ -807,10 +807,13 @@ impl Store {
     }
 }
 
-/// A user's free text as an FTS5 query: each word quoted (so no input is an FTS5 syntax
-/// error), `word*` kept as a prefix search.
-fn fts_query(text: &str) -> String {
-    text.split_whitespace()
+/// A user's free text as an FTS5 query over the names and details: each word quoted (so no
+/// input is an FTS5 syntax error), `word*` kept as a prefix search; then the query's
+/// configuration, client, outcome, operation and status as tokens of the `facets` column, so
+/// the index intersects them all before a record is read.
+fn fts_query(text: &str, query: &LogQuery) -> String {
+    let words: Vec<String> = text
+        .split_whitespace()
         .map(|word| {
             let (core, prefix) = match word.strip_suffix('*') {
                 Some(c) => (c, true),
@@ -819,8 +822,23 @@ fn fts_query(text: &str) -> String {
             let quoted = format!("\"{}\"", core.replace('"', "\"\""));
             if prefix { format!("{quoted}*") } else { quoted }
         })
-        .collect::<Vec<_>>()
-        .join(" ")
+        .collect();
+    let mut expression = format!("{{resource_name detail}} : ({})", words.join(" "));
+    let facets = [
+        query
+            .configuration
+            .map(|c| format!("cfg{}", c.to_string().replace('-', ""))),
+        query.client.map(|c| format!("cl{}", c.as_str())),
+        query.outcome.map(|o| format!("oc{}", o.as_str())),
+        query.operation.map(|o| format!("op{}", o.as_str())),
+        query.status.map(|s| format!("st{s}")),
+    ];
+    for facet in facets.into_iter().flatten() {
+        // Facet tokens are letters and digits only: one token each, lower-cased by the
+        // tokenizer as the stored ones were.
+        expression.push_str(&format!(" AND facets : \"{}\"", facet.to_lowercase()));
+    }
+    expression
 }
 
 #[cfg(test)]
@@ -939,8 +957,23 @@ mod tests {
         assert!(!text_matches("bjensen@example.org", &fields));
         assert!(!text_matches("com timezone:x", &fields));
         assert_eq!(
-            fts_query("bjensen \"x y\" err*"),
-            "\"bjensen\" \"\"\"x\" \"y\"\"\" \"err\"*"
+            fts_query("bjensen \"x y\" err*", &LogQuery::default()),
+            "{resource_name detail} : (\"bjensen\" \"\"\"x\" \"y\"\"\" \"err\"*)"
+        );
+        let id = ConfigurationId::parse("4f1c2b3a-0000-4000-8000-00000000abcd").unwrap();
+        assert_eq!(
+            fts_query(
+                "paris",
+                &LogQuery {
+                    configuration: Some(id),
+                    client: Some(Client::OneLogin),
+                    outcome: Some(Outcome::Failure),
+                    operation: Some(Operation::MembershipChange),
+                    status: Some(409),
+                    ..LogQuery::default()
+                }
+            ),
+            "{resource_name detail} : (\"paris\") AND facets : \"cfg4f1c2b3a00004000800000000000abcd\" AND facets : \"clonelogin\" AND facets : \"ocfailure\" AND facets : \"opmembershipchange\" AND facets : \"st409\""
         );
     }
 }
