@@ -596,7 +596,8 @@ async fn changes_commit_with_their_log_obligation_and_lost_records_are_recovered
     }
     wait_for(&s, 41).await;
     let mut left = outbox_rows(&s.store).await;
-    for _ in 0..100 {
+    // The writer releases rows about once a second.
+    for _ in 0..250 {
         if left == 0 {
             break;
         }

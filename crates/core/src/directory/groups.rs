@@ -194,8 +194,8 @@ impl Store {
         let mut w = self.writer().await;
         let mut tx = w.begin().await?;
         sqlx::query(
-            "INSERT INTO groups (configuration_id, id, external_id, display_name, display_name_folded, created_us, modified_us, version, data)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
+            "INSERT INTO groups (configuration_id, id, external_id, display_name, display_name_folded, created_us, modified_us, version, data, log_request)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
         )
         .bind(&cfg)
         .bind(&id)
@@ -205,11 +205,11 @@ impl Store {
         .bind(now)
         .bind(now)
         .bind(stored_data(resource.as_map()))
+        .bind(outbox::stamp())
         .execute(&mut *tx)
         .await
         .map_err(|e| if is_unique_violation(&e) { taken(&name) } else { e.into() })?;
         insert_members(&mut tx, &cfg, &id, &members, 0).await?;
-        outbox::enqueue(&mut tx, group_changed(configuration, &id, Some(&name))).await?;
         tx.commit().await?;
         let mut out = assemble_parts(&GROUPS, id.clone(), resource.into_map(), now, now, 1);
         out.insert(
@@ -384,11 +384,6 @@ impl Store {
         let row = fetch_row(&mut tx, configuration, id)
             .await?
             .ok_or_else(|| not_found(id))?;
-        outbox::enqueue(
-            &mut tx,
-            group_changed(configuration, id, replaced.str_attr("displayName")),
-        )
-        .await?;
         tx.commit().await?;
         let mut out = assemble(&GROUPS, &row)?;
         if !members.is_empty() {
@@ -548,11 +543,6 @@ impl Store {
                 warnings,
             });
         }
-        let name = resource
-            .get("displayName")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        outbox::enqueue(&mut tx, group_changed(configuration, id, name.as_deref())).await?;
         tx.commit().await?;
         drop(writer);
         let mut stored = resource;
@@ -664,7 +654,7 @@ async fn write_group(
     let name = display_name(resource)?;
     let now = now_us();
     let done = sqlx::query(
-        "UPDATE groups SET external_id = ?, display_name = ?, display_name_folded = ?, modified_us = ?, version = ?, data = ?
+        "UPDATE groups SET external_id = ?, display_name = ?, display_name_folded = ?, modified_us = ?, version = ?, data = ?, log_request = ?
          WHERE configuration_id = ? AND id = ? AND version = ?",
     )
     .bind(resource.str_attr("externalId"))
@@ -673,6 +663,7 @@ async fn write_group(
     .bind(now)
     .bind(version + 1)
     .bind(stored_data(resource.as_map()))
+    .bind(outbox::stamp())
     .bind(configuration.id.to_string())
     .bind(id)
     .bind(version)

@@ -179,12 +179,12 @@ impl Store {
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_us();
         let data = stored_data(resource.as_map());
-        // The row and its log record's outbox row commit together, before the answer is built.
+        // One statement: atomic on its own (its trigger files the log outbox row with it),
+        // committed before the answer is built.
         let mut w = self.writer().await;
-        let mut tx = sqlx::Connection::begin(&mut *w).await?;
         sqlx::query(
-            "INSERT INTO users (configuration_id, id, external_id, user_name, user_name_folded, display_name, active, created_us, modified_us, version, password_hash, data, imported_us)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+            "INSERT INTO users (configuration_id, id, external_id, user_name, user_name_folded, display_name, active, created_us, modified_us, version, password_hash, data, imported_us, log_request)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
         )
         .bind(configuration.id.to_string())
         .bind(&id)
@@ -198,15 +198,10 @@ impl Store {
         .bind(password_hash)
         .bind(data)
         .bind(imported.then_some(now))
-        .execute(&mut *tx)
+        .bind(outbox::stamp())
+        .execute(&mut *w)
         .await
         .map_err(|e| if is_unique_violation(&e) { taken(&cols.user_name) } else { e.into() })?;
-        outbox::enqueue(
-            &mut tx,
-            user_changed(configuration, &id, Some(&cols.user_name)),
-        )
-        .await?;
-        tx.commit().await?;
         Ok(Written {
             resource: assemble_parts(&USERS, id, resource.into_map(), now, now, 1),
             changes: Vec::new(),
@@ -423,10 +418,9 @@ impl Store {
         let cols = columns_of(resource)?;
         let now = now_us();
         let password_changed = changes.iter().any(|c| c.path == "password");
-        let mut tx = sqlx::Connection::begin(&mut *tx).await?;
         let done = sqlx::query(
             "UPDATE users SET external_id = ?, user_name = ?, user_name_folded = ?, display_name = ?, active = ?, modified_us = ?, version = ?,
-             password_hash = CASE WHEN ? THEN ? ELSE password_hash END, data = ?
+             password_hash = CASE WHEN ? THEN ? ELSE password_hash END, data = ?, log_request = ?
              WHERE configuration_id = ? AND id = ? AND version = ?",
         )
         .bind(&cols.external_id)
@@ -439,6 +433,7 @@ impl Store {
         .bind(password_changed && password_hash.is_some())
         .bind(password_hash)
         .bind(stored_data(resource.as_map()))
+        .bind(outbox::stamp())
         .bind(configuration.id.to_string())
         .bind(id)
         .bind(version)
@@ -448,12 +443,6 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(CoreError::VersionMismatch(super::etag(version)));
         }
-        outbox::enqueue(
-            &mut tx,
-            user_changed(configuration, id, Some(&cols.user_name)),
-        )
-        .await?;
-        tx.commit().await?;
         Ok(now)
     }
 

@@ -403,7 +403,8 @@ pub struct LogEntry {
     pub request_body: Option<String>,
     /// The response body, redacted.
     pub response_body: Option<String>,
-    /// The outbox rows of the changes this request made ([`outbox`]), released once stored.
+    /// The tickets of the outbox rows of the changes this request made ([`outbox`]), to
+    /// release once the record is stored.
     #[serde(skip)]
     pub outbox: Vec<i64>,
 }
@@ -683,16 +684,6 @@ impl Store {
         }
         stats::add(&mut tx, entries).await?;
         tx.commit().await?;
-        drop(w);
-        // The records are stored: their changes' outbox rows can go. A failure here only
-        // leaves rows that the next recovery finds already logged.
-        let tickets: Vec<i64> = entries
-            .iter()
-            .flat_map(|e| e.outbox.iter().copied())
-            .collect();
-        if let Err(error) = self.release_outbox(&tickets).await {
-            tracing::warn!(%error, "could not release provisioning log outbox rows");
-        }
         Ok(())
     }
 
@@ -836,7 +827,9 @@ fn fts_query(text: &str, query: &LogQuery) -> String {
     for facet in facets.into_iter().flatten() {
         // Facet tokens are letters and digits only: one token each, lower-cased by the
         // tokenizer as the stored ones were.
-        expression.push_str(&format!(" AND facets : \"{}\"", facet.to_lowercase()));
+        expression.push_str(" AND facets : \"");
+        expression.push_str(&facet.to_lowercase());
+        expression.push('"');
     }
     expression
 }

@@ -38,7 +38,8 @@ pub struct RequestFacts {
     pub path: String,
     /// What it does.
     pub operation: Operation,
-    /// The body, redacted.
+    /// The body, redacted (for the request's own record; not kept in the outbox).
+    #[serde(skip)]
     pub request_body: Option<String>,
     /// The credential's prefix, once the request is authenticated.
     #[serde(default)]
@@ -77,6 +78,40 @@ pub fn note_credential(prefix: &str) {
     let _ = PENDING.try_with(|p| p.borrow_mut().facts.credential = Some(prefix.to_owned()));
 }
 
+/// What a directory row written for a request carries to its outbox row: a ticket of its
+/// own, the request's time and facts.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Stamp {
+    ticket: i64,
+    at_us: i64,
+    request: RequestFacts,
+}
+
+/// A new stamp for a write of the request in scope (`None` outside one: the command line's
+/// imports are not SCIM requests), its ticket noted for the request's record. Users and
+/// groups carry it in their `log_request` column, whose triggers file the outbox row in the
+/// write's own statement.
+pub(crate) fn stamp() -> Option<String> {
+    PENDING
+        .try_with(|p| {
+            let mut p = p.borrow_mut();
+            // Positive and random: tickets of concurrent requests never collide in practice
+            // (2^63 values), and need no round trip to be allocated.
+            let ticket =
+                i64::from(rand::random::<u32>()) << 31 | i64::from(rand::random::<u32>() >> 1);
+            p.tickets.push(ticket);
+            serde_json::to_string(&Stamp {
+                ticket,
+                at_us: p.facts.at.timestamp_micros(),
+                request: p.facts.clone(),
+            })
+            .ok()
+        })
+        .ok()
+        .flatten()
+}
+
 /// The resource a directory write changed.
 pub(crate) struct Changed<'a> {
     pub configuration: ConfigurationId,
@@ -85,29 +120,23 @@ pub(crate) struct Changed<'a> {
     pub name: Option<&'a str>,
 }
 
-/// Inserts the outbox row of the request in scope (nothing outside one: the command line's
-/// imports are not SCIM requests) on `conn`, inside the caller's transaction.
+/// Inserts the outbox row of the request in scope (nothing outside one) on `conn`, inside the
+/// caller's transaction: for deletes, which leave no row to carry a stamp.
 pub(crate) async fn enqueue(conn: &mut SqliteConnection, changed: Changed<'_>) -> CoreResult<()> {
-    let Ok(request) = PENDING.try_with(|p| serde_json::to_string(&p.borrow().facts)) else {
+    let Some(stamp) = stamp() else {
         return Ok(());
     };
-    let request = request.map_err(|e| CoreError::Corrupt(format!("log outbox: {e}")))?;
-    let at = PENDING
-        .try_with(|p| p.borrow().facts.at.timestamp_micros())
-        .unwrap_or_default();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO log_outbox (at_us, configuration_id, resource_type, resource_id, resource_name, request)
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+    sqlx::query(
+        "INSERT INTO log_outbox (ticket, at_us, configuration_id, resource_type, resource_id, resource_name, request)
+         VALUES (json_extract(?1, '$.ticket'), json_extract(?1, '$.atUs'), ?2, ?3, ?4, ?5, ?1)",
     )
-    .bind(at)
+    .bind(stamp)
     .bind(changed.configuration.to_string())
     .bind(changed.resource_type)
     .bind(changed.id)
     .bind(changed.name)
-    .bind(request)
-    .fetch_one(&mut *conn)
+    .execute(&mut *conn)
     .await?;
-    let _ = PENDING.try_with(|p| p.borrow_mut().tickets.push(id));
     Ok(())
 }
 
@@ -127,15 +156,16 @@ fn status_of(operation: Operation) -> u16 {
 }
 
 impl Store {
-    /// Deletes the outbox rows of stored records (on the main database's writer).
-    pub(crate) async fn release_outbox(&self, tickets: &[i64]) -> CoreResult<()> {
+    /// Deletes the outbox rows of stored records (on the main database's writer). The log
+    /// writer calls it about once a second for everything it stored meanwhile.
+    pub async fn release_log_outbox(&self, tickets: &[i64]) -> CoreResult<()> {
         if tickets.is_empty() {
             return Ok(());
         }
         let mut w = self.writer().await;
         for chunk in tickets.chunks(500) {
             let mut q =
-                sqlx::QueryBuilder::<sqlx::Sqlite>::new("DELETE FROM log_outbox WHERE id IN (");
+                sqlx::QueryBuilder::<sqlx::Sqlite>::new("DELETE FROM log_outbox WHERE ticket IN (");
             let mut list = q.separated(", ");
             for id in chunk {
                 list.push_bind(*id);
@@ -151,8 +181,8 @@ impl Store {
     /// before serving (every row is a leftover then) and in the background.
     pub async fn recover_log_outbox(&self, min_age_us: i64) -> CoreResult<usize> {
         let rows = sqlx::query(
-            "SELECT id, at_us, configuration_id, resource_type, resource_id, resource_name, request
-             FROM log_outbox WHERE at_us <= ? ORDER BY id LIMIT 10000",
+            "SELECT ticket, at_us, configuration_id, resource_type, resource_id, resource_name, request
+             FROM log_outbox WHERE at_us <= ? ORDER BY at_us LIMIT 10000",
         )
         .bind(self.now_us() - min_age_us)
         .fetch_all(self.pool())
@@ -164,17 +194,17 @@ impl Store {
         let mut done = Vec::new();
         let mut entries = Vec::new();
         for row in &rows {
-            let id: i64 = row.try_get("id")?;
+            let id: i64 = row.try_get("ticket")?;
             if logged.contains(&id) {
                 done.push(id);
                 continue;
             }
             entries.push(recovered_entry(row, id)?);
         }
-        self.release_outbox(&done).await?;
         let count = entries.len();
-        // Storing them releases their rows.
         self.record_logs(&mut entries).await?;
+        done.extend(entries.iter().flat_map(|e| e.outbox.iter().copied()));
+        self.release_log_outbox(&done).await?;
         if count > 0 {
             tracing::warn!(
                 records = count,
@@ -202,9 +232,10 @@ impl Store {
 }
 
 fn recovered_entry(row: &sqlx::sqlite::SqliteRow, id: i64) -> CoreResult<LogEntry> {
-    let request: String = row.try_get("request")?;
-    let facts: RequestFacts = serde_json::from_str(&request)
-        .map_err(|e| CoreError::Corrupt(format!("log outbox row {id}: {e}")))?;
+    let stamp: String = row.try_get("request")?;
+    let facts = serde_json::from_str::<Stamp>(&stamp)
+        .map_err(|e| CoreError::Corrupt(format!("log outbox row {id}: {e}")))?
+        .request;
     let configuration: String = row.try_get("configuration_id")?;
     Ok(LogEntry {
         seq: 0,

@@ -47,6 +47,44 @@ const BATCH: usize = 512;
 /// Stored records a slow follower may fall behind before it reads the rest from the database.
 const LIVE: usize = 4_096;
 
+/// How often the outbox rows of stored records are deleted (one statement for all of them
+/// rather than one per batch, which would compete with the directory's writes).
+const RELEASE_EVERY: Duration = Duration::from_secs(1);
+
+/// Outbox tickets of stored records, waiting to be released.
+#[derive(Default)]
+struct Release {
+    tickets: Vec<i64>,
+    since: Option<Instant>,
+}
+
+impl Release {
+    fn add(&mut self, stored: &[LogEntry]) {
+        let before = self.tickets.len();
+        self.tickets
+            .extend(stored.iter().flat_map(|e| e.outbox.iter().copied()));
+        if before == 0 && !self.tickets.is_empty() {
+            self.since = Some(Instant::now());
+        }
+    }
+
+    fn due(&self) -> bool {
+        self.tickets.len() >= 8_192 || self.since.is_some_and(|t| t.elapsed() >= RELEASE_EVERY)
+    }
+
+    /// Releases them. A failure only leaves rows that the next recovery finds logged.
+    async fn now(&mut self, store: &Store) {
+        if self.tickets.is_empty() {
+            return;
+        }
+        if let Err(error) = store.release_log_outbox(&self.tickets).await {
+            tracing::warn!(%error, "could not release provisioning log outbox rows");
+        }
+        self.tickets.clear();
+        self.since = None;
+    }
+}
+
 /// The attributes a failed request was refused for, carried by its error response.
 #[derive(Debug, Clone, Default)]
 pub struct FailedAttributes(pub Vec<String>);
@@ -60,7 +98,19 @@ impl LogSink {
         let announce = live.clone();
         let writer = tokio::spawn(async move {
             let mut batch = Vec::with_capacity(BATCH);
-            while let Some(first) = rx.recv().await {
+            let mut release = Release::default();
+            loop {
+                // With tickets to release, wait at most until they are due.
+                let first = if release.tickets.is_empty() {
+                    rx.recv().await
+                } else {
+                    let Ok(first) = tokio::time::timeout(RELEASE_EVERY, rx.recv()).await else {
+                        release.now(&store).await;
+                        continue;
+                    };
+                    first
+                };
+                let Some(first) = first else { break };
                 batch.push(first);
                 // Whatever else arrived meanwhile goes in the same transaction.
                 while batch.len() < BATCH {
@@ -70,22 +120,28 @@ impl LogSink {
                     }
                 }
                 match store.record_logs(&mut batch).await {
-                    Ok(()) if announce.receiver_count() > 0 => {
-                        for entry in batch.drain(..) {
-                            let _ = announce.send(Arc::new(entry));
+                    Ok(()) => {
+                        release.add(&batch);
+                        if announce.receiver_count() > 0 {
+                            for entry in batch.drain(..) {
+                                let _ = announce.send(Arc::new(entry));
+                            }
                         }
                     }
-                    Ok(()) => {}
                     Err(error) => {
                         tracing::error!(%error, records = batch.len(), "could not write provisioning log records");
                     }
                 }
                 batch.clear();
+                if release.due() {
+                    release.now(&store).await;
+                }
                 if rx.len() < BATCH {
                     // Let a few more arrive so the next transaction carries more than one.
                     tokio::time::sleep(Duration::from_millis(5)).await;
                 }
             }
+            release.now(&store).await;
         });
         (Self { tx, live }, writer)
     }
