@@ -59,24 +59,64 @@ async fn outbox_rows(env: &Env) -> i64 {
         .unwrap()
 }
 
+const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+/// The id of a resource written outside any request (as the command line's imports do).
+fn id_of(written: &scim_console_core::directory::Written) -> String {
+    written.resource["id"].as_str().unwrap().to_owned()
+}
+
 #[tokio::test]
-async fn every_directory_write_leaves_exactly_one_ticket() {
+async fn every_directory_write_is_stamped_and_recovered_once() {
     let env = env().await;
     let (s, c, r) = (&env.store, &env.config, &env.registry);
+    let plain = InputRules::default();
+    // Written outside a request: no stamp, nothing to recover.
+    let bob = id_of(
+        &s.create_user(c, r, json!({"userName": "bob"}), &plain)
+            .await
+            .unwrap(),
+    );
+    let cyd = id_of(
+        &s.create_user(c, r, json!({"userName": "cyd"}), &plain)
+            .await
+            .unwrap(),
+    );
+    let dan = id_of(
+        &s.create_user(c, r, json!({"userName": "dan"}), &plain)
+            .await
+            .unwrap(),
+    );
+    let ops = id_of(
+        &s.create_group(c, r, json!({"displayName": "Ops"}), &plain)
+            .await
+            .unwrap(),
+    );
+    let sec = id_of(
+        &s.create_group(c, r, json!({"displayName": "Sec"}), &plain)
+            .await
+            .unwrap(),
+    );
+    let tmp = id_of(
+        &s.create_group(c, r, json!({"displayName": "Tmp"}), &plain)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(s.recover_log_records().await.unwrap(), 0);
+
     let body = json!({"userName": "ada@contoso.com", "password": "S3cret!"});
     let (user, tickets) = outbox::scope(
         facts("POST", Operation::Create, Some(&body)),
-        s.create_user(c, r, body.clone(), &InputRules::default()),
+        s.create_user(c, r, body.clone(), &plain),
     )
     .await;
-    let user = user.unwrap();
+    let ada = id_of(&user.unwrap());
     assert_eq!(tickets.len(), 1, "create_user");
-    let id = user.resource["id"].as_str().unwrap().to_owned();
-    let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+    let patch = json!({"schemas": [PATCH_OP],
         "Operations": [{"op": "replace", "path": "title", "value": "Engineer"}]});
     let (done, tickets) = outbox::scope(
         facts("PATCH", Operation::Update, Some(&patch)),
-        s.patch_user(c, r, &id, patch.clone(), &PatchRules::default(), None),
+        s.patch_user(c, r, &bob, patch.clone(), &PatchRules::default(), None),
     )
     .await;
     done.unwrap();
@@ -84,7 +124,7 @@ async fn every_directory_write_leaves_exactly_one_ticket() {
     // A PATCH that changes nothing writes nothing.
     let (done, tickets) = outbox::scope(
         facts("PATCH", Operation::Update, Some(&patch)),
-        s.patch_user(c, r, &id, patch, &PatchRules::default(), None),
+        s.patch_user(c, r, &bob, patch, &PatchRules::default(), None),
     )
     .await;
     done.unwrap();
@@ -94,9 +134,9 @@ async fn every_directory_write_leaves_exactly_one_ticket() {
         s.replace_user(
             c,
             r,
-            &id,
-            json!({"userName": "ada@contoso.com", "title": "Lead"}),
-            &InputRules::default(),
+            &cyd,
+            json!({"userName": "cyd", "title": "Lead"}),
+            &plain,
             None,
         ),
     )
@@ -108,84 +148,74 @@ async fn every_directory_write_leaves_exactly_one_ticket() {
         s.create_group(
             c,
             r,
-            json!({"displayName": "Engineers", "members": [{"value": id}]}),
-            &InputRules::default(),
+            json!({"displayName": "Engineers", "members": [{"value": ada}]}),
+            &plain,
         ),
     )
     .await;
-    let group = group.unwrap();
+    group.unwrap();
     assert_eq!(tickets.len(), 1, "create_group");
-    let gid = group.resource["id"].as_str().unwrap().to_owned();
-    let remove = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-        "Operations": [{"op": "remove", "path": format!("members[value eq \"{id}\"]")}]});
+    let add = json!({"schemas": [PATCH_OP],
+        "Operations": [{"op": "add", "path": "members", "value": [{"value": bob}]}]});
     let (done, tickets) = outbox::scope(
-        facts("PATCH", Operation::MembershipChange, Some(&remove)),
-        s.patch_group(c, r, &gid, remove, &PatchRules::default(), None, false),
+        facts("PATCH", Operation::MembershipChange, Some(&add)),
+        s.patch_group(c, r, &ops, add, &PatchRules::default(), None, false),
     )
     .await;
     done.unwrap();
     assert_eq!(tickets.len(), 1, "patch_group");
     let (done, tickets) = outbox::scope(
         facts("PUT", Operation::Update, None),
-        s.replace_group(
-            c,
-            r,
-            &gid,
-            json!({"displayName": "Engineering"}),
-            &InputRules::default(),
-            None,
-        ),
+        s.replace_group(c, r, &sec, json!({"displayName": "Security"}), &plain, None),
     )
     .await;
     done.unwrap();
     assert_eq!(tickets.len(), 1, "replace_group");
     let (done, tickets) = outbox::scope(
         facts("DELETE", Operation::Delete, None),
-        s.delete_group(c, &gid, None),
+        s.delete_group(c, &tmp, None),
     )
     .await;
     done.unwrap();
     assert_eq!(tickets.len(), 1, "delete_group");
     let (done, tickets) = outbox::scope(
         facts("DELETE", Operation::Delete, None),
-        s.delete_user(c, &id, None),
+        s.delete_user(c, &dan, None),
     )
     .await;
     done.unwrap();
     assert_eq!(tickets.len(), 1, "delete_user");
-    // A refused write files no row (its statement failed; the ticket it noted has nothing to
-    // release): the count below is of the eight writes above.
-    s.create_user(c, r, json!({"userName": "taken"}), &InputRules::default())
-        .await
-        .unwrap();
-    let (refused, tickets) = outbox::scope(
+    // A refused write changes nothing, so nothing is recovered for it.
+    let (refused, _) = outbox::scope(
         facts("POST", Operation::Create, None),
-        s.create_user(c, r, json!({"userName": "TAKEN"}), &InputRules::default()),
+        s.create_user(c, r, json!({"userName": "BOB"}), &plain),
     )
     .await;
     assert!(refused.is_err());
-    assert!(tickets.len() <= 1);
-    // Outside a request (the command line's imports), writes leave no row.
-    assert_eq!(outbox_rows(&env).await, 8);
-    // Bodies stay out of the outbox (they may be large; the password never goes anywhere).
+    // Deletes file an outbox row; the others keep their stamp in their row.
+    assert_eq!(outbox_rows(&env).await, 2);
+    // Bodies stay out of the stamps (they may be large; the password never goes anywhere).
     let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(s.path())
         .connect()
         .await
         .unwrap();
-    let stamps: Vec<String> = sqlx::query_scalar("SELECT request FROM log_outbox")
-        .fetch_all(&mut conn)
-        .await
-        .unwrap();
+    let stamps: Vec<String> = sqlx::query_scalar(
+        "SELECT request FROM log_outbox UNION ALL SELECT log_request FROM users WHERE log_request IS NOT NULL",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(stamps.len(), 5);
     assert!(
         stamps
             .iter()
             .all(|r| !r.contains("S3cret") && !r.contains("password"))
     );
-    // Nothing was recorded yet: recovery writes all eight, once.
-    assert_eq!(s.recover_log_outbox(0).await.unwrap(), 8);
+    // Nothing was recorded (the process "stopped"): recovery writes all eight, once.
+    assert_eq!(s.recover_log_records().await.unwrap(), 8);
     assert_eq!(outbox_rows(&env).await, 0);
-    assert_eq!(s.recover_log_outbox(0).await.unwrap(), 0);
+    assert_eq!(s.recover_log_records().await.unwrap(), 0);
     let page = s
         .search_logs(&LogQuery {
             configuration: Some(c.id),
@@ -194,34 +224,45 @@ async fn every_directory_write_leaves_exactly_one_ticket() {
         .await
         .unwrap();
     assert_eq!(page.entries.len(), 8);
-    let ops: Vec<(Operation, u16, Option<&str>)> = page
+    let mut seen: Vec<(Operation, u16, String)> = page
         .entries
         .iter()
-        .rev()
-        .map(|e| (e.operation, e.status, e.resource_type.as_deref()))
+        .map(|e| {
+            (
+                e.operation,
+                e.status,
+                e.resource_name.clone().unwrap_or_default(),
+            )
+        })
         .collect();
+    seen.sort_by(|a, b| a.2.cmp(&b.2));
     assert_eq!(
-        ops,
+        seen,
         [
-            (Operation::Create, 201, Some("User")),
-            (Operation::Update, 200, Some("User")),
-            (Operation::Update, 200, Some("User")),
-            (Operation::Create, 201, Some("Group")),
-            (Operation::MembershipChange, 200, Some("Group")),
-            (Operation::Update, 200, Some("Group")),
-            (Operation::Delete, 204, Some("Group")),
-            (Operation::Delete, 204, Some("User")),
+            (Operation::Create, 201, "Engineers".to_owned()),
+            (Operation::MembershipChange, 200, "Ops".to_owned()),
+            (Operation::Update, 200, "Security".to_owned()),
+            (Operation::Delete, 204, "Tmp".to_owned()),
+            (Operation::Create, 201, "ada@contoso.com".to_owned()),
+            (Operation::Update, 200, "bob".to_owned()),
+            (Operation::Update, 200, "cyd".to_owned()),
+            (Operation::Delete, 204, "dan".to_owned()),
         ]
     );
-    let first = page.entries.last().unwrap();
-    assert_eq!(first.outcome, Outcome::Success);
-    assert_eq!(first.detail.as_deref(), Some(RECOVERED));
-    assert_eq!(first.resource_name.as_deref(), Some("ada@contoso.com"));
-    assert_eq!(first.source, "203.0.113.5");
-    assert_eq!(first.client, Client::Entra);
-    assert_eq!(first.request_body, None, "a recovered record has no body");
-    let deleted_group = &page.entries[1];
-    assert_eq!(deleted_group.resource_name.as_deref(), Some("Engineering"));
+    let ada_record = page
+        .entries
+        .iter()
+        .find(|e| e.resource_name.as_deref() == Some("ada@contoso.com"))
+        .unwrap();
+    assert_eq!(ada_record.outcome, Outcome::Success);
+    assert_eq!(ada_record.detail.as_deref(), Some(RECOVERED));
+    assert_eq!(ada_record.resource_id.as_deref(), Some(ada.as_str()));
+    assert_eq!(ada_record.source, "203.0.113.5");
+    assert_eq!(ada_record.client, Client::Entra);
+    assert_eq!(
+        ada_record.request_body, None,
+        "a recovered record has no body"
+    );
 }
 
 #[tokio::test]
@@ -247,9 +288,8 @@ async fn stored_records_release_their_rows_and_are_never_recorded_twice() {
             page
         }
     };
-    // The request's own record is stored: it releases the row.
-    let recovered = s.recover_log_outbox(60_000_000).await.unwrap();
-    assert_eq!(recovered, 0, "rows younger than the grace are left alone");
+    // Deletes' outbox rows younger than the grace are left to the log writer.
+    assert_eq!(s.recover_log_outbox(60_000_000).await.unwrap(), 0);
     let mut record = {
         // What the server's middleware writes for the request.
         let ((), tickets_again) =
@@ -285,11 +325,8 @@ async fn stored_records_release_their_rows_and_are_never_recorded_twice() {
     s.record_logs(std::slice::from_mut(&mut record))
         .await
         .unwrap();
-    // The process stops before the log writer releases the row: recovery finds its record and
-    // only deletes the row.
-    assert_eq!(outbox_rows(&env).await, 1);
-    assert_eq!(s.recover_log_outbox(0).await.unwrap(), 0);
-    assert_eq!(outbox_rows(&env).await, 0);
+    // The process stops right after: recovery finds the change's record and adds nothing.
+    assert_eq!(s.recover_log_records().await.unwrap(), 0);
     let page = page_of(1).await;
     assert_eq!(
         page[0].detail, None,
@@ -303,7 +340,7 @@ async fn stored_records_release_their_rows_and_are_never_recorded_twice() {
     })
     .await;
     user.unwrap();
-    assert_eq!(s.recover_log_outbox(0).await.unwrap(), 1);
+    assert_eq!(s.recover_log_records().await.unwrap(), 1);
     let page = page_of(2).await;
     assert_eq!(page[0].credential.as_deref(), Some("scim_ef56gh78_…"));
     assert_eq!(page[0].resource_name.as_deref(), Some("hopper"));

@@ -121,7 +121,7 @@ impl Server {
         })?;
         let scheme = if tls.is_some() { "https" } else { "http" };
         // Before serving: changes whose log record the last run did not write get one now.
-        store.recover_log_outbox(0).await?;
+        store.recover_log_records().await?;
         let state = AppState::new(
             store,
             new_admin_token(),

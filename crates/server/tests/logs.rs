@@ -574,7 +574,7 @@ async fn changes_commit_with_their_log_obligation_and_lost_records_are_recovered
             .unwrap()
             .starts_with("recovered:")
     );
-    // Live traffic: every write's row is released once its record is stored.
+    // Live traffic: deletes file outbox rows, released once their records are stored.
     for i in 0..20 {
         let created = send_json(
             s.scim(Method::POST, "/Users"),
@@ -593,8 +593,19 @@ async fn changes_commit_with_their_log_obligation_and_lost_records_are_recovered
         )
         .await;
         assert_eq!(patched.status(), 200);
+        if i % 4 == 0 {
+            let deleted = s
+                .scim(
+                    Method::DELETE,
+                    &format!("/Users/{}", user["id"].as_str().unwrap()),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(deleted.status(), 204);
+        }
     }
-    wait_for(&s, 41).await;
+    wait_for(&s, 46).await;
     let mut left = outbox_rows(&s.store).await;
     // The writer releases rows about once a second.
     for _ in 0..250 {
@@ -604,7 +615,10 @@ async fn changes_commit_with_their_log_obligation_and_lost_records_are_recovered
         tokio::time::sleep(Duration::from_millis(20)).await;
         left = outbox_rows(&s.store).await;
     }
-    assert_eq!(left, 0, "every stored record released its outbox row");
+    assert_eq!(
+        left, 0,
+        "every stored delete record released its outbox row"
+    );
     let page = logs(&s, "text=outbox*&limit=100").await;
     assert!(
         page["entries"]

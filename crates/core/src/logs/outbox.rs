@@ -1,11 +1,13 @@
 //! A change and its log record commit together. The server runs each SCIM request inside a
-//! [`scope`] that carries what the log must know of the request; every directory write made
-//! within it inserts a row into the main database's `log_outbox` table in the write's own
-//! transaction, and the request's log record carries the row ids (its tickets). The log writer
-//! deletes the rows once the record is stored; rows left over — the process stopped between the
-//! change and its record, or the log queue was full — become log records at the next start (or,
-//! older than a few minutes, in the background), so no acknowledged change goes unlogged and
-//! none is logged twice.
+//! [`scope`] that carries what the log must know of the request. Every directory write made
+//! within it gets a stamp — a random ticket, the time and those facts — that goes into the
+//! database with the change, in the change's own statement: creates and updates keep it in the
+//! user's or group's `log_request` column, deletes file it in the `log_outbox` table in their
+//! transaction. The request's log record lists the tickets. At start-up, before serving, every
+//! stamped change of the last run whose ticket no stored record lists gets a record (the process
+//! stopped between the change and its record), and nothing is recorded twice. The log writer
+//! deletes outbox rows once their records are stored; rows it never could are recovered in the
+//! background.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -90,8 +92,7 @@ struct Stamp {
 
 /// A new stamp for a write of the request in scope (`None` outside one: the command line's
 /// imports are not SCIM requests), its ticket noted for the request's record. Users and
-/// groups carry it in their `log_request` column, whose triggers file the outbox row in the
-/// write's own statement.
+/// groups keep it in their `log_request` column, written by the change's own statement.
 pub(crate) fn stamp() -> Option<String> {
     PENDING
         .try_with(|p| {
@@ -120,8 +121,8 @@ pub(crate) struct Changed<'a> {
     pub name: Option<&'a str>,
 }
 
-/// Inserts the outbox row of the request in scope (nothing outside one) on `conn`, inside the
-/// caller's transaction: for deletes, which leave no row to carry a stamp.
+/// Files the outbox row of a delete made for the request in scope (nothing outside one) on
+/// `conn`, inside the delete's transaction: a deleted row cannot carry its stamp.
 pub(crate) async fn enqueue(conn: &mut SqliteConnection, changed: Changed<'_>) -> CoreResult<()> {
     let Some(stamp) = stamp() else {
         return Ok(());
@@ -143,8 +144,10 @@ pub(crate) async fn enqueue(conn: &mut SqliteConnection, changed: Changed<'_>) -
 /// What a recovered record says.
 pub const RECOVERED: &str = "recovered: the change committed but the server stopped (or its log queue was full) before this record was written";
 
-/// How many records back a leftover row's record is looked for.
-const LOOK_BACK: i64 = 200_000;
+/// How long before the newest stored record a change may have been made whose record was not
+/// stored (records are stored seconds after their request ends; a request takes at most its
+/// timeout).
+const UNLOGGED_WINDOW_US: i64 = 60_000_000;
 
 /// The HTTP status a recovered change was answered with.
 fn status_of(operation: Operation) -> u16 {
@@ -156,8 +159,8 @@ fn status_of(operation: Operation) -> u16 {
 }
 
 impl Store {
-    /// Deletes the outbox rows of stored records (on the main database's writer). The log
-    /// writer calls it about once a second for everything it stored meanwhile.
+    /// Deletes the outbox rows of stored records of deletes (on the main database's writer). The
+    /// log writer calls it about once a second for everything it stored meanwhile.
     pub async fn release_log_outbox(&self, tickets: &[i64]) -> CoreResult<()> {
         if tickets.is_empty() {
             return Ok(());
@@ -176,12 +179,58 @@ impl Store {
         Ok(())
     }
 
-    /// Turns outbox rows at least `min_age_us` old into log records (those whose record was
-    /// stored are only deleted). Returns how many records were written. The server runs it
-    /// before serving (every row is a leftover then) and in the background.
+    /// At start-up, before serving: every change of the last run whose record was not stored
+    /// gets one. Returns how many records were written.
+    pub async fn recover_log_records(&self) -> CoreResult<usize> {
+        Ok(self.recover_stamped_rows().await? + self.recover_log_outbox(0).await?)
+    }
+
+    /// Users and groups changed shortly before the newest stored record (or after it) whose
+    /// stamp's ticket no record lists get a record.
+    async fn recover_stamped_rows(&self) -> CoreResult<usize> {
+        let newest: Option<i64> =
+            sqlx::query_scalar("SELECT at_us FROM provisioning_log ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&self.log_database().pool)
+                .await?;
+        let from = newest.map_or(i64::MIN, |t| t - UNLOGGED_WINDOW_US);
+        let rows = sqlx::query(
+            "SELECT 'User' AS resource_type, configuration_id, id AS resource_id, user_name AS resource_name, log_request AS request
+             FROM users WHERE modified_us >= ?1 AND log_request IS NOT NULL
+             UNION ALL
+             SELECT 'Group', configuration_id, id, display_name, log_request
+             FROM groups WHERE modified_us >= ?1 AND log_request IS NOT NULL",
+        )
+        .bind(from)
+        .fetch_all(self.pool())
+        .await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let logged = self.logged_tickets(from).await?;
+        let mut entries = Vec::new();
+        for row in &rows {
+            let entry = recovered_entry(row)?;
+            if !entry.outbox.iter().any(|t| logged.contains(t)) {
+                entries.push(entry);
+            }
+        }
+        let count = entries.len();
+        self.record_logs(&mut entries).await?;
+        if count > 0 {
+            tracing::warn!(
+                records = count,
+                "provisioning log records recovered for changes the last run did not log"
+            );
+        }
+        Ok(count)
+    }
+
+    /// Turns outbox rows (of deletes) at least `min_age_us` old into log records (those whose
+    /// record was stored are only deleted). Returns how many records were written. The server
+    /// runs it before serving (every row is a leftover then) and in the background.
     pub async fn recover_log_outbox(&self, min_age_us: i64) -> CoreResult<usize> {
         let rows = sqlx::query(
-            "SELECT ticket, at_us, configuration_id, resource_type, resource_id, resource_name, request
+            "SELECT at_us, configuration_id, resource_type, resource_id, resource_name, request
              FROM log_outbox WHERE at_us <= ? ORDER BY at_us LIMIT 10000",
         )
         .bind(self.now_us() - min_age_us)
@@ -190,16 +239,17 @@ impl Store {
         if rows.is_empty() {
             return Ok(0);
         }
-        let logged = self.logged_tickets().await?;
+        let oldest: i64 = rows[0].try_get("at_us")?;
+        let logged = self.logged_tickets(oldest).await?;
         let mut done = Vec::new();
         let mut entries = Vec::new();
         for row in &rows {
-            let id: i64 = row.try_get("ticket")?;
-            if logged.contains(&id) {
-                done.push(id);
-                continue;
+            let entry = recovered_entry(row)?;
+            if entry.outbox.iter().any(|t| logged.contains(t)) {
+                done.extend(entry.outbox);
+            } else {
+                entries.push(entry);
             }
-            entries.push(recovered_entry(row, id)?);
         }
         let count = entries.len();
         self.record_logs(&mut entries).await?;
@@ -214,13 +264,18 @@ impl Store {
         Ok(count)
     }
 
-    /// The outbox tickets of the most recent records.
-    async fn logged_tickets(&self) -> CoreResult<std::collections::HashSet<i64>> {
+    /// The tickets listed by records of requests that arrived from `from_us` on.
+    async fn logged_tickets(&self, from_us: i64) -> CoreResult<std::collections::HashSet<i64>> {
+        let Some(first) = self
+            .first_seq_from(from_us.saturating_sub(super::retention::SKEW_US))
+            .await?
+        else {
+            return Ok(std::collections::HashSet::new());
+        };
         let lists: Vec<String> = sqlx::query_scalar(
-            "SELECT outbox FROM provisioning_log
-             WHERE seq > (SELECT COALESCE(MAX(seq), 0) FROM provisioning_log) - ? AND outbox IS NOT NULL",
+            "SELECT outbox FROM provisioning_log WHERE seq >= ? AND outbox IS NOT NULL",
         )
-        .bind(LOOK_BACK)
+        .bind(first)
         .fetch_all(&self.log_database().pool)
         .await?;
         Ok(lists
@@ -231,15 +286,16 @@ impl Store {
     }
 }
 
-fn recovered_entry(row: &sqlx::sqlite::SqliteRow, id: i64) -> CoreResult<LogEntry> {
-    let stamp: String = row.try_get("request")?;
-    let facts = serde_json::from_str::<Stamp>(&stamp)
-        .map_err(|e| CoreError::Corrupt(format!("log outbox row {id}: {e}")))?
-        .request;
+/// The record of a stamped change (a directory row or an outbox row).
+fn recovered_entry(row: &sqlx::sqlite::SqliteRow) -> CoreResult<LogEntry> {
+    let text: String = row.try_get("request")?;
+    let stamp = serde_json::from_str::<Stamp>(&text)
+        .map_err(|e| CoreError::Corrupt(format!("a change's log stamp: {e}")))?;
+    let facts = stamp.request;
     let configuration: String = row.try_get("configuration_id")?;
     Ok(LogEntry {
         seq: 0,
-        at: to_time(row.try_get("at_us")?)?,
+        at: to_time(stamp.at_us)?,
         configuration_id: ConfigurationId::parse(&configuration)
             .ok_or_else(|| CoreError::Corrupt(configuration.clone()))?,
         client: facts.client,
@@ -260,8 +316,8 @@ fn recovered_entry(row: &sqlx::sqlite::SqliteRow, id: i64) -> CoreResult<LogEntr
         attributes: Vec::new(),
         duration_us: 0,
         changes: None,
-        request_body: facts.request_body,
+        request_body: None,
         response_body: None,
-        outbox: vec![id],
+        outbox: vec![stamp.ticket],
     })
 }

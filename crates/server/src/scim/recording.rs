@@ -61,8 +61,13 @@ struct Release {
 impl Release {
     fn add(&mut self, stored: &[LogEntry]) {
         let before = self.tickets.len();
-        self.tickets
-            .extend(stored.iter().flat_map(|e| e.outbox.iter().copied()));
+        // Only deletes file outbox rows; creates and updates keep their stamp in their row.
+        self.tickets.extend(
+            stored
+                .iter()
+                .filter(|e| e.operation == Operation::Delete)
+                .flat_map(|e| e.outbox.iter().copied()),
+        );
         if before == 0 && !self.tickets.is_empty() {
             self.since = Some(Instant::now());
         }
@@ -151,9 +156,18 @@ impl LogSink {
         self.live.subscribe()
     }
 
-    fn send(&self, entry: LogEntry) {
-        if self.tx.try_send(entry).is_err() {
-            tracing::warn!("the provisioning log queue is full: a record was dropped");
+    /// Queues a record. When the queue is full the request waits for room: a record is never
+    /// dropped (its change may already be committed).
+    async fn send(&self, entry: LogEntry) {
+        match self.tx.try_send(entry) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(entry)) => {
+                tracing::debug!("the provisioning log queue is full: the request waits for room");
+                let _ = self.tx.send(entry).await;
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                tracing::error!("the provisioning log writer has stopped: a record was lost");
+            }
         }
     }
 }
@@ -350,7 +364,7 @@ pub async fn record(State(state): State<AppState>, mut request: Request, next: N
         tickets,
     };
     let (response, entry) = answered.record(facts, response).await;
-    state.logs.send(entry);
+    state.logs.send(entry).await;
     response
 }
 
