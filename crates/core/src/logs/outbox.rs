@@ -26,11 +26,13 @@ use crate::time::to_time;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestFacts {
-    /// When it arrived.
+    /// When it arrived (kept in a stamp as `atUs`).
+    #[serde(skip)]
     pub at: DateTime<Utc>,
     /// The client.
     pub client: Client,
     /// Its User-Agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
     /// The caller's address.
     pub source: String,
@@ -44,7 +46,7 @@ pub struct RequestFacts {
     #[serde(skip)]
     pub request_body: Option<String>,
     /// The credential's prefix, once the request is authenticated.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential: Option<String>,
 }
 
