@@ -586,23 +586,15 @@ impl Store {
             .await?;
         let current = assemble(&GROUPS, &row)?;
         let name = current.get("displayName").and_then(Value::as_str);
-        outbox::enqueue(&mut tx, group_changed(configuration, id, name)).await?;
+        let changed = outbox::Changed {
+            configuration: configuration.id,
+            resource_type: "Group",
+            id,
+            name,
+        };
+        outbox::enqueue(&mut tx, changed).await?;
         tx.commit().await?;
         Ok(())
-    }
-}
-
-/// A group changed by a write, for its log record's outbox row.
-fn group_changed<'a>(
-    configuration: &Configuration,
-    id: &'a str,
-    name: Option<&'a str>,
-) -> outbox::Changed<'a> {
-    outbox::Changed {
-        configuration: configuration.id,
-        resource_type: "Group",
-        id,
-        name,
     }
 }
 

@@ -399,7 +399,13 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let name = current.str_attr("userName").map(str::to_owned);
-        outbox::enqueue(&mut tx, user_changed(configuration, id, name.as_deref())).await?;
+        let changed = outbox::Changed {
+            configuration: configuration.id,
+            resource_type: "User",
+            id,
+            name: name.as_deref(),
+        };
+        outbox::enqueue(&mut tx, changed).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -460,20 +466,6 @@ impl Store {
                 .await?
                 .ok_or_else(|| not_found(id))?;
         Ok(row.try_get("password_hash")?)
-    }
-}
-
-/// A user changed by a write, for its log record's outbox row.
-fn user_changed<'a>(
-    configuration: &Configuration,
-    id: &'a str,
-    name: Option<&'a str>,
-) -> outbox::Changed<'a> {
-    outbox::Changed {
-        configuration: configuration.id,
-        resource_type: "User",
-        id,
-        name,
     }
 }
 
