@@ -48,6 +48,8 @@ pub struct AppState {
     /// Host names (with port) the admin API answers to (DNS-rebinding protection).
     pub admin_hosts: Arc<Vec<String>>,
     pub(crate) limiter: Arc<RateLimiter>,
+    /// The admin's browser sessions.
+    pub(crate) sessions: Arc<crate::admin::sessions::Sessions>,
     /// Alerts raised and resolved: live followers and webhook calls.
     pub alerts: crate::alerting::Alerts,
     /// Where provisioning log records go.
@@ -76,6 +78,7 @@ impl AppState {
             stop: Arc::new(stop),
             logs,
             alerts: crate::alerting::Alerts::default(),
+            sessions: Arc::default(),
             log_writer: Arc::new(std::sync::Mutex::new(Some(writer))),
             store,
             registry: Arc::new(SchemaRegistry::standard()),

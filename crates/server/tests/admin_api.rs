@@ -267,3 +267,89 @@ async fn the_openapi_document_describes_every_route() {
             .is_some()
     );
 }
+
+#[tokio::test]
+async fn the_admin_link_opens_a_browser_session_held_in_a_strict_cookie() {
+    let s = TestServer::start().await;
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let wrong = browser
+        .get(format!("{}/login?token=not-the-token", s.origin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    assert!(wrong.headers().get("set-cookie").is_none());
+    let (_, error) = parts(wrong).await;
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("admin link"),
+        "{error}"
+    );
+    let login = browser
+        .get(format!("{}/login?token={}", s.origin, s.admin_token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 303);
+    assert_eq!(login.headers()["location"], "/");
+    let set = login.headers()["set-cookie"].to_str().unwrap().to_owned();
+    for part in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=43200"] {
+        assert!(set.contains(part), "{set}");
+    }
+    assert!(
+        !set.contains(&s.admin_token),
+        "the cookie is not the admin token"
+    );
+    let cookie = set.split(';').next().unwrap().to_owned();
+    // The session opens the admin API without the token.
+    let listed = browser
+        .get(format!("{}/api/configurations", s.origin))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), 200);
+    let without = browser
+        .get(format!("{}/api/configurations", s.origin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(without.status(), 401);
+    // Another site cannot ride on it.
+    let cross = browser
+        .post(format!("{}/api/configurations", s.origin))
+        .header("cookie", &cookie)
+        .header("origin", "https://evil.example")
+        .json(&json!({"name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), 403);
+    // Logging out ends it.
+    let out = browser
+        .post(format!("{}/api/logout", s.origin))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    assert!(
+        out.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    let after = browser
+        .get(format!("{}/api/configurations", s.origin))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 401);
+    s.stop().await;
+}

@@ -3,13 +3,15 @@
 //!
 //! Every request must name this server in `Host` (and, when a browser sends one, `Origin`),
 //! which stops DNS-rebinding and cross-site requests; every route but `/api/health` and
-//! `/api/openapi.json` needs the per-launch admin token as a bearer token.
+//! `/api/openapi.json` needs the per-launch admin token as a bearer token, or a browser session
+//! opened by the admin link (`/login?token=…`, see [`sessions`]).
 
 mod alerts;
 mod dto;
 mod logs;
 mod mapping;
 mod routes;
+pub mod sessions;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -122,8 +124,8 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
         }
     }
     let path = request.uri().path();
-    let public = path == "/api/health" || path == "/api/openapi.json";
-    if !public {
+    let public = path == "/api/health" || path == "/api/openapi.json" || path == "/login";
+    if !public && !sessions::authenticated(&state, headers) {
         let presented = header_text(headers, &header::AUTHORIZATION)
             .and_then(|v| v.split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
@@ -133,7 +135,7 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
         if !bool::from(presented.as_bytes().ct_eq(expected.as_bytes())) {
             return AdminError::new(
                 StatusCode::UNAUTHORIZED,
-                "the admin token is missing or wrong; use the one `scim-console serve` printed",
+                "the admin token is missing or wrong (or the browser session ended); use the token or the admin link `scim-console serve` printed",
             )
             .into_response();
         }
@@ -175,6 +177,7 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
         alerts::history,
         alerts::evaluate,
         alerts::stream,
+        sessions::logout,
         mapping::schema,
         mapping::template,
         mapping::provider_template,
@@ -307,6 +310,8 @@ pub fn router(state: AppState) -> Router<AppState> {
             axum::routing::post(alerts::evaluate),
         )
         .route("/api/alerts/stream", get(alerts::stream))
+        .route("/login", get(sessions::login))
+        .route("/api/logout", axum::routing::post(sessions::logout))
         .route("/api/audit", get(routes::audit))
         .route("/api/audit/export", get(routes::export_audit))
         .layer(middleware::from_fn_with_state(state, guard))
