@@ -21,3 +21,12 @@ CREATE TABLE log_outbox (
     resource_name    TEXT,
     request          TEXT    NOT NULL -- JSON: {ticket, atUs, request: {method, path, client, …}}
 );
+
+-- Every change made before `logged_until_us` has its record stored: written at a graceful
+-- shutdown (after the log writer drained its queue) and every minute while serving (a minute
+-- back). Start-up recovery looks only at changes after it, so records deleted by retention never
+-- make old changes look unlogged.
+CREATE TABLE log_checkpoint (
+    id              INTEGER PRIMARY KEY CHECK (id = 1),
+    logged_until_us INTEGER NOT NULL
+);

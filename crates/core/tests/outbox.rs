@@ -346,3 +346,44 @@ async fn stored_records_release_their_rows_and_are_never_recorded_twice() {
     assert_eq!(page[0].resource_name.as_deref(), Some("hopper"));
     drop(env.dir);
 }
+
+#[tokio::test]
+async fn the_checkpoint_keeps_changes_whose_records_retention_deleted_from_looking_unlogged() {
+    let env = env().await;
+    let (s, c, r) = (&env.store, &env.config, &env.registry);
+    let (user, _) = outbox::scope(
+        facts("POST", Operation::Create, None),
+        s.create_user(c, r, json!({"userName": "eve"}), &InputRules::default()),
+    )
+    .await;
+    user.unwrap();
+    // The run ends cleanly: every change has its record (here: recovered now).
+    assert_eq!(s.recover_log_records().await.unwrap(), 1);
+    s.mark_logged_until(chrono::Utc::now().timestamp_micros())
+        .await
+        .unwrap();
+    // Later, retention empties the log.
+    let mut logs = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(
+            env.dir
+                .path()
+                .join(scim_console_core::store::LOG_DATABASE_FILE),
+        )
+        .connect()
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM provisioning_log")
+        .execute(&mut logs)
+        .await
+        .unwrap();
+    // The next start does not take eve's creation for an unlogged change.
+    assert_eq!(s.recover_log_records().await.unwrap(), 0);
+    // A change after the checkpoint still is one.
+    let (user, _) = outbox::scope(
+        facts("POST", Operation::Create, None),
+        s.create_user(c, r, json!({"userName": "fay"}), &InputRules::default()),
+    )
+    .await;
+    user.unwrap();
+    assert_eq!(s.recover_log_records().await.unwrap(), 1);
+}

@@ -194,12 +194,20 @@ impl Server {
             state.alerts.clone(),
             state.stopping.clone(),
         ));
+        let checkpoint = tokio::spawn(checkpoint_loop(state.store.clone(), state.stopping.clone()));
+        let store = state.store.clone();
         let served = serve(listener, tls, app(state), shutdown).await;
         retention.abort();
         alerts.abort();
+        checkpoint.abort();
         // Every request has finished and every sink is gone: the writer stores what is queued.
         if let Some(writer) = log_writer {
-            let _ = writer.await;
+            if writer.await.is_ok() {
+                // Every change of this run has its record: the next start need not look.
+                if let Err(error) = store.mark_logged_until(store.now_us()).await {
+                    tracing::warn!(%error, "could not write the provisioning log checkpoint");
+                }
+            }
         }
         served
     }
@@ -264,6 +272,27 @@ async fn retention_loop(store: Store, mut stopping: tokio::sync::watch::Receiver
             Err(error) => tracing::error!(%error, "provisioning log retention failed"),
         }
         wait = RETENTION_EVERY;
+    }
+}
+
+/// How far behind the present the running server vouches that changes have their records
+/// (records are stored seconds after their request ends).
+const CHECKPOINT_LAG_US: i64 = 60_000_000;
+
+/// Every minute, writes down that changes made over a minute ago have their records, so that
+/// start-up recovery after a crash looks only at the last minutes.
+async fn checkpoint_loop(store: Store, mut stopping: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(60)) => {}
+            _ = stopping.changed() => return,
+        }
+        if let Err(error) = store
+            .mark_logged_until(store.now_us() - CHECKPOINT_LAG_US)
+            .await
+        {
+            tracing::warn!(%error, "could not write the provisioning log checkpoint");
+        }
     }
 }
 

@@ -187,14 +187,20 @@ impl Store {
         Ok(self.recover_stamped_rows().await? + self.recover_log_outbox(0).await?)
     }
 
-    /// Users and groups changed shortly before the newest stored record (or after it) whose
-    /// stamp's ticket no record lists get a record.
+    /// Users and groups changed after the log checkpoint and shortly before the newest stored
+    /// record (or after it) whose stamp's ticket no record lists get a record.
     async fn recover_stamped_rows(&self) -> CoreResult<usize> {
         let newest: Option<i64> =
             sqlx::query_scalar("SELECT at_us FROM provisioning_log ORDER BY seq DESC LIMIT 1")
                 .fetch_optional(&self.log_database().pool)
                 .await?;
-        let from = newest.map_or(i64::MIN, |t| t - UNLOGGED_WINDOW_US);
+        let checkpoint: Option<i64> =
+            sqlx::query_scalar("SELECT logged_until_us FROM log_checkpoint WHERE id = 1")
+                .fetch_optional(self.pool())
+                .await?;
+        let from = newest
+            .map_or(i64::MIN, |t| t - UNLOGGED_WINDOW_US)
+            .max(checkpoint.unwrap_or(i64::MIN));
         let rows = sqlx::query(
             "SELECT 'User' AS resource_type, configuration_id, id AS resource_id, user_name AS resource_name, log_request AS request
              FROM users WHERE modified_us >= ?1 AND log_request IS NOT NULL
@@ -225,6 +231,20 @@ impl Store {
             );
         }
         Ok(count)
+    }
+
+    /// Writes down that every change made before `until_us` has its record stored (the server
+    /// does at a graceful shutdown, and every minute for a minute back).
+    pub async fn mark_logged_until(&self, until_us: i64) -> CoreResult<()> {
+        let mut w = self.writer().await;
+        sqlx::query(
+            "INSERT INTO log_checkpoint (id, logged_until_us) VALUES (1, ?)
+             ON CONFLICT (id) DO UPDATE SET logged_until_us = MAX(logged_until_us, excluded.logged_until_us)",
+        )
+        .bind(until_us)
+        .execute(&mut *w)
+        .await?;
+        Ok(())
     }
 
     /// Turns outbox rows (of deletes) at least `min_age_us` old into log records (those whose
