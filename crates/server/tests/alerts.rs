@@ -310,5 +310,43 @@ async fn rules_are_managed_through_the_admin_api() {
     ] {
         assert!(openapi["paths"][path].is_object(), "{path}");
     }
+    // Typed schemas (for the UI's generated types), read off the very types the API returns.
+    let schemas = &openapi["components"]["schemas"];
+    for (schema, property) in [
+        ("AlertRule", "firingSince"),
+        ("AlertEvent", "webhookDetail"),
+        ("NewAlertRule", "webhookUrl"),
+        ("LogEntry", "refusal"),
+        ("LogPage", "next"),
+        ("LogStats", "topErrorTypes"),
+        ("RetentionReport", "surplus"),
+    ] {
+        assert!(
+            schemas[schema]["properties"][property].is_object(),
+            "{schema}.{property}: {}",
+            schemas[schema]
+        );
+    }
+    assert!(
+        !schemas["LogEntry"]["properties"]
+            .as_object()
+            .unwrap()
+            .contains_key("outbox"),
+        "internal fields stay out"
+    );
+    let kinds = schemas["AlertCondition"].to_string();
+    for kind in [
+        "failureRate",
+        "noTraffic",
+        "revokedTokenUsed",
+        "minRequests",
+    ] {
+        assert!(kinds.contains(kind), "{kind}: {kinds}");
+    }
+    assert_eq!(
+        openapi["paths"]["/api/logs"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+            ["$ref"],
+        "#/components/schemas/LogPage"
+    );
     s.stop().await;
 }

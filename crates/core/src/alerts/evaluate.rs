@@ -14,6 +14,7 @@ use crate::time::to_time;
 
 /// Whether an alert started or stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum AlertEventKind {
     /// The condition started to hold.
@@ -33,6 +34,7 @@ impl AlertEventKind {
 
 /// Where the webhook call of an alert stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum WebhookState {
     /// Not yet answered.
@@ -63,6 +65,7 @@ impl WebhookState {
 
 /// An alert raised or resolved.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AlertEvent {
     /// Its position in the history.

@@ -23,6 +23,7 @@ pub use evaluate::{AlertEvent, AlertEventKind, AlertEventQuery, WebhookState};
 
 /// When a rule's alert holds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
 pub enum AlertCondition {
     /// At least `percent` % of the requests of the last `minutes` minutes failed, counting only
@@ -110,6 +111,7 @@ fn window(field: &'static str, value: u32, max: u32) -> CoreResult<()> {
 
 /// A rule, as shown: never the webhook's full address.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AlertRule {
     /// Its id.
@@ -136,6 +138,7 @@ pub struct AlertRule {
 
 /// A rule to create.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewAlertRule {
     /// Its name (1 to 200 characters).
@@ -156,6 +159,7 @@ fn enabled_by_default() -> bool {
 
 /// Changes to a rule: absent fields stay; `webhookUrl: null` removes the webhook.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AlertRuleUpdate {
     /// A new name.
@@ -169,6 +173,7 @@ pub struct AlertRuleUpdate {
     pub enabled: Option<bool>,
     /// A new webhook address, or `null` for none.
     #[serde(default, deserialize_with = "webhook_change")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub webhook_url: WebhookChange,
 }
 

@@ -21,6 +21,7 @@ pub mod stats;
 
 /// The identity provider (or other client) that sent a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum Client {
     /// Microsoft Entra ID.
@@ -91,6 +92,7 @@ impl Client {
 
 /// What a request did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum Operation {
     /// POST of a resource.
@@ -208,6 +210,7 @@ fn patches_members_only(body: Option<&Value>) -> bool {
 
 /// How a request ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum Outcome {
     /// 2xx without warnings.
@@ -242,6 +245,7 @@ impl Outcome {
 
 /// Why the endpoint refused a request's credential (a 401).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum CredentialRefusal {
     /// No credential was sent.
@@ -353,6 +357,7 @@ pub fn redact_path(path_and_query: &str) -> String {
 
 /// One record, as written.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LogEntry {
     /// Position in the log (0 until stored).
@@ -398,6 +403,7 @@ pub struct LogEntry {
     /// How long the request took, in microseconds.
     pub duration_us: i64,
     /// The attributes changed, with old and new values (sensitive ones redacted).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<Object>>))]
     pub changes: Option<Value>,
     /// The request body, redacted.
     pub request_body: Option<String>,
@@ -547,6 +553,7 @@ fn text_matches(text: &str, fields: &[&str]) -> bool {
 
 /// A page of records, newest first (oldest first when following with `after`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LogPage {
     /// The records.

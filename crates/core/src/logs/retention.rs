@@ -26,6 +26,7 @@ const DAY_US: i64 = 86_400_000_000;
 
 /// What a retention pass deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RetentionReport {
     /// Records older than their configuration's maximum age.

@@ -143,6 +143,7 @@ pub(super) async fn add(conn: &mut SqliteConnection, entries: &[LogEntry]) -> Co
 
 /// The width of a chart's bars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum Interval {
     /// One bar per minute.
@@ -180,6 +181,7 @@ pub struct StatsQuery {
 
 /// Counts by outcome.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Counts {
     /// Every request.
@@ -206,6 +208,7 @@ impl Counts {
 
 /// One bar of the chart.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Bar {
     /// Its start.
@@ -217,6 +220,7 @@ pub struct Bar {
 
 /// Latency percentiles, in milliseconds (within 19%: the histogram's resolution; by hour).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Latency {
     /// The mean.
@@ -231,6 +235,7 @@ pub struct Latency {
 
 /// A name and how often it occurred.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Ranked {
     /// The error type, or the attribute.
@@ -241,6 +246,7 @@ pub struct Ranked {
 
 /// A provisioning cycle: requests of one configuration without a pause longer than the gap.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Cycle {
     /// Its first request's minute.
@@ -256,6 +262,7 @@ pub struct Cycle {
 
 /// The statistics of a range.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LogStats {
     /// The range's start.

@@ -4,7 +4,9 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use scim_console_core::alerts::{AlertEventQuery, AlertRuleUpdate, NewAlertRule};
+use scim_console_core::alerts::{
+    AlertEvent, AlertEventQuery, AlertRule, AlertRuleUpdate, NewAlertRule,
+};
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::IntoParams;
@@ -27,7 +29,7 @@ fn json(value: impl serde::Serialize) -> Json<Value> {
 /// A configuration's alert rules, oldest first.
 #[utoipa::path(get, path = "/api/configurations/{id}/alerts", security(("admin_token" = [])),
     params(("id" = String, Path, description = "The configuration's id")),
-    responses((status = 200, body = [Object]), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = [AlertRule]), (status = 404, body = ErrorBody)))]
 pub async fn list_rules(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -41,8 +43,8 @@ pub async fn list_rules(
 /// "minRequests"} | {"kind": "noTraffic", "hours"} | {"kind": "revokedTokenUsed", "minutes"},
 /// "enabled", "webhookUrl"}`. The webhook address is stored sealed and shown by its origin only.
 #[utoipa::path(post, path = "/api/configurations/{id}/alerts", security(("admin_token" = [])),
-    params(("id" = String, Path, description = "The configuration's id")), request_body = Object,
-    responses((status = 201, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("id" = String, Path, description = "The configuration's id")), request_body = NewAlertRule,
+    responses((status = 201, body = AlertRule), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn create_rule(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -59,8 +61,8 @@ pub async fn create_rule(
 
 /// Changes an alert rule (absent fields stay; `"webhookUrl": null` removes the webhook).
 #[utoipa::path(patch, path = "/api/alerts/rules/{rule}", security(("admin_token" = [])),
-    params(("rule" = i64, Path, description = "The rule's id")), request_body = Object,
-    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("rule" = i64, Path, description = "The rule's id")), request_body = AlertRuleUpdate,
+    responses((status = 200, body = AlertRule), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn update_rule(
     State(state): State<AppState>,
     Path(rule): Path<String>,
@@ -104,7 +106,7 @@ pub struct AlertParams {
 
 /// The history of alerts raised and resolved, newest first, with each webhook call's outcome.
 #[utoipa::path(get, path = "/api/alerts", security(("admin_token" = [])), params(AlertParams),
-    responses((status = 200, body = [Object]), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = [AlertEvent]), (status = 404, body = ErrorBody)))]
 pub async fn history(
     State(state): State<AppState>,
     Query(params): Query<AlertParams>,
@@ -120,7 +122,7 @@ pub async fn history(
 /// Evaluates every rule now (they are also evaluated every minute): the alerts this raised or
 /// resolved. Their webhooks are called in the background.
 #[utoipa::path(post, path = "/api/alerts/evaluate", security(("admin_token" = [])),
-    responses((status = 200, body = [Object])))]
+    responses((status = 200, body = [AlertEvent])))]
 pub async fn evaluate(State(state): State<AppState>) -> Result<Json<Value>, AdminError> {
     Ok(json(state.alerts.evaluate(&state.store).await?))
 }

@@ -65,7 +65,7 @@ fn parse_enum<T: serde::de::DeserializeOwned>(
 /// A page of the provisioning log, newest first: every SCIM request, its outcome, redacted
 /// bodies.
 #[utoipa::path(get, path = "/api/logs", security(("admin_token" = [])), params(LogParams),
-    responses((status = 200, body = Object), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = logs::LogPage), (status = 400, body = ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
     Query(params): Query<LogParams>,
@@ -303,7 +303,7 @@ pub struct StatsParams {
 /// hour or day; error rate; latency percentiles; the most frequent error types and failing
 /// attributes; a configuration's last successful provisioning cycle.
 #[utoipa::path(get, path = "/api/logs/stats", security(("admin_token" = [])), params(StatsParams),
-    responses((status = 200, body = Object), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = logs::stats::LogStats), (status = 400, body = ErrorBody)))]
 pub async fn stats(
     State(state): State<AppState>,
     Query(params): Query<StatsParams>,
@@ -336,7 +336,7 @@ pub struct CycleParams {
 /// (Entra ID runs one every ~40 minutes), each with its totals; its requests are the log
 /// search from its `start` to its `end`.
 #[utoipa::path(get, path = "/api/logs/cycles", security(("admin_token" = [])), params(CycleParams),
-    responses((status = 200, body = [Object]), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = [logs::stats::Cycle]), (status = 400, body = ErrorBody)))]
 pub async fn cycles(
     State(state): State<AppState>,
     Query(params): Query<CycleParams>,
@@ -365,7 +365,7 @@ pub async fn cycles(
 /// Applies every configuration's log retention now (it also runs by itself every 10
 /// minutes): how many records went.
 #[utoipa::path(post, path = "/api/logs/retention", security(("admin_token" = [])),
-    responses((status = 200, body = Object)))]
+    responses((status = 200, body = logs::retention::RetentionReport)))]
 pub async fn retention(State(state): State<AppState>) -> Result<Json<Value>, AdminError> {
     let report = state.store.apply_log_retention().await?;
     Ok(Json(serde_json::to_value(report).unwrap_or_default()))
