@@ -387,3 +387,33 @@ async fn the_checkpoint_keeps_changes_whose_records_retention_deleted_from_looki
     user.unwrap();
     assert_eq!(s.recover_log_records().await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn an_unreadable_stamp_does_not_stop_recovery() {
+    let env = env().await;
+    let (s, c, r) = (&env.store, &env.config, &env.registry);
+    let (user, _) = outbox::scope(
+        facts("POST", Operation::Create, None),
+        s.create_user(c, r, json!({"userName": "gus"}), &InputRules::default()),
+    )
+    .await;
+    user.unwrap();
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(s.path())
+        .connect()
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO log_outbox (ticket, at_us, configuration_id, resource_type, resource_id, request) VALUES (7, 0, ?, 'User', 'x', 'not json')")
+        .bind(c.id.to_string())
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO users (configuration_id, id, user_name, user_name_folded, active, created_us, modified_us, version, data, log_request) VALUES (?, 'broken', 'hal', 'hal', 1, 0, 9223372036854775000, 1, '{}', '{')")
+        .bind(c.id.to_string())
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    // gus is recovered; the broken stamps are passed over, and the bad outbox row goes.
+    assert_eq!(s.recover_log_records().await.unwrap(), 1);
+    assert_eq!(outbox_rows(&env).await, 0);
+}

@@ -217,9 +217,15 @@ impl Store {
         let logged = self.logged_tickets(from).await?;
         let mut entries = Vec::new();
         for row in &rows {
-            let entry = recovered_entry(row)?;
-            if !entry.outbox.iter().any(|t| logged.contains(t)) {
-                entries.push(entry);
+            match recovered_entry(row) {
+                Ok(entry) if !entry.outbox.iter().any(|t| logged.contains(t)) => {
+                    entries.push(entry);
+                }
+                Ok(_) => {}
+                // One unreadable stamp must not keep the server from starting.
+                Err(error) => {
+                    tracing::warn!(%error, "a change's log stamp is unreadable; no record recovered for it");
+                }
             }
         }
         let count = entries.len();
@@ -252,7 +258,7 @@ impl Store {
     /// runs it before serving (every row is a leftover then) and in the background.
     pub async fn recover_log_outbox(&self, min_age_us: i64) -> CoreResult<usize> {
         let rows = sqlx::query(
-            "SELECT at_us, configuration_id, resource_type, resource_id, resource_name, request
+            "SELECT ticket, at_us, configuration_id, resource_type, resource_id, resource_name, request
              FROM log_outbox WHERE at_us <= ? ORDER BY at_us LIMIT 10000",
         )
         .bind(self.now_us() - min_age_us)
@@ -266,11 +272,15 @@ impl Store {
         let mut done = Vec::new();
         let mut entries = Vec::new();
         for row in &rows {
-            let entry = recovered_entry(row)?;
-            if entry.outbox.iter().any(|t| logged.contains(t)) {
-                done.extend(entry.outbox);
-            } else {
-                entries.push(entry);
+            match recovered_entry(row) {
+                Ok(entry) if entry.outbox.iter().any(|t| logged.contains(t)) => {
+                    done.extend(entry.outbox);
+                }
+                Ok(entry) => entries.push(entry),
+                Err(error) => {
+                    tracing::warn!(%error, "an outbox row is unreadable; it is dropped without a record");
+                    done.push(row.try_get("ticket")?);
+                }
             }
         }
         let count = entries.len();
