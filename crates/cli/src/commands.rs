@@ -59,6 +59,9 @@ enum Command {
     /// evaluating them now.
     #[command(subcommand)]
     Alerts(crate::alerts::AlertsCommand),
+    /// Print the admin API's OpenAPI document (as `GET /api/openapi.json` serves it), for
+    /// generating clients without a running server.
+    Openapi,
 }
 
 #[derive(Debug, Subcommand)]
@@ -1454,6 +1457,10 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Mapping(cmd) => mapping(&open_store(cli.data_dir.as_ref()).await?, cmd).await,
         Command::Logs(cmd) => logs_command(&open_store(cli.data_dir.as_ref()).await?, cmd).await,
+        Command::Openapi => {
+            use utoipa::OpenApi as _;
+            print_json(&scim_console_server::admin::AdminApi::openapi())
+        }
         Command::Alerts(cmd) => {
             let mut store = open_store(cli.data_dir.as_ref()).await?;
             if cmd.needs_master_key() {

@@ -1008,3 +1008,20 @@ fn alerts_verbs() {
     let left: Value = serde_json::from_slice(&run(&["alerts", "list", "--json"]).stdout).unwrap();
     assert_eq!(left.as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn openapi_prints_the_admin_api_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cli(dir.path(), &["openapi"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    assert!(doc["paths"]["/api/configurations"].is_object());
+    assert!(doc["components"]["schemas"]["LogEntry"].is_object());
+    // Nothing is written: no data directory is needed.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
