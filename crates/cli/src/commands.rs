@@ -21,7 +21,7 @@ use serde_json::json;
 
 /// SCIM Console: a SCIM 2.0 endpoint and admin console for identity-provider provisioning.
 #[derive(Debug, Parser)]
-#[command(name = "scim-console", version, about, long_about = None, after_help = "Exit codes: 0 success, 1 failure, 2 usage error, 3 not found, 4 invalid input or conflict, 5 tokens need attention (`token check`).")]
+#[command(name = "scim-console", version, about, long_about = None, after_help = "Exit codes: 0 success, 1 failure, 2 usage error, 3 not found, 4 invalid input or conflict, 5 tokens need attention (`token check`), 6 a connection test failed (`target test`).")]
 pub struct Cli {
     /// The data directory (database and settings). Default: $SCIM_CONSOLE_DATA_DIR, else the OS data directory.
     #[arg(long, global = true, env = "SCIM_CONSOLE_DATA_DIR", value_name = "DIR")]
@@ -59,6 +59,9 @@ enum Command {
     /// evaluating them now.
     #[command(subcommand)]
     Alerts(crate::alerts::AlertsCommand),
+    /// The console as a SCIM client: test a SCIM service provider's connection.
+    #[command(subcommand)]
+    Target(crate::target::TargetCommand),
     /// Print the admin API's OpenAPI document (as `GET /api/openapi.json` serves it), for
     /// generating clients without a running server.
     Openapi,
@@ -1418,6 +1421,9 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     if err.downcast_ref::<NeedsAttention>().is_some() {
         return 5;
     }
+    if err.downcast_ref::<crate::target::TestFailed>().is_some() {
+        return 6;
+    }
     match err.downcast_ref::<CoreError>() {
         Some(CoreError::NotFound(_)) => 3,
         Some(CoreError::Invalid { .. } | CoreError::Conflict(_)) => 4,
@@ -1457,6 +1463,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Mapping(cmd) => mapping(&open_store(cli.data_dir.as_ref()).await?, cmd).await,
         Command::Logs(cmd) => logs_command(&open_store(cli.data_dir.as_ref()).await?, cmd).await,
+        Command::Target(cmd) => crate::target::run(cmd).await,
         Command::Openapi => {
             use utoipa::OpenApi as _;
             print_json(&scim_console_server::admin::AdminApi::openapi())

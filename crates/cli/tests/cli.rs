@@ -1025,3 +1025,40 @@ fn openapi_prints_the_admin_api_document() {
     // Nothing is written: no data directory is needed.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn target_test_reports_and_exits_6_when_a_check_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_scim-console"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["target", "test", "--url", "http://127.0.0.1:9/scim/v2"])
+        .env("SCIM_CONSOLE_TARGET_TOKEN", "scim_secret00_keepoutofoutput")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6));
+    let text = stdout(&out);
+    assert!(
+        text.contains("FAIL") && text.contains("could not connect"),
+        "{text}"
+    );
+    assert!(text.contains("does not work yet"));
+    assert!(!text.contains("keepoutofoutput"));
+    let json = Command::new(env!("CARGO_BIN_EXE_scim-console"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args([
+            "target",
+            "test",
+            "--url",
+            "http://127.0.0.1:9/scim/v2",
+            "--token",
+            "t",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["checks"][0]["verdict"], "fail");
+}

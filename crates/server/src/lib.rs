@@ -5,12 +5,14 @@
 //! - [`admin`]: the admin API under `/api` (configurations, tokens), described by OpenAPI at
 //!   `/api/openapi.json`, protected by the per-launch admin token and Host/Origin checks.
 //! - [`alerting`]: alert rules evaluated every minute, live alerts and webhook calls.
+//! - [`probe`]: test connection — the console calling a SCIM service provider as an IdP does.
 //! - [`server`]: binding, plain HTTP on loopback only, graceful shutdown.
 //! - [`tls`]: rustls with certificate files or a persisted self-signed certificate.
 
 pub mod admin;
 pub mod alerting;
 pub mod peer;
+pub mod probe;
 pub mod scim;
 pub mod server;
 mod state;

@@ -7,6 +7,7 @@
 //! opened by the admin link (`/login?token=…`, see [`sessions`]).
 
 mod alerts;
+mod connection;
 mod dto;
 mod logs;
 mod mapping;
@@ -178,6 +179,7 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
         alerts::evaluate,
         alerts::stream,
         sessions::logout,
+        connection::test,
         mapping::schema,
         mapping::template,
         mapping::provider_template,
@@ -311,6 +313,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/api/alerts/stream", get(alerts::stream))
         .route("/login", get(sessions::login))
+        .route(
+            "/api/connection-test",
+            axum::routing::post(connection::test),
+        )
         .route("/api/logout", axum::routing::post(sessions::logout))
         .route("/api/audit", get(routes::audit))
         .route("/api/audit/export", get(routes::export_audit))

@@ -1,0 +1,398 @@
+//! Test connection: the console as a SCIM client, calling any SCIM service provider — a remote
+//! one, or its own endpoint — the way identity providers do when an admin presses "Test
+//! connection", and reporting in words what works and what does not. Credentials never appear
+//! in the report.
+
+use std::time::{Duration, Instant};
+
+use reqwest::header;
+use serde::Serialize;
+use serde_json::Value;
+
+/// How long one request of the test may take (Entra and Okta give up after 60 s; a test
+/// should answer sooner).
+const TIMEOUT: Duration = Duration::from_secs(15);
+
+const LIST: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+const SPC: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
+
+/// How a check ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum Verdict {
+    /// As identity providers expect.
+    Pass,
+    /// Works, but a provider may stumble over it.
+    Warn,
+    /// Provisioning will fail on it.
+    Fail,
+}
+
+/// One check: the request made and what came back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Check {
+    /// What is checked.
+    pub name: String,
+    /// The request (method and path; never a credential).
+    pub request: String,
+    /// The HTTP status, when an answer came.
+    pub status: Option<u16>,
+    /// How it ended.
+    pub verdict: Verdict,
+    /// What was seen, and what to do about it.
+    pub detail: String,
+    /// How long it took, in milliseconds.
+    pub duration_ms: u64,
+}
+
+/// The report of a connection test.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// The SCIM base URL tested.
+    pub base_url: String,
+    /// Whether nothing failed.
+    pub ok: bool,
+    /// The checks, in the order they ran.
+    pub checks: Vec<Check>,
+}
+
+/// An answer: status, whether it was `application/scim+json`, and the JSON body.
+struct Answer {
+    status: u16,
+    scim_type: bool,
+    body: Option<Value>,
+}
+
+struct Probe<'a> {
+    client: reqwest::Client,
+    base: &'a str,
+    token: &'a str,
+    checks: Vec<Check>,
+}
+
+impl Probe<'_> {
+    async fn get(&self, path: &str, authorised: bool) -> Result<Answer, String> {
+        let mut request = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header(header::ACCEPT, "application/scim+json, application/json");
+        if authorised {
+            request = request.bearer_auth(self.token);
+        }
+        let response = request.send().await.map_err(|e| describe(&e))?;
+        let status = response.status().as_u16();
+        let scim_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/scim+json"));
+        let bytes = response.bytes().await.map_err(|e| describe(&e))?;
+        Ok(Answer {
+            status,
+            scim_type,
+            body: serde_json::from_slice(&bytes).ok(),
+        })
+    }
+
+    /// Runs one check: `judge` turns the answer into a verdict and words.
+    async fn check(
+        &mut self,
+        name: &str,
+        path: &str,
+        authorised: bool,
+        judge: impl FnOnce(&Answer) -> (Verdict, String),
+    ) -> Option<Answer> {
+        let started = Instant::now();
+        let answer = self.get(path, authorised).await;
+        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let (status, verdict, detail) = match &answer {
+            Ok(a) => {
+                let (mut verdict, mut detail) = judge(a);
+                if a.body.is_some() && !a.scim_type && verdict == Verdict::Pass {
+                    verdict = Verdict::Warn;
+                    detail.push_str(
+                        "; the answer is not application/scim+json (Okta accepts it, strict clients may not)",
+                    );
+                }
+                (Some(a.status), verdict, detail)
+            }
+            Err(reason) => (None, Verdict::Fail, reason.clone()),
+        };
+        self.checks.push(Check {
+            name: name.to_owned(),
+            request: format!("GET {path}"),
+            status,
+            verdict,
+            detail,
+            duration_ms,
+        });
+        answer.ok()
+    }
+}
+
+fn describe(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        format!("no answer within {} s", TIMEOUT.as_secs())
+    } else if error.is_connect() {
+        "could not connect: check the host, the port and that the service is running (and, for https, its certificate)".to_owned()
+    } else if error.is_builder() {
+        "the base URL is not a valid http(s) address".to_owned()
+    } else {
+        "the request failed before an answer came".to_owned()
+    }
+}
+
+fn is_list(body: Option<&Value>) -> bool {
+    body.is_some_and(|b| {
+        b["schemas"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|u| u == LIST))
+            && b["totalResults"].is_u64()
+    })
+}
+
+fn unexpected(a: &Answer, wanted: &str) -> (Verdict, String) {
+    let detail = a
+        .body
+        .as_ref()
+        .and_then(|b| b["detail"].as_str())
+        .map(|d| format!(": {d}"))
+        .unwrap_or_default();
+    let hint = match a.status {
+        401 | 403 => " — the token is wrong, expired or revoked",
+        404 => " — check the base URL (identity providers append /Users, /Groups to it)",
+        _ => "",
+    };
+    (
+        Verdict::Fail,
+        format!("HTTP {} instead of {wanted}{detail}{hint}", a.status),
+    )
+}
+
+/// Tests a SCIM service provider at `base_url` with a bearer `token`: discovery, that
+/// credentials are required and the token accepted, Entra ID's Test Connection query (a random
+/// userName must give an empty list, never 404), Okta's (`startIndex=1&count=2`) and a groups
+/// query.
+pub async fn test_connection(base_url: &str, token: &str) -> Report {
+    let base = base_url.trim_end_matches('/');
+    let Some(client) = http_client() else {
+        return Report {
+            base_url: base.to_owned(),
+            ok: false,
+            checks: vec![Check {
+                name: "HTTP client".into(),
+                request: String::new(),
+                status: None,
+                verdict: Verdict::Fail,
+                detail: "no HTTP client could be built (see the console's log)".into(),
+                duration_ms: 0,
+            }],
+        };
+    };
+    let mut probe = Probe {
+        client,
+        base,
+        token,
+        checks: Vec::new(),
+    };
+    probe.discovery().await;
+    probe.credentials_required().await;
+    if probe.token_accepted().await {
+        probe.queries().await;
+    }
+    Report {
+        base_url: base.to_owned(),
+        ok: probe.checks.iter().all(|c| c.verdict != Verdict::Fail),
+        checks: probe.checks,
+    }
+}
+
+fn http_client() -> Option<reqwest::Client> {
+    crate::tls::install_crypto_provider();
+    reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .user_agent(concat!(
+            "SCIM Console/",
+            env!("CARGO_PKG_VERSION"),
+            " (test connection)"
+        ))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|error| tracing::error!(%error, "no HTTP client for the connection test"))
+        .ok()
+}
+
+impl Probe<'_> {
+    async fn discovery(&mut self) {
+        self.check(
+            "Service provider configuration",
+            "/ServiceProviderConfig",
+            true,
+            |a| match (&a.body, a.status) {
+                (Some(b), 200)
+                    if b["schemas"]
+                        .as_array()
+                        .is_some_and(|s| s.iter().any(|u| u == SPC)) =>
+                {
+                    let yes = |k: &str| b[k]["supported"].as_bool().unwrap_or(false);
+                    let said = |k: &str, missing: &str| {
+                        if yes(k) {
+                            "supported".to_owned()
+                        } else {
+                            missing.to_owned()
+                        }
+                    };
+                    (
+                        Verdict::Pass,
+                        format!(
+                            "PATCH {}, filter {}, bulk {}",
+                            said("patch", "NOT supported (Entra needs it)"),
+                            said("filter", "not supported"),
+                            said("bulk", "not supported"),
+                        ),
+                    )
+                }
+                (_, 200) => (
+                    Verdict::Warn,
+                    "answered, but not with a ServiceProviderConfig".into(),
+                ),
+                _ => (
+                    Verdict::Warn,
+                    format!(
+                        "HTTP {}: Entra and Okta do not need it, other clients read it",
+                        a.status
+                    ),
+                ),
+            },
+        )
+        .await;
+        self.check("Resource types", "/ResourceTypes", true, |a| {
+            match a.status {
+                200 => {
+                    let text = a.body.as_ref().map(ToString::to_string).unwrap_or_default();
+                    if text.contains("\"User\"") {
+                        (Verdict::Pass, "User is served".into())
+                    } else {
+                        (
+                            Verdict::Warn,
+                            "the answer names no User resource type".into(),
+                        )
+                    }
+                }
+                s => (
+                    Verdict::Warn,
+                    format!("HTTP {s}: discovery is optional for Entra and Okta"),
+                ),
+            }
+        })
+        .await;
+    }
+
+    async fn credentials_required(&mut self) {
+        self.check(
+            "Credentials are required",
+            "/Users?count=1",
+            false,
+            |a| match a.status {
+                401 => (
+                    Verdict::Pass,
+                    "a request without a token is refused (401)".into(),
+                ),
+                403 => (
+                    Verdict::Warn,
+                    "refused with 403; RFC 7644 asks for 401".into(),
+                ),
+                s if (200..300).contains(&s) => (
+                    Verdict::Fail,
+                    "the service answers WITHOUT credentials: anyone can read its users".into(),
+                ),
+                s => (Verdict::Warn, format!("HTTP {s} without a token")),
+            },
+        )
+        .await;
+    }
+
+    /// Whether the token opens the Users endpoint (Okta's own test request).
+    async fn token_accepted(&mut self) -> bool {
+        self.check(
+            "The token is accepted (Okta's test: startIndex=1&count=2)",
+            "/Users?startIndex=1&count=2",
+            true,
+            |a| {
+                if a.status == 200 && is_list(a.body.as_ref()) {
+                    let total = a
+                        .body
+                        .as_ref()
+                        .and_then(|b| b["totalResults"].as_u64())
+                        .unwrap_or(0);
+                    (Verdict::Pass, format!("a ListResponse; {total} users"))
+                } else if a.status == 200 {
+                    (
+                        Verdict::Fail,
+                        "200, but not a SCIM ListResponse with an integer totalResults".into(),
+                    )
+                } else {
+                    unexpected(a, "200")
+                }
+            },
+        )
+        .await
+        .is_some_and(|a| a.status == 200)
+    }
+
+    async fn queries(&mut self) {
+        let guid = uuid_like();
+        self.check(
+            "Entra's test: a userName that does not exist",
+            &format!("/Users?filter=userName%20eq%20%22{guid}%22"),
+            true,
+            |a| match a.status {
+                200 if is_list(a.body.as_ref())
+                    && a.body.as_ref().is_some_and(|b| b["totalResults"] == 0) =>
+                {
+                    (Verdict::Pass, "200 with an empty list".into())
+                }
+                200 => (Verdict::Fail, "200, but not an empty ListResponse".into()),
+                404 => (
+                    Verdict::Fail,
+                    "404 for no match: Entra ID expects 200 with an empty list and quarantines the job"
+                        .into(),
+                ),
+                _ => unexpected(a, "200 with an empty list"),
+            },
+        )
+        .await;
+        self.check(
+            "Groups",
+            "/Groups?startIndex=1&count=1&excludedAttributes=members",
+            true,
+            |a| match a.status {
+                200 if is_list(a.body.as_ref()) => (Verdict::Pass, "groups can be queried".into()),
+                404 | 501 => (
+                    Verdict::Warn,
+                    format!(
+                        "HTTP {}: groups are not served; provision users only",
+                        a.status
+                    ),
+                ),
+                _ => unexpected(a, "200"),
+            },
+        )
+        .await;
+    }
+}
+
+/// A random GUID-shaped value, as Entra ID's Test Connection sends.
+fn uuid_like() -> String {
+    let hex = format!("{:032x}", rand::random::<u128>());
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
