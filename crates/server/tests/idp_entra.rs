@@ -15,33 +15,19 @@ const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const LIST: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
-/// One request as Entra sends it (its User-Agent, `application/scim+json`), answered with its
-/// status and body; every answer with a body must be `application/scim+json`.
+/// One request as Entra ID sends it.
 async fn entra(s: &TestServer, method: Method, path: &str, body: Option<&Value>) -> (u16, Value) {
-    let mut request = s
-        .scim(method, path)
-        .header("user-agent", "Microsoft.Identity.Provisioning.Scim");
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/scim+json")
-            .body(body.to_string());
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let kind = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned());
-    let bytes = response.bytes().await.unwrap();
-    if bytes.is_empty() {
-        return (status, Value::Null);
-    }
-    assert_eq!(
-        kind.as_deref(),
-        Some("application/scim+json"),
-        "{path}: the answer's content type"
-    );
-    (status, serde_json::from_slice(&bytes).unwrap())
+    common::as_client(
+        s,
+        (
+            "Microsoft.Identity.Provisioning.Scim",
+            "application/scim+json",
+        ),
+        method,
+        path,
+        body,
+    )
+    .await
 }
 
 fn patch(operations: &Value) -> Value {

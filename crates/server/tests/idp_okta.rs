@@ -17,34 +17,16 @@ const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
-/// One request as Okta sends it (its User-Agent; bodies as `application/json`, as its test
-/// suite does), answered with its status and body, which must be `application/scim+json`.
+/// One request as Okta sends it.
 async fn okta(s: &TestServer, method: Method, path: &str, body: Option<&Value>) -> (u16, Value) {
-    let mut request = s
-        .scim(method, path)
-        .header("user-agent", "Okta SCIM Client 1.0.0")
-        .header("accept", "application/scim+json; charset=utf-8");
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body.to_string());
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let kind = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned());
-    let bytes = response.bytes().await.unwrap();
-    if bytes.is_empty() {
-        return (status, Value::Null);
-    }
-    assert_eq!(
-        kind.as_deref(),
-        Some("application/scim+json"),
-        "{path}: the answer's content type"
-    );
-    (status, serde_json::from_slice(&bytes).unwrap())
+    common::as_client(
+        s,
+        ("Okta SCIM Client 1.0.0", "application/json"),
+        method,
+        path,
+        body,
+    )
+    .await
 }
 
 fn is_list(v: &Value) -> bool {

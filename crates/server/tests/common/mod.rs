@@ -171,3 +171,40 @@ pub async fn parts(response: Response) -> (u16, Value) {
     };
     (status, body)
 }
+
+/// A SCIM request as an identity provider sends it (its User-Agent; a body in `content_type`),
+/// answered with its status and body. Every answer with a body must be `application/scim+json`.
+pub async fn as_client(
+    s: &TestServer,
+    client: (&str, &str),
+    method: Method,
+    path: &str,
+    body: Option<&Value>,
+) -> (u16, Value) {
+    let (user_agent, content_type) = client;
+    let mut request = s
+        .scim(method, path)
+        .header("user-agent", user_agent)
+        .header("accept", "application/scim+json, application/json");
+    if let Some(body) = body {
+        request = request
+            .header("content-type", content_type)
+            .body(body.to_string());
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let kind = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let bytes = response.bytes().await.unwrap();
+    if bytes.is_empty() {
+        return (status, Value::Null);
+    }
+    assert_eq!(
+        kind.as_deref(),
+        Some("application/scim+json"),
+        "{path}: the answer's content type"
+    );
+    (status, serde_json::from_slice(&bytes).unwrap())
+}
