@@ -138,7 +138,7 @@ fn describe(error: &reqwest::Error) -> String {
     } else if error.is_connect() {
         "could not connect: check the host, the port and that the service is running (and, for https, its certificate)".to_owned()
     } else if error.is_builder() {
-        "the base URL is not a valid http(s) address".to_owned()
+        "the request could not be built: the base URL is not a valid http(s) address".to_owned()
     } else {
         "the request failed before an answer came".to_owned()
     }
@@ -177,6 +177,20 @@ fn unexpected(a: &Answer, wanted: &str) -> (Verdict, String) {
 /// query.
 pub async fn test_connection(base_url: &str, token: &str) -> Report {
     let base = base_url.trim_end_matches('/');
+    if token.is_empty() || token.chars().any(|c| !c.is_ascii_graphic()) {
+        return Report {
+            base_url: base.to_owned(),
+            ok: false,
+            checks: vec![Check {
+                name: "The token".into(),
+                request: String::new(),
+                status: None,
+                verdict: Verdict::Fail,
+                detail: "the token is empty or holds spaces or characters an HTTP header cannot carry (copy it again, whole)".into(),
+                duration_ms: 0,
+            }],
+        };
+    }
     let Some(client) = http_client() else {
         return Report {
             base_url: base.to_owned(),

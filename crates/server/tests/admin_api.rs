@@ -296,7 +296,7 @@ async fn the_admin_link_opens_a_browser_session_held_in_a_strict_cookie() {
         .await
         .unwrap();
     assert_eq!(login.status(), 303);
-    assert_eq!(login.headers()["location"], "/");
+    assert_eq!(login.headers()["location"], "/api/configurations");
     let set = login.headers()["set-cookie"].to_str().unwrap().to_owned();
     for part in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=43200"] {
         assert!(set.contains(part), "{set}");
@@ -320,6 +320,26 @@ async fn the_admin_link_opens_a_browser_session_held_in_a_strict_cookie() {
         .await
         .unwrap();
     assert_eq!(without.status(), 401);
+    // The link can name where to land, on this server only.
+    let elsewhere = browser
+        .get(format!(
+            "{}/login?token={}&next=//evil.example",
+            s.origin, s.admin_token
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), 400);
+    assert!(elsewhere.headers().get("set-cookie").is_none());
+    let logs = browser
+        .get(format!(
+            "{}/login?token={}&next=/api/logs",
+            s.origin, s.admin_token
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logs.headers()["location"], "/api/logs");
     // Another site cannot ride on it.
     let cross = browser
         .post(format!("{}/api/configurations", s.origin))

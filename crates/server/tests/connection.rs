@@ -115,6 +115,22 @@ async fn the_console_tests_connections_as_identity_providers_do() {
     assert!(text.contains("WITHOUT credentials"), "{text}");
     assert!(text.contains("quarantines the job"), "{text}");
 
+    // A token pasted with a line break is named as the fault, not sent.
+    let (_, report) = parts(
+        send_json(
+            s.admin(Method::POST, "/api/connection-test"),
+            &json!({"baseUrl": s.base(), "token": format!("{}\n", s.token)}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(report["ok"], false);
+    assert!(
+        report["checks"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("copy it again")
+    );
     // Bad input is refused with the field named.
     let (status, error) = parts(
         send_json(

@@ -258,6 +258,31 @@ fn rule_from_row(row: &SqliteRow) -> CoreResult<AlertRule> {
     })
 }
 
+/// Writes the audit record of a change to rule `id`, in the change's transaction.
+async fn audit_rule(
+    conn: &mut sqlx::SqliteConnection,
+    now: i64,
+    actor: &Actor,
+    action: &str,
+    configuration: (ConfigurationId, &str),
+    id: i64,
+    details: &serde_json::Value,
+) -> CoreResult<()> {
+    let target = id.to_string();
+    audit::record(
+        conn,
+        now,
+        actor,
+        action,
+        Subject {
+            configuration: Some(configuration),
+            target: Some(&target),
+        },
+        details,
+    )
+    .await
+}
+
 impl Store {
     /// A webhook address sealed for storage, with what of it may be shown.
     fn seal_webhook(&self, url: &str) -> CoreResult<(Vec<u8>, String)> {
@@ -328,17 +353,16 @@ impl Store {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        audit::record(
+        let details = json!({"name": name, "condition": rule.condition, "enabled": rule.enabled,
+                    "webhook": webhook.as_ref().map(|(_, shown)| shown)});
+        audit_rule(
             &mut tx,
             now,
             actor,
             "alert.create",
-            Subject {
-                configuration: Some((configuration, &config.name)),
-                target: Some(&id.to_string()),
-            },
-            &json!({"name": name, "condition": rule.condition, "enabled": rule.enabled,
-                    "webhook": webhook.as_ref().map(|(_, shown)| shown)}),
+            (configuration, &config.name),
+            id,
+            &details,
         )
         .await?;
         tx.commit().await?;
@@ -397,17 +421,16 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        audit::record(
+        let details = json!({"name": name, "condition": update.condition, "enabled": update.enabled,
+                    "webhook": webhook.as_ref().map(|w| w.as_ref().map(|(_, shown)| shown))});
+        audit_rule(
             &mut tx,
             now,
             actor,
             "alert.update",
-            Subject {
-                configuration: Some((current.configuration_id, &config.name)),
-                target: Some(&id.to_string()),
-            },
-            &json!({"name": name, "condition": update.condition, "enabled": update.enabled,
-                    "webhook": webhook.as_ref().map(|w| w.as_ref().map(|(_, shown)| shown))}),
+            (current.configuration_id, &config.name),
+            id,
+            &details,
         )
         .await?;
         tx.commit().await?;
@@ -426,16 +449,15 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        audit::record(
+        let details = json!({"name": current.name});
+        audit_rule(
             &mut tx,
             now,
             actor,
             "alert.delete",
-            Subject {
-                configuration: Some((current.configuration_id, &config.name)),
-                target: Some(&id.to_string()),
-            },
-            &json!({"name": current.name}),
+            (current.configuration_id, &config.name),
+            id,
+            &details,
         )
         .await?;
         tx.commit().await?;

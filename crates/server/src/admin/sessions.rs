@@ -97,13 +97,37 @@ fn set_cookie(state: &AppState, value: &str, max_age: u64) -> String {
 #[derive(Debug, Deserialize)]
 pub struct LoginParams {
     token: Option<String>,
+    /// Where to go once the session is open: a path of this server (default: the list of
+    /// configurations, until the UI is served at `/`).
+    next: Option<String>,
 }
 
-/// Opens a session from the admin link and sends the browser to the console's start page.
+/// Where the browser goes after logging in: a path on this server only (no `//host`, no
+/// scheme), so the admin link cannot send the admin elsewhere.
+fn landing(next: Option<&str>) -> Result<&str, AdminError> {
+    match next {
+        None => Ok("/api/configurations"),
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.chars().any(char::is_control) =>
+        {
+            Ok(path)
+        }
+        Some(_) => Err(AdminError::new(
+            StatusCode::BAD_REQUEST,
+            "next: must be a path on this server, starting with a single /",
+        )),
+    }
+}
+
+/// Opens a session from the admin link and sends the browser on.
 pub async fn login(
     State(state): State<AppState>,
     Query(params): Query<LoginParams>,
 ) -> Result<Response, AdminError> {
+    let next = landing(params.next.as_deref())?.to_owned();
     let presented = params.token.unwrap_or_default();
     let expected = state.admin_token.expose();
     if !bool::from(presented.as_bytes().ct_eq(expected.as_bytes())) {
@@ -120,7 +144,7 @@ pub async fn login(
                 header::SET_COOKIE,
                 set_cookie(&state, &id, SESSION_HOURS * 3600),
             ),
-            (header::LOCATION, "/".to_owned()),
+            (header::LOCATION, next),
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
     )
@@ -160,6 +184,21 @@ mod tests {
         drop(stored);
         sessions.close(&id);
         assert!(!sessions.is_open(&id));
+    }
+
+    #[test]
+    fn the_landing_is_a_path_of_this_server() {
+        assert_eq!(landing(None).unwrap(), "/api/configurations");
+        assert_eq!(landing(Some("/api/logs?x=1")).unwrap(), "/api/logs?x=1");
+        for bad in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "api",
+            "/a\nb",
+        ] {
+            assert!(landing(Some(bad)).is_err(), "{bad}");
+        }
     }
 
     #[test]
