@@ -32,6 +32,33 @@ impl Default for Limits {
     }
 }
 
+/// How this server runs, for the settings page.
+#[derive(Debug, Clone)]
+pub struct ServerInfo {
+    /// The bound address.
+    pub bind: std::net::SocketAddr,
+    /// The origin clients use.
+    pub origin: String,
+    /// The TLS certificate's SHA-256 fingerprint, when serving TLS.
+    pub tls_fingerprint: Option<String>,
+    /// The data directory, when known.
+    pub data_dir: Option<std::path::PathBuf>,
+    /// Where the master key came from, when known.
+    pub master_key_source: Option<String>,
+}
+
+impl Default for ServerInfo {
+    fn default() -> Self {
+        Self {
+            bind: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            origin: String::new(),
+            tls_fingerprint: None,
+            data_dir: None,
+            master_key_source: None,
+        }
+    }
+}
+
 /// The state shared by every request.
 #[derive(Clone)]
 pub struct AppState {
@@ -47,6 +74,8 @@ pub struct AppState {
     pub scheme: &'static str,
     /// Host names (with port) the admin API answers to (DNS-rebinding protection).
     pub admin_hosts: Arc<Vec<String>>,
+    /// How this server runs.
+    pub info: Arc<ServerInfo>,
     pub(crate) limiter: Arc<RateLimiter>,
     /// The admin's browser sessions.
     pub(crate) sessions: Arc<crate::admin::sessions::Sessions>,
@@ -87,6 +116,7 @@ impl AppState {
             limits,
             scheme,
             admin_hosts: Arc::new(admin_hosts),
+            info: Arc::default(),
         }
     }
 }

@@ -689,6 +689,7 @@ async fn plain_http_is_refused_off_loopback() {
         port: 0,
         limits: Limits::default(),
         tls: None,
+        ..scim_console_server::ServeOptions::default()
     };
     let err = scim_console_server::Server::bind(store, options)
         .await

@@ -104,6 +104,7 @@ async fn with_tls_other_addresses_may_be_bound() {
             dir: dir.path().join("tls"),
             names: vec!["scim.example.test".into()],
         }),
+        ..scim_console_server::ServeOptions::default()
     };
     let server = scim_console_server::Server::bind(store, options)
         .await

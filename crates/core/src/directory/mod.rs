@@ -6,6 +6,7 @@
 //! member. Filters become SQL with bound parameters where they can ([`scim::filter::sql`]); what
 //! SQL cannot decide exactly is evaluated in memory over the rows SQL narrowed down.
 
+pub mod browse;
 mod groups;
 mod users;
 

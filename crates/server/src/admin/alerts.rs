@@ -94,6 +94,7 @@ pub async fn delete_rule(
 
 /// Which alerts of the history.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct AlertParams {
     /// Only this configuration (its id).
@@ -129,7 +130,7 @@ pub async fn evaluate(State(state): State<AppState>) -> Result<Json<Value>, Admi
 
 /// Alerts as they are raised and resolved, as server-sent events (`event: alert`, `id:` the
 /// alert's position, `data:` the alert as JSON). The desktop app shows each as a notification.
-#[utoipa::path(get, path = "/api/alerts/stream", security(("admin_token" = [])),
+#[utoipa::path(get, path = "/api/alerts/stream", operation_id = "alert_stream", security(("admin_token" = [])),
     responses((status = 200, content_type = "text/event-stream", body = String)))]
 pub async fn stream(State(state): State<AppState>) -> axum::response::Response {
     use axum::response::IntoResponse as _;

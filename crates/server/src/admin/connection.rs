@@ -23,7 +23,7 @@ pub struct ConnectionTestBody {
 /// Tests a SCIM service provider as Entra ID and Okta do when an admin presses "Test
 /// connection": discovery, that credentials are required and the token accepted, a query for a
 /// userName that does not exist (200 and an empty list, never 404), paging, groups.
-#[utoipa::path(post, path = "/api/connection-test", security(("admin_token" = [])), request_body = ConnectionTestBody,
+#[utoipa::path(post, path = "/api/connection-test", operation_id = "connection_test", security(("admin_token" = [])), request_body = ConnectionTestBody,
     responses((status = 200, body = Report), (status = 400, body = ErrorBody)))]
 pub async fn test(Body(body): Body<ConnectionTestBody>) -> Result<Json<Report>, AdminError> {
     let url = body.base_url.trim();

@@ -15,6 +15,7 @@ use crate::state::AppState;
 
 /// Filters of a log search.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct LogParams {
     /// Only this configuration (its id).
@@ -244,7 +245,7 @@ impl Follow {
 /// position, `data:` the record as JSON), oldest first, with the search's filters. Without
 /// `after` (or a `Last-Event-ID` header, which browsers send when they reconnect) the stream
 /// starts with the next record; with one, it first replays the records after it.
-#[utoipa::path(get, path = "/api/logs/stream", security(("admin_token" = [])), params(LogParams),
+#[utoipa::path(get, path = "/api/logs/stream", operation_id = "log_stream", security(("admin_token" = [])), params(LogParams),
     responses((status = 200, content_type = "text/event-stream", body = String), (status = 400, body = ErrorBody)))]
 pub async fn stream(
     State(state): State<AppState>,
@@ -287,6 +288,7 @@ pub async fn stream(
 
 /// Which statistics.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct StatsParams {
     /// Only this configuration (its id); all of them without.
@@ -320,6 +322,7 @@ pub async fn stats(
 
 /// Which cycles.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct CycleParams {
     /// The configuration (its id); required.

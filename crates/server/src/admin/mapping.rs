@@ -204,6 +204,7 @@ pub struct DifferenceView {
 
 /// Which versions to compare.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DiffQuery {
     /// The older version.
     from: i64,

@@ -8,11 +8,13 @@
 
 mod alerts;
 mod connection;
+mod directory;
 mod dto;
 mod logs;
 mod mapping;
 mod routes;
 pub mod sessions;
+mod settings;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -192,13 +194,18 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
         mapping::rollback,
         mapping::copy,
         mapping::import_users,
+        directory::users,
+        directory::user,
+        directory::groups,
+        directory::group,
+        settings::settings,
     ),
     components(schemas(ConfigurationView, NewConfigurationBody, ConfigurationChanges, TokenPolicyView, TokenView, TokenStateView, IssuedTokenView, NewTokenBody,
         RotateTokenBody, RotatedTokenView, TokenCheckView, TokenProblemView, OAuthClientView, IssuedClientView, NewClientBody, AuditEntryView, AuditPageView,
         ErrorBody, ErrorDetail, Health, PutSemanticsView,
         mapping::PlanVersionView, mapping::SavePlanBody, mapping::FindingView, mapping::SavedPlanView, mapping::ValidationView,
         mapping::TestBody, mapping::EvaluationView, mapping::DifferenceView, mapping::RollbackBody, mapping::ImportReportView, mapping::CopyBody)),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &PathParams)
 )]
 pub struct AdminApi;
 
@@ -215,8 +222,85 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// Declares every `{name}` of a path as a required string path parameter (the handlers take
+/// them with axum's `Path`, which utoipa cannot see), so generated clients type them.
+struct PathParams;
+
+impl PathParams {
+    fn describe(name: &str) -> &'static str {
+        match name {
+            "id" => "The configuration's id.",
+            "token_id" => "The token's public id.",
+            "client_id" => "The OAuth client's id.",
+            "rule" => "The alert rule's id.",
+            "user" => "The user's SCIM id.",
+            "group" => "The group's SCIM id.",
+            "provider" => "The identity provider: `entra`, `okta`, `onelogin` or `google`.",
+            _ => "A path segment.",
+        }
+    }
+}
+
+impl utoipa::Modify for PathParams {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::{Required, schema::Type};
+        for (path, item) in &mut openapi.paths.paths {
+            let names: Vec<&str> = path
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+                .collect();
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let parameters = operation.parameters.get_or_insert_with(Vec::new);
+                for name in &names {
+                    if parameters
+                        .iter()
+                        .any(|p| p.name == *name && p.parameter_in == ParameterIn::Path)
+                    {
+                        continue;
+                    }
+                    parameters.push(
+                        ParameterBuilder::new()
+                            .name(*name)
+                            .parameter_in(ParameterIn::Path)
+                            .required(Required::True)
+                            .description(Some(Self::describe(name)))
+                            .schema(Some(
+                                utoipa::openapi::ObjectBuilder::new().schema_type(Type::String),
+                            ))
+                            .build(),
+                    );
+                }
+            }
+        }
+    }
+}
+
 async fn openapi_json() -> impl IntoResponse {
     axum::Json(AdminApi::openapi())
+}
+
+/// What the UI's directory and settings pages read.
+fn page_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/configurations/{id}/users", get(directory::users))
+        .route(
+            "/api/configurations/{id}/users/{user}",
+            get(directory::user),
+        )
+        .route("/api/configurations/{id}/groups", get(directory::groups))
+        .route(
+            "/api/configurations/{id}/groups/{group}",
+            get(directory::group),
+        )
+        .route("/api/settings", get(settings::settings))
 }
 
 /// The admin routes, to be merged into the application router.
@@ -320,5 +404,52 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/logout", axum::routing::post(sessions::logout))
         .route("/api/audit", get(routes::audit))
         .route("/api/audit/export", get(routes::export_audit))
+        .merge(page_routes())
         .layer(middleware::from_fn_with_state(state, guard))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::AdminApi;
+    use utoipa::OpenApi as _;
+
+    /// Generated clients (the UI's openapi-typescript types) key operations by their id and
+    /// type path parameters from their declarations: both must be right.
+    #[test]
+    fn operation_ids_are_unique_and_path_parameters_declared() {
+        let doc = serde_json::to_value(AdminApi::openapi()).unwrap();
+        let mut ids: HashMap<String, String> = HashMap::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            let names: Vec<&str> = path
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+                .collect();
+            for (method, op) in item.as_object().unwrap() {
+                let id = op["operationId"].as_str().unwrap().to_owned();
+                if let Some(other) = ids.insert(id.clone(), format!("{method} {path}")) {
+                    panic!("operationId {id} used by {other} and {method} {path}");
+                }
+                let params = op["parameters"].as_array().cloned().unwrap_or_default();
+                for p in &params {
+                    if p["in"] == "path" {
+                        let name = p["name"].as_str().unwrap();
+                        assert!(
+                            names.contains(&name),
+                            "{method} {path}: path parameter {name} is not in the path"
+                        );
+                    }
+                }
+                for name in &names {
+                    assert!(
+                        params
+                            .iter()
+                            .any(|p| p["in"] == "path" && p["name"] == *name),
+                        "{method} {path}: {name} is not declared"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -256,6 +256,7 @@ pub async fn revoke_token(
 
 /// Query of the token check.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckQuery {
     /// Report tokens expiring within this many days (default 14).
@@ -342,6 +343,7 @@ pub async fn revoke_oauth_client(
 
 /// Filters of the audit log.
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditParams {
     /// Only this configuration (its id).

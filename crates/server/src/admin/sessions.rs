@@ -97,8 +97,7 @@ fn set_cookie(state: &AppState, value: &str, max_age: u64) -> String {
 #[derive(Debug, Deserialize)]
 pub struct LoginParams {
     token: Option<String>,
-    /// Where to go once the session is open: a path of this server (default: the list of
-    /// configurations, until the UI is served at `/`).
+    /// Where to go once the session is open: a path of this server (default: the UI, `/`).
     next: Option<String>,
 }
 
@@ -106,7 +105,7 @@ pub struct LoginParams {
 /// scheme), so the admin link cannot send the admin elsewhere.
 fn landing(next: Option<&str>) -> Result<&str, AdminError> {
     match next {
-        None => Ok("/api/configurations"),
+        None => Ok("/"),
         Some(path)
             if path.starts_with('/')
                 && !path.starts_with("//")
@@ -188,7 +187,7 @@ mod tests {
 
     #[test]
     fn the_landing_is_a_path_of_this_server() {
-        assert_eq!(landing(None).unwrap(), "/api/configurations");
+        assert_eq!(landing(None).unwrap(), "/");
         assert_eq!(landing(Some("/api/logs?x=1")).unwrap(), "/api/logs?x=1");
         for bad in [
             "https://evil.example/",

@@ -88,6 +88,7 @@ impl TestServer {
                 port: 0,
                 limits,
                 tls,
+                ..ServeOptions::default()
             },
         )
         .await

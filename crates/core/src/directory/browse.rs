@@ -1,0 +1,240 @@
+//! The directory as the admin browses it: summaries of users and groups, searched by name,
+//! ordered by name, paged by key (so page 500 costs what page 1 does).
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use crate::configuration::Configuration;
+use crate::error::CoreResult;
+use crate::store::Store;
+use crate::time::rfc3339;
+
+/// The most summaries one page holds.
+pub const MAX_PAGE: u32 = 500;
+
+/// How a user came into the directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum Origin {
+    /// Created (or, once imported, linked) by a SCIM request of the identity provider.
+    Scim,
+    /// Imported from the target's own list and not yet linked by the identity provider.
+    Imported,
+}
+
+/// One user of a directory, as a list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct UserSummary {
+    /// The SCIM `id`.
+    pub id: String,
+    /// `userName`.
+    pub user_name: String,
+    /// `displayName`, if any.
+    pub display_name: Option<String>,
+    /// `externalId`, if any.
+    pub external_id: Option<String>,
+    /// `active` (absent when never set).
+    pub active: Option<bool>,
+    /// How the user came in.
+    pub origin: Origin,
+    /// When it was created (RFC 3339).
+    pub created: String,
+    /// When it last changed (RFC 3339).
+    pub last_modified: String,
+}
+
+/// One group of a directory, as a list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct GroupSummary {
+    /// The SCIM `id`.
+    pub id: String,
+    /// `displayName`.
+    pub display_name: String,
+    /// `externalId`, if any.
+    pub external_id: Option<String>,
+    /// How many members it has.
+    pub members: i64,
+    /// When it was created (RFC 3339).
+    pub created: String,
+    /// When it last changed (RFC 3339).
+    pub last_modified: String,
+}
+
+/// One page of summaries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct BrowsePage<T> {
+    /// The summaries, by name.
+    pub items: Vec<T>,
+    /// How many match in all.
+    pub total: i64,
+    /// Pass as `after` for the next page; absent on the last one.
+    pub next: Option<String>,
+}
+
+/// What to browse: an optional search (part of the name, display name or externalId, any
+/// case), the key a previous page ended on, and a page size.
+#[derive(Debug, Clone, Default)]
+pub struct Browse {
+    /// Text the name, display name or externalId contains (any case).
+    pub search: Option<String>,
+    /// The `next` of the previous page.
+    pub after: Option<String>,
+    /// Page size (1 to [`MAX_PAGE`]; 0 means 100).
+    pub limit: u32,
+}
+
+impl Browse {
+    fn limit(&self) -> i64 {
+        i64::from(match self.limit {
+            0 => 100,
+            n => n.min(MAX_PAGE),
+        })
+    }
+
+    /// `%text%` for LIKE, with the pattern characters of the text escaped (`\`).
+    fn pattern(&self) -> Option<String> {
+        let text = self
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())?;
+        let mut pattern = String::with_capacity(text.len() + 2);
+        pattern.push('%');
+        for c in text.to_lowercase().chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push('%');
+        Some(pattern)
+    }
+
+    /// The (folded name, id) key a page starts after.
+    fn key(&self) -> (String, String) {
+        self.after
+            .as_deref()
+            .and_then(|a| a.split_once('\u{1f}'))
+            .map(|(name, id)| (name.to_owned(), id.to_owned()))
+            .unwrap_or_default()
+    }
+}
+
+fn next_key(name: &str, id: &str) -> String {
+    format!("{name}\u{1f}{id}")
+}
+
+impl Store {
+    /// A page of a configuration's users, by userName.
+    pub async fn browse_users(
+        &self,
+        configuration: &Configuration,
+        browse: &Browse,
+    ) -> CoreResult<BrowsePage<UserSummary>> {
+        let cfg = configuration.id.to_string();
+        let pattern = browse.pattern();
+        let filter = "configuration_id = ?1 AND (?2 IS NULL OR user_name_folded LIKE ?2 ESCAPE '\\' OR lower(display_name) LIKE ?2 ESCAPE '\\' OR lower(external_id) LIKE ?2 ESCAPE '\\')";
+        let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM users WHERE {filter}"))
+            .bind(&cfg)
+            .bind(&pattern)
+            .fetch_one(self.pool())
+            .await?;
+        let (name, id) = browse.key();
+        let limit = browse.limit();
+        let rows = sqlx::query(&format!(
+            "SELECT id, user_name, user_name_folded, display_name, external_id, active, imported_us, created_us, modified_us
+             FROM users WHERE {filter} AND (user_name_folded, id) > (?3, ?4)
+             ORDER BY user_name_folded, id LIMIT ?5"
+        ))
+        .bind(&cfg)
+        .bind(&pattern)
+        .bind(&name)
+        .bind(&id)
+        .bind(limit + 1)
+        .fetch_all(self.pool())
+        .await?;
+        let mut items: Vec<UserSummary> = Vec::with_capacity(rows.len());
+        let mut folded_last = String::new();
+        let mut next = None;
+        for (i, row) in rows.iter().enumerate() {
+            if i64::try_from(i).unwrap_or(i64::MAX) == limit {
+                next = items.last().map(|last| next_key(&folded_last, &last.id));
+                break;
+            }
+            folded_last = row.try_get("user_name_folded")?;
+            items.push(UserSummary {
+                id: row.try_get("id")?,
+                user_name: row.try_get("user_name")?,
+                display_name: row.try_get("display_name")?,
+                external_id: row.try_get("external_id")?,
+                active: row.try_get("active")?,
+                origin: if row.try_get::<Option<i64>, _>("imported_us")?.is_some() {
+                    Origin::Imported
+                } else {
+                    Origin::Scim
+                },
+                created: rfc3339(row.try_get("created_us")?),
+                last_modified: rfc3339(row.try_get("modified_us")?),
+            });
+        }
+        Ok(BrowsePage { items, total, next })
+    }
+
+    /// A page of a configuration's groups, by displayName, with member counts.
+    pub async fn browse_groups(
+        &self,
+        configuration: &Configuration,
+        browse: &Browse,
+    ) -> CoreResult<BrowsePage<GroupSummary>> {
+        let cfg = configuration.id.to_string();
+        let pattern = browse.pattern();
+        let filter = "g.configuration_id = ?1 AND (?2 IS NULL OR g.display_name_folded LIKE ?2 ESCAPE '\\' OR lower(g.external_id) LIKE ?2 ESCAPE '\\')";
+        let total: i64 =
+            sqlx::query_scalar(&format!("SELECT count(*) FROM groups g WHERE {filter}"))
+                .bind(&cfg)
+                .bind(&pattern)
+                .fetch_one(self.pool())
+                .await?;
+        let (name, id) = browse.key();
+        let limit = browse.limit();
+        let rows = sqlx::query(&format!(
+            "SELECT g.id, g.display_name, g.display_name_folded, g.external_id, g.created_us, g.modified_us,
+                    (SELECT count(*) FROM group_members m WHERE m.configuration_id = g.configuration_id AND m.group_id = g.id) AS members
+             FROM groups g WHERE {filter} AND (g.display_name_folded, g.id) > (?3, ?4)
+             ORDER BY g.display_name_folded, g.id LIMIT ?5"
+        ))
+        .bind(&cfg)
+        .bind(&pattern)
+        .bind(&name)
+        .bind(&id)
+        .bind(limit + 1)
+        .fetch_all(self.pool())
+        .await?;
+        let mut items: Vec<GroupSummary> = Vec::with_capacity(rows.len());
+        let mut folded_last = String::new();
+        let mut next = None;
+        for (i, row) in rows.iter().enumerate() {
+            if i64::try_from(i).unwrap_or(i64::MAX) == limit {
+                next = items.last().map(|last| next_key(&folded_last, &last.id));
+                break;
+            }
+            folded_last = row.try_get("display_name_folded")?;
+            items.push(GroupSummary {
+                id: row.try_get("id")?,
+                display_name: row.try_get("display_name")?,
+                external_id: row.try_get("external_id")?,
+                members: row.try_get("members")?,
+                created: rfc3339(row.try_get("created_us")?),
+                last_modified: rfc3339(row.try_get("modified_us")?),
+            });
+        }
+        Ok(BrowsePage { items, total, next })
+    }
+}

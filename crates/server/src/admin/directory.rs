@@ -1,0 +1,93 @@
+//! A configuration's directory for the admin: users and groups by name, searchable, and each
+//! one whole (as SCIM would return it, password never).
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use scim_console_core::directory::browse::{Browse, BrowsePage, GroupSummary, UserSummary};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use utoipa::IntoParams;
+
+use super::AdminError;
+use super::routes::config_id;
+use crate::state::AppState;
+
+/// Which page of a directory listing.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BrowseParams {
+    /// Text the name, display name or externalId contains (any case).
+    search: Option<String>,
+    /// The `next` of the previous page.
+    after: Option<String>,
+    /// Page size, 1 to 500 (default 100).
+    limit: Option<u32>,
+}
+
+impl BrowseParams {
+    fn browse(self) -> Browse {
+        Browse {
+            search: self.search,
+            after: self.after,
+            limit: self.limit.unwrap_or(0),
+        }
+    }
+}
+
+/// The configuration's users by userName, with how each came in (SCIM or import).
+#[utoipa::path(get, path = "/api/configurations/{id}/users", security(("admin_token" = [])), params(BrowseParams),
+    responses((status = 200, body = BrowsePage<UserSummary>), (status = 404, body = super::ErrorBody)))]
+pub async fn users(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(params): Query<BrowseParams>,
+) -> Result<Json<BrowsePage<UserSummary>>, AdminError> {
+    let configuration = state.store.configuration(config_id(&id)?).await?;
+    Ok(Json(
+        state
+            .store
+            .browse_users(&configuration, &params.browse())
+            .await?,
+    ))
+}
+
+/// One user, whole.
+#[utoipa::path(get, path = "/api/configurations/{id}/users/{user}", security(("admin_token" = [])),
+    responses((status = 200, body = Object), (status = 404, body = super::ErrorBody)))]
+pub async fn user(
+    State(state): State<AppState>,
+    Path((id, user)): Path<(String, String)>,
+) -> Result<Json<Map<String, Value>>, AdminError> {
+    let configuration = state.store.configuration(config_id(&id)?).await?;
+    Ok(Json(state.store.get_user(&configuration, &user).await?))
+}
+
+/// The configuration's groups by displayName, with member counts.
+#[utoipa::path(get, path = "/api/configurations/{id}/groups", security(("admin_token" = [])), params(BrowseParams),
+    responses((status = 200, body = BrowsePage<GroupSummary>), (status = 404, body = super::ErrorBody)))]
+pub async fn groups(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(params): Query<BrowseParams>,
+) -> Result<Json<BrowsePage<GroupSummary>>, AdminError> {
+    let configuration = state.store.configuration(config_id(&id)?).await?;
+    Ok(Json(
+        state
+            .store
+            .browse_groups(&configuration, &params.browse())
+            .await?,
+    ))
+}
+
+/// One group, whole, members included.
+#[utoipa::path(get, path = "/api/configurations/{id}/groups/{group}", security(("admin_token" = [])),
+    responses((status = 200, body = Object), (status = 404, body = super::ErrorBody)))]
+pub async fn group(
+    State(state): State<AppState>,
+    Path((id, group)): Path<(String, String)>,
+) -> Result<Json<Map<String, Value>>, AdminError> {
+    let configuration = state.store.configuration(config_id(&id)?).await?;
+    Ok(Json(
+        state.store.get_group(&configuration, &group, true).await?,
+    ))
+}
