@@ -1542,11 +1542,17 @@ async fn serve(data_dir: Option<&PathBuf>, args: ServeArgs) -> Result<()> {
             port: args.port,
             limits,
             tls,
+            data_dir: Some(dir.clone()),
+            master_key_source: Some(key_source.to_string()),
         },
     )
     .await?;
     let origin = server.origin();
     println!("SCIM Console is running.");
+    println!(
+        "  Admin console: {}  (open it in a browser; valid until this server stops)",
+        server.admin_link()
+    );
     println!("  Admin API:    {origin}/api  (OpenAPI: {origin}/api/openapi.json)");
     println!(
         "  Admin token:  {}  (valid until this server stops)",

@@ -17,6 +17,7 @@ pub mod scim;
 pub mod server;
 mod state;
 pub mod tls;
+pub mod ui;
 
 pub use server::{ServeOptions, Server};
-pub use state::{AppState, Limits};
+pub use state::{AppState, Limits, ServerInfo};

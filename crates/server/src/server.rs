@@ -31,6 +31,10 @@ pub struct ServeOptions {
     pub limits: Limits,
     /// TLS; without it only loopback addresses may be bound.
     pub tls: Option<TlsSource>,
+    /// The data directory, shown on the settings page.
+    pub data_dir: Option<std::path::PathBuf>,
+    /// Where the master key came from, shown on the settings page.
+    pub master_key_source: Option<String>,
 }
 
 impl Default for ServeOptions {
@@ -40,6 +44,8 @@ impl Default for ServeOptions {
             port: 8444,
             limits: Limits::default(),
             tls: None,
+            data_dir: None,
+            master_key_source: None,
         }
     }
 }
@@ -83,6 +89,15 @@ pub fn new_admin_token() -> Secret {
     Secret::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
+/// `scheme://host:port` for a bound address.
+fn origin_of(scheme: &str, addr: SocketAddr) -> String {
+    let host = match addr.ip() {
+        IpAddr::V4(ip) => ip.to_string(),
+        IpAddr::V6(ip) => format!("[{ip}]"),
+    };
+    format!("{scheme}://{host}:{}", addr.port())
+}
+
 /// The host names the admin API answers to when bound to `addr`.
 fn admin_hosts(addr: SocketAddr) -> Vec<String> {
     let port = addr.port();
@@ -122,13 +137,20 @@ impl Server {
         let scheme = if tls.is_some() { "https" } else { "http" };
         // Before serving: changes whose log record the last run did not write get one now.
         store.recover_log_records().await?;
-        let state = AppState::new(
+        let mut state = AppState::new(
             store,
             new_admin_token(),
             options.limits,
             scheme,
             admin_hosts(addr),
         );
+        state.info = std::sync::Arc::new(crate::state::ServerInfo {
+            bind: addr,
+            origin: origin_of(scheme, addr),
+            tls_fingerprint: tls.as_ref().map(|t| t.fingerprint.clone()),
+            data_dir: options.data_dir.clone(),
+            master_key_source: options.master_key_source.clone(),
+        });
         Ok(Self {
             listener,
             state,
@@ -144,11 +166,16 @@ impl Server {
 
     /// The origin clients use, e.g. `http://127.0.0.1:8444`.
     pub fn origin(&self) -> String {
-        let host = match self.addr.ip() {
-            IpAddr::V4(ip) => ip.to_string(),
-            IpAddr::V6(ip) => format!("[{ip}]"),
-        };
-        format!("{}://{host}:{}", self.state.scheme, self.addr.port())
+        origin_of(self.state.scheme, self.addr)
+    }
+
+    /// The admin link: opens a browser session of this run and lands on the UI.
+    pub fn admin_link(&self) -> String {
+        format!(
+            "{}/login?token={}",
+            self.origin(),
+            self.state.admin_token.expose()
+        )
     }
 
     /// The admin token of this run.
@@ -331,6 +358,7 @@ pub fn app(state: AppState) -> Router {
     let routes = Router::new()
         .merge(crate::scim::router(state.clone()))
         .merge(crate::admin::router(state.clone()))
+        .fallback(crate::ui::serve)
         .layer(middleware::from_fn(log_request))
         .with_state(state);
     Router::new().fallback_service(routes.map_request(collapse_slashes))

@@ -296,7 +296,7 @@ async fn the_admin_link_opens_a_browser_session_held_in_a_strict_cookie() {
         .await
         .unwrap();
     assert_eq!(login.status(), 303);
-    assert_eq!(login.headers()["location"], "/api/configurations");
+    assert_eq!(login.headers()["location"], "/");
     let set = login.headers()["set-cookie"].to_str().unwrap().to_owned();
     for part in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=43200"] {
         assert!(set.contains(part), "{set}");
