@@ -3,8 +3,11 @@
 //! - `cargo xtask run [ARGS...]` — runs the console: the headless server (`scim-console serve`)
 //!   with its URLs printed. Extra arguments go to `serve` (e.g. `--port 9000`).
 //! - `cargo xtask test` — every check CI runs: formatting, clippy with warnings denied, every
-//!   test of the workspace, and the keychain test inside a private D-Bus session with
-//!   gnome-keyring. Installs the Debian packages it needs when they are missing.
+//!   test of the workspace, the keychain test inside a private D-Bus session with
+//!   gnome-keyring, and the UI's: prettier, Vitest, the API types' drift check and the browser
+//!   end-to-end tests in Debian's Chromium. Installs the Debian and npm packages it needs.
+//! - `cargo xtask ui` — builds the admin UI (`ui/dist`, embedded by the server).
+//! - `cargo xtask api` — regenerates the UI's TypeScript types from the admin API.
 //! - `cargo xtask bench [FILTER]` — the Criterion benchmarks; `cargo xtask bench compare` runs
 //!   the same filter against other Rust SCIM crates (built only then, outside the workspace).
 //! - `cargo xtask fuzz [--minutes N] [TARGET...]` — the cargo-fuzz targets (installs cargo-fuzz
@@ -16,11 +19,15 @@ use std::process::{Command, ExitCode};
 use anyhow::{Context, Result, bail};
 
 mod load;
+mod ui;
 
 const USAGE: &str = "usage: cargo xtask <run|test|bench|fuzz> [options]
 
   run [SERVE ARGS]        run the console (headless server; arguments go to `scim-console serve`)
-  test                    cargo fmt --check, cargo clippy -D warnings, cargo test --workspace
+  test                    every check and test: Rust (fmt, clippy, cargo test), UI (prettier,
+                          Vitest, API type drift), browser end-to-end tests
+  ui                      build the admin UI into ui/dist (the server embeds it)
+  api                     regenerate ui/src/api/schema.d.ts from the admin API
   bench [FILTER]          the Criterion benchmarks (optionally only those matching FILTER)
   bench compare           the scim crate against scim-filter and Kanidm's scim_proto
   bench mapping           a 40-rule mapping plan evaluated over a full Entra ID user
@@ -58,9 +65,12 @@ fn run(args: &[String]) -> Result<()> {
             ];
             cmd.extend(args[1..].iter().map(String::as_str));
             ensure_packages(&SYSTEM_PACKAGES[..2])?;
+            ui::build(&root)?;
             cargo(&root, &cmd)
         }
         Some("test") => test(&root),
+        Some("ui") => ui::build(&root),
+        Some("api") => ui::regenerate_types(&root),
         Some("bench") if args.get(1).is_some_and(|a| a == "load") => load::run(&root),
         Some("bench") if args.get(1).is_some_and(|a| a == "compare") => cargo(
             &root,
@@ -103,7 +113,7 @@ fn workspace_root() -> PathBuf {
         .map_or(manifest.clone(), Path::to_path_buf)
 }
 
-fn cargo(root: &Path, args: &[&str]) -> Result<()> {
+pub(crate) fn cargo(root: &Path, args: &[&str]) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     step(
         Command::new(cargo).args(args).current_dir(root),
@@ -111,7 +121,7 @@ fn cargo(root: &Path, args: &[&str]) -> Result<()> {
     )
 }
 
-fn step(cmd: &mut Command, label: &str) -> Result<()> {
+pub(crate) fn step(cmd: &mut Command, label: &str) -> Result<()> {
     eprintln!("==> {label}");
     let status = cmd
         .status()
@@ -124,15 +134,36 @@ fn step(cmd: &mut Command, label: &str) -> Result<()> {
 
 /// Passed and failed counts over every `test result:` line of cargo test's output.
 #[derive(Debug, Default, PartialEq, Eq)]
-struct Tally {
+pub(crate) struct Tally {
     passed: u64,
     failed: u64,
 }
 
 impl Tally {
-    /// Adds the counts of one `test result: ok. 3 passed; 0 failed; ...` line.
+    /// Adds the counts of one summary line: cargo's `test result: ok. 3 passed; 0 failed; ...`,
+    /// Vitest's `Tests  2 failed | 13 passed (15)`, node's `ℹ pass 9` and `ℹ fail 0`.
     fn add_line(&mut self, line: &str) {
-        let Some(rest) = line.trim().strip_prefix("test result:") else {
+        let line = line.trim();
+        if let Some(n) = line
+            .strip_prefix("ℹ pass ")
+            .and_then(|n| n.trim().parse::<u64>().ok())
+        {
+            self.passed += n;
+            return;
+        }
+        if let Some(n) = line
+            .strip_prefix("ℹ fail ")
+            .and_then(|n| n.trim().parse::<u64>().ok())
+        {
+            self.failed += n;
+            return;
+        }
+        let rest = if let Some(rest) = line.strip_prefix("test result:") {
+            rest.replace('|', ";")
+        } else if let Some(rest) = line.strip_prefix("Tests ") {
+            // Vitest: counts before the total in parentheses.
+            rest.split('(').next().unwrap_or_default().replace('|', ";")
+        } else {
             return;
         };
         for part in rest.split(';') {
@@ -158,7 +189,8 @@ fn cargo_test(root: &Path, args: &[&str], tally: &mut Tally) -> Result<()> {
         // No session bus: the keychain's fallback path, and no test writes to a developer's
         // real keychain. The keychain path runs on its own, inside `dbus-run-session`.
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .env("SCIM_CONSOLE_EXPECT_KEYCHAIN", "0");
+        .env("SCIM_CONSOLE_EXPECT_KEYCHAIN", "0")
+        .current_dir(root);
     run_tests(root, &mut cmd, &format!("cargo {}", args.join(" ")), tally)
 }
 
@@ -178,7 +210,8 @@ fn keychain_test(root: &Path, tally: &mut Tally) -> Result<()> {
     let mut cmd = Command::new("dbus-run-session");
     cmd.args(["--", "sh", "-c", &script])
         .env("XDG_DATA_HOME", &keyrings)
-        .env("SCIM_CONSOLE_EXPECT_KEYCHAIN", "1");
+        .env("SCIM_CONSOLE_EXPECT_KEYCHAIN", "1")
+        .current_dir(root);
     let result = run_tests(
         root,
         &mut cmd,
@@ -189,11 +222,17 @@ fn keychain_test(root: &Path, tally: &mut Tally) -> Result<()> {
     result
 }
 
-fn run_tests(root: &Path, cmd: &mut Command, label: &str, tally: &mut Tally) -> Result<()> {
+/// Runs a test command (in the directory it was given), echoing its output and counting its
+/// results.
+pub(crate) fn run_tests(
+    _root: &Path,
+    cmd: &mut Command,
+    label: &str,
+    tally: &mut Tally,
+) -> Result<()> {
     use std::io::{BufRead, BufReader};
     eprintln!("==> {label}");
     let mut child = cmd
-        .current_dir(root)
         .stdout(std::process::Stdio::piped())
         .spawn()
         .with_context(|| format!("could not start `{label}`"))?;
@@ -253,8 +292,14 @@ fn ensure_packages(packages: &[&str]) -> Result<()> {
     )
 }
 
+/// Debian packages the UI's browser tests need.
+const BROWSER_PACKAGES: [&str; 1] = ["chromium"];
+
 fn test(root: &Path) -> Result<()> {
     ensure_packages(&SYSTEM_PACKAGES)?;
+    ensure_packages(&BROWSER_PACKAGES)?;
+    // First: the server embeds the built UI.
+    ui::build(root)?;
     cargo(root, &["fmt", "--all", "--", "--check"])?;
     cargo(
         root,
@@ -270,7 +315,8 @@ fn test(root: &Path) -> Result<()> {
     let mut tally = Tally::default();
     let result = cargo_test(root, &["test", "--workspace", "--all-targets"], &mut tally)
         .and_then(|()| cargo_test(root, &["test", "--workspace", "--doc"], &mut tally))
-        .and_then(|()| keychain_test(root, &mut tally));
+        .and_then(|()| keychain_test(root, &mut tally))
+        .and_then(|()| ui::test(root, &mut tally));
     // One closing line for the whole suite, whatever the last crate printed.
     println!("tests: {} passed, {} failed", tally.passed, tally.failed);
     result
@@ -347,11 +393,16 @@ mod tests {
         t.add_line("test result: ok. 88 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s");
         t.add_line("test result: FAILED. 5 passed; 2 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.5s");
         t.add_line("running 3 tests");
+        t.add_line("      Tests  2 failed | 13 passed (15)");
+        t.add_line("      Tests  15 passed (15)");
+        t.add_line("ℹ pass 9");
+        t.add_line("ℹ fail 1");
+        t.add_line("ℹ tests 10");
         assert_eq!(
             t,
             Tally {
-                passed: 93,
-                failed: 2
+                passed: 130,
+                failed: 5
             }
         );
     }

@@ -1,0 +1,67 @@
+import { useComputedColorScheme } from '@mantine/core';
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+export interface Series {
+  label: string;
+  color: string;
+  values: (number | null)[];
+  bars?: boolean;
+}
+
+/** A uPlot time chart that follows its container's width and the colour scheme. */
+export function Chart({
+  title,
+  times,
+  series,
+  height = 220,
+  unit,
+}: {
+  title: string;
+  times: number[];
+  series: Series[];
+  height?: number;
+  unit?: string;
+}) {
+  const box = useRef<HTMLDivElement>(null);
+  const dark = useComputedColorScheme('light') === 'dark';
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const axis = dark ? '#c1c2c5' : '#495057';
+    const grid = dark ? '#373a40' : '#e9ecef';
+    const bars = uPlot.paths.bars?.({ size: [0.7, 40] });
+    const plot = new uPlot(
+      {
+        width: el.clientWidth || 600,
+        height,
+        legend: { show: true },
+        axes: [
+          { stroke: axis, grid: { stroke: grid } },
+          { stroke: axis, grid: { stroke: grid }, values: (_u, ticks) => ticks.map((t) => `${t}${unit ?? ''}`) },
+        ],
+        series: [
+          {},
+          ...series.map((s) => ({
+            label: s.label,
+            stroke: s.color,
+            fill: s.bars ? `${s.color}99` : undefined,
+            width: s.bars ? 0 : 2,
+            paths: s.bars ? bars : undefined,
+            points: { show: false },
+          })),
+        ],
+      },
+      [times, ...series.map((s) => s.values)] as uPlot.AlignedData,
+      el,
+    );
+    const resize = new ResizeObserver(() => plot.setSize({ width: el.clientWidth, height }));
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      plot.destroy();
+    };
+  }, [times, series, height, dark, unit]);
+  return <div ref={box} role="img" aria-label={title} style={{ width: '100%' }} />;
+}

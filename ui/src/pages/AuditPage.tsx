@@ -1,0 +1,106 @@
+import { Button, Code, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { IconDownload } from '@tabler/icons-react';
+import { useState } from 'react';
+import { api, unwrap } from '../api/client';
+import { useConfigurations } from '../api/queries';
+import { EmptyState, ErrorNotice, Loading } from '../components/States';
+import { formatDateTime } from '../format';
+import { filterQuery } from './logs/filters';
+
+/** Who changed which configuration, token or OAuth client, when and from where. */
+export function AuditPage() {
+  const configurations = useConfigurations();
+  const [configuration, setConfiguration] = useState<string | null>(null);
+  const [action, setAction] = useState('');
+  const [debouncedAction] = useDebouncedValue(action, 300);
+  const query = { configuration: configuration ?? undefined, action: debouncedAction.trim() || undefined };
+  const pages = useInfiniteQuery({
+    queryKey: ['audit', query],
+    initialPageParam: undefined as number | undefined,
+    getNextPageParam: (last: { next?: number | null }) => last.next ?? undefined,
+    queryFn: ({ pageParam }) =>
+      unwrap(api.GET('/api/audit', { params: { query: { ...query, before: pageParam, limit: 100 } } })),
+  });
+  const entries = pages.data?.pages.flatMap((p) => p.entries) ?? [];
+  return (
+    <Stack>
+      <div>
+        <Title order={1} size="h2">
+          Audit log
+        </Title>
+        <Text c="dimmed">
+          Every change to configurations, tokens and OAuth clients. It cannot be edited or deleted.
+        </Text>
+      </div>
+      <Group align="flex-end">
+        <Select
+          label="Configuration"
+          placeholder="All"
+          clearable
+          data={(configurations.data ?? []).map((c) => ({ value: c.id, label: c.name }))}
+          value={configuration}
+          onChange={setConfiguration}
+          w={220}
+        />
+        <TextInput
+          label="Action"
+          placeholder="e.g. token. or configuration.update"
+          value={action}
+          onChange={(e) => setAction(e.currentTarget.value)}
+          w={260}
+        />
+        <Button
+          component="a"
+          variant="default"
+          leftSection={<IconDownload size={16} />}
+          href={`/api/audit/export?${filterQuery(query, { format: 'csv' })}`}
+        >
+          Export CSV
+        </Button>
+      </Group>
+      {pages.isPending ? (
+        <Loading label="Loading the audit log" />
+      ) : pages.isError ? (
+        <ErrorNotice error={pages.error} retry={() => pages.refetch()} />
+      ) : entries.length === 0 ? (
+        <EmptyState title="Nothing recorded">
+          Changes made here, through the admin API or with scim-console appear in this log.
+        </EmptyState>
+      ) : (
+        <Table aria-label="Audit log" verticalSpacing="xs" striped>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>When</Table.Th>
+              <Table.Th>Who</Table.Th>
+              <Table.Th>From</Table.Th>
+              <Table.Th>Action</Table.Th>
+              <Table.Th>Configuration</Table.Th>
+              <Table.Th>Details</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {entries.map((e) => (
+              <Table.Tr key={e.seq}>
+                <Table.Td>{formatDateTime(e.at)}</Table.Td>
+                <Table.Td>{e.actor}</Table.Td>
+                <Table.Td>{e.source}</Table.Td>
+                <Table.Td ff="monospace">{e.action}</Table.Td>
+                <Table.Td>{e.configurationName ?? '—'}</Table.Td>
+                <Table.Td>
+                  <Code style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>{JSON.stringify(e.details)}</Code>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+      {pages.hasNextPage && (
+        <Button variant="default" onClick={() => pages.fetchNextPage()} loading={pages.isFetchingNextPage}>
+          Load older
+        </Button>
+      )}
+    </Stack>
+  );
+}

@@ -1,0 +1,61 @@
+import { screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { ConfigureDrawer } from './ConfigureDrawer';
+import { json, renderWithApp, serveApi } from '../test/render';
+
+const created = {
+  id: 'c1',
+  name: 'Okta',
+  description: '',
+  slug: 'okta',
+  scimBaseUrl: 'https://console.test/scim/okta/v2',
+  enabled: true,
+  provisionUsers: true,
+  provisionGroups: false,
+  putSemantics: 'replace',
+  keepPasswords: false,
+  protectedAccounts: [],
+  tokenPolicy: {},
+  logRetention: { maxAgeDays: 30, maxRecords: 1000000 },
+  created: '2026-11-30T00:00:00Z',
+  updated: '2026-11-30T00:00:00Z',
+};
+
+test('an empty name is refused before anything is sent', async () => {
+  const calls = serveApi({});
+  renderWithApp(<ConfigureDrawer opened onClose={() => {}} />);
+  await userEvent.click(await screen.findByRole('button', { name: 'Add' }));
+  expect(await screen.findByText(/Give the configuration a name/)).toBeInTheDocument();
+  expect(calls).toHaveLength(0);
+});
+
+test('creating shows the base URL and the token once', async () => {
+  const calls = serveApi({
+    'POST /api/configurations': () => json(created, 201),
+    'POST /api/configurations/c1/tokens': () =>
+      json({ id: 't1', prefix: 'scim_ab12cd34', token: 'scim_ab12cd34_secret', scimBaseUrl: created.scimBaseUrl }, 201),
+  });
+  renderWithApp(<ConfigureDrawer opened onClose={() => {}} />);
+  await userEvent.type(await screen.findByLabelText(/^Name/), 'Okta');
+  await userEvent.click(screen.getByRole('switch', { name: 'Groups' }));
+  await userEvent.click(screen.getByRole('button', { name: 'Add' }));
+  expect(await screen.findByTestId('new-token')).toHaveTextContent('scim_ab12cd34_secret');
+  expect(screen.getByTestId('new-base-url')).toHaveTextContent('https://console.test/scim/okta/v2');
+  expect(calls[0]).toMatchObject({
+    method: 'POST',
+    path: '/api/configurations',
+    body: { name: 'Okta', provisionUsers: true, provisionGroups: false, putSemantics: 'replace' },
+  });
+});
+
+test('a field the server refuses is named at that field', async () => {
+  serveApi({
+    'POST /api/configurations': () =>
+      json({ error: { status: 409, message: 'a configuration named "Okta" exists', field: 'name' } }, 409),
+  });
+  renderWithApp(<ConfigureDrawer opened onClose={() => {}} />);
+  await userEvent.type(await screen.findByLabelText(/^Name/), 'Okta');
+  await userEvent.click(screen.getByRole('button', { name: 'Add' }));
+  await waitFor(() => expect(screen.getByLabelText(/^Name/)).toHaveAttribute('aria-invalid', 'true'));
+  expect(screen.getByText('a configuration named "Okta" exists')).toBeInTheDocument();
+});

@@ -1,0 +1,160 @@
+import { Badge, Group, Paper, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useMemo, useState } from 'react';
+import { api, unwrap, type Configuration } from '../api/client';
+import { Chart, type Series } from '../components/Chart';
+import { EmptyState, ErrorNotice, Loading } from '../components/States';
+import { formatDateTime } from '../format';
+
+const windows = {
+  hour: { interval: 'minute', ms: 3_600_000, label: 'Last hour' },
+  day: { interval: 'hour', ms: 86_400_000, label: 'Last 24 hours' },
+  month: { interval: 'day', ms: 30 * 86_400_000, label: 'Last 30 days' },
+} as const;
+
+function Figure({ label, value, color }: { label: string; value: string; color?: string }) {
+  return (
+    <Paper withBorder p="sm">
+      <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
+        {label}
+      </Text>
+      <Text size="xl" fw={700} c={color}>
+        {value}
+      </Text>
+    </Paper>
+  );
+}
+
+/** Requests, failures and latency over time, for one configuration or all of them. */
+export function StatsView({ configuration }: { configuration?: Configuration }) {
+  const [window, setWindow] = useState<keyof typeof windows>('day');
+  const w = windows[window];
+  const stats = useQuery({
+    queryKey: ['stats', configuration?.id, window],
+    refetchInterval: 30_000,
+    queryFn: () =>
+      unwrap(
+        api.GET('/api/logs/stats', {
+          params: {
+            query: {
+              configuration: configuration?.id,
+              interval: w.interval,
+              since: new Date(Date.now() - w.ms).toISOString(),
+            },
+          },
+        }),
+      ),
+  });
+  const chart = useMemo(() => {
+    const bars = stats.data?.bars ?? [];
+    const times = bars.map((b) => new Date(b.start).getTime() / 1000);
+    const traffic: Series[] = [
+      { label: 'Requests', color: '#228be6', values: bars.map((b) => b.requests), bars: true },
+      { label: 'Failures', color: '#fa5252', values: bars.map((b) => b.failures), bars: true },
+      { label: 'Writes', color: '#40c057', values: bars.map((b) => b.writes) },
+    ];
+    return { times, traffic };
+  }, [stats.data]);
+
+  if (stats.isPending) return <Loading label="Loading statistics" />;
+  if (stats.isError) return <ErrorNotice error={stats.error} retry={() => stats.refetch()} />;
+  const s = stats.data;
+
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={3}>Traffic</Title>
+        <SegmentedControl
+          aria-label="Time window"
+          value={window}
+          onChange={(v) => setWindow(v as keyof typeof windows)}
+          data={Object.entries(windows).map(([value, x]) => ({ value, label: x.label }))}
+        />
+      </Group>
+      <SimpleGrid cols={{ base: 2, md: 5 }}>
+        <Figure label="Requests" value={s.totals.requests.toLocaleString()} />
+        <Figure
+          label="Failures"
+          value={s.totals.failures.toLocaleString()}
+          color={s.totals.failures ? 'red' : undefined}
+        />
+        <Figure label="Error rate" value={`${(s.errorRate * 100).toFixed(1)} %`} />
+        <Figure
+          label="Latency p50 / p99"
+          value={s.latency ? `${s.latency.p50Ms.toFixed(1)} / ${s.latency.p99Ms.toFixed(1)} ms` : '—'}
+        />
+        <Figure
+          label="Last clean cycle"
+          value={s.lastSuccessfulCycle ? formatDateTime(s.lastSuccessfulCycle.end) : '—'}
+        />
+      </SimpleGrid>
+      {s.totals.requests === 0 ? (
+        <EmptyState title="No traffic in this window">
+          Charts fill in as the identity provider calls the endpoint. Choose a longer window, or start provisioning.
+        </EmptyState>
+      ) : (
+        <>
+          <Paper withBorder p="sm">
+            <Chart
+              title={`Requests, failures and writes per ${w.interval}`}
+              times={chart.times}
+              series={chart.traffic}
+            />
+          </Paper>
+          <SimpleGrid cols={{ base: 1, md: 2 }}>
+            <Paper withBorder p="sm">
+              <Text fw={600} mb="xs">
+                Most frequent errors
+              </Text>
+              {s.topErrorTypes.length === 0 ? (
+                <Text size="sm" c="dimmed">
+                  None.
+                </Text>
+              ) : (
+                <Table aria-label="Most frequent errors">
+                  <Table.Tbody>
+                    {s.topErrorTypes.map((r) => (
+                      <Table.Tr key={r.name}>
+                        <Table.Td>{r.name}</Table.Td>
+                        <Table.Td>
+                          <Badge color="red" variant="light">
+                            {r.count}
+                          </Badge>
+                        </Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              )}
+            </Paper>
+            <Paper withBorder p="sm">
+              <Text fw={600} mb="xs">
+                Attributes most often refused
+              </Text>
+              {s.topAttributes.length === 0 ? (
+                <Text size="sm" c="dimmed">
+                  None.
+                </Text>
+              ) : (
+                <Table aria-label="Attributes most often refused">
+                  <Table.Tbody>
+                    {s.topAttributes.map((r) => (
+                      <Table.Tr key={r.name}>
+                        <Table.Td ff="monospace">{r.name}</Table.Td>
+                        <Table.Td>
+                          <Badge color="orange" variant="light">
+                            {r.count}
+                          </Badge>
+                        </Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              )}
+            </Paper>
+          </SimpleGrid>
+        </>
+      )}
+    </Stack>
+  );
+}

@@ -1,0 +1,116 @@
+import { Anchor, Badge, Breadcrumbs, Button, Group, Stack, Switch, Tabs, Text, Title } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
+import { IconPencil } from '@tabler/icons-react';
+import { Link, useNavigate, useParams } from 'react-router';
+import { describe } from '../../api/client';
+import { useConfiguration, useUpdateConfiguration } from '../../api/queries';
+import { ErrorNotice, Loading } from '../../components/States';
+import { ConfigureDrawer } from '../ConfigureDrawer';
+import { LogsView } from '../logs/LogsView';
+import { StatsView } from '../StatsView';
+import { AlertsTab } from './AlertsTab';
+import { ConnectionTab } from './ConnectionTab';
+import { DirectoryTab } from './DirectoryTab';
+import { MappingTab } from './MappingTab';
+import { PolicyTab } from './PolicyTab';
+import { TokensTab } from './TokensTab';
+
+const tabs = [
+  ['connection', 'Connection'],
+  ['tokens', 'Tokens'],
+  ['mapping', 'Mapping'],
+  ['directory', 'Directory'],
+  ['logs', 'Provisioning logs'],
+  ['monitoring', 'Monitoring'],
+  ['alerts', 'Alerts'],
+  ['policy', 'Policy & retention'],
+] as const;
+
+/** One configuration: its connection, tokens, mapping plan, directory, logs and alerts. */
+export function ConfigurationPage() {
+  const { id = '', tab = 'connection' } = useParams();
+  const navigate = useNavigate();
+  const configuration = useConfiguration(id);
+  const update = useUpdateConfiguration();
+  const [editing, { open, close }] = useDisclosure(false);
+
+  if (configuration.isPending) return <Loading label="Loading the configuration" />;
+  if (configuration.isError) return <ErrorNotice error={configuration.error} retry={() => configuration.refetch()} />;
+  const c = configuration.data;
+
+  return (
+    <Stack>
+      <Breadcrumbs>
+        <Anchor component={Link} to="/">
+          Configurations
+        </Anchor>
+        <Text>{c.name}</Text>
+      </Breadcrumbs>
+      <Group justify="space-between" align="flex-start">
+        <div>
+          <Group gap="sm">
+            <Title order={1} size="h2">
+              {c.name}
+            </Title>
+            <Badge color={c.enabled ? 'green' : 'gray'} variant="light">
+              {c.enabled ? 'Enabled' : 'Disabled'}
+            </Badge>
+          </Group>
+          {c.description && <Text c="dimmed">{c.description}</Text>}
+        </div>
+        <Group>
+          <Switch
+            label={c.enabled ? 'Endpoint answers' : 'Endpoint off'}
+            checked={c.enabled}
+            onChange={(e) =>
+              update.mutate(
+                { id: c.id, changes: { enabled: e.currentTarget.checked } },
+                {
+                  onError: (err) => notifications.show({ title: 'Not changed', message: describe(err), color: 'red' }),
+                },
+              )
+            }
+          />
+          <Button variant="default" leftSection={<IconPencil size={16} />} onClick={open}>
+            Edit
+          </Button>
+        </Group>
+      </Group>
+      <Tabs value={tab} onChange={(t) => navigate(`/configurations/${c.id}/${t ?? 'connection'}`)} keepMounted={false}>
+        <Tabs.List>
+          {tabs.map(([value, label]) => (
+            <Tabs.Tab key={value} value={value}>
+              {label}
+            </Tabs.Tab>
+          ))}
+        </Tabs.List>
+        <Tabs.Panel value="connection" pt="md">
+          <ConnectionTab configuration={c} />
+        </Tabs.Panel>
+        <Tabs.Panel value="tokens" pt="md">
+          <TokensTab configuration={c} />
+        </Tabs.Panel>
+        <Tabs.Panel value="mapping" pt="md">
+          <MappingTab configuration={c} />
+        </Tabs.Panel>
+        <Tabs.Panel value="directory" pt="md">
+          <DirectoryTab configuration={c} />
+        </Tabs.Panel>
+        <Tabs.Panel value="logs" pt="md">
+          <LogsView configuration={c} />
+        </Tabs.Panel>
+        <Tabs.Panel value="monitoring" pt="md">
+          <StatsView configuration={c} />
+        </Tabs.Panel>
+        <Tabs.Panel value="alerts" pt="md">
+          <AlertsTab configuration={c} />
+        </Tabs.Panel>
+        <Tabs.Panel value="policy" pt="md">
+          <PolicyTab configuration={c} />
+        </Tabs.Panel>
+      </Tabs>
+      <ConfigureDrawer opened={editing} onClose={close} editing={c} />
+    </Stack>
+  );
+}

@@ -1,0 +1,255 @@
+import {
+  Badge,
+  Button,
+  Code,
+  Drawer,
+  FileButton,
+  Group,
+  SegmentedControl,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+} from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
+import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
+import { IconSearch, IconUpload } from '@tabler/icons-react';
+import { useState } from 'react';
+import { api, describe, unwrap, type Configuration, type GroupSummary, type UserSummary } from '../../api/client';
+import { EmptyState, ErrorNotice, Loading } from '../../components/States';
+import { formatDateTime } from '../../format';
+
+type Kind = 'users' | 'groups';
+interface Page {
+  items: (UserSummary | GroupSummary)[];
+  total: number;
+  next?: string | null;
+}
+
+function Detail({
+  configuration,
+  kind,
+  id,
+  onClose,
+}: {
+  configuration: Configuration;
+  kind: Kind;
+  id: string | null;
+  onClose: () => void;
+}) {
+  const detail = useQuery({
+    queryKey: ['directory', configuration.id, kind, id],
+    enabled: id !== null,
+    queryFn: () =>
+      kind === 'users'
+        ? unwrap(
+            api.GET('/api/configurations/{id}/users/{user}', {
+              params: { path: { id: configuration.id, user: id ?? '' } },
+            }),
+          )
+        : unwrap(
+            api.GET('/api/configurations/{id}/groups/{group}', {
+              params: { path: { id: configuration.id, group: id ?? '' } },
+            }),
+          ),
+  });
+  return (
+    <Drawer
+      opened={id !== null}
+      onClose={onClose}
+      position="right"
+      size="lg"
+      title={kind === 'users' ? 'User' : 'Group'}
+    >
+      {detail.isPending ? (
+        <Loading label="Loading" />
+      ) : detail.isError ? (
+        <ErrorNotice error={detail.error} />
+      ) : (
+        <Code block data-testid="resource-json">
+          {JSON.stringify(detail.data, null, 2)}
+        </Code>
+      )}
+    </Drawer>
+  );
+}
+
+/** The configuration's directory: the users and groups provisioned into it, searchable. */
+export function DirectoryTab({ configuration }: { configuration: Configuration }) {
+  const [kind, setKind] = useState<Kind>('users');
+  const [search, setSearch] = useState('');
+  const [debounced] = useDebouncedValue(search, 250);
+  const [open, setOpen] = useState<string | null>(null);
+  const [importing, setImporting] = useState(false);
+  const client = useQueryClient();
+  const id = configuration.id;
+  const pages = useInfiniteQuery({
+    queryKey: ['directory', id, kind, 'list', debounced],
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last: Page) => last.next ?? undefined,
+    queryFn: ({ pageParam }): Promise<Page> => {
+      const query = { search: debounced || undefined, after: pageParam, limit: 100 };
+      return kind === 'users'
+        ? unwrap(api.GET('/api/configurations/{id}/users', { params: { path: { id }, query } }))
+        : unwrap(api.GET('/api/configurations/{id}/groups', { params: { path: { id }, query } }));
+    },
+  });
+  const items = pages.data?.pages.flatMap((p) => p.items) ?? [];
+  const total = pages.data?.pages[0]?.total ?? 0;
+
+  const importUsers = async (file: File | null) => {
+    if (!file) return;
+    setImporting(true);
+    try {
+      const text = await file.text();
+      const json = file.name.endsWith('.json') || text.trimStart().startsWith('[') || text.trimStart().startsWith('{');
+      const report = await unwrap(
+        api.POST('/api/configurations/{id}/users/import', {
+          params: { path: { id } },
+          body: text,
+          bodySerializer: (b: string) => b,
+          headers: { 'Content-Type': json ? 'application/json' : 'text/csv' },
+        }),
+      );
+      notifications.show({
+        title: `${report.imported} users imported`,
+        message: report.rejected.length
+          ? `${report.rejected.length} rows refused, e.g. ${JSON.stringify(report.rejected[0])}`
+          : 'They wait to be linked by the identity provider’s first matching request.',
+        color: report.rejected.length ? 'yellow' : 'green',
+      });
+      await client.invalidateQueries({ queryKey: ['directory', id] });
+    } catch (e) {
+      notifications.show({ title: 'Import failed', message: describe(e), color: 'red' });
+    } finally {
+      setImporting(false);
+    }
+  };
+
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Group>
+          <SegmentedControl
+            aria-label="Resource type"
+            value={kind}
+            onChange={(v) => setKind(v as Kind)}
+            data={[
+              { value: 'users', label: 'Users' },
+              { value: 'groups', label: 'Groups' },
+            ]}
+          />
+          <TextInput
+            aria-label={`Search ${kind}`}
+            placeholder={kind === 'users' ? 'userName, display name or externalId' : 'display name or externalId'}
+            leftSection={<IconSearch size={16} />}
+            value={search}
+            onChange={(e) => setSearch(e.currentTarget.value)}
+            w={320}
+          />
+        </Group>
+        {kind === 'users' && (
+          <FileButton onChange={importUsers} accept=".csv,text/csv,application/json,.json">
+            {(props) => (
+              <Button {...props} variant="default" loading={importing} leftSection={<IconUpload size={16} />}>
+                Import existing users
+              </Button>
+            )}
+          </FileButton>
+        )}
+      </Group>
+      {pages.isPending ? (
+        <Loading label={`Loading ${kind}`} />
+      ) : pages.isError ? (
+        <ErrorNotice error={pages.error} retry={() => pages.refetch()} />
+      ) : items.length === 0 ? (
+        debounced ? (
+          <Text c="dimmed">
+            No {kind === 'users' ? 'user' : 'group'} matches “{debounced}”.
+          </Text>
+        ) : (
+          <EmptyState title={`No ${kind} provisioned yet`}>
+            {kind === 'users'
+              ? 'Users appear here as the identity provider creates them over SCIM. Assign users to the app in the IdP and start provisioning, or import the target’s existing users so the first cycle links them.'
+              : 'Groups appear here when the identity provider pushes them (Okta “Push Groups”, Entra ID group assignments).'}
+          </EmptyState>
+        )
+      ) : (
+        <>
+          <Text size="sm" c="dimmed">
+            {total.toLocaleString()} {kind}
+          </Text>
+          <Table highlightOnHover aria-label={kind === 'users' ? 'Users' : 'Groups'} verticalSpacing="xs">
+            <Table.Thead>
+              {kind === 'users' ? (
+                <Table.Tr>
+                  <Table.Th>userName</Table.Th>
+                  <Table.Th>Display name</Table.Th>
+                  <Table.Th>externalId</Table.Th>
+                  <Table.Th>Active</Table.Th>
+                  <Table.Th>Came from</Table.Th>
+                  <Table.Th>Last changed</Table.Th>
+                </Table.Tr>
+              ) : (
+                <Table.Tr>
+                  <Table.Th>Display name</Table.Th>
+                  <Table.Th>externalId</Table.Th>
+                  <Table.Th>Members</Table.Th>
+                  <Table.Th>Last changed</Table.Th>
+                </Table.Tr>
+              )}
+            </Table.Thead>
+            <Table.Tbody>
+              {kind === 'users'
+                ? (items as UserSummary[]).map((u) => (
+                    <Table.Tr key={u.id} onClick={() => setOpen(u.id)} style={{ cursor: 'pointer' }}>
+                      <Table.Td>
+                        <Button variant="subtle" size="compact-sm" onClick={() => setOpen(u.id)}>
+                          {u.userName}
+                        </Button>
+                      </Table.Td>
+                      <Table.Td>{u.displayName ?? '—'}</Table.Td>
+                      <Table.Td ff="monospace">{u.externalId ?? '—'}</Table.Td>
+                      <Table.Td>
+                        {u.active == null ? (
+                          '—'
+                        ) : (
+                          <Badge color={u.active ? 'green' : 'gray'} variant="light">
+                            {u.active ? 'active' : 'inactive'}
+                          </Badge>
+                        )}
+                      </Table.Td>
+                      <Table.Td>
+                        <Badge variant="outline" color={u.origin === 'scim' ? 'blue' : 'orange'}>
+                          {u.origin === 'scim' ? 'SCIM' : 'import, not linked yet'}
+                        </Badge>
+                      </Table.Td>
+                      <Table.Td>{formatDateTime(u.lastModified)}</Table.Td>
+                    </Table.Tr>
+                  ))
+                : (items as GroupSummary[]).map((g) => (
+                    <Table.Tr key={g.id} onClick={() => setOpen(g.id)} style={{ cursor: 'pointer' }}>
+                      <Table.Td>
+                        <Button variant="subtle" size="compact-sm" onClick={() => setOpen(g.id)}>
+                          {g.displayName}
+                        </Button>
+                      </Table.Td>
+                      <Table.Td ff="monospace">{g.externalId ?? '—'}</Table.Td>
+                      <Table.Td>{g.members.toLocaleString()}</Table.Td>
+                      <Table.Td>{formatDateTime(g.lastModified)}</Table.Td>
+                    </Table.Tr>
+                  ))}
+            </Table.Tbody>
+          </Table>
+          {pages.hasNextPage && (
+            <Button variant="default" onClick={() => pages.fetchNextPage()} loading={pages.isFetchingNextPage}>
+              Load more
+            </Button>
+          )}
+        </>
+      )}
+      <Detail configuration={configuration} kind={kind} id={open} onClose={() => setOpen(null)} />
+    </Stack>
+  );
+}

@@ -1,0 +1,354 @@
+import {
+  Alert,
+  Badge,
+  Button,
+  FileButton,
+  Group,
+  Menu,
+  Paper,
+  SimpleGrid,
+  Stack,
+  Table,
+  Tabs,
+  Text,
+  Textarea,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { IconDownload, IconTemplate, IconUpload } from '@tabler/icons-react';
+import { useEffect, useMemo, useState } from 'react';
+import { ApiError, api, describe, unwrap, type Configuration, type Finding } from '../../api/client';
+import { keys } from '../../api/queries';
+import { ErrorNotice, Loading } from '../../components/States';
+import { parsePlan, planRows, planText } from './planText';
+import { SampleTester } from './SampleTester';
+import { Versions } from './Versions';
+
+const providers = [
+  ['entra', 'Microsoft Entra ID'],
+  ['okta', 'Okta'],
+  ['onelogin', 'OneLogin'],
+  ['google', 'Google'],
+] as const;
+
+function Findings({ findings }: { findings: Finding[] }) {
+  if (findings.length === 0) return null;
+  return (
+    <Table aria-label="Validation findings" verticalSpacing={4}>
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th>Severity</Table.Th>
+          <Table.Th>Where</Table.Th>
+          <Table.Th>What is wrong</Table.Th>
+          <Table.Th>How to fix it</Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {findings.map((f, i) => (
+          <Table.Tr key={`${f.location}-${i}`}>
+            <Table.Td>
+              <Badge color={f.severity === 'error' ? 'red' : 'yellow'} variant="light">
+                {f.severity}
+              </Badge>
+            </Table.Td>
+            <Table.Td>
+              <Text ff="monospace" size="sm">
+                {f.location}
+              </Text>
+            </Table.Td>
+            <Table.Td>
+              <Text size="sm">{f.message}</Text>
+            </Table.Td>
+            <Table.Td>
+              <Text size="sm" c="dimmed">
+                {f.fix}
+              </Text>
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
+  );
+}
+
+/** The mapping plan editor: rules and fields, live static validation, save, templates, import and export. */
+export function MappingTab({ configuration }: { configuration: Configuration }) {
+  const id = configuration.id;
+  const client = useQueryClient();
+  const current = useQuery({
+    queryKey: keys.mapping(id),
+    queryFn: async () => {
+      try {
+        return await unwrap(api.GET('/api/configurations/{id}/mapping', { params: { path: { id } } }));
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 404) return null;
+        throw e;
+      }
+    },
+  });
+  const [text, setText] = useState('');
+  const [comment, setComment] = useState('');
+  const [loaded, setLoaded] = useState(false);
+
+  useEffect(() => {
+    if (current.data !== undefined && !loaded) {
+      setText(current.data ? planText(current.data.plan) : '');
+      setLoaded(true);
+    }
+  }, [current.data, loaded]);
+
+  const parsed = useMemo(() => parsePlan(text), [text]);
+  const [debounced] = useDebouncedValue(text, 350);
+  const validation = useQuery({
+    queryKey: ['validate', id, debounced],
+    enabled: loaded && parsePlan(debounced).plan !== null,
+    queryFn: () =>
+      unwrap(
+        api.POST('/api/configurations/{id}/mapping/validate', {
+          params: { path: { id } },
+          body: parsePlan(debounced).plan as Record<string, never>,
+        }),
+      ),
+    staleTime: Infinity,
+  });
+  const settled = debounced === text && !validation.isFetching;
+  const errors = validation.data?.findings.filter((f) => f.severity === 'error').length ?? 0;
+
+  const save = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.PUT('/api/configurations/{id}/mapping', {
+          params: { path: { id } },
+          body: { plan: parsed.plan as Record<string, never>, comment: comment.trim() },
+        }),
+      ),
+    onSuccess: (saved) => {
+      notifications.show({ message: `Saved as version ${saved.saved.version}`, color: 'green' });
+      setComment('');
+      client.setQueryData(keys.mapping(id), saved.saved);
+      return client.invalidateQueries({ queryKey: keys.versions(id) });
+    },
+  });
+
+  const loadTemplate = async (provider?: string) => {
+    try {
+      const plan = provider
+        ? await unwrap(api.GET('/api/mapping/providers/{provider}', { params: { path: { provider } } }))
+        : await unwrap(api.GET('/api/mapping/template'));
+      setText(planText(plan));
+    } catch (e) {
+      notifications.show({ title: 'Template not loaded', message: describe(e), color: 'red' });
+    }
+  };
+  const exportPlan = () => {
+    const blob = new Blob([text], { type: 'application/json' });
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = `${configuration.slug}-mapping.json`;
+    a.click();
+    URL.revokeObjectURL(a.href);
+  };
+  const importPlan = async (file: File | null) => {
+    if (!file) return;
+    setText(await file.text());
+    notifications.show({ message: `${file.name} loaded: check the findings, then save.` });
+  };
+
+  if (current.isPending) return <Loading label="Loading the mapping plan" />;
+  if (current.isError) return <ErrorNotice error={current.error} retry={() => current.refetch()} />;
+  const rows = parsed.plan ? planRows(parsed.plan) : null;
+  const dirty = loaded && text !== (current.data ? planText(current.data.plan) : '');
+
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <div>
+          <Title order={3}>Mapping plan</Title>
+          <Text size="sm" c="dimmed">
+            {current.data
+              ? `Version ${current.data.version}, saved ${new Date(current.data.created).toLocaleString()} by ${current.data.createdBy}.`
+              : 'No plan yet: the endpoint accepts every SCIM attribute. Start from a template.'}
+          </Text>
+        </div>
+        <Group gap="xs">
+          <Menu>
+            <Menu.Target>
+              <Button variant="default" leftSection={<IconTemplate size={16} />}>
+                Templates
+              </Button>
+            </Menu.Target>
+            <Menu.Dropdown>
+              <Menu.Item onClick={() => loadTemplate()}>Default (SCIM core User)</Menu.Item>
+              <Menu.Divider />
+              {providers.map(([value, label]) => (
+                <Menu.Item key={value} onClick={() => loadTemplate(value)}>
+                  {label}
+                </Menu.Item>
+              ))}
+            </Menu.Dropdown>
+          </Menu>
+          <FileButton onChange={importPlan} accept="application/json">
+            {(props) => (
+              <Button {...props} variant="default" leftSection={<IconUpload size={16} />}>
+                Import
+              </Button>
+            )}
+          </FileButton>
+          <Button
+            variant="default"
+            leftSection={<IconDownload size={16} />}
+            onClick={exportPlan}
+            disabled={!text.trim()}
+          >
+            Export
+          </Button>
+        </Group>
+      </Group>
+      <Tabs defaultValue="editor">
+        <Tabs.List>
+          <Tabs.Tab value="editor">Editor</Tabs.Tab>
+          <Tabs.Tab value="tester">Sample tester</Tabs.Tab>
+          <Tabs.Tab value="versions">Version history</Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="editor" pt="md">
+          <SimpleGrid cols={{ base: 1, lg: 2 }}>
+            <Stack style={{ minWidth: 0 }}>
+              <Textarea
+                label="Plan (JSON)"
+                description="Fields the target accepts with their validators, and the rules that fill them."
+                value={text}
+                onChange={(e) => setText(e.currentTarget.value)}
+                autosize
+                minRows={18}
+                maxRows={36}
+                spellCheck={false}
+                styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 13 } }}
+                error={parsed.error ?? undefined}
+                data-testid="plan-editor"
+              />
+              <Group align="flex-end">
+                <TextInput
+                  label="Why it changes"
+                  placeholder="e.g. phone numbers must be E.164"
+                  value={comment}
+                  onChange={(e) => setComment(e.currentTarget.value)}
+                  style={{ flex: 1 }}
+                />
+                <Button
+                  onClick={() => save.mutate()}
+                  loading={save.isPending}
+                  disabled={!parsed.plan || !dirty || errors > 0}
+                >
+                  Save plan
+                </Button>
+              </Group>
+              {save.isError && (
+                <Alert color="red" role="alert" title="Not saved">
+                  {describe(save.error)}
+                </Alert>
+              )}
+            </Stack>
+            <Stack style={{ minWidth: 0 }}>
+              <Paper withBorder p="sm" aria-live="polite">
+                <Group justify="space-between" mb="xs">
+                  <Text fw={600}>Static validation</Text>
+                  {parsed.error ? (
+                    <Badge color="red" data-testid="validation-status">
+                      Not JSON
+                    </Badge>
+                  ) : !settled || validation.isPending ? (
+                    <Badge color="gray" data-testid="validation-status">
+                      Checking…
+                    </Badge>
+                  ) : validation.isError ? (
+                    <Badge color="red" data-testid="validation-status">
+                      Could not check
+                    </Badge>
+                  ) : validation.data.valid ? (
+                    <Badge color="green" data-testid="validation-status">
+                      Valid
+                    </Badge>
+                  ) : (
+                    <Badge color="red" data-testid="validation-status">
+                      {errors} error{errors === 1 ? '' : 's'}
+                    </Badge>
+                  )}
+                </Group>
+                {validation.isError && <Text size="sm">{describe(validation.error)}</Text>}
+                {validation.data && settled && <Findings findings={validation.data.findings} />}
+                {validation.data?.findings.length === 0 && settled && (
+                  <Text size="sm" c="dimmed">
+                    No finding: the plan can be saved.
+                  </Text>
+                )}
+              </Paper>
+              {rows && (
+                <Paper withBorder p="sm">
+                  <Text fw={600} mb="xs">
+                    Rules
+                  </Text>
+                  <Table.ScrollContainer minWidth={520} maxHeight={420}>
+                    <Table aria-label="Mapping rules" verticalSpacing={4} striped style={{ wordBreak: 'break-word' }}>
+                      <Table.Thead>
+                        <Table.Tr>
+                          <Table.Th>Target field</Table.Th>
+                          <Table.Th>Source</Table.Th>
+                          <Table.Th>Transforms</Table.Th>
+                          <Table.Th>Default</Table.Th>
+                          <Table.Th>Applies</Table.Th>
+                        </Table.Tr>
+                      </Table.Thead>
+                      <Table.Tbody>
+                        {rows.rules.map((r, i) => (
+                          <Table.Tr key={`${r.target}-${i}`}>
+                            <Table.Td ff="monospace">{r.target}</Table.Td>
+                            <Table.Td ff="monospace">{r.source}</Table.Td>
+                            <Table.Td>{r.transforms || '—'}</Table.Td>
+                            <Table.Td>{r.default || '—'}</Table.Td>
+                            <Table.Td>{r.apply}</Table.Td>
+                          </Table.Tr>
+                        ))}
+                      </Table.Tbody>
+                    </Table>
+                  </Table.ScrollContainer>
+                  <Text fw={600} my="xs">
+                    Fields and validators
+                  </Text>
+                  <Table.ScrollContainer minWidth={420} maxHeight={420}>
+                    <Table aria-label="Target fields" verticalSpacing={4} striped style={{ wordBreak: 'break-word' }}>
+                      <Table.Thead>
+                        <Table.Tr>
+                          <Table.Th>Field</Table.Th>
+                          <Table.Th>Type</Table.Th>
+                          <Table.Th>Validators</Table.Th>
+                        </Table.Tr>
+                      </Table.Thead>
+                      <Table.Tbody>
+                        {rows.fields.map((f, i) => (
+                          <Table.Tr key={`${f.name}-${i}`}>
+                            <Table.Td ff="monospace">{f.name}</Table.Td>
+                            <Table.Td>{f.type}</Table.Td>
+                            <Table.Td>{f.validators || '—'}</Table.Td>
+                          </Table.Tr>
+                        ))}
+                      </Table.Tbody>
+                    </Table>
+                  </Table.ScrollContainer>
+                </Paper>
+              )}
+            </Stack>
+          </SimpleGrid>
+        </Tabs.Panel>
+        <Tabs.Panel value="tester" pt="md">
+          <SampleTester configuration={configuration} plan={parsed.plan} />
+        </Tabs.Panel>
+        <Tabs.Panel value="versions" pt="md">
+          <Versions configuration={configuration} onRolledBack={(plan) => setText(planText(plan))} />
+        </Tabs.Panel>
+      </Tabs>
+    </Stack>
+  );
+}

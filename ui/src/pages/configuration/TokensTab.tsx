@@ -1,0 +1,281 @@
+import {
+  Alert,
+  Badge,
+  Button,
+  Group,
+  Modal,
+  NativeSelect,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+  Tooltip,
+} from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconAlertTriangle, IconPlus } from '@tabler/icons-react';
+import { useState } from 'react';
+import { describe, type Configuration, type IssuedToken, type Token } from '../../api/client';
+import { useCreateToken, useRevokeToken, useRotateToken, useTokens } from '../../api/queries';
+import { CopyField } from '../../components/CopyField';
+import { EmptyState, ErrorNotice, Loading } from '../../components/States';
+import { formatDateTime, relative } from '../../format';
+
+const stateColor = { active: 'green', grace: 'yellow', expired: 'gray', revoked: 'red' } as const;
+const DAY = 86_400_000;
+
+/** "Expires in 5 days" when a token ends within 14 days (or has ended). */
+export function expiryWarning(token: Token, now: number = Date.now()): string | null {
+  if (!token.expires || token.state === 'revoked') return null;
+  const left = new Date(token.expires).getTime() - now;
+  if (left <= 0) return 'Expired';
+  if (left <= 14 * DAY) return `Expires ${relative(token.expires, now)}`;
+  return null;
+}
+
+const graces = [
+  { value: '0', label: 'None: the old token stops at once' },
+  { value: '3600', label: '1 hour' },
+  { value: '86400', label: '24 hours' },
+  { value: '604800', label: '7 days' },
+];
+
+function ShownOnce({ issued, onClose }: { issued: IssuedToken | null; onClose: () => void }) {
+  return (
+    <Modal opened={issued !== null} onClose={onClose} title="Copy the new token now" size="lg">
+      {issued && (
+        <Stack>
+          <Alert color="yellow" icon={<IconAlertTriangle />}>
+            This is the only time the token is shown; only its hash is kept.
+          </Alert>
+          <CopyField label="Bearer token" value={issued.token} testId="issued-token" />
+          <CopyField label="SCIM base URL" value={issued.scimBaseUrl} />
+          <Group justify="flex-end">
+            <Button onClick={onClose}>I have copied it</Button>
+          </Group>
+        </Stack>
+      )}
+    </Modal>
+  );
+}
+
+/** The configuration's bearer tokens: create, rotate with a grace window, revoke. */
+export function TokensTab({ configuration }: { configuration: Configuration }) {
+  const tokens = useTokens(configuration.id);
+  const create = useCreateToken(configuration.id);
+  const rotate = useRotateToken(configuration.id);
+  const revoke = useRevokeToken(configuration.id);
+  const [issued, setIssued] = useState<IssuedToken | null>(null);
+  const [creating, setCreating] = useState(false);
+  const [label, setLabel] = useState('');
+  const [expires, setExpires] = useState('');
+  const [rotating, setRotating] = useState<Token | null>(null);
+  const [grace, setGrace] = useState('0');
+  const [revoking, setRevoking] = useState<Token | null>(null);
+
+  const submitCreate = (e: React.FormEvent) => {
+    e.preventDefault();
+    create.mutate(
+      { label: label.trim(), expires: expires ? new Date(`${expires}T00:00:00Z`).toISOString() : null },
+      {
+        onSuccess: (t) => {
+          setCreating(false);
+          setLabel('');
+          setExpires('');
+          setIssued(t);
+        },
+      },
+    );
+  };
+  const submitRotate = () => {
+    if (!rotating) return;
+    rotate.mutate(
+      { tokenId: rotating.id, body: { graceSeconds: Number(grace) } },
+      {
+        onSuccess: (r) => {
+          setRotating(null);
+          setIssued(r.new);
+        },
+      },
+    );
+  };
+  const submitRevoke = () => {
+    if (!revoking) return;
+    revoke.mutate(revoking.id, {
+      onSuccess: () => {
+        notifications.show({ message: `Token ${revoking.prefix}… revoked`, color: 'gray' });
+        setRevoking(null);
+      },
+      onError: (e) => notifications.show({ title: 'Not revoked', message: describe(e), color: 'red' }),
+    });
+  };
+
+  const list = tokens.data ?? [];
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={3}>Bearer tokens</Title>
+        <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)}>
+          Create token
+        </Button>
+      </Group>
+      {tokens.isPending ? (
+        <Loading label="Loading tokens" />
+      ) : tokens.isError ? (
+        <ErrorNotice error={tokens.error} retry={() => tokens.refetch()} />
+      ) : list.length === 0 ? (
+        <EmptyState title="No token yet">
+          The identity provider needs a bearer token to call this endpoint. Create one and paste it as the Secret Token
+          (Entra ID) or API Token (Okta).
+        </EmptyState>
+      ) : (
+        <Table.ScrollContainer minWidth={860}>
+          <Table aria-label="Tokens" verticalSpacing="sm" highlightOnHover>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Label</Table.Th>
+                <Table.Th>Token</Table.Th>
+                <Table.Th>State</Table.Th>
+                <Table.Th>Created</Table.Th>
+                <Table.Th>Expires</Table.Th>
+                <Table.Th>Last used</Table.Th>
+                <Table.Th>Actions</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {list.map((t) => {
+                const warning = expiryWarning(t);
+                const live = t.state === 'active' || t.state === 'grace';
+                return (
+                  <Table.Tr key={t.id} data-testid={`token-${t.id}`}>
+                    <Table.Td>{t.label || <Text c="dimmed">—</Text>}</Table.Td>
+                    <Table.Td>
+                      <Text ff="monospace" size="sm">
+                        {t.prefix}…
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Badge color={stateColor[t.state]} variant="light">
+                        {t.state === 'grace' ? 'grace window' : t.state}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td>
+                      <Tooltip label={`by ${t.createdBy}`}>
+                        <Text size="sm">{formatDateTime(t.created)}</Text>
+                      </Tooltip>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm">{t.expires ? formatDateTime(t.expires) : 'never'}</Text>
+                      {warning && (
+                        <Badge color="orange" variant="light" size="sm">
+                          {warning}
+                        </Badge>
+                      )}
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm">{t.lastUsed ? relative(t.lastUsed) : 'never'}</Text>
+                      {t.lastUsedFrom && (
+                        <Text size="xs" c="dimmed">
+                          from {t.lastUsedFrom}
+                        </Text>
+                      )}
+                    </Table.Td>
+                    <Table.Td>
+                      {live && (
+                        <Group gap="xs" wrap="nowrap">
+                          <Button size="xs" variant="light" onClick={() => setRotating(t)}>
+                            Rotate
+                          </Button>
+                          <Button size="xs" variant="light" color="red" onClick={() => setRevoking(t)}>
+                            Revoke
+                          </Button>
+                        </Group>
+                      )}
+                    </Table.Td>
+                  </Table.Tr>
+                );
+              })}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+      <Modal opened={creating} onClose={() => setCreating(false)} title="Create a token">
+        <form onSubmit={submitCreate}>
+          <Stack>
+            <TextInput
+              label="Label"
+              description="Which IdP or person uses it, e.g. “Entra ID production”."
+              value={label}
+              onChange={(e) => setLabel(e.currentTarget.value)}
+              data-autofocus
+            />
+            <TextInput
+              type="date"
+              label="Expires on (optional)"
+              description="Without a date the configuration's token policy decides."
+              value={expires}
+              onChange={(e) => setExpires(e.currentTarget.value)}
+            />
+            {create.isError && (
+              <Alert color="red" role="alert">
+                {describe(create.error)}
+              </Alert>
+            )}
+            <Group justify="flex-end">
+              <Button variant="default" onClick={() => setCreating(false)}>
+                Cancel
+              </Button>
+              <Button type="submit" loading={create.isPending}>
+                Create
+              </Button>
+            </Group>
+          </Stack>
+        </form>
+      </Modal>
+      <Modal opened={rotating !== null} onClose={() => setRotating(null)} title={`Rotate ${rotating?.prefix ?? ''}…`}>
+        <Stack>
+          <Text size="sm">
+            A new token replaces this one. Keep the old one working for a grace window while you paste the new one into
+            the identity provider; it then stops by itself.
+          </Text>
+          <NativeSelect
+            label="Grace window"
+            data={graces}
+            value={grace}
+            onChange={(e) => setGrace(e.currentTarget.value)}
+          />
+          {rotate.isError && (
+            <Alert color="red" role="alert">
+              {describe(rotate.error)}
+            </Alert>
+          )}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setRotating(null)}>
+              Cancel
+            </Button>
+            <Button onClick={submitRotate} loading={rotate.isPending}>
+              Rotate
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+      <Modal opened={revoking !== null} onClose={() => setRevoking(null)} title={`Revoke ${revoking?.prefix ?? ''}…?`}>
+        <Stack>
+          <Text size="sm">
+            It stops working on the very next request. An identity provider still using it will fail until it gets a new
+            token.
+          </Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setRevoking(null)}>
+              Cancel
+            </Button>
+            <Button color="red" onClick={submitRevoke} loading={revoke.isPending}>
+              Revoke
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+      <ShownOnce issued={issued} onClose={() => setIssued(null)} />
+    </Stack>
+  );
+}

@@ -1,0 +1,33 @@
+import { jsonErrorOffset, parsePlan, planRows } from './planText';
+
+test('a JSON error names its line and column', () => {
+  const parsed = parsePlan('{\n  "fields": [,]\n}');
+  expect(parsed.plan).toBeNull();
+  expect(parsed.error).toMatch(/line 2, column 14/);
+});
+
+test('the error offset is found whatever the engine says', () => {
+  expect(jsonErrorOffset('{"a": 1}')).toBe(8);
+  expect(jsonErrorOffset('{"a": 1,}')).toBe(8);
+  expect(jsonErrorOffset('{"a": tru}')).toBe(9);
+  expect(jsonErrorOffset('{"a": [1, 2')).toBe(11);
+  expect(jsonErrorOffset('{"a": "x\u0001"}')).toBe(8);
+});
+
+test('a plan must be an object', () => {
+  expect(parsePlan('[1]').error).toMatch(/JSON object/);
+  expect(parsePlan('  ').error).toMatch(/empty/);
+});
+
+test('rules and fields become table rows', () => {
+  const parsed = parsePlan(
+    JSON.stringify({
+      fields: [{ name: 'userName', type: 'string', validators: [{ kind: 'required' }, { kind: 'unique' }] }],
+      rules: [{ target: 'userName', source: 'userName', transforms: [{ kind: 'lowercase' }], apply: 'always' }],
+    }),
+  );
+  expect(parsed.plan).not.toBeNull();
+  const rows = planRows(parsed.plan ?? {});
+  expect(rows.fields[0]).toEqual({ name: 'userName', type: 'string', validators: 'required, unique' });
+  expect(rows.rules[0].transforms).toBe('lowercase');
+});

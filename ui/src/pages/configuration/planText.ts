@@ -1,0 +1,161 @@
+// The mapping plan as the editor holds it: JSON text, parsed on every change.
+
+export type Plan = Record<string, unknown>;
+
+export type Parsed = { plan: Plan; error: null } | { plan: null; error: string };
+
+/** Parses the editor's text: a plan object, or what is wrong with the text and where. */
+export function parsePlan(text: string): Parsed {
+  if (!text.trim()) return { plan: null, error: 'The plan is empty: load a template to start from.' };
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      return { plan: null, error: 'A plan is a JSON object with "fields" and "rules".' };
+    return { plan: value as Plan, error: null };
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const offset = jsonErrorOffset(text);
+    const before = text.slice(0, offset);
+    const line = before.split('\n').length;
+    const column = offset - before.lastIndexOf('\n');
+    return { plan: null, error: `Not valid JSON at line ${line}, column ${column}: ${message}` };
+  }
+}
+
+/**
+ * Where JSON text first goes wrong (an offset; the text's length when it ends too early). Engines
+ * word `JSON.parse` errors differently and not all give a position, so the editor finds it itself.
+ */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const fail = (): never => {
+    throw i;
+  };
+  const space = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+  };
+  const literal = (word: string) => {
+    for (const c of word) {
+      if (text[i] !== c) fail();
+      i++;
+    }
+  };
+  const string = () => {
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      if (text[i] === '\\') i++;
+      else if (text.charCodeAt(i) < 0x20) fail();
+      i++;
+    }
+    if (i >= text.length) fail();
+    i++;
+  };
+  const number = () => {
+    const match = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+    if (!match) fail();
+    i += (match as RegExpExecArray)[0].length;
+  };
+  const value = (): void => {
+    space();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      space();
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
+      for (;;) {
+        space();
+        if (text[i] !== '"') fail();
+        string();
+        space();
+        if (text[i] !== ':') fail();
+        i++;
+        value();
+        space();
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') {
+          i++;
+          return;
+        } else fail();
+      }
+    } else if (c === '[') {
+      i++;
+      space();
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
+      for (;;) {
+        value();
+        space();
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') {
+          i++;
+          return;
+        } else fail();
+      }
+    } else if (c === '"') string();
+    else if (c === 't') literal('true');
+    else if (c === 'f') literal('false');
+    else if (c === 'n') literal('null');
+    else number();
+  };
+  try {
+    value();
+    space();
+    if (i < text.length) fail();
+    return text.length;
+  } catch (at) {
+    return Math.min(typeof at === 'number' ? at : 0, text.length);
+  }
+}
+
+/** The text of a plan, as the editor shows it. */
+export function planText(plan: unknown): string {
+  return JSON.stringify(plan, null, 2);
+}
+
+export interface RuleRow {
+  target: string;
+  source: string;
+  transforms: string;
+  default: string;
+  apply: string;
+}
+
+export interface FieldRow {
+  name: string;
+  type: string;
+  validators: string;
+}
+
+function kinds(list: unknown): string {
+  if (!Array.isArray(list)) return '';
+  return list
+    .map((item) => (item && typeof item === 'object' && 'kind' in item ? String((item as { kind: unknown }).kind) : ''))
+    .filter(Boolean)
+    .join(', ');
+}
+
+/** The plan's rules and fields as table rows (whatever parts of them are present). */
+export function planRows(plan: Plan): { rules: RuleRow[]; fields: FieldRow[] } {
+  const rules = Array.isArray(plan.rules) ? plan.rules : [];
+  const fields = Array.isArray(plan.fields) ? plan.fields : [];
+  const text = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
+  return {
+    rules: rules.map((r: Record<string, unknown>) => ({
+      target: text(r?.target),
+      source: text(r?.source ?? r?.expression),
+      transforms: kinds(r?.transforms),
+      default: text(r?.default),
+      apply: text(r?.apply),
+    })),
+    fields: fields.map((f: Record<string, unknown>) => ({
+      name: text(f?.name),
+      type: text(f?.type),
+      validators: kinds(f?.validators),
+    })),
+  };
+}

@@ -1,0 +1,46 @@
+// The provisioning log's filters, as the admin API's query parameters.
+
+export interface LogFilters {
+  configuration?: string;
+  outcome?: string;
+  operation?: string;
+  client?: string;
+  status?: string;
+  text?: string;
+  since?: string;
+}
+
+/** The query string of the filters set (empty ones left out). */
+export function filterQuery(filters: LogFilters, extra: Record<string, string | number | undefined> = {}): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries({ ...filters, ...extra })) {
+    if (v !== undefined && v !== null && String(v).trim() !== '') params.set(k, String(v).trim());
+  }
+  return params.toString();
+}
+
+/** The filters as the typed client's query object. */
+export function filterParams(filters: LogFilters) {
+  const status = filters.status ? Number(filters.status) : undefined;
+  return {
+    configuration: filters.configuration || undefined,
+    outcome: filters.outcome || undefined,
+    operation: filters.operation || undefined,
+    client: filters.client || undefined,
+    status: status !== undefined && Number.isInteger(status) ? status : undefined,
+    text: filters.text?.trim() || undefined,
+    since: filters.since || undefined,
+  };
+}
+
+/** Merges live entries (newest first) with loaded pages, newest first, each record once. */
+export function mergeEntries<T extends { seq: number }>(live: T[], pages: T[]): T[] {
+  const seen = new Set<number>();
+  const out: T[] = [];
+  for (const e of [...live, ...pages]) {
+    if (seen.has(e.seq)) continue;
+    seen.add(e.seq);
+    out.push(e);
+  }
+  return out;
+}

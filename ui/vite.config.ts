@@ -1,0 +1,27 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+// The UI is served by the console itself (`scim-console serve`, the desktop app), so it calls
+// the admin API on its own origin. `npm run dev` proxies to a console started on :8444.
+export default defineConfig({
+  plugins: [react()],
+  build: {
+    outDir: 'dist',
+    sourcemap: false,
+    chunkSizeWarningLimit: 800,
+  },
+  server: {
+    proxy: {
+      '/api': 'http://127.0.0.1:8444',
+      '/login': 'http://127.0.0.1:8444',
+    },
+  },
+  test: {
+    environment: 'jsdom',
+    setupFiles: ['./src/test/setup.ts'],
+    css: false,
+    globals: true,
+    exclude: ['node_modules', 'dist'],
+  },
+});
