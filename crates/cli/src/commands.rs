@@ -15,8 +15,9 @@ use scim_console_core::{
     Actor, Configuration, CoreError, NewConfiguration, NewToken, Rotation, Store, TokenInfo,
     TokenPolicy, TokenState,
 };
+use scim_console_server::runtime::{FirstStart, Runtime, RuntimeOptions};
 use scim_console_server::tls::TlsSource;
-use scim_console_server::{Limits, ServeOptions, Server};
+use scim_console_server::{Limits, ServeOptions};
 use serde_json::json;
 
 /// SCIM Console: a SCIM 2.0 endpoint and admin console for identity-provider provisioning.
@@ -1528,25 +1529,30 @@ async fn serve(data_dir: Option<&PathBuf>, args: ServeArgs) -> Result<()> {
         }),
         _ => None,
     };
-    let (key, key_source) = MasterKey::load(&dir).context("loading the master key")?;
-    let store = open_store(data_dir).await?.with_master_key(&key);
     let limits = Limits {
         max_body_bytes: args.max_body_bytes,
         requests_per_second: args.rate_limit,
         ..Limits::default()
     };
-    let server = Server::bind(
-        store.clone(),
-        ServeOptions {
+    let runtime = Runtime::start(RuntimeOptions {
+        data_dir: Some(dir),
+        serve: ServeOptions {
             bind: args.bind,
             port: args.port,
             limits,
             tls,
-            data_dir: Some(dir.clone()),
-            master_key_source: Some(key_source.to_string()),
+            ..ServeOptions::default()
         },
-    )
+        first_start: FirstStart::CreateDefault,
+    })
     .await?;
+    let Runtime {
+        server,
+        store,
+        key_source,
+        created,
+        ..
+    } = runtime;
     let origin = server.origin();
     println!("SCIM Console is running.");
     println!(
@@ -1562,24 +1568,14 @@ async fn serve(data_dir: Option<&PathBuf>, args: ServeArgs) -> Result<()> {
         println!("  TLS certificate SHA-256: {fingerprint}");
     }
     println!("  Master key:   in {key_source}");
-    if store.list_configurations().await?.is_empty() {
-        let config = store
-            .create_configuration(NewConfiguration::named("default"), &Actor::system())
-            .await?;
-        let issued = store
-            .create_token(
-                config.id,
-                &NewToken {
-                    label: "created on first start".into(),
-                    expires: None,
-                },
-                &Actor::system(),
-            )
-            .await?;
+    if let Some(created) = created {
         println!();
         println!("First start: created the SCIM configuration \"default\".");
-        println!("  SCIM base URL: {origin}/scim/{}/v2", config.slug);
-        println!("  Bearer token:  {}", issued.token.expose());
+        println!(
+            "  SCIM base URL: {origin}/scim/{}/v2",
+            created.configuration.slug
+        );
+        println!("  Bearer token:  {}", created.token.expose());
         println!("  The token is shown only now: paste both into your identity provider.");
     } else {
         for c in store.list_configurations().await? {

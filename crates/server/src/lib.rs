@@ -13,6 +13,7 @@ pub mod admin;
 pub mod alerting;
 pub mod peer;
 pub mod probe;
+pub mod runtime;
 pub mod scim;
 pub mod server;
 mod state;

@@ -127,8 +127,9 @@ export function ConfigureDrawer({
       onClose={onClose}
       position="right"
       size="lg"
-      title={<Title order={3}>{editing ? `Edit ${editing.name}` : 'Configure provisioning'}</Title>}
+      title={editing ? `Edit ${editing.name}` : 'Configure provisioning'}
       closeButtonProps={{ 'aria-label': 'Close' }}
+      styles={{ title: { fontSize: 'var(--mantine-h3-font-size)', fontWeight: 700 } }}
     >
       {created ? (
         <Stack>

@@ -290,7 +290,7 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
                   <Text fw={600} mb="xs">
                     Rules
                   </Text>
-                  <Table.ScrollContainer minWidth={520} maxHeight={420}>
+                  <div role="region" aria-label="Rules" tabIndex={0} style={{ maxHeight: 420, overflow: 'auto' }}>
                     <Table aria-label="Mapping rules" verticalSpacing={4} striped style={{ wordBreak: 'break-word' }}>
                       <Table.Thead>
                         <Table.Tr>
@@ -313,11 +313,11 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
                         ))}
                       </Table.Tbody>
                     </Table>
-                  </Table.ScrollContainer>
+                  </div>
                   <Text fw={600} my="xs">
                     Fields and validators
                   </Text>
-                  <Table.ScrollContainer minWidth={420} maxHeight={420}>
+                  <div role="region" aria-label="Fields" tabIndex={0} style={{ maxHeight: 420, overflow: 'auto' }}>
                     <Table aria-label="Target fields" verticalSpacing={4} striped style={{ wordBreak: 'break-word' }}>
                       <Table.Thead>
                         <Table.Tr>
@@ -336,7 +336,7 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
                         ))}
                       </Table.Tbody>
                     </Table>
-                  </Table.ScrollContainer>
+                  </div>
                 </Paper>
               )}
             </Stack>

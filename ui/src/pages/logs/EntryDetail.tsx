@@ -1,4 +1,4 @@
-import { Badge, Code, Drawer, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Code, Drawer, Group, SimpleGrid, Stack, Table, Text } from '@mantine/core';
 import type { LogEntry } from '../../api/client';
 import { formatDateTime, formatMicros } from '../../format';
 import { outcomeColor } from './LogTable';
@@ -24,13 +24,7 @@ export function EntryDetail({ entry, onClose }: { entry: LogEntry | null; onClos
     redacted?: boolean;
   }[];
   return (
-    <Drawer
-      opened={entry !== null}
-      onClose={onClose}
-      position="right"
-      size="xl"
-      title={<Title order={3}>Log entry</Title>}
-    >
+    <Drawer opened={entry !== null} onClose={onClose} position="right" size="xl" title="Log entry">
       {entry && (
         <Stack>
           <Group>
