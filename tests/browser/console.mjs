@@ -1,60 +1,47 @@
 // Starts a real `scim-console serve` on a temporary data folder and a free port, and Debian's
 // Chromium (headless) through playwright-core: what the browser end-to-end tests drive.
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-const require = createRequire(
-  new URL("../../ui/package.json", import.meta.url),
-);
-const { chromium } = require("playwright-core");
+const require = createRequire(new URL('../../ui/package.json', import.meta.url));
+const { chromium } = require('playwright-core');
 
 /** The scim-console binary: $SCIM_CONSOLE_BIN, else the workspace's debug build. */
 export function binary() {
   if (process.env.SCIM_CONSOLE_BIN) return process.env.SCIM_CONSOLE_BIN;
-  const target =
-    process.env.CARGO_TARGET_DIR ??
-    new URL("../../target", import.meta.url).pathname;
-  return join(target, "debug", "scim-console");
+  const target = process.env.CARGO_TARGET_DIR ?? new URL('../../target', import.meta.url).pathname;
+  return join(target, 'debug', 'scim-console');
 }
 
 /** A running console: its origin, admin link, first token, and a stop function. */
 export async function startConsole() {
-  const dataDir = mkdtempSync(join(tmpdir(), "scim-console-e2e-"));
-  const child = spawn(
-    binary(),
-    ["--data-dir", dataDir, "serve", "--port", "0"],
-    {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...process.env,
-        SCIM_CONSOLE_LOG: "warn",
-        DBUS_SESSION_BUS_ADDRESS: "",
-      },
+  const dataDir = mkdtempSync(join(tmpdir(), 'scim-console-e2e-'));
+  const child = spawn(binary(), ['--data-dir', dataDir, 'serve', '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      SCIM_CONSOLE_LOG: 'warn',
+      DBUS_SESSION_BUS_ADDRESS: '',
     },
-  );
-  let stderr = "";
-  child.stderr.on("data", (d) => {
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => {
     stderr += d;
   });
   const printed = await new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(
-      () => reject(new Error(`scim-console did not start:\n${out}\n${stderr}`)),
-      30_000,
-    );
-    child.stdout.on("data", (d) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`scim-console did not start:\n${out}\n${stderr}`)), 30_000);
+    child.stdout.on('data', (d) => {
       out += d;
-      if (out.includes("The token is shown only now")) {
+      if (out.includes('The token is shown only now')) {
         clearTimeout(timer);
         resolve(out);
       }
     });
-    child.on("exit", (code) =>
-      reject(new Error(`scim-console exited (${code}):\n${out}\n${stderr}`)),
-    );
+    child.on('exit', (code) => reject(new Error(`scim-console exited (${code}):\n${out}\n${stderr}`)));
   });
   const adminLink = /Admin console: (\S+)/.exec(printed)[1];
   const origin = new URL(adminLink).origin;
@@ -67,8 +54,8 @@ export async function startConsole() {
     adminToken,
     dataDir,
     async stop() {
-      child.kill("SIGTERM");
-      await new Promise((r) => child.once("exit", r));
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -77,16 +64,16 @@ export async function startConsole() {
 /** Debian's Chromium, headless, with nothing reaching for the network. */
 export async function startBrowser() {
   return chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
     ],
   });
 }
@@ -97,8 +84,8 @@ export async function scim(base, token, method, path, body) {
     method,
     headers: {
       Authorization: `Bearer ${token}`,
-      "Content-Type": "application/scim+json",
-      Accept: "application/scim+json",
+      'Content-Type': 'application/scim+json',
+      Accept: 'application/scim+json',
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });

@@ -1,20 +1,16 @@
 // The admin UI end to end: a real `scim-console serve` (temporary data folder), the built UI it
 // embeds, Debian's Chromium driven by playwright-core, and an identity provider's requests over
 // real HTTP. Screenshots of every page go to $E2E_ARTIFACTS (default target/e2e-artifacts).
-import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
-import { join } from "node:path";
-import { after, before, test } from "node:test";
-import { scim, startBrowser, startConsole } from "./console.mjs";
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { scim, startBrowser, startConsole } from './console.mjs';
 
-const require = createRequire(
-  new URL("../../ui/package.json", import.meta.url),
-);
-const axePath = require.resolve("axe-core/axe.min.js");
-const artifacts =
-  process.env.E2E_ARTIFACTS ??
-  new URL("../../target/e2e-artifacts", import.meta.url).pathname;
+const require = createRequire(new URL('../../ui/package.json', import.meta.url));
+const axePath = require.resolve('axe-core/axe.min.js');
+const artifacts = process.env.E2E_ARTIFACTS ?? new URL('../../target/e2e-artifacts', import.meta.url).pathname;
 mkdirSync(artifacts, { recursive: true });
 
 let server;
@@ -42,23 +38,23 @@ async function accessible(where) {
     const dialog = document.querySelector('[role="dialog"]');
     // eslint-disable-next-line no-undef
     const r = await axe.run(dialog ?? document, {
-      resultTypes: ["violations"],
+      resultTypes: ['violations'],
     });
     return r.violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .map(
         (v) =>
           `${v.id} (${v.impact}): ${v.help} — ${v.nodes
-            .map((n) => n.target.join(" "))
+            .map((n) => n.target.join(' '))
             .slice(0, 3)
-            .join(", ")}`,
+            .join(', ')}`,
       );
   });
   assert.deepEqual(result, [], `accessibility problems on ${where}`);
 }
 
 async function tab(name) {
-  await page.getByRole("tab", { name, exact: true }).click();
+  await page.getByRole('tab', { name, exact: true }).click();
 }
 
 before(async () => {
@@ -67,13 +63,13 @@ before(async () => {
   context = await browser.newContext({
     viewport: { width: 1360, height: 900 },
     bypassCSP: true,
-    colorScheme: "light",
+    colorScheme: 'light',
   });
-  await context.grantPermissions(["clipboard-read", "clipboard-write"], {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
     origin: server.origin,
   });
   page = await context.newPage();
-  page.on("pageerror", (e) => {
+  page.on('pageerror', (e) => {
     state.pageErrors = [...(state.pageErrors ?? []), String(e)];
   });
 });
@@ -83,248 +79,196 @@ after(async () => {
   await server?.stop();
 });
 
-test("without a session the UI asks for the admin link", async () => {
+test('without a session the UI asks for the admin link', async () => {
   await page.goto(`${server.origin}/`);
-  await page
-    .getByRole("heading", { name: "Sign in to SCIM Console" })
-    .waitFor();
-  await shot("00-sign-in");
-  await accessible("the sign-in page");
+  await page.getByRole('heading', { name: 'Sign in to SCIM Console' }).waitFor();
+  await shot('00-sign-in');
+  await accessible('the sign-in page');
 });
 
-test("the admin link opens a session and lands on the configurations", async () => {
+test('the admin link opens a session and lands on the configurations', async () => {
   await page.goto(server.adminLink);
-  await page.getByRole("heading", { name: "SCIM configurations" }).waitFor();
-  await page.getByRole("link", { name: "default" }).waitFor();
+  await page.getByRole('heading', { name: 'SCIM configurations' }).waitFor();
+  await page.getByRole('link', { name: 'default' }).waitFor();
   const cookies = await context.cookies();
-  const session = cookies.find((c) => c.name === "scim_console_session");
-  assert.ok(session?.httpOnly, "the session cookie is HttpOnly");
-  assert.equal(session.sameSite, "Strict");
-  await shot("01-configurations");
-  await accessible("the configurations page");
+  const session = cookies.find((c) => c.name === 'scim_console_session');
+  assert.ok(session?.httpOnly, 'the session cookie is HttpOnly');
+  assert.equal(session.sameSite, 'Strict');
+  await shot('01-configurations');
+  await accessible('the configurations page');
 });
 
-test("configure provisioning shows the base URL and the token once, and copies them", async () => {
-  await page
-    .getByRole("button", { name: "Configure provisioning" })
-    .first()
-    .click();
-  const drawer = page.getByRole("dialog");
-  await drawer.getByRole("button", { name: "Add" }).click();
-  await drawer.getByText("Give the configuration a name").waitFor();
-  await drawer.getByLabel("Name").fill("Entra ID production");
-  await drawer.getByLabel("Description").fill("Tenant contoso.example");
-  await drawer.getByLabel("Protected accounts").fill("admin@contoso.example");
-  await drawer.getByLabel("Protected accounts").press("Enter");
-  await drawer.getByRole("button", { name: "Add" }).click();
-  const token = (await drawer.getByTestId("new-token").textContent()).trim();
-  const baseUrl = (
-    await drawer.getByTestId("new-base-url").textContent()
-  ).trim();
+test('configure provisioning shows the base URL and the token once, and copies them', async () => {
+  await page.getByRole('button', { name: 'Configure provisioning' }).first().click();
+  const drawer = page.getByRole('dialog');
+  await drawer.getByRole('button', { name: 'Add' }).click();
+  await drawer.getByText('Give the configuration a name').waitFor();
+  await drawer.getByLabel('Name').fill('Entra ID production');
+  await drawer.getByLabel('Description').fill('Tenant contoso.example');
+  await drawer.getByLabel('Protected accounts').fill('admin@contoso.example');
+  await drawer.getByLabel('Protected accounts').press('Enter');
+  await drawer.getByRole('button', { name: 'Add' }).click();
+  const token = (await drawer.getByTestId('new-token').textContent()).trim();
+  const baseUrl = (await drawer.getByTestId('new-base-url').textContent()).trim();
   assert.match(token, /^scim_[a-z0-9]{8}_/);
   assert.match(baseUrl, new RegExp(`^${server.origin}/scim/[a-z0-9-]+/v2$`));
-  await drawer.getByRole("button", { name: "Copy bearer token" }).click();
-  assert.equal(
-    await page.evaluate(() => navigator.clipboard.readText()),
-    token,
-  );
-  await drawer.getByRole("button", { name: "Copy scim base url" }).click();
-  assert.equal(
-    await page.evaluate(() => navigator.clipboard.readText()),
-    baseUrl,
-  );
-  await drawer.getByRole("tab", { name: "Okta" }).click();
-  await drawer.getByText("SCIM connector base URL").waitFor();
-  await shot("02-configure-provisioning");
-  await accessible("the configure drawer");
-  await drawer.getByRole("button", { name: "Done" }).click();
-  await page.getByRole("link", { name: "Entra ID production" }).waitFor();
+  await drawer.getByRole('button', { name: 'Copy bearer token' }).click();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), token);
+  await drawer.getByRole('button', { name: 'Copy scim base url' }).click();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), baseUrl);
+  await drawer.getByRole('tab', { name: 'Okta' }).click();
+  await drawer.getByText('SCIM connector base URL').waitFor();
+  await shot('02-configure-provisioning');
+  await accessible('the configure drawer');
+  await drawer.getByRole('button', { name: 'Done' }).click();
+  await page.getByRole('link', { name: 'Entra ID production' }).waitFor();
   Object.assign(state, { token, baseUrl });
 });
 
-test("a user provisioned over SCIM appears in the live log and the directory", async () => {
-  await page.getByRole("link", { name: "Entra ID production" }).click();
-  await tab("Provisioning logs");
-  await page
-    .getByTestId("live-status")
-    .getByText("following new requests")
-    .waitFor();
+test('a user provisioned over SCIM appears in the live log and the directory', async () => {
+  await page.getByRole('link', { name: 'Entra ID production' }).click();
+  await tab('Provisioning logs');
+  await page.getByTestId('live-status').getByText('following new requests').waitFor();
   // As Entra ID does: the query for the user first, then the create.
   const query = await scim(
     state.baseUrl,
     state.token,
-    "GET",
-    "/Users?filter=userName%20eq%20%22ada.lovelace%40contoso.example%22",
+    'GET',
+    '/Users?filter=userName%20eq%20%22ada.lovelace%40contoso.example%22',
   );
   assert.equal(query.status, 200);
-  const created = await scim(state.baseUrl, state.token, "POST", "/Users", {
-    schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
-    userName: "ada.lovelace@contoso.example",
-    externalId: "ada",
+  const created = await scim(state.baseUrl, state.token, 'POST', '/Users', {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+    userName: 'ada.lovelace@contoso.example',
+    externalId: 'ada',
     active: true,
-    displayName: "Ada Lovelace",
-    name: { givenName: "Ada", familyName: "Lovelace" },
-    emails: [
-      { type: "work", value: "ada.lovelace@contoso.example", primary: true },
-    ],
+    displayName: 'Ada Lovelace',
+    name: { givenName: 'Ada', familyName: 'Lovelace' },
+    emails: [{ type: 'work', value: 'ada.lovelace@contoso.example', primary: true }],
   });
   assert.equal(created.status, 201);
-  const row = page
-    .getByRole("row")
-    .filter({ hasText: "POST" })
-    .filter({ hasText: "/Users" });
+  const row = page.getByRole('row').filter({ hasText: 'POST' }).filter({ hasText: '/Users' });
   await row.first().waitFor({ timeout: 15_000 });
-  await page.getByRole("row").filter({ hasText: "query" }).first().waitFor();
-  await shot("03-live-log");
-  await accessible("the provisioning log");
+  await page.getByRole('row').filter({ hasText: 'query' }).first().waitFor();
+  await shot('03-live-log');
+  await accessible('the provisioning log');
   await row.first().click();
-  const detail = page.getByRole("dialog");
-  await detail.getByText("Request body").waitFor();
-  await detail.getByText("ada.lovelace@contoso.example").first().waitFor();
-  await shot("04-log-entry");
-  await page.keyboard.press("Escape");
+  const detail = page.getByRole('dialog');
+  await detail.getByText('Request body').waitFor();
+  await detail.getByText('ada.lovelace@contoso.example').first().waitFor();
+  await shot('04-log-entry');
+  await page.keyboard.press('Escape');
 
-  await tab("Directory");
-  const user = page.getByRole("button", {
-    name: "ada.lovelace@contoso.example",
+  await tab('Directory');
+  const user = page.getByRole('button', {
+    name: 'ada.lovelace@contoso.example',
   });
   await user.waitFor();
-  await page.getByText("SCIM", { exact: true }).first().waitFor();
+  await page.getByText('SCIM', { exact: true }).first().waitFor();
   await user.click();
-  const json = await page.getByTestId("resource-json").textContent();
-  assert.equal(JSON.parse(json).externalId, "ada");
-  await shot("05-directory");
-  await page.keyboard.press("Escape");
-  await accessible("the directory");
+  const json = await page.getByTestId('resource-json').textContent();
+  assert.equal(JSON.parse(json).externalId, 'ada');
+  await shot('05-directory');
+  await page.keyboard.press('Escape');
+  await accessible('the directory');
 });
 
-test("rotating the token shows the new one once; the old one stops", async () => {
-  await tab("Tokens");
-  await page.getByRole("button", { name: "Rotate" }).first().click();
-  const dialog = page.getByRole("dialog");
-  await dialog.getByRole("button", { name: "Rotate" }).click();
-  const fresh = (await page.getByTestId("issued-token").textContent()).trim();
+test('rotating the token shows the new one once; the old one stops', async () => {
+  await tab('Tokens');
+  await page.getByRole('button', { name: 'Rotate' }).first().click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('button', { name: 'Rotate' }).click();
+  const fresh = (await page.getByTestId('issued-token').textContent()).trim();
   assert.notEqual(fresh, state.token);
-  await shot("06-token-rotated");
-  await page.getByRole("button", { name: "I have copied it" }).click();
-  assert.equal(
-    (await scim(state.baseUrl, state.token, "GET", "/Users")).status,
-    401,
-  );
-  assert.equal((await scim(state.baseUrl, fresh, "GET", "/Users")).status, 200);
-  await page.getByText("revoked").first().waitFor();
-  await shot("07-tokens");
-  await accessible("the tokens tab");
+  await shot('06-token-rotated');
+  await page.getByRole('button', { name: 'I have copied it' }).click();
+  assert.equal((await scim(state.baseUrl, state.token, 'GET', '/Users')).status, 401);
+  assert.equal((await scim(state.baseUrl, fresh, 'GET', '/Users')).status, 200);
+  await page.getByText('revoked').first().waitFor();
+  await shot('07-tokens');
+  await accessible('the tokens tab');
   state.token = fresh;
 });
 
-test("editing the mapping plan: validation fails, then passes, and the plan saves", async () => {
-  await tab("Mapping");
-  await page.getByRole("button", { name: "Templates" }).click();
-  await page
-    .getByRole("menuitem", { name: "Default (SCIM core User)" })
-    .click();
-  const status = page.getByTestId("validation-status");
-  await status.getByText("Valid").waitFor();
-  const editor = page.getByTestId("plan-editor");
+test('editing the mapping plan: validation fails, then passes, and the plan saves', async () => {
+  await tab('Mapping');
+  await page.getByRole('button', { name: 'Templates' }).click();
+  await page.getByRole('menuitem', { name: 'Default (SCIM core User)' }).click();
+  const status = page.getByTestId('validation-status');
+  await status.getByText('Valid').waitFor();
+  const editor = page.getByTestId('plan-editor');
   const good = await editor.inputValue();
   const plan = JSON.parse(good);
-  plan.rules[0].target = "noSuchField";
+  plan.rules[0].target = 'noSuchField';
   await editor.fill(JSON.stringify(plan, null, 2));
   await status.getByText(/error/).waitFor();
-  await page
-    .getByRole("table", { name: "Validation findings" })
-    .getByText("/rules/0")
-    .first()
-    .waitFor();
-  assert.equal(
-    await page.getByRole("button", { name: "Save plan" }).isDisabled(),
-    true,
-  );
-  await shot("08-mapping-invalid");
+  await page.getByRole('table', { name: 'Validation findings' }).getByText('/rules/0').first().waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Save plan' }).isDisabled(), true);
+  await shot('08-mapping-invalid');
   await editor.fill('{ "fields": [');
-  await status.getByText("Not JSON").waitFor();
+  await status.getByText('Not JSON').waitFor();
   await editor.fill(good);
-  await status.getByText("Valid").waitFor();
-  await page.getByLabel("Why it changes").fill("start from the default plan");
-  await page.getByRole("button", { name: "Save plan" }).click();
-  await page.getByText("Saved as version 1").waitFor();
-  await shot("09-mapping-saved");
-  await accessible("the mapping editor");
+  await status.getByText('Valid').waitFor();
+  await page.getByLabel('Why it changes').fill('start from the default plan');
+  await page.getByRole('button', { name: 'Save plan' }).click();
+  await page.getByText('Saved as version 1').waitFor();
+  await shot('09-mapping-saved');
+  await accessible('the mapping editor');
 
-  await page.getByRole("tab", { name: "Sample tester" }).click();
-  await page.getByRole("button", { name: "Test sample" }).click();
-  await page.getByTestId("sample-verdict").waitFor();
-  await page
-    .getByRole("table", { name: "Field results" })
-    .getByText("userName")
-    .first()
-    .waitFor();
-  await shot("10-sample-tester");
+  await page.getByRole('tab', { name: 'Sample tester' }).click();
+  await page.getByRole('button', { name: 'Test sample' }).click();
+  await page.getByTestId('sample-verdict').waitFor();
+  await page.getByRole('table', { name: 'Field results' }).getByText('userName').first().waitFor();
+  await shot('10-sample-tester');
 });
 
-test("test connection calls the endpoint as an identity provider", async () => {
-  await tab("Connection");
-  await page.getByRole("button", { name: "Test connection" }).click();
-  const verdict = page.getByTestId("connection-verdict");
+test('test connection calls the endpoint as an identity provider', async () => {
+  await tab('Connection');
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  const verdict = page.getByTestId('connection-verdict');
   await verdict.waitFor({ timeout: 30_000 });
-  assert.equal((await verdict.textContent()).trim(), "Connection works");
-  await shot("11-connection");
-  await accessible("the connection tab");
+  assert.equal((await verdict.textContent()).trim(), 'Connection works');
+  await shot('11-connection');
+  await accessible('the connection tab');
 });
 
-test("monitoring, audit log and settings pages", async () => {
-  await tab("Monitoring");
-  await page.getByText("Requests", { exact: true }).first().waitFor();
-  await page
-    .getByRole("img", { name: /Requests, failures and writes/ })
-    .waitFor();
-  await shot("12-configuration-monitoring");
+test('monitoring, audit log and settings pages', async () => {
+  await tab('Monitoring');
+  await page.getByText('Requests', { exact: true }).first().waitFor();
+  await page.getByRole('img', { name: /Requests, failures and writes/ }).waitFor();
+  await shot('12-configuration-monitoring');
 
-  await page.getByRole("link", { name: "Monitoring" }).click();
-  await page.getByRole("heading", { name: "Monitoring" }).waitFor();
-  await page
-    .getByRole("img", { name: /Requests, failures and writes/ })
-    .waitFor();
-  await shot("13-monitoring");
-  await accessible("the monitoring page");
+  await page.getByRole('link', { name: 'Monitoring' }).click();
+  await page.getByRole('heading', { name: 'Monitoring' }).waitFor();
+  await page.getByRole('img', { name: /Requests, failures and writes/ }).waitFor();
+  await shot('13-monitoring');
+  await accessible('the monitoring page');
 
-  await page.getByRole("link", { name: "Audit log" }).click();
-  await page.getByRole("cell", { name: "token.rotate" }).first().waitFor();
-  await shot("14-audit");
-  await accessible("the audit log");
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  await page.getByRole('cell', { name: 'token.rotate' }).first().waitFor();
+  await shot('14-audit');
+  await accessible('the audit log');
 
-  await page.getByRole("link", { name: "Settings" }).click();
-  await page.getByRole("cell", { name: server.dataDir, exact: true }).waitFor();
-  await shot("15-settings");
-  await accessible("the settings page");
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('cell', { name: server.dataDir, exact: true }).waitFor();
+  await shot('15-settings');
+  await accessible('the settings page');
 
-  await page.getByRole("link", { name: "Provisioning logs" }).click();
-  await page.getByRole("row").filter({ hasText: "/Users" }).first().waitFor();
-  await shot("16-logs");
+  await page.getByRole('link', { name: 'Provisioning logs' }).click();
+  await page.getByRole('row').filter({ hasText: '/Users' }).first().waitFor();
+  await shot('16-logs');
 });
 
-test("the dark theme, and signing out", async () => {
-  await page.getByRole("link", { name: "Configurations" }).click();
-  await page.getByRole("button", { name: "Switch to the dark theme" }).click();
-  await page
-    .getByRole("button", { name: "Switch to the light theme" })
-    .waitFor();
-  assert.equal(
-    await page.evaluate(() =>
-      document.documentElement.getAttribute("data-mantine-color-scheme"),
-    ),
-    "dark",
-  );
-  await shot("17-configurations-dark");
-  await accessible("the configurations page, dark");
-  await page.getByRole("button", { name: "Sign out" }).click();
-  await page
-    .getByRole("heading", { name: "Sign in to SCIM Console" })
-    .waitFor();
-  const api = await page.evaluate(
-    async () => (await fetch("/api/configurations")).status,
-  );
+test('the dark theme, and signing out', async () => {
+  await page.getByRole('link', { name: 'Configurations' }).click();
+  await page.getByRole('button', { name: 'Switch to the dark theme' }).click();
+  await page.getByRole('button', { name: 'Switch to the light theme' }).waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.getAttribute('data-mantine-color-scheme')), 'dark');
+  await shot('17-configurations-dark');
+  await accessible('the configurations page, dark');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in to SCIM Console' }).waitFor();
+  const api = await page.evaluate(async () => (await fetch('/api/configurations')).status);
   assert.equal(api, 401);
-  assert.deepEqual(state.pageErrors ?? [], [], "no script error on any page");
+  assert.deepEqual(state.pageErrors ?? [], [], 'no script error on any page');
 });

@@ -37,13 +37,12 @@ export async function copyText(text: string): Promise<void> {
   area.remove();
 }
 
-/** Shows a desktop notification (the shell's, or the browser's when allowed). */
+/**
+ * Shows a desktop notification in a browser (when allowed). In the desktop app the shell
+ * itself notifies of every alert, window open or not, so the page does not.
+ */
 export async function notify(title: string, body: string): Promise<void> {
-  const shell = tauri();
-  if (shell) {
-    await shell.core.invoke('notify', { title, body });
-    return;
-  }
+  if (isDesktop()) return;
   if (!('Notification' in window)) return;
   if (Notification.permission === 'default') await Notification.requestPermission();
   if (Notification.permission === 'granted') new Notification(title, { body });

@@ -1,12 +1,15 @@
 //! `cargo xtask`: the build glue for SCIM Console.
 //!
-//! - `cargo xtask run [ARGS...]` — runs the console: the headless server (`scim-console serve`)
-//!   with its URLs printed. Extra arguments go to `serve` (e.g. `--port 9000`).
+//! - `cargo xtask run [ARGS...]` — runs the console: the desktop app when a display is there,
+//!   else the headless server (`scim-console serve`) with its URLs printed. Extra arguments go
+//!   to `serve` (e.g. `--port 9000`) and choose the headless server.
 //! - `cargo xtask test` — every check CI runs: formatting, clippy with warnings denied, every
 //!   test of the workspace, the keychain test inside a private D-Bus session with
 //!   gnome-keyring, and the UI's: prettier, Vitest, the API types' drift check and the browser
 //!   end-to-end tests in Debian's Chromium. Installs the Debian and npm packages it needs.
 //! - `cargo xtask ui` — builds the admin UI (`ui/dist`, embedded by the server).
+//! - `cargo xtask bundle` — the desktop app's Debian package (Tauri's deb bundler).
+//! - `cargo xtask icons` — the icon sizes from `icons/icon.svg`.
 //! - `cargo xtask api` — regenerates the UI's TypeScript types from the admin API.
 //! - `cargo xtask bench [FILTER]` — the Criterion benchmarks; `cargo xtask bench compare` runs
 //!   the same filter against other Rust SCIM crates (built only then, outside the workspace).
@@ -18,16 +21,20 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
+mod desktop;
 mod load;
 mod ui;
 
 const USAGE: &str = "usage: cargo xtask <run|test|bench|fuzz> [options]
 
-  run [SERVE ARGS]        run the console (headless server; arguments go to `scim-console serve`)
+  run [SERVE ARGS]        run the console: the desktop app when a display is there, else the
+                          headless server (arguments go to `scim-console serve`)
   test                    every check and test: Rust (fmt, clippy, cargo test), UI (prettier,
                           Vitest, API type drift), browser end-to-end tests
   ui                      build the admin UI into ui/dist (the server embeds it)
   api                     regenerate ui/src/api/schema.d.ts from the admin API
+  bundle                  the desktop app's Debian package (target/release/bundle/deb/)
+  icons                   regenerate the icon sizes from icons/icon.svg
   bench [FILTER]          the Criterion benchmarks (optionally only those matching FILTER)
   bench compare           the scim crate against scim-filter and Kanidm's scim_proto
   bench mapping           a 40-rule mapping plan evaluated over a full Entra ID user
@@ -52,6 +59,7 @@ fn main() -> ExitCode {
 fn run(args: &[String]) -> Result<()> {
     let root = workspace_root();
     match args.first().map(String::as_str) {
+        Some("run") if args.len() == 1 && desktop::display_available() => desktop::run(&root),
         Some("run") => {
             let mut cmd = vec![
                 "run",
@@ -71,6 +79,8 @@ fn run(args: &[String]) -> Result<()> {
         Some("test") => test(&root),
         Some("ui") => ui::build(&root),
         Some("api") => ui::regenerate_types(&root),
+        Some("bundle") => desktop::bundle(&root),
+        Some("icons") => desktop::icons(&root),
         Some("bench") if args.get(1).is_some_and(|a| a == "load") => load::run(&root),
         Some("bench") if args.get(1).is_some_and(|a| a == "compare") => cargo(
             &root,
@@ -261,7 +271,7 @@ const SYSTEM_PACKAGES: [&str; 5] = [
 ];
 
 /// Installs the missing ones of `packages` with apt (through sudo when not root).
-fn ensure_packages(packages: &[&str]) -> Result<()> {
+pub(crate) fn ensure_packages(packages: &[&str]) -> Result<()> {
     let missing: Vec<&str> = packages
         .iter()
         .copied()
@@ -297,6 +307,7 @@ const BROWSER_PACKAGES: [&str; 1] = ["chromium"];
 
 fn test(root: &Path) -> Result<()> {
     ensure_packages(&SYSTEM_PACKAGES)?;
+    ensure_packages(&desktop::BUILD_PACKAGES)?;
     ensure_packages(&BROWSER_PACKAGES)?;
     // First: the server embeds the built UI.
     ui::build(root)?;
@@ -316,7 +327,8 @@ fn test(root: &Path) -> Result<()> {
     let result = cargo_test(root, &["test", "--workspace", "--all-targets"], &mut tally)
         .and_then(|()| cargo_test(root, &["test", "--workspace", "--doc"], &mut tally))
         .and_then(|()| keychain_test(root, &mut tally))
-        .and_then(|()| ui::test(root, &mut tally));
+        .and_then(|()| ui::test(root, &mut tally))
+        .and_then(|()| desktop::test(root, &ui::target_dir(root), &mut tally));
     // One closing line for the whole suite, whatever the last crate printed.
     println!("tests: {} passed, {} failed", tally.passed, tally.failed);
     result

@@ -105,7 +105,8 @@ fn generate_types(root: &Path, out: &Path) -> Result<()> {
     )
 }
 
-fn target_dir(root: &Path) -> PathBuf {
+/// Where cargo builds: `$CARGO_TARGET_DIR`, else `target/`.
+pub(crate) fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
 }
 

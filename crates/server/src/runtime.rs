@@ -52,12 +52,38 @@ pub struct Runtime {
     pub created: Option<Created>,
 }
 
+/// How long the OS keychain may take to answer (a session bus that never answers must not
+/// hang the start).
+const KEYCHAIN_PATIENCE: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// The master key, off the async threads (the keychain answers over D-Bus, synchronously).
+async fn load_master_key(
+    data_dir: &std::path::Path,
+) -> Result<(MasterKey, KeySource), RuntimeError> {
+    let dir = data_dir.to_path_buf();
+    let loading = tokio::task::spawn_blocking(move || MasterKey::load(&dir));
+    match tokio::time::timeout(KEYCHAIN_PATIENCE, loading).await {
+        Ok(Ok(loaded)) => Ok(loaded?),
+        Ok(Err(join)) => Err(RuntimeError::Keychain(format!(
+            "loading the master key failed: {join}"
+        ))),
+        Err(_) => Err(RuntimeError::Keychain(format!(
+            "the OS keychain did not answer within {} s. Unlock it (or start the desktop session's keyring), or give the key another way: SCIM_CONSOLE_MASTER_KEY, or the file {}",
+            KEYCHAIN_PATIENCE.as_secs(),
+            data_dir.join("master.key").display()
+        ))),
+    }
+}
+
 /// Why the console could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
     /// The store (data folder, database, master key) failed.
     #[error("{0}")]
     Store(#[from] scim_console_core::CoreError),
+    /// The master key could not be had.
+    #[error("{0}")]
+    Keychain(String),
     /// The server could not bind or set up TLS.
     #[error("{0}")]
     Serve(#[from] ServeError),
@@ -67,7 +93,7 @@ impl Runtime {
     /// Opens the data folder and binds the server (it serves once [`Server::run`] is called).
     pub async fn start(options: RuntimeOptions) -> Result<Self, RuntimeError> {
         let data_dir = Store::resolve_data_dir(options.data_dir.as_deref())?;
-        let (key, key_source) = MasterKey::load(&data_dir)?;
+        let (key, key_source) = load_master_key(&data_dir).await?;
         let store = Store::open(&data_dir).await?.with_master_key(&key);
         let serve = ServeOptions {
             data_dir: Some(data_dir.clone()),

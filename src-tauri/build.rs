@@ -1,0 +1,12 @@
+//! Tauri's build step: the app's context (tauri.conf.json, icons, the splash page) and the
+//! permissions of the shell's own commands, which the capability grants to the console's page.
+
+fn main() {
+    let manifest = tauri_build::AppManifest::new().commands(&["copy_text", "open_data_folder"]);
+    let attributes = tauri_build::Attributes::new()
+        .capabilities_path_pattern("./src-tauri/capabilities/*.json")
+        .app_manifest(manifest);
+    if let Err(error) = tauri_build::try_build(attributes) {
+        panic!("tauri build: {error:#}");
+    }
+}

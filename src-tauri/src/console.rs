@@ -1,0 +1,185 @@
+//! The console runtime inside the desktop app: bound on launch before the window opens, served
+//! on the shell's async runtime, stopped gracefully (queued log records written)
+//! when the app quits. Alerts become desktop notifications here, whether or not the window is
+//! open.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use scim_console_server::runtime::{FirstStart, Runtime, RuntimeOptions};
+use scim_console_server::{ServeOptions, Server};
+use tauri::{AppHandle, Manager as _, Url, WebviewUrl};
+use tauri_plugin_notification::NotificationExt as _;
+use tokio::sync::oneshot;
+
+use crate::settings::DesktopSettings;
+
+/// The running console, as the shell holds it.
+pub struct Console {
+    data_dir: PathBuf,
+    stop: Mutex<Option<oneshot::Sender<()>>>,
+    served: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+}
+
+impl Console {
+    /// A console for `data_dir`, not started yet.
+    pub fn new(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            stop: Mutex::new(None),
+            served: Mutex::new(None),
+        }
+    }
+
+    /// The data folder.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Stops serving: in-flight requests finish and queued log records are written (waits at
+    /// most five seconds).
+    pub fn stop(&self) {
+        if let Some(stop) = lock(&self.stop).take() {
+            let _ = stop.send(());
+        }
+        let served = lock(&self.served).take();
+        if let Some(served) = served {
+            tauri::async_runtime::block_on(async move {
+                let _ = tokio::time::timeout(Duration::from_secs(5), served).await;
+            });
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Binds the console: the configured port, or a free one when it is taken.
+async fn bind(data_dir: &Path, settings: &DesktopSettings) -> Result<(Runtime, bool), String> {
+    let options = |port| RuntimeOptions {
+        data_dir: Some(data_dir.to_path_buf()),
+        serve: ServeOptions {
+            bind: settings.bind,
+            port,
+            ..ServeOptions::default()
+        },
+        first_start: FirstStart::Nothing,
+    };
+    match Runtime::start(options(settings.port)).await {
+        Ok(runtime) => Ok((runtime, false)),
+        Err(scim_console_server::runtime::RuntimeError::Serve(
+            scim_console_server::server::ServeError::Bind { .. },
+        )) if settings.port != 0 => Runtime::start(options(0))
+            .await
+            .map(|runtime| (runtime, true))
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// What the main window opens: the console (through its admin link, which opens this
+/// launch's session), or, when the console could not start, the splash page saying why.
+pub struct Opening {
+    /// The address.
+    pub url: WebviewUrl,
+    /// A script run before the page's own (the failure's reason, for the splash page).
+    pub script: Option<String>,
+}
+
+/// Starts the console (binding before the window opens, so the window goes straight to it)
+/// and serves it on the shell's async runtime.
+pub fn start(app: &AppHandle, settings: &DesktopSettings) -> Opening {
+    let data_dir = app.state::<Console>().data_dir().to_path_buf();
+    let started = tauri::async_runtime::block_on(bind(&data_dir, settings));
+    let (runtime, moved) = match started {
+        Ok(started) => started,
+        Err(reason) => {
+            tracing::error!(%reason, "the console could not start");
+            return failed(&reason);
+        }
+    };
+    let server = runtime.server;
+    let origin = server.origin();
+    tracing::info!(%origin, data_dir = %data_dir.display(), "console running");
+    if moved {
+        notify(
+            app,
+            "SCIM Console: another port",
+            &format!(
+                "Port {} is in use, so the console listens on {origin} this time. Identity providers pointed at the usual port cannot reach it until that port is free.",
+                settings.port
+            ),
+        );
+    }
+    follow_alerts(app, &server);
+    let url = match Url::parse(&format!("{}&next=/", server.admin_link())) {
+        Ok(url) => url,
+        Err(error) => return failed(&format!("the admin link is not a URL: {error}")),
+    };
+    let (stop, stopped) = oneshot::channel::<()>();
+    let console = app.state::<Console>();
+    *lock(&console.stop) = Some(stop);
+    let store = runtime.store.clone();
+    let serving = tauri::async_runtime::spawn(async move {
+        if let Err(error) = server
+            .run(async {
+                let _ = stopped.await;
+            })
+            .await
+        {
+            tracing::error!(%error, "serving stopped");
+        }
+        store.close().await;
+    });
+    *lock(&console.served) = Some(serving);
+    Opening {
+        url: WebviewUrl::External(url),
+        script: None,
+    }
+}
+
+fn failed(reason: &str) -> Opening {
+    let reason = serde_json::Value::String(reason.to_owned());
+    Opening {
+        url: WebviewUrl::App("index.html".into()),
+        script: Some(format!("window.__SCIM_CONSOLE_ERROR__ = {reason};")),
+    }
+}
+
+/// Raised and resolved alerts as desktop notifications.
+fn follow_alerts(app: &AppHandle, server: &Server) {
+    let mut alerts = server.state().alerts.subscribe();
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            match alerts.recv().await {
+                Ok(alert) => {
+                    let title = format!(
+                        "{}: {} ({})",
+                        if alert.kind == scim_console_core::alerts::AlertEventKind::Raised {
+                            "Alert"
+                        } else {
+                            "Resolved"
+                        },
+                        alert.rule_name,
+                        alert.configuration_name
+                    );
+                    notify(&app, &title, &alert.message);
+                }
+                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => return,
+            }
+        }
+    });
+}
+
+fn notify(app: &AppHandle, title: &str, body: &str) {
+    if let Err(error) = app.notification().builder().title(title).body(body).show() {
+        tracing::warn!(%error, "could not show a notification");
+    }
+}

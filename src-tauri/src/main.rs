@@ -1,0 +1,111 @@
+//! SCIM Console's desktop app: a thin Tauri shell around the console runtime. On launch it
+//! starts the same server as `scim-console serve` in-process (loopback, the configured port),
+//! opens the admin UI in a window with a per-launch session, keeps serving from the tray when
+//! the window is closed (configurable), and turns alerts into desktop notifications.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod console;
+mod settings;
+mod tray;
+
+use scim_console_core::Store;
+use tauri::{Manager as _, RunEvent, WebviewWindowBuilder, WindowEvent};
+
+use crate::console::Console;
+use crate::settings::DesktopSettings;
+
+/// Whether a D-Bus session bus can be reached (Linux's single-instance lock lives there).
+fn session_bus_reachable() -> bool {
+    if !cfg!(target_os = "linux") {
+        return true;
+    }
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|a| !a.is_empty()) {
+        return true;
+    }
+    std::env::var_os("XDG_RUNTIME_DIR")
+        .is_some_and(|dir| std::path::Path::new(&dir).join("bus").exists())
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SCIM_CONSOLE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let data_dir = match Store::resolve_data_dir(None) {
+        Ok(dir) => dir,
+        Err(error) => {
+            eprintln!("scim-console-desktop: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let settings = DesktopSettings::load(&data_dir).unwrap_or_else(|reason| {
+        tracing::warn!(%reason, "desktop settings unreadable: using the defaults");
+        DesktopSettings::default()
+    });
+    let keep_in_tray = settings.keep_running_in_tray;
+    let mut builder = tauri::Builder::default();
+    if session_bus_reachable() {
+        // A second launch shows the running console instead of starting another server.
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            tray::show_main(app);
+        }));
+    } else {
+        tracing::warn!(
+            "no D-Bus session bus: a second launch will start a second console (on another port)"
+        );
+    }
+    let app = builder
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_opener::init())
+        .manage(Console::new(data_dir))
+        .invoke_handler(tauri::generate_handler![
+            commands::copy_text,
+            commands::open_data_folder
+        ])
+        .setup(move |app| {
+            if let Err(error) = tray::install(app.handle()) {
+                // No tray on this desktop: closing the window then quits.
+                tracing::warn!(%error, "no tray icon");
+            }
+            let opening = console::start(app.handle(), &settings);
+            let mut window = WebviewWindowBuilder::new(app, "main", opening.url)
+                .title("SCIM Console")
+                .inner_size(1280.0, 840.0)
+                .min_inner_size(900.0, 600.0);
+            if let Some(script) = &opening.script {
+                window = window.initialization_script(script);
+            }
+            window.build()?;
+            Ok(())
+        })
+        .on_window_event(move |window, event| {
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                let has_tray = window.app_handle().tray_by_id("main").is_some();
+                if keep_in_tray && has_tray {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
+        })
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("scim-console-desktop: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    app.run(|app, event| {
+        if let RunEvent::Exit = event {
+            app.state::<Console>().stop();
+        }
+    });
+    std::process::ExitCode::SUCCESS
+}
