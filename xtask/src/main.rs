@@ -40,6 +40,7 @@ const USAGE: &str = "usage: cargo xtask <run|test|bench|fuzz> [options]
   bench mapping           a 40-rule mapping plan evaluated over a full Entra ID user
   bench logs              the provisioning log with 10 million records: pages, free text, stats
   bench load              the release server under wrk: 100k users, creates, filters, pages, PATCHes
+  bench ui                the UI in Chromium: first-page size, 100k-row log table frame times
   fuzz [--minutes N] [T]  run the fuzz targets (all, or those named) for N minutes each (default 1)";
 
 /// The fuzz targets of `crates/scim/fuzz`.
@@ -96,6 +97,7 @@ fn run(args: &[String]) -> Result<()> {
             &root,
             &["bench", "-p", "scim-console-core", "--bench", "logs"],
         ),
+        Some("bench") if args.get(1).is_some_and(|a| a == "ui") => ui::bench(&root),
         Some("bench") if args.get(1).is_some_and(|a| a == "mapping") => cargo(
             &root,
             &["bench", "-p", "scim-console-core", "--bench", "mapping"],

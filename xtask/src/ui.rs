@@ -137,7 +137,7 @@ fn check_drift(root: &Path) -> Result<()> {
 pub fn test(root: &Path, tally: &mut Tally) -> Result<()> {
     step(
         npm(root).args(["run", "format:check"]),
-        "prettier --check (ui/, tests/browser/)",
+        "prettier --check (ui/, tests/)",
     )?;
     run_tests(
         root,
@@ -173,4 +173,25 @@ pub fn test(root: &Path, tally: &mut Tally) -> Result<()> {
         target_dir(root).join("e2e-artifacts").display()
     );
     Ok(())
+}
+
+/// `cargo xtask bench ui`: the first page's gzipped size and the log table's frame times over
+/// 100,000 rows, in headless Chromium against the real console.
+pub fn bench(root: &Path) -> Result<()> {
+    crate::ensure_packages(&["chromium"])?;
+    build(root)?;
+    cargo(
+        root,
+        &["build", "-p", "scim-console-cli", "--bin", "scim-console"],
+    )?;
+    step(
+        Command::new("node")
+            .arg("tests/browser/log-scroll.bench.mjs")
+            .env(
+                "SCIM_CONSOLE_BIN",
+                target_dir(root).join("debug/scim-console"),
+            )
+            .current_dir(root),
+        "log table with 100,000 rows (Chromium, Performance API)",
+    )
 }

@@ -1,13 +1,61 @@
-import { Badge, Box, Text } from '@mantine/core';
+import { Box } from '@mantine/core';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef } from 'react';
+import { memo, useEffect, useRef } from 'react';
 import type { LogEntry } from '../../api/client';
+import './LogTable.css';
 import { formatMicros, formatTime } from '../../format';
 
 export const outcomeColor = { success: 'green', failure: 'red', skipped: 'gray', warning: 'yellow' } as const;
 
 const ROW = 36;
 const columns = '150px 90px 120px 80px minmax(220px, 2fr) minmax(140px, 1fr) 80px 90px';
+
+/** One record's row; rendered again only when its record or its place changes. */
+const Row = memo(function Row({
+  entry: e,
+  index,
+  start,
+  onOpen,
+  configuration,
+}: {
+  entry: LogEntry;
+  index: number;
+  start: number;
+  onOpen: (e: LogEntry) => void;
+  configuration?: string;
+}) {
+  return (
+    <div
+      role="row"
+      aria-rowindex={index + 2}
+      tabIndex={0}
+      data-seq={e.seq}
+      onClick={() => onOpen(e)}
+      onKeyDown={(k) => (k.key === 'Enter' || k.key === ' ') && onOpen(e)}
+      className="log-row"
+      style={{ height: ROW, transform: `translateY(${start}px)`, gridTemplateColumns: columns }}
+    >
+      <div role="cell" title={e.at}>
+        {formatTime(e.at)}
+      </div>
+      <div role="cell">
+        <span className="log-outcome" data-outcome={e.outcome}>
+          {e.outcome}
+        </span>
+      </div>
+      <div role="cell">{e.operation}</div>
+      <div role="cell">{e.status}</div>
+      <div role="cell" className="log-truncate log-mono" title={`${e.method} ${e.path}`}>
+        {e.method} {e.path}
+      </div>
+      <div role="cell" className="log-truncate" title={configuration}>
+        {e.resourceName ?? e.resourceId ?? '—'}
+      </div>
+      <div role="cell">{e.client}</div>
+      <div role="cell">{formatMicros(e.durationUs)}</div>
+    </div>
+  );
+});
 
 /**
  * The log as a virtualised table: only the rows in view exist in the page, so 100,000 records
@@ -68,55 +116,16 @@ export function LogTable({
         data-testid="log-scroller"
       >
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }} role="rowgroup">
-          {items.map((item) => {
-            const e = entries[item.index];
-            return (
-              <div
-                key={e.seq}
-                role="row"
-                aria-rowindex={item.index + 2}
-                tabIndex={0}
-                data-seq={e.seq}
-                onClick={() => onOpen(e)}
-                onKeyDown={(k) => (k.key === 'Enter' || k.key === ' ') && onOpen(e)}
-                className="log-row"
-                style={{
-                  position: 'absolute',
-                  top: 0,
-                  left: 0,
-                  right: 0,
-                  height: ROW,
-                  transform: `translateY(${item.start}px)`,
-                  display: 'grid',
-                  gridTemplateColumns: columns,
-                  alignItems: 'center',
-                  padding: '0 12px',
-                  fontSize: 13,
-                  cursor: 'pointer',
-                  borderBottom: '1px solid var(--mantine-color-default-border)',
-                }}
-              >
-                <div role="cell" title={e.at}>
-                  {formatTime(e.at)}
-                </div>
-                <div role="cell">
-                  <Badge size="sm" color={outcomeColor[e.outcome]} variant="light">
-                    {e.outcome}
-                  </Badge>
-                </div>
-                <div role="cell">{e.operation}</div>
-                <div role="cell">{e.status}</div>
-                <Text role="cell" size="sm" ff="monospace" truncate title={`${e.method} ${e.path}`}>
-                  {e.method} {e.path}
-                </Text>
-                <Text role="cell" size="sm" truncate title={names.get(e.configurationId)}>
-                  {e.resourceName ?? e.resourceId ?? '—'}
-                </Text>
-                <div role="cell">{e.client}</div>
-                <div role="cell">{formatMicros(e.durationUs)}</div>
-              </div>
-            );
-          })}
+          {items.map((item) => (
+            <Row
+              key={entries[item.index].seq}
+              entry={entries[item.index]}
+              index={item.index}
+              start={item.start}
+              onOpen={onOpen}
+              configuration={names.get(entries[item.index].configurationId)}
+            />
+          ))}
         </div>
       </div>
     </Box>
