@@ -6,6 +6,7 @@ import {
   Group,
   Menu,
   Paper,
+  SegmentedControl,
   SimpleGrid,
   Stack,
   Table,
@@ -24,6 +25,7 @@ import { ApiError, api, describe, unwrap, type Configuration, type Finding } fro
 import { keys } from '../../api/queries';
 import { ErrorNotice, Loading } from '../../components/States';
 import { parsePlan, planRows, planText } from './planText';
+import { PlanForm } from './PlanForm';
 import { SampleTester } from './SampleTester';
 import { Versions } from './Versions';
 
@@ -92,6 +94,7 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
   const [text, setText] = useState('');
   const [comment, setComment] = useState('');
   const [loaded, setLoaded] = useState(false);
+  const [view, setView] = useState<'form' | 'json'>('form');
 
   useEffect(() => {
     if (current.data !== undefined && !loaded) {
@@ -214,21 +217,41 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
           <Tabs.Tab value="versions">Version history</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="editor" pt="md">
-          <SimpleGrid cols={{ base: 1, lg: 2 }}>
+          <SimpleGrid cols={view === 'json' ? { base: 1, lg: 2 } : 1}>
             <Stack style={{ minWidth: 0 }}>
-              <Textarea
-                label="Plan (JSON)"
-                description="Fields the target accepts with their validators, and the rules that fill them."
-                value={text}
-                onChange={(e) => setText(e.currentTarget.value)}
-                autosize
-                minRows={18}
-                maxRows={36}
-                spellCheck={false}
-                styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 13 } }}
-                error={parsed.error ?? undefined}
-                data-testid="plan-editor"
+              <SegmentedControl
+                aria-label="Edit the plan as"
+                value={view}
+                onChange={(v) => setView(v as 'form' | 'json')}
+                data={[
+                  { value: 'form', label: 'Form' },
+                  { value: 'json', label: 'JSON' },
+                ]}
+                w={220}
               />
+              {view === 'json' ? (
+                <Textarea
+                  label="Plan (JSON)"
+                  description="Fields the target accepts with their validators, and the rules that fill them."
+                  value={text}
+                  onChange={(e) => setText(e.currentTarget.value)}
+                  autosize
+                  minRows={18}
+                  maxRows={36}
+                  spellCheck={false}
+                  styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 13 } }}
+                  error={parsed.error ?? undefined}
+                  data-testid="plan-editor"
+                />
+              ) : parsed.plan ? (
+                <PlanForm plan={parsed.plan} onChange={(plan) => setText(planText(plan))} />
+              ) : (
+                <Alert color="yellow" title="The form needs a plan it can read">
+                  {text.trim()
+                    ? `The JSON has an error (${parsed.error}); fix it in the JSON view.`
+                    : 'Start from a template (Templates above), or write the plan in the JSON view.'}
+                </Alert>
+              )}
               <Group align="flex-end">
                 <TextInput
                   label="Why it changes"
@@ -251,7 +274,7 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
                 </Alert>
               )}
             </Stack>
-            <Stack style={{ minWidth: 0 }}>
+            <Stack style={{ minWidth: 0, order: view === 'form' ? -1 : 0 }}>
               <Paper withBorder p="sm" aria-live="polite">
                 <Group justify="space-between" mb="xs">
                   <Text fw={600}>Static validation</Text>
@@ -285,7 +308,7 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
                   </Text>
                 )}
               </Paper>
-              {rows && (
+              {rows && view === 'json' && (
                 <Paper withBorder p="sm">
                   <Text fw={600} mb="xs">
                     Rules

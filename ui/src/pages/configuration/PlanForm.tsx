@@ -1,0 +1,443 @@
+import {
+  ActionIcon,
+  Autocomplete,
+  Badge,
+  Button,
+  Chip,
+  Group,
+  NativeSelect,
+  Paper,
+  Stack,
+  Table,
+  TagsInput,
+  Text,
+  TextInput,
+  Title,
+  Tooltip,
+} from '@mantine/core';
+import { IconPlus, IconTrash } from '@tabler/icons-react';
+import type { Plan } from './planText';
+
+// The plan as the form edits it; parts the form does not know stay as they are.
+type Json = Record<string, unknown>;
+interface Rule extends Json {
+  target: string;
+  source?: string;
+  transforms?: Json[];
+  default?: unknown;
+  apply?: string;
+}
+interface Field extends Json {
+  name: string;
+  type?: string;
+  validators?: Json[];
+}
+interface ScopeRule {
+  effect?: string;
+  filter: string;
+}
+
+const simpleTransforms = ['trim', 'lowercase', 'uppercase', 'normalizeDiacritics', 'stripSpaces'];
+const simpleValidators = ['required', 'unique', 'email', 'e164', 'timeZone'];
+const validatorLabels: Record<string, string> = {
+  required: 'required',
+  unique: 'unique',
+  email: 'email',
+  e164: 'E.164 phone',
+  timeZone: 'IANA time zone',
+};
+
+function list<T>(value: unknown): T[] {
+  return Array.isArray(value) ? (value as T[]) : [];
+}
+
+/** The rules' transforms: the simple kinds chosen, any expression kept (and editable). */
+export function withTransforms(rule: Rule, kinds: string[], expression: string | null): Rule {
+  const transforms: Json[] = kinds.map((kind) => ({ kind }));
+  if (expression !== null) transforms.push({ kind: 'expression', expression });
+  return { ...rule, transforms };
+}
+
+/** A field's validators: the simple kinds chosen, the others (with parameters) kept. */
+export function withValidators(field: Field, kinds: string[]): Field {
+  const kept = list<Json>(field.validators).filter((v) => !simpleValidators.includes(String(v.kind)));
+  return { ...field, validators: [...kinds.map((kind) => ({ kind })), ...kept] };
+}
+
+/** A field's `oneOf` values (e.g. the roles that exist in the target); none removes it. */
+export function withAllowedValues(field: Field, values: string[]): Field {
+  const others = list<Json>(field.validators).filter((v) => v.kind !== 'oneOf');
+  const existing = list<Json>(field.validators).find((v) => v.kind === 'oneOf');
+  return {
+    ...field,
+    validators: values.length ? [...others, { ...(existing ?? {}), kind: 'oneOf', values }] : others,
+  };
+}
+
+/**
+ * The plan as forms: rules (target, source, transforms, default, when), fields with their
+ * validators, matching attributes and scoping filters. Every change produces a whole plan,
+ * which the editor validates as it does typed JSON.
+ */
+export function PlanForm({ plan, onChange }: { plan: Plan; onChange: (plan: Plan) => void }) {
+  const rules = list<Rule>(plan.rules);
+  const fields = list<Field>(plan.fields);
+  const matching = list<{ attribute: string; primary?: boolean }>(plan.matching);
+  const scoping = (plan.scoping ?? {}) as { users?: ScopeRule[]; groups?: ScopeRule[]; outOfScope?: string };
+  const fieldNames = fields.map((f) => f.name);
+  const set = (key: string, value: unknown) => onChange({ ...plan, [key]: value });
+  const setRule = (i: number, rule: Rule) =>
+    set(
+      'rules',
+      rules.map((r, j) => (j === i ? rule : r)),
+    );
+  const setField = (i: number, field: Field) =>
+    set(
+      'fields',
+      fields.map((f, j) => (j === i ? field : f)),
+    );
+  const setScope = (kind: 'users' | 'groups', items: ScopeRule[]) => set('scoping', { ...scoping, [kind]: items });
+
+  return (
+    <Stack>
+      <Group>
+        <NativeSelect
+          label="When a validator fails"
+          value={String(plan.mode ?? 'enforce')}
+          onChange={(e) => set('mode', e.currentTarget.value)}
+          data={[
+            { value: 'enforce', label: 'Refuse the request (400)' },
+            { value: 'warnOnly', label: 'Accept it with a warning' },
+          ]}
+        />
+        <NativeSelect
+          label="Attributes no rule reads"
+          value={String(plan.unsupported ?? 'ignore')}
+          onChange={(e) => set('unsupported', e.currentTarget.value)}
+          data={[
+            { value: 'ignore', label: 'Ignore them (warning)' },
+            { value: 'reject', label: 'Refuse the request' },
+          ]}
+        />
+      </Group>
+
+      <Paper withBorder p="sm">
+        <Group justify="space-between" mb="xs">
+          <Title order={4}>Rules</Title>
+          <Button
+            size="xs"
+            variant="light"
+            leftSection={<IconPlus size={14} />}
+            onClick={() => set('rules', [...rules, { target: '', source: '', transforms: [], apply: 'always' }])}
+          >
+            Add rule
+          </Button>
+        </Group>
+        <div role="region" aria-label="Rules form" tabIndex={0} style={{ overflowX: 'auto' }}>
+          <Table verticalSpacing={4} aria-label="Rules form table" style={{ minWidth: 900 }}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Target field</Table.Th>
+                <Table.Th>Source (SCIM path)</Table.Th>
+                <Table.Th>Transforms</Table.Th>
+                <Table.Th>Default</Table.Th>
+                <Table.Th>Applies</Table.Th>
+                <Table.Th />
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {rules.map((rule, i) => {
+                const transforms = list<Json>(rule.transforms);
+                const kinds = transforms.map((t) => String(t.kind)).filter((k) => simpleTransforms.includes(k));
+                const expression = transforms.find((t) => t.kind === 'expression');
+                return (
+                  <Table.Tr key={i}>
+                    <Table.Td miw={200}>
+                      <Autocomplete
+                        aria-label={`Target field of rule ${i + 1}`}
+                        data={fieldNames}
+                        value={rule.target}
+                        onChange={(v) => setRule(i, { ...rule, target: v })}
+                      />
+                    </Table.Td>
+                    <Table.Td miw={200}>
+                      <TextInput
+                        aria-label={`Source of rule ${i + 1}`}
+                        value={String(rule.source ?? '')}
+                        onChange={(e) => setRule(i, { ...rule, source: e.currentTarget.value })}
+                      />
+                    </Table.Td>
+                    <Table.Td>
+                      <Chip.Group
+                        multiple
+                        value={kinds}
+                        onChange={(v) =>
+                          setRule(i, withTransforms(rule, v, expression ? String(expression.expression ?? '') : null))
+                        }
+                      >
+                        <Group gap={4}>
+                          {simpleTransforms.map((k) => (
+                            <Chip key={k} value={k} size="xs">
+                              {k}
+                            </Chip>
+                          ))}
+                        </Group>
+                      </Chip.Group>
+                      {expression ? (
+                        <TextInput
+                          mt={4}
+                          size="xs"
+                          aria-label={`Expression of rule ${i + 1}`}
+                          value={String(expression.expression ?? '')}
+                          onChange={(e) => setRule(i, withTransforms(rule, kinds, e.currentTarget.value))}
+                          rightSection={
+                            <Tooltip label="Remove the expression">
+                              <ActionIcon
+                                size="sm"
+                                variant="subtle"
+                                aria-label={`Remove the expression of rule ${i + 1}`}
+                                onClick={() => setRule(i, withTransforms(rule, kinds, null))}
+                              >
+                                <IconTrash size={12} />
+                              </ActionIcon>
+                            </Tooltip>
+                          }
+                        />
+                      ) : (
+                        <Button
+                          mt={4}
+                          size="compact-xs"
+                          variant="subtle"
+                          onClick={() => setRule(i, withTransforms(rule, kinds, 'Item(Split([value], "-"), 1)'))}
+                        >
+                          + Entra expression
+                        </Button>
+                      )}
+                    </Table.Td>
+                    <Table.Td miw={120}>
+                      <TextInput
+                        aria-label={`Default of rule ${i + 1}`}
+                        placeholder="none"
+                        value={rule.default == null ? '' : String(rule.default)}
+                        onChange={(e) =>
+                          setRule(i, { ...rule, default: e.currentTarget.value === '' ? null : e.currentTarget.value })
+                        }
+                      />
+                    </Table.Td>
+                    <Table.Td>
+                      <NativeSelect
+                        aria-label={`When rule ${i + 1} applies`}
+                        value={String(rule.apply ?? 'always')}
+                        onChange={(e) => setRule(i, { ...rule, apply: e.currentTarget.value })}
+                        data={[
+                          { value: 'always', label: 'always' },
+                          { value: 'create', label: 'on create' },
+                          { value: 'update', label: 'on update' },
+                        ]}
+                      />
+                    </Table.Td>
+                    <Table.Td>
+                      <ActionIcon
+                        variant="subtle"
+                        color="red"
+                        aria-label={`Remove rule ${i + 1}`}
+                        onClick={() =>
+                          set(
+                            'rules',
+                            rules.filter((_, j) => j !== i),
+                          )
+                        }
+                      >
+                        <IconTrash size={16} />
+                      </ActionIcon>
+                    </Table.Td>
+                  </Table.Tr>
+                );
+              })}
+            </Table.Tbody>
+          </Table>
+        </div>
+      </Paper>
+
+      <Paper withBorder p="sm">
+        <Group justify="space-between" mb="xs">
+          <Title order={4}>Fields the target accepts</Title>
+          <Button
+            size="xs"
+            variant="light"
+            leftSection={<IconPlus size={14} />}
+            onClick={() =>
+              set('fields', [...fields, { name: '', type: 'string', custom: true, description: '', validators: [] }])
+            }
+          >
+            Add field
+          </Button>
+        </Group>
+        <Stack gap="xs">
+          {fields.map((field, i) => {
+            const validators = list<Json>(field.validators);
+            const kinds = validators.map((v) => String(v.kind)).filter((k) => simpleValidators.includes(k));
+            const others = validators.filter((v) => !simpleValidators.includes(String(v.kind)) && v.kind !== 'oneOf');
+            const oneOf = validators.find((v) => v.kind === 'oneOf');
+            return (
+              <Group key={i} align="flex-start" wrap="nowrap" gap="xs">
+                <TextInput
+                  aria-label={`Name of field ${i + 1}`}
+                  value={field.name}
+                  onChange={(e) => setField(i, { ...field, name: e.currentTarget.value })}
+                  w={300}
+                  styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
+                />
+                <NativeSelect
+                  aria-label={`Type of field ${i + 1}`}
+                  value={String(field.type ?? 'string')}
+                  onChange={(e) => setField(i, { ...field, type: e.currentTarget.value })}
+                  data={['string', 'boolean', 'integer', 'dateTime']}
+                />
+                <Stack gap={4} style={{ flex: 1 }}>
+                  <Chip.Group multiple value={kinds} onChange={(v) => setField(i, withValidators(field, v))}>
+                    <Group gap={4}>
+                      {simpleValidators.map((k) => (
+                        <Chip key={k} value={k} size="xs">
+                          {validatorLabels[k]}
+                        </Chip>
+                      ))}
+                    </Group>
+                  </Chip.Group>
+                  <TagsInput
+                    size="xs"
+                    aria-label={`Allowed values of field ${i + 1}`}
+                    placeholder="allowed values, e.g. the roles that exist (Enter after each)"
+                    value={list<string>(oneOf?.values)}
+                    onChange={(v) => setField(i, withAllowedValues(field, v))}
+                  />
+                  {others.length > 0 && (
+                    <Group gap={4}>
+                      {others.map((v, j) => (
+                        <Badge key={j} variant="outline" size="sm">
+                          {String(v.kind)} (parameters in JSON)
+                        </Badge>
+                      ))}
+                    </Group>
+                  )}
+                </Stack>
+                <ActionIcon
+                  variant="subtle"
+                  color="red"
+                  aria-label={`Remove field ${i + 1}`}
+                  onClick={() =>
+                    set(
+                      'fields',
+                      fields.filter((_, j) => j !== i),
+                    )
+                  }
+                >
+                  <IconTrash size={16} />
+                </ActionIcon>
+              </Group>
+            );
+          })}
+        </Stack>
+      </Paper>
+
+      <Paper withBorder p="sm">
+        <Title order={4} mb={4}>
+          Matching
+        </Title>
+        <Text size="sm" c="dimmed" mb="xs">
+          How an identity provider's user is matched to one already in the target, in order; the first is primary.
+        </Text>
+        <TagsInput
+          aria-label="Matching attributes"
+          value={matching.map((m) => m.attribute)}
+          onChange={(attributes) =>
+            set(
+              'matching',
+              attributes.map((attribute, i) => ({ attribute, primary: i === 0 })),
+            )
+          }
+          data={['userName', 'externalId', 'emails[type eq "work"].value', ...fieldNames]}
+        />
+      </Paper>
+
+      <Paper withBorder p="sm">
+        <Title order={4} mb={4}>
+          Scoping
+        </Title>
+        <Text size="sm" c="dimmed" mb="xs">
+          SCIM filters: a resource is in scope when every include matches and no exclude does.
+        </Text>
+        {(['users', 'groups'] as const).map((kind) => {
+          const items = list<ScopeRule>(scoping[kind]);
+          return (
+            <Stack key={kind} gap={4} mb="sm">
+              <Group justify="space-between">
+                <Text fw={600} size="sm">
+                  {kind === 'users' ? 'Users' : 'Groups'}
+                </Text>
+                <Button
+                  size="compact-xs"
+                  variant="light"
+                  onClick={() => setScope(kind, [...items, { effect: 'include', filter: '' }])}
+                >
+                  Add filter
+                </Button>
+              </Group>
+              {items.map((item, i) => (
+                <Group key={i} gap="xs" wrap="nowrap">
+                  <NativeSelect
+                    aria-label={`Effect of ${kind} filter ${i + 1}`}
+                    value={item.effect ?? 'include'}
+                    onChange={(e) =>
+                      setScope(
+                        kind,
+                        items.map((x, j) => (j === i ? { ...x, effect: e.currentTarget.value } : x)),
+                      )
+                    }
+                    data={['include', 'exclude']}
+                  />
+                  <TextInput
+                    style={{ flex: 1 }}
+                    aria-label={`Filter ${i + 1} on ${kind}`}
+                    placeholder='urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "Ops"'
+                    value={item.filter}
+                    onChange={(e) =>
+                      setScope(
+                        kind,
+                        items.map((x, j) => (j === i ? { ...x, filter: e.currentTarget.value } : x)),
+                      )
+                    }
+                    styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
+                  />
+                  <ActionIcon
+                    variant="subtle"
+                    color="red"
+                    aria-label={`Remove ${kind} filter ${i + 1}`}
+                    onClick={() =>
+                      setScope(
+                        kind,
+                        items.filter((_, j) => j !== i),
+                      )
+                    }
+                  >
+                    <IconTrash size={16} />
+                  </ActionIcon>
+                </Group>
+              ))}
+            </Stack>
+          );
+        })}
+        <NativeSelect
+          label="A request for a resource out of scope"
+          value={scoping.outOfScope ?? 'reject'}
+          onChange={(e) => set('scoping', { ...scoping, outOfScope: e.currentTarget.value })}
+          data={[
+            { value: 'reject', label: 'is refused with a clear error' },
+            { value: 'acceptInactive', label: 'is accepted, stored inactive' },
+          ]}
+          maw={360}
+        />
+      </Paper>
+    </Stack>
+  );
+}
