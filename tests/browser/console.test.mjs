@@ -196,6 +196,14 @@ test('editing the mapping plan: validation fails, then passes, and the plan save
   await page.getByRole('menuitem', { name: 'Default (SCIM core User)' }).click();
   const status = page.getByTestId('validation-status');
   await status.getByText('Valid').waitFor();
+  // The form: a rule aimed at a field the plan does not have fails validation, then passes.
+  const target = page.getByRole('combobox', { name: 'Target field of rule 1', exact: true });
+  await target.fill('noSuchField');
+  await status.getByText(/error/).waitFor();
+  await shot('08a-mapping-form-invalid');
+  await target.fill('userName');
+  await status.getByText('Valid').waitFor();
+  await page.getByText('JSON', { exact: true }).click();
   const editor = page.getByTestId('plan-editor');
   const good = await editor.inputValue();
   const plan = JSON.parse(good);

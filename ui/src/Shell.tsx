@@ -24,6 +24,7 @@ import { lazy, Suspense, useEffect, useState } from 'react';
 import { Link, Route, Routes, useLocation } from 'react-router';
 import { api, onSessionChange } from './api/client';
 import { useAlertNotifications } from './pages/alerts/useAlertNotifications';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { Loading } from './components/States';
 import { ConfigurationsPage } from './pages/ConfigurationsPage';
 import { NotFoundPage } from './pages/NotFoundPage';
@@ -123,18 +124,20 @@ export function Shell() {
         ))}
       </AppShell.Navbar>
       <AppShell.Main>
-        <Suspense fallback={<Loading label="Loading the page" />}>
-          <Routes>
-            <Route path="/" element={<ConfigurationsPage />} />
-            <Route path="/configurations/:id" element={<ConfigurationPage />} />
-            <Route path="/configurations/:id/:tab" element={<ConfigurationPage />} />
-            <Route path="/logs" element={<LogsPage />} />
-            <Route path="/monitoring" element={<MonitoringPage />} />
-            <Route path="/audit" element={<AuditPage />} />
-            <Route path="/settings" element={<SettingsPage />} />
-            <Route path="*" element={<NotFoundPage />} />
-          </Routes>
-        </Suspense>
+        <ErrorBoundary resetKey={location.pathname}>
+          <Suspense fallback={<Loading label="Loading the page" />}>
+            <Routes>
+              <Route path="/" element={<ConfigurationsPage />} />
+              <Route path="/configurations/:id" element={<ConfigurationPage />} />
+              <Route path="/configurations/:id/:tab" element={<ConfigurationPage />} />
+              <Route path="/logs" element={<LogsPage />} />
+              <Route path="/monitoring" element={<MonitoringPage />} />
+              <Route path="/audit" element={<AuditPage />} />
+              <Route path="/settings" element={<SettingsPage />} />
+              <Route path="*" element={<NotFoundPage />} />
+            </Routes>
+          </Suspense>
+        </ErrorBoundary>
       </AppShell.Main>
     </AppShell>
   );

@@ -84,7 +84,8 @@ export function PlanForm({ plan, onChange }: { plan: Plan; onChange: (plan: Plan
   const fields = list<Field>(plan.fields);
   const matching = list<{ attribute: string; primary?: boolean }>(plan.matching);
   const scoping = (plan.scoping ?? {}) as { users?: ScopeRule[]; groups?: ScopeRule[]; outOfScope?: string };
-  const fieldNames = fields.map((f) => f.name);
+  // Option lists must not repeat (a plan being edited may name a field twice).
+  const fieldNames = [...new Set(fields.map((f) => f.name).filter(Boolean))];
   const set = (key: string, value: unknown) => onChange({ ...plan, [key]: value });
   const setRule = (i: number, rule: Rule) =>
     set(
@@ -356,7 +357,7 @@ export function PlanForm({ plan, onChange }: { plan: Plan; onChange: (plan: Plan
               attributes.map((attribute, i) => ({ attribute, primary: i === 0 })),
             )
           }
-          data={['userName', 'externalId', 'emails[type eq "work"].value', ...fieldNames]}
+          data={[...new Set(['userName', 'externalId', 'emails[type eq "work"].value', ...fieldNames])]}
         />
       </Paper>
 
