@@ -244,6 +244,7 @@ test('monitoring, audit log and settings pages', async () => {
   await tab('Monitoring');
   await page.getByText('Requests', { exact: true }).first().waitFor();
   await page.getByRole('img', { name: /Requests, failures and writes/ }).waitFor();
+  await page.getByRole('img', { name: /Mean latency per/ }).waitFor();
   await shot('12-configuration-monitoring');
 
   await page.getByRole('link', { name: 'Monitoring' }).click();

@@ -289,6 +289,12 @@ async fn statistics_bars_percentiles_top_failures_and_cycles() {
         stats.bars
     );
     assert!(stats.bars.windows(2).all(|w| w[0].start < w[1].start));
+    // Latency over time: each bar's mean (the cycle 3 hours ago took 1 ms a request; the one
+    // an hour ago, with its slow failures, far longer).
+    let means: Vec<f64> = stats.bars.iter().filter_map(|b| b.mean_ms).collect();
+    assert_eq!(means.len(), stats.bars.len());
+    assert!((means[0] - 1.0).abs() < 1e-9, "{means:?}");
+    assert!(means.iter().skip(1).all(|m| *m > 1.9), "{means:?}");
     let latency = stats.latency.unwrap();
     assert!((latency.p50_ms - 2.0).abs() < 0.5, "{latency:?}");
     assert!((latency.p99_ms - 100.0).abs() < 20.0, "{latency:?}");

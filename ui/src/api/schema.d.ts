@@ -903,6 +903,11 @@ export interface components {
         /** @description One bar of the chart. */
         Bar: components["schemas"]["Counts"] & {
             /**
+             * Format: double
+             * @description The mean latency of its requests, in milliseconds (absent without requests).
+             */
+            meanMs?: number | null;
+            /**
              * Format: date-time
              * @description Its start.
              */

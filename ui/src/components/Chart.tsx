@@ -17,12 +17,15 @@ export function Chart({
   series,
   height = 220,
   unit,
+  range,
 }: {
   title: string;
   times: number[];
   series: Series[];
   height?: number;
   unit?: string;
+  /** The time window shown (seconds), whatever the data covers. */
+  range?: [number, number];
 }) {
   const box = useRef<HTMLDivElement>(null);
   const dark = useComputedColorScheme('light') === 'dark';
@@ -37,9 +40,18 @@ export function Chart({
         width: el.clientWidth || 600,
         height,
         legend: { show: true },
+        scales: {
+          x: range ? { time: true, range: () => range } : { time: true },
+          y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+        },
         axes: [
           { stroke: axis, grid: { stroke: grid } },
-          { stroke: axis, grid: { stroke: grid }, values: (_u, ticks) => ticks.map((t) => `${t}${unit ?? ''}`) },
+          {
+            stroke: axis,
+            grid: { stroke: grid },
+            size: 64,
+            values: (_u, ticks) => ticks.map((t) => `${t}${unit ?? ''}`),
+          },
         ],
         series: [
           {},
@@ -49,7 +61,8 @@ export function Chart({
             fill: s.bars ? `${s.color}99` : undefined,
             width: s.bars ? 0 : 2,
             paths: s.bars ? bars : undefined,
-            points: { show: false },
+            // Lines show their points too: a single interval with traffic is still visible.
+            points: { show: !s.bars, size: 6 },
           })),
         ],
       },
@@ -62,6 +75,6 @@ export function Chart({
       resize.disconnect();
       plot.destroy();
     };
-  }, [times, series, height, dark, unit]);
+  }, [times, series, height, dark, unit, range]);
   return <div ref={box} role="img" aria-label={title} style={{ width: '100%' }} />;
 }

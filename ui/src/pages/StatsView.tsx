@@ -53,7 +53,11 @@ export function StatsView({ configuration }: { configuration?: Configuration }) 
       { label: 'Failures', color: '#fa5252', values: bars.map((b) => b.failures), bars: true },
       { label: 'Writes', color: '#40c057', values: bars.map((b) => b.writes) },
     ];
-    return { times, traffic };
+    const latency: Series[] = [{ label: 'Mean latency', color: '#7950f2', values: bars.map((b) => b.meanMs ?? null) }];
+    const range: [number, number] | undefined = stats.data
+      ? [new Date(stats.data.since).getTime() / 1000, new Date(stats.data.until).getTime() / 1000]
+      : undefined;
+    return { times, traffic, latency, range };
   }, [stats.data]);
 
   if (stats.isPending) return <Loading label="Loading statistics" />;
@@ -99,6 +103,17 @@ export function StatsView({ configuration }: { configuration?: Configuration }) 
               title={`Requests, failures and writes per ${w.interval}`}
               times={chart.times}
               series={chart.traffic}
+              range={chart.range}
+            />
+          </Paper>
+          <Paper withBorder p="sm">
+            <Chart
+              title={`Mean latency per ${w.interval}`}
+              times={chart.times}
+              series={chart.latency}
+              unit=" ms"
+              height={180}
+              range={chart.range}
             />
           </Paper>
           <SimpleGrid cols={{ base: 1, md: 2 }}>

@@ -216,6 +216,8 @@ pub struct Bar {
     /// Its counts.
     #[serde(flatten)]
     pub counts: Counts,
+    /// The mean latency of its requests, in milliseconds (absent without requests).
+    pub mean_ms: Option<f64>,
 }
 
 /// Latency percentiles, in milliseconds (within 19%: the histogram's resolution; by hour).
@@ -345,11 +347,16 @@ impl Store {
                 warnings: row.try_get("warnings")?,
                 writes: row.try_get("writes")?,
             };
-            duration_us += row.try_get::<i64, _>("duration_us")?;
+            let bar_us = row.try_get::<i64, _>("duration_us")?;
+            duration_us += bar_us;
             totals.add(counts);
+            #[allow(clippy::cast_precision_loss)] // Sums far below 2^52.
+            let mean_ms =
+                (counts.requests > 0).then(|| bar_us as f64 / counts.requests as f64 / 1000.0);
             bars.push(Bar {
                 start: time_of_minute(row.try_get("bar")?)?,
                 counts,
+                mean_ms,
             });
         }
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
