@@ -329,36 +329,8 @@ impl Store {
         }
         let (from, to) = (minute_of(since), minute_of(until) + 1);
         let pool = &self.log_database().pool;
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT (minute / ");
-        q.push_bind(width).push(") * ").push_bind(width).push(
-            " AS bar, SUM(requests) AS requests, SUM(failures) AS failures, SUM(skipped) AS skipped,
-              SUM(warnings) AS warnings, SUM(writes) AS writes, SUM(duration_us) AS duration_us FROM log_minutes",
-        );
-        scope(&mut q, query.configuration, "minute", from, to);
-        q.push(" GROUP BY bar ORDER BY bar");
-        let mut bars = Vec::new();
-        let mut totals = Counts::default();
-        let mut duration_us = 0_i64;
-        for row in q.build().fetch_all(pool).await? {
-            let counts = Counts {
-                requests: row.try_get("requests")?,
-                failures: row.try_get("failures")?,
-                skipped: row.try_get("skipped")?,
-                warnings: row.try_get("warnings")?,
-                writes: row.try_get("writes")?,
-            };
-            let bar_us = row.try_get::<i64, _>("duration_us")?;
-            duration_us += bar_us;
-            totals.add(counts);
-            #[allow(clippy::cast_precision_loss)] // Sums far below 2^52.
-            let mean_ms =
-                (counts.requests > 0).then(|| bar_us as f64 / counts.requests as f64 / 1000.0);
-            bars.push(Bar {
-                start: time_of_minute(row.try_get("bar")?)?,
-                counts,
-                mean_ms,
-            });
-        }
+        let (bars, totals, duration_us) =
+            self.stat_bars(query.configuration, width, from, to).await?;
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
             "SELECT bucket, SUM(count) AS count FROM log_latency",
         );
@@ -422,6 +394,49 @@ impl Store {
             top_attributes,
             last_successful_cycle,
         })
+    }
+
+    /// The bars of a range (one per `width` minutes with requests), their totals and the sum of
+    /// their durations.
+    async fn stat_bars(
+        &self,
+        configuration: Option<ConfigurationId>,
+        width: i64,
+        from: i64,
+        to: i64,
+    ) -> CoreResult<(Vec<Bar>, Counts, i64)> {
+        let pool = &self.log_database().pool;
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT (minute / ");
+        q.push_bind(width).push(") * ").push_bind(width).push(
+            " AS bar, SUM(requests) AS requests, SUM(failures) AS failures, SUM(skipped) AS skipped,
+              SUM(warnings) AS warnings, SUM(writes) AS writes, SUM(duration_us) AS duration_us FROM log_minutes",
+        );
+        scope(&mut q, configuration, "minute", from, to);
+        q.push(" GROUP BY bar ORDER BY bar");
+        let mut bars = Vec::new();
+        let mut totals = Counts::default();
+        let mut duration_us = 0_i64;
+        for row in q.build().fetch_all(pool).await? {
+            let counts = Counts {
+                requests: row.try_get("requests")?,
+                failures: row.try_get("failures")?,
+                skipped: row.try_get("skipped")?,
+                warnings: row.try_get("warnings")?,
+                writes: row.try_get("writes")?,
+            };
+            let bar_us = row.try_get::<i64, _>("duration_us")?;
+            duration_us += bar_us;
+            totals.add(counts);
+            #[allow(clippy::cast_precision_loss)] // Sums far below 2^52.
+            let mean_ms =
+                (counts.requests > 0).then(|| bar_us as f64 / counts.requests as f64 / 1000.0);
+            bars.push(Bar {
+                start: time_of_minute(row.try_get("bar")?)?,
+                counts,
+                mean_ms,
+            });
+        }
+        Ok((bars, totals, duration_us))
     }
 
     /// A configuration's provisioning cycles in a range, newest first: runs of requests without
