@@ -114,7 +114,19 @@ pub fn bundle(root: &Path) -> Result<()> {
             &["install", "tauri-cli", "--version", "^2", "--locked"],
         )?;
     }
-    cargo(root, &["tauri", "build", "--bundles", "deb"])?;
+    // The workspace builds its crates by default; the bundler must build the desktop package.
+    cargo(
+        root,
+        &[
+            "tauri",
+            "build",
+            "--bundles",
+            "deb",
+            "--",
+            "-p",
+            "scim-console-desktop",
+        ],
+    )?;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(|| root.join("target"), std::path::PathBuf::from);
     let dir = target.join("release/bundle/deb");

@@ -5,7 +5,6 @@ import {
   Button,
   Group,
   Menu,
-  Modal,
   Stack,
   Switch,
   Table,
@@ -23,6 +22,7 @@ import { Link, useNavigate } from 'react-router';
 import { describe, type Configuration } from '../api/client';
 import { useConfigurations, useDeleteConfiguration, useUpdateConfiguration } from '../api/queries';
 import { EmptyState, ErrorNotice, Loading } from '../components/States';
+import { Confirm } from '../components/Confirm';
 import { copyText } from '../native';
 import { ConfigureDrawer } from './ConfigureDrawer';
 
@@ -206,26 +206,17 @@ export function ConfigurationsPage() {
         </Table.ScrollContainer>
       )}
       <ConfigureDrawer opened={drawer} onClose={close} editing={editing} />
-      <Modal
+      <Confirm
         opened={deleting !== undefined}
-        onClose={() => setDeleting(undefined)}
         title={`Delete ${deleting?.name ?? ''}?`}
+        confirmLabel="Delete"
+        loading={remove.isPending}
+        onConfirm={confirmDelete}
+        onCancel={() => setDeleting(undefined)}
       >
-        <Stack>
-          <Text>
-            Its SCIM endpoint stops answering, its tokens stop working and its directory of provisioned users and groups
-            is removed. The identity provider will report errors until its app is switched off.
-          </Text>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setDeleting(undefined)}>
-              Cancel
-            </Button>
-            <Button color="red" onClick={confirmDelete} loading={remove.isPending}>
-              Delete
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+        Its SCIM endpoint stops answering, its tokens stop working and its directory of provisioned users and groups is
+        removed. The identity provider will report errors until its app is switched off.
+      </Confirm>
     </Stack>
   );
 }

@@ -25,6 +25,47 @@ function Figure({ label, value, color }: { label: string; value: string; color?:
   );
 }
 
+/** A ranked list of names with their counts (errors, refused attributes). */
+function RankedTable({
+  title,
+  items,
+  color,
+  monospace = false,
+}: {
+  title: string;
+  items: { name: string; count: number }[];
+  color: string;
+  monospace?: boolean;
+}) {
+  return (
+    <Paper withBorder p="sm">
+      <Text fw={600} mb="xs">
+        {title}
+      </Text>
+      {items.length === 0 ? (
+        <Text size="sm" c="dimmed">
+          None.
+        </Text>
+      ) : (
+        <Table aria-label={title}>
+          <Table.Tbody>
+            {items.map((r) => (
+              <Table.Tr key={r.name}>
+                <Table.Td ff={monospace ? 'monospace' : undefined}>{r.name}</Table.Td>
+                <Table.Td>
+                  <Badge color={color} variant="light">
+                    {r.count}
+                  </Badge>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+    </Paper>
+  );
+}
+
 /** Requests, failures and latency over time, for one configuration or all of them. */
 export function StatsView({ configuration }: { configuration?: Configuration }) {
   const [window, setWindow] = useState<keyof typeof windows>('day');
@@ -117,56 +158,8 @@ export function StatsView({ configuration }: { configuration?: Configuration }) 
             />
           </Paper>
           <SimpleGrid cols={{ base: 1, md: 2 }}>
-            <Paper withBorder p="sm">
-              <Text fw={600} mb="xs">
-                Most frequent errors
-              </Text>
-              {s.topErrorTypes.length === 0 ? (
-                <Text size="sm" c="dimmed">
-                  None.
-                </Text>
-              ) : (
-                <Table aria-label="Most frequent errors">
-                  <Table.Tbody>
-                    {s.topErrorTypes.map((r) => (
-                      <Table.Tr key={r.name}>
-                        <Table.Td>{r.name}</Table.Td>
-                        <Table.Td>
-                          <Badge color="red" variant="light">
-                            {r.count}
-                          </Badge>
-                        </Table.Td>
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
-              )}
-            </Paper>
-            <Paper withBorder p="sm">
-              <Text fw={600} mb="xs">
-                Attributes most often refused
-              </Text>
-              {s.topAttributes.length === 0 ? (
-                <Text size="sm" c="dimmed">
-                  None.
-                </Text>
-              ) : (
-                <Table aria-label="Attributes most often refused">
-                  <Table.Tbody>
-                    {s.topAttributes.map((r) => (
-                      <Table.Tr key={r.name}>
-                        <Table.Td ff="monospace">{r.name}</Table.Td>
-                        <Table.Td>
-                          <Badge color="orange" variant="light">
-                            {r.count}
-                          </Badge>
-                        </Table.Td>
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
-              )}
-            </Paper>
+            <RankedTable title="Most frequent errors" items={s.topErrorTypes} color="red" />
+            <RankedTable title="Attributes most often refused" items={s.topAttributes} color="orange" monospace />
           </SimpleGrid>
         </>
       )}

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
 
 use crate::configuration::Configuration;
 use crate::error::CoreResult;
@@ -127,8 +128,29 @@ impl Browse {
     }
 }
 
-fn next_key(name: &str, id: &str) -> String {
-    format!("{name}\u{1f}{id}")
+/// The page's items (at most `limit` of the `limit + 1` rows read) and, when a further row
+/// was there, the key the next page starts after: the last item's folded name and id.
+fn page_of<T>(
+    rows: &[SqliteRow],
+    limit: i64,
+    folded: &str,
+    item: impl Fn(&SqliteRow) -> CoreResult<T>,
+) -> CoreResult<(Vec<T>, Option<String>)> {
+    let take = usize::try_from(limit).unwrap_or(usize::MAX);
+    let items = rows
+        .iter()
+        .take(take)
+        .map(&item)
+        .collect::<CoreResult<Vec<T>>>()?;
+    let next = match (rows.len() > take, rows.get(take.wrapping_sub(1))) {
+        (true, Some(last)) => Some(format!(
+            "{}\u{1f}{}",
+            last.try_get::<String, _>(folded)?,
+            last.try_get::<String, _>("id")?
+        )),
+        _ => None,
+    };
+    Ok((items, next))
 }
 
 impl Store {
@@ -160,16 +182,8 @@ impl Store {
         .bind(limit + 1)
         .fetch_all(self.pool())
         .await?;
-        let mut items: Vec<UserSummary> = Vec::with_capacity(rows.len());
-        let mut folded_last = String::new();
-        let mut next = None;
-        for (i, row) in rows.iter().enumerate() {
-            if i64::try_from(i).unwrap_or(i64::MAX) == limit {
-                next = items.last().map(|last| next_key(&folded_last, &last.id));
-                break;
-            }
-            folded_last = row.try_get("user_name_folded")?;
-            items.push(UserSummary {
+        let (items, next) = page_of(&rows, limit, "user_name_folded", |row| {
+            Ok(UserSummary {
                 id: row.try_get("id")?,
                 user_name: row.try_get("user_name")?,
                 display_name: row.try_get("display_name")?,
@@ -182,8 +196,8 @@ impl Store {
                 },
                 created: rfc3339(row.try_get("created_us")?),
                 last_modified: rfc3339(row.try_get("modified_us")?),
-            });
-        }
+            })
+        })?;
         Ok(BrowsePage { items, total, next })
     }
 
@@ -217,24 +231,16 @@ impl Store {
         .bind(limit + 1)
         .fetch_all(self.pool())
         .await?;
-        let mut items: Vec<GroupSummary> = Vec::with_capacity(rows.len());
-        let mut folded_last = String::new();
-        let mut next = None;
-        for (i, row) in rows.iter().enumerate() {
-            if i64::try_from(i).unwrap_or(i64::MAX) == limit {
-                next = items.last().map(|last| next_key(&folded_last, &last.id));
-                break;
-            }
-            folded_last = row.try_get("display_name_folded")?;
-            items.push(GroupSummary {
+        let (items, next) = page_of(&rows, limit, "display_name_folded", |row| {
+            Ok(GroupSummary {
                 id: row.try_get("id")?,
                 display_name: row.try_get("display_name")?,
                 external_id: row.try_get("external_id")?,
                 members: row.try_get("members")?,
                 created: rfc3339(row.try_get("created_us")?),
                 last_modified: rfc3339(row.try_get("modified_us")?),
-            });
-        }
+            })
+        })?;
         Ok(BrowsePage { items, total, next })
     }
 }

@@ -17,6 +17,7 @@ import { IconAlertTriangle, IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { describe, type Configuration, type IssuedToken, type Token } from '../../api/client';
 import { useCreateToken, useRevokeToken, useRotateToken, useTokens } from '../../api/queries';
+import { Confirm } from '../../components/Confirm';
 import { CopyField } from '../../components/CopyField';
 import { EmptyState, ErrorNotice, Loading } from '../../components/States';
 import { formatDateTime, relative } from '../../format';
@@ -259,22 +260,17 @@ export function TokensTab({ configuration }: { configuration: Configuration }) {
           </Group>
         </Stack>
       </Modal>
-      <Modal opened={revoking !== null} onClose={() => setRevoking(null)} title={`Revoke ${revoking?.prefix ?? ''}…?`}>
-        <Stack>
-          <Text size="sm">
-            It stops working on the very next request. An identity provider still using it will fail until it gets a new
-            token.
-          </Text>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setRevoking(null)}>
-              Cancel
-            </Button>
-            <Button color="red" onClick={submitRevoke} loading={revoke.isPending}>
-              Revoke
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <Confirm
+        opened={revoking !== null}
+        title={`Revoke ${revoking?.prefix ?? ''}…?`}
+        confirmLabel="Revoke"
+        loading={revoke.isPending}
+        onConfirm={submitRevoke}
+        onCancel={() => setRevoking(null)}
+      >
+        It stops working on the very next request. An identity provider still using it will fail until it gets a new
+        token.
+      </Confirm>
       <ShownOnce issued={issued} onClose={() => setIssued(null)} />
     </Stack>
   );
