@@ -132,6 +132,10 @@ async fn the_directory_lists_users_and_groups_by_name_with_search_and_paging() {
         next = more["next"].as_str().map(str::to_owned);
     }
     assert_eq!(seen, 8);
+    // A key that no page gave is refused, not read as "from the start".
+    let (status, body) = parts(page("after=garbage".into()).await.unwrap()).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["field"], "after");
     // Search: any case, over userName, displayName and externalId; LIKE's wildcards are text.
     let (_, found) = parts(page("search=USER%203".into()).await.unwrap()).await;
     assert_eq!(found["total"], 1);

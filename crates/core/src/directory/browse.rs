@@ -6,7 +6,7 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use crate::configuration::Configuration;
-use crate::error::CoreResult;
+use crate::error::{CoreError, CoreResult};
 use crate::store::Store;
 use crate::time::rfc3339;
 
@@ -119,12 +119,19 @@ impl Browse {
     }
 
     /// The (folded name, id) key a page starts after.
-    fn key(&self) -> (String, String) {
-        self.after
-            .as_deref()
-            .and_then(|a| a.split_once('\u{1f}'))
-            .map(|(name, id)| (name.to_owned(), id.to_owned()))
-            .unwrap_or_default()
+    fn key(&self) -> CoreResult<(String, String)> {
+        match self.after.as_deref() {
+            None => Ok((String::new(), String::new())),
+            Some(after) => after
+                .split_once('\u{1f}')
+                .map(|(name, id)| (name.to_owned(), id.to_owned()))
+                .ok_or_else(|| {
+                    CoreError::invalid(
+                        "after",
+                        "is not the `next` of a previous page; start again without it",
+                    )
+                }),
+        }
     }
 }
 
@@ -168,7 +175,7 @@ impl Store {
             .bind(&pattern)
             .fetch_one(self.pool())
             .await?;
-        let (name, id) = browse.key();
+        let (name, id) = browse.key()?;
         let limit = browse.limit();
         let rows = sqlx::query(&format!(
             "SELECT id, user_name, user_name_folded, display_name, external_id, active, imported_us, created_us, modified_us
@@ -216,7 +223,7 @@ impl Store {
                 .bind(&pattern)
                 .fetch_one(self.pool())
                 .await?;
-        let (name, id) = browse.key();
+        let (name, id) = browse.key()?;
         let limit = browse.limit();
         let rows = sqlx::query(&format!(
             "SELECT g.id, g.display_name, g.display_name_folded, g.external_id, g.created_us, g.modified_us,
