@@ -154,6 +154,9 @@ struct LogsArgs {
     /// entra, okta, oneLogin, google or other.
     #[arg(long)]
     client: Option<String>,
+    /// `inbound` (received by the endpoint) or `outbound` (sent by pilot runs).
+    #[arg(long)]
+    direction: Option<String>,
     /// An HTTP status.
     #[arg(long)]
     status: Option<u16>,
@@ -1343,6 +1346,7 @@ async fn logs_query(store: &Store, args: &LogsArgs) -> Result<scim_console_core:
         outcome: log_filter("outcome", args.outcome.as_ref())?,
         operation: log_filter("operation", args.operation.as_ref())?,
         client: log_filter("client", args.client.as_ref())?,
+        direction: log_filter("direction", args.direction.as_ref())?,
         status: args.status,
         text: args.text.clone(),
         limit: args.limit,

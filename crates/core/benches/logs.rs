@@ -130,6 +130,7 @@ fn entry(i: u64, rows: u64, configs: &[ConfigurationId], start: DateTime<Utc>) -
         request_body: body,
         response_body: None,
         outbox: Vec::new(),
+        direction: scim_console_core::logs::Direction::Inbound,
     }
 }
 

@@ -13,6 +13,8 @@
 //! - [`alerts`]: alert rules over the provisioning log and the alerts they raise.
 //! - [`audit`]: the append-only record of every configuration, token and client change.
 //! - [`secrets`]: the master key, in the OS keychain or a private file.
+//! - [`targets`]: remote SCIM service providers the console calls, their credentials in the
+//!   OS keychain.
 //! - [`time`]: timestamps and the clock tests can move.
 //! - [`directory`]: the Users and Groups of a configuration: create, read, query, replace,
 //!   patch and delete, with SCIM's uniqueness, filtering, sorting and paging.
@@ -29,6 +31,7 @@ pub mod mapping;
 pub mod oauth;
 pub mod secrets;
 pub mod store;
+pub mod targets;
 pub mod time;
 pub mod token;
 

@@ -287,6 +287,75 @@ impl MasterKey {
     }
 }
 
+/// How long a keychain call may take before the console gives up on it (a locked keychain may
+/// wait for a password prompt no one answers on a server).
+const KEYCHAIN_PATIENCE: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// What a keychain call does.
+enum KeychainCall {
+    Set(String),
+    Get,
+    Delete,
+}
+
+/// Runs one call on the keychain entry `account` of the console's service, off the async
+/// runtime and within [`KEYCHAIN_PATIENCE`]. `Err` says, in words, why the keychain could not be
+/// used; it never holds the secret.
+async fn keychain(account: String, call: KeychainCall) -> Result<Option<String>, String> {
+    let work = tokio::task::spawn_blocking(move || {
+        let entry = keyring::Entry::new(KEYCHAIN_SERVICE, &account).map_err(|e| e.to_string())?;
+        match call {
+            KeychainCall::Set(secret) => {
+                entry.set_password(&secret).map_err(|e| e.to_string())?;
+                // Read back: some keychains accept a write they cannot keep.
+                let kept = entry.get_password().map_err(|e| e.to_string())?;
+                if kept == secret {
+                    Ok(None)
+                } else {
+                    Err("the keychain did not keep the secret".to_owned())
+                }
+            }
+            KeychainCall::Get => entry.get_password().map(Some).map_err(|e| match e {
+                keyring::Error::NoEntry => "the keychain holds no such entry".to_owned(),
+                e => e.to_string(),
+            }),
+            KeychainCall::Delete => match entry.delete_credential() {
+                Ok(()) | Err(keyring::Error::NoEntry) => Ok(None),
+                Err(e) => Err(e.to_string()),
+            },
+        }
+    });
+    match tokio::time::timeout(KEYCHAIN_PATIENCE, work).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err("the keychain call failed".to_owned()),
+        Err(_) => Err(format!(
+            "the keychain did not answer within {} s (is it locked?)",
+            KEYCHAIN_PATIENCE.as_secs()
+        )),
+    }
+}
+
+/// Keeps `secret` in the OS keychain under `account`.
+pub(crate) async fn keychain_set(account: &str, secret: &str) -> Result<(), String> {
+    keychain(account.to_owned(), KeychainCall::Set(secret.to_owned()))
+        .await
+        .map(|_| ())
+}
+
+/// The secret kept in the OS keychain under `account`.
+pub(crate) async fn keychain_get(account: &str) -> Result<String, String> {
+    keychain(account.to_owned(), KeychainCall::Get)
+        .await?
+        .ok_or_else(|| "the keychain returned nothing".to_owned())
+}
+
+/// Removes the keychain entry `account` (absent is fine).
+pub(crate) async fn keychain_delete(account: &str) -> Result<(), String> {
+    keychain(account.to_owned(), KeychainCall::Delete)
+        .await
+        .map(|_| ())
+}
+
 /// The key that seals secrets the console must store and later use itself (a webhook address
 /// carries its credential in its path): XChaCha20-Poly1305 under a key derived from the master
 /// key, a random nonce per value.

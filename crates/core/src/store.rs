@@ -38,6 +38,7 @@ pub struct Store {
     sealing_key: Option<Arc<SealingKey>>,
     plans: Arc<PlanCache>,
     logs: LogDatabase,
+    keychain: bool,
 }
 
 /// The provisioning log's own database: a pool for searches and one writer connection.
@@ -133,6 +134,7 @@ impl Store {
             sealing_key: None,
             plans: Arc::new(PlanCache::default()),
             logs,
+            keychain: true,
         })
     }
 
@@ -152,6 +154,19 @@ impl Store {
         self.signing_key = Some(Arc::new(SigningKey::derive(key)));
         self.sealing_key = Some(Arc::new(SealingKey::derive(key)));
         self
+    }
+
+    /// This store keeping remote targets' credentials in the OS keychain (`true`, the default)
+    /// or, with `false`, always sealed in the database with the master key.
+    #[must_use]
+    pub fn with_keychain(mut self, keychain: bool) -> Self {
+        self.keychain = keychain;
+        self
+    }
+
+    /// Whether credentials go to the OS keychain.
+    pub(crate) fn keychain_enabled(&self) -> bool {
+        self.keychain
     }
 
     /// Now, by the store's clock, in microseconds since the Unix epoch.

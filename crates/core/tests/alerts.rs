@@ -76,6 +76,7 @@ fn request(env: &Env, status: u16) -> LogEntry {
         request_body: None,
         response_body: None,
         outbox: Vec::new(),
+        direction: scim_console_core::logs::Direction::Inbound,
     }
 }
 

@@ -47,6 +47,7 @@ fn entry(configuration: ConfigurationId, i: usize, outcome: Outcome, name: &str)
         request_body: Some(logs::redact(&body)),
         response_body: None,
         outbox: Vec::new(),
+        direction: scim_console_core::logs::Direction::Inbound,
     }
 }
 

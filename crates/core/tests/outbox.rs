@@ -320,6 +320,7 @@ async fn stored_records_release_their_rows_and_are_never_recorded_twice() {
             request_body: None,
             response_body: None,
             outbox: tickets.clone(),
+            direction: scim_console_core::logs::Direction::Inbound,
         }
     };
     s.record_logs(std::slice::from_mut(&mut record))

@@ -11,7 +11,9 @@
 
 pub mod admin;
 pub mod alerting;
+pub mod outbound;
 pub mod peer;
+pub mod pilot;
 pub mod probe;
 pub mod runtime;
 pub mod scim;

@@ -410,3 +410,54 @@ fn uuid_like() -> String {
         &hex[20..32]
     )
 }
+
+/// Tests a stored remote target: its credential (from the keychain; for OAuth client
+/// credentials, an access token from its token endpoint), then [`test_connection`].
+pub async fn test_target(
+    store: &scim_console_core::Store,
+    target: &scim_console_core::targets::RemoteTarget,
+) -> Report {
+    use scim_console_core::targets::TargetAuth;
+    let started = Instant::now();
+    let token_url = match &target.auth {
+        TargetAuth::Bearer => None,
+        TargetAuth::OauthClientCredentials { token_url, .. } => Some(token_url.clone()),
+    };
+    let elapsed = |started: Instant| u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    match crate::outbound::resolve(store, target).await {
+        Ok(endpoint) => {
+            let obtained = elapsed(started);
+            let mut report = test_connection(&endpoint.base_url, endpoint.bearer.expose()).await;
+            if let Some(url) = token_url {
+                report.checks.insert(
+                    0,
+                    Check {
+                        name: "OAuth access token (client credentials)".into(),
+                        request: format!("POST {url}"),
+                        status: Some(200),
+                        verdict: Verdict::Pass,
+                        detail: "the token endpoint issued an access token".into(),
+                        duration_ms: obtained,
+                    },
+                );
+            }
+            report
+        }
+        Err(error) => Report {
+            base_url: target.base_url.clone(),
+            ok: false,
+            checks: vec![Check {
+                name: if token_url.is_some() {
+                    "OAuth access token (client credentials)".into()
+                } else {
+                    "The stored token".into()
+                },
+                request: token_url.map(|u| format!("POST {u}")).unwrap_or_default(),
+                status: None,
+                verdict: Verdict::Fail,
+                detail: error.to_string(),
+                duration_ms: elapsed(started),
+            }],
+        },
+    }
+}

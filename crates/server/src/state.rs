@@ -89,6 +89,8 @@ pub struct AppState {
     /// the graceful shutdown does not wait for them.
     pub(crate) stopping: tokio::sync::watch::Receiver<bool>,
     pub(crate) stop: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Pilot runs started through the admin API.
+    pub(crate) pilot_runs: Arc<crate::pilot::runs::Runs>,
 }
 
 impl AppState {
@@ -117,6 +119,7 @@ impl AppState {
             scheme,
             admin_hosts: Arc::new(admin_hosts),
             info: Arc::default(),
+            pilot_runs: Arc::default(),
         }
     }
 }

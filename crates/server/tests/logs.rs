@@ -505,6 +505,7 @@ fn query_record(s: &TestServer) -> scim_console_core::logs::LogEntry {
         request_body: None,
         response_body: None,
         outbox: Vec::new(),
+        direction: scim_console_core::logs::Direction::Inbound,
     }
 }
 

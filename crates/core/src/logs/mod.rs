@@ -208,6 +208,35 @@ fn patches_members_only(body: Option<&Value>) -> bool {
         })
 }
 
+/// Which way a request went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum Direction {
+    /// Received by the embedded endpoint from a client.
+    #[default]
+    Inbound,
+    /// Sent by the console as a SCIM client (a pilot run) to a target.
+    Outbound,
+}
+
+impl Direction {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Inbound => "inbound",
+            Self::Outbound => "outbound",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        if s == "outbound" {
+            Self::Outbound
+        } else {
+            Self::Inbound
+        }
+    }
+}
+
 /// How a request ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -370,8 +399,11 @@ pub struct LogEntry {
     pub client: Client,
     /// Its User-Agent.
     pub user_agent: Option<String>,
-    /// The caller's address.
+    /// The caller's address; for an outbound request, the target's name.
     pub source: String,
+    /// Received by the endpoint, or sent by the console (a pilot run).
+    #[serde(default)]
+    pub direction: Direction,
     /// The credential's non-secret prefix (`scim_ab12cd34_…`, an OAuth client id).
     pub credential: Option<String>,
     /// The HTTP method.
@@ -426,6 +458,7 @@ fn entry_from_row(row: &SqliteRow) -> CoreResult<LogEntry> {
         client: Client::parse(&row.try_get::<String, _>("client")?),
         user_agent: row.try_get("user_agent")?,
         source: row.try_get("source")?,
+        direction: Direction::parse(&row.try_get::<String, _>("direction")?),
         credential: row.try_get("credential")?,
         method: row.try_get("method")?,
         path: row.try_get("path")?,
@@ -469,6 +502,8 @@ pub struct LogQuery {
     pub operation: Option<Operation>,
     /// Only this client.
     pub client: Option<Client>,
+    /// Only requests received, or only requests the console sent (pilot runs).
+    pub direction: Option<Direction>,
     /// Only this HTTP status.
     pub status: Option<u16>,
     /// Only this resource id.
@@ -497,6 +532,7 @@ impl LogQuery {
             && self.outcome.is_none_or(|o| o == e.outcome)
             && self.operation.is_none_or(|o| o == e.operation)
             && self.client.is_none_or(|c| c == e.client)
+            && self.direction.is_none_or(|d| d == e.direction)
             && self.status.is_none_or(|s| s == e.status)
             && self
                 .resource
@@ -649,7 +685,7 @@ impl Store {
         for chunk in entries.chunks_mut(40) {
             let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO provisioning_log (at_us, configuration_id, client, user_agent, source, credential, method, path, operation,
-                 resource_type, resource_id, resource_name, status, outcome, scim_type, refusal, detail, attributes, duration_us, changes, request_body, response_body, outbox) ",
+                 resource_type, resource_id, resource_name, status, outcome, scim_type, refusal, detail, attributes, duration_us, changes, request_body, response_body, outbox, direction) ",
             );
             q.push_values(chunk.iter(), |mut row, e| {
                 row.push_bind(e.at.timestamp_micros())
@@ -680,7 +716,8 @@ impl Store {
                             .map(ToString::to_string)
                             .collect::<Vec<_>>()
                             .join(",")
-                    }));
+                    }))
+                    .push_bind(e.direction.as_str());
             });
             let last = q.build().execute(&mut *tx).await?.last_insert_rowid();
             // One writer, one statement: the chunk's rows have consecutive positions.
@@ -771,6 +808,9 @@ impl Store {
         }
         if let Some(c) = query.client {
             q.push(" AND l.client = ").push_bind(c.as_str());
+        }
+        if let Some(d) = query.direction {
+            q.push(" AND l.direction = ").push_bind(d.as_str());
         }
         if let Some(s) = query.status {
             q.push(" AND l.status = ").push_bind(i64::from(s));

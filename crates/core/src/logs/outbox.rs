@@ -351,5 +351,6 @@ fn recovered_entry(row: &sqlx::sqlite::SqliteRow) -> CoreResult<LogEntry> {
         request_body: None,
         response_body: None,
         outbox: vec![stamp.ticket],
+        direction: super::Direction::Inbound,
     })
 }

@@ -199,6 +199,31 @@ impl ProviderSide {
         source: &Map<String, Value>,
         schema: &ResourceSchema,
     ) -> (Map<String, Value>, Vec<String>) {
+        let (operations, mut problems) = self.operations(source);
+        let mut schemas = vec![json!("urn:ietf:params:scim:schemas:core:2.0:User")];
+        if self.mappings.iter().any(|m| m.scim.starts_with(ENTERPRISE)) {
+            schemas.push(json!(ENTERPRISE));
+        }
+        let empty = Resource::from_map(
+            json!({"schemas": schemas})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        );
+        let request = PatchRequest { operations };
+        match scim::patch::apply(&empty, &request, schema, &PatchRules::default()) {
+            Ok(outcome) => (outcome.resource.into_map(), problems),
+            Err(e) => {
+                problems.push(e.detail().to_owned());
+                (empty.into_map(), problems)
+            }
+        }
+    }
+
+    /// Each mapping evaluated for a source user, as the operation that sets its SCIM path (in
+    /// the mappings' order; a mapping with no value gives none), and the problems met. These
+    /// are the attribute paths the provider sends updates for.
+    pub fn operations(&self, source: &Map<String, Value>) -> (Vec<PatchOperation>, Vec<String>) {
         let mut problems = Vec::new();
         let mut operations = Vec::new();
         let context = expression::Context::now();
@@ -235,24 +260,7 @@ impl ProviderSide {
                 value: Some(value),
             });
         }
-        let mut schemas = vec![json!("urn:ietf:params:scim:schemas:core:2.0:User")];
-        if self.mappings.iter().any(|m| m.scim.starts_with(ENTERPRISE)) {
-            schemas.push(json!(ENTERPRISE));
-        }
-        let empty = Resource::from_map(
-            json!({"schemas": schemas})
-                .as_object()
-                .cloned()
-                .unwrap_or_default(),
-        );
-        let request = PatchRequest { operations };
-        match scim::patch::apply(&empty, &request, schema, &PatchRules::default()) {
-            Ok(outcome) => (outcome.resource.into_map(), problems),
-            Err(e) => {
-                problems.push(e.detail().to_owned());
-                (empty.into_map(), problems)
-            }
-        }
+        (operations, problems)
     }
 }
 

@@ -31,6 +31,8 @@ pub struct LogParams {
     operation: Option<String>,
     /// `entra`, `okta`, `oneLogin`, `google`, `other`.
     client: Option<String>,
+    /// `inbound` (received by the endpoint) or `outbound` (sent by a pilot run).
+    direction: Option<String>,
     /// An HTTP status.
     status: Option<u16>,
     /// A resource id.
@@ -162,6 +164,7 @@ impl LogParams {
             outcome: parse_enum("outcome", params.outcome.as_ref())?,
             operation: parse_enum("operation", params.operation.as_ref())?,
             client: parse_enum("client", params.client.as_ref())?,
+            direction: parse_enum("direction", params.direction.as_ref())?,
             status: params.status,
             resource: params.resource.clone(),
             text: params.text.clone(),

@@ -15,6 +15,7 @@ mod mapping;
 mod routes;
 pub mod sessions;
 mod settings;
+mod targets;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -199,12 +200,21 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
         directory::groups,
         directory::group,
         settings::settings,
+        targets::list,
+        targets::add,
+        targets::remove,
+        targets::test,
+        targets::start,
+        targets::runs,
+        targets::run,
+        targets::stop,
     ),
     components(schemas(ConfigurationView, NewConfigurationBody, ConfigurationChanges, TokenPolicyView, TokenView, TokenStateView, IssuedTokenView, NewTokenBody,
         RotateTokenBody, RotatedTokenView, TokenCheckView, TokenProblemView, OAuthClientView, IssuedClientView, NewClientBody, AuditEntryView, AuditPageView,
         ErrorBody, ErrorDetail, Health, PutSemanticsView,
         mapping::PlanVersionView, mapping::SavePlanBody, mapping::FindingView, mapping::SavedPlanView, mapping::ValidationView,
-        mapping::TestBody, mapping::EvaluationView, mapping::DifferenceView, mapping::RollbackBody, mapping::ImportReportView, mapping::CopyBody)),
+        mapping::TestBody, mapping::EvaluationView, mapping::DifferenceView, mapping::RollbackBody, mapping::ImportReportView, mapping::CopyBody,
+        targets::NewTargetBody, targets::AddedTargetView, targets::SourceBody, targets::TargetBody, targets::PilotBody)),
     modifiers(&BearerAuth, &PathParams)
 )]
 pub struct AdminApi;
@@ -301,6 +311,24 @@ fn page_routes() -> Router<AppState> {
             get(directory::group),
         )
         .route("/api/settings", get(settings::settings))
+        .route("/api/targets", get(targets::list).post(targets::add))
+        .route(
+            "/api/targets/{target}",
+            axum::routing::delete(targets::remove),
+        )
+        .route(
+            "/api/targets/{target}/test",
+            axum::routing::post(targets::test),
+        )
+        .route(
+            "/api/pilot-runs",
+            get(targets::runs).post(targets::start),
+        )
+        .route("/api/pilot-runs/{run}", get(targets::run))
+        .route(
+            "/api/pilot-runs/{run}/stop",
+            axum::routing::post(targets::stop),
+        )
 }
 
 /// The admin routes, to be merged into the application router.

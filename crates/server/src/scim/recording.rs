@@ -158,7 +158,7 @@ impl LogSink {
 
     /// Queues a record. When the queue is full the request waits for room: a record is never
     /// dropped (its change may already be committed).
-    async fn send(&self, entry: LogEntry) {
+    pub(crate) async fn send(&self, entry: LogEntry) {
         match self.tx.try_send(entry) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(entry)) => {
@@ -283,6 +283,7 @@ impl Answered {
             request_body: request.request_body,
             response_body: response_json.as_ref().map(logs::redact),
             outbox: self.tickets,
+            direction: scim_console_core::logs::Direction::Inbound,
             method: request.method,
             path: request.path,
         };
