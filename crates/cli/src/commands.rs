@@ -60,9 +60,14 @@ enum Command {
     /// evaluating them now.
     #[command(subcommand)]
     Alerts(crate::alerts::AlertsCommand),
-    /// The console as a SCIM client: test a SCIM service provider's connection.
+    /// Remote SCIM service providers the console calls: add (credential in the OS keychain),
+    /// list, remove, test the connection.
     #[command(subcommand)]
     Target(crate::target::TargetCommand),
+    /// Pilot runs: provision users from a CSV/JSON file or a configuration into a target,
+    /// behaving like an identity provider, with a report per user.
+    #[command(subcommand)]
+    Pilot(crate::pilot::PilotCommand),
     /// Print the admin API's OpenAPI document (as `GET /api/openapi.json` serves it), for
     /// generating clients without a running server.
     Openapi,
@@ -1429,7 +1434,25 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     if err.downcast_ref::<crate::target::TestFailed>().is_some() {
         return 6;
     }
-    match err.downcast_ref::<CoreError>() {
+    if err.downcast_ref::<crate::pilot::UsersFailed>().is_some() {
+        return 7;
+    }
+    let core = err.downcast_ref::<CoreError>().or_else(|| {
+        match err.downcast_ref::<scim_console_server::pilot::runs::PilotError>() {
+            Some(scim_console_server::pilot::runs::PilotError::Core(c)) => Some(c),
+            _ => None,
+        }
+    });
+    if err
+        .downcast_ref::<scim_console_server::pilot::runs::PilotError>()
+        .is_some_and(|e| matches!(e, scim_console_server::pilot::runs::PilotError::Plan(_)))
+        || err
+            .downcast_ref::<scim_console_server::pilot::source::SourceError>()
+            .is_some()
+    {
+        return 4;
+    }
+    match core {
         Some(CoreError::NotFound(_)) => 3,
         Some(CoreError::Invalid { .. } | CoreError::Conflict(_)) => 4,
         _ => 1,
@@ -1441,6 +1464,17 @@ async fn open_store(data_dir: Option<&PathBuf>) -> Result<Store> {
     Store::open(&dir)
         .await
         .with_context(|| format!("opening the data directory {}", dir.display()))
+}
+
+/// The store with the master key, which seals and opens stored credentials.
+async fn open_store_with_key(data_dir: Option<&PathBuf>) -> Result<Store> {
+    let store = open_store(data_dir).await?;
+    let dir = Store::resolve_data_dir(data_dir.map(PathBuf::as_path))?;
+    let (key, _) = tokio::task::spawn_blocking(move || MasterKey::load(&dir))
+        .await
+        .context("loading the master key")?
+        .context("loading the master key")?;
+    Ok(store.with_master_key(&key))
 }
 
 /// Runs a command.
@@ -1468,7 +1502,17 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Mapping(cmd) => mapping(&open_store(cli.data_dir.as_ref()).await?, cmd).await,
         Command::Logs(cmd) => logs_command(&open_store(cli.data_dir.as_ref()).await?, cmd).await,
-        Command::Target(cmd) => crate::target::run(cmd).await,
+        Command::Target(cmd) => {
+            if cmd.needs_store() {
+                let store = open_store_with_key(cli.data_dir.as_ref()).await?;
+                crate::target::run(Some(&store), cmd).await
+            } else {
+                crate::target::run(None, cmd).await
+            }
+        }
+        Command::Pilot(cmd) => {
+            crate::pilot::run(&open_store_with_key(cli.data_dir.as_ref()).await?, cmd).await
+        }
         Command::Openapi => {
             use utoipa::OpenApi as _;
             print_json(&scim_console_server::admin::AdminApi::openapi())

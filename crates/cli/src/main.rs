@@ -1,10 +1,12 @@
 //! `scim-console`: the headless SCIM Console.
 //!
 //! Exit codes a script can rely on: 0 success, 1 failure (storage, network), 2 usage error,
-//! 3 not found, 4 invalid input or conflict, 5 tokens need attention, 6 a connection test failed.
+//! 3 not found, 4 invalid input or conflict, 5 tokens need attention, 6 a connection test failed,
+//! 7 users failed in a pilot run.
 
 mod alerts;
 mod commands;
+mod pilot;
 mod target;
 
 /// mimalloc: the server builds and drops many small JSON values per request; under load it

@@ -120,7 +120,10 @@ fn check_url(field: &'static str, url: &str) -> CoreResult<String> {
         return Err(CoreError::invalid(field, "must not contain spaces"));
     }
     if url.contains('#') {
-        return Err(CoreError::invalid(field, "must not contain a fragment (#…)"));
+        return Err(CoreError::invalid(
+            field,
+            "must not contain a fragment (#…)",
+        ));
     }
     if host.contains('@') {
         return Err(CoreError::invalid(
@@ -277,9 +280,9 @@ impl Store {
                 let _ = secrets::keychain_delete(&account).await;
             }
             return Err(match e {
-                sqlx::Error::Database(d) if d.is_unique_violation() => CoreError::Conflict(
-                    format!("a target named \"{}\" already exists", new.name),
-                ),
+                sqlx::Error::Database(d) if d.is_unique_violation() => {
+                    CoreError::Conflict(format!("a target named \"{}\" already exists", new.name))
+                }
                 e => e.into(),
             });
         }

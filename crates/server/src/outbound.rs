@@ -425,9 +425,7 @@ impl ScimClient {
         let error = response.filter(|_| !(200..300).contains(&status));
         let detail = match result {
             Err(reason) => Some(format!("no answer: {reason}")),
-            Ok(_) => error
-                .and_then(|e| e["detail"].as_str())
-                .map(str::to_owned),
+            Ok(_) => error.and_then(|e| e["detail"].as_str()).map(str::to_owned),
         };
         let name = body
             .and_then(|b| b["userName"].as_str().or_else(|| b["displayName"].as_str()))
@@ -513,6 +511,8 @@ mod tests {
             br#"{"error":"invalid_client","error_description":"unknown client"}"#,
         );
         assert!(said.contains("invalid_client: unknown client"), "{said}");
-        assert!(token_refusal(StatusCode::BAD_GATEWAY, b"<html>").contains("without an OAuth error"));
+        assert!(
+            token_refusal(StatusCode::BAD_GATEWAY, b"<html>").contains("without an OAuth error")
+        );
     }
 }

@@ -423,7 +423,8 @@ pub async fn test_target(
         TargetAuth::Bearer => None,
         TargetAuth::OauthClientCredentials { token_url, .. } => Some(token_url.clone()),
     };
-    let elapsed = |started: Instant| u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let elapsed =
+        |started: Instant| u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     match crate::outbound::resolve(store, target).await {
         Ok(endpoint) => {
             let obtained = elapsed(started);

@@ -59,7 +59,10 @@ pub(super) async fn add(conn: &mut SqliteConnection, entries: &[LogEntry]) -> Co
     let mut failures: BTreeMap<(ConfigurationId, i64, &'static str, String), i64> = BTreeMap::new();
     // The console's own requests (pilot runs) are not traffic the configuration received:
     // they stay out of its charts and alerts.
-    for e in entries.iter().filter(|e| e.direction == super::Direction::Inbound) {
+    for e in entries
+        .iter()
+        .filter(|e| e.direction == super::Direction::Inbound)
+    {
         let config = e.configuration_id;
         let minute = minute_of(e.at);
         let m = minutes.entry((config, minute)).or_default();

@@ -320,10 +320,7 @@ fn page_routes() -> Router<AppState> {
             "/api/targets/{target}/test",
             axum::routing::post(targets::test),
         )
-        .route(
-            "/api/pilot-runs",
-            get(targets::runs).post(targets::start),
-        )
+        .route("/api/pilot-runs", get(targets::runs).post(targets::start))
         .route("/api/pilot-runs/{run}", get(targets::run))
         .route(
             "/api/pilot-runs/{run}/stop",

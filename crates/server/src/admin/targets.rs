@@ -4,9 +4,9 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use scim_console_core::Secret;
 use scim_console_core::mapping::provider::Provider;
 use scim_console_core::targets::{NewTarget, RemoteTarget, TargetAuth};
-use scim_console_core::Secret;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -104,7 +104,10 @@ pub async fn test(
 ) -> Result<Json<Report>, AdminError> {
     let target = state.store.target(&target).await?;
     let report = probe::test_target(&state.store, &target).await;
-    state.store.record_target_test(&target.id, report.ok).await?;
+    state
+        .store
+        .record_target_test(&target.id, report.ok)
+        .await?;
     Ok(Json(report))
 }
 
@@ -238,7 +241,10 @@ pub async fn start(
     }
     let rate = body.rate.unwrap_or(20.0);
     if !rate.is_finite() || !(0.0..=10_000.0).contains(&rate) {
-        return Err(bad("rate", "must be between 0 (no limit) and 10000 requests per second"));
+        return Err(bad(
+            "rate",
+            "must be between 0 (no limit) and 10000 requests per second",
+        ));
     }
     let pilot = runs::prepare(
         &state.store,

@@ -386,10 +386,7 @@ fn wire_operation(provider: Provider, op: &PatchOperation) -> Value {
 impl Shared<'_> {
     /// What the provider sends for a source user: the SCIM User and the operations that set
     /// its attributes.
-    fn desired(
-        &self,
-        user: &SourceUser,
-    ) -> (Map<String, Value>, Vec<PatchOperation>, Vec<String>) {
+    fn desired(&self, user: &SourceUser) -> (Map<String, Value>, Vec<PatchOperation>, Vec<String>) {
         match self.kind {
             SourceKind::Provider => {
                 let (operations, mut problems) = self.pilot.provider.operations(&user.attributes);
@@ -427,7 +424,8 @@ impl Shared<'_> {
                 ));
             }
         }
-        if self.pilot.plan.plan().unsupported == scim_console_core::mapping::plan::Unsupported::Reject
+        if self.pilot.plan.plan().unsupported
+            == scim_console_core::mapping::plan::Unsupported::Reject
             && !evaluation.unsupported.is_empty()
         {
             reasons.push(format!(
@@ -509,7 +507,8 @@ impl Shared<'_> {
         }
         let Some(user_name) = user_name else {
             let why = if problems.is_empty() {
-                "no userName: the source has no value for the attribute mapped to userName".to_owned()
+                "no userName: the source has no value for the attribute mapped to userName"
+                    .to_owned()
             } else {
                 format!("no userName: {}", problems.join("; "))
             };
@@ -583,7 +582,10 @@ impl Shared<'_> {
             desired.insert("active".into(), Value::Bool(true));
         }
         let body = Value::Object(desired);
-        let answer = match self.send(&mut outcome, Method::POST, "/Users", Some(&body)).await {
+        let answer = match self
+            .send(&mut outcome, Method::POST, "/Users", Some(&body))
+            .await
+        {
             Ok(a) => a,
             Err(u) => return outcome.finish(Action::Failed, format!("no answer: {}", u.reason)),
         };
@@ -622,7 +624,11 @@ impl Shared<'_> {
         existing: &Map<String, Value>,
         operations: Vec<PatchOperation>,
     ) -> UserResult {
-        let Some(id) = existing.get("id").and_then(Value::as_str).map(str::to_owned) else {
+        let Some(id) = existing
+            .get("id")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+        else {
             return outcome.finish(
                 Action::Failed,
                 "the matching query returned a user without an id",
@@ -725,11 +731,8 @@ mod tests {
                 value: Some(json!("ada@new.example.com")),
             },
         ];
-        let (kept, names, updated) = differences(
-            existing.as_object().unwrap(),
-            ops,
-            registry.user(),
-        );
+        let (kept, names, updated) =
+            differences(existing.as_object().unwrap(), ops, registry.user());
         assert_eq!(kept.len(), 1);
         assert_eq!(names, vec!["emails[type eq \"work\"].value".to_owned()]);
         assert_eq!(updated["emails"][0]["value"], "ada@new.example.com");

@@ -323,7 +323,10 @@ impl Runs {
 
     /// One run, with its report when finished.
     pub fn get(&self, id: &str) -> Option<RunView> {
-        self.lock().iter().find(|r| r.id == id).map(|r| r.view(true))
+        self.lock()
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.view(true))
     }
 
     /// Asks a run to stop; false when there is no such run.

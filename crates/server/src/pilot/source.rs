@@ -83,9 +83,7 @@ pub fn from_csv(bytes: &[u8]) -> Result<Source, SourceError> {
             } => SourceError(format!(
                 "CSV line {line}: {len} fields where the header names {expected_len}"
             )),
-            csv::ErrorKind::Utf8 { .. } => {
-                SourceError(format!("CSV line {line}: not valid UTF-8"))
-            }
+            csv::ErrorKind::Utf8 { .. } => SourceError(format!("CSV line {line}: not valid UTF-8")),
             _ => SourceError(format!("CSV line {line}: {e}")),
         })?;
         if record.iter().all(str::is_empty) {
@@ -267,7 +265,12 @@ mod tests {
     fn bad_csv_names_the_line() {
         let e = from_csv(b"a,b\n1,2\n1,2,3\n").unwrap_err();
         assert_eq!(e.0, "CSV line 3: 3 fields where the header names 2");
-        assert!(from_csv(b"a,,c\n1,2,3\n").unwrap_err().0.contains("column 2"));
+        assert!(
+            from_csv(b"a,,c\n1,2,3\n")
+                .unwrap_err()
+                .0
+                .contains("column 2")
+        );
         assert!(from_csv(b"a,b\n").unwrap_err().0.contains("no users"));
         let e = from_csv(b"a\n\xff\xfe\n").unwrap_err();
         assert!(e.0.contains("line 2"), "{e}");
