@@ -206,12 +206,12 @@ fn cargo_test(root: &Path, args: &[&str], tally: &mut Tally) -> Result<()> {
     run_tests(root, &mut cmd, &format!("cargo {}", args.join(" ")), tally)
 }
 
-/// The master key in a real Secret Service: a private D-Bus session with an unlocked
-/// gnome-keyring, and the keychain test told to expect it.
+/// The master key and a remote target's credential in a real Secret Service: a private D-Bus
+/// session with an unlocked gnome-keyring, and the keychain tests told to expect it.
 fn keychain_test(root: &Path, tally: &mut Tally) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let script = format!(
-        "echo scim-console-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec '{cargo}' test -p scim-console-core --test keychain"
+        "echo scim-console-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && '{cargo}' test -p scim-console-core --test keychain && exec '{cargo}' test -p scim-console-cli --test pilot keychain"
     );
     // A fresh keyring each run (gnome-keyring keeps its files in $XDG_DATA_HOME/keyrings), so
     // neither an earlier run nor the developer's own login keyring is touched.
@@ -227,7 +227,7 @@ fn keychain_test(root: &Path, tally: &mut Tally) -> Result<()> {
     let result = run_tests(
         root,
         &mut cmd,
-        "dbus-run-session: cargo test -p scim-console-core --test keychain (gnome-keyring)",
+        "dbus-run-session: cargo test -p scim-console-core --test keychain; -p scim-console-cli --test pilot keychain (gnome-keyring)",
         tally,
     );
     let _ = std::fs::remove_dir_all(&keyrings);

@@ -338,6 +338,18 @@ fn differences(
             && !outcome.changes.is_empty()
         {
             current = outcome.resource;
+            // A value that replaces one is a `replace`; one where there was none, an `add` (as
+            // Entra ID sends them).
+            let replaces = outcome
+                .changes
+                .iter()
+                .any(|c| c.old.as_ref().is_some_and(|v| !v.is_null()));
+            let mut op = op;
+            op.op = if replaces {
+                PatchOpKind::Replace
+            } else {
+                PatchOpKind::Add
+            };
             names.push(
                 op.path
                     .as_ref()
@@ -734,6 +746,7 @@ mod tests {
         let (kept, names, updated) =
             differences(existing.as_object().unwrap(), ops, registry.user());
         assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].op, PatchOpKind::Replace);
         assert_eq!(names, vec!["emails[type eq \"work\"].value".to_owned()]);
         assert_eq!(updated["emails"][0]["value"], "ada@new.example.com");
     }
