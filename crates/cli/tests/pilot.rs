@@ -9,6 +9,7 @@
 //! keychain. Without a session bus (`=0`, or unset) it is sealed in the database.
 #![allow(clippy::unwrap_used, clippy::too_many_lines)] // Test code: a failure is a test failure.
 
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
@@ -69,10 +70,10 @@ fn serve(dir: &Path, extra: &[&str]) -> Remote {
     for line in lines.by_ref() {
         let line = line.unwrap();
         if let Some(rest) = line.trim().strip_prefix("SCIM base URL:") {
-            base = rest.trim().to_owned();
+            rest.trim().clone_into(&mut base);
         }
         if let Some(rest) = line.trim().strip_prefix("Bearer token:") {
-            token = rest.trim().to_owned();
+            rest.trim().clone_into(&mut token);
         }
         if line.contains("shown only now") {
             break;
@@ -131,9 +132,11 @@ alan@contoso.com,alan@contoso.com,Alan,Turing,Alan Turing,Research,False
 fn users_csv(n: usize) -> String {
     let mut csv = String::from("userPrincipalName,mail,givenName,surname,IsSoftDeleted\n");
     for i in 0..n {
-        csv.push_str(&format!(
-            "user{i}@contoso.com,user{i}@contoso.com,User,Number{i},False\n"
-        ));
+        writeln!(
+            csv,
+            "user{i}@contoso.com,user{i}@contoso.com,User,Number{i},False"
+        )
+        .unwrap();
     }
     csv
 }
@@ -544,7 +547,7 @@ fn a_target_that_dies_mid_run_stops_the_run_with_a_report() {
     assert_eq!(users.len(), 40);
     let created = report["counts"]["created"].as_u64().unwrap();
     let failed = report["counts"]["failed"].as_u64().unwrap();
-    assert!(created >= 3 && created < 40, "{report}");
+    assert!((3..40).contains(&created), "{report}");
     assert_eq!(created + failed, 40, "{report}");
     assert!(
         users
