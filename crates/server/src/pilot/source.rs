@@ -76,16 +76,32 @@ pub fn from_csv(bytes: &[u8]) -> Result<Source, SourceError> {
     }
     let mut users = Vec::new();
     for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
-        let record = record.map_err(|e| match e.kind() {
-            csv::ErrorKind::UnequalLengths {
-                expected_len, len, ..
-            } => SourceError(format!(
-                "CSV line {line}: {len} fields where the header names {expected_len}"
-            )),
-            csv::ErrorKind::Utf8 { .. } => SourceError(format!("CSV line {line}: not valid UTF-8")),
-            _ => SourceError(format!("CSV line {line}: {e}")),
+        // Blank lines are skipped by the reader (and not counted in its line numbers): a
+        // record's line is found from its byte offset.
+        let line_at = |byte: u64| {
+            let mut end = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
+            // The offset may point at the blank lines before the record.
+            while end < bytes.len() && matches!(bytes[end], b'\n' | b'\r') {
+                end += 1;
+            }
+            bytes[..end].iter().filter(|b| **b == b'\n').count() + 1
+        };
+        let record = record.map_err(|e| {
+            let line = e.position().map_or_else(
+                || format!("record {}", i + 1),
+                |p| format!("line {}", line_at(p.byte())),
+            );
+            match e.kind() {
+                csv::ErrorKind::UnequalLengths {
+                    expected_len, len, ..
+                } => SourceError(format!(
+                    "CSV {line}: {len} fields where the header names {expected_len}"
+                )),
+                csv::ErrorKind::Utf8 { .. } => SourceError(format!("CSV {line}: not valid UTF-8")),
+                _ => SourceError(format!("CSV {line}: {e}")),
+            }
         })?;
+        let line = record.position().map_or(i + 2, |p| line_at(p.byte()));
         if record.iter().all(str::is_empty) {
             continue;
         }
