@@ -84,7 +84,7 @@ pub fn from_csv(bytes: &[u8]) -> Result<Source, SourceError> {
             while end < bytes.len() && matches!(bytes[end], b'\n' | b'\r') {
                 end += 1;
             }
-            bytes[..end].iter().filter(|b| **b == b'\n').count() + 1
+            bytes[..end].split(|b| *b == b'\n').count()
         };
         let record = record.map_err(|e| {
             let line = e.position().map_or_else(
