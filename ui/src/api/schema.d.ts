@@ -708,6 +708,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/pilot-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The server's recent pilot runs, newest first (without their reports). */
+        get: operations["runs"];
+        put?: never;
+        /**
+         * Starts a pilot run in the background: the console behaves like the chosen identity
+         *     provider and provisions the source's users into the target through the plan. Follow it
+         *     with `GET /api/pilot-runs/{run}`.
+         */
+        post: operations["start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pilot-runs/{run}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A pilot run: its progress, and its report once finished. */
+        get: operations["run"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pilot-runs/{run}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stops a pilot run: users not started yet are skipped. */
+        post: operations["stop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/settings": {
         parameters: {
             query?: never;
@@ -719,6 +775,64 @@ export interface paths {
         get: operations["settings"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every remote target, by name. */
+        get: operations["list"];
+        put?: never;
+        /**
+         * Adds a remote target; its credential goes to the OS keychain (or, without one, is sealed
+         *     with the master key).
+         */
+        post: operations["add"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/targets/{target}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Removes a target and its keychain entry. */
+        delete: operations["remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/targets/{target}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Tests a stored target: its credential, discovery, that credentials are required, Entra's
+         *     and Okta's test queries, groups.
+         */
+        post: operations["target_test"];
         delete?: never;
         options?: never;
         head?: never;
@@ -746,6 +860,13 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A target just added. */
+        AddedTargetView: {
+            /** @description Why the credential is sealed in the database instead of the OS keychain, if it is. */
+            keychainUnavailable?: string | null;
+            /** @description The target. */
+            target: components["schemas"]["RemoteTarget"];
+        };
         /** @description When a rule's alert holds. */
         AlertCondition: {
             /** @enum {string} */
@@ -1131,6 +1252,11 @@ export interface components {
             /** @description A JSON pointer (fields and rules keyed by name and target). */
             path: string;
         };
+        /**
+         * @description Which way a request went.
+         * @enum {string}
+         */
+        Direction: "inbound" | "outbound";
         /** @description An error. */
         ErrorBody: {
             /** @description What went wrong. */
@@ -1274,6 +1400,8 @@ export interface components {
             credential?: string | null;
             /** @description The error detail, or the warnings. */
             detail?: string | null;
+            /** @description Received by the endpoint, or sent by the console (a pilot run). */
+            direction?: components["schemas"]["Direction"];
             /**
              * Format: int64
              * @description How long the request took, in microseconds.
@@ -1305,7 +1433,7 @@ export interface components {
              * @description Position in the log (0 until stored).
              */
             seq: number;
-            /** @description The caller's address. */
+            /** @description The caller's address; for an outbound request, the target's name. */
             source: string;
             /**
              * Format: int32
@@ -1409,6 +1537,16 @@ export interface components {
             slug?: string | null;
             tokenPolicy?: null | components["schemas"]["TokenPolicyView"];
         };
+        /** @description A target to add. */
+        NewTargetBody: {
+            auth?: null | components["schemas"]["TargetAuth"];
+            /** @description The SCIM base URL. */
+            baseUrl: string;
+            /** @description Its name, unique in the console. */
+            name: string;
+            /** @description The bearer token, or the OAuth client secret. Kept in the OS keychain; never shown again. */
+            secret: string;
+        };
         /** @description A token to create. */
         NewTokenBody: {
             /**
@@ -1465,6 +1603,172 @@ export interface components {
          * @enum {string}
          */
         Outcome: "success" | "failure" | "skipped" | "warning";
+        /**
+         * @description What happened to one user.
+         * @enum {string}
+         */
+        PilotAction: "created" | "updated" | "unchanged" | "skipped" | "failed" | "wouldCreate" | "wouldUpdate";
+        /** @description A pilot run to start. */
+        PilotBody: {
+            /**
+             * @description The provider to behave like: `entra`, `okta`, `oneLogin`, `google` (default: the
+             *     plan's provider side, else Entra ID).
+             */
+            behaveAs?: string | null;
+            /** @description Users provisioned at once (1–32, default 4). */
+            concurrency?: number | null;
+            /** @description The configuration whose mapping plan applies (and whose log records the run). */
+            configurationId: string;
+            /** @description Only query the target and say what would be done. */
+            dryRun?: boolean;
+            /**
+             * Format: int64
+             * @description A version of its plan (default: the current one).
+             */
+            planVersion?: number | null;
+            /**
+             * Format: double
+             * @description Requests per second at most (default 20; 0: no limit).
+             */
+            rate?: number | null;
+            /** @description The users. */
+            source: components["schemas"]["PilotSourceBody"];
+            /** @description The target. */
+            target: components["schemas"]["PilotTargetBody"];
+        };
+        /** @description Users per action. */
+        PilotCounts: {
+            /** @description Created. */
+            created: number;
+            /** @description Failed. */
+            failed: number;
+            /** @description Skipped. */
+            skipped: number;
+            /** @description Unchanged. */
+            unchanged: number;
+            /** @description Updated. */
+            updated: number;
+            /** @description Would be created (dry run). */
+            wouldCreate: number;
+            /** @description Would be updated (dry run). */
+            wouldUpdate: number;
+        };
+        /** @description How far a run is. */
+        PilotProgress: {
+            /** @description Per action. */
+            counts: components["schemas"]["PilotCounts"];
+            /** @description Users done. */
+            done: number;
+            /** @description Users in the source. */
+            total: number;
+        };
+        /** @description A run's final report. */
+        PilotReport: {
+            /** @description Its SCIM base URL. */
+            baseUrl: string;
+            /** @description The provider the console behaved like. */
+            behavedAs: string;
+            /** @description Per action. */
+            counts: components["schemas"]["PilotCounts"];
+            /** @description Whether nothing was written. */
+            dryRun: boolean;
+            /**
+             * Format: date-time
+             * @description When it ended.
+             */
+            finished: string;
+            /**
+             * Format: date-time
+             * @description When it started.
+             */
+            started: string;
+            /** @description Why the run stopped early, if it did. */
+            stopped?: string | null;
+            /** @description The target's name. */
+            target: string;
+            /** @description User by user, in source order. */
+            users: components["schemas"]["PilotUserResult"][];
+        };
+        /**
+         * @description Where a server-side run stands.
+         * @enum {string}
+         */
+        PilotRunState: "running" | "finished";
+        /** @description A run as the admin API shows it. */
+        PilotRunView: {
+            /** @description The configuration whose plan (and log) it uses. */
+            configurationId: string;
+            /** @description Whether nothing is written. */
+            dryRun: boolean;
+            /** @description Its id. */
+            id: string;
+            /** @description How far it is. */
+            progress: components["schemas"]["PilotProgress"];
+            report?: null | components["schemas"]["PilotReport"];
+            /**
+             * Format: date-time
+             * @description When it started.
+             */
+            started: string;
+            /** @description Where it stands. */
+            state: components["schemas"]["PilotRunState"];
+            /** @description The target's name. */
+            target: string;
+        };
+        /** @description Where a pilot run's users come from. */
+        PilotSourceBody: {
+            /** @description The text. */
+            content: string;
+            /** @enum {string} */
+            kind: "csv";
+        } | {
+            /** @description The text. */
+            content: string;
+            /** @enum {string} */
+            kind: "json";
+        } | {
+            /** @description Its id. */
+            configurationId: string;
+            /** @enum {string} */
+            kind: "configuration";
+        };
+        /** @description Where a pilot run provisions. */
+        PilotTargetBody: {
+            /** @enum {string} */
+            kind: "remote";
+            /** @description Its id or name. */
+            target: string;
+        } | {
+            /** @description Its id. */
+            configurationId: string;
+            /** @enum {string} */
+            kind: "configuration";
+        };
+        /** @description One user's result. */
+        PilotUserResult: {
+            /** @description What happened. */
+            action: components["schemas"]["PilotAction"];
+            /** @description The attributes created or updated (or that would be). */
+            attributes: string[];
+            /** @description Why, in words (the target's error, the validator that refused it, …). */
+            detail: string;
+            /** @description Its id in the target. */
+            id?: string | null;
+            /**
+             * Format: int32
+             * @description Requests sent for it (retries included).
+             */
+            requests: number;
+            /** @description Its position in the source. */
+            row: number;
+            /**
+             * Format: int32
+             * @description The last HTTP status, when a request was answered.
+             */
+            status?: number | null;
+            /** @description Its userName, when the mapping gave one. */
+            userName?: string | null;
+        };
         /** @description A saved version of a plan. */
         PlanVersionView: {
             /** @description Why. */
@@ -1501,6 +1805,36 @@ export interface components {
             count: number;
             /** @description The error type, or the attribute. */
             name: string;
+        };
+        /** @description A remote target, as stored (no credential). */
+        RemoteTarget: {
+            /** @description How the console authenticates. */
+            auth: components["schemas"]["TargetAuth"];
+            /** @description The SCIM base URL (without a trailing slash). */
+            baseUrl: string;
+            /**
+             * Format: date-time
+             * @description When it was added.
+             */
+            created: string;
+            /** @description Its identifier. */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When its connection was last tested, and whether that test passed.
+             */
+            lastTest?: string | null;
+            /** @description Whether the last test passed. */
+            lastTestOk?: boolean | null;
+            /** @description Its name, unique in the console (case-insensitive). */
+            name: string;
+            /** @description Where the credential is kept. */
+            secretStore: components["schemas"]["SecretStore"];
+            /**
+             * Format: date-time
+             * @description When it last changed.
+             */
+            updated: string;
         };
         /** @description The report of a connection test. */
         Report: {
@@ -1578,6 +1912,11 @@ export interface components {
             /** @description The version saved. */
             saved: components["schemas"]["PlanVersionView"];
         };
+        /**
+         * @description Where a target's credential is kept.
+         * @enum {string}
+         */
+        SecretStore: "keychain" | "sealed";
         /** @description How this server runs. */
         SettingsView: {
             /** @description The address the server is bound to (`ip:port`). */
@@ -1605,6 +1944,20 @@ export interface components {
             tlsFingerprint?: string | null;
             /** @description The version of SCIM Console. */
             version: string;
+        };
+        /** @description How the console authenticates to a target. */
+        TargetAuth: {
+            /** @enum {string} */
+            kind: "bearer";
+        } | {
+            /** @description The client id. */
+            clientId: string;
+            /** @enum {string} */
+            kind: "oauthClientCredentials";
+            /** @description The scope to ask for, if the service wants one. */
+            scope?: string | null;
+            /** @description The token endpoint. */
+            tokenUrl: string;
         };
         /** @description A test run: a sample SCIM user, and optionally a plan to try instead of the current one. */
         TestBody: {
@@ -3060,6 +3413,8 @@ export interface operations {
                 operation?: string;
                 /** @description `entra`, `okta`, `oneLogin`, `google`, `other`. */
                 client?: string;
+                /** @description `inbound` (received by the endpoint) or `outbound` (sent by a pilot run). */
+                direction?: string;
                 /** @description An HTTP status. */
                 status?: number;
                 /** @description A resource id. */
@@ -3153,6 +3508,8 @@ export interface operations {
                 operation?: string;
                 /** @description `entra`, `okta`, `oneLogin`, `google`, `other`. */
                 client?: string;
+                /** @description `inbound` (received by the endpoint) or `outbound` (sent by a pilot run). */
+                direction?: string;
                 /** @description An HTTP status. */
                 status?: number;
                 /** @description A resource id. */
@@ -3265,6 +3622,8 @@ export interface operations {
                 operation?: string;
                 /** @description `entra`, `okta`, `oneLogin`, `google`, `other`. */
                 client?: string;
+                /** @description `inbound` (received by the endpoint) or `outbound` (sent by a pilot run). */
+                direction?: string;
                 /** @description An HTTP status. */
                 status?: number;
                 /** @description A resource id. */
@@ -3372,6 +3731,122 @@ export interface operations {
             };
         };
     };
+    runs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PilotRunView"][];
+                };
+            };
+        };
+    };
+    start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PilotBody"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PilotRunView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A path segment. */
+                run: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PilotRunView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A path segment. */
+                run: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     settings: {
         parameters: {
             query?: never;
@@ -3387,6 +3862,122 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SettingsView"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoteTarget"][];
+                };
+            };
+        };
+    };
+    add: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewTargetBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddedTargetView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A path segment. */
+                target: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    target_test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A path segment. */
+                target: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

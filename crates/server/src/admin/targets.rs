@@ -114,6 +114,7 @@ pub async fn test(
 /// Where a pilot run's users come from.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = PilotSourceBody)]
 pub enum SourceBody {
     /// A CSV file's text: a header line naming the provider's attributes, one user per line.
     Csv {
@@ -136,6 +137,7 @@ pub enum SourceBody {
 /// Where a pilot run provisions.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = PilotTargetBody)]
 pub enum TargetBody {
     /// A stored remote target.
     Remote {

@@ -39,6 +39,7 @@ const UNREACHABLE_STOP: usize = 5;
 /// What happened to one user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = PilotAction)]
 pub enum Action {
     /// Created in the target.
     Created,
@@ -59,6 +60,7 @@ pub enum Action {
 /// One user's result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = PilotUserResult)]
 pub struct UserResult {
     /// Its position in the source.
     pub row: usize,
@@ -81,6 +83,7 @@ pub struct UserResult {
 /// Users per action.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = PilotCounts)]
 pub struct Counts {
     /// Created.
     pub created: usize,
@@ -115,6 +118,7 @@ impl Counts {
 /// How far a run is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = PilotProgress)]
 pub struct Progress {
     /// Users in the source.
     pub total: usize,
@@ -127,6 +131,7 @@ pub struct Progress {
 /// A run's final report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = PilotReport)]
 pub struct Report {
     /// The target's name.
     pub target: String,

@@ -167,6 +167,7 @@ pub fn client(
 /// Where a server-side run stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = PilotRunState)]
 pub enum RunState {
     /// Provisioning.
     Running,
@@ -177,6 +178,7 @@ pub enum RunState {
 /// A run as the admin API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = PilotRunView)]
 pub struct RunView {
     /// Its id.
     pub id: String,

@@ -17,6 +17,7 @@ const CORE_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 /// What a source's records are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = PilotSourceKind)]
 pub enum SourceKind {
     /// Identity-provider attributes: the provider's mappings turn them into SCIM Users.
     Provider,
