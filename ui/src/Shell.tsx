@@ -17,6 +17,8 @@ import {
   IconLogout,
   IconMoon,
   IconPlugConnected,
+  IconRocket,
+  IconServer,
   IconSettings,
   IconSun,
 } from '@tabler/icons-react';
@@ -37,6 +39,8 @@ const ConfigurationPage = lazy(() =>
 const LogsPage = lazy(() => import('./pages/logs/LogsPage').then((m) => ({ default: m.LogsPage })));
 const MonitoringPage = lazy(() => import('./pages/MonitoringPage').then((m) => ({ default: m.MonitoringPage })));
 const AuditPage = lazy(() => import('./pages/AuditPage').then((m) => ({ default: m.AuditPage })));
+const TargetsPage = lazy(() => import('./pages/targets/TargetsPage').then((m) => ({ default: m.TargetsPage })));
+const PilotPage = lazy(() => import('./pages/pilot/PilotPage').then((m) => ({ default: m.PilotPage })));
 const SettingsPage = lazy(() => import('./pages/SettingsPage').then((m) => ({ default: m.SettingsPage })));
 
 const sections = [
@@ -48,6 +52,8 @@ const sections = [
   },
   { to: '/logs', label: 'Provisioning logs', icon: IconList, match: (p: string) => p.startsWith('/logs') },
   { to: '/monitoring', label: 'Monitoring', icon: IconChartLine, match: (p: string) => p.startsWith('/monitoring') },
+  { to: '/targets', label: 'Targets', icon: IconServer, match: (p: string) => p.startsWith('/targets') },
+  { to: '/pilot', label: 'Pilot runs', icon: IconRocket, match: (p: string) => p.startsWith('/pilot') },
   { to: '/audit', label: 'Audit log', icon: IconActivity, match: (p: string) => p.startsWith('/audit') },
   { to: '/settings', label: 'Settings', icon: IconSettings, match: (p: string) => p.startsWith('/settings') },
 ];
@@ -132,6 +138,8 @@ export function Shell() {
               <Route path="/configurations/:id/:tab" element={<ConfigurationPage />} />
               <Route path="/logs" element={<LogsPage />} />
               <Route path="/monitoring" element={<MonitoringPage />} />
+              <Route path="/targets" element={<TargetsPage />} />
+              <Route path="/pilot" element={<PilotPage />} />
               <Route path="/audit" element={<AuditPage />} />
               <Route path="/settings" element={<SettingsPage />} />
               <Route path="*" element={<NotFoundPage />} />

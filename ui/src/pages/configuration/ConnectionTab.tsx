@@ -1,12 +1,11 @@
-import { Alert, Badge, Button, Group, Paper, PasswordInput, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Badge, Button, Group, Paper, PasswordInput, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, describe, unwrap, type Configuration, type ConnectionReport } from '../../api/client';
 import { keys } from '../../api/queries';
+import { CheckTable } from '../../components/CheckTable';
 import { CopyField } from '../../components/CopyField';
 import { IdpSteps } from '../IdpSteps';
-
-const verdictColor = { pass: 'green', warn: 'yellow', fail: 'red' } as const;
 
 /**
  * Runs the console's connection test against this configuration's endpoint: with a token the
@@ -92,39 +91,7 @@ export function ConnectionTab({ configuration }: { configuration: Configuration 
               {describe(test.error)}
             </Alert>
           )}
-          {report && (
-            <Table aria-label="Connection test checks" verticalSpacing="xs">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Check</Table.Th>
-                  <Table.Th>Request</Table.Th>
-                  <Table.Th>Result</Table.Th>
-                  <Table.Th>Detail</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {report.checks.map((c) => (
-                  <Table.Tr key={c.name}>
-                    <Table.Td>{c.name}</Table.Td>
-                    <Table.Td>
-                      <Text size="sm" ff="monospace">
-                        {c.request}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Badge color={verdictColor[c.verdict]} variant="light">
-                        {c.verdict}
-                        {c.status != null ? ` · ${c.status}` : ''}
-                      </Badge>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{c.detail}</Text>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          )}
+          {report && <CheckTable report={report} />}
         </Stack>
       </Paper>
       <Paper withBorder p="md">

@@ -37,8 +37,17 @@ export function EntryDetail({ entry, onClose }: { entry: LogEntry | null; onClos
           <SimpleGrid cols={2} spacing="xs">
             <Text size="sm">When: {formatDateTime(entry.at)}</Text>
             <Text size="sm">Took: {formatMicros(entry.durationUs)}</Text>
-            <Text size="sm">Client: {entry.client}</Text>
-            <Text size="sm">From: {entry.source}</Text>
+            {entry.direction === 'outbound' ? (
+              <>
+                <Text size="sm">Sent by a pilot run, behaving like: {entry.client}</Text>
+                <Text size="sm">To target: {entry.source}</Text>
+              </>
+            ) : (
+              <>
+                <Text size="sm">Client: {entry.client}</Text>
+                <Text size="sm">From: {entry.source}</Text>
+              </>
+            )}
             <Text size="sm">Operation: {entry.operation}</Text>
             <Text size="sm">Credential: {entry.credential ?? '—'}</Text>
             <Text size="sm">Resource: {entry.resourceName ?? entry.resourceId ?? '—'}</Text>

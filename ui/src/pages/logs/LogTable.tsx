@@ -51,7 +51,9 @@ const Row = memo(function Row({
       <div role="cell" className="log-truncate" title={configuration}>
         {e.resourceName ?? e.resourceId ?? '—'}
       </div>
-      <div role="cell">{e.client}</div>
+      <div role="cell" className="log-truncate" title={e.direction === 'outbound' ? `sent to ${e.source}` : e.client}>
+        {e.direction === 'outbound' ? `→ ${e.source}` : e.client}
+      </div>
       <div role="cell">{formatMicros(e.durationUs)}</div>
     </div>
   );

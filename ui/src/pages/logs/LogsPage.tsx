@@ -1,8 +1,15 @@
 import { Stack, Text, Title } from '@mantine/core';
+import { useSearchParams } from 'react-router';
 import { LogsView } from './LogsView';
 
 /** Every configuration's provisioning log. */
 export function LogsPage() {
+  // Links may open the log filtered (`?configuration=…&direction=outbound`).
+  const [params] = useSearchParams();
+  const initial = {
+    configuration: params.get('configuration') ?? undefined,
+    direction: params.get('direction') ?? undefined,
+  };
   return (
     <Stack>
       <div>
@@ -11,7 +18,7 @@ export function LogsPage() {
         </Title>
         <Text c="dimmed">Every SCIM request, as it happens: who sent it, what it changed, and what went wrong.</Text>
       </div>
-      <LogsView />
+      <LogsView initial={initial} />
     </Stack>
   );
 }

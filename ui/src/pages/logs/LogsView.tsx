@@ -20,6 +20,10 @@ const clients = [
   { value: 'google', label: 'Google' },
   { value: 'other', label: 'Other' },
 ];
+const directions = [
+  { value: 'inbound', label: 'Received' },
+  { value: 'outbound', label: 'Sent by pilot runs' },
+];
 const ranges = [
   { value: '', label: 'All time' },
   { value: '1h', label: 'Last hour' },
@@ -103,10 +107,13 @@ function Cycles({ configuration }: { configuration: Configuration }) {
 }
 
 /** The provisioning log: filters, live tail, a virtualised table, entry detail, cycles and export. */
-export function LogsView({ configuration }: { configuration?: Configuration }) {
+export function LogsView({ configuration, initial }: { configuration?: Configuration; initial?: LogFilters }) {
   const configurations = useConfigurations();
   const names = useMemo(() => new Map((configurations.data ?? []).map((c) => [c.id, c.name])), [configurations.data]);
-  const [filters, setFilters] = useState<LogFilters>({ configuration: configuration?.id });
+  const [filters, setFilters] = useState<LogFilters>({
+    ...initial,
+    configuration: configuration?.id ?? initial?.configuration,
+  });
   const [text, setText] = useState('');
   const [debouncedText] = useDebouncedValue(text, 300);
   const [range, setRange] = useState('');
@@ -180,6 +187,15 @@ export function LogsView({ configuration }: { configuration?: Configuration }) {
           value={filters.client ?? null}
           onChange={set('client')}
           w={130}
+        />
+        <Select
+          label="Direction"
+          placeholder="Both"
+          clearable
+          data={directions}
+          value={filters.direction ?? null}
+          onChange={set('direction')}
+          w={170}
         />
         <TextInput
           label="Status"

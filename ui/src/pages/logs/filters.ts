@@ -5,6 +5,7 @@ export interface LogFilters {
   outcome?: string;
   operation?: string;
   client?: string;
+  direction?: string;
   status?: string;
   text?: string;
   since?: string;
@@ -27,6 +28,7 @@ export function filterParams(filters: LogFilters) {
     outcome: filters.outcome || undefined,
     operation: filters.operation || undefined,
     client: filters.client || undefined,
+    direction: filters.direction || undefined,
     status: status !== undefined && Number.isInteger(status) ? status : undefined,
     text: filters.text?.trim() || undefined,
     since: filters.since || undefined,
