@@ -268,6 +268,65 @@ test('monitoring, audit log and settings pages', async () => {
   await shot('16-logs');
 });
 
+test('a remote target is added, tested, and piloted into; the log shows the requests sent', async () => {
+  const remote = await startConsole();
+  try {
+    const remoteBase = `${remote.origin}/scim/default/v2`;
+    await page.getByRole('link', { name: 'Targets' }).click();
+    await page.getByRole('heading', { name: 'No target yet' }).waitFor();
+    await page.getByRole('button', { name: 'Add target' }).first().click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Name').fill('Remote app');
+    await dialog.getByLabel('SCIM base URL').fill(remoteBase);
+    await dialog.getByLabel('Bearer token', { exact: false }).last().fill(remote.token);
+    await accessible('the add-target dialog');
+    await dialog.getByRole('button', { name: 'Add target' }).click();
+    await page.getByRole('cell', { name: 'Remote app', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    const verdict = page.getByTestId('target-verdict');
+    await verdict.waitFor({ timeout: 30_000 });
+    assert.equal((await verdict.textContent()).trim(), 'Connection works');
+    await shot('18-targets');
+    await accessible('the targets page');
+
+    await page.getByRole('link', { name: 'Pilot runs' }).click();
+    await page.getByLabel('Mapping plan of').first().click();
+    await page.getByRole('option', { name: 'Entra ID production' }).click();
+    await page
+      .getByLabel('CSV users')
+      .fill(
+        'userPrincipalName,mail,givenName,surname,IsSoftDeleted\nada@contoso.example,ada@contoso.example,Ada,Lovelace,False\ngrace@contoso.example,grace@contoso.example,Grace,Hopper,False',
+      );
+    await page.getByLabel(/^Target/).first().click();
+    await page.getByRole('option', { name: 'Remote app' }).click();
+    await page.getByRole('button', { name: 'Start dry run' }).click();
+    await page.getByTestId('pilot-state').waitFor({ timeout: 30_000 });
+    await page.getByText('2 would create').waitFor();
+    const before = await scim(remoteBase, remote.token, 'GET', '/Users?count=0');
+    assert.equal(before.body.totalResults, 0, 'a dry run writes nothing');
+    await page.getByLabel('Dry run: query the target, write nothing').uncheck();
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.getByText('2 created').waitFor({ timeout: 30_000 });
+    const report = page.getByRole('table', { name: 'Pilot run report' });
+    await report.getByText('grace@contoso.example').waitFor();
+    await shot('19-pilot-run');
+    await accessible('the pilot runs page');
+    const after = await scim(
+      remoteBase,
+      remote.token,
+      'GET',
+      '/Users?filter=userName%20eq%20%22ada@contoso.example%22',
+    );
+    assert.equal(after.body.Resources[0].name.familyName, 'Lovelace');
+
+    await page.getByRole('link', { name: 'provisioning log', exact: true }).click();
+    await page.getByRole('row').filter({ hasText: '→ Remote app' }).first().waitFor();
+    await shot('20-logs-outbound');
+  } finally {
+    await remote.stop();
+  }
+});
+
 test('the dark theme, and signing out', async () => {
   await page.getByRole('link', { name: 'Configurations' }).click();
   await page.getByRole('button', { name: 'Switch to the dark theme' }).click();

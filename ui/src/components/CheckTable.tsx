@@ -25,7 +25,7 @@ export function CheckTable({ report }: { report: ConnectionReport }) {
               </Text>
             </Table.Td>
             <Table.Td>
-              <Badge color={verdictColor[c.verdict]} variant="light">
+              <Badge color={verdictColor[c.verdict]} variant="light" style={{ minWidth: 'max-content' }}>
                 {c.verdict}
                 {c.status != null ? ` · ${c.status}` : ''}
               </Badge>

@@ -20,7 +20,7 @@ export function Confirm({
   onCancel: () => void;
 }) {
   return (
-    <Modal opened={opened} onClose={onCancel} title={title}>
+    <Modal opened={opened} onClose={onCancel} title={title} closeButtonProps={{ 'aria-label': 'Close' }}>
       <Stack>
         <Text size="sm">{children}</Text>
         <Group justify="flex-end">

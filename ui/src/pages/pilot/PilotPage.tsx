@@ -18,7 +18,7 @@ import {
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { IconDownload, IconPlayerPlay, IconPlayerStop, IconUpload } from '@tabler/icons-react';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { ApiError, api, unwrap, type Schemas } from '../../api/client';
 import { useConfigurations } from '../../api/queries';
@@ -90,6 +90,11 @@ function RunPanel({ id }: { id: string }) {
     mutationFn: () => unwrap(api.POST('/api/pilot-runs/{run}/stop', { params: { path: { run: id } } })),
     onSettled: () => client.invalidateQueries({ queryKey: runsKey }),
   });
+  const finished = run.data?.state === 'finished';
+  // The recent runs list shows each run's state: refresh it when this one ends.
+  useEffect(() => {
+    if (finished) void client.invalidateQueries({ queryKey: runsKey, exact: true });
+  }, [finished, client]);
   if (run.isError) return <ErrorNotice error={run.error} />;
   if (!run.data) return null;
   const r = run.data;

@@ -41,9 +41,14 @@ export function RunProgress({ run }: { run: PilotRun }) {
   const { total, done, counts } = run.progress;
   return (
     <Stack gap={6}>
-      <Progress.Root size="xl" aria-label={`${done} of ${total} users done`}>
+      <Progress.Root size="xl">
         {countsOf(counts).map(({ action, n }) => (
-          <Progress.Section key={action} value={total ? (n / total) * 100 : 0} color={actions[action].color}>
+          <Progress.Section
+            key={action}
+            value={total ? (n / total) * 100 : 0}
+            color={actions[action].color}
+            aria-label={`${n} of ${total} users ${actions[action].label}`}
+          >
             <Progress.Label>{n}</Progress.Label>
           </Progress.Section>
         ))}
@@ -104,7 +109,7 @@ export function PilotReport({ report }: { report: Schemas['PilotReport'] }) {
               <Table.Td>{u.row}</Table.Td>
               <Table.Td>{u.userName ?? '—'}</Table.Td>
               <Table.Td>
-                <Badge color={actions[u.action].color} variant="light">
+                <Badge color={actions[u.action].color} variant="light" style={{ minWidth: 'max-content' }}>
                   {actions[u.action].label}
                   {u.status != null ? ` · ${u.status}` : ''}
                 </Badge>

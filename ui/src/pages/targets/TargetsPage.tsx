@@ -92,7 +92,13 @@ function AddTarget({ opened, onClose }: { opened: boolean; onClose: () => void }
     add.isError && !(add.error instanceof ApiError && known.includes(add.error.field ?? '')) ? add.error : null;
 
   return (
-    <Modal opened={opened} onClose={onClose} title="Add a target" size="lg">
+    <Modal
+      opened={opened}
+      onClose={onClose}
+      title="Add a target"
+      size="lg"
+      closeButtonProps={{ 'aria-label': 'Close' }}
+    >
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -244,10 +250,12 @@ export function TargetsPage() {
                 <Table.Td>{authLabel(t)}</Table.Td>
                 <Table.Td>
                   {t.secretStore === 'keychain' ? (
-                    <Badge variant="light">OS keychain</Badge>
+                    <Badge variant="light" style={{ minWidth: 'max-content' }}>
+                      OS keychain
+                    </Badge>
                   ) : (
                     <Tooltip label="No OS keychain was reachable: encrypted with the console's master key">
-                      <Badge variant="light" color="yellow">
+                      <Badge variant="light" color="yellow" style={{ minWidth: 'max-content' }}>
                         sealed in the database
                       </Badge>
                     </Tooltip>
@@ -255,7 +263,7 @@ export function TargetsPage() {
                 </Table.Td>
                 <Table.Td>
                   {t.lastTest ? (
-                    <Badge variant="light" color={t.lastTestOk ? 'green' : 'red'}>
+                    <Badge variant="light" color={t.lastTestOk ? 'green' : 'red'} style={{ minWidth: 'max-content' }}>
                       {t.lastTestOk ? 'works' : 'failed'} · {formatDateTime(t.lastTest)}
                     </Badge>
                   ) : (
