@@ -12,8 +12,8 @@ use scim_console_core::configuration::{ConfigurationUpdate, LogRetention};
 use scim_console_core::mapping::plan::{Operation, Plan, Severity, diff};
 use scim_console_core::secrets::MasterKey;
 use scim_console_core::{
-    Actor, Configuration, CoreError, NewConfiguration, NewToken, Rotation, Store, TokenInfo,
-    TokenPolicy, TokenState,
+    Actor, Compatibility, Configuration, CoreError, NewConfiguration, NewToken, Rotation, Store,
+    TokenInfo, TokenPolicy, TokenState,
 };
 use scim_console_server::runtime::{FirstStart, Runtime, RuntimeOptions};
 use scim_console_server::tls::TlsSource;
@@ -417,6 +417,9 @@ enum ConfigCommand {
     Policy(PolicyArgs),
     /// Set how long a configuration's provisioning log records are kept.
     Retention(RetentionArgs),
+    /// Show or change where the endpoint accepts what identity providers send against the
+    /// RFC (string booleans, path-less PATCH, …), switch by switch or for an --idp.
+    Compat(crate::compat::CompatArgs),
 }
 
 #[derive(Debug, Args)]
@@ -495,6 +498,10 @@ struct CreateArgs {
     /// URL segment of the SCIM base URL (default: derived from the name).
     #[arg(long)]
     slug: Option<String>,
+    /// The identity provider that will provision into it: picks the compatibility switches
+    /// (default: every switch on, so Entra ID and Okta both work).
+    #[arg(long, value_enum)]
+    idp: Option<crate::compat::Idp>,
     /// Provision users only.
     #[arg(long, conflicts_with = "groups_only")]
     users_only: bool,
@@ -1677,6 +1684,8 @@ fn print_configuration(c: &Configuration) {
         "  log retention:    {} days, at most {} records",
         c.log_retention.max_age_days, c.log_retention.max_records
     );
+    println!("  compatibility:");
+    crate::compat::print(&c.compatibility);
 }
 
 fn print_json(value: &impl serde::Serialize) -> Result<()> {
@@ -1730,6 +1739,9 @@ async fn config(store: &Store, cmd: ConfigCommand) -> Result<()> {
                     max_age_days: args.log_max_age,
                     max_records: args.log_max_records,
                 },
+                compatibility: args.idp.map_or_else(Compatibility::default, |i| {
+                    Compatibility::for_provider(i.into())
+                }),
             };
             let c = store.create_configuration(new, &Actor::cli()).await?;
             if args.json {
@@ -1754,6 +1766,7 @@ async fn config(store: &Store, cmd: ConfigCommand) -> Result<()> {
         }
         ConfigCommand::Policy(args) => set_policy(store, &args).await,
         ConfigCommand::Retention(args) => set_retention(store, &args).await,
+        ConfigCommand::Compat(args) => crate::compat::run(store, &args).await,
         ConfigCommand::Enable(args) => set_enabled(store, &args, true).await,
         ConfigCommand::Disable(args) => set_enabled(store, &args, false).await,
         ConfigCommand::Delete(args) => {

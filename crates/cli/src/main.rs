@@ -6,6 +6,7 @@
 
 mod alerts;
 mod commands;
+mod compat;
 mod pilot;
 mod target;
 

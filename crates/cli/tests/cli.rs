@@ -1062,3 +1062,52 @@ fn target_test_reports_and_exits_6_when_a_check_fails() {
     assert_eq!(report["ok"], false);
     assert_eq!(report["checks"][0]["verdict"], "fail");
 }
+
+#[test]
+fn compatibility_switches_by_identity_provider_and_one_by_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let created: Value = serde_json::from_slice(
+        &cli(
+            dir.path(),
+            &["config", "create", "Okta app", "--idp", "okta", "--json"],
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(created["compatibility"]["stringBooleans"], false);
+    assert_eq!(created["compatibility"]["pathlessPatch"], true);
+    let out = cli(
+        dir.path(),
+        &[
+            "config",
+            "compat",
+            "Okta app",
+            "--pathless-patch",
+            "off",
+            "--unknown-attributes",
+            "reject",
+            "--json",
+        ],
+    );
+    assert!(out.status.success());
+    let switches: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(switches["pathlessPatch"], false);
+    assert_eq!(switches["unknownAttributes"], "reject");
+    assert_eq!(switches["stringBooleans"], false, "other switches stay");
+    let text = stdout(&cli(dir.path(), &["config", "compat", "Okta app"]));
+    assert!(text.contains("off  path-less PATCH"), "{text}");
+    assert!(text.contains("refused with 400 invalidSyntax"), "{text}");
+    // Back to what Entra ID needs.
+    let switches: Value = serde_json::from_slice(
+        &cli(
+            dir.path(),
+            &["config", "compat", "Okta app", "--idp", "entra", "--json"],
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(switches["stringBooleans"], true);
+    assert_eq!(switches["patchWithoutSchemas"], false);
+    let out = cli(dir.path(), &["config", "compat", "nope"]);
+    assert_eq!(out.status.code(), Some(3));
+}

@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 use sqlx::Connection as _;
 
 use crate::audit::{self, Actor, Subject};
+use crate::compatibility::Compatibility;
 use crate::error::{CoreError, CoreResult, is_unique_violation};
 use crate::store::Store;
 
@@ -186,6 +187,8 @@ pub struct Configuration {
     pub token_policy: TokenPolicy,
     /// How long its provisioning log records are kept.
     pub log_retention: LogRetention,
+    /// Where its endpoint accepts what identity providers send against the RFC.
+    pub compatibility: Compatibility,
     /// When it was created.
     pub created: DateTime<Utc>,
     /// When it was last changed.
@@ -229,6 +232,8 @@ pub struct NewConfiguration {
     pub token_policy: TokenPolicy,
     /// How long its provisioning log records are kept.
     pub log_retention: LogRetention,
+    /// Its compatibility switches.
+    pub compatibility: Compatibility,
 }
 
 impl Default for NewConfiguration {
@@ -245,6 +250,7 @@ impl Default for NewConfiguration {
             protected_accounts: Vec::new(),
             token_policy: TokenPolicy::default(),
             log_retention: LogRetention::default(),
+            compatibility: Compatibility::default(),
         }
     }
 }
@@ -285,6 +291,8 @@ pub struct ConfigurationUpdate {
     pub token_policy: Option<TokenPolicy>,
     /// How long its provisioning log records are kept.
     pub log_retention: Option<LogRetention>,
+    /// Its compatibility switches (all of them).
+    pub compatibility: Option<Compatibility>,
 }
 
 const MAX_NAME: usize = 100;
@@ -431,6 +439,8 @@ pub(crate) fn from_row(row: &SqliteRow) -> CoreResult<Configuration> {
             max_records: u32::try_from(row.try_get::<i64, _>("log_retention_records")?)
                 .map_err(|e| CoreError::Corrupt(format!("log_retention_records: {e}")))?,
         },
+        compatibility: serde_json::from_str(&row.try_get::<String, _>("compatibility")?)
+            .map_err(|e| CoreError::Corrupt(format!("compatibility: {e}")))?,
         created: time("created_us")?,
         updated: time("updated_us")?,
     })
@@ -463,7 +473,7 @@ pub(crate) fn joined_columns() -> &'static str {
 }
 
 /// The columns [`from_row`] reads.
-pub(crate) const COLUMNS: &str = "id, name, description, slug, enabled, provision_users, provision_groups, put_semantics, keep_passwords, protected_accounts, token_max_lifetime_days, token_rotation_days, token_max_active, log_retention_days, log_retention_records, created_us, updated_us";
+pub(crate) const COLUMNS: &str = "id, name, description, slug, enabled, provision_users, provision_groups, put_semantics, keep_passwords, protected_accounts, token_max_lifetime_days, token_rotation_days, token_max_active, log_retention_days, log_retention_records, compatibility, created_us, updated_us";
 
 impl Store {
     /// Creates a configuration.
@@ -522,8 +532,8 @@ impl Store {
         let mut tx = w.begin().await?;
         sqlx::query(
             "INSERT INTO configurations (id, name, name_folded, slug, description, enabled, provision_users, provision_groups, put_semantics, keep_passwords, protected_accounts,
-                                         token_max_lifetime_days, token_rotation_days, token_max_active, log_retention_days, log_retention_records, created_us, updated_us)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                         token_max_lifetime_days, token_rotation_days, token_max_active, log_retention_days, log_retention_records, compatibility, created_us, updated_us)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id.to_string())
         .bind(&name)
@@ -541,6 +551,7 @@ impl Store {
         .bind(policy.max_active)
         .bind(retention.max_age_days)
         .bind(retention.max_records)
+        .bind(serde_json::to_string(&new.compatibility).unwrap_or_else(|_| "{}".into()))
         .bind(now)
         .bind(now)
         .execute(&mut *tx)
@@ -665,7 +676,7 @@ impl Store {
         sqlx::query(
             "UPDATE configurations SET name = ?, name_folded = ?, slug = ?, description = ?, enabled = ?, provision_users = ?, provision_groups = ?,
              put_semantics = ?, keep_passwords = ?, protected_accounts = ?, token_max_lifetime_days = ?, token_rotation_days = ?, token_max_active = ?,
-             log_retention_days = ?, log_retention_records = ?, updated_us = ? WHERE id = ?",
+             log_retention_days = ?, log_retention_records = ?, compatibility = ?, updated_us = ? WHERE id = ?",
         )
         .bind(&name)
         .bind(name.to_lowercase())
@@ -682,6 +693,10 @@ impl Store {
         .bind(policy.max_active)
         .bind(retention.max_age_days)
         .bind(retention.max_records)
+        .bind(
+            serde_json::to_string(&update.compatibility.unwrap_or(current.compatibility))
+                .unwrap_or_else(|_| "{}".into()),
+        )
         .bind(now)
         .bind(id.to_string())
         .execute(&mut *tx)

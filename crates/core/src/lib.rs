@@ -11,6 +11,8 @@
 //! - [`mapping`]: attribute mapping plans and the Entra ID expression language.
 //! - [`oauth`]: OAuth 2.0 clients, the token endpoint's grants and signed access tokens.
 //! - [`alerts`]: alert rules over the provisioning log and the alerts they raise.
+//! - [`compatibility`]: the switches where an endpoint accepts what identity providers send
+//!   against the RFC.
 //! - [`audit`]: the append-only record of every configuration, token and client change.
 //! - [`secrets`]: the master key, in the OS keychain or a private file.
 //! - [`targets`]: remote SCIM service providers the console calls, their credentials in the
@@ -23,6 +25,7 @@
 pub mod alerts;
 pub mod audit;
 mod auth_cache;
+pub mod compatibility;
 pub mod configuration;
 pub mod directory;
 pub mod error;
@@ -36,6 +39,7 @@ pub mod time;
 pub mod token;
 
 pub use audit::Actor;
+pub use compatibility::{Compatibility, IdentityProvider, UnknownAttributePolicy};
 pub use configuration::{
     Configuration, ConfigurationId, ConfigurationUpdate, LogRetention, NewConfiguration,
     PutSemantics, TokenPolicy,

@@ -6,8 +6,8 @@ use scim_console_core::audit::{AuditEntry, AuditPage};
 use scim_console_core::oauth::{IssuedClient, OAuthClientInfo};
 use scim_console_core::token::{TokenCheck, TokenProblem, TokenProblemKind};
 use scim_console_core::{
-    Configuration, ConfigurationUpdate, IssuedToken, LogRetention, NewConfiguration, PutSemantics,
-    TokenInfo, TokenPolicy, TokenState,
+    Compatibility, Configuration, ConfigurationUpdate, IdentityProvider, IssuedToken, LogRetention,
+    NewConfiguration, PutSemantics, TokenInfo, TokenPolicy, TokenState,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -137,6 +137,8 @@ pub struct ConfigurationView {
     pub token_policy: TokenPolicyView,
     /// How long its provisioning log records are kept.
     pub log_retention: LogRetentionView,
+    /// Where its endpoint accepts what identity providers send against the RFC.
+    pub compatibility: Compatibility,
     /// Created.
     pub created: DateTime<Utc>,
     /// Last changed.
@@ -160,6 +162,7 @@ impl ConfigurationView {
             protected_accounts: c.protected_accounts,
             token_policy: c.token_policy.into(),
             log_retention: c.log_retention.into(),
+            compatibility: c.compatibility,
             created: c.created,
             updated: c.updated,
         }
@@ -203,6 +206,13 @@ pub struct NewConfigurationBody {
     /// How long its provisioning log records are kept (default 30 days, 1,000,000 records).
     #[serde(default)]
     pub log_retention: Option<LogRetentionView>,
+    /// The identity provider that will provision into it: picks the compatibility switches
+    /// (default: every switch on, which accepts what Entra ID and Okta send).
+    #[serde(default)]
+    pub identity_provider: Option<IdentityProvider>,
+    /// The compatibility switches themselves (wins over `identityProvider`).
+    #[serde(default)]
+    pub compatibility: Option<Compatibility>,
 }
 
 impl From<NewConfigurationBody> for NewConfiguration {
@@ -220,6 +230,10 @@ impl From<NewConfigurationBody> for NewConfiguration {
             protected_accounts: b.protected_accounts.unwrap_or_default(),
             token_policy: b.token_policy.map(Into::into).unwrap_or_default(),
             log_retention: b.log_retention.map(Into::into).unwrap_or_default(),
+            compatibility: b.compatibility.unwrap_or_else(|| {
+                b.identity_provider
+                    .map_or_else(Compatibility::default, Compatibility::for_provider)
+            }),
         }
     }
 }
@@ -250,6 +264,8 @@ pub struct ConfigurationChanges {
     pub token_policy: Option<TokenPolicyView>,
     /// How long its provisioning log records are kept.
     pub log_retention: Option<LogRetentionView>,
+    /// The compatibility switches (all of them).
+    pub compatibility: Option<Compatibility>,
 }
 
 impl From<ConfigurationChanges> for ConfigurationUpdate {
@@ -266,6 +282,7 @@ impl From<ConfigurationChanges> for ConfigurationUpdate {
             protected_accounts: c.protected_accounts,
             token_policy: c.token_policy.map(Into::into),
             log_retention: c.log_retention.map(Into::into),
+            compatibility: c.compatibility,
         }
     }
 }

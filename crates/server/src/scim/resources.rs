@@ -4,9 +4,7 @@
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, header};
-use scim::{
-    InputRules, ListQuery, ListResponse, PatchRules, Projection, ResourceSchema, ScimError,
-};
+use scim::{ListQuery, ListResponse, Projection, ResourceSchema, ScimError};
 use scim_console_core::directory::{ListPage, PageResource};
 use serde_json::{Map, Value};
 use std::fmt::Write as _;
@@ -241,7 +239,7 @@ pub async fn create(
 ) -> Reply {
     kind.require(&tenant)?;
     let projection = single_projection(raw.as_deref())?;
-    let rules = InputRules::default();
+    let rules = tenant.configuration.compatibility.input_rules();
     let c = &tenant.configuration;
     let written = match kind {
         Kind::User => {
@@ -315,7 +313,7 @@ pub async fn replace(
 ) -> Reply {
     kind.require(&tenant)?;
     let projection = single_projection(raw.as_deref())?;
-    let rules = InputRules::default();
+    let rules = tenant.configuration.compatibility.input_rules();
     let c = &tenant.configuration;
     let written = match kind {
         Kind::User => {
@@ -348,7 +346,7 @@ pub async fn patch(
 ) -> Reply {
     kind.require(&tenant)?;
     let projection = single_projection(raw.as_deref())?;
-    let rules = PatchRules::default();
+    let rules = tenant.configuration.compatibility.patch_rules();
     let c = &tenant.configuration;
     let written = match kind {
         Kind::User => {
