@@ -24,6 +24,7 @@ pub enum UnknownAttributePolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[allow(clippy::struct_excessive_bools)] // Independent switches, each documented.
 pub struct Compatibility {
     /// Accept `"True"` / `"False"` strings for boolean attributes: Entra ID disables a user
     /// with `"active": "False"`, and a leaver would stay active if it were refused.

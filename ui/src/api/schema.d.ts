@@ -1117,8 +1117,38 @@ export interface components {
          * @enum {string}
          */
         Client: "entra" | "okta" | "oneLogin" | "google" | "other";
+        /** @description A configuration's compatibility switches. */
+        Compatibility: {
+            /**
+             * @description `replace` of `emails[type eq "work"].value` when there is no work email adds one
+             *     (what Entra ID expects) instead of failing with `noTarget`.
+             * @default true
+             */
+            createMissingValues: boolean;
+            /**
+             * @description Accept a PATCH whose `schemas` does not name the PatchOp message (older clients).
+             * @default true
+             */
+            patchWithoutSchemas: boolean;
+            /**
+             * @description Accept PATCH `add` / `replace` without a `path` (the value object names the
+             *     attributes): Okta deactivates users that way, Entra ID with `aadOptscim062020`. The
+             *     interoperability profile (§6.5.1.1) refuses them.
+             * @default true
+             */
+            pathlessPatch: boolean;
+            /**
+             * @description Accept `"True"` / `"False"` strings for boolean attributes: Entra ID disables a user
+             *     with `"active": "False"`, and a leaver would stay active if it were refused.
+             * @default true
+             */
+            stringBooleans: boolean;
+            /** @default preserve */
+            unknownAttributes: components["schemas"]["UnknownAttributePolicy"];
+        };
         /** @description Changes to a configuration; absent fields stay as they are. */
         ConfigurationChanges: {
+            compatibility?: null | components["schemas"]["Compatibility"];
             /** @description New description. */
             description?: string | null;
             /** @description Enable or disable. */
@@ -1146,6 +1176,8 @@ export interface components {
         ConfigurationId: string;
         /** @description A SCIM configuration as the admin API shows it. */
         ConfigurationView: {
+            /** @description Where its endpoint accepts what identity providers send against the RFC. */
+            compatibility: components["schemas"]["Compatibility"];
             /**
              * Format: date-time
              * @description Created.
@@ -1330,6 +1362,11 @@ export interface components {
             /** @description The server version. */
             version: string;
         };
+        /**
+         * @description The identity provider a configuration is for, which picks its switches.
+         * @enum {string}
+         */
+        IdentityProvider: "entra" | "okta" | "oneLogin" | "google" | "other";
         /** @description What an import did. */
         ImportReportView: {
             /** @description Users imported, waiting to be linked by the identity provider's first matching POST. */
@@ -1517,10 +1554,12 @@ export interface components {
         };
         /** @description A configuration to create. Only `name` is required. */
         NewConfigurationBody: {
+            compatibility?: null | components["schemas"]["Compatibility"];
             /** @description Description. */
             description?: string | null;
             /** @description Default true. */
             enabled?: boolean | null;
+            identityProvider?: null | components["schemas"]["IdentityProvider"];
             /** @description Default false. */
             keepPasswords?: boolean | null;
             logRetention?: null | components["schemas"]["LogRetentionView"];
@@ -2070,6 +2109,11 @@ export interface components {
             /** @description Where it stands now. */
             state: components["schemas"]["TokenStateView"];
         };
+        /**
+         * @description What the endpoint does with attributes and schema URIs the resource type does not define.
+         * @enum {string}
+         */
+        UnknownAttributePolicy: "preserve" | "ignore" | "reject";
         /** @description One user of a directory, as a list shows it. */
         UserSummary: {
             /** @description `active` (absent when never set). */
