@@ -240,6 +240,28 @@ test('test connection calls the endpoint as an identity provider', async () => {
   await accessible('the connection tab');
 });
 
+test('the policy tab shows the compatibility switches, and saving one applies it', async () => {
+  await tab('Policy & compatibility');
+  const strings = page.getByRole('switch', { name: /String booleans/ });
+  await strings.waitFor();
+  assert.equal(await strings.isChecked(), true, 'a configuration without an IdP accepts string booleans');
+  await shot('11b-policy-compatibility');
+  await accessible('the policy and compatibility tab');
+  await strings.click({ force: true });
+  await page.getByRole('button', { name: 'Save compatibility' }).click();
+  await page.getByText('Compatibility saved').waitFor();
+  // The endpoint now refuses Entra's string boolean for this configuration.
+  const created = await scim(state.baseUrl, state.token, 'POST', '/Users', {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+    userName: 'strict@contoso.example',
+    active: 'True',
+  });
+  assert.equal(created.status, 400, JSON.stringify(created.body));
+  await strings.click({ force: true });
+  await page.getByRole('button', { name: 'Save compatibility' }).click();
+  await page.getByRole('button', { name: 'Save compatibility' }).and(page.locator('[disabled]')).waitFor();
+});
+
 test('monitoring, audit log and settings pages', async () => {
   await tab('Monitoring');
   await page.getByText('Requests', { exact: true }).first().waitFor();
@@ -297,7 +319,10 @@ test('a remote target is added, tested, and piloted into; the log shows the requ
       .fill(
         'userPrincipalName,mail,givenName,surname,IsSoftDeleted\nada@contoso.example,ada@contoso.example,Ada,Lovelace,False\ngrace@contoso.example,grace@contoso.example,Grace,Hopper,False',
       );
-    await page.getByLabel(/^Target/).first().click();
+    await page
+      .getByLabel(/^Target/)
+      .first()
+      .click();
     await page.getByRole('option', { name: 'Remote app' }).click();
     await page.getByRole('button', { name: 'Start dry run' }).click();
     await page.getByTestId('pilot-state').waitFor({ timeout: 30_000 });

@@ -38,13 +38,24 @@ test('creating shows the base URL and the token once', async () => {
   renderWithApp(<ConfigureDrawer opened onClose={() => {}} />);
   await userEvent.type(await screen.findByLabelText(/^Name/), 'Okta');
   await userEvent.click(screen.getByRole('switch', { name: 'Groups' }));
+  // Okta: its compatibility switches.
+  const idp = screen.getByLabelText(/^Identity provider/, { selector: 'input' });
+  await userEvent.click(idp);
+  await userEvent.keyboard('{ArrowDown}{ArrowDown}{Enter}');
+  expect(idp).toHaveValue('Okta');
   await userEvent.click(screen.getByRole('button', { name: 'Add' }));
   expect(await screen.findByTestId('new-token')).toHaveTextContent('scim_ab12cd34_secret');
   expect(screen.getByTestId('new-base-url')).toHaveTextContent('https://console.test/scim/okta/v2');
   expect(calls[0]).toMatchObject({
     method: 'POST',
     path: '/api/configurations',
-    body: { name: 'Okta', provisionUsers: true, provisionGroups: false, putSemantics: 'replace' },
+    body: {
+      name: 'Okta',
+      provisionUsers: true,
+      provisionGroups: false,
+      putSemantics: 'replace',
+      identityProvider: 'okta',
+    },
   });
 });
 

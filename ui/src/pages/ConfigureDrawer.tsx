@@ -4,6 +4,7 @@ import {
   Drawer,
   Group,
   SegmentedControl,
+  Select,
   Stack,
   Switch,
   TagsInput,
@@ -14,10 +15,18 @@ import {
 } from '@mantine/core';
 import { IconAlertTriangle } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
-import { ApiError, api, describe, unwrap, type Configuration, type IssuedToken } from '../api/client';
+import { ApiError, api, describe, unwrap, type Configuration, type IssuedToken, type Schemas } from '../api/client';
 import { useCreateConfiguration, useUpdateConfiguration } from '../api/queries';
 import { CopyField } from '../components/CopyField';
 import { IdpSteps } from './IdpSteps';
+
+const identityProviders = [
+  { value: '', label: 'Not decided, or several (accept what any of them sends)' },
+  { value: 'entra', label: 'Microsoft Entra ID' },
+  { value: 'okta', label: 'Okta' },
+  { value: 'oneLogin', label: 'OneLogin' },
+  { value: 'google', label: 'Google Workspace' },
+];
 
 interface Form {
   name: string;
@@ -26,6 +35,8 @@ interface Form {
   provisionGroups: boolean;
   putSemantics: 'replace' | 'merge';
   protectedAccounts: string[];
+  /** For a new configuration: the identity provider, which picks the compatibility switches. */
+  identityProvider: string;
 }
 
 function formOf(c?: Configuration): Form {
@@ -36,6 +47,7 @@ function formOf(c?: Configuration): Form {
     provisionGroups: c?.provisionGroups ?? true,
     putSemantics: (c?.putSemantics as Form['putSemantics']) ?? 'replace',
     protectedAccounts: c?.protectedAccounts ?? [],
+    identityProvider: '',
   };
 }
 
@@ -105,7 +117,10 @@ export function ConfigureDrawer({
         return;
       }
       setIssuing(true);
-      const configuration = await create.mutateAsync(body);
+      const configuration = await create.mutateAsync({
+        ...body,
+        identityProvider: (form.identityProvider || null) as Schemas['IdentityProvider'] | null,
+      });
       const token: IssuedToken = await unwrap(
         api.POST('/api/configurations/{id}/tokens', {
           params: { path: { id: configuration.id } },
@@ -169,6 +184,16 @@ export function ConfigureDrawer({
               onChange={(e) => setForm({ ...form, description: e.currentTarget.value })}
               error={fieldError('description', 'description')}
             />
+            {!editing && (
+              <Select
+                label="Identity provider"
+                description="Picks the compatibility switches: what it sends against the RFC stays accepted. Change them later under Policy."
+                data={identityProviders}
+                value={form.identityProvider}
+                onChange={(v) => setForm({ ...form, identityProvider: v ?? '' })}
+                allowDeselect={false}
+              />
+            )}
             <div>
               <Text size="sm" fw={500}>
                 Provisioning type

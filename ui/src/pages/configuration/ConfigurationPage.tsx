@@ -13,6 +13,7 @@ import { AlertsTab } from './AlertsTab';
 import { ConnectionTab } from './ConnectionTab';
 import { DirectoryTab } from './DirectoryTab';
 import { MappingTab } from './MappingTab';
+import { CompatibilityPanel } from './CompatibilityPanel';
 import { PolicyTab } from './PolicyTab';
 import { TokensTab } from './TokensTab';
 
@@ -24,7 +25,7 @@ const tabs = [
   ['logs', 'Provisioning logs'],
   ['monitoring', 'Monitoring'],
   ['alerts', 'Alerts'],
-  ['policy', 'Policy & retention'],
+  ['policy', 'Policy & compatibility'],
 ] as const;
 
 /** One configuration: its connection, tokens, mapping plan, directory, logs and alerts. */
@@ -107,7 +108,10 @@ export function ConfigurationPage() {
           <AlertsTab configuration={c} />
         </Tabs.Panel>
         <Tabs.Panel value="policy" pt="md">
-          <PolicyTab configuration={c} />
+          <Stack maw={760}>
+            <PolicyTab configuration={c} />
+            <CompatibilityPanel configuration={c} />
+          </Stack>
         </Tabs.Panel>
       </Tabs>
       <ConfigureDrawer opened={editing} onClose={close} editing={c} />
