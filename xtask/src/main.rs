@@ -23,6 +23,7 @@ use anyhow::{Context, Result, bail};
 
 mod desktop;
 mod load;
+mod pilot;
 mod ui;
 
 const USAGE: &str = "usage: cargo xtask <run|test|bench|fuzz> [options]
@@ -41,6 +42,7 @@ const USAGE: &str = "usage: cargo xtask <run|test|bench|fuzz> [options]
   bench logs              the provisioning log with 10 million records: pages, free text, stats
   bench load              the release server under wrk: 100k users, creates, filters, pages, PATCHes
   bench ui                the UI in Chromium: first-page size, 100k-row log table frame times
+  bench pilot             pilot runs: 2,000 users into a second console, 1/4/8 workers
   fuzz [--minutes N] [T]  run the fuzz targets (all, or those named) for N minutes each (default 1)";
 
 /// The fuzz targets of `crates/scim/fuzz`.
@@ -98,6 +100,7 @@ fn run(args: &[String]) -> Result<()> {
             &["bench", "-p", "scim-console-core", "--bench", "logs"],
         ),
         Some("bench") if args.get(1).is_some_and(|a| a == "ui") => ui::bench(&root),
+        Some("bench") if args.get(1).is_some_and(|a| a == "pilot") => pilot::run(&root),
         Some("bench") if args.get(1).is_some_and(|a| a == "mapping") => cargo(
             &root,
             &["bench", "-p", "scim-console-core", "--bench", "mapping"],
