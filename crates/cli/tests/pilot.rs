@@ -31,6 +31,15 @@ fn cli(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     command.output().unwrap()
 }
 
+/// `pilot run` with the configuration `Pilot`'s plan, from `csv` into `target`.
+fn pilot(console: &Path, csv: &str, target: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "pilot", "run", "--plan", "Pilot", "--source", csv, "--target", target,
+    ];
+    args.extend_from_slice(extra);
+    cli(console, &args, &[])
+}
+
 fn text(o: &Output) -> String {
     format!(
         "{}{}",
@@ -206,22 +215,7 @@ fn pilot_run_into_a_second_console_with_credentials_in_the_keychain() {
     std::fs::write(&csv, USERS).unwrap();
     let csv = csv.to_str().unwrap();
     // Dry run: queries only.
-    let out = cli(
-        console.path(),
-        &[
-            "pilot",
-            "run",
-            "--plan",
-            "Pilot",
-            "--source",
-            csv,
-            "--target",
-            "Staging app",
-            "--dry-run",
-            "--json",
-        ],
-        &[],
-    );
+    let out = pilot(console.path(), csv, "Staging app", &["--dry-run", "--json"]);
     assert!(out.status.success(), "{}", text(&out));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["dryRun"], true);
@@ -230,20 +224,7 @@ fn pilot_run_into_a_second_console_with_credentials_in_the_keychain() {
     let listed = get(&remote.base, &remote.token, "/Users");
     assert_eq!(listed["totalResults"], 0, "a dry run writes nothing");
     // The run: three creates, Entra-shaped.
-    let out = cli(
-        console.path(),
-        &[
-            "pilot",
-            "run",
-            "--plan",
-            "Pilot",
-            "--source",
-            csv,
-            "--target",
-            "Staging app",
-        ],
-        &[],
-    );
+    let out = pilot(console.path(), csv, "Staging app", &[]);
     let said = text(&out);
     assert!(out.status.success(), "{said}");
     assert!(said.contains("3 users: 3 created, 0 updated"), "{said}");
@@ -266,21 +247,7 @@ fn pilot_run_into_a_second_console_with_credentials_in_the_keychain() {
         USERS.replace("Navy,False", "Navy Reserve,False"),
     )
     .unwrap();
-    let out = cli(
-        console.path(),
-        &[
-            "pilot",
-            "run",
-            "--plan",
-            "Pilot",
-            "--source",
-            csv,
-            "--target",
-            "Staging app",
-            "--json",
-        ],
-        &[],
-    );
+    let out = pilot(console.path(), csv, "Staging app", &["--json"]);
     assert!(out.status.success(), "{}", text(&out));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["counts"]["updated"], 1, "{report}");
@@ -300,22 +267,11 @@ fn pilot_run_into_a_second_console_with_credentials_in_the_keychain() {
         "login,email,firstName,lastName,displayName,department\nalan@contoso.com,alan@contoso.com,Alan,Turing,Alan M. Turing,Research\n",
     )
     .unwrap();
-    let out = cli(
+    let out = pilot(
         console.path(),
-        &[
-            "pilot",
-            "run",
-            "--plan",
-            "Pilot",
-            "--source",
-            csv,
-            "--target",
-            "Staging app",
-            "--as",
-            "okta",
-            "--json",
-        ],
-        &[],
+        csv,
+        "Staging app",
+        &["--as", "okta", "--json"],
     );
     assert!(out.status.success(), "{}", text(&out));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();

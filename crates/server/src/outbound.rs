@@ -13,7 +13,7 @@ use scim_console_core::{ConfigurationId, Secret, Store};
 use serde_json::Value;
 use tokio::sync::Mutex;
 
-use crate::scim::recording::LogSink;
+use crate::scim::recording::{LogSink, path_id, resource_type};
 
 /// How long one request may take.
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -471,25 +471,6 @@ impl ScimClient {
         };
         recorder.sink.send(entry).await;
     }
-}
-
-fn resource_type(path: &str) -> Option<String> {
-    let path = path.split('?').next().unwrap_or_default();
-    if path.starts_with("/Users") {
-        Some("User".into())
-    } else if path.starts_with("/Groups") {
-        Some("Group".into())
-    } else {
-        None
-    }
-}
-
-fn path_id(path: &str) -> Option<String> {
-    let path = path.split('?').next().unwrap_or_default();
-    let mut parts = path.trim_end_matches('/').rsplit('/');
-    let id = parts.next()?;
-    let kind = parts.next()?;
-    (matches!(kind, "Users" | "Groups") && id != ".search").then(|| id.to_owned())
 }
 
 #[cfg(test)]

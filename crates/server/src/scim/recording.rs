@@ -183,7 +183,8 @@ fn outcome(status: u16, detail: Option<&str>, warnings: Option<&str>) -> Outcome
     }
 }
 
-fn resource_type(path: &str) -> Option<String> {
+/// `User` or `Group`, from a request path.
+pub(crate) fn resource_type(path: &str) -> Option<String> {
     if path.contains("/Users") {
         Some("User".into())
     } else if path.contains("/Groups") {
@@ -194,7 +195,7 @@ fn resource_type(path: &str) -> Option<String> {
 }
 
 /// The id in `/Users/{id}` or `/Groups/{id}`.
-fn path_id(path: &str) -> Option<String> {
+pub(crate) fn path_id(path: &str) -> Option<String> {
     let path = path.split('?').next().unwrap_or_default();
     let mut parts = path.trim_end_matches('/').rsplit('/');
     let id = parts.next()?;
