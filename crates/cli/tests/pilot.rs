@@ -183,6 +183,7 @@ fn pilot_run_into_a_second_console_with_credentials_in_the_keychain() {
     );
     let said = text(&out);
     assert!(out.status.success(), "{said}");
+    assert!(!said.contains(&remote.token), "target add echoed the token");
     match std::env::var("SCIM_CONSOLE_EXPECT_KEYCHAIN").as_deref() {
         Ok("1") => assert!(said.contains("is in the OS keychain"), "{said}"),
         Ok("0") => assert!(said.contains("sealed in the database"), "{said}"),
@@ -228,6 +229,7 @@ fn pilot_run_into_a_second_console_with_credentials_in_the_keychain() {
     let said = text(&out);
     assert!(out.status.success(), "{said}");
     assert!(said.contains("3 users: 3 created, 0 updated"), "{said}");
+    assert!(!said.contains(&remote.token), "the token in the run's output");
     let ada = get(
         &remote.base,
         &remote.token,
