@@ -68,6 +68,10 @@ enum Command {
     /// behaving like an identity provider, with a report per user.
     #[command(subcommand)]
     Pilot(crate::pilot::PilotCommand),
+    /// Back the whole console up into one file while it serves (SQLite online copies).
+    Backup(crate::backup::BackupArgs),
+    /// Restore a backup into the data directory (stop the server first).
+    Restore(crate::backup::RestoreArgs),
     /// Print the admin API's OpenAPI document (as `GET /api/openapi.json` serves it), for
     /// generating clients without a running server.
     Openapi,
@@ -1517,6 +1521,10 @@ pub async fn run(cli: Cli) -> Result<()> {
                 crate::target::run(None, cmd).await
             }
         }
+        Command::Backup(args) => {
+            crate::backup::backup(&open_store(cli.data_dir.as_ref()).await?, &args).await
+        }
+        Command::Restore(args) => crate::backup::restore(cli.data_dir.as_ref(), &args).await,
         Command::Pilot(cmd) => {
             crate::pilot::run(&open_store_with_key(cli.data_dir.as_ref()).await?, cmd).await
         }

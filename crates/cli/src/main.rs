@@ -5,6 +5,7 @@
 //! 7 users failed in a pilot run.
 
 mod alerts;
+mod backup;
 mod commands;
 mod compat;
 mod pilot;

@@ -229,7 +229,10 @@ fn pilot_run_into_a_second_console_with_credentials_in_the_keychain() {
     let said = text(&out);
     assert!(out.status.success(), "{said}");
     assert!(said.contains("3 users: 3 created, 0 updated"), "{said}");
-    assert!(!said.contains(&remote.token), "the token in the run's output");
+    assert!(
+        !said.contains(&remote.token),
+        "the token in the run's output"
+    );
     let ada = get(
         &remote.base,
         &remote.token,

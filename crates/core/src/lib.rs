@@ -13,6 +13,7 @@
 //! - [`alerts`]: alert rules over the provisioning log and the alerts they raise.
 //! - [`compatibility`]: the switches where an endpoint accepts what identity providers send
 //!   against the RFC.
+//! - [`backup`]: backups taken while serving, and restoring them.
 //! - [`audit`]: the append-only record of every configuration, token and client change.
 //! - [`secrets`]: the master key, in the OS keychain or a private file.
 //! - [`targets`]: remote SCIM service providers the console calls, their credentials in the
@@ -25,6 +26,7 @@
 pub mod alerts;
 pub mod audit;
 mod auth_cache;
+pub mod backup;
 pub mod compatibility;
 pub mod configuration;
 pub mod directory;
