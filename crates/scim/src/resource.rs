@@ -504,6 +504,14 @@ fn coerce_simple(
             describe(value)
         ))
     };
+    if let Value::String(s) = &value
+        && let Some(c) = s.chars().find(|c| is_forbidden_control(*c))
+    {
+        return Err(ScimError::invalid_value(format!(
+            "{location}: the value holds the control character U+{:04X}; only tabs and line breaks are accepted",
+            u32::from(c)
+        )));
+    }
     let ok = match (def.kind, &value) {
         (_, Value::Null) => return Ok(None),
         (AttributeType::String | AttributeType::Reference, Value::String(_))
@@ -544,6 +552,13 @@ fn coerce_simple(
     } else {
         Err(bad(expected_of(def.kind), &value))
     }
+}
+
+/// Control characters no attribute value may hold: NUL and the other C0 and C1 controls, but
+/// not tabs and line breaks (a formatted address has them). They reach terminals, logs and
+/// other systems' string handling, where they truncate or rewrite what is shown.
+fn is_forbidden_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
 }
 
 /// Reads `true`/`false` in any case, as Entra ID sends booleans (`"False"`).
@@ -787,6 +802,20 @@ mod tests {
     fn values_are_type_checked_with_the_location_in_the_error() {
         let err = user(json!({"userName": "a", "emails": [{"value": 42}]})).unwrap_err();
         assert_eq!(err.detail(), "emails[0].value: expected a string, got 42");
+        for bad in ["ada\u{0}", "ada\u{1b}[2J", "\u{7f}", "a\u{85}b"] {
+            let err = user(json!({"userName": bad})).unwrap_err();
+            assert!(
+                err.detail().contains("control character"),
+                "{}",
+                err.detail()
+            );
+        }
+        assert!(
+            user(
+                json!({"userName": "a", "addresses": [{"formatted": "1 Main St\r\n\tSpringfield"}]})
+            )
+            .is_ok()
+        );
         let err = user(json!({"userName": "a", "active": "maybe"})).unwrap_err();
         assert_eq!(err.scim_type(), Some(crate::ScimType::InvalidValue));
         let err = user(json!({"userName": "a", "name": "Barbara"})).unwrap_err();
