@@ -309,11 +309,14 @@ pub(crate) fn ensure_packages(packages: &[&str]) -> Result<()> {
 
 /// Debian packages the UI's browser tests need.
 const BROWSER_PACKAGES: [&str; 1] = ["chromium"];
+/// The TLS test offers old protocols and weak cipher suites with the `openssl` client.
+const TLS_TEST_PACKAGES: [&str; 1] = ["openssl"];
 
 fn test(root: &Path) -> Result<()> {
     ensure_packages(&SYSTEM_PACKAGES)?;
     ensure_packages(&desktop::BUILD_PACKAGES)?;
     ensure_packages(&BROWSER_PACKAGES)?;
+    ensure_packages(&TLS_TEST_PACKAGES)?;
     // First: the server embeds the built UI.
     ui::build(root)?;
     cargo(root, &["fmt", "--all", "--", "--check"])?;

@@ -11,6 +11,7 @@
 
 pub mod admin;
 pub mod alerting;
+pub mod backoff;
 pub mod outbound;
 pub mod peer;
 pub mod pilot;

@@ -13,9 +13,13 @@ pub struct Peer(pub String);
 impl Peer {
     /// The peer of a request's parts.
     pub fn of(parts: &Parts) -> Self {
+        Self::from_extensions(&parts.extensions)
+    }
+
+    /// The peer recorded in a request's extensions.
+    pub fn from_extensions(extensions: &axum::http::Extensions) -> Self {
         Self(
-            parts
-                .extensions
+            extensions
                 .get::<ConnectInfo<SocketAddr>>()
                 .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string()),
         )

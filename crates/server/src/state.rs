@@ -91,6 +91,8 @@ pub struct AppState {
     pub(crate) stop: Arc<tokio::sync::watch::Sender<bool>>,
     /// Pilot runs started through the admin API.
     pub(crate) pilot_runs: Arc<crate::pilot::runs::Runs>,
+    /// Backoff per source address after repeated refused credentials (SCIM and admin).
+    pub(crate) backoff: Arc<crate::backoff::Backoff>,
 }
 
 impl AppState {
@@ -120,6 +122,7 @@ impl AppState {
             admin_hosts: Arc::new(admin_hosts),
             info: Arc::default(),
             pilot_runs: Arc::default(),
+            backoff: Arc::default(),
         }
     }
 }

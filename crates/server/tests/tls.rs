@@ -112,3 +112,73 @@ async fn with_tls_other_addresses_may_be_bound() {
     assert!(server.origin().starts_with("https://0.0.0.0:"));
     assert_eq!(server.tls_fingerprint().unwrap().len(), 32 * 3 - 1);
 }
+
+/// `openssl s_client` offering exactly `args` to the server: whether a handshake completed.
+fn openssl_handshake(port: u16, args: &[&str]) -> bool {
+    let out = std::process::Command::new("openssl")
+        .args(["s_client", "-connect", &format!("127.0.0.1:{port}"), "-brief"])
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("the openssl command line tool (Debian package openssl; `cargo xtask test` installs it)");
+    let said = String::from_utf8_lossy(&out.stderr);
+    said.contains("CONNECTION ESTABLISHED")
+}
+
+#[tokio::test]
+async fn old_protocols_and_weak_cipher_suites_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let tls_dir = dir.path().join("tls");
+    let s = TestServer::start_tls(
+        dir,
+        Limits::default(),
+        Some(TlsSource::SelfSigned {
+            dir: tls_dir,
+            names: vec![],
+        }),
+    )
+    .await;
+    let port: u16 = s.origin.rsplit(':').next().unwrap().parse().unwrap();
+    let handshake = move |args: Vec<&'static str>| {
+        tokio::task::spawn_blocking(move || openssl_handshake(port, &args))
+    };
+    // The client can reach it at all (so the refusals below mean something).
+    assert!(handshake(vec!["-tls1_3"]).await.unwrap(), "TLS 1.3");
+    assert!(
+        handshake(vec!["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"])
+            .await
+            .unwrap(),
+        "TLS 1.2 with a modern suite"
+    );
+    for (what, args) in [
+        ("TLS 1.1", vec!["-tls1_1", "-cipher", "ALL:@SECLEVEL=0"]),
+        ("TLS 1.0", vec!["-tls1", "-cipher", "ALL:@SECLEVEL=0"]),
+        (
+            "CBC suites",
+            vec![
+                "-tls1_2",
+                "-cipher",
+                "ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:ECDHE-ECDSA-AES128-SHA256",
+            ],
+        ),
+        (
+            "RSA key exchange",
+            vec![
+                "-tls1_2",
+                "-cipher",
+                "AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA",
+            ],
+        ),
+        (
+            "3DES and RC4",
+            vec!["-tls1_2", "-cipher", "DES-CBC3-SHA:RC4-SHA:@SECLEVEL=0"],
+        ),
+        (
+            "no forward secrecy",
+            vec!["-tls1_2", "-cipher", "kRSA:@SECLEVEL=0"],
+        ),
+    ] {
+        assert!(!handshake(args).await.unwrap(), "{what} must be refused");
+    }
+    s.stop().await;
+}

@@ -71,9 +71,15 @@ async fn first_token_id(s: &TestServer) -> String {
     list[0]["id"].as_str().unwrap().to_owned()
 }
 
+/// A request with `token` from 127.0.0.2: another address than the hammering client's, so the
+/// backoff that client earns never answers for it.
 async fn status_with(s: &TestServer, token: &str) -> (u16, Value) {
+    let client = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
     parts(
-        s.client
+        client
             .get(format!("{}/Users?count=1", s.base()))
             .bearer_auth(token)
             .send()
@@ -81,6 +87,19 @@ async fn status_with(s: &TestServer, token: &str) -> (u16, Value) {
             .unwrap(),
     )
     .await
+}
+
+/// A client that keeps using a refused token: 401 saying why, and once its address has been
+/// refused ten times, 429 with `Retry-After` (the backoff), never a 200 again.
+fn refused_after(statuses: &[u16]) {
+    let first_429 = statuses.iter().position(|s| *s == 429);
+    if let Some(n) = first_429 {
+        assert!(n >= 10, "backoff only after ten refusals: {statuses:?}");
+    }
+    assert!(
+        statuses.iter().all(|s| *s == 401 || *s == 429),
+        "{statuses:?}"
+    );
 }
 
 #[tokio::test]
@@ -101,14 +120,11 @@ async fn rotation_without_grace_under_live_traffic_cuts_over_cleanly() {
     tokio::time::sleep(Duration::from_millis(150)).await;
     stop.store(true, Ordering::SeqCst);
     let statuses = traffic.await.unwrap();
-    // Only 200 before the cut-over and 401 after it: no other status, no flapping.
-    assert!(
-        statuses.iter().all(|s| *s == 200 || *s == 401),
-        "{statuses:?}"
-    );
+    // Only 200 before the cut-over and refusals after it: no flapping.
     let cut = statuses.iter().position(|s| *s == 401).unwrap();
     assert!(cut > 0, "the old token worked before the rotation");
-    assert!(statuses[cut..].iter().all(|s| *s == 401), "{statuses:?}");
+    assert!(statuses[..cut].iter().all(|s| *s == 200), "{statuses:?}");
+    refused_after(&statuses[cut..]);
     let new = rotated["new"]["token"].as_str().unwrap();
     assert_eq!(status_with(&s, new).await.0, 200);
     assert_eq!(rotated["old"]["state"], "revoked");
@@ -139,12 +155,9 @@ async fn rotation_with_grace_keeps_the_old_token_until_the_clock_passes_it() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     stop.store(true, Ordering::SeqCst);
     let statuses = traffic.await.unwrap();
-    assert!(
-        statuses.iter().all(|s| *s == 200 || *s == 401),
-        "{statuses:?}"
-    );
     let cut = statuses.iter().position(|s| *s == 401).unwrap();
-    assert!(statuses[..cut].len() > 2 && statuses[cut..].iter().all(|s| *s == 401));
+    assert!(statuses[..cut].len() > 2 && statuses[..cut].iter().all(|s| *s == 200));
+    refused_after(&statuses[cut..]);
     assert_eq!(status_with(&s, &new).await.0, 200);
 }
 

@@ -92,6 +92,24 @@ impl IntoResponse for AdminError {
     }
 }
 
+/// A refused admin credential: 401, or 429 with `Retry-After` once the source has failed too
+/// often ([`crate::backoff`]).
+pub(crate) fn refused(state: &AppState, source: &str, message: &str) -> Response {
+    if let Some(bar) = state.backoff.barred(source) {
+        let mut response = AdminError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many refused admin credentials from this address; retry after the delay in Retry-After",
+        )
+        .into_response();
+        if let Ok(value) = header::HeaderValue::from_str(&crate::backoff::retry_after(bar)) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return response;
+    }
+    state.backoff.refused(source);
+    AdminError::new(StatusCode::UNAUTHORIZED, message).into_response()
+}
+
 /// Rejects requests whose `Host` or `Origin` is not this server, and — except for the public
 /// routes — requests without the admin token.
 async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -129,6 +147,10 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
     }
     let path = request.uri().path();
     let public = path == "/api/health" || path == "/api/openapi.json" || path == "/login";
+    let source = format!(
+        "admin {}",
+        crate::peer::Peer::from_extensions(request.extensions()).0
+    );
     if !public && !sessions::authenticated(&state, headers) {
         let presented = header_text(headers, &header::AUTHORIZATION)
             .and_then(|v| v.split_once(' '))
@@ -137,12 +159,13 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
             .unwrap_or_default();
         let expected = state.admin_token.expose();
         if !bool::from(presented.as_bytes().ct_eq(expected.as_bytes())) {
-            return AdminError::new(
-                StatusCode::UNAUTHORIZED,
+            return refused(
+                &state,
+                &source,
                 "the admin token is missing or wrong (or the browser session ended); use the token or the admin link `scim-console serve` printed",
-            )
-            .into_response();
+            );
         }
+        state.backoff.accepted(&source);
     }
     next.run(request).await
 }

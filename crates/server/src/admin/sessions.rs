@@ -31,6 +31,10 @@ pub struct Sessions(Mutex<HashMap<[u8; 32], Instant>>);
 impl Sessions {
     /// Opens a session; returns its id (256 random bits, base64url).
     fn open(&self) -> String {
+        self.open_at(Instant::now())
+    }
+
+    fn open_at(&self, now: Instant) -> String {
         use base64::Engine as _;
         let mut bytes = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut bytes);
@@ -39,7 +43,6 @@ impl Sessions {
             .0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let now = Instant::now();
         open.retain(|_, end| *end > now);
         open.insert(
             Sha256::digest(id.as_bytes()).into(),
@@ -50,12 +53,16 @@ impl Sessions {
 
     /// Whether `id` is an open session (looked up by its hash, so not by comparing secrets).
     fn is_open(&self, id: &str) -> bool {
+        self.is_open_at(id, Instant::now())
+    }
+
+    fn is_open_at(&self, id: &str, now: Instant) -> bool {
         let key: [u8; 32] = Sha256::digest(id.as_bytes()).into();
         let open = self
             .0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        open.get(&key).is_some_and(|end| *end > Instant::now())
+        open.get(&key).is_some_and(|end| *end > now)
     }
 
     fn close(&self, id: &str) {
@@ -124,17 +131,21 @@ fn landing(next: Option<&str>) -> Result<&str, AdminError> {
 /// Opens a session from the admin link and sends the browser on.
 pub async fn login(
     State(state): State<AppState>,
+    peer: crate::peer::Peer,
     Query(params): Query<LoginParams>,
 ) -> Result<Response, AdminError> {
     let next = landing(params.next.as_deref())?.to_owned();
     let presented = params.token.unwrap_or_default();
     let expected = state.admin_token.expose();
+    let source = format!("admin {}", peer.0);
     if !bool::from(presented.as_bytes().ct_eq(expected.as_bytes())) {
-        return Err(AdminError::new(
-            StatusCode::UNAUTHORIZED,
+        return Ok(super::refused(
+            &state,
+            &source,
             "this admin link is wrong or from an earlier run of the server; use the link `scim-console serve` printed this time",
         ));
     }
+    state.backoff.accepted(&source);
     let id = state.sessions.open();
     Ok((
         StatusCode::SEE_OTHER,
@@ -183,6 +194,20 @@ mod tests {
         drop(stored);
         sessions.close(&id);
         assert!(!sessions.is_open(&id));
+    }
+
+    #[test]
+    fn sessions_end_after_their_lifetime() {
+        let sessions = Sessions::default();
+        let start = Instant::now();
+        let id = sessions.open_at(start);
+        let lifetime = Duration::from_secs(SESSION_HOURS * 3600);
+        let almost = Duration::from_secs(SESSION_HOURS * 3600 - 1);
+        assert!(sessions.is_open_at(&id, start + almost));
+        assert!(!sessions.is_open_at(&id, start + lifetime));
+        // Ended sessions are dropped when the next one opens.
+        sessions.open_at(start + lifetime);
+        assert_eq!(sessions.0.lock().unwrap().len(), 1);
     }
 
     #[test]

@@ -40,6 +40,15 @@ fn unauthorized(detail: &str) -> ScimFailure {
     )
 }
 
+/// The answer to a barred source: 429 with how long to wait.
+fn too_many_refusals(bar: std::time::Duration) -> ScimFailure {
+    ScimFailure::from(ScimError::status(
+        429,
+        "too many refused credentials from this address; retry after the delay in Retry-After with a valid token",
+    ))
+    .with_header(header::RETRY_AFTER, &crate::backoff::retry_after(bar))
+}
+
 /// The host the caller used (Host header, else the URI authority), if it is a sane one.
 pub fn request_host(parts: &Parts) -> Option<String> {
     let host = header_text(&parts.headers, &header::HOST)
@@ -91,6 +100,17 @@ impl FromRequestParts<AppState> for Tenant {
                 }
                 Authentication::UnknownConfiguration => {}
             }
+        }
+        match &outcome {
+            Authentication::Accepted(..) => state.backoff.accepted(&source),
+            Authentication::Rejected(..) => {
+                // A source that keeps presenting refused credentials waits, doubling each time.
+                if let Some(bar) = state.backoff.barred(&source) {
+                    return Err(too_many_refusals(bar));
+                }
+                state.backoff.refused(&source);
+            }
+            Authentication::UnknownConfiguration => {}
         }
         let (configuration, principal) = match outcome {
             Authentication::UnknownConfiguration => {
