@@ -74,6 +74,10 @@ impl CoreError {
                 412,
                 "the resource has changed; read it again before updating",
             ),
+            Self::Database(e) if storage_unavailable(e) => ScimError::status(
+                503,
+                "the console's storage is unavailable for now (locked, full, read-only or failing); retry after the delay in Retry-After",
+            ),
             Self::Database(_) | Self::Migration(_) | Self::DataDir { .. } | Self::Corrupt(_) => {
                 ScimError::status(
                     500,
@@ -83,10 +87,41 @@ impl CoreError {
         }
     }
 
+    /// Whether the storage is unavailable for a while (locked by another process, disk full,
+    /// read-only, an I/O error) rather than refusing this request: clients should retry.
+    pub fn is_storage_unavailable(&self) -> bool {
+        matches!(self, Self::Database(e) if storage_unavailable(e))
+    }
+
     /// Whether this is a uniqueness conflict.
     pub fn is_conflict(&self) -> bool {
         matches!(self, Self::Conflict(_))
             || matches!(self, Self::Scim(e) if e.scim_type() == Some(ScimType::Uniqueness))
+    }
+}
+
+/// SQLite's primary result codes for a busy or locked database, a read-only or full one, and
+/// I/O failures: conditions that pass.
+const UNAVAILABLE_CODES: [i64; 7] = [
+    5,  // SQLITE_BUSY
+    6,  // SQLITE_LOCKED
+    8,  // SQLITE_READONLY
+    10, // SQLITE_IOERR
+    13, // SQLITE_FULL
+    14, // SQLITE_CANTOPEN
+    15, // SQLITE_PROTOCOL
+];
+
+/// Whether a database error means the storage is unavailable for now.
+fn storage_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(db) => db
+            .code()
+            .and_then(|c| c.parse::<i64>().ok())
+            // Extended codes carry the primary code in their low byte.
+            .is_some_and(|code| UNAVAILABLE_CODES.contains(&(code & 0xff))),
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+        _ => false,
     }
 }
 

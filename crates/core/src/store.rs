@@ -51,6 +51,26 @@ pub(crate) struct LogDatabase {
 /// The provisioning log's database file, beside the main one.
 pub const LOG_DATABASE_FILE: &str = "scim-console-logs.db";
 
+/// Whether opening failed because a database file is not a database or is corrupt
+/// (SQLITE_NOTADB, SQLITE_CORRUPT).
+fn damaged(error: &CoreError) -> bool {
+    let code = |e: &sqlx::Error| match e {
+        sqlx::Error::Database(db) => db
+            .code()
+            .and_then(|c| c.parse::<i64>().ok())
+            .map(|c| c & 0xff),
+        _ => None,
+    };
+    let sqlx_error = match error {
+        CoreError::Database(e) => Some(e),
+        CoreError::Migration(sqlx::migrate::MigrateError::Execute(e)) => Some(e),
+        _ => None,
+    };
+    sqlx_error
+        .and_then(code)
+        .is_some_and(|c| c == 11 || c == 26)
+}
+
 impl Store {
     /// The data directory: `explicit` if given, else `$SCIM_CONSOLE_DATA_DIR`, else the OS data
     /// directory (e.g. `~/.local/share/scim-console` on Linux).
@@ -82,6 +102,19 @@ impl Store {
 
     /// Opens (creating if needed) the database file at `path` and migrates it.
     pub async fn open_file(path: &Path) -> CoreResult<Self> {
+        Self::open_file_checked(path).await.map_err(|e| {
+            if damaged(&e) {
+                CoreError::Corrupt(format!(
+                    "the database {} (or the provisioning log beside it) is damaged: {e}. Restore the latest backup with `scim-console restore --from FILE --replace` (the damaged files are kept aside), or move the data directory's *.db files away to start with an empty console",
+                    path.display()
+                ))
+            } else {
+                e
+            }
+        })
+    }
+
+    async fn open_file_checked(path: &Path) -> CoreResult<Self> {
         let options = SqliteConnectOptions::from_str("sqlite://")?
             .filename(path)
             .create_if_missing(true)

@@ -71,6 +71,13 @@ impl From<CoreError> for AdminError {
                 StatusCode::PRECONDITION_FAILED,
                 "the resource changed; reload it",
             ),
+            other if other.is_storage_unavailable() => {
+                tracing::warn!(error = %other, "storage unavailable: admin request answered 503");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the console's storage is unavailable for now (locked, full, read-only or failing); try again in a few seconds",
+                )
+            }
             other => {
                 tracing::error!(error = %other, "admin request failed in the store");
                 Self::new(
@@ -88,7 +95,13 @@ impl IntoResponse for AdminError {
         if let Some(field) = self.field {
             error["field"] = json!(field);
         }
-        (self.status, axum::Json(json!({ "error": error }))).into_response()
+        let mut response = (self.status, axum::Json(json!({ "error": error }))).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+        }
+        response
     }
 }
 

@@ -45,6 +45,10 @@ impl From<ScimError> for ScimFailure {
 
 impl From<CoreError> for ScimFailure {
     fn from(error: CoreError) -> Self {
+        if error.is_storage_unavailable() {
+            tracing::warn!(%error, "storage unavailable: answered 503");
+            return Self::from(error.to_scim()).with_header(header::RETRY_AFTER, "5");
+        }
         if matches!(
             error,
             CoreError::Database(_)
