@@ -62,8 +62,9 @@ fn damaged(error: &CoreError) -> bool {
         _ => None,
     };
     let sqlx_error = match error {
-        CoreError::Database(e) => Some(e),
-        CoreError::Migration(sqlx::migrate::MigrateError::Execute(e)) => Some(e),
+        CoreError::Database(e) | CoreError::Migration(sqlx::migrate::MigrateError::Execute(e)) => {
+            Some(e)
+        }
         _ => None,
     };
     sqlx_error
