@@ -91,3 +91,41 @@ pub async fn restore(data_dir: Option<&PathBuf>, args: &RestoreArgs) -> Result<(
     }
     Ok(())
 }
+
+/// `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// A database check found problems (exit code 1).
+#[derive(Debug, thiserror::Error)]
+#[error("the databases have problems (see above); restore the latest backup")]
+pub struct Unhealthy;
+
+/// Runs `check`: SQLite's integrity and foreign-key checks on both databases, and the
+/// directory's counts against its rows. Safe while the server runs.
+pub async fn check(store: &Store, args: &CheckArgs) -> Result<()> {
+    let problems = store.check_databases().await?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({"ok": problems.is_empty(), "problems": problems})
+            )?
+        );
+    } else if problems.is_empty() {
+        println!("The databases are healthy.");
+    } else {
+        for p in &problems {
+            println!("  {p}");
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Unhealthy.into())
+    }
+}

@@ -72,6 +72,8 @@ enum Command {
     Backup(crate::backup::BackupArgs),
     /// Restore a backup into the data directory (stop the server first).
     Restore(crate::backup::RestoreArgs),
+    /// Check the databases: integrity, foreign keys, counts against rows (safe while serving).
+    Check(crate::backup::CheckArgs),
     /// Print the admin API's OpenAPI document (as `GET /api/openapi.json` serves it), for
     /// generating clients without a running server.
     Openapi,
@@ -1525,6 +1527,9 @@ pub async fn run(cli: Cli) -> Result<()> {
             crate::backup::backup(&open_store(cli.data_dir.as_ref()).await?, &args).await
         }
         Command::Restore(args) => crate::backup::restore(cli.data_dir.as_ref(), &args).await,
+        Command::Check(args) => {
+            crate::backup::check(&open_store(cli.data_dir.as_ref()).await?, &args).await
+        }
         Command::Pilot(cmd) => {
             crate::pilot::run(&open_store_with_key(cli.data_dir.as_ref()).await?, cmd).await
         }

@@ -212,6 +212,9 @@ fn a_backup_taken_while_serving_restores_the_whole_console() {
         "{users_per_backup:?}"
     );
 
+    // The live databases are healthy, checked while serving.
+    let health = json_of(&cli(a.path(), &["check", "--json"]));
+    assert_eq!(health["ok"], true, "{health}");
     // A quiet backup, restored elsewhere, is the same console.
     let file = a.path().join("console.backup");
     let manifest = json_of(&cli(

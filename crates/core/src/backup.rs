@@ -294,3 +294,51 @@ pub async fn restore(data_dir: &Path, file: &Path, replace: bool) -> CoreResult<
     let _ = std::fs::remove_dir_all(&work);
     result
 }
+
+impl Store {
+    /// Checks the running console's databases: SQLite's `integrity_check` and
+    /// `foreign_key_check` on both, and that the per-configuration counts agree with the rows.
+    /// Returns the problems found (none: healthy).
+    pub async fn check_databases(&self) -> CoreResult<Vec<String>> {
+        let mut problems = Vec::new();
+        for (name, pool) in [
+            (DATABASE_FILE, self.pool()),
+            (LOG_DATABASE_FILE, &self.log_database().pool),
+        ] {
+            let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+                .fetch_all(pool)
+                .await?;
+            if !(rows.len() == 1 && rows[0] == "ok") {
+                problems.extend(rows.into_iter().map(|r| format!("{name}: {r}")));
+            }
+            let broken: Vec<(String,)> =
+                sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+                    .fetch_all(pool)
+                    .await?;
+            problems.extend(
+                broken
+                    .into_iter()
+                    .map(|(t,)| format!("{name}: a row of {t} points at a missing row")),
+            );
+        }
+        let drift: Vec<(String, String, i64, i64)> = sqlx::query_as(
+            "SELECT c.configuration_id, c.resource_type, c.total,
+                    CASE c.resource_type
+                        WHEN 'User' THEN (SELECT COUNT(*) FROM users u WHERE u.configuration_id = c.configuration_id)
+                        ELSE (SELECT COUNT(*) FROM groups g WHERE g.configuration_id = c.configuration_id)
+                    END AS actual
+             FROM directory_counts c",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        problems.extend(
+            drift
+                .into_iter()
+                .filter(|(_, _, counted, actual)| counted != actual)
+                .map(|(c, kind, counted, actual)| {
+                    format!("configuration {c}: {kind} count {counted} but {actual} rows")
+                }),
+        );
+        Ok(problems)
+    }
+}

@@ -8,6 +8,7 @@ use scim_console_core::{
     Actor, Configuration, CoreError, NewConfiguration, NewToken, PutSemantics, Store,
 };
 use serde_json::{Value, json};
+use sqlx::Connection as _;
 
 struct Env {
     _dir: tempfile::TempDir,
@@ -1219,4 +1220,32 @@ async fn pages_rendered_from_stored_text_equal_parsed_and_projected_resources() 
         assert_eq!(page.resources.len(), 2);
         assert_pages_render_alike(&env, page);
     }
+}
+
+#[tokio::test]
+async fn the_database_check_finds_counts_that_drifted_from_the_rows() {
+    let env = env().await;
+    create_user(&env, "a@contoso.com").await;
+    create_user(&env, "b@contoso.com").await;
+    assert_eq!(
+        env.store.check_databases().await.unwrap(),
+        Vec::<String>::new()
+    );
+    // Damage as a half-applied write would: the count without its row.
+    let mut conn = sqlx::sqlite::SqliteConnection::connect(&format!(
+        "sqlite://{}",
+        env._dir.path().join("scim-console.db").display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query("UPDATE directory_counts SET total = total + 1 WHERE resource_type = 'User'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let problems = env.store.check_databases().await.unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].contains("User count 3 but 2 rows"),
+        "{problems:?}"
+    );
 }
