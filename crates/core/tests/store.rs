@@ -1234,7 +1234,7 @@ async fn the_database_check_finds_counts_that_drifted_from_the_rows() {
     // Damage as a half-applied write would: the count without its row.
     let mut conn = sqlx::sqlite::SqliteConnection::connect(&format!(
         "sqlite://{}",
-        env._dir.path().join("scim-console.db").display()
+        env.store.path().display()
     ))
     .await
     .unwrap();
