@@ -21,6 +21,7 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
+mod chaos;
 mod desktop;
 mod load;
 mod pilot;
@@ -43,6 +44,8 @@ const USAGE: &str = "usage: cargo xtask <run|test|bench|fuzz> [options]
   bench load              the release server under wrk: 100k users, creates, filters, pages, PATCHes
   bench ui                the UI in Chromium: first-page size, 100k-row log table frame times
   bench pilot             pilot runs: 2,000 users into a second console, 1/4/8 workers
+  chaos [--kills N]       SIGKILL the release server under write load N times (default 100),
+                          checking every acknowledged write survives and none half-applies
   fuzz [--minutes N] [T]  run the fuzz targets (all, or those named) for N minutes each (default 1)";
 
 /// The fuzz targets of `crates/scim/fuzz`.
@@ -101,6 +104,7 @@ fn run(args: &[String]) -> Result<()> {
         ),
         Some("bench") if args.get(1).is_some_and(|a| a == "ui") => ui::bench(&root),
         Some("bench") if args.get(1).is_some_and(|a| a == "pilot") => pilot::run(&root),
+        Some("chaos") => chaos::run(&root, &args[1..]),
         Some("bench") if args.get(1).is_some_and(|a| a == "mapping") => cargo(
             &root,
             &["bench", "-p", "scim-console-core", "--bench", "mapping"],
