@@ -1139,7 +1139,7 @@ async fn pages_rendered_from_stored_text_equal_parsed_and_projected_resources() 
                         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
             "externalId": "e-1", "userName": "bjensen@example.com",
             "name": {"formatted": "Ms. Barbara J Jensen III", "familyName": "Jensen", "givenName": "Barbara"},
-            "displayName": "Zoë \"Babs\" O'Brien \\ \n\t\u{1}", "active": "True", "password": "t1meMa$heen",
+            "displayName": "Zoë \"Babs\" O'Brien \\ \n\t\u{2028}", "active": "True", "password": "t1meMa$heen",
             "emails": [{"value": "bjensen@example.com", "type": "work", "primary": true},
                        {"value": "babs@jensen.org", "type": "home"}],
             "phoneNumbers": [{"value": "+1 555 555 5555", "type": "work"}],
