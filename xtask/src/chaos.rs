@@ -77,9 +77,10 @@ struct Journal {
     unanswered: usize,
 }
 
-struct Server {
-    child: Child,
-    base: String,
+/// A running `scim-console serve`.
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) base: String,
     origin: String,
     admin_token: String,
 }
@@ -123,7 +124,9 @@ fn call(
     Some((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
 }
 
-fn start(binary: &Path, data: &Path) -> Result<(Server, Option<String>)> {
+/// Starts a release `serve` without a rate limit on `data`: the server, and its first token when
+/// this is the data directory's first start.
+pub(crate) fn start(binary: &Path, data: &Path) -> Result<(Server, Option<String>)> {
     let mut child = Command::new(binary)
         .arg("--data-dir")
         .arg(data)
@@ -548,12 +551,8 @@ fn verify_additions(
     Ok(groups.into_keys().collect())
 }
 
-/// Runs the campaign.
-pub fn run(root: &Path, args: &[String]) -> Result<()> {
-    let kills: usize = match args.iter().position(|a| a == "--kills") {
-        Some(i) => args.get(i + 1).context("--kills needs a number")?.parse()?,
-        None => 100,
-    };
+/// The release `scim-console`, built first.
+pub(crate) fn release_binary(root: &Path) -> Result<PathBuf> {
     cargo(
         root,
         &[
@@ -565,7 +564,16 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
             "scim-console",
         ],
     )?;
-    let binary = crate::ui::target_dir(root).join("release/scim-console");
+    Ok(crate::ui::target_dir(root).join("release/scim-console"))
+}
+
+/// Runs the campaign.
+pub fn run(root: &Path, args: &[String]) -> Result<()> {
+    let kills: usize = match args.iter().position(|a| a == "--kills") {
+        Some(i) => args.get(i + 1).context("--kills needs a number")?.parse()?,
+        None => 100,
+    };
+    let binary = release_binary(root)?;
     let seed = u64::try_from(
         SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos() & u128::from(u64::MAX),
     )? | 1;

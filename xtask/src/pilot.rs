@@ -5,26 +5,14 @@
 //! requests per second.
 
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::cargo;
-
 const USERS: u32 = 2_000;
-
-struct Remote(std::process::Child);
-
-impl Drop for Remote {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn run_json(binary: &Path, data: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<Value> {
     let mut cmd = Command::new(binary);
@@ -44,34 +32,6 @@ fn run_json(binary: &Path, data: &Path, args: &[&str], env: &[(&str, &str)]) -> 
         return Ok(Value::Null);
     }
     serde_json::from_slice(&out.stdout).context("reading scim-console's JSON")
-}
-
-/// The target: a release `serve` without a rate limit; its base URL and first token.
-fn start_remote(binary: &Path, dir: &Path) -> Result<(Remote, String, String)> {
-    let mut child = Command::new(binary)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(["serve", "--port", "0", "--rate-limit", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("starting the target")?;
-    let stdout = child.stdout.take().context("no stdout")?;
-    let remote = Remote(child);
-    let (mut base, mut token) = (String::new(), String::new());
-    for line in BufReader::new(stdout).lines() {
-        let line = line?;
-        if let Some(rest) = line.trim().strip_prefix("SCIM base URL:") {
-            rest.trim().clone_into(&mut base);
-        }
-        if let Some(rest) = line.trim().strip_prefix("Bearer token:") {
-            rest.trim().clone_into(&mut token);
-        }
-        if line.contains("shown only now") {
-            break;
-        }
-    }
-    Ok((remote, base, token))
 }
 
 /// A console with the configuration `Pilot`, the target `bench`, and `users.csv`.
@@ -104,18 +64,7 @@ fn prepare_console(binary: &Path, console: &Path, base: &str, token: &str) -> Re
 
 /// Runs the benchmark and prints its table.
 pub fn run(root: &Path) -> Result<()> {
-    cargo(
-        root,
-        &[
-            "build",
-            "--release",
-            "-p",
-            "scim-console-cli",
-            "--bin",
-            "scim-console",
-        ],
-    )?;
-    let binary = crate::ui::target_dir(root).join("release/scim-console");
+    let binary = crate::chaos::release_binary(root)?;
     let work = tempfile_dir()?;
     let remote_dir = work.join("remote");
     let mut results = String::new();
@@ -123,7 +72,9 @@ pub fn run(root: &Path) -> Result<()> {
         let _ = std::fs::remove_dir_all(&remote_dir);
         let console = work.join(format!("console-{workers}"));
         let _ = std::fs::remove_dir_all(&console);
-        let (remote, base, token) = start_remote(&binary, &remote_dir)?;
+        let (mut remote, token) = crate::chaos::start(&binary, &remote_dir)?;
+        let token = token.context("the target printed no token")?;
+        let base = remote.base.clone();
         let csv = prepare_console(&binary, &console, &base, &token)?;
         let workers_text = workers.to_string();
         for phase in ["create", "unchanged"] {
@@ -166,7 +117,8 @@ pub fn run(root: &Path) -> Result<()> {
                 requests / seconds
             )?;
         }
-        drop(remote);
+        let _ = remote.child.kill();
+        let _ = remote.child.wait();
     }
     println!(
         "\n{USERS} users from CSV into a second console on loopback (release builds, no rate limit):\n"
