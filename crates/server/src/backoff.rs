@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// Refusals a source may have before backoff starts.
@@ -31,6 +32,9 @@ struct Record {
 #[derive(Debug, Default)]
 pub struct Backoff {
     sources: Mutex<HashMap<String, Record>>,
+    /// Whether any source has a record: every accepted request asks, and the answer is almost
+    /// always no, so it is read without taking the lock.
+    any: AtomicBool,
 }
 
 impl Backoff {
@@ -46,6 +50,9 @@ impl Backoff {
     }
 
     fn barred_at(&self, source: &str, now: Instant) -> Option<Duration> {
+        if !self.any.load(Ordering::Acquire) {
+            return None;
+        }
         self.lock()
             .get(source)
             .and_then(|r| r.barred_until)
@@ -70,6 +77,7 @@ impl Backoff {
                 sources.retain(|_, r| r.last > cut);
             }
         }
+        self.any.store(true, Ordering::Release);
         let record = sources.entry(source.to_owned()).or_insert(Record {
             failures: 0,
             barred_until: None,
@@ -92,9 +100,13 @@ impl Backoff {
 
     /// A valid credential came from `source`: its record is cleared.
     pub fn accepted(&self, source: &str) {
+        if !self.any.load(Ordering::Acquire) {
+            return;
+        }
         let mut sources = self.lock();
-        if !sources.is_empty() {
-            sources.remove(source);
+        sources.remove(source);
+        if sources.is_empty() {
+            self.any.store(false, Ordering::Release);
         }
     }
 }

@@ -1,6 +1,5 @@
 import {
   ActionIcon,
-  Alert,
   Badge,
   Button,
   Group,
@@ -324,11 +323,6 @@ export function TargetsPage() {
         The target and its credential (in the keychain or the database) are deleted. Pilot run records stay in the
         provisioning log.
       </Confirm>
-      {remove.isError && (
-        <Alert color="red" role="alert">
-          {describe(remove.error)}
-        </Alert>
-      )}
     </Stack>
   );
 }
