@@ -382,14 +382,15 @@ fn both_sides_of_the_connection_must_meet() {
 #[test]
 fn the_published_json_schema_matches_the_plan_types() {
     let generated = serde_json::to_string_pretty(&json_schema()).unwrap() + "\n";
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../docs/mapping-plan.schema.json"
-    );
+    // The crate's directory as cargo gives it to the running test (not the one compiled in: a
+    // build reused from another checkout would look for the file there).
+    let dir = std::env::var("CARGO_MANIFEST_DIR")
+        .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
+    let path = format!("{dir}/../../docs/mapping-plan.schema.json");
     if std::env::var_os("SCIM_CONSOLE_WRITE_SCHEMA").is_some() {
-        std::fs::write(path, &generated).unwrap();
+        std::fs::write(&path, &generated).unwrap();
     }
-    let published = std::fs::read_to_string(path).unwrap_or_default();
+    let published = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         published == generated,
         "docs/mapping-plan.schema.json is out of date: run SCIM_CONSOLE_WRITE_SCHEMA=1 cargo test -p scim-console-core json_schema"
