@@ -386,6 +386,13 @@ struct ServeArgs {
     /// Requests per second allowed per token (0: unlimited).
     #[arg(long, default_value_t = 2000)]
     rate_limit: u32,
+    /// Seconds a client may take to send a request's headers; idle and half-sent connections
+    /// are closed after that.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout: u64,
+    /// Seconds a client may take to send a whole SCIM request body (408 beyond).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    body_timeout: u64,
     /// Serve HTTPS with this PEM certificate chain (with --tls-key).
     #[arg(
         long,
@@ -1600,6 +1607,8 @@ async fn serve(data_dir: Option<&PathBuf>, args: ServeArgs) -> Result<()> {
     let limits = Limits {
         max_body_bytes: args.max_body_bytes,
         requests_per_second: args.rate_limit,
+        header_read_timeout: std::time::Duration::from_secs(args.header_timeout),
+        body_read_timeout: std::time::Duration::from_secs(args.body_timeout),
         ..Limits::default()
     };
     let runtime = Runtime::start(RuntimeOptions {

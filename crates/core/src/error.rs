@@ -36,7 +36,7 @@ pub enum CoreError {
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     /// The data directory could not be used.
-    #[error("data directory {path}: {source}")]
+    #[error("data directory {path}: {source}{}", data_dir_hint(.source))]
     DataDir {
         /// The directory.
         path: String,
@@ -46,6 +46,20 @@ pub enum CoreError {
     /// Stored data could not be read back (corruption or a bug).
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+}
+
+/// What to do about a data directory that cannot be written, when the error says why.
+fn data_dir_hint(error: &std::io::Error) -> &'static str {
+    match error.kind() {
+        std::io::ErrorKind::ReadOnlyFilesystem => {
+            " — the file system is read-only, and SCIM Console keeps its databases there: remount it read-write, or choose another folder with --data-dir (or SCIM_CONSOLE_DATA_DIR)"
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            " — this user may not write there: fix the folder's owner or permissions, or choose another folder with --data-dir (or SCIM_CONSOLE_DATA_DIR)"
+        }
+        std::io::ErrorKind::StorageFull => " — the disk is full: free some space and start again",
+        _ => "",
+    }
 }
 
 /// Shorthand for results in this crate.

@@ -98,6 +98,19 @@ impl Store {
             path: data_dir.display().to_string(),
             source,
         })?;
+        // SQLite would only say "unable to open database file"; a write here says why.
+        let probe = data_dir.join(format!(".write-check-{}", std::process::id()));
+        match std::fs::File::create(&probe) {
+            Ok(_) => {
+                let _ = std::fs::remove_file(&probe);
+            }
+            Err(source) => {
+                return Err(CoreError::DataDir {
+                    path: data_dir.display().to_string(),
+                    source,
+                });
+            }
+        }
         Self::open_file(&data_dir.join(DATABASE_FILE)).await
     }
 

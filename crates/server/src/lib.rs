@@ -19,6 +19,7 @@ pub mod probe;
 pub mod runtime;
 pub mod scim;
 pub mod server;
+pub mod slow_clients;
 mod state;
 pub mod tls;
 pub mod ui;

@@ -17,6 +17,7 @@ use scim_console_core::{Secret, Store};
 use tokio::net::TcpListener;
 use tower::ServiceExt as _;
 
+use crate::slow_clients::FirstBytes;
 use crate::state::{AppState, Limits};
 use crate::tls::{self, LoadedTls, TlsError, TlsSource};
 
@@ -223,7 +224,8 @@ impl Server {
         ));
         let checkpoint = tokio::spawn(checkpoint_loop(state.store.clone(), state.stopping.clone()));
         let store = state.store.clone();
-        let served = serve(listener, tls, app(state), shutdown).await;
+        let limits = state.limits;
+        let served = serve(listener, tls, app(state), &limits, shutdown).await;
         retention.abort();
         alerts.abort();
         checkpoint.abort();
@@ -244,28 +246,57 @@ async fn serve(
     listener: TcpListener,
     tls: Option<LoadedTls>,
     app: Router,
+    limits: &Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let Some(tls) = tls else {
-        return axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
-    };
     let handle = axum_server::Handle::new();
     let stopper = handle.clone();
     tokio::spawn(async move {
         shutdown.await;
         stopper.graceful_shutdown(Some(Duration::from_secs(30)));
     });
-    let config = axum_server::tls_rustls::RustlsConfig::from_config(tls.config);
     let listener = listener.into_std()?;
-    axum_server::from_tcp_rustls(listener, config)?
-        .handle(handle)
-        .serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .await
+    let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    match tls {
+        None => {
+            let mut server = axum_server::from_tcp(listener)?
+                .map(|acceptor| FirstBytes::new(acceptor, limits.header_read_timeout))
+                .handle(handle);
+            configure_connections(server.http_builder(), limits);
+            server.serve(service).await
+        }
+        Some(tls) => {
+            let config = axum_server::tls_rustls::RustlsConfig::from_config(tls.config);
+            let mut server = axum_server::from_tcp_rustls(listener, config)?
+                .map(|acceptor| {
+                    FirstBytes::new(
+                        acceptor.handshake_timeout(limits.header_read_timeout),
+                        limits.header_read_timeout,
+                    )
+                })
+                .handle(handle);
+            configure_connections(server.http_builder(), limits);
+            server.serve(service).await
+        }
+    }
+}
+
+/// Connection hygiene, for plain HTTP and TLS alike: a client that does not finish sending a
+/// request's headers in time (an idle kept-alive connection, a slow-loris) is disconnected,
+/// and an HTTP/2 peer that stops answering pings too.
+fn configure_connections(
+    builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>,
+    limits: &Limits,
+) {
+    builder
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    builder
+        .http2()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .keep_alive_interval(Duration::from_secs(60))
+        .keep_alive_timeout(Duration::from_secs(20));
 }
 
 /// How old an outbox row must be before the background recovery takes it for a lost record

@@ -19,6 +19,12 @@ pub struct Limits {
     pub default_page_size: usize,
     /// The largest page returned, whatever `count` asks.
     pub max_page_size: usize,
+    /// How long a client may take to send a request's headers, counted from when the server
+    /// starts waiting for them (on a new connection, or after the previous answer on a
+    /// kept-alive one): an idle or half-sent connection is closed after that (slow-loris).
+    pub header_read_timeout: std::time::Duration,
+    /// How long a client may take to send a whole SCIM request body (408 beyond).
+    pub body_read_timeout: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -28,6 +34,8 @@ impl Default for Limits {
             requests_per_second: 2000,
             default_page_size: 100,
             max_page_size: 1000,
+            header_read_timeout: std::time::Duration::from_secs(30),
+            body_read_timeout: std::time::Duration::from_secs(60),
         }
     }
 }

@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 
 use common::{TestServer, parts};
 use reqwest::Method;
+use scim_console_server::Limits;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
@@ -452,5 +453,114 @@ async fn oversize_headers_broken_http_and_a_crowd_of_idle_connections() {
     still_up(&s, "200 half-sent requests").await;
     drop(idle);
     still_up(&s, "the crowd leaving").await;
+    s.stop().await;
+}
+
+/// Reads until the server closes the connection; None when it is still open after `wait`.
+async fn closed_within(stream: &mut tokio::net::TcpStream, wait: u64) -> Option<String> {
+    let mut answer = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(wait),
+        stream.read_to_end(&mut answer),
+    )
+    .await
+    .ok()
+    .map(|_| String::from_utf8_lossy(&answer).into_owned())
+}
+
+#[tokio::test]
+async fn idle_half_sent_and_trickling_connections_are_closed() {
+    let s = TestServer::start_with(
+        tempfile::tempdir().unwrap(),
+        Limits {
+            header_read_timeout: std::time::Duration::from_secs(1),
+            body_read_timeout: std::time::Duration::from_secs(2),
+            ..Limits::default()
+        },
+    )
+    .await;
+    let addr = s.origin.trim_start_matches("http://").to_owned();
+    let path = format!("/scim/{}/v2/Users", s.config.slug);
+    let connect = || tokio::net::TcpStream::connect(addr.clone());
+    // Connected, never a byte.
+    let mut idle = connect().await.unwrap();
+    // Half the headers, then nothing (slow-loris).
+    let mut half = connect().await.unwrap();
+    half.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nX-Slow: ").as_bytes())
+        .await
+        .unwrap();
+    // A whole request answered, then the kept-alive connection left idle.
+    let mut kept = connect().await.unwrap();
+    kept.write_all(
+        format!(
+            "GET {path}?count=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\r\n",
+            s.token
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    // Headers of a create, then a body that stops after 10 of its 100 bytes.
+    let mut trickle = connect().await.unwrap();
+    trickle
+        .write_all(
+            format!(
+                "POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/scim+json\r\nContent-Length: 100\r\n\r\n{{\"userNam",
+                s.token
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    still_up(&s, "slow clients waiting").await;
+    // Each is closed by the server well before 10 s (a read that is still waiting then fails).
+    let idle_answer = closed_within(&mut idle, 10).await;
+    assert!(
+        idle_answer
+            .as_deref()
+            .is_some_and(|a| a.is_empty() || a.starts_with("HTTP/1.1 408")),
+        "an idle connection was left open: {idle_answer:?}"
+    );
+    let half_answer = closed_within(&mut half, 10).await;
+    assert!(
+        half_answer
+            .as_deref()
+            .is_some_and(|a| a.is_empty() || a.starts_with("HTTP/1.1 408")),
+        "a half-sent request's connection was left open: {half_answer:?}"
+    );
+    let kept_answer = closed_within(&mut kept, 10).await;
+    assert!(
+        kept_answer
+            .as_deref()
+            .is_some_and(|a| a.starts_with("HTTP/1.1 200")),
+        "a kept-alive idle connection was left open, or its request not answered: {kept_answer:?}"
+    );
+    // The trickled body gets a SCIM error 408 (and nothing is created).
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = trickle.read(&mut buf).await.unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            answer.extend_from_slice(&buf[..n]);
+            if String::from_utf8_lossy(&answer).contains("\"status\"") {
+                break;
+            }
+        }
+    })
+    .await;
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    assert!(read.is_ok(), "a trickling body was waited for: {answer:?}");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer.contains(ERROR) && answer.contains("\"408\""),
+        "{answer}"
+    );
+    let (status, list) = parts(s.scim(Method::GET, "/Users").send().await.unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(list["totalResults"], 0, "{list}");
+    still_up(&s, "slow clients closed").await;
     s.stop().await;
 }

@@ -182,3 +182,31 @@ async fn old_protocols_and_weak_cipher_suites_are_refused() {
     }
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_connection_that_never_starts_its_handshake_is_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let tls_dir = dir.path().join("tls");
+    let s = TestServer::start_tls(
+        dir,
+        Limits {
+            header_read_timeout: std::time::Duration::from_secs(1),
+            ..Limits::default()
+        },
+        Some(TlsSource::SelfSigned {
+            dir: tls_dir,
+            names: vec![],
+        }),
+    )
+    .await;
+    let addr = s.origin.trim_start_matches("https://").to_owned();
+    let mut silent = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let mut answer = Vec::new();
+    let closed = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        tokio::io::AsyncReadExt::read_to_end(&mut silent, &mut answer),
+    )
+    .await;
+    assert!(closed.is_ok(), "a silent TLS connection was left open");
+    s.stop().await;
+}

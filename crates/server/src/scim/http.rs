@@ -287,12 +287,24 @@ impl FromRequest<AppState> for ScimBody {
         }
         let limit = state.limits.max_body_bytes;
         let body: Body = req.into_body();
-        let bytes = to_bytes(body, limit).await.map_err(|_| {
-            ScimError::status(
-                413,
-                format!("the request body is larger than {limit} bytes"),
-            )
-        })?;
+        let deadline = state.limits.body_read_timeout;
+        let bytes = tokio::time::timeout(deadline, to_bytes(body, limit))
+            .await
+            .map_err(|_| {
+                ScimError::status(
+                    408,
+                    format!(
+                        "the request body did not arrive within {} seconds",
+                        deadline.as_secs()
+                    ),
+                )
+            })?
+            .map_err(|_| {
+                ScimError::status(
+                    413,
+                    format!("the request body is larger than {limit} bytes"),
+                )
+            })?;
         if bytes.is_empty() {
             return Err(
                 ScimError::invalid_syntax("the request has no body; send a JSON object").into(),

@@ -309,12 +309,26 @@ pub async fn record(State(state): State<AppState>, mut request: Request, next: N
     let (parts, body) = request.into_parts();
     let source = Peer::of(&parts).0;
     let limit = state.limits.max_body_bytes;
-    let Ok(bytes) = to_bytes(body, limit).await else {
-        return ScimFailure::from(ScimError::status(
-            413,
-            format!("the request body is larger than {limit} bytes"),
-        ))
-        .into_response();
+    let deadline = state.limits.body_read_timeout;
+    let bytes = match tokio::time::timeout(deadline, to_bytes(body, limit)).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => {
+            return ScimFailure::from(ScimError::status(
+                413,
+                format!("the request body is larger than {limit} bytes"),
+            ))
+            .into_response();
+        }
+        Err(_) => {
+            return ScimFailure::from(ScimError::status(
+                408,
+                format!(
+                    "the request body did not arrive within {} seconds",
+                    deadline.as_secs()
+                ),
+            ))
+            .into_response();
+        }
     };
     let request_json: Option<Value> = if bytes.is_empty() {
         None
