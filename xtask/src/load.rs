@@ -14,10 +14,10 @@ const USERS: usize = 100_000;
 const GROUP_MEMBERS: usize = 10_000;
 const THREADS: usize = 2;
 
-struct Running {
-    child: Child,
-    base: String,
-    token: String,
+pub(crate) struct Running {
+    pub(crate) child: Child,
+    pub(crate) base: String,
+    pub(crate) token: String,
 }
 
 impl Drop for Running {
@@ -29,7 +29,7 @@ impl Drop for Running {
     }
 }
 
-fn ensure_tool(tool: &str, package: &str) -> Result<()> {
+pub(crate) fn ensure_tool(tool: &str, package: &str) -> Result<()> {
     if Command::new("which")
         .arg(tool)
         .output()
@@ -54,7 +54,12 @@ fn free_port() -> Result<u16> {
         .port())
 }
 
-fn start(binary: &Path, data: &Path) -> Result<Running> {
+pub(crate) fn start(binary: &Path, data: &Path) -> Result<Running> {
+    start_with(binary, data, &[])
+}
+
+/// [`start`] with more `serve` arguments.
+pub(crate) fn start_with(binary: &Path, data: &Path, extra: &[&str]) -> Result<Running> {
     let port = free_port()?.to_string();
     let mut child = Command::new(binary)
         .arg("--data-dir")
@@ -68,6 +73,7 @@ fn start(binary: &Path, data: &Path) -> Result<Running> {
             "--max-body-bytes",
             "16777216",
         ])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -92,7 +98,7 @@ fn start(binary: &Path, data: &Path) -> Result<Running> {
     Ok(Running { child, base, token })
 }
 
-fn rss_kib(pid: u32) -> (u64, u64) {
+pub(crate) fn rss_kib(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let field = |name: &str| {
         status
@@ -105,15 +111,15 @@ fn rss_kib(pid: u32) -> (u64, u64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
-struct Scenario<'a> {
-    name: &'a str,
-    script: &'a str,
-    connections: usize,
-    seconds: u64,
-    env: Vec<(&'a str, String)>,
+pub(crate) struct Scenario<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) script: &'a str,
+    pub(crate) connections: usize,
+    pub(crate) seconds: u64,
+    pub(crate) env: Vec<(&'a str, String)>,
 }
 
-fn wrk(server: &Running, load_dir: &Path, s: &Scenario<'_>) -> Result<Value> {
+pub(crate) fn wrk(server: &Running, load_dir: &Path, s: &Scenario<'_>) -> Result<Value> {
     eprintln!(
         "==> {} ({} connections, {} s)",
         s.name, s.connections, s.seconds
@@ -147,7 +153,12 @@ fn wrk(server: &Running, load_dir: &Path, s: &Scenario<'_>) -> Result<Value> {
     Ok(serde_json::from_str(line)?)
 }
 
-fn curl_json(server: &Running, method: &str, path: &str, body: Option<&Path>) -> Result<Value> {
+pub(crate) fn curl_json(
+    server: &Running,
+    method: &str,
+    path: &str,
+    body: Option<&Path>,
+) -> Result<Value> {
     let mut cmd = Command::new("curl");
     cmd.args([
         "-sS",
@@ -167,11 +178,8 @@ fn curl_json(server: &Running, method: &str, path: &str, body: Option<&Path>) ->
         .with_context(|| format!("{method} {path} did not answer JSON"))
 }
 
-/// Runs the load benchmark and prints a Markdown table.
-#[allow(clippy::too_many_lines)] // One linear script: start, preload, measure, report.
-pub fn run(root: &Path) -> Result<()> {
-    ensure_tool("wrk", "wrk")?;
-    ensure_tool("curl", "curl")?;
+/// Builds the release `scim-console` and returns its path.
+pub(crate) fn release_binary(root: &Path) -> Result<PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     crate::step(
         Command::new(&cargo)
@@ -181,57 +189,67 @@ pub fn run(root: &Path) -> Result<()> {
     )?;
     let target =
         std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let binary = target.join("release/scim-console");
-    let stamp = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis();
-    let work = std::env::temp_dir().join(format!("scim-console-load-{stamp}"));
-    std::fs::create_dir_all(&work)?;
-    let load_dir = root.join("xtask/load");
-    let server = start(&binary, &work.join("data"))?;
-    let pid = server.child.id();
-    let mut rows = Vec::new();
+    Ok(target.join("release/scim-console"))
+}
 
-    let env = |extra: Vec<(&'static str, String)>| {
-        let mut e = vec![("TOTAL_USERS", USERS.to_string())];
-        e.extend(extra);
-        e
-    };
+/// Users created by [`preload`]: their ids, and Lua files listing ids and userNames for the
+/// scripts.
+pub(crate) struct Preloaded {
+    pub(crate) ids: Vec<String>,
+    pub(crate) ids_file: PathBuf,
+    pub(crate) names_file: PathBuf,
+}
+
+/// Creates at least `users` users with wrk (the first 10 s window's figures are returned),
+/// then lists them into `work`'s `ids.lua` and `names.lua`.
+pub(crate) fn preload(
+    server: &Running,
+    load_dir: &Path,
+    work: &Path,
+    users: usize,
+) -> Result<(Value, Preloaded)> {
     let create = wrk(
-        &server,
-        &load_dir,
+        server,
+        load_dir,
         &Scenario {
             name: "create users",
             script: "create.lua",
             connections: 16,
             seconds: 10,
-            env: env(vec![("PREFIX", "user".into())]),
+            env: vec![
+                ("TOTAL_USERS", users.to_string()),
+                ("PREFIX", "user".into()),
+            ],
         },
     )?;
     let mut total = create["requests"].as_u64().unwrap_or(0);
-    rows.push(("create user (POST /Users)", create, rss_kib(pid)));
     let mut chunk = 0;
-    while total < USERS as u64 {
+    while total < users as u64 {
         chunk += 1;
         let topped = wrk(
-            &server,
-            &load_dir,
+            server,
+            load_dir,
             &Scenario {
                 name: "preloading users",
                 script: "create.lua",
                 connections: 16,
                 seconds: 10,
-                env: env(vec![("PREFIX", format!("pre{chunk}"))]),
+                env: vec![
+                    ("TOTAL_USERS", users.to_string()),
+                    ("PREFIX", format!("pre{chunk}")),
+                ],
             },
         )?;
         total += topped["requests"].as_u64().unwrap_or(0);
     }
 
     eprintln!("==> collecting user ids");
-    let mut ids = Vec::with_capacity(USERS);
-    let mut names = Vec::with_capacity(USERS);
+    let mut ids = Vec::with_capacity(users);
+    let mut names = Vec::with_capacity(users);
     let mut start_index = 1;
     loop {
         let page = curl_json(
-            &server,
+            server,
             "GET",
             &format!("/Users?attributes=userName&count=1000&startIndex={start_index}"),
             None,
@@ -266,6 +284,42 @@ pub fn run(root: &Path) -> Result<()> {
         writeln!(f, "{},", serde_json::to_string(name)?)?;
     }
     writeln!(f, "}}")?;
+    Ok((
+        create,
+        Preloaded {
+            ids,
+            ids_file,
+            names_file,
+        },
+    ))
+}
+
+/// Runs the load benchmark and prints a Markdown table.
+#[allow(clippy::too_many_lines)] // One linear script: start, preload, measure, report.
+pub fn run(root: &Path) -> Result<()> {
+    ensure_tool("wrk", "wrk")?;
+    ensure_tool("curl", "curl")?;
+    let binary = release_binary(root)?;
+    let stamp = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis();
+    let work = std::env::temp_dir().join(format!("scim-console-load-{stamp}"));
+    std::fs::create_dir_all(&work)?;
+    let load_dir = root.join("xtask/load");
+    let server = start(&binary, &work.join("data"))?;
+    let pid = server.child.id();
+    let mut rows = Vec::new();
+
+    let env = |extra: Vec<(&'static str, String)>| {
+        let mut e = vec![("TOTAL_USERS", USERS.to_string())];
+        e.extend(extra);
+        e
+    };
+    let (create, preloaded) = preload(&server, &load_dir, &work, USERS)?;
+    rows.push(("create user (POST /Users)", create, rss_kib(pid)));
+    let Preloaded {
+        ids,
+        ids_file,
+        names_file,
+    } = preloaded;
     let total_users = ids.len();
 
     eprintln!("==> creating a group of {GROUP_MEMBERS} members");

@@ -13,8 +13,10 @@
 //! - `cargo xtask api` — regenerates the UI's TypeScript types from the admin API.
 //! - `cargo xtask bench [FILTER]` — the Criterion benchmarks; `cargo xtask bench compare` runs
 //!   the same filter against other Rust SCIM crates (built only then, outside the workspace).
-//! - `cargo xtask fuzz [--minutes N] [TARGET...]` — the cargo-fuzz targets (installs cargo-fuzz
-//!   when missing; not part of CI).
+//! - `cargo xtask fuzz [--minutes N] [TARGET...]` — the cargo-fuzz targets of `crates/scim/fuzz`
+//!   and `crates/core/fuzz` (installs cargo-fuzz when missing; not part of CI).
+//! - `cargo xtask chaos [--kills N]` — SIGKILLs under write load (crash safety).
+//! - `cargo xtask soak [--minutes N]` — the mixed load for N minutes, `docs/soak.png`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -22,12 +24,14 @@ use std::process::{Command, ExitCode};
 use anyhow::{Context, Result, bail};
 
 mod chaos;
+mod connections;
 mod desktop;
 mod load;
 mod pilot;
+mod soak;
 mod ui;
 
-const USAGE: &str = "usage: cargo xtask <run|test|bench|fuzz> [options]
+const USAGE: &str = "usage: cargo xtask <run|test|bench|chaos|soak|fuzz> [options]
 
   run [SERVE ARGS]        run the console: the desktop app when a display is there, else the
                           headless server (arguments go to `scim-console serve`)
@@ -44,12 +48,22 @@ const USAGE: &str = "usage: cargo xtask <run|test|bench|fuzz> [options]
   bench load              the release server under wrk: 100k users, creates, filters, pages, PATCHes
   bench ui                the UI in Chromium: first-page size, 100k-row log table frame times
   bench pilot             pilot runs: 2,000 users into a second console, 1/4/8 workers
+  bench connections       RSS with 10,000 idle and half-sent connections; all closed after the
+                          header timeout
   chaos [--kills N]       SIGKILL the release server under write load N times (default 100),
                           checking every acknowledged write survives and none half-applies
+  soak [--minutes N]      the release server under a mixed load for N minutes (default 30):
+                          RSS and p99 every 10 s into docs/soak.csv and docs/soak.png
   fuzz [--minutes N] [T]  run the fuzz targets (all, or those named) for N minutes each (default 1)";
 
-/// The fuzz targets of `crates/scim/fuzz`.
-const FUZZ_TARGETS: [&str; 3] = ["filter_parse", "patch_apply", "resource_normalise"];
+/// The fuzz targets and the cargo-fuzz package (under `crates/`) that holds each.
+const FUZZ_TARGETS: [(&str, &str); 5] = [
+    ("filter_parse", "scim/fuzz"),
+    ("patch_apply", "scim/fuzz"),
+    ("resource_normalise", "scim/fuzz"),
+    ("entra_expression", "core/fuzz"),
+    ("plan_import", "core/fuzz"),
+];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -104,7 +118,9 @@ fn run(args: &[String]) -> Result<()> {
         ),
         Some("bench") if args.get(1).is_some_and(|a| a == "ui") => ui::bench(&root),
         Some("bench") if args.get(1).is_some_and(|a| a == "pilot") => pilot::run(&root),
+        Some("bench") if args.get(1).is_some_and(|a| a == "connections") => connections::run(&root),
         Some("chaos") => chaos::run(&root, &args[1..]),
+        Some("soak") => soak::run(&root, &args[1..]),
         Some("bench") if args.get(1).is_some_and(|a| a == "mapping") => cargo(
             &root,
             &["bench", "-p", "scim-console-core", "--bench", "mapping"],
@@ -356,12 +372,13 @@ fn fuzz(root: &Path, args: &[String]) -> Result<()> {
             minutes = value
                 .parse()
                 .with_context(|| format!("--minutes needs a number, got {value:?}"))?;
-        } else if FUZZ_TARGETS.contains(&arg.as_str()) {
-            targets.push(arg.as_str());
+        } else if let Some(target) = FUZZ_TARGETS.iter().find(|(name, _)| name == arg) {
+            targets.push(*target);
         } else {
+            let names: Vec<&str> = FUZZ_TARGETS.iter().map(|(name, _)| *name).collect();
             bail!(
                 "unknown fuzz target {arg:?}; the targets are {}",
-                FUZZ_TARGETS.join(", ")
+                names.join(", ")
             );
         }
     }
@@ -375,9 +392,9 @@ fn fuzz(root: &Path, args: &[String]) -> Result<()> {
     if !has_cargo_fuzz {
         cargo(root, &["install", "cargo-fuzz", "--locked"])?;
     }
-    let fuzz_dir = root.join("crates/scim/fuzz");
     let seconds = (minutes * 60).to_string();
-    for target in targets {
+    for (target, package) in targets {
+        let fuzz_dir = root.join("crates").join(package);
         let corpus = fuzz_dir.join("corpus").join(target);
         let seeds = fuzz_dir.join("seeds").join(target);
         std::fs::create_dir_all(&corpus)

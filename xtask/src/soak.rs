@@ -1,0 +1,218 @@
+//! `cargo xtask soak [--minutes N]`: the release server under a steady mixed load (creates and
+//! deletes, filters, pages, PATCHes, group member changes) for N minutes (default 30), sampling
+//! throughput, p50/p99 latency, errors and the server's RSS every 10 s. Writes
+//! `docs/soak.csv` and `docs/soak.png` (gnuplot) and prints a summary that compares the first
+//! and the last five minutes. A benchmark, not part of CI.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+
+use crate::load::{self, Scenario};
+
+/// Users in the directory during the soak (creates and deletes keep it there).
+const USERS: usize = 10_000;
+/// Members of the group the mix adds to and removes from: half the users, where random adds
+/// and removes balance.
+const MEMBERS: usize = USERS / 2;
+/// Seconds per sample.
+const WINDOW: u64 = 10;
+
+/// One 10-second sample.
+struct Sample {
+    minute: f64,
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+    errors: u64,
+    rss_mib: f64,
+}
+
+fn mean(samples: &[Sample], value: impl Fn(&Sample) -> f64) -> f64 {
+    if samples.is_empty() {
+        return 0.0;
+    }
+    #[allow(clippy::cast_precision_loss)] // At most a few hundred samples.
+    let n = samples.len() as f64;
+    samples.iter().map(value).sum::<f64>() / n
+}
+
+/// Runs the soak.
+pub fn run(root: &Path, args: &[String]) -> Result<()> {
+    let mut minutes: u64 = 30;
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        if arg == "--minutes" {
+            let value = iter.next().context("--minutes needs a number")?;
+            minutes = value
+                .parse()
+                .with_context(|| format!("--minutes needs a number, got {value:?}"))?;
+        } else {
+            bail!("unknown soak option {arg:?}; usage: cargo xtask soak [--minutes N]");
+        }
+    }
+    load::ensure_tool("wrk", "wrk")?;
+    load::ensure_tool("curl", "curl")?;
+    load::ensure_tool("gnuplot", "gnuplot-nox")?;
+    let binary = load::release_binary(root)?;
+    let stamp = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis();
+    let work = std::env::temp_dir().join(format!("scim-console-soak-{stamp}"));
+    std::fs::create_dir_all(&work)?;
+    let load_dir = root.join("xtask/load");
+    let server = load::start(&binary, &work.join("data"))?;
+    let pid = server.child.id();
+    let (_, preloaded) = load::preload(&server, &load_dir, &work, USERS)?;
+    let members: Vec<Value> = preloaded
+        .ids
+        .iter()
+        .take(MEMBERS)
+        .map(|id| json!({"value": id}))
+        .collect();
+    let group_body = work.join("group.json");
+    std::fs::write(
+        &group_body,
+        serde_json::to_vec(&json!({"displayName": "Soak", "members": members}))?,
+    )?;
+    let group = load::curl_json(
+        &server,
+        "POST",
+        "/Groups?excludedAttributes=members",
+        Some(&group_body),
+    )?;
+    let group_id = group["id"]
+        .as_str()
+        .context("the soak group was not created")?
+        .to_owned();
+    let total_users = preloaded.ids.len();
+    let windows = minutes * 60 / WINDOW;
+    let mut samples: Vec<Sample> = Vec::new();
+    for i in 0..windows {
+        let r = load::wrk(
+            &server,
+            &load_dir,
+            &Scenario {
+                name: "soak mix",
+                script: "mixed.lua",
+                connections: 16,
+                seconds: WINDOW,
+                env: vec![
+                    ("TOTAL_USERS", total_users.to_string()),
+                    ("IDS_FILE", preloaded.ids_file.display().to_string()),
+                    ("NAMES_FILE", preloaded.names_file.display().to_string()),
+                    ("GROUP_ID", group_id.clone()),
+                    ("PREFIX", format!("soak{i}")),
+                ],
+            },
+        )?;
+        let (rss_kib, _) = load::rss_kib(pid);
+        #[allow(clippy::cast_precision_loss)] // Window counts and KiB fit an f64 exactly.
+        let sample = Sample {
+            minute: ((i + 1) * WINDOW) as f64 / 60.0,
+            rps: r["rps"].as_f64().unwrap_or(0.0),
+            p50_ms: r["p50_ms"].as_f64().unwrap_or(0.0),
+            p99_ms: r["p99_ms"].as_f64().unwrap_or(0.0),
+            max_ms: r["max_ms"].as_f64().unwrap_or(0.0),
+            errors: r["errors"].as_u64().unwrap_or(0),
+            rss_mib: rss_kib as f64 / 1024.0,
+        };
+        eprintln!(
+            "    {:5.1} min: {:6.0} req/s, p99 {:6.2} ms, {} errors, RSS {:.0} MiB",
+            sample.minute, sample.rps, sample.p99_ms, sample.errors, sample.rss_mib
+        );
+        samples.push(sample);
+    }
+    let (_, peak_kib) = load::rss_kib(pid);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&work);
+
+    let docs = root.join("docs");
+    let csv = docs.join("soak.csv");
+    let mut text = String::from("minute,rps,p50_ms,p99_ms,max_ms,errors,rss_mib\n");
+    for s in &samples {
+        writeln!(
+            text,
+            "{:.3},{:.1},{:.3},{:.3},{:.3},{},{:.1}",
+            s.minute, s.rps, s.p50_ms, s.p99_ms, s.max_ms, s.errors, s.rss_mib
+        )?;
+    }
+    std::fs::write(&csv, text).with_context(|| format!("writing {}", csv.display()))?;
+    plot(&csv, &docs.join("soak.png"), minutes)?;
+
+    report(&samples, minutes, peak_kib, &csv)
+}
+
+/// Prints the totals and the first and last five minutes side by side.
+fn report(samples: &[Sample], minutes: u64, peak_kib: u64, csv: &Path) -> Result<()> {
+    let per_five = usize::try_from(5 * 60 / WINDOW)?;
+    let first = &samples[..samples.len().min(per_five)];
+    let last = &samples[samples.len().saturating_sub(per_five)..];
+    let errors: u64 = samples.iter().map(|s| s.errors).sum();
+    #[allow(clippy::cast_precision_loss)]
+    let requests: f64 = samples.iter().map(|s| s.rps * WINDOW as f64).sum();
+    println!(
+        "soak: {minutes} min of the mixed load, {USERS} users, a group of {MEMBERS} members, wrk 16 connections"
+    );
+    println!("requests: {requests:.0}, errors: {errors}");
+    println!("| window | req/s | p50 ms | p99 ms | RSS MiB |");
+    println!("| --- | --- | --- | --- | --- |");
+    for (name, part) in [("first 5 min", first), ("last 5 min", last)] {
+        println!(
+            "| {name} | {:.0} | {:.2} | {:.2} | {:.0} |",
+            mean(part, |s| s.rps),
+            mean(part, |s| s.p50_ms),
+            mean(part, |s| s.p99_ms),
+            mean(part, |s| s.rss_mib)
+        );
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let peak = peak_kib as f64 / 1024.0;
+    println!("peak RSS: {peak:.0} MiB; samples in {}", csv.display());
+    Ok(())
+}
+
+/// Draws latency, throughput and RSS against time.
+fn plot(csv: &Path, png: &Path, minutes: u64) -> Result<()> {
+    let script = format!(
+        r#"set terminal pngcairo size 1000,700 font "DejaVu Sans,10"
+set output "{png}"
+set datafile separator ","
+set key top left
+set grid
+set xrange [0:{minutes}]
+set multiplot layout 2,1 title "SCIM Console soak: mixed load, 16 connections, sampled every 10 s"
+set ylabel "latency (ms)"
+set yrange [0:*]
+plot "{csv}" using 1:4 skip 1 with lines lw 2 title "p99", "{csv}" using 1:3 skip 1 with lines lw 2 title "p50"
+set xlabel "minutes"
+set ylabel "RSS (MiB)"
+set y2label "requests/s"
+set y2tics
+set ytics nomirror
+set yrange [0:*]
+set y2range [0:*]
+plot "{csv}" using 1:7 skip 1 with lines lw 2 title "RSS", "{csv}" using 1:2 skip 1 axes x1y2 with lines lw 1 title "requests/s"
+unset multiplot
+"#,
+        png = png.display(),
+        csv = csv.display(),
+    );
+    let mut child = Command::new("gnuplot")
+        .stdin(Stdio::piped())
+        .spawn()
+        .context("starting gnuplot")?;
+    child
+        .stdin
+        .take()
+        .context("gnuplot's input")?
+        .write_all(script.as_bytes())?;
+    if !child.wait()?.success() {
+        bail!("gnuplot could not draw {}", png.display());
+    }
+    Ok(())
+}
