@@ -185,6 +185,8 @@ set datafile separator ","
 set key top left
 set grid
 set xrange [0:{minutes}]
+set lmargin at screen 0.08
+set rmargin at screen 0.90
 set multiplot layout 2,1 title "SCIM Console soak: mixed load, 16 connections, sampled every 10 s"
 set ylabel "latency (ms)"
 set yrange [0:*]
