@@ -7,10 +7,12 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 fn main() {
-    let dist = std::env::var_os("SCIM_CONSOLE_UI_DIST").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/dist"),
-        PathBuf::from,
-    );
+    // The crate's directory as cargo gives it to this run (not `env!`, which is where this
+    // script was compiled: a build reused from another checkout would look there).
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    let dist = std::env::var_os("SCIM_CONSOLE_UI_DIST")
+        .map_or_else(|| manifest.join("../../ui/dist"), PathBuf::from);
     println!("cargo:rerun-if-env-changed=SCIM_CONSOLE_UI_DIST");
     println!("cargo:rerun-if-changed={}", dist.display());
     let mut files = Vec::new();

@@ -142,7 +142,10 @@ fn run(args: &[String]) -> Result<()> {
 }
 
 fn workspace_root() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // `cargo run` gives the package's directory of this checkout; `env!` is where this binary
+    // was compiled, wrong for a build reused from another checkout.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
     manifest
         .parent()
         .map_or(manifest.clone(), Path::to_path_buf)
