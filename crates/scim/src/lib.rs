@@ -14,8 +14,10 @@
 //! - [`patch`]: the PATCH engine, including the forms Entra ID and Okta send.
 //! - [`projection`]: `attributes` / `excludedAttributes` under the `returned` rules.
 //! - [`list`]: query parameters, `/.search` bodies, sorting, paging and ListResponse.
+//! - [`bulk`]: bulk requests, `bulkId` references and bulk responses.
 //! - [`error`]: the one error type, rendered as RFC 7644 §3.12 JSON.
 
+pub mod bulk;
 pub mod error;
 pub mod filter;
 pub mod list;

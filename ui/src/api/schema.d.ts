@@ -1631,7 +1631,7 @@ export interface components {
          * @description What a request did.
          * @enum {string}
          */
-        Operation: "create" | "update" | "disable" | "delete" | "query" | "discovery" | "membershipChange" | "token";
+        Operation: "create" | "update" | "disable" | "delete" | "query" | "discovery" | "membershipChange" | "token" | "bulk";
         /**
          * @description How a user came into the directory.
          * @enum {string}
@@ -3452,7 +3452,7 @@ export interface operations {
                 outcome?: string;
                 /**
                  * @description `create`, `update`, `disable`, `delete`, `query`, `discovery`, `membershipChange`,
-                 *     `token`.
+                 *     `token`, `bulk`.
                  */
                 operation?: string;
                 /** @description `entra`, `okta`, `oneLogin`, `google`, `other`. */
@@ -3547,7 +3547,7 @@ export interface operations {
                 outcome?: string;
                 /**
                  * @description `create`, `update`, `disable`, `delete`, `query`, `discovery`, `membershipChange`,
-                 *     `token`.
+                 *     `token`, `bulk`.
                  */
                 operation?: string;
                 /** @description `entra`, `okta`, `oneLogin`, `google`, `other`. */
@@ -3661,7 +3661,7 @@ export interface operations {
                 outcome?: string;
                 /**
                  * @description `create`, `update`, `disable`, `delete`, `query`, `discovery`, `membershipChange`,
-                 *     `token`.
+                 *     `token`, `bulk`.
                  */
                 operation?: string;
                 /** @description `entra`, `okta`, `oneLogin`, `google`, `other`. */

@@ -111,6 +111,8 @@ pub enum Operation {
     MembershipChange,
     /// The OAuth token endpoint.
     Token,
+    /// A bulk request (its operations have records of their own).
+    Bulk,
 }
 
 impl Operation {
@@ -124,6 +126,7 @@ impl Operation {
             Self::Discovery => "discovery",
             Self::MembershipChange => "membershipChange",
             Self::Token => "token",
+            Self::Bulk => "bulk",
         }
     }
 
@@ -136,6 +139,7 @@ impl Operation {
             "discovery" => Self::Discovery,
             "membershipChange" => Self::MembershipChange,
             "token" => Self::Token,
+            "bulk" => Self::Bulk,
             _ => Self::Query,
         }
     }
@@ -157,6 +161,7 @@ impl Operation {
             return Self::Discovery;
         }
         match method {
+            "POST" if last == "Bulk" => Self::Bulk,
             "POST" if !last.eq_ignore_ascii_case(".search") => Self::Create,
             "DELETE" => Self::Delete,
             "PUT" | "PATCH" => {
@@ -954,6 +959,7 @@ mod tests {
             ),
             ("DELETE", "/scim/a/v2/Users/1", None, Operation::Delete),
             ("POST", "/scim/a/oauth/token", None, Operation::Token),
+            ("POST", "/scim/a/v2/Bulk", None, Operation::Bulk),
         ];
         for (method, path, body, expected) in cases {
             assert_eq!(

@@ -27,7 +27,7 @@ pub struct LogParams {
     /// `success`, `failure`, `skipped` or `warning`.
     outcome: Option<String>,
     /// `create`, `update`, `disable`, `delete`, `query`, `discovery`, `membershipChange`,
-    /// `token`.
+    /// `token`, `bulk`.
     operation: Option<String>,
     /// `entra`, `okta`, `oneLogin`, `google`, `other`.
     client: Option<String>,

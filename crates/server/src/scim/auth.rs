@@ -15,6 +15,7 @@ use crate::peer::Peer;
 use crate::state::AppState;
 
 /// An authenticated SCIM caller.
+#[derive(Clone)]
 pub struct Tenant {
     /// The configuration.
     pub configuration: Configuration,

@@ -34,6 +34,10 @@ pub struct DiscoveryPath {
 pub async fn service_provider_config(State(state): State<AppState>, tenant: Tenant) -> Reply {
     let config = ServiceProviderConfig {
         filter_max_results: u32::try_from(state.limits.max_page_size).unwrap_or(u32::MAX),
+        bulk: Some((
+            u32::try_from(super::bulk::MAX_OPERATIONS).unwrap_or(u32::MAX),
+            u64::try_from(state.limits.max_body_bytes).unwrap_or(u64::MAX),
+        )),
         ..ServiceProviderConfig::default()
     };
     Ok(ScimReply::ok(config.to_document(&tenant.base_url)))

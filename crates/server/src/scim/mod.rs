@@ -1,6 +1,7 @@
 //! The embedded SCIM 2.0 endpoint: one base URL per configuration, `/scim/{slug}/v2`.
 
 mod auth;
+mod bulk;
 mod discovery;
 pub mod http;
 mod oauth;
@@ -53,6 +54,7 @@ pub fn router(state: AppState) -> Router<AppState> {
                 .delete(groups::delete),
         )
         .route("/.search", post(root_search))
+        .route("/Bulk", post(bulk::bulk))
         .route(
             "/ServiceProviderConfig",
             get(discovery::service_provider_config),

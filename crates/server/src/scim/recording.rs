@@ -216,7 +216,7 @@ async fn read_back(response: Response) -> (Response, Option<Value>) {
 }
 
 /// A string member of a JSON object.
-fn text(v: Option<&Value>, key: &str) -> Option<String> {
+pub(crate) fn text(v: Option<&Value>, key: &str) -> Option<String> {
     v.and_then(|j| j.get(key))
         .and_then(Value::as_str)
         .map(str::to_owned)
@@ -356,32 +356,67 @@ pub async fn record(State(state): State<AppState>, mut request: Request, next: N
     if let Some(json) = request_json {
         request.extensions_mut().insert(ParsedBody(json));
     }
-    // Directory writes made by the handler put their log record's outbox row in their own
-    // transaction: the change and the obligation to log it commit together. Reads write
-    // nothing and skip it.
-    let (response, tickets) = if matches!(operation, Operation::Query | Operation::Discovery) {
-        (next.run(request).await, Vec::new())
-    } else {
-        logs::outbox::scope(facts.clone(), next.run(request)).await
-    };
-    let known = context
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .clone();
-    let Some(configuration) = known.configuration else {
-        return response;
-    };
-    let answered = Answered {
+    // A bulk request's operations are recorded one by one, like the requests they stand for.
+    request.extensions_mut().insert(facts.clone());
+    let recording = Recording {
+        state: &state,
+        context: &context,
         started,
-        configuration,
-        known,
-        requested_name,
         raw_path: path,
-        tickets,
+        requested_name,
     };
-    let (response, entry) = answered.record(facts, response).await;
-    state.logs.send(entry).await;
-    response
+    recording.run(facts, next.run(request)).await
+}
+
+/// One record in the making: a request (or one operation of a bulk request) about to run.
+pub(crate) struct Recording<'a> {
+    /// The server.
+    pub state: &'a AppState,
+    /// What authentication learnt (configuration, credential).
+    pub context: &'a SharedLogContext,
+    /// When it started.
+    pub started: Instant,
+    /// The path as requested (not redacted), for the resource type and id.
+    pub raw_path: String,
+    /// The userName / displayName the body named.
+    pub requested_name: Option<String>,
+}
+
+impl Recording<'_> {
+    /// Runs it and records it. Directory writes made meanwhile put their log record's outbox
+    /// row in their own transaction: the change and the obligation to log it commit together.
+    /// Reads write nothing and skip it.
+    pub(crate) async fn run(
+        self,
+        facts: logs::outbox::RequestFacts,
+        run: impl Future<Output = Response>,
+    ) -> Response {
+        let (response, tickets) =
+            if matches!(facts.operation, Operation::Query | Operation::Discovery) {
+                (run.await, Vec::new())
+            } else {
+                logs::outbox::scope(facts.clone(), run).await
+            };
+        let known = self
+            .context
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let Some(configuration) = known.configuration else {
+            return response;
+        };
+        let answered = Answered {
+            started: self.started,
+            configuration,
+            known,
+            requested_name: self.requested_name,
+            raw_path: self.raw_path,
+            tickets,
+        };
+        let (response, entry) = answered.record(facts, response).await;
+        self.state.logs.send(entry).await;
+        response
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ import { filterParams, filterQuery, mergeEntries, type LogFilters } from './filt
 import { LogTable } from './LogTable';
 
 const outcomes = ['success', 'failure', 'warning', 'skipped'];
-const operations = ['create', 'update', 'disable', 'delete', 'query', 'discovery', 'membershipChange', 'token'];
+const operations = ['create', 'update', 'disable', 'delete', 'query', 'discovery', 'membershipChange', 'token', 'bulk'];
 const clients = [
   { value: 'entra', label: 'Entra ID' },
   { value: 'okta', label: 'Okta' },
