@@ -385,6 +385,8 @@ pub fn run(root: &Path) -> Result<()> {
         )?;
         rows.push((name, result, rss_kib(pid)));
     }
+    eprintln!("==> bulk requests and 50-member PATCHes");
+    let bulk = crate::bulk_bench::measure(&server, &work, 5)?;
     drop(server);
     let _ = std::fs::remove_dir_all(&work);
 
@@ -405,5 +407,6 @@ pub fn run(root: &Path) -> Result<()> {
             f64::from(u32::try_from(peak).unwrap_or(u32::MAX)) / 1024.0
         );
     }
+    crate::bulk_bench::print(&bulk);
     Ok(())
 }

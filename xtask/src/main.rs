@@ -23,6 +23,7 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
+mod bulk_bench;
 mod chaos;
 mod connections;
 mod desktop;
@@ -48,6 +49,7 @@ const USAGE: &str = "usage: cargo xtask <run|test|bench|chaos|soak|fuzz> [option
   bench load              the release server under wrk: 100k users, creates, filters, pages, PATCHes
   bench ui                the UI in Chromium: first-page size, 100k-row log table frame times
   bench pilot             pilot runs: 2,000 users into a second console, 1/4/8 workers
+  bench bulk              POST /Bulk of 1,000 creates and of 1,000 PATCHes; 50-member PATCHes
   bench connections       RSS with 10,000 idle and half-sent connections; all closed after the
                           header timeout
   chaos [--kills N]       SIGKILL the release server under write load N times (default 100),
@@ -118,6 +120,7 @@ fn run(args: &[String]) -> Result<()> {
         ),
         Some("bench") if args.get(1).is_some_and(|a| a == "ui") => ui::bench(&root),
         Some("bench") if args.get(1).is_some_and(|a| a == "pilot") => pilot::run(&root),
+        Some("bench") if args.get(1).is_some_and(|a| a == "bulk") => bulk_bench::run(&root),
         Some("bench") if args.get(1).is_some_and(|a| a == "connections") => connections::run(&root),
         Some("chaos") => chaos::run(&root, &args[1..]),
         Some("soak") => soak::run(&root, &args[1..]),
