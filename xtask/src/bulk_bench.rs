@@ -4,7 +4,6 @@
 //! `cargo xtask bench bulk`.
 
 use std::path::Path;
-use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
@@ -38,18 +37,8 @@ impl Timing {
 
 /// Sends a body with curl and returns (status, milliseconds, body).
 fn timed(server: &Running, method: &str, path: &str, body: &Path) -> Result<(u16, f64, Value)> {
-    let output = Command::new("curl")
-        .args([
-            "-sS",
-            "-X",
-            method,
-            "-H",
-            &format!("Authorization: Bearer {}", server.token),
-            "-H",
-            "Content-Type: application/scim+json",
-            "-w",
-            "\n%{http_code} %{time_total}",
-        ])
+    let output = load::curl(server, method)
+        .args(["-w", "\n%{http_code} %{time_total}"])
         .arg("--data-binary")
         .arg(format!("@{}", body.display()))
         .arg(format!("{}{path}", server.base))

@@ -153,12 +153,8 @@ pub(crate) fn wrk(server: &Running, load_dir: &Path, s: &Scenario<'_>) -> Result
     Ok(serde_json::from_str(line)?)
 }
 
-pub(crate) fn curl_json(
-    server: &Running,
-    method: &str,
-    path: &str,
-    body: Option<&Path>,
-) -> Result<Value> {
+/// curl with the server's token and the SCIM media type, for one method.
+pub(crate) fn curl(server: &Running, method: &str) -> Command {
     let mut cmd = Command::new("curl");
     cmd.args([
         "-sS",
@@ -168,8 +164,18 @@ pub(crate) fn curl_json(
         &format!("Authorization: Bearer {}", server.token),
         "-H",
         "Content-Type: application/scim+json",
-    ])
-    .arg(format!("{}{path}", server.base));
+    ]);
+    cmd
+}
+
+pub(crate) fn curl_json(
+    server: &Running,
+    method: &str,
+    path: &str,
+    body: Option<&Path>,
+) -> Result<Value> {
+    let mut cmd = curl(server, method);
+    cmd.arg(format!("{}{path}", server.base));
     if let Some(file) = body {
         cmd.arg("--data-binary").arg(format!("@{}", file.display()));
     }

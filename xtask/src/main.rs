@@ -368,9 +368,10 @@ fn test(root: &Path) -> Result<()> {
     result
 }
 
-fn fuzz(root: &Path, args: &[String]) -> Result<()> {
-    let mut minutes: u64 = 1;
-    let mut targets = Vec::new();
+/// Splits `--minutes N` (default `default`) from the other arguments.
+pub(crate) fn minutes_option(args: &[String], default: u64) -> Result<(u64, Vec<&String>)> {
+    let mut minutes = default;
+    let mut rest = Vec::new();
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         if arg == "--minutes" {
@@ -378,7 +379,18 @@ fn fuzz(root: &Path, args: &[String]) -> Result<()> {
             minutes = value
                 .parse()
                 .with_context(|| format!("--minutes needs a number, got {value:?}"))?;
-        } else if let Some(target) = FUZZ_TARGETS.iter().find(|(name, _)| name == arg) {
+        } else {
+            rest.push(arg);
+        }
+    }
+    Ok((minutes, rest))
+}
+
+fn fuzz(root: &Path, args: &[String]) -> Result<()> {
+    let (minutes, rest) = minutes_option(args, 1)?;
+    let mut targets = Vec::new();
+    for arg in rest {
+        if let Some(target) = FUZZ_TARGETS.iter().find(|(name, _)| name == arg) {
             targets.push(*target);
         } else {
             let names: Vec<&str> = FUZZ_TARGETS.iter().map(|(name, _)| *name).collect();

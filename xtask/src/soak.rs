@@ -45,17 +45,9 @@ fn mean(samples: &[Sample], value: impl Fn(&Sample) -> f64) -> f64 {
 
 /// Runs the soak.
 pub fn run(root: &Path, args: &[String]) -> Result<()> {
-    let mut minutes: u64 = 30;
-    let mut iter = args.iter();
-    while let Some(arg) = iter.next() {
-        if arg == "--minutes" {
-            let value = iter.next().context("--minutes needs a number")?;
-            minutes = value
-                .parse()
-                .with_context(|| format!("--minutes needs a number, got {value:?}"))?;
-        } else {
-            bail!("unknown soak option {arg:?}; usage: cargo xtask soak [--minutes N]");
-        }
+    let (minutes, rest) = crate::minutes_option(args, 30)?;
+    if let Some(arg) = rest.first() {
+        bail!("unknown soak option {arg:?}; usage: cargo xtask soak [--minutes N]");
     }
     load::ensure_tool("wrk", "wrk")?;
     load::ensure_tool("curl", "curl")?;
