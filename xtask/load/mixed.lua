@@ -1,6 +1,7 @@
 -- The soak mix (`cargo xtask soak`): creates, and deletes of users this run created (so the
 -- directory keeps its size), filters on userName, pages, PATCHes of active, and member adds and
--- removes on one group (Entra's form: remove with a value list).
+-- removes of random users on one group (Entra's form: remove with a value list), which start at
+-- half the users, where random adds and removes balance.
 dofile(os.getenv("LOAD_DIR") .. "/common.lua")
 dofile(os.getenv("IDS_FILE"))
 dofile(os.getenv("NAMES_FILE"))
@@ -30,15 +31,24 @@ local function member(op, id)
   return wrk.format("PATCH", base .. "/Groups/" .. group .. "?excludedAttributes=members", nil, body)
 end
 
+local function delete()
+  return wrk.format("DELETE", base .. "/Users/" .. table.remove(created, 1))
+end
+
 function request()
   local r = math.random()
+  -- Creates and deletes alternate closely, so that few of this window's users outlive it (each
+  -- 10-second window is a new wrk run that forgets what the last one created).
   if r < 0.10 then
+    if #created > 5 then
+      return delete()
+    end
     return create()
   elseif r < 0.20 then
     if #created == 0 then
       return create()
     end
-    return wrk.format("DELETE", base .. "/Users/" .. table.remove(created, 1))
+    return delete()
   elseif r < 0.45 then
     local name = names[math.random(1, #names)]
     return wrk.format("GET", base .. "/Users?filter=userName%20eq%20%22" .. string.upper(name) .. "%22")

@@ -15,11 +15,10 @@ use serde_json::{Value, json};
 
 use crate::load::{self, Scenario};
 
-/// Users in the directory during the soak (creates and deletes keep it there).
+/// Users preloaded, at least (the preload runs in 10-second windows, so usually more; creates
+/// and deletes then keep the directory at that size). The group the mix adds to and removes from
+/// starts with half of them, where random adds and removes balance.
 const USERS: usize = 10_000;
-/// Members of the group the mix adds to and removes from: half the users, where random adds
-/// and removes balance.
-const MEMBERS: usize = USERS / 2;
 /// Seconds per sample.
 const WINDOW: u64 = 10;
 
@@ -60,10 +59,11 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let server = load::start(&binary, &work.join("data"))?;
     let pid = server.child.id();
     let (_, preloaded) = load::preload(&server, &load_dir, &work, USERS)?;
+    let member_count = preloaded.ids.len() / 2;
     let members: Vec<Value> = preloaded
         .ids
         .iter()
-        .take(MEMBERS)
+        .take(member_count)
         .map(|id| json!({"value": id}))
         .collect();
     let group_body = work.join("group.json");
@@ -136,20 +136,25 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     std::fs::write(&csv, text).with_context(|| format!("writing {}", csv.display()))?;
     plot(&csv, &docs.join("soak.png"), minutes)?;
 
-    report(&samples, minutes, peak_kib, &csv)
+    report(
+        &samples,
+        &format!(
+            "soak: {minutes} min of the mixed load, {total_users} users, a group of {member_count} members, wrk 16 connections"
+        ),
+        peak_kib,
+        &csv,
+    )
 }
 
 /// Prints the totals and the first and last five minutes side by side.
-fn report(samples: &[Sample], minutes: u64, peak_kib: u64, csv: &Path) -> Result<()> {
+fn report(samples: &[Sample], title: &str, peak_kib: u64, csv: &Path) -> Result<()> {
     let per_five = usize::try_from(5 * 60 / WINDOW)?;
     let first = &samples[..samples.len().min(per_five)];
     let last = &samples[samples.len().saturating_sub(per_five)..];
     let errors: u64 = samples.iter().map(|s| s.errors).sum();
     #[allow(clippy::cast_precision_loss)]
     let requests: f64 = samples.iter().map(|s| s.rps * WINDOW as f64).sum();
-    println!(
-        "soak: {minutes} min of the mixed load, {USERS} users, a group of {MEMBERS} members, wrk 16 connections"
-    );
+    println!("{title}");
     println!("requests: {requests:.0}, errors: {errors}");
     println!("| window | req/s | p50 ms | p99 ms | RSS MiB |");
     println!("| --- | --- | --- | --- | --- |");
