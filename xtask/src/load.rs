@@ -300,6 +300,34 @@ pub(crate) fn preload(
     ))
 }
 
+/// Creates a group with these users as members and returns its id.
+pub(crate) fn create_group(
+    server: &Running,
+    work: &Path,
+    name: &str,
+    members: &[String],
+) -> Result<String> {
+    let members: Vec<Value> = members
+        .iter()
+        .map(|id| serde_json::json!({"value": id}))
+        .collect();
+    let body = work.join("group.json");
+    std::fs::write(
+        &body,
+        serde_json::to_vec(&serde_json::json!({"displayName": name, "members": members}))?,
+    )?;
+    let group = curl_json(
+        server,
+        "POST",
+        "/Groups?excludedAttributes=members",
+        Some(&body),
+    )?;
+    Ok(group["id"]
+        .as_str()
+        .with_context(|| format!("the group {name} was not created"))?
+        .to_owned())
+}
+
 /// Runs the load benchmark and prints a Markdown table.
 #[allow(clippy::too_many_lines)] // One linear script: start, preload, measure, report.
 pub fn run(root: &Path) -> Result<()> {
@@ -329,26 +357,12 @@ pub fn run(root: &Path) -> Result<()> {
     let total_users = ids.len();
 
     eprintln!("==> creating a group of {GROUP_MEMBERS} members");
-    let members: Vec<Value> = ids
-        .iter()
-        .take(GROUP_MEMBERS)
-        .map(|id| serde_json::json!({"value": id}))
-        .collect();
-    let group_body = work.join("group.json");
-    std::fs::write(
-        &group_body,
-        serde_json::to_vec(&serde_json::json!({"displayName": "Everyone", "members": members}))?,
-    )?;
-    let group = curl_json(
+    let group_id = create_group(
         &server,
-        "POST",
-        "/Groups?excludedAttributes=members",
-        Some(&group_body),
+        &work,
+        "Everyone",
+        &ids[..GROUP_MEMBERS.min(ids.len())],
     )?;
-    let group_id = group["id"]
-        .as_str()
-        .context("the group was not created")?
-        .to_owned();
 
     let scenarios = [
         (

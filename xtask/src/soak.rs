@@ -11,7 +11,6 @@ use std::process::{Command, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
-use serde_json::{Value, json};
 
 use crate::load::{self, Scenario};
 
@@ -60,27 +59,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let pid = server.child.id();
     let (_, preloaded) = load::preload(&server, &load_dir, &work, USERS)?;
     let member_count = preloaded.ids.len() / 2;
-    let members: Vec<Value> = preloaded
-        .ids
-        .iter()
-        .take(member_count)
-        .map(|id| json!({"value": id}))
-        .collect();
-    let group_body = work.join("group.json");
-    std::fs::write(
-        &group_body,
-        serde_json::to_vec(&json!({"displayName": "Soak", "members": members}))?,
-    )?;
-    let group = load::curl_json(
-        &server,
-        "POST",
-        "/Groups?excludedAttributes=members",
-        Some(&group_body),
-    )?;
-    let group_id = group["id"]
-        .as_str()
-        .context("the soak group was not created")?
-        .to_owned();
+    let group_id = load::create_group(&server, &work, "Soak", &preloaded.ids[..member_count])?;
     let total_users = preloaded.ids.len();
     let windows = minutes * 60 / WINDOW;
     let mut samples: Vec<Sample> = Vec::new();
