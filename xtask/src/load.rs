@@ -60,6 +60,30 @@ pub(crate) fn start(binary: &Path, data: &Path) -> Result<Running> {
 
 /// [`start`] with more `serve` arguments.
 pub(crate) fn start_with(binary: &Path, data: &Path, extra: &[&str]) -> Result<Running> {
+    spawn(binary, data, extra, None)
+}
+
+/// Starts the server again on a data folder an earlier [`start`] filled, with a new token for
+/// the `default` configuration (the first start's token was shown only once).
+pub(crate) fn restart(binary: &Path, data: &Path) -> Result<Running> {
+    let out = Command::new(binary)
+        .arg("--data-dir")
+        .arg(data)
+        .args(["token", "create", "--config", "default"])
+        .output()
+        .context("creating a token")?;
+    if !out.status.success() {
+        bail!(
+            "scim-console token create failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let token = String::from_utf8(out.stdout)?.trim().to_owned();
+    spawn(binary, data, &[], Some(&token))
+}
+
+/// Spawns `serve` and reads its base URL (and, on a first start, its token) from its banner.
+fn spawn(binary: &Path, data: &Path, extra: &[&str], known: Option<&str>) -> Result<Running> {
     let port = free_port()?.to_string();
     let mut child = Command::new(binary)
         .arg("--data-dir")
@@ -79,11 +103,18 @@ pub(crate) fn start_with(binary: &Path, data: &Path, extra: &[&str]) -> Result<R
         .spawn()
         .context("starting scim-console serve")?;
     let stdout = child.stdout.take().context("no stdout")?;
-    let (mut base, mut token) = (String::new(), String::new());
+    let mut base = String::new();
+    let mut token = known.unwrap_or_default().to_owned();
     for line in BufReader::new(stdout).lines() {
         let line = line?;
         if let Some(rest) = line.trim().strip_prefix("SCIM base URL:") {
-            rest.trim().clone_into(&mut base);
+            rest.split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .clone_into(&mut base);
+            if known.is_some() {
+                break;
+            }
         }
         if let Some(rest) = line.trim().strip_prefix("Bearer token:") {
             rest.trim().clone_into(&mut token);

@@ -2,7 +2,9 @@
 //! deletes, filters, pages, PATCHes, group member changes) for N minutes (default 30), sampling
 //! throughput, p50/p99 latency, errors and the server's RSS every 10 s. Writes
 //! `docs/soak.csv` and `docs/soak.png` (gnuplot) and prints a summary that compares the first
-//! and the last five minutes. A benchmark, not part of CI.
+//! and the last five minutes; then runs the same mix for a minute after a restart, and after a
+//! restart with the provisioning log moved away, to tell whether a slowdown lives in the
+//! process, the directory or the log. A benchmark, not part of CI.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -20,6 +22,8 @@ use crate::load::{self, Scenario};
 const USERS: usize = 10_000;
 /// Seconds per sample.
 const WINDOW: u64 = 10;
+/// Samples per diagnosis run after the soak (one minute).
+const DIAGNOSIS_WINDOWS: u64 = 6;
 
 /// One 10-second sample.
 struct Sample {
@@ -61,45 +65,32 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let member_count = preloaded.ids.len() / 2;
     let group_id = load::create_group(&server, &work, "Soak", &preloaded.ids[..member_count])?;
     let total_users = preloaded.ids.len();
-    let windows = minutes * 60 / WINDOW;
-    let mut samples: Vec<Sample> = Vec::new();
-    for i in 0..windows {
-        let r = load::wrk(
-            &server,
-            &load_dir,
-            &Scenario {
-                name: "soak mix",
-                script: "mixed.lua",
-                connections: 16,
-                seconds: WINDOW,
-                env: vec![
-                    ("TOTAL_USERS", total_users.to_string()),
-                    ("IDS_FILE", preloaded.ids_file.display().to_string()),
-                    ("NAMES_FILE", preloaded.names_file.display().to_string()),
-                    ("GROUP_ID", group_id.clone()),
-                    ("PREFIX", format!("soak{i}")),
-                ],
-            },
-        )?;
-        let (rss_kib, _) = load::rss_kib(pid);
-        #[allow(clippy::cast_precision_loss)] // Window counts and KiB fit an f64 exactly.
-        let sample = Sample {
-            minute: ((i + 1) * WINDOW) as f64 / 60.0,
-            rps: r["rps"].as_f64().unwrap_or(0.0),
-            p50_ms: r["p50_ms"].as_f64().unwrap_or(0.0),
-            p99_ms: r["p99_ms"].as_f64().unwrap_or(0.0),
-            max_ms: r["max_ms"].as_f64().unwrap_or(0.0),
-            errors: r["errors"].as_u64().unwrap_or(0),
-            rss_mib: rss_kib as f64 / 1024.0,
-        };
-        eprintln!(
-            "    {:5.1} min: {:6.0} req/s, p99 {:6.2} ms, {} errors, RSS {:.0} MiB",
-            sample.minute, sample.rps, sample.p99_ms, sample.errors, sample.rss_mib
-        );
-        samples.push(sample);
-    }
+    let mix = Mix {
+        load_dir: &load_dir,
+        total_users,
+        ids_file: preloaded.ids_file.display().to_string(),
+        names_file: preloaded.names_file.display().to_string(),
+        group_id,
+    };
+    let samples = mix.run(&server, "soak", minutes * 60 / WINDOW)?;
     let (_, peak_kib) = load::rss_kib(pid);
     drop(server);
+
+    // Where does a slowdown live? The same mix for a minute after a restart (the process is
+    // new, the data is not), then after a restart with the provisioning log moved away.
+    let data = work.join("data");
+    let restarted = load::restart(&binary, &data)?;
+    let after_restart = mix.run(&restarted, "restart", DIAGNOSIS_WINDOWS)?;
+    drop(restarted);
+    for suffix in ["", "-wal", "-shm"] {
+        let log = data.join(format!("scim-console-logs.db{suffix}"));
+        if log.exists() {
+            std::fs::rename(&log, work.join(format!("moved-logs.db{suffix}")))?;
+        }
+    }
+    let fresh_log = load::restart(&binary, &data)?;
+    let after_fresh_log = mix.run(&fresh_log, "fresh", DIAGNOSIS_WINDOWS)?;
+    drop(fresh_log);
     let _ = std::fs::remove_dir_all(&work);
 
     let docs = root.join("docs");
@@ -122,7 +113,79 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         ),
         peak_kib,
         &csv,
-    )
+    )?;
+    println!("the same mix for one minute afterwards:");
+    println!("| when | req/s | p99 ms |");
+    println!("| --- | --- | --- |");
+    let tail = usize::try_from(DIAGNOSIS_WINDOWS)?;
+    for (name, part) in [
+        (
+            "end of the soak",
+            &samples[samples.len().saturating_sub(tail)..],
+        ),
+        ("after a restart", &after_restart[..]),
+        ("after a restart with an empty log", &after_fresh_log[..]),
+    ] {
+        println!(
+            "| {name} | {:.0} | {:.2} |",
+            mean(part, |s| s.rps),
+            mean(part, |s| s.p99_ms)
+        );
+    }
+    Ok(())
+}
+
+/// The mixed load's parameters.
+struct Mix<'a> {
+    load_dir: &'a Path,
+    total_users: usize,
+    ids_file: String,
+    names_file: String,
+    group_id: String,
+}
+
+impl Mix<'_> {
+    /// Runs the mix against `server` for `windows` windows, sampling each.
+    fn run(&self, server: &load::Running, prefix: &str, windows: u64) -> Result<Vec<Sample>> {
+        let pid = server.child.id();
+        let mut samples = Vec::new();
+        for i in 0..windows {
+            let r = load::wrk(
+                server,
+                self.load_dir,
+                &Scenario {
+                    name: "soak mix",
+                    script: "mixed.lua",
+                    connections: 16,
+                    seconds: WINDOW,
+                    env: vec![
+                        ("TOTAL_USERS", self.total_users.to_string()),
+                        ("IDS_FILE", self.ids_file.clone()),
+                        ("NAMES_FILE", self.names_file.clone()),
+                        ("GROUP_ID", self.group_id.clone()),
+                        ("PREFIX", format!("{prefix}{i}")),
+                    ],
+                },
+            )?;
+            let (rss_kib, _) = load::rss_kib(pid);
+            #[allow(clippy::cast_precision_loss)] // Window counts and KiB fit an f64 exactly.
+            let sample = Sample {
+                minute: ((i + 1) * WINDOW) as f64 / 60.0,
+                rps: r["rps"].as_f64().unwrap_or(0.0),
+                p50_ms: r["p50_ms"].as_f64().unwrap_or(0.0),
+                p99_ms: r["p99_ms"].as_f64().unwrap_or(0.0),
+                max_ms: r["max_ms"].as_f64().unwrap_or(0.0),
+                errors: r["errors"].as_u64().unwrap_or(0),
+                rss_mib: rss_kib as f64 / 1024.0,
+            };
+            eprintln!(
+                "    {prefix} {:5.1} min: {:6.0} req/s, p99 {:6.2} ms, {} errors, RSS {:.0} MiB",
+                sample.minute, sample.rps, sample.p99_ms, sample.errors, sample.rss_mib
+            );
+            samples.push(sample);
+        }
+        Ok(samples)
+    }
 }
 
 /// Prints the totals and the first and last five minutes side by side.
