@@ -42,6 +42,7 @@ fn entry(configuration: ConfigurationId, i: usize, outcome: Outcome, name: &str)
         } else {
             Vec::new()
         },
+        switches: Vec::new(),
         duration_us: 1500,
         changes: None,
         request_body: Some(logs::redact(&body)),
@@ -234,6 +235,11 @@ async fn records_are_filtered_searched_and_keyset_paged() {
 async fn statistics_bars_percentiles_top_failures_and_cycles() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::starting_now());
+    // Half past the hour, so that neither cycle straddles an hour's bar whenever the test runs.
+    let past_hour = clock.now_us().rem_euclid(3_600_000_000);
+    clock.advance(std::time::Duration::from_micros(
+        u64::try_from((5_400_000_000 - past_hour) % 3_600_000_000).unwrap(),
+    ));
     let store = Store::open(dir.path())
         .await
         .unwrap()
