@@ -336,3 +336,55 @@ async fn limits_are_enforced_with_413_and_bad_requests_refused_whole() {
     assert_eq!(list["totalResults"], 0, "{list}");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn each_operation_counts_against_the_rate_limit_and_a_bad_version_is_refused() {
+    let limits = scim_console_server::Limits {
+        requests_per_second: 5,
+        ..scim_console_server::Limits::default()
+    };
+    let s = TestServer::start_with(tempfile::tempdir().unwrap(), limits).await;
+    // 30 operations on a full bucket of 10: let through, leaving the bucket 20 in debt.
+    let operations: Vec<Value> = (0..30)
+        .map(|i| {
+            json!({"method": "POST", "path": "/Users", "bulkId": format!("u{i}"),
+                   "data": {"schemas": [USER], "userName": format!("rate{i}@contoso.com")}})
+        })
+        .collect();
+    let (status, body) = bulk(&s, &request(json!(operations))).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(statuses(&body).iter().all(|s| s == "201"), "{body}");
+    // So the next request waits for the debt: 429 with a Retry-After of about 4 seconds.
+    let response = s.scim(Method::GET, "/Users?count=1").send().await.unwrap();
+    assert_eq!(response.status(), 429);
+    let wait: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((3..=5).contains(&wait), "Retry-After {wait}");
+    s.stop().await;
+
+    // A version that is not valid header text: 400 for that operation, not ignored.
+    let s = TestServer::start().await;
+    let (_, created) = bulk(
+        &s,
+        &request(json!([{"method": "POST", "path": "/Users", "bulkId": "a",
+            "data": {"schemas": [USER], "userName": "versioned@contoso.com"}}])),
+    )
+    .await;
+    let id = id_of(&created["Operations"][0]);
+    let (status, body) = bulk(
+        &s,
+        &request(json!([{"method": "PATCH", "path": format!("/Users/{id}"), "version": "W/\"1\"\n",
+            "data": {"schemas": [PATCH], "Operations": [{"op": "replace", "path": "active", "value": false}]}}])),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(statuses(&body), ["400"], "{body}");
+    assert_eq!(
+        body["Operations"][0]["response"]["scimType"], "invalidValue",
+        "{body}"
+    );
+    s.stop().await;
+}

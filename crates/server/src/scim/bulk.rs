@@ -66,12 +66,17 @@ impl Runner<'_> {
                 .or_else(|| text(op.data.as_ref(), "displayName")),
         };
         let mut headers = HeaderMap::new();
-        if let Some(version) = op
-            .version
-            .as_deref()
-            .and_then(|v| HeaderValue::from_str(v).ok())
-        {
-            headers.insert(header::IF_MATCH, version);
+        let mut bad_version = None;
+        match op.version.as_deref().map(HeaderValue::from_str) {
+            Some(Ok(version)) => {
+                headers.insert(header::IF_MATCH, version);
+            }
+            Some(Err(_)) => {
+                bad_version = Some(ScimError::invalid_value(
+                    "\"version\" is not an ETag such as W/\"3\" (it holds characters a header cannot)",
+                ));
+            }
+            None => {}
         }
         let state = self.state.clone();
         let tenant = self.tenant.clone();
@@ -83,6 +88,9 @@ impl Runner<'_> {
             .run(
                 facts,
                 Box::pin(async move {
+                    if let Some(error) = bad_version {
+                        return ScimFailure::from(error).into_response();
+                    }
                     let reply = match method_kind {
                         BulkMethod::Post => {
                             resources::create(kind, state, tenant, None, body).await
@@ -202,6 +210,28 @@ impl Progress {
     }
 }
 
+/// Counts every operation of a bulk request against the token's rate limit (its arrival took
+/// one): 429 with `Retry-After` when they do not fit.
+fn charge_operations(
+    state: &AppState,
+    tenant: &Tenant,
+    operations: usize,
+) -> Result<(), ScimFailure> {
+    state
+        .limiter
+        .charge(&tenant.principal.id, operations.saturating_sub(1))
+        .map_err(|wait| {
+            let seconds = wait.as_secs().max(1).to_string();
+            ScimFailure::from(ScimError::status(
+                429,
+                format!(
+                    "this bulk request's {operations} operations exceed the token's rate limit; retry after the delay in Retry-After"
+                ),
+            ))
+            .with_header(header::RETRY_AFTER, &seconds)
+        })
+}
+
 /// `POST /Bulk`.
 pub async fn bulk(
     State(state): State<AppState>,
@@ -211,6 +241,7 @@ pub async fn bulk(
     ScimBody(body): ScimBody,
 ) -> Result<ScimReply, ScimFailure> {
     let request = BulkRequest::parse(&body, MAX_OPERATIONS)?;
+    charge_operations(&state, &tenant, request.entries.len())?;
     let runner = Runner {
         state: &state,
         tenant: &tenant,

@@ -30,10 +30,24 @@ impl RateLimiter {
 
     /// Takes one request from `key`'s bucket, or says how long to wait.
     pub fn check(&self, key: &str) -> Result<(), Duration> {
-        self.check_at(key, Instant::now())
+        self.take_at(key, 1.0, 1.0, Instant::now())
     }
 
-    fn check_at(&self, key: &str, now: Instant) -> Result<(), Duration> {
+    /// Takes `n` more requests from `key`'s bucket — the operations of a bulk request beyond
+    /// the one its arrival took — or says how long to wait. A charge larger than the bucket
+    /// holds is allowed when the bucket was full as the request arrived, and leaves it in
+    /// debt, so later requests wait until the average rate is kept.
+    pub fn charge(&self, key: &str, n: usize) -> Result<(), Duration> {
+        #[allow(clippy::cast_precision_loss)] // At most a bulk request's 1,000 operations.
+        let n = n as f64;
+        if n <= 0.0 {
+            return Ok(());
+        }
+        self.take_at(key, n, n.min(self.burst - 1.0), Instant::now())
+    }
+
+    /// Takes `n` requests when at least `need` are left.
+    fn take_at(&self, key: &str, n: f64, need: f64, now: Instant) -> Result<(), Duration> {
         if self.rate <= 0.0 {
             return Ok(());
         }
@@ -51,11 +65,11 @@ impl RateLimiter {
         let elapsed = now.duration_since(bucket.last).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * self.rate).min(self.burst);
         bucket.last = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
+        if bucket.tokens >= need {
+            bucket.tokens -= n;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64((1.0 - bucket.tokens) / self.rate))
+            Err(Duration::from_secs_f64((need - bucket.tokens) / self.rate))
         }
     }
 }
@@ -69,19 +83,48 @@ mod tests {
         let limiter = RateLimiter::new(10);
         let start = Instant::now();
         for _ in 0..20 {
-            assert!(limiter.check_at("t", start).is_ok());
+            assert!(limiter.take_at("t", 1.0, 1.0, start).is_ok());
         }
-        let wait = limiter.check_at("t", start).unwrap_err();
+        let wait = limiter.take_at("t", 1.0, 1.0, start).unwrap_err();
         assert!(wait <= Duration::from_millis(100) && wait > Duration::ZERO);
         assert!(
-            limiter.check_at("other", start).is_ok(),
+            limiter.take_at("other", 1.0, 1.0, start).is_ok(),
             "buckets are per token"
         );
         assert!(
             limiter
-                .check_at("t", start + Duration::from_millis(100))
+                .take_at("t", 1.0, 1.0, start + Duration::from_millis(100))
                 .is_ok()
         );
-        assert!(RateLimiter::new(0).check_at("t", start).is_ok());
+        assert!(RateLimiter::new(0).take_at("t", 1.0, 1.0, start).is_ok());
+    }
+
+    #[test]
+    fn a_bulk_charge_takes_one_request_per_operation_and_may_leave_a_debt() {
+        let limiter = RateLimiter::new(10);
+        let start = Instant::now();
+        // A bulk request of 5 operations: its arrival and 4 more, of the 20 in the bucket.
+        assert!(limiter.take_at("t", 1.0, 1.0, start).is_ok());
+        assert!(limiter.take_at("t", 4.0, 4.0, start).is_ok());
+        assert!(limiter.take_at("t", 15.0, 15.0, start).is_ok());
+        assert!(
+            limiter.take_at("t", 1.0, 1.0, start).is_err(),
+            "the bucket is empty"
+        );
+        // 100 operations on a full bucket: allowed, 80 in debt, so 8.1 s of waiting.
+        let later = start + Duration::from_secs(2);
+        assert!(limiter.take_at("t", 1.0, 1.0, later).is_ok());
+        assert!(limiter.take_at("t", 99.0, 19.0, later).is_ok());
+        let wait = limiter.take_at("t", 1.0, 1.0, later).unwrap_err();
+        assert!(
+            wait > Duration::from_secs(8) && wait < Duration::from_secs(9),
+            "{wait:?}"
+        );
+        // The same bulk request on a bucket that is not full waits for it to fill.
+        let fresh = RateLimiter::new(10);
+        assert!(fresh.take_at("u", 1.0, 1.0, start).is_ok());
+        assert!(fresh.take_at("u", 1.0, 1.0, start).is_ok());
+        assert!(fresh.take_at("u", 99.0, 19.0, start).is_err());
+        assert!(RateLimiter::new(0).charge("t", 1000).is_ok());
     }
 }
