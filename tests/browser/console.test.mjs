@@ -240,16 +240,18 @@ test('test connection calls the endpoint as an identity provider', async () => {
   await accessible('the connection tab');
 });
 
-test('the policy tab shows the compatibility switches, and saving one applies it', async () => {
+test('the policy tab shows the client profile and its switches, and saving applies them', async () => {
   await tab('Policy & compatibility');
   const strings = page.getByRole('switch', { name: /String booleans/ });
   await strings.waitFor();
   assert.equal(await strings.isChecked(), true, 'a configuration without an IdP accepts string booleans');
+  await page.getByText(/Entra ID disables users with "active": "False"/).waitFor();
   await shot('11b-policy-compatibility');
   await accessible('the policy and compatibility tab');
   await strings.click({ force: true });
-  await page.getByRole('button', { name: 'Save compatibility' }).click();
-  await page.getByText('Compatibility saved').waitFor();
+  await page.getByText('overridden · rfc has on').waitFor();
+  await page.getByRole('button', { name: 'Save client profile' }).click();
+  await page.getByText('Client profile saved').waitFor();
   // The endpoint now refuses Entra's string boolean for this configuration.
   const created = await scim(state.baseUrl, state.token, 'POST', '/Users', {
     schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
@@ -257,9 +259,20 @@ test('the policy tab shows the compatibility switches, and saving one applies it
     active: 'True',
   });
   assert.equal(created.status, 400, JSON.stringify(created.body));
-  await strings.click({ force: true });
-  await page.getByRole('button', { name: 'Save compatibility' }).click();
-  await page.getByRole('button', { name: 'Save compatibility' }).and(page.locator('[disabled]')).waitFor();
+  // The strict profile: every switch off, and the endpoint claims interopProfileConformant.
+  await page.getByRole('combobox', { name: 'Client profile' }).click();
+  await page.getByRole('option', { name: /Strict/ }).click();
+  await page.getByText('interopProfileConformant: true').waitFor();
+  await page.getByRole('button', { name: 'Save client profile' }).click();
+  await page.getByRole('button', { name: 'Save client profile' }).and(page.locator('[disabled]')).waitFor();
+  const spc = await scim(state.baseUrl, state.token, 'GET', '/ServiceProviderConfig');
+  assert.equal(spc.body.interopProfileConformant, true, JSON.stringify(spc.body));
+  // Back to RFC, which the later tests rely on.
+  await page.getByRole('combobox', { name: 'Client profile' }).click();
+  await page.getByRole('option', { name: /RFC 7644/ }).click();
+  await page.getByRole('button', { name: 'Save client profile' }).click();
+  await page.getByRole('button', { name: 'Save client profile' }).and(page.locator('[disabled]')).waitFor();
+  assert.equal(await strings.isChecked(), true);
 });
 
 test('monitoring, audit log and settings pages', async () => {

@@ -12,8 +12,8 @@ use scim_console_core::configuration::{ConfigurationUpdate, LogRetention};
 use scim_console_core::mapping::plan::{Operation, Plan, Severity, diff};
 use scim_console_core::secrets::MasterKey;
 use scim_console_core::{
-    Actor, Compatibility, Configuration, CoreError, NewConfiguration, NewToken, Rotation, Store,
-    TokenInfo, TokenPolicy, TokenState,
+    Actor, ClientProfile, Compatibility, Configuration, CoreError, NewConfiguration, NewToken,
+    Rotation, Store, TokenInfo, TokenPolicy, TokenState,
 };
 use scim_console_server::runtime::{FirstStart, Runtime, RuntimeOptions};
 use scim_console_server::tls::TlsSource;
@@ -430,9 +430,10 @@ enum ConfigCommand {
     Policy(PolicyArgs),
     /// Set how long a configuration's provisioning log records are kept.
     Retention(RetentionArgs),
-    /// Show or change where the endpoint accepts what identity providers send against the
-    /// RFC (string booleans, path-less PATCH, …), switch by switch or for an --idp.
-    Compat(crate::compat::CompatArgs),
+    /// Show or change a configuration's client profile (entra, okta, rfc, strict) and its
+    /// compatibility switches (string booleans, path-less PATCH, …), with what each does.
+    #[command(alias = "compat")]
+    Set(crate::compat::CompatArgs),
 }
 
 #[derive(Debug, Args)]
@@ -511,10 +512,13 @@ struct CreateArgs {
     /// URL segment of the SCIM base URL (default: derived from the name).
     #[arg(long)]
     slug: Option<String>,
-    /// The identity provider that will provision into it: picks the compatibility switches
-    /// (default: every switch on, so Entra ID and Okta both work).
+    /// The identity provider that will provision into it: picks the client profile
+    /// (default rfc: every switch on, so Entra ID and Okta both work).
     #[arg(long, value_enum)]
     idp: Option<crate::compat::Idp>,
+    /// The client profile (entra, okta, rfc, strict); wins over --idp.
+    #[arg(long, value_enum)]
+    client_profile: Option<crate::compat::Profile>,
     /// Provision users only.
     #[arg(long, conflicts_with = "groups_only")]
     users_only: bool,
@@ -1706,8 +1710,7 @@ fn print_configuration(c: &Configuration) {
         "  log retention:    {} days, at most {} records",
         c.log_retention.max_age_days, c.log_retention.max_records
     );
-    println!("  compatibility:");
-    crate::compat::print(&c.compatibility);
+    crate::compat::print(c, false);
 }
 
 fn print_json(value: &impl serde::Serialize) -> Result<()> {
@@ -1738,6 +1741,14 @@ async fn config(store: &Store, cmd: ConfigCommand) -> Result<()> {
             Ok(())
         }
         ConfigCommand::Create(args) => {
+            let profile = args.client_profile.map_or_else(
+                || {
+                    args.idp.map_or(ClientProfile::Rfc, |i| {
+                        scim_console_core::IdentityProvider::from(i).profile()
+                    })
+                },
+                Into::into,
+            );
             let new = NewConfiguration {
                 name: args.name,
                 description: args.description,
@@ -1761,9 +1772,8 @@ async fn config(store: &Store, cmd: ConfigCommand) -> Result<()> {
                     max_age_days: args.log_max_age,
                     max_records: args.log_max_records,
                 },
-                compatibility: args.idp.map_or_else(Compatibility::default, |i| {
-                    Compatibility::for_provider(i.into())
-                }),
+                client_profile: profile,
+                compatibility: Compatibility::for_profile(profile),
             };
             let c = store.create_configuration(new, &Actor::cli()).await?;
             if args.json {
@@ -1788,7 +1798,7 @@ async fn config(store: &Store, cmd: ConfigCommand) -> Result<()> {
         }
         ConfigCommand::Policy(args) => set_policy(store, &args).await,
         ConfigCommand::Retention(args) => set_retention(store, &args).await,
-        ConfigCommand::Compat(args) => crate::compat::run(store, &args).await,
+        ConfigCommand::Set(args) => crate::compat::run(store, &args).await,
         ConfigCommand::Enable(args) => set_enabled(store, &args, true).await,
         ConfigCommand::Disable(args) => set_enabled(store, &args, false).await,
         ConfigCommand::Delete(args) => {

@@ -1,12 +1,15 @@
-//! `scim-console config compat`: a configuration's compatibility switches — where its endpoint
-//! accepts what identity providers send against RFC 7643/7644 — shown with what each does, and
-//! changed one by one or all at once for an identity provider.
+//! `scim-console config set` (alias `config compat`): a configuration's client profile and
+//! compatibility switches — where its endpoint accepts what identity providers send against
+//! RFC 7643/7644 and the 2026 interoperability profiles — shown with what each switch does,
+//! changed all at once by picking a profile, or one by one.
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use scim_console_core::{
-    Actor, Compatibility, ConfigurationUpdate, IdentityProvider, Store, UnknownAttributePolicy,
+    Actor, ClientProfile, Compatibility, Configuration, ConfigurationUpdate, IdentityProvider,
+    PatchAnswer, SWITCHES, Store, UnknownAttributePolicy,
 };
+use serde_json::{Value, json};
 
 /// An identity provider, on the command line.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -35,12 +38,36 @@ impl From<Idp> for IdentityProvider {
     }
 }
 
+/// A client profile, on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Profile {
+    /// Microsoft Entra ID: what it sends, nothing more.
+    Entra,
+    /// Okta: what it sends, nothing more.
+    Okta,
+    /// RFC 7644 plus every documented Entra ID and Okta form (the default).
+    Rfc,
+    /// The interoperability profile plus IPSIE AL2: every switch off.
+    Strict,
+}
+
+impl From<Profile> for ClientProfile {
+    fn from(p: Profile) -> Self {
+        match p {
+            Profile::Entra => Self::Entra,
+            Profile::Okta => Self::Okta,
+            Profile::Rfc => Self::Rfc,
+            Profile::Strict => Self::Strict,
+        }
+    }
+}
+
 /// On or off.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Switch {
     /// Accept.
     On,
-    /// Refuse, as the RFC says.
+    /// Refuse, as the RFC or the profile says.
     Off,
 }
 
@@ -61,13 +88,27 @@ pub enum Unknown {
     Reject,
 }
 
-/// `config compat`.
+/// How a successful PATCH is answered.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Answer {
+    /// 200 with the resource.
+    Resource,
+    /// 204 for groups, 200 with the resource for users.
+    NoContentForGroups,
+    /// 204 for both.
+    NoContent,
+}
+
+/// `config set`.
 #[derive(Debug, Args)]
 pub struct CompatArgs {
     /// Name, slug or id of the configuration.
     name: String,
-    /// Start from the switches an identity provider needs (then apply the flags below).
+    /// The client profile: its switches replace the current ones (then the flags below apply).
     #[arg(long, value_enum)]
+    client_profile: Option<Profile>,
+    /// The identity provider's profile (entra, okta; any other: rfc).
+    #[arg(long, value_enum, conflicts_with = "client_profile")]
     idp: Option<Idp>,
     /// Accept "True"/"False" strings for booleans (Entra ID disables users with "False").
     #[arg(long, value_enum)]
@@ -78,42 +119,74 @@ pub struct CompatArgs {
     /// Accept a PATCH whose schemas does not name the PatchOp message.
     #[arg(long, value_enum)]
     patch_without_schemas: Option<Switch>,
+    /// Accept "Replace", "Add", "Remove" (Entra ID).
+    #[arg(long, value_enum)]
+    any_case_ops: Option<Switch>,
+    /// A remove with a value list removes only those members (Entra ID); off: 400.
+    #[arg(long, value_enum)]
+    remove_listed_values: Option<Switch>,
     /// A replace of emails[type eq "work"].value adds the work email when there is none.
     #[arg(long, value_enum)]
     create_missing_values: Option<Switch>,
     /// What happens to attributes and schema URIs the resource type does not define.
     #[arg(long, value_enum)]
     unknown_attributes: Option<Unknown>,
+    /// Accept (and drop) a password, as Okta sends on every create; off: 400.
+    #[arg(long, value_enum)]
+    placeholder_password: Option<Switch>,
+    /// Accept PUT (Okta's AIW apps); off: 405.
+    #[arg(long, value_enum)]
+    accept_put: Option<Switch>,
+    /// How a successful PATCH is answered.
+    #[arg(long, value_enum)]
+    patch_answer: Option<Answer>,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
 }
 
 impl CompatArgs {
+    /// The profile the flags pick, if any.
+    fn profile(&self) -> Option<ClientProfile> {
+        self.client_profile
+            .map(Into::into)
+            .or_else(|| self.idp.map(|i| IdentityProvider::from(i).profile()))
+    }
+
     fn changes(&self) -> bool {
-        self.idp.is_some()
-            || self.string_booleans.is_some()
-            || self.pathless_patch.is_some()
-            || self.patch_without_schemas.is_some()
-            || self.create_missing_values.is_some()
+        self.profile().is_some()
+            || [
+                self.string_booleans,
+                self.pathless_patch,
+                self.patch_without_schemas,
+                self.any_case_ops,
+                self.remove_listed_values,
+                self.create_missing_values,
+                self.placeholder_password,
+                self.accept_put,
+            ]
+            .iter()
+            .any(Option::is_some)
             || self.unknown_attributes.is_some()
+            || self.patch_answer.is_some()
     }
 
     fn apply(&self, current: Compatibility) -> Compatibility {
-        let mut c = self
-            .idp
-            .map_or(current, |i| Compatibility::for_provider(i.into()));
-        if let Some(s) = self.string_booleans {
-            c.string_booleans = s.into();
-        }
-        if let Some(s) = self.pathless_patch {
-            c.pathless_patch = s.into();
-        }
-        if let Some(s) = self.patch_without_schemas {
-            c.patch_without_schemas = s.into();
-        }
-        if let Some(s) = self.create_missing_values {
-            c.create_missing_values = s.into();
+        let mut c = self.profile().map_or(current, Compatibility::for_profile);
+        let flags = [
+            (self.string_booleans, &mut c.string_booleans),
+            (self.pathless_patch, &mut c.pathless_patch),
+            (self.patch_without_schemas, &mut c.patch_without_schemas),
+            (self.any_case_ops, &mut c.any_case_ops),
+            (self.remove_listed_values, &mut c.remove_listed_values),
+            (self.create_missing_values, &mut c.create_missing_values),
+            (self.placeholder_password, &mut c.placeholder_password),
+            (self.accept_put, &mut c.accept_put),
+        ];
+        for (flag, switch) in flags {
+            if let Some(s) = flag {
+                *switch = s.into();
+            }
         }
         if let Some(u) = self.unknown_attributes {
             c.unknown_attributes = match u {
@@ -122,40 +195,70 @@ impl CompatArgs {
                 Unknown::Reject => UnknownAttributePolicy::Reject,
             };
         }
+        if let Some(a) = self.patch_answer {
+            c.patch_answer = match a {
+                Answer::Resource => PatchAnswer::Resource,
+                Answer::NoContentForGroups => PatchAnswer::NoContentForGroups,
+                Answer::NoContent => PatchAnswer::NoContent,
+            };
+        }
         c
     }
 }
 
-/// Prints the switches with what each does.
-pub fn print(c: &Compatibility) {
-    let on = |b: bool| if b { "on " } else { "off" };
-    println!(
-        "  {}  string booleans         \"True\"/\"False\" accepted for booleans (Entra ID's disable)",
-        on(c.string_booleans)
-    );
-    println!(
-        "  {}  path-less PATCH         add/replace without a path (Okta's deactivate, Entra's aadOptscim062020)",
-        on(c.pathless_patch)
-    );
-    println!(
-        "  {}  PATCH without schemas   a PATCH that does not name the PatchOp message",
-        on(c.patch_without_schemas)
-    );
-    println!(
-        "  {}  create missing values   replace of emails[type eq \"work\"].value adds it when absent",
-        on(c.create_missing_values)
-    );
-    println!(
-        "  unknown attributes: {}",
-        match c.unknown_attributes {
-            UnknownAttributePolicy::Preserve => "kept as sent",
-            UnknownAttributePolicy::Ignore => "dropped",
-            UnknownAttributePolicy::Reject => "refused with 400 invalidSyntax",
-        }
-    );
+/// A switch's value as a word (`on`, `off`, `reject`, …).
+fn shown(switches: &Value, name: &str) -> String {
+    match switches.get(name) {
+        Some(Value::Bool(true)) => "on".into(),
+        Some(Value::Bool(false)) => "off".into(),
+        Some(Value::String(s)) => s.clone(),
+        _ => "?".into(),
+    }
 }
 
-/// Runs `config compat`.
+/// Whether the endpoint claims `interopProfileConformant`.
+fn conformant(c: &Configuration) -> bool {
+    c.client_profile == ClientProfile::Strict && c.compatibility.is_strict()
+}
+
+/// Prints the profile and every switch with what it does; `verbose` adds who needs it and
+/// the rule it bends.
+pub fn print(c: &Configuration, verbose: bool) {
+    let profile = c.client_profile;
+    println!("  client profile: {profile} — {}", profile.title());
+    if verbose {
+        println!("    {}", profile.description());
+    }
+    println!(
+        "  interopProfileConformant: {}",
+        if conformant(c) {
+            "true"
+        } else if profile == ClientProfile::Strict {
+            "false (a switch is overridden)"
+        } else {
+            "false (only the strict profile claims it)"
+        }
+    );
+    let mine = serde_json::to_value(c.compatibility).unwrap_or_default();
+    let theirs = serde_json::to_value(Compatibility::for_profile(profile)).unwrap_or_default();
+    for doc in SWITCHES {
+        let value = shown(&mine, doc.name);
+        let default = shown(&theirs, doc.name);
+        let note = if value == default {
+            String::new()
+        } else {
+            format!("  (overridden; {profile} has {default})")
+        };
+        println!("  {value:<18} {:<20} {}{note}", doc.name, doc.title);
+        if verbose {
+            println!("      {}", doc.description);
+            println!("      needed by: {}", doc.needed_by);
+            println!("      rule: {}", doc.rule);
+        }
+    }
+}
+
+/// Runs `config set`.
 pub async fn run(store: &Store, args: &CompatArgs) -> Result<()> {
     let mut c = store.find_configuration(&args.name).await?;
     if args.changes() {
@@ -163,6 +266,7 @@ pub async fn run(store: &Store, args: &CompatArgs) -> Result<()> {
             .update_configuration(
                 c.id,
                 ConfigurationUpdate {
+                    client_profile: Some(args.profile().unwrap_or(c.client_profile)),
                     compatibility: Some(args.apply(c.compatibility)),
                     ..ConfigurationUpdate::default()
                 },
@@ -171,10 +275,16 @@ pub async fn run(store: &Store, args: &CompatArgs) -> Result<()> {
             .await?;
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&c.compatibility)?);
+        let out = json!({
+            "clientProfile": c.client_profile,
+            "compatibility": c.compatibility,
+            "overriddenSwitches": c.compatibility.overrides(c.client_profile),
+            "interopProfileConformant": conformant(&c),
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        println!("Compatibility of \"{}\":", c.name);
-        print(&c.compatibility);
+        println!("\"{}\":", c.name);
+        print(&c, true);
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn cli(dir: &std::path::Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_scim-console"))
@@ -1064,7 +1064,7 @@ fn target_test_reports_and_exits_6_when_a_check_fails() {
 }
 
 #[test]
-fn compatibility_switches_by_identity_provider_and_one_by_one() {
+fn client_profiles_and_switches_by_identity_provider_and_one_by_one() {
     let dir = tempfile::tempdir().unwrap();
     let created: Value = serde_json::from_slice(
         &cli(
@@ -1074,13 +1074,14 @@ fn compatibility_switches_by_identity_provider_and_one_by_one() {
         .stdout,
     )
     .unwrap();
+    assert_eq!(created["clientProfile"], "okta");
     assert_eq!(created["compatibility"]["stringBooleans"], false);
     assert_eq!(created["compatibility"]["pathlessPatch"], true);
     let out = cli(
         dir.path(),
         &[
             "config",
-            "compat",
+            "set",
             "Okta app",
             "--pathless-patch",
             "off",
@@ -1090,15 +1091,53 @@ fn compatibility_switches_by_identity_provider_and_one_by_one() {
         ],
     );
     assert!(out.status.success());
-    let switches: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(switches["pathlessPatch"], false);
-    assert_eq!(switches["unknownAttributes"], "reject");
-    assert_eq!(switches["stringBooleans"], false, "other switches stay");
-    let text = stdout(&cli(dir.path(), &["config", "compat", "Okta app"]));
-    assert!(text.contains("off  path-less PATCH"), "{text}");
-    assert!(text.contains("refused with 400 invalidSyntax"), "{text}");
-    // Back to what Entra ID needs.
-    let switches: Value = serde_json::from_slice(
+    let set: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(set["clientProfile"], "okta");
+    assert_eq!(set["compatibility"]["pathlessPatch"], false);
+    assert_eq!(set["compatibility"]["unknownAttributes"], "reject");
+    assert_eq!(
+        set["compatibility"]["stringBooleans"], false,
+        "other switches stay"
+    );
+    assert_eq!(
+        set["overriddenSwitches"],
+        json!(["pathlessPatch", "unknownAttributes"])
+    );
+    // The text says what each switch does and which ones differ from the profile.
+    let text = stdout(&cli(dir.path(), &["config", "set", "Okta app"]));
+    assert!(text.contains("client profile: okta"), "{text}");
+    let line = text.lines().find(|l| l.contains("pathlessPatch")).unwrap();
+    assert!(
+        line.trim_start().starts_with("off") && line.contains("(overridden; okta has on)"),
+        "{line}"
+    );
+    assert!(
+        text.contains("Okta's deactivate and group rename"),
+        "{text}"
+    );
+    assert!(text.contains("interopProfileConformant: false"), "{text}");
+    // The strict profile: every switch off, and the claim.
+    let strict: Value = serde_json::from_slice(
+        &cli(
+            dir.path(),
+            &[
+                "config",
+                "set",
+                "Okta app",
+                "--client-profile",
+                "strict",
+                "--json",
+            ],
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(strict["clientProfile"], "strict");
+    assert_eq!(strict["compatibility"]["placeholderPassword"], false);
+    assert_eq!(strict["interopProfileConformant"], true);
+    assert_eq!(strict["overriddenSwitches"], json!([]));
+    // `config compat` is the old name, and --idp picks the provider's profile.
+    let entra: Value = serde_json::from_slice(
         &cli(
             dir.path(),
             &["config", "compat", "Okta app", "--idp", "entra", "--json"],
@@ -1106,8 +1145,11 @@ fn compatibility_switches_by_identity_provider_and_one_by_one() {
         .stdout,
     )
     .unwrap();
-    assert_eq!(switches["stringBooleans"], true);
-    assert_eq!(switches["patchWithoutSchemas"], false);
-    let out = cli(dir.path(), &["config", "compat", "nope"]);
+    assert_eq!(entra["clientProfile"], "entra");
+    assert_eq!(entra["compatibility"]["stringBooleans"], true);
+    assert_eq!(entra["compatibility"]["acceptPut"], false);
+    let shown = stdout(&cli(dir.path(), &["config", "show", "Okta app"]));
+    assert!(shown.contains("client profile: entra"), "{shown}");
+    let out = cli(dir.path(), &["config", "set", "nope"]);
     assert_eq!(out.status.code(), Some(3));
 }

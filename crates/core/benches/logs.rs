@@ -125,6 +125,7 @@ fn entry(i: u64, rows: u64, configs: &[ConfigurationId], start: DateTime<Utc>) -
         refusal: None,
         detail,
         attributes,
+        switches: Vec::new(),
         duration_us: i64::try_from(300 + (i * 7919) % 5000).unwrap(),
         changes: None,
         request_body: body,

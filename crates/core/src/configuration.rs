@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use sqlx::Connection as _;
 
 use crate::audit::{self, Actor, Subject};
-use crate::compatibility::Compatibility;
+use crate::compatibility::{ClientProfile, Compatibility};
 use crate::error::{CoreError, CoreResult, is_unique_violation};
 use crate::store::Store;
 
@@ -187,7 +187,10 @@ pub struct Configuration {
     pub token_policy: TokenPolicy,
     /// How long its provisioning log records are kept.
     pub log_retention: LogRetention,
-    /// Where its endpoint accepts what identity providers send against the RFC.
+    /// The named set of compatibility switches it started from.
+    pub client_profile: ClientProfile,
+    /// Where its endpoint accepts what identity providers send against the RFC: its
+    /// profile's switches, some perhaps overridden.
     pub compatibility: Compatibility,
     /// When it was created.
     pub created: DateTime<Utc>,
@@ -232,7 +235,9 @@ pub struct NewConfiguration {
     pub token_policy: TokenPolicy,
     /// How long its provisioning log records are kept.
     pub log_retention: LogRetention,
-    /// Its compatibility switches.
+    /// Its client profile.
+    pub client_profile: ClientProfile,
+    /// Its compatibility switches (usually the profile's).
     pub compatibility: Compatibility,
 }
 
@@ -250,6 +255,7 @@ impl Default for NewConfiguration {
             protected_accounts: Vec::new(),
             token_policy: TokenPolicy::default(),
             log_retention: LogRetention::default(),
+            client_profile: ClientProfile::Rfc,
             compatibility: Compatibility::default(),
         }
     }
@@ -291,6 +297,9 @@ pub struct ConfigurationUpdate {
     pub token_policy: Option<TokenPolicy>,
     /// How long its provisioning log records are kept.
     pub log_retention: Option<LogRetention>,
+    /// A new client profile: its switches replace the current ones unless `compatibility`
+    /// is given too.
+    pub client_profile: Option<ClientProfile>,
     /// Its compatibility switches (all of them).
     pub compatibility: Option<Compatibility>,
 }
@@ -415,6 +424,9 @@ pub(crate) fn from_row(row: &SqliteRow) -> CoreResult<Configuration> {
         let us: i64 = row.try_get(col)?;
         DateTime::from_timestamp_micros(us).ok_or_else(|| CoreError::Corrupt(format!("{col} {us}")))
     };
+    let profile: String = row.try_get("client_profile")?;
+    let client_profile = ClientProfile::parse(&profile)
+        .ok_or_else(|| CoreError::Corrupt(format!("client profile {profile:?}")))?;
     Ok(Configuration {
         id: ConfigurationId::parse(&id)
             .ok_or_else(|| CoreError::Corrupt(format!("configuration id {id:?}")))?,
@@ -439,8 +451,11 @@ pub(crate) fn from_row(row: &SqliteRow) -> CoreResult<Configuration> {
             max_records: u32::try_from(row.try_get::<i64, _>("log_retention_records")?)
                 .map_err(|e| CoreError::Corrupt(format!("log_retention_records: {e}")))?,
         },
-        compatibility: serde_json::from_str(&row.try_get::<String, _>("compatibility")?)
-            .map_err(|e| CoreError::Corrupt(format!("compatibility: {e}")))?,
+        client_profile,
+        compatibility: Compatibility::from_stored(
+            client_profile,
+            &row.try_get::<String, _>("compatibility")?,
+        )?,
         created: time("created_us")?,
         updated: time("updated_us")?,
     })
@@ -473,7 +488,7 @@ pub(crate) fn joined_columns() -> &'static str {
 }
 
 /// The columns [`from_row`] reads.
-pub(crate) const COLUMNS: &str = "id, name, description, slug, enabled, provision_users, provision_groups, put_semantics, keep_passwords, protected_accounts, token_max_lifetime_days, token_rotation_days, token_max_active, log_retention_days, log_retention_records, compatibility, created_us, updated_us";
+pub(crate) const COLUMNS: &str = "id, name, description, slug, enabled, provision_users, provision_groups, put_semantics, keep_passwords, protected_accounts, token_max_lifetime_days, token_rotation_days, token_max_active, log_retention_days, log_retention_records, client_profile, compatibility, created_us, updated_us";
 
 impl Store {
     /// Creates a configuration.
@@ -532,8 +547,8 @@ impl Store {
         let mut tx = w.begin().await?;
         sqlx::query(
             "INSERT INTO configurations (id, name, name_folded, slug, description, enabled, provision_users, provision_groups, put_semantics, keep_passwords, protected_accounts,
-                                         token_max_lifetime_days, token_rotation_days, token_max_active, log_retention_days, log_retention_records, compatibility, created_us, updated_us)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                         token_max_lifetime_days, token_rotation_days, token_max_active, log_retention_days, log_retention_records, client_profile, compatibility, created_us, updated_us)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id.to_string())
         .bind(&name)
@@ -551,6 +566,7 @@ impl Store {
         .bind(policy.max_active)
         .bind(retention.max_age_days)
         .bind(retention.max_records)
+        .bind(new.client_profile.as_str())
         .bind(serde_json::to_string(&new.compatibility).unwrap_or_else(|_| "{}".into()))
         .bind(now)
         .bind(now)
@@ -672,11 +688,17 @@ impl Store {
             .log_retention
             .unwrap_or(current.log_retention)
             .check()?;
+        let profile = update.client_profile.unwrap_or(current.client_profile);
+        let compatibility = match (update.compatibility, update.client_profile) {
+            (Some(c), _) => c,
+            (None, Some(p)) => Compatibility::for_profile(p),
+            (None, None) => current.compatibility,
+        };
         let now = self.now_us();
         sqlx::query(
             "UPDATE configurations SET name = ?, name_folded = ?, slug = ?, description = ?, enabled = ?, provision_users = ?, provision_groups = ?,
              put_semantics = ?, keep_passwords = ?, protected_accounts = ?, token_max_lifetime_days = ?, token_rotation_days = ?, token_max_active = ?,
-             log_retention_days = ?, log_retention_records = ?, compatibility = ?, updated_us = ? WHERE id = ?",
+             log_retention_days = ?, log_retention_records = ?, client_profile = ?, compatibility = ?, updated_us = ? WHERE id = ?",
         )
         .bind(&name)
         .bind(name.to_lowercase())
@@ -693,10 +715,8 @@ impl Store {
         .bind(policy.max_active)
         .bind(retention.max_age_days)
         .bind(retention.max_records)
-        .bind(
-            serde_json::to_string(&update.compatibility.unwrap_or(current.compatibility))
-                .unwrap_or_else(|_| "{}".into()),
-        )
+        .bind(profile.as_str())
+        .bind(serde_json::to_string(&compatibility).unwrap_or_else(|_| "{}".into()))
         .bind(now)
         .bind(id.to_string())
         .execute(&mut *tx)

@@ -41,7 +41,10 @@ pub mod time;
 pub mod token;
 
 pub use audit::Actor;
-pub use compatibility::{Compatibility, IdentityProvider, UnknownAttributePolicy};
+pub use compatibility::{
+    ClientProfile, Compatibility, IdentityProvider, PatchAnswer, SWITCHES, SwitchDoc,
+    UnknownAttributePolicy,
+};
 pub use configuration::{
     Configuration, ConfigurationId, ConfigurationUpdate, LogRetention, NewConfiguration,
     PutSemantics, TokenPolicy,

@@ -285,6 +285,15 @@ impl MasterKey {
     pub(crate) fn bytes(&self) -> &[u8; 32] {
         &self.0
     }
+
+    /// A key for one purpose: HMAC-SHA256 of `purpose` under the master key.
+    pub(crate) fn derive(&self, purpose: &[u8]) -> [u8; 32] {
+        use hmac::{Hmac, Mac as _};
+        let mut mac = <Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(purpose);
+        mac.finalize().into_bytes().into()
+    }
 }
 
 /// How long a keychain call may take before the console gives up on it (a locked keychain may

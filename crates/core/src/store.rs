@@ -14,6 +14,7 @@ use sqlx::{ConnectOptions, SqlitePool};
 use tokio::sync::{Mutex, MutexGuard};
 
 use crate::auth_cache::AuthCache;
+use crate::directory::cursor::CursorKey;
 use crate::error::{CoreError, CoreResult};
 use crate::mapping::versions::PlanCache;
 use crate::oauth::SigningKey;
@@ -36,6 +37,7 @@ pub struct Store {
     clock: Arc<dyn Clock>,
     signing_key: Option<Arc<SigningKey>>,
     sealing_key: Option<Arc<SealingKey>>,
+    cursor_key: Arc<CursorKey>,
     plans: Arc<PlanCache>,
     logs: LogDatabase,
     keychain: bool,
@@ -179,6 +181,8 @@ impl Store {
             clock: Arc::new(SystemClock),
             signing_key: None,
             sealing_key: None,
+            // Random until a master key gives one that outlives the process.
+            cursor_key: Arc::new(CursorKey::new(rand::random())),
             plans: Arc::new(PlanCache::default()),
             logs,
             keychain: true,
@@ -200,6 +204,7 @@ impl Store {
     pub fn with_master_key(mut self, key: &MasterKey) -> Self {
         self.signing_key = Some(Arc::new(SigningKey::derive(key)));
         self.sealing_key = Some(Arc::new(SealingKey::derive(key)));
+        self.cursor_key = Arc::new(CursorKey::new(key.derive(b"scim-console/list-cursor/v1")));
         self
     }
 
@@ -209,6 +214,11 @@ impl Store {
     pub fn with_keychain(mut self, keychain: bool) -> Self {
         self.keychain = keychain;
         self
+    }
+
+    /// The key pagination cursors are signed with.
+    pub(crate) fn cursor_key(&self) -> &CursorKey {
+        &self.cursor_key
     }
 
     /// Whether credentials go to the OS keychain.

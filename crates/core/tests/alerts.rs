@@ -71,6 +71,7 @@ fn request(env: &Env, status: u16) -> LogEntry {
         refusal: (status == 401).then_some(CredentialRefusal::Revoked),
         detail: failed.then(|| "refused".into()),
         attributes: Vec::new(),
+        switches: Vec::new(),
         duration_us: 900,
         changes: None,
         request_body: None,

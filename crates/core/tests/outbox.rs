@@ -315,6 +315,7 @@ async fn stored_records_release_their_rows_and_are_never_recorded_twice() {
             refusal: None,
             detail: None,
             attributes: Vec::new(),
+            switches: Vec::new(),
             duration_us: 700,
             changes: None,
             request_body: None,

@@ -1249,3 +1249,89 @@ async fn the_database_check_finds_counts_that_drifted_from_the_rows() {
         "{problems:?}"
     );
 }
+
+#[tokio::test]
+async fn client_profiles_persist_reset_their_switches_and_govern_passwords() {
+    use scim_console_core::{ClientProfile, Compatibility};
+    let e = env().await;
+    assert_eq!(e.config.client_profile, ClientProfile::Rfc);
+    let strict = e
+        .store
+        .create_configuration(
+            NewConfiguration {
+                client_profile: ClientProfile::Strict,
+                compatibility: Compatibility::for_profile(ClientProfile::Strict),
+                ..NewConfiguration::named("Strict")
+            },
+            &Actor::system(),
+        )
+        .await
+        .unwrap();
+    // A password is refused in strict, accepted (and never stored) in rfc — noted as the
+    // placeholderPassword leniency.
+    let body = json!({"userName": "a@x.com", "password": "1mz050nq"});
+    let err = e
+        .store
+        .create_user(
+            &strict,
+            &e.registry,
+            body.clone(),
+            &strict.compatibility.input_rules(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(scim_type(&err), Some(ScimType::InvalidSyntax));
+    assert!(err.to_string().contains("placeholderPassword"), "{err}");
+    let written = e
+        .store
+        .create_user(&e.config, &e.registry, body, &InputRules::default())
+        .await
+        .unwrap();
+    assert_eq!(written.leniencies.switches(), ["placeholderPassword"]);
+    assert!(written.resource.get("password").is_none());
+
+    // Overriding a switch keeps the profile; picking a profile resets the switches.
+    let overridden = Compatibility {
+        pathless_patch: true,
+        ..strict.compatibility
+    };
+    let updated = e
+        .store
+        .update_configuration(
+            strict.id,
+            ConfigurationUpdate {
+                compatibility: Some(overridden),
+                ..ConfigurationUpdate::default()
+            },
+            &Actor::system(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(updated.client_profile, ClientProfile::Strict);
+    assert_eq!(
+        updated.compatibility.overrides(ClientProfile::Strict),
+        ["pathlessPatch"]
+    );
+    let reread = e.store.find_configuration("Strict").await.unwrap();
+    assert_eq!(
+        reread.compatibility, overridden,
+        "read back from the database"
+    );
+    let okta = e
+        .store
+        .update_configuration(
+            strict.id,
+            ConfigurationUpdate {
+                client_profile: Some(ClientProfile::Okta),
+                ..ConfigurationUpdate::default()
+            },
+            &Actor::system(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(okta.client_profile, ClientProfile::Okta);
+    assert_eq!(
+        okta.compatibility,
+        Compatibility::for_profile(ClientProfile::Okta)
+    );
+}

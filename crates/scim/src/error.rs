@@ -34,6 +34,9 @@ pub enum ScimType {
     InvalidCursor,
     /// The pagination cursor has expired (RFC 9865).
     ExpiredCursor,
+    /// The `count` of a cursor-paged query is invalid or differs from the first page's
+    /// (RFC 9865).
+    InvalidCount,
 }
 
 impl ScimType {
@@ -52,6 +55,7 @@ impl ScimType {
             Self::Sensitive => "sensitive",
             Self::InvalidCursor => "invalidCursor",
             Self::ExpiredCursor => "expiredCursor",
+            Self::InvalidCount => "invalidCount",
         }
     }
 

@@ -12,6 +12,7 @@
 //! - [`filter`]: the filter grammar — parser with positions, printer, evaluator, schema check
 //!   and translation to SQL with bound parameters.
 //! - [`patch`]: the PATCH engine, including the forms Entra ID and Okta send.
+//! - [`leniency`]: which of those forms a piece of reading accepted, for the log.
 //! - [`projection`]: `attributes` / `excludedAttributes` under the `returned` rules.
 //! - [`list`]: query parameters, `/.search` bodies, sorting, paging and ListResponse.
 //! - [`bulk`]: bulk requests, `bulkId` references and bulk responses.
@@ -20,6 +21,7 @@
 pub mod bulk;
 pub mod error;
 pub mod filter;
+pub mod leniency;
 pub mod list;
 pub mod patch;
 pub mod path;
@@ -29,6 +31,7 @@ pub mod schema;
 
 pub use error::{ScimError, ScimResult, ScimType};
 pub use filter::Filter;
+pub use leniency::{Leniencies, Leniency};
 pub use list::{ListQuery, ListResponse, Paging, SortOrder};
 pub use patch::{PatchOutcome, PatchRequest, PatchRules};
 pub use path::AttrPath;

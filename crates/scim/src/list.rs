@@ -43,6 +43,9 @@ pub struct ListQuery {
     pub count: Option<usize>,
     /// Which attributes to return.
     pub projection: Projection,
+    /// Cursor pagination (RFC 9865): `Some("")` asks for the first page, `Some(cursor)` for
+    /// the page after the one that returned it as `nextCursor`; `None` is index paging.
+    pub cursor: Option<String>,
 }
 
 /// The page a query asks for, after defaults and the server maximum.
@@ -138,6 +141,7 @@ impl ListQuery {
                 "count" => query.count = Some(to_count(parse_int("count", value)?)),
                 "attributes" => attributes = Some(value),
                 "excludedattributes" => excluded = Some(value),
+                "cursor" => query.cursor = Some(value.to_owned()),
                 _ => {}
             }
         }
@@ -216,6 +220,7 @@ impl ListQuery {
             start_index: number("startIndex")?.map_or(1, to_index),
             count: number("count")?.map(to_count),
             projection: Projection::from_lists(list("attributes")?, list("excludedAttributes")?),
+            cursor: text("cursor")?.map(str::to_owned),
         })
     }
 
@@ -228,12 +233,21 @@ impl ListQuery {
     }
 }
 
-/// A ListResponse (RFC 7644 §3.4.2).
+/// How a page was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PageKind {
+    /// Index paging: the page starts at this 1-based index.
+    Index(usize),
+    /// Cursor paging (RFC 9865): the cursor of the next page, absent on the last.
+    Cursor(Option<String>),
+}
+
+/// A ListResponse (RFC 7644 §3.4.2, RFC 9865 §2).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListResponse {
     resources: Vec<Value>,
     total_results: usize,
-    start_index: usize,
+    kind: PageKind,
 }
 
 impl ListResponse {
@@ -242,19 +256,39 @@ impl ListResponse {
         Self {
             resources,
             total_results,
-            start_index,
+            kind: PageKind::Index(start_index),
         }
     }
 
-    /// The JSON body: `itemsPerPage` is the number of resources on this page.
+    /// A cursor-paged page of `resources` out of `total_results`, with the cursor of the
+    /// next page (`None` on the last page).
+    pub fn cursor_page(
+        resources: Vec<Value>,
+        total_results: usize,
+        next_cursor: Option<String>,
+    ) -> Self {
+        Self {
+            resources,
+            total_results,
+            kind: PageKind::Cursor(next_cursor),
+        }
+    }
+
+    /// The JSON body: `itemsPerPage` is the number of resources on this page; an index page
+    /// has `startIndex`, a cursor page `nextCursor` unless it is the last.
     pub fn to_json(&self) -> Value {
-        json!({
-            "schemas": [LIST_RESPONSE_SCHEMA],
-            "totalResults": self.total_results,
-            "startIndex": self.start_index,
-            "itemsPerPage": self.resources.len(),
-            "Resources": self.resources,
-        })
+        let mut body = serde_json::Map::new();
+        body.insert("schemas".into(), json!([LIST_RESPONSE_SCHEMA]));
+        body.insert("totalResults".into(), json!(self.total_results));
+        if let PageKind::Index(start) = &self.kind {
+            body.insert("startIndex".into(), json!(start));
+        }
+        body.insert("itemsPerPage".into(), json!(self.resources.len()));
+        if let PageKind::Cursor(Some(next)) = &self.kind {
+            body.insert("nextCursor".into(), json!(next));
+        }
+        body.insert("Resources".into(), json!(self.resources));
+        Value::Object(body)
     }
 }
 
@@ -391,6 +425,46 @@ mod tests {
             "startIndex < 1 is 1, negative count is 0"
         );
         assert!(q.projection.excludes("members"));
+    }
+
+    #[test]
+    fn a_cursor_is_read_from_the_query_and_the_search_body_and_pages_say_what_comes_next() {
+        let first = ListQuery::from_query_pairs([("cursor", ""), ("count", "10")]).unwrap();
+        assert_eq!(first.cursor.as_deref(), Some(""));
+        assert_eq!(
+            ListQuery::from_query_pairs([("count", "10")])
+                .unwrap()
+                .cursor,
+            None
+        );
+        let body =
+            json!({"schemas": [SEARCH_REQUEST_SCHEMA], "cursor": "VZUTiyhEQJ94IR", "count": 10});
+        assert_eq!(
+            ListQuery::from_search_body(&body)
+                .unwrap()
+                .cursor
+                .as_deref(),
+            Some("VZUTiyhEQJ94IR")
+        );
+        let page =
+            ListResponse::cursor_page(vec![json!({"id": "a"})], 3, Some("next".into())).to_json();
+        assert_eq!(page["nextCursor"], "next");
+        assert_eq!(page["itemsPerPage"], 1);
+        assert!(page.get("startIndex").is_none());
+        let last = ListResponse::cursor_page(Vec::new(), 3, None).to_json();
+        assert!(last.get("nextCursor").is_none());
+        let indexed = ListResponse::new(Vec::new(), 3, 2).to_json();
+        assert_eq!(indexed["startIndex"], 2);
+        assert_eq!(
+            indexed.as_object().unwrap().keys().collect::<Vec<_>>(),
+            [
+                "schemas",
+                "totalResults",
+                "startIndex",
+                "itemsPerPage",
+                "Resources"
+            ]
+        );
     }
 
     #[test]

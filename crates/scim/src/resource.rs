@@ -13,6 +13,7 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use crate::error::{ScimError, ScimResult};
+use crate::leniency::{Leniency, note};
 use crate::path::AttrPath;
 use crate::schema::{
     AttributeDef, AttributeType, Mutability, Resolved, ResourceSchema, find_attribute,
@@ -282,19 +283,20 @@ fn check_listed_schemas(
     schema: &ResourceSchema,
     rules: &InputRules,
 ) -> ScimResult<()> {
-    if rules.unknown_attributes != UnknownAttributes::Reject {
-        return Ok(());
-    }
-    if let Some(unknown) = listed.iter().find(|urn| {
+    let Some(unknown) = listed.iter().find(|urn| {
         !schema
             .schema_urns()
             .any(|known| known.eq_ignore_ascii_case(urn))
-    }) {
+    }) else {
+        return Ok(());
+    };
+    if rules.unknown_attributes == UnknownAttributes::Reject {
         return Err(ScimError::invalid_syntax(format!(
-            "the schema {unknown} is not supported for {} resources",
+            "the schema {unknown} is not supported for {} resources (switch unknownAttributes)",
             schema.resource_type().name
         )));
     }
+    note(Leniency::UnknownAttributes);
     Ok(())
 }
 
@@ -307,12 +309,16 @@ fn unknown(
 ) -> ScimResult<()> {
     match rules.unknown_attributes {
         UnknownAttributes::Preserve => {
+            note(Leniency::UnknownAttributes);
             out.insert(key.to_owned(), value);
             Ok(())
         }
-        UnknownAttributes::Ignore => Ok(()),
+        UnknownAttributes::Ignore => {
+            note(Leniency::UnknownAttributes);
+            Ok(())
+        }
         UnknownAttributes::Reject => Err(ScimError::invalid_syntax(format!(
-            "\"{key}\" is not a defined attribute of {what}"
+            "\"{key}\" is not a defined attribute of {what} (switch unknownAttributes)"
         ))),
     }
 }
@@ -520,7 +526,10 @@ fn coerce_simple(
         (AttributeType::Integer, Value::Number(n)) => n.is_i64() || n.is_u64(),
         (AttributeType::Boolean, Value::String(s)) if rules.string_booleans => {
             return match parse_bool(s) {
-                Some(b) => Ok(Some(Value::Bool(b))),
+                Some(b) => {
+                    note(Leniency::StringBooleans);
+                    Ok(Some(Value::Bool(b)))
+                }
                 None => Err(bad("a boolean (true or false)", &value)),
             };
         }
@@ -844,6 +853,30 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn string_booleans_and_unknown_data_are_noted_as_leniencies() {
+        use crate::leniency::tracked;
+        let registry = SchemaRegistry::standard();
+        let (read, noted) = tracked(|| {
+            Resource::from_request(
+                json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:example:x"],
+                       "userName": "a", "active": "True"}),
+                registry.user(),
+                &InputRules::default(),
+            )
+        });
+        assert!(read.is_ok());
+        assert_eq!(noted.switches(), ["stringBooleans", "unknownAttributes"]);
+        let (read, noted) = tracked(|| {
+            Resource::from_request(
+                json!({"userName": "a", "active": true}),
+                registry.user(),
+                &InputRules::default(),
+            )
+        });
+        assert!(read.is_ok() && noted.is_empty());
     }
 
     #[test]

@@ -463,6 +463,7 @@ impl ScimClient {
             refusal: None,
             detail,
             attributes: Vec::new(),
+            switches: Vec::new(),
             duration_us: i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX),
             changes: None,
             request_body: body.map(logs::redact),

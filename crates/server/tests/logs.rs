@@ -500,6 +500,7 @@ fn query_record(s: &TestServer) -> scim_console_core::logs::LogEntry {
         refusal: None,
         detail: None,
         attributes: Vec::new(),
+        switches: Vec::new(),
         duration_us: 500,
         changes: None,
         request_body: None,

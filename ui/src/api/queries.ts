@@ -13,6 +13,7 @@ export const keys = {
   versions: (id: string) => ['configurations', id, 'mapping', 'versions'] as const,
   alerts: (id: string) => ['configurations', id, 'alerts'] as const,
   settings: ['settings'] as const,
+  clientProfiles: ['client-profiles'] as const,
 };
 
 export function useConfigurations() {
@@ -102,4 +103,13 @@ export function useRevokeToken(id: string) {
 
 export function useSettings() {
   return useQuery({ queryKey: keys.settings, queryFn: () => unwrap(api.GET('/api/settings')) });
+}
+
+/** The client profiles and what every compatibility switch does (fixed for a server version). */
+export function useClientProfiles() {
+  return useQuery({
+    queryKey: keys.clientProfiles,
+    queryFn: () => unwrap(api.GET('/api/client-profiles')),
+    staleTime: Infinity,
+  });
 }

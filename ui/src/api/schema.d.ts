@@ -113,6 +113,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/client-profiles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The client profiles (`entra`, `okta`, `rfc`, `strict`) and what each compatibility switch
+         *     does.
+         */
+        get: operations["client_profiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/configurations": {
         parameters: {
             query?: never;
@@ -1117,14 +1137,50 @@ export interface components {
          * @enum {string}
          */
         Client: "entra" | "okta" | "oneLogin" | "google" | "other";
+        /**
+         * @description A named set of switches, picked per configuration.
+         * @enum {string}
+         */
+        ClientProfile: "entra" | "okta" | "rfc" | "strict";
+        /** @description One client profile: its switches and what it is for. */
+        ClientProfileView: {
+            /** @description Its switches. */
+            compatibility: components["schemas"]["Compatibility"];
+            /** @description What it is for. */
+            description: string;
+            /** @description Its name. */
+            name: components["schemas"]["ClientProfile"];
+            /** @description A title for people. */
+            title: string;
+        };
+        /** @description The client profiles and what every compatibility switch does. */
+        ClientProfilesView: {
+            /** @description Every profile. */
+            profiles: components["schemas"]["ClientProfileView"][];
+            /** @description Every switch, documented. */
+            switches: components["schemas"]["SwitchDoc"][];
+        };
         /** @description A configuration's compatibility switches. */
         Compatibility: {
+            /**
+             * @description Accept PUT (Okta's AIW apps update users with it). Off, PUT is answered 405: the
+             *     interoperability profile tells clients to use PATCH.
+             * @default true
+             */
+            acceptPut: boolean;
+            /**
+             * @description Accept PATCH `op` values in any case (Entra ID sends `"Replace"`).
+             * @default true
+             */
+            anyCaseOps: boolean;
             /**
              * @description `replace` of `emails[type eq "work"].value` when there is no work email adds one
              *     (what Entra ID expects) instead of failing with `noTarget`.
              * @default true
              */
             createMissingValues: boolean;
+            /** @default noContentForGroups */
+            patchAnswer: components["schemas"]["PatchAnswer"];
             /**
              * @description Accept a PATCH whose `schemas` does not name the PatchOp message (older clients).
              * @default true
@@ -1138,6 +1194,19 @@ export interface components {
              */
             pathlessPatch: boolean;
             /**
+             * @description Accept a `password` (Okta sends a placeholder on every create): it is dropped, or kept
+             *     as a hash when the configuration keeps passwords. Off, a password is refused with 400
+             *     and `/Schemas` lists none (IPSIE AL2 §6.1.2).
+             * @default true
+             */
+            placeholderPassword: boolean;
+            /**
+             * @description A `remove` with a path and a value list removes only the listed values (Entra ID's
+             *     member removal); off, it is refused with 400 — never read as "remove all members".
+             * @default true
+             */
+            removeListedValues: boolean;
+            /**
              * @description Accept `"True"` / `"False"` strings for boolean attributes: Entra ID disables a user
              *     with `"active": "False"`, and a leaver would stay active if it were refused.
              * @default true
@@ -1148,6 +1217,7 @@ export interface components {
         };
         /** @description Changes to a configuration; absent fields stay as they are. */
         ConfigurationChanges: {
+            clientProfile?: null | components["schemas"]["ClientProfile"];
             compatibility?: null | components["schemas"]["Compatibility"];
             /** @description New description. */
             description?: string | null;
@@ -1176,6 +1246,8 @@ export interface components {
         ConfigurationId: string;
         /** @description A SCIM configuration as the admin API shows it. */
         ConfigurationView: {
+            /** @description The named set of switches it started from. */
+            clientProfile: components["schemas"]["ClientProfile"];
             /** @description Where its endpoint accepts what identity providers send against the RFC. */
             compatibility: components["schemas"]["Compatibility"];
             /**
@@ -1189,12 +1261,19 @@ export interface components {
             enabled: boolean;
             /** @description Identifier. */
             id: string;
+            /**
+             * @description Whether its endpoint claims `interopProfileConformant` (strict profile, nothing
+             *     overridden).
+             */
+            interopProfileConformant: boolean;
             /** @description Passwords kept as Argon2id hashes. */
             keepPasswords: boolean;
             /** @description How long its provisioning log records are kept. */
             logRetention: components["schemas"]["LogRetentionView"];
             /** @description Unique name. */
             name: string;
+            /** @description The switches that differ from the client profile's. */
+            overriddenSwitches: string[];
             /** @description userNames SCIM may never modify or delete. */
             protectedAccounts: string[];
             /** @description Groups provisioned. */
@@ -1363,7 +1442,7 @@ export interface components {
             version: string;
         };
         /**
-         * @description The identity provider a configuration is for, which picks its switches.
+         * @description The identity provider a configuration is for, which picks its client profile.
          * @enum {string}
          */
         IdentityProvider: "entra" | "okta" | "oneLogin" | "google" | "other";
@@ -1477,6 +1556,11 @@ export interface components {
              * @description The HTTP status.
              */
             status: number;
+            /**
+             * @description The compatibility switches that let the request through (`pathlessPatch`, …): the
+             *     forms it used that RFC 7643/7644 or the interoperability profile do not allow.
+             */
+            switches: string[];
             /** @description Its User-Agent. */
             userAgent?: string | null;
         };
@@ -1554,6 +1638,7 @@ export interface components {
         };
         /** @description A configuration to create. Only `name` is required. */
         NewConfigurationBody: {
+            clientProfile?: null | components["schemas"]["ClientProfile"];
             compatibility?: null | components["schemas"]["Compatibility"];
             /** @description Description. */
             description?: string | null;
@@ -1642,6 +1727,12 @@ export interface components {
          * @enum {string}
          */
         Outcome: "success" | "failure" | "skipped" | "warning";
+        /**
+         * @description How a successful PATCH is answered (RFC 7644 §3.5.2 allows both 200 with the resource and
+         *     204). A request that names `attributes` always gets 200 with them.
+         * @enum {string}
+         */
+        PatchAnswer: "resource" | "noContentForGroups" | "noContent";
         /**
          * @description What happened to one user.
          * @enum {string}
@@ -1983,6 +2074,19 @@ export interface components {
             tlsFingerprint?: string | null;
             /** @description The version of SCIM Console. */
             version: string;
+        };
+        /** @description What one switch does, for people (the admin API, the UI and the CLI show this). */
+        SwitchDoc: {
+            /** @description What it accepts when on, and what happens when off. */
+            description: string;
+            /** @description Its name, as in `compatibility` and in the provisioning log. */
+            name: string;
+            /** @description Who needs it. */
+            neededBy: string;
+            /** @description The rule it bends. */
+            rule: string;
+            /** @description A short title. */
+            title: string;
         };
         /** @description How the console authenticates to a target. */
         TargetAuth: {
@@ -2385,6 +2489,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    client_profiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientProfilesView"];
                 };
             };
         };

@@ -187,7 +187,7 @@ export function ConfigureDrawer({
             {!editing && (
               <Select
                 label="Identity provider"
-                description="Picks the compatibility switches: what it sends against the RFC stays accepted. Change them later under Policy."
+                description="Picks the client profile: what it sends against the RFC stays accepted, the rest is refused. Change it later under Policy (for example to Strict)."
                 data={identityProviders}
                 value={form.identityProvider}
                 onChange={(v) => setForm({ ...form, identityProvider: v ?? '' })}

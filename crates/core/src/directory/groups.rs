@@ -4,6 +4,7 @@
 //! fall back to loading the members and applying the protocol crate's PATCH engine.
 
 use scim::filter::{CompareOp, Filter, Literal};
+use scim::leniency;
 use scim::patch::{AttributeChange, PatchOpKind, PatchOperation, PatchRequest, apply};
 use scim::resource::coerce_attribute;
 use scim::{InputRules, ListQuery, Paging, PatchRules, Resource, SchemaRegistry, ScimError};
@@ -174,7 +175,8 @@ impl Store {
         rules: &InputRules,
     ) -> CoreResult<Written> {
         let schema = registry.group();
-        let mut resource = Resource::from_request(body, schema, rules)?;
+        let (resource, used) = leniency::tracked(|| Resource::from_request(body, schema, rules));
+        let mut resource = resource?;
         resource.check_required(schema)?;
         let name = display_name(&resource)?;
         let members = member_list(resource.as_map().get("members"))?;
@@ -220,6 +222,7 @@ impl Store {
             resource: out,
             changes: Vec::new(),
             warnings,
+            leniencies: used,
         })
     }
 
@@ -345,7 +348,8 @@ impl Store {
         if_match: Option<&str>,
     ) -> CoreResult<Written> {
         let schema = registry.group();
-        let incoming = Resource::from_request(body, schema, rules)?;
+        let (incoming, used) = leniency::tracked(|| Resource::from_request(body, schema, rules));
+        let incoming = incoming?;
         let mut w = self.writer().await;
         let mut tx = w.begin().await?;
         let row = fetch_row(&mut tx, configuration, id)
@@ -396,6 +400,7 @@ impl Store {
             resource: out,
             changes,
             warnings,
+            leniencies: used,
         })
     }
 
@@ -413,7 +418,8 @@ impl Store {
         return_members: bool,
     ) -> CoreResult<Written> {
         let schema = registry.group();
-        let request = PatchRequest::from_value(body, rules)?;
+        let (request, mut used) = leniency::tracked(|| PatchRequest::from_value(body, rules));
+        let request = request?;
         let cfg = configuration.id.to_string();
         // Split: row operations for members, the engine for everything else.
         let mut row_ops = Vec::new();
@@ -421,7 +427,9 @@ impl Store {
         let mut needs_engine_for_members = false;
         for (i, op) in request.operations.iter().enumerate() {
             if is_members_path(op) {
-                match row_op(op, registry, rules).map_err(|e| at_op(e, i))? {
+                let (row, noted) = leniency::tracked(|| row_op(op, registry, rules));
+                used.extend(noted);
+                match row.map_err(|e| at_op(e, i))? {
                     Some(r) => row_ops.push(r),
                     None => needs_engine_for_members = true,
                 }
@@ -457,7 +465,9 @@ impl Store {
                 Value::Array(load_members(&mut tx, configuration, id).await?),
             );
             let current = Resource::from_map(full);
-            let outcome = apply(&current, &request, schema, rules)?;
+            let (outcome, noted) = leniency::tracked(|| apply(&current, &request, schema, rules));
+            used.extend(noted);
+            let outcome = outcome?;
             if !outcome.changes.is_empty() {
                 display_name(&outcome.resource)?;
                 let mut plain = outcome.resource.as_map().clone();
@@ -484,14 +494,12 @@ impl Store {
             let (mut resource, mut changes) = if other_ops.is_empty() {
                 (current, Vec::new())
             } else {
-                let outcome = apply(
-                    &current,
-                    &PatchRequest {
-                        operations: other_ops,
-                    },
-                    schema,
-                    rules,
-                )?;
+                let other = PatchRequest {
+                    operations: other_ops,
+                };
+                let (outcome, noted) = leniency::tracked(|| apply(&current, &other, schema, rules));
+                used.extend(noted);
+                let outcome = outcome?;
                 (outcome.resource, outcome.changes)
             };
             let adding: Vec<String> = row_ops
@@ -541,6 +549,7 @@ impl Store {
                 resource: out,
                 changes,
                 warnings,
+                leniencies: used,
             });
         }
         tx.commit().await?;
@@ -563,6 +572,7 @@ impl Store {
             resource: out,
             changes,
             warnings,
+            leniencies: used,
         })
     }
 

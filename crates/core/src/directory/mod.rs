@@ -7,6 +7,9 @@
 //! SQL cannot decide exactly is evaluated in memory over the rows SQL narrowed down.
 
 pub mod browse;
+pub(crate) mod cursor;
+
+pub use self::cursor::CURSOR_TIMEOUT_SECONDS;
 mod groups;
 mod users;
 
@@ -38,6 +41,16 @@ pub struct ListPage {
     /// attribute of the schema is withheld by default, except those never stored): then
     /// [`StoredResource::write_default_json`] may render it without parsing.
     pub stored_is_default_form: bool,
+    /// Whether the page was asked for with a cursor (RFC 9865) rather than an index.
+    pub cursor_paged: bool,
+    /// The cursor of the next page, when cursor-paged and more resources follow.
+    pub next_cursor: Option<String>,
+}
+
+/// A cursor-paged query: its digest and where it continues (`None`: the first page).
+struct ListCursor {
+    digest: u64,
+    after: Option<cursor::Position>,
 }
 
 impl ListPage {
@@ -206,6 +219,8 @@ pub struct Written {
     /// What the configuration's mapping plan let through with a warning (ignored unsupported
     /// attributes, failed validators in warn-only mode, out-of-scope users accepted inactive).
     pub warnings: Vec<String>,
+    /// The forms the request used that only a compatibility switch let through.
+    pub leniencies: scim::Leniencies,
 }
 
 /// The weak ETag of a version.
@@ -401,6 +416,23 @@ impl Store {
         paging: Paging,
         load_members: bool,
     ) -> CoreResult<ListPage> {
+        let cursor = self.list_cursor(table, query, paging)?;
+        // Cursor pages start after their position, not at an index.
+        let paging = if cursor.is_some() {
+            Paging {
+                start_index: 1,
+                count: paging.count,
+            }
+        } else {
+            paging
+        };
+        let position = cursor.as_ref().and_then(|c| c.after.as_ref());
+        // One resource more than the page tells whether another page follows.
+        let fetch = if cursor.is_some() {
+            paging.count.saturating_add(1)
+        } else {
+            paging.count
+        };
         let translated = match &query.filter {
             Some(f) => f.to_sql(schema, table.columns),
             None => None,
@@ -453,23 +485,36 @@ impl Store {
                 ),
             };
             let mut resources = Vec::new();
+            let mut positions = Vec::new();
             if paging.count > 0 {
+                // A cursor page continues after its position in creation order.
+                let after = if position.is_some() {
+                    " AND (created_us, id) > (?, ?)"
+                } else {
+                    ""
+                };
                 let page_sql = format!(
-                    "SELECT {columns} FROM {table_name} WHERE rowid IN (SELECT rowid FROM {table_name} WHERE {where_sql} ORDER BY {order_by} LIMIT ? OFFSET ?) ORDER BY {order_by}",
+                    "SELECT {columns} FROM {table_name} WHERE rowid IN (SELECT rowid FROM {table_name} WHERE {where_sql}{after} ORDER BY {order_by} LIMIT ? OFFSET ?) ORDER BY {order_by}",
                     table_name = table.name,
                 );
-                let limit = i64::try_from(paging.count).unwrap_or(i64::MAX);
+                let limit = i64::try_from(fetch).unwrap_or(i64::MAX);
                 let offset = i64::try_from(paging.offset()).unwrap_or(i64::MAX);
-                let rows = bind_all(sqlx::query(&page_sql).bind(&cfg), &params)
-                    .bind(limit)
-                    .bind(offset)
-                    .fetch_all(self.pool())
-                    .await?;
-                resources = rows
-                    .iter()
-                    .map(|r| StoredResource::from_row(table, r).map(PageResource::Stored))
-                    .collect::<CoreResult<Vec<_>>>()?;
+                let mut q = bind_all(sqlx::query(&page_sql).bind(&cfg), &params);
+                if let Some(p) = position {
+                    q = q.bind(p.created_us).bind(p.id.clone());
+                }
+                let rows = q.bind(limit).bind(offset).fetch_all(self.pool()).await?;
+                for r in &rows {
+                    positions.push(cursor::Position {
+                        created_us: r.try_get("created_us")?,
+                        id: r.try_get("id")?,
+                    });
+                    resources.push(StoredResource::from_row(table, r).map(PageResource::Stored)?);
+                }
             }
+            let next_cursor = cursor
+                .as_ref()
+                .and_then(|c| self.next_cursor(c, &mut resources, &positions, paging.count));
             let total = if query.filter.is_none() {
                 // Kept by triggers with every insert and delete.
                 sqlx::query("SELECT COALESCE((SELECT total FROM directory_counts WHERE configuration_id = ? AND resource_type = ?), 0)")
@@ -478,7 +523,11 @@ impl Store {
                     .fetch_one(self.pool())
                     .await?
                     .try_get::<i64, _>(0)?
-            } else if paging.offset() == 0 && paging.count > 0 && resources.len() < paging.count {
+            } else if paging.offset() == 0
+                && position.is_none()
+                && paging.count > 0
+                && resources.len() < paging.count
+            {
                 // The first page holds every match (the usual matching lookup): no count needed.
                 i64::try_from(resources.len()).unwrap_or(i64::MAX)
             } else {
@@ -497,6 +546,8 @@ impl Store {
                 total_results: usize::try_from(total).unwrap_or(0),
                 start_index: paging.start_index,
                 stored_is_default_form: stored_is_default_form(table, schema),
+                cursor_paged: cursor.is_some(),
+                next_cursor,
             });
         }
 
@@ -508,10 +559,15 @@ impl Store {
         let rows = bind_all(sqlx::query(&all_sql).bind(&cfg), &params)
             .fetch_all(self.pool())
             .await?;
-        let mut resources = rows
-            .iter()
-            .map(|r| assemble(table, r))
-            .collect::<CoreResult<Vec<_>>>()?;
+        let mut resources = Vec::with_capacity(rows.len());
+        let mut places = Vec::with_capacity(rows.len());
+        for r in &rows {
+            places.push(cursor::Position {
+                created_us: r.try_get("created_us")?,
+                id: r.try_get("id")?,
+            });
+            resources.push(assemble(table, r)?);
+        }
         let members_needed = load_members
             || query
                 .filter
@@ -521,13 +577,35 @@ impl Store {
             self.attach_members(configuration, &mut resources).await?;
         }
         if let Some(filter) = &query.filter {
-            resources.retain(|r| filter.matches(r, schema));
+            let matched: Vec<bool> = resources
+                .iter()
+                .map(|r| filter.matches(r, schema))
+                .collect();
+            let mut keep = matched.iter();
+            places.retain(|_| keep.next().copied().unwrap_or(false));
+            let mut keep = matched.iter();
+            resources.retain(|_| keep.next().copied().unwrap_or(false));
         }
         if let Some(sort_by) = &query.sort_by {
             sort_resources(&mut resources, sort_by, query.sort_order, schema);
         }
         let total_results = resources.len();
-        let mut page = paging.slice(resources);
+        let (mut page, next_cursor) = match &cursor {
+            // In creation order (cursor queries take no sortBy): skip to the position.
+            Some(c) => {
+                let start = c.after.as_ref().map_or(0, |after| {
+                    places.partition_point(|p| {
+                        (p.created_us, p.id.as_str()) <= (after.created_us, after.id.as_str())
+                    })
+                });
+                let start = start.min(resources.len());
+                let end = start.saturating_add(fetch).min(resources.len());
+                let mut page: Vec<Map<String, Value>> = resources.drain(start..end).collect();
+                let next = self.next_cursor(c, &mut page, &places[start..end], paging.count);
+                (page, next)
+            }
+            None => (paging.slice(resources), None),
+        };
         if members_needed && !load_members {
             for r in &mut page {
                 r.shift_remove("members");
@@ -538,6 +616,62 @@ impl Store {
             total_results,
             start_index: paging.start_index,
             stored_is_default_form: stored_is_default_form(table, schema),
+            cursor_paged: cursor.is_some(),
+            next_cursor,
         })
+    }
+
+    /// The cursor state of a query that asks for cursor pages, or `None` for index paging.
+    fn list_cursor(
+        &self,
+        table: &Table,
+        query: &ListQuery,
+        paging: Paging,
+    ) -> CoreResult<Option<ListCursor>> {
+        let Some(raw) = &query.cursor else {
+            return Ok(None);
+        };
+        if query.sort_by.is_some() {
+            return Err(scim::ScimError::invalid_value(
+                "sortBy cannot be combined with cursor: cursor pages follow creation order; page with startIndex to sort",
+            )
+            .into());
+        }
+        let digest = cursor::query_digest(table.resource_type, query);
+        let after = if raw.trim().is_empty() {
+            None
+        } else {
+            Some(cursor::decode(
+                self.cursor_key(),
+                raw,
+                digest,
+                paging.count,
+                self.now_us() / 1_000_000,
+            )?)
+        };
+        Ok(Some(ListCursor { digest, after }))
+    }
+
+    /// Trims the extra resource fetched beyond a cursor page and, when there was one, returns
+    /// the cursor of the next page (after the page's last resource).
+    fn next_cursor<T>(
+        &self,
+        cursor: &ListCursor,
+        page: &mut Vec<T>,
+        positions: &[cursor::Position],
+        count: usize,
+    ) -> Option<String> {
+        if page.len() <= count {
+            return None;
+        }
+        page.truncate(count);
+        let last = positions.get(count.checked_sub(1)?)?;
+        Some(cursor::encode(
+            self.cursor_key(),
+            last,
+            cursor.digest,
+            count,
+            self.now_us() / 1_000_000 + cursor::CURSOR_TIMEOUT_SECONDS,
+        ))
     }
 }

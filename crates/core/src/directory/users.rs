@@ -2,8 +2,9 @@
 //! protected accounts, passwords never stored in clear, and optimistic versions.
 
 use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+use scim::leniency::{self, Leniencies, Leniency};
 use scim::patch::{PatchRequest, apply};
-use scim::{InputRules, ListQuery, Paging, PatchRules, Resource, SchemaRegistry};
+use scim::{InputRules, ListQuery, Paging, PatchRules, Resource, SchemaRegistry, ScimError};
 use serde_json::{Map, Value};
 use sqlx::{Connection, Row};
 
@@ -49,12 +50,24 @@ fn columns_of(resource: &Resource) -> CoreResult<UserColumnsValues> {
 }
 
 /// Takes `password` out of a resource; returns its Argon2id hash when the configuration keeps
-/// passwords. The clear text never reaches the database or a log.
+/// passwords. The clear text never reaches the database or a log. A configuration whose
+/// `placeholderPassword` switch is off refuses any password (IPSIE AL2 §6.1.2).
 async fn take_password(
     resource: &mut Resource,
     configuration: &Configuration,
+    used: &mut Leniencies,
 ) -> CoreResult<Option<String>> {
-    let Some(Value::String(password)) = resource.as_map_mut().shift_remove("password") else {
+    let Some(password) = resource.as_map_mut().shift_remove("password") else {
+        return Ok(None);
+    };
+    if !configuration.compatibility.placeholder_password {
+        return Err(ScimError::invalid_syntax(
+            "\"password\" is not accepted by this configuration: its client profile supports no passwords (IPSIE AL2 §6.1.2; switch placeholderPassword)",
+        )
+        .into());
+    }
+    used.insert(Leniency::PlaceholderPassword);
+    let Value::String(password) = password else {
         return Ok(None);
     };
     if !configuration.keep_passwords {
@@ -100,7 +113,9 @@ impl Store {
         rules: &InputRules,
     ) -> CoreResult<Written> {
         if self.has_imported_users(configuration).await? {
-            let probe = Resource::from_request(body.clone(), registry.user(), rules)?;
+            let probe =
+                leniency::tracked(|| Resource::from_request(body.clone(), registry.user(), rules))
+                    .0?;
             let paths = match self
                 .compiled_plan(configuration.id, registry.user())
                 .await?
@@ -161,7 +176,9 @@ impl Store {
         imported: bool,
     ) -> CoreResult<Written> {
         let schema = registry.user();
-        let resource = Resource::from_request(body, schema, rules)?;
+        let (resource, mut used) =
+            leniency::tracked(|| Resource::from_request(body, schema, rules));
+        let resource = resource?;
         resource.check_required(schema)?;
         let (shaped, warnings) = self
             .enforce_user_plan(
@@ -174,7 +191,7 @@ impl Store {
             )
             .await?;
         let mut resource = Resource::from_map(shaped);
-        let password_hash = take_password(&mut resource, configuration).await?;
+        let password_hash = take_password(&mut resource, configuration, &mut used).await?;
         let cols = columns_of(&resource)?;
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_us();
@@ -206,6 +223,7 @@ impl Store {
             resource: assemble_parts(&USERS, id, resource.into_map(), now, now, 1),
             changes: Vec::new(),
             warnings,
+            leniencies: used,
         })
     }
 
@@ -245,9 +263,11 @@ impl Store {
         if_match: Option<&str>,
     ) -> CoreResult<Written> {
         let schema = registry.user();
-        let mut incoming = Resource::from_request(body, schema, rules)?;
+        let (incoming, mut used) =
+            leniency::tracked(|| Resource::from_request(body, schema, rules));
+        let mut incoming = incoming?;
         let password = incoming.as_map().get("password").cloned();
-        let password_hash = take_password(&mut incoming, configuration).await?;
+        let password_hash = take_password(&mut incoming, configuration, &mut used).await?;
         let mut conn = self.writer().await;
         let Stored {
             current,
@@ -294,6 +314,7 @@ impl Store {
             ),
             changes,
             warnings,
+            leniencies: used,
         })
     }
 
@@ -308,19 +329,23 @@ impl Store {
         if_match: Option<&str>,
     ) -> CoreResult<Written> {
         let schema = registry.user();
-        let request = PatchRequest::from_value(body, rules)?;
+        let (request, mut used) = leniency::tracked(|| PatchRequest::from_value(body, rules));
+        let request = request?;
         let mut conn = self.writer().await;
         let Stored {
             current,
             version,
             created,
         } = load_for_write(&mut conn, configuration, id, if_match).await?;
-        let outcome = apply(&current, &request, schema, rules)?;
+        let (outcome, applied) = leniency::tracked(|| apply(&current, &request, schema, rules));
+        let outcome = outcome?;
+        used.extend(applied);
         if outcome.changes.is_empty() {
             return Ok(Written {
                 resource: current.into_map(),
                 changes: Vec::new(),
                 warnings: Vec::new(),
+                leniencies: used,
             });
         }
         guard_protected(configuration, &current, Some(&outcome.resource))?;
@@ -335,7 +360,7 @@ impl Store {
             )
             .await?;
         let mut patched = Resource::from_map(shaped);
-        let password_hash = take_password(&mut patched, configuration).await?;
+        let password_hash = take_password(&mut patched, configuration, &mut used).await?;
         let modified = self
             .write_user(
                 &mut conn,
@@ -358,6 +383,7 @@ impl Store {
             ),
             changes: outcome.changes,
             warnings,
+            leniencies: used,
         })
     }
 

@@ -437,6 +437,9 @@ pub struct LogEntry {
     /// The attributes a failed request was refused for (as far as the error names them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attributes: Vec<String>,
+    /// The compatibility switches that let the request through (`pathlessPatch`, …): the
+    /// forms it used that RFC 7643/7644 or the interoperability profile do not allow.
+    pub switches: Vec<String>,
     /// How long the request took, in microseconds.
     pub duration_us: i64,
     /// The attributes changed, with old and new values (sensitive ones redacted).
@@ -481,6 +484,10 @@ fn entry_from_row(row: &SqliteRow) -> CoreResult<LogEntry> {
         detail: row.try_get("detail")?,
         attributes: row
             .try_get::<Option<String>, _>("attributes")?
+            .map(|a| a.split(',').map(str::to_owned).collect())
+            .unwrap_or_default(),
+        switches: row
+            .try_get::<Option<String>, _>("switches")?
             .map(|a| a.split(',').map(str::to_owned).collect())
             .unwrap_or_default(),
         duration_us: row.try_get("duration_us")?,
@@ -604,7 +611,7 @@ pub struct LogPage {
 }
 
 /// The CSV header of exported records.
-pub const CSV_HEADER: &str = "seq,at,configuration_id,client,source,credential,method,path,operation,resource_type,resource_id,resource_name,status,outcome,scim_type,detail,duration_us,request_body,response_body\r\n";
+pub const CSV_HEADER: &str = "seq,at,configuration_id,client,source,credential,method,path,operation,resource_type,resource_id,resource_name,status,outcome,scim_type,detail,switches,duration_us,request_body,response_body\r\n";
 
 impl LogEntry {
     /// The record as one CSV line (RFC 4180, every field quoted), ending in CRLF.
@@ -626,6 +633,7 @@ impl LogEntry {
             self.outcome.as_str().to_owned(),
             self.scim_type.clone().unwrap_or_default(),
             self.detail.clone().unwrap_or_default(),
+            self.switches.join(" "),
             self.duration_us.to_string(),
             self.request_body.clone().unwrap_or_default(),
             self.response_body.clone().unwrap_or_default(),
@@ -690,7 +698,7 @@ impl Store {
         for chunk in entries.chunks_mut(40) {
             let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO provisioning_log (at_us, configuration_id, client, user_agent, source, credential, method, path, operation,
-                 resource_type, resource_id, resource_name, status, outcome, scim_type, refusal, detail, attributes, duration_us, changes, request_body, response_body, outbox, direction) ",
+                 resource_type, resource_id, resource_name, status, outcome, scim_type, refusal, detail, attributes, switches, duration_us, changes, request_body, response_body, outbox, direction) ",
             );
             q.push_values(chunk.iter(), |mut row, e| {
                 row.push_bind(e.at.timestamp_micros())
@@ -711,6 +719,7 @@ impl Store {
                     .push_bind(e.refusal.map(CredentialRefusal::as_str))
                     .push_bind(e.detail.clone())
                     .push_bind((!e.attributes.is_empty()).then(|| e.attributes.join(",")))
+                    .push_bind((!e.switches.is_empty()).then(|| e.switches.join(",")))
                     .push_bind(e.duration_us)
                     .push_bind(e.changes.as_ref().map(Value::to_string))
                     .push_bind(e.request_body.clone())

@@ -346,6 +346,7 @@ fn recovered_entry(row: &sqlx::sqlite::SqliteRow) -> CoreResult<LogEntry> {
         refusal: None,
         detail: Some(RECOVERED.to_owned()),
         attributes: Vec::new(),
+        switches: Vec::new(),
         duration_us: 0,
         changes: None,
         request_body: None,

@@ -18,6 +18,7 @@ pub use self::diff::{AttributeChange, changes};
 pub use self::request::{PATCH_OP_SCHEMA, PatchOpKind, PatchOperation, PatchPath, PatchRequest};
 use crate::error::{ScimError, ScimResult};
 use crate::filter::{Filter, Literal};
+use crate::leniency::{Leniency, note};
 use crate::resource::{
     InputRules, Resource, UnknownAttributes, coerce_attribute, coerce_single, get_ci, is_urn,
 };
@@ -25,6 +26,7 @@ use crate::schema::{AttributeDef, Mutability, Resolved, ResourceSchema, Schema};
 
 /// How permissive the engine is. The defaults accept every documented Entra ID and Okta form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools)] // Independent switches, each a configuration's choice.
 pub struct PatchRules {
     /// How values are read (string booleans, unknown attributes).
     pub input: InputRules,
@@ -36,6 +38,13 @@ pub struct PatchRules {
     /// When `emails[type eq "work"].value` matches no value, add `{"type": "work", "value": …}`
     /// instead of failing with `noTarget` (what Entra ID expects when it sets a work email).
     pub create_missing_values: bool,
+    /// Accept `op` values in any case (Entra ID's `"Replace"`); otherwise only `add`,
+    /// `remove` and `replace`, as RFC 7644 §3.5.2 spells them.
+    pub any_case_ops: bool,
+    /// A `remove` with a path and a value list removes only the listed values (Entra ID's
+    /// member removal); otherwise such an operation is refused with 400 `invalidSyntax` —
+    /// never read as "remove them all".
+    pub remove_listed_values: bool,
 }
 
 impl Default for PatchRules {
@@ -45,6 +54,8 @@ impl Default for PatchRules {
             pathless: true,
             require_patch_schema: false,
             create_missing_values: true,
+            any_case_ops: true,
+            remove_listed_values: true,
         }
     }
 }
@@ -174,11 +185,15 @@ impl Engine<'_> {
         };
         match self.rules.input.unknown_attributes {
             UnknownAttributes::Reject => Err(reject()),
-            UnknownAttributes::Ignore => Ok(()),
+            UnknownAttributes::Ignore => {
+                note(Leniency::UnknownAttributes);
+                Ok(())
+            }
             UnknownAttributes::Preserve => {
                 if path.filter.is_some() || path.sub_attr.is_some() || path.attr.urn().is_some() {
                     return Err(reject());
                 }
+                note(Leniency::UnknownAttributes);
                 let key = path.attr.name().to_owned();
                 match (op, value) {
                     (PatchOpKind::Remove, _) | (_, None | Some(Value::Null)) => {
@@ -540,6 +555,7 @@ impl Engine<'_> {
             };
             element.insert(sub.name.clone(), value);
         }
+        note(Leniency::CreateMissingValues);
         Ok(element)
     }
 }

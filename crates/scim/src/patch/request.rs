@@ -6,6 +6,7 @@ use serde_json::Value;
 use super::PatchRules;
 use crate::error::{ScimError, ScimResult};
 use crate::filter::Filter;
+use crate::leniency::{Leniency, note};
 use crate::path::{AttrPath, is_attr_name};
 use crate::resource::{describe, get_ci};
 
@@ -148,7 +149,12 @@ impl PatchRequest {
                     u.as_str()
                         .is_some_and(|u| u.eq_ignore_ascii_case(PATCH_OP_SCHEMA))
                 }) => {}
-            None if !rules.require_patch_schema => {}
+            None if !rules.require_patch_schema => note(Leniency::PatchWithoutSchemas),
+            None => {
+                return Err(ScimError::invalid_syntax(format!(
+                    "\"schemas\" is missing; it must be [\"{PATCH_OP_SCHEMA}\"] (switch patchWithoutSchemas)"
+                )));
+            }
             _ => {
                 return Err(ScimError::invalid_syntax(format!(
                     "\"schemas\" must be [\"{PATCH_OP_SCHEMA}\"]"
@@ -202,6 +208,17 @@ fn read_operation(op: Value, rules: &PatchRules) -> ScimResult<PatchOperation> {
             ));
         }
     };
+    if let Some(Value::String(written)) = get_ci(&map, "op")
+        && written != kind.as_str()
+    {
+        if !rules.any_case_ops {
+            return Err(ScimError::invalid_syntax(format!(
+                "\"op\" is \"{written}\"; this configuration takes \"{}\" in lower case, as RFC 7644 §3.5.2 spells it (switch anyCaseOps)",
+                kind.as_str()
+            )));
+        }
+        note(Leniency::AnyCaseOps);
+    }
     let path = match get_ci(&map, "path") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s.trim().is_empty() => None,
@@ -218,12 +235,26 @@ fn read_operation(op: Value, rules: &PatchRules) -> ScimResult<PatchOperation> {
         (PatchOpKind::Remove, None, _) => {
             Err(ScimError::no_target("a remove operation needs a \"path\""))
         }
+        (PatchOpKind::Remove, Some(path), Some(v)) if !v.is_null() => {
+            if !rules.remove_listed_values {
+                return Err(ScimError::invalid_syntax(format!(
+                    "a remove operation takes no \"value\" (RFC 7644 §3.5.2.2); to remove one value use a filter such as {}[value eq \"…\"] (switch removeListedValues)",
+                    path.attr
+                )));
+            }
+            note(Leniency::RemoveListedValues);
+            Ok(PatchOperation {
+                op: kind,
+                path: Some(path.clone()),
+                value,
+            })
+        }
         (PatchOpKind::Add | PatchOpKind::Replace, _, None) => Err(ScimError::invalid_syntax(
             format!("an {} operation needs a \"value\"", kind.as_str()),
         )),
         (PatchOpKind::Add | PatchOpKind::Replace, None, _) if !rules.pathless => {
             Err(ScimError::invalid_syntax(format!(
-                "an {} operation without a \"path\" is not accepted by this configuration",
+                "an {} operation without a \"path\" is not accepted by this configuration (interoperability profile §6.5.1.1; switch pathlessPatch)",
                 kind.as_str()
             )))
         }
@@ -233,6 +264,14 @@ fn read_operation(op: Value, rules: &PatchRules) -> ScimResult<PatchOperation> {
                 kind.as_str(),
                 describe(v)
             )))
+        }
+        (PatchOpKind::Add | PatchOpKind::Replace, None, Some(_)) => {
+            note(Leniency::PathlessPatch);
+            Ok(PatchOperation {
+                op: kind,
+                path,
+                value,
+            })
         }
         _ => Ok(PatchOperation {
             op: kind,

@@ -509,3 +509,85 @@ fn a_patch_that_changes_nothing_reports_no_changes() {
     assert!(out.changes.is_empty());
     assert_eq!(out.resource, user());
 }
+
+#[test]
+fn strict_rules_refuse_capitalised_ops_and_removal_with_a_value_naming_the_switch() {
+    let strict = PatchRules {
+        any_case_ops: false,
+        remove_listed_values: false,
+        ..PatchRules::default()
+    };
+    let err = apply_json(
+        &user(),
+        &ops(json!([{"op": "Replace", "path": "active", "value": false}])),
+        registry().user(),
+        &strict,
+    )
+    .unwrap_err();
+    assert_eq!(err.scim_type(), Some(ScimType::InvalidSyntax));
+    assert!(err.detail().contains("anyCaseOps"), "{}", err.detail());
+    let err = apply_json(
+        &group(),
+        &ops(json!([{"op": "remove", "path": "members", "value": [{"value": "2819c223-7f76-453a-919d-413861904646"}]}])),
+        registry().group(),
+        &strict,
+    )
+    .unwrap_err();
+    assert_eq!(err.scim_type(), Some(ScimType::InvalidSyntax));
+    assert!(
+        err.detail().contains("removeListedValues"),
+        "{}",
+        err.detail()
+    );
+    // The RFC forms pass, and a null value is no value.
+    let out = apply_json(
+        &group(),
+        &ops(json!([{"op": "remove", "path": "members[value eq \"2819c223-7f76-453a-919d-413861904646\"]", "value": null}])),
+        registry().group(),
+        &strict,
+    )
+    .unwrap();
+    assert_eq!(members(&out).len(), 1);
+}
+
+#[test]
+fn the_lenient_branches_taken_are_noted() {
+    use crate::leniency::{Leniency, tracked};
+    let body = json!({"Operations": [
+        {"op": "Replace", "path": "active", "value": "False"},
+        {"op": "replace", "value": {"displayName": "Babs"}},
+        {"op": "replace", "path": "emails[type eq \"other\"].value", "value": "b@example.com"},
+        {"op": "add", "path": "favouriteColour", "value": "green"}
+    ]});
+    let (out, noted) =
+        tracked(|| apply_json(&user(), &body, registry().user(), &PatchRules::default()));
+    assert!(out.is_ok());
+    assert_eq!(
+        noted.switches(),
+        [
+            "stringBooleans",
+            "pathlessPatch",
+            "patchWithoutSchemas",
+            "anyCaseOps",
+            "createMissingValues",
+            "unknownAttributes"
+        ]
+    );
+    let (out, noted) = tracked(|| {
+        apply_json(
+            &group(),
+            &ops(
+                json!([{"op": "remove", "path": "members", "value": [{"value": "2819c223-7f76-453a-919d-413861904646"}]}]),
+            ),
+            registry().group(),
+            &PatchRules::default(),
+        )
+    });
+    assert!(out.is_ok());
+    assert!(noted.contains(Leniency::RemoveListedValues));
+    // An RFC request notes nothing.
+    let ((), noted) = tracked(|| {
+        patch_user(json!([{"op": "replace", "path": "active", "value": false}])).unwrap();
+    });
+    assert!(noted.is_empty(), "{noted:?}");
+}

@@ -187,9 +187,26 @@ pub fn user_schema() -> Schema {
             .multi()
             .mutability(M::ReadOnly)
             .describe("A list of groups to which the user belongs."),
-            plural("entitlements", entitlement_value, &[], "A list of entitlements for the User."),
-            plural("roles", role_value, &[], "A list of roles for the User."),
-            plural("x509Certificates", cert_value, &[], "A list of certificates issued to the User."),
+            // RFC 7643 defines no types for these three; the interoperability profile (§5.4)
+            // asks every `type` to list its values, so these are suggestions (any is accepted).
+            plural(
+                "entitlements",
+                entitlement_value,
+                &["application", "license", "feature"],
+                "A list of entitlements for the User.",
+            ),
+            plural(
+                "roles",
+                role_value,
+                &["WindowsAzureActiveDirectoryRole", "application", "directory"],
+                "A list of roles for the User.",
+            ),
+            plural(
+                "x509Certificates",
+                cert_value,
+                &["signing", "encryption", "authentication"],
+                "A list of certificates issued to the User.",
+            ),
         ],
     }
 }

@@ -38,6 +38,19 @@ pub struct ServiceProviderConfig {
     pub etag: bool,
     /// The `interopProfileConformant` claim: `None` leaves the attribute out.
     pub interop_profile_conformant: Option<bool>,
+    /// The `pagination` object of RFC 9865 §4: `None` leaves it out.
+    pub pagination: Option<Pagination>,
+}
+
+/// How lists page (RFC 9865 §4): both by index and by cursor, index by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pagination {
+    /// Page size without `count`.
+    pub default_page_size: u32,
+    /// The largest page, whatever `count` asks.
+    pub max_page_size: u32,
+    /// The least number of seconds a cursor stays valid between pages.
+    pub cursor_timeout: u32,
 }
 
 impl Default for ServiceProviderConfig {
@@ -51,6 +64,7 @@ impl Default for ServiceProviderConfig {
             sort: true,
             etag: true,
             interop_profile_conformant: None,
+            pagination: None,
         }
     }
 }
@@ -90,6 +104,16 @@ impl ServiceProviderConfig {
         }
         if let Some(claim) = self.interop_profile_conformant {
             doc["interopProfileConformant"] = json!(claim);
+        }
+        if let Some(p) = self.pagination {
+            doc["pagination"] = json!({
+                "cursor": true,
+                "index": true,
+                "defaultPaginationMethod": "index",
+                "defaultPageSize": p.default_page_size,
+                "maxPageSize": p.max_page_size,
+                "cursorTimeout": p.cursor_timeout,
+            });
         }
         doc
     }
@@ -183,13 +207,7 @@ mod tests {
         for schema in registry.schemas() {
             for attr in schema.attributes.iter().filter(|a| a.multi_valued) {
                 if let Some(t) = attr.sub("type") {
-                    let generic =
-                        ["entitlements", "roles", "x509Certificates"].contains(&attr.name.as_str());
-                    assert!(
-                        generic || !t.canonical_values.is_empty(),
-                        "{}.type",
-                        attr.name
-                    );
+                    assert!(!t.canonical_values.is_empty(), "{}.type", attr.name);
                 }
             }
         }

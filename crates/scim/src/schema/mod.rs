@@ -17,7 +17,7 @@ pub use self::attribute::{
     AttributeDef, AttributeType, Mutability, Returned, Uniqueness, find_attribute,
 };
 pub use self::discovery::{
-    ServiceProviderConfig, list_of, resource_type_document, schema_document,
+    Pagination, ServiceProviderConfig, list_of, resource_type_document, schema_document,
 };
 use crate::error::{ScimError, ScimResult};
 use crate::path::AttrPath;

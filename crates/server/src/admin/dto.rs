@@ -6,8 +6,8 @@ use scim_console_core::audit::{AuditEntry, AuditPage};
 use scim_console_core::oauth::{IssuedClient, OAuthClientInfo};
 use scim_console_core::token::{TokenCheck, TokenProblem, TokenProblemKind};
 use scim_console_core::{
-    Compatibility, Configuration, ConfigurationUpdate, IdentityProvider, IssuedToken, LogRetention,
-    NewConfiguration, PutSemantics, TokenInfo, TokenPolicy, TokenState,
+    ClientProfile, Compatibility, Configuration, ConfigurationUpdate, IdentityProvider,
+    IssuedToken, LogRetention, NewConfiguration, PutSemantics, TokenInfo, TokenPolicy, TokenState,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -137,8 +137,15 @@ pub struct ConfigurationView {
     pub token_policy: TokenPolicyView,
     /// How long its provisioning log records are kept.
     pub log_retention: LogRetentionView,
+    /// The named set of switches it started from.
+    pub client_profile: ClientProfile,
     /// Where its endpoint accepts what identity providers send against the RFC.
     pub compatibility: Compatibility,
+    /// The switches that differ from the client profile's.
+    pub overridden_switches: Vec<String>,
+    /// Whether its endpoint claims `interopProfileConformant` (strict profile, nothing
+    /// overridden).
+    pub interop_profile_conformant: bool,
     /// Created.
     pub created: DateTime<Utc>,
     /// Last changed.
@@ -162,6 +169,15 @@ impl ConfigurationView {
             protected_accounts: c.protected_accounts,
             token_policy: c.token_policy.into(),
             log_retention: c.log_retention.into(),
+            client_profile: c.client_profile,
+            overridden_switches: c
+                .compatibility
+                .overrides(c.client_profile)
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            interop_profile_conformant: c.client_profile == ClientProfile::Strict
+                && c.compatibility.is_strict(),
             compatibility: c.compatibility,
             created: c.created,
             updated: c.updated,
@@ -206,11 +222,14 @@ pub struct NewConfigurationBody {
     /// How long its provisioning log records are kept (default 30 days, 1,000,000 records).
     #[serde(default)]
     pub log_retention: Option<LogRetentionView>,
-    /// The identity provider that will provision into it: picks the compatibility switches
-    /// (default: every switch on, which accepts what Entra ID and Okta send).
+    /// The identity provider that will provision into it: picks the client profile (default
+    /// `rfc`, which accepts what Entra ID and Okta send).
     #[serde(default)]
     pub identity_provider: Option<IdentityProvider>,
-    /// The compatibility switches themselves (wins over `identityProvider`).
+    /// The client profile (wins over `identityProvider`).
+    #[serde(default)]
+    pub client_profile: Option<ClientProfile>,
+    /// The compatibility switches themselves (default: the profile's).
     #[serde(default)]
     pub compatibility: Option<Compatibility>,
 }
@@ -218,6 +237,10 @@ pub struct NewConfigurationBody {
 impl From<NewConfigurationBody> for NewConfiguration {
     fn from(b: NewConfigurationBody) -> Self {
         let d = NewConfiguration::default();
+        let profile = b
+            .client_profile
+            .or_else(|| b.identity_provider.map(IdentityProvider::profile))
+            .unwrap_or(d.client_profile);
         Self {
             name: b.name,
             description: b.description.unwrap_or_default(),
@@ -230,10 +253,10 @@ impl From<NewConfigurationBody> for NewConfiguration {
             protected_accounts: b.protected_accounts.unwrap_or_default(),
             token_policy: b.token_policy.map(Into::into).unwrap_or_default(),
             log_retention: b.log_retention.map(Into::into).unwrap_or_default(),
-            compatibility: b.compatibility.unwrap_or_else(|| {
-                b.identity_provider
-                    .map_or_else(Compatibility::default, Compatibility::for_provider)
-            }),
+            client_profile: profile,
+            compatibility: b
+                .compatibility
+                .unwrap_or_else(|| Compatibility::for_profile(profile)),
         }
     }
 }
@@ -264,6 +287,9 @@ pub struct ConfigurationChanges {
     pub token_policy: Option<TokenPolicyView>,
     /// How long its provisioning log records are kept.
     pub log_retention: Option<LogRetentionView>,
+    /// A new client profile: its switches replace the current ones unless `compatibility` is
+    /// given too.
+    pub client_profile: Option<ClientProfile>,
     /// The compatibility switches (all of them).
     pub compatibility: Option<Compatibility>,
 }
@@ -282,6 +308,7 @@ impl From<ConfigurationChanges> for ConfigurationUpdate {
             protected_accounts: c.protected_accounts,
             token_policy: c.token_policy.map(Into::into),
             log_retention: c.log_retention.map(Into::into),
+            client_profile: c.client_profile,
             compatibility: c.compatibility,
         }
     }

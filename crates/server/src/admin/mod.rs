@@ -236,6 +236,7 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
         directory::groups,
         directory::group,
         settings::settings,
+        settings::client_profiles,
         targets::list,
         targets::add,
         targets::remove,
@@ -347,6 +348,7 @@ fn page_routes() -> Router<AppState> {
             get(directory::group),
         )
         .route("/api/settings", get(settings::settings))
+        .route("/api/client-profiles", get(settings::client_profiles))
         .route("/api/targets", get(targets::list).post(targets::add))
         .route(
             "/api/targets/{target}",

@@ -4,6 +4,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use scim_console_core::{ClientProfile, Compatibility, SWITCHES, SwitchDoc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -54,5 +55,48 @@ pub async fn settings(State(state): State<AppState>) -> Json<SettingsView> {
         requests_per_second: state.limits.requests_per_second,
         default_page_size: state.limits.default_page_size,
         max_page_size: state.limits.max_page_size,
+    })
+}
+
+/// One client profile: its switches and what it is for.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientProfileView {
+    /// Its name.
+    pub name: ClientProfile,
+    /// A title for people.
+    pub title: &'static str,
+    /// What it is for.
+    pub description: &'static str,
+    /// Its switches.
+    pub compatibility: Compatibility,
+}
+
+/// The client profiles and what every compatibility switch does.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientProfilesView {
+    /// Every profile.
+    pub profiles: Vec<ClientProfileView>,
+    /// Every switch, documented.
+    pub switches: Vec<SwitchDoc>,
+}
+
+/// The client profiles (`entra`, `okta`, `rfc`, `strict`) and what each compatibility switch
+/// does.
+#[utoipa::path(get, path = "/api/client-profiles", security(("admin_token" = [])),
+    responses((status = 200, body = ClientProfilesView)))]
+pub async fn client_profiles() -> Json<ClientProfilesView> {
+    Json(ClientProfilesView {
+        profiles: ClientProfile::ALL
+            .into_iter()
+            .map(|p| ClientProfileView {
+                name: p,
+                title: p.title(),
+                description: p.description(),
+                compatibility: Compatibility::for_profile(p),
+            })
+            .collect(),
+        switches: SWITCHES.to_vec(),
     })
 }

@@ -186,6 +186,8 @@ pub struct ReplyFacts {
     pub changes: Option<Value>,
     /// What the mapping plan let through with a warning.
     pub warnings: Vec<String>,
+    /// The compatibility switches that let the request through.
+    pub switches: Vec<String>,
 }
 
 impl ReplyFacts {
@@ -205,6 +207,12 @@ impl ReplyFacts {
                 .map(str::to_owned),
             changes: scim_console_core::logs::redact_changes(&written.changes),
             warnings: written.warnings.clone(),
+            switches: written
+                .leniencies
+                .switches()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
         }
     }
 }

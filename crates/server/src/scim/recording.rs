@@ -279,6 +279,7 @@ impl Answered {
             refusal: self.known.refusal,
             detail: detail.or(warnings),
             attributes,
+            switches: facts.switches,
             duration_us: i64::try_from(self.started.elapsed().as_micros()).unwrap_or(i64::MAX),
             changes: facts.changes,
             request_body: request.request_body,

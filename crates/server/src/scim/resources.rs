@@ -5,6 +5,7 @@
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, header};
 use scim::{ListQuery, ListResponse, Projection, ResourceSchema, ScimError};
+use scim_console_core::PatchAnswer;
 use scim_console_core::directory::{ListPage, PageResource};
 use serde_json::{Map, Value};
 use std::fmt::Write as _;
@@ -166,14 +167,17 @@ async fn run_query(state: &AppState, tenant: &Tenant, kind: Kind, query: &ListQu
         return Ok(ScimReply::ok_text(list_text(tenant, kind, schema, page)?));
     }
     let (total, start) = (page.total_results, page.start_index);
+    let cursor = page.cursor_paged.then(|| page.next_cursor.clone());
     let resources = page
         .into_maps()?
         .into_iter()
         .map(|r| render(tenant, kind, schema, r, &query.projection))
         .collect();
-    Ok(ScimReply::ok(
-        ListResponse::new(resources, total, start).to_json(),
-    ))
+    let response = match cursor {
+        Some(next) => ListResponse::cursor_page(resources, total, next),
+        None => ListResponse::new(resources, total, start),
+    };
+    Ok(ScimReply::ok(response.to_json()))
 }
 
 /// A ListResponse in the default projection written as text: stored resources are spliced in
@@ -187,13 +191,16 @@ fn list_text(
     let mut out = String::with_capacity(256 + page.resources.len() * 768);
     out.push_str("{\"schemas\":[\"");
     out.push_str(scim::list::LIST_RESPONSE_SCHEMA);
-    let _ = write!(
-        out,
-        "\"],\"totalResults\":{},\"startIndex\":{},\"itemsPerPage\":{},\"Resources\":[",
-        page.total_results,
-        page.start_index,
-        page.resources.len()
-    );
+    let _ = write!(out, "\"],\"totalResults\":{}", page.total_results);
+    if !page.cursor_paged {
+        let _ = write!(out, ",\"startIndex\":{}", page.start_index);
+    }
+    let _ = write!(out, ",\"itemsPerPage\":{}", page.resources.len());
+    if let Some(next) = &page.next_cursor {
+        // A cursor is base64url: nothing in it needs escaping.
+        let _ = write!(out, ",\"nextCursor\":\"{next}\"");
+    }
+    out.push_str(",\"Resources\":[");
     for (i, resource) in page.resources.into_iter().enumerate() {
         if i > 0 {
             out.push(',');
@@ -312,10 +319,20 @@ pub async fn replace(
     body: Value,
 ) -> Reply {
     kind.require(&tenant)?;
+    if !tenant.configuration.compatibility.accept_put {
+        return Err(ScimError::status(
+            405,
+            format!(
+                "PUT is not accepted by this configuration (client profile {}): update with PATCH, as the SCIM interoperability profile §6.5 asks (switch acceptPut)",
+                tenant.configuration.client_profile
+            ),
+        )
+        .into());
+    }
     let projection = single_projection(raw.as_deref())?;
     let rules = tenant.configuration.compatibility.input_rules();
     let c = &tenant.configuration;
-    let written = match kind {
+    let mut written = match kind {
         Kind::User => {
             state
                 .store
@@ -329,12 +346,15 @@ pub async fn replace(
                 .await?
         }
     };
+    written.leniencies.insert(scim::Leniency::AcceptPut);
     let facts = ReplyFacts::of(&written);
     Ok(resource_reply(&state, &tenant, kind, written.resource, &projection).with_facts(facts))
 }
 
-/// `PATCH /Users/{id}` answers 200 with the resource. `PATCH /Groups/{id}` answers 204, as
-/// Entra ID expects and RFC 7644 §3.5.2 allows, unless the request asks for attributes.
+/// `PATCH /Users/{id}`, `PATCH /Groups/{id}`: answered as the configuration's `patchAnswer`
+/// switch says (by default 200 with the resource for users and 204 for groups, as Entra ID
+/// expects and RFC 7644 §3.5.2 allows), and always 200 with the resource when the request
+/// names `attributes` or `excludedAttributes`.
 pub async fn patch(
     kind: Kind,
     state: AppState,
@@ -348,6 +368,12 @@ pub async fn patch(
     let projection = single_projection(raw.as_deref())?;
     let rules = tenant.configuration.compatibility.patch_rules();
     let c = &tenant.configuration;
+    let with_body = has_projection(raw.as_deref())
+        || match c.compatibility.patch_answer {
+            PatchAnswer::Resource => true,
+            PatchAnswer::NoContentForGroups => kind == Kind::User,
+            PatchAnswer::NoContent => false,
+        };
     let written = match kind {
         Kind::User => {
             state
@@ -356,9 +382,8 @@ pub async fn patch(
                 .await?
         }
         Kind::Group => {
-            let wants_body = has_projection(raw.as_deref());
-            let members = wants_body && !projection.excludes("members");
-            let written = state
+            let members = with_body && !projection.excludes("members");
+            state
                 .store
                 .patch_group(
                     c,
@@ -369,16 +394,15 @@ pub async fn patch(
                     if_match(&headers),
                     members,
                 )
-                .await?;
-            if !wants_body {
-                return Ok(ScimReply::no_content()
-                    .etag(etag_of(&written.resource))
-                    .with_facts(ReplyFacts::of(&written)));
-            }
-            written
+                .await?
         }
     };
     let facts = ReplyFacts::of(&written);
+    if !with_body {
+        return Ok(ScimReply::no_content()
+            .etag(etag_of(&written.resource))
+            .with_facts(facts));
+    }
     Ok(resource_reply(&state, &tenant, kind, written.resource, &projection).with_facts(facts))
 }
 
@@ -406,6 +430,12 @@ pub async fn root_search(
     ScimBody(body): ScimBody,
 ) -> Reply {
     let query = ListQuery::from_search_body(&body)?;
+    if query.cursor.is_some() {
+        return Err(ScimError::invalid_value(
+            "cursor paging is offered on /Users/.search and /Groups/.search; a search at the root pages with startIndex",
+        )
+        .into());
+    }
     let paging = query.paging(state.limits.default_page_size, state.limits.max_page_size);
     let c = &tenant.configuration;
     let everything = scim::Paging {

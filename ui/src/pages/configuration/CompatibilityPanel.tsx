@@ -1,84 +1,167 @@
-import { Alert, Button, Group, Paper, Select, Stack, Switch, Text, Title } from '@mantine/core';
+import { Alert, Badge, Button, Group, Loader, Paper, Select, Stack, Switch, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useEffect, useState } from 'react';
 import { describe, type Configuration, type Schemas } from '../../api/client';
-import { useUpdateConfiguration } from '../../api/queries';
+import { useClientProfiles, useUpdateConfiguration } from '../../api/queries';
 
 type Compatibility = Schemas['Compatibility'];
-type BooleanSwitch = Exclude<keyof Compatibility, 'unknownAttributes'>;
+type ClientProfile = Schemas['ClientProfile'];
+type SwitchDoc = Schemas['SwitchDoc'];
 
-/** Each switch: what it accepts, and who needs it. */
-export const switches: { key: BooleanSwitch; label: string; description: string }[] = [
-  {
-    key: 'stringBooleans',
-    label: 'String booleans',
-    description:
-      'Accept "True" / "False" strings for true/false attributes. Entra ID disables a user with "active": "False"; refusing it keeps the leaver active.',
-  },
-  {
-    key: 'pathlessPatch',
-    label: 'PATCH without a path',
-    description:
-      'Accept add/replace whose value object names the attributes. Okta deactivates users this way, Entra ID with aadOptscim062020; the 2026 interoperability profile refuses it.',
-  },
-  {
-    key: 'patchWithoutSchemas',
-    label: 'PATCH without its schema',
-    description: 'Accept a PATCH whose "schemas" does not name the PatchOp message (older clients).',
-  },
-  {
-    key: 'createMissingValues',
-    label: 'Create missing values',
-    description:
-      'A replace of emails[type eq "work"].value adds the work email when there is none (what Entra ID expects) instead of failing with noTarget.',
-  },
-];
+/** The choices of the switches that are not on/off. */
+const choices: Record<string, { value: string; label: string }[]> = {
+  unknownAttributes: [
+    { value: 'preserve', label: 'Keep them as sent' },
+    { value: 'ignore', label: 'Drop them' },
+    { value: 'reject', label: 'Refuse the request (400 invalidSyntax)' },
+  ],
+  patchAnswer: [
+    { value: 'noContentForGroups', label: '204 for groups, 200 with the user for users' },
+    { value: 'resource', label: '200 with the resource' },
+    { value: 'noContent', label: '204 for both' },
+  ],
+};
 
-const unknownChoices = [
-  { value: 'preserve', label: 'Keep them as sent' },
-  { value: 'ignore', label: 'Drop them' },
-  { value: 'reject', label: 'Refuse the request (400 invalidSyntax)' },
-];
+/** How a switch's value reads, for "the profile has …". */
+function shown(value: unknown): string {
+  if (value === true) return 'on';
+  if (value === false) return 'off';
+  return String(value);
+}
 
-/** Where this configuration's endpoint accepts what identity providers send against the RFC. */
+/**
+ * A configuration's client profile (Entra ID, Okta, RFC, strict) and its compatibility switches:
+ * where the endpoint accepts what identity providers send although RFC 7644 or the 2026
+ * interoperability profiles say otherwise. Each switch says what it does, who needs it and the
+ * rule it bends; a switch that differs from the profile is marked.
+ */
 export function CompatibilityPanel({ configuration }: { configuration: Configuration }) {
   const update = useUpdateConfiguration();
+  const docs = useClientProfiles();
+  const [profile, setProfile] = useState<ClientProfile>(configuration.clientProfile);
   const [value, setValue] = useState<Compatibility>(configuration.compatibility);
+  useEffect(() => setProfile(configuration.clientProfile), [configuration.clientProfile]);
   useEffect(() => setValue(configuration.compatibility), [configuration.compatibility]);
-  const changed = JSON.stringify(value) !== JSON.stringify(configuration.compatibility);
+  if (docs.isPending) return <Loader size="sm" />;
+  if (docs.isError) {
+    return (
+      <Alert color="red" role="alert">
+        {describe(docs.error)}
+      </Alert>
+    );
+  }
+  const profiles = docs.data.profiles;
+  const current = profiles.find((p) => p.name === profile);
+  const defaults = (current?.compatibility ?? value) as Record<string, unknown>;
+  const values = value as Record<string, unknown>;
+  const overridden = docs.data.switches.filter((s) => values[s.name] !== defaults[s.name]).map((s) => s.name);
+  const conformant = profile === 'strict' && overridden.every((name) => name === 'patchAnswer');
+  const changed =
+    profile !== configuration.clientProfile || JSON.stringify(value) !== JSON.stringify(configuration.compatibility);
+  const pick = (name: string | null) => {
+    const next = profiles.find((p) => p.name === name);
+    if (!next) return;
+    setProfile(next.name);
+    setValue(next.compatibility);
+  };
+  const set = (name: string, v: unknown) => setValue({ ...value, [name]: v } as Compatibility);
   const save = () =>
     update.mutate(
-      { id: configuration.id, changes: { compatibility: value } },
-      { onSuccess: () => notifications.show({ message: 'Compatibility saved', color: 'green' }) },
+      { id: configuration.id, changes: { clientProfile: profile, compatibility: value } },
+      { onSuccess: () => notifications.show({ message: 'Client profile saved', color: 'green' }) },
     );
+  const note = (s: SwitchDoc) => (
+    <>
+      {s.description}
+      <br />
+      Needed by: {s.neededBy}
+      <br />
+      Rule: {s.rule}
+    </>
+  );
   return (
     <Paper withBorder p="md">
       <Stack>
         <div>
-          <Title order={3}>Compatibility</Title>
+          <Title order={3}>Client profile and compatibility</Title>
           <Text size="sm" c="dimmed">
-            What the endpoint accepts although RFC 7644 says otherwise, because identity providers send it. Turn a
-            switch off only when no client of this configuration needs it.
+            What the endpoint accepts although RFC 7644 or the 2026 interoperability profiles say otherwise, because
+            identity providers send it. Pick the profile of the client that provisions into this configuration; turn a
+            switch off only when no client needs it. The provisioning log names the switch that let each request
+            through.
           </Text>
         </div>
-        {switches.map((s) => (
-          <Switch
-            key={s.key}
-            label={s.label}
-            description={s.description}
-            checked={value[s.key]}
-            onChange={(e) => setValue({ ...value, [s.key]: e.currentTarget.checked })}
+        <Group align="end">
+          <Select
+            label="Client profile"
+            data={profiles.map((p) => ({ value: p.name, label: p.title }))}
+            value={profile}
+            onChange={pick}
+            allowDeselect={false}
+            w={380}
           />
-        ))}
-        <Select
-          label="Unknown attributes and schema URIs"
-          description="Attributes the resource type does not define, e.g. Entra's roles: [] or Microsoft's own Group schema."
-          data={unknownChoices}
-          value={value.unknownAttributes}
-          onChange={(v) => v && setValue({ ...value, unknownAttributes: v as Compatibility['unknownAttributes'] })}
-          allowDeselect={false}
-          maw={420}
-        />
+          {conformant ? (
+            <Badge color="green" variant="light" size="lg">
+              interopProfileConformant: true
+            </Badge>
+          ) : (
+            <Badge color="gray" variant="light" size="lg">
+              interopProfileConformant: false
+            </Badge>
+          )}
+        </Group>
+        {current && (
+          <Text size="sm" data-testid="profile-description">
+            {current.description}
+          </Text>
+        )}
+        {profile === 'strict' && !conformant && (
+          <Alert color="yellow">
+            A switch differs from the strict profile ({overridden.join(', ')}), so the endpoint no longer claims
+            interopProfileConformant.
+          </Alert>
+        )}
+        {docs.data.switches.map((s) => {
+          const label = (
+            <Group gap="xs">
+              <span>{s.title}</span>
+              <Text span size="xs" c="dimmed" ff="monospace">
+                {s.name}
+              </Text>
+              {overridden.includes(s.name) && (
+                <Badge size="xs" color="orange" variant="light">
+                  overridden · {profile} has {shown(defaults[s.name])}
+                </Badge>
+              )}
+            </Group>
+          );
+          const options = choices[s.name];
+          if (options) {
+            return (
+              <Select
+                key={s.name}
+                label={label}
+                aria-label={s.title}
+                description={note(s)}
+                data={options}
+                value={String(values[s.name])}
+                onChange={(v) => v && set(s.name, v)}
+                allowDeselect={false}
+                maw={520}
+              />
+            );
+          }
+          return (
+            <Switch
+              key={s.name}
+              label={label}
+              aria-label={s.title}
+              description={note(s)}
+              checked={values[s.name] === true}
+              onChange={(e) => set(s.name, e.currentTarget.checked)}
+            />
+          );
+        })}
         {update.isError && (
           <Alert color="red" role="alert">
             {describe(update.error)}
@@ -86,7 +169,7 @@ export function CompatibilityPanel({ configuration }: { configuration: Configura
         )}
         <Group>
           <Button onClick={save} loading={update.isPending} disabled={!changed}>
-            Save compatibility
+            Save client profile
           </Button>
         </Group>
       </Stack>

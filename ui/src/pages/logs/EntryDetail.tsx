@@ -60,6 +60,16 @@ export function EntryDetail({ entry, onClose }: { entry: LogEntry | null; onClos
             </Text>
           )}
           {entry.refusal && <Text size="sm">Credential refused: {entry.refusal}</Text>}
+          {(entry.switches ?? []).length > 0 && (
+            <Group gap="xs" data-testid="entry-switches">
+              <Text size="sm">Accepted thanks to the compatibility switches:</Text>
+              {entry.switches.map((s) => (
+                <Badge key={s} variant="outline" color="orange" ff="monospace" tt="none">
+                  {s}
+                </Badge>
+              ))}
+            </Group>
+          )}
           {changes.length > 0 && (
             <div>
               <Text fw={600} size="sm" mb={4}>
