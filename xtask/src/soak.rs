@@ -34,6 +34,9 @@ struct Sample {
     max_ms: f64,
     errors: u64,
     rss_mib: f64,
+    /// The directory's and the provisioning log's write-ahead logs.
+    wal_mib: f64,
+    log_wal_mib: f64,
 }
 
 fn mean(samples: &[Sample], value: impl Fn(&Sample) -> f64) -> f64 {
@@ -54,6 +57,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     load::ensure_tool("wrk", "wrk")?;
     load::ensure_tool("curl", "curl")?;
     load::ensure_tool("gnuplot", "gnuplot-nox")?;
+    load::ensure_tool("sqlite3", "sqlite3")?;
     let binary = load::release_binary(root)?;
     let stamp = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis();
     let work = std::env::temp_dir().join(format!("scim-console-soak-{stamp}"));
@@ -71,14 +75,21 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         ids_file: preloaded.ids_file.display().to_string(),
         names_file: preloaded.names_file.display().to_string(),
         group_id,
+        data: work.join("data"),
     };
     let samples = mix.run(&server, "soak", minutes * 60 / WINDOW)?;
     let (_, peak_kib) = load::rss_kib(pid);
-    drop(server);
 
-    // Where does a slowdown live? The same mix for a minute after a restart (the process is
-    // new, the data is not), then after a restart with the provisioning log moved away.
+    // Where does a slowdown live? The same mix for a minute after checkpointing both
+    // databases' write-ahead logs into their files (same process), after a restart (the
+    // process is new, the data is not), then after a restart with the provisioning log moved
+    // away.
     let data = work.join("data");
+    for db in ["scim-console.db", "scim-console-logs.db"] {
+        checkpoint(&data.join(db))?;
+    }
+    let after_checkpoint = mix.run(&server, "checkpointed", DIAGNOSIS_WINDOWS)?;
+    drop(server);
     let restarted = load::restart(&binary, &data)?;
     let after_restart = mix.run(&restarted, "restart", DIAGNOSIS_WINDOWS)?;
     drop(restarted);
@@ -95,12 +106,21 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
 
     let docs = root.join("docs");
     let csv = docs.join("soak.csv");
-    let mut text = String::from("minute,rps,p50_ms,p99_ms,max_ms,errors,rss_mib\n");
+    let mut text =
+        String::from("minute,rps,p50_ms,p99_ms,max_ms,errors,rss_mib,wal_mib,log_wal_mib\n");
     for s in &samples {
         writeln!(
             text,
-            "{:.3},{:.1},{:.3},{:.3},{:.3},{},{:.1}",
-            s.minute, s.rps, s.p50_ms, s.p99_ms, s.max_ms, s.errors, s.rss_mib
+            "{:.3},{:.1},{:.3},{:.3},{:.3},{},{:.1},{:.1},{:.1}",
+            s.minute,
+            s.rps,
+            s.p50_ms,
+            s.p99_ms,
+            s.max_ms,
+            s.errors,
+            s.rss_mib,
+            s.wal_mib,
+            s.log_wal_mib
         )?;
     }
     std::fs::write(&csv, text).with_context(|| format!("writing {}", csv.display()))?;
@@ -123,6 +143,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
             "end of the soak",
             &samples[samples.len().saturating_sub(tail)..],
         ),
+        ("after checkpointing the WALs", &after_checkpoint[..]),
         ("after a restart", &after_restart[..]),
         ("after a restart with an empty log", &after_fresh_log[..]),
     ] {
@@ -142,6 +163,8 @@ struct Mix<'a> {
     ids_file: String,
     names_file: String,
     group_id: String,
+    /// The server's data folder.
+    data: std::path::PathBuf,
 }
 
 impl Mix<'_> {
@@ -177,15 +200,53 @@ impl Mix<'_> {
                 max_ms: r["max_ms"].as_f64().unwrap_or(0.0),
                 errors: r["errors"].as_u64().unwrap_or(0),
                 rss_mib: rss_kib as f64 / 1024.0,
+                wal_mib: mib(&self.data.join("scim-console.db-wal")),
+                log_wal_mib: mib(&self.data.join("scim-console-logs.db-wal")),
             };
             eprintln!(
-                "    {prefix} {:5.1} min: {:6.0} req/s, p99 {:6.2} ms, {} errors, RSS {:.0} MiB",
-                sample.minute, sample.rps, sample.p99_ms, sample.errors, sample.rss_mib
+                "    {prefix} {:5.1} min: {:6.0} req/s, p99 {:6.2} ms, {} errors, RSS {:.0} MiB, WAL {:.0} + {:.0} MiB",
+                sample.minute,
+                sample.rps,
+                sample.p99_ms,
+                sample.errors,
+                sample.rss_mib,
+                sample.wal_mib,
+                sample.log_wal_mib
             );
             samples.push(sample);
         }
         Ok(samples)
     }
+}
+
+/// A file's size in MiB (0 when it is absent).
+fn mib(path: &Path) -> f64 {
+    #[allow(clippy::cast_precision_loss)] // File sizes fit an f64 well enough.
+    std::fs::metadata(path).map_or(0.0, |m| m.len() as f64 / 1_048_576.0)
+}
+
+/// Copies a database's write-ahead log into the database and truncates it (between loads, so
+/// that no reader holds it).
+fn checkpoint(db: &Path) -> Result<()> {
+    let out = Command::new("sqlite3")
+        .args(["-cmd", ".timeout 10000"])
+        .arg(db)
+        .arg("PRAGMA wal_checkpoint(TRUNCATE);")
+        .output()
+        .context("running sqlite3")?;
+    if !out.status.success() {
+        bail!(
+            "checkpointing {} failed: {}",
+            db.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    eprintln!(
+        "    checkpoint {}: {}",
+        db.display(),
+        String::from_utf8_lossy(&out.stdout).trim()
+    );
+    Ok(())
 }
 
 /// Prints the totals and the first and last five minutes side by side.
