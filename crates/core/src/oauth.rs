@@ -34,6 +34,9 @@ use crate::token::{Authentication, Principal, PrincipalKind, RejectReason, Secre
 
 const ACCESS_PREFIX: &str = "scimat_";
 const CLIENT_PREFIX: &str = "scimc_";
+/// The one scope an access token carries: the SCIM endpoint of its configuration, nothing
+/// more (IPSIE AL §4.1).
+pub const SCOPE: &str = "scim";
 /// How long an access token lives.
 pub const ACCESS_TOKEN_SECONDS: i64 = 3600;
 /// How long an unused refresh token lives.
@@ -181,6 +184,9 @@ pub enum OAuthError {
     /// The grant type is not supported.
     #[error("unsupported_grant_type: {0}")]
     UnsupportedGrantType(String),
+    /// A scope other than `scim` was asked for.
+    #[error("invalid_scope: {0}")]
+    InvalidScope(String),
     /// The server failed (details logged, not shown).
     #[error("server_error")]
     ServerError,
@@ -195,6 +201,7 @@ impl OAuthError {
             Self::InvalidGrant(_) => "invalid_grant",
             Self::UnauthorizedClient(_) => "unauthorized_client",
             Self::UnsupportedGrantType(_) => "unsupported_grant_type",
+            Self::InvalidScope(_) => "invalid_scope",
             Self::ServerError => "server_error",
         }
     }
@@ -206,7 +213,8 @@ impl OAuthError {
             | Self::InvalidClient(d)
             | Self::InvalidGrant(d)
             | Self::UnauthorizedClient(d)
-            | Self::UnsupportedGrantType(d) => d,
+            | Self::UnsupportedGrantType(d)
+            | Self::InvalidScope(d) => d,
             Self::ServerError => {
                 "the server could not complete the request; the error has been logged"
             }

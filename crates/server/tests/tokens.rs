@@ -544,3 +544,84 @@ async fn the_admin_api_reads_and_exports_the_audit_log() {
             .contains("csv or jsonl")
     );
 }
+
+#[tokio::test]
+async fn the_token_endpoint_grants_only_the_scim_scope_and_publishes_its_metadata() {
+    let s = TestServer::start().await;
+    let (status, client) = parts(
+        s.admin(
+            Method::POST,
+            &format!("/api/configurations/{}/oauth-clients", s.config.id),
+        )
+        .json(&json!({"label": "IPSIE"}))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{client}");
+    let id = client["clientId"].as_str().unwrap().to_owned();
+    let secret = client["clientSecret"].as_str().unwrap().to_owned();
+    let endpoint = client["tokenEndpoint"].as_str().unwrap().to_owned();
+    let ask = |scope: Option<&str>| {
+        let mut form = form_urlencoded::Serializer::new(String::new());
+        form.append_pair("grant_type", "client_credentials");
+        if let Some(scope) = scope {
+            form.append_pair("scope", scope);
+        }
+        s.client
+            .post(&endpoint)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .basic_auth(&id, Some(&secret))
+            .body(form.finish())
+    };
+    for scope in [None, Some("scim")] {
+        let (status, grant) = parts(ask(scope).send().await.unwrap()).await;
+        assert_eq!(status, 200, "{grant}");
+        assert_eq!(grant["scope"], "scim");
+    }
+    let (status, error) = parts(ask(Some("scim admin")).send().await.unwrap()).await;
+    assert_eq!(status, 400, "{error}");
+    assert_eq!(error["error"], "invalid_scope");
+    assert!(
+        error["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("admin")
+    );
+
+    // RFC 8414 metadata, at the well-known place for the issuer's path and beside it.
+    let issuer = format!("{}/scim/{}", s.origin, s.config.slug);
+    for url in [
+        format!(
+            "{}/.well-known/oauth-authorization-server/scim/{}",
+            s.origin, s.config.slug
+        ),
+        format!("{issuer}/.well-known/oauth-authorization-server"),
+    ] {
+        let (status, metadata) = parts(s.client.get(&url).send().await.unwrap()).await;
+        assert_eq!(status, 200, "{url}: {metadata}");
+        assert_eq!(metadata["issuer"], issuer.as_str());
+        assert_eq!(metadata["token_endpoint"], endpoint.as_str());
+        assert_eq!(metadata["scopes_supported"], json!(["scim"]));
+        assert!(
+            metadata["grant_types_supported"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("client_credentials"))
+        );
+    }
+    let (status, _) = parts(
+        s.client
+            .get(format!(
+                "{}/.well-known/oauth-authorization-server/scim/nope",
+                s.origin
+            ))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 404);
+    s.stop().await;
+}

@@ -72,4 +72,13 @@ pub fn router(state: AppState) -> Router<AppState> {
             state,
             recording::record,
         ))
+        // Public metadata, not provisioning traffic: not recorded.
+        .route(
+            "/scim/{slug}/.well-known/oauth-authorization-server",
+            get(oauth::metadata),
+        )
+        .route(
+            "/.well-known/oauth-authorization-server/scim/{slug}",
+            get(oauth::metadata),
+        )
 }

@@ -6,11 +6,12 @@
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use scim_console_core::oauth::{Grant, OAuthError};
+use scim_console_core::oauth::{Grant, OAuthError, SCOPE};
 use serde_json::json;
 
 use super::http::header_text;
@@ -189,6 +190,14 @@ async fn grant(
         }
         None => return Err(invalid_request("grant_type is missing")),
     };
+    // The only scope is the SCIM endpoint; asking for none gets it too (RFC 6749 §3.3).
+    if let Some(asked) = param("scope")
+        && let Some(other) = asked.split(' ').find(|s| !s.is_empty() && *s != SCOPE)
+    {
+        return Err(OAuthError::InvalidScope(format!(
+            "\"{other}\" is not a scope of this server; ask for \"{SCOPE}\" (or no scope)"
+        )));
+    }
     let granted = state
         .store
         .oauth_token(slug, &client_id, &client_secret, grant)
@@ -199,6 +208,34 @@ async fn grant(
         "token_type": "Bearer",
         "expires_in": granted.expires_in,
         "refresh_token": granted.refresh_token.expose(),
+        "scope": SCOPE,
     });
     Ok(no_store(axum::Json(body).into_response()))
+}
+
+/// `GET /.well-known/oauth-authorization-server/scim/{slug}` (the RFC 8414 §3 form, the
+/// well-known segment before the issuer's path) and `GET
+/// /scim/{slug}/.well-known/oauth-authorization-server` (beside the issuer, where many clients
+/// look): the authorization server metadata of a configuration's token endpoint.
+pub async fn metadata(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    parts: Parts,
+) -> Response {
+    if state.store.configuration_by_slug(&slug).await.is_err() {
+        let body = json!({"error": "not_found", "error_description": format!("there is no SCIM configuration \"{slug}\"")});
+        return (StatusCode::NOT_FOUND, axum::Json(body)).into_response();
+    }
+    let host = super::auth::request_host(&parts).unwrap_or_else(|| "localhost".into());
+    let issuer = format!("{}://{host}/scim/{slug}", state.scheme);
+    let body = json!({
+        "issuer": issuer,
+        "token_endpoint": format!("{issuer}/oauth/token"),
+        "grant_types_supported": ["client_credentials", "refresh_token"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "scopes_supported": [SCOPE],
+        "response_types_supported": [],
+        "service_documentation": format!("{issuer}/v2/ServiceProviderConfig"),
+    });
+    axum::Json(body).into_response()
 }
