@@ -2,9 +2,10 @@
 //! deletes, filters, pages, PATCHes, group member changes) for N minutes (default 30), sampling
 //! throughput, p50/p99 latency, errors and the server's RSS every 10 s. Writes
 //! `docs/soak.csv` and `docs/soak.png` (gnuplot) and prints a summary that compares the first
-//! and the last five minutes; then runs the same mix for a minute after a restart, and after a
-//! restart with the provisioning log moved away, to tell whether a slowdown lives in the
-//! process, the directory or the log. A benchmark, not part of CI.
+//! and the last five minutes; then runs the same mix for a minute after checkpointing the
+//! write-ahead logs, after a restart, after a restart with the provisioning log moved away, and
+//! after `VACUUM` of the directory, to tell whether a slowdown lives in the process, the WALs,
+//! the log or the directory's layout. A benchmark, not part of CI.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -26,6 +27,7 @@ const WINDOW: u64 = 10;
 const DIAGNOSIS_WINDOWS: u64 = 6;
 
 /// One 10-second sample.
+#[derive(Clone)]
 struct Sample {
     minute: f64,
     rps: f64,
@@ -80,28 +82,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let samples = mix.run(&server, "soak", minutes * 60 / WINDOW)?;
     let (_, peak_kib) = load::rss_kib(pid);
 
-    // Where does a slowdown live? The same mix for a minute after checkpointing both
-    // databases' write-ahead logs into their files (same process), after a restart (the
-    // process is new, the data is not), then after a restart with the provisioning log moved
-    // away.
-    let data = work.join("data");
-    for db in ["scim-console.db", "scim-console-logs.db"] {
-        checkpoint(&data.join(db))?;
-    }
-    let after_checkpoint = mix.run(&server, "checkpointed", DIAGNOSIS_WINDOWS)?;
-    drop(server);
-    let restarted = load::restart(&binary, &data)?;
-    let after_restart = mix.run(&restarted, "restart", DIAGNOSIS_WINDOWS)?;
-    drop(restarted);
-    for suffix in ["", "-wal", "-shm"] {
-        let log = data.join(format!("scim-console-logs.db{suffix}"));
-        if log.exists() {
-            std::fs::rename(&log, work.join(format!("moved-logs.db{suffix}")))?;
-        }
-    }
-    let fresh_log = load::restart(&binary, &data)?;
-    let after_fresh_log = mix.run(&fresh_log, "fresh", DIAGNOSIS_WINDOWS)?;
-    drop(fresh_log);
+    let phases = diagnose(&binary, &mix, server, &work)?;
     let _ = std::fs::remove_dir_all(&work);
 
     let docs = root.join("docs");
@@ -138,15 +119,11 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     println!("| when | req/s | p99 ms |");
     println!("| --- | --- | --- |");
     let tail = usize::try_from(DIAGNOSIS_WINDOWS)?;
-    for (name, part) in [
-        (
-            "end of the soak",
-            &samples[samples.len().saturating_sub(tail)..],
-        ),
-        ("after checkpointing the WALs", &after_checkpoint[..]),
-        ("after a restart", &after_restart[..]),
-        ("after a restart with an empty log", &after_fresh_log[..]),
-    ] {
+    let end = (
+        "end of the soak",
+        samples[samples.len().saturating_sub(tail)..].to_vec(),
+    );
+    for (name, part) in std::iter::once(&end).chain(&phases) {
         println!(
             "| {name} | {:.0} | {:.2} |",
             mean(part, |s| s.rps),
@@ -219,6 +196,53 @@ impl Mix<'_> {
     }
 }
 
+/// Where does a slowdown live? The same mix for a minute after checkpointing both databases'
+/// write-ahead logs into their files (same process), after a restart (the process is new, the
+/// data is not), after a restart with the provisioning log moved away, and after the directory
+/// was rebuilt (`VACUUM`: no fragmentation left by the creates and deletes) with fresh
+/// statistics (`ANALYZE`).
+fn diagnose(
+    binary: &Path,
+    mix: &Mix<'_>,
+    server: load::Running,
+    work: &Path,
+) -> Result<Vec<(&'static str, Vec<Sample>)>> {
+    let data = work.join("data");
+    for db in ["scim-console.db", "scim-console-logs.db"] {
+        checkpoint(&data.join(db))?;
+    }
+    let mut phases = vec![(
+        "after checkpointing the WALs",
+        mix.run(&server, "checkpointed", DIAGNOSIS_WINDOWS)?,
+    )];
+    drop(server);
+    let restarted = load::restart(binary, &data)?;
+    phases.push((
+        "after a restart",
+        mix.run(&restarted, "restart", DIAGNOSIS_WINDOWS)?,
+    ));
+    drop(restarted);
+    for suffix in ["", "-wal", "-shm"] {
+        let log = data.join(format!("scim-console-logs.db{suffix}"));
+        if log.exists() {
+            std::fs::rename(&log, work.join(format!("moved-logs.db{suffix}")))?;
+        }
+    }
+    let fresh_log = load::restart(binary, &data)?;
+    phases.push((
+        "after a restart with an empty log",
+        mix.run(&fresh_log, "fresh", DIAGNOSIS_WINDOWS)?,
+    ));
+    drop(fresh_log);
+    sqlite(&data.join("scim-console.db"), "VACUUM; ANALYZE;")?;
+    let vacuumed = load::restart(binary, &data)?;
+    phases.push((
+        "after VACUUM and ANALYZE of the directory",
+        mix.run(&vacuumed, "vacuumed", DIAGNOSIS_WINDOWS)?,
+    ));
+    Ok(phases)
+}
+
 /// A file's size in MiB (0 when it is absent).
 fn mib(path: &Path) -> f64 {
     #[allow(clippy::cast_precision_loss)] // File sizes fit an f64 well enough.
@@ -228,21 +252,26 @@ fn mib(path: &Path) -> f64 {
 /// Copies a database's write-ahead log into the database and truncates it (between loads, so
 /// that no reader holds it).
 fn checkpoint(db: &Path) -> Result<()> {
+    sqlite(db, "PRAGMA wal_checkpoint(TRUNCATE);")
+}
+
+/// Runs SQL on a database with the `sqlite3` shell (waiting up to 10 s for a lock).
+fn sqlite(db: &Path, sql: &str) -> Result<()> {
     let out = Command::new("sqlite3")
         .args(["-cmd", ".timeout 10000"])
         .arg(db)
-        .arg("PRAGMA wal_checkpoint(TRUNCATE);")
+        .arg(sql)
         .output()
         .context("running sqlite3")?;
     if !out.status.success() {
         bail!(
-            "checkpointing {} failed: {}",
+            "{sql} on {} failed: {}",
             db.display(),
             String::from_utf8_lossy(&out.stderr)
         );
     }
     eprintln!(
-        "    checkpoint {}: {}",
+        "    {sql} {}: {}",
         db.display(),
         String::from_utf8_lossy(&out.stdout).trim()
     );
