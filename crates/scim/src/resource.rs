@@ -524,6 +524,13 @@ fn coerce_simple(
         | (AttributeType::Boolean, Value::Bool(_))
         | (AttributeType::Decimal, Value::Number(_)) => true,
         (AttributeType::Integer, Value::Number(n)) => n.is_i64() || n.is_u64(),
+        (AttributeType::Boolean, Value::String(s))
+            if !rules.string_booleans && parse_bool(s).is_some() =>
+        {
+            return Err(ScimError::invalid_value(format!(
+                "{location}: expected a boolean (true or false), got the string \"{s}\" (switch stringBooleans)"
+            )));
+        }
         (AttributeType::Boolean, Value::String(s)) if rules.string_booleans => {
             return match parse_bool(s) {
                 Some(b) => {

@@ -236,24 +236,32 @@ async fn expired_tokens_get_401_saying_so() {
     assert_eq!(body["error"]["field"], "expires", "{body}");
 }
 
-#[tokio::test]
-async fn the_oauth_token_endpoint_grants_access_tokens_the_scim_endpoint_accepts() {
-    let s = TestServer::start().await;
+/// An OAuth client of the test configuration: its id, secret and token endpoint.
+async fn oauth_client(s: &TestServer, label: &str) -> (String, String, String) {
     let (status, client) = parts(
         s.admin(
             Method::POST,
             &format!("/api/configurations/{}/oauth-clients", s.config.id),
         )
-        .json(&json!({"label": "Acme"}))
+        .json(&json!({"label": label}))
         .send()
         .await
         .unwrap(),
     )
     .await;
     assert_eq!(status, 201, "{client}");
-    let id = client["clientId"].as_str().unwrap().to_owned();
-    let secret = client["clientSecret"].as_str().unwrap().to_owned();
-    let endpoint = client["tokenEndpoint"].as_str().unwrap().to_owned();
+    let text = |key: &str| client[key].as_str().unwrap().to_owned();
+    (
+        text("clientId"),
+        text("clientSecret"),
+        text("tokenEndpoint"),
+    )
+}
+
+#[tokio::test]
+async fn the_oauth_token_endpoint_grants_access_tokens_the_scim_endpoint_accepts() {
+    let s = TestServer::start().await;
+    let (id, secret, endpoint) = oauth_client(&s, "Acme").await;
     assert_eq!(
         endpoint,
         format!("{}/scim/{}/oauth/token", s.origin, s.config.slug)
@@ -548,21 +556,7 @@ async fn the_admin_api_reads_and_exports_the_audit_log() {
 #[tokio::test]
 async fn the_token_endpoint_grants_only_the_scim_scope_and_publishes_its_metadata() {
     let s = TestServer::start().await;
-    let (status, client) = parts(
-        s.admin(
-            Method::POST,
-            &format!("/api/configurations/{}/oauth-clients", s.config.id),
-        )
-        .json(&json!({"label": "IPSIE"}))
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 201, "{client}");
-    let id = client["clientId"].as_str().unwrap().to_owned();
-    let secret = client["clientSecret"].as_str().unwrap().to_owned();
-    let endpoint = client["tokenEndpoint"].as_str().unwrap().to_owned();
+    let (id, secret, endpoint) = oauth_client(&s, "IPSIE").await;
     let ask = |scope: Option<&str>| {
         let mut form = form_urlencoded::Serializer::new(String::new());
         form.append_pair("grant_type", "client_credentials");
