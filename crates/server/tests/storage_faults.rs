@@ -113,12 +113,21 @@ impl Tmpfs {
     }
 
     fn remount(&self, mode: &str) {
-        let status = std::process::Command::new("mount")
-            .args(["-o", &format!("remount,{mode}")])
-            .arg(self.dir.path())
-            .status()
-            .unwrap();
-        assert!(status.success(), "remount {mode} failed");
+        // A closed store's last file handles are released by sqlx's connection threads a moment
+        // later; until then `remount,ro` answers "busy".
+        for _ in 0..50 {
+            let status = std::process::Command::new("mount")
+                .args(["-o", &format!("remount,{mode}")])
+                .arg(self.dir.path())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .unwrap();
+            if status.success() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("remount {mode} failed for 5 s");
     }
 }
 
