@@ -234,10 +234,20 @@ fn diagnose(
         mix.run(&fresh_log, "fresh", DIAGNOSIS_WINDOWS)?,
     ));
     drop(fresh_log);
-    sqlite(&data.join("scim-console.db"), "VACUUM; ANALYZE;")?;
+    sqlite(&data.join("scim-console.db"), "ANALYZE;")?;
+    let analyzed = load::restart(binary, &data)?;
+    phases.push((
+        "after ANALYZE of the directory",
+        mix.run(&analyzed, "analyzed", DIAGNOSIS_WINDOWS)?,
+    ));
+    drop(analyzed);
+    sqlite(
+        &data.join("scim-console.db"),
+        "DELETE FROM sqlite_stat1; VACUUM;",
+    )?;
     let vacuumed = load::restart(binary, &data)?;
     phases.push((
-        "after VACUUM and ANALYZE of the directory",
+        "after VACUUM of the directory (statistics removed)",
         mix.run(&vacuumed, "vacuumed", DIAGNOSIS_WINDOWS)?,
     ));
     Ok(phases)

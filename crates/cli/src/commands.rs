@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use scim_console_core::audit::{AuditQuery, ExportFormat};
 use scim_console_core::configuration::{ConfigurationUpdate, LogRetention};
 use scim_console_core::mapping::plan::{Operation, Plan, Severity, diff};
+use scim_console_core::oauth::{ClientAuthMethod, ClientKeys};
 use scim_console_core::secrets::MasterKey;
 use scim_console_core::{
     Actor, ClientProfile, Compatibility, Configuration, CoreError, NewConfiguration, NewToken,
@@ -678,7 +679,8 @@ struct TokenCheckArgs {
 
 #[derive(Debug, Subcommand)]
 enum ClientCommand {
-    /// Create an OAuth client (its secret is printed once).
+    /// Create an OAuth client: one with a secret (printed once), or — given its public keys
+    /// with --jwks-file or --jwks-uri — one that authenticates with signed JWTs (RFC 7523).
     Create(TokenCreateClientArgs),
     /// List a configuration's OAuth clients.
     List(TokenConfigArgs),
@@ -694,9 +696,38 @@ struct TokenCreateClientArgs {
     /// A label for the client.
     #[arg(long, default_value = "")]
     label: String,
+    /// A file holding the client's public keys: a JWK Set or one JWK (`-` reads standard
+    /// input). The client then authenticates with JWTs signed by them and gets no secret.
+    #[arg(long, value_name = "FILE", conflicts_with = "jwks_uri")]
+    jwks_file: Option<PathBuf>,
+    /// The https:// URL where the client publishes its JWK Set (fetched when needed).
+    #[arg(long, value_name = "URL")]
+    jwks_uri: Option<String>,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+}
+
+impl TokenCreateClientArgs {
+    /// The keys given, if any.
+    fn keys(&self) -> Result<Option<ClientKeys>> {
+        if let Some(url) = &self.jwks_uri {
+            return Ok(Some(ClientKeys::Url(ClientKeys::parse_url(url)?)));
+        }
+        let Some(path) = &self.jwks_file else {
+            return Ok(None);
+        };
+        let text = if path.as_os_str() == "-" {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .context("reading the JWK Set from standard input")?;
+            text
+        } else {
+            std::fs::read_to_string(path)
+                .with_context(|| format!("reading the JWK Set from {}", path.display()))?
+        };
+        Ok(Some(ClientKeys::Set(ClientKeys::parse_set(&text)?)))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -1768,6 +1799,7 @@ async fn config(store: &Store, cmd: ConfigCommand) -> Result<()> {
                     rotation_days: args.token_rotation,
                     max_active: args.token_max_active,
                 },
+                client_authentication: scim_console_core::ClientAuthentication::Any,
                 log_retention: LogRetention {
                     max_age_days: args.log_max_age,
                     max_records: args.log_max_records,
@@ -2035,22 +2067,38 @@ async fn oauth_client(store: &Store, cmd: ClientCommand) -> Result<()> {
     match cmd {
         ClientCommand::Create(args) => {
             let c = store.find_configuration(&args.config).await?;
+            let keys = args.keys()?;
             let issued = store
-                .create_oauth_client(c.id, &args.label, &Actor::cli())
+                .create_oauth_client(c.id, &args.label, keys, &Actor::cli())
                 .await?;
             let endpoint = format!("/scim/{}/oauth/token", c.slug);
+            let secret = issued.client_secret.as_ref().map(|s| s.expose().to_owned());
             if args.json {
                 return print_json(&json!({
                     "clientId": issued.info.client_id,
-                    "clientSecret": issued.client_secret.expose(),
+                    "clientSecret": secret,
                     "tokenPath": endpoint,
                     "info": issued.info,
                 }));
             }
             println!("client_id:     {}", issued.info.client_id);
-            println!("client_secret: {}", issued.client_secret.expose());
+            match &secret {
+                Some(secret) => println!("client_secret: {secret}"),
+                None => {
+                    println!(
+                        "auth method:   private_key_jwt (client_assertion signed by its keys)"
+                    );
+                }
+            }
             println!("token path:    {endpoint}");
-            eprintln!("The client secret is shown only now.");
+            if secret.is_some() {
+                eprintln!("The client secret is shown only now.");
+            } else {
+                eprintln!(
+                    "Assertions name the client id as iss and sub, and the issuer (https://<host>/scim/{}) or the token endpoint as aud.",
+                    c.slug
+                );
+            }
             Ok(())
         }
         ClientCommand::List(args) => {
@@ -2064,13 +2112,17 @@ async fn oauth_client(store: &Store, cmd: ClientCommand) -> Result<()> {
             }
             for k in &clients {
                 println!(
-                    "{:<16} {:<24} {:<8} created {} by {}",
+                    "{:<16} {:<24} {:<8} {:<14} created {} by {}",
                     k.client_id,
                     k.label,
                     if k.state == TokenState::Revoked {
                         "revoked"
                     } else {
                         "active"
+                    },
+                    match k.auth_method {
+                        ClientAuthMethod::ClientSecret => "secret",
+                        ClientAuthMethod::PrivateKeyJwt => "signed JWT",
                     },
                     day(Some(k.created)),
                     k.created_by

@@ -6,8 +6,8 @@
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use scim_console_core::{
-    Actor, ClientProfile, Compatibility, Configuration, ConfigurationUpdate, IdentityProvider,
-    PatchAnswer, SWITCHES, Store, UnknownAttributePolicy,
+    Actor, ClientAuthentication, ClientProfile, Compatibility, Configuration, ConfigurationUpdate,
+    IdentityProvider, PatchAnswer, SWITCHES, Store, UnknownAttributePolicy,
 };
 use serde_json::{Value, json};
 
@@ -58,6 +58,24 @@ impl From<Profile> for ClientProfile {
             Profile::Okta => Self::Okta,
             Profile::Rfc => Self::Rfc,
             Profile::Strict => Self::Strict,
+        }
+    }
+}
+
+/// Which credentials the endpoint accepts.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Authentication {
+    /// Bearer tokens and OAuth access tokens.
+    Any,
+    /// Only access tokens of OAuth clients that authenticate with a signed JWT.
+    PrivateKeyJwt,
+}
+
+impl From<Authentication> for ClientAuthentication {
+    fn from(a: Authentication) -> Self {
+        match a {
+            Authentication::Any => Self::Any,
+            Authentication::PrivateKeyJwt => Self::PrivateKeyJwt,
         }
     }
 }
@@ -140,6 +158,11 @@ pub struct CompatArgs {
     /// How a successful PATCH is answered.
     #[arg(long, value_enum)]
     patch_answer: Option<Answer>,
+    /// Which credentials the endpoint accepts: `any` (bearer tokens and OAuth access tokens)
+    /// or `private-key-jwt` (only access tokens of OAuth clients that authenticate with a
+    /// signed JWT, RFC 7523, as IPSIE AL requires).
+    #[arg(long, value_enum)]
+    client_authentication: Option<Authentication>,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -154,6 +177,10 @@ impl CompatArgs {
     }
 
     fn changes(&self) -> bool {
+        self.switch_changes() || self.client_authentication.is_some()
+    }
+
+    fn switch_changes(&self) -> bool {
         self.profile().is_some()
             || [
                 self.string_booleans,
@@ -218,13 +245,21 @@ fn shown(switches: &Value, name: &str) -> String {
 
 /// Whether the endpoint claims `interopProfileConformant`.
 fn conformant(c: &Configuration) -> bool {
-    c.client_profile == ClientProfile::Strict && c.compatibility.is_strict()
+    c.follows_strict_profile()
 }
 
 /// Prints the profile and every switch with what it does; `verbose` adds who needs it and
 /// the rule it bends.
 pub fn print(c: &Configuration, verbose: bool) {
     let profile = c.client_profile;
+    println!(
+        "  client authentication: {}",
+        match c.client_authentication {
+            ClientAuthentication::Any => "any (bearer tokens and OAuth access tokens)",
+            ClientAuthentication::PrivateKeyJwt =>
+                "private-key-jwt (only OAuth clients that authenticate with a signed JWT)",
+        }
+    );
     println!("  client profile: {profile} — {}", profile.title());
     if verbose {
         println!("    {}", profile.description());
@@ -262,12 +297,14 @@ pub fn print(c: &Configuration, verbose: bool) {
 pub async fn run(store: &Store, args: &CompatArgs) -> Result<()> {
     let mut c = store.find_configuration(&args.name).await?;
     if args.changes() {
+        let switches = args.switch_changes();
         c = store
             .update_configuration(
                 c.id,
                 ConfigurationUpdate {
-                    client_profile: Some(args.profile().unwrap_or(c.client_profile)),
-                    compatibility: Some(args.apply(c.compatibility)),
+                    client_profile: switches.then(|| args.profile().unwrap_or(c.client_profile)),
+                    compatibility: switches.then(|| args.apply(c.compatibility).to_changes()),
+                    client_authentication: args.client_authentication.map(Into::into),
                     ..ConfigurationUpdate::default()
                 },
                 &Actor::cli(),
@@ -280,6 +317,7 @@ pub async fn run(store: &Store, args: &CompatArgs) -> Result<()> {
             "compatibility": c.compatibility,
             "overriddenSwitches": c.compatibility.overrides(c.client_profile),
             "interopProfileConformant": conformant(&c),
+            "clientAuthentication": c.client_authentication,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {

@@ -286,6 +286,106 @@ fn token_verbs() {
         .status
         .success()
     );
+    // A client that authenticates with signed JWTs: its public keys from a file, no secret;
+    // a private key is refused; then the configuration lets in only such clients.
+    let jwks = dir.path().join("jwks.json");
+    std::fs::write(
+        &jwks,
+        r#"{"keys": [{"kty": "EC", "crv": "P-256", "kid": "k1", "x": "ZSPsaCe2KgCK5YqK4qHWTqC3gEv_5EeB2AwWwYhEkDM", "y": "I0RT0ukMahNmf7l57scAra68ay8-f9D5IOF2-ZHYkOg"}]}"#,
+    )
+    .unwrap();
+    let jwt_client = cli(
+        dir.path(),
+        &[
+            "oauth-client",
+            "create",
+            "--config",
+            "okta",
+            "--label",
+            "IPSIE",
+            "--jwks-file",
+            jwks.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert!(
+        jwt_client.status.success(),
+        "{}",
+        String::from_utf8_lossy(&jwt_client.stderr)
+    );
+    let jwt_client: Value = serde_json::from_slice(&jwt_client.stdout).unwrap();
+    assert_eq!(jwt_client["clientSecret"], Value::Null);
+    assert_eq!(jwt_client["info"]["authMethod"], "privateKeyJwt");
+    assert!(
+        stdout(&cli(
+            dir.path(),
+            &["oauth-client", "list", "--config", "okta"]
+        ))
+        .contains("signed JWT")
+    );
+    std::fs::write(
+        &jwks,
+        r#"{"kty": "EC", "crv": "P-256", "x": "a", "y": "b", "d": "c"}"#,
+    )
+    .unwrap();
+    let private = cli(
+        dir.path(),
+        &[
+            "oauth-client",
+            "create",
+            "--config",
+            "okta",
+            "--jwks-file",
+            jwks.to_str().unwrap(),
+        ],
+    );
+    assert!(!private.status.success());
+    assert!(String::from_utf8_lossy(&private.stderr).contains("private"));
+    let plain = cli(
+        dir.path(),
+        &[
+            "oauth-client",
+            "create",
+            "--config",
+            "okta",
+            "--jwks-uri",
+            "http://idp.example.com/jwks",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&plain.stderr).contains("https://"));
+    let required = cli(
+        dir.path(),
+        &[
+            "config",
+            "set",
+            "okta",
+            "--client-authentication",
+            "private-key-jwt",
+            "--json",
+        ],
+    );
+    assert!(
+        required.status.success(),
+        "{}",
+        String::from_utf8_lossy(&required.stderr)
+    );
+    let required: Value = serde_json::from_slice(&required.stdout).unwrap();
+    assert_eq!(required["clientAuthentication"], "privateKeyJwt");
+    assert_eq!(
+        required["clientProfile"], "rfc",
+        "the switches stay: {required}"
+    );
+    let secret_refused = cli(dir.path(), &["oauth-client", "create", "--config", "okta"]);
+    assert!(String::from_utf8_lossy(&secret_refused.stderr).contains("signed JWT"));
+    assert!(
+        cli(
+            dir.path(),
+            &["config", "set", "okta", "--client-authentication", "any"]
+        )
+        .status
+        .success()
+    );
+
     let audit = cli(dir.path(), &["audit", "list", "--config", "okta", "--json"]);
     let audit: Value = serde_json::from_slice(&audit.stdout).unwrap();
     let actions: Vec<&str> = audit
@@ -294,7 +394,8 @@ fn token_verbs() {
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    assert_eq!(actions[0], "oauth_client.revoke");
+    assert_eq!(actions[0], "configuration.update");
+    assert!(actions.contains(&"oauth_client.revoke"));
     assert!(actions.contains(&"token.rotate") && actions.contains(&"configuration.update"));
     assert!(audit[0]["actor"].as_str().unwrap().starts_with("cli:"));
     let out = dir.path().join("audit.jsonl");

@@ -339,15 +339,33 @@ impl Compatibility {
     /// added after it was written) takes the profile's value.
     pub fn from_stored(profile: ClientProfile, stored: &str) -> CoreResult<Self> {
         let corrupt = |e: serde_json::Error| CoreError::Corrupt(format!("compatibility: {e}"));
-        let Value::Object(mut merged) =
-            serde_json::to_value(Self::for_profile(profile)).map_err(corrupt)?
-        else {
-            return Err(CoreError::Corrupt("compatibility: not an object".into()));
-        };
         let overrides: serde_json::Map<String, Value> =
             serde_json::from_str(stored).map_err(corrupt)?;
-        merged.extend(overrides);
-        serde_json::from_value(Value::Object(merged)).map_err(corrupt)
+        Self::for_profile(profile)
+            .overlaid(&overrides)
+            .map_err(corrupt)
+    }
+
+    /// These switches with some changed, by name (`{"stringBooleans": false}`): the others
+    /// keep their values. An unknown name or a wrong value is refused, naming it.
+    pub fn with_changes(&self, changes: &serde_json::Map<String, Value>) -> CoreResult<Self> {
+        self.overlaid(changes)
+            .map_err(|e| CoreError::invalid("compatibility", e.to_string()))
+    }
+
+    /// Every switch as a change ([`crate::ConfigurationUpdate::compatibility`]) that sets
+    /// them all to these values.
+    pub fn to_changes(&self) -> serde_json::Map<String, Value> {
+        match serde_json::to_value(self) {
+            Ok(Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        }
+    }
+
+    fn overlaid(&self, changes: &serde_json::Map<String, Value>) -> serde_json::Result<Self> {
+        let mut merged = self.to_changes();
+        merged.extend(changes.iter().map(|(k, v)| (k.clone(), v.clone())));
+        serde_json::from_value(Value::Object(merged))
     }
 
     /// The switches that differ from `profile`'s, by name.

@@ -75,6 +75,45 @@ impl PutSemantics {
     }
 }
 
+/// Which credentials a configuration's SCIM endpoint accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum ClientAuthentication {
+    /// Its bearer tokens and the OAuth access tokens of its clients, however they
+    /// authenticated (what Entra ID and Okta use: long-lived bearer tokens).
+    #[default]
+    Any,
+    /// Only OAuth access tokens of clients that authenticated with a JWT signed by their
+    /// registered key (`client_credentials` with RFC 7523 client authentication, as IPSIE AL
+    /// §4.1 requires): bearer tokens and client secrets are refused.
+    PrivateKeyJwt,
+}
+
+impl ClientAuthentication {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Any => "any",
+            Self::PrivateKeyJwt => "privateKeyJwt",
+        }
+    }
+
+    /// The value of a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "any" => Some(Self::Any),
+            "privateKeyJwt" => Some(Self::PrivateKeyJwt),
+            _ => None,
+        }
+    }
+
+    /// Whether only JWT-authenticated OAuth clients get in.
+    pub fn requires_jwt(self) -> bool {
+        self == Self::PrivateKeyJwt
+    }
+}
+
 /// The rules for a configuration's bearer tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -185,6 +224,8 @@ pub struct Configuration {
     pub protected_accounts: Vec<String>,
     /// The rules for its bearer tokens.
     pub token_policy: TokenPolicy,
+    /// Which credentials its endpoint accepts.
+    pub client_authentication: ClientAuthentication,
     /// How long its provisioning log records are kept.
     pub log_retention: LogRetention,
     /// The named set of compatibility switches it started from.
@@ -199,6 +240,13 @@ pub struct Configuration {
 }
 
 impl Configuration {
+    /// Whether its endpoint enforces every rule of the interoperability profile that the
+    /// configuration governs: the `strict` client profile with none of its switches
+    /// overridden. (The endpoint's page sizes are the server's part of the claim.)
+    pub fn follows_strict_profile(&self) -> bool {
+        self.client_profile == ClientProfile::Strict && self.compatibility.is_strict()
+    }
+
     /// Whether `user_name` is a protected account (compared case-insensitively, like userName).
     pub fn is_protected(&self, user_name: &str) -> bool {
         let folded = user_name.to_lowercase();
@@ -233,6 +281,8 @@ pub struct NewConfiguration {
     pub protected_accounts: Vec<String>,
     /// The rules for its bearer tokens.
     pub token_policy: TokenPolicy,
+    /// Which credentials its endpoint accepts.
+    pub client_authentication: ClientAuthentication,
     /// How long its provisioning log records are kept.
     pub log_retention: LogRetention,
     /// Its client profile.
@@ -254,6 +304,7 @@ impl Default for NewConfiguration {
             keep_passwords: false,
             protected_accounts: Vec::new(),
             token_policy: TokenPolicy::default(),
+            client_authentication: ClientAuthentication::Any,
             log_retention: LogRetention::default(),
             client_profile: ClientProfile::Rfc,
             compatibility: Compatibility::default(),
@@ -295,13 +346,16 @@ pub struct ConfigurationUpdate {
     pub protected_accounts: Option<Vec<String>>,
     /// The rules for its bearer tokens (the whole policy).
     pub token_policy: Option<TokenPolicy>,
+    /// Which credentials its endpoint accepts.
+    pub client_authentication: Option<ClientAuthentication>,
     /// How long its provisioning log records are kept.
     pub log_retention: Option<LogRetention>,
     /// A new client profile: its switches replace the current ones unless `compatibility`
     /// is given too.
     pub client_profile: Option<ClientProfile>,
-    /// Its compatibility switches (all of them).
-    pub compatibility: Option<Compatibility>,
+    /// Compatibility switches to change, by name (`{"stringBooleans": false}`): laid over the
+    /// new profile's switches when `client_profile` is given, else over the current ones.
+    pub compatibility: Option<serde_json::Map<String, Value>>,
 }
 
 const MAX_NAME: usize = 100;
@@ -427,6 +481,9 @@ pub(crate) fn from_row(row: &SqliteRow) -> CoreResult<Configuration> {
     let profile: String = row.try_get("client_profile")?;
     let client_profile = ClientProfile::parse(&profile)
         .ok_or_else(|| CoreError::Corrupt(format!("client profile {profile:?}")))?;
+    let authentication: String = row.try_get("client_authentication")?;
+    let client_authentication = ClientAuthentication::parse(&authentication)
+        .ok_or_else(|| CoreError::Corrupt(format!("client authentication {authentication:?}")))?;
     Ok(Configuration {
         id: ConfigurationId::parse(&id)
             .ok_or_else(|| CoreError::Corrupt(format!("configuration id {id:?}")))?,
@@ -445,6 +502,7 @@ pub(crate) fn from_row(row: &SqliteRow) -> CoreResult<Configuration> {
             rotation_days: days(row.try_get("token_rotation_days")?),
             max_active: days(row.try_get("token_max_active")?),
         },
+        client_authentication,
         log_retention: LogRetention {
             max_age_days: u32::try_from(row.try_get::<i64, _>("log_retention_days")?)
                 .map_err(|e| CoreError::Corrupt(format!("log_retention_days: {e}")))?,
@@ -488,7 +546,7 @@ pub(crate) fn joined_columns() -> &'static str {
 }
 
 /// The columns [`from_row`] reads.
-pub(crate) const COLUMNS: &str = "id, name, description, slug, enabled, provision_users, provision_groups, put_semantics, keep_passwords, protected_accounts, token_max_lifetime_days, token_rotation_days, token_max_active, log_retention_days, log_retention_records, client_profile, compatibility, created_us, updated_us";
+pub(crate) const COLUMNS: &str = "id, name, description, slug, enabled, provision_users, provision_groups, put_semantics, keep_passwords, protected_accounts, token_max_lifetime_days, token_rotation_days, token_max_active, client_authentication, log_retention_days, log_retention_records, client_profile, compatibility, created_us, updated_us";
 
 impl Store {
     /// Creates a configuration.
@@ -547,8 +605,8 @@ impl Store {
         let mut tx = w.begin().await?;
         sqlx::query(
             "INSERT INTO configurations (id, name, name_folded, slug, description, enabled, provision_users, provision_groups, put_semantics, keep_passwords, protected_accounts,
-                                         token_max_lifetime_days, token_rotation_days, token_max_active, log_retention_days, log_retention_records, client_profile, compatibility, created_us, updated_us)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                         token_max_lifetime_days, token_rotation_days, token_max_active, client_authentication, log_retention_days, log_retention_records, client_profile, compatibility, created_us, updated_us)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id.to_string())
         .bind(&name)
@@ -564,6 +622,7 @@ impl Store {
         .bind(policy.max_lifetime_days)
         .bind(policy.rotation_days)
         .bind(policy.max_active)
+        .bind(new.client_authentication.as_str())
         .bind(retention.max_age_days)
         .bind(retention.max_records)
         .bind(new.client_profile.as_str())
@@ -689,16 +748,22 @@ impl Store {
             .unwrap_or(current.log_retention)
             .check()?;
         let profile = update.client_profile.unwrap_or(current.client_profile);
-        let compatibility = match (update.compatibility, update.client_profile) {
-            (Some(c), _) => c,
-            (None, Some(p)) => Compatibility::for_profile(p),
-            (None, None) => current.compatibility,
+        let base = match update.client_profile {
+            Some(p) => Compatibility::for_profile(p),
+            None => current.compatibility,
         };
+        let compatibility = match &update.compatibility {
+            Some(changes) => base.with_changes(changes)?,
+            None => base,
+        };
+        let client_authentication = update
+            .client_authentication
+            .unwrap_or(current.client_authentication);
         let now = self.now_us();
         sqlx::query(
             "UPDATE configurations SET name = ?, name_folded = ?, slug = ?, description = ?, enabled = ?, provision_users = ?, provision_groups = ?,
              put_semantics = ?, keep_passwords = ?, protected_accounts = ?, token_max_lifetime_days = ?, token_rotation_days = ?, token_max_active = ?,
-             log_retention_days = ?, log_retention_records = ?, client_profile = ?, compatibility = ?, updated_us = ? WHERE id = ?",
+             client_authentication = ?, log_retention_days = ?, log_retention_records = ?, client_profile = ?, compatibility = ?, updated_us = ? WHERE id = ?",
         )
         .bind(&name)
         .bind(name.to_lowercase())
@@ -713,6 +778,7 @@ impl Store {
         .bind(policy.max_lifetime_days)
         .bind(policy.rotation_days)
         .bind(policy.max_active)
+        .bind(client_authentication.as_str())
         .bind(retention.max_age_days)
         .bind(retention.max_records)
         .bind(profile.as_str())

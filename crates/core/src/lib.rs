@@ -46,8 +46,8 @@ pub use compatibility::{
     UnknownAttributePolicy,
 };
 pub use configuration::{
-    Configuration, ConfigurationId, ConfigurationUpdate, LogRetention, NewConfiguration,
-    PutSemantics, TokenPolicy,
+    ClientAuthentication, Configuration, ConfigurationId, ConfigurationUpdate, LogRetention,
+    NewConfiguration, PutSemantics, TokenPolicy,
 };
 pub use error::{CoreError, CoreResult};
 pub use store::Store;

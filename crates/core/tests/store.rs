@@ -1300,7 +1300,7 @@ async fn client_profiles_persist_reset_their_switches_and_govern_passwords() {
         .update_configuration(
             strict.id,
             ConfigurationUpdate {
-                compatibility: Some(overridden),
+                compatibility: Some(overridden.to_changes()),
                 ..ConfigurationUpdate::default()
             },
             &Actor::system(),
@@ -1334,4 +1334,54 @@ async fn client_profiles_persist_reset_their_switches_and_govern_passwords() {
         okta.compatibility,
         Compatibility::for_profile(ClientProfile::Okta)
     );
+
+    // A change naming one switch leaves the others as they are (not the RFC defaults); with a
+    // profile it is laid over that profile's; an unknown switch or value is refused.
+    let change = |pairs: Value| ConfigurationUpdate {
+        compatibility: Some(pairs.as_object().unwrap().clone()),
+        ..ConfigurationUpdate::default()
+    };
+    let one = e
+        .store
+        .update_configuration(
+            strict.id,
+            change(json!({"acceptPut": false})),
+            &Actor::system(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        one.compatibility,
+        Compatibility {
+            accept_put: false,
+            ..Compatibility::for_profile(ClientProfile::Okta)
+        }
+    );
+    let entra = e
+        .store
+        .update_configuration(
+            strict.id,
+            ConfigurationUpdate {
+                client_profile: Some(ClientProfile::Entra),
+                ..change(json!({"stringBooleans": false}))
+            },
+            &Actor::system(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        entra.compatibility,
+        Compatibility {
+            string_booleans: false,
+            ..Compatibility::for_profile(ClientProfile::Entra)
+        }
+    );
+    for bad in [json!({"noSuchSwitch": true}), json!({"acceptPut": "maybe"})] {
+        let err = e
+            .store
+            .update_configuration(strict.id, change(bad.clone()), &Actor::system())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("compatibility"), "{bad}: {err}");
+    }
 }

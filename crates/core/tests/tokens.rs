@@ -432,11 +432,11 @@ async fn oauth_client_credentials_and_refresh_tokens_work_end_to_end() {
     let env = env().await;
     let client = env
         .store
-        .create_oauth_client(env.config.id, "Acme IdP", &admin())
+        .create_oauth_client(env.config.id, "Acme IdP", None, &admin())
         .await
         .unwrap();
     let id = client.info.client_id.clone();
-    let secret = client.client_secret.expose().to_owned();
+    let secret = client.client_secret.as_ref().unwrap().expose().to_owned();
     assert!(id.starts_with("scimc_") && secret.starts_with("scimcs_"));
     let slug = env.config.slug.clone();
     let grant = env
@@ -472,7 +472,7 @@ async fn oauth_client_credentials_and_refresh_tokens_work_end_to_end() {
             &slug,
             &id,
             &secret,
-            Grant::RefreshToken(grant.refresh_token.expose().to_owned()),
+            Grant::RefreshToken(grant.refresh_token.as_ref().unwrap().expose().to_owned()),
         )
         .await
         .unwrap();
@@ -483,7 +483,7 @@ async fn oauth_client_credentials_and_refresh_tokens_work_end_to_end() {
             &slug,
             &id,
             &secret,
-            Grant::RefreshToken(grant.refresh_token.expose().to_owned()),
+            Grant::RefreshToken(grant.refresh_token.as_ref().unwrap().expose().to_owned()),
         )
         .await
         .unwrap_err();
@@ -495,7 +495,14 @@ async fn oauth_client_credentials_and_refresh_tokens_work_end_to_end() {
             &slug,
             &id,
             &secret,
-            Grant::RefreshToken(refreshed.refresh_token.expose().to_owned()),
+            Grant::RefreshToken(
+                refreshed
+                    .refresh_token
+                    .as_ref()
+                    .unwrap()
+                    .expose()
+                    .to_owned(),
+            ),
         )
         .await
         .unwrap_err();
@@ -566,7 +573,7 @@ async fn every_change_is_audited_append_only_and_without_secrets() {
         .unwrap();
     let client = env
         .store
-        .create_oauth_client(env.config.id, "c", &admin())
+        .create_oauth_client(env.config.id, "c", None, &admin())
         .await
         .unwrap();
     env.store
@@ -657,7 +664,7 @@ async fn every_change_is_audited_append_only_and_without_secrets() {
     for secret in [
         issued.token.expose(),
         rotated.token.expose(),
-        client.client_secret.expose(),
+        client.client_secret.as_ref().unwrap().expose(),
     ] {
         assert!(!csv.contains(secret) && !jsonl.contains(secret));
         let tail = &secret[secret.len() - 20..];
@@ -686,7 +693,7 @@ async fn no_secret_reaches_the_database_file() {
         .unwrap();
     let client = env
         .store
-        .create_oauth_client(env.config.id, "c", &admin())
+        .create_oauth_client(env.config.id, "c", None, &admin())
         .await
         .unwrap();
     let grant = env
@@ -694,7 +701,7 @@ async fn no_secret_reaches_the_database_file() {
         .oauth_token(
             &env.config.slug,
             &client.info.client_id,
-            client.client_secret.expose(),
+            client.client_secret.as_ref().unwrap().expose(),
             Grant::ClientCredentials,
         )
         .await
@@ -707,9 +714,9 @@ async fn no_secret_reaches_the_database_file() {
     let haystack = String::from_utf8_lossy(&bytes);
     for secret in [
         token.token.expose(),
-        client.client_secret.expose(),
+        client.client_secret.as_ref().unwrap().expose(),
         grant.access_token.expose(),
-        grant.refresh_token.expose(),
+        grant.refresh_token.as_ref().unwrap().expose(),
     ] {
         // The secret part (the last 49 characters) never appears, in any form.
         let tail = &secret[secret.len() - 30..];

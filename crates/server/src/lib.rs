@@ -12,6 +12,7 @@
 pub mod admin;
 pub mod alerting;
 pub mod backoff;
+pub mod jwks;
 pub mod outbound;
 pub mod peer;
 pub mod pilot;

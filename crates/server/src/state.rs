@@ -101,6 +101,8 @@ pub struct AppState {
     pub(crate) pilot_runs: Arc<crate::pilot::runs::Runs>,
     /// Backoff per source address after repeated refused credentials (SCIM and admin).
     pub(crate) backoff: Arc<crate::backoff::Backoff>,
+    /// The public keys OAuth clients publish at their JWKS URLs.
+    pub(crate) jwks: Arc<crate::jwks::JwksCache>,
 }
 
 impl AppState {
@@ -131,6 +133,7 @@ impl AppState {
             info: Arc::default(),
             pilot_runs: Arc::default(),
             backoff: Arc::default(),
+            jwks: Arc::default(),
         }
     }
 }

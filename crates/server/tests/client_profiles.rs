@@ -545,7 +545,7 @@ async fn lenient_profiles_accept_their_clients_and_the_log_names_the_switch() {
         .await;
     assert_eq!(status, 200);
 
-    let records = rfc.records(&s, 8).await;
+    let records = rfc.records(&s, 9).await;
     let switches_of = |method: &str, name_part: &str| -> Vec<Value> {
         records
             .iter()

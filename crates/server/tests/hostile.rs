@@ -192,7 +192,7 @@ async fn huge_strings_nul_bytes_and_unknown_schemas() {
         .update_configuration(
             s.config.id,
             scim_console_core::ConfigurationUpdate {
-                compatibility: Some(strict),
+                compatibility: Some(strict.to_changes()),
                 ..Default::default()
             },
             &scim_console_core::Actor::system(),

@@ -91,14 +91,14 @@ async fn targets_are_added_tested_and_provisioned_into_through_the_admin_api() {
     // OAuth client credentials: the remote console's own token endpoint issues the token.
     let client = remote
         .store
-        .create_oauth_client(remote.config.id, "pilot", &Actor::system())
+        .create_oauth_client(remote.config.id, "pilot", None, &Actor::system())
         .await
         .unwrap();
     let oauth = json!({
         "name": "Remote (OAuth)",
         "baseUrl": remote.base(),
         "auth": {"kind": "oauthClientCredentials", "tokenUrl": format!("{}/scim/{}/oauth/token", remote.origin, remote.config.slug), "clientId": client.info.client_id},
-        "secret": client.client_secret.expose(),
+        "secret": client.client_secret.as_ref().unwrap().expose(),
     });
     let (status, added) =
         parts(send_json(console.admin(Method::POST, "/api/targets"), &oauth).await).await;

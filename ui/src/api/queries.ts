@@ -9,6 +9,7 @@ export const keys = {
   configurations: ['configurations'] as const,
   configuration: (id: string) => ['configurations', id] as const,
   tokens: (id: string) => ['configurations', id, 'tokens'] as const,
+  oauthClients: (id: string) => ['configurations', id, 'oauth-clients'] as const,
   mapping: (id: string) => ['configurations', id, 'mapping'] as const,
   versions: (id: string) => ['configurations', id, 'mapping', 'versions'] as const,
   alerts: (id: string) => ['configurations', id, 'alerts'] as const,
@@ -98,6 +99,35 @@ export function useRevokeToken(id: string) {
         }),
       ),
     onSuccess: () => client.invalidateQueries({ queryKey: keys.tokens(id) }),
+  });
+}
+
+export function useOAuthClients(id: string) {
+  return useQuery({
+    queryKey: keys.oauthClients(id),
+    queryFn: () => unwrap(api.GET('/api/configurations/{id}/oauth-clients', { params: { path: { id } } })),
+  });
+}
+
+export function useCreateOAuthClient(id: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: S['NewClientBody']) =>
+      unwrap(api.POST('/api/configurations/{id}/oauth-clients', { params: { path: { id } }, body })),
+    onSuccess: () => client.invalidateQueries({ queryKey: keys.oauthClients(id) }),
+  });
+}
+
+export function useRevokeOAuthClient(id: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (clientId: string) =>
+      unwrap(
+        api.DELETE('/api/configurations/{id}/oauth-clients/{client_id}', {
+          params: { path: { id, client_id: clientId } },
+        }),
+      ),
+    onSuccess: () => client.invalidateQueries({ queryKey: keys.oauthClients(id) }),
   });
 }
 

@@ -1138,6 +1138,16 @@ export interface components {
          */
         Client: "entra" | "okta" | "oneLogin" | "google" | "other";
         /**
+         * @description How an OAuth client authenticates at the token endpoint.
+         * @enum {string}
+         */
+        ClientAuthMethod: "clientSecret" | "privateKeyJwt";
+        /**
+         * @description Which credentials a configuration's SCIM endpoint accepts.
+         * @enum {string}
+         */
+        ClientAuthentication: "any" | "privateKeyJwt";
+        /**
          * @description A named set of switches, picked per configuration.
          * @enum {string}
          */
@@ -1217,6 +1227,7 @@ export interface components {
         };
         /** @description Changes to a configuration; absent fields stay as they are. */
         ConfigurationChanges: {
+            clientAuthentication?: null | components["schemas"]["ClientAuthentication"];
             clientProfile?: null | components["schemas"]["ClientProfile"];
             compatibility?: null | components["schemas"]["Compatibility"];
             /** @description New description. */
@@ -1246,6 +1257,8 @@ export interface components {
         ConfigurationId: string;
         /** @description A SCIM configuration as the admin API shows it. */
         ConfigurationView: {
+            /** @description Which credentials its SCIM endpoint accepts. */
+            clientAuthentication: components["schemas"]["ClientAuthentication"];
             /** @description The named set of switches it started from. */
             clientProfile: components["schemas"]["ClientProfile"];
             /** @description Where its endpoint accepts what identity providers send against the RFC. */
@@ -1338,7 +1351,7 @@ export interface components {
          * @description Why the endpoint refused a request's credential (a 401).
          * @enum {string}
          */
-        CredentialRefusal: "missing" | "invalid" | "expired" | "revoked";
+        CredentialRefusal: "missing" | "invalid" | "expired" | "revoked" | "notAllowed";
         /** @description A provisioning cycle: requests of one configuration without a pause longer than the gap. */
         Cycle: components["schemas"]["Counts"] & {
             /**
@@ -1458,13 +1471,18 @@ export interface components {
          * @enum {string}
          */
         Interval: "minute" | "hour" | "day";
-        /** @description A new OAuth client: its secret is shown this once. */
+        /** @description A new OAuth client: its secret, if it has one, is shown this once. */
         IssuedClientView: components["schemas"]["OAuthClientView"] & {
-            /** @description The client secret. */
-            clientSecret: string;
+            /** @description The client secret (none for a client that authenticates with a signed JWT). */
+            clientSecret?: string | null;
+            /**
+             * @description The audience its JWT assertions name (the authorization server's issuer; the token
+             *     endpoint URL is accepted too).
+             */
+            issuer: string;
             /** @description The SCIM base URL the access tokens open. */
             scimBaseUrl: string;
-            /** @description Where the client gets access tokens (`client_credentials` and `refresh_token` grants). */
+            /** @description Where the client gets access tokens. */
             tokenEndpoint: string;
         };
         /** @description A token just created. `token` is shown this once and never again. */
@@ -1633,11 +1651,19 @@ export interface components {
         };
         /** @description A new OAuth client. */
         NewClientBody: {
+            /**
+             * @description The client's public keys, a JWK Set (or one JWK): the client authenticates with JWTs
+             *     signed by them (RFC 7523) and gets no secret.
+             */
+            jwks?: Record<string, never> | null;
+            /** @description Where the client publishes its JWK Set (`https://`): like `jwks`, fetched when needed. */
+            jwksUri?: string | null;
             /** @description A label for people. */
             label?: string;
         };
         /** @description A configuration to create. Only `name` is required. */
         NewConfigurationBody: {
+            clientAuthentication?: null | components["schemas"]["ClientAuthentication"];
             clientProfile?: null | components["schemas"]["ClientProfile"];
             compatibility?: null | components["schemas"]["Compatibility"];
             /** @description Description. */
@@ -1684,6 +1710,8 @@ export interface components {
         };
         /** @description An OAuth client as listed: never its secret. */
         OAuthClientView: {
+            /** @description How it authenticates at the token endpoint. */
+            authMethod: components["schemas"]["ClientAuthMethod"];
             /** @description The client id (public). */
             clientId: string;
             /**
@@ -1693,6 +1721,10 @@ export interface components {
             created: string;
             /** @description Who created it. */
             createdBy: string;
+            /** @description Its registered public keys (a JWT client without a JWKS URL). */
+            jwks?: Record<string, never> | null;
+            /** @description Where it publishes its public keys (a JWT client). */
+            jwksUri?: string | null;
             /** @description The label. */
             label: string;
             /**

@@ -290,6 +290,9 @@ pub enum CredentialRefusal {
     Expired,
     /// A real credential that was revoked: a client still uses a token taken away from it.
     Revoked,
+    /// A live credential of a kind the configuration refuses (a bearer token where only
+    /// JWT-authenticated OAuth clients get in).
+    NotAllowed,
 }
 
 impl CredentialRefusal {
@@ -300,6 +303,7 @@ impl CredentialRefusal {
             Self::Invalid => "invalidToken",
             Self::Expired => "expiredToken",
             Self::Revoked => "revokedToken",
+            Self::NotAllowed => "credentialNotAllowed",
         }
     }
 
@@ -309,6 +313,7 @@ impl CredentialRefusal {
             "invalidToken" => Some(Self::Invalid),
             "expiredToken" => Some(Self::Expired),
             "revokedToken" => Some(Self::Revoked),
+            "credentialNotAllowed" => Some(Self::NotAllowed),
             _ => None,
         }
     }

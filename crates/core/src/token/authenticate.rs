@@ -61,6 +61,13 @@ pub enum RejectReason {
         /// Its non-secret prefix (`scim_ab12cd34_…`, an OAuth client id).
         credential: String,
     },
+    /// A live credential of a kind the configuration refuses: a bearer token, or the access
+    /// token of a client that authenticated with its secret, where only clients that
+    /// authenticated with a signed JWT get in.
+    NotAllowed {
+        /// Its non-secret prefix.
+        credential: String,
+    },
 }
 
 impl RejectReason {
@@ -72,13 +79,16 @@ impl RejectReason {
             Self::Invalid => CredentialRefusal::Invalid,
             Self::Expired { .. } => CredentialRefusal::Expired,
             Self::Revoked { .. } => CredentialRefusal::Revoked,
+            Self::NotAllowed { .. } => CredentialRefusal::NotAllowed,
         }
     }
 
     /// The prefix of the real credential refused (expired or revoked), if any.
     pub fn credential(&self) -> Option<&str> {
         match self {
-            Self::Expired { credential, .. } | Self::Revoked { credential, .. } => Some(credential),
+            Self::Expired { credential, .. }
+            | Self::Revoked { credential, .. }
+            | Self::NotAllowed { credential } => Some(credential),
             Self::Missing | Self::Invalid => None,
         }
     }
@@ -95,15 +105,26 @@ pub enum Authentication {
     Accepted(Box<Configuration>, Principal),
 }
 
-/// The verdict on a credential whose secret matched, given its dates.
+/// The verdict on a credential whose secret matched, given its dates (revoked, expires) and
+/// whether it is the access token of a client that authenticated with a signed JWT.
 pub(crate) fn verdict(
     configuration: Configuration,
     principal: Principal,
     now: i64,
-    revoked_us: Option<i64>,
-    expires_us: Option<i64>,
+    (revoked_us, expires_us): (Option<i64>, Option<i64>),
+    jwt: bool,
 ) -> CoreResult<Authentication> {
     Ok(match TokenState::at(now, revoked_us, expires_us) {
+        TokenState::Active | TokenState::Grace
+            if configuration.client_authentication.requires_jwt() && !jwt =>
+        {
+            Authentication::Rejected(
+                Box::new(configuration),
+                RejectReason::NotAllowed {
+                    credential: principal.prefix,
+                },
+            )
+        }
         TokenState::Active | TokenState::Grace => {
             Authentication::Accepted(Box::new(configuration), principal)
         }
@@ -159,8 +180,8 @@ impl Store {
                 entry.configuration,
                 entry.principal,
                 now,
-                entry.revoked_us,
-                entry.expires_us,
+                (entry.revoked_us, entry.expires_us),
+                false,
             )?;
             self.note_use(&outcome, source, now).await;
             return Ok(outcome);
@@ -217,7 +238,13 @@ impl Store {
                 expires_us,
             },
         );
-        let outcome = verdict(configuration, principal, now, revoked_us, expires_us)?;
+        let outcome = verdict(
+            configuration,
+            principal,
+            now,
+            (revoked_us, expires_us),
+            false,
+        )?;
         self.note_use(&outcome, source, now).await;
         Ok(outcome)
     }

@@ -36,6 +36,9 @@ pub struct ServiceProviderConfig {
     pub sort: bool,
     /// Whether ETags are supported.
     pub etag: bool,
+    /// Whether only OAuth access tokens of clients that authenticated with a signed JWT (RFC
+    /// 7523) are accepted, rather than bearer tokens too.
+    pub jwt_clients_only: bool,
     /// The `interopProfileConformant` claim: `None` leaves the attribute out.
     pub interop_profile_conformant: Option<bool>,
     /// The `pagination` object of RFC 9865 §4: `None` leaves it out.
@@ -63,6 +66,7 @@ impl Default for ServiceProviderConfig {
             change_password: false,
             sort: true,
             etag: true,
+            jwt_clients_only: false,
             interop_profile_conformant: None,
             pagination: None,
         }
@@ -76,6 +80,28 @@ impl ServiceProviderConfig {
             Some((ops, payload)) => (true, ops, payload),
             None => (false, 0, 0),
         };
+        let issuer = base_url.trim_end_matches('/').trim_end_matches("/v2");
+        let scheme = if self.jwt_clients_only {
+            json!({
+                "type": "oauth2",
+                "name": "OAuth 2.0 client credentials with JWT client authentication",
+                "description": format!(
+                    "An OAuth 2.0 access token from {issuer}/oauth/token, granted with client_credentials to a client that authenticates with a JWT signed by its registered key (RFC 7523); bearer tokens and client secrets are refused. Authorization server metadata: {issuer}/.well-known/oauth-authorization-server."
+                ),
+                "specUri": "https://www.rfc-editor.org/info/rfc7523",
+                "primary": true
+            })
+        } else {
+            json!({
+                "type": "oauthbearertoken",
+                "name": "OAuth Bearer Token",
+                "description": format!(
+                    "A bearer token issued by SCIM Console for this configuration, or an OAuth 2.0 access token from {issuer}/oauth/token (grants client_credentials and refresh_token; clients authenticate with a secret or a signed JWT)."
+                ),
+                "specUri": "https://www.rfc-editor.org/info/rfc6750",
+                "primary": true
+            })
+        };
         let mut doc = json!({
             "schemas": [SPC_SCHEMA],
             "patch": {"supported": self.patch},
@@ -84,16 +110,7 @@ impl ServiceProviderConfig {
             "changePassword": {"supported": self.change_password},
             "sort": {"supported": self.sort},
             "etag": {"supported": self.etag},
-            "authenticationSchemes": [{
-                "type": "oauthbearertoken",
-                "name": "OAuth Bearer Token",
-                "description": format!(
-                    "A bearer token issued by SCIM Console for this configuration, or an OAuth 2.0 access token from {}/oauth/token (grants client_credentials and refresh_token).",
-                    base_url.trim_end_matches('/').trim_end_matches("/v2")
-                ),
-                "specUri": "https://www.rfc-editor.org/info/rfc6750",
-                "primary": true
-            }],
+            "authenticationSchemes": [scheme],
             "meta": {
                 "resourceType": "ServiceProviderConfig",
                 "location": join(base_url, "ServiceProviderConfig")

@@ -3,13 +3,15 @@
 
 use chrono::{DateTime, Utc};
 use scim_console_core::audit::{AuditEntry, AuditPage};
-use scim_console_core::oauth::{IssuedClient, OAuthClientInfo};
+use scim_console_core::oauth::{ClientAuthMethod, ClientKeys, IssuedClient, OAuthClientInfo};
 use scim_console_core::token::{TokenCheck, TokenProblem, TokenProblemKind};
 use scim_console_core::{
-    ClientProfile, Compatibility, Configuration, ConfigurationUpdate, IdentityProvider,
-    IssuedToken, LogRetention, NewConfiguration, PutSemantics, TokenInfo, TokenPolicy, TokenState,
+    ClientAuthentication, ClientProfile, Compatibility, Configuration, ConfigurationUpdate,
+    CoreError, CoreResult, IdentityProvider, IssuedToken, LogRetention, NewConfiguration,
+    PutSemantics, TokenInfo, TokenPolicy, TokenState,
 };
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 /// What PUT does with attributes the identity provider leaves out.
@@ -135,6 +137,8 @@ pub struct ConfigurationView {
     pub protected_accounts: Vec<String>,
     /// The rules for its bearer tokens.
     pub token_policy: TokenPolicyView,
+    /// Which credentials its SCIM endpoint accepts.
+    pub client_authentication: ClientAuthentication,
     /// How long its provisioning log records are kept.
     pub log_retention: LogRetentionView,
     /// The named set of switches it started from.
@@ -155,6 +159,7 @@ pub struct ConfigurationView {
 impl ConfigurationView {
     /// The view of a configuration reached at `origin` (`https://host:port`).
     pub fn new(c: Configuration, origin: &str) -> Self {
+        let conformant = c.follows_strict_profile();
         Self {
             scim_base_url: format!("{origin}/scim/{}/v2", c.slug),
             id: c.id.to_string(),
@@ -168,6 +173,7 @@ impl ConfigurationView {
             keep_passwords: c.keep_passwords,
             protected_accounts: c.protected_accounts,
             token_policy: c.token_policy.into(),
+            client_authentication: c.client_authentication,
             log_retention: c.log_retention.into(),
             client_profile: c.client_profile,
             overridden_switches: c
@@ -176,8 +182,7 @@ impl ConfigurationView {
                 .into_iter()
                 .map(str::to_owned)
                 .collect(),
-            interop_profile_conformant: c.client_profile == ClientProfile::Strict
-                && c.compatibility.is_strict(),
+            interop_profile_conformant: conformant,
             compatibility: c.compatibility,
             created: c.created,
             updated: c.updated,
@@ -229,19 +234,25 @@ pub struct NewConfigurationBody {
     /// The client profile (wins over `identityProvider`).
     #[serde(default)]
     pub client_profile: Option<ClientProfile>,
-    /// The compatibility switches themselves (default: the profile's).
+    /// Which credentials its SCIM endpoint accepts (default `any`).
     #[serde(default)]
-    pub compatibility: Option<Compatibility>,
+    pub client_authentication: Option<ClientAuthentication>,
+    /// Switches that differ from the profile's, by name (default: none).
+    #[serde(default)]
+    #[schema(value_type = Option<Compatibility>)]
+    pub compatibility: Option<Map<String, Value>>,
 }
 
-impl From<NewConfigurationBody> for NewConfiguration {
-    fn from(b: NewConfigurationBody) -> Self {
+impl NewConfigurationBody {
+    /// The configuration to create; a wrong switch is refused, naming it.
+    pub fn into_new(self) -> CoreResult<NewConfiguration> {
+        let b = self;
         let d = NewConfiguration::default();
         let profile = b
             .client_profile
             .or_else(|| b.identity_provider.map(IdentityProvider::profile))
             .unwrap_or(d.client_profile);
-        Self {
+        Ok(NewConfiguration {
             name: b.name,
             description: b.description.unwrap_or_default(),
             slug: b.slug,
@@ -252,12 +263,14 @@ impl From<NewConfigurationBody> for NewConfiguration {
             keep_passwords: b.keep_passwords.unwrap_or(d.keep_passwords),
             protected_accounts: b.protected_accounts.unwrap_or_default(),
             token_policy: b.token_policy.map(Into::into).unwrap_or_default(),
+            client_authentication: b.client_authentication.unwrap_or_default(),
             log_retention: b.log_retention.map(Into::into).unwrap_or_default(),
             client_profile: profile,
-            compatibility: b
-                .compatibility
-                .unwrap_or_else(|| Compatibility::for_profile(profile)),
-        }
+            compatibility: match &b.compatibility {
+                Some(changes) => Compatibility::for_profile(profile).with_changes(changes)?,
+                None => Compatibility::for_profile(profile),
+            },
+        })
     }
 }
 
@@ -285,13 +298,16 @@ pub struct ConfigurationChanges {
     pub protected_accounts: Option<Vec<String>>,
     /// The rules for its bearer tokens (the whole policy).
     pub token_policy: Option<TokenPolicyView>,
+    /// Which credentials its SCIM endpoint accepts.
+    pub client_authentication: Option<ClientAuthentication>,
     /// How long its provisioning log records are kept.
     pub log_retention: Option<LogRetentionView>,
-    /// A new client profile: its switches replace the current ones unless `compatibility` is
-    /// given too.
+    /// A new client profile: its switches replace the current ones (then `compatibility`, if
+    /// given, is laid over them).
     pub client_profile: Option<ClientProfile>,
-    /// The compatibility switches (all of them).
-    pub compatibility: Option<Compatibility>,
+    /// Switches to change, by name; the others keep their values.
+    #[schema(value_type = Option<Compatibility>)]
+    pub compatibility: Option<Map<String, Value>>,
 }
 
 impl From<ConfigurationChanges> for ConfigurationUpdate {
@@ -307,6 +323,7 @@ impl From<ConfigurationChanges> for ConfigurationUpdate {
             keep_passwords: c.keep_passwords,
             protected_accounts: c.protected_accounts,
             token_policy: c.token_policy.map(Into::into),
+            client_authentication: c.client_authentication,
             log_retention: c.log_retention.map(Into::into),
             client_profile: c.client_profile,
             compatibility: c.compatibility,
@@ -516,6 +533,13 @@ pub struct OAuthClientView {
     pub client_id: String,
     /// The label.
     pub label: String,
+    /// How it authenticates at the token endpoint.
+    pub auth_method: ClientAuthMethod,
+    /// Its registered public keys (a JWT client without a JWKS URL).
+    #[schema(value_type = Option<Object>)]
+    pub jwks: Option<Value>,
+    /// Where it publishes its public keys (a JWT client).
+    pub jwks_uri: Option<String>,
     /// When it was created.
     pub created: DateTime<Utc>,
     /// Who created it.
@@ -537,6 +561,9 @@ impl From<OAuthClientInfo> for OAuthClientView {
         Self {
             client_id: c.client_id,
             label: c.label,
+            auth_method: c.auth_method,
+            jwks: c.jwks,
+            jwks_uri: c.jwks_uri,
             created: c.created,
             created_by: c.created_by,
             revoked: c.revoked,
@@ -548,17 +575,20 @@ impl From<OAuthClientInfo> for OAuthClientView {
     }
 }
 
-/// A new OAuth client: its secret is shown this once.
+/// A new OAuth client: its secret, if it has one, is shown this once.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct IssuedClientView {
     /// The client.
     #[serde(flatten)]
     pub client: OAuthClientView,
-    /// The client secret.
-    pub client_secret: String,
-    /// Where the client gets access tokens (`client_credentials` and `refresh_token` grants).
+    /// The client secret (none for a client that authenticates with a signed JWT).
+    pub client_secret: Option<String>,
+    /// Where the client gets access tokens.
     pub token_endpoint: String,
+    /// The audience its JWT assertions name (the authorization server's issuer; the token
+    /// endpoint URL is accepted too).
+    pub issuer: String,
     /// The SCIM base URL the access tokens open.
     pub scim_base_url: String,
 }
@@ -567,9 +597,10 @@ impl IssuedClientView {
     /// The view of a new client of the configuration at `slug`, as reached at `origin`.
     pub fn new(issued: IssuedClient, origin: &str, slug: &str) -> Self {
         Self {
-            client_secret: issued.client_secret.expose().to_owned(),
+            client_secret: issued.client_secret.map(|s| s.expose().to_owned()),
             client: issued.info.into(),
             token_endpoint: format!("{origin}/scim/{slug}/oauth/token"),
+            issuer: format!("{origin}/scim/{slug}"),
             scim_base_url: format!("{origin}/scim/{slug}/v2"),
         }
     }
@@ -582,6 +613,31 @@ pub struct NewClientBody {
     /// A label for people.
     #[serde(default)]
     pub label: String,
+    /// The client's public keys, a JWK Set (or one JWK): the client authenticates with JWTs
+    /// signed by them (RFC 7523) and gets no secret.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub jwks: Option<Value>,
+    /// Where the client publishes its JWK Set (`https://`): like `jwks`, fetched when needed.
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
+}
+
+impl NewClientBody {
+    /// The keys given, if any; both at once are refused.
+    pub fn keys(&self) -> CoreResult<Option<ClientKeys>> {
+        match (&self.jwks, &self.jwks_uri) {
+            (Some(_), Some(_)) => Err(CoreError::invalid(
+                "jwksUri",
+                "give the keys (jwks) or their URL (jwksUri), not both",
+            )),
+            (Some(set), None) => Ok(Some(ClientKeys::Set(ClientKeys::parse_set(
+                &set.to_string(),
+            )?))),
+            (None, Some(url)) => Ok(Some(ClientKeys::Url(ClientKeys::parse_url(url)?))),
+            (None, None) => Ok(None),
+        }
+    }
 }
 
 /// One audit record.

@@ -95,7 +95,7 @@ pub async fn create_configuration(
 ) -> Result<(StatusCode, Json<ConfigurationView>), AdminError> {
     let created = state
         .store
-        .create_configuration(body.into(), &admin(&peer))
+        .create_configuration(body.into_new()?, &admin(&peer))
         .await?;
     tracing::info!(configuration = %created.id, name = %created.name, "configuration created");
     Ok((
@@ -311,7 +311,7 @@ pub async fn create_oauth_client(
     let configuration = state.store.configuration(id).await?;
     let issued = state
         .store
-        .create_oauth_client(id, &body.label, &admin(&peer))
+        .create_oauth_client(id, &body.label, body.keys()?, &admin(&peer))
         .await?;
     tracing::info!(configuration = %id, client = %issued.info.client_id, "OAuth client created");
     Ok((

@@ -41,6 +41,29 @@ fn unauthorized(detail: &str) -> ScimFailure {
     )
 }
 
+/// The 401 answer to a refused credential, saying why.
+fn refused(slug: &str, reason: &RejectReason) -> ScimFailure {
+    match reason {
+        RejectReason::Missing => {
+            unauthorized("a bearer token is required: send Authorization: Bearer <token>")
+        }
+        RejectReason::Invalid => {
+            unauthorized("the bearer token is not valid for this SCIM configuration")
+        }
+        RejectReason::Expired { at, .. } => unauthorized(&format!(
+            "the bearer token expired on {}; the console's admin can issue a new one",
+            at.to_rfc3339()
+        )),
+        RejectReason::Revoked { at, .. } => unauthorized(&format!(
+            "the bearer token was revoked on {}; use the token that replaced it",
+            at.to_rfc3339()
+        )),
+        RejectReason::NotAllowed { .. } => unauthorized(&format!(
+            "this SCIM configuration accepts only OAuth access tokens of clients that authenticate with a signed JWT (client_credentials with RFC 7523 private_key_jwt at /scim/{slug}/oauth/token); bearer tokens and client secrets are refused"
+        )),
+    }
+}
+
 /// The answer to a barred source: 429 with how long to wait.
 fn too_many_refusals(bar: std::time::Duration) -> ScimFailure {
     ScimFailure::from(ScimError::status(
@@ -120,28 +143,7 @@ impl FromRequestParts<AppState> for Tenant {
                 ))
                 .into());
             }
-            Authentication::Rejected(_, RejectReason::Missing) => {
-                return Err(unauthorized(
-                    "a bearer token is required: send Authorization: Bearer <token>",
-                ));
-            }
-            Authentication::Rejected(_, RejectReason::Invalid) => {
-                return Err(unauthorized(
-                    "the bearer token is not valid for this SCIM configuration",
-                ));
-            }
-            Authentication::Rejected(_, RejectReason::Expired { at, .. }) => {
-                return Err(unauthorized(&format!(
-                    "the bearer token expired on {}; the console's admin can issue a new one",
-                    at.to_rfc3339()
-                )));
-            }
-            Authentication::Rejected(_, RejectReason::Revoked { at, .. }) => {
-                return Err(unauthorized(&format!(
-                    "the bearer token was revoked on {}; use the token that replaced it",
-                    at.to_rfc3339()
-                )));
-            }
+            Authentication::Rejected(_, reason) => return Err(refused(slug, &reason)),
             Authentication::Accepted(configuration, principal) => (*configuration, principal),
         };
         if !configuration.enabled {

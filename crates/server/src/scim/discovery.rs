@@ -3,7 +3,6 @@
 use axum::extract::{Path, State};
 use scim::schema::{Pagination, ServiceProviderConfig, resource_type_document, schema_document};
 use scim::{SchemaRegistry, ScimError};
-use scim_console_core::ClientProfile;
 use scim_console_core::directory::CURSOR_TIMEOUT_SECONDS;
 use scim_console_core::mapping::versions::registry_with_custom_fields;
 use serde_json::Value;
@@ -37,9 +36,7 @@ pub struct DiscoveryPath {
 /// interoperability profile: only in the `strict` client profile with none of its switches
 /// overridden, and with pages of at least 100 and at most 1,000 resources.
 fn interop_conformant(state: &AppState, tenant: &Tenant) -> bool {
-    let c = &tenant.configuration;
-    c.client_profile == ClientProfile::Strict
-        && c.compatibility.is_strict()
+    tenant.configuration.follows_strict_profile()
         && (100..=1000).contains(&state.limits.max_page_size)
 }
 
@@ -69,6 +66,7 @@ fn described(tenant: &Tenant, mut doc: Value) -> Value {
 pub async fn service_provider_config(State(state): State<AppState>, tenant: Tenant) -> Reply {
     let config = ServiceProviderConfig {
         interop_profile_conformant: Some(interop_conformant(&state, &tenant)),
+        jwt_clients_only: tenant.configuration.client_authentication.requires_jwt(),
         pagination: Some(Pagination {
             default_page_size: u32::try_from(state.limits.default_page_size).unwrap_or(u32::MAX),
             max_page_size: u32::try_from(state.limits.max_page_size).unwrap_or(u32::MAX),

@@ -1,7 +1,8 @@
 //! The OAuth 2.0 token endpoint of a configuration, `POST /scim/{slug}/oauth/token`
 //! (RFC 6749 §3.2): the `client_credentials` and `refresh_token` grants, the client
-//! authenticated with HTTP Basic or with `client_id`/`client_secret` in the form, RFC 6749
-//! §5.2 error responses, and `Cache-Control: no-store` on every answer.
+//! authenticated with HTTP Basic, with `client_id`/`client_secret` in the form, or with a
+//! signed JWT in `client_assertion` (RFC 7523 §2.2), RFC 6749 §5.2 error responses, and
+//! `Cache-Control: no-store` on every answer.
 
 use axum::Extension;
 use axum::body::Bytes;
@@ -11,7 +12,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use scim_console_core::oauth::{Grant, OAuthError, SCOPE};
+use scim_console_core::CoreError;
+use scim_console_core::oauth::assertion::{
+    self, ALGORITHMS, ASSERTION_TYPE, AssertionError, Expected,
+};
+use scim_console_core::oauth::{ClientKeys, Grant, OAuthError, SCOPE, TokenGrant};
 use serde_json::json;
 
 use super::http::header_text;
@@ -92,10 +97,11 @@ pub async fn token(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     log: Option<Extension<SharedLogContext>>,
-    headers: HeaderMap,
+    parts: Parts,
     body: Bytes,
 ) -> Response {
-    let basic = header_text(&headers, &header::AUTHORIZATION)
+    let headers = &parts.headers;
+    let basic = header_text(headers, &header::AUTHORIZATION)
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("basic "));
     // The provisioning log records token requests too: the configuration, and the client id
     // (public) as the credential. The form body, which holds the secret, is never recorded.
@@ -106,9 +112,14 @@ pub async fn token(
             .find(|(k, _)| k == "client_id")
             .map(|(_, v)| v.into_owned())
             .or_else(|| {
-                basic_credentials(&headers)
+                basic_credentials(headers)
                     .and_then(Result::ok)
                     .map(|(id, _)| id)
+            })
+            .or_else(|| {
+                form_urlencoded::parse(&body)
+                    .find(|(k, _)| k == "client_assertion")
+                    .and_then(|(_, v)| assertion::claimed_client(&v).ok())
             });
         let mut known = shared
             .lock()
@@ -116,7 +127,7 @@ pub async fn token(
         known.configuration = Some(configuration.id);
         known.credential = client_id.filter(|id| id.starts_with("scimc_"));
     }
-    match grant(&state, &slug, &headers, &body).await {
+    match grant(&state, &slug, &parts, &body).await {
         Ok(response) => response,
         Err(error) => OAuthFailure { error, basic }.into_response(),
     }
@@ -125,9 +136,10 @@ pub async fn token(
 async fn grant(
     state: &AppState,
     slug: &str,
-    headers: &HeaderMap,
+    parts: &Parts,
     body: &[u8],
 ) -> Result<Response, OAuthError> {
+    let headers = &parts.headers;
     let media = header_text(headers, &header::CONTENT_TYPE)
         .unwrap_or_default()
         .split(';')
@@ -153,6 +165,23 @@ async fn grant(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
+    // The only scope is the SCIM endpoint; asking for none gets it too (RFC 6749 §3.3).
+    if let Some(asked) = param("scope")
+        && let Some(other) = asked.split(' ').find(|s| !s.is_empty() && *s != SCOPE)
+    {
+        return Err(OAuthError::InvalidScope(format!(
+            "\"{other}\" is not a scope of this server; ask for \"{SCOPE}\" (or no scope)"
+        )));
+    }
+    if param("client_assertion").is_some() || param("client_assertion_type").is_some() {
+        if basic_credentials(headers).is_some() || param("client_secret").is_some() {
+            return Err(invalid_request(
+                "the client authenticated twice (client_assertion and a secret); use one",
+            ));
+        }
+        let granted = by_assertion(state, slug, parts, &params).await?;
+        return Ok(answer(&granted));
+    }
     let from_form = match (param("client_id"), param("client_secret")) {
         (Some(id), Some(secret)) => Some((id.to_owned(), secret.to_owned())),
         (None, None) => None,
@@ -190,27 +219,118 @@ async fn grant(
         }
         None => return Err(invalid_request("grant_type is missing")),
     };
-    // The only scope is the SCIM endpoint; asking for none gets it too (RFC 6749 §3.3).
-    if let Some(asked) = param("scope")
-        && let Some(other) = asked.split(' ').find(|s| !s.is_empty() && *s != SCOPE)
-    {
-        return Err(OAuthError::InvalidScope(format!(
-            "\"{other}\" is not a scope of this server; ask for \"{SCOPE}\" (or no scope)"
-        )));
-    }
     let granted = state
         .store
         .oauth_token(slug, &client_id, &client_secret, grant)
         .await?;
     tracing::info!(slug, client = %client_id, "OAuth access token issued");
-    let body = json!({
+    Ok(answer(&granted))
+}
+
+/// The RFC 6749 §5.1 answer.
+fn answer(granted: &TokenGrant) -> Response {
+    let mut body = json!({
         "access_token": granted.access_token.expose(),
         "token_type": "Bearer",
         "expires_in": granted.expires_in,
-        "refresh_token": granted.refresh_token.expose(),
         "scope": SCOPE,
     });
-    Ok(no_store(axum::Json(body).into_response()))
+    if let Some(refresh) = &granted.refresh_token {
+        body["refresh_token"] = json!(refresh.expose());
+    }
+    no_store(axum::Json(body).into_response())
+}
+
+/// The issuer of a configuration's authorization server as the caller reaches it.
+fn issuer(state: &AppState, parts: &Parts, slug: &str) -> String {
+    let host = super::auth::request_host(parts).unwrap_or_else(|| "localhost".into());
+    format!("{}://{host}/scim/{slug}", state.scheme)
+}
+
+/// `client_credentials` for a client authenticating with a signed JWT (RFC 7523 §2.2).
+async fn by_assertion(
+    state: &AppState,
+    slug: &str,
+    parts: &Parts,
+    params: &[(String, String)],
+) -> Result<TokenGrant, OAuthError> {
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    match param("client_assertion_type") {
+        Some(ASSERTION_TYPE) => {}
+        Some(other) => {
+            return Err(invalid_request(&format!(
+                "client_assertion_type \"{other}\" is not supported; use {ASSERTION_TYPE}"
+            )));
+        }
+        None => {
+            return Err(invalid_request(&format!(
+                "client_assertion needs client_assertion_type={ASSERTION_TYPE}"
+            )));
+        }
+    }
+    let jwt = param("client_assertion")
+        .ok_or_else(|| invalid_request("client_assertion_type without client_assertion"))?;
+    match param("grant_type") {
+        Some("client_credentials") => {}
+        Some("refresh_token") => {
+            return Err(OAuthError::InvalidGrant(
+                "a client authenticating with a JWT gets no refresh token: sign a new assertion for the next access token".into(),
+            ));
+        }
+        Some(other) => {
+            return Err(OAuthError::UnsupportedGrantType(format!(
+                "\"{other}\" is not supported; use client_credentials"
+            )));
+        }
+        None => return Err(invalid_request("grant_type is missing")),
+    }
+    let client_id = assertion::claimed_client(jwt).map_err(OAuthError::from)?;
+    if let Some(named) = param("client_id")
+        && named != client_id
+    {
+        return Err(OAuthError::InvalidClient(
+            "client_id differs from the assertion's iss and sub".into(),
+        ));
+    }
+    let issuer = issuer(state, parts, slug);
+    let audiences = [issuer.clone(), format!("{issuer}/oauth/token")];
+    let now = state.store.now_us();
+    let expected = Expected {
+        client_id: &client_id,
+        audiences: &audiences,
+        now: now / 1_000_000,
+    };
+    let verified = match state.store.oauth_client_keys(slug, &client_id).await? {
+        ClientKeys::Set(set) => assertion::verify(jwt, &set, &expected)?,
+        ClientKeys::Url(url) => {
+            let url = url.as_str();
+            let fetch = |refresh| async move {
+                state.jwks.keys(url, refresh, now).await.map_err(|e| {
+                    OAuthError::InvalidClient(format!(
+                        "client_assertion refused: the client's public keys could not be read: {e}"
+                    ))
+                })
+            };
+            match assertion::verify(jwt, &*fetch(false).await?, &expected) {
+                // The client may have rotated its keys since they were fetched.
+                Err(AssertionError::UnknownKey(_)) => {
+                    assertion::verify(jwt, &*fetch(true).await?, &expected)?
+                }
+                other => other?,
+            }
+        }
+    };
+    let granted = state
+        .store
+        .oauth_token_by_assertion(slug, &client_id, &verified)
+        .await?;
+    tracing::info!(slug, client = %client_id, "OAuth access token issued for a client assertion");
+    Ok(granted)
 }
 
 /// `GET /.well-known/oauth-authorization-server/scim/{slug}` (the RFC 8414 §3 form, the
@@ -222,17 +342,37 @@ pub async fn metadata(
     Path(slug): Path<String>,
     parts: Parts,
 ) -> Response {
-    if state.store.configuration_by_slug(&slug).await.is_err() {
-        let body = json!({"error": "not_found", "error_description": format!("there is no SCIM configuration \"{slug}\"")});
-        return (StatusCode::NOT_FOUND, axum::Json(body)).into_response();
-    }
-    let host = super::auth::request_host(&parts).unwrap_or_else(|| "localhost".into());
-    let issuer = format!("{}://{host}/scim/{slug}", state.scheme);
+    let configuration = match state.store.configuration_by_slug(&slug).await {
+        Ok(c) => c,
+        Err(CoreError::NotFound(_)) => {
+            let body = json!({"error": "not_found", "error_description": format!("there is no SCIM configuration \"{slug}\"")});
+            return (StatusCode::NOT_FOUND, axum::Json(body)).into_response();
+        }
+        Err(error) => {
+            tracing::error!(%error, "OAuth metadata: the configuration could not be read");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let issuer = issuer(&state, &parts, &slug);
+    // A configuration that lets in only JWT-authenticated clients offers nothing else.
+    let (grants, methods) = if configuration.client_authentication.requires_jwt() {
+        (json!(["client_credentials"]), json!(["private_key_jwt"]))
+    } else {
+        (
+            json!(["client_credentials", "refresh_token"]),
+            json!([
+                "client_secret_basic",
+                "client_secret_post",
+                "private_key_jwt"
+            ]),
+        )
+    };
     let body = json!({
         "issuer": issuer,
         "token_endpoint": format!("{issuer}/oauth/token"),
-        "grant_types_supported": ["client_credentials", "refresh_token"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "grant_types_supported": grants,
+        "token_endpoint_auth_methods_supported": methods,
+        "token_endpoint_auth_signing_alg_values_supported": ALGORITHMS,
         "scopes_supported": [SCOPE],
         "response_types_supported": [],
         "service_documentation": format!("{issuer}/v2/ServiceProviderConfig"),

@@ -30,6 +30,7 @@ test('tokens ending within 14 days carry a warning', () => {
 test('rotating with a grace window sends it and shows the new token once', async () => {
   const calls = serveApi({
     'GET /api/configurations/c1/tokens': () => json([token({})]),
+    'GET /api/configurations/c1/oauth-clients': () => json([]),
     'POST /api/configurations/c1/tokens/t1/rotate': () =>
       json({
         old: token({ state: 'grace' }),

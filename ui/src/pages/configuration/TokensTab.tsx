@@ -21,6 +21,7 @@ import { Confirm } from '../../components/Confirm';
 import { CopyField } from '../../components/CopyField';
 import { EmptyState, ErrorNotice, Loading } from '../../components/States';
 import { formatDateTime, relative } from '../../format';
+import { OAuthClientsPanel } from './OAuthClientsPanel';
 
 const stateColor = { active: 'green', grace: 'yellow', expired: 'gray', revoked: 'red' } as const;
 const DAY = 86_400_000;
@@ -120,6 +121,12 @@ export function TokensTab({ configuration }: { configuration: Configuration }) {
           Create token
         </Button>
       </Group>
+      {configuration.clientAuthentication === 'privateKeyJwt' && (
+        <Alert color="orange" icon={<IconAlertTriangle />}>
+          This configuration accepts only OAuth clients that authenticate with signed JWTs: its bearer tokens are
+          refused. Change it under OAuth clients below.
+        </Alert>
+      )}
       {tokens.isPending ? (
         <Loading label="Loading tokens" />
       ) : tokens.isError ? (
@@ -272,6 +279,7 @@ export function TokensTab({ configuration }: { configuration: Configuration }) {
         token.
       </Confirm>
       <ShownOnce issued={issued} onClose={() => setIssued(null)} />
+      <OAuthClientsPanel configuration={configuration} />
     </Stack>
   );
 }

@@ -10,13 +10,19 @@
 //! - A **refresh token** (`scimrt_…`, issued with every access token) is stored as a hash and
 //!   works once: using it issues the next one. Using one twice revokes every refresh token of
 //!   the client (the second user may be a thief), as RFC 6819 §5.2.2.3 suggests.
+//! - A client authenticates with its **secret** (HTTP Basic or the form), or with a **JWT it
+//!   signed** under a key it registered (RFC 7523, [`assertion`]). The latter gets short-lived
+//!   access tokens and no refresh token (it can sign another assertion), and is the only kind
+//!   a configuration requiring [`crate::ClientAuthentication::PrivateKeyJwt`] lets in.
+
+pub mod assertion;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Value, json};
 use sha2::Sha256;
 use sqlx::Connection as _;
 use sqlx::Row;
@@ -31,6 +37,8 @@ use crate::store::Store;
 use crate::time::to_time;
 use crate::token::format::{self, Kind};
 use crate::token::{Authentication, Principal, PrincipalKind, RejectReason, Secret, TokenState};
+pub use assertion::{ClientKeys, VerifiedAssertion};
+pub use jsonwebtoken::jwk::JwkSet;
 
 const ACCESS_PREFIX: &str = "scimat_";
 const CLIENT_PREFIX: &str = "scimc_";
@@ -39,6 +47,9 @@ const CLIENT_PREFIX: &str = "scimc_";
 pub const SCOPE: &str = "scim";
 /// How long an access token lives.
 pub const ACCESS_TOKEN_SECONDS: i64 = 3600;
+/// How long an access token of a client authenticated with a JWT lives (IPSIE AL §8: short
+/// lived; the client signs a new assertion for the next one).
+pub const JWT_ACCESS_TOKEN_SECONDS: i64 = 300;
 /// How long an unused refresh token lives.
 pub const REFRESH_TOKEN_DAYS: i64 = 30;
 const SECOND_US: i64 = 1_000_000;
@@ -92,6 +103,9 @@ struct Claims {
     iat: i64,
     /// Expires at (µs).
     exp: i64,
+    /// Whether the client authenticated with a signed JWT (absent: with its secret).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    jwt: bool,
 }
 
 fn sign_access_token(key: &SigningKey, claims: &Claims) -> Secret {
@@ -111,8 +125,28 @@ fn read_access_token(key: &SigningKey, text: &str) -> Option<Claims> {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
 }
 
+/// How an OAuth client authenticates at the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum ClientAuthMethod {
+    /// With the secret issued at its creation (`client_secret_basic` or `client_secret_post`).
+    ClientSecret,
+    /// With a JWT signed by one of its registered keys (`private_key_jwt`, RFC 7523).
+    PrivateKeyJwt,
+}
+
+impl ClientAuthMethod {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientSecret => "clientSecret",
+            Self::PrivateKeyJwt => "privateKeyJwt",
+        }
+    }
+}
+
 /// What is stored and shown about an OAuth client: never its secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OAuthClientInfo {
     /// The client id (`scimc_…`), public.
@@ -121,6 +155,12 @@ pub struct OAuthClientInfo {
     pub configuration_id: ConfigurationId,
     /// A label the admin chose.
     pub label: String,
+    /// How it authenticates at the token endpoint.
+    pub auth_method: ClientAuthMethod,
+    /// Its registered public keys (a JWT client without a JWKS URL).
+    pub jwks: Option<Value>,
+    /// Where it publishes its public keys (a JWT client).
+    pub jwks_uri: Option<String>,
     /// When it was created.
     pub created: DateTime<Utc>,
     /// Who created it.
@@ -142,8 +182,8 @@ pub struct OAuthClientInfo {
 pub struct IssuedClient {
     /// The stored details.
     pub info: OAuthClientInfo,
-    /// The client secret.
-    pub client_secret: Secret,
+    /// The client secret (none for a client that authenticates with a JWT).
+    pub client_secret: Option<Secret>,
 }
 
 /// A successful token response (RFC 6749 §5.1).
@@ -153,8 +193,9 @@ pub struct TokenGrant {
     pub access_token: Secret,
     /// Seconds until it expires.
     pub expires_in: i64,
-    /// The refresh token that gets the next one.
-    pub refresh_token: Secret,
+    /// The refresh token that gets the next one (none for a JWT-authenticated client, which
+    /// signs a new assertion instead).
+    pub refresh_token: Option<Secret>,
 }
 
 /// A grant asked of the token endpoint.
@@ -235,14 +276,31 @@ impl From<sqlx::Error> for OAuthError {
     }
 }
 
+fn auth_method(stored: &str) -> CoreResult<ClientAuthMethod> {
+    match stored {
+        "clientSecret" => Ok(ClientAuthMethod::ClientSecret),
+        "privateKeyJwt" => Ok(ClientAuthMethod::PrivateKeyJwt),
+        other => Err(CoreError::Corrupt(format!(
+            "OAuth client auth method {other:?}"
+        ))),
+    }
+}
+
 fn client_from_row(row: &sqlx::sqlite::SqliteRow, now: i64) -> CoreResult<OAuthClientInfo> {
     let configuration: String = row.try_get("configuration_id")?;
     let revoked: Option<i64> = row.try_get("revoked_us")?;
+    let jwks: Option<String> = row.try_get("jwks")?;
     Ok(OAuthClientInfo {
         client_id: row.try_get("id")?,
         configuration_id: ConfigurationId::parse(&configuration)
             .ok_or_else(|| CoreError::Corrupt(configuration.clone()))?,
         label: row.try_get("label")?,
+        auth_method: auth_method(&row.try_get::<String, _>("auth_method")?)?,
+        jwks: jwks
+            .map(|j| serde_json::from_str(&j))
+            .transpose()
+            .map_err(|e| CoreError::Corrupt(format!("jwks: {e}")))?,
+        jwks_uri: row.try_get("jwks_uri")?,
         created: to_time(row.try_get("created_us")?)?,
         created_by: row.try_get("created_by")?,
         revoked: revoked.map(to_time).transpose()?,
@@ -254,6 +312,26 @@ fn client_from_row(row: &sqlx::sqlite::SqliteRow, now: i64) -> CoreResult<OAuthC
         last_used_from: row.try_get("last_used_from")?,
         state: TokenState::at(now, revoked, None),
     })
+}
+
+/// A disabled configuration's clients get no token.
+fn check_enabled(configuration: &Configuration) -> Result<(), OAuthError> {
+    if configuration.enabled {
+        Ok(())
+    } else {
+        Err(OAuthError::UnauthorizedClient(format!(
+            "the SCIM configuration \"{}\" is disabled",
+            configuration.name
+        )))
+    }
+}
+
+/// The refusal of a client secret where only signed JWTs authenticate clients.
+fn jwt_required(configuration: &Configuration) -> OAuthError {
+    OAuthError::InvalidClient(format!(
+        "\"{}\" accepts only clients that authenticate with a signed JWT (client_assertion, RFC 7523 private_key_jwt), not with a client secret or a refresh token",
+        configuration.name
+    ))
 }
 
 /// Marks every unused refresh token of a client used, so none works again.
@@ -272,14 +350,16 @@ async fn end_refresh_tokens(
     Ok(())
 }
 
-const CLIENT_COLUMNS: &str = "id, configuration_id, label, created_us, created_by, revoked_us, revoked_by, last_used_us, last_used_from";
+const CLIENT_COLUMNS: &str = "id, configuration_id, label, auth_method, jwks, jwks_uri, created_us, created_by, revoked_us, revoked_by, last_used_us, last_used_from";
 
 impl Store {
-    /// Creates an OAuth client for a configuration. The returned secret is the only copy.
+    /// Creates an OAuth client for a configuration: one that authenticates with a secret
+    /// (returned here, the only copy) or, given its public `keys`, with a signed JWT.
     pub async fn create_oauth_client(
         &self,
         configuration: ConfigurationId,
         label: &str,
+        keys: Option<ClientKeys>,
         actor: &Actor,
     ) -> CoreResult<IssuedClient> {
         let label = label.trim();
@@ -292,15 +372,55 @@ impl Store {
         let mut w = self.writer().await;
         let mut tx = w.begin().await?;
         let configuration = self.configuration_on(&mut tx, configuration).await?;
+        if keys.is_none() && configuration.client_authentication.requires_jwt() {
+            return Err(CoreError::invalid(
+                "jwks",
+                format!(
+                    "\"{}\" accepts only clients that authenticate with a signed JWT: register the client's public keys (jwks or jwksUri)",
+                    configuration.name
+                ),
+            ));
+        }
         let now = self.now_us();
         let short = format::new_id();
         let client_id = format!("{CLIENT_PREFIX}{short}");
-        let (secret, hash) = format::issue(Kind::ClientSecret, &short);
-        sqlx::query("INSERT INTO oauth_clients (id, configuration_id, label, secret_hash, created_us, created_by) VALUES (?, ?, ?, ?, ?, ?)")
+        let (secret, hash, method, jwks, jwks_uri) = match &keys {
+            None => {
+                let (secret, hash) = format::issue(Kind::ClientSecret, &short);
+                (
+                    Some(secret),
+                    hash.to_vec(),
+                    ClientAuthMethod::ClientSecret,
+                    None,
+                    None,
+                )
+            }
+            Some(ClientKeys::Set(set)) => (
+                None,
+                Vec::new(),
+                ClientAuthMethod::PrivateKeyJwt,
+                Some(
+                    serde_json::to_string(set)
+                        .map_err(|e| CoreError::invalid("jwks", e.to_string()))?,
+                ),
+                None,
+            ),
+            Some(ClientKeys::Url(url)) => (
+                None,
+                Vec::new(),
+                ClientAuthMethod::PrivateKeyJwt,
+                None,
+                Some(ClientKeys::parse_url(url)?),
+            ),
+        };
+        sqlx::query("INSERT INTO oauth_clients (id, configuration_id, label, secret_hash, auth_method, jwks, jwks_uri, created_us, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(&client_id)
             .bind(configuration.id.to_string())
             .bind(label)
             .bind(hash.as_slice())
+            .bind(method.as_str())
+            .bind(&jwks)
+            .bind(&jwks_uri)
             .bind(now)
             .bind(&actor.name)
             .execute(&mut *tx)
@@ -314,7 +434,7 @@ impl Store {
                 configuration: Some((configuration.id, &configuration.name)),
                 target: Some(&client_id),
             },
-            &json!({"label": label}),
+            &json!({"label": label, "authMethod": method, "jwksUri": jwks_uri}),
         )
         .await?;
         let info = self
@@ -437,7 +557,7 @@ impl Store {
         let mut tx = w.begin().await?;
         let columns = crate::configuration::joined_columns();
         let row = sqlx::query(&format!(
-            "SELECT {columns}, k.secret_hash, k.revoked_us AS client_revoked_us FROM oauth_clients k JOIN configurations c ON c.id = k.configuration_id
+            "SELECT {columns}, k.secret_hash, k.auth_method, k.revoked_us AS client_revoked_us FROM oauth_clients k JOIN configurations c ON c.id = k.configuration_id
              WHERE k.id = ? AND c.slug = ?"
         ))
         .bind(client_id)
@@ -457,11 +577,9 @@ impl Store {
             return Err(bad_client());
         }
         let configuration = crate::configuration::from_row(&row)?;
-        if !configuration.enabled {
-            return Err(OAuthError::UnauthorizedClient(format!(
-                "the SCIM configuration \"{}\" is disabled",
-                configuration.name
-            )));
+        check_enabled(&configuration)?;
+        if configuration.client_authentication.requires_jwt() {
+            return Err(jwt_required(&configuration));
         }
         if let Grant::RefreshToken(text) = &grant
             && !self
@@ -492,13 +610,135 @@ impl Store {
                 cli: client_id.to_owned(),
                 iat: now,
                 exp: now + ACCESS_TOKEN_SECONDS * SECOND_US,
+                jwt: false,
             },
         );
         Ok(TokenGrant {
             access_token,
             expires_in: ACCESS_TOKEN_SECONDS,
-            refresh_token,
+            refresh_token: Some(refresh_token),
         })
+    }
+
+    /// The public keys of the JWT client `client_id` of the configuration at `slug`, to verify
+    /// its assertion with; refused as `invalid_client` when there is no such live client.
+    pub async fn oauth_client_keys(
+        &self,
+        slug: &str,
+        client_id: &str,
+    ) -> Result<ClientKeys, OAuthError> {
+        let row = self.assertion_client(self.pool(), slug, client_id).await?;
+        if let Some(uri) = row.try_get::<Option<String>, _>("jwks_uri")? {
+            return Ok(ClientKeys::Url(uri));
+        }
+        let jwks: Option<String> = row.try_get("jwks")?;
+        let set = jwks
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| CoreError::Corrupt(format!("jwks of {client_id}: {e}")))?
+            .ok_or_else(|| CoreError::Corrupt(format!("{client_id} has no keys")))?;
+        Ok(ClientKeys::Set(set))
+    }
+
+    /// The token endpoint for a JWT client whose assertion verified: refuses its replay (each
+    /// `jti` works once until the assertion expires) and grants a short-lived access token.
+    pub async fn oauth_token_by_assertion(
+        &self,
+        slug: &str,
+        client_id: &str,
+        assertion: &VerifiedAssertion,
+    ) -> Result<TokenGrant, OAuthError> {
+        let Some(key) = self.signing_key().cloned() else {
+            tracing::error!("OAuth token endpoint used without a master key");
+            return Err(OAuthError::ServerError);
+        };
+        let mut w = self.writer().await;
+        let mut tx = w.begin().await?;
+        let row = self.assertion_client(&mut *tx, slug, client_id).await?;
+        let configuration = crate::configuration::from_row(&row)?;
+        let now = self.now_us();
+        sqlx::query("DELETE FROM oauth_assertions WHERE client_id = ? AND expires_us <= ?")
+            .bind(client_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let fresh = sqlx::query(
+            "INSERT INTO oauth_assertions (client_id, jti, expires_us) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(client_id)
+        .bind(&assertion.jti)
+        .bind(assertion.expires.saturating_mul(SECOND_US).max(now + SECOND_US))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !fresh {
+            tracing::warn!(
+                client = client_id,
+                "an OAuth client assertion was presented again"
+            );
+            return Err(OAuthError::InvalidClient(format!(
+                "client_assertion refused: its jti \"{}\" was already used; sign a new assertion, with a new jti, for each request (RFC 7523 §3)",
+                assertion.jti
+            )));
+        }
+        tx.commit().await?;
+        let access_token = sign_access_token(
+            &key,
+            &Claims {
+                cfg: configuration.id.to_string(),
+                cli: client_id.to_owned(),
+                iat: now,
+                exp: now + JWT_ACCESS_TOKEN_SECONDS * SECOND_US,
+                jwt: true,
+            },
+        );
+        Ok(TokenGrant {
+            access_token,
+            expires_in: JWT_ACCESS_TOKEN_SECONDS,
+            refresh_token: None,
+        })
+    }
+
+    /// A live JWT client of the configuration at `slug`, with its configuration's columns.
+    async fn assertion_client<'c, E>(
+        &self,
+        conn: E,
+        slug: &str,
+        client_id: &str,
+    ) -> Result<sqlx::sqlite::SqliteRow, OAuthError>
+    where
+        E: sqlx::Executor<'c, Database = sqlx::Sqlite>,
+    {
+        let unknown = || {
+            OAuthError::InvalidClient("client_assertion refused: unknown or revoked client".into())
+        };
+        let columns = crate::configuration::joined_columns();
+        let row = sqlx::query(&format!(
+            "SELECT {columns}, k.auth_method, k.jwks, k.jwks_uri, k.revoked_us AS client_revoked_us FROM oauth_clients k JOIN configurations c ON c.id = k.configuration_id
+             WHERE k.id = ? AND c.slug = ?"
+        ))
+        .bind(client_id)
+        .bind(slug)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(unknown)?;
+        if row
+            .try_get::<Option<i64>, _>("client_revoked_us")?
+            .is_some_and(|r| r <= self.now_us())
+        {
+            return Err(unknown());
+        }
+        if auth_method(&row.try_get::<String, _>("auth_method")?)?
+            != ClientAuthMethod::PrivateKeyJwt
+        {
+            return Err(OAuthError::InvalidClient(
+                "this client authenticates with its client secret, not a client_assertion".into(),
+            ));
+        }
+        check_enabled(&crate::configuration::from_row(&row)?)?;
+        Ok(row)
     }
 
     /// Spends a refresh token of `client_id`. A second use of one revokes all of the client's
@@ -630,8 +870,8 @@ impl Store {
             entry.configuration,
             entry.principal,
             now,
-            entry.revoked_us,
-            Some(claims.exp),
+            (entry.revoked_us, Some(claims.exp)),
+            claims.jwt,
         )?;
         self.note_use(&outcome, source, now).await;
         Ok(outcome)
@@ -653,6 +893,7 @@ mod tests {
             cli: "scimc_abcdefgh".into(),
             iat: 1,
             exp: 2,
+            jwt: true,
         };
         let token = sign_access_token(&a, &claims);
         assert_eq!(read_access_token(&a, token.expose()), Some(claims.clone()));
