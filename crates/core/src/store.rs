@@ -74,6 +74,18 @@ fn damaged(error: &CoreError) -> bool {
         .is_some_and(|c| c == 11 || c == 26)
 }
 
+/// Runs `PRAGMA optimize` on one of the pool's connections; `at_open` also analyses tables
+/// never analysed (`0x10002`, SQLite's advice for a connection that has just opened).
+async fn optimize(pool: &sqlx::SqlitePool, at_open: bool) -> CoreResult<()> {
+    let pragma = if at_open {
+        "PRAGMA optimize=0x10002"
+    } else {
+        "PRAGMA optimize"
+    };
+    sqlx::query(pragma).execute(pool).await?;
+    Ok(())
+}
+
 impl Store {
     /// The data directory: `explicit` if given, else `$SCIM_CONSOLE_DATA_DIR`, else the OS data
     /// directory (e.g. `~/.local/share/scim-console` on Linux).
@@ -145,7 +157,9 @@ impl Store {
             // Room for a whole page of rows (up to the largest `count` a client may ask for):
             // with sqlx's default of 50 the connection's thread stalls mid-page and is woken
             // again for every few rows.
-            .row_buffer_size(1024);
+            .row_buffer_size(1024)
+            // ANALYZE (through PRAGMA optimize) samples at most about this many rows per index.
+            .pragma("analysis_limit", "1000");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .min_connections(1)
@@ -155,6 +169,8 @@ impl Store {
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
+        // Statistics before the other connections open, so that they plan with them.
+        optimize(&pool, true).await?;
         // Every write goes through one dedicated connection: SQLite has one writer anyway, and a
         // connection that makes every change keeps its page cache warm.
         let writer = options.connect().await?;
@@ -168,6 +184,7 @@ impl Store {
             .connect_with(log_options.clone())
             .await?;
         sqlx::migrate!("./migrations_logs").run(&log_pool).await?;
+        optimize(&log_pool, true).await?;
         let logs = LogDatabase {
             pool: log_pool,
             writer: Arc::new(Mutex::new(log_options.connect().await?)),
@@ -224,6 +241,15 @@ impl Store {
     /// Whether credentials go to the OS keychain.
     pub(crate) fn keychain_enabled(&self) -> bool {
         self.keychain
+    }
+
+    /// Keeps the query planner's statistics current in both databases: `PRAGMA optimize`
+    /// analyses the tables whose size changed a lot since they were last analysed (a few
+    /// milliseconds; nothing when none did). Connections opened afterwards plan with the new
+    /// statistics (the pool renews its connections within 30 minutes).
+    pub async fn optimize(&self) -> CoreResult<()> {
+        optimize(self.pool(), false).await?;
+        optimize(&self.logs.pool, false).await
     }
 
     /// Now, by the store's clock, in microseconds since the Unix epoch.

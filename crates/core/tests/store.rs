@@ -1385,3 +1385,48 @@ async fn client_profiles_persist_reset_their_switches_and_govern_passwords() {
         assert!(err.to_string().contains("compatibility"), "{bad}: {err}");
     }
 }
+
+/// The plan SQLite picks for `sql` on the database `db` (its details, one per line).
+async fn plan(db: &std::path::Path, sql: &str) -> String {
+    let mut conn = sqlx::sqlite::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n")
+}
+
+#[tokio::test]
+async fn the_planner_has_statistics_and_finds_a_members_groups_by_index() {
+    let e = env().await;
+    // A user's groups (looked up when the user is deleted): the member index alone, with or
+    // without statistics — not a scan of every membership of the configuration.
+    let groups_of_member = "UPDATE groups SET version = version + 1 WHERE configuration_id = 'c' AND id IN (SELECT group_id FROM group_members WHERE configuration_id = 'c' AND member_id = 'm')";
+    let before = plan(e.store.path(), groups_of_member).await;
+    assert!(
+        before.contains("COVERING INDEX group_members_member (configuration_id=? AND member_id=?)"),
+        "{before}"
+    );
+    // Statistics: the tables analysed at open, and again once they have grown.
+    for i in 0..300 {
+        create_user(&e, &format!("user{i}@contoso.com")).await;
+    }
+    e.store.optimize().await.unwrap();
+    let mut conn =
+        sqlx::sqlite::SqliteConnection::connect(&format!("sqlite://{}", e.store.path().display()))
+            .await
+            .unwrap();
+    let users: Option<String> =
+        sqlx::query_scalar("SELECT stat FROM sqlite_stat1 WHERE idx = 'users_user_name'")
+            .fetch_optional(&mut conn)
+            .await
+            .unwrap();
+    assert!(
+        users.as_deref().is_some_and(|s| s.starts_with("300 ")),
+        "statistics of users after it grew: {users:?}"
+    );
+    let after = plan(e.store.path(), groups_of_member).await;
+    assert!(after.contains("group_members_member"), "{after}");
+}

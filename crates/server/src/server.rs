@@ -306,8 +306,8 @@ const OUTBOX_GRACE_US: i64 = 5 * 60 * 1_000_000;
 /// How often the provisioning log's retention runs (and once a minute after start).
 const RETENTION_EVERY: Duration = Duration::from_secs(600);
 
-/// Applies every configuration's log retention, and recovers records lost from the log queue,
-/// in the background until the server stops.
+/// Applies every configuration's log retention, recovers records lost from the log queue and
+/// refreshes the query planner's statistics, in the background until the server stops.
 async fn retention_loop(store: Store, mut stopping: tokio::sync::watch::Receiver<bool>) {
     let mut wait = Duration::from_secs(60);
     loop {
@@ -328,6 +328,10 @@ async fn retention_loop(store: Store, mut stopping: tokio::sync::watch::Receiver
             }
             Ok(_) => {}
             Err(error) => tracing::error!(%error, "provisioning log retention failed"),
+        }
+        // The query planner's statistics follow the tables as they grow (after an import, say).
+        if let Err(error) = store.optimize().await {
+            tracing::warn!(%error, "refreshing the databases' statistics failed");
         }
         wait = RETENTION_EVERY;
     }
