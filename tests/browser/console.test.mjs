@@ -365,6 +365,29 @@ test('a remote target is added, tested, and piloted into; the log shows the requ
   }
 });
 
+test('the conformance page checks the default configuration with writes: every MUST passed', async () => {
+  await page.getByRole('link', { name: 'Conformance' }).click();
+  await page.getByRole('heading', { name: 'Conformance' }).waitFor();
+  await page
+    .getByLabel(/^Endpoint/)
+    .first()
+    .click();
+  await page.getByRole('option', { name: 'default', exact: true }).click();
+  await page.getByLabel('Allow writes').check();
+  await page.getByRole('button', { name: 'Run the checks' }).click();
+  const verdict = page.getByTestId('conformance-verdict');
+  await verdict.waitFor({ timeout: 60_000 });
+  assert.equal((await verdict.textContent()).trim(), 'every MUST passed');
+  await page.getByTestId('result-leaver-never-active').getByText('pass').waitFor();
+  await page.getByTestId('result-removal-never-empties').getByText('pass').waitFor();
+  await shot('21-conformance');
+  await accessible('the conformance page');
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'JUnit XML' }).click();
+  const file = await download;
+  assert.match(file.suggestedFilename(), /^scim-conformance-check_.*\.xml$/);
+});
+
 test('the dark theme, and signing out', async () => {
   await page.getByRole('link', { name: 'Configurations' }).click();
   await page.getByRole('button', { name: 'Switch to the dark theme' }).click();

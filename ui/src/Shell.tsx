@@ -13,6 +13,7 @@ import { useDisclosure } from '@mantine/hooks';
 import {
   IconActivity,
   IconChartLine,
+  IconChecklist,
   IconList,
   IconLogout,
   IconMoon,
@@ -41,6 +42,9 @@ const MonitoringPage = lazy(() => import('./pages/MonitoringPage').then((m) => (
 const AuditPage = lazy(() => import('./pages/AuditPage').then((m) => ({ default: m.AuditPage })));
 const TargetsPage = lazy(() => import('./pages/targets/TargetsPage').then((m) => ({ default: m.TargetsPage })));
 const PilotPage = lazy(() => import('./pages/pilot/PilotPage').then((m) => ({ default: m.PilotPage })));
+const ConformancePage = lazy(() =>
+  import('./pages/conformance/ConformancePage').then((m) => ({ default: m.ConformancePage })),
+);
 const SettingsPage = lazy(() => import('./pages/SettingsPage').then((m) => ({ default: m.SettingsPage })));
 
 const sections = [
@@ -54,6 +58,12 @@ const sections = [
   { to: '/monitoring', label: 'Monitoring', icon: IconChartLine, match: (p: string) => p.startsWith('/monitoring') },
   { to: '/targets', label: 'Targets', icon: IconServer, match: (p: string) => p.startsWith('/targets') },
   { to: '/pilot', label: 'Pilot runs', icon: IconRocket, match: (p: string) => p.startsWith('/pilot') },
+  {
+    to: '/conformance',
+    label: 'Conformance',
+    icon: IconChecklist,
+    match: (p: string) => p.startsWith('/conformance'),
+  },
   { to: '/audit', label: 'Audit log', icon: IconActivity, match: (p: string) => p.startsWith('/audit') },
   { to: '/settings', label: 'Settings', icon: IconSettings, match: (p: string) => p.startsWith('/settings') },
 ];
@@ -140,6 +150,7 @@ export function Shell() {
               <Route path="/monitoring" element={<MonitoringPage />} />
               <Route path="/targets" element={<TargetsPage />} />
               <Route path="/pilot" element={<PilotPage />} />
+              <Route path="/conformance" element={<ConformancePage />} />
               <Route path="/audit" element={<AuditPage />} />
               <Route path="/settings" element={<SettingsPage />} />
               <Route path="*" element={<NotFoundPage />} />

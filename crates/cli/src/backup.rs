@@ -98,6 +98,9 @@ pub struct CheckArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// The conformance checker (with --target).
+    #[command(flatten)]
+    pub conformance: crate::conformance::ConformanceArgs,
 }
 
 /// A database check found problems (exit code 1).

@@ -73,7 +73,9 @@ enum Command {
     Backup(crate::backup::BackupArgs),
     /// Restore a backup into the data directory (stop the server first).
     Restore(crate::backup::RestoreArgs),
-    /// Check the databases: integrity, foreign keys, counts against rows (safe while serving).
+    /// Check the databases: integrity, foreign keys, counts against rows (safe while serving);
+    /// with --target, check a SCIM endpoint's conformance to the 2026 profiles and the
+    /// identity providers' requests.
     Check(crate::backup::CheckArgs),
     /// Print the admin API's OpenAPI document (as `GET /api/openapi.json` serves it), for
     /// generating clients without a running server.
@@ -1492,6 +1494,12 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     if err.downcast_ref::<crate::pilot::UsersFailed>().is_some() {
         return 7;
     }
+    if err
+        .downcast_ref::<crate::conformance::NotConformant>()
+        .is_some()
+    {
+        return 8;
+    }
     let core = err.downcast_ref::<CoreError>().or_else(|| {
         match err.downcast_ref::<scim_console_server::pilot::runs::PilotError>() {
             Some(scim_console_server::pilot::runs::PilotError::Core(c)) => Some(c),
@@ -1569,6 +1577,13 @@ pub async fn run(cli: Cli) -> Result<()> {
             crate::backup::backup(&open_store(cli.data_dir.as_ref()).await?, &args).await
         }
         Command::Restore(args) => crate::backup::restore(cli.data_dir.as_ref(), &args).await,
+        Command::Check(args) if args.conformance.target.is_some() => {
+            crate::conformance::run(
+                &open_store_with_key(cli.data_dir.as_ref()).await?,
+                &args.conformance,
+            )
+            .await
+        }
         Command::Check(args) => {
             crate::backup::check(&open_store(cli.data_dir.as_ref()).await?, &args).await
         }

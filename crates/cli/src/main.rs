@@ -8,6 +8,7 @@ mod alerts;
 mod backup;
 mod commands;
 mod compat;
+mod conformance;
 mod pilot;
 mod target;
 

@@ -1254,3 +1254,96 @@ fn client_profiles_and_switches_by_identity_provider_and_one_by_one() {
     let out = cli(dir.path(), &["config", "set", "nope"]);
     assert_eq!(out.status.code(), Some(3));
 }
+
+#[test]
+fn check_target_runs_the_conformance_checker_and_exits_8_when_a_must_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        cli(
+            dir.path(),
+            &["config", "create", "Strict", "--client-profile", "strict"]
+        )
+        .status
+        .success()
+    );
+    // The configuration's own endpoint, served for the run: every MUST of its profile holds.
+    let report = dir.path().join("report.xml");
+    let ok = cli(
+        dir.path(),
+        &[
+            "check",
+            "--target",
+            "Strict",
+            "--allow-writes",
+            "--rate",
+            "200",
+            "--format",
+            "json",
+            "--output",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        ok.status.success(),
+        "{}\n{}",
+        stdout(&ok),
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let json: Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(json["profile"], "strict");
+    assert!(json["results"].as_array().unwrap().len() > 20);
+    assert!(
+        json["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["outcome"] != "fail"),
+        "{json}"
+    );
+    let xml = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        xml.starts_with("<?xml") && xml.contains("failures=\"0\""),
+        "{xml}"
+    );
+    // The temporary token is revoked afterwards.
+    let tokens: Value = serde_json::from_slice(
+        &cli(
+            dir.path(),
+            &["token", "list", "--config", "Strict", "--json"],
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert!(
+        tokens
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["state"] == "revoked"),
+        "{tokens}"
+    );
+    // Nothing answers there: every MUST fails, exit 8, and the table says why.
+    let failed = cli(
+        dir.path(),
+        &[
+            "check",
+            "--target",
+            "http://127.0.0.1:9/scim/v2",
+            "--token",
+            "x",
+            "--only",
+            "discovery",
+        ],
+    );
+    assert_eq!(failed.status.code(), Some(8), "{}", stdout(&failed));
+    assert!(stdout(&failed).contains("FAIL"), "{}", stdout(&failed));
+    // A URL needs a token.
+    let no_token = Command::new(env!("CARGO_BIN_EXE_scim-console"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["check", "--target", "https://example.com/scim/v2"])
+        .env_remove("SCIM_CONSOLE_CHECK_TOKEN")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&no_token.stderr).contains("--token"));
+}

@@ -12,6 +12,7 @@
 pub mod admin;
 pub mod alerting;
 pub mod backoff;
+pub mod conformance;
 pub mod jwks;
 pub mod outbound;
 pub mod peer;

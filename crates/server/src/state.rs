@@ -103,6 +103,8 @@ pub struct AppState {
     pub(crate) backoff: Arc<crate::backoff::Backoff>,
     /// The public keys OAuth clients publish at their JWKS URLs.
     pub(crate) jwks: Arc<crate::jwks::JwksCache>,
+    /// Conformance runs started through the admin API.
+    pub(crate) conformance_runs: Arc<crate::admin::conformance::ConformanceRuns>,
 }
 
 impl AppState {
@@ -134,6 +136,7 @@ impl AppState {
             pilot_runs: Arc::default(),
             backoff: Arc::default(),
             jwks: Arc::default(),
+            conformance_runs: Arc::default(),
         }
     }
 }

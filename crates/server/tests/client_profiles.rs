@@ -8,7 +8,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{TestServer, parts, send_json};
+use common::{Connection, TestServer, connection, parts, send_json};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -16,54 +16,7 @@ const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
-/// A configuration made through the admin API, reached with its own token.
-struct Connection {
-    id: String,
-    base: String,
-    token: String,
-    created: Value,
-}
-
-async fn connection(s: &TestServer, body: Value) -> Connection {
-    let (status, created) =
-        parts(send_json(s.admin(Method::POST, "/api/configurations"), &body).await).await;
-    assert_eq!(status, 201, "{created}");
-    let id = created["id"].as_str().unwrap().to_owned();
-    let (status, token) = parts(
-        send_json(
-            s.admin(Method::POST, &format!("/api/configurations/{id}/tokens")),
-            &json!({"label": "test"}),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(status, 201, "{token}");
-    Connection {
-        id,
-        base: created["scimBaseUrl"].as_str().unwrap().to_owned(),
-        token: token["token"].as_str().unwrap().to_owned(),
-        created,
-    }
-}
-
 impl Connection {
-    async fn call(&self, s: &TestServer, method: Method, path: &str, body: &Value) -> (u16, Value) {
-        let mut request = s
-            .client
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.token);
-        if !body.is_null() {
-            request = request
-                .header("content-type", "application/scim+json")
-                .body(body.to_string());
-        }
-        parts(request.send().await.unwrap()).await
-    }
-
-    async fn get(&self, s: &TestServer, path: &str) -> (u16, Value) {
-        self.call(s, Method::GET, path, &Value::Null).await
-    }
-
     async fn user(&self, s: &TestServer, name: &str) -> String {
         let (status, created) = self
             .call(

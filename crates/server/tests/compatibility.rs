@@ -14,25 +14,8 @@ const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 /// A configuration made through the admin API, with its base URL and a token.
 async fn configuration(s: &TestServer, body: Value) -> (String, String, String, Value) {
-    let (status, created) =
-        parts(send_json(s.admin(Method::POST, "/api/configurations"), &body).await).await;
-    assert_eq!(status, 201, "{created}");
-    let id = created["id"].as_str().unwrap().to_owned();
-    let (status, token) = parts(
-        send_json(
-            s.admin(Method::POST, &format!("/api/configurations/{id}/tokens")),
-            &json!({"label": "test"}),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(status, 201, "{token}");
-    (
-        id,
-        created["scimBaseUrl"].as_str().unwrap().to_owned(),
-        token["token"].as_str().unwrap().to_owned(),
-        created,
-    )
+    let c = common::connection(s, body).await;
+    (c.id, c.base, c.token, c.created)
 }
 
 async fn call(
@@ -43,17 +26,13 @@ async fn call(
     path: &str,
     body: &Value,
 ) -> (u16, Value) {
-    parts(
-        s.client
-            .request(method, format!("{base}{path}"))
-            .bearer_auth(token)
-            .header("content-type", "application/scim+json")
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+    let c = common::Connection {
+        id: String::new(),
+        base: base.to_owned(),
+        token: token.to_owned(),
+        created: Value::Null,
+    };
+    c.call(s, method, path, body).await
 }
 
 async fn user(s: &TestServer, base: &str, token: &str, name: &str) -> String {

@@ -498,6 +498,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/conformance-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The server's recent conformance runs, newest first (without their results). */
+        get: operations["list_conformance_runs"];
+        put?: never;
+        /** Starts a conformance run; follow it at `GET /api/conformance-runs/{run}`. */
+        post: operations["start_conformance_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conformance-runs/{run}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A conformance run: its progress and results so far, and its report once finished. */
+        get: operations["get_conformance_run"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conformance-runs/{run}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A finished run's report as a file to attach to a ticket or feed to CI. */
+        get: operations["conformance_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/connection-test": {
         parameters: {
             query?: never;
@@ -1132,6 +1184,69 @@ export interface components {
             /** @description How it ended. */
             verdict: components["schemas"]["Verdict"];
         };
+        /** @description One request and its answer, as the report shows them. */
+        CheckExchange: {
+            /** @description Why no answer came, if none did. */
+            error?: string | null;
+            /** @description The method. */
+            method: string;
+            /**
+             * Format: int64
+             * @description How long it took, in milliseconds.
+             */
+            millis: number;
+            /** @description The path below the base URL, with its query. */
+            path: string;
+            /** @description The request body, if any. */
+            requestBody?: string | null;
+            /** @description Request headers worth showing (the credential masked). */
+            requestHeaders: components["schemas"]["CheckHeader"][];
+            /** @description The response body, cut to 4,000 characters. */
+            responseBody?: string | null;
+            /** @description Response headers worth showing. */
+            responseHeaders: components["schemas"]["CheckHeader"][];
+            /**
+             * Format: int32
+             * @description The status (0: no answer).
+             */
+            status: number;
+        };
+        /** @description A header shown in a report. */
+        CheckHeader: {
+            /** @description Its name. */
+            name: string;
+            /** @description Its value (a credential masked). */
+            value: string;
+        };
+        /**
+         * @description How a check came out.
+         * @enum {string}
+         */
+        CheckOutcome: "pass" | "fail" | "skip";
+        /** @description One rule's result. */
+        CheckResult: {
+            /** @description The requests sent and the answers received (credentials masked). */
+            exchanges: components["schemas"]["CheckExchange"][];
+            /** @description The rule's identifier. */
+            id: string;
+            /** @description MUST or SHOULD. */
+            level: components["schemas"]["RuleLevel"];
+            /**
+             * Format: int64
+             * @description How long it took, in milliseconds.
+             */
+            millis: number;
+            /** @description Pass, fail or skip. */
+            outcome: components["schemas"]["CheckOutcome"];
+            /** @description Where it comes from. */
+            source: string;
+            /** @description The rule. */
+            title: string;
+            /** @description Why it failed or was skipped, in one sentence. */
+            why?: string | null;
+            /** @description Whether it writes. */
+            writes: boolean;
+        };
         /**
          * @description The identity provider (or other client) that sent a request.
          * @enum {string}
@@ -1306,6 +1421,86 @@ export interface components {
              * @description Last changed.
              */
             updated: string;
+        };
+        /** @description A conformance run to start. */
+        ConformanceBody: {
+            /**
+             * @description Run the checks that create, change and delete resources (under a unique prefix; only
+             *     what the run created is deleted).
+             */
+            allowWrites?: boolean;
+            profile?: null | components["schemas"]["ClientProfile"];
+            /**
+             * Format: double
+             * @description Requests per second at most (default 10).
+             */
+            rate?: number | null;
+            /** @description What to check: a local configuration's endpoint or a registered remote target. */
+            target: components["schemas"]["PilotTargetBody"];
+        };
+        /** @description A whole run. */
+        ConformanceReport: {
+            /** @description Whether writing checks ran. */
+            allowWrites: boolean;
+            /**
+             * Format: date-time
+             * @description When it ended.
+             */
+            finished: string;
+            /** @description Resources the run created and could not delete afterwards (path: why). */
+            leftBehind: string[];
+            /** @description The prefix of every resource the run created. */
+            prefix: string;
+            /** @description The client profile whose rules were checked. */
+            profile: components["schemas"]["ClientProfile"];
+            /**
+             * Format: int64
+             * @description Requests sent.
+             */
+            requests: number;
+            /** @description One result per rule, in order. */
+            results: components["schemas"]["CheckResult"][];
+            /**
+             * Format: date-time
+             * @description When it started.
+             */
+            started: string;
+            /** @description The SCIM base URL checked. */
+            target: string;
+            /**
+             * Format: int64
+             * @description 429 answers waited out.
+             */
+            throttled: number;
+        };
+        /** @description A run as the UI follows it. */
+        ConformanceRunView: {
+            /** @description Whether writing checks run. */
+            allowWrites: boolean;
+            /** @description The rule being checked. */
+            current: string;
+            /** @description Rules done. */
+            done: number;
+            /** @description Why it could not run. */
+            error?: string | null;
+            /** @description The run's id. */
+            id: string;
+            /** @description Whose rules. */
+            profile: components["schemas"]["ClientProfile"];
+            report?: null | components["schemas"]["ConformanceReport"];
+            /** @description The results so far (in the list of runs: none). */
+            results: components["schemas"]["CheckResult"][];
+            /**
+             * Format: date-time
+             * @description When it started.
+             */
+            started: string;
+            /** @description Where it stands. */
+            state: components["schemas"]["RunState"];
+            /** @description What is checked, for people. */
+            target: string;
+            /** @description Rules in the run. */
+            total: number;
         };
         /** @description What to test. */
         ConnectionTestBody: {
@@ -2007,6 +2202,11 @@ export interface components {
             /** @description Whether nothing failed. */
             ok: boolean;
         };
+        /**
+         * @description The format of a downloaded report.
+         * @enum {string}
+         */
+        ReportFormat: "json" | "junit" | "html";
         /** @description What a retention pass deleted. */
         RetentionReport: {
             /**
@@ -2060,6 +2260,16 @@ export interface components {
             /** @description The old token. */
             old: components["schemas"]["TokenView"];
         };
+        /**
+         * @description How binding a rule is.
+         * @enum {string}
+         */
+        RuleLevel: "MUST" | "SHOULD";
+        /**
+         * @description Where a run stands.
+         * @enum {string}
+         */
+        RunState: "running" | "finished" | "failed";
         /** @description A plan to save. */
         SavePlanBody: {
             /** @description Why it changes. */
@@ -3518,6 +3728,134 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_conformance_runs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConformanceRunView"][];
+                };
+            };
+        };
+    };
+    start_conformance_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConformanceBody"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConformanceRunView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_conformance_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A path segment. */
+                run: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConformanceRunView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    conformance_report: {
+        parameters: {
+            query?: {
+                /** @description json (default), junit or html. */
+                format?: components["schemas"]["ReportFormat"];
+            };
+            header?: never;
+            path: {
+                /** @description A path segment. */
+                run: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -7,6 +7,7 @@
 //! opened by the admin link (`/login?token=…`, see [`sessions`]).
 
 mod alerts;
+pub mod conformance;
 mod connection;
 mod directory;
 mod dto;
@@ -245,13 +246,18 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
         targets::runs,
         targets::run,
         targets::stop,
+        conformance::start,
+        conformance::list,
+        conformance::get,
+        conformance::download,
     ),
     components(schemas(ConfigurationView, NewConfigurationBody, ConfigurationChanges, TokenPolicyView, TokenView, TokenStateView, IssuedTokenView, NewTokenBody,
         RotateTokenBody, RotatedTokenView, TokenCheckView, TokenProblemView, OAuthClientView, IssuedClientView, NewClientBody, AuditEntryView, AuditPageView,
         ErrorBody, ErrorDetail, Health, PutSemanticsView,
         mapping::PlanVersionView, mapping::SavePlanBody, mapping::FindingView, mapping::SavedPlanView, mapping::ValidationView,
         mapping::TestBody, mapping::EvaluationView, mapping::DifferenceView, mapping::RollbackBody, mapping::ImportReportView, mapping::CopyBody,
-        targets::NewTargetBody, targets::AddedTargetView, targets::SourceBody, targets::TargetBody, targets::PilotBody)),
+        targets::NewTargetBody, targets::AddedTargetView, targets::SourceBody, targets::TargetBody, targets::PilotBody,
+        conformance::ConformanceBody, conformance::ConformanceRunView, conformance::ReportFormat)),
     modifiers(&BearerAuth, &PathParams)
 )]
 pub struct AdminApi;
@@ -363,6 +369,15 @@ fn page_routes() -> Router<AppState> {
         .route(
             "/api/pilot-runs/{run}/stop",
             axum::routing::post(targets::stop),
+        )
+        .route(
+            "/api/conformance-runs",
+            get(conformance::list).post(conformance::start),
+        )
+        .route("/api/conformance-runs/{run}", get(conformance::get))
+        .route(
+            "/api/conformance-runs/{run}/report",
+            get(conformance::download),
         )
 }
 

@@ -182,7 +182,7 @@ fn bad(field: &'static str, message: impl Into<String>) -> AdminError {
 }
 
 /// The loopback origin of this server's own endpoint.
-fn loopback_origin(state: &AppState) -> String {
+pub(crate) fn loopback_origin(state: &AppState) -> String {
     let bind = state.info.bind;
     let ip = match bind.ip() {
         std::net::IpAddr::V4(v4) if v4.is_unspecified() => "127.0.0.1".to_owned(),

@@ -84,17 +84,27 @@ pub struct TemporaryToken {
 }
 
 impl TemporaryToken {
-    /// Issues one (valid two hours at most).
+    /// Issues one for a pilot run (valid two hours at most).
     pub async fn issue(
         store: &Store,
         configuration: &Configuration,
         actor: &Actor,
     ) -> Result<(Self, scim_console_core::Secret), PilotError> {
+        Self::issue_for(store, configuration, actor, "pilot run").await
+    }
+
+    /// Issues one for `purpose` (valid two hours at most), labelled with it.
+    pub async fn issue_for(
+        store: &Store,
+        configuration: &Configuration,
+        actor: &Actor,
+        purpose: &str,
+    ) -> Result<(Self, scim_console_core::Secret), PilotError> {
         let issued = store
             .create_token(
                 configuration.id,
                 &NewToken {
-                    label: "pilot run (revoked when it ends)".into(),
+                    label: format!("{purpose} (revoked when it ends)"),
                     expires: Some(Utc::now() + chrono::Duration::hours(2)),
                 },
                 actor,

@@ -165,6 +165,9 @@ async fn grant(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
+    if param("grant_type").is_none() {
+        return Err(invalid_request("grant_type is missing"));
+    }
     // The only scope is the SCIM endpoint; asking for none gets it too (RFC 6749 §3.3).
     if let Some(asked) = param("scope")
         && let Some(other) = asked.split(' ').find(|s| !s.is_empty() && *s != SCOPE)

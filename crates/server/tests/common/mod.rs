@@ -209,3 +209,65 @@ pub async fn as_client(
     );
     (status, serde_json::from_slice(&bytes).unwrap())
 }
+
+/// A configuration made through the admin API, reached with its own token.
+pub struct Connection {
+    /// Its id.
+    pub id: String,
+    /// Its SCIM base URL.
+    pub base: String,
+    /// Its bearer token.
+    pub token: String,
+    /// The admin API's answer to its creation.
+    pub created: Value,
+}
+
+/// Creates a configuration from `body` and a token for it, through the admin API.
+pub async fn connection(s: &TestServer, body: Value) -> Connection {
+    let (status, created) =
+        parts(send_json(s.admin(Method::POST, "/api/configurations"), &body).await).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    let (status, token) = parts(
+        send_json(
+            s.admin(Method::POST, &format!("/api/configurations/{id}/tokens")),
+            &serde_json::json!({"label": "test"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{token}");
+    Connection {
+        id,
+        base: created["scimBaseUrl"].as_str().unwrap().to_owned(),
+        token: token["token"].as_str().unwrap().to_owned(),
+        created,
+    }
+}
+
+impl Connection {
+    /// A SCIM request with this configuration's token (a body unless `Null`).
+    pub async fn call(
+        &self,
+        s: &TestServer,
+        method: Method,
+        path: &str,
+        body: &Value,
+    ) -> (u16, Value) {
+        let mut request = s
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if !body.is_null() {
+            request = request
+                .header("content-type", "application/scim+json")
+                .body(body.to_string());
+        }
+        parts(request.send().await.unwrap()).await
+    }
+
+    /// A SCIM GET.
+    pub async fn get(&self, s: &TestServer, path: &str) -> (u16, Value) {
+        self.call(s, Method::GET, path, &Value::Null).await
+    }
+}

@@ -1,0 +1,265 @@
+//! `scim-console check --target URL|CONFIG|target:NAME …`: the conformance checker from the
+//! command line, with a progress bar on standard error and the report in a table, JSON, JUnit
+//! XML or HTML.
+
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use scim_console_core::{Actor, ClientProfile, Secret, Store};
+use scim_console_server::conformance::report::{self, Format};
+use scim_console_server::conformance::{self, Options, Outcome, Progress};
+use scim_console_server::pilot::runs::TemporaryToken;
+use scim_console_server::{ServeOptions, Server};
+
+/// The conformance checker's options (with `check --target`).
+#[derive(Debug, Args)]
+pub struct ConformanceArgs {
+    /// What to check: a SCIM base URL (`https://host/scim/v2`), a configuration of this console
+    /// (its name, or `config:NAME`; served on a loopback port for the run), or a registered
+    /// remote target (`target:NAME`, with its stored credential).
+    #[arg(long, value_name = "URL|CONFIG")]
+    pub target: Option<String>,
+    /// The bearer token for a URL target (better: SCIM_CONSOLE_CHECK_TOKEN or --token-stdin).
+    #[arg(long, env = "SCIM_CONSOLE_CHECK_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Read the bearer token from standard input.
+    #[arg(long, conflicts_with = "token")]
+    token_stdin: bool,
+    /// Whose rules: strict (the interoperability profile and IPSIE AL2), entra, okta or rfc.
+    /// Default: the configuration's own profile for a configuration, else strict.
+    #[arg(long, value_enum)]
+    profile: Option<Profile>,
+    /// Also run the checks that create, change and delete resources (under a unique prefix;
+    /// only what the run created is deleted).
+    #[arg(long)]
+    allow_writes: bool,
+    /// Requests per second at most.
+    #[arg(long, default_value_t = 10.0)]
+    rate: f64,
+    /// Only the rules whose id contains this (repeatable).
+    #[arg(long = "only", value_name = "RULE")]
+    only: Vec<String>,
+    /// The report's format on standard output.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    format: ReportFormat,
+    /// Also write the report to this file (its format from the extension: .json, .xml, .html;
+    /// else --format).
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+/// A client profile on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Profile {
+    Strict,
+    Entra,
+    Okta,
+    Rfc,
+}
+
+impl From<Profile> for ClientProfile {
+    fn from(p: Profile) -> Self {
+        match p {
+            Profile::Strict => Self::Strict,
+            Profile::Entra => Self::Entra,
+            Profile::Okta => Self::Okta,
+            Profile::Rfc => Self::Rfc,
+        }
+    }
+}
+
+/// A report format on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    Table,
+    Json,
+    Junit,
+    Html,
+}
+
+impl From<ReportFormat> for Format {
+    fn from(f: ReportFormat) -> Self {
+        match f {
+            ReportFormat::Table => Self::Table,
+            ReportFormat::Json => Self::Json,
+            ReportFormat::Junit => Self::Junit,
+            ReportFormat::Html => Self::Html,
+        }
+    }
+}
+
+/// A MUST rule failed (exit code 8).
+#[derive(Debug, thiserror::Error)]
+#[error("{0} MUST rule(s) failed")]
+pub struct NotConformant(pub usize);
+
+/// Where the run goes and how it ends.
+struct Target {
+    base_url: String,
+    token: Secret,
+    profile: Option<ClientProfile>,
+    trust_any_certificate: bool,
+    local: Option<Local>,
+}
+
+/// A configuration served for the run, with its temporary token.
+struct Local {
+    stop: tokio::sync::oneshot::Sender<()>,
+    handle: tokio::task::JoinHandle<std::io::Result<()>>,
+    token: TemporaryToken,
+}
+
+fn is_url(text: &str) -> bool {
+    text.starts_with("https://") || text.starts_with("http://")
+}
+
+fn read_token(args: &ConformanceArgs) -> Result<Secret> {
+    if args.token_stdin {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .context("reading the token from standard input")?;
+        return Ok(Secret::new(text.trim().to_owned()));
+    }
+    match &args.token {
+        Some(t) => Ok(Secret::new(t.clone())),
+        None => bail!(
+            "a URL target needs its bearer token: --token, SCIM_CONSOLE_CHECK_TOKEN or --token-stdin"
+        ),
+    }
+}
+
+async fn resolve(store: &Store, args: &ConformanceArgs, target: &str) -> Result<Target> {
+    if is_url(target) {
+        return Ok(Target {
+            base_url: target.trim_end_matches('/').to_owned(),
+            token: read_token(args)?,
+            profile: None,
+            trust_any_certificate: false,
+            local: None,
+        });
+    }
+    if let Some(name) = target.strip_prefix("target:") {
+        let remote = store.target(name).await?;
+        let endpoint = scim_console_server::outbound::resolve(store, &remote).await?;
+        return Ok(Target {
+            base_url: endpoint.base_url.clone(),
+            token: (*endpoint.bearer).clone(),
+            profile: None,
+            trust_any_certificate: endpoint.trust_any_certificate,
+            local: None,
+        });
+    }
+    let name = target.strip_prefix("config:").unwrap_or(target);
+    let configuration = store.find_configuration(name).await?;
+    if configuration.client_authentication.requires_jwt() {
+        bail!(
+            "\"{}\" accepts only OAuth clients that authenticate with a signed JWT; check it by URL with such a client's access token",
+            configuration.name
+        );
+    }
+    let server = Server::bind(
+        store.clone(),
+        ServeOptions {
+            port: 0,
+            ..ServeOptions::default()
+        },
+    )
+    .await?;
+    let origin = server.origin();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let handle = tokio::spawn(server.run(async move {
+        let _ = stopped.await;
+    }));
+    let (token, secret) =
+        TemporaryToken::issue_for(store, &configuration, &Actor::cli(), "conformance check")
+            .await?;
+    Ok(Target {
+        base_url: format!(
+            "{}/scim/{}/v2",
+            origin.trim_end_matches('/'),
+            configuration.slug
+        ),
+        token: secret,
+        profile: Some(configuration.client_profile),
+        trust_any_certificate: true,
+        local: Some(Local {
+            stop,
+            handle,
+            token,
+        }),
+    })
+}
+
+fn show(progress: &Progress, terminal: bool) {
+    if !terminal || progress.total == 0 {
+        return;
+    }
+    let width = 30;
+    let filled = progress.done * width / progress.total;
+    let mark = match progress.last.as_ref().map(|r| r.outcome) {
+        Some(Outcome::Fail) => "  last: FAIL",
+        _ => "",
+    };
+    let current: String = progress.current.chars().take(60).collect();
+    eprint!(
+        "\r\x1b[2K[{}{}] {}/{}  {current}{mark}",
+        "#".repeat(filled),
+        ".".repeat(width - filled),
+        progress.done,
+        progress.total
+    );
+}
+
+/// Runs the checker as `check --target` asks; fails with [`NotConformant`] when a MUST fails.
+pub async fn run(store: &Store, args: &ConformanceArgs) -> Result<()> {
+    let Some(target) = args.target.as_deref() else {
+        bail!("--target is required");
+    };
+    let resolved = resolve(store, args, target).await?;
+    let profile = args
+        .profile
+        .map(ClientProfile::from)
+        .or(resolved.profile)
+        .unwrap_or(ClientProfile::Strict);
+    let terminal = std::io::stderr().is_terminal();
+    let options = Options {
+        base_url: resolved.base_url.clone(),
+        token: resolved.token.clone(),
+        profile,
+        allow_writes: args.allow_writes,
+        rate: args.rate,
+        trust_any_certificate: resolved.trust_any_certificate,
+        only: args.only.clone(),
+    };
+    let outcome = conformance::run(options, |p| show(&p, terminal)).await;
+    if terminal {
+        eprintln!();
+    }
+    if let Some(local) = resolved.local {
+        local.token.revoke(store, &Actor::cli()).await;
+        let _ = local.stop.send(());
+        let _ = local.handle.await;
+    }
+    let report = outcome.map_err(anyhow::Error::msg)?;
+    print!("{}", report::render(&report, args.format.into()));
+    if args.format != ReportFormat::Table {
+        println!();
+    }
+    if let Some(path) = &args.output {
+        let format = match path.extension().and_then(|e| e.to_str()) {
+            Some("json") => Format::Json,
+            Some("xml") => Format::Junit,
+            Some("html" | "htm") => Format::Html,
+            _ => args.format.into(),
+        };
+        std::fs::write(path, report::render(&report, format))
+            .with_context(|| format!("writing the report to {}", path.display()))?;
+        eprintln!("Report written to {}", path.display());
+    }
+    match report.failed_musts() {
+        0 => Ok(()),
+        n => Err(NotConformant(n).into()),
+    }
+}
