@@ -118,7 +118,11 @@ pub struct Client {
     interval: Duration,
     next: Instant,
     exchanges: Vec<Exchange>,
-    /// Requests sent, 429s waited out.
+    /// Whether any certificate is accepted (the console's own endpoint over loopback).
+    trust_any_certificate: bool,
+    /// Answers with a JSON body not labelled `application/scim+json` ("GET /Users: application/json").
+    pub mislabelled: Vec<String>,
+    /// Requests sent.
     pub sent: u64,
     /// How many 429 answers were waited out.
     pub throttled: u64,
@@ -151,6 +155,8 @@ impl Client {
             interval: Duration::from_secs_f64(1.0 / rate.clamp(0.1, 1000.0)),
             next: Instant::now(),
             exchanges: Vec::new(),
+            mislabelled: Vec::new(),
+            trust_any_certificate,
             sent: 0,
             throttled: 0,
         })
@@ -219,11 +225,31 @@ impl Client {
         self.once(&method, &url, path, None, Auth::Token, "").await
     }
 
-    /// A GET of an absolute URL without the credential (public metadata).
+    /// A GET of an absolute URL without the credential (public metadata, not SCIM).
     pub async fn get_public(&mut self, url: &str) -> Reply {
         self.pace().await;
-        self.once(&Method::GET, url, url, None, Auth::None, "")
+        let before = self.mislabelled.len();
+        let reply = self
+            .once(&Method::GET, url, url, None, Auth::None, "")
+            .await;
+        self.mislabelled.truncate(before);
+        reply
+    }
+
+    /// A GET of `path` over TLS 1.3 only: whether the handshake and the request succeed.
+    pub async fn tls13_get(&self, path: &str) -> Result<u16, String> {
+        let http = reqwest::Client::builder()
+            .timeout(TIMEOUT)
+            .min_tls_version(reqwest::tls::Version::TLS_1_3)
+            .danger_accept_invalid_certs(self.trust_any_certificate)
+            .build()
+            .map_err(|e| format!("no TLS 1.3 client: {e}"))?;
+        http.get(format!("{}{path}", self.base_url))
+            .bearer_auth(self.token.expose())
+            .send()
             .await
+            .map(|r| r.status().as_u16())
+            .map_err(|e| crate::outbound::describe(&e))
     }
 
     async fn once(
@@ -295,6 +321,14 @@ impl Client {
                 match response.bytes().await {
                     Ok(bytes) => {
                         let text = String::from_utf8_lossy(&bytes).into_owned();
+                        if serde_json::from_slice::<Value>(&bytes).is_ok()
+                            && media_type.as_deref() != Some("application/scim+json")
+                        {
+                            self.mislabelled.push(format!(
+                                "{method} {shown_path}: {}",
+                                media_type.as_deref().unwrap_or("no Content-Type")
+                            ));
+                        }
                         (
                             Reply {
                                 status,

@@ -115,6 +115,24 @@ pub(super) static ALL: &[(Rule, CheckFn)] = &[
         reading::sustained_rate
     ),
     check!(
+        "tls-1.3",
+        "TLS 1.3 is offered",
+        "SCIM interop profile §7.1",
+        Must,
+        false,
+        STRICT,
+        reading::tls13
+    ),
+    check!(
+        "default-page-100",
+        "Without count, a page holds at least 100 resources",
+        "SCIM interop profile §6.4",
+        Should,
+        false,
+        STRICT,
+        reading::default_page
+    ),
+    check!(
         "unauthenticated-401",
         "A wrong or missing credential gets 401 with a SCIM error",
         "IPSIE AL §4.1; Okta SPEC step 11",
@@ -365,6 +383,24 @@ pub(super) static ALL: &[(Rule, CheckFn)] = &[
         false,
         ALL_PROFILES,
         reading::paging
+    ),
+    check!(
+        "rate-limited-429",
+        "A burst meets the rate limit: 429 with Retry-After",
+        "IPSIE AL §4.3, §8",
+        Must,
+        false,
+        STRICT,
+        reading::rate_limited
+    ),
+    check!(
+        "scim-json-everywhere",
+        "Every answer with a JSON body says application/scim+json",
+        "SCIM interop profile §6.2; RFC 7644 §8.1",
+        Must,
+        false,
+        ALL_PROFILES,
+        reading::media_type
     ),
     check!(
         "conformance-claim",

@@ -208,6 +208,98 @@ pub(crate) async fn paging(c: &mut Ctx) -> Checked {
     Ok(())
 }
 
+/// Without `count`, a page holds at least 100 resources (or all there are).
+pub(crate) async fn default_page(c: &mut Ctx) -> Checked {
+    let reply = c.get("/Users").await;
+    let (total, resources) = list(&reply, "GET /Users without count")?;
+    let expected = usize::try_from(total.min(100)).unwrap_or(100);
+    ensure!(
+        resources.len() >= expected,
+        "GET /Users without count answered {} of {total} users; the profile asks for at least 100 by default",
+        resources.len()
+    );
+    Ok(())
+}
+
+/// Every answer with a JSON body, in this whole run, said `application/scim+json`.
+pub(crate) async fn media_type(c: &mut Ctx) -> Checked {
+    // One more request, so that a run of this rule alone has something to judge.
+    let _ = c.get("/ServiceProviderConfig").await;
+    let wrong = &c.client.mislabelled;
+    ensure!(
+        wrong.is_empty(),
+        "{} answer(s) carried JSON without Content-Type application/scim+json, e.g. {}",
+        wrong.len(),
+        wrong.first().map_or("", String::as_str)
+    );
+    Ok(())
+}
+
+/// A burst of requests meets the rate limit: 429 with `Retry-After`. The checker sends at
+/// most 300 at full speed; a limit above that is not provoked (skipped, not failed).
+pub(crate) async fn rate_limited(c: &mut Ctx) -> Checked {
+    for sent in 1..=300u32 {
+        let reply = c.client.send_once(Method::GET, "/Users?count=1").await;
+        if reply.status == 429 {
+            ensure!(
+                reply
+                    .retry_after
+                    .as_deref()
+                    .is_some_and(|r| !r.trim().is_empty()),
+                "the 429 after {sent} requests has no Retry-After"
+            );
+            // Let the limit recover before the next checks.
+            let wait = reply
+                .retry_after
+                .as_deref()
+                .and_then(|r| r.trim().parse::<u64>().ok())
+                .unwrap_or(1)
+                .min(60);
+            tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+            return Ok(());
+        }
+        ensure!(
+            reply.status < 500 && reply.status != 0,
+            "request {sent} of the burst answered {}",
+            reply.summary()
+        );
+    }
+    Err(super::super::Verdict::Skip(
+        "no 429 after 300 requests at full speed: the rate limit lies above what the checker sends"
+            .into(),
+    ))
+}
+
+/// TLS 1.3 is offered (plain HTTP only on a loopback address, as a test setup).
+pub(crate) async fn tls13(c: &mut Ctx) -> Checked {
+    let base = c.client.base_url().to_owned();
+    if let Some(rest) = base.strip_prefix("http://") {
+        let host = rest.split(['/', ':']).next().unwrap_or_default();
+        let loopback = host == "localhost"
+            || host
+                .trim_matches(['[', ']'])
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if loopback {
+            return Err(super::super::Verdict::Skip(
+                "plain HTTP on a loopback address: TLS is not checked".into(),
+            ));
+        }
+        return Err(super::super::Verdict::Fail(format!(
+            "{base} is plain HTTP: the profile requires TLS (1.3)"
+        )));
+    }
+    match c.client.tls13_get("/ServiceProviderConfig").await {
+        Ok(status) if status < 500 => Ok(()),
+        Ok(status) => Err(super::super::Verdict::Fail(format!(
+            "over TLS 1.3 GET /ServiceProviderConfig answered {status}"
+        ))),
+        Err(e) => Err(super::super::Verdict::Fail(format!(
+            "a TLS 1.3-only client could not connect: {e}"
+        ))),
+    }
+}
+
 /// 25 requests a second for two seconds, none refused (IPSIE AL §4.3).
 pub(crate) async fn sustained_rate(c: &mut Ctx) -> Checked {
     let started = std::time::Instant::now();
