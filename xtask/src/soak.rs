@@ -81,6 +81,16 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     };
     let samples = mix.run(&server, "soak", minutes * 60 / WINDOW)?;
     let (_, peak_kib) = load::rss_kib(pid);
+    if samples.iter().any(|s| s.errors > 0) {
+        // wrk counts refusals without saying which: the provisioning log has them.
+        eprintln!(
+            "==> the provisioning log's refusals during the soak (status, method, resource type, scimType, detail, count):"
+        );
+        sqlite(
+            &work.join("data").join("scim-console-logs.db"),
+            "SELECT status, method, coalesce(resource_type, substr(path, 1, 40)), coalesce(scim_type, ''), substr(coalesce(detail, ''), 1, 160), count(*) FROM provisioning_log WHERE status >= 400 GROUP BY 1, 2, 3, 4, 5 ORDER BY 6 DESC LIMIT 20;",
+        )?;
+    }
 
     let phases = diagnose(&binary, &mix, server, &work)?;
     let _ = std::fs::remove_dir_all(&work);
