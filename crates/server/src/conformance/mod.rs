@@ -226,6 +226,15 @@ impl Ctx {
         self.client.send(method, path, body).await
     }
 
+    /// PATCH `path` with these operations, wrapped in the PatchOp message.
+    async fn patch(&mut self, path: &str, operations: &Value) -> Reply {
+        let body = json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": operations
+        });
+        self.send(Method::PATCH, path, Some(&body)).await
+    }
+
     async fn get(&mut self, path: &str) -> Reply {
         self.send(Method::GET, path, None).await
     }

@@ -6,7 +6,6 @@ use serde_json::{Value, json};
 
 use super::super::{Checked, Ctx, Verdict, ensure, filter, urlencode};
 use super::reading::list;
-use super::users::patch;
 
 const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
@@ -115,12 +114,9 @@ pub(crate) async fn removal_never_empties(c: &mut Ctx) -> Checked {
     );
     // Entra's default: path "members" with a value list.
     let reply = c
-        .send(
-            Method::PATCH,
+        .patch(
             &group_path(&id),
-            Some(&patch(
-                &json!([{"op": "Remove", "path": "members", "value": [{"value": a}]}]),
-            )),
+            &json!([{"op": "Remove", "path": "members", "value": [{"value": a}]}]),
         )
         .await;
     let after = members(c, &id).await?;
@@ -151,12 +147,9 @@ pub(crate) async fn removal_never_empties(c: &mut Ctx) -> Checked {
         );
         // Remove it the RFC way for the next step.
         let reply = c
-            .send(
-                Method::PATCH,
+            .patch(
                 &group_path(&id),
-                Some(&patch(
-                    &json!([{"op": "remove", "path": format!("members[value eq \"{a}\"]")}]),
-                )),
+                &json!([{"op": "remove", "path": format!("members[value eq \"{a}\"]")}]),
             )
             .await;
         ensure!(
@@ -167,12 +160,9 @@ pub(crate) async fn removal_never_empties(c: &mut Ctx) -> Checked {
     }
     // The RFC form removes exactly one.
     let reply = c
-        .send(
-            Method::PATCH,
+        .patch(
             &group_path(&id),
-            Some(&patch(
-                &json!([{"op": "remove", "path": format!("members[value eq \"{b}\"]")}]),
-            )),
+            &json!([{"op": "remove", "path": format!("members[value eq \"{b}\"]")}]),
         )
         .await;
     ensure!(
@@ -199,13 +189,7 @@ pub(crate) async fn fifty_member_operations(c: &mut Ctx) -> Checked {
         .iter()
         .map(|m| json!({"op": "add", "path": "members", "value": [{"value": m}]}))
         .collect();
-    let reply = c
-        .send(
-            Method::PATCH,
-            &group_path(&id),
-            Some(&patch(&Value::Array(adds))),
-        )
-        .await;
+    let reply = c.patch(&group_path(&id), &Value::Array(adds)).await;
     ensure!(
         reply.status < 300,
         "a PATCH with 50 member additions answered {}",
@@ -220,13 +204,7 @@ pub(crate) async fn fifty_member_operations(c: &mut Ctx) -> Checked {
         .map(|m| json!({"op": "remove", "path": format!("members[value eq \"{m}\"]")}))
         .collect();
     removes.push(json!({"op": "frobnicate", "path": "members"}));
-    let reply = c
-        .send(
-            Method::PATCH,
-            &group_path(&id),
-            Some(&patch(&Value::Array(removes))),
-        )
-        .await;
+    let reply = c.patch(&group_path(&id), &Value::Array(removes)).await;
     ensure!(
         reply.status >= 400 && reply.status < 500,
         "a PATCH of 49 removals and one invalid operation answered {}",

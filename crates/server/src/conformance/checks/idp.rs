@@ -8,7 +8,6 @@ use serde_json::{Value, json};
 use super::super::client::Auth;
 use super::super::{Checked, Ctx, ensure, filter, urlencode};
 use super::reading::{list, scim_error};
-use super::users::patch;
 
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -177,12 +176,9 @@ async fn okta_deactivate_and_reactivate(c: &mut Ctx, new_id: &str) -> Checked {
     let path = format!("/Users/{}", urlencode(new_id));
     for active in [false, true] {
         let reply = c
-            .send(
-                Method::PATCH,
+            .patch(
                 &path,
-                Some(&patch(
-                    &json!([{"op": "replace", "value": {"active": active}}]),
-                )),
+                &json!([{"op": "replace", "value": {"active": active}}]),
             )
             .await;
         ensure!(
@@ -218,12 +214,9 @@ pub(crate) async fn okta_group_push(c: &mut Ctx) -> Checked {
     let path = format!("/Groups/{}", urlencode(&id));
     let renamed = format!("{name} renamed");
     let reply = c
-        .send(
-            Method::PATCH,
+        .patch(
             &path,
-            Some(&patch(
-                &json!([{"op": "replace", "value": {"id": id, "displayName": renamed}}]),
-            )),
+            &json!([{"op": "replace", "value": {"id": id, "displayName": renamed}}]),
         )
         .await;
     ensure!(
@@ -232,13 +225,12 @@ pub(crate) async fn okta_group_push(c: &mut Ctx) -> Checked {
         reply.summary()
     );
     let reply = c
-        .send(
-            Method::PATCH,
+        .patch(
             &path,
-            Some(&patch(&json!([
+            &json!([
                 {"op": "remove", "path": format!("members[value eq \"{a}\"]")},
                 {"op": "add", "path": "members", "value": [{"value": b, "display": name_b}]},
-            ]))),
+            ]),
         )
         .await;
     ensure!(
@@ -312,13 +304,12 @@ pub(crate) async fn entra_sequence(c: &mut Ctx) -> Checked {
     // U5: a filtered multi-valued path and a sub-attribute, capitalised ops.
     let updated = format!("updated-{name}");
     let reply = c
-        .send(
-            Method::PATCH,
+        .patch(
             &path,
-            Some(&patch(&json!([
+            &json!([
                 {"op": "Replace", "path": "emails[type eq \"work\"].value", "value": updated},
                 {"op": "Replace", "path": "name.familyName", "value": "updatedFamilyName"},
-            ]))),
+            ]),
         )
         .await;
     ensure!(reply.status < 300, "U5 answered {}", reply.summary());
@@ -333,23 +324,17 @@ pub(crate) async fn entra_sequence(c: &mut Ctx) -> Checked {
     // U6: userName.
     let renamed = format!("renamed-{name}");
     let reply = c
-        .send(
-            Method::PATCH,
+        .patch(
             &path,
-            Some(&patch(
-                &json!([{"op": "Replace", "path": "userName", "value": renamed}]),
-            )),
+            &json!([{"op": "Replace", "path": "userName", "value": renamed}]),
         )
         .await;
     ensure!(reply.status < 300, "U6 answered {}", reply.summary());
     // U7: disable, in the form without the compatibility flag (a string boolean).
     let reply = c
-        .send(
-            Method::PATCH,
+        .patch(
             &path,
-            Some(&patch(
-                &json!([{"op": "Replace", "path": "active", "value": "False"}]),
-            )),
+            &json!([{"op": "Replace", "path": "active", "value": "False"}]),
         )
         .await;
     ensure!(
@@ -428,9 +413,7 @@ async fn entra_groups(c: &mut Ctx, id: &str) -> Checked {
             json!({"op": "Add", "path": "members", "value": [{"$ref": null, "value": id}]}),
         ),
     ] {
-        let reply = c
-            .send(Method::PATCH, &gpath, Some(&patch(&json!([operation]))))
-            .await;
+        let reply = c.patch(&gpath, &json!([operation])).await;
         ensure!(
             reply.status == 204 || reply.status == 200,
             "{step} answered {}",
@@ -438,10 +421,9 @@ async fn entra_groups(c: &mut Ctx, id: &str) -> Checked {
         );
     }
     let reply = c
-        .send(
-            Method::PATCH,
+        .patch(
             &gpath,
-            Some(&patch(&json!([{"op": "Remove", "path": "members", "value": [{"$ref": null, "value": id}]}]))),
+            &json!([{"op": "Remove", "path": "members", "value": [{"$ref": null, "value": id}]}]),
         )
         .await;
     ensure!(

@@ -8,11 +8,6 @@ use super::super::{Checked, Ctx, Verdict, ensure, filter, urlencode, user_body};
 use super::reading::{list, scim_error};
 
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
-pub(crate) fn patch(operations: &Value) -> Value {
-    json!({"schemas": [PATCH_OP], "Operations": operations})
-}
 
 fn user_path(id: &str) -> String {
     format!("/Users/{}", urlencode(id))
@@ -77,12 +72,9 @@ pub(crate) async fn duplicate(c: &mut Ctx) -> Checked {
     // A PATCH that would take the same userName is refused alike.
     let (other, _, _) = c.user().await?;
     let reply = c
-        .send(
-            Method::PATCH,
+        .patch(
             &user_path(&other),
-            Some(&patch(
-                &json!([{"op": "replace", "path": "userName", "value": name}]),
-            )),
+            &json!([{"op": "replace", "path": "userName", "value": name}]),
         )
         .await;
     scim_error(&reply, 409, "a PATCH of userName to one already taken")?;
@@ -230,8 +222,12 @@ pub(crate) async fn unknown_attributes(c: &mut Ctx) -> Checked {
 /// A PATCH operation without `path` is 400 invalidSyntax, and changes nothing.
 pub(crate) async fn pathless_patch_refused(c: &mut Ctx) -> Checked {
     let (id, _, _) = c.user().await?;
-    let body = patch(&json!([{"op": "replace", "value": {"active": false}}]));
-    let reply = c.send(Method::PATCH, &user_path(&id), Some(&body)).await;
+    let reply = c
+        .patch(
+            &user_path(&id),
+            &json!([{"op": "replace", "value": {"active": false}}]),
+        )
+        .await;
     if reply.status < 300 {
         c.lenient_accepted
             .push("a PATCH operation without a path".into());
@@ -255,12 +251,9 @@ pub(crate) async fn add_and_replace(c: &mut Ctx) -> Checked {
     let (id, _, _) = c.user().await?;
     let path = user_path(&id);
     let reply = c
-        .send(
-            Method::PATCH,
+        .patch(
             &path,
-            Some(&patch(
-                &json!([{"op": "add", "path": "active", "value": false}]),
-            )),
+            &json!([{"op": "add", "path": "active", "value": false}]),
         )
         .await;
     ensure!(
@@ -272,15 +265,10 @@ pub(crate) async fn add_and_replace(c: &mut Ctx) -> Checked {
         c.active(&id).await? == Some(false),
         "add on active did not deactivate the user as replace does"
     );
-    let reply = c
-        .send(
-            Method::PATCH,
-            &path,
-            Some(&patch(&json!([
+    let reply = c.patch(&path, &json!([
                 {"op": "add", "path": "name.middleName", "value": "Middle"},
                 {"op": "replace", "path": "name", "value": {"givenName": "Only", "familyName": "Given"}},
-            ]))),
-        )
+            ]))
         .await;
     ensure!(
         reply.status < 300,
@@ -294,12 +282,11 @@ pub(crate) async fn add_and_replace(c: &mut Ctx) -> Checked {
         read.body()["name"]["middleName"]
     );
     let reply = c
-        .send(
-            Method::PATCH,
+        .patch(
             &path,
-            Some(&patch(&json!([
+            &json!([
                 {"op": "add", "path": "name", "value": {"middleName": "Kept"}},
-            ]))),
+            ]),
         )
         .await;
     ensure!(
@@ -321,10 +308,9 @@ pub(crate) async fn add_and_replace(c: &mut Ctx) -> Checked {
         ("add", &more, vec![only.clone(), more.clone()]),
     ] {
         let reply = c
-            .send(
-                Method::PATCH,
+            .patch(
                 &path,
-                Some(&patch(&json!([{"op": op, "path": "emails", "value": [{"value": value, "type": "home"}]}]))),
+                &json!([{"op": op, "path": "emails", "value": [{"value": value, "type": "home"}]}]),
             )
             .await;
         ensure!(
@@ -355,14 +341,13 @@ pub(crate) async fn multi_operation_patch(c: &mut Ctx) -> Checked {
     let (id, _, _) = c.user().await?;
     let path = user_path(&id);
     let reply = c
-        .send(
-            Method::PATCH,
+        .patch(
             &path,
-            Some(&patch(&json!([
+            &json!([
                 {"op": "replace", "path": "displayName", "value": "Three Ops"},
                 {"op": "replace", "path": "name.familyName", "value": "Ops"},
                 {"op": "replace", "path": "active", "value": false},
-            ]))),
+            ]),
         )
         .await;
     ensure!(reply.status < 300, "the PATCH answered {}", reply.summary());
@@ -423,12 +408,9 @@ pub(crate) async fn leaver_never_active(c: &mut Ctx) -> Checked {
     for (i, form) in FORMS.iter().enumerate() {
         // Active again first.
         let reply = c
-            .send(
-                Method::PATCH,
+            .patch(
                 &path,
-                Some(&patch(
-                    &json!([{"op": "replace", "path": "active", "value": true}]),
-                )),
+                &json!([{"op": "replace", "path": "active", "value": true}]),
             )
             .await;
         ensure!(
@@ -438,32 +420,23 @@ pub(crate) async fn leaver_never_active(c: &mut Ctx) -> Checked {
         );
         let reply = match i {
             0 => {
-                c.send(
-                    Method::PATCH,
+                c.patch(
                     &path,
-                    Some(&patch(
-                        &json!([{"op": "replace", "path": "active", "value": false}]),
-                    )),
+                    &json!([{"op": "replace", "path": "active", "value": false}]),
                 )
                 .await
             }
             1 => {
-                c.send(
-                    Method::PATCH,
+                c.patch(
                     &path,
-                    Some(&patch(
-                        &json!([{"op": "replace", "value": {"active": false}}]),
-                    )),
+                    &json!([{"op": "replace", "value": {"active": false}}]),
                 )
                 .await
             }
             2 => {
-                c.send(
-                    Method::PATCH,
+                c.patch(
                     &path,
-                    Some(&patch(
-                        &json!([{"op": "Replace", "path": "active", "value": "False"}]),
-                    )),
+                    &json!([{"op": "Replace", "path": "active", "value": "False"}]),
                 )
                 .await
             }
@@ -523,12 +496,9 @@ pub(crate) async fn delete_deletes(c: &mut Ctx) -> Checked {
         reply.summary()
     );
     let reply = c
-        .send(
-            Method::PATCH,
+        .patch(
             &path,
-            Some(&patch(
-                &json!([{"op": "replace", "path": "active", "value": true}]),
-            )),
+            &json!([{"op": "replace", "path": "active", "value": true}]),
         )
         .await;
     ensure!(
