@@ -19,7 +19,10 @@ function done(summary, latency, requests)
   local seconds = summary.duration / 1e6
   local bad = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
   io.write(string.format(
-    'LOAD {"requests":%d,"seconds":%.3f,"rps":%.1f,"p50_ms":%.3f,"p99_ms":%.3f,"max_ms":%.3f,"errors":%d}\n',
+    'LOAD {"requests":%d,"seconds":%.3f,"rps":%.1f,"p50_ms":%.3f,"p99_ms":%.3f,"max_ms":%.3f,"errors":%d,' ..
+      '"status_errors":%d,"connect_errors":%d,"read_errors":%d,"write_errors":%d,"timeouts":%d}\n',
     summary.requests, seconds, summary.requests / seconds,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000, bad))
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000, bad,
+    summary.errors.status, summary.errors.connect, summary.errors.read, summary.errors.write,
+    summary.errors.timeout))
 end

@@ -177,6 +177,17 @@ impl Mix<'_> {
                     ],
                 },
             )?;
+            if r["errors"].as_u64().unwrap_or(0) > 0 {
+                // Which kind: refusals (non-2xx, also in the provisioning log) or socket errors.
+                eprintln!(
+                    "    {prefix} window {i}: errors — status {}, connect {}, read {}, write {}, timeout {}",
+                    r["status_errors"],
+                    r["connect_errors"],
+                    r["read_errors"],
+                    r["write_errors"],
+                    r["timeouts"]
+                );
+            }
             let (rss_kib, _) = load::rss_kib(pid);
             #[allow(clippy::cast_precision_loss)] // Window counts and KiB fit an f64 exactly.
             let sample = Sample {
