@@ -217,6 +217,8 @@ pub async fn run(store: &Store, args: &ConformanceArgs) -> Result<()> {
     let Some(target) = args.target.as_deref() else {
         bail!("--target is required");
     };
+    conformance::check_rate(args.rate)
+        .map_err(|e| scim_console_core::CoreError::invalid("--rate", e))?;
     let resolved = resolve(store, args, target).await?;
     let profile = args
         .profile

@@ -1337,6 +1337,19 @@ fn check_target_runs_the_conformance_checker_and_exits_8_when_a_must_fails() {
     );
     assert_eq!(failed.status.code(), Some(8), "{}", stdout(&failed));
     assert!(stdout(&failed).contains("FAIL"), "{}", stdout(&failed));
+    // Bad options are refused saying which, before anything is sent.
+    let slow = cli(dir.path(), &["check", "--target", "Strict", "--rate", "0"]);
+    assert_eq!(slow.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&slow.stderr).contains("--rate"));
+    let none = cli(
+        dir.path(),
+        &["check", "--target", "Strict", "--only", "no-such-rule"],
+    );
+    assert!(!none.status.success());
+    assert!(
+        String::from_utf8_lossy(&none.stderr)
+            .contains("no rule of the strict profile matches no-such-rule")
+    );
     // A URL needs a token.
     let no_token = Command::new(env!("CARGO_BIN_EXE_scim-console"))
         .arg("--data-dir")

@@ -186,7 +186,7 @@ fn default_algorithm(jwk: &Jwk) -> Option<Algorithm> {
         AlgorithmParameters::OctetKeyPair(p) => {
             (p.curve == EllipticCurve::Ed25519).then_some(Algorithm::EdDSA)
         }
-        _ => None,
+        AlgorithmParameters::OctetKey(_) => None,
     }
 }
 
@@ -340,13 +340,16 @@ fn check_claims(
 ) -> Result<VerifiedAssertion, AssertionError> {
     let invalid = |d: String| Err(AssertionError::Invalid(d));
     let now = expected.now;
-    if claims.exp + LEEWAY_SECONDS <= now {
-        return invalid(format!("it expired {} s ago (exp)", now - claims.exp));
+    if claims.exp.saturating_add(LEEWAY_SECONDS) <= now {
+        return invalid(format!(
+            "it expired {} s ago (exp)",
+            now.saturating_sub(claims.exp)
+        ));
     }
     if claims.exp > now + MAX_LIFETIME_SECONDS + LEEWAY_SECONDS {
         return invalid(format!(
             "exp is {} s away; an assertion may live at most {MAX_LIFETIME_SECONDS} s",
-            claims.exp - now
+            claims.exp.saturating_sub(now)
         ));
     }
     if let Some(nbf) = claims.nbf
@@ -490,6 +493,15 @@ mod tests {
         refused(with("nbf", json!(NOW + 600)), "not valid before");
         refused(with("iat", json!(NOW + 600)), "issued in the future");
         refused(with("exp", json!("soon")), "wrong types");
+        // Extreme numbers are refused, not overflowed.
+        assert!(
+            check(
+                &sign(KEY_1, Some("one"), &with("exp", json!(i64::MIN))),
+                &set()
+            )
+            .is_err()
+        );
+        refused(with("exp", json!(i64::MAX)), "at most 3600 s");
         let mut no_jti = claims();
         no_jti.as_object_mut().unwrap().remove("jti");
         refused(no_jti, "no jti");
@@ -515,7 +527,7 @@ mod tests {
         let hmac = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
             &claims(),
-            &EncodingKey::from_secret(b"guess").unwrap(),
+            &EncodingKey::from_secret(b"guess"),
         )
         .unwrap();
         assert!(

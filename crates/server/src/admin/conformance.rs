@@ -26,6 +26,8 @@ use crate::state::AppState;
 
 /// How many finished runs are kept.
 const KEPT: usize = 20;
+/// How many runs may check endpoints at once.
+const MAX_RUNNING: usize = 4;
 
 /// A conformance run to start.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -111,6 +113,15 @@ impl ConformanceRuns {
         }
     }
 
+    fn running(&self) -> usize {
+        self.runs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .filter(|r| r.state == RunState::Running)
+            .count()
+    }
+
     fn list(&self) -> Vec<ConformanceRunView> {
         self.runs
             .lock()
@@ -192,15 +203,21 @@ async fn resolve(
 
 /// Starts a conformance run; follow it at `GET /api/conformance-runs/{run}`.
 #[utoipa::path(post, path = "/api/conformance-runs", operation_id = "start_conformance_run", security(("admin_token" = [])), request_body = ConformanceBody,
-    responses((status = 202, body = ConformanceRunView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 202, body = ConformanceRunView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn start(
     State(state): State<AppState>,
     peer: Peer,
     Body(body): Body<ConformanceBody>,
 ) -> Result<(StatusCode, Json<ConformanceRunView>), AdminError> {
     let rate = body.rate.unwrap_or(10.0);
-    if !(0.1..=1000.0).contains(&rate) {
-        return Err(bad("rate", "between 0.1 and 1,000 requests per second"));
+    conformance::check_rate(rate).map_err(|e| bad("rate", e))?;
+    if state.conformance_runs.running() >= MAX_RUNNING {
+        return Err(AdminError::new(
+            StatusCode::CONFLICT,
+            format!(
+                "{MAX_RUNNING} conformance runs are running; start another when one has finished"
+            ),
+        ));
     }
     let actor = admin(&peer);
     let Resolved {

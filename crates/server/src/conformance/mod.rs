@@ -332,19 +332,38 @@ pub(crate) fn filter(expression: &str) -> String {
     format!("filter={}", urlencode(expression))
 }
 
-/// The rules a run of `options` checks, in order.
-pub fn rules_for(options: &Options) -> Vec<&'static Rule> {
+/// Refuses a request rate outside 0.1–1,000 a second, saying so.
+pub fn check_rate(rate: f64) -> Result<(), String> {
+    if (0.1..=1000.0).contains(&rate) {
+        Ok(())
+    } else {
+        Err(format!(
+            "a rate of {rate} requests a second: give one between 0.1 and 1,000"
+        ))
+    }
+}
+
+/// The rules a run of `options` checks, with their checks, in order.
+fn selected(options: &Options) -> Vec<&'static (Rule, CheckFn)> {
     checks::ALL
         .iter()
+        .filter(|(r, _)| r.profiles.contains(&options.profile))
+        .filter(|(r, _)| options.only.is_empty() || options.only.iter().any(|o| r.id.contains(o)))
+        .collect()
+}
+
+/// The rules a run of `options` checks, in order.
+pub fn rules_for(options: &Options) -> Vec<&'static Rule> {
+    selected(options)
+        .into_iter()
         .map(|(rule, _)| rule)
-        .filter(|r| r.profiles.contains(&options.profile))
-        .filter(|r| options.only.is_empty() || options.only.iter().any(|o| r.id.contains(o)))
         .collect()
 }
 
 /// Runs the checks of `options` against its endpoint, telling `progress` after each; deletes
 /// what it created before answering.
 pub async fn run(options: Options, progress: impl Fn(Progress) + Send) -> Result<Report, String> {
+    check_rate(options.rate)?;
     let started = Utc::now();
     let client = Client::new(
         &options.base_url,
@@ -363,11 +382,14 @@ pub async fn run(options: Options, progress: impl Fn(Progress) + Send) -> Result
         resource_types: None,
         lenient_accepted: Vec::new(),
     };
-    let selected: Vec<&(Rule, CheckFn)> = checks::ALL
-        .iter()
-        .filter(|(r, _)| r.profiles.contains(&options.profile))
-        .filter(|(r, _)| options.only.is_empty() || options.only.iter().any(|o| r.id.contains(o)))
-        .collect();
+    let selected = selected(&options);
+    if selected.is_empty() {
+        return Err(format!(
+            "no rule of the {} profile matches {}",
+            options.profile.as_str(),
+            options.only.join(", ")
+        ));
+    }
     let total = selected.len();
     let mut results = Vec::with_capacity(total);
     for (i, (rule, check)) in selected.into_iter().enumerate() {

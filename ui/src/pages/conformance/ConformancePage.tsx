@@ -22,7 +22,7 @@ import { ApiError, api, describe, unwrap, type Schemas } from '../../api/client'
 import { useConfigurations } from '../../api/queries';
 import { ErrorNotice } from '../../components/States';
 import { formatDateTime } from '../../format';
-import { useTargets } from '../targets/TargetsPage';
+import { endpointChoices, targetBody, useTargets } from '../targets/TargetsPage';
 
 type Run = Schemas['ConformanceRunView'];
 type Result = Schemas['CheckResult'];
@@ -46,10 +46,8 @@ export function conformanceBody(form: {
   allowWrites: boolean;
   rate: number;
 }): Schemas['ConformanceBody'] {
-  const at = form.target.indexOf(':');
-  const [kind, id] = [form.target.slice(0, at), form.target.slice(at + 1)];
   return {
-    target: kind === 'config' ? { kind: 'configuration', configurationId: id } : { kind: 'remote', target: id },
+    target: targetBody(form.target),
     profile: (form.profile || null) as Schemas['ConformanceBody']['profile'],
     allowWrites: form.allowWrites,
     rate: form.rate,
@@ -250,13 +248,7 @@ export function ConformancePage() {
   const [allowWrites, setAllowWrites] = useState(false);
   const [rate, setRate] = useState<number | string>(10);
   const [selected, setSelected] = useState<string | null>(null);
-  const targetChoices = [
-    {
-      group: "A configuration's own endpoint",
-      items: (configurations.data ?? []).map((c) => ({ value: `config:${c.id}`, label: c.name })),
-    },
-    { group: 'Remote targets', items: (targets.data ?? []).map((t) => ({ value: `remote:${t.id}`, label: t.name })) },
-  ];
+  const targetChoices = endpointChoices(configurations.data ?? [], targets.data ?? [], 'config');
   const start = useMutation({
     mutationFn: () =>
       unwrap(

@@ -24,7 +24,7 @@ import { ApiError, api, unwrap, type Schemas } from '../../api/client';
 import { useConfigurations } from '../../api/queries';
 import { ErrorNotice } from '../../components/States';
 import { formatDateTime } from '../../format';
-import { useTargets } from '../targets/TargetsPage';
+import { endpointChoices, targetBody, useTargets } from '../targets/TargetsPage';
 import { PilotReport, RunProgress, type PilotRun } from './PilotReport';
 
 type SourceKind = 'csv' | 'json' | 'configuration';
@@ -54,9 +54,7 @@ export function pilotBody(form: {
     form.sourceKind === 'configuration'
       ? { kind: 'configuration', configurationId: form.sourceConfiguration }
       : { kind: form.sourceKind, content: form.content };
-  const [kind, id] = [form.target.slice(0, form.target.indexOf(':')), form.target.slice(form.target.indexOf(':') + 1)];
-  const target: Schemas['PilotTargetBody'] =
-    kind === 'config' ? { kind: 'configuration', configurationId: id } : { kind: 'remote', target: id };
+  const target = targetBody(form.target);
   return {
     configurationId: form.configurationId,
     behaveAs: form.behaveAs || null,
@@ -184,13 +182,7 @@ export function PilotPage() {
   const [rate, setRate] = useState<number | string>(20);
   const [selected, setSelected] = useState<string | null>(null);
   const configs = (configurations.data ?? []).map((c) => ({ value: c.id, label: c.name }));
-  const targetChoices = [
-    { group: 'Remote targets', items: (targets.data ?? []).map((t) => ({ value: `remote:${t.id}`, label: t.name })) },
-    {
-      group: "A configuration's own endpoint",
-      items: (configurations.data ?? []).map((c) => ({ value: `config:${c.id}`, label: c.name })),
-    },
-  ];
+  const targetChoices = endpointChoices(configurations.data ?? [], targets.data ?? [], 'remote');
   const start = useMutation({
     mutationFn: () =>
       unwrap(

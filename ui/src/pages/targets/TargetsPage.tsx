@@ -32,6 +32,30 @@ export function useTargets() {
   return useQuery({ queryKey: targetsKey, queryFn: () => unwrap(api.GET('/api/targets')) });
 }
 
+/**
+ * Where a run can go, as select groups: remote targets (`remote:<id>`) and configurations' own
+ * endpoints (`config:<id>`), in the order given.
+ */
+export function endpointChoices(
+  configurations: { id: string; name: string }[],
+  targets: Target[],
+  first: 'remote' | 'config',
+) {
+  const remote = { group: 'Remote targets', items: targets.map((t) => ({ value: `remote:${t.id}`, label: t.name })) };
+  const local = {
+    group: "A configuration's own endpoint",
+    items: configurations.map((c) => ({ value: `config:${c.id}`, label: c.name })),
+  };
+  return first === 'remote' ? [remote, local] : [local, remote];
+}
+
+/** The run request's target for a choice of `endpointChoices`. */
+export function targetBody(choice: string): Schemas['PilotTargetBody'] {
+  const at = choice.indexOf(':');
+  const [kind, id] = [choice.slice(0, at), choice.slice(at + 1)];
+  return kind === 'config' ? { kind: 'configuration', configurationId: id } : { kind: 'remote', target: id };
+}
+
 /** How a target authenticates, in words. */
 export function authLabel(target: Target): string {
   return target.auth.kind === 'bearer' ? 'Bearer token' : `OAuth client ${target.auth.clientId}`;

@@ -73,6 +73,23 @@ pub(crate) async fn okta_spec(c: &mut Ctx) -> Checked {
     okta_deactivate_and_reactivate(c, &new_id).await
 }
 
+/// Okta's create as it sends it: `application/json`. The created user is remembered for the
+/// clean-up.
+async fn okta_create(c: &mut Ctx, body: &Value) -> super::super::client::Reply {
+    let reply = c
+        .client
+        .send_with(
+            Method::POST,
+            "/Users",
+            Some(body),
+            Auth::Token,
+            "application/json",
+        )
+        .await;
+    c.remember("/Users", &reply);
+    reply
+}
+
 /// Okta's SPEC test steps 6–12: its create, read, duplicate, filter in capitals, groups, a
 /// wrong credential, an unknown id; answers the created user's id.
 async fn okta_spec_create(c: &mut Ctx) -> Result<String, super::super::Verdict> {
@@ -85,17 +102,7 @@ async fn okta_spec_create(c: &mut Ctx) -> Result<String, super::super::Verdict> 
         "displayName": "Test User", "locale": "en-US", "externalId": c.unique("00u"),
         "groups": [], "password": "1mz050nq", "active": true
     });
-    let reply = c
-        .client
-        .send_with(
-            Method::POST,
-            "/Users",
-            Some(&body),
-            Auth::Token,
-            "application/json",
-        )
-        .await;
-    c.remember("/Users", &reply);
+    let reply = okta_create(c, &body).await;
     ensure!(
         reply.status == 201,
         "step 6: Okta's create answered {} instead of 201",
@@ -122,17 +129,7 @@ async fn okta_spec_create(c: &mut Ctx) -> Result<String, super::super::Verdict> 
         "step 7: GET of the new user answered {}",
         reply.summary()
     );
-    let reply = c
-        .client
-        .send_with(
-            Method::POST,
-            "/Users",
-            Some(&body),
-            Auth::Token,
-            "application/json",
-        )
-        .await;
-    c.remember("/Users", &reply);
+    let reply = okta_create(c, &body).await;
     ensure!(
         reply.status == 409,
         "step 8: the same create again answered {} instead of 409",
