@@ -62,6 +62,8 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 async fn bind(data_dir: &Path, settings: &DesktopSettings) -> Result<(Runtime, bool), String> {
     let options = |port| RuntimeOptions {
         data_dir: Some(data_dir.to_path_buf()),
+        // The desktop keeps its embedded SQLite.
+        database: scim_console_core::Database::Sqlite,
         serve: ServeOptions {
             bind: settings.bind,
             port,

@@ -292,14 +292,82 @@ pub(crate) fn run_tests(
 }
 
 /// Debian packages the build and the tests need: D-Bus headers for the keychain (`keyring`),
-/// and D-Bus with gnome-keyring to test it against a real Secret Service.
-const SYSTEM_PACKAGES: [&str; 5] = [
+/// D-Bus with gnome-keyring to test it against a real Secret Service, and PostgreSQL for the
+/// suites' second backend.
+const SYSTEM_PACKAGES: [&str; 6] = [
     "pkg-config",
     "libdbus-1-dev",
     "dbus",
     "dbus-x11",
     "gnome-keyring",
+    "postgresql",
 ];
+
+/// The integration suites that run a second time on PostgreSQL (`-p package --test name`).
+const POSTGRES_SUITES: &[(&str, &str)] = &[
+    ("scim-console-core", "store"),
+    ("scim-console-core", "tokens"),
+    ("scim-console-core", "mapping"),
+    ("scim-console-core", "logs"),
+    ("scim-console-core", "alerts"),
+    ("scim-console-core", "postgres"),
+];
+
+/// The integration suites again, on a throwaway PostgreSQL server (Debian's packages, a
+/// temporary directory, a free port; removed afterwards): every store a test opens lives in a
+/// schema of its own there.
+fn postgres_test(root: &Path, tally: &mut Tally) -> Result<()> {
+    use std::io::BufRead as _;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut server = Command::new(&cargo)
+        .args([
+            "run",
+            "-q",
+            "-p",
+            "scim-console-core",
+            "--features",
+            "testing",
+            "--example",
+            "temp-postgres",
+        ])
+        .current_dir(root)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("starting the test PostgreSQL server")?;
+    let mut url = String::new();
+    if let Some(out) = server.stdout.take() {
+        std::io::BufReader::new(out)
+            .read_line(&mut url)
+            .context("reading the test PostgreSQL server's URL")?;
+    }
+    let url = url.trim().to_owned();
+    let result = if url.starts_with("postgres://") {
+        let mut cmd = Command::new(&cargo);
+        cmd.arg("test");
+        for (package, suite) in POSTGRES_SUITES {
+            cmd.args(["-p", package, "--test", suite]);
+        }
+        cmd.env("SCIM_CONSOLE_TEST_POSTGRES", &url)
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env("SCIM_CONSOLE_EXPECT_KEYCHAIN", "0")
+            .current_dir(root);
+        run_tests(
+            root,
+            &mut cmd,
+            &format!("cargo test (PostgreSQL {url}): the integration suites on the second backend"),
+            tally,
+        )
+    } else {
+        Err(anyhow::anyhow!(
+            "the test PostgreSQL server did not start (see its error above)"
+        ))
+    };
+    // Closing its standard input stops and removes the server.
+    drop(server.stdin.take());
+    let _ = server.wait();
+    result
+}
 
 /// Installs the missing ones of `packages` with apt (through sudo when not root).
 pub(crate) fn ensure_packages(packages: &[&str]) -> Result<()> {
@@ -360,6 +428,7 @@ fn test(root: &Path) -> Result<()> {
     let mut tally = Tally::default();
     let result = cargo_test(root, &["test", "--workspace", "--all-targets"], &mut tally)
         .and_then(|()| cargo_test(root, &["test", "--workspace", "--doc"], &mut tally))
+        .and_then(|()| postgres_test(root, &mut tally))
         .and_then(|()| keychain_test(root, &mut tally))
         .and_then(|()| ui::test(root, &mut tally))
         .and_then(|()| desktop::test(root, &ui::target_dir(root), &mut tally));

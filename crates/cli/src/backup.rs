@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use clap::Args;
 use scim_console_core::Store;
 use scim_console_core::backup::{self, Manifest};
@@ -68,8 +68,13 @@ pub async fn backup(store: &Store, args: &BackupArgs) -> Result<()> {
 }
 
 /// Runs `restore` into `data_dir` (the console must not be running on it).
-pub async fn restore(data_dir: Option<&PathBuf>, args: &RestoreArgs) -> Result<()> {
-    let dir = Store::resolve_data_dir(data_dir.map(PathBuf::as_path))?;
+pub async fn restore(at: &crate::commands::Location, args: &RestoreArgs) -> Result<()> {
+    if at.database()? != scim_console_core::Database::Sqlite {
+        bail!(
+            "restore writes SQLite files into the data directory, and this console keeps its data in PostgreSQL: restore that database with pg_restore (see docs/deploy.md), or load a console with `scim-console import`"
+        );
+    }
+    let dir = Store::resolve_data_dir(at.data_dir.as_deref())?;
     let restored = backup::restore(&dir, &args.from, args.replace).await?;
     // Opening it brings the schema up to date when the backup came from an older version.
     Store::open(&dir)

@@ -13,8 +13,8 @@ use scim_console_core::mapping::plan::{Operation, Plan, Severity, diff};
 use scim_console_core::oauth::{ClientAuthMethod, ClientKeys};
 use scim_console_core::secrets::MasterKey;
 use scim_console_core::{
-    Actor, ClientProfile, Compatibility, Configuration, CoreError, NewConfiguration, NewToken,
-    Rotation, Store, TokenInfo, TokenPolicy, TokenState,
+    Actor, ClientProfile, Compatibility, Configuration, CoreError, Database, NewConfiguration,
+    NewToken, Rotation, Store, TokenInfo, TokenPolicy, TokenState,
 };
 use scim_console_server::runtime::{FirstStart, Runtime, RuntimeOptions};
 use scim_console_server::tls::TlsSource;
@@ -28,6 +28,25 @@ pub struct Cli {
     /// The data directory (database and settings). Default: $SCIM_CONSOLE_DATA_DIR, else the OS data directory.
     #[arg(long, global = true, env = "SCIM_CONSOLE_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// Keep the data in PostgreSQL (`postgres://user:password@host:port/database`) instead of
+    /// SQLite files in the data directory. Several `serve` processes may share one database.
+    #[arg(
+        long,
+        global = true,
+        env = "SCIM_CONSOLE_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
+    /// The most PostgreSQL connections this process opens.
+    #[arg(
+        long,
+        global = true,
+        env = "SCIM_CONSOLE_DATABASE_POOL",
+        value_name = "N",
+        default_value_t = scim_console_core::store::DEFAULT_POOL_SIZE
+    )]
+    database_pool: u32,
     #[command(subcommand)]
     command: Command,
 }
@@ -36,6 +55,8 @@ pub struct Cli {
 enum Command {
     /// Run the SCIM endpoint and the admin API.
     Serve(ServeArgs),
+    /// Bring the database's schema up to date (every start does it too), then exit.
+    Migrate,
     /// Manage SCIM configurations.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -73,6 +94,11 @@ enum Command {
     Backup(crate::backup::BackupArgs),
     /// Restore a backup into the data directory (stop the server first).
     Restore(crate::backup::RestoreArgs),
+    /// Write the whole console (configurations, directories, mapping plans, token hashes, the
+    /// log) as JSON lines, for `import` into another database (SQLite or PostgreSQL).
+    Export(crate::transfer::ExportArgs),
+    /// Load a console that `export` wrote into this (empty) database.
+    Import(crate::transfer::ImportArgs),
     /// Check the databases: integrity, foreign keys, counts against rows (safe while serving);
     /// with --target, check a SCIM endpoint's conformance to the 2026 profiles and the
     /// identity providers' requests.
@@ -1522,17 +1548,42 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     }
 }
 
-async fn open_store(data_dir: Option<&PathBuf>) -> Result<Store> {
-    let dir = Store::resolve_data_dir(data_dir.map(PathBuf::as_path))?;
-    Store::open(&dir)
+/// Where a command finds the console's data: the data directory (settings, the master key,
+/// and the SQLite files) and the database.
+#[derive(Debug, Clone)]
+pub(crate) struct Location {
+    pub(crate) data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    database_pool: u32,
+}
+
+impl Location {
+    /// The database chosen (an error naming `--database-url` when it is not one).
+    pub(crate) fn database(&self) -> Result<Database> {
+        Ok(Database::from_url(
+            self.database_url.as_deref(),
+            self.database_pool,
+        )?)
+    }
+}
+
+pub(crate) async fn open_store(at: &Location) -> Result<Store> {
+    let dir = Store::resolve_data_dir(at.data_dir.as_deref())?;
+    let database = at.database()?;
+    Store::open_database(&dir, &database)
         .await
-        .with_context(|| format!("opening the data directory {}", dir.display()))
+        .with_context(|| {
+            format!(
+                "opening the console's database ({})",
+                database.describe(&dir)
+            )
+        })
 }
 
 /// The store with the master key, which seals and opens stored credentials.
-async fn open_store_with_key(data_dir: Option<&PathBuf>) -> Result<Store> {
-    let store = open_store(data_dir).await?;
-    let dir = Store::resolve_data_dir(data_dir.map(PathBuf::as_path))?;
+async fn open_store_with_key(at: &Location) -> Result<Store> {
+    let store = open_store(at).await?;
+    let dir = Store::resolve_data_dir(at.data_dir.as_deref())?;
     let (key, _) = tokio::task::spawn_blocking(move || MasterKey::load(&dir))
         .await
         .context("loading the master key")?
@@ -1542,14 +1593,18 @@ async fn open_store_with_key(data_dir: Option<&PathBuf>) -> Result<Store> {
 
 /// Runs a command.
 pub async fn run(cli: Cli) -> Result<()> {
+    let at = Location {
+        data_dir: cli.data_dir,
+        database_url: cli.database_url,
+        database_pool: cli.database_pool,
+    };
     match cli.command {
-        Command::Serve(args) => serve(cli.data_dir.as_ref(), args).await,
-        Command::Config(cmd) => config(&open_store(cli.data_dir.as_ref()).await?, cmd).await,
-        Command::Token(cmd) => token(&open_store(cli.data_dir.as_ref()).await?, cmd).await,
-        Command::OAuthClient(cmd) => {
-            oauth_client(&open_store(cli.data_dir.as_ref()).await?, cmd).await
-        }
-        Command::Audit(cmd) => audit(&open_store(cli.data_dir.as_ref()).await?, cmd).await,
+        Command::Serve(args) => serve(&at, args).await,
+        Command::Migrate => migrate(&at).await,
+        Command::Config(cmd) => config(&open_store(&at).await?, cmd).await,
+        Command::Token(cmd) => token(&open_store(&at).await?, cmd).await,
+        Command::OAuthClient(cmd) => oauth_client(&open_store(&at).await?, cmd).await,
+        Command::Audit(cmd) => audit(&open_store(&at).await?, cmd).await,
         Command::Mapping(MappingCommand::Template(args)) => {
             let mut plan = Plan::default_users();
             if let Some(name) = &args.provider {
@@ -1563,48 +1618,40 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Mapping(MappingCommand::Schema) => {
             print_json(&scim_console_core::mapping::plan::json_schema())
         }
-        Command::Mapping(cmd) => mapping(&open_store(cli.data_dir.as_ref()).await?, cmd).await,
-        Command::Logs(cmd) => logs_command(&open_store(cli.data_dir.as_ref()).await?, cmd).await,
+        Command::Mapping(cmd) => mapping(&open_store(&at).await?, cmd).await,
+        Command::Logs(cmd) => logs_command(&open_store(&at).await?, cmd).await,
         Command::Target(cmd) => {
             if cmd.needs_store() {
-                let store = open_store_with_key(cli.data_dir.as_ref()).await?;
+                let store = open_store_with_key(&at).await?;
                 crate::target::run(Some(&store), cmd).await
             } else {
                 crate::target::run(None, cmd).await
             }
         }
-        Command::Backup(args) => {
-            crate::backup::backup(&open_store(cli.data_dir.as_ref()).await?, &args).await
-        }
-        Command::Restore(args) => crate::backup::restore(cli.data_dir.as_ref(), &args).await,
+        Command::Backup(args) => crate::backup::backup(&open_store(&at).await?, &args).await,
+        Command::Restore(args) => crate::backup::restore(&at, &args).await,
+        Command::Export(args) => crate::transfer::export(&open_store(&at).await?, &args).await,
+        Command::Import(args) => crate::transfer::import(&open_store(&at).await?, &args).await,
         Command::Check(args) if args.conformance.target.is_some() => {
-            crate::conformance::run(
-                &open_store_with_key(cli.data_dir.as_ref()).await?,
-                &args.conformance,
-            )
-            .await
+            crate::conformance::run(&open_store_with_key(&at).await?, &args.conformance).await
         }
-        Command::Check(args) => {
-            crate::backup::check(&open_store(cli.data_dir.as_ref()).await?, &args).await
-        }
-        Command::Pilot(cmd) => {
-            crate::pilot::run(&open_store_with_key(cli.data_dir.as_ref()).await?, cmd).await
-        }
+        Command::Check(args) => crate::backup::check(&open_store(&at).await?, &args).await,
+        Command::Pilot(cmd) => crate::pilot::run(&open_store_with_key(&at).await?, cmd).await,
         Command::Openapi => {
             use utoipa::OpenApi as _;
             print_json(&scim_console_server::admin::AdminApi::openapi())
         }
         Command::Alerts(cmd) => {
-            let mut store = open_store(cli.data_dir.as_ref()).await?;
+            let mut store = open_store(&at).await?;
             if cmd.needs_master_key() {
-                let dir = Store::resolve_data_dir(cli.data_dir.as_deref())?;
+                let dir = Store::resolve_data_dir(at.data_dir.as_deref())?;
                 let (key, _) = MasterKey::load(&dir).context("loading the master key")?;
                 store = store.with_master_key(&key);
             }
             crate::alerts::run(&store, cmd).await
         }
         Command::Users(UsersCommand::Import(args)) => {
-            users_import(&open_store(cli.data_dir.as_ref()).await?, &args).await
+            users_import(&open_store(&at).await?, &args).await
         }
     }
 }
@@ -1643,9 +1690,24 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing in-flight requests");
 }
 
-async fn serve(data_dir: Option<&PathBuf>, args: ServeArgs) -> Result<()> {
+/// `migrate`: brings the database's schema up to date (also done by every start).
+async fn migrate(at: &Location) -> Result<()> {
+    let dir = Store::resolve_data_dir(at.data_dir.as_deref())?;
+    let database = at.database()?;
+    let store = open_store(at).await?;
+    let version = store.schema_version().await?;
+    store.close().await;
+    println!(
+        "The database is up to date: schema version {version} ({}).",
+        database.describe(&dir)
+    );
+    Ok(())
+}
+
+async fn serve(at: &Location, args: ServeArgs) -> Result<()> {
     init_logging(args.log_format);
-    let dir = Store::resolve_data_dir(data_dir.map(PathBuf::as_path))?;
+    let dir = Store::resolve_data_dir(at.data_dir.as_deref())?;
+    let database = at.database()?;
     let tls = match (args.tls_cert, args.tls_key, args.tls_self_signed) {
         (Some(cert), Some(key), _) => Some(TlsSource::Files { cert, key }),
         (_, _, true) => Some(TlsSource::SelfSigned {
@@ -1661,8 +1723,10 @@ async fn serve(data_dir: Option<&PathBuf>, args: ServeArgs) -> Result<()> {
         body_read_timeout: std::time::Duration::from_secs(args.body_timeout),
         ..Limits::default()
     };
+    let described = database.describe(&dir);
     let runtime = Runtime::start(RuntimeOptions {
         data_dir: Some(dir),
+        database,
         serve: ServeOptions {
             bind: args.bind,
             port: args.port,
@@ -1694,6 +1758,7 @@ async fn serve(data_dir: Option<&PathBuf>, args: ServeArgs) -> Result<()> {
     if let Some(fingerprint) = server.tls_fingerprint() {
         println!("  TLS certificate SHA-256: {fingerprint}");
     }
+    println!("  Database:     {described}");
     println!("  Master key:   in {key_source}");
     if let Some(created) = created {
         println!();

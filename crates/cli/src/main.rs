@@ -11,6 +11,7 @@ mod compat;
 mod conformance;
 mod pilot;
 mod target;
+mod transfer;
 
 /// mimalloc: the server builds and drops many small JSON values per request; under load it
 /// spends markedly less time in the allocator than glibc's (see docs/performance.md).

@@ -1360,3 +1360,133 @@ fn check_target_runs_the_conformance_checker_and_exits_8_when_a_must_fails() {
         .unwrap();
     assert!(String::from_utf8_lossy(&no_token.stderr).contains("--token"));
 }
+
+#[test]
+fn export_and_import_move_a_console_and_a_bad_database_url_is_named() {
+    let from = tempfile::tempdir().unwrap();
+    let created = cli(from.path(), &["config", "create", "Moving", "--json"]);
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let token = cli(
+        from.path(),
+        &["token", "create", "--config", "moving", "--json"],
+    );
+    assert!(
+        token.status.success(),
+        "{}",
+        String::from_utf8_lossy(&token.stderr)
+    );
+    let file = from.path().join("console.jsonl");
+    let exported = cli(
+        from.path(),
+        &["export", "--to", file.to_str().unwrap(), "--json"],
+    );
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&exported.stdout).unwrap();
+    let rows = |summary: &Value, table: &str| {
+        summary["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["table"] == table)
+            .map(|t| t["rows"].as_u64().unwrap())
+    };
+    assert_eq!(rows(&summary, "configurations"), Some(1));
+    assert_eq!(rows(&summary, "tokens"), Some(1));
+
+    let to = tempfile::tempdir().unwrap();
+    let migrated = cli(to.path(), &["migrate"]);
+    assert!(
+        migrated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrated.stderr)
+    );
+    assert!(
+        stdout(&migrated).contains("schema version"),
+        "{}",
+        stdout(&migrated)
+    );
+    let imported = cli(
+        to.path(),
+        &["import", "--from", file.to_str().unwrap(), "--json"],
+    );
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let imported: Value = serde_json::from_slice(&imported.stdout).unwrap();
+    assert_eq!(imported["rows"], summary["rows"]);
+    let list = stdout(&cli(to.path(), &["token", "list", "--config", "moving"]));
+    let id = serde_json::from_slice::<Value>(&token.stdout).unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .split('_')
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    assert!(list.contains(&id), "{list}");
+    // A second import into the same console is refused (exit 4), naming why.
+    let again = cli(to.path(), &["import", "--from", file.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(4));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already holds 1 configuration"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+
+    // A database URL that is not PostgreSQL's is refused before anything is touched.
+    let bad = cli(
+        to.path(),
+        &[
+            "--database-url",
+            "mysql://root:hunter2@db/scim",
+            "config",
+            "list",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("database URL") && err.contains("postgres://"),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2"), "{err}");
+    // An unreachable PostgreSQL says where, without the password.
+    let down = cli(
+        to.path(),
+        &[
+            "--database-url",
+            "postgres://scim:hunter2@127.0.0.1:1/scim",
+            "migrate",
+        ],
+    );
+    assert!(!down.status.success());
+    let err = String::from_utf8_lossy(&down.stderr);
+    assert!(err.contains("postgres://scim@127.0.0.1:1/scim"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+    // Restore writes SQLite files: with PostgreSQL it says what to use instead.
+    let restore = cli(
+        to.path(),
+        &[
+            "--database-url",
+            "postgres://scim@127.0.0.1:1/scim",
+            "restore",
+            "--from",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(!restore.status.success());
+    assert!(
+        String::from_utf8_lossy(&restore.stderr).contains("pg_restore"),
+        "{}",
+        String::from_utf8_lossy(&restore.stderr)
+    );
+}

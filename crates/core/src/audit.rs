@@ -2,11 +2,10 @@
 //! where, what — in an append-only table (triggers refuse UPDATE and DELETE). A record commits
 //! in the same transaction as the change it describes. Secrets never appear in it.
 
+use crate::db::{self, Link};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use crate::configuration::ConfigurationId;
 use crate::error::{CoreError, CoreResult};
@@ -56,14 +55,14 @@ pub(crate) struct Subject<'a> {
 
 /// Appends a record, on the connection (and so in the transaction) of the change.
 pub(crate) async fn record(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut impl Link,
     at_us: i64,
     actor: &Actor,
     action: &str,
     subject: Subject<'_>,
     details: &Value,
 ) -> CoreResult<()> {
-    sqlx::query(
+    db::query(
         "INSERT INTO audit_log (at_us, actor, source, action, configuration_id, configuration_name, target, details)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
@@ -104,7 +103,7 @@ pub struct AuditEntry {
     pub details: Value,
 }
 
-fn entry_from_row(row: &SqliteRow) -> CoreResult<AuditEntry> {
+fn entry_from_row(row: &db::Row) -> CoreResult<AuditEntry> {
     let details: String = row.try_get("details")?;
     Ok(AuditEntry {
         seq: row.try_get("seq")?,
@@ -173,15 +172,15 @@ impl Store {
             0 => 100,
             n => n.min(MAX_PAGE),
         };
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT * FROM audit_log WHERE 1 = 1");
+        let mut q = db::QueryBuilder::new("SELECT * FROM audit_log WHERE 1 = 1");
         if let Some(c) = query.configuration {
             q.push(" AND configuration_id = ").push_bind(c.to_string());
         }
         match query.action.as_deref() {
             Some(a) if a.ends_with('.') => {
-                q.push(" AND substr(action, 1, ")
-                    .push_bind(i64::try_from(a.len()).unwrap_or(i64::MAX))
-                    .push(") = ")
+                q.push(" AND substr(action, 1, CAST(")
+                    .push_bind(i64::try_from(a.chars().count()).unwrap_or(i64::MAX))
+                    .push(" AS INTEGER)) = ")
                     .push_bind(a.to_owned());
             }
             Some(a) => {

@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::{ConnectOptions as _, Connection as _};
 
+use crate::db;
 use crate::error::{CoreError, CoreResult};
 use crate::store::{DATABASE_FILE, LOG_DATABASE_FILE, Store};
 
@@ -96,6 +97,13 @@ fn scratch(near: &Path, what: &str) -> CoreResult<PathBuf> {
     Ok(dir)
 }
 
+/// Why a file backup of a PostgreSQL console is refused.
+fn not_sqlite() -> CoreError {
+    CoreError::Unsupported(
+        "this console keeps its data in PostgreSQL: back it up with pg_dump (see docs/deploy.md), or move it with `scim-console export`".into(),
+    )
+}
+
 impl Store {
     /// Writes a backup of the whole console to `file` while it keeps serving.
     pub async fn backup_to(&self, file: &Path) -> CoreResult<Manifest> {
@@ -106,16 +114,21 @@ impl Store {
     }
 
     async fn backup_in(&self, work: &Path, file: &Path) -> CoreResult<Manifest> {
+        let (Some(directory), Some(log)) =
+            (self.pool().sqlite_pool(), self.log_database().sqlite_pool())
+        else {
+            return Err(not_sqlite());
+        };
         let main = work.join(DATABASE_FILE);
         let logs = work.join(LOG_DATABASE_FILE);
         // `VACUUM INTO` reads one snapshot: writers carry on, the copy is consistent.
         sqlx::query("VACUUM INTO ?1")
             .bind(main.display().to_string())
-            .execute(self.pool())
+            .execute(directory)
             .await?;
         sqlx::query("VACUUM INTO ?1")
             .bind(logs.display().to_string())
-            .execute(&self.log_database().pool)
+            .execute(log)
             .await?;
         for copy in [&main, &logs] {
             integrity(copy).await.map_err(|why| {
@@ -301,10 +314,15 @@ impl Store {
     /// Returns the problems found (none: healthy).
     pub async fn check_databases(&self) -> CoreResult<Vec<String>> {
         let mut problems = Vec::new();
-        for (name, pool) in [
-            (DATABASE_FILE, self.pool()),
-            (LOG_DATABASE_FILE, &self.log_database().pool),
-        ] {
+        // PostgreSQL checks its pages and foreign keys itself; SQLite is asked.
+        let sqlite = [
+            (DATABASE_FILE, self.pool().sqlite_pool()),
+            (LOG_DATABASE_FILE, self.log_database().sqlite_pool()),
+        ];
+        for (name, pool) in sqlite
+            .into_iter()
+            .filter_map(|(name, pool)| Some((name, pool?)))
+        {
             let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
                 .fetch_all(pool)
                 .await?;
@@ -321,7 +339,7 @@ impl Store {
                     .map(|(t,)| format!("{name}: a row of {t} points at a missing row")),
             );
         }
-        let drift: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        let drift = db::query(
             "SELECT c.configuration_id, c.resource_type, c.total,
                     CASE c.resource_type
                         WHEN 'User' THEN (SELECT COUNT(*) FROM users u WHERE u.configuration_id = c.configuration_id)
@@ -331,14 +349,17 @@ impl Store {
         )
         .fetch_all(self.pool())
         .await?;
-        problems.extend(
-            drift
-                .into_iter()
-                .filter(|(_, _, counted, actual)| counted != actual)
-                .map(|(c, kind, counted, actual)| {
-                    format!("configuration {c}: {kind} count {counted} but {actual} rows")
-                }),
-        );
+        for row in drift {
+            let counted: i64 = row.try_get("total")?;
+            let actual: i64 = row.try_get("actual")?;
+            if counted != actual {
+                let c: String = row.try_get("configuration_id")?;
+                let kind: String = row.try_get("resource_type")?;
+                problems.push(format!(
+                    "configuration {c}: {kind} count {counted} but {actual} rows"
+                ));
+            }
+        }
         Ok(problems)
     }
 }

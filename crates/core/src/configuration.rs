@@ -1,14 +1,12 @@
 //! SCIM configurations: one per connection (an identity provider provisioning into the
 //! console), each with its own endpoint slug, token set and isolated directory.
 
+use crate::db::{self, Link};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 use uuid::Uuid;
 
 use serde_json::{Map, Value, json};
-use sqlx::Connection as _;
 
 use crate::audit::{self, Actor, Subject};
 use crate::compatibility::{ClientProfile, Compatibility};
@@ -471,7 +469,7 @@ fn days(stored: Option<i64>) -> Option<u32> {
     stored.and_then(|d| u32::try_from(d).ok())
 }
 
-pub(crate) fn from_row(row: &SqliteRow) -> CoreResult<Configuration> {
+pub(crate) fn from_row(row: &db::Row) -> CoreResult<Configuration> {
     let id: String = row.try_get("id")?;
     let protected: String = row.try_get("protected_accounts")?;
     let time = |col: &str| -> CoreResult<DateTime<Utc>> {
@@ -568,9 +566,9 @@ impl Store {
         let retention = new.log_retention.check()?;
         let id = ConfigurationId::new();
         let now = self.now_us();
-        let mut w = self.writer().await;
+        let mut w = self.writer().await?;
         let taken = |column: &'static str, value: String| async move {
-            sqlx::query(&format!("SELECT 1 FROM configurations WHERE {column} = ?"))
+            db::query(format!("SELECT 1 FROM configurations WHERE {column} = ?"))
                 .bind(value)
                 .fetch_optional(self.pool())
                 .await
@@ -603,7 +601,7 @@ impl Store {
             candidate
         };
         let mut tx = w.begin().await?;
-        sqlx::query(
+        db::query(
             "INSERT INTO configurations (id, name, name_folded, slug, description, enabled, provision_users, provision_groups, put_semantics, keep_passwords, protected_accounts,
                                          token_max_lifetime_days, token_rotation_days, token_max_active, client_authentication, log_retention_days, log_retention_records, client_profile, compatibility, created_us, updated_us)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -629,7 +627,7 @@ impl Store {
         .bind(serde_json::to_string(&new.compatibility).unwrap_or_else(|_| "{}".into()))
         .bind(now)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await
         .map_err(|e| conflict(e, &name, &slug))?;
         let created = self.configuration_on(&mut tx, id).await?;
@@ -651,7 +649,7 @@ impl Store {
 
     /// Every configuration, by name.
     pub async fn list_configurations(&self) -> CoreResult<Vec<Configuration>> {
-        let rows = sqlx::query(&format!(
+        let rows = db::query(format!(
             "SELECT {COLUMNS} FROM configurations ORDER BY name_folded"
         ))
         .fetch_all(self.pool())
@@ -668,22 +666,20 @@ impl Store {
     /// A configuration by id, read on a given connection (inside a write's transaction).
     pub(crate) async fn configuration_on(
         &self,
-        conn: &mut sqlx::SqliteConnection,
+        conn: &mut impl Link,
         id: ConfigurationId,
     ) -> CoreResult<Configuration> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM configurations WHERE id = ?"
-        ))
-        .bind(id.to_string())
-        .fetch_optional(conn)
-        .await?
-        .ok_or_else(|| CoreError::NotFound(format!("configuration {id}")))?;
+        let row = db::query(format!("SELECT {COLUMNS} FROM configurations WHERE id = ?"))
+            .bind(id.to_string())
+            .fetch_optional(conn)
+            .await?
+            .ok_or_else(|| CoreError::NotFound(format!("configuration {id}")))?;
         from_row(&row)
     }
 
     /// A configuration by its URL slug.
     pub async fn configuration_by_slug(&self, slug: &str) -> CoreResult<Configuration> {
-        let row = sqlx::query(&format!(
+        let row = db::query(format!(
             "SELECT {COLUMNS} FROM configurations WHERE slug = ?"
         ))
         .bind(slug)
@@ -699,7 +695,7 @@ impl Store {
         if let Some(id) = ConfigurationId::parse(key) {
             return self.configuration(id).await;
         }
-        let row = sqlx::query(&format!(
+        let row = db::query(format!(
             "SELECT {COLUMNS} FROM configurations WHERE slug = ? OR name_folded = ? LIMIT 1"
         ))
         .bind(key)
@@ -717,7 +713,7 @@ impl Store {
         update: ConfigurationUpdate,
         actor: &Actor,
     ) -> CoreResult<Configuration> {
-        let mut w = self.writer().await;
+        let mut w = self.writer().await?;
         let mut tx = w.begin().await?;
         let current = self.configuration_on(&mut tx, id).await?;
         let name = match &update.name {
@@ -760,7 +756,7 @@ impl Store {
             .client_authentication
             .unwrap_or(current.client_authentication);
         let now = self.now_us();
-        sqlx::query(
+        db::query(
             "UPDATE configurations SET name = ?, name_folded = ?, slug = ?, description = ?, enabled = ?, provision_users = ?, provision_groups = ?,
              put_semantics = ?, keep_passwords = ?, protected_accounts = ?, token_max_lifetime_days = ?, token_rotation_days = ?, token_max_active = ?,
              client_authentication = ?, log_retention_days = ?, log_retention_records = ?, client_profile = ?, compatibility = ?, updated_us = ? WHERE id = ?",
@@ -785,7 +781,7 @@ impl Store {
         .bind(serde_json::to_string(&compatibility).unwrap_or_else(|_| "{}".into()))
         .bind(now)
         .bind(id.to_string())
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await
         .map_err(|e| conflict(e, &name, &slug))?;
         let updated = self.configuration_on(&mut tx, id).await?;
@@ -805,7 +801,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        self.auth_cache().bump()?;
+        self.auth_cache().bump().await?;
         Ok(updated)
     }
 
@@ -813,20 +809,20 @@ impl Store {
     /// Every token and OAuth client of the configuration goes with it (so they stop working
     /// on the next request); the audit log keeps a record of how many.
     pub async fn delete_configuration(&self, id: ConfigurationId, actor: &Actor) -> CoreResult<()> {
-        let mut w = self.writer().await;
+        let mut w = self.writer().await?;
         let mut tx = w.begin().await?;
         let current = self.configuration_on(&mut tx, id).await?;
         let now = self.now_us();
-        let live_tokens: i64 = sqlx::query_scalar(
+        let live_tokens: i64 = db::query_scalar(
             "SELECT COUNT(*) FROM tokens WHERE configuration_id = ? AND (revoked_us IS NULL OR revoked_us > ?)",
         )
         .bind(id.to_string())
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut tx)
         .await?;
-        sqlx::query("DELETE FROM configurations WHERE id = ?")
+        db::query("DELETE FROM configurations WHERE id = ?")
             .bind(id.to_string())
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         audit::record(
             &mut tx,
@@ -841,7 +837,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        self.auth_cache().bump()?;
+        self.auth_cache().bump().await?;
         Ok(())
     }
 }

@@ -46,6 +46,12 @@ pub enum CoreError {
     /// Stored data could not be read back (corruption or a bug).
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    /// The database could not be reached (at start-up: the message says which and why).
+    #[error("{0}")]
+    Unavailable(String),
+    /// The operation needs the other database backend (e.g. a file backup of PostgreSQL).
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 /// What to do about a data directory that cannot be written, when the error says why.
@@ -84,6 +90,11 @@ impl CoreError {
                 ScimError::invalid_value(format!("{field}: {reason}"))
             }
             Self::Forbidden(detail) => ScimError::status(403, detail.clone()),
+            Self::Unsupported(detail) => ScimError::status(501, detail.clone()),
+            Self::Unavailable(_) => ScimError::status(
+                503,
+                "the console's storage is unavailable for now; retry after the delay in Retry-After",
+            ),
             Self::VersionMismatch(_) => ScimError::status(
                 412,
                 "the resource has changed; read it again before updating",
@@ -105,6 +116,7 @@ impl CoreError {
     /// read-only, an I/O error) rather than refusing this request: clients should retry.
     pub fn is_storage_unavailable(&self) -> bool {
         matches!(self, Self::Database(e) if storage_unavailable(e))
+            || matches!(self, Self::Unavailable(_))
     }
 
     /// Whether this is a uniqueness conflict.
@@ -129,6 +141,21 @@ const UNAVAILABLE_CODES: [i64; 7] = [
 /// Whether a database error means the storage is unavailable for now.
 fn storage_unavailable(err: &sqlx::Error) -> bool {
     match err {
+        sqlx::Error::Database(db)
+            if db
+                .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                .is_some() =>
+        {
+            db.code().is_some_and(|code| {
+                // Connection exceptions, the server shutting down or starting, too many
+                // connections, out of disk or memory, a deadlock or serialization failure
+                // (the client's retry will succeed), a read-only standby.
+                code.starts_with("08")
+                    || code.starts_with("57P")
+                    || code.starts_with("53")
+                    || matches!(code.as_ref(), "40001" | "40P01" | "25006")
+            })
+        }
         sqlx::Error::Database(db) => db
             .code()
             .and_then(|c| c.parse::<i64>().ok())

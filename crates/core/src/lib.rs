@@ -29,6 +29,7 @@ mod auth_cache;
 pub mod backup;
 pub mod compatibility;
 pub mod configuration;
+pub mod db;
 pub mod directory;
 pub mod error;
 pub mod logs;
@@ -37,8 +38,11 @@ pub mod oauth;
 pub mod secrets;
 pub mod store;
 pub mod targets;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod time;
 pub mod token;
+pub mod transfer;
 
 pub use audit::Actor;
 pub use compatibility::{
@@ -50,7 +54,7 @@ pub use configuration::{
     NewConfiguration, PutSemantics, TokenPolicy,
 };
 pub use error::{CoreError, CoreResult};
-pub use store::Store;
+pub use store::{Database, Store};
 pub use token::{
     Authentication, IssuedToken, NewToken, Principal, RejectReason, Rotation, Secret, TokenInfo,
     TokenState,

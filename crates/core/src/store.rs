@@ -7,13 +7,13 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
-};
-use sqlx::{ConnectOptions, SqlitePool};
-use tokio::sync::{Mutex, MutexGuard};
+use sqlx::ConnectOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use tokio::sync::Mutex;
 
-use crate::auth_cache::AuthCache;
+use crate::auth_cache::{AuthCache, SharedEpoch};
+use crate::db::{self, Conn, Db, Dialect};
 use crate::directory::cursor::CursorKey;
 use crate::error::{CoreError, CoreResult};
 use crate::mapping::versions::PlanCache;
@@ -27,27 +27,96 @@ pub const DATA_DIR_ENV: &str = "SCIM_CONSOLE_DATA_DIR";
 /// The database file's name inside the data directory.
 pub const DATABASE_FILE: &str = "scim-console.db";
 
+/// The environment variable naming a PostgreSQL database (`postgres://…`) instead of the
+/// SQLite files in the data directory.
+pub const DATABASE_URL_ENV: &str = "SCIM_CONSOLE_DATABASE_URL";
+
+/// Connections one process opens to PostgreSQL unless told otherwise.
+pub const DEFAULT_POOL_SIZE: u32 = 16;
+
+/// Where the console keeps its data.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Database {
+    /// SQLite files in the data directory (the default; the desktop app always).
+    #[default]
+    Sqlite,
+    /// A PostgreSQL database, which several instances may share.
+    Postgres {
+        /// `postgres://user:password@host:port/database?sslmode=…`
+        url: String,
+        /// The most connections this process opens.
+        pool_size: u32,
+    },
+}
+
+impl Database {
+    /// SQLite for `None`; PostgreSQL for a `postgres://` or `postgresql://` URL; an error
+    /// naming the option for anything else.
+    pub fn from_url(url: Option<&str>, pool_size: u32) -> CoreResult<Self> {
+        match url.map(str::trim).filter(|u| !u.is_empty()) {
+            None => Ok(Self::Sqlite),
+            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
+                if pool_size < 2 {
+                    return Err(CoreError::invalid(
+                        "pool size",
+                        "at least 2 connections are needed",
+                    ));
+                }
+                Ok(Self::Postgres {
+                    url: u.to_owned(),
+                    pool_size,
+                })
+            }
+            Some(u) => Err(CoreError::invalid(
+                "database URL",
+                format!(
+                    "must start with postgres:// (SQLite needs none: it lives in the data directory); got a URL starting {:?}",
+                    u.chars().take(12).collect::<String>()
+                ),
+            )),
+        }
+    }
+
+    /// What it is, for people (a PostgreSQL URL without its password).
+    pub fn describe(&self, data_dir: &Path) -> String {
+        match self {
+            Self::Sqlite => format!("SQLite in {}", data_dir.display()),
+            Self::Postgres { url, .. } => format!("PostgreSQL {}", redact_url(url)),
+        }
+    }
+}
+
+/// A database URL without its password (and without its query string).
+pub fn redact_url(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let rest = rest.split('?').next().unwrap_or(rest);
+    let rest = match rest.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{user}@{host}")
+        }
+        None => rest.to_owned(),
+    };
+    format!("{scheme}://{rest}")
+}
+
 /// The console's persistent state.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: SqlitePool,
-    writer: Arc<Mutex<SqliteConnection>>,
-    path: PathBuf,
+    db: Db,
+    path: Option<PathBuf>,
     auth: Arc<AuthCache>,
     clock: Arc<dyn Clock>,
     signing_key: Option<Arc<SigningKey>>,
     sealing_key: Option<Arc<SealingKey>>,
     cursor_key: Arc<CursorKey>,
     plans: Arc<PlanCache>,
-    logs: LogDatabase,
+    logs: Db,
     keychain: bool,
-}
-
-/// The provisioning log's own database: a pool for searches and one writer connection.
-#[derive(Debug, Clone)]
-pub(crate) struct LogDatabase {
-    pub(crate) pool: SqlitePool,
-    pub(crate) writer: Arc<Mutex<SqliteConnection>>,
+    /// This process's identity among the instances sharing a database.
+    instance: Arc<str>,
+    /// Where stored log records are announced (PostgreSQL: one channel per schema).
+    log_channel: Option<Arc<str>>,
 }
 
 /// The provisioning log's database file, beside the main one.
@@ -74,12 +143,21 @@ fn damaged(error: &CoreError) -> bool {
         .is_some_and(|c| c == 11 || c == 26)
 }
 
-/// Runs `PRAGMA optimize=0x10002` on one of the pool's connections: every table is checked
+/// Runs `PRAGMA optimize=0x10002` (SQLite; PostgreSQL's autovacuum analyses by itself): every table is checked
 /// (0x10000), and those never analysed or whose size changed a lot are analysed (0x2) — in
 /// full: without the 0x10 flag SQLite sets no temporary `analysis_limit`, whose sampled
 /// statistics guessed 1,001 users per configuration where one configuration held 50,000.
-async fn optimize(pool: &sqlx::SqlitePool) -> CoreResult<()> {
-    sqlx::query("PRAGMA optimize=0x10002").execute(pool).await?;
+///
+/// It runs on the writer: ANALYZE writes its statistics, and a write from another connection
+/// would make a transaction of the writer that had already read fail (`SQLITE_BUSY_SNAPSHOT`: the soak's
+/// 503s every ten minutes).
+async fn optimize(db: &Db) -> CoreResult<()> {
+    if db.dialect() == Dialect::Sqlite {
+        let mut writer = db.writer().await?;
+        db::query("PRAGMA optimize=0x10002")
+            .execute(&mut writer)
+            .await?;
+    }
     Ok(())
 }
 
@@ -101,6 +179,14 @@ impl Store {
                     "no home directory; pass --data-dir or set {DATA_DIR_ENV}"
                 )),
             })
+    }
+
+    /// Opens the console's database: SQLite in `data_dir`, or PostgreSQL; migrated.
+    pub async fn open_database(data_dir: &Path, database: &Database) -> CoreResult<Self> {
+        match database {
+            Database::Sqlite => Self::open(data_dir).await,
+            Database::Postgres { url, pool_size } => Self::open_postgres(url, *pool_size).await,
+        }
     }
 
     /// Opens (creating if needed) the database in `data_dir` and migrates it.
@@ -167,7 +253,9 @@ impl Store {
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         // Statistics before the other connections open, so that they plan with them.
-        optimize(&pool).await?;
+        sqlx::query("PRAGMA optimize=0x10002")
+            .execute(&pool)
+            .await?;
         // Every write goes through one dedicated connection: SQLite has one writer anyway, and a
         // connection that makes every change keeps its page cache warm.
         let writer = options.connect().await?;
@@ -181,15 +269,69 @@ impl Store {
             .connect_with(log_options.clone())
             .await?;
         sqlx::migrate!("./migrations_logs").run(&log_pool).await?;
-        let logs = LogDatabase {
+        let logs = Db::Sqlite {
             pool: log_pool,
             writer: Arc::new(Mutex::new(log_options.connect().await?)),
         };
-        let auth = Arc::new(AuthCache::new(path.with_extension("auth-epoch")));
-        Ok(Self {
-            pool,
-            writer: Arc::new(Mutex::new(writer)),
-            path: path.to_path_buf(),
+        let auth = Arc::new(AuthCache::new(SharedEpoch::File(
+            path.with_extension("auth-epoch"),
+        )));
+        Ok(Self::assemble(
+            Db::Sqlite {
+                pool,
+                writer: Arc::new(Mutex::new(writer)),
+            },
+            logs,
+            Some(path.to_path_buf()),
+            auth,
+        ))
+    }
+
+    /// Connects to the PostgreSQL database at `url` (`postgres://user:password@host:port/db`,
+    /// libpq's parameters such as `sslmode` included) and migrates it. Several instances may
+    /// share one database: migrations take a lock, and each instance sees the others' changes.
+    /// `pool_size` is the most connections this process opens.
+    pub async fn open_postgres(url: &str, pool_size: u32) -> CoreResult<Self> {
+        Self::open_postgres_checked(url, pool_size)
+            .await
+            .map_err(|e| match e {
+                CoreError::Database(e) => {
+                    CoreError::Unavailable(format!("PostgreSQL at {}: {e}", redact_url(url)))
+                }
+                other => other,
+            })
+    }
+
+    async fn open_postgres_checked(url: &str, pool_size: u32) -> CoreResult<Self> {
+        let options = PgConnectOptions::from_str(url)?;
+        // Half the connections write, half read (see `Db::Postgres`).
+        let writers = (pool_size / 2).max(1);
+        let readers = pool_size.saturating_sub(writers).max(1);
+        let pool_of = |size: u32| {
+            PgPoolOptions::new()
+                .max_connections(size)
+                .min_connections(1)
+                // A request that cannot get a connection within this time answers 503 with
+                // Retry-After (the database restarting, the pool exhausted).
+                .acquire_timeout(Duration::from_secs(5))
+        };
+        let pool = pool_of(readers).connect_with(options.clone()).await?;
+        sqlx::migrate!("./migrations_postgres").run(&pool).await?;
+        let schema: String = sqlx::query_scalar("SELECT current_schema()")
+            .fetch_one(&pool)
+            .await?;
+        let writers = pool_of(writers).connect_with(options).await?;
+        let db = Db::Postgres { pool, writers };
+        let auth = Arc::new(AuthCache::new(SharedEpoch::Database(db.clone())));
+        let mut store = Self::assemble(db.clone(), db, None, auth);
+        store.log_channel = Some(format!("scim_console_log_{schema}").into());
+        Ok(store)
+    }
+
+    fn assemble(db: Db, logs: Db, path: Option<PathBuf>, auth: Arc<AuthCache>) -> Self {
+        Self {
+            db,
+            path,
             auth,
             clock: Arc::new(SystemClock),
             signing_key: None,
@@ -199,7 +341,47 @@ impl Store {
             plans: Arc::new(PlanCache::default()),
             logs,
             keychain: true,
-        })
+            instance: uuid::Uuid::new_v4().to_string().into(),
+            log_channel: None,
+        }
+    }
+
+    /// Says this instance is alive and counts the instances serving from the database (seen
+    /// within the last 10 seconds, this one included); instances unseen for a minute are
+    /// forgotten. Always 1 with SQLite, which one process serves.
+    pub async fn heartbeat(&self) -> CoreResult<u32> {
+        if self.dialect() == Dialect::Sqlite {
+            return Ok(1);
+        }
+        let now = self.now_us();
+        db::query(
+            "INSERT INTO instances (id, started_us, seen_us) VALUES (?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET seen_us = excluded.seen_us",
+        )
+        .bind(self.instance_id())
+        .bind(now)
+        .bind(now)
+        .execute(&self.db)
+        .await?;
+        db::query("DELETE FROM instances WHERE seen_us < ?")
+            .bind(now - 60_000_000)
+            .execute(&self.db)
+            .await?;
+        let live: i64 = db::query_scalar("SELECT COUNT(*) FROM instances WHERE seen_us >= ?")
+            .bind(now - 10_000_000)
+            .fetch_one(&self.db)
+            .await?;
+        Ok(u32::try_from(live).unwrap_or(u32::MAX).max(1))
+    }
+
+    /// The identity of this process among the instances sharing its database.
+    pub fn instance_id(&self) -> &str {
+        &self.instance
+    }
+
+    /// The channel stored log records are announced on (PostgreSQL).
+    pub(crate) fn log_channel(&self) -> Option<&str> {
+        self.log_channel.as_deref()
     }
 
     /// This store reading the time from `clock` (tests move time forward with a
@@ -248,13 +430,24 @@ impl Store {
         optimize(self.pool()).await
     }
 
+    /// The newest migration applied to the database (the directory's, for SQLite).
+    pub async fn schema_version(&self) -> CoreResult<i64> {
+        Ok(
+            db::query_scalar(
+                "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success",
+            )
+            .fetch_one(&self.db)
+            .await?,
+        )
+    }
+
     /// Now, by the store's clock, in microseconds since the Unix epoch.
     pub fn now_us(&self) -> i64 {
         self.clock.now_us()
     }
 
     /// The provisioning log's database.
-    pub(crate) fn log_database(&self) -> &LogDatabase {
+    pub(crate) fn log_database(&self) -> &Db {
         &self.logs
     }
 
@@ -273,14 +466,20 @@ impl Store {
         self.sealing_key.as_deref()
     }
 
-    /// The connection pool, for queries of this crate.
-    pub(crate) fn pool(&self) -> &SqlitePool {
-        &self.pool
+    /// The database, for queries of this crate (reads run on its pool).
+    pub(crate) fn pool(&self) -> &Db {
+        &self.db
     }
 
-    /// Waits for the single writer connection.
-    pub(crate) async fn writer(&self) -> MutexGuard<'_, SqliteConnection> {
-        self.writer.lock().await
+    /// The dialect of the database.
+    pub fn dialect(&self) -> Dialect {
+        self.db.dialect()
+    }
+
+    /// A connection for writing: SQLite's single writer (waiting for it), or a pooled
+    /// PostgreSQL connection.
+    pub(crate) async fn writer(&self) -> sqlx::Result<Conn> {
+        self.db.writer().await
     }
 
     /// The authentication cache and its epoch.
@@ -288,19 +487,22 @@ impl Store {
         &self.auth
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The database file (SQLite), or `None` for PostgreSQL.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
     }
 
     /// Closes every connection (checkpointing the WAL).
     pub async fn close(&self) {
-        self.logs.pool.close().await;
-        self.pool.close().await;
-        let mut writer = self.writer.lock().await;
-        // Closing the last connection checkpoints the WAL; a failure here loses nothing.
-        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&mut *writer)
-            .await;
+        self.logs.close().await;
+        self.db.close().await;
+        if let Ok(mut writer) = self.db.writer().await
+            && let Some(writer) = writer.as_sqlite()
+        {
+            // Closing the last connection checkpoints the WAL; a failure here loses nothing.
+            let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(writer)
+                .await;
+        }
     }
 }

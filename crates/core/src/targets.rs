@@ -8,11 +8,10 @@
 //! never stored, logged or returned in clear; only [`Store::target_secret`] opens it, for the
 //! one request that sends it.
 
+use crate::db;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 use uuid::Uuid;
 
 use crate::audit::{self, Actor, Subject};
@@ -182,7 +181,7 @@ impl NewTarget {
     }
 }
 
-fn target_from_row(row: &SqliteRow) -> CoreResult<RemoteTarget> {
+fn target_from_row(row: &db::Row) -> CoreResult<RemoteTarget> {
     let auth: String = row.try_get("auth")?;
     let store: String = row.try_get("secret_store")?;
     Ok(RemoteTarget {
@@ -219,9 +218,17 @@ impl Store {
     /// The keychain account of a target's credential: per data directory, so two consoles on
     /// one machine never share an entry.
     fn target_account(&self, id: &str) -> String {
-        let path = self.path();
-        let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-        format!("remote target {id} for {}", path.display())
+        match self.path() {
+            Some(path) => {
+                let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+                format!("remote target {id} for {}", path.display())
+            }
+            // PostgreSQL: per database and schema (the log channel names the schema).
+            None => format!(
+                "remote target {id} for {}",
+                self.log_channel().unwrap_or("postgres")
+            ),
+        }
     }
 
     /// Adds a remote target: its credential goes to the OS keychain, or, when none is
@@ -230,7 +237,7 @@ impl Store {
         let new = new.validate()?;
         let folded = new.name.to_lowercase();
         let taken: Option<String> =
-            sqlx::query_scalar("SELECT id FROM remote_targets WHERE name_folded = ?1")
+            db::query_scalar("SELECT id FROM remote_targets WHERE name_folded = ?1")
                 .bind(&folded)
                 .fetch_optional(self.pool())
                 .await?;
@@ -257,9 +264,9 @@ impl Store {
         let now = self.now_us();
         let auth = serde_json::to_string(&new.auth)
             .map_err(|e| CoreError::Corrupt(format!("target authentication: {e}")))?;
-        let mut conn = self.writer().await;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        let inserted = sqlx::query(
+        let mut conn = self.writer().await?;
+        let mut tx = conn.begin().await?;
+        let inserted = db::query(
             "INSERT INTO remote_targets (id, name, name_folded, base_url, auth, secret_store, secret_sealed, created_us, updated_us)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
         )
@@ -271,7 +278,7 @@ impl Store {
         .bind(store.as_str())
         .bind(sealed)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await;
         if let Err(e) = inserted {
             drop(tx);
@@ -317,7 +324,7 @@ impl Store {
 
     /// Every target, by name.
     pub async fn targets(&self) -> CoreResult<Vec<RemoteTarget>> {
-        let rows = sqlx::query("SELECT * FROM remote_targets ORDER BY name_folded")
+        let rows = db::query("SELECT * FROM remote_targets ORDER BY name_folded")
             .fetch_all(self.pool())
             .await?;
         rows.iter().map(target_from_row).collect()
@@ -325,7 +332,7 @@ impl Store {
 
     /// A target by id or by name (case-insensitive).
     pub async fn target(&self, key: &str) -> CoreResult<RemoteTarget> {
-        let row = sqlx::query("SELECT * FROM remote_targets WHERE id = ?1 OR name_folded = ?2")
+        let row = db::query("SELECT * FROM remote_targets WHERE id = ?1 OR name_folded = ?2")
             .bind(key.trim())
             .bind(key.trim().to_lowercase())
             .fetch_optional(self.pool())
@@ -348,7 +355,7 @@ impl Store {
                     ))
                 }),
             SecretStore::Sealed => {
-                let sealed: Option<Vec<u8>> = sqlx::query_scalar(
+                let sealed: Option<Vec<u8>> = db::query_scalar(
                     "SELECT secret_sealed FROM remote_targets WHERE id = ?1",
                 )
                 .bind(&target.id)
@@ -371,12 +378,12 @@ impl Store {
     /// Records the outcome of a connection test of a target.
     pub async fn record_target_test(&self, id: &str, ok: bool) -> CoreResult<()> {
         let now = self.now_us();
-        let mut conn = self.writer().await;
-        sqlx::query("UPDATE remote_targets SET last_test_us = ?1, last_test_ok = ?2 WHERE id = ?3")
+        let mut conn = self.writer().await?;
+        db::query("UPDATE remote_targets SET last_test_us = ?1, last_test_ok = ?2 WHERE id = ?3")
             .bind(now)
             .bind(ok)
             .bind(id)
-            .execute(&mut *conn)
+            .execute(&mut conn)
             .await?;
         Ok(())
     }
@@ -386,11 +393,11 @@ impl Store {
         let target = self.target(key).await?;
         let now = self.now_us();
         {
-            let mut conn = self.writer().await;
-            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-            sqlx::query("DELETE FROM remote_targets WHERE id = ?1")
+            let mut conn = self.writer().await?;
+            let mut tx = conn.begin().await?;
+            db::query("DELETE FROM remote_targets WHERE id = ?1")
                 .bind(&target.id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
             audit::record(
                 &mut tx,

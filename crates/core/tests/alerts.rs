@@ -27,7 +27,7 @@ async fn env() -> Env {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::starting_now());
     let (key, _) = MasterKey::load_with(dir.path(), None, false).unwrap();
-    let store = Store::open(dir.path())
+    let store = scim_console_core::testing::open_test_store(dir.path())
         .await
         .unwrap()
         .with_clock(clock.clone())
@@ -425,7 +425,9 @@ async fn webhook_addresses_are_sealed_in_storage_and_shown_by_origin() {
         );
     }
     // Removing the webhook.
-    let store = Store::open(env.dir.path()).await.unwrap();
+    let store = scim_console_core::testing::open_test_store(env.dir.path())
+        .await
+        .unwrap();
     let without_key = store
         .create_alert_rule(
             env.config.id,

@@ -19,7 +19,9 @@ struct Env {
 
 async fn env() -> Env {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).await.unwrap();
+    let store = scim_console_core::testing::open_test_store(dir.path())
+        .await
+        .unwrap();
     let config = store
         .create_configuration(NewConfiguration::named("xMatters"), &Actor::system())
         .await
@@ -286,7 +288,9 @@ async fn warn_only_unsupported_rejection_and_scoping() {
     }];
     // (The enterprise department is a field of the default plan: it is read, so supported.)
     // A second store on the same data directory (the CLI) saves the plan: seen at once.
-    let cli = Store::open(env.dir.path()).await.unwrap();
+    let cli = scim_console_core::testing::open_test_store(env.dir.path())
+        .await
+        .unwrap();
     cli.save_mapping_plan(
         env.config.id,
         &strict,

@@ -49,7 +49,7 @@ fn facts(method: &str, operation: Operation, body: Option<&Value>) -> RequestFac
 /// Outbox rows in the main database, read with a connection of the test's own.
 async fn outbox_rows(env: &Env) -> i64 {
     let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(env.store.path())
+        .filename(env.store.path().unwrap())
         .connect()
         .await
         .unwrap();
@@ -196,7 +196,7 @@ async fn every_directory_write_is_stamped_and_recovered_once() {
     assert_eq!(outbox_rows(&env).await, 2);
     // Bodies stay out of the stamps (they may be large; the password never goes anywhere).
     let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(s.path())
+        .filename(s.path().unwrap())
         .connect()
         .await
         .unwrap();
@@ -401,7 +401,7 @@ async fn an_unreadable_stamp_does_not_stop_recovery() {
     .await;
     user.unwrap();
     let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(s.path())
+        .filename(s.path().unwrap())
         .connect()
         .await
         .unwrap();

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use sqlx::Connection as _;
 
 struct Env {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     store: Store,
     registry: SchemaRegistry,
     config: Configuration,
@@ -19,7 +19,9 @@ struct Env {
 
 async fn env() -> Env {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).await.unwrap();
+    let store = scim_console_core::testing::open_test_store(dir.path())
+        .await
+        .unwrap();
     let config = store
         .create_configuration(
             NewConfiguration::named("Entra ID production"),
@@ -28,7 +30,7 @@ async fn env() -> Env {
         .await
         .unwrap();
     Env {
-        _dir: dir,
+        dir,
         store,
         registry: SchemaRegistry::standard(),
         config,
@@ -598,8 +600,10 @@ async fn passwords_are_dropped_or_hashed_never_stored_in_clear() {
         .unwrap();
     assert!(hash.starts_with("$argon2id$"), "{hash}");
     env.store.close().await;
-    let mut bytes = std::fs::read(env.store.path()).unwrap();
-    if let Ok(wal) = std::fs::read(env.store.path().with_extension("db-wal")) {
+    // The file's bytes (SQLite; PostgreSQL keeps the same columns).
+    let Some(file) = env.store.path() else { return };
+    let mut bytes = std::fs::read(file).unwrap();
+    if let Ok(wal) = std::fs::read(file.with_extension("db-wal")) {
         bytes.extend(wal);
     }
     let text = String::from_utf8_lossy(&bytes);
@@ -1047,7 +1051,9 @@ async fn data_survives_reopening_the_store() {
     let dir = tempfile::tempdir().unwrap();
     let registry = SchemaRegistry::standard();
     let (config_id, user_id) = {
-        let store = Store::open(dir.path()).await.unwrap();
+        let store = scim_console_core::testing::open_test_store(dir.path())
+            .await
+            .unwrap();
         let config = store
             .create_configuration(NewConfiguration::named("default"), &Actor::system())
             .await
@@ -1064,7 +1070,9 @@ async fn data_survives_reopening_the_store() {
         store.close().await;
         (config.id, user.resource["id"].as_str().unwrap().to_owned())
     };
-    let store = Store::open(dir.path()).await.unwrap();
+    let store = scim_console_core::testing::open_test_store(dir.path())
+        .await
+        .unwrap();
     let config = store.configuration(config_id).await.unwrap();
     assert_eq!(
         store.get_user(&config, &user_id).await.unwrap()["userName"],
@@ -1231,13 +1239,11 @@ async fn the_database_check_finds_counts_that_drifted_from_the_rows() {
         env.store.check_databases().await.unwrap(),
         Vec::<String>::new()
     );
-    // Damage as a half-applied write would: the count without its row.
-    let mut conn = sqlx::sqlite::SqliteConnection::connect(&format!(
-        "sqlite://{}",
-        env.store.path().display()
-    ))
-    .await
-    .unwrap();
+    // Damage as a half-applied write would: the count without its row (in the SQLite file).
+    let Some(file) = env.store.path() else { return };
+    let mut conn = sqlx::sqlite::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
     sqlx::query("UPDATE directory_counts SET total = total + 1 WHERE resource_type = 'User'")
         .execute(&mut conn)
         .await
@@ -1404,7 +1410,9 @@ async fn the_planner_has_statistics_and_finds_a_members_groups_by_index() {
     // A user's groups (looked up when the user is deleted): the member index alone, with or
     // without statistics — not a scan of every membership of the configuration.
     let groups_of_member = "UPDATE groups SET version = version + 1 WHERE configuration_id = 'c' AND id IN (SELECT group_id FROM group_members WHERE configuration_id = 'c' AND member_id = 'm')";
-    let before = plan(e.store.path(), groups_of_member).await;
+    // SQLite's planner (PostgreSQL's autovacuum keeps its statistics).
+    let Some(file) = e.store.path() else { return };
+    let before = plan(file, groups_of_member).await;
     assert!(
         before.contains("COVERING INDEX group_members_member (configuration_id=? AND member_id=?)"),
         "{before}"
@@ -1414,10 +1422,9 @@ async fn the_planner_has_statistics_and_finds_a_members_groups_by_index() {
         create_user(&e, &format!("user{i}@contoso.com")).await;
     }
     e.store.optimize().await.unwrap();
-    let mut conn =
-        sqlx::sqlite::SqliteConnection::connect(&format!("sqlite://{}", e.store.path().display()))
-            .await
-            .unwrap();
+    let mut conn = sqlx::sqlite::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
     let users: Option<String> =
         sqlx::query_scalar("SELECT stat FROM sqlite_stat1 WHERE idx = 'users_user_name'")
             .fetch_optional(&mut conn)
@@ -1427,6 +1434,76 @@ async fn the_planner_has_statistics_and_finds_a_members_groups_by_index() {
         users.as_deref().is_some_and(|s| s.starts_with("300 ")),
         "statistics of users after it grew: {users:?}"
     );
-    let after = plan(e.store.path(), groups_of_member).await;
+    let after = plan(file, groups_of_member).await;
     assert!(after.contains("group_members_member"), "{after}");
+}
+
+#[tokio::test]
+async fn writes_wait_for_another_process_writing_the_same_database_instead_of_failing() {
+    // The soak's 503s: a transaction that read and then wrote failed at once
+    // (SQLITE_BUSY_SNAPSHOT) when another connection — a statistics refresh, the CLI —
+    // committed in between. The writer now takes the lock first and waits its turn.
+    let env = env().await;
+    let other = scim_console_core::testing::open_test_store(env.dir.path())
+        .await
+        .unwrap();
+    let group = env
+        .store
+        .create_group(
+            &env.config,
+            &env.registry,
+            json!({"displayName": "Busy"}),
+            &InputRules::default(),
+        )
+        .await
+        .unwrap();
+    let group_id = group.resource["id"].as_str().unwrap().to_owned();
+    let mut users = Vec::new();
+    for i in 0..150 {
+        users.push(
+            create_user(&env, &format!("busy{i}")).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let config_id = env.config.id;
+    let elsewhere = tokio::spawn(async move {
+        for i in 0..150 {
+            other
+                .create_token(
+                    config_id,
+                    &NewToken {
+                        label: format!("cli {i}"),
+                        ..NewToken::default()
+                    },
+                    &Actor::cli(),
+                )
+                .await
+                .unwrap();
+            other.optimize().await.unwrap();
+        }
+    });
+    for user in &users {
+        env.store
+            .patch_group(
+                &env.config,
+                &env.registry,
+                &group_id,
+                json!({
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                    "Operations": [{"op": "add", "path": "members", "value": [{"value": user}]}]
+                }),
+                &PatchRules::default(),
+                None,
+                false,
+            )
+            .await
+            .unwrap();
+        env.store
+            .delete_user(&env.config, user, None)
+            .await
+            .unwrap();
+    }
+    elsewhere.await.unwrap();
 }

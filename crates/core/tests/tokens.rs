@@ -34,7 +34,7 @@ async fn env_with(policy: TokenPolicy) -> Env {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::starting_now());
     let (key, _) = MasterKey::load_with(dir.path(), None, false).unwrap();
-    let store = Store::open(dir.path())
+    let store = scim_console_core::testing::open_test_store(dir.path())
         .await
         .unwrap()
         .with_clock(clock.clone())
@@ -281,7 +281,7 @@ async fn revocation_from_another_process_fails_the_next_request() {
     assert!(accepted(&auth(&env, &token).await));
     assert!(accepted(&auth(&env, &token).await), "cached");
     // A second Store on the same data directory (and the same clock) stands for the CLI.
-    let cli = Store::open(env.dir.path())
+    let cli = scim_console_core::testing::open_test_store(env.dir.path())
         .await
         .unwrap()
         .with_clock(env.clock.clone());
@@ -671,14 +671,23 @@ async fn every_change_is_audited_append_only_and_without_secrets() {
         assert!(!csv.contains(tail));
     }
     // Append-only.
-    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", env.store.path().display()))
-        .await
-        .unwrap();
     for sql in [
         "UPDATE audit_log SET actor = 'someone else'",
         "DELETE FROM audit_log",
     ] {
-        let err = sqlx::query(sql).execute(&db).await.unwrap_err();
+        let err = if let Some(file) = env.store.path() {
+            let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", file.display()))
+                .await
+                .unwrap();
+            sqlx::query(sql).execute(&db).await.unwrap_err()
+        } else {
+            let url = scim_console_core::testing::test_database_url(env.dir.path())
+                .await
+                .unwrap()
+                .unwrap();
+            let db = sqlx::PgPool::connect(&url).await.unwrap();
+            sqlx::query(sql).execute(&db).await.unwrap_err()
+        };
         assert!(err.to_string().contains("append-only"), "{err}");
     }
 }
@@ -707,8 +716,10 @@ async fn no_secret_reaches_the_database_file() {
         .await
         .unwrap();
     env.store.close().await;
-    let mut bytes = std::fs::read(env.store.path()).unwrap();
-    if let Ok(wal) = std::fs::read(env.store.path().with_extension("db-wal")) {
+    // The file's bytes (SQLite; PostgreSQL keeps the same columns).
+    let Some(file) = env.store.path() else { return };
+    let mut bytes = std::fs::read(file).unwrap();
+    if let Ok(wal) = std::fs::read(file.with_extension("db-wal")) {
         bytes.extend(wal);
     }
     let haystack = String::from_utf8_lossy(&bytes);

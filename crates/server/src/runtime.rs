@@ -5,7 +5,9 @@
 use std::path::PathBuf;
 
 use scim_console_core::secrets::{KeySource, MasterKey};
-use scim_console_core::{Actor, Configuration, NewConfiguration, NewToken, Secret, Store};
+use scim_console_core::{
+    Actor, Configuration, Database, NewConfiguration, NewToken, Secret, Store,
+};
 
 use crate::server::{ServeError, ServeOptions, Server};
 
@@ -24,6 +26,8 @@ pub enum FirstStart {
 pub struct RuntimeOptions {
     /// The data folder (default: `$SCIM_CONSOLE_DATA_DIR`, else the OS data directory).
     pub data_dir: Option<PathBuf>,
+    /// The database: SQLite in the data folder, or PostgreSQL.
+    pub database: Database,
     /// Address, port, limits and TLS (its `data_dir` and `master_key_source` are filled in).
     pub serve: ServeOptions,
     /// What the first start creates.
@@ -94,7 +98,9 @@ impl Runtime {
     pub async fn start(options: RuntimeOptions) -> Result<Self, RuntimeError> {
         let data_dir = Store::resolve_data_dir(options.data_dir.as_deref())?;
         let (key, key_source) = load_master_key(&data_dir).await?;
-        let store = Store::open(&data_dir).await?.with_master_key(&key);
+        let store = Store::open_database(&data_dir, &options.database)
+            .await?
+            .with_master_key(&key);
         let serve = ServeOptions {
             data_dir: Some(data_dir.clone()),
             master_key_source: Some(key_source.to_string()),
@@ -103,9 +109,23 @@ impl Runtime {
         let server = Server::bind(store.clone(), serve).await?;
         let created = match options.first_start {
             FirstStart::CreateDefault if store.list_configurations().await?.is_empty() => {
-                let configuration = store
+                let configuration = match store
                     .create_configuration(NewConfiguration::named("default"), &Actor::system())
-                    .await?;
+                    .await
+                {
+                    Ok(configuration) => configuration,
+                    // Another instance on the same database made it first.
+                    Err(e) if e.is_conflict() => {
+                        return Ok(Self {
+                            server,
+                            store,
+                            data_dir,
+                            key_source,
+                            created: None,
+                        });
+                    }
+                    Err(e) => return Err(e.into()),
+                };
                 let issued = store
                     .create_token(
                         configuration.id,

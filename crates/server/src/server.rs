@@ -223,12 +223,18 @@ impl Server {
             state.stopping.clone(),
         ));
         let checkpoint = tokio::spawn(checkpoint_loop(state.store.clone(), state.stopping.clone()));
+        let instances = tokio::spawn(instances_loop(
+            state.store.clone(),
+            state.limiter.clone(),
+            state.stopping.clone(),
+        ));
         let store = state.store.clone();
         let limits = state.limits;
         let served = serve(listener, tls, app(state), &limits, shutdown).await;
         retention.abort();
         alerts.abort();
         checkpoint.abort();
+        instances.abort();
         // Every request has finished and every sink is gone: the writer stores what is queued.
         if let Some(writer) = log_writer {
             if writer.await.is_ok() {
@@ -334,6 +340,33 @@ async fn retention_loop(store: Store, mut stopping: tokio::sync::watch::Receiver
             tracing::warn!(%error, "refreshing the databases' statistics failed");
         }
         wait = RETENTION_EVERY;
+    }
+}
+
+/// How often an instance on a shared database says it is alive and counts the others.
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(2);
+
+/// Keeps this instance's share of the rate limit: the limit divided by the instances serving
+/// from the same database (PostgreSQL; with SQLite there is one, and nothing to do).
+async fn instances_loop(
+    store: Store,
+    limiter: std::sync::Arc<crate::scim::rate_limit::RateLimiter>,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+) {
+    if store.dialect() == scim_console_core::db::Dialect::Sqlite {
+        return;
+    }
+    loop {
+        match store.heartbeat().await {
+            Ok(live) => limiter.set_instances(live),
+            Err(error) => {
+                tracing::warn!(%error, "could not count the instances sharing the database");
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(HEARTBEAT_EVERY) => {}
+            _ = stopping.changed() => return,
+        }
     }
 }
 

@@ -514,7 +514,7 @@ fn query_record(s: &TestServer) -> scim_console_core::logs::LogEntry {
 async fn outbox_rows(store: &scim_console_core::Store) -> i64 {
     use sqlx::ConnectOptions as _;
     let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(store.path())
+        .filename(store.path().expect("the outbox tests run on SQLite files"))
         .connect()
         .await
         .unwrap();

@@ -1,10 +1,9 @@
 //! Evaluating alert rules against the provisioning log's statistics, and the history of the
 //! alerts raised and resolved.
 
+use crate::db;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use super::{AlertCondition, AlertRule, rule_from_row};
 use crate::configuration::ConfigurationId;
@@ -90,7 +89,7 @@ pub struct AlertEvent {
     pub webhook_detail: Option<String>,
 }
 
-fn event_from_row(row: &SqliteRow) -> CoreResult<AlertEvent> {
+fn event_from_row(row: &db::Row) -> CoreResult<AlertEvent> {
     let configuration: String = row.try_get("configuration_id")?;
     let kind: String = row.try_get("kind")?;
     Ok(AlertEvent {
@@ -147,19 +146,19 @@ impl Store {
         let now = self.now_us();
         // One evaluation at a time: the writer is held throughout, so two evaluations (the
         // background loop and an admin's request) never raise one alert twice.
-        let mut w = self.writer().await;
-        let mut tx = sqlx::Connection::begin(&mut *w).await?;
-        let rows = sqlx::query(&format!(
+        let mut w = self.writer().await?;
+        let mut tx = w.begin().await?;
+        let rows = db::query(format!(
             "SELECT {}, c.name AS configuration_name, r.webhook_sealed IS NOT NULL AS has_webhook
              FROM alert_rules r JOIN configurations c ON c.id = r.configuration_id
-             WHERE r.enabled ORDER BY r.id",
+             WHERE r.enabled = 1 ORDER BY r.id",
             super::RULE_COLUMNS
                 .split(", ")
                 .map(|c| format!("r.{c}"))
                 .collect::<Vec<_>>()
                 .join(", ")
         ))
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut tx)
         .await?;
         let mut raised = Vec::new();
         for row in &rows {
@@ -170,16 +169,16 @@ impl Store {
                 (false, Some(_)) => Some(AlertEventKind::Resolved),
                 _ => None,
             };
-            sqlx::query(
+            db::query(
                 "UPDATE alert_rules SET last_evaluated_us = ?,
-                 firing_since_us = CASE WHEN ? THEN COALESCE(firing_since_us, ?) ELSE NULL END
+                 firing_since_us = CASE WHEN ? = 1 THEN COALESCE(firing_since_us, ?) ELSE NULL END
                  WHERE id = ?",
             )
             .bind(now)
             .bind(finding.holds)
             .bind(now)
             .bind(rule.id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
             let Some(kind) = kind else { continue };
             let message = match kind {
@@ -188,7 +187,7 @@ impl Store {
             };
             let has_webhook: bool = row.try_get("has_webhook")?;
             let configuration_name: String = row.try_get("configuration_name")?;
-            let inserted = sqlx::query(
+            let inserted = db::query(
                 "INSERT INTO alert_events (at_us, rule_id, rule_name, configuration_id, configuration_name, kind, message, webhook_state)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
             )
@@ -200,13 +199,13 @@ impl Store {
             .bind(kind.as_str())
             .bind(&message)
             .bind(has_webhook.then_some(WebhookState::Pending.as_str()))
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut tx)
             .await?;
             raised.push(event_from_row(&inserted)?);
         }
-        sqlx::query("DELETE FROM alert_events WHERE at_us < ?")
+        db::query("DELETE FROM alert_events WHERE at_us < ?")
             .bind(now - HISTORY_DAYS * 24 * 60 * MINUTE_US)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         tx.commit().await?;
         Ok(raised)
@@ -243,14 +242,14 @@ impl Store {
         minutes: u32,
         min_requests: u32,
     ) -> CoreResult<Finding> {
-        let row = sqlx::query(
-            "SELECT COALESCE(SUM(requests), 0) AS requests, COALESCE(SUM(failures), 0) AS failures
+        let row = db::query(
+            "SELECT CAST(COALESCE(SUM(requests), 0) AS BIGINT) AS requests, CAST(COALESCE(SUM(failures), 0) AS BIGINT) AS failures
              FROM log_minutes WHERE configuration_id = ? AND minute > ? AND minute <= ?",
         )
         .bind(config)
         .bind(this_minute - i64::from(minutes))
         .bind(this_minute)
-        .fetch_one(&self.log_database().pool)
+        .fetch_one(self.log_database())
         .await?;
         let requests: i64 = row.try_get("requests")?;
         let failures: i64 = row.try_get("failures")?;
@@ -278,9 +277,9 @@ impl Store {
         hours: u32,
     ) -> CoreResult<Finding> {
         let last: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(minute) FROM log_minutes WHERE configuration_id = ?")
+            db::query_scalar("SELECT MAX(minute) FROM log_minutes WHERE configuration_id = ?")
                 .bind(config)
-                .fetch_one(&self.log_database().pool)
+                .fetch_one(self.log_database())
                 .await?;
         let since = last.map_or(created, |m| (m + 1) * MINUTE_US).max(created);
         let silent_us = now - since;
@@ -306,9 +305,9 @@ impl Store {
         this_minute: i64,
         minutes: u32,
     ) -> CoreResult<Finding> {
-        let pool = &self.log_database().pool;
-        let uses: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(SUM(count), 0) FROM log_failures
+        let pool = self.log_database();
+        let uses: i64 = db::query_scalar(
+            "SELECT CAST(COALESCE(SUM(count), 0) AS BIGINT) FROM log_failures
              WHERE configuration_id = ? AND kind = 'type' AND name = 'revokedToken' AND minute > ? AND minute <= ?",
         )
         .bind(config)
@@ -324,7 +323,7 @@ impl Store {
         }
         // The latest such request names the token and the caller (the partial status index
         // holds every 401; its condition is repeated for SQLite to use it).
-        let last = sqlx::query(
+        let last = db::query(
             "SELECT credential, source, client FROM provisioning_log
              WHERE configuration_id = ? AND status = 401 AND status NOT IN (200, 201, 204) AND refusal = 'revokedToken'
              ORDER BY seq DESC LIMIT 1",
@@ -357,7 +356,7 @@ impl Store {
             0 => 100,
             n => n.min(1_000),
         };
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT * FROM alert_events WHERE (?1 IS NULL OR configuration_id = ?1) AND (?2 IS NULL OR seq < ?2)
              ORDER BY seq DESC LIMIT ?3",
         )
@@ -376,12 +375,12 @@ impl Store {
         state: WebhookState,
         detail: &str,
     ) -> CoreResult<()> {
-        let mut w = self.writer().await;
-        sqlx::query("UPDATE alert_events SET webhook_state = ?, webhook_detail = ? WHERE seq = ?")
+        let mut w = self.writer().await?;
+        db::query("UPDATE alert_events SET webhook_state = ?, webhook_detail = ? WHERE seq = ?")
             .bind(state.as_str())
             .bind(detail)
             .bind(seq)
-            .execute(&mut *w)
+            .execute(&mut w)
             .await?;
         Ok(())
     }

@@ -5,11 +5,10 @@
 //! notifications and, when the rule has one, to a webhook (whose address is sealed in storage:
 //! it usually carries its credential in its path).
 
+use crate::db::{self, Link};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::json;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use crate::audit::{self, Actor, Subject};
 use crate::configuration::ConfigurationId;
@@ -233,7 +232,7 @@ pub fn webhook_origin(url: &str) -> CoreResult<String> {
 
 const RULE_COLUMNS: &str = "id, configuration_id, name, condition, enabled, webhook_shown, created_us, firing_since_us, last_evaluated_us";
 
-fn rule_from_row(row: &SqliteRow) -> CoreResult<AlertRule> {
+fn rule_from_row(row: &db::Row) -> CoreResult<AlertRule> {
     let configuration: String = row.try_get("configuration_id")?;
     let condition: String = row.try_get("condition")?;
     let condition: AlertCondition = serde_json::from_str(&condition)
@@ -260,7 +259,7 @@ fn rule_from_row(row: &SqliteRow) -> CoreResult<AlertRule> {
 
 /// Writes the audit record of a change to rule `id`, in the change's transaction.
 async fn audit_rule(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut impl Link,
     now: i64,
     actor: &Actor,
     action: &str,
@@ -301,7 +300,7 @@ impl Store {
         &self,
         configuration: Option<ConfigurationId>,
     ) -> CoreResult<Vec<AlertRule>> {
-        let rows = sqlx::query(&format!(
+        let rows = db::query(format!(
             "SELECT {RULE_COLUMNS} FROM alert_rules WHERE ?1 IS NULL OR configuration_id = ?1 ORDER BY id"
         ))
         .bind(configuration.map(|c| c.to_string()))
@@ -312,7 +311,7 @@ impl Store {
 
     /// One rule.
     pub async fn alert_rule(&self, id: i64) -> CoreResult<AlertRule> {
-        let row = sqlx::query(&format!(
+        let row = db::query(format!(
             "SELECT {RULE_COLUMNS} FROM alert_rules WHERE id = ?"
         ))
         .bind(id)
@@ -338,9 +337,9 @@ impl Store {
             .transpose()?;
         let config = self.configuration(configuration).await?;
         let now = self.now_us();
-        let mut w = self.writer().await;
-        let mut tx = sqlx::Connection::begin(&mut *w).await?;
-        let id: i64 = sqlx::query_scalar(
+        let mut w = self.writer().await?;
+        let mut tx = w.begin().await?;
+        let id: i64 = db::query_scalar(
             "INSERT INTO alert_rules (configuration_id, name, condition, enabled, webhook_sealed, webhook_shown, created_us)
              VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
@@ -351,7 +350,7 @@ impl Store {
         .bind(webhook.as_ref().map(|(sealed, _)| sealed.clone()))
         .bind(webhook.as_ref().map(|(_, shown)| shown.clone()))
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut tx)
         .await?;
         let details = json!({"name": name, "condition": rule.condition, "enabled": rule.enabled,
                     "webhook": webhook.as_ref().map(|(_, shown)| shown)});
@@ -390,13 +389,13 @@ impl Store {
         };
         let config = self.configuration(current.configuration_id).await?;
         let now = self.now_us();
-        let mut w = self.writer().await;
-        let mut tx = sqlx::Connection::begin(&mut *w).await?;
-        sqlx::query(
+        let mut w = self.writer().await?;
+        let mut tx = w.begin().await?;
+        db::query(
             "UPDATE alert_rules SET name = COALESCE(?, name), condition = COALESCE(?, condition),
              enabled = COALESCE(?, enabled),
-             webhook_sealed = CASE WHEN ? THEN ? ELSE webhook_sealed END,
-             webhook_shown = CASE WHEN ? THEN ? ELSE webhook_shown END
+             webhook_sealed = CASE WHEN ? = 1 THEN ? ELSE webhook_sealed END,
+             webhook_shown = CASE WHEN ? = 1 THEN ? ELSE webhook_shown END
              WHERE id = ?",
         )
         .bind(name.clone())
@@ -419,7 +418,7 @@ impl Store {
                 .and_then(|w| w.as_ref().map(|(_, s)| s.clone())),
         )
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         let details = json!({"name": name, "condition": update.condition, "enabled": update.enabled,
                     "webhook": webhook.as_ref().map(|w| w.as_ref().map(|(_, shown)| shown))});
@@ -443,11 +442,11 @@ impl Store {
         let current = self.alert_rule(id).await?;
         let config = self.configuration(current.configuration_id).await?;
         let now = self.now_us();
-        let mut w = self.writer().await;
-        let mut tx = sqlx::Connection::begin(&mut *w).await?;
-        sqlx::query("DELETE FROM alert_rules WHERE id = ?")
+        let mut w = self.writer().await?;
+        let mut tx = w.begin().await?;
+        db::query("DELETE FROM alert_rules WHERE id = ?")
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         let details = json!({"name": current.name});
         audit_rule(
@@ -467,7 +466,7 @@ impl Store {
     /// The full webhook address of a rule, for delivering its alerts.
     pub async fn alert_webhook(&self, id: i64) -> CoreResult<Option<String>> {
         let sealed: Option<Vec<u8>> =
-            sqlx::query_scalar("SELECT webhook_sealed FROM alert_rules WHERE id = ?")
+            db::query_scalar("SELECT webhook_sealed FROM alert_rules WHERE id = ?")
                 .bind(id)
                 .fetch_optional(self.pool())
                 .await?

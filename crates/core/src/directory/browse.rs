@@ -1,9 +1,8 @@
 //! The directory as the admin browses it: summaries of users and groups, searched by name,
 //! ordered by name, paged by key (so page 500 costs what page 1 does).
 
+use crate::db;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use crate::configuration::Configuration;
 use crate::error::{CoreError, CoreResult};
@@ -138,10 +137,10 @@ impl Browse {
 /// The page's items (at most `limit` of the `limit + 1` rows read) and, when a further row
 /// was there, the key the next page starts after: the last item's folded name and id.
 fn page_of<T>(
-    rows: &[SqliteRow],
+    rows: &[db::Row],
     limit: i64,
     folded: &str,
-    item: impl Fn(&SqliteRow) -> CoreResult<T>,
+    item: impl Fn(&db::Row) -> CoreResult<T>,
 ) -> CoreResult<(Vec<T>, Option<String>)> {
     let take = usize::try_from(limit).unwrap_or(usize::MAX);
     let items = rows
@@ -170,14 +169,14 @@ impl Store {
         let cfg = configuration.id.to_string();
         let pattern = browse.pattern();
         let filter = "configuration_id = ?1 AND (?2 IS NULL OR user_name_folded LIKE ?2 ESCAPE '\\' OR lower(display_name) LIKE ?2 ESCAPE '\\' OR lower(external_id) LIKE ?2 ESCAPE '\\')";
-        let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM users WHERE {filter}"))
+        let total: i64 = db::query_scalar(format!("SELECT count(*) FROM users WHERE {filter}"))
             .bind(&cfg)
             .bind(&pattern)
             .fetch_one(self.pool())
             .await?;
         let (name, id) = browse.key()?;
         let limit = browse.limit();
-        let rows = sqlx::query(&format!(
+        let rows = db::query(format!(
             "SELECT id, user_name, user_name_folded, display_name, external_id, active, imported_us, created_us, modified_us
              FROM users WHERE {filter} AND (user_name_folded, id) > (?3, ?4)
              ORDER BY user_name_folded, id LIMIT ?5"
@@ -217,15 +216,14 @@ impl Store {
         let cfg = configuration.id.to_string();
         let pattern = browse.pattern();
         let filter = "g.configuration_id = ?1 AND (?2 IS NULL OR g.display_name_folded LIKE ?2 ESCAPE '\\' OR lower(g.external_id) LIKE ?2 ESCAPE '\\')";
-        let total: i64 =
-            sqlx::query_scalar(&format!("SELECT count(*) FROM groups g WHERE {filter}"))
-                .bind(&cfg)
-                .bind(&pattern)
-                .fetch_one(self.pool())
-                .await?;
+        let total: i64 = db::query_scalar(format!("SELECT count(*) FROM groups g WHERE {filter}"))
+            .bind(&cfg)
+            .bind(&pattern)
+            .fetch_one(self.pool())
+            .await?;
         let (name, id) = browse.key()?;
         let limit = browse.limit();
-        let rows = sqlx::query(&format!(
+        let rows = db::query(format!(
             "SELECT g.id, g.display_name, g.display_name_folded, g.external_id, g.created_us, g.modified_us,
                     (SELECT count(*) FROM group_members m WHERE m.configuration_id = g.configuration_id AND m.group_id = g.id) AS members
              FROM groups g WHERE {filter} AND (g.display_name_folded, g.id) > (?3, ?4)

@@ -3,13 +3,13 @@
 //! cannot express directly (filters on other member sub-attributes, path-less member values)
 //! fall back to loading the members and applying the protocol crate's PATCH engine.
 
+use crate::db::{self, Link};
 use scim::filter::{CompareOp, Filter, Literal};
 use scim::leniency;
 use scim::patch::{AttributeChange, PatchOpKind, PatchOperation, PatchRequest, apply};
 use scim::resource::coerce_attribute;
 use scim::{InputRules, ListQuery, Paging, PatchRules, Resource, SchemaRegistry, ScimError};
 use serde_json::{Map, Value, json};
-use sqlx::{Connection, Row};
 
 use super::{
     GROUPS, ListPage, PageResource, Written, assemble, assemble_parts, check_if_match, stored_data,
@@ -193,9 +193,9 @@ impl Store {
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_us();
         let cfg = configuration.id.to_string();
-        let mut w = self.writer().await;
+        let mut w = self.writer().await?;
         let mut tx = w.begin().await?;
-        sqlx::query(
+        db::query(
             "INSERT INTO groups (configuration_id, id, external_id, display_name, display_name_folded, created_us, modified_us, version, data, log_request)
              VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
         )
@@ -208,7 +208,7 @@ impl Store {
         .bind(now)
         .bind(stored_data(resource.as_map()))
         .bind(outbox::stamp())
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await
         .map_err(|e| if is_unique_violation(&e) { taken(&name) } else { e.into() })?;
         insert_members(&mut tx, &cfg, &id, &members, 0).await?;
@@ -235,7 +235,7 @@ impl Store {
         include_members: bool,
     ) -> CoreResult<Map<String, Value>> {
         let mut conn = self.pool().acquire().await?;
-        let row = fetch_row(&mut conn, configuration, id)
+        let row = fetch_row(&mut conn, configuration, id, false)
             .await?
             .ok_or_else(|| not_found(id))?;
         drop(conn);
@@ -282,7 +282,7 @@ impl Store {
                         .await?;
                 }
                 PageResource::Stored(stored) => {
-                    let rows = sqlx::query("SELECT data FROM group_members WHERE configuration_id = ? AND group_id = ? ORDER BY position")
+                    let rows = db::query("SELECT data FROM group_members WHERE configuration_id = ? AND group_id = ? ORDER BY position")
                         .bind(&cfg)
                         .bind(stored.id())
                         .fetch_all(self.pool())
@@ -296,7 +296,7 @@ impl Store {
                         if i > 0 {
                             text.push(',');
                         }
-                        text.push_str(row.try_get::<&str, _>("data")?);
+                        text.push_str(&row.try_get::<String, _>("data")?);
                     }
                     text.push(']');
                     stored.set_members(text);
@@ -317,7 +317,7 @@ impl Store {
             let Some(id) = group.get("id").and_then(Value::as_str).map(str::to_owned) else {
                 continue;
             };
-            let rows = sqlx::query("SELECT data FROM group_members WHERE configuration_id = ? AND group_id = ? ORDER BY position")
+            let rows = db::query("SELECT data FROM group_members WHERE configuration_id = ? AND group_id = ? ORDER BY position")
                 .bind(&cfg)
                 .bind(&id)
                 .fetch_all(self.pool())
@@ -350,9 +350,9 @@ impl Store {
         let schema = registry.group();
         let (incoming, used) = leniency::tracked(|| Resource::from_request(body, schema, rules));
         let incoming = incoming?;
-        let mut w = self.writer().await;
+        let mut w = self.writer().await?;
         let mut tx = w.begin().await?;
-        let row = fetch_row(&mut tx, configuration, id)
+        let row = fetch_row(&mut tx, configuration, id, true)
             .await?
             .ok_or_else(|| not_found(id))?;
         let version: i64 = row.try_get("version")?;
@@ -385,7 +385,7 @@ impl Store {
         if changes.iter().any(|c| c.path == "members") {
             replace_members(&mut tx, &configuration.id.to_string(), id, &members).await?;
         }
-        let row = fetch_row(&mut tx, configuration, id)
+        let row = fetch_row(&mut tx, configuration, id, true)
             .await?
             .ok_or_else(|| not_found(id))?;
         tx.commit().await?;
@@ -445,9 +445,9 @@ impl Store {
                 other_ops.push(op.clone());
             }
         }
-        let mut writer = self.writer().await;
+        let mut writer = self.writer().await?;
         let mut tx = writer.begin().await?;
-        let row = fetch_row(&mut tx, configuration, id)
+        let row = fetch_row(&mut tx, configuration, id, true)
             .await?
             .ok_or_else(|| not_found(id))?;
         let version: i64 = row.try_get("version")?;
@@ -583,16 +583,16 @@ impl Store {
         id: &str,
         if_match: Option<&str>,
     ) -> CoreResult<()> {
-        let mut w = self.writer().await;
+        let mut w = self.writer().await?;
         let mut tx = w.begin().await?;
-        let row = fetch_row(&mut tx, configuration, id)
+        let row = fetch_row(&mut tx, configuration, id, true)
             .await?
             .ok_or_else(|| not_found(id))?;
         check_if_match(if_match, row.try_get("version")?)?;
-        sqlx::query("DELETE FROM groups WHERE configuration_id = ? AND id = ?")
+        db::query("DELETE FROM groups WHERE configuration_id = ? AND id = ?")
             .bind(configuration.id.to_string())
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         let current = assemble(&GROUPS, &row)?;
         let name = current.get("displayName").and_then(Value::as_str);
@@ -615,12 +615,20 @@ fn at_op(err: CoreError, index: usize) -> CoreError {
     }
 }
 
+/// The row of a resource; `lock`ed against other writers until the transaction ends (for a
+/// change: PostgreSQL instances write concurrently).
 async fn fetch_row(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut impl Link,
     configuration: &Configuration,
     id: &str,
-) -> CoreResult<Option<sqlx::sqlite::SqliteRow>> {
-    Ok(sqlx::query("SELECT id, data, created_us, modified_us, version FROM groups WHERE configuration_id = ? AND id = ?")
+    lock: bool,
+) -> CoreResult<Option<db::Row>> {
+    let lock = if lock {
+        conn.dialect().for_update()
+    } else {
+        ""
+    };
+    Ok(db::query(format!("SELECT id, data, created_us, modified_us, version FROM groups WHERE configuration_id = ? AND id = ?{lock}"))
         .bind(configuration.id.to_string())
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -628,11 +636,11 @@ async fn fetch_row(
 }
 
 async fn load_members(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut impl Link,
     configuration: &Configuration,
     id: &str,
 ) -> CoreResult<Vec<Value>> {
-    let rows = sqlx::query("SELECT data FROM group_members WHERE configuration_id = ? AND group_id = ? ORDER BY position")
+    let rows = db::query("SELECT data FROM group_members WHERE configuration_id = ? AND group_id = ? ORDER BY position")
         .bind(configuration.id.to_string())
         .bind(id)
         .fetch_all(&mut *conn)
@@ -647,7 +655,7 @@ async fn load_members(
 }
 
 async fn write_group(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut impl Link,
     configuration: &Configuration,
     id: &str,
     resource: &Resource,
@@ -655,7 +663,7 @@ async fn write_group(
 ) -> CoreResult<i64> {
     let name = display_name(resource)?;
     let now = now_us();
-    let done = sqlx::query(
+    let done = db::query(
         "UPDATE groups SET external_id = ?, display_name = ?, display_name_folded = ?, modified_us = ?, version = ?, data = ?, log_request = ?
          WHERE configuration_id = ? AND id = ? AND version = ?",
     )
@@ -678,12 +686,8 @@ async fn write_group(
     Ok(now)
 }
 
-async fn next_position(
-    conn: &mut sqlx::SqliteConnection,
-    cfg: &str,
-    group: &str,
-) -> CoreResult<i64> {
-    let row = sqlx::query("SELECT COALESCE(MAX(position), -1) + 1 FROM group_members WHERE configuration_id = ? AND group_id = ?")
+async fn next_position(conn: &mut impl Link, cfg: &str, group: &str) -> CoreResult<i64> {
+    let row = db::query("SELECT COALESCE(MAX(position), -1) + 1 FROM group_members WHERE configuration_id = ? AND group_id = ?")
         .bind(cfg)
         .bind(group)
         .fetch_one(&mut *conn)
@@ -693,7 +697,7 @@ async fn next_position(
 
 /// Inserts members that are not there yet; returns the ones inserted.
 async fn insert_members(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut impl Link,
     cfg: &str,
     group: &str,
     members: &[Map<String, Value>],
@@ -702,7 +706,7 @@ async fn insert_members(
     let mut inserted = Vec::new();
     let mut position = start;
     for member in members {
-        let done = sqlx::query("INSERT OR IGNORE INTO group_members (configuration_id, group_id, member_id, position, data) VALUES (?, ?, ?, ?, ?)")
+        let done = db::query("INSERT INTO group_members (configuration_id, group_id, member_id, position, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
             .bind(cfg)
             .bind(group)
             .bind(member_id(member))
@@ -719,12 +723,12 @@ async fn insert_members(
 }
 
 async fn replace_members(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut impl Link,
     cfg: &str,
     group: &str,
     members: &[Map<String, Value>],
 ) -> CoreResult<()> {
-    sqlx::query("DELETE FROM group_members WHERE configuration_id = ? AND group_id = ?")
+    db::query("DELETE FROM group_members WHERE configuration_id = ? AND group_id = ?")
         .bind(cfg)
         .bind(group)
         .execute(&mut *conn)
@@ -734,7 +738,7 @@ async fn replace_members(
 }
 
 async fn apply_row_op(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut impl Link,
     cfg: &str,
     group: &str,
     op: RowOp,
@@ -748,7 +752,7 @@ async fn apply_row_op(
         }
         RowOp::Remove(ids) => {
             for member in ids {
-                let done = sqlx::query("DELETE FROM group_members WHERE configuration_id = ? AND group_id = ? AND member_id = ?")
+                let done = db::query("DELETE FROM group_members WHERE configuration_id = ? AND group_id = ? AND member_id = ?")
                     .bind(cfg)
                     .bind(group)
                     .bind(&member)
@@ -760,7 +764,7 @@ async fn apply_row_op(
             }
         }
         RowOp::RemoveAll | RowOp::ReplaceAll(_) => {
-            let rows = sqlx::query("SELECT member_id FROM group_members WHERE configuration_id = ? AND group_id = ? ORDER BY position")
+            let rows = db::query("SELECT member_id FROM group_members WHERE configuration_id = ? AND group_id = ? ORDER BY position")
                 .bind(cfg)
                 .bind(group)
                 .fetch_all(&mut *conn)
@@ -769,7 +773,7 @@ async fn apply_row_op(
                 .iter()
                 .map(|r| r.try_get::<String, _>(0))
                 .collect::<Result<_, _>>()?;
-            sqlx::query("DELETE FROM group_members WHERE configuration_id = ? AND group_id = ?")
+            db::query("DELETE FROM group_members WHERE configuration_id = ? AND group_id = ?")
                 .bind(cfg)
                 .bind(group)
                 .execute(&mut *conn)

@@ -13,6 +13,7 @@ pub use self::cursor::CURSOR_TIMEOUT_SECONDS;
 mod groups;
 mod users;
 
+use crate::db;
 use scim::filter::Filter;
 use scim::filter::sql::{ColumnKind, SqlColumn, SqlColumns, SqlParam};
 use scim::list::sort_resources;
@@ -20,8 +21,6 @@ use scim::patch::AttributeChange;
 use scim::schema::{AttributeDef, Resolved};
 use scim::{ListQuery, Paging, ResourceSchema, SortOrder};
 use serde_json::{Map, Value, json};
-use sqlx::Row;
-use sqlx::sqlite::{SqliteArguments, SqliteRow};
 
 use crate::configuration::Configuration;
 use crate::error::{CoreError, CoreResult};
@@ -96,7 +95,7 @@ pub struct StoredResource {
 }
 
 impl StoredResource {
-    fn from_row(table: &Table, row: &SqliteRow) -> CoreResult<Self> {
+    fn from_row(table: &Table, row: &db::Row) -> CoreResult<Self> {
         Ok(Self {
             resource_type: table.resource_type,
             id: row.try_get("id")?,
@@ -313,7 +312,7 @@ pub(crate) static GROUPS: Table = Table {
 };
 
 /// Rebuilds the SCIM representation from a row: `schemas`, `id`, the stored data, `meta`.
-pub(crate) fn assemble(table: &Table, row: &SqliteRow) -> CoreResult<Map<String, Value>> {
+pub(crate) fn assemble(table: &Table, row: &db::Row) -> CoreResult<Map<String, Value>> {
     StoredResource::from_row(table, row)?.into_map()
 }
 
@@ -367,10 +366,8 @@ pub(crate) fn stored_data(resource: &Map<String, Value>) -> String {
     serde_json::to_string(&data).unwrap_or_else(|_| "{}".into())
 }
 
-pub(crate) fn bind_all<'q>(
-    mut query: sqlx::query::Query<'q, sqlx::Sqlite, SqliteArguments<'q>>,
-    params: &'q [SqlParam],
-) -> sqlx::query::Query<'q, sqlx::Sqlite, SqliteArguments<'q>> {
+/// Binds a translated filter's parameters.
+pub(crate) fn bind_all<'q>(mut query: db::Query<'q>, params: &'q [SqlParam]) -> db::Query<'q> {
     for p in params {
         query = match p {
             SqlParam::Text(s) => query.bind(s.as_str()),
@@ -493,13 +490,18 @@ impl Store {
                 } else {
                     ""
                 };
+                // PostgreSQL has no rowid: its keys walk an index-only scan the same way.
+                let (key, key_columns) = match self.dialect() {
+                    db::Dialect::Sqlite => ("rowid", "rowid"),
+                    db::Dialect::Postgres => ("(configuration_id, id)", "configuration_id, id"),
+                };
                 let page_sql = format!(
-                    "SELECT {columns} FROM {table_name} WHERE rowid IN (SELECT rowid FROM {table_name} WHERE {where_sql}{after} ORDER BY {order_by} LIMIT ? OFFSET ?) ORDER BY {order_by}",
+                    "SELECT {columns} FROM {table_name} WHERE {key} IN (SELECT {key_columns} FROM {table_name} WHERE {where_sql}{after} ORDER BY {order_by} LIMIT ? OFFSET ?) ORDER BY {order_by}",
                     table_name = table.name,
                 );
                 let limit = i64::try_from(fetch).unwrap_or(i64::MAX);
                 let offset = i64::try_from(paging.offset()).unwrap_or(i64::MAX);
-                let mut q = bind_all(sqlx::query(&page_sql).bind(&cfg), &params);
+                let mut q = bind_all(db::query(&page_sql).bind(&cfg), &params);
                 if let Some(p) = position {
                     q = q.bind(p.created_us).bind(p.id.clone());
                 }
@@ -517,7 +519,7 @@ impl Store {
                 .and_then(|c| self.next_cursor(c, &mut resources, &positions, paging.count));
             let total = if query.filter.is_none() {
                 // Kept by triggers with every insert and delete.
-                sqlx::query("SELECT COALESCE((SELECT total FROM directory_counts WHERE configuration_id = ? AND resource_type = ?), 0)")
+                db::query("SELECT COALESCE((SELECT total FROM directory_counts WHERE configuration_id = ? AND resource_type = ?), 0)")
                     .bind(&cfg)
                     .bind(table.resource_type)
                     .fetch_one(self.pool())
@@ -532,7 +534,7 @@ impl Store {
                 i64::try_from(resources.len()).unwrap_or(i64::MAX)
             } else {
                 let count_sql = format!("SELECT COUNT(*) FROM {} WHERE {where_sql}", table.name);
-                bind_all(sqlx::query(&count_sql).bind(&cfg), &params)
+                bind_all(db::query(&count_sql).bind(&cfg), &params)
                     .fetch_one(self.pool())
                     .await?
                     .try_get(0)?
@@ -556,7 +558,7 @@ impl Store {
             "SELECT {columns} FROM {} WHERE {where_sql} ORDER BY created_us, id",
             table.name
         );
-        let rows = bind_all(sqlx::query(&all_sql).bind(&cfg), &params)
+        let rows = bind_all(db::query(&all_sql).bind(&cfg), &params)
             .fetch_all(self.pool())
             .await?;
         let mut resources = Vec::with_capacity(rows.len());

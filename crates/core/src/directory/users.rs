@@ -1,12 +1,12 @@
 //! Users: create, read, query, replace, patch, delete — with case-insensitive unique userNames,
 //! protected accounts, passwords never stored in clear, and optimistic versions.
 
+use crate::db::{self, Link};
 use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
 use scim::leniency::{self, Leniencies, Leniency};
 use scim::patch::{PatchRequest, apply};
 use scim::{InputRules, ListQuery, Paging, PatchRules, Resource, SchemaRegistry, ScimError};
 use serde_json::{Map, Value};
-use sqlx::{Connection, Row};
 
 use super::{ListPage, USERS, Written, assemble, assemble_parts, check_if_match, stored_data};
 use crate::configuration::Configuration;
@@ -130,13 +130,13 @@ impl Store {
                 let mut written = self
                     .replace_user(configuration, registry, &id, body, rules, None)
                     .await?;
-                let mut w = self.writer().await;
-                sqlx::query(
+                let mut w = self.writer().await?;
+                db::query(
                     "UPDATE users SET imported_us = NULL WHERE configuration_id = ? AND id = ?",
                 )
                 .bind(configuration.id.to_string())
                 .bind(&id)
-                .execute(&mut *w)
+                .execute(&mut w)
                 .await?;
                 written.warnings.push(format!(
                     "linked to the imported user {id} (matched on {by})"
@@ -151,11 +151,11 @@ impl Store {
     /// Whether imported users of the configuration wait to be linked (cached until an import
     /// from any process; a stale "yes" costs one query).
     async fn has_imported_users(&self, configuration: &Configuration) -> CoreResult<bool> {
-        let stamp = self.auth_cache().stamp();
+        let stamp = self.auth_cache().stamp().await?;
         if let Some(waiting) = self.plans().imported(configuration.id, stamp) {
             return Ok(waiting);
         }
-        let waiting = sqlx::query(
+        let waiting = db::query(
             "SELECT 1 FROM users WHERE configuration_id = ? AND imported_us IS NOT NULL LIMIT 1",
         )
         .bind(configuration.id.to_string())
@@ -198,8 +198,8 @@ impl Store {
         let data = stored_data(resource.as_map());
         // One statement: atomic on its own (its trigger files the log outbox row with it),
         // committed before the answer is built.
-        let mut w = self.writer().await;
-        sqlx::query(
+        let mut w = self.writer().await?;
+        db::query(
             "INSERT INTO users (configuration_id, id, external_id, user_name, user_name_folded, display_name, active, created_us, modified_us, version, password_hash, data, imported_us, log_request)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
         )
@@ -216,7 +216,7 @@ impl Store {
         .bind(data)
         .bind(imported.then_some(now))
         .bind(outbox::stamp())
-        .execute(&mut *w)
+        .execute(&mut w)
         .await
         .map_err(|e| if is_unique_violation(&e) { taken(&cols.user_name) } else { e.into() })?;
         Ok(Written {
@@ -234,7 +234,7 @@ impl Store {
         id: &str,
     ) -> CoreResult<Map<String, Value>> {
         let mut conn = self.pool().acquire().await?;
-        let row = fetch_row(&mut conn, configuration, id)
+        let row = fetch_row(&mut conn, configuration, id, false)
             .await?
             .ok_or_else(|| not_found(id))?;
         assemble(&USERS, &row)
@@ -268,12 +268,13 @@ impl Store {
         let mut incoming = incoming?;
         let password = incoming.as_map().get("password").cloned();
         let password_hash = take_password(&mut incoming, configuration, &mut used).await?;
-        let mut conn = self.writer().await;
+        let mut conn = self.writer().await?;
+        let mut tx = conn.begin().await?;
         let Stored {
             current,
             version,
             created,
-        } = load_for_write(&mut conn, configuration, id, if_match).await?;
+        } = load_for_write(&mut tx, configuration, id, if_match).await?;
         guard_protected(configuration, &current, Some(&incoming))?;
         let replaced = match configuration.put_semantics {
             crate::PutSemantics::Replace => incoming.replacing(&current, schema)?,
@@ -294,7 +295,7 @@ impl Store {
         let changes = scim::patch::changes(current.as_map(), replaced.as_map(), schema);
         let modified = self
             .write_user(
-                &mut conn,
+                &mut tx,
                 configuration,
                 id,
                 &replaced,
@@ -303,6 +304,7 @@ impl Store {
                 password_hash,
             )
             .await?;
+        tx.commit().await?;
         Ok(Written {
             resource: assemble_parts(
                 &USERS,
@@ -331,12 +333,13 @@ impl Store {
         let schema = registry.user();
         let (request, mut used) = leniency::tracked(|| PatchRequest::from_value(body, rules));
         let request = request?;
-        let mut conn = self.writer().await;
+        let mut conn = self.writer().await?;
+        let mut tx = conn.begin().await?;
         let Stored {
             current,
             version,
             created,
-        } = load_for_write(&mut conn, configuration, id, if_match).await?;
+        } = load_for_write(&mut tx, configuration, id, if_match).await?;
         let (outcome, applied) = leniency::tracked(|| apply(&current, &request, schema, rules));
         let outcome = outcome?;
         used.extend(applied);
@@ -363,7 +366,7 @@ impl Store {
         let password_hash = take_password(&mut patched, configuration, &mut used).await?;
         let modified = self
             .write_user(
-                &mut conn,
+                &mut tx,
                 configuration,
                 id,
                 &patched,
@@ -372,6 +375,7 @@ impl Store {
                 password_hash,
             )
             .await?;
+        tx.commit().await?;
         Ok(Written {
             resource: assemble_parts(
                 &USERS,
@@ -394,9 +398,9 @@ impl Store {
         id: &str,
         if_match: Option<&str>,
     ) -> CoreResult<()> {
-        let mut w = self.writer().await;
+        let mut w = self.writer().await?;
         let mut tx = w.begin().await?;
-        let row = fetch_row(&mut tx, configuration, id)
+        let row = fetch_row(&mut tx, configuration, id, true)
             .await?
             .ok_or_else(|| not_found(id))?;
         check_if_match(if_match, row.try_get("version")?)?;
@@ -404,7 +408,7 @@ impl Store {
         guard_protected(configuration, &current, None)?;
         let cfg = configuration.id.to_string();
         let now = now_us();
-        sqlx::query(
+        db::query(
             "UPDATE groups SET version = version + 1, modified_us = ? WHERE configuration_id = ? AND id IN
              (SELECT group_id FROM group_members WHERE configuration_id = ? AND member_id = ?)",
         )
@@ -412,17 +416,17 @@ impl Store {
         .bind(&cfg)
         .bind(&cfg)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
-        sqlx::query("DELETE FROM group_members WHERE configuration_id = ? AND member_id = ?")
+        db::query("DELETE FROM group_members WHERE configuration_id = ? AND member_id = ?")
             .bind(&cfg)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
-        sqlx::query("DELETE FROM users WHERE configuration_id = ? AND id = ?")
+        db::query("DELETE FROM users WHERE configuration_id = ? AND id = ?")
             .bind(&cfg)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         let name = current.str_attr("userName").map(str::to_owned);
         let changed = outbox::Changed {
@@ -439,7 +443,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)] // One private write with every column it sets.
     async fn write_user(
         &self,
-        tx: &mut sqlx::SqliteConnection,
+        tx: &mut impl Link,
         configuration: &Configuration,
         id: &str,
         resource: &Resource,
@@ -450,9 +454,9 @@ impl Store {
         let cols = columns_of(resource)?;
         let now = now_us();
         let password_changed = changes.iter().any(|c| c.path == "password");
-        let done = sqlx::query(
+        let done = db::query(
             "UPDATE users SET external_id = ?, user_name = ?, user_name_folded = ?, display_name = ?, active = ?, modified_us = ?, version = ?,
-             password_hash = CASE WHEN ? THEN ? ELSE password_hash END, data = ?, log_request = ?
+             password_hash = CASE WHEN ? = 1 THEN ? ELSE password_hash END, data = ?, log_request = ?
              WHERE configuration_id = ? AND id = ? AND version = ?",
         )
         .bind(&cols.external_id)
@@ -485,7 +489,7 @@ impl Store {
         id: &str,
     ) -> CoreResult<Option<String>> {
         let row =
-            sqlx::query("SELECT password_hash FROM users WHERE configuration_id = ? AND id = ?")
+            db::query("SELECT password_hash FROM users WHERE configuration_id = ? AND id = ?")
                 .bind(configuration.id.to_string())
                 .bind(id)
                 .fetch_optional(self.pool())
@@ -523,12 +527,12 @@ struct Stored {
 
 /// Reads a user for a write and checks `If-Match` against its version.
 async fn load_for_write(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut impl Link,
     configuration: &Configuration,
     id: &str,
     if_match: Option<&str>,
 ) -> CoreResult<Stored> {
-    let row = fetch_row(conn, configuration, id)
+    let row = fetch_row(conn, configuration, id, true)
         .await?
         .ok_or_else(|| not_found(id))?;
     let version: i64 = row.try_get("version")?;
@@ -540,12 +544,20 @@ async fn load_for_write(
     })
 }
 
+/// The row of a resource; `lock`ed against other writers until the transaction ends (for a
+/// change: PostgreSQL instances write concurrently).
 async fn fetch_row(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut impl Link,
     configuration: &Configuration,
     id: &str,
-) -> CoreResult<Option<sqlx::sqlite::SqliteRow>> {
-    Ok(sqlx::query("SELECT id, data, created_us, modified_us, version FROM users WHERE configuration_id = ? AND id = ?")
+    lock: bool,
+) -> CoreResult<Option<db::Row>> {
+    let lock = if lock {
+        conn.dialect().for_update()
+    } else {
+        ""
+    };
+    Ok(db::query(format!("SELECT id, data, created_us, modified_us, version FROM users WHERE configuration_id = ? AND id = ?{lock}"))
         .bind(configuration.id.to_string())
         .bind(id)
         .fetch_optional(&mut *conn)

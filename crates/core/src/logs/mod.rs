@@ -4,17 +4,17 @@
 //! bodies before anything is stored. Records are written in batches; search is keyset-paged and
 //! free text goes through an FTS5 index.
 
+use crate::db;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use crate::configuration::ConfigurationId;
 use crate::error::{CoreError, CoreResult};
 use crate::store::Store;
 use crate::time::to_time;
 
+pub mod follow;
 pub mod outbox;
 pub mod retention;
 pub mod stats;
@@ -460,7 +460,7 @@ pub struct LogEntry {
     pub outbox: Vec<i64>,
 }
 
-fn entry_from_row(row: &SqliteRow) -> CoreResult<LogEntry> {
+fn entry_from_row(row: &db::Row) -> CoreResult<LogEntry> {
     let configuration: String = row.try_get("configuration_id")?;
     let changes: Option<String> = row.try_get("changes")?;
     Ok(LogEntry {
@@ -697,11 +697,12 @@ impl Store {
         if entries.is_empty() {
             return Ok(());
         }
-        let mut w = self.log_database().writer.lock().await;
-        let mut tx = sqlx::Connection::begin(&mut *w).await?;
+        let mut w = self.log_database().writer().await?;
+        let mut tx = w.begin().await?;
+        let dialect = tx.dialect();
         // Many rows per statement: one round trip to the connection's thread per 40 records.
         for chunk in entries.chunks_mut(40) {
-            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            let mut q = db::QueryBuilder::new(
                 "INSERT INTO provisioning_log (at_us, configuration_id, client, user_agent, source, credential, method, path, operation,
                  resource_type, resource_id, resource_name, status, outcome, scim_type, refusal, detail, attributes, switches, duration_us, changes, request_body, response_body, outbox, direction) ",
             );
@@ -738,14 +739,27 @@ impl Store {
                     }))
                     .push_bind(e.direction.as_str());
             });
-            let last = q.build().execute(&mut *tx).await?.last_insert_rowid();
-            // One writer, one statement: the chunk's rows have consecutive positions.
-            let first = last - i64::try_from(chunk.len()).unwrap_or(0) + 1;
-            for (e, seq) in chunk.iter_mut().zip(first..) {
-                e.seq = seq;
+            if dialect == db::Dialect::Postgres {
+                // Other instances insert too: the positions are the ones given back.
+                q.push(" RETURNING seq");
+                let rows = q.build().fetch_all(&mut tx).await?;
+                for (e, row) in chunk.iter_mut().zip(&rows) {
+                    e.seq = row.try_get(0)?;
+                }
+            } else {
+                let last = q.build().execute(&mut tx).await?.last_insert_rowid();
+                // One writer, one statement: the chunk's rows have consecutive positions.
+                let first = last - i64::try_from(chunk.len()).unwrap_or(0) + 1;
+                for (e, seq) in chunk.iter_mut().zip(first..) {
+                    e.seq = seq;
+                }
             }
         }
         stats::add(&mut tx, entries).await?;
+        if let Some(channel) = self.log_channel() {
+            let seqs: Vec<i64> = entries.iter().map(|e| e.seq).collect();
+            follow::announce(&mut tx, channel, self.instance_id(), &seqs).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -753,17 +767,17 @@ impl Store {
     /// The newest record's position (0 when the log is empty).
     pub async fn last_log_seq(&self) -> CoreResult<i64> {
         Ok(
-            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM provisioning_log")
-                .fetch_one(&self.log_database().pool)
+            db::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM provisioning_log")
+                .fetch_one(self.log_database())
                 .await?,
         )
     }
 
     /// One record by its position.
     pub async fn log_entry(&self, seq: i64) -> CoreResult<LogEntry> {
-        let row = sqlx::query("SELECT * FROM provisioning_log WHERE seq = ?")
+        let row = db::query("SELECT * FROM provisioning_log WHERE seq = ?")
             .bind(seq)
-            .fetch_optional(&self.log_database().pool)
+            .fetch_optional(self.log_database())
             .await?
             .ok_or_else(|| CoreError::NotFound(format!("log record {seq}")))?;
         entry_from_row(&row)
@@ -779,13 +793,21 @@ impl Store {
         // With free text, the full-text index drives (newest match first, natively in rowid
         // order) and each match is checked against the other filters; without, the record
         // indexes do. Positions are then the index's rowids.
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT l.* FROM ");
+        let mut q = db::QueryBuilder::new("SELECT l.* FROM ");
         let seq = if let Some(text) = text {
-            q.push(
-                "provisioning_log_text t CROSS JOIN provisioning_log l ON l.seq = t.rowid WHERE provisioning_log_text MATCH ",
-            )
-            .push_bind(fts_query(text, query));
-            "t.rowid"
+            if self.log_database().dialect() == db::Dialect::Postgres {
+                // The `search` column holds what FTS5 indexes, under a GIN index.
+                q.push("provisioning_log l WHERE l.search @@ (");
+                push_tsquery(&mut q, text, query);
+                q.push(")");
+                "l.seq"
+            } else {
+                q.push(
+                    "provisioning_log_text t CROSS JOIN provisioning_log l ON l.seq = t.rowid WHERE provisioning_log_text MATCH ",
+                )
+                .push_bind(fts_query(text, query));
+                "t.rowid"
+            }
         } else {
             q.push("provisioning_log l WHERE 1 = 1");
             "l.seq"
@@ -849,7 +871,7 @@ impl Store {
         let order = if query.after.is_some() { "ASC" } else { "DESC" };
         q.push(format!(" ORDER BY {seq} {order} LIMIT "))
             .push_bind(i64::try_from(limit + 1).unwrap_or(i64::MAX));
-        let rows = q.build().fetch_all(&self.log_database().pool).await?;
+        let rows = q.build().fetch_all(self.log_database()).await?;
         let mut entries = rows
             .iter()
             .map(entry_from_row)
@@ -881,7 +903,19 @@ fn fts_query(text: &str, query: &LogQuery) -> String {
         })
         .collect();
     let mut expression = format!("{{resource_name detail}} : ({})", words.join(" "));
-    let facets = [
+    for facet in facets(query) {
+        // Facet tokens are letters and digits only: one token each, lower-cased by the
+        // tokenizer as the stored ones were.
+        expression.push_str(" AND facets : \"");
+        expression.push_str(&facet);
+        expression.push('"');
+    }
+    expression
+}
+
+/// The facet tokens of a query (`cfg<id without dashes>`, `cl<client>`, …), lower-cased.
+fn facets(query: &LogQuery) -> Vec<String> {
+    [
         query
             .configuration
             .map(|c| format!("cfg{}", c.to_string().replace('-', ""))),
@@ -889,15 +923,57 @@ fn fts_query(text: &str, query: &LogQuery) -> String {
         query.outcome.map(|o| format!("oc{}", o.as_str())),
         query.operation.map(|o| format!("op{}", o.as_str())),
         query.status.map(|s| format!("st{s}")),
-    ];
-    for facet in facets.into_iter().flatten() {
-        // Facet tokens are letters and digits only: one token each, lower-cased by the
-        // tokenizer as the stored ones were.
-        expression.push_str(" AND facets : \"");
-        expression.push_str(&facet.to_lowercase());
-        expression.push('"');
+    ]
+    .into_iter()
+    .flatten()
+    .map(|f| f.to_lowercase())
+    .collect()
+}
+
+/// The same free text as a PostgreSQL `tsquery` (the `simple` configuration, as the `search`
+/// column is built): each word a phrase of the tokens the parser makes of it (as FTS5 reads a
+/// quoted word), `word*` a prefix search, all of them and the query's facets required.
+fn push_tsquery(q: &mut db::QueryBuilder<'_>, text: &str, query: &LogQuery) {
+    let mut first = true;
+    let mut and = |q: &mut db::QueryBuilder<'_>| {
+        if !first {
+            q.push(" && ");
+        }
+        first = false;
+    };
+    for word in text.split_whitespace() {
+        if let Some(core) = word.strip_suffix('*') {
+            // The word's parts in a row, the last one a prefix: `bjensen@ex*` is
+            // `'bjensen' <-> 'ex':*`.
+            let parts: Vec<String> = core
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|p| !p.is_empty())
+                .map(|p| format!("'{p}'"))
+                .collect();
+            if parts.is_empty() {
+                continue;
+            }
+            let phrase = format!("{}:*", parts.join(" <-> "));
+            and(q);
+            q.push("to_tsquery('simple', ").push_bind(phrase).push(")");
+        } else {
+            and(q);
+            q.push("phraseto_tsquery('simple', regexp_replace(")
+                .push_bind(word.to_owned())
+                .push(", '[[:punct:]]+', ' ', 'g'))");
+        }
     }
-    expression
+    let facets = facets(query);
+    if !facets.is_empty() {
+        and(q);
+        q.push("to_tsquery('simple', ")
+            .push_bind(facets.join(" & "))
+            .push(")");
+    }
+    if first {
+        // Nothing searchable (only punctuation): an empty query, which matches nothing.
+        q.push("''::tsquery");
+    }
 }
 
 #[cfg(test)]

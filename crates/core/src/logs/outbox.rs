@@ -12,9 +12,9 @@
 use std::cell::RefCell;
 use std::future::Future;
 
+use crate::db::{self, Link};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, SqliteConnection};
 
 use super::{Client, LogEntry, Operation, Outcome};
 use crate::configuration::ConfigurationId;
@@ -96,6 +96,11 @@ struct Stamp {
 /// imports are not SCIM requests), its ticket noted for the request's record. Users and
 /// groups keep it in their `log_request` column, written by the change's own statement.
 pub(crate) fn stamp() -> Option<String> {
+    stamp_parts().map(|(_, _, text)| text)
+}
+
+/// The stamp with its ticket and time apart: (ticket, at µs, the stamp's JSON).
+fn stamp_parts() -> Option<(i64, i64, String)> {
     PENDING
         .try_with(|p| {
             let mut p = p.borrow_mut();
@@ -104,12 +109,14 @@ pub(crate) fn stamp() -> Option<String> {
             let ticket =
                 i64::from(rand::random::<u32>()) << 31 | i64::from(rand::random::<u32>() >> 1);
             p.tickets.push(ticket);
+            let at_us = p.facts.at.timestamp_micros();
             serde_json::to_string(&Stamp {
                 ticket,
-                at_us: p.facts.at.timestamp_micros(),
+                at_us,
                 request: p.facts.clone(),
             })
             .ok()
+            .map(|text| (ticket, at_us, text))
         })
         .ok()
         .flatten()
@@ -125,19 +132,21 @@ pub(crate) struct Changed<'a> {
 
 /// Files the outbox row of a delete made for the request in scope (nothing outside one) on
 /// `conn`, inside the delete's transaction: a deleted row cannot carry its stamp.
-pub(crate) async fn enqueue(conn: &mut SqliteConnection, changed: Changed<'_>) -> CoreResult<()> {
-    let Some(stamp) = stamp() else {
+pub(crate) async fn enqueue(conn: &mut impl Link, changed: Changed<'_>) -> CoreResult<()> {
+    let Some((ticket, at_us, stamp)) = stamp_parts() else {
         return Ok(());
     };
-    sqlx::query(
+    db::query(
         "INSERT INTO log_outbox (ticket, at_us, configuration_id, resource_type, resource_id, resource_name, request)
-         VALUES (json_extract(?1, '$.ticket'), json_extract(?1, '$.atUs'), ?2, ?3, ?4, ?5, ?1)",
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(stamp)
+    .bind(ticket)
+    .bind(at_us)
     .bind(changed.configuration.to_string())
     .bind(changed.resource_type)
     .bind(changed.id)
     .bind(changed.name)
+    .bind(stamp)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -167,16 +176,15 @@ impl Store {
         if tickets.is_empty() {
             return Ok(());
         }
-        let mut w = self.writer().await;
+        let mut w = self.writer().await?;
         for chunk in tickets.chunks(500) {
-            let mut q =
-                sqlx::QueryBuilder::<sqlx::Sqlite>::new("DELETE FROM log_outbox WHERE ticket IN (");
+            let mut q = db::QueryBuilder::new("DELETE FROM log_outbox WHERE ticket IN (");
             let mut list = q.separated(", ");
             for id in chunk {
                 list.push_bind(*id);
             }
             q.push(")");
-            q.build().execute(&mut *w).await?;
+            q.build().execute(&mut w).await?;
         }
         Ok(())
     }
@@ -191,17 +199,17 @@ impl Store {
     /// record (or after it) whose stamp's ticket no record lists get a record.
     async fn recover_stamped_rows(&self) -> CoreResult<usize> {
         let newest: Option<i64> =
-            sqlx::query_scalar("SELECT at_us FROM provisioning_log ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(&self.log_database().pool)
+            db::query_scalar("SELECT at_us FROM provisioning_log ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(self.log_database())
                 .await?;
         let checkpoint: Option<i64> =
-            sqlx::query_scalar("SELECT logged_until_us FROM log_checkpoint WHERE id = 1")
+            db::query_scalar("SELECT logged_until_us FROM log_checkpoint WHERE id = 1")
                 .fetch_optional(self.pool())
                 .await?;
         let from = newest
             .map_or(i64::MIN, |t| t - UNLOGGED_WINDOW_US)
             .max(checkpoint.unwrap_or(i64::MIN));
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT 'User' AS resource_type, configuration_id, id AS resource_id, user_name AS resource_name, log_request AS request
              FROM users WHERE modified_us >= ?1 AND log_request IS NOT NULL
              UNION ALL
@@ -242,13 +250,15 @@ impl Store {
     /// Writes down that every change made before `until_us` has its record stored (the server
     /// does at a graceful shutdown, and every minute for a minute back).
     pub async fn mark_logged_until(&self, until_us: i64) -> CoreResult<()> {
-        let mut w = self.writer().await;
-        sqlx::query(
+        let mut w = self.writer().await?;
+        db::query(
             "INSERT INTO log_checkpoint (id, logged_until_us) VALUES (1, ?)
-             ON CONFLICT (id) DO UPDATE SET logged_until_us = MAX(logged_until_us, excluded.logged_until_us)",
+             ON CONFLICT (id) DO UPDATE SET logged_until_us = CASE
+                 WHEN log_checkpoint.logged_until_us > excluded.logged_until_us THEN log_checkpoint.logged_until_us
+                 ELSE excluded.logged_until_us END",
         )
         .bind(until_us)
-        .execute(&mut *w)
+        .execute(&mut w)
         .await?;
         Ok(())
     }
@@ -257,7 +267,7 @@ impl Store {
     /// record was stored are only deleted). Returns how many records were written. The server
     /// runs it before serving (every row is a leftover then) and in the background.
     pub async fn recover_log_outbox(&self, min_age_us: i64) -> CoreResult<usize> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT ticket, at_us, configuration_id, resource_type, resource_id, resource_name, request
              FROM log_outbox WHERE at_us <= ? ORDER BY at_us LIMIT 10000",
         )
@@ -304,11 +314,11 @@ impl Store {
         else {
             return Ok(std::collections::HashSet::new());
         };
-        let lists: Vec<String> = sqlx::query_scalar(
+        let lists: Vec<String> = db::query_scalar(
             "SELECT outbox FROM provisioning_log WHERE seq >= ? AND outbox IS NOT NULL",
         )
         .bind(first)
-        .fetch_all(&self.log_database().pool)
+        .fetch_all(self.log_database())
         .await?;
         Ok(lists
             .iter()
@@ -319,7 +329,7 @@ impl Store {
 }
 
 /// The record of a stamped change (a directory row or an outbox row).
-fn recovered_entry(row: &sqlx::sqlite::SqliteRow) -> CoreResult<LogEntry> {
+fn recovered_entry(row: &db::Row) -> CoreResult<LogEntry> {
     let text: String = row.try_get("request")?;
     let stamp = serde_json::from_str::<Stamp>(&text)
         .map_err(|e| CoreError::Corrupt(format!("a change's log stamp: {e}")))?;

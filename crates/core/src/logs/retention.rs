@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::configuration::LogRetention;
+use crate::db;
 use crate::error::CoreResult;
 use crate::store::Store;
 
@@ -52,8 +53,8 @@ impl Store {
             .map(|c| (c.id.to_string(), c.log_retention))
             .collect();
         let logged: Vec<String> =
-            sqlx::query_scalar("SELECT DISTINCT configuration_id FROM log_minutes")
-                .fetch_all(&self.log_database().pool)
+            db::query_scalar("SELECT DISTINCT configuration_id FROM log_minutes")
+                .fetch_all(self.log_database())
                 .await?;
         for id in logged {
             rules.entry(id).or_default();
@@ -68,12 +69,12 @@ impl Store {
                 .await?
                 .unwrap_or(i64::MAX);
             report.expired += self.delete_chunks(&configuration, upper, cutoff).await?;
-            let last_kept: Option<i64> = sqlx::query_scalar(
+            let last_kept: Option<i64> = db::query_scalar(
                 "SELECT seq FROM provisioning_log WHERE configuration_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?",
             )
             .bind(&configuration)
             .bind(i64::from(rule.max_records))
-            .fetch_optional(&self.log_database().pool)
+            .fetch_optional(self.log_database())
             .await?;
             if let Some(boundary) = last_kept {
                 report.surplus += self
@@ -82,18 +83,18 @@ impl Store {
             }
             let days = STATISTICS_DAYS.max(i64::from(rule.max_age_days));
             let minute = (now - days * DAY_US) / 60_000_000;
-            let mut w = self.log_database().writer.lock().await;
+            let mut w = self.log_database().writer().await?;
             for (table, column, unit) in [
                 ("log_minutes", "minute", 1),
                 ("log_latency", "hour", 60),
                 ("log_failures", "minute", 1),
             ] {
-                let done = sqlx::query(&format!(
+                let done = db::query(format!(
                     "DELETE FROM {table} WHERE configuration_id = ? AND {column} < ?"
                 ))
                 .bind(&configuration)
                 .bind(minute / unit)
-                .execute(&mut *w)
+                .execute(&mut w)
                 .await?;
                 if table == "log_minutes" {
                     report.statistics += done.rows_affected();
@@ -115,8 +116,8 @@ impl Store {
         loop {
             let started = std::time::Instant::now();
             let deleted = {
-                let mut w = self.log_database().writer.lock().await;
-                sqlx::query(
+                let mut w = self.log_database().writer().await?;
+                db::query(
                     "DELETE FROM provisioning_log WHERE seq IN (SELECT seq FROM provisioning_log
                      WHERE configuration_id = ? AND seq < ? AND at_us < ? ORDER BY seq LIMIT ?)",
                 )
@@ -124,7 +125,7 @@ impl Store {
                 .bind(below)
                 .bind(older_than)
                 .bind(CHUNK)
-                .execute(&mut *w)
+                .execute(&mut w)
                 .await?
                 .rows_affected()
             };
@@ -144,23 +145,25 @@ impl Store {
     /// [`SKEW_US`] apart); `None` when every record is older.
     pub(crate) async fn first_seq_from(&self, at_us: i64) -> CoreResult<Option<i64>> {
         // One connection for every probe: no pool round trip between them.
-        let mut conn = self.log_database().pool.acquire().await?;
-        let (min, max): (Option<i64>, Option<i64>) =
-            sqlx::query_as("SELECT (SELECT MIN(seq) FROM provisioning_log), (SELECT MAX(seq) FROM provisioning_log)")
-                .fetch_one(&mut *conn)
-                .await?;
+        let mut conn = self.log_database().acquire().await?;
+        let bounds = db::query("SELECT (SELECT MIN(seq) FROM provisioning_log), (SELECT MAX(seq) FROM provisioning_log)")
+            .fetch_one(&mut conn)
+            .await?;
+        let (min, max): (Option<i64>, Option<i64>) = (bounds.try_get(0)?, bounds.try_get(1)?);
         let (Some(mut lo), Some(max)) = (min, max) else {
             return Ok(None);
         };
         let mut hi = max + 1;
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            let probe: Option<(i64, i64)> = sqlx::query_as(
+            let probe: Option<(i64, i64)> = db::query(
                 "SELECT seq, at_us FROM provisioning_log WHERE seq >= ? ORDER BY seq LIMIT 1",
             )
             .bind(mid)
-            .fetch_optional(&mut *conn)
-            .await?;
+            .fetch_optional(&mut conn)
+            .await?
+            .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+            .transpose()?;
             match probe {
                 Some((_, at)) if at >= at_us => hi = mid,
                 Some((seq, _)) => lo = seq + 1,

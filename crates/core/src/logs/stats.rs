@@ -5,9 +5,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::db::{self, Link};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, SqliteConnection};
 
 use super::{LogEntry, Operation, Outcome};
 use crate::configuration::ConfigurationId;
@@ -53,7 +53,7 @@ struct MinuteCounts {
 }
 
 /// Adds a batch of records to the statistics, inside the transaction that writes them.
-pub(super) async fn add(conn: &mut SqliteConnection, entries: &[LogEntry]) -> CoreResult<()> {
+pub(super) async fn add(conn: &mut impl Link, entries: &[LogEntry]) -> CoreResult<()> {
     let mut minutes: BTreeMap<(ConfigurationId, i64), MinuteCounts> = BTreeMap::new();
     let mut latency: BTreeMap<(ConfigurationId, i64, i64), i64> = BTreeMap::new();
     let mut failures: BTreeMap<(ConfigurationId, i64, &'static str, String), i64> = BTreeMap::new();
@@ -95,7 +95,7 @@ pub(super) async fn add(conn: &mut SqliteConnection, entries: &[LogEntry]) -> Co
         }
     }
     for chunk in minutes.into_iter().collect::<Vec<_>>().chunks(100) {
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        let mut q = db::QueryBuilder::new(
             "INSERT INTO log_minutes (configuration_id, minute, requests, failures, skipped, warnings, writes, duration_us) ",
         );
         q.push_values(chunk, |mut row, ((config, minute), m)| {
@@ -109,15 +109,15 @@ pub(super) async fn add(conn: &mut SqliteConnection, entries: &[LogEntry]) -> Co
                 .push_bind(m.duration_us);
         });
         q.push(
-            " ON CONFLICT (configuration_id, minute) DO UPDATE SET requests = requests + excluded.requests,
-              failures = failures + excluded.failures, skipped = skipped + excluded.skipped,
-              warnings = warnings + excluded.warnings, writes = writes + excluded.writes,
-              duration_us = duration_us + excluded.duration_us",
+            " ON CONFLICT (configuration_id, minute) DO UPDATE SET requests = log_minutes.requests + excluded.requests,
+              failures = log_minutes.failures + excluded.failures, skipped = log_minutes.skipped + excluded.skipped,
+              warnings = log_minutes.warnings + excluded.warnings, writes = log_minutes.writes + excluded.writes,
+              duration_us = log_minutes.duration_us + excluded.duration_us",
         );
         q.build().execute(&mut *conn).await?;
     }
     for chunk in latency.into_iter().collect::<Vec<_>>().chunks(150) {
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        let mut q = db::QueryBuilder::new(
             "INSERT INTO log_latency (configuration_id, hour, bucket, count) ",
         );
         q.push_values(chunk, |mut row, ((config, hour, bucket), count)| {
@@ -126,11 +126,11 @@ pub(super) async fn add(conn: &mut SqliteConnection, entries: &[LogEntry]) -> Co
                 .push_bind(*bucket)
                 .push_bind(*count);
         });
-        q.push(" ON CONFLICT (configuration_id, hour, bucket) DO UPDATE SET count = count + excluded.count");
+        q.push(" ON CONFLICT (configuration_id, hour, bucket) DO UPDATE SET count = log_latency.count + excluded.count");
         q.build().execute(&mut *conn).await?;
     }
     for chunk in failures.into_iter().collect::<Vec<_>>().chunks(100) {
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        let mut q = db::QueryBuilder::new(
             "INSERT INTO log_failures (configuration_id, minute, kind, name, count) ",
         );
         q.push_values(chunk, |mut row, ((config, minute, kind, name), count)| {
@@ -140,7 +140,7 @@ pub(super) async fn add(conn: &mut SqliteConnection, entries: &[LogEntry]) -> Co
                 .push_bind(name.clone())
                 .push_bind(*count);
         });
-        q.push(" ON CONFLICT (configuration_id, minute, kind, name) DO UPDATE SET count = count + excluded.count");
+        q.push(" ON CONFLICT (configuration_id, minute, kind, name) DO UPDATE SET count = log_failures.count + excluded.count");
         q.build().execute(&mut *conn).await?;
     }
     Ok(())
@@ -306,7 +306,7 @@ fn time_of_minute(minute: i64) -> CoreResult<DateTime<Utc>> {
 /// The `WHERE` of the statistics tables: configuration and range (of `column`, `minute` or
 /// `hour`).
 fn scope(
-    q: &mut sqlx::QueryBuilder<'_, sqlx::Sqlite>,
+    q: &mut db::QueryBuilder<'_>,
     configuration: Option<ConfigurationId>,
     column: &str,
     from: i64,
@@ -333,11 +333,11 @@ impl Store {
             return Err(CoreError::invalid("since", "must be before until"));
         }
         let (from, to) = (minute_of(since), minute_of(until) + 1);
-        let pool = &self.log_database().pool;
+        let pool = self.log_database();
         let (bars, totals, duration_us) =
             self.stat_bars(query.configuration, width, from, to).await?;
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "SELECT bucket, SUM(count) AS count FROM log_latency",
+        let mut q = db::QueryBuilder::new(
+            "SELECT bucket, CAST(SUM(count) AS BIGINT) AS count FROM log_latency",
         );
         // Hours touched by the range: percentiles at hour resolution.
         scope(
@@ -357,15 +357,15 @@ impl Store {
             .collect::<CoreResult<_>>()?;
         let latency = percentiles(&histogram, duration_us, totals.requests);
         let top = |kind: &'static str| {
-            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-                "SELECT name, SUM(count) AS count FROM log_failures",
+            let mut q = db::QueryBuilder::new(
+                "SELECT name, CAST(SUM(count) AS BIGINT) AS count FROM log_failures",
             );
             scope(&mut q, query.configuration, "minute", from, to);
             q.push(" AND kind = ").push_bind(kind);
             q.push(" GROUP BY name ORDER BY count DESC, name LIMIT 10");
             q
         };
-        let ranked = |rows: Vec<sqlx::sqlite::SqliteRow>| -> CoreResult<Vec<Ranked>> {
+        let ranked = |rows: Vec<db::Row>| -> CoreResult<Vec<Ranked>> {
             rows.iter()
                 .map(|r| {
                     Ok(Ranked {
@@ -410,11 +410,12 @@ impl Store {
         from: i64,
         to: i64,
     ) -> CoreResult<(Vec<Bar>, Counts, i64)> {
-        let pool = &self.log_database().pool;
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT (minute / ");
+        let pool = self.log_database();
+        let mut q = db::QueryBuilder::new("SELECT (minute / ");
         q.push_bind(width).push(") * ").push_bind(width).push(
-            " AS bar, SUM(requests) AS requests, SUM(failures) AS failures, SUM(skipped) AS skipped,
-              SUM(warnings) AS warnings, SUM(writes) AS writes, SUM(duration_us) AS duration_us FROM log_minutes",
+            " AS bar, CAST(SUM(requests) AS BIGINT) AS requests, CAST(SUM(failures) AS BIGINT) AS failures,
+              CAST(SUM(skipped) AS BIGINT) AS skipped, CAST(SUM(warnings) AS BIGINT) AS warnings,
+              CAST(SUM(writes) AS BIGINT) AS writes, CAST(SUM(duration_us) AS BIGINT) AS duration_us FROM log_minutes",
         );
         scope(&mut q, configuration, "minute", from, to);
         q.push(" GROUP BY bar ORDER BY bar");
@@ -457,14 +458,14 @@ impl Store {
         if gap_minutes < 1 {
             return Err(CoreError::invalid("gap", "at least one minute"));
         }
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT minute, requests, failures, skipped, warnings, writes FROM log_minutes
              WHERE configuration_id = ? AND minute >= ? AND minute < ? ORDER BY minute",
         )
         .bind(configuration.to_string())
         .bind(minute_of(since))
         .bind(minute_of(until) + 1)
-        .fetch_all(&self.log_database().pool)
+        .fetch_all(self.log_database())
         .await?;
         let now_minute = minute_of(self.now());
         let mut cycles: Vec<(i64, i64, Counts)> = Vec::new();
@@ -505,16 +506,17 @@ impl Store {
         &self,
         configuration: ConfigurationId,
     ) -> CoreResult<Option<Cycle>> {
-        use futures_util::TryStreamExt as _;
         let gap = DEFAULT_CYCLE_GAP_MINUTES;
         let now_minute = minute_of(self.now());
-        let mut rows = sqlx::query(
+        let mut rows = db::query(
             "SELECT minute, requests, failures, skipped, warnings, writes FROM log_minutes
              WHERE configuration_id = ? AND minute >= ? ORDER BY minute DESC",
         )
         .bind(configuration.to_string())
         .bind(now_minute - 7 * 1440)
-        .fetch(&self.log_database().pool);
+        .fetch_all(self.log_database())
+        .await?
+        .into_iter();
         // The cycle being read: (first minute, last minute, totals).
         let mut current: Option<(i64, i64, Counts)> = None;
         let finished = |(first, last, counts): (i64, i64, Counts)| -> CoreResult<Option<Cycle>> {
@@ -529,7 +531,7 @@ impl Store {
                 Ok(None)
             }
         };
-        while let Some(row) = rows.try_next().await? {
+        for row in rows.by_ref() {
             let minute: i64 = row.try_get("minute")?;
             let counts = Counts {
                 requests: row.try_get("requests")?,

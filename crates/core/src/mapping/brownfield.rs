@@ -3,11 +3,11 @@
 //! provider's first cycle; its first POST of a matching user links the imported one — by the
 //! plan's matching attributes, primary first — instead of creating a duplicate.
 
+use crate::db;
 use scim::patch::{PatchOpKind, PatchOperation, PatchPath, PatchRequest};
 use scim::{InputRules, PatchRules, Resource, SchemaRegistry};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use sqlx::Row;
 
 use crate::audit::{self, Actor, Subject};
 use crate::configuration::Configuration;
@@ -182,7 +182,7 @@ impl Store {
                 }),
             }
         }
-        let mut w = self.writer().await;
+        let mut w = self.writer().await?;
         audit::record(
             &mut w,
             self.now_us(),
@@ -197,7 +197,7 @@ impl Store {
         .await?;
         drop(w);
         // Every process learns that imported users now wait to be linked.
-        self.auth_cache().bump()?;
+        self.auth_cache().bump().await?;
         Ok(report)
     }
 
@@ -221,7 +221,7 @@ impl Store {
                 let Some(id) = candidate.get("id").and_then(Value::as_str) else {
                     continue;
                 };
-                let imported = sqlx::query(
+                let imported = db::query(
                     "SELECT imported_us FROM users WHERE configuration_id = ? AND id = ? AND imported_us IS NOT NULL",
                 )
                 .bind(configuration.id.to_string())

@@ -5,12 +5,11 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
+use crate::db;
 use chrono::{DateTime, Utc};
 use scim::{ResourceSchema, ScimError};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use sqlx::Connection as _;
-use sqlx::Row;
 
 use super::plan::{
     CompiledPlan, Finding, Mode, Operation, OutOfScope, Plan, Severity, Unsupported,
@@ -146,7 +145,7 @@ fn invalid_plan(findings: &[Finding]) -> CoreError {
     )
 }
 
-fn version_from_row(row: &sqlx::sqlite::SqliteRow) -> CoreResult<PlanVersion> {
+fn version_from_row(row: &db::Row) -> CoreResult<PlanVersion> {
     let text: String = row.try_get("plan")?;
     Ok(PlanVersion {
         version: row.try_get("version")?,
@@ -191,24 +190,24 @@ impl Store {
         }
         let text = serde_json::to_string(plan)
             .map_err(|e| CoreError::Corrupt(format!("mapping plan: {e}")))?;
-        let mut w = self.writer().await;
+        let mut w = self.writer().await?;
         let mut tx = w.begin().await?;
         let configuration = self.configuration_on(&mut tx, configuration).await?;
         let now = self.now_us();
-        let version: i64 = sqlx::query_scalar(
+        let version: i64 = db::query_scalar(
             "SELECT COALESCE(MAX(version), 0) + 1 FROM mapping_plans WHERE configuration_id = ?",
         )
         .bind(configuration.id.to_string())
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut tx)
         .await?;
-        sqlx::query("INSERT INTO mapping_plans (configuration_id, version, plan, created_us, created_by, comment) VALUES (?, ?, ?, ?, ?, ?)")
+        db::query("INSERT INTO mapping_plans (configuration_id, version, plan, created_us, created_by, comment) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(configuration.id.to_string())
             .bind(version)
             .bind(&text)
             .bind(now)
             .bind(&actor.name)
             .bind(comment.trim())
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         audit::record(
             &mut tx,
@@ -225,7 +224,7 @@ impl Store {
         tx.commit().await?;
         drop(w);
         // Every process drops its compiled copy before its next request.
-        self.auth_cache().bump()?;
+        self.auth_cache().bump().await?;
         let saved = self.mapping_plan_version(configuration.id, version).await?;
         Ok((saved, findings))
     }
@@ -235,7 +234,7 @@ impl Store {
         &self,
         configuration: ConfigurationId,
     ) -> CoreResult<Option<PlanVersion>> {
-        let row = sqlx::query(
+        let row = db::query(
             "SELECT * FROM mapping_plans WHERE configuration_id = ? ORDER BY version DESC LIMIT 1",
         )
         .bind(configuration.to_string())
@@ -251,7 +250,7 @@ impl Store {
         version: i64,
     ) -> CoreResult<PlanVersion> {
         let row =
-            sqlx::query("SELECT * FROM mapping_plans WHERE configuration_id = ? AND version = ?")
+            db::query("SELECT * FROM mapping_plans WHERE configuration_id = ? AND version = ?")
                 .bind(configuration.to_string())
                 .bind(version)
                 .fetch_optional(self.pool())
@@ -266,7 +265,7 @@ impl Store {
         configuration: ConfigurationId,
     ) -> CoreResult<Vec<PlanVersion>> {
         self.configuration(configuration).await?;
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT * FROM mapping_plans WHERE configuration_id = ? ORDER BY version DESC",
         )
         .bind(configuration.to_string())
@@ -303,7 +302,7 @@ impl Store {
         configuration: ConfigurationId,
         schema: &ResourceSchema,
     ) -> CoreResult<Option<Arc<CompiledPlan>>> {
-        let stamp = self.auth_cache().stamp();
+        let stamp = self.auth_cache().stamp().await?;
         {
             let entries = self
                 .plans()
@@ -466,9 +465,7 @@ impl Store {
             }
         }
         if !rules.groups.nested_groups && !added_members.is_empty() {
-            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-                "SELECT id FROM groups WHERE configuration_id = ",
-            );
+            let mut q = db::QueryBuilder::new("SELECT id FROM groups WHERE configuration_id = ");
             q.push_bind(configuration.id.to_string())
                 .push(" AND id IN (");
             let mut list = q.separated(", ");

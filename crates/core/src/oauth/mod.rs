@@ -17,6 +17,7 @@
 
 pub mod assertion;
 
+use crate::db::{self, Link};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -24,8 +25,6 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use sqlx::Connection as _;
-use sqlx::Row;
 use subtle::ConstantTimeEq;
 
 use crate::audit::{self, Actor, Subject};
@@ -286,7 +285,7 @@ fn auth_method(stored: &str) -> CoreResult<ClientAuthMethod> {
     }
 }
 
-fn client_from_row(row: &sqlx::sqlite::SqliteRow, now: i64) -> CoreResult<OAuthClientInfo> {
+fn client_from_row(row: &db::Row, now: i64) -> CoreResult<OAuthClientInfo> {
     let configuration: String = row.try_get("configuration_id")?;
     let revoked: Option<i64> = row.try_get("revoked_us")?;
     let jwks: Option<String> = row.try_get("jwks")?;
@@ -335,18 +334,12 @@ fn jwt_required(configuration: &Configuration) -> OAuthError {
 }
 
 /// Marks every unused refresh token of a client used, so none works again.
-async fn end_refresh_tokens(
-    conn: &mut sqlx::SqliteConnection,
-    client_id: &str,
-    now: i64,
-) -> CoreResult<()> {
-    sqlx::query(
-        "UPDATE oauth_refresh_tokens SET used_us = COALESCE(used_us, ?) WHERE client_id = ?",
-    )
-    .bind(now)
-    .bind(client_id)
-    .execute(conn)
-    .await?;
+async fn end_refresh_tokens(conn: &mut impl Link, client_id: &str, now: i64) -> CoreResult<()> {
+    db::query("UPDATE oauth_refresh_tokens SET used_us = COALESCE(used_us, ?) WHERE client_id = ?")
+        .bind(now)
+        .bind(client_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -369,7 +362,7 @@ impl Store {
                 "at most 100 printable characters",
             ));
         }
-        let mut w = self.writer().await;
+        let mut w = self.writer().await?;
         let mut tx = w.begin().await?;
         let configuration = self.configuration_on(&mut tx, configuration).await?;
         if keys.is_none() && configuration.client_authentication.requires_jwt() {
@@ -413,7 +406,7 @@ impl Store {
                 Some(ClientKeys::parse_url(url)?),
             ),
         };
-        sqlx::query("INSERT INTO oauth_clients (id, configuration_id, label, secret_hash, auth_method, jwks, jwks_uri, created_us, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        db::query("INSERT INTO oauth_clients (id, configuration_id, label, secret_hash, auth_method, jwks, jwks_uri, created_us, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(&client_id)
             .bind(configuration.id.to_string())
             .bind(label)
@@ -423,7 +416,7 @@ impl Store {
             .bind(&jwks_uri)
             .bind(now)
             .bind(&actor.name)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         audit::record(
             &mut tx,
@@ -449,12 +442,12 @@ impl Store {
 
     async fn oauth_client_on(
         &self,
-        conn: &mut sqlx::SqliteConnection,
+        conn: &mut impl Link,
         configuration: ConfigurationId,
         client_id: &str,
         now: i64,
     ) -> CoreResult<OAuthClientInfo> {
-        let row = sqlx::query(&format!(
+        let row = db::query(format!(
             "SELECT {CLIENT_COLUMNS} FROM oauth_clients WHERE id = ? AND configuration_id = ?"
         ))
         .bind(client_id)
@@ -472,7 +465,7 @@ impl Store {
     ) -> CoreResult<Vec<OAuthClientInfo>> {
         self.configuration(configuration).await?;
         let now = self.now_us();
-        let rows = sqlx::query(&format!(
+        let rows = db::query(format!(
             "SELECT {CLIENT_COLUMNS} FROM oauth_clients WHERE configuration_id = ? ORDER BY created_us DESC, id"
         ))
         .bind(configuration.to_string())
@@ -489,7 +482,7 @@ impl Store {
         client_id: &str,
         actor: &Actor,
     ) -> CoreResult<OAuthClientInfo> {
-        let mut w = self.writer().await;
+        let mut w = self.writer().await?;
         let mut tx = w.begin().await?;
         let configuration = self.configuration_on(&mut tx, configuration).await?;
         let now = self.now_us();
@@ -499,11 +492,11 @@ impl Store {
         if before.state == TokenState::Revoked {
             return Ok(before);
         }
-        sqlx::query("UPDATE oauth_clients SET revoked_us = ?, revoked_by = ? WHERE id = ?")
+        db::query("UPDATE oauth_clients SET revoked_us = ?, revoked_by = ? WHERE id = ?")
             .bind(now)
             .bind(&actor.name)
             .bind(client_id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         end_refresh_tokens(&mut tx, client_id, now).await?;
         audit::record(
@@ -523,7 +516,7 @@ impl Store {
             .await?;
         tx.commit().await?;
         drop(w);
-        self.auth_cache().bump()?;
+        self.auth_cache().bump().await?;
         Ok(after)
     }
 
@@ -553,16 +546,16 @@ impl Store {
         if secret_id != short {
             return Err(bad_client());
         }
-        let mut w = self.writer().await;
+        let mut w = self.writer().await?;
         let mut tx = w.begin().await?;
         let columns = crate::configuration::joined_columns();
-        let row = sqlx::query(&format!(
+        let row = db::query(format!(
             "SELECT {columns}, k.secret_hash, k.auth_method, k.revoked_us AS client_revoked_us FROM oauth_clients k JOIN configurations c ON c.id = k.configuration_id
              WHERE k.id = ? AND c.slug = ?"
         ))
         .bind(client_id)
         .bind(slug)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut tx)
         .await?
         .ok_or_else(bad_client)?;
         let stored: Vec<u8> = row.try_get("secret_hash")?;
@@ -594,13 +587,13 @@ impl Store {
         }
         let refresh_id = format::new_id();
         let (refresh_token, refresh_hash) = format::issue(Kind::Refresh, &refresh_id);
-        sqlx::query("INSERT INTO oauth_refresh_tokens (id, client_id, hash, created_us, expires_us) VALUES (?, ?, ?, ?, ?)")
+        db::query("INSERT INTO oauth_refresh_tokens (id, client_id, hash, created_us, expires_us) VALUES (?, ?, ?, ?, ?)")
             .bind(&refresh_id)
             .bind(client_id)
             .bind(refresh_hash.as_slice())
             .bind(now)
             .bind(now + REFRESH_TOKEN_DAYS * 86_400 * SECOND_US)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         tx.commit().await?;
         let access_token = sign_access_token(
@@ -653,23 +646,23 @@ impl Store {
             tracing::error!("OAuth token endpoint used without a master key");
             return Err(OAuthError::ServerError);
         };
-        let mut w = self.writer().await;
+        let mut w = self.writer().await?;
         let mut tx = w.begin().await?;
-        let row = self.assertion_client(&mut *tx, slug, client_id).await?;
+        let row = self.assertion_client(&mut tx, slug, client_id).await?;
         let configuration = crate::configuration::from_row(&row)?;
         let now = self.now_us();
-        sqlx::query("DELETE FROM oauth_assertions WHERE client_id = ? AND expires_us <= ?")
+        db::query("DELETE FROM oauth_assertions WHERE client_id = ? AND expires_us <= ?")
             .bind(client_id)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
-        let fresh = sqlx::query(
+        let fresh = db::query(
             "INSERT INTO oauth_assertions (client_id, jti, expires_us) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
         )
         .bind(client_id)
         .bind(&assertion.jti)
         .bind(assertion.expires.saturating_mul(SECOND_US).max(now + SECOND_US))
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?
         .rows_affected()
             == 1;
@@ -702,20 +695,17 @@ impl Store {
     }
 
     /// A live JWT client of the configuration at `slug`, with its configuration's columns.
-    async fn assertion_client<'c, E>(
+    async fn assertion_client<'c>(
         &self,
-        conn: E,
+        conn: impl db::Executor<'c>,
         slug: &str,
         client_id: &str,
-    ) -> Result<sqlx::sqlite::SqliteRow, OAuthError>
-    where
-        E: sqlx::Executor<'c, Database = sqlx::Sqlite>,
-    {
+    ) -> Result<db::Row, OAuthError> {
         let unknown = || {
             OAuthError::InvalidClient("client_assertion refused: unknown or revoked client".into())
         };
         let columns = crate::configuration::joined_columns();
-        let row = sqlx::query(&format!(
+        let row = db::query(format!(
             "SELECT {columns}, k.auth_method, k.jwks, k.jwks_uri, k.revoked_us AS client_revoked_us FROM oauth_clients k JOIN configurations c ON c.id = k.configuration_id
              WHERE k.id = ? AND c.slug = ?"
         ))
@@ -745,7 +735,7 @@ impl Store {
     /// and answers `false` (the caller commits that, then refuses the grant).
     async fn use_refresh_token(
         &self,
-        tx: &mut sqlx::SqliteConnection,
+        tx: &mut impl Link,
         configuration: &Configuration,
         client_id: &str,
         text: &str,
@@ -757,7 +747,7 @@ impl Store {
             )
         };
         let (id, hash) = format::parse(Kind::Refresh, text).ok_or_else(invalid)?;
-        let row = sqlx::query(
+        let row = db::query(
             "SELECT hash, expires_us, used_us FROM oauth_refresh_tokens WHERE id = ? AND client_id = ?",
         )
         .bind(id)
@@ -793,7 +783,7 @@ impl Store {
         if row.try_get::<i64, _>("expires_us")? <= now {
             return Err(invalid());
         }
-        sqlx::query("UPDATE oauth_refresh_tokens SET used_us = ? WHERE id = ?")
+        db::query("UPDATE oauth_refresh_tokens SET used_us = ? WHERE id = ?")
             .bind(now)
             .bind(id)
             .execute(&mut *tx)
@@ -818,14 +808,14 @@ impl Store {
                 Err(e) => return Err(e),
             });
         };
-        let stamp = self.auth_cache().stamp();
+        let stamp = self.auth_cache().stamp().await?;
         let now = self.now_us();
         let key = format!("oauth:{}", claims.cli);
         let entry = if let Some(entry) = self.auth_cache().get(slug, &key, stamp) {
             entry
         } else {
             let columns = crate::configuration::joined_columns();
-            let row = sqlx::query(&format!(
+            let row = db::query(format!(
                 "SELECT {columns}, k.id AS client_id, k.label AS client_label, k.revoked_us AS client_revoked_us
                  FROM configurations c LEFT JOIN oauth_clients k ON k.configuration_id = c.id AND k.id = ?
                  WHERE c.slug = ?"

@@ -2,9 +2,9 @@
 //! token of that configuration or an OAuth access token issued to one of its clients — in one
 //! round trip, or none when the exact cache already knows the answer.
 
+use crate::db;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::Row;
 use subtle::ConstantTimeEq;
 
 use super::TokenState;
@@ -165,7 +165,7 @@ impl Store {
             None => ("", None),
         };
         // Taken before the database is read: a change committing meanwhile still invalidates.
-        let stamp = self.auth_cache().stamp();
+        let stamp = self.auth_cache().stamp().await?;
         let now = self.now_us();
         if let Some(presented_hash) = presented_hash
             && let Some(entry) = self.auth_cache().get(slug, token_id, stamp)
@@ -187,7 +187,7 @@ impl Store {
             return Ok(outcome);
         }
         let columns = crate::configuration::joined_columns();
-        let row = sqlx::query(&format!(
+        let row = db::query(format!(
             "SELECT {columns}, t.label AS token_label, t.hash AS token_hash, t.revoked_us AS token_revoked_us, t.expires_us AS token_expires_us
              FROM configurations c
              LEFT JOIN tokens t ON t.configuration_id = c.id AND t.id = ?
@@ -266,15 +266,18 @@ impl Store {
             super::PrincipalKind::Token => "tokens",
             super::PrincipalKind::OAuthClient => "oauth_clients",
         };
-        let mut w = self.writer().await;
-        let written = sqlx::query(&format!(
-            "UPDATE {table} SET last_used_us = ?, last_used_from = ? WHERE id = ?"
-        ))
-        .bind(now)
-        .bind(source)
-        .bind(&principal.id)
-        .execute(&mut *w)
-        .await;
+        let written = match self.writer().await {
+            Ok(mut w) => db::query(format!(
+                "UPDATE {table} SET last_used_us = ?, last_used_from = ? WHERE id = ?"
+            ))
+            .bind(now)
+            .bind(source)
+            .bind(&principal.id)
+            .execute(&mut w)
+            .await
+            .map(drop),
+            Err(e) => Err(e),
+        };
         if let Err(error) = written {
             tracing::warn!(%error, credential = %principal.prefix, "could not record the last use of a credential");
         }

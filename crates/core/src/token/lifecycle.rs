@@ -3,12 +3,10 @@
 
 use std::time::Duration;
 
+use crate::db::{self, Link};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
-use sqlx::Connection as _;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use super::format::{self, Kind};
 use super::{IssuedToken, TokenInfo, TokenState};
@@ -84,11 +82,7 @@ fn opt_time(us: Option<i64>) -> CoreResult<Option<DateTime<Utc>>> {
     us.map(to_time).transpose()
 }
 
-pub(super) fn info_from_row(
-    row: &SqliteRow,
-    now: i64,
-    policy: TokenPolicy,
-) -> CoreResult<TokenInfo> {
+pub(super) fn info_from_row(row: &db::Row, now: i64, policy: TokenPolicy) -> CoreResult<TokenInfo> {
     let id: String = row.try_get("id")?;
     let configuration: String = row.try_get("configuration_id")?;
     let created: i64 = row.try_get("created_us")?;
@@ -170,11 +164,11 @@ fn resolve_expiry(
 impl Store {
     async fn live_count(
         &self,
-        conn: &mut sqlx::SqliteConnection,
+        conn: &mut impl Link,
         configuration: ConfigurationId,
         now: i64,
     ) -> CoreResult<i64> {
-        Ok(sqlx::query_scalar(
+        Ok(db::query_scalar(
             "SELECT COUNT(*) FROM tokens WHERE configuration_id = ? AND revoked_us IS NULL AND (expires_us IS NULL OR expires_us > ?)",
         )
         .bind(configuration.to_string())
@@ -186,7 +180,7 @@ impl Store {
     /// Inserts a new token row (a fresh id on the rare collision) and returns it with its text.
     async fn insert_token(
         &self,
-        conn: &mut sqlx::SqliteConnection,
+        conn: &mut impl Link,
         configuration: &Configuration,
         label: &str,
         expires: Option<i64>,
@@ -196,7 +190,7 @@ impl Store {
         for _ in 0..8 {
             let id = format::new_id();
             let (token, hash) = format::issue(Kind::Bearer, &id);
-            let inserted = sqlx::query(
+            let inserted = db::query(
                 "INSERT INTO tokens (id, configuration_id, label, hash, created_us, created_by, expires_us) VALUES (?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(&id)
@@ -224,12 +218,12 @@ impl Store {
 
     async fn token_on(
         &self,
-        conn: &mut sqlx::SqliteConnection,
+        conn: &mut impl Link,
         configuration: &Configuration,
         id: &str,
         now: i64,
     ) -> CoreResult<TokenInfo> {
-        let row = sqlx::query(&format!(
+        let row = db::query(format!(
             "SELECT {COLUMNS} FROM tokens WHERE id = ? AND configuration_id = ?"
         ))
         .bind(id)
@@ -248,7 +242,7 @@ impl Store {
         actor: &Actor,
     ) -> CoreResult<IssuedToken> {
         let label = clean_label(&new.label)?;
-        let mut w = self.writer().await;
+        let mut w = self.writer().await?;
         let mut tx = w.begin().await?;
         let configuration = self.configuration_on(&mut tx, configuration).await?;
         let now = self.now_us();
@@ -285,7 +279,7 @@ impl Store {
     pub async fn list_tokens(&self, configuration: ConfigurationId) -> CoreResult<Vec<TokenInfo>> {
         let configuration = self.configuration(configuration).await?;
         let now = self.now_us();
-        let rows = sqlx::query(&format!(
+        let rows = db::query(format!(
             "SELECT {COLUMNS} FROM tokens WHERE configuration_id = ? ORDER BY created_us DESC, id"
         ))
         .bind(configuration.id.to_string())
@@ -317,7 +311,7 @@ impl Store {
         if grace_us > 90 * DAY_US {
             return Err(CoreError::invalid("grace", "at most 90 days"));
         }
-        let mut w = self.writer().await;
+        let mut w = self.writer().await?;
         let mut tx = w.begin().await?;
         let configuration = self.configuration_on(&mut tx, configuration).await?;
         let now = self.now_us();
@@ -353,15 +347,13 @@ impl Store {
             .insert_token(&mut tx, &configuration, &label, expires, now, actor)
             .await?;
         let until = now.saturating_add(grace_us);
-        sqlx::query(
-            "UPDATE tokens SET revoked_us = ?, revoked_by = ?, rotated_to = ? WHERE id = ?",
-        )
-        .bind(until)
-        .bind(&actor.name)
-        .bind(&issued.info.id)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        db::query("UPDATE tokens SET revoked_us = ?, revoked_by = ?, rotated_to = ? WHERE id = ?")
+            .bind(until)
+            .bind(&actor.name)
+            .bind(&issued.info.id)
+            .bind(id)
+            .execute(&mut tx)
+            .await?;
         audit::record(
             &mut tx,
             now,
@@ -382,7 +374,7 @@ impl Store {
         let old = self.token_on(&mut tx, &configuration, id, now).await?;
         tx.commit().await?;
         drop(w);
-        self.auth_cache().bump()?;
+        self.auth_cache().bump().await?;
         Ok((old, issued))
     }
 
@@ -393,7 +385,7 @@ impl Store {
         id: &str,
         actor: &Actor,
     ) -> CoreResult<TokenInfo> {
-        let mut w = self.writer().await;
+        let mut w = self.writer().await?;
         let mut tx = w.begin().await?;
         let configuration = self.configuration_on(&mut tx, configuration).await?;
         let now = self.now_us();
@@ -401,11 +393,11 @@ impl Store {
         if before.state == TokenState::Revoked {
             return Ok(before);
         }
-        sqlx::query("UPDATE tokens SET revoked_us = ?, revoked_by = ? WHERE id = ?")
+        db::query("UPDATE tokens SET revoked_us = ?, revoked_by = ? WHERE id = ?")
             .bind(now)
             .bind(&actor.name)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         audit::record(
             &mut tx,
@@ -422,7 +414,7 @@ impl Store {
         let after = self.token_on(&mut tx, &configuration, id, now).await?;
         tx.commit().await?;
         drop(w);
-        self.auth_cache().bump()?;
+        self.auth_cache().bump().await?;
         Ok(after)
     }
 

@@ -1,8 +1,14 @@
 //! Per-token rate limiting: a token bucket per bearer token, refilled at the configured rate,
 //! holding at most two seconds' worth. Beyond it the endpoint answers 429 with `Retry-After`.
+//!
+//! Instances sharing a PostgreSQL database share the limit out: each refills at the configured
+//! rate divided by the number of live instances (they count each other through the database
+//! every few seconds), so behind a load balancer that spreads requests evenly the limit holds
+//! for the whole service without a round trip per request.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 struct Bucket {
@@ -12,20 +18,29 @@ struct Bucket {
 
 /// Token buckets keyed by token id.
 pub struct RateLimiter {
-    rate: f64,
-    burst: f64,
+    per_second: f64,
+    instances: AtomicU32,
     buckets: Mutex<HashMap<String, Bucket>>,
 }
 
 impl RateLimiter {
     /// A limiter allowing `per_second` requests per key (0: unlimited).
     pub fn new(per_second: u32) -> Self {
-        let rate = f64::from(per_second);
         Self {
-            rate,
-            burst: rate * 2.0,
+            per_second: f64::from(per_second),
+            instances: AtomicU32::new(1),
             buckets: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Shares the limit out between `n` live instances (at least 1).
+    pub fn set_instances(&self, n: u32) {
+        self.instances.store(n.max(1), Ordering::Relaxed);
+    }
+
+    /// This instance's rate: its share of the limit.
+    fn rate(&self) -> f64 {
+        self.per_second / f64::from(self.instances.load(Ordering::Relaxed).max(1))
     }
 
     /// Takes one request from `key`'s bucket, or says how long to wait.
@@ -43,12 +58,14 @@ impl RateLimiter {
         if n <= 0.0 {
             return Ok(());
         }
-        self.take_at(key, n, n.min(self.burst - 1.0), Instant::now())
+        self.take_at(key, n, n.min(self.rate() * 2.0 - 1.0), Instant::now())
     }
 
     /// Takes `n` requests when at least `need` are left.
     fn take_at(&self, key: &str, n: f64, need: f64, now: Instant) -> Result<(), Duration> {
-        if self.rate <= 0.0 {
+        let rate = self.rate();
+        let burst = rate * 2.0;
+        if rate <= 0.0 {
             return Ok(());
         }
         let mut buckets = self
@@ -59,17 +76,17 @@ impl RateLimiter {
             buckets.retain(|_, b| now.duration_since(b.last) < Duration::from_secs(60));
         }
         let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
-            tokens: self.burst,
+            tokens: burst,
             last: now,
         });
         let elapsed = now.duration_since(bucket.last).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * self.rate).min(self.burst);
+        bucket.tokens = (bucket.tokens + elapsed * rate).min(burst);
         bucket.last = now;
         if bucket.tokens >= need {
             bucket.tokens -= n;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64((need - bucket.tokens) / self.rate))
+            Err(Duration::from_secs_f64((need - bucket.tokens) / rate))
         }
     }
 }
@@ -126,5 +143,27 @@ mod tests {
         assert!(fresh.take_at("u", 1.0, 1.0, start).is_ok());
         assert!(fresh.take_at("u", 99.0, 19.0, start).is_err());
         assert!(RateLimiter::new(0).charge("t", 1000).is_ok());
+    }
+
+    #[test]
+    fn instances_share_the_limit_out() {
+        let limiter = RateLimiter::new(10);
+        limiter.set_instances(2);
+        let start = Instant::now();
+        // 5 per second here, 10 in the bucket.
+        for _ in 0..10 {
+            assert!(limiter.take_at("t", 1.0, 1.0, start).is_ok());
+        }
+        let wait = limiter.take_at("t", 1.0, 1.0, start).unwrap_err();
+        assert!(
+            wait > Duration::from_millis(150) && wait <= Duration::from_millis(200),
+            "{wait:?}"
+        );
+        limiter.set_instances(0);
+        assert!(
+            limiter
+                .take_at("t", 1.0, 1.0, start + Duration::from_millis(100))
+                .is_ok()
+        );
     }
 }

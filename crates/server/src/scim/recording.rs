@@ -101,6 +101,7 @@ impl LogSink {
         let (tx, mut rx) = mpsc::channel::<LogEntry>(QUEUE);
         let (live, _) = broadcast::channel(LIVE);
         let announce = live.clone();
+        let follower = tokio::spawn(follow_other_instances(store.clone(), live.clone()));
         let writer = tokio::spawn(async move {
             let mut batch = Vec::with_capacity(BATCH);
             let mut release = Release::default();
@@ -147,6 +148,7 @@ impl LogSink {
                 }
             }
             release.now(&store).await;
+            follower.abort();
         });
         (Self { tx, live }, writer)
     }
@@ -167,6 +169,45 @@ impl LogSink {
             }
             Err(mpsc::error::TrySendError::Closed(_)) => {
                 tracing::error!("the provisioning log writer has stopped: a record was lost");
+            }
+        }
+    }
+}
+
+/// Passes the records other instances of a shared PostgreSQL database store to this one's
+/// live followers (nothing to do with SQLite). Runs until aborted; reconnects after failures.
+async fn follow_other_instances(store: Store, live: broadcast::Sender<Arc<LogEntry>>) {
+    loop {
+        let mut follower = match store.follow_other_instances().await {
+            Ok(Some(follower)) => follower,
+            Ok(None) => return,
+            Err(error) => {
+                tracing::warn!(%error, "cannot follow the other instances' log records yet");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        loop {
+            let seqs = match follower.next().await {
+                Ok(seqs) => seqs,
+                Err(error) => {
+                    tracing::warn!(%error, "lost the other instances' log announcements");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    break;
+                }
+            };
+            if live.receiver_count() == 0 {
+                continue;
+            }
+            match store.log_entries(&seqs).await {
+                Ok(entries) => {
+                    for entry in entries {
+                        let _ = live.send(Arc::new(entry));
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "could not read another instance's log records");
+                }
             }
         }
     }

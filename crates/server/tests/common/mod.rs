@@ -56,7 +56,10 @@ impl TestServer {
         clock: Option<std::sync::Arc<dyn Clock>>,
     ) -> Self {
         let (key, _) = MasterKey::load_with(dir.path(), None, false).unwrap();
-        let mut store = Store::open(dir.path()).await.unwrap().with_master_key(&key);
+        let mut store = scim_console_core::testing::open_test_store(dir.path())
+            .await
+            .unwrap()
+            .with_master_key(&key);
         if let Some(clock) = clock {
             store = store.with_clock(clock);
         }
