@@ -303,16 +303,6 @@ const SYSTEM_PACKAGES: [&str; 6] = [
     "postgresql",
 ];
 
-/// The integration suites that run a second time on PostgreSQL (`-p package --test name`).
-const POSTGRES_SUITES: &[(&str, &str)] = &[
-    ("scim-console-core", "store"),
-    ("scim-console-core", "tokens"),
-    ("scim-console-core", "mapping"),
-    ("scim-console-core", "logs"),
-    ("scim-console-core", "alerts"),
-    ("scim-console-core", "postgres"),
-];
-
 /// The integration suites again, on a throwaway PostgreSQL server (Debian's packages, a
 /// temporary directory, a free port; removed afterwards): every store a test opens lives in a
 /// schema of its own there.
@@ -344,10 +334,18 @@ fn postgres_test(root: &Path, tally: &mut Tally) -> Result<()> {
     let url = url.trim().to_owned();
     let result = if url.starts_with("postgres://") {
         let mut cmd = Command::new(&cargo);
-        cmd.arg("test");
-        for (package, suite) in POSTGRES_SUITES {
-            cmd.args(["-p", package, "--test", suite]);
-        }
+        // Every integration suite of the three crates that keep data (tests that examine
+        // SQLite's files themselves say so and return).
+        cmd.args([
+            "test",
+            "-p",
+            "scim-console-core",
+            "-p",
+            "scim-console-server",
+            "-p",
+            "scim-console-cli",
+            "--tests",
+        ]);
         cmd.env("SCIM_CONSOLE_TEST_POSTGRES", &url)
             .env_remove("DBUS_SESSION_BUS_ADDRESS")
             .env("SCIM_CONSOLE_EXPECT_KEYCHAIN", "0")

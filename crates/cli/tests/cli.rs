@@ -8,10 +8,20 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+/// The `scim-console` binary on a data directory — and, in the PostgreSQL pass of the tests,
+/// on the database schema that belongs to that directory.
+fn console(dir: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_scim-console"));
+    command.arg("--data-dir").arg(dir);
+    match scim_console_core::testing::test_database_url_blocking(dir).unwrap() {
+        Some(url) => command.env("SCIM_CONSOLE_DATABASE_URL", url),
+        None => command.env_remove("SCIM_CONSOLE_DATABASE_URL"),
+    };
+    command
+}
+
 fn cli(dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scim-console"))
-        .arg("--data-dir")
-        .arg(dir)
+    console(dir)
         .args(args)
         .env_remove("SCIM_CONSOLE_DATA_DIR")
         .output()
@@ -433,9 +443,7 @@ fn token_verbs() {
 #[test]
 fn serve_prints_the_urls_and_token_then_shuts_down_gracefully() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_scim-console"))
-        .args(["--data-dir"])
-        .arg(dir.path())
+    let mut child = console(dir.path())
         .args(["serve", "--port", "0", "--log-format", "json"])
         .env("SCIM_CONSOLE_LOG", "trace")
         .stdout(Stdio::piped())
@@ -718,9 +726,7 @@ fn serve_prints_the_urls_and_token_then_shuts_down_gracefully() {
     assert!(stdout(&run).contains("timezone"), "{}", stdout(&run));
     assert!(stdout(&run).contains("FAILED"));
     // The second start does not create another configuration or print a token.
-    let again = Command::new(env!("CARGO_BIN_EXE_scim-console"))
-        .arg("--data-dir")
-        .arg(dir.path())
+    let again = console(dir.path())
         .args(["config", "list", "--json"])
         .output()
         .unwrap();
@@ -1006,9 +1012,7 @@ fn mapping_test_runs_source_users_through_the_providers_mappings() {
 fn alerts_verbs() {
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_scim-console"))
-            .arg("--data-dir")
-            .arg(dir.path())
+        console(dir.path())
             .args(args)
             .env_remove("SCIM_CONSOLE_DATA_DIR")
             .env(
@@ -1130,9 +1134,7 @@ fn openapi_prints_the_admin_api_document() {
 #[test]
 fn target_test_reports_and_exits_6_when_a_check_fails() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_scim-console"))
-        .arg("--data-dir")
-        .arg(dir.path())
+    let out = console(dir.path())
         .args(["target", "test", "--url", "http://127.0.0.1:9/scim/v2"])
         .env("SCIM_CONSOLE_TARGET_TOKEN", "scim_secret00_keepoutofoutput")
         .output()
@@ -1145,9 +1147,7 @@ fn target_test_reports_and_exits_6_when_a_check_fails() {
     );
     assert!(text.contains("does not work yet"));
     assert!(!text.contains("keepoutofoutput"));
-    let json = Command::new(env!("CARGO_BIN_EXE_scim-console"))
-        .arg("--data-dir")
-        .arg(dir.path())
+    let json = console(dir.path())
         .args([
             "target",
             "test",
@@ -1351,9 +1351,7 @@ fn check_target_runs_the_conformance_checker_and_exits_8_when_a_must_fails() {
             .contains("no rule of the strict profile matches no-such-rule")
     );
     // A URL needs a token.
-    let no_token = Command::new(env!("CARGO_BIN_EXE_scim-console"))
-        .arg("--data-dir")
-        .arg(dir.path())
+    let no_token = console(dir.path())
         .args(["check", "--target", "https://example.com/scim/v2"])
         .env_remove("SCIM_CONSOLE_CHECK_TOKEN")
         .output()

@@ -17,11 +17,21 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-fn cli(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+/// The `scim-console` binary on a data directory — and, in the PostgreSQL pass of the tests,
+/// on the database schema that belongs to that directory.
+fn console(dir: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_scim-console"));
+    command.arg("--data-dir").arg(dir);
+    match scim_console_core::testing::test_database_url_blocking(dir).unwrap() {
+        Some(url) => command.env("SCIM_CONSOLE_DATABASE_URL", url),
+        None => command.env_remove("SCIM_CONSOLE_DATABASE_URL"),
+    };
     command
-        .arg("--data-dir")
-        .arg(dir)
+}
+
+fn cli(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = console(dir);
+    command
         .args(args)
         .env_remove("SCIM_CONSOLE_DATA_DIR")
         .env_remove("SCIM_CONSOLE_TARGET_TOKEN");
@@ -64,9 +74,7 @@ impl Drop for Remote {
 }
 
 fn serve(dir: &Path, extra: &[&str]) -> Remote {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_scim-console"))
-        .arg("--data-dir")
-        .arg(dir)
+    let mut child = console(dir)
         .args(["serve", "--port", "0"])
         .args(extra)
         .env_remove("SCIM_CONSOLE_DATA_DIR")
@@ -446,16 +454,14 @@ fn a_target_answering_429_is_retried_after_its_retry_after() {
 #[test]
 fn a_target_that_dies_mid_run_stops_the_run_with_a_report() {
     let remote_dir = tempfile::tempdir().unwrap();
-    let console = tempfile::tempdir().unwrap();
+    let console_dir = tempfile::tempdir().unwrap();
     let mut remote = serve(remote_dir.path(), &[]);
-    console_with_target(console.path(), &remote, "flaky");
-    let csv = console.path().join("users.csv");
+    console_with_target(console_dir.path(), &remote, "flaky");
+    let csv = console_dir.path().join("users.csv");
     std::fs::write(&csv, users_csv(40)).unwrap();
-    let report_file = console.path().join("report.json");
+    let report_file = console_dir.path().join("report.json");
     // Four requests a second: about two users a second, so the kill lands mid-run.
-    let pilot = Command::new(env!("CARGO_BIN_EXE_scim-console"))
-        .arg("--data-dir")
-        .arg(console.path())
+    let pilot = console(console_dir.path())
         .args([
             "pilot",
             "run",

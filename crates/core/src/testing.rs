@@ -24,8 +24,15 @@ pub fn test_postgres() -> Option<String> {
         .filter(|url| !url.is_empty())
 }
 
-/// The file in a test's data directory that names its PostgreSQL schema.
-const SCHEMA_FILE: &str = "test-postgres-url";
+/// The schema of each data directory a test opened, so that opening it again (a restart, a
+/// second process) finds the same data — kept in the test process, nothing written in the
+/// directory.
+fn schemas() -> &'static std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, String>> {
+    static SCHEMAS: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, String>>,
+    > = std::sync::OnceLock::new();
+    SCHEMAS.get_or_init(Default::default)
+}
 
 /// A store for a test: in `dir` (SQLite), or — when [`TEST_POSTGRES_ENV`] is set — in a
 /// schema of that PostgreSQL database belonging to `dir`: created on the first open, the same
@@ -43,18 +50,38 @@ pub async fn test_database_url(dir: &Path) -> CoreResult<Option<String>> {
     let Some(server) = test_postgres() else {
         return Ok(None);
     };
-    let file = dir.join(SCHEMA_FILE);
-    if let Ok(url) = std::fs::read_to_string(&file) {
+    let known = schemas()
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(dir)
+        .cloned();
+    if let Some(url) = known {
         return Ok(Some(url));
     }
     let url = fresh_schema(&server).await?;
-    std::fs::create_dir_all(dir)
-        .and_then(|()| std::fs::write(&file, &url))
-        .map_err(|source| crate::CoreError::DataDir {
-            path: file.display().to_string(),
-            source,
-        })?;
+    schemas()
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(dir.to_path_buf(), url.clone());
     Ok(Some(url))
+}
+
+/// [`test_database_url`] for synchronous tests (on a thread of its own, so that it also works
+/// inside an async test).
+pub fn test_database_url_blocking(dir: &Path) -> CoreResult<Option<String>> {
+    let dir = dir.to_path_buf();
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|source| crate::CoreError::DataDir {
+                path: dir.display().to_string(),
+                source,
+            })?
+            .block_on(test_database_url(&dir))
+    })
+    .join()
+    .unwrap_or_else(|_| Ok(None))
 }
 
 /// Creates an empty schema on the server at `url` and returns a URL whose connections use it.

@@ -527,6 +527,10 @@ async fn outbox_rows(store: &scim_console_core::Store) -> i64 {
 #[tokio::test]
 async fn changes_commit_with_their_log_obligation_and_lost_records_are_recovered_at_start() {
     use scim_console_core::logs::outbox;
+    if scim_console_core::testing::test_postgres().is_some() {
+        eprintln!("the outbox rows are read from SQLite's file");
+        return;
+    }
     // A change committed by a run that stopped before writing its record.
     let dir = tempfile::tempdir().unwrap();
     {

@@ -19,6 +19,10 @@ fn user(name: &str) -> serde_json::Value {
 
 #[tokio::test]
 async fn a_database_locked_by_another_process_answers_503_then_recovers() {
+    if scim_console_core::testing::test_postgres().is_some() {
+        eprintln!("SQLite's files only: PostgreSQL's outage is tested apart");
+        return;
+    }
     let s = TestServer::start().await;
     // Another process (here: another connection) takes the write lock and keeps it.
     let mut other = sqlx::sqlite::SqliteConnectOptions::new()
@@ -166,6 +170,10 @@ fn big_user(name: &str) -> serde_json::Value {
 
 #[tokio::test]
 async fn a_full_disk_answers_503_loses_nothing_and_recovers_when_space_returns() {
+    if scim_console_core::testing::test_postgres().is_some() {
+        eprintln!("SQLite's files only: PostgreSQL's outage is tested apart");
+        return;
+    }
     let disk = Tmpfs::mount("16m");
     let data = tempfile::tempdir_in(disk.path()).unwrap();
     let s = TestServer::start_with(data, scim_console_server::Limits::default()).await;

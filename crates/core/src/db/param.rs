@@ -185,7 +185,10 @@ pub(crate) fn bind_sqlite<'q>(
     }
 }
 
-/// Binds one value to a PostgreSQL statement.
+/// Binds one value to a PostgreSQL statement. PostgreSQL's text cannot hold U+0000: it is
+/// bound as U+FFFD. Validated SCIM values never hold control characters, so this touches only
+/// what a hostile request leaves in its log record (a path with `%00`) and filter values,
+/// which then match nothing — as on SQLite, where no stored value holds one either.
 pub(crate) fn bind_pg<'q>(
     q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
     p: &'q Param<'q>,
@@ -198,6 +201,7 @@ pub(crate) fn bind_pg<'q>(
         Param::Int(v) => q.bind(*v),
         Param::Real(v) => q.bind(*v),
         Param::Bool(v) => q.bind(i64::from(*v)),
+        Param::Text(v) if v.contains('\0') => q.bind(v.replace('\0', "\u{FFFD}")),
         Param::Text(v) => q.bind(v.as_ref()),
         Param::Bytes(v) => q.bind(v.as_ref()),
     }

@@ -182,6 +182,10 @@ struct Follow {
     live: tokio::sync::broadcast::Receiver<std::sync::Arc<logs::LogEntry>>,
     /// The newest position delivered or passed over.
     last: i64,
+    /// Positions delivered or passed over within [`REORDER`] of `last`: instances sharing a
+    /// PostgreSQL database store records concurrently, so one may announce a position lower
+    /// than another's that arrived first.
+    recent: std::collections::BTreeSet<i64>,
     /// Records read from the database, still to send.
     backlog: std::collections::VecDeque<logs::LogEntry>,
     /// Whether the database may hold records after `last` not yet read.
@@ -197,7 +201,25 @@ fn event(entry: &logs::LogEntry) -> axum::response::sse::Event {
         .unwrap_or_default()
 }
 
+/// How far below the newest position a record of another instance may still arrive.
+const REORDER: i64 = 10_000;
+
 impl Follow {
+    /// Whether the record at `seq` was delivered or passed over already.
+    fn seen(&self, seq: i64) -> bool {
+        seq <= self.last.saturating_sub(REORDER) || self.recent.contains(&seq)
+    }
+
+    /// Notes that the record at `seq` is delivered or passed over.
+    fn note(&mut self, seq: i64) {
+        self.recent.insert(seq);
+        self.last = self.last.max(seq);
+        let floor = self.last.saturating_sub(REORDER);
+        while self.recent.first().is_some_and(|&s| s <= floor) {
+            self.recent.pop_first();
+        }
+    }
+
     /// The next event, or `None` when the server stops.
     async fn next(&mut self) -> Option<axum::response::sse::Event> {
         use tokio::sync::broadcast::error::RecvError;
@@ -213,8 +235,8 @@ impl Follow {
                 match self.state.store.search_logs(&q).await {
                     Ok(page) => {
                         self.catching_up = page.entries.len() == 500;
-                        if let Some(e) = page.entries.last() {
-                            self.last = e.seq;
+                        for e in &page.entries {
+                            self.note(e.seq);
                         }
                         self.backlog.extend(page.entries);
                         continue;
@@ -227,9 +249,9 @@ impl Follow {
             }
             tokio::select! {
                 received = self.live.recv() => match received {
-                    Ok(entry) if entry.seq <= self.last => {}
+                    Ok(entry) if self.seen(entry.seq) => {}
                     Ok(entry) => {
-                        self.last = entry.seq;
+                        self.note(entry.seq);
                         if self.query.matches(&entry) {
                             return Some(event(&entry));
                         }
@@ -276,6 +298,7 @@ pub async fn stream(
         query,
         live,
         last,
+        recent: std::collections::BTreeSet::new(),
         backlog: std::collections::VecDeque::new(),
         catching_up: resume.is_some(),
     };
