@@ -60,7 +60,7 @@ pub(crate) fn start(binary: &Path, data: &Path) -> Result<Running> {
 
 /// [`start`] with more `serve` arguments.
 pub(crate) fn start_with(binary: &Path, data: &Path, extra: &[&str]) -> Result<Running> {
-    spawn(binary, data, extra, None)
+    spawn(binary, data, extra, None, None)
 }
 
 /// Starts the server again on a data folder an earlier [`start`] filled, with a new token for
@@ -79,13 +79,24 @@ pub(crate) fn restart(binary: &Path, data: &Path) -> Result<Running> {
         );
     }
     let token = String::from_utf8(out.stdout)?.trim().to_owned();
-    spawn(binary, data, &[], Some(&token))
+    spawn(binary, data, &[], Some(&token), None)
 }
 
 /// Spawns `serve` and reads its base URL (and, on a first start, its token) from its banner.
-fn spawn(binary: &Path, data: &Path, extra: &[&str], known: Option<&str>) -> Result<Running> {
+fn spawn(
+    binary: &Path,
+    data: &Path,
+    extra: &[&str],
+    known: Option<&str>,
+    database: Option<&str>,
+) -> Result<Running> {
     let port = free_port()?.to_string();
-    let mut child = Command::new(binary)
+    let mut command = Command::new(binary);
+    match database {
+        Some(url) => command.env("SCIM_CONSOLE_DATABASE_URL", url),
+        None => command.env_remove("SCIM_CONSOLE_DATABASE_URL"),
+    };
+    let mut child = command
         .arg("--data-dir")
         .arg(data)
         .args([
@@ -182,6 +193,74 @@ pub(crate) fn wrk(server: &Running, load_dir: &Path, s: &Scenario<'_>) -> Result
         .find_map(|l| l.strip_prefix("LOAD "))
         .with_context(|| format!("wrk printed no summary:\n{text}"))?;
     Ok(serde_json::from_str(line)?)
+}
+
+type Row = (&'static str, Value, (u64, u64));
+
+/// The figures as a Markdown table.
+fn report(backend: &Backend, total_users: usize, rows: Vec<Row>) {
+    let on = match (backend.postgres, backend.instances) {
+        (false, _) => "SQLite".to_owned(),
+        (true, 1) => "PostgreSQL, one instance".to_owned(),
+        (true, n) => format!("PostgreSQL, {n} instances (the connections spread evenly)"),
+    };
+    println!(
+        "{total_users} users, a group of {GROUP_MEMBERS} members; {on}; wrk with {THREADS} threads on this machine.\n"
+    );
+    println!("| scenario | requests | req/s | p50 ms | p99 ms | errors | RSS MiB (peak) |");
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    for (name, r, (rss, peak)) in rows {
+        println!(
+            "| {name} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} ({:.0}) |",
+            r["requests"],
+            r["rps"].as_f64().unwrap_or(0.0),
+            r["p50_ms"].as_f64().unwrap_or(0.0),
+            r["p99_ms"].as_f64().unwrap_or(0.0),
+            r["errors"],
+            f64::from(u32::try_from(rss).unwrap_or(u32::MAX)) / 1024.0,
+            f64::from(u32::try_from(peak).unwrap_or(u32::MAX)) / 1024.0
+        );
+    }
+}
+
+/// A scenario against every instance at once, the connections spread between them: requests
+/// and errors add up, latencies are the worst instance's.
+fn wrk_spread(servers: &[&Running], load_dir: &Path, s: &Scenario<'_>) -> Result<Value> {
+    if let [server] = servers {
+        return wrk(server, load_dir, s);
+    }
+    let results = std::thread::scope(|scope| {
+        let runs: Vec<_> = servers
+            .iter()
+            .map(|server| {
+                let part = Scenario {
+                    name: s.name,
+                    script: s.script,
+                    connections: s.connections / servers.len(),
+                    seconds: s.seconds,
+                    env: s.env.clone(),
+                };
+                scope.spawn(move || wrk(server, load_dir, &part))
+            })
+            .collect();
+        runs.into_iter()
+            .map(|r| r.join().unwrap_or_else(|_| bail!("wrk's thread failed")))
+            .collect::<Result<Vec<Value>>>()
+    })?;
+    let sum = |key: &str| results.iter().filter_map(|r| r[key].as_f64()).sum::<f64>();
+    let max = |key: &str| {
+        results
+            .iter()
+            .filter_map(|r| r[key].as_f64())
+            .fold(0.0, f64::max)
+    };
+    Ok(serde_json::json!({
+        "requests": sum("requests"),
+        "rps": sum("rps"),
+        "p50_ms": max("p50_ms"),
+        "p99_ms": max("p99_ms"),
+        "errors": sum("errors"),
+    }))
 }
 
 /// curl with the server's token and the SCIM media type, for one method.
@@ -361,7 +440,43 @@ pub(crate) fn create_group(
 
 /// Runs the load benchmark and prints a Markdown table.
 #[allow(clippy::too_many_lines)] // One linear script: start, preload, measure, report.
-pub fn run(root: &Path) -> Result<()> {
+/// Where `bench load` keeps the data: SQLite (one instance), or PostgreSQL with N instances.
+struct Backend {
+    postgres: bool,
+    instances: usize,
+}
+
+fn backend(args: &[String]) -> Result<Backend> {
+    let mut backend = Backend {
+        postgres: false,
+        instances: 1,
+    };
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--postgres" => backend.postgres = true,
+            "--instances" => {
+                let n = iter.next().context("--instances needs a number")?;
+                backend.instances = n
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=4).contains(n))
+                    .with_context(|| format!("--instances takes 1 to 4, got {n:?}"))?;
+            }
+            other => bail!(
+                "unknown option {other:?}; usage: cargo xtask bench load [--postgres [--instances N]]"
+            ),
+        }
+    }
+    if backend.instances > 1 && !backend.postgres {
+        bail!("several instances share a PostgreSQL database: add --postgres");
+    }
+    Ok(backend)
+}
+
+/// Runs the load benchmark (`args`: `--postgres`, `--instances N`).
+pub fn run(root: &Path, args: &[String]) -> Result<()> {
+    let backend = backend(args)?;
     ensure_tool("wrk", "wrk")?;
     ensure_tool("curl", "curl")?;
     let binary = release_binary(root)?;
@@ -369,7 +484,23 @@ pub fn run(root: &Path) -> Result<()> {
     let work = std::env::temp_dir().join(format!("scim-console-load-{stamp}"));
     std::fs::create_dir_all(&work)?;
     let load_dir = root.join("xtask/load");
-    let server = start(&binary, &work.join("data"))?;
+    let postgres = if backend.postgres {
+        Some(crate::TempPostgres::start(root)?)
+    } else {
+        None
+    };
+    let url = postgres.as_ref().map(|p| p.url.clone());
+    let server = spawn(&binary, &work.join("data"), &[], None, url.as_deref())?;
+    let mut others = Vec::new();
+    for _ in 1..backend.instances {
+        others.push(spawn(
+            &binary,
+            &work.join("data"),
+            &[],
+            Some(&server.token),
+            url.as_deref(),
+        )?);
+    }
     let pid = server.child.id();
     let mut rows = Vec::new();
 
@@ -422,9 +553,11 @@ pub fn run(root: &Path) -> Result<()> {
             vec![("GROUP_ID", group_id.clone())],
         ),
     ];
+    let mut servers = vec![&server];
+    servers.extend(others.iter());
     for (name, script, extra) in scenarios {
-        let result = wrk(
-            &server,
+        let result = wrk_spread(
+            &servers,
             &load_dir,
             &Scenario {
                 name,
@@ -438,26 +571,12 @@ pub fn run(root: &Path) -> Result<()> {
     }
     eprintln!("==> bulk requests and 50-member PATCHes");
     let bulk = crate::bulk_bench::measure(&server, &work, 5)?;
+    drop(others);
     drop(server);
+    drop(postgres);
     let _ = std::fs::remove_dir_all(&work);
 
-    println!(
-        "{total_users} users, a group of {GROUP_MEMBERS} members; wrk with {THREADS} threads on this machine.\n"
-    );
-    println!("| scenario | requests | req/s | p50 ms | p99 ms | errors | RSS MiB (peak) |");
-    println!("| --- | --- | --- | --- | --- | --- | --- |");
-    for (name, r, (rss, peak)) in rows {
-        println!(
-            "| {name} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} ({:.0}) |",
-            r["requests"],
-            r["rps"].as_f64().unwrap_or(0.0),
-            r["p50_ms"].as_f64().unwrap_or(0.0),
-            r["p99_ms"].as_f64().unwrap_or(0.0),
-            r["errors"],
-            f64::from(u32::try_from(rss).unwrap_or(u32::MAX)) / 1024.0,
-            f64::from(u32::try_from(peak).unwrap_or(u32::MAX)) / 1024.0
-        );
-    }
+    report(&backend, total_users, rows);
     crate::bulk_bench::print(&bulk);
     Ok(())
 }

@@ -46,7 +46,9 @@ const USAGE: &str = "usage: cargo xtask <run|test|bench|chaos|soak|fuzz> [option
   bench compare           the scim crate against scim-filter and Kanidm's scim_proto
   bench mapping           a 40-rule mapping plan evaluated over a full Entra ID user
   bench logs              the provisioning log with 10 million records: pages, free text, stats
-  bench load              the release server under wrk: 100k users, creates, filters, pages, PATCHes
+  bench load [--postgres [--instances N]]
+                          the release server under wrk: 100k users, creates, filters, pages, PATCHes
+                          (on SQLite, or on a throwaway PostgreSQL with N instances sharing it)
   bench ui                the UI in Chromium: first-page size, 100k-row log table frame times
   bench pilot             pilot runs: 2,000 users into a second console, 1/4/8 workers
   bench bulk              POST /Bulk of 1,000 creates and of 1,000 PATCHes; 50-member PATCHes
@@ -103,7 +105,7 @@ fn run(args: &[String]) -> Result<()> {
         Some("api") => ui::regenerate_types(&root),
         Some("bundle") => desktop::bundle(&root),
         Some("icons") => desktop::icons(&root),
-        Some("bench") if args.get(1).is_some_and(|a| a == "load") => load::run(&root),
+        Some("bench") if args.get(1).is_some_and(|a| a == "load") => load::run(&root, &args[2..]),
         Some("bench") if args.get(1).is_some_and(|a| a == "compare") => cargo(
             &root,
             &[
@@ -306,33 +308,65 @@ const SYSTEM_PACKAGES: [&str; 6] = [
 /// The integration suites again, on a throwaway PostgreSQL server (Debian's packages, a
 /// temporary directory, a free port; removed afterwards): every store a test opens lives in a
 /// schema of its own there.
-fn postgres_test(root: &Path, tally: &mut Tally) -> Result<()> {
-    use std::io::BufRead as _;
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut server = Command::new(&cargo)
-        .args([
-            "run",
-            "-q",
-            "-p",
-            "scim-console-core",
-            "--features",
-            "testing",
-            "--example",
-            "temp-postgres",
-        ])
-        .current_dir(root)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .context("starting the test PostgreSQL server")?;
-    let mut url = String::new();
-    if let Some(out) = server.stdout.take() {
-        std::io::BufReader::new(out)
-            .read_line(&mut url)
-            .context("reading the test PostgreSQL server's URL")?;
+/// A throwaway PostgreSQL server (the core crate's `temp-postgres` example): stopped and
+/// removed when dropped.
+pub(crate) struct TempPostgres {
+    child: std::process::Child,
+    /// Its database's URL.
+    pub(crate) url: String,
+}
+
+impl TempPostgres {
+    /// Starts one (a few seconds).
+    pub(crate) fn start(root: &Path) -> Result<Self> {
+        use std::io::BufRead as _;
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut child = Command::new(&cargo)
+            .args([
+                "run",
+                "-q",
+                "-p",
+                "scim-console-core",
+                "--features",
+                "testing",
+                "--example",
+                "temp-postgres",
+            ])
+            .current_dir(root)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .context("starting the test PostgreSQL server")?;
+        let mut url = String::new();
+        if let Some(out) = child.stdout.take() {
+            std::io::BufReader::new(out)
+                .read_line(&mut url)
+                .context("reading the test PostgreSQL server's URL")?;
+        }
+        let url = url.trim().to_owned();
+        if !url.starts_with("postgres://") {
+            // Closing its input stops it, if it started at all.
+            drop(child.stdin.take());
+            let _ = child.wait();
+            bail!("the test PostgreSQL server did not start (see its error above)");
+        }
+        Ok(Self { child, url })
     }
-    let url = url.trim().to_owned();
-    let result = if url.starts_with("postgres://") {
+}
+
+impl Drop for TempPostgres {
+    fn drop(&mut self) {
+        // Closing its standard input stops and removes the server.
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+fn postgres_test(root: &Path, tally: &mut Tally) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let server = TempPostgres::start(root)?;
+    let url = server.url.clone();
+    let result = {
         let mut cmd = Command::new(&cargo);
         // Every integration suite of the three crates that keep data (tests that examine
         // SQLite's files themselves say so and return).
@@ -356,14 +390,8 @@ fn postgres_test(root: &Path, tally: &mut Tally) -> Result<()> {
             &format!("cargo test (PostgreSQL {url}): the integration suites on the second backend"),
             tally,
         )
-    } else {
-        Err(anyhow::anyhow!(
-            "the test PostgreSQL server did not start (see its error above)"
-        ))
     };
-    // Closing its standard input stops and removes the server.
-    drop(server.stdin.take());
-    let _ = server.wait();
+    drop(server);
     result
 }
 

@@ -306,7 +306,8 @@ impl Store {
         let options = PgConnectOptions::from_str(url)?;
         // Half the connections write, half read (see `Db::Postgres`).
         let writers = (pool_size / 2).max(1);
-        let readers = pool_size.saturating_sub(writers).max(1);
+        // Two readers at least: log recovery holds one for its lock while it reads.
+        let readers = pool_size.saturating_sub(writers).max(2);
         let pool_of = |size: u32| {
             PgPoolOptions::new()
                 .max_connections(size)

@@ -446,3 +446,28 @@ async fn a_broken_import_leaves_the_destination_empty() {
     assert!(message.contains("line "), "{message}");
     assert!(pg.list_configurations().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn instances_count_each_other_to_share_the_rate_limit_out() {
+    let Some(server) = server() else { return };
+    let (a, b) = two_instances(&server).await;
+    assert_eq!(a.heartbeat().await.unwrap(), 1);
+    assert_eq!(b.heartbeat().await.unwrap(), 2);
+    assert_eq!(a.heartbeat().await.unwrap(), 2);
+    // An instance that stops beating is no longer counted after ten seconds.
+    let clock = Arc::new(scim_console_core::time::ManualClock::starting_now());
+    let a_later = a.clone().with_clock(clock.clone());
+    clock.advance(std::time::Duration::from_secs(11));
+    assert_eq!(a_later.heartbeat().await.unwrap(), 1);
+    // SQLite: one process serves.
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(
+        Store::open(dir.path())
+            .await
+            .unwrap()
+            .heartbeat()
+            .await
+            .unwrap(),
+        1
+    );
+}

@@ -239,7 +239,14 @@ impl Server {
         if let Some(writer) = log_writer {
             if writer.await.is_ok() {
                 // Every change of this run has its record: the next start need not look.
-                if let Err(error) = store.mark_logged_until(store.now_us()).await {
+                // (With PostgreSQL other instances may still be storing theirs: only as far
+                // as the running checkpoint vouches.)
+                let until = if store.dialect() == scim_console_core::db::Dialect::Postgres {
+                    store.now_us() - CHECKPOINT_LAG_US
+                } else {
+                    store.now_us()
+                };
+                if let Err(error) = store.mark_logged_until(until).await {
                     tracing::warn!(%error, "could not write the provisioning log checkpoint");
                 }
             }
@@ -321,7 +328,13 @@ async fn retention_loop(store: Store, mut stopping: tokio::sync::watch::Receiver
             () = tokio::time::sleep(wait) => {}
             _ = stopping.changed() => return,
         }
-        if let Err(error) = store.recover_log_outbox(OUTBOX_GRACE_US).await {
+        // With PostgreSQL the changes of an instance that crashed get their records here too.
+        let recovered = if store.dialect() == scim_console_core::db::Dialect::Postgres {
+            store.recover_log_records().await
+        } else {
+            store.recover_log_outbox(OUTBOX_GRACE_US).await
+        };
+        if let Err(error) = recovered {
             tracing::error!(%error, "recovering provisioning log records from the outbox failed");
         }
         match store.apply_log_retention().await {

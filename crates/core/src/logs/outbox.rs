@@ -130,6 +130,13 @@ pub(crate) struct Changed<'a> {
     pub name: Option<&'a str>,
 }
 
+/// How old a change must be before an instance sharing a PostgreSQL database takes its missing
+/// record for lost.
+pub const SHARED_GRACE_US: i64 = 5 * 60 * 1_000_000;
+
+/// The advisory lock that lets one instance at a time recover records (PostgreSQL).
+const RECOVERY_LOCK: i64 = 0x5343_494d_4c4f_4752; // "SCIMLOGR"
+
 /// Files the outbox row of a delete made for the request in scope (nothing outside one) on
 /// `conn`, inside the delete's transaction: a deleted row cannot carry its stamp.
 pub(crate) async fn enqueue(conn: &mut impl Link, changed: Changed<'_>) -> CoreResult<()> {
@@ -191,13 +198,41 @@ impl Store {
 
     /// At start-up, before serving: every change of the last run whose record was not stored
     /// gets one. Returns how many records were written.
+    ///
+    /// With PostgreSQL other instances may be serving: only changes older than
+    /// [`SHARED_GRACE_US`] count as lost (a live instance stores its records within seconds),
+    /// and one instance recovers at a time (an advisory lock); servers also run this every few
+    /// minutes, so the changes of an instance that crashed get their records from the others.
     pub async fn recover_log_records(&self) -> CoreResult<usize> {
-        Ok(self.recover_stamped_rows().await? + self.recover_log_outbox(0).await?)
+        if self.dialect() == db::Dialect::Sqlite {
+            return Ok(self.recover_stamped_rows(0).await? + self.recover_log_outbox(0).await?);
+        }
+        let mut conn = self.pool().acquire().await?;
+        let locked: bool = db::query_scalar("SELECT pg_try_advisory_lock(?)")
+            .bind(RECOVERY_LOCK)
+            .fetch_one(&mut conn)
+            .await?;
+        if !locked {
+            return Ok(0);
+        }
+        let recovered = async {
+            Ok::<_, crate::CoreError>(
+                self.recover_stamped_rows(SHARED_GRACE_US).await?
+                    + self.recover_log_outbox(SHARED_GRACE_US).await?,
+            )
+        }
+        .await;
+        let _ = db::query("SELECT pg_advisory_unlock(?)")
+            .bind(RECOVERY_LOCK)
+            .fetch_one(&mut conn)
+            .await;
+        recovered
     }
 
     /// Users and groups changed after the log checkpoint and shortly before the newest stored
-    /// record (or after it) whose stamp's ticket no record lists get a record.
-    async fn recover_stamped_rows(&self) -> CoreResult<usize> {
+    /// record (or after it), at least `min_age_us` ago, whose stamp's ticket no record lists
+    /// get a record.
+    async fn recover_stamped_rows(&self, min_age_us: i64) -> CoreResult<usize> {
         let newest: Option<i64> =
             db::query_scalar("SELECT at_us FROM provisioning_log ORDER BY seq DESC LIMIT 1")
                 .fetch_optional(self.log_database())
@@ -211,12 +246,13 @@ impl Store {
             .max(checkpoint.unwrap_or(i64::MIN));
         let rows = db::query(
             "SELECT 'User' AS resource_type, configuration_id, id AS resource_id, user_name AS resource_name, log_request AS request
-             FROM users WHERE modified_us >= ?1 AND log_request IS NOT NULL
+             FROM users WHERE modified_us >= ?1 AND modified_us <= ?2 AND log_request IS NOT NULL
              UNION ALL
              SELECT 'Group', configuration_id, id, display_name, log_request
-             FROM groups WHERE modified_us >= ?1 AND log_request IS NOT NULL",
+             FROM groups WHERE modified_us >= ?1 AND modified_us <= ?2 AND log_request IS NOT NULL",
         )
         .bind(from)
+        .bind(self.now_us().saturating_sub(min_age_us))
         .fetch_all(self.pool())
         .await?;
         if rows.is_empty() {
