@@ -471,3 +471,44 @@ async fn instances_count_each_other_to_share_the_rate_limit_out() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_mapping_plan_saved_through_one_instance_applies_on_the_other_at_once() {
+    let Some(server) = server() else { return };
+    let (a, b) = two_instances(&server).await;
+    let config = a
+        .create_configuration(NewConfiguration::named("Entra"), &Actor::system())
+        .await
+        .unwrap();
+    let registry = SchemaRegistry::standard();
+    let create = |name: &'static str| {
+        let (b, config, registry) = (b.clone(), config.clone(), registry.clone());
+        async move {
+            b.create_user(
+                &config,
+                &registry,
+                json!({"userName": name, "preferredLanguage": "fr-FR"}),
+                &InputRules::default(),
+            )
+            .await
+            .unwrap()
+            .resource["preferredLanguage"]
+                .clone()
+        }
+    };
+    assert_eq!(create("before@contoso.com").await, "fr-FR");
+    let mut plan = Plan::default_users();
+    plan.rules
+        .iter_mut()
+        .find(|r| r.target == "preferredLanguage")
+        .unwrap()
+        .transforms
+        .push(scim_console_core::mapping::plan::Transform::Expression {
+            expression: r#"Item(Split([value], "-"), 1)"#.into(),
+        });
+    a.save_mapping_plan(config.id, &plan, registry.user(), "split", &Actor::cli())
+        .await
+        .unwrap();
+    // B compiled no plan before; it now shapes its next create with A's.
+    assert_eq!(create("after@contoso.com").await, "fr");
+}
