@@ -133,10 +133,12 @@ impl Conn {
     ///
     /// (SQLite's writer could take the write lock at once with `BEGIN IMMEDIATE`, so that a
     /// transaction that read first never meets `SQLITE_BUSY_SNAPSHOT` when another process
-    /// wrote in between. Tried with sqlx's `begin_with`: after 7 minutes of the soak every
-    /// transaction of the writer failed for good — sqlx refuses a custom `BEGIN` whenever its
-    /// own count of open transactions is off by one, where its plain `BEGIN` falls back to a
-    /// savepoint and carries on. So the plain one, and statistics refreshes on the writer.)
+    /// wrote in between. Tried with sqlx 0.8's `begin_with`: after 7 minutes of the soak every
+    /// transaction of the writer failed for good. With a custom statement sqlx awaits once more
+    /// after the `BEGIN` ran (to check the connection is in a transaction) before a
+    /// `Transaction` exists to roll it back; a request cancelled right there — wrk closes its
+    /// connections every 10 s — leaves the writer inside a transaction nobody ends, and every
+    /// later custom `BEGIN` is refused. The plain `BEGIN` has no such window.)
     pub(crate) async fn begin(&mut self) -> sqlx::Result<Tx<'_>> {
         Ok(Tx(match &mut self.0 {
             ConnInner::SqliteWriter(c) => TxInner::Sqlite(c.begin().await?),
