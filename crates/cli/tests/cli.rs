@@ -2,23 +2,14 @@
 //! (first-start output, a SCIM request with the printed token, graceful shutdown on SIGTERM).
 #![allow(clippy::unwrap_used, clippy::too_many_lines)] // Test code: a failure is a test failure.
 
+mod common;
+use common::console;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-
-/// The `scim-console` binary on a data directory — and, in the PostgreSQL pass of the tests,
-/// on the database schema that belongs to that directory.
-fn console(dir: &std::path::Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_scim-console"));
-    command.arg("--data-dir").arg(dir);
-    match scim_console_core::testing::test_database_url_blocking(dir).unwrap() {
-        Some(url) => command.env("SCIM_CONSOLE_DATABASE_URL", url),
-        None => command.env_remove("SCIM_CONSOLE_DATABASE_URL"),
-    };
-    command
-}
 
 fn cli(dir: &std::path::Path, args: &[&str]) -> Output {
     console(dir)

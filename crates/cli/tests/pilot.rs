@@ -9,25 +9,16 @@
 //! keychain. Without a session bus (`=0`, or unset) it is sealed in the database.
 #![allow(clippy::unwrap_used, clippy::too_many_lines)] // Test code: a failure is a test failure.
 
+mod common;
+use common::console;
+
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-
-/// The `scim-console` binary on a data directory — and, in the PostgreSQL pass of the tests,
-/// on the database schema that belongs to that directory.
-fn console(dir: &std::path::Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_scim-console"));
-    command.arg("--data-dir").arg(dir);
-    match scim_console_core::testing::test_database_url_blocking(dir).unwrap() {
-        Some(url) => command.env("SCIM_CONSOLE_DATABASE_URL", url),
-        None => command.env_remove("SCIM_CONSOLE_DATABASE_URL"),
-    };
-    command
-}
 
 fn cli(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = console(dir);
