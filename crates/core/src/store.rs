@@ -69,9 +69,10 @@ impl Database {
             }
             Some(u) => Err(CoreError::invalid(
                 "database URL",
+                // Only the scheme: anything after it may hold a password.
                 format!(
-                    "must start with postgres:// (SQLite needs none: it lives in the data directory); got a URL starting {:?}",
-                    u.chars().take(12).collect::<String>()
+                    "must start with postgres:// (SQLite needs none: it lives in the data directory); got a {} URL",
+                    u.split_once("://").map_or("non-", |(scheme, _)| scheme)
                 ),
             )),
         }
@@ -87,6 +88,12 @@ impl Database {
 }
 
 /// A database URL without its password (and without its query string).
+///
+/// ```
+/// use scim_console_core::store::redact_url;
+/// assert_eq!(redact_url("postgres://scim:s3cret@db:5432/scim?sslmode=require"), "postgres://scim@db:5432/scim");
+/// assert_eq!(redact_url("postgres://db/scim"), "postgres://db/scim");
+/// ```
 pub fn redact_url(url: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
     let rest = rest.split('?').next().unwrap_or(rest);
