@@ -248,6 +248,8 @@ fn wrk_spread(servers: &[&Running], load_dir: &Path, s: &Scenario<'_>) -> Result
             .collect::<Result<Vec<Value>>>()
     })?;
     let sum = |key: &str| results.iter().filter_map(|r| r[key].as_f64()).sum::<f64>();
+    // Counts stay integers in the report.
+    let count = |key: &str| results.iter().filter_map(|r| r[key].as_u64()).sum::<u64>();
     let max = |key: &str| {
         results
             .iter()
@@ -255,11 +257,11 @@ fn wrk_spread(servers: &[&Running], load_dir: &Path, s: &Scenario<'_>) -> Result
             .fold(0.0, f64::max)
     };
     Ok(serde_json::json!({
-        "requests": sum("requests"),
+        "requests": count("requests"),
         "rps": sum("rps"),
         "p50_ms": max("p50_ms"),
         "p99_ms": max("p99_ms"),
-        "errors": sum("errors"),
+        "errors": count("errors"),
     }))
 }
 

@@ -6,8 +6,11 @@
 //! PostgreSQL server (Debian's packages, a temporary directory), which it stops and restarts.
 #![allow(clippy::unwrap_used, clippy::too_many_lines)] // Test code: a failure is a test failure.
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use scim_console_core::testing::{TempPostgres, fresh_schema};
@@ -111,6 +114,103 @@ async fn post(
         .send()
         .await
         .unwrap()
+}
+
+/// What the writers of the restart see, shared with the test.
+#[derive(Default)]
+struct Outage {
+    /// Users created (201) so far.
+    created: AtomicUsize,
+    /// Writes refused with 503 so far.
+    refused: AtomicUsize,
+    /// Set once PostgreSQL runs again.
+    restarted: AtomicBool,
+}
+
+/// Creates users through `base` without pause until PostgreSQL has restarted and this writer
+/// has had five creates acknowledged since; returns the userNames acknowledged. Any answer but
+/// 201, or 503 with Retry-After and SCIM error JSON, fails the test.
+async fn write_through_outage(
+    http: reqwest::Client,
+    base: String,
+    token: String,
+    writer: usize,
+    outage: Arc<Outage>,
+) -> Vec<String> {
+    let mut acknowledged = Vec::new();
+    let mut after_restart = 0;
+    let deadline = Instant::now() + Duration::from_secs(90);
+    for n in 0.. {
+        assert!(Instant::now() < deadline, "writer {writer} did not recover");
+        let restarted = outage.restarted.load(Ordering::SeqCst);
+        let name = format!("outage-{writer}-{n}@contoso.com");
+        let answer = post(&http, &base, &token, "/Users", &json!({"userName": name})).await;
+        match answer.status().as_u16() {
+            201 => {
+                acknowledged.push(name);
+                outage.created.fetch_add(1, Ordering::SeqCst);
+                if restarted {
+                    after_restart += 1;
+                    if after_restart == 5 {
+                        break;
+                    }
+                }
+            }
+            503 => {
+                assert!(
+                    answer.headers().contains_key("retry-after"),
+                    "writer {writer}: 503 without Retry-After"
+                );
+                let body: Value = answer.json().await.unwrap();
+                assert_eq!(body["status"], "503", "{body}");
+                outage.refused.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            other => panic!(
+                "writer {writer}: {other} {}",
+                answer.text().await.unwrap_or_default()
+            ),
+        }
+    }
+    acknowledged
+}
+
+/// Waits (up to 60 s) until `done` holds.
+async fn wait_until(done: impl Fn() -> bool, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Every userName the directory holds, read page by page.
+async fn user_names(http: &reqwest::Client, base: &str, token: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let mut start = 1;
+    loop {
+        let page: Value = http
+            .get(format!(
+                "{base}/Users?attributes=userName&count=500&startIndex={start}"
+            ))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let resources = page["Resources"].as_array().cloned().unwrap_or_default();
+        if resources.is_empty() {
+            return names;
+        }
+        start += resources.len();
+        names.extend(
+            resources
+                .iter()
+                .map(|r| r["userName"].as_str().unwrap().to_owned()),
+        );
+    }
 }
 
 #[tokio::test]
@@ -250,60 +350,49 @@ async fn two_instances_on_one_postgres_database_behave_as_one_server() {
     }
     drop(stream);
 
-    // PostgreSQL restarts under load: 503 with Retry-After meanwhile, then both recover by
-    // themselves, and every acknowledged write is there.
-    let mut acknowledged = Vec::new();
-    server.stop().unwrap();
-    let during = post(
-        &http,
-        &a.scim(),
-        &token,
-        "/Users",
-        &json!({"userName": "during-outage"}),
+    // PostgreSQL restarts under load: four writers (two per instance) create users without
+    // pause while it stops and starts again. Every answer is 201, or 503 with Retry-After and
+    // SCIM error JSON; both instances recover by themselves, and every acknowledged write is
+    // there.
+    let outage = Arc::new(Outage::default());
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let base = [&a, &b][w % 2].scim();
+            tokio::spawn(write_through_outage(
+                http.clone(),
+                base,
+                token.clone(),
+                w,
+                Arc::clone(&outage),
+            ))
+        })
+        .collect();
+    // Writes are running on both instances before the stop.
+    wait_until(
+        || outage.created.load(Ordering::SeqCst) >= 20,
+        "writes before the stop",
     )
     .await;
-    assert_eq!(during.status(), 503);
-    assert!(during.headers().contains_key("retry-after"));
-    let body: Value = during.json().await.unwrap();
-    assert_eq!(body["status"], "503");
+    server.stop().unwrap();
+    wait_until(
+        || outage.refused.load(Ordering::SeqCst) >= 8,
+        "503s during the outage",
+    )
+    .await;
     server.start_again().unwrap();
-    for (n, instance) in [&a, &b].into_iter().enumerate() {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let name = format!("after-outage-{n}-{}", acknowledged.len());
-            let answer = post(
-                &http,
-                &instance.scim(),
-                &token,
-                "/Users",
-                &json!({"userName": name}),
-            )
-            .await;
-            match answer.status().as_u16() {
-                201 => {
-                    acknowledged.push(name);
-                    break;
-                }
-                503 => {
-                    assert!(Instant::now() < deadline, "instance {n} did not recover");
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-                other => panic!("instance {n}: {other}"),
-            }
-        }
+    outage.restarted.store(true, Ordering::SeqCst);
+    let mut acknowledged = BTreeSet::new();
+    for writer in writers {
+        acknowledged.extend(writer.await.unwrap());
     }
-    for name in &acknowledged {
-        let found: Value = http
-            .get(format!("{}/Users?filter=userName eq \"{name}\"", b.scim()))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(found["totalResults"], 1, "{name}");
-    }
+    let stored = user_names(&http, &b.scim(), &token).await;
+    let lost: Vec<_> = acknowledged.difference(&stored).collect();
+    assert!(lost.is_empty(), "acknowledged and lost: {lost:?}");
+    assert!(
+        acknowledged.len() >= 20 + 4 * 5,
+        "{} acknowledged",
+        acknowledged.len()
+    );
 
     // A token revoked from the command line is refused by both on their next request.
     let id = token.split('_').nth(1).unwrap();

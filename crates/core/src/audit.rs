@@ -202,7 +202,7 @@ impl Store {
         }
         q.push(" ORDER BY seq DESC LIMIT ")
             .push_bind(i64::try_from(limit + 1).unwrap_or(i64::MAX));
-        let rows = q.build().fetch_all(self.pool()).await?;
+        let rows = q.build().plan_per_call().fetch_all(self.pool()).await?;
         let mut entries = rows
             .iter()
             .map(entry_from_row)

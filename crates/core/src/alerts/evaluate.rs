@@ -360,6 +360,7 @@ impl Store {
             "SELECT * FROM alert_events WHERE (?1 IS NULL OR configuration_id = ?1) AND (?2 IS NULL OR seq < ?2)
              ORDER BY seq DESC LIMIT ?3",
         )
+        .plan_per_call()
         .bind(query.configuration.map(|c| c.to_string()))
         .bind(query.before)
         .bind(i64::try_from(limit).unwrap_or(100))

@@ -74,6 +74,7 @@ impl<'q> QueryBuilder<'q> {
         Query {
             sql: std::mem::take(&mut self.sql).into(),
             params: std::mem::take(&mut self.params),
+            plan_per_call: false,
         }
     }
 }

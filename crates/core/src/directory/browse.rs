@@ -170,6 +170,7 @@ impl Store {
         let pattern = browse.pattern();
         let filter = "configuration_id = ?1 AND (?2 IS NULL OR user_name_folded LIKE ?2 ESCAPE '\\' OR lower(display_name) LIKE ?2 ESCAPE '\\' OR lower(external_id) LIKE ?2 ESCAPE '\\')";
         let total: i64 = db::query_scalar(format!("SELECT count(*) FROM users WHERE {filter}"))
+            .plan_per_call()
             .bind(&cfg)
             .bind(&pattern)
             .fetch_one(self.pool())
@@ -181,6 +182,7 @@ impl Store {
              FROM users WHERE {filter} AND (user_name_folded, id) > (?3, ?4)
              ORDER BY user_name_folded, id LIMIT ?5"
         ))
+        .plan_per_call()
         .bind(&cfg)
         .bind(&pattern)
         .bind(&name)
@@ -217,6 +219,7 @@ impl Store {
         let pattern = browse.pattern();
         let filter = "g.configuration_id = ?1 AND (?2 IS NULL OR g.display_name_folded LIKE ?2 ESCAPE '\\' OR lower(g.external_id) LIKE ?2 ESCAPE '\\')";
         let total: i64 = db::query_scalar(format!("SELECT count(*) FROM groups g WHERE {filter}"))
+            .plan_per_call()
             .bind(&cfg)
             .bind(&pattern)
             .fetch_one(self.pool())
@@ -229,6 +232,7 @@ impl Store {
              FROM groups g WHERE {filter} AND (g.display_name_folded, g.id) > (?3, ?4)
              ORDER BY g.display_name_folded, g.id LIMIT ?5"
         ))
+        .plan_per_call()
         .bind(&cfg)
         .bind(&pattern)
         .bind(&name)

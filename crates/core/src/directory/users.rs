@@ -269,7 +269,7 @@ impl Store {
         let password = incoming.as_map().get("password").cloned();
         let password_hash = take_password(&mut incoming, configuration, &mut used).await?;
         let mut conn = self.writer().await?;
-        let mut tx = conn.begin().await?;
+        let mut tx = conn.begin_row_change().await?;
         let Stored {
             current,
             version,
@@ -334,7 +334,7 @@ impl Store {
         let (request, mut used) = leniency::tracked(|| PatchRequest::from_value(body, rules));
         let request = request?;
         let mut conn = self.writer().await?;
-        let mut tx = conn.begin().await?;
+        let mut tx = conn.begin_row_change().await?;
         let Stored {
             current,
             version,

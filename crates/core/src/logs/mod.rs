@@ -871,7 +871,11 @@ impl Store {
         let order = if query.after.is_some() { "ASC" } else { "DESC" };
         q.push(format!(" ORDER BY {seq} {order} LIMIT "))
             .push_bind(i64::try_from(limit + 1).unwrap_or(i64::MAX));
-        let rows = q.build().fetch_all(self.log_database()).await?;
+        let rows = q
+            .build()
+            .plan_per_call()
+            .fetch_all(self.log_database())
+            .await?;
         let mut entries = rows
             .iter()
             .map(entry_from_row)
