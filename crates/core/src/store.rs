@@ -355,8 +355,9 @@ impl Store {
     }
 
     /// Says this instance is alive and counts the instances serving from the database (seen
-    /// within the last 10 seconds, this one included); instances unseen for a minute are
-    /// forgotten. Always 1 with SQLite, which one process serves.
+    /// within the last 10 seconds, this one included). Instances that stopped without retiring
+    /// stay listed until the provisioning log's recovery has covered their changes. Always 1
+    /// with SQLite, which one process serves.
     pub async fn heartbeat(&self) -> CoreResult<u32> {
         if self.dialect() == Dialect::Sqlite {
             return Ok(1);
@@ -371,10 +372,6 @@ impl Store {
         .bind(now)
         .execute(&self.db)
         .await?;
-        db::query("DELETE FROM instances WHERE seen_us < ?")
-            .bind(now - 60_000_000)
-            .execute(&self.db)
-            .await?;
         let live: i64 = db::query_scalar("SELECT COUNT(*) FROM instances WHERE seen_us >= ?")
             .bind(now - 10_000_000)
             .fetch_one(&self.db)

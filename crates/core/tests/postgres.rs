@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use scim::{InputRules, PatchRules, SchemaRegistry};
-use scim_console_core::logs::{self, Client, LogEntry, Operation, Outcome};
+use scim_console_core::logs::{self, Client, LogEntry, LogQuery, Operation, Outcome, outbox};
 use scim_console_core::mapping::plan::Plan;
 use scim_console_core::testing::{self, fresh_schema};
 use scim_console_core::token::Authentication;
@@ -511,4 +511,95 @@ async fn a_mapping_plan_saved_through_one_instance_applies_on_the_other_at_once(
         .unwrap();
     // B compiled no plan before; it now shapes its next create with A's.
     assert_eq!(create("after@contoso.com").await, "fr");
+}
+
+/// What a SCIM request's writes are stamped with.
+fn facts(name: &str) -> outbox::RequestFacts {
+    outbox::RequestFacts {
+        at: chrono::Utc::now(),
+        client: Client::Entra,
+        user_agent: None,
+        source: "203.0.113.5".into(),
+        method: "POST".into(),
+        path: format!("/scim/entra/v2/Users#{name}"),
+        operation: Operation::Create,
+        request_body: None,
+        credential: None,
+    }
+}
+
+/// Records the recovery wrote (their detail says so).
+async fn recovered_records(store: &Store) -> Vec<String> {
+    store
+        .search_logs(&LogQuery {
+            limit: 100,
+            ..LogQuery::default()
+        })
+        .await
+        .unwrap()
+        .entries
+        .into_iter()
+        .filter(|e| e.detail.as_deref() == Some(outbox::RECOVERED))
+        .filter_map(|e| e.resource_name)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_crashed_instances_unrecorded_changes_get_their_records_from_another() {
+    let Some(server) = server() else { return };
+    let url = fresh_schema(&server).await.unwrap();
+    let a = Store::open_postgres(&url, 4).await.unwrap();
+    let b = Store::open_postgres(&url, 4).await.unwrap();
+    a.heartbeat().await.unwrap();
+    b.heartbeat().await.unwrap();
+    let config = a
+        .create_configuration(NewConfiguration::named("Entra"), &Actor::system())
+        .await
+        .unwrap();
+    let registry = SchemaRegistry::standard();
+    // A creates a user for a request and crashes before the request's record is stored.
+    let (user, _tickets) = outbox::scope(
+        facts("lost"),
+        a.create_user(
+            &config,
+            &registry,
+            json!({"userName": "lost@contoso.com"}),
+            &InputRules::default(),
+        ),
+    )
+    .await;
+    user.unwrap();
+    // B serves on. Its checkpoints pass the time of A's change; they vouch for B's changes only.
+    let clock = Arc::new(scim_console_core::time::ManualClock::starting_now());
+    let b = b.with_clock(clock.clone());
+    for _ in 0..3 {
+        clock.advance(std::time::Duration::from_secs(60));
+        b.heartbeat().await.unwrap();
+        b.mark_logged_until(b.now_us() - 60_000_000).await.unwrap();
+        // Within the grace A might still be storing its records: nothing is taken for lost.
+        assert_eq!(b.recover_log_records().await.unwrap(), 0);
+    }
+    assert_eq!(b.heartbeat().await.unwrap(), 1, "A is no longer counted");
+    // Past the grace, B's periodic recovery gives A's change its record, once.
+    clock.advance(std::time::Duration::from_secs(180));
+    b.heartbeat().await.unwrap();
+    b.mark_logged_until(b.now_us() - 60_000_000).await.unwrap();
+    assert_eq!(b.recover_log_records().await.unwrap(), 1);
+    assert_eq!(recovered_records(&b).await, ["lost@contoso.com"]);
+    clock.advance(std::time::Duration::from_secs(120));
+    assert_eq!(b.recover_log_records().await.unwrap(), 0);
+    assert_eq!(recovered_records(&b).await.len(), 1);
+
+    // An instance that stops gracefully (its records stored) leaves nothing to recover and
+    // holds nothing back.
+    let c = Store::open_postgres(&url, 2)
+        .await
+        .unwrap()
+        .with_clock(clock.clone());
+    c.heartbeat().await.unwrap();
+    assert_eq!(b.heartbeat().await.unwrap(), 2);
+    c.mark_all_logged().await.unwrap();
+    assert_eq!(b.heartbeat().await.unwrap(), 1, "C retired");
+    clock.advance(std::time::Duration::from_secs(600));
+    assert_eq!(b.recover_log_records().await.unwrap(), 0);
 }

@@ -222,7 +222,11 @@ impl Server {
             state.alerts.clone(),
             state.stopping.clone(),
         ));
-        let checkpoint = tokio::spawn(checkpoint_loop(state.store.clone(), state.stopping.clone()));
+        let checkpoint = tokio::spawn(checkpoint_loop(
+            state.store.clone(),
+            state.logs.clone(),
+            state.stopping.clone(),
+        ));
         let instances = tokio::spawn(instances_loop(
             state.store.clone(),
             state.limiter.clone(),
@@ -236,19 +240,14 @@ impl Server {
         checkpoint.abort();
         instances.abort();
         // Every request has finished and every sink is gone: the writer stores what is queued.
-        if let Some(writer) = log_writer {
-            if writer.await.is_ok() {
-                // Every change of this run has its record: the next start need not look.
-                // (With PostgreSQL other instances may still be storing theirs: only as far
-                // as the running checkpoint vouches.)
-                let until = if store.dialect() == scim_console_core::db::Dialect::Postgres {
-                    store.now_us() - CHECKPOINT_LAG_US
-                } else {
-                    store.now_us()
-                };
-                if let Err(error) = store.mark_logged_until(until).await {
-                    tracing::warn!(%error, "could not write the provisioning log checkpoint");
-                }
+        // (If some could not be stored, the checkpoint stays before them: the next start
+        // recovers their changes' records.)
+        if let Some(writer) = log_writer
+            && let Ok(true) = writer.await
+        {
+            // Every change of this run has its record: the next start need not look.
+            if let Err(error) = store.mark_all_logged().await {
+                tracing::warn!(%error, "could not write the provisioning log checkpoint");
             }
         }
         served
@@ -388,17 +387,21 @@ async fn instances_loop(
 const CHECKPOINT_LAG_US: i64 = 60_000_000;
 
 /// Every minute, writes down that changes made over a minute ago have their records, so that
-/// start-up recovery after a crash looks only at the last minutes.
-async fn checkpoint_loop(store: Store, mut stopping: tokio::sync::watch::Receiver<bool>) {
+/// start-up recovery after a crash looks only at the last minutes — never past a record the
+/// log writer could not store yet.
+async fn checkpoint_loop(
+    store: Store,
+    logs: crate::scim::recording::LogSink,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+) {
     loop {
         tokio::select! {
             () = tokio::time::sleep(Duration::from_secs(60)) => {}
             _ = stopping.changed() => return,
         }
-        if let Err(error) = store
-            .mark_logged_until(store.now_us() - CHECKPOINT_LAG_US)
-            .await
-        {
+        let until =
+            (store.now_us() - CHECKPOINT_LAG_US).min(logs.unstored_since().unwrap_or(i64::MAX));
+        if let Err(error) = store.mark_logged_until(until).await {
             tracing::warn!(%error, "could not write the provisioning log checkpoint");
         }
     }

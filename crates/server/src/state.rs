@@ -92,7 +92,7 @@ pub struct AppState {
     /// Where provisioning log records go.
     pub(crate) logs: LogSink,
     /// The task writing them, taken by `Server::run` to wait for it at shutdown.
-    pub(crate) log_writer: Arc<std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>>,
+    pub(crate) log_writer: Arc<std::sync::Mutex<Option<tokio::task::JoinHandle<bool>>>>,
     /// Turns true when the server stops: long-lived responses (live log streams) end then, so
     /// the graceful shutdown does not wait for them.
     pub(crate) stopping: tokio::sync::watch::Receiver<bool>,

@@ -9,6 +9,7 @@ use std::time::Duration;
 use common::{TestServer, parts, send_json};
 use reqwest::Method;
 use serde_json::{Value, json};
+use sqlx::{ConnectOptions as _, Connection as _};
 
 async fn logs(s: &TestServer, query: &str) -> Value {
     // Records are written in the background, in batches: wait for the expected count.
@@ -634,5 +635,66 @@ async fn changes_commit_with_their_log_obligation_and_lost_records_are_recovered
             .all(|e| e["detail"].is_null()),
         "live requests have their own records, none recovered"
     );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn records_that_could_not_be_stored_are_stored_once_the_log_database_is_back() {
+    if scim_console_core::testing::test_postgres().is_some() {
+        eprintln!("SQLite's files only: PostgreSQL's outage is tested apart");
+        return;
+    }
+    let s = TestServer::start().await;
+    // Another process (here: another connection) holds the log database's write lock.
+    let mut other = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(
+            s.dir
+                .path()
+                .join(scim_console_core::store::LOG_DATABASE_FILE),
+        )
+        .connect()
+        .await
+        .unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let (status, body) = parts(
+        send_json(
+            s.scim(Method::POST, "/Users"),
+            &json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "kept@contoso.com"
+            }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    // The log writer waits out SQLite's 10-second busy timeout and fails; the lock outlasts it.
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    assert!(
+        logs(&s, "text=kept").await["entries"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    other.close().await.unwrap();
+    // The record was kept: the writer's next try stores it.
+    let mut found = Vec::new();
+    for _ in 0..300 {
+        found = logs(&s, "text=kept").await["entries"]
+            .as_array()
+            .unwrap()
+            .clone();
+        if !found.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(found.len(), 1, "the create's record was lost");
+    assert_eq!(found[0]["status"], 201);
+    assert_eq!(found[0]["resourceName"], "kept@contoso.com");
     s.stop().await;
 }

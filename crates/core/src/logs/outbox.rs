@@ -199,13 +199,19 @@ impl Store {
     /// At start-up, before serving: every change of the last run whose record was not stored
     /// gets one. Returns how many records were written.
     ///
-    /// With PostgreSQL other instances may be serving: only changes older than
-    /// [`SHARED_GRACE_US`] count as lost (a live instance stores its records within seconds),
-    /// and one instance recovers at a time (an advisory lock); servers also run this every few
-    /// minutes, so the changes of an instance that crashed get their records from the others.
+    /// With PostgreSQL other instances may be serving, and each vouches only for its own
+    /// changes (its row in `instances`, see [`Store::mark_logged_until`]). The changes looked at
+    /// start at the oldest checkpoint of an instance still listed — a live one, or one that
+    /// stopped without retiring (it crashed) — and only those older than [`SHARED_GRACE_US`]
+    /// count as lost (a live instance stores its records within seconds). One instance recovers
+    /// at a time (an advisory lock); servers also run this every few minutes, so the changes of
+    /// an instance that crashed get their records from the others, after which it is forgotten.
     pub async fn recover_log_records(&self) -> CoreResult<usize> {
         if self.dialect() == db::Dialect::Sqlite {
-            return Ok(self.recover_stamped_rows(0).await? + self.recover_log_outbox(0).await?);
+            let from = self.sqlite_recovery_start().await?;
+            return Ok(
+                self.recover_stamped_rows(from, 0).await? + self.recover_log_outbox(0).await?
+            );
         }
         let mut conn = self.pool().acquire().await?;
         let locked: bool = db::query_scalar("SELECT pg_try_advisory_lock(?)")
@@ -215,13 +221,7 @@ impl Store {
         if !locked {
             return Ok(0);
         }
-        let recovered = async {
-            Ok::<_, crate::CoreError>(
-                self.recover_stamped_rows(SHARED_GRACE_US).await?
-                    + self.recover_log_outbox(SHARED_GRACE_US).await?,
-            )
-        }
-        .await;
+        let recovered = self.recover_shared().await;
         let _ = db::query("SELECT pg_advisory_unlock(?)")
             .bind(RECOVERY_LOCK)
             .fetch_one(&mut conn)
@@ -229,10 +229,33 @@ impl Store {
         recovered
     }
 
-    /// Users and groups changed after the log checkpoint and shortly before the newest stored
-    /// record (or after it), at least `min_age_us` ago, whose stamp's ticket no record lists
-    /// get a record.
-    async fn recover_stamped_rows(&self, min_age_us: i64) -> CoreResult<usize> {
+    /// PostgreSQL's recovery, under the advisory lock.
+    async fn recover_shared(&self) -> CoreResult<usize> {
+        let now = self.now_us();
+        let from: Option<i64> =
+            db::query_scalar("SELECT MIN(COALESCE(logged_until_us, started_us)) FROM instances")
+                .fetch_one(self.pool())
+                .await?;
+        let stamped = match from {
+            Some(from) if from <= now - SHARED_GRACE_US => {
+                self.recover_stamped_rows(from, SHARED_GRACE_US).await?
+            }
+            // Every listed instance vouches for its changes up to the grace (or none is
+            // listed: each retired once its records were stored).
+            _ => 0,
+        };
+        let outbox = self.recover_log_outbox(SHARED_GRACE_US).await?;
+        // An instance unseen since before the window just covered has nothing left to recover.
+        db::query("DELETE FROM instances WHERE seen_us < ?")
+            .bind(now - SHARED_GRACE_US - UNLOGGED_WINDOW_US)
+            .execute(self.pool())
+            .await?;
+        Ok(stamped + outbox)
+    }
+
+    /// Where SQLite's recovery starts: shortly before the newest stored record, or at the
+    /// checkpoint if that is later.
+    async fn sqlite_recovery_start(&self) -> CoreResult<i64> {
         let newest: Option<i64> =
             db::query_scalar("SELECT at_us FROM provisioning_log ORDER BY seq DESC LIMIT 1")
                 .fetch_optional(self.log_database())
@@ -241,9 +264,14 @@ impl Store {
             db::query_scalar("SELECT logged_until_us FROM log_checkpoint WHERE id = 1")
                 .fetch_optional(self.pool())
                 .await?;
-        let from = newest
+        Ok(newest
             .map_or(i64::MIN, |t| t - UNLOGGED_WINDOW_US)
-            .max(checkpoint.unwrap_or(i64::MIN));
+            .max(checkpoint.unwrap_or(i64::MIN)))
+    }
+
+    /// Users and groups changed from `from` on, at least `min_age_us` ago, whose stamp's ticket
+    /// no record lists get a record.
+    async fn recover_stamped_rows(&self, from: i64, min_age_us: i64) -> CoreResult<usize> {
         let rows = db::query(
             "SELECT 'User' AS resource_type, configuration_id, id AS resource_id, user_name AS resource_name, log_request AS request
              FROM users WHERE modified_us >= ?1 AND modified_us <= ?2 AND log_request IS NOT NULL
@@ -284,9 +312,24 @@ impl Store {
     }
 
     /// Writes down that every change made before `until_us` has its record stored (the server
-    /// does at a graceful shutdown, and every minute for a minute back).
+    /// does every minute for a minute back, and with SQLite at a graceful shutdown). With
+    /// PostgreSQL it vouches for this instance's changes only: its row in `instances`.
     pub async fn mark_logged_until(&self, until_us: i64) -> CoreResult<()> {
         let mut w = self.writer().await?;
+        if self.dialect() == db::Dialect::Postgres {
+            let now = self.now_us();
+            db::query(
+                "INSERT INTO instances (id, started_us, seen_us, logged_until_us) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (id) DO UPDATE SET logged_until_us = GREATEST(instances.logged_until_us, excluded.logged_until_us)",
+            )
+            .bind(self.instance_id())
+            .bind(now)
+            .bind(now)
+            .bind(until_us)
+            .execute(&mut w)
+            .await?;
+            return Ok(());
+        }
         db::query(
             "INSERT INTO log_checkpoint (id, logged_until_us) VALUES (1, ?)
              ON CONFLICT (id) DO UPDATE SET logged_until_us = CASE
@@ -296,6 +339,20 @@ impl Store {
         .bind(until_us)
         .execute(&mut w)
         .await?;
+        Ok(())
+    }
+
+    /// At a graceful shutdown, once every record of this run is stored: nothing of it needs
+    /// recovery. With SQLite the checkpoint moves to now; with PostgreSQL this instance leaves
+    /// `instances` (it no longer holds back where recovery starts, nor counts as serving).
+    pub async fn mark_all_logged(&self) -> CoreResult<()> {
+        if self.dialect() == db::Dialect::Sqlite {
+            return self.mark_logged_until(self.now_us()).await;
+        }
+        db::query("DELETE FROM instances WHERE id = ?")
+            .bind(self.instance_id())
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 

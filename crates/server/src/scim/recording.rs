@@ -2,6 +2,7 @@
 //! builds one record per request (bodies redacted before they leave it) and hands it to a
 //! background writer that stores records in batches, so logging costs a request a channel send.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -40,6 +41,8 @@ pub type SharedLogContext = Arc<Mutex<LogContext>>;
 pub struct LogSink {
     tx: mpsc::Sender<LogEntry>,
     live: broadcast::Sender<Arc<LogEntry>>,
+    /// See [`LogSink::unstored_since`].
+    unstored: Arc<AtomicI64>,
 }
 
 const QUEUE: usize = 8_192;
@@ -90,31 +93,145 @@ impl Release {
     }
 }
 
+/// Records kept for another try after their batch could not be stored (the database was
+/// unavailable); beyond this many, newer failures are dropped and left to the next start's
+/// recovery.
+const FAILED_MAX: usize = 65_536;
+/// The first wait before storing failed records again; it doubles up to [`RETRY_MAX`].
+const RETRY_FIRST: Duration = Duration::from_secs(1);
+const RETRY_MAX: Duration = Duration::from_secs(30);
+
+/// The background writer's state.
+struct Writer {
+    store: Store,
+    announce: broadcast::Sender<Arc<LogEntry>>,
+    release: Release,
+    /// Records whose batch failed, oldest first, waiting for another try.
+    failed: Vec<LogEntry>,
+    /// When to try them again, and the wait after that.
+    retry: Option<(Instant, Duration)>,
+    /// Whether records were dropped since the last start (the checkpoint stays where they were).
+    dropped: bool,
+    /// The time of the oldest record not stored (`i64::MAX`: none); see
+    /// [`LogSink::unstored_since`].
+    unstored: Arc<AtomicI64>,
+}
+
+impl Writer {
+    /// Stores a batch; a batch that fails is kept for another try (its changes are committed).
+    async fn store_batch(&mut self, batch: &mut Vec<LogEntry>) {
+        match self.store.record_logs(batch).await {
+            Ok(()) => self.stored(batch),
+            Err(error) => {
+                tracing::error!(%error, records = batch.len(), "could not write provisioning log records; trying again");
+                if let Some(oldest) = batch.iter().map(|e| e.at.timestamp_micros()).min() {
+                    self.unstored.fetch_min(oldest, Ordering::SeqCst);
+                }
+                let room = FAILED_MAX.saturating_sub(self.failed.len());
+                if batch.len() > room {
+                    tracing::error!(
+                        records = batch.len() - room,
+                        "provisioning log records dropped after failing to be stored; the next start recovers those of changes"
+                    );
+                    self.dropped = true;
+                    batch.truncate(room);
+                }
+                self.failed.append(batch);
+                if self.retry.is_none() {
+                    self.retry = Some((Instant::now() + RETRY_FIRST, RETRY_FIRST));
+                }
+            }
+        }
+        batch.clear();
+    }
+
+    /// Tries the failed records again when due.
+    async fn retry_due(&mut self) {
+        let Some((at, wait)) = self.retry else { return };
+        if Instant::now() < at {
+            return;
+        }
+        let mut failed = std::mem::take(&mut self.failed);
+        let mut done = 0;
+        while done < failed.len() {
+            let end = (done + BATCH).min(failed.len());
+            if let Err(error) = self.store.record_logs(&mut failed[done..end]).await {
+                tracing::warn!(%error, records = failed.len() - done, "provisioning log records still cannot be stored");
+                self.retry = Some((Instant::now() + wait, (wait * 2).min(RETRY_MAX)));
+                // Keep the rest, in order; the chunks before were stored.
+                self.failed = failed.split_off(done);
+                self.stored(&mut failed);
+                return;
+            }
+            done = end;
+        }
+        tracing::info!(
+            records = failed.len(),
+            "provisioning log records stored after failing before"
+        );
+        self.stored(&mut failed);
+        self.retry = None;
+        if !self.dropped {
+            self.unstored.store(i64::MAX, Ordering::SeqCst);
+        }
+    }
+
+    /// Releases the outbox rows of stored records and announces them to live followers.
+    fn stored(&mut self, stored: &mut Vec<LogEntry>) {
+        self.release.add(stored);
+        if self.announce.receiver_count() > 0 {
+            for entry in stored.drain(..) {
+                let _ = self.announce.send(Arc::new(entry));
+            }
+        }
+        stored.clear();
+    }
+}
+
 /// The attributes a failed request was refused for, carried by its error response.
 #[derive(Debug, Clone, Default)]
 pub struct FailedAttributes(pub Vec<String>);
 
 impl LogSink {
     /// A sink and its writer task, which ends (after writing what is queued) when every sink
-    /// is dropped.
-    pub fn start(store: Store) -> (Self, tokio::task::JoinHandle<()>) {
+    /// is dropped. The task's result says whether every record it was given is stored.
+    pub fn start(store: Store) -> (Self, tokio::task::JoinHandle<bool>) {
         let (tx, mut rx) = mpsc::channel::<LogEntry>(QUEUE);
         let (live, _) = broadcast::channel(LIVE);
-        let announce = live.clone();
+        let unstored = Arc::new(AtomicI64::new(i64::MAX));
         let follower = tokio::spawn(follow_other_instances(store.clone(), live.clone()));
-        let writer = tokio::spawn(async move {
+        let mut writer = Writer {
+            store,
+            announce: live.clone(),
+            release: Release::default(),
+            failed: Vec::new(),
+            retry: None,
+            dropped: false,
+            unstored: Arc::clone(&unstored),
+        };
+        let task = tokio::spawn(async move {
             let mut batch = Vec::with_capacity(BATCH);
-            let mut release = Release::default();
             loop {
-                // With tickets to release, wait at most until they are due.
-                let first = if release.tickets.is_empty() {
-                    rx.recv().await
-                } else {
-                    let Ok(first) = tokio::time::timeout(RELEASE_EVERY, rx.recv()).await else {
-                        release.now(&store).await;
-                        continue;
-                    };
-                    first
+                // With tickets to release or records to retry, wait at most until they are due.
+                let wake = [
+                    writer.release.since.map(|t| t + RELEASE_EVERY),
+                    writer.retry.map(|(at, _)| at),
+                ]
+                .into_iter()
+                .flatten()
+                .min();
+                let first = match wake {
+                    None => rx.recv().await,
+                    Some(at) => {
+                        let Ok(first) = tokio::time::timeout_at(at.into(), rx.recv()).await else {
+                            writer.retry_due().await;
+                            if writer.release.due() {
+                                writer.release.now(&writer.store).await;
+                            }
+                            continue;
+                        };
+                        first
+                    }
                 };
                 let Some(first) = first else { break };
                 batch.push(first);
@@ -125,32 +242,34 @@ impl LogSink {
                         Err(_) => break,
                     }
                 }
-                match store.record_logs(&mut batch).await {
-                    Ok(()) => {
-                        release.add(&batch);
-                        if announce.receiver_count() > 0 {
-                            for entry in batch.drain(..) {
-                                let _ = announce.send(Arc::new(entry));
-                            }
-                        }
-                    }
-                    Err(error) => {
-                        tracing::error!(%error, records = batch.len(), "could not write provisioning log records");
-                    }
-                }
-                batch.clear();
-                if release.due() {
-                    release.now(&store).await;
+                writer.store_batch(&mut batch).await;
+                writer.retry_due().await;
+                if writer.release.due() {
+                    writer.release.now(&writer.store).await;
                 }
                 if rx.len() < BATCH {
                     // Let a few more arrive so the next transaction carries more than one.
                     tokio::time::sleep(Duration::from_millis(5)).await;
                 }
             }
-            release.now(&store).await;
+            // The last try for records that failed before.
+            if !writer.failed.is_empty() {
+                writer.retry = Some((Instant::now(), RETRY_FIRST));
+                writer.retry_due().await;
+            }
+            writer.release.now(&writer.store).await;
             follower.abort();
+            writer.failed.is_empty() && !writer.dropped
         });
-        (Self { tx, live }, writer)
+        (Self { tx, live, unstored }, task)
+    }
+
+    /// The time (µs since the epoch) of the oldest record that could not be stored and is not
+    /// stored yet, if any: the provisioning log's checkpoint must not pass it, so that a
+    /// restart recovers those changes' records if this process cannot store them.
+    pub fn unstored_since(&self) -> Option<i64> {
+        let at = self.unstored.load(Ordering::SeqCst);
+        (at != i64::MAX).then_some(at)
     }
 
     /// Stored records from now on, in order.
