@@ -107,10 +107,19 @@ fn spawn(
             "0",
             "--max-body-bytes",
             "16777216",
+            "--log-format",
+            "json",
         ])
         .args(extra)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        // Its log beside the data directory (appended across restarts), for the soak to read.
+        .stderr(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(data.with_file_name("server.log"))
+                .map_or_else(|_| Stdio::null(), Stdio::from),
+        )
         .spawn()
         .context("starting scim-console serve")?;
     let stdout = child.stdout.take().context("no stdout")?;

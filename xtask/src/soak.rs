@@ -93,6 +93,17 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     }
 
     let phases = diagnose(&binary, &mix, server, &work)?;
+    // The server's background passes (log retention, recovery, statistics): duration and
+    // resident memory around each step.
+    if let Ok(log) = std::fs::read_to_string(work.join("server.log")) {
+        eprintln!("==> the server's background passes:");
+        for line in log
+            .lines()
+            .filter(|l| l.contains("background pass") || l.contains("retention applied"))
+        {
+            eprintln!("    {line}");
+        }
+    }
     let _ = std::fs::remove_dir_all(&work);
 
     let docs = root.join("docs");

@@ -319,7 +319,9 @@ const OUTBOX_GRACE_US: i64 = 5 * 60 * 1_000_000;
 const RETENTION_EVERY: Duration = Duration::from_secs(600);
 
 /// Applies every configuration's log retention, recovers records lost from the log queue and
-/// refreshes the query planner's statistics, in the background until the server stops.
+/// refreshes the query planner's statistics, in the background until the server stops. Each
+/// step is logged with its duration and the process's resident memory before and after it
+/// (the soak reads them).
 async fn retention_loop(store: Store, mut stopping: tokio::sync::watch::Receiver<bool>) {
     let mut wait = Duration::from_secs(60);
     loop {
@@ -328,15 +330,20 @@ async fn retention_loop(store: Store, mut stopping: tokio::sync::watch::Receiver
             _ = stopping.changed() => return,
         }
         // With PostgreSQL the changes of an instance that crashed get their records here too.
+        let step = Step::start("recovery");
         let recovered = if store.dialect() == scim_console_core::db::Dialect::Postgres {
             store.recover_log_records().await
         } else {
             store.recover_log_outbox(OUTBOX_GRACE_US).await
         };
+        step.end();
         if let Err(error) = recovered {
             tracing::error!(%error, "recovering provisioning log records from the outbox failed");
         }
-        match store.apply_log_retention().await {
+        let step = Step::start("retention");
+        let retention = store.apply_log_retention().await;
+        step.end();
+        match retention {
             Ok(r) if r.expired + r.surplus > 0 => {
                 tracing::info!(
                     expired = r.expired,
@@ -348,11 +355,56 @@ async fn retention_loop(store: Store, mut stopping: tokio::sync::watch::Receiver
             Err(error) => tracing::error!(%error, "provisioning log retention failed"),
         }
         // The query planner's statistics follow the tables as they grow (after an import, say).
-        if let Err(error) = store.optimize().await {
+        let step = Step::start("statistics");
+        let optimized = store.optimize().await;
+        step.end();
+        if let Err(error) = optimized {
             tracing::warn!(%error, "refreshing the databases' statistics failed");
         }
         wait = RETENTION_EVERY;
     }
+}
+
+/// One step of the background pass, timed.
+struct Step {
+    name: &'static str,
+    started: std::time::Instant,
+    rss_before: Option<u64>,
+}
+
+impl Step {
+    fn start(name: &'static str) -> Self {
+        Self {
+            name,
+            started: std::time::Instant::now(),
+            rss_before: status_kib("VmRSS:"),
+        }
+    }
+
+    fn end(self) {
+        tracing::info!(
+            step = self.name,
+            ms = self.started.elapsed().as_millis(),
+            rss_kib_before = self.rss_before,
+            rss_kib_after = status_kib("VmRSS:"),
+            peak_kib = status_kib("VmHWM:"),
+            "background pass"
+        );
+    }
+}
+
+/// A memory figure of the process in KiB: `VmRSS:` (resident now) or `VmHWM:` (its peak)
+/// (Linux; `None` elsewhere).
+fn status_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// How often an instance on a shared database says it is alive and counts the others.
