@@ -419,3 +419,156 @@ async fn an_unreadable_stamp_does_not_stop_recovery() {
     assert_eq!(s.recover_log_records().await.unwrap(), 1);
     assert_eq!(outbox_rows(&env).await, 0);
 }
+
+/// A record as the server's middleware writes it for a request that arrived at `at`.
+fn record_at(
+    c: &Configuration,
+    at: chrono::DateTime<chrono::Utc>,
+    name: &str,
+    outbox: Vec<i64>,
+) -> scim_console_core::logs::LogEntry {
+    scim_console_core::logs::LogEntry {
+        seq: 0,
+        at,
+        configuration_id: c.id,
+        client: Client::Entra,
+        user_agent: None,
+        source: "203.0.113.5".into(),
+        credential: None,
+        method: "POST".into(),
+        path: "/scim/entra/v2/Users".into(),
+        operation: Operation::Create,
+        resource_type: Some("User".into()),
+        resource_id: None,
+        resource_name: Some(name.into()),
+        status: 201,
+        outcome: Outcome::Success,
+        scim_type: None,
+        refusal: None,
+        detail: None,
+        attributes: Vec::new(),
+        switches: Vec::new(),
+        duration_us: 700,
+        changes: None,
+        request_body: None,
+        response_body: None,
+        outbox,
+        direction: scim_console_core::logs::Direction::Inbound,
+    }
+}
+
+/// Recovery reads the log in slices (so that its memory does not grow with the log): a change
+/// whose record lies tens of thousands of records after the change's time is still found, in
+/// a later slice, and only the change without a record gets one.
+#[tokio::test]
+async fn recovery_finds_records_far_down_a_long_log() {
+    let env = env().await;
+    let (s, c, r) = (&env.store, &env.config, &env.registry);
+    let stored_facts = facts("POST", Operation::Create, None);
+    let arrived = stored_facts.at;
+    let (user, tickets) = outbox::scope(
+        stored_facts,
+        s.create_user(c, r, json!({"userName": "ida"}), &InputRules::default()),
+    )
+    .await;
+    user.unwrap();
+    let (user, _lost) = outbox::scope(
+        facts("POST", Operation::Create, None),
+        s.create_user(c, r, json!({"userName": "jon"}), &InputRules::default()),
+    )
+    .await;
+    user.unwrap();
+    // Other requests' records come first (after both changes), then ida's own record.
+    let now = chrono::Utc::now();
+    for batch in 0..5 {
+        let mut others: Vec<_> = (0..5_000)
+            .map(|i| {
+                record_at(
+                    c,
+                    now,
+                    &format!("other-{batch}-{i}"),
+                    vec![i64::from(i) + 1],
+                )
+            })
+            .collect();
+        s.record_logs(&mut others).await.unwrap();
+    }
+    let mut own = [record_at(c, arrived, "ida", tickets)];
+    s.record_logs(&mut own).await.unwrap();
+    assert!(
+        own[0].seq > 25_000,
+        "ida's record lies beyond the first slices"
+    );
+    assert_eq!(s.recover_log_records().await.unwrap(), 1);
+    let recovered = s
+        .search_logs(&LogQuery {
+            limit: 5,
+            ..LogQuery::default()
+        })
+        .await
+        .unwrap()
+        .entries;
+    let names: Vec<_> = recovered
+        .iter()
+        .filter(|e| e.detail.as_deref() == Some(RECOVERED))
+        .map(|e| e.resource_name.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(names, ["jon"]);
+}
+
+/// After a crash under load many rows carry stamps: recovery reads them in slices, and a change
+/// without a record is found in any slice (here the middle one of three), and only it.
+#[tokio::test]
+async fn recovery_reads_many_stamped_changes_in_slices() {
+    let env = env().await;
+    let (s, c, r) = (&env.store, &env.config, &env.registry);
+    let seed_facts = facts("POST", Operation::Create, None);
+    let arrived = seed_facts.at;
+    let (user, seed_tickets) = outbox::scope(
+        seed_facts,
+        s.create_user(c, r, json!({"userName": "seed"}), &InputRules::default()),
+    )
+    .await;
+    let seed_id = id_of(&user.unwrap());
+    // 12,000 more changes of that request's moment, each with a ticket of its own.
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(s.path().unwrap())
+        .connect()
+        .await
+        .unwrap();
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12000)
+         INSERT INTO users (configuration_id, id, user_name, user_name_folded, active, created_us, modified_us, version, data, log_request)
+         SELECT u.configuration_id, printf('bulk-%05d', i), printf('bulk-%05d', i), printf('bulk-%05d', i), 1, u.created_us, u.modified_us, 1, u.data,
+                json_set(u.log_request, '$.ticket', 1000000 + i)
+         FROM users u, n WHERE u.id = ?",
+    )
+    .bind(&seed_id)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    // Every change has its record but the seed's and bulk-07777's.
+    let mut records: Vec<_> = (1..=12_000_i64)
+        .filter(|i| *i != 7_777)
+        .map(|i| record_at(c, arrived, &format!("bulk-{i:05}"), vec![1_000_000 + i]))
+        .collect();
+    s.record_logs(&mut records).await.unwrap();
+    assert!(!seed_tickets.is_empty());
+    assert_eq!(s.recover_log_records().await.unwrap(), 2);
+    let mut recovered: Vec<_> = s
+        .search_logs(&LogQuery {
+            limit: 5,
+            ..LogQuery::default()
+        })
+        .await
+        .unwrap()
+        .entries
+        .into_iter()
+        .filter(|e| e.detail.as_deref() == Some(RECOVERED))
+        .map(|e| e.resource_name.unwrap_or_default())
+        .collect();
+    recovered.sort();
+    assert_eq!(recovered, ["bulk-07777", "seed"]);
+    // Nothing is recorded twice.
+    assert_eq!(s.recover_log_records().await.unwrap(), 0);
+}

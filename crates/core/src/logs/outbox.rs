@@ -270,38 +270,60 @@ impl Store {
     }
 
     /// Users and groups changed from `from` on, at least `min_age_us` ago, whose stamp's ticket
-    /// no record lists get a record.
+    /// no record lists get a record. After a crash under load that can be a few hundred
+    /// thousand rows: they are read in slices of [`STAMPED_ROWS`], twice — first for their
+    /// tickets alone, then (after one pass over the log) to record those without a record — so
+    /// memory holds tickets, never every row.
     async fn recover_stamped_rows(&self, from: i64, min_age_us: i64) -> CoreResult<usize> {
-        let rows = db::query(
-            "SELECT 'User' AS resource_type, configuration_id, id AS resource_id, user_name AS resource_name, log_request AS request
-             FROM users WHERE modified_us >= ?1 AND modified_us <= ?2 AND log_request IS NOT NULL
-             UNION ALL
-             SELECT 'Group', configuration_id, id, display_name, log_request
-             FROM groups WHERE modified_us >= ?1 AND modified_us <= ?2 AND log_request IS NOT NULL",
-        )
-        .bind(from)
-        .bind(self.now_us().saturating_sub(min_age_us))
-        .fetch_all(self.pool())
-        .await?;
-        if rows.is_empty() {
-            return Ok(0);
-        }
-        let logged = self.logged_tickets(from).await?;
-        let mut entries = Vec::new();
-        for row in &rows {
-            match recovered_entry(row) {
-                Ok(entry) if !entry.outbox.iter().any(|t| logged.contains(t)) => {
-                    entries.push(entry);
+        let until = self.now_us().saturating_sub(min_age_us);
+        let mut wanted = std::collections::HashSet::new();
+        let mut oldest: Option<i64> = None;
+        for table in [Stamped::Users, Stamped::Groups] {
+            let mut after = (String::new(), String::new());
+            loop {
+                let rows = self.stamped_slice(table, from, until, &after).await?;
+                for entry in rows.iter().filter_map(|row| recovered_entry(row).ok()) {
+                    wanted.extend(entry.outbox.iter().copied());
+                    let at = entry.at.timestamp_micros();
+                    oldest = Some(oldest.map_or(at, |o| o.min(at)));
                 }
-                Ok(_) => {}
-                // One unreadable stamp must not keep the server from starting.
-                Err(error) => {
-                    tracing::warn!(%error, "a change's log stamp is unreadable; no record recovered for it");
-                }
+                let Some(key) = next_key(&rows)? else { break };
+                after = key;
             }
         }
-        let count = entries.len();
-        self.record_logs(&mut entries).await?;
+        let logged = match oldest {
+            Some(oldest) => self.logged_among(&wanted, oldest).await?,
+            None => std::collections::HashSet::new(),
+        };
+        let mut count = 0;
+        for table in [Stamped::Users, Stamped::Groups] {
+            let mut after = (String::new(), String::new());
+            loop {
+                let rows = self.stamped_slice(table, from, until, &after).await?;
+                let mut entries = Vec::new();
+                for row in &rows {
+                    match recovered_entry(row) {
+                        // (A row changed since the first reading has a stamp not asked about,
+                        // and a record of its own to come.)
+                        Ok(entry)
+                            if entry.outbox.iter().all(|t| wanted.contains(t))
+                                && !entry.outbox.iter().any(|t| logged.contains(t)) =>
+                        {
+                            entries.push(entry);
+                        }
+                        Ok(_) => {}
+                        // One unreadable stamp must not keep the server from starting.
+                        Err(error) => {
+                            tracing::warn!(%error, "a change's log stamp is unreadable; no record recovered for it");
+                        }
+                    }
+                }
+                count += entries.len();
+                self.record_logs(&mut entries).await?;
+                let Some(key) = next_key(&rows)? else { break };
+                after = key;
+            }
+        }
         if count > 0 {
             tracing::warn!(
                 records = count,
@@ -309,6 +331,33 @@ impl Store {
             );
         }
         Ok(count)
+    }
+
+    /// Up to [`STAMPED_ROWS`] users or groups stamped and changed within `from..=until`, after
+    /// the key `after` (configuration, id) in key order.
+    async fn stamped_slice(
+        &self,
+        table: Stamped,
+        from: i64,
+        until: i64,
+        after: &(String, String),
+    ) -> CoreResult<Vec<db::Row>> {
+        let (kind, table, name) = match table {
+            Stamped::Users => ("User", "users", "user_name"),
+            Stamped::Groups => ("Group", "groups", "display_name"),
+        };
+        let sql = format!(
+            "SELECT '{kind}' AS resource_type, configuration_id, id AS resource_id, {name} AS resource_name, log_request AS request
+             FROM {table} WHERE modified_us >= ? AND modified_us <= ? AND log_request IS NOT NULL AND (configuration_id, id) > (?, ?)
+             ORDER BY configuration_id, id LIMIT {STAMPED_ROWS}"
+        );
+        Ok(db::query(sql)
+            .bind(from)
+            .bind(until)
+            .bind(after.0.as_str())
+            .bind(after.1.as_str())
+            .fetch_all(self.pool())
+            .await?)
     }
 
     /// Writes down that every change made before `until_us` has its record stored (the server
@@ -370,12 +419,17 @@ impl Store {
         if rows.is_empty() {
             return Ok(0);
         }
-        let oldest: i64 = rows[0].try_get("at_us")?;
-        let logged = self.logged_tickets(oldest).await?;
+        let parsed: Vec<_> = rows.iter().map(|row| (row, recovered_entry(row))).collect();
+        let readable = || parsed.iter().filter_map(|(_, entry)| entry.as_ref().ok());
+        let wanted = readable().flat_map(|e| e.outbox.iter().copied()).collect();
+        let logged = match readable().map(|e| e.at.timestamp_micros()).min() {
+            Some(oldest) => self.logged_among(&wanted, oldest).await?,
+            None => std::collections::HashSet::new(),
+        };
         let mut done = Vec::new();
         let mut entries = Vec::new();
-        for row in &rows {
-            match recovered_entry(row) {
+        for (row, entry) in parsed {
+            match entry {
                 Ok(entry) if entry.outbox.iter().any(|t| logged.contains(t)) => {
                     done.extend(entry.outbox);
                 }
@@ -399,27 +453,82 @@ impl Store {
         Ok(count)
     }
 
-    /// The tickets listed by records of requests that arrived from `from_us` on.
-    async fn logged_tickets(&self, from_us: i64) -> CoreResult<std::collections::HashSet<i64>> {
-        let Some(first) = self
+    /// Which of the `wanted` tickets a stored record lists; no change among them is older than
+    /// `from_us`. A change's record carries the time its request arrived, as its stamp does,
+    /// so only records from `from_us` on can list one; they are read in slices of
+    /// [`TICKET_SCAN_ROWS`] positions, keeping only the tickets asked about — memory stays that
+    /// of `wanted` however many records the window holds (it used to hold every ticket of the
+    /// window: 450 MiB at a restart after half an hour of a busy log).
+    async fn logged_among(
+        &self,
+        wanted: &std::collections::HashSet<i64>,
+        from_us: i64,
+    ) -> CoreResult<std::collections::HashSet<i64>> {
+        let mut found = std::collections::HashSet::new();
+        if wanted.is_empty() {
+            return Ok(found);
+        }
+        // Records are stored in nearly the order their requests arrived: never more than
+        // SKEW_US apart.
+        let Some(mut next) = self
             .first_seq_from(from_us.saturating_sub(super::retention::SKEW_US))
             .await?
         else {
-            return Ok(std::collections::HashSet::new());
+            return Ok(found);
         };
-        let lists: Vec<String> = db::query_scalar(
-            "SELECT outbox FROM provisioning_log WHERE seq >= ? AND outbox IS NOT NULL",
-        )
-        .bind(first)
-        .fetch_all(self.log_database())
-        .await?;
-        Ok(lists
-            .iter()
-            .flat_map(|l| l.split(','))
-            .filter_map(|t| t.parse().ok())
-            .collect())
+        let last: Option<i64> = db::query_scalar("SELECT MAX(seq) FROM provisioning_log")
+            .fetch_one(self.log_database())
+            .await?;
+        let last = last.unwrap_or(next);
+        while next <= last && found.len() < wanted.len() {
+            let end = next.saturating_add(TICKET_SCAN_ROWS);
+            let lists: Vec<String> = db::query_scalar(
+                "SELECT outbox FROM provisioning_log WHERE seq >= ? AND seq < ? AND at_us >= ? AND outbox IS NOT NULL",
+            )
+            .bind(next)
+            .bind(end)
+            .bind(from_us)
+            .fetch_all(self.log_database())
+            .await?;
+            found.extend(
+                lists
+                    .iter()
+                    .flat_map(|l| l.split(','))
+                    .filter_map(|t| t.parse().ok())
+                    .filter(|t| wanted.contains(t)),
+            );
+            next = end;
+        }
+        Ok(found)
     }
 }
+
+/// The tables whose rows carry their last change's stamp.
+#[derive(Clone, Copy)]
+enum Stamped {
+    Users,
+    Groups,
+}
+
+/// The key after a full slice of [`Store::stamped_slice`] (`None`: it was the last).
+fn next_key(rows: &[db::Row]) -> CoreResult<Option<(String, String)>> {
+    if rows.len() < STAMPED_ROWS {
+        return Ok(None);
+    }
+    let Some(last) = rows.last() else {
+        return Ok(None);
+    };
+    Ok(Some((
+        last.try_get("configuration_id")?,
+        last.try_get("resource_id")?,
+    )))
+}
+
+/// Users or groups read per slice by recovery (the statements' `LIMIT`).
+const STAMPED_ROWS: usize = 5_000;
+
+/// Positions of the provisioning log read per query when looking for the records of changes.
+const TICKET_SCAN_ROWS: i64 = 10_000;
 
 /// The record of a stamped change (a directory row or an outbox row).
 fn recovered_entry(row: &db::Row) -> CoreResult<LogEntry> {
