@@ -698,3 +698,79 @@ async fn records_that_could_not_be_stored_are_stored_once_the_log_database_is_ba
     assert_eq!(found[0]["resourceName"], "kept@contoso.com");
     s.stop().await;
 }
+
+/// A client that hangs up while its change waits (here: for the database's write lock) does not
+/// cancel it half-way: the change runs to its end and gets its own record — not one recovered
+/// minutes later from its stamp.
+#[tokio::test]
+async fn a_change_whose_client_hangs_up_runs_to_its_end_and_its_record() {
+    if scim_console_core::testing::test_postgres().is_some() {
+        eprintln!("SQLite's files only: the lock is taken on the database file");
+        return;
+    }
+    let s = TestServer::start().await;
+    // Another process holds the write lock: a create waits for it (SQLite's busy timeout).
+    let mut other = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(s.dir.path().join("scim-console.db"))
+        .connect()
+        .await
+        .unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let gave_up = s
+        .scim(Method::POST, "/Users")
+        .header("content-type", "application/scim+json")
+        .body(
+            json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "leaver@contoso.com"
+            })
+            .to_string(),
+        )
+        .timeout(Duration::from_millis(500))
+        .send()
+        .await;
+    assert!(gave_up.is_err(), "the client was to give up: {gave_up:?}");
+    // The server has seen the connection close; then the lock goes.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    other.close().await.unwrap();
+    let mut creates = Vec::new();
+    for _ in 0..100 {
+        creates = logs(&s, "operation=create").await["entries"]
+            .as_array()
+            .unwrap()
+            .clone();
+        if !creates.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(creates.len(), 1, "the create ran and has its record");
+    assert_eq!(creates[0]["status"], 201, "{}", creates[0]);
+    assert!(
+        creates[0]["detail"].is_null(),
+        "its own record: {}",
+        creates[0]
+    );
+    let (status, found) = parts(
+        s.scim(
+            Method::GET,
+            "/Users?filter=userName%20eq%20%22leaver@contoso.com%22",
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(found["totalResults"], 1, "{found}");
+    assert_eq!(
+        creates[0]["resourceId"], found["Resources"][0]["id"],
+        "{}",
+        creates[0]
+    );
+    s.stop().await;
+}

@@ -519,14 +519,41 @@ pub async fn record(State(state): State<AppState>, mut request: Request, next: N
     }
     // A bulk request's operations are recorded one by one, like the requests they stand for.
     request.extensions_mut().insert(facts.clone());
-    let recording = Recording {
-        state: &state,
-        context: &context,
-        started,
-        raw_path: path,
-        requested_name,
-    };
-    recording.run(facts, next.run(request)).await
+    if matches!(facts.operation, Operation::Query | Operation::Discovery) {
+        let recording = Recording {
+            state: &state,
+            context: &context,
+            started,
+            raw_path: path,
+            requested_name,
+        };
+        return recording.run(facts, next.run(request)).await;
+    }
+    // A change runs to its end, record included, even if the client hangs up meanwhile (which
+    // drops the connection's future): cancelled there, it could have committed and lost its
+    // record (waiting for room in a full log queue, say) — recovered much later from its stamp,
+    // with less to say — or stopped between its statements.
+    let change = tokio::spawn(async move {
+        let recording = Recording {
+            state: &state,
+            context: &context,
+            started,
+            raw_path: path,
+            requested_name,
+        };
+        recording.run(facts, next.run(request)).await
+    });
+    match change.await {
+        Ok(response) => response,
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        // The runtime is shutting down.
+        Err(_) => ScimFailure::from(ScimError::status(
+            503,
+            "the server is stopping; retry after the delay in Retry-After",
+        ))
+        .with_header(header::RETRY_AFTER, "5")
+        .into_response(),
+    }
 }
 
 /// One record in the making: a request (or one operation of a bulk request) about to run.
