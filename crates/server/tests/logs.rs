@@ -6,10 +6,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{TestServer, parts, send_json};
+use common::{TestServer, WriteLock, parts, send_json};
 use reqwest::Method;
 use serde_json::{Value, json};
-use sqlx::{ConnectOptions as _, Connection as _};
 
 async fn logs(s: &TestServer, query: &str) -> Value {
     // Records are written in the background, in batches: wait for the expected count.
@@ -646,19 +645,12 @@ async fn records_that_could_not_be_stored_are_stored_once_the_log_database_is_ba
     }
     let s = TestServer::start().await;
     // Another process (here: another connection) holds the log database's write lock.
-    let mut other = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(
-            s.dir
-                .path()
-                .join(scim_console_core::store::LOG_DATABASE_FILE),
-        )
-        .connect()
-        .await
-        .unwrap();
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut other)
-        .await
-        .unwrap();
+    let lock = WriteLock::take(
+        &s.dir
+            .path()
+            .join(scim_console_core::store::LOG_DATABASE_FILE),
+    )
+    .await;
     let (status, body) = parts(
         send_json(
             s.scim(Method::POST, "/Users"),
@@ -679,8 +671,7 @@ async fn records_that_could_not_be_stored_are_stored_once_the_log_database_is_ba
             .unwrap()
             .is_empty()
     );
-    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
-    other.close().await.unwrap();
+    lock.release().await;
     // The record was kept: the writer's next try stores it.
     let mut found = Vec::new();
     for _ in 0..300 {
@@ -710,15 +701,7 @@ async fn a_change_whose_client_hangs_up_runs_to_its_end_and_its_record() {
     }
     let s = TestServer::start().await;
     // Another process holds the write lock: a create waits for it (SQLite's busy timeout).
-    let mut other = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(s.dir.path().join("scim-console.db"))
-        .connect()
-        .await
-        .unwrap();
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut other)
-        .await
-        .unwrap();
+    let lock = WriteLock::take(&s.dir.path().join("scim-console.db")).await;
     let gave_up = s
         .scim(Method::POST, "/Users")
         .header("content-type", "application/scim+json")
@@ -735,8 +718,7 @@ async fn a_change_whose_client_hangs_up_runs_to_its_end_and_its_record() {
     assert!(gave_up.is_err(), "the client was to give up: {gave_up:?}");
     // The server has seen the connection close; then the lock goes.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
-    other.close().await.unwrap();
+    lock.release().await;
     let mut creates = Vec::new();
     for _ in 0..100 {
         creates = logs(&s, "operation=create").await["entries"]

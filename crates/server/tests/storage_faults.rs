@@ -7,11 +7,10 @@
 
 mod common;
 
-use common::{TestServer, parts, send_json};
+use common::{TestServer, WriteLock, parts, send_json};
 use reqwest::Method;
 use scim_console_core::{CoreError, Store};
 use serde_json::json;
-use sqlx::{ConnectOptions as _, Connection as _};
 
 fn user(name: &str) -> serde_json::Value {
     json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name})
@@ -25,15 +24,7 @@ async fn a_database_locked_by_another_process_answers_503_then_recovers() {
     }
     let s = TestServer::start().await;
     // Another process (here: another connection) takes the write lock and keeps it.
-    let mut other = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(s.dir.path().join("scim-console.db"))
-        .connect()
-        .await
-        .unwrap();
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut other)
-        .await
-        .unwrap();
+    let lock = WriteLock::take(&s.dir.path().join("scim-console.db")).await;
     let response = send_json(s.scim(Method::POST, "/Users"), &user("locked@contoso.com")).await;
     let retry = response
         .headers()
@@ -61,8 +52,7 @@ async fn a_database_locked_by_another_process_answers_503_then_recovers() {
     .await;
     assert_eq!(status, 503, "{body}");
     // The lock goes: the next write succeeds, with no restart.
-    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
-    other.close().await.unwrap();
+    lock.release().await;
     let (status, body) =
         parts(send_json(s.scim(Method::POST, "/Users"), &user("locked@contoso.com")).await).await;
     assert_eq!(status, 201, "{body}");

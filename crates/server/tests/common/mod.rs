@@ -274,3 +274,31 @@ impl Connection {
         self.call(s, Method::GET, path, &Value::Null).await
     }
 }
+
+/// Another process's hold on a SQLite database's write lock (here: a connection of the test's
+/// own inside `BEGIN IMMEDIATE`), until [`WriteLock::release`].
+pub struct WriteLock(sqlx::SqliteConnection);
+
+impl WriteLock {
+    /// Takes the write lock of the database file `file`.
+    pub async fn take(file: &std::path::Path) -> Self {
+        use sqlx::ConnectOptions as _;
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(file)
+            .connect()
+            .await
+            .unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        Self(conn)
+    }
+
+    /// Lets go of it.
+    pub async fn release(mut self) {
+        use sqlx::Connection as _;
+        sqlx::query("ROLLBACK").execute(&mut self.0).await.unwrap();
+        self.0.close().await.unwrap();
+    }
+}
