@@ -295,34 +295,9 @@ async fn stored_records_release_their_rows_and_are_never_recorded_twice() {
         let ((), tickets_again) =
             outbox::scope(facts("GET", Operation::Query, None), async {}).await;
         assert!(tickets_again.is_empty());
-        scim_console_core::logs::LogEntry {
-            seq: 0,
-            at: chrono::Utc::now(),
-            configuration_id: c.id,
-            client: Client::Entra,
-            user_agent: None,
-            source: "203.0.113.5".into(),
-            credential: Some("scim_ab12cd34_…".into()),
-            method: "POST".into(),
-            path: "/scim/entra/v2/Users".into(),
-            operation: Operation::Create,
-            resource_type: Some("User".into()),
-            resource_id: None,
-            resource_name: Some("grace".into()),
-            status: 201,
-            outcome: Outcome::Success,
-            scim_type: None,
-            refusal: None,
-            detail: None,
-            attributes: Vec::new(),
-            switches: Vec::new(),
-            duration_us: 700,
-            changes: None,
-            request_body: None,
-            response_body: None,
-            outbox: tickets.clone(),
-            direction: scim_console_core::logs::Direction::Inbound,
-        }
+        let mut record = record_at(c, chrono::Utc::now(), "grace", tickets.clone());
+        record.credential = Some("scim_ab12cd34_…".into());
+        record
     };
     s.record_logs(std::slice::from_mut(&mut record))
         .await
@@ -457,6 +432,24 @@ fn record_at(
     }
 }
 
+/// The names of the newest records that recovery wrote, sorted.
+async fn recovered_names(store: &Store) -> Vec<String> {
+    let mut names: Vec<_> = store
+        .search_logs(&LogQuery {
+            limit: 5,
+            ..LogQuery::default()
+        })
+        .await
+        .unwrap()
+        .entries
+        .into_iter()
+        .filter(|e| e.detail.as_deref() == Some(RECOVERED))
+        .map(|e| e.resource_name.unwrap_or_default())
+        .collect();
+    names.sort();
+    names
+}
+
 /// Recovery reads the log in slices (so that its memory does not grow with the log): a change
 /// whose record lies tens of thousands of records after the change's time is still found, in
 /// a later slice, and only the change without a record gets one.
@@ -500,20 +493,7 @@ async fn recovery_finds_records_far_down_a_long_log() {
         "ida's record lies beyond the first slices"
     );
     assert_eq!(s.recover_log_records().await.unwrap(), 1);
-    let recovered = s
-        .search_logs(&LogQuery {
-            limit: 5,
-            ..LogQuery::default()
-        })
-        .await
-        .unwrap()
-        .entries;
-    let names: Vec<_> = recovered
-        .iter()
-        .filter(|e| e.detail.as_deref() == Some(RECOVERED))
-        .map(|e| e.resource_name.clone().unwrap_or_default())
-        .collect();
-    assert_eq!(names, ["jon"]);
+    assert_eq!(recovered_names(s).await, ["jon"]);
 }
 
 /// After a crash under load many rows carry stamps: recovery reads them in slices, and a change
@@ -555,20 +535,7 @@ async fn recovery_reads_many_stamped_changes_in_slices() {
     s.record_logs(&mut records).await.unwrap();
     assert!(!seed_tickets.is_empty());
     assert_eq!(s.recover_log_records().await.unwrap(), 2);
-    let mut recovered: Vec<_> = s
-        .search_logs(&LogQuery {
-            limit: 5,
-            ..LogQuery::default()
-        })
-        .await
-        .unwrap()
-        .entries
-        .into_iter()
-        .filter(|e| e.detail.as_deref() == Some(RECOVERED))
-        .map(|e| e.resource_name.unwrap_or_default())
-        .collect();
-    recovered.sort();
-    assert_eq!(recovered, ["bulk-07777", "seed"]);
+    assert_eq!(recovered_names(s).await, ["bulk-07777", "seed"]);
     // Nothing is recorded twice.
     assert_eq!(s.recover_log_records().await.unwrap(), 0);
 }

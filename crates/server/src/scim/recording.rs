@@ -519,21 +519,8 @@ pub async fn record(State(state): State<AppState>, mut request: Request, next: N
     }
     // A bulk request's operations are recorded one by one, like the requests they stand for.
     request.extensions_mut().insert(facts.clone());
-    if matches!(facts.operation, Operation::Query | Operation::Discovery) {
-        let recording = Recording {
-            state: &state,
-            context: &context,
-            started,
-            raw_path: path,
-            requested_name,
-        };
-        return recording.run(facts, next.run(request)).await;
-    }
-    // A change runs to its end, record included, even if the client hangs up meanwhile (which
-    // drops the connection's future): cancelled there, it could have committed and lost its
-    // record (waiting for room in a full log queue, say) — recovered much later from its stamp,
-    // with less to say — or stopped between its statements.
-    let change = tokio::spawn(async move {
+    let read = matches!(facts.operation, Operation::Query | Operation::Discovery);
+    let run = async move {
         let recording = Recording {
             state: &state,
             context: &context,
@@ -542,7 +529,15 @@ pub async fn record(State(state): State<AppState>, mut request: Request, next: N
             requested_name,
         };
         recording.run(facts, next.run(request)).await
-    });
+    };
+    if read {
+        return run.await;
+    }
+    // A change runs to its end, record included, even if the client hangs up meanwhile (which
+    // drops the connection's future): cancelled there, it could have committed and lost its
+    // record (waiting for room in a full log queue, say) — recovered much later from its stamp,
+    // with less to say — or stopped between its statements.
+    let change = tokio::spawn(run);
     match change.await {
         Ok(response) => response,
         Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
