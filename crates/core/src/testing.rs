@@ -325,6 +325,25 @@ impl Drop for TempPostgres {
     }
 }
 
+/// The resource names of the records log recovery wrote (their detail is
+/// [`crate::logs::outbox::RECOVERED`]) among the newest 100 records, sorted.
+pub async fn recovered_names(store: &Store) -> CoreResult<Vec<String>> {
+    let page = store
+        .search_logs(&crate::logs::LogQuery {
+            limit: 100,
+            ..crate::logs::LogQuery::default()
+        })
+        .await?;
+    let mut names: Vec<String> = page
+        .entries
+        .into_iter()
+        .filter(|e| e.detail.as_deref() == Some(crate::logs::outbox::RECOVERED))
+        .filter_map(|e| e.resource_name)
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -6,6 +6,7 @@
 use scim::{InputRules, PatchRules, SchemaRegistry};
 use scim_console_core::logs::outbox::{self, RECOVERED, RequestFacts};
 use scim_console_core::logs::{Client, LogQuery, Operation, Outcome};
+use scim_console_core::testing::recovered_names;
 use scim_console_core::{Actor, Configuration, NewConfiguration, Store};
 use serde_json::{Value, json};
 use sqlx::ConnectOptions as _;
@@ -432,24 +433,6 @@ fn record_at(
     }
 }
 
-/// The names of the newest records that recovery wrote, sorted.
-async fn recovered_names(store: &Store) -> Vec<String> {
-    let mut names: Vec<_> = store
-        .search_logs(&LogQuery {
-            limit: 5,
-            ..LogQuery::default()
-        })
-        .await
-        .unwrap()
-        .entries
-        .into_iter()
-        .filter(|e| e.detail.as_deref() == Some(RECOVERED))
-        .map(|e| e.resource_name.unwrap_or_default())
-        .collect();
-    names.sort();
-    names
-}
-
 /// Recovery reads the log in slices (so that its memory does not grow with the log): a change
 /// whose record lies tens of thousands of records after the change's time is still found, in
 /// a later slice, and only the change without a record gets one.
@@ -493,7 +476,7 @@ async fn recovery_finds_records_far_down_a_long_log() {
         "ida's record lies beyond the first slices"
     );
     assert_eq!(s.recover_log_records().await.unwrap(), 1);
-    assert_eq!(recovered_names(s).await, ["jon"]);
+    assert_eq!(recovered_names(s).await.unwrap(), ["jon"]);
 }
 
 /// After a crash under load many rows carry stamps: recovery reads them in slices, and a change
@@ -535,7 +518,7 @@ async fn recovery_reads_many_stamped_changes_in_slices() {
     s.record_logs(&mut records).await.unwrap();
     assert!(!seed_tickets.is_empty());
     assert_eq!(s.recover_log_records().await.unwrap(), 2);
-    assert_eq!(recovered_names(s).await, ["bulk-07777", "seed"]);
+    assert_eq!(recovered_names(s).await.unwrap(), ["bulk-07777", "seed"]);
     // Nothing is recorded twice.
     assert_eq!(s.recover_log_records().await.unwrap(), 0);
 }

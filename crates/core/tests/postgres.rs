@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use scim::{InputRules, PatchRules, SchemaRegistry};
-use scim_console_core::logs::{self, Client, LogEntry, LogQuery, Operation, Outcome, outbox};
+use scim_console_core::logs::{self, Client, LogEntry, Operation, Outcome, outbox};
 use scim_console_core::mapping::plan::Plan;
 use scim_console_core::testing::{self, fresh_schema};
 use scim_console_core::token::Authentication;
@@ -528,22 +528,6 @@ fn facts(name: &str) -> outbox::RequestFacts {
     }
 }
 
-/// Records the recovery wrote (their detail says so).
-async fn recovered_records(store: &Store) -> Vec<String> {
-    store
-        .search_logs(&LogQuery {
-            limit: 100,
-            ..LogQuery::default()
-        })
-        .await
-        .unwrap()
-        .entries
-        .into_iter()
-        .filter(|e| e.detail.as_deref() == Some(outbox::RECOVERED))
-        .filter_map(|e| e.resource_name)
-        .collect()
-}
-
 #[tokio::test]
 async fn a_crashed_instances_unrecorded_changes_get_their_records_from_another() {
     let Some(server) = server() else { return };
@@ -585,10 +569,13 @@ async fn a_crashed_instances_unrecorded_changes_get_their_records_from_another()
     b.heartbeat().await.unwrap();
     b.mark_logged_until(b.now_us() - 60_000_000).await.unwrap();
     assert_eq!(b.recover_log_records().await.unwrap(), 1);
-    assert_eq!(recovered_records(&b).await, ["lost@contoso.com"]);
+    assert_eq!(
+        testing::recovered_names(&b).await.unwrap(),
+        ["lost@contoso.com"]
+    );
     clock.advance(std::time::Duration::from_secs(120));
     assert_eq!(b.recover_log_records().await.unwrap(), 0);
-    assert_eq!(recovered_records(&b).await.len(), 1);
+    assert_eq!(testing::recovered_names(&b).await.unwrap().len(), 1);
 
     // An instance that stops gracefully (its records stored) leaves nothing to recover and
     // holds nothing back.
