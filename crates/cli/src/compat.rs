@@ -158,6 +158,13 @@ pub struct CompatArgs {
     /// How a successful PATCH is answered.
     #[arg(long, value_enum)]
     patch_answer: Option<Answer>,
+    /// Read a bare word in a filter as a string (`userName eq akadmin`, authentik and Entra
+    /// ID's tutorial); off: 400 invalidFilter.
+    #[arg(long, value_enum)]
+    unquoted_filter_strings: Option<Switch>,
+    /// Read a bare id sent for the enterprise manager as its value (Entra ID); off: 400.
+    #[arg(long, value_enum)]
+    manager_as_string: Option<Switch>,
     /// Which credentials the endpoint accepts: `any` (bearer tokens and OAuth access tokens)
     /// or `private-key-jwt` (only access tokens of OAuth clients that authenticate with a
     /// signed JWT, RFC 7523, as IPSIE AL requires).
@@ -191,6 +198,8 @@ impl CompatArgs {
                 self.create_missing_values,
                 self.placeholder_password,
                 self.accept_put,
+                self.unquoted_filter_strings,
+                self.manager_as_string,
             ]
             .iter()
             .any(Option::is_some)
@@ -209,6 +218,8 @@ impl CompatArgs {
             (self.create_missing_values, &mut c.create_missing_values),
             (self.placeholder_password, &mut c.placeholder_password),
             (self.accept_put, &mut c.accept_put),
+            (self.unquoted_filter_strings, &mut c.unquoted_filter_strings),
+            (self.manager_as_string, &mut c.manager_as_string),
         ];
         for (flag, switch) in flags {
             if let Some(s) = flag {
@@ -284,7 +295,7 @@ pub fn print(c: &Configuration, verbose: bool) {
         } else {
             format!("  (overridden; {profile} has {default})")
         };
-        println!("  {value:<18} {:<20} {}{note}", doc.name, doc.title);
+        println!("  {value:<18} {:<21} {}{note}", doc.name, doc.title);
         if verbose {
             println!("      {}", doc.description);
             println!("      needed by: {}", doc.needed_by);

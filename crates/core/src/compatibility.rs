@@ -10,7 +10,7 @@
 //! endpoint claims `interopProfileConformant` (and only while no switch is overridden).
 //! [`SWITCHES`] documents each switch for the admin API, the UI and the CLI.
 
-use scim::{InputRules, PatchRules, UnknownAttributes};
+use scim::{FilterRules, InputRules, PatchRules, UnknownAttributes};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -95,16 +95,16 @@ impl ClientProfile {
     pub fn description(self) -> &'static str {
         match self {
             Self::Entra => {
-                "Accepts what Entra ID's provisioning service sends — \"active\": \"False\", capitalised ops, member removal with a value list, path-less replaces (aadOptscim062020), Microsoft's Group schema URI — and refuses what it never sends: PUT, passwords, PATCH bodies without their schema."
+                "Accepts what Entra ID's provisioning service sends — \"active\": \"False\", capitalised ops, member removal with a value list, path-less replaces (aadOptscim062020), Microsoft's Group schema URI, the manager as a bare id, unquoted filter strings (externalId eq jyoung) — and refuses what it never sends: PUT, passwords, PATCH bodies without their schema."
             }
             Self::Okta => {
-                "Accepts what Okta sends — path-less deactivate and group rename, the placeholder password on every create, PUT from AIW apps — and refuses what it never sends: string booleans, capitalised ops, member removal with a value list."
+                "Accepts what Okta sends — path-less deactivate and group rename, the placeholder password on every create, PUT from AIW apps — and refuses what it never sends: string booleans, capitalised ops, member removal with a value list, unquoted filter strings, the manager as a bare id."
             }
             Self::Rfc => {
                 "RFC 7643/7644 plus every documented Entra ID and Okta form, so either provider works out of the box. The default for a configuration made without a template."
             }
             Self::Strict => {
-                "Every rule of the SCIM 2.0 interoperability profile and IPSIE AL2 that a server can enforce: no path-less PATCH, unknown attributes and passwords refused, no PUT. The endpoint claims interopProfileConformant only in this profile, and only while no switch is overridden."
+                "Every rule of the SCIM 2.0 interoperability profile and IPSIE AL2 that a server can enforce: no path-less PATCH, unknown attributes (in bodies and PATCH paths alike, 400 invalidSyntax) and passwords refused, no PUT, filter strings quoted. The endpoint claims interopProfileConformant only in this profile, and only while no switch is overridden."
             }
         }
     }
@@ -150,6 +150,14 @@ pub struct Compatibility {
     pub accept_put: bool,
     /// How a successful PATCH is answered.
     pub patch_answer: PatchAnswer,
+    /// Read a bare word in a filter as a string (`userName eq akadmin`): authentik's SCIM
+    /// provider looks users up that way, and Entra ID's SCIM tutorial shows `externalId eq
+    /// jyoung`. Off, it is refused with 400 `invalidFilter`.
+    pub unquoted_filter_strings: bool,
+    /// Read a bare string sent for the enterprise `manager` as its `value` (Entra ID sends
+    /// `"value": "<manager id>"` in PATCH and `"manager": "<id>"` in bodies). Off, 400
+    /// `invalidValue`.
+    pub manager_as_string: bool,
 }
 
 impl Default for Compatibility {
@@ -205,7 +213,7 @@ pub struct SwitchDoc {
 }
 
 /// Every switch, in display order.
-pub const SWITCHES: [SwitchDoc; 10] = [
+pub const SWITCHES: [SwitchDoc; 12] = [
     SwitchDoc {
         name: "stringBooleans",
         title: "String booleans",
@@ -270,6 +278,20 @@ pub const SWITCHES: [SwitchDoc; 10] = [
         rule: "Interoperability profile §6.5: clients use PATCH and SHALL NOT use PUT.",
     },
     SwitchDoc {
+        name: "unquotedFilterStrings",
+        title: "Unquoted filter strings",
+        description: "On: a bare word that is not true, false, null or a number is read as a string, up to the next space, ')' or ']' (userName eq akadmin). Off: 400 invalidFilter.",
+        needed_by: "authentik's SCIM provider looks users up with userName eq akadmin; Entra ID's SCIM tutorial shows externalId eq jyoung. Refusing the lookup fails the sync; answering \"no match\" would make a duplicate.",
+        rule: "RFC 7644 §3.4.2.2: compValue is a JSON string, number, true, false or null.",
+    },
+    SwitchDoc {
+        name: "managerAsString",
+        title: "Manager as a bare id",
+        description: "On: a string sent for the enterprise manager (PATCH add/replace of manager or its URN path, or \"manager\": \"<id>\" in a create or PUT) is read as {\"value\": \"<id>\", \"$ref\": \"../Users/<id>\"}. Off: 400 invalidValue.",
+        needed_by: "Entra ID sends the manager as a plain id.",
+        rule: "RFC 7643 §4.3: manager is a complex attribute with value and $ref.",
+    },
+    SwitchDoc {
         name: "patchAnswer",
         title: "PATCH answer",
         description: "resource: 200 with the resource; noContentForGroups: 204 for groups, 200 for users; noContent: 204 for both. A request naming attributes always gets 200.",
@@ -292,6 +314,8 @@ impl Compatibility {
             placeholder_password: true,
             accept_put: true,
             patch_answer: PatchAnswer::NoContentForGroups,
+            unquoted_filter_strings: true,
+            manager_as_string: true,
         };
         match profile {
             ClientProfile::Rfc => everything,
@@ -306,13 +330,16 @@ impl Compatibility {
                 ..everything
             },
             // Path-less deactivate and group rename; the placeholder password; PUT (AIW).
-            // Booleans are booleans, ops lower case, members removed by filter.
+            // Booleans are booleans, ops lower case, members removed by filter, filter
+            // strings quoted, the manager an object.
             ClientProfile::Okta => Self {
                 string_booleans: false,
                 patch_without_schemas: false,
                 any_case_ops: false,
                 remove_listed_values: false,
                 create_missing_values: false,
+                unquoted_filter_strings: false,
+                manager_as_string: false,
                 ..everything
             },
             ClientProfile::Strict => Self {
@@ -326,6 +353,8 @@ impl Compatibility {
                 placeholder_password: false,
                 accept_put: false,
                 patch_answer: PatchAnswer::NoContentForGroups,
+                unquoted_filter_strings: false,
+                manager_as_string: false,
             },
         }
     }
@@ -402,6 +431,14 @@ impl Compatibility {
                 UnknownAttributePolicy::Reject => UnknownAttributes::Reject,
             },
             string_booleans: self.string_booleans,
+            manager_as_string: self.manager_as_string,
+        }
+    }
+
+    /// How filters are read.
+    pub fn filter_rules(&self) -> FilterRules {
+        FilterRules {
+            unquoted_strings: self.unquoted_filter_strings,
         }
     }
 
@@ -436,9 +473,12 @@ mod tests {
         let okta = Compatibility::for_provider(IdentityProvider::Okta);
         assert!(okta.pathless_patch && okta.placeholder_password && okta.accept_put);
         assert!(!okta.string_booleans && !okta.any_case_ops && !okta.remove_listed_values);
+        assert!(!okta.unquoted_filter_strings && !okta.manager_as_string);
         let entra = Compatibility::for_provider(IdentityProvider::Entra);
         assert!(entra.string_booleans && entra.pathless_patch && entra.create_missing_values);
         assert!(entra.any_case_ops && entra.remove_listed_values);
+        assert!(entra.unquoted_filter_strings && entra.manager_as_string);
+        assert!(entra.filter_rules().unquoted_strings && entra.input_rules().manager_as_string);
         assert!(!entra.accept_put && !entra.placeholder_password);
         assert!(entra.patch_rules().require_patch_schema);
         assert_eq!(

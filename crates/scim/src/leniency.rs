@@ -33,11 +33,17 @@ pub enum Leniency {
     PlaceholderPassword,
     /// A PUT (Okta's AIW apps), which the interoperability profile tells clients not to use.
     AcceptPut,
+    /// A bare word read as a string in a filter (authentik's `userName eq akadmin`, Entra ID's
+    /// tutorial's `externalId eq jyoung`).
+    UnquotedFilterStrings,
+    /// A bare string read as the `value` of a reference such as the manager (Entra ID's
+    /// `"manager": "<id>"`).
+    ManagerAsString,
 }
 
 impl Leniency {
     /// Every leniency, in switch order.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 11] = [
         Self::StringBooleans,
         Self::PathlessPatch,
         Self::PatchWithoutSchemas,
@@ -47,6 +53,8 @@ impl Leniency {
         Self::UnknownAttributes,
         Self::PlaceholderPassword,
         Self::AcceptPut,
+        Self::UnquotedFilterStrings,
+        Self::ManagerAsString,
     ];
 
     /// The name of the switch that accepts it (as in a configuration's `compatibility`).
@@ -61,6 +69,8 @@ impl Leniency {
             Self::UnknownAttributes => "unknownAttributes",
             Self::PlaceholderPassword => "placeholderPassword",
             Self::AcceptPut => "acceptPut",
+            Self::UnquotedFilterStrings => "unquotedFilterStrings",
+            Self::ManagerAsString => "managerAsString",
         }
     }
 

@@ -30,7 +30,7 @@ pub mod resource;
 pub mod schema;
 
 pub use error::{ScimError, ScimResult, ScimType};
-pub use filter::Filter;
+pub use filter::{Filter, FilterRules};
 pub use leniency::{Leniencies, Leniency};
 pub use list::{ListQuery, ListResponse, Paging, SortOrder};
 pub use patch::{PatchOutcome, PatchRequest, PatchRules};

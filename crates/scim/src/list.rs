@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use serde_json::{Map, Value, json};
 
 use crate::error::{ScimError, ScimResult};
-use crate::filter::Filter;
+use crate::filter::{Filter, FilterRules};
 use crate::path::AttrPath;
 use crate::projection::Projection;
 use crate::resource::get_ci;
@@ -96,6 +96,13 @@ fn parse_int(param: &str, value: &str) -> ScimResult<i64> {
     })
 }
 
+fn parse_filter(text: &str, rules: Option<FilterRules>) -> ScimResult<Filter> {
+    Ok(match rules {
+        Some(rules) => Filter::parse_with(text, rules)?,
+        None => Filter::parse(text)?,
+    })
+}
+
 fn parse_sort_order(value: &str) -> ScimResult<SortOrder> {
     if value.eq_ignore_ascii_case("ascending") {
         Ok(SortOrder::Ascending)
@@ -118,9 +125,26 @@ fn to_count(n: i64) -> usize {
 
 impl ListQuery {
     /// Reads the query parameters of a GET. Names are matched case-insensitively; unknown
-    /// parameters (such as Entra ID's `aadOptscim062020`) are ignored.
+    /// parameters (such as Entra ID's `aadOptscim062020`) are ignored. The filter is read as
+    /// RFC 7644 writes it.
     pub fn from_query_pairs<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> ScimResult<Self> {
+        Self::read_query_pairs(pairs, None)
+    }
+
+    /// Reads the query parameters of a GET sent to a configuration's endpoint: the filter
+    /// under its rules ([`Filter::parse_with`]).
+    pub fn from_query_pairs_with<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+        rules: FilterRules,
+    ) -> ScimResult<Self> {
+        Self::read_query_pairs(pairs, Some(rules))
+    }
+
+    fn read_query_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+        rules: Option<FilterRules>,
     ) -> ScimResult<Self> {
         let mut query = Self {
             start_index: 1,
@@ -129,7 +153,7 @@ impl ListQuery {
         let (mut attributes, mut excluded) = (None, None);
         for (name, value) in pairs {
             match name.to_ascii_lowercase().as_str() {
-                "filter" => query.filter = Some(Filter::parse(value)?),
+                "filter" => query.filter = Some(parse_filter(value, rules)?),
                 "sortby" => {
                     query.sort_by = Some(
                         AttrPath::parse(value.trim())
@@ -149,8 +173,18 @@ impl ListQuery {
         Ok(query)
     }
 
-    /// Reads a `POST /.search` body (RFC 7644 §3.4.3).
+    /// Reads a `POST /.search` body (RFC 7644 §3.4.3), its filter as RFC 7644 writes it.
     pub fn from_search_body(body: &Value) -> ScimResult<Self> {
+        Self::read_search_body(body, None)
+    }
+
+    /// Reads a `POST /.search` body sent to a configuration's endpoint: the filter under its
+    /// rules ([`Filter::parse_with`]).
+    pub fn from_search_body_with(body: &Value, rules: FilterRules) -> ScimResult<Self> {
+        Self::read_search_body(body, Some(rules))
+    }
+
+    fn read_search_body(body: &Value, rules: Option<FilterRules>) -> ScimResult<Self> {
         let Value::Object(map) = body else {
             return Err(ScimError::invalid_syntax(
                 "the search request must be a JSON object",
@@ -206,7 +240,9 @@ impl ListQuery {
             }
         };
         Ok(Self {
-            filter: text("filter")?.map(Filter::parse).transpose()?,
+            filter: text("filter")?
+                .map(|f| parse_filter(f, rules))
+                .transpose()?,
             sort_by: text("sortBy")?
                 .map(|s| {
                     AttrPath::parse(s.trim())

@@ -39,6 +39,10 @@ pub struct InputRules {
     pub unknown_attributes: UnknownAttributes,
     /// Accept `"True"`/`"False"` strings (any case) for boolean attributes, as Entra ID sends.
     pub string_booleans: bool,
+    /// Accept a bare string for a single-valued reference such as the enterprise `manager`
+    /// (Entra ID sends `"manager": "<id>"`): it is read as `{"value": "<id>", "$ref":
+    /// "../Users/<id>"}`, and an empty string as no manager.
+    pub manager_as_string: bool,
 }
 
 impl Default for InputRules {
@@ -46,6 +50,7 @@ impl Default for InputRules {
         Self {
             unknown_attributes: UnknownAttributes::Preserve,
             string_booleans: true,
+            manager_as_string: true,
         }
     }
 }
@@ -342,6 +347,10 @@ fn insert_top_level(
         };
         let target = ensure_object(out, &ext.id);
         for (k, v) in inner {
+            // Clients that write the extension as an object of its own name it in `schemas`.
+            if k.eq_ignore_ascii_case("schemas") {
+                continue;
+            }
             match find_attribute(&ext.attributes, &k) {
                 Some(def) => set_attr(target, def, v, &format!("{}:", ext.id), rules)?,
                 None => unknown(target, &k, v, &ext.id, rules)?,
@@ -469,11 +478,17 @@ pub fn coerce_single(
         return Ok(None);
     }
     if def.kind == AttributeType::Complex {
-        let Value::Object(input) = value else {
-            return Err(ScimError::invalid_value(format!(
-                "{location}: expected a JSON object with sub-attributes, got {}",
-                describe(&value)
-            )));
+        let input = match value {
+            Value::Object(input) => input,
+            Value::String(id) if reference_endpoint(def).is_some() => {
+                return reference_from_id(def, id, location, rules);
+            }
+            other => {
+                return Err(ScimError::invalid_value(format!(
+                    "{location}: expected a JSON object with sub-attributes, got {}",
+                    describe(&other)
+                )));
+            }
         };
         let mut out = Map::new();
         for (k, v) in input {
@@ -495,6 +510,69 @@ pub fn coerce_single(
         });
     }
     coerce_simple(def, value, location, rules)
+}
+
+/// The endpoint a single-valued complex attribute refers to when it is a reference to one
+/// resource type, with `value` and `$ref` sub-attributes (the enterprise `manager`): `Users`.
+fn reference_endpoint(def: &AttributeDef) -> Option<String> {
+    if def.multi_valued || def.sub("value").is_none() {
+        return None;
+    }
+    let reference = def.sub("$ref")?;
+    match reference.reference_types.as_slice() {
+        [one] if reference.kind == AttributeType::Reference => Some(format!("{one}s")),
+        _ => None,
+    }
+}
+
+/// A bare id sent for a reference such as the manager: read as its `value` with a relative
+/// `$ref` (as RFC 7643 §4.3's example writes it) where the rules accept it.
+fn reference_from_id(
+    def: &AttributeDef,
+    id: String,
+    location: &dyn Display,
+    rules: &InputRules,
+) -> ScimResult<Option<Value>> {
+    if !rules.manager_as_string {
+        return Err(ScimError::invalid_value(format!(
+            "{location}: expected a JSON object with sub-attributes such as {{\"value\": \"{}\"}}, got a string (switch managerAsString)",
+            id.chars().take(64).collect::<String>()
+        )));
+    }
+    note(Leniency::ManagerAsString);
+    if id.trim().is_empty() {
+        return Ok(None);
+    }
+    let value = coerce_simple(
+        def.sub("value").unwrap_or(def),
+        Value::String(id),
+        &Child(location, ".", "value"),
+        rules,
+    )?;
+    let Some(Value::String(id)) = value else {
+        return Ok(None);
+    };
+    let endpoint = reference_endpoint(def).unwrap_or_default();
+    let mut out = Map::new();
+    out.insert("value".into(), Value::String(id.clone()));
+    out.insert(
+        "$ref".into(),
+        Value::String(format!("../{endpoint}/{}", encode_segment(&id))),
+    );
+    Ok(Some(Value::Object(out)))
+}
+
+/// Percent-encodes what a URI path segment may not hold as it is.
+fn encode_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Coerces a value of a simple (non-complex) type.
@@ -929,6 +1007,41 @@ mod tests {
         )
         .unwrap();
         assert_eq!(twice, once);
+    }
+
+    #[test]
+    fn a_bare_manager_id_and_an_extension_naming_its_schema_are_read_in_a_body() {
+        const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+        let body = json!({"userName": "a", ENTERPRISE: {"schemas": [ENTERPRISE], "manager": "26118915", "department": "Tour"}});
+        let (r, noted) = crate::leniency::tracked(|| user(body.clone()));
+        let r = r.unwrap();
+        assert_eq!(
+            r.as_map()[ENTERPRISE],
+            json!({"manager": {"value": "26118915", "$ref": "../Users/26118915"}, "department": "Tour"})
+        );
+        assert_eq!(noted.switches(), ["managerAsString"]);
+        // URN-qualified at the top level, as some clients write it; an empty id is no manager.
+        let r = user(json!({"userName": "a", format!("{ENTERPRISE}:manager"): "7"})).unwrap();
+        assert_eq!(r.as_map()[ENTERPRISE]["manager"]["value"], "7");
+        let r = user(json!({"userName": "a", ENTERPRISE: {"manager": ""}})).unwrap();
+        assert!(r.as_map().get(ENTERPRISE).is_none());
+        // Off: refused naming the switch; `schemas` inside the extension is still no attribute.
+        let strict = InputRules {
+            manager_as_string: false,
+            unknown_attributes: UnknownAttributes::Reject,
+            ..InputRules::default()
+        };
+        let err =
+            Resource::from_request(body, SchemaRegistry::standard().user(), &strict).unwrap_err();
+        assert_eq!(err.scim_type(), Some(crate::ScimType::InvalidValue));
+        assert!(err.detail().contains("managerAsString"), "{}", err.detail());
+        let r = Resource::from_request(
+            json!({"userName": "a", ENTERPRISE: {"schemas": [ENTERPRISE], "department": "Tour"}}),
+            SchemaRegistry::standard().user(),
+            &strict,
+        )
+        .unwrap();
+        assert_eq!(r.as_map()[ENTERPRISE], json!({"department": "Tour"}));
     }
 
     #[test]

@@ -20,6 +20,16 @@ use crate::path::AttrPath;
 
 pub use self::parser::{FilterError, MAX_CLAUSES, MAX_DEPTH};
 
+/// How a configuration's endpoint reads filters beyond RFC 7644 §3.4.2.2's grammar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FilterRules {
+    /// Read a bare word that is not `true`, `false`, `null` or a number as a string, up to
+    /// the next space, `(`, `)`, `[`, `]` or `"`: authentik's SCIM provider looks users up with
+    /// `userName eq akadmin`, and Entra ID's SCIM tutorial shows `externalId eq jyoung`. The
+    /// RFC wants JSON strings; off, such a word is refused with `invalidFilter`.
+    pub unquoted_strings: bool,
+}
+
 /// Where a node came from in the filter text: byte offsets `start..end`.
 ///
 /// Spans are location metadata for error messages: two filters that mean the same are equal

@@ -6,8 +6,9 @@
 
 use serde_json::Number;
 
-use super::{CompareOp, Filter, Literal, Span};
+use super::{CompareOp, Filter, FilterRules, Literal, Span};
 use crate::error::ScimError;
+use crate::leniency::{Leniency, note};
 use crate::path::{AttrPath, is_attr_name};
 
 /// How deeply parentheses and `not` may nest before the filter is refused.
@@ -148,6 +149,8 @@ struct Parser<'a> {
     depth: usize,
     clauses: usize,
     in_value_path: bool,
+    /// The rules of a configuration's endpoint, or `None` for the RFC grammar alone.
+    rules: Option<FilterRules>,
 }
 
 impl<'a> Parser<'a> {
@@ -406,9 +409,18 @@ impl<'a> Parser<'a> {
                 {
                     Literal::Number(n)
                 }
+                _ if self.rules.is_some_and(|r| r.unquoted_strings) => {
+                    note(Leniency::UnquotedFilterStrings);
+                    Literal::String(w.to_owned())
+                }
                 _ => {
+                    let switch = if self.rules.is_some() {
+                        " (switch unquotedFilterStrings)"
+                    } else {
+                        ""
+                    };
                     return Err(self.error(
-                        format!("{w} is not a value; strings are quoted (\"{w}\"), other values are true, false, null or a number"),
+                        format!("{w} is not a value; strings are quoted (\"{w}\"), other values are true, false, null or a number{switch}"),
                         value_token.start,
                     ));
                 }
@@ -436,8 +448,18 @@ impl<'a> Parser<'a> {
 }
 
 impl Filter {
-    /// Parses a filter, or says what is wrong and where.
+    /// Parses a filter as RFC 7644 §3.4.2.2 writes it, or says what is wrong and where.
     pub fn parse(input: &str) -> Result<Filter, FilterError> {
+        Self::parse_text(input, None)
+    }
+
+    /// Parses a filter sent to a configuration's endpoint, under its rules: a refusal that a
+    /// switch would have accepted names the switch.
+    pub fn parse_with(input: &str, rules: FilterRules) -> Result<Filter, FilterError> {
+        Self::parse_text(input, Some(rules))
+    }
+
+    fn parse_text(input: &str, rules: Option<FilterRules>) -> Result<Filter, FilterError> {
         let mk = |message: String, offset: usize| FilterError {
             column: input[..offset.min(input.len())].chars().count() + 1,
             message,
@@ -454,6 +476,7 @@ impl Filter {
             depth: 0,
             clauses: 0,
             in_value_path: false,
+            rules,
         };
         let filter = parser.parse_or()?;
         if let Some(extra) = parser.peek() {
@@ -583,6 +606,52 @@ mod tests {
             value(r#"x eq "a \"quoted\" \\ \u00e9""#),
             Literal::String("a \"quoted\" \\ é".into())
         );
+    }
+
+    #[test]
+    fn unquoted_strings_are_read_only_under_the_rule_and_noted() {
+        let lenient = FilterRules {
+            unquoted_strings: true,
+        };
+        let (parsed, noted) =
+            crate::leniency::tracked(|| Filter::parse_with("userName eq akadmin", lenient));
+        assert_eq!(parsed.unwrap().to_string(), r#"userName eq "akadmin""#);
+        assert_eq!(noted.switches(), ["unquotedFilterStrings"]);
+        // Up to the next space, ')' or ']', with '@', '.', '-' and '_' inside the word.
+        let f = Filter::parse_with(
+            "(externalId eq j.young-2_x@contoso.com) and emails[value eq a@b.c]",
+            lenient,
+        )
+        .unwrap();
+        assert_eq!(
+            f.to_string(),
+            r#"externalId eq "j.young-2_x@contoso.com" and emails[value eq "a@b.c"]"#
+        );
+        // Keywords and numbers keep their meaning; quoted strings read as before, unnoted.
+        let f =
+            Filter::parse_with("active eq TRUE and x eq 42 and title eq null", lenient).unwrap();
+        assert_eq!(
+            f.to_string(),
+            "active eq true and x eq 42 and title eq null"
+        );
+        let (_, noted) = crate::leniency::tracked(|| {
+            Filter::parse_with(r#"userName eq "akadmin""#, lenient).unwrap()
+        });
+        assert!(noted.is_empty());
+        // Off: refused as before, naming the switch; the RFC grammar names none.
+        let err = Filter::parse_with("userName eq akadmin", FilterRules::default()).unwrap_err();
+        assert!(
+            err.message.contains("strings are quoted"),
+            "{}",
+            err.message
+        );
+        assert!(
+            err.message.contains("unquotedFilterStrings"),
+            "{}",
+            err.message
+        );
+        let err = Filter::parse("userName eq akadmin").unwrap_err();
+        assert!(!err.message.contains("switch"), "{}", err.message);
     }
 
     #[test]

@@ -106,6 +106,14 @@ pub fn apply_json(
     apply(resource, &request, schema, rules)
 }
 
+/// The attributes of an extension's value object: its `schemas` key, which clients that write
+/// the extension as an object of its own include to name it, is not an attribute.
+fn extension_values(values: &Map<String, Value>) -> impl Iterator<Item = (&String, &Value)> {
+    values
+        .iter()
+        .filter(|(k, _)| !k.eq_ignore_ascii_case("schemas"))
+}
+
 struct Engine<'a> {
     schema: &'a ResourceSchema,
     rules: &'a PatchRules,
@@ -118,6 +126,19 @@ struct Target<'a> {
 }
 
 impl Engine<'_> {
+    /// A path that names an attribute the schema does not define: `invalidSyntax` where
+    /// undefined attributes are refused (interoperability profile §5.3, the `strict` profile),
+    /// `invalidPath` otherwise (RFC 7644 §3.5.2).
+    fn undefined(&self, detail: String) -> ScimError {
+        if self.rules.input.unknown_attributes == UnknownAttributes::Reject {
+            ScimError::invalid_syntax(format!(
+                "{detail}: undefined attributes are refused (interoperability profile §5.3; switch unknownAttributes)"
+            ))
+        } else {
+            ScimError::invalid_path(detail)
+        }
+    }
+
     fn operation(&self, map: &mut Map<String, Value>, op: &PatchOperation) -> ScimResult<()> {
         if let Some(path) = &op.path {
             self.at_path(map, op.op, path, op.value.clone())
@@ -133,7 +154,7 @@ impl Engine<'_> {
                     continue;
                 }
                 if let (Some(ext), Value::Object(inner)) = (self.schema.extension(key), value) {
-                    for (k, v) in inner {
+                    for (k, v) in extension_values(inner) {
                         let path = PatchPath::parse(&format!("{}:{k}", ext.id))?;
                         self.at_path(map, op.op, &path, Some(v.clone()))?;
                     }
@@ -178,7 +199,7 @@ impl Engine<'_> {
         value: Option<Value>,
     ) -> ScimResult<()> {
         let reject = || {
-            ScimError::invalid_path(format!(
+            self.undefined(format!(
                 "\"{path}\" is not an attribute of the {} resource type",
                 self.schema.resource_type().name
             ))
@@ -246,9 +267,9 @@ impl Engine<'_> {
                 }
             }
         }
-        for (k, v) in values {
+        for (k, v) in extension_values(&values) {
             let path = PatchPath::parse(&format!("{}:{k}", ext.id))?;
-            self.at_path(map, op, &path, Some(v))?;
+            self.at_path(map, op, &path, Some(v.clone()))?;
         }
         Ok(())
     }
@@ -264,10 +285,7 @@ impl Engine<'_> {
         let def = target.def;
         let sub = match &path.sub_attr {
             Some(name) => Some(def.sub(name).ok_or_else(|| {
-                ScimError::invalid_path(format!(
-                    "\"{name}\" is not a sub-attribute of {}",
-                    def.name
-                ))
+                self.undefined(format!("\"{name}\" is not a sub-attribute of {}", def.name))
             })?),
             None => None,
         };

@@ -463,9 +463,33 @@ fn unknown_paths_follow_the_unknown_attribute_rule() {
         },
         ..PatchRules::default()
     };
-    let body = ops(json!([{"op": "add", "path": "favouriteColour", "value": "teal"}]));
-    let err = apply_json(&user(), &body, registry().user(), &reject).unwrap_err();
-    assert_eq!(err.scim_type(), Some(ScimType::InvalidPath));
+    // Where undefined attributes are refused (the interoperability profile §5.3), a path that
+    // names one is invalidSyntax, as a value object's key is; elsewhere RFC 7644's invalidPath.
+    for operations in [
+        json!([{"op": "add", "path": "favouriteColour", "value": "teal"}]),
+        json!([{"op": "add", "path": "name.nickname", "value": "x"}]),
+        json!([{"op": "add", "path": "urn:example:made:up:User:colour", "value": "x"}]),
+        json!([{"op": "replace", "path": "name", "value": {"nickname": "x"}}]),
+        json!([{"op": "add", "value": {"favouriteColour": "teal"}}]),
+    ] {
+        let err = apply_json(
+            &user(),
+            &ops(operations.clone()),
+            registry().user(),
+            &reject,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.scim_type(),
+            Some(ScimType::InvalidSyntax),
+            "{operations}"
+        );
+        assert!(
+            err.detail().contains("unknownAttributes"),
+            "{}",
+            err.detail()
+        );
+    }
     let err =
         patch_user(json!([{"op": "add", "path": "name.nickname", "value": "x"}])).unwrap_err();
     assert_eq!(err.scim_type(), Some(ScimType::InvalidPath));
@@ -488,6 +512,97 @@ fn whole_extension_paths() {
     assert_eq!(
         out.resource.as_map()["schemas"],
         json!(["urn:ietf:params:scim:schemas:core:2.0:User"])
+    );
+}
+
+#[test]
+fn an_extension_value_that_names_its_schema_writes_only_its_attributes() {
+    for (op, path) in [
+        ("add", ENTERPRISE),
+        ("replace", ENTERPRISE),
+        ("Add", ENTERPRISE),
+    ] {
+        let out = patch_user(json!([{"op": op, "path": path,
+            "value": {"schemas": [ENTERPRISE], "employeeNumber": "42"}}]))
+        .unwrap();
+        let extension = &out.resource.as_map()[ENTERPRISE];
+        assert_eq!(extension["employeeNumber"], "42", "{op}");
+        assert!(extension.get("schemas").is_none(), "{op}: {extension}");
+        // add merges into the extension, replace replaces it.
+        assert_eq!(
+            extension.get("department").is_some(),
+            op.eq_ignore_ascii_case("add"),
+            "{op}: {extension}"
+        );
+    }
+    // The same inside a path-less value object, and under rules that refuse undefined keys.
+    let reject = PatchRules {
+        input: InputRules {
+            unknown_attributes: UnknownAttributes::Reject,
+            ..InputRules::default()
+        },
+        ..PatchRules::default()
+    };
+    let body = ops(
+        json!([{"op": "add", "value": {ENTERPRISE: {"schemas": [ENTERPRISE], "costCenter": "7"}}}]),
+    );
+    let out = apply_json(&user(), &body, registry().user(), &PatchRules::default()).unwrap();
+    assert_eq!(out.resource.as_map()[ENTERPRISE]["costCenter"], "7");
+    assert!(out.resource.as_map()[ENTERPRISE].get("schemas").is_none());
+    let body = ops(json!([{"op": "replace", "path": ENTERPRISE,
+        "value": {"schemas": [ENTERPRISE], "costCenter": "7"}}]));
+    let out = apply_json(&user(), &body, registry().user(), &reject).unwrap();
+    assert_eq!(
+        out.resource.as_map()[ENTERPRISE],
+        json!({"costCenter": "7"})
+    );
+}
+
+#[test]
+fn entra_manager_as_a_bare_id_is_read_as_its_value_under_the_rule() {
+    let wanted = json!({"value": "mgr-1", "$ref": "../Users/mgr-1"});
+    for (op, path) in [
+        ("Add", format!("{ENTERPRISE}:manager")),
+        ("Replace", format!("{ENTERPRISE}:manager")),
+        ("add", "manager".to_owned()),
+        ("replace", "manager".to_owned()),
+    ] {
+        let body = ops(json!([{"op": op, "path": path, "value": "mgr-1"}]));
+        let (out, noted) = crate::leniency::tracked(|| {
+            apply_json(&user(), &body, registry().user(), &PatchRules::default())
+        });
+        let out = out.unwrap();
+        assert_eq!(
+            out.resource.as_map()[ENTERPRISE]["manager"],
+            wanted,
+            "{op} {path}"
+        );
+        assert!(noted.contains(crate::Leniency::ManagerAsString));
+    }
+    // An id that a path segment cannot hold is encoded in $ref, kept as sent in value.
+    let out = patch_user(json!([{"op": "add", "path": "manager", "value": "a b/c"}])).unwrap();
+    assert_eq!(
+        out.resource.as_map()[ENTERPRISE]["manager"],
+        json!({"value": "a b/c", "$ref": "../Users/a%20b%2Fc"})
+    );
+    // Off: refused, naming the switch.
+    let strict = PatchRules {
+        input: InputRules {
+            manager_as_string: false,
+            ..InputRules::default()
+        },
+        ..PatchRules::default()
+    };
+    let body = ops(json!([{"op": "add", "path": "manager", "value": "mgr-1"}]));
+    let err = apply_json(&user(), &body, registry().user(), &strict).unwrap_err();
+    assert_eq!(err.scim_type(), Some(ScimType::InvalidValue));
+    assert!(err.detail().contains("managerAsString"), "{}", err.detail());
+    // The object form is read under either rule.
+    let body = ops(json!([{"op": "add", "path": "manager", "value": {"value": "mgr-1"}}]));
+    let out = apply_json(&user(), &body, registry().user(), &strict).unwrap();
+    assert_eq!(
+        out.resource.as_map()[ENTERPRISE]["manager"],
+        json!({"value": "mgr-1"})
     );
 }
 

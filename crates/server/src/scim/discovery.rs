@@ -65,7 +65,10 @@ fn described(tenant: &Tenant, mut doc: Value) -> Value {
 /// `GET /ServiceProviderConfig`.
 pub async fn service_provider_config(State(state): State<AppState>, tenant: Tenant) -> Reply {
     let config = ServiceProviderConfig {
-        interop_profile_conformant: Some(interop_conformant(&state, &tenant)),
+        // Claimed when it holds, left out otherwise (the profile lets a non-conforming service
+        // provider omit it; strict clients such as scim2-models refuse an attribute RFC 7643 §5
+        // does not define, and a `false` buys them nothing).
+        interop_profile_conformant: interop_conformant(&state, &tenant).then_some(true),
         jwt_clients_only: tenant.configuration.client_authentication.requires_jwt(),
         pagination: Some(Pagination {
             default_page_size: u32::try_from(state.limits.default_page_size).unwrap_or(u32::MAX),

@@ -4,7 +4,7 @@
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, header};
-use scim::{ListQuery, ListResponse, Projection, ResourceSchema, ScimError};
+use scim::{Leniencies, ListQuery, ListResponse, Projection, ResourceSchema, ScimError};
 use scim_console_core::PatchAnswer;
 use scim_console_core::directory::{ListPage, PageResource};
 use serde_json::{Map, Value};
@@ -79,11 +79,33 @@ fn has_projection(raw: Option<&str>) -> bool {
     })
 }
 
-fn list_query(raw: Option<&str>) -> Result<ListQuery, ScimFailure> {
+/// A query read under the configuration's filter rules, with the lenient forms it took.
+type ReadQuery = (ListQuery, Leniencies);
+
+fn list_query(raw: Option<&str>, tenant: &Tenant) -> Result<ReadQuery, ScimFailure> {
     let pairs = query_pairs(raw);
-    Ok(ListQuery::from_query_pairs(
-        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-    )?)
+    let rules = tenant.configuration.compatibility.filter_rules();
+    let (query, noted) = scim::leniency::tracked(|| {
+        ListQuery::from_query_pairs_with(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), rules)
+    });
+    Ok((query?, noted))
+}
+
+fn search_query(body: &Value, tenant: &Tenant) -> Result<ReadQuery, ScimFailure> {
+    let rules = tenant.configuration.compatibility.filter_rules();
+    let (query, noted) = scim::leniency::tracked(|| ListQuery::from_search_body_with(body, rules));
+    Ok((query?, noted))
+}
+
+/// A reply that names the compatibility switches its request needed, for the log.
+fn noting(reply: ScimReply, noted: Leniencies) -> ScimReply {
+    if noted.is_empty() {
+        return reply;
+    }
+    reply.with_facts(ReplyFacts {
+        switches: noted.switches().into_iter().map(str::to_owned).collect(),
+        ..ReplyFacts::default()
+    })
 }
 
 fn etag_of(resource: &Map<String, Value>) -> Option<String> {
@@ -226,14 +248,20 @@ fn list_text(
 
 /// `GET /Users`, `GET /Groups`.
 pub async fn list(kind: Kind, state: AppState, tenant: Tenant, raw: Option<String>) -> Reply {
-    let query = list_query(raw.as_deref())?;
-    run_query(&state, &tenant, kind, &query).await
+    let (query, noted) = list_query(raw.as_deref(), &tenant)?;
+    Ok(noting(
+        run_query(&state, &tenant, kind, &query).await?,
+        noted,
+    ))
 }
 
 /// `POST /Users/.search`, `POST /Groups/.search`.
 pub async fn search(kind: Kind, state: AppState, tenant: Tenant, body: Value) -> Reply {
-    let query = ListQuery::from_search_body(&body)?;
-    run_query(&state, &tenant, kind, &query).await
+    let (query, noted) = search_query(&body, &tenant)?;
+    Ok(noting(
+        run_query(&state, &tenant, kind, &query).await?,
+        noted,
+    ))
 }
 
 /// `POST /Users`, `POST /Groups`.
@@ -320,6 +348,13 @@ pub async fn replace(
 ) -> Reply {
     kind.require(&tenant)?;
     if !tenant.configuration.compatibility.accept_put {
+        // Whether the resource exists is decided first: after a DELETE every operation
+        // answers 404 (interoperability profile §6.6), PUT included.
+        let c = &tenant.configuration;
+        match kind {
+            Kind::User => state.store.get_user(c, &id).await.map(drop)?,
+            Kind::Group => state.store.get_group(c, &id, false).await.map(drop)?,
+        }
         return Err(ScimError::status(
             405,
             format!(
@@ -429,7 +464,7 @@ pub async fn root_search(
     tenant: Tenant,
     ScimBody(body): ScimBody,
 ) -> Reply {
-    let query = ListQuery::from_search_body(&body)?;
+    let (query, noted) = search_query(&body, &tenant)?;
     if query.cursor.is_some() {
         return Err(ScimError::invalid_value(
             "cursor paging is offered on /Users/.search and /Groups/.search; a search at the root pages with startIndex",
@@ -483,8 +518,9 @@ pub async fn root_search(
         );
     }
     let total = all.len();
-    Ok(ScimReply::ok(
-        ListResponse::new(paging.slice(all), total, paging.start_index).to_json(),
+    Ok(noting(
+        ScimReply::ok(ListResponse::new(paging.slice(all), total, paging.start_index).to_json()),
+        noted,
     ))
 }
 
