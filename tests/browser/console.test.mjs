@@ -245,6 +245,9 @@ test('the policy tab shows the client profile and its switches, and saving appli
   const strings = page.getByRole('switch', { name: /String booleans/ });
   await strings.waitFor();
   assert.equal(await strings.isChecked(), true, 'a configuration without an IdP accepts string booleans');
+  for (const name of [/Unquoted filter strings/, /Manager as a bare id/]) {
+    assert.equal(await page.getByRole('switch', { name }).isChecked(), true, `${name} is on in rfc`);
+  }
   await page.getByText(/Entra ID disables users with "active": "False"/).waitFor();
   await shot('11b-policy-compatibility');
   await accessible('the policy and compatibility tab');
@@ -263,6 +266,10 @@ test('the policy tab shows the client profile and its switches, and saving appli
   await page.getByRole('combobox', { name: 'Client profile' }).click();
   await page.getByRole('option', { name: /Strict/ }).click();
   await page.getByText('interopProfileConformant: true').waitFor();
+  // Real clients' forms are switched off with the rest: unquoted filter strings, the bare manager id.
+  for (const name of [/Unquoted filter strings/, /Manager as a bare id/]) {
+    assert.equal(await page.getByRole('switch', { name }).isChecked(), false, `${name} is off in strict`);
+  }
   await page.getByRole('button', { name: 'Save client profile' }).click();
   await page.getByRole('button', { name: 'Save client profile' }).and(page.locator('[disabled]')).waitFor();
   const spc = await scim(state.baseUrl, state.token, 'GET', '/ServiceProviderConfig');

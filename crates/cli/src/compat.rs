@@ -280,9 +280,9 @@ pub fn print(c: &Configuration, verbose: bool) {
         if conformant(c) {
             "true"
         } else if profile == ClientProfile::Strict {
-            "false (a switch is overridden)"
+            "not claimed (a switch is overridden)"
         } else {
-            "false (only the strict profile claims it)"
+            "not claimed (only the strict profile claims it)"
         }
     );
     let mine = serde_json::to_value(c.compatibility).unwrap_or_default();

@@ -1179,6 +1179,8 @@ fn client_profiles_and_switches_by_identity_provider_and_one_by_one() {
             "off",
             "--unknown-attributes",
             "reject",
+            "--manager-as-string",
+            "on",
             "--json",
         ],
     );
@@ -1187,13 +1189,14 @@ fn client_profiles_and_switches_by_identity_provider_and_one_by_one() {
     assert_eq!(set["clientProfile"], "okta");
     assert_eq!(set["compatibility"]["pathlessPatch"], false);
     assert_eq!(set["compatibility"]["unknownAttributes"], "reject");
+    assert_eq!(set["compatibility"]["managerAsString"], true);
     assert_eq!(
         set["compatibility"]["stringBooleans"], false,
         "other switches stay"
     );
     assert_eq!(
         set["overriddenSwitches"],
-        json!(["pathlessPatch", "unknownAttributes"])
+        json!(["pathlessPatch", "unknownAttributes", "managerAsString"])
     );
     // The text says what each switch does and which ones differ from the profile.
     let text = stdout(&cli(dir.path(), &["config", "set", "Okta app"]));
@@ -1207,7 +1210,24 @@ fn client_profiles_and_switches_by_identity_provider_and_one_by_one() {
         text.contains("Okta's deactivate and group rename"),
         "{text}"
     );
-    assert!(text.contains("interopProfileConformant: false"), "{text}");
+    assert!(
+        text.contains("interopProfileConformant: not claimed"),
+        "{text}"
+    );
+    // The switches for real clients' forms are listed: off in okta, one overridden.
+    let line = text
+        .lines()
+        .find(|l| l.contains("unquotedFilterStrings"))
+        .unwrap();
+    assert!(line.trim_start().starts_with("off"), "{line}");
+    let line = text
+        .lines()
+        .find(|l| l.contains("managerAsString"))
+        .unwrap();
+    assert!(
+        line.trim_start().starts_with("on") && line.contains("(overridden; okta has off)"),
+        "{line}"
+    );
     // The strict profile: every switch off, and the claim.
     let strict: Value = serde_json::from_slice(
         &cli(

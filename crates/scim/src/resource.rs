@@ -7,7 +7,7 @@
 //! "unassigned". Data the registry does not know is kept losslessly unless the caller's
 //! [`InputRules`] say to drop or reject it.
 
-use std::fmt::{self, Display};
+use std::fmt::{self, Display, Write as _};
 
 use base64::Engine as _;
 use serde_json::{Map, Value};
@@ -569,7 +569,7 @@ fn encode_segment(text: &str) -> String {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out

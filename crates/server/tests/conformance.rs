@@ -101,14 +101,25 @@ async fn the_embedded_endpoint_passes_every_must_of_each_profile_and_is_left_cle
             "leaver-never-active",
             "removal-never-empties",
             "conformance-claim",
+            "spc-defined-attributes",
+            "extension-value-with-schemas",
         ] {
             assert!(ran.contains(&expected), "{profile:?} ran {ran:?}");
         }
         match profile {
             ClientProfile::Okta => assert!(ran.contains(&"okta-spec-test")),
-            ClientProfile::Entra => assert!(ran.contains(&"entra-requests")),
+            ClientProfile::Entra => assert!(
+                ran.contains(&"entra-requests")
+                    && ran.contains(&"unquoted-filter-strings")
+                    && ran.contains(&"manager-bare-id")
+            ),
             ClientProfile::Strict => {
                 assert!(ran.contains(&"pathless-patch-400") && ran.contains(&"al1-filters"));
+                assert!(
+                    ran.contains(&"deleted-404-every-method")
+                        && ran.contains(&"undefined-patch-paths-400")
+                        && !ran.contains(&"unquoted-filter-strings")
+                );
                 // Over plain HTTP on loopback TLS is not checked, and this server's rate limit
                 // (2,000 a second) lies above the checker's burst.
                 let skipped: BTreeSet<&str> = report
@@ -202,6 +213,46 @@ enum Break {
     IgnoresPathlessDeactivate,
     /// The userName filter is case-sensitive.
     CaseSensitiveUserNameFilter,
+    /// A filter whose string value is not quoted is 400 invalidFilter.
+    RefusesUnquotedFilterStrings,
+    /// The manager sent as a bare id is 400 invalidValue.
+    RefusesManagerAsString,
+    /// `/ServiceProviderConfig` says `"interopProfileConformant": false`.
+    SaysNotConformant,
+    /// An extension's value object that carries `schemas` is 400 invalidSyntax.
+    RefusesExtensionSchemas,
+    /// PUT of a deleted user is 405 (its method refused before its existence was checked).
+    MethodBeforeExistence,
+    /// A PATCH path naming an undefined attribute is answered invalidPath.
+    UndefinedPathIsInvalidPath,
+}
+
+/// A SCIM error answer.
+fn scim_error(status: StatusCode, scim_type: &str, detail: &str) -> Response {
+    let error = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+        "status": status.as_u16().to_string(), "scimType": scim_type, "detail": detail});
+    (
+        status,
+        [("content-type", "application/scim+json")],
+        error.to_string(),
+    )
+        .into_response()
+}
+
+/// Whether a filter compares with a bare word (not quoted, not true/false/null or a number).
+fn has_unquoted_string(query: &str) -> bool {
+    let Some(filter) = form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "filter")
+        .map(|(_, v)| v.into_owned())
+    else {
+        return false;
+    };
+    filter.split(" eq ").skip(1).any(|value| {
+        let word = value.split([' ', ')', ']']).next().unwrap_or_default();
+        !word.starts_with('"')
+            && !["true", "false", "null"].contains(&word)
+            && word.parse::<f64>().is_err()
+    })
 }
 
 struct Fixture {
@@ -262,6 +313,36 @@ async fn forward(
         {
             return StatusCode::NO_CONTENT.into_response();
         }
+        Break::RefusesUnquotedFilterStrings if has_unquoted_string(&query) => {
+            return scim_error(
+                StatusCode::BAD_REQUEST,
+                "invalidFilter",
+                "strings are quoted",
+            );
+        }
+        Break::RefusesManagerAsString
+            if method == Method::PATCH
+                && ops.iter().any(|o| {
+                    o["path"].as_str().is_some_and(|p| p.ends_with("manager"))
+                        && o["value"].is_string()
+                }) =>
+        {
+            return scim_error(
+                StatusCode::BAD_REQUEST,
+                "invalidValue",
+                "manager: expected a JSON object",
+            );
+        }
+        Break::RefusesExtensionSchemas
+            if method == Method::PATCH
+                && ops.iter().any(|o| o["value"].get("schemas").is_some()) =>
+        {
+            return scim_error(
+                StatusCode::BAD_REQUEST,
+                "invalidSyntax",
+                "schemas is not an attribute",
+            );
+        }
         Break::CaseSensitiveUserNameFilter if query.contains("filter=userName%20eq") => {
             let upstream_answer = send(&f, &method, &path_and_query, &headers, body).await;
             let (status, headers_out, bytes) = upstream_answer;
@@ -280,8 +361,27 @@ async fn forward(
         }
         _ => {}
     }
+    let has_paths = ops.iter().any(|o| o["path"].is_string());
     let (status, headers_out, bytes) = send(&f, &method, &path_and_query, &headers, body).await;
     let mut answer: Option<Value> = serde_json::from_slice(&bytes).ok();
+    if f.broken == Break::MethodBeforeExistence
+        && method == Method::PUT
+        && status == StatusCode::NOT_FOUND
+    {
+        return scim_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "",
+            "PUT is not accepted; use PATCH",
+        );
+    }
+    if f.broken == Break::UndefinedPathIsInvalidPath
+        && method == Method::PATCH
+        && has_paths
+        && let Some(error) = answer.as_mut().filter(|a| a["scimType"] == "invalidSyntax")
+    {
+        error["scimType"] = json!("invalidPath");
+        return (status, headers_out, error.to_string()).into_response();
+    }
     match (f.broken, answer.as_mut()) {
         (Break::NotFoundOnEmptyFilter, Some(list))
             if query.contains("filter=") && list["totalResults"] == 0 =>
@@ -293,6 +393,10 @@ async fn forward(
             if uri.path().ends_with("/ServiceProviderConfig") =>
         {
             spc["interopProfileConformant"] = json!(true);
+            return (status, headers_out, spc.to_string()).into_response();
+        }
+        (Break::SaysNotConformant, Some(spc)) if uri.path().ends_with("/ServiceProviderConfig") => {
+            spc["interopProfileConformant"] = json!(false);
             return (status, headers_out, spc.to_string()).into_response();
         }
         _ => {}
@@ -390,7 +494,7 @@ async fn a_fixture_breaking_one_rule_is_reported_failing_exactly_that_rule() {
         (
             Break::DeleteDeactivates,
             ClientProfile::Strict,
-            &["delete-deletes"],
+            &["delete-deletes", "deleted-404-every-method"],
         ),
         (
             Break::IgnoresPathlessDeactivate,
@@ -401,6 +505,36 @@ async fn a_fixture_breaking_one_rule_is_reported_failing_exactly_that_rule() {
             Break::CaseSensitiveUserNameFilter,
             ClientProfile::Strict,
             &["username-case-insensitive"],
+        ),
+        (
+            Break::RefusesUnquotedFilterStrings,
+            ClientProfile::Rfc,
+            &["unquoted-filter-strings"],
+        ),
+        (
+            Break::RefusesManagerAsString,
+            ClientProfile::Entra,
+            &["manager-bare-id"],
+        ),
+        (
+            Break::SaysNotConformant,
+            ClientProfile::Okta,
+            &["spc-defined-attributes"],
+        ),
+        (
+            Break::RefusesExtensionSchemas,
+            ClientProfile::Strict,
+            &["extension-value-with-schemas"],
+        ),
+        (
+            Break::MethodBeforeExistence,
+            ClientProfile::Strict,
+            &["deleted-404-every-method"],
+        ),
+        (
+            Break::UndefinedPathIsInvalidPath,
+            ClientProfile::Strict,
+            &["undefined-patch-paths-400"],
         ),
     ];
     for (broken, profile, expected) in cases {

@@ -1304,6 +1304,13 @@ export interface components {
              * @default true
              */
             createMissingValues: boolean;
+            /**
+             * @description Read a bare string sent for the enterprise `manager` as its `value` (Entra ID sends
+             *     `"value": "<manager id>"` in PATCH and `"manager": "<id>"` in bodies). Off, 400
+             *     `invalidValue`.
+             * @default true
+             */
+            managerAsString: boolean;
             /** @default noContentForGroups */
             patchAnswer: components["schemas"]["PatchAnswer"];
             /**
@@ -1339,6 +1346,13 @@ export interface components {
             stringBooleans: boolean;
             /** @default preserve */
             unknownAttributes: components["schemas"]["UnknownAttributePolicy"];
+            /**
+             * @description Read a bare word in a filter as a string (`userName eq akadmin`): authentik's SCIM
+             *     provider looks users up that way, and Entra ID's SCIM tutorial shows `externalId eq
+             *     jyoung`. Off, it is refused with 400 `invalidFilter`.
+             * @default true
+             */
+            unquotedFilterStrings: boolean;
         };
         /** @description Changes to a configuration; absent fields stay as they are. */
         ConfigurationChanges: {

@@ -15,6 +15,8 @@ const rfc: Schemas['Compatibility'] = {
   placeholderPassword: true,
   acceptPut: true,
   patchAnswer: 'noContentForGroups',
+  unquotedFilterStrings: true,
+  managerAsString: true,
 };
 const strict: Schemas['Compatibility'] = {
   ...rfc,
@@ -27,6 +29,8 @@ const strict: Schemas['Compatibility'] = {
   unknownAttributes: 'reject',
   placeholderPassword: false,
   acceptPut: false,
+  unquotedFilterStrings: false,
+  managerAsString: false,
 };
 const doc = (name: string, title: string, description: string) => ({
   name,
@@ -74,7 +78,7 @@ test('switches show what they do, overrides are marked, and profile and switches
   expect(save).toBeDisabled();
   expect(screen.getByText(/"True" \/ "False" strings are read as booleans/)).toBeInTheDocument();
   expect(screen.getByText(/needed by stringBooleans/)).toBeInTheDocument();
-  expect(screen.getByText('interopProfileConformant: false')).toBeInTheDocument();
+  expect(screen.getByText('interopProfileConformant: not claimed')).toBeInTheDocument();
   await userEvent.click(screen.getByRole('switch', { name: 'String booleans' }));
   expect(screen.getByText('overridden · rfc has on')).toBeInTheDocument();
   expect(save).toBeEnabled();
@@ -100,7 +104,7 @@ test('picking strict turns every switch off and shows the conformance claim', as
   expect(screen.getByTestId('profile-description')).toHaveTextContent('Every rule.');
   // Overriding one switch in strict withdraws the claim, and says why.
   await userEvent.click(screen.getByRole('switch', { name: 'PUT' }));
-  expect(screen.getByText('interopProfileConformant: false')).toBeInTheDocument();
+  expect(screen.getByText('interopProfileConformant: not claimed')).toBeInTheDocument();
   expect(screen.getByText(/A switch differs from the strict profile \(acceptPut\)/)).toBeInTheDocument();
   await userEvent.click(screen.getByRole('switch', { name: 'PUT' }));
   await userEvent.click(screen.getByRole('button', { name: 'Save client profile' }));

@@ -106,7 +106,7 @@ export function CompatibilityPanel({ configuration }: { configuration: Configura
             </Badge>
           ) : (
             <Badge color="gray" variant="light" size="lg">
-              interopProfileConformant: false
+              interopProfileConformant: not claimed
             </Badge>
           )}
         </Group>

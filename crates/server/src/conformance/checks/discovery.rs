@@ -195,6 +195,63 @@ pub(crate) async fn bulk_advertised(c: &mut Ctx) -> Checked {
     Ok(())
 }
 
+/// The top-level attributes of `/ServiceProviderConfig` that RFC 7643 §5 (with the common
+/// `id` and `meta`) and RFC 9865 §4 (`pagination`) define.
+const SPC_ATTRIBUTES: [&str; 12] = [
+    "schemas",
+    "id",
+    "meta",
+    "documentationUri",
+    "patch",
+    "bulk",
+    "filter",
+    "changePassword",
+    "sort",
+    "etag",
+    "authenticationSchemes",
+    "pagination",
+];
+
+/// `/ServiceProviderConfig` holds only defined attributes (and extension objects named by a
+/// URN): clients built on strict models, such as Python's scim2-models, refuse the whole
+/// document otherwise. `interopProfileConformant` belongs there only as a claim (`true`): the
+/// profile lets a server that does not conform leave it out.
+pub(crate) async fn defined_attributes(c: &mut Ctx) -> Checked {
+    // Read here, so that the result shows the document it judged.
+    let reply = c.get("/ServiceProviderConfig").await;
+    ensure!(
+        reply.status == 200,
+        "GET /ServiceProviderConfig answered {}",
+        reply.summary()
+    );
+    let spc = reply.json.unwrap_or(Value::Null);
+    let Value::Object(map) = &spc else {
+        return Err(Verdict::Fail(
+            "/ServiceProviderConfig is not a JSON object".into(),
+        ));
+    };
+    let mut undefined: Vec<String> = Vec::new();
+    for (key, value) in map {
+        let defined = SPC_ATTRIBUTES.iter().any(|a| a.eq_ignore_ascii_case(key))
+            || key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"));
+        if key.eq_ignore_ascii_case("interopProfileConformant") {
+            if *value != true {
+                undefined.push(format!(
+                    "{key}: {value} (leave it out unless the endpoint claims conformance)"
+                ));
+            }
+        } else if !defined {
+            undefined.push(key.clone());
+        }
+    }
+    ensure!(
+        undefined.is_empty(),
+        "/ServiceProviderConfig holds attributes RFC 7643 §5 does not define, which strict clients refuse: {}",
+        undefined.join(", ")
+    );
+    Ok(())
+}
+
 /// The conformance claim: `strict` requires `interopProfileConformant: true`; in every
 /// profile, an endpoint that accepted a request the interoperability profile has it refuse
 /// must not claim it.

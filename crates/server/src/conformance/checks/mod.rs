@@ -1,5 +1,6 @@
 //! Every rule the checker knows, with the check that tests it, in the order a run goes.
 
+mod client_forms;
 mod discovery;
 mod groups;
 mod idp;
@@ -14,6 +15,8 @@ const ALL_PROFILES: &[ClientProfile] = &[Strict, Entra, Okta, Rfc];
 const STRICT: &[ClientProfile] = &[Strict];
 const ENTRA: &[ClientProfile] = &[Entra];
 const OKTA: &[ClientProfile] = &[Okta];
+/// The profiles that accept Entra ID's forms.
+const ENTRA_FORMS: &[ClientProfile] = &[Entra, Rfc];
 
 macro_rules! check {
     ($id:literal, $title:literal, $source:expr, $level:ident, $writes:literal, $profiles:expr, $f:path) => {
@@ -41,6 +44,15 @@ pub(super) static ALL: &[(Rule, CheckFn)] = &[
         false,
         ALL_PROFILES,
         discovery::endpoints
+    ),
+    check!(
+        "spc-defined-attributes",
+        "/ServiceProviderConfig holds only attributes RFC 7643 §5 and RFC 9865 define (interopProfileConformant only when true)",
+        "RFC 7643 §5; SCIM interop profile §4; scim2-models",
+        Should,
+        false,
+        ALL_PROFILES,
+        discovery::defined_attributes
     ),
     check!(
         "resource-type-id-is-name",
@@ -250,6 +262,15 @@ pub(super) static ALL: &[(Rule, CheckFn)] = &[
         users::unknown_attributes
     ),
     check!(
+        "undefined-patch-paths-400",
+        "A PATCH naming an undefined attribute (path or value object) gets 400 invalidSyntax",
+        "SCIM interop profile §5.3",
+        Must,
+        true,
+        STRICT,
+        users::undefined_patch_paths
+    ),
+    check!(
         "pathless-patch-400",
         "A PATCH operation without a path gets 400 invalidSyntax",
         "SCIM interop profile §6.5.1.1",
@@ -302,6 +323,42 @@ pub(super) static ALL: &[(Rule, CheckFn)] = &[
         true,
         ALL_PROFILES,
         users::delete_deletes
+    ),
+    check!(
+        "deleted-404-every-method",
+        "After DELETE, GET, PUT, PATCH and DELETE all answer 404",
+        "SCIM interop profile §6.6",
+        Must,
+        true,
+        STRICT,
+        users::deleted_404_every_method
+    ),
+    check!(
+        "unquoted-filter-strings",
+        "userName eq akadmin and externalId eq jyoung (unquoted) find the user",
+        "Entra ID (entra.md §A); authentik 2025.8",
+        Must,
+        true,
+        ENTRA_FORMS,
+        client_forms::unquoted_filter_strings
+    ),
+    check!(
+        "manager-bare-id",
+        "The manager sent as a bare id (PATCH and create) reads back as manager.value",
+        "Entra ID (entra.md §A)",
+        Must,
+        true,
+        ENTRA_FORMS,
+        client_forms::manager_bare_id
+    ),
+    check!(
+        "extension-value-with-schemas",
+        "A PATCH of the enterprise extension whose value carries its schemas writes the attributes",
+        "RFC 7644 §3.5.2",
+        Should,
+        true,
+        ALL_PROFILES,
+        client_forms::extension_value_with_schemas
     ),
     check!(
         "empty-group",

@@ -219,6 +219,45 @@ pub(crate) async fn unknown_attributes(c: &mut Ctx) -> Checked {
     Ok(())
 }
 
+/// A PATCH that names an attribute the schema does not define — as its path, as a
+/// sub-attribute, or inside its value object — is 400 invalidSyntax and changes nothing.
+pub(crate) async fn undefined_patch_paths(c: &mut Ctx) -> Checked {
+    let (id, _, _) = c.user().await?;
+    let path = user_path(&id);
+    for (what, operations) in [
+        (
+            "the path fooBar",
+            json!([{"op": "add", "path": "fooBar", "value": "x"}]),
+        ),
+        (
+            "the path name.fooBar",
+            json!([{"op": "replace", "path": "name.fooBar", "value": "x"}]),
+        ),
+        (
+            "name with fooBar in its value",
+            json!([{"op": "replace", "path": "name", "value": {"givenName": "Undefined", "fooBar": "x"}}]),
+        ),
+    ] {
+        let reply = c.patch(&path, &operations).await;
+        if reply.status < 300 {
+            c.lenient_accepted
+                .push(format!("a PATCH of {what} (an undefined attribute)"));
+        }
+        scim_error(&reply, 400, &format!("a PATCH of {what}"))?;
+        ensure!(
+            reply.body()["scimType"] == "invalidSyntax",
+            "a PATCH of {what} answered scimType {} instead of invalidSyntax",
+            reply.body()["scimType"]
+        );
+    }
+    let read = c.get(&path).await;
+    ensure!(
+        read.body()["name"]["givenName"] != "Undefined",
+        "a refused PATCH still changed name.givenName"
+    );
+    Ok(())
+}
+
 /// A PATCH operation without `path` is 400 invalidSyntax, and changes nothing.
 pub(crate) async fn pathless_patch_refused(c: &mut Ctx) -> Checked {
     let (id, _, _) = c.user().await?;
@@ -525,6 +564,41 @@ pub(crate) async fn delete_deletes(c: &mut Ctx) -> Checked {
         "POST with the deleted user's userName answered {} instead of 201",
         reuse.summary()
     );
+    Ok(())
+}
+
+/// After DELETE every operation on the resource answers 404 — PUT too, even where PUT is not
+/// accepted: whether the resource exists is decided before the method's acceptability.
+pub(crate) async fn deleted_404_every_method(c: &mut Ctx) -> Checked {
+    let (id, name, _) = c.user().await?;
+    let path = user_path(&id);
+    let reply = c.send(Method::DELETE, &path, None).await;
+    ensure!(
+        reply.status == 204,
+        "DELETE answered {} instead of 204",
+        reply.summary()
+    );
+    let mut put = user_body(&name, "unused");
+    if let Some(b) = put.as_object_mut() {
+        b.remove("externalId");
+    }
+    let rename = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "displayName", "value": "Deleted"}]
+    });
+    for (method, body) in [
+        (Method::GET, None),
+        (Method::PUT, Some(&put)),
+        (Method::PATCH, Some(&rename)),
+        (Method::DELETE, None),
+    ] {
+        let reply = c.send(method.clone(), &path, body).await;
+        ensure!(
+            reply.status == 404,
+            "{method} after DELETE answered {} instead of 404",
+            reply.summary()
+        );
+    }
     Ok(())
 }
 
