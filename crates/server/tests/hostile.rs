@@ -283,7 +283,8 @@ async fn filter_injection_and_hostile_paths() {
         r#"userName eq "x") or (userName pr"#,
         r#"userName eq "x" --"#,
         r#"userName eq "x"; DROP TABLE users"#,
-        "userName eq x",
+        // Bare words are read as strings (the default rfc profile), never as SQL.
+        "userName eq x or 1 eq 1",
         r#"userName eq "unterminated"#,
         "1 eq 1",
         r#"userName eq "a" and"#,
@@ -308,6 +309,10 @@ async fn filter_injection_and_hostile_paths() {
         r#"userName eq "'; DROP TABLE users; --""#,
         r#"userName eq "\u0000""#,
         r#"displayName co "*""#,
+        "userName eq x",
+        "userName eq %",
+        "userName sw _",
+        "userName eq x';DROP",
     ];
     for f in literal {
         let (status, answer) = parts(
