@@ -191,6 +191,15 @@ test('rotating the token shows the new one once; the old one stops', async () =>
 });
 
 test('editing the mapping plan: validation fails, then passes, and the plan saves', async () => {
+  // Provisioned before any plan, with a work phone the default plan's E.164 validator refuses.
+  const grace = await scim(state.baseUrl, state.token, 'POST', '/Users', {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+    userName: 'grace.hopper@contoso.example',
+    active: true,
+    phoneNumbers: [{ type: 'work', value: '425 555 0100' }],
+  });
+  assert.equal(grace.status, 201, JSON.stringify(grace.body));
+  state.grace = grace.body.id;
   await tab('Mapping');
   await page.getByRole('button', { name: 'Templates' }).click();
   await page.getByRole('menuitem', { name: 'Default (SCIM core User)' }).click();
@@ -215,11 +224,55 @@ test('editing the mapping plan: validation fails, then passes, and the plan save
   await shot('08-mapping-invalid');
   await editor.fill('{ "fields": [');
   await status.getByText('Not JSON').waitFor();
+  // A bad expression in rule 8 is shown on rule 8's row, numbered as the form numbers it, and
+  // the page scrolls there.
+  const bad = JSON.parse(good);
+  bad.rules[7].transforms = [{ kind: 'expression', expression: 'Join(' }];
+  await editor.fill(JSON.stringify(bad, null, 2));
+  await status.getByText(/error/).waitFor();
+  await page
+    .getByRole('table', { name: 'Validation findings' })
+    .getByText(/^rule 8, transform 1/)
+    .first()
+    .waitFor();
+  await page.getByText('Form', { exact: true }).click();
+  await page.locator('[data-plan-row="rules/7"][data-invalid="true"]').first().waitFor();
+  const onRow = page.getByTestId('errors-rules-7');
+  await onRow.getByText(/^rule 8, transform 1/).waitFor();
+  await page.waitForFunction(() => {
+    const row = document.querySelector('[data-plan-row="rules/7"]');
+    if (!row) return false;
+    const box = row.getBoundingClientRect();
+    return box.top >= 0 && box.bottom <= window.innerHeight;
+  });
+  await shot('08c-mapping-error-on-its-row');
+  // Unsaved edits survive a tab switch.
+  await tab('Tokens');
+  await tab('Mapping');
+  await onRow.waitFor();
+  await page.getByText('JSON', { exact: true }).click();
   await editor.fill(good);
   await status.getByText('Valid').waitFor();
   await page.getByLabel('Why it changes').fill('start from the default plan');
   await page.getByRole('button', { name: 'Save plan' }).click();
+  // The plan's effect on the directory first: one stored user fails it.
+  const impact = page.getByRole('dialog', { name: 'Existing users would fail this plan' });
+  await impact
+    .getByTestId('plan-impact')
+    .getByText(/^1 of 2 existing users would fail this plan/)
+    .waitFor();
+  await impact.getByText('grace.hopper@contoso.example').waitFor();
+  await shot('08b-mapping-impact');
+  await accessible('the plan impact dialog');
+  await impact.getByRole('button', { name: 'Save anyway' }).click();
   await page.getByText('Saved as version 1').waitFor();
+  // Entra ID's disable of that user still goes through.
+  const disabled = await scim(state.baseUrl, state.token, 'PATCH', `/Users/${state.grace}`, {
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+    Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
+  });
+  assert.equal(disabled.status, 200, JSON.stringify(disabled.body));
+  assert.equal(disabled.body.active, false);
   await shot('09-mapping-saved');
   await accessible('the mapping editor');
 
@@ -228,6 +281,79 @@ test('editing the mapping plan: validation fails, then passes, and the plan save
   await page.getByTestId('sample-verdict').waitFor();
   await page.getByRole('table', { name: 'Field results' }).getByText('userName').first().waitFor();
   await shot('10-sample-tester');
+});
+
+test('every template loads, validates, saves, and runs in both sample modes', async () => {
+  await page.getByRole('tab', { name: 'Editor' }).click();
+  const status = page.getByTestId('validation-status');
+  let version = 1;
+  for (const template of ['Microsoft Entra ID', 'Okta', 'OneLogin', 'Google', 'Default (SCIM core User)']) {
+    await page.getByRole('tab', { name: 'Editor' }).click();
+    await page.getByRole('button', { name: 'Templates' }).click();
+    await page.getByRole('menuitem', { name: template }).click();
+    await status.getByText('Valid').waitFor();
+    assert.equal(await page.getByText('Template not loaded').count(), 0, `${template} loaded`);
+    await page.getByLabel('Why it changes').fill(`the ${template} template`);
+    await page.getByRole('button', { name: 'Save plan' }).click();
+    await page
+      .getByRole('dialog', { name: 'Existing users would fail this plan' })
+      .getByRole('button', { name: 'Save anyway' })
+      .click();
+    version += 1;
+    await page.getByText(`Saved as version ${version}`).waitFor();
+    await shot(`09-template-${template.split(' ')[0].toLowerCase()}`);
+    await page.getByRole('tab', { name: 'Sample tester' }).click();
+    const kinds = template.startsWith('Default')
+      ? ['SCIM User (as sent)']
+      : ['SCIM User (as sent)', 'IdP user (userPrincipalName, …)'];
+    for (const kind of kinds) {
+      await page.getByRole('radiogroup', { name: 'Sample kind' }).getByText(kind).click();
+      await page.getByRole('button', { name: 'Test sample' }).click();
+      await page.getByTestId('sample-verdict').waitFor();
+      assert.equal(
+        await page
+          .getByRole('alert')
+          .filter({ hasText: /provider side|deserialize/ })
+          .count(),
+        0,
+        `${template}: ${kind}`,
+      );
+      await page.getByRole('table', { name: 'Field results' }).getByText('userName').first().waitFor();
+    }
+    // Back to the SCIM sample for the next template.
+    await page.getByRole('radiogroup', { name: 'Sample kind' }).getByText('SCIM User (as sent)').click();
+  }
+  // The version history records how many stored users failed each version when it was saved.
+  await page.getByRole('tab', { name: 'Version history' }).click();
+  const latest = page.getByRole('row').filter({ hasText: 'the Default (SCIM core User) template' });
+  await latest.getByRole('cell', { name: '1', exact: true }).waitFor();
+  await shot('09z-mapping-versions');
+  // The leaver is deleted: DELETE goes through whatever the plan says.
+  assert.equal((await scim(state.baseUrl, state.token, 'DELETE', `/Users/${state.grace}`)).status, 204);
+  await page.getByRole('tab', { name: 'Editor' }).click();
+});
+
+test('switching the endpoint off asks first, naming the configuration; switching on does not', async () => {
+  const endpoint = page.getByRole('switch', { name: 'Endpoint answers' });
+  await endpoint.click({ force: true });
+  const dialog = page.getByRole('dialog', { name: /Switch off the endpoint of Entra ID production/ });
+  await dialog.waitFor();
+  await shot('11c-endpoint-off-confirm');
+  await accessible('the endpoint switch-off dialog');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  assert.equal(await endpoint.isChecked(), true, 'cancel leaves the endpoint answering');
+  assert.equal((await scim(state.baseUrl, state.token, 'GET', '/Users?count=1')).status, 200);
+  await endpoint.click({ force: true });
+  await dialog.getByRole('button', { name: 'Switch off' }).click();
+  const off = page.getByRole('switch', { name: 'Endpoint off' });
+  await off.waitFor();
+  await dialog.waitFor({ state: 'hidden' });
+  assert.equal((await scim(state.baseUrl, state.token, 'GET', '/Users?count=1')).status, 403);
+  await off.click({ force: true });
+  await endpoint.waitFor();
+  assert.equal(await page.getByRole('dialog').count(), 0, 'switching on asks nothing');
+  assert.equal((await scim(state.baseUrl, state.token, 'GET', '/Users?count=1')).status, 200);
 });
 
 test('test connection calls the endpoint as an identity provider', async () => {
@@ -372,7 +498,7 @@ test('a remote target is added, tested, and piloted into; the log shows the requ
   }
 });
 
-test('the conformance page checks the default configuration with writes: every MUST passed', async () => {
+test('the conformance page checks the default configuration: read-only is incomplete, with writes every MUST passed', async () => {
   await page.getByRole('link', { name: 'Conformance' }).click();
   await page.getByRole('heading', { name: 'Conformance' }).waitFor();
   await page
@@ -380,11 +506,23 @@ test('the conformance page checks the default configuration with writes: every M
     .first()
     .click();
   await page.getByRole('option', { name: 'default', exact: true }).click();
-  await page.getByLabel('Allow writes').check();
+  // Read-only: the writing MUSTs are skipped, so the run is incomplete and says why.
   await page.getByRole('button', { name: 'Run the checks' }).click();
   const verdict = page.getByTestId('conformance-verdict');
   await verdict.waitFor({ timeout: 60_000 });
-  assert.equal((await verdict.textContent()).trim(), 'every MUST passed');
+  assert.match((await verdict.textContent()).trim(), /^incomplete: \d+ of \d+ MUSTs checked, none failed$/);
+  await page
+    .getByTestId('result-leaver-never-active')
+    .getByText(/run with writes allowed/)
+    .waitFor();
+  await shot('21a-conformance-incomplete');
+  await page.getByLabel('Allow writes').check();
+  await page.getByRole('button', { name: 'Run the checks' }).click();
+  await page
+    .getByTestId('conformance-verdict')
+    .filter({ hasText: /^every MUST passed/ })
+    .waitFor({ timeout: 60_000 });
+  assert.match((await verdict.textContent()).trim(), /^every MUST passed \(\d+ of \d+ checked\)$/);
   await page.getByTestId('result-leaver-never-active').getByText('pass').waitFor();
   await page.getByTestId('result-removal-never-empties').getByText('pass').waitFor();
   await shot('21-conformance');

@@ -1526,6 +1526,12 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     {
         return 8;
     }
+    if err
+        .downcast_ref::<crate::conformance::Incomplete>()
+        .is_some()
+    {
+        return 9;
+    }
     let core = err.downcast_ref::<CoreError>().or_else(|| {
         match err.downcast_ref::<scim_console_server::pilot::runs::PilotError>() {
             Some(scim_console_server::pilot::runs::PilotError::Core(c)) => Some(c),

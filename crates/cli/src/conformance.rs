@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use scim_console_core::{Actor, ClientProfile, Secret, Store};
 use scim_console_server::conformance::report::{self, Format};
-use scim_console_server::conformance::{self, Options, Outcome, Progress};
+use scim_console_server::conformance::{self, Options, Outcome, Progress, RunVerdict};
 use scim_console_server::pilot::runs::TemporaryToken;
 use scim_console_server::{ServeOptions, Server};
 
@@ -94,6 +94,18 @@ impl From<ReportFormat> for Format {
 #[derive(Debug, thiserror::Error)]
 #[error("{0} MUST rule(s) failed")]
 pub struct NotConformant(pub usize);
+
+/// No MUST rule failed, but some were skipped (exit code 9): the run cannot vouch for them.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "incomplete: {checked} of {total} MUST rules checked (the others were skipped; see why above)"
+)]
+pub struct Incomplete {
+    /// MUST rules checked.
+    pub checked: usize,
+    /// MUST rules in the run.
+    pub total: usize,
+}
 
 /// Where the run goes and how it ends.
 struct Target {
@@ -212,7 +224,8 @@ fn show(progress: &Progress, terminal: bool) {
     );
 }
 
-/// Runs the checker as `check --target` asks; fails with [`NotConformant`] when a MUST fails.
+/// Runs the checker as `check --target` asks; fails with [`NotConformant`] when a MUST fails
+/// and with [`Incomplete`] when none failed but some were skipped.
 pub async fn run(store: &Store, args: &ConformanceArgs) -> Result<()> {
     let Some(target) = args.target.as_deref() else {
         bail!("--target is required");
@@ -260,8 +273,9 @@ pub async fn run(store: &Store, args: &ConformanceArgs) -> Result<()> {
             .with_context(|| format!("writing the report to {}", path.display()))?;
         eprintln!("Report written to {}", path.display());
     }
-    match report.failed_musts() {
-        0 => Ok(()),
-        n => Err(NotConformant(n).into()),
+    match report.verdict() {
+        RunVerdict::Passed { .. } => Ok(()),
+        RunVerdict::Incomplete { checked, total } => Err(Incomplete { checked, total }.into()),
+        RunVerdict::Failed { failed } => Err(NotConformant(failed).into()),
     }
 }

@@ -202,6 +202,7 @@ const TABLES: &[Table] = &[
             ("created_us", I),
             ("created_by", T),
             ("comment", T),
+            ("failing_users", I),
         ],
         key: &["configuration_id", "version"],
         log: false,

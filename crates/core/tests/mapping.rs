@@ -496,3 +496,243 @@ async fn group_rules_validate_names_scope_and_nesting() {
         .unwrap_err();
     assert!(invalid_value(&err).contains("groups in groups"), "{err}");
 }
+
+/// Users stored before a plan existed, each with a work phone the default plan's E.164
+/// validator refuses; then the default plan is saved. Answers their ids.
+async fn leavers_the_plan_refuses(env: &Env, count: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for i in 0..count {
+        let written = create(
+            env,
+            json!({"userName": format!("leaver{i}@contoso.com"), "active": true,
+                   "displayName": format!("Leaver {i}"),
+                   "phoneNumbers": [{"type": "work", "value": "425 555 0100"}]}),
+        )
+        .await
+        .unwrap();
+        ids.push(written.resource["id"].as_str().unwrap().to_owned());
+    }
+    save(env, &Plan::default_users()).await;
+    ids
+}
+
+async fn patch(env: &Env, id: &str, operations: Value) -> Result<Value, CoreError> {
+    env.store
+        .patch_user(
+            &env.config,
+            &env.registry,
+            id,
+            json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": operations}),
+            &PatchRules::default(),
+            None,
+        )
+        .await
+        .map(|w| Value::Object(w.resource))
+}
+
+#[tokio::test]
+async fn deprovisioning_always_goes_through_and_a_write_is_judged_by_what_it_changes() {
+    let env = env().await;
+    let ids = leavers_the_plan_refuses(&env, 6).await;
+    // Every stored user fails the plan: a create like them is refused.
+    let err = create(
+        &env,
+        json!({"userName": "new@contoso.com", "phoneNumbers": [{"type": "work", "value": "425 555 0100"}]}),
+    )
+    .await
+    .unwrap_err();
+    assert!(invalid_value(&err).contains("E.164"), "{err}");
+    // Each deprovisioning form deactivates (or deletes) the user all the same.
+    let forms = [
+        json!([{"op": "replace", "path": "active", "value": false}]),
+        json!([{"op": "Replace", "path": "active", "value": "False"}]),
+        json!([{"op": "replace", "path": "active", "value": "false"}]),
+        json!([{"op": "replace", "value": {"active": false}}]),
+    ];
+    for (id, form) in ids.iter().zip(&forms) {
+        let user = patch(&env, id, form.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{form}: {e}"));
+        assert_eq!(user["active"], false, "{form}");
+        let stored = env.store.get_user(&env.config, id).await.unwrap();
+        assert_eq!(stored["active"], false, "{form}");
+    }
+    // A PUT with active false: the whole resource is judged, yet the deactivation goes through
+    // with the refusal recorded as a warning.
+    let written = env
+        .store
+        .replace_user(
+            &env.config,
+            &env.registry,
+            &ids[4],
+            json!({"userName": "leaver4@contoso.com", "active": false,
+                   "phoneNumbers": [{"type": "work", "value": "425 555 0100"}]}),
+            &InputRules::default(),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(written.resource["active"], false);
+    assert!(
+        written
+            .warnings
+            .iter()
+            .any(|w| w.contains("deactivation always goes through") && w.contains("E.164")),
+        "{:?}",
+        written.warnings
+    );
+    // DELETE.
+    env.store
+        .delete_user(&env.config, &ids[5], None)
+        .await
+        .unwrap();
+    assert!(env.store.get_user(&env.config, &ids[5]).await.is_err());
+
+    // A PATCH is judged by what it changes: a new displayName of a user whose stored phone
+    // fails goes through; a removal goes through; setting a phone the plan refuses does not.
+    // Reactivating does not change the phone, so it is not judged by it either.
+    let more = patch(
+        &env,
+        &ids[0],
+        json!([{"op": "replace", "path": "active", "value": true}]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(more["active"], true);
+    let renamed = patch(
+        &env,
+        &ids[0],
+        json!([{"op": "replace", "path": "displayName", "value": "Renamed"}]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(renamed["displayName"], "Renamed");
+    let err = patch(
+        &env,
+        &ids[0],
+        json!([{"op": "add", "path": "phoneNumbers", "value": [{"type": "mobile", "value": "not a number"}]}]),
+    )
+    .await
+    .unwrap_err();
+    assert!(invalid_value(&err).contains("E.164"), "{err}");
+    let removed = patch(
+        &env,
+        &ids[0],
+        json!([{"op": "remove", "path": "phoneNumbers"}]),
+    )
+    .await
+    .unwrap();
+    assert!(removed.get("phoneNumbers").is_none(), "{removed}");
+    // A PUT that keeps the user active answers for the whole resource.
+    let err = env
+        .store
+        .replace_user(
+            &env.config,
+            &env.registry,
+            &ids[1],
+            json!({"userName": "leaver1@contoso.com", "active": true,
+                   "phoneNumbers": [{"type": "work", "value": "425 555 0100"}]}),
+            &InputRules::default(),
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(invalid_value(&err).contains("E.164"), "{err}");
+}
+
+#[tokio::test]
+async fn a_user_out_of_scope_is_deactivated_and_a_group_keeps_losing_members() {
+    let env = env().await;
+    let user = create(
+        &env,
+        json!({"userName": "sales@contoso.com", "active": true,
+               "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Sales"}}),
+    )
+    .await
+    .unwrap();
+    let id = user.resource["id"].as_str().unwrap().to_owned();
+    let group = env
+        .store
+        .create_group(
+            &env.config,
+            &env.registry,
+            json!({"displayName": "sales team", "members": [{"value": id}]}),
+            &InputRules::default(),
+        )
+        .await
+        .unwrap();
+    let group_id = group.resource["id"].as_str().unwrap().to_owned();
+    // The plan: only Ops is in scope (refused otherwise), group names must start upper case.
+    let mut scoped = Plan::default_users();
+    scoped.scoping.users = vec![ScopeRule {
+        effect: ScopeEffect::Include,
+        filter: r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "Ops""#
+            .into(),
+    }];
+    scoped.scoping.out_of_scope = OutOfScope::Reject;
+    scoped.groups.display_name = vec![Validator::Pattern {
+        regex: "^[A-Z]".into(),
+    }];
+    save(&env, &scoped).await;
+    // The identity provider's answer to a user leaving its scope: a deactivation. It goes
+    // through, said in a warning; any other change to the out-of-scope user is still refused.
+    let written = env
+        .store
+        .patch_user(
+            &env.config,
+            &env.registry,
+            &id,
+            json!({"Operations": [{"op": "replace", "path": "active", "value": false}]}),
+            &PatchRules::default(),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(written.resource["active"], false);
+    assert!(written.warnings.iter().any(|w| w.contains("out of scope")));
+    let err = patch(
+        &env,
+        &id,
+        json!([{"op": "replace", "path": "displayName", "value": "x"}]),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, CoreError::Forbidden(_)), "{err}");
+    // A group whose stored name the plan now refuses still loses its member.
+    let written = env
+        .store
+        .patch_group(
+            &env.config,
+            &env.registry,
+            &group_id,
+            json!({"Operations": [{"op": "remove", "path": format!("members[value eq \"{id}\"]")}]}),
+            &PatchRules::default(),
+            None,
+            true,
+        )
+        .await
+        .unwrap();
+    assert!(
+        written
+            .resource
+            .get("members")
+            .is_none_or(|m| m.as_array().unwrap().is_empty()),
+        "{:?}",
+        written.resource
+    );
+    // Renaming it to a name the plan refuses is refused.
+    let err = env
+        .store
+        .patch_group(
+            &env.config,
+            &env.registry,
+            &group_id,
+            json!({"Operations": [{"op": "replace", "path": "displayName", "value": "still lower"}]}),
+            &PatchRules::default(),
+            None,
+            false,
+        )
+        .await
+        .unwrap_err();
+    assert!(invalid_value(&err).contains("displayName"), "{err}");
+}

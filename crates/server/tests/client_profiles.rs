@@ -823,7 +823,7 @@ async fn entra_manager_as_a_bare_id_reads_back_as_a_reference() {
     assert_eq!(status, 200, "{body}");
     let (_, read) = rfc.get(&s, &worker).await;
     assert_eq!(read[ENTERPRISE]["manager"], reference(&deputy), "{read}");
-    // Four creates, four PATCHes, a PUT and six reads: fourteen records once all are written.
+    // Three creates, four PATCHes, a PUT and six reads: fourteen records once all are written.
     let records = rfc.records(&s, 14).await;
     let patched: Vec<&Value> = records
         .iter()

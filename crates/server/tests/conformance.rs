@@ -103,6 +103,7 @@ async fn the_embedded_endpoint_passes_every_must_of_each_profile_and_is_left_cle
             "conformance-claim",
             "spc-defined-attributes",
             "extension-value-with-schemas",
+            "deactivation-judged-by-change",
         ] {
             assert!(ran.contains(&expected), "{profile:?} ran {ran:?}");
         }
@@ -225,6 +226,9 @@ enum Break {
     MethodBeforeExistence,
     /// A PATCH path naming an undefined attribute is answered invalidPath.
     UndefinedPathIsInvalidPath,
+    /// A deactivation of a user created with phone numbers is refused for them (a plan that
+    /// judges the stored user rather than the change).
+    RefusesDeactivationForStoredPhone,
 }
 
 /// A SCIM error answer.
@@ -259,6 +263,8 @@ struct Fixture {
     upstream: String,
     broken: Break,
     http: reqwest::Client,
+    /// Users created with phone numbers (for `RefusesDeactivationForStoredPhone`).
+    with_phones: std::sync::Mutex<Vec<String>>,
 }
 
 /// Forwards the request upstream, breaking one rule on the way.
@@ -343,6 +349,23 @@ async fn forward(
                 "schemas is not an attribute",
             );
         }
+        Break::RefusesDeactivationForStoredPhone
+            if method == Method::PATCH
+                && ops.len() == 1
+                && ops[0]["path"] == "active"
+                && ops[0]["value"] == false
+                && f.with_phones
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .any(|id| uri.path().ends_with(&format!("/Users/{id}"))) =>
+        {
+            return scim_error(
+                StatusCode::BAD_REQUEST,
+                "invalidValue",
+                "the mapping plan refuses this user: phoneNumbers[type eq \"work\"].value: not written in E.164",
+            );
+        }
         Break::CaseSensitiveUserNameFilter if query.contains("filter=userName%20eq") => {
             let upstream_answer = send(&f, &method, &path_and_query, &headers, body).await;
             let (status, headers_out, bytes) = upstream_answer;
@@ -362,8 +385,15 @@ async fn forward(
         _ => {}
     }
     let has_paths = ops.iter().any(|o| o["path"].is_string());
+    let phones = json.as_ref().is_some_and(|j| j["phoneNumbers"].is_array());
     let (status, headers_out, bytes) = send(&f, &method, &path_and_query, &headers, body).await;
     let mut answer: Option<Value> = serde_json::from_slice(&bytes).ok();
+    if method == Method::POST
+        && phones
+        && let Some(id) = answer.as_ref().and_then(|a| a["id"].as_str())
+    {
+        f.with_phones.lock().unwrap().push(id.to_owned());
+    }
     if f.broken == Break::MethodBeforeExistence
         && method == Method::PUT
         && status == StatusCode::NOT_FOUND
@@ -453,6 +483,7 @@ async fn fixture(upstream: &str, broken: Break) -> String {
         upstream: upstream.to_owned(),
         broken,
         http: reqwest::Client::new(),
+        with_phones: std::sync::Mutex::new(Vec::new()),
     });
     let app = axum::Router::new().fallback(forward).with_state(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -535,6 +566,11 @@ async fn a_fixture_breaking_one_rule_is_reported_failing_exactly_that_rule() {
             Break::UndefinedPathIsInvalidPath,
             ClientProfile::Strict,
             &["undefined-patch-paths-400"],
+        ),
+        (
+            Break::RefusesDeactivationForStoredPhone,
+            ClientProfile::Entra,
+            &["deactivation-judged-by-change"],
         ),
     ];
     for (broken, profile, expected) in cases {

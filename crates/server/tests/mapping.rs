@@ -374,6 +374,66 @@ async fn custom_fields_are_discoverable_in_schemas_and_resource_types() {
 }
 
 #[tokio::test]
+async fn every_provider_template_is_a_plan_that_validates_saves_and_runs_an_idp_user() {
+    let s = TestServer::start().await;
+    // The names the UI offers, in the case it spells them.
+    for (name, provider) in [
+        ("entra", "entra"),
+        ("okta", "okta"),
+        ("onelogin", "oneLogin"),
+        ("oneLogin", "oneLogin"),
+        ("google", "google"),
+    ] {
+        let (status, plan) = admin_json(
+            &s,
+            Method::GET,
+            &format!("/api/mapping/template?provider={name}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{name}: {plan}");
+        assert_eq!(plan["provider"]["provider"], provider, "{name}");
+        assert!(!plan["rules"].as_array().unwrap().is_empty(), "{name}");
+        let (status, checked) = admin_json(
+            &s,
+            Method::POST,
+            &format!("/api/configurations/{}/mapping/validate", s.config.id),
+            Some(plan.clone()),
+        )
+        .await;
+        assert_eq!(
+            (status, &checked["valid"]),
+            (200, &json!(true)),
+            "{name}: {checked}"
+        );
+        let (status, saved) = admin_json(
+            &s,
+            Method::PUT,
+            &format!("/api/configurations/{}/mapping", s.config.id),
+            Some(json!({"plan": plan, "comment": name})),
+        )
+        .await;
+        assert_eq!(status, 200, "{name}: {saved}");
+        // The sample tester's "IdP user" mode runs a source user through the saved plan.
+        let (status, run) = admin_json(
+            &s,
+            Method::POST,
+            &format!("/api/configurations/{}/mapping/test", s.config.id),
+            Some(json!({"source": {}})),
+        )
+        .await;
+        assert_eq!(status, 200, "{name}: {run}");
+        assert!(run["request"].is_object(), "{name}: {run}");
+    }
+    let (status, plan) = admin_json(&s, Method::GET, "/api/mapping/template", None).await;
+    assert_eq!(status, 200);
+    assert!(plan.get("provider").is_none_or(Value::is_null), "{plan}");
+    let (status, _) =
+        admin_json(&s, Method::GET, "/api/mapping/template?provider=ping", None).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
 async fn a_source_user_is_run_through_the_providers_mappings_then_the_plan() {
     let s = TestServer::start().await;
     let (status, entra) = admin_json(&s, Method::GET, "/api/mapping/providers/entra", None).await;
@@ -556,4 +616,149 @@ async fn samples_are_picked_from_the_provisioning_log() {
     )
     .await;
     assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn every_deprovisioning_form_goes_through_a_plan_every_stored_user_fails() {
+    let s = TestServer::start().await;
+    // Provisioned while no plan existed, with work phones the default plan's E.164 validator
+    // refuses; then the plan is saved.
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        let (status, user) = create_user(
+            &s,
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                   "userName": format!("leaver{i}@contoso.com"), "active": true,
+                   "phoneNumbers": [{"type": "work", "value": "425 555 0100"}]}),
+        )
+        .await;
+        assert_eq!(status, 201, "{user}");
+        ids.push(user["id"].as_str().unwrap().to_owned());
+    }
+    let plan = template(&s).await;
+    // Before saving, the console says what the plan makes of the users already stored.
+    let (status, impact) = admin_json(
+        &s,
+        Method::POST,
+        &format!("/api/configurations/{}/mapping/impact", s.config.id),
+        Some(plan.clone()),
+    )
+    .await;
+    assert_eq!(status, 200, "{impact}");
+    assert_eq!(
+        (impact["users"].as_u64(), impact["failing"].as_u64()),
+        (Some(6), Some(6)),
+        "{impact}"
+    );
+    assert_eq!(impact["examples"].as_array().unwrap().len(), 5, "{impact}");
+    assert!(
+        impact["examples"][0]["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("E.164"),
+        "{impact}"
+    );
+    let (status, saved) = admin_json(
+        &s,
+        Method::PUT,
+        &format!("/api/configurations/{}/mapping", s.config.id),
+        Some(json!({"plan": plan, "comment": "E.164 phones"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{saved}");
+    // The version history keeps the count.
+    assert_eq!(saved["saved"]["failingUsers"], 6, "{saved}");
+    let (_, versions) = admin_json(
+        &s,
+        Method::GET,
+        &format!("/api/configurations/{}/mapping/versions", s.config.id),
+        None,
+    )
+    .await;
+    assert_eq!(versions[0]["failingUsers"], 6, "{versions}");
+    // The plan bites: a create like them is refused.
+    let (status, refused) = create_user(
+        &s,
+        json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "new@contoso.com",
+               "phoneNumbers": [{"type": "work", "value": "425 555 0100"}]}),
+    )
+    .await;
+    assert_eq!(status, 400, "{refused}");
+    let patch = |operations: Value| json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": operations});
+    let forms: [(&str, Method, Value); 5] = [
+        (
+            "PATCH active false",
+            Method::PATCH,
+            patch(json!([{"op": "replace", "path": "active", "value": false}])),
+        ),
+        (
+            "Entra's PATCH \"False\"",
+            Method::PATCH,
+            patch(json!([{"op": "Replace", "path": "active", "value": "False"}])),
+        ),
+        (
+            "PATCH \"false\"",
+            Method::PATCH,
+            patch(json!([{"op": "replace", "path": "active", "value": "false"}])),
+        ),
+        (
+            "Okta's path-less PATCH",
+            Method::PATCH,
+            patch(json!([{"op": "replace", "value": {"active": false}}])),
+        ),
+        (
+            "PUT with active false",
+            Method::PUT,
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "leaver4@contoso.com",
+                   "active": false, "phoneNumbers": [{"type": "work", "value": "425 555 0100"}]}),
+        ),
+    ];
+    for ((what, method, body), id) in forms.into_iter().zip(&ids) {
+        let (status, answer) =
+            parts(send_json(s.scim(method, &format!("/Users/{id}")), &body).await).await;
+        assert!(status == 200 || status == 204, "{what}: {status} {answer}");
+        let (_, read) = parts(
+            s.scim(Method::GET, &format!("/Users/{id}"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(read["active"], false, "{what}: {read}");
+    }
+    let response = s
+        .scim(Method::DELETE, &format!("/Users/{}", ids[5]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 204);
+    // The log says what the plan would have refused (records are written in the background).
+    let mut put = Value::Null;
+    for _ in 0..250 {
+        let (status, page) = admin_json(
+            &s,
+            Method::GET,
+            &format!("/api/logs?configuration={}&limit=100", s.config.id),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200);
+        if let Some(found) = page["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["method"] == "PUT")
+        {
+            put = found.clone();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        put["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("deactivation always goes through")),
+        "{put}"
+    );
+    s.stop().await;
 }

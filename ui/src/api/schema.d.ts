@@ -281,6 +281,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/configurations/{id}/mapping/impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What a plan would make of the users already stored, before it is saved: how many it
+         *     refuses as they are, with up to five examples. Users are read a page at a time.
+         */
+        post: operations["impact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/configurations/{id}/mapping/rollback": {
         parameters: {
             query?: never;
@@ -736,7 +756,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The provider's default mappings for a SCIM app (`entra`, `okta`, `oneLogin`, `google`). */
+        /**
+         * The provider's default mappings for a SCIM app (`entra`, `okta`, `oneLogin`, `google`): the
+         *     provider side of a plan. A whole plan with it is `GET /api/mapping/template?provider=…`.
+         */
         get: operations["provider_template"];
         put?: never;
         post?: never;
@@ -770,7 +793,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The default plan for Users: a starting point to edit. */
+        /**
+         * The default plan for Users, a starting point to edit: with an identity provider's default
+         *     mappings as its provider side when one is named.
+         */
         get: operations["template"];
         put?: never;
         post?: never;
@@ -1668,6 +1694,13 @@ export interface components {
          * @enum {string}
          */
         IdentityProvider: "entra" | "okta" | "oneLogin" | "google" | "other";
+        /** @description One stored user a plan refuses. */
+        ImpactExample: {
+            /** @description What the plan says of it (validator messages never hold a sensitive value). */
+            problems: string[];
+            /** @description Its userName. */
+            userName: string;
+        };
         /** @description What an import did. */
         ImportReportView: {
             /** @description Users imported, waiting to be linked by the identity provider's first matching POST. */
@@ -2140,6 +2173,24 @@ export interface components {
             /** @description Its userName, when the mapping gave one. */
             userName?: string | null;
         };
+        /**
+         * @description What a plan makes of the users already stored: shown before it is saved, since a user the
+         *     plan refuses can no longer be changed by its identity provider (deprovisioning aside).
+         */
+        PlanImpact: {
+            /** @description Up to five of them, with why. */
+            examples: components["schemas"]["ImpactExample"][];
+            /**
+             * Format: int64
+             * @description Users the plan refuses as they are stored.
+             */
+            failing: number;
+            /**
+             * Format: int64
+             * @description Users read.
+             */
+            users: number;
+        };
         /** @description A saved version of a plan. */
         PlanVersionView: {
             /** @description Why. */
@@ -2152,6 +2203,12 @@ export interface components {
             /** @description Who saved it. */
             createdBy: string;
             /**
+             * Format: int64
+             * @description How many stored users failed it when it was saved (absent for versions saved before
+             *     this was counted).
+             */
+            failingUsers?: number | null;
+            /**
              * @description The plan (the export format: `format`, `fields`, `rules`, `unsupported`, `mode`,
              *     `matching`, `scoping`).
              */
@@ -2161,6 +2218,25 @@ export interface components {
              * @description The version (1, 2, …).
              */
             version: number;
+        };
+        /**
+         * @description An identity provider.
+         * @enum {string}
+         */
+        Provider: "entra" | "okta" | "oneLogin" | "google";
+        /** @description One mapping entered in the provider. */
+        ProviderMapping: {
+            /** @description The SCIM attribute path it fills in the provider's requests. */
+            scim: string;
+            /** @description The provider's source attribute or expression. */
+            source: string;
+        };
+        /** @description The provider side of a plan. */
+        ProviderSide: {
+            /** @description Its mappings. */
+            mappings?: components["schemas"]["ProviderMapping"][];
+            /** @description The provider. */
+            provider: components["schemas"]["Provider"];
         };
         /**
          * @description What PUT does with attributes the identity provider leaves out.
@@ -3232,6 +3308,48 @@ export interface operations {
             };
         };
     };
+    impact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The configuration's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanImpact"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     rollback: {
         parameters: {
             query?: never;
@@ -4239,7 +4357,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ProviderSide"];
                 };
             };
             404: {
@@ -4273,7 +4391,13 @@ export interface operations {
     };
     template: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description The identity provider whose default mappings fill the plan's provider side (`entra`,
+                 *     `okta`, `oneLogin`, `google`); without it, the plan has none.
+                 */
+                provider?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4286,6 +4410,14 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

@@ -188,6 +188,7 @@ impl Store {
                 schema,
                 resource.as_map(),
                 &member_ids(&members),
+                None,
             )
             .await?;
         let id = uuid::Uuid::new_v4().to_string();
@@ -379,6 +380,7 @@ impl Store {
                 schema,
                 &plain,
                 &member_ids(&members),
+                Some(current.as_map()),
             )
             .await?;
         write_group(&mut tx, configuration, id, &replaced, version).await?;
@@ -479,6 +481,7 @@ impl Store {
                         schema,
                         &plain,
                         &member_ids(&members),
+                        Some(current.as_map()),
                     )
                     .await?;
                 modified =
@@ -490,6 +493,7 @@ impl Store {
             }
             (outcome.resource.into_map(), outcome.changes)
         } else {
+            let before = current_map.clone();
             let current = Resource::from_map(current_map);
             let (mut resource, mut changes) = if other_ops.is_empty() {
                 (current, Vec::new())
@@ -516,6 +520,7 @@ impl Store {
                     schema,
                     resource.as_map(),
                     &adding,
+                    Some(&before),
                 )
                 .await?;
             let (mut added, mut removed) = (Vec::new(), Vec::new());

@@ -12,7 +12,7 @@ use super::{ListPage, USERS, Written, assemble, assemble_parts, check_if_match, 
 use crate::configuration::Configuration;
 use crate::error::{CoreError, CoreResult, is_unique_violation};
 use crate::logs::outbox;
-use crate::mapping::plan::Operation;
+use crate::mapping::versions::UserWrite;
 use crate::store::Store;
 use crate::time::now_us;
 
@@ -186,7 +186,7 @@ impl Store {
                 schema,
                 resource.into_map(),
                 None,
-                Operation::Create,
+                UserWrite::Create,
                 None,
             )
             .await?;
@@ -287,7 +287,9 @@ impl Store {
                 schema,
                 replaced.into_map(),
                 password.as_ref(),
-                Operation::Update,
+                UserWrite::Replace {
+                    before: current.as_map(),
+                },
                 Some(id),
             )
             .await?;
@@ -358,7 +360,9 @@ impl Store {
                 schema,
                 outcome.resource.into_map(),
                 None,
-                Operation::Update,
+                UserWrite::Patch {
+                    before: current.as_map(),
+                },
                 Some(id),
             )
             .await?;

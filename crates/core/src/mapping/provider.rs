@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 use super::expression::{self, Expression};
 
 /// An identity provider.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Provider {
@@ -29,6 +30,7 @@ pub enum Provider {
 }
 
 /// One mapping entered in the provider.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProviderMapping {
@@ -39,6 +41,7 @@ pub struct ProviderMapping {
 }
 
 /// The provider side of a plan.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProviderSide {
@@ -57,6 +60,28 @@ fn m(source: &str, scim: &str) -> ProviderMapping {
 }
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+impl Provider {
+    /// Every provider.
+    pub const ALL: [Self; 4] = [Self::Entra, Self::Okta, Self::OneLogin, Self::Google];
+
+    /// Its name in the admin API (`entra`, `okta`, `oneLogin`, `google`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Entra => "entra",
+            Self::Okta => "okta",
+            Self::OneLogin => "oneLogin",
+            Self::Google => "google",
+        }
+    }
+
+    /// A provider by name, in any case (`onelogin` and `oneLogin` alike).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(name.trim()))
+    }
+}
 
 impl ProviderSide {
     /// The provider's default mappings for a SCIM app, as its admin center presents them.

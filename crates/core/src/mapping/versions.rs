@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::plan::{
-    CompiledPlan, Finding, Mode, Operation, OutOfScope, Plan, Severity, Unsupported,
+    CompiledPlan, Evaluation, Finding, Mode, Operation, OutOfScope, Plan, Severity, Unsupported,
 };
 use super::validators::Validator;
 use crate::audit::{self, Actor, Subject};
@@ -36,6 +36,63 @@ pub struct PlanVersion {
     pub comment: String,
     /// The plan.
     pub plan: Plan,
+    /// How many stored users failed it when it was saved (`None` before this was counted).
+    pub failing_users: Option<i64>,
+}
+
+/// What a plan makes of the users already stored: shown before it is saved, since a user the
+/// plan refuses can no longer be changed by its identity provider (deprovisioning aside).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PlanImpact {
+    /// Users read.
+    pub users: u64,
+    /// Users the plan refuses as they are stored.
+    pub failing: u64,
+    /// Up to five of them, with why.
+    pub examples: Vec<ImpactExample>,
+}
+
+/// One stored user a plan refuses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ImpactExample {
+    /// Its userName.
+    pub user_name: String,
+    /// What the plan says of it (validator messages never hold a sensitive value).
+    pub problems: Vec<String>,
+}
+
+/// Users read at a time when a plan's impact is measured.
+const IMPACT_PAGE: usize = 500;
+/// Examples kept.
+const IMPACT_EXAMPLES: usize = 5;
+
+/// Why a plan refuses a stored user, or nothing when it accepts it.
+fn stored_user_problems(plan: &CompiledPlan, evaluation: &Evaluation) -> Vec<String> {
+    let rules = plan.plan();
+    let mut problems = evaluation.errors.clone();
+    if !evaluation.in_scope && rules.scoping.out_of_scope == OutOfScope::Reject {
+        problems.push("out of scope".to_owned());
+    }
+    if rules.unsupported == Unsupported::Reject && !evaluation.unsupported.is_empty() {
+        problems.push(format!(
+            "the target does not support {}",
+            evaluation.unsupported.join(", ")
+        ));
+    }
+    for outcome in &evaluation.fields {
+        for verdict in outcome.verdicts.iter().filter(|v| !v.passed) {
+            problems.push(format!(
+                "{}: {}",
+                outcome.field,
+                verdict.message.clone().unwrap_or_default()
+            ));
+        }
+    }
+    problems
 }
 
 /// A configuration's compiled current plan (None: it has none), as read under an epoch stamp.
@@ -154,7 +211,67 @@ fn version_from_row(row: &db::Row) -> CoreResult<PlanVersion> {
         comment: row.try_get("comment")?,
         plan: serde_json::from_str(&text)
             .map_err(|e| CoreError::Corrupt(format!("mapping plan: {e}")))?,
+        failing_users: row.try_get("failing_users")?,
     })
+}
+
+/// What a write to a user is, so that the plan judges it by what it changes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum UserWrite<'a> {
+    /// A create (POST, bulk, import): the whole resource is judged.
+    Create,
+    /// A PUT: the whole resource is judged, but a deactivation always goes through.
+    Replace {
+        /// The user as stored.
+        before: &'a Map<String, Value>,
+    },
+    /// A PATCH: only the fields whose value it changes are judged, never a removal, and a
+    /// deactivation always goes through.
+    Patch {
+        /// The user as stored.
+        before: &'a Map<String, Value>,
+    },
+}
+
+impl UserWrite<'_> {
+    /// The plan's operation (rules may apply on create or update only).
+    fn operation(self) -> Operation {
+        match self {
+            Self::Create => Operation::Create,
+            Self::Replace { .. } | Self::Patch { .. } => Operation::Update,
+        }
+    }
+
+    fn before(&self) -> Option<&Map<String, Value>> {
+        match self {
+            Self::Create => None,
+            Self::Replace { before } | Self::Patch { before } => Some(before),
+        }
+    }
+}
+
+/// The items of `list` that `before` (a PATCH's view of the stored user) does not hold.
+fn new_since(list: &[String], before: Option<&[String]>) -> Vec<String> {
+    list.iter()
+        .filter(|item| before.is_none_or(|b| !b.contains(item)))
+        .cloned()
+        .collect()
+}
+
+/// What the validators of a write's fields said.
+struct FieldProblems {
+    /// Why, one sentence each.
+    problems: Vec<String>,
+    /// The fields that failed.
+    failing: Vec<String>,
+    /// Whether a unique value is taken (409 rather than 400).
+    clash: bool,
+}
+
+/// Whether a user is active: `active` absent counts as active, as it does for identity
+/// providers.
+fn is_active(user: &Map<String, Value>) -> bool {
+    user.get("active") != Some(&Value::Bool(false))
 }
 
 /// The error refusing a user: 400 `invalidValue`, or 409 `uniqueness` when a unique value is
@@ -185,9 +302,12 @@ impl Store {
         actor: &Actor,
     ) -> CoreResult<(PlanVersion, Vec<Finding>)> {
         let (compiled, findings) = plan.compile(schema);
-        if compiled.is_none() {
+        let Some(compiled) = compiled else {
             return Err(invalid_plan(&findings));
-        }
+        };
+        let impact = self
+            .impact_of(&self.configuration(configuration).await?, &compiled, schema)
+            .await?;
         let text = serde_json::to_string(plan)
             .map_err(|e| CoreError::Corrupt(format!("mapping plan: {e}")))?;
         let mut w = self.writer().await?;
@@ -200,13 +320,14 @@ impl Store {
         .bind(configuration.id.to_string())
         .fetch_one(&mut tx)
         .await?;
-        db::query("INSERT INTO mapping_plans (configuration_id, version, plan, created_us, created_by, comment) VALUES (?, ?, ?, ?, ?, ?)")
+        db::query("INSERT INTO mapping_plans (configuration_id, version, plan, created_us, created_by, comment, failing_users) VALUES (?, ?, ?, ?, ?, ?, ?)")
             .bind(configuration.id.to_string())
             .bind(version)
             .bind(&text)
             .bind(now)
             .bind(&actor.name)
             .bind(comment.trim())
+            .bind(i64::try_from(impact.failing).unwrap_or(i64::MAX))
             .execute(&mut tx)
             .await?;
         audit::record(
@@ -218,7 +339,7 @@ impl Store {
                 configuration: Some((configuration.id, &configuration.name)),
                 target: Some(&format!("version {version}")),
             },
-            &json!({"version": version, "comment": comment.trim(), "fields": plan.fields.len(), "rules": plan.rules.len()}),
+            &json!({"version": version, "comment": comment.trim(), "fields": plan.fields.len(), "rules": plan.rules.len(), "failingUsers": impact.failing}),
         )
         .await?;
         tx.commit().await?;
@@ -227,6 +348,75 @@ impl Store {
         self.auth_cache().bump().await?;
         let saved = self.mapping_plan_version(configuration.id, version).await?;
         Ok((saved, findings))
+    }
+
+    /// What `plan` makes of the configuration's stored users: how many it would refuse as
+    /// they are, with up to five examples. Users are read a page at a time.
+    pub async fn mapping_plan_impact(
+        &self,
+        configuration: ConfigurationId,
+        plan: &Plan,
+        schema: &ResourceSchema,
+    ) -> CoreResult<PlanImpact> {
+        let (compiled, findings) = plan.compile(schema);
+        let compiled = compiled.ok_or_else(|| invalid_plan(&findings))?;
+        self.impact_of(&self.configuration(configuration).await?, &compiled, schema)
+            .await
+    }
+
+    async fn impact_of(
+        &self,
+        configuration: &Configuration,
+        plan: &CompiledPlan,
+        schema: &ResourceSchema,
+    ) -> CoreResult<PlanImpact> {
+        let mut impact = PlanImpact {
+            users: 0,
+            failing: 0,
+            examples: Vec::new(),
+        };
+        let query = scim::ListQuery::default();
+        let mut start_index = 1;
+        loop {
+            let page = self
+                .list_rows(
+                    &crate::directory::USERS,
+                    configuration,
+                    schema,
+                    &query,
+                    scim::Paging {
+                        start_index,
+                        count: IMPACT_PAGE,
+                    },
+                    false,
+                )
+                .await?
+                .into_maps()?;
+            let read = page.len();
+            for user in page {
+                impact.users += 1;
+                let evaluation = plan.evaluate(&user, Operation::Update, schema);
+                let problems = stored_user_problems(plan, &evaluation);
+                if problems.is_empty() {
+                    continue;
+                }
+                impact.failing += 1;
+                if impact.examples.len() < IMPACT_EXAMPLES {
+                    impact.examples.push(ImpactExample {
+                        user_name: user
+                            .get("userName")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned(),
+                        problems,
+                    });
+                }
+            }
+            if read < IMPACT_PAGE {
+                return Ok(impact);
+            }
+            start_index += read;
+        }
     }
 
     /// The configuration's current plan, if it has one.
@@ -330,60 +520,35 @@ impl Store {
         Ok(compiled)
     }
 
-    /// Applies the configuration's plan to a user about to be written: scoping, unsupported
-    /// attributes, validators (enforced or recorded), then the stored shape. `password` is the
-    /// clear-text password of the request, for the password policy only. Returns the resource
-    /// to store and the warnings to record.
-    pub(crate) async fn enforce_user_plan(
+    /// The validators' refusals of the fields a write answers for (all of them, or for a PATCH
+    /// those whose value it changes and does not remove), and taken unique values.
+    async fn field_problems(
         &self,
         configuration: &Configuration,
         schema: &ResourceSchema,
-        resource: Map<String, Value>,
-        password: Option<&Value>,
-        op: Operation,
+        plan: &CompiledPlan,
+        evaluation: &Evaluation,
+        baseline: Option<&Evaluation>,
         own_id: Option<&str>,
-    ) -> CoreResult<(Map<String, Value>, Vec<String>)> {
-        let Some(plan) = self.compiled_plan(configuration.id, schema).await? else {
-            return Ok((resource, Vec::new()));
-        };
-        let mut evaluated = resource.clone();
-        if let Some(p) = password {
-            evaluated.insert("password".into(), p.clone());
-        }
-        let evaluation = plan.evaluate(&evaluated, op, schema);
+    ) -> CoreResult<FieldProblems> {
         let rules = plan.plan();
-        let mut warnings = Vec::new();
-        let mut resource = resource;
-        if !evaluation.in_scope {
-            match rules.scoping.out_of_scope {
-                OutOfScope::Reject => {
-                    return Err(CoreError::Forbidden(format!(
-                        "the user is out of the scope of configuration \"{}\" (its mapping plan's scoping filters); the request is skipped",
-                        configuration.name
-                    )));
-                }
-                OutOfScope::AcceptInactive => {
-                    resource.insert("active".into(), Value::Bool(false));
-                    warnings.push("out of scope: accepted as inactive".to_owned());
-                }
-            }
-        }
-        let mut problems: Vec<String> = evaluation.errors.clone();
-        let mut failing: Vec<String> = Vec::new();
+        let mut problems = Vec::new();
+        let mut failing = Vec::new();
         let mut clash = false;
-        if rules.unsupported == Unsupported::Reject && !evaluation.unsupported.is_empty() {
-            failing.extend(evaluation.unsupported.iter().cloned());
-            problems.push(format!(
-                "the target does not support {}",
-                evaluation.unsupported.join(", ")
-            ));
-        } else if !evaluation.unsupported.is_empty() {
-            warnings.push(format!(
-                "ignored (not supported by the target): {}",
-                evaluation.unsupported.join(", ")
-            ));
-        }
         for (index, outcome) in evaluation.fields.iter().enumerate() {
+            // A PATCH answers for the fields whose value it changes, and a removal for nothing.
+            let judged = match baseline {
+                None => true,
+                Some(b) => {
+                    !outcome.value.is_null()
+                        && b.fields
+                            .get(index)
+                            .is_none_or(|old| old.value != outcome.value)
+                }
+            };
+            if !judged {
+                continue;
+            }
             for verdict in outcome.verdicts.iter().filter(|v| !v.passed) {
                 failing.push(outcome.field.clone());
                 problems.push(format!(
@@ -416,26 +581,135 @@ impl Store {
                 ));
             }
         }
+        Ok(FieldProblems {
+            problems,
+            failing,
+            clash,
+        })
+    }
+
+    /// Applies the configuration's plan to a user about to be written: scoping, unsupported
+    /// attributes, validators (enforced or recorded), then the stored shape. `password` is the
+    /// clear-text password of the request, for the password policy only. Returns the resource
+    /// to store and the warnings to record.
+    ///
+    /// A write is judged by what it changes ([`UserWrite`]): a create or PUT by the whole
+    /// resource, a PATCH by the fields whose value it changes (never by a stored value it did
+    /// not touch, never by a removal). A deactivation always goes through: what the plan would
+    /// have refused is recorded as a warning instead.
+    pub(crate) async fn enforce_user_plan(
+        &self,
+        configuration: &Configuration,
+        schema: &ResourceSchema,
+        resource: Map<String, Value>,
+        password: Option<&Value>,
+        write: UserWrite<'_>,
+        own_id: Option<&str>,
+    ) -> CoreResult<(Map<String, Value>, Vec<String>)> {
+        let Some(plan) = self.compiled_plan(configuration.id, schema).await? else {
+            return Ok((resource, Vec::new()));
+        };
+        let op = write.operation();
+        let mut evaluated = resource.clone();
+        if let Some(p) = password {
+            evaluated.insert("password".into(), p.clone());
+        }
+        let evaluation = plan.evaluate(&evaluated, op, schema);
+        // A PATCH is judged against what the plan made of the stored user.
+        let baseline = match write {
+            UserWrite::Patch { before } => Some(plan.evaluate(before, op, schema)),
+            UserWrite::Create | UserWrite::Replace { .. } => None,
+        };
+        let deactivates = write
+            .before()
+            .is_some_and(|before| is_active(before) && !is_active(&resource));
+        let rules = plan.plan();
+        let mut warnings = Vec::new();
+        let mut resource = resource;
+        if !evaluation.in_scope {
+            match rules.scoping.out_of_scope {
+                OutOfScope::Reject if deactivates => {
+                    warnings.push(
+                        "out of scope: the deactivation is applied all the same (deprovisioning always goes through)"
+                            .to_owned(),
+                    );
+                }
+                OutOfScope::Reject => {
+                    return Err(CoreError::Forbidden(format!(
+                        "the user is out of the scope of configuration \"{}\" (its mapping plan's scoping filters); the request is skipped",
+                        configuration.name
+                    )));
+                }
+                OutOfScope::AcceptInactive => {
+                    resource.insert("active".into(), Value::Bool(false));
+                    warnings.push("out of scope: accepted as inactive".to_owned());
+                }
+            }
+        }
+        let old = baseline.as_ref();
+        let mut problems = new_since(&evaluation.errors, old.map(|b| &b.errors[..]));
+        let unsupported = new_since(&evaluation.unsupported, old.map(|b| &b.unsupported[..]));
+        let mut failing: Vec<String> = Vec::new();
+        if rules.unsupported == Unsupported::Reject && !unsupported.is_empty() {
+            failing.extend(unsupported.iter().cloned());
+            problems.push(format!(
+                "the target does not support {}",
+                unsupported.join(", ")
+            ));
+        } else if !evaluation.unsupported.is_empty() {
+            warnings.push(format!(
+                "ignored (not supported by the target): {}",
+                evaluation.unsupported.join(", ")
+            ));
+        }
+        let fields = self
+            .field_problems(
+                configuration,
+                schema,
+                &plan,
+                &evaluation,
+                baseline.as_ref(),
+                own_id,
+            )
+            .await?;
+        problems.extend(fields.problems);
+        failing.extend(fields.failing);
+        let clash = fields.clash;
         if !problems.is_empty() {
             match rules.mode {
+                Mode::Enforce if deactivates => warnings.push(format!(
+                    "not enforced, because a deactivation always goes through: {}",
+                    problems.join("; ")
+                )),
                 Mode::Enforce => return Err(refusal(&problems, failing, clash)),
                 Mode::WarnOnly => warnings.extend(problems),
             }
         }
-        let shaped = plan
-            .shape(
-                &resource,
-                &evaluation,
-                schema,
-                &custom_extension_urn(configuration),
-            )
-            .map_err(|e| CoreError::Scim(ScimError::invalid_value(e)))?;
-        Ok((shaped, warnings))
+        match plan.shape(
+            &resource,
+            &evaluation,
+            schema,
+            &custom_extension_urn(configuration),
+        ) {
+            Ok(shaped) => Ok((shaped, warnings)),
+            // The plan cannot shape it: a deactivation is stored as it came.
+            Err(e) if deactivates => {
+                warnings.push(format!(
+                    "stored as sent, because a deactivation always goes through: {e}"
+                ));
+                Ok((resource, warnings))
+            }
+            Err(e) => Err(CoreError::Scim(ScimError::invalid_value(e))),
+        }
     }
 
     /// Applies the plan's group rules to a group about to be written: `displayName`
     /// validators, scoping, and — when the target does not nest groups — members that are
     /// groups (`added_members`: the member ids being added). Returns the warnings to record.
+    ///
+    /// A change to a stored group (`before`) is judged by what it changes: a validator that
+    /// the stored group already failed, or a scope it was already out of, does not refuse it —
+    /// a member removal always goes through.
     pub(crate) async fn enforce_group_plan(
         &self,
         configuration: &Configuration,
@@ -443,15 +717,27 @@ impl Store {
         group_schema: &ResourceSchema,
         group: &Map<String, Value>,
         added_members: &[String],
+        before: Option<&Map<String, Value>>,
     ) -> CoreResult<Vec<String>> {
         let Some(plan) = self.compiled_plan(configuration.id, user_schema).await? else {
             return Ok(Vec::new());
         };
         let rules = plan.plan();
         let (mut problems, in_scope) = plan.check_group(group, group_schema);
+        let mut was_in_scope = true;
+        if let Some(before) = before {
+            let (old, old_scope) = plan.check_group(before, group_schema);
+            problems.retain(|p| !old.contains(p));
+            was_in_scope = old_scope;
+        }
         let mut warnings = Vec::new();
         if !in_scope {
             match rules.scoping.out_of_scope {
+                OutOfScope::Reject if !was_in_scope => {
+                    warnings.push(
+                        "group out of scope, as it already was: the change is applied".to_owned(),
+                    );
+                }
                 OutOfScope::Reject => {
                     return Err(CoreError::Forbidden(format!(
                         "the group is out of the scope of configuration \"{}\" (its mapping plan's group scoping filters); the request is skipped",

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use scim_console_core::mapping::plan::{self, Evaluation, Finding, Operation, Plan};
 use scim_console_core::mapping::provider::{Provider, ProviderSide};
-use scim_console_core::mapping::versions::PlanVersion;
+use scim_console_core::mapping::versions::{PlanImpact, PlanVersion};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -34,6 +34,9 @@ pub struct PlanVersionView {
     /// `matching`, `scoping`).
     #[schema(value_type = Object)]
     pub plan: Value,
+    /// How many stored users failed it when it was saved (absent for versions saved before
+    /// this was counted).
+    pub failing_users: Option<i64>,
 }
 
 impl From<PlanVersion> for PlanVersionView {
@@ -44,6 +47,7 @@ impl From<PlanVersion> for PlanVersionView {
             created_by: v.created_by,
             comment: v.comment,
             plan: serde_json::to_value(&v.plan).unwrap_or_default(),
+            failing_users: v.failing_users,
         }
     }
 }
@@ -172,20 +176,24 @@ impl EvaluationView {
     }
 }
 
-/// The provider's default mappings for a SCIM app (`entra`, `okta`, `oneLogin`, `google`).
+/// A provider by name (`entra`, `okta`, `oneLogin` or `onelogin`, `google`), or 404.
+fn provider_named(name: &str) -> Result<Provider, AdminError> {
+    Provider::parse(name).ok_or_else(|| {
+        AdminError::new(
+            StatusCode::NOT_FOUND,
+            format!("no template for \"{name}\": entra, okta, oneLogin or google"),
+        )
+    })
+}
+
+/// The provider's default mappings for a SCIM app (`entra`, `okta`, `oneLogin`, `google`): the
+/// provider side of a plan. A whole plan with it is `GET /api/mapping/template?provider=…`.
 #[utoipa::path(get, path = "/api/mapping/providers/{provider}", security(("admin_token" = [])),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
-pub async fn provider_template(Path(provider): Path<String>) -> Result<Json<Value>, AdminError> {
-    let provider: Provider =
-        serde_json::from_value(Value::String(provider.clone())).map_err(|_| {
-            AdminError::new(
-                StatusCode::NOT_FOUND,
-                format!("no template for \"{provider}\": entra, okta, oneLogin or google"),
-            )
-        })?;
-    Ok(Json(
-        serde_json::to_value(ProviderSide::template(provider)).unwrap_or_default(),
-    ))
+    responses((status = 200, body = ProviderSide), (status = 404, body = ErrorBody)))]
+pub async fn provider_template(
+    Path(provider): Path<String>,
+) -> Result<Json<ProviderSide>, AdminError> {
+    Ok(Json(ProviderSide::template(provider_named(&provider)?)))
 }
 
 /// One difference between two plans.
@@ -227,11 +235,25 @@ pub async fn schema() -> Json<Value> {
     Json(plan::json_schema())
 }
 
-/// The default plan for Users: a starting point to edit.
-#[utoipa::path(get, path = "/api/mapping/template", security(("admin_token" = [])),
-    responses((status = 200, body = Object)))]
-pub async fn template() -> Json<Value> {
-    Json(serde_json::to_value(Plan::default_users()).unwrap_or_default())
+/// Which template.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TemplateQuery {
+    /// The identity provider whose default mappings fill the plan's provider side (`entra`,
+    /// `okta`, `oneLogin`, `google`); without it, the plan has none.
+    provider: Option<String>,
+}
+
+/// The default plan for Users, a starting point to edit: with an identity provider's default
+/// mappings as its provider side when one is named.
+#[utoipa::path(get, path = "/api/mapping/template", security(("admin_token" = [])), params(TemplateQuery),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+pub async fn template(Query(query): Query<TemplateQuery>) -> Result<Json<Value>, AdminError> {
+    let mut plan = Plan::default_users();
+    if let Some(name) = &query.provider {
+        plan.provider = Some(ProviderSide::template(provider_named(name)?));
+    }
+    Ok(Json(serde_json::to_value(plan).unwrap_or_default()))
 }
 
 /// The configuration's current plan.
@@ -278,6 +300,24 @@ pub async fn save(
         saved: saved.into(),
         findings: findings.into_iter().map(Into::into).collect(),
     }))
+}
+
+/// What a plan would make of the users already stored, before it is saved: how many it
+/// refuses as they are, with up to five examples. Users are read a page at a time.
+#[utoipa::path(post, path = "/api/configurations/{id}/mapping/impact", security(("admin_token" = [])), request_body = Object,
+    responses((status = 200, body = PlanImpact), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn impact(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Body(plan): Body<Plan>,
+) -> Result<Json<PlanImpact>, AdminError> {
+    let id = config_id(&id)?;
+    Ok(Json(
+        state
+            .store
+            .mapping_plan_impact(id, &plan, state.registry.user())
+            .await?,
+    ))
 }
 
 /// Static validation of a plan, without saving it.
@@ -350,7 +390,7 @@ pub async fn test(
             let side = plan.provider.as_ref().ok_or_else(|| {
                 AdminError::new(
                     StatusCode::BAD_REQUEST,
-                    "source: the plan has no provider side; add one (GET /api/mapping/providers/entra) or send a SCIM `sample`",
+                    "source: this plan has no identity-provider side, so an identity provider's user cannot be run through it; load the identity provider's template (Templates) or test with a SCIM user",
                 )
             })?;
             let (request, problems) = side.preview(&source, schema);

@@ -226,6 +226,7 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
         mapping::current,
         mapping::save,
         mapping::validate,
+        mapping::impact,
         mapping::test,
         mapping::versions,
         mapping::diff,
@@ -381,9 +382,56 @@ fn page_routes() -> Router<AppState> {
         )
 }
 
+/// The mapping plan routes.
+fn mapping_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/mapping/schema", get(mapping::schema))
+        .route("/api/mapping/template", get(mapping::template))
+        .route(
+            "/api/mapping/providers/{provider}",
+            get(mapping::provider_template),
+        )
+        .route(
+            "/api/configurations/{id}/mapping",
+            get(mapping::current).put(mapping::save),
+        )
+        .route(
+            "/api/configurations/{id}/mapping/validate",
+            axum::routing::post(mapping::validate),
+        )
+        .route(
+            "/api/configurations/{id}/mapping/impact",
+            axum::routing::post(mapping::impact),
+        )
+        .route(
+            "/api/configurations/{id}/mapping/test",
+            axum::routing::post(mapping::test),
+        )
+        .route(
+            "/api/configurations/{id}/mapping/versions",
+            get(mapping::versions),
+        )
+        .route("/api/configurations/{id}/mapping/diff", get(mapping::diff))
+        .route(
+            "/api/configurations/{id}/mapping/rollback",
+            axum::routing::post(mapping::rollback),
+        )
+        .route(
+            "/api/configurations/{id}/mapping/copy",
+            axum::routing::post(mapping::copy),
+        )
+        .route(
+            "/api/configurations/{id}/users/import",
+            // Whole directories: up to 64 MiB of CSV or JSON.
+            axum::routing::post(mapping::import_users)
+                .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
+}
+
 /// The admin routes, to be merged into the application router.
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
+        .merge(mapping_routes())
         .route("/api/health", get(routes::health))
         .route("/api/openapi.json", get(openapi_json))
         .route(
@@ -416,43 +464,6 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/api/configurations/{id}/oauth-clients/{client_id}",
             axum::routing::delete(routes::revoke_oauth_client),
-        )
-        .route("/api/mapping/schema", get(mapping::schema))
-        .route("/api/mapping/template", get(mapping::template))
-        .route(
-            "/api/mapping/providers/{provider}",
-            get(mapping::provider_template),
-        )
-        .route(
-            "/api/configurations/{id}/mapping",
-            get(mapping::current).put(mapping::save),
-        )
-        .route(
-            "/api/configurations/{id}/mapping/validate",
-            axum::routing::post(mapping::validate),
-        )
-        .route(
-            "/api/configurations/{id}/mapping/test",
-            axum::routing::post(mapping::test),
-        )
-        .route(
-            "/api/configurations/{id}/mapping/versions",
-            get(mapping::versions),
-        )
-        .route("/api/configurations/{id}/mapping/diff", get(mapping::diff))
-        .route(
-            "/api/configurations/{id}/mapping/rollback",
-            axum::routing::post(mapping::rollback),
-        )
-        .route(
-            "/api/configurations/{id}/mapping/copy",
-            axum::routing::post(mapping::copy),
-        )
-        .route(
-            "/api/configurations/{id}/users/import",
-            // Whole directories: up to 64 MiB of CSV or JSON.
-            axum::routing::post(mapping::import_users)
-                .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
         )
         .route("/api/logs", get(logs::search))
         .route("/api/logs/export", get(logs::export))

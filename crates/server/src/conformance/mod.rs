@@ -131,6 +131,63 @@ impl Report {
             .filter(|r| r.outcome == Outcome::Fail && r.level == Level::Must)
             .count()
     }
+
+    /// How many MUST rules the run held, and how many of them were checked (passed or
+    /// failed, not skipped).
+    pub fn musts_checked(&self) -> (usize, usize) {
+        let musts = self.results.iter().filter(|r| r.level == Level::Must);
+        let total = musts.clone().count();
+        let checked = musts.filter(|r| r.outcome != Outcome::Skip).count();
+        (checked, total)
+    }
+
+    /// The run's verdict.
+    pub fn verdict(&self) -> RunVerdict {
+        let (checked, total) = self.musts_checked();
+        match self.failed_musts() {
+            0 if checked < total => RunVerdict::Incomplete { checked, total },
+            0 => RunVerdict::Passed { total },
+            failed => RunVerdict::Failed { failed },
+        }
+    }
+}
+
+/// What a run says of the endpoint, in one phrase: a run that skipped a MUST does not say
+/// "every MUST passed".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunVerdict {
+    /// Every MUST rule ran and passed.
+    Passed {
+        /// How many MUST rules there were.
+        total: usize,
+    },
+    /// No MUST rule failed, but some were skipped.
+    Incomplete {
+        /// MUST rules checked.
+        checked: usize,
+        /// MUST rules in the run.
+        total: usize,
+    },
+    /// MUST rules failed.
+    Failed {
+        /// How many.
+        failed: usize,
+    },
+}
+
+impl std::fmt::Display for RunVerdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Passed { total } => write!(f, "every MUST passed ({total} of {total} checked)"),
+            Self::Incomplete { checked, total } => {
+                write!(
+                    f,
+                    "incomplete: {checked} of {total} MUSTs checked, none failed"
+                )
+            }
+            Self::Failed { failed } => write!(f, "{failed} MUST failed"),
+        }
+    }
 }
 
 /// What to check and how.
@@ -402,7 +459,7 @@ pub async fn run(options: Options, progress: impl Fn(Progress) + Send) -> Result
         let began = std::time::Instant::now();
         let verdict = if rule.writes && !options.allow_writes {
             Err(Verdict::Skip(
-                "it creates, changes and deletes resources: run with writes allowed".into(),
+                "it creates, changes and deletes resources: run with writes allowed (--allow-writes; \"Allow writes\" in the console) to check it".into(),
             ))
         } else {
             check(&mut ctx).await

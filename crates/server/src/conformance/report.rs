@@ -45,7 +45,8 @@ fn level_word(l: Level) -> &'static str {
 
 fn summary(report: &Report) -> String {
     format!(
-        "{} passed, {} failed ({} MUST), {} skipped — {} requests{}",
+        "{}: {} passed, {} failed ({} MUST), {} skipped — {} requests{}",
+        report.verdict(),
         report.count(Outcome::Pass),
         report.count(Outcome::Fail),
         report.failed_musts(),
@@ -79,11 +80,18 @@ fn table(report: &Report) -> String {
             r.id,
             r.title
         );
-        if let Some(why) = &r.why
-            && r.outcome == Outcome::Fail
-        {
-            let _ = writeln!(out, "{:>46}{why}", "");
-            let _ = writeln!(out, "{:>46}({})", "", r.source);
+        if let Some(why) = &r.why {
+            match r.outcome {
+                Outcome::Fail => {
+                    let _ = writeln!(out, "{:>46}{why}", "");
+                    let _ = writeln!(out, "{:>46}({})", "", r.source);
+                }
+                // A skipped MUST says why, and what would let it run.
+                Outcome::Skip if r.level == Level::Must => {
+                    let _ = writeln!(out, "{:>46}not checked: {why}", "");
+                }
+                _ => {}
+            }
         }
     }
     let _ = writeln!(out, "\n{}", summary(report));
@@ -164,6 +172,11 @@ fn junit(report: &Report) -> String {
         report.started.to_rfc3339(),
         seconds(total_ms)
     );
+    let _ = writeln!(
+        out,
+        "    <properties>\n      <property name=\"verdict\" value=\"{}\" />\n    </properties>",
+        escape(&report.verdict().to_string())
+    );
     for r in &report.results {
         let _ = write!(
             out,
@@ -239,7 +252,7 @@ fn html(report: &Report) -> String {
 td,th{{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:top}}tr.fail td:first-child{{color:#b00020;font-weight:bold}}\
 tr.pass td:first-child{{color:#1b7f3b}}tr.skip td:first-child{{color:#777}}pre{{white-space:pre-wrap;font-size:.8rem;background:#f6f6f6;padding:.5rem}}</style></head>\n\
 <body><h1>SCIM conformance</h1><p><strong>{target}</strong> — {profile} profile, {mode}; {started} to {finished}</p>\n\
-<p>{summary}</p>{left}\n<table><thead><tr><th>Result</th><th>Level</th><th>Rule</th></tr></thead><tbody>\n{rows}</tbody></table>\n\
+<h2>{verdict}</h2><p>{summary}</p>{left}\n<table><thead><tr><th>Result</th><th>Level</th><th>Rule</th></tr></thead><tbody>\n{rows}</tbody></table>\n\
 <p><small>Made by SCIM Console {version}. Credentials are masked.</small></p></body></html>\n",
         target = escape(&report.target),
         profile = report.profile.as_str(),
@@ -250,6 +263,7 @@ tr.pass td:first-child{{color:#1b7f3b}}tr.skip td:first-child{{color:#777}}pre{{
         },
         started = report.started.to_rfc3339(),
         finished = report.finished.to_rfc3339(),
+        verdict = escape(&report.verdict().to_string()),
         summary = escape(&summary(report)),
         left = if report.left_behind.is_empty() {
             String::new()
@@ -313,6 +327,30 @@ mod tests {
     }
 
     #[test]
+    fn a_run_that_skipped_a_must_is_incomplete_everywhere() {
+        let mut r = report();
+        r.results.retain(|x| x.outcome != Outcome::Fail);
+        assert_eq!(
+            r.verdict(),
+            crate::conformance::RunVerdict::Incomplete {
+                checked: 1,
+                total: 2
+            }
+        );
+        let text = "incomplete: 1 of 2 MUSTs checked, none failed";
+        for format in [Format::Table, Format::Junit, Format::Html] {
+            let out = render(&r, format);
+            assert!(out.contains(text), "{format:?}: {out}");
+            assert!(!out.contains("every MUST passed"), "{format:?}: {out}");
+        }
+        r.results.retain(|x| x.outcome == Outcome::Pass);
+        assert_eq!(
+            r.verdict().to_string(),
+            "every MUST passed (1 of 1 checked)"
+        );
+    }
+
+    #[test]
     fn junit_and_html_escape_and_count() {
         let r = report();
         let xml = render(&r, Format::Junit);
@@ -332,9 +370,16 @@ mod tests {
         );
         let table = render(&r, Format::Table);
         assert!(
-            table.contains("FAIL") && table.contains("1 passed, 1 failed (1 MUST), 1 skipped"),
+            table.contains("FAIL")
+                && table.contains("1 MUST failed: 1 passed, 1 failed (1 MUST), 1 skipped")
+                && table.contains("not checked: writes"),
             "{table}"
         );
+        assert!(
+            xml.contains("name=\"verdict\" value=\"1 MUST failed\""),
+            "{xml}"
+        );
+        assert!(html.contains("<h2>1 MUST failed</h2>"), "{html}");
         let json: serde_json::Value = serde_json::from_str(&render(&r, Format::Json)).unwrap();
         assert_eq!(json["results"][1]["outcome"], "fail");
     }

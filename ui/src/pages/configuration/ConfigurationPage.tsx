@@ -2,9 +2,11 @@ import { Anchor, Badge, Breadcrumbs, Button, Group, Stack, Switch, Tabs, Text, T
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconPencil } from '@tabler/icons-react';
+import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { describe } from '../../api/client';
 import { useConfiguration, useUpdateConfiguration } from '../../api/queries';
+import { Confirm } from '../../components/Confirm';
 import { ErrorNotice, Loading } from '../../components/States';
 import { ConfigureDrawer } from '../ConfigureDrawer';
 import { LogsView } from '../logs/LogsView';
@@ -35,10 +37,19 @@ export function ConfigurationPage() {
   const configuration = useConfiguration(id);
   const update = useUpdateConfiguration();
   const [editing, { open, close }] = useDisclosure(false);
+  const [switchingOff, setSwitchingOff] = useState(false);
 
   if (configuration.isPending) return <Loading label="Loading the configuration" />;
   if (configuration.isError) return <ErrorNotice error={configuration.error} retry={() => configuration.refetch()} />;
   const c = configuration.data;
+  const setEnabled = (enabled: boolean) =>
+    update.mutate(
+      { id: c.id, changes: { enabled } },
+      {
+        onSuccess: () => setSwitchingOff(false),
+        onError: (err) => notifications.show({ title: 'Not changed', message: describe(err), color: 'red' }),
+      },
+    );
 
   return (
     <Stack>
@@ -64,20 +75,24 @@ export function ConfigurationPage() {
           <Switch
             label={c.enabled ? 'Endpoint answers' : 'Endpoint off'}
             checked={c.enabled}
-            onChange={(e) =>
-              update.mutate(
-                { id: c.id, changes: { enabled: e.currentTarget.checked } },
-                {
-                  onError: (err) => notifications.show({ title: 'Not changed', message: describe(err), color: 'red' }),
-                },
-              )
-            }
+            onChange={(e) => (e.currentTarget.checked ? setEnabled(true) : setSwitchingOff(true))}
           />
           <Button variant="default" leftSection={<IconPencil size={16} />} onClick={open}>
             Edit
           </Button>
         </Group>
       </Group>
+      <Confirm
+        opened={switchingOff}
+        title={`Switch off the endpoint of ${c.name}?`}
+        confirmLabel="Switch off"
+        loading={update.isPending}
+        onConfirm={() => setEnabled(false)}
+        onCancel={() => setSwitchingOff(false)}
+      >
+        The SCIM endpoint of {c.name} will refuse every request: each identity provider that provisions into it fails
+        its next cycle until it is switched on again. The change is recorded in the audit log.
+      </Confirm>
       <Tabs value={tab} onChange={(t) => navigate(`/configurations/${c.id}/${t ?? 'connection'}`)} keepMounted={false}>
         <Tabs.List>
           {tabs.map(([value, label]) => (

@@ -5,6 +5,7 @@ import {
   FileButton,
   Group,
   Menu,
+  Modal,
   Paper,
   SegmentedControl,
   SimpleGrid,
@@ -21,10 +22,10 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { IconDownload, IconTemplate, IconUpload } from '@tabler/icons-react';
 import { useEffect, useMemo, useState } from 'react';
-import { ApiError, api, describe, unwrap, type Configuration, type Finding } from '../../api/client';
+import { ApiError, api, describe, unwrap, type Configuration, type Finding, type Schemas } from '../../api/client';
 import { keys } from '../../api/queries';
 import { ErrorNotice, Loading } from '../../components/States';
-import { parsePlan, planRows, planText } from './planText';
+import { parsePlan, planRows, planText, whereIs } from './planText';
 import { PlanForm } from './PlanForm';
 import { SampleTester } from './SampleTester';
 import { Versions } from './Versions';
@@ -32,7 +33,7 @@ import { Versions } from './Versions';
 const providers = [
   ['entra', 'Microsoft Entra ID'],
   ['okta', 'Okta'],
-  ['onelogin', 'OneLogin'],
+  ['oneLogin', 'OneLogin'],
   ['google', 'Google'],
 ] as const;
 
@@ -57,7 +58,10 @@ function Findings({ findings }: { findings: Finding[] }) {
               </Badge>
             </Table.Td>
             <Table.Td>
-              <Text ff="monospace" size="sm">
+              <Text size="sm" fw={600}>
+                {whereIs(f.location)}
+              </Text>
+              <Text ff="monospace" size="xs" c="dimmed">
                 {f.location}
               </Text>
             </Table.Td>
@@ -76,6 +80,18 @@ function Findings({ findings }: { findings: Finding[] }) {
   );
 }
 
+/** Unsaved plan text per configuration: kept across tab switches and page changes in the app. */
+const drafts = new Map<string, string>();
+
+/** Whether the editor holds unsaved edits (kept as a draft when its tab is left): leaving the page
+ * (reload, close) asks first. */
+const unsavedGuard = { dirty: false };
+if (typeof window !== 'undefined') {
+  window.addEventListener('beforeunload', (e) => {
+    if (unsavedGuard.dirty) e.preventDefault();
+  });
+}
+
 /** The mapping plan editor: rules and fields, live static validation, save, templates, import and export. */
 export function MappingTab({ configuration }: { configuration: Configuration }) {
   const id = configuration.id;
@@ -91,14 +107,19 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
       }
     },
   });
-  const [text, setText] = useState('');
+  const [text, setTextState] = useState(() => drafts.get(id) ?? '');
+  const setText = (next: string) => {
+    drafts.set(id, next);
+    setTextState(next);
+  };
   const [comment, setComment] = useState('');
   const [loaded, setLoaded] = useState(false);
   const [view, setView] = useState<'form' | 'json'>('form');
 
   useEffect(() => {
     if (current.data !== undefined && !loaded) {
-      setText(current.data ? planText(current.data.plan) : '');
+      // An unsaved draft (from before a tab switch) wins over the saved plan.
+      if (!drafts.has(id)) setTextState(current.data ? planText(current.data.plan) : '');
       setLoaded(true);
     }
   }, [current.data, loaded]);
@@ -129,6 +150,7 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
         }),
       ),
     onSuccess: (saved) => {
+      drafts.delete(id);
       notifications.show({ message: `Saved as version ${saved.saved.version}`, color: 'green' });
       setComment('');
       client.setQueryData(keys.mapping(id), saved.saved);
@@ -136,11 +158,25 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
     },
   });
 
+  // Before saving: what the plan makes of the users already stored. A plan that refuses some
+  // of them asks first.
+  const [impact, setImpact] = useState<Schemas['PlanImpact'] | null>(null);
+  const check = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/api/configurations/{id}/mapping/impact', {
+          params: { path: { id } },
+          body: parsed.plan as Record<string, never>,
+        }),
+      ),
+    onSuccess: (found) => (found.failing > 0 ? setImpact(found) : save.mutate()),
+  });
+
   const loadTemplate = async (provider?: string) => {
     try {
-      const plan = provider
-        ? await unwrap(api.GET('/api/mapping/providers/{provider}', { params: { path: { provider } } }))
-        : await unwrap(api.GET('/api/mapping/template'));
+      // A whole plan: the default fields and rules, with the provider's mappings as its
+      // provider side (what the sample tester's "IdP user" mode runs a source user through).
+      const plan = await unwrap(api.GET('/api/mapping/template', { params: { query: provider ? { provider } : {} } }));
       setText(planText(plan));
     } catch (e) {
       notifications.show({ title: 'Template not loaded', message: describe(e), color: 'red' });
@@ -164,6 +200,7 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
   if (current.isError) return <ErrorNotice error={current.error} retry={() => current.refetch()} />;
   const rows = parsed.plan ? planRows(parsed.plan) : null;
   const dirty = loaded && text !== (current.data ? planText(current.data.plan) : '');
+  unsavedGuard.dirty = dirty;
 
   return (
     <Stack>
@@ -244,7 +281,11 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
                   data-testid="plan-editor"
                 />
               ) : parsed.plan ? (
-                <PlanForm plan={parsed.plan} onChange={(plan) => setText(planText(plan))} />
+                <PlanForm
+                  plan={parsed.plan}
+                  onChange={(plan) => setText(planText(plan))}
+                  findings={settled ? (validation.data?.findings ?? []) : []}
+                />
               ) : (
                 <Alert color="yellow" title="The form needs a plan it can read">
                   {text.trim()
@@ -261,18 +302,62 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
                   style={{ flex: 1 }}
                 />
                 <Button
-                  onClick={() => save.mutate()}
-                  loading={save.isPending}
+                  onClick={() => check.mutate()}
+                  loading={check.isPending || save.isPending}
                   disabled={!parsed.plan || !dirty || errors > 0}
                 >
                   Save plan
                 </Button>
               </Group>
-              {save.isError && (
+              {(save.isError || check.isError) && (
                 <Alert color="red" role="alert" title="Not saved">
-                  {describe(save.error)}
+                  {describe(save.error ?? check.error)}
                 </Alert>
               )}
+              <Modal
+                opened={impact !== null}
+                onClose={() => setImpact(null)}
+                title="Existing users would fail this plan"
+                size="lg"
+                closeButtonProps={{ 'aria-label': 'Close' }}
+              >
+                {impact && (
+                  <Stack>
+                    <Text size="sm" data-testid="plan-impact">
+                      {impact.failing} of {impact.users} existing users would fail this plan. Their identity provider
+                      can no longer change them until they are fixed; deactivations and deletions still go through.
+                    </Text>
+                    <Table aria-label="Users that would fail" verticalSpacing={4}>
+                      <Table.Tbody>
+                        {impact.examples.map((e) => (
+                          <Table.Tr key={e.userName}>
+                            <Table.Td>
+                              <Text ff="monospace" size="sm">
+                                {e.userName}
+                              </Text>
+                            </Table.Td>
+                            <Table.Td>
+                              <Text size="sm">{e.problems.join('; ')}</Text>
+                            </Table.Td>
+                          </Table.Tr>
+                        ))}
+                      </Table.Tbody>
+                    </Table>
+                    <Group justify="flex-end">
+                      <Button variant="default" onClick={() => setImpact(null)}>
+                        Keep editing
+                      </Button>
+                      <Button
+                        color="orange"
+                        loading={save.isPending}
+                        onClick={() => save.mutate(undefined, { onSettled: () => setImpact(null) })}
+                      >
+                        Save anyway
+                      </Button>
+                    </Group>
+                  </Stack>
+                )}
+              </Modal>
             </Stack>
             <Stack style={{ minWidth: 0, order: view === 'form' ? -1 : 0 }}>
               <Paper withBorder p="sm" aria-live="polite">

@@ -16,7 +16,9 @@ import {
   Tooltip,
 } from '@mantine/core';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
-import type { Plan } from './planText';
+import { Fragment, useEffect, useRef } from 'react';
+import type { Finding } from '../../api/client';
+import { rowOf, whereIs, type Plan } from './planText';
 
 // The plan as the form edits it; parts the form does not know stay as they are.
 type Json = Record<string, unknown>;
@@ -79,7 +81,42 @@ export function withAllowedValues(field: Field, values: string[]): Field {
  * validators, matching attributes and scoping filters. Every change produces a whole plan,
  * which the editor validates as it does typed JSON.
  */
-export function PlanForm({ plan, onChange }: { plan: Plan; onChange: (plan: Plan) => void }) {
+export function PlanForm({
+  plan,
+  onChange,
+  findings = [],
+}: {
+  plan: Plan;
+  onChange: (plan: Plan) => void;
+  /** The plan's validation findings: each error is shown on the row it belongs to. */
+  findings?: Finding[];
+}) {
+  // Errors by row (`rules/7`), and the page scrolls to the first when it changes.
+  const errors = new Map<string, Finding[]>();
+  for (const f of findings.filter((x) => x.severity === 'error')) {
+    const row = rowOf(f.location);
+    if (row) errors.set(row, [...(errors.get(row) ?? []), f]);
+  }
+  const first = [...errors.keys()][0] ?? null;
+  const root = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!first) return;
+    root.current
+      ?.querySelector(`[data-plan-row="${first}"]`)
+      ?.scrollIntoView?.({ block: 'center', behavior: 'smooth' });
+  }, [first]);
+  const rowErrors = (row: string) => {
+    const list = errors.get(row);
+    return list ? (
+      <Text size="sm" c="red" role="alert" data-testid={`errors-${row.replace('/', '-')}`}>
+        {list.map((f) => `${whereIs(f.location)}: ${f.message}`).join(' · ')}
+      </Text>
+    ) : null;
+  };
+  const marked = (row: string) =>
+    errors.has(row)
+      ? { 'data-plan-row': row, 'data-invalid': 'true', style: { background: 'var(--mantine-color-red-light)' } }
+      : { 'data-plan-row': row };
   const rules = list<Rule>(plan.rules);
   const fields = list<Field>(plan.fields);
   const matching = list<{ attribute: string; primary?: boolean }>(plan.matching);
@@ -100,7 +137,7 @@ export function PlanForm({ plan, onChange }: { plan: Plan; onChange: (plan: Plan
   const setScope = (kind: 'users' | 'groups', items: ScopeRule[]) => set('scoping', { ...scoping, [kind]: items });
 
   return (
-    <Stack>
+    <Stack ref={root}>
       <Group>
         <NativeSelect
           label="When a validator fails"
@@ -152,107 +189,117 @@ export function PlanForm({ plan, onChange }: { plan: Plan; onChange: (plan: Plan
                 const kinds = transforms.map((t) => String(t.kind)).filter((k) => simpleTransforms.includes(k));
                 const expression = transforms.find((t) => t.kind === 'expression');
                 return (
-                  <Table.Tr key={i}>
-                    <Table.Td miw={200}>
-                      <Autocomplete
-                        aria-label={`Target field of rule ${i + 1}`}
-                        data={fieldNames}
-                        value={rule.target}
-                        onChange={(v) => setRule(i, { ...rule, target: v })}
-                      />
-                    </Table.Td>
-                    <Table.Td miw={200}>
-                      <TextInput
-                        aria-label={`Source of rule ${i + 1}`}
-                        value={String(rule.source ?? '')}
-                        onChange={(e) => setRule(i, { ...rule, source: e.currentTarget.value })}
-                      />
-                    </Table.Td>
-                    <Table.Td>
-                      <Chip.Group
-                        multiple
-                        value={kinds}
-                        onChange={(v) =>
-                          setRule(i, withTransforms(rule, v, expression ? String(expression.expression ?? '') : null))
-                        }
-                      >
-                        <Group gap={4}>
-                          {simpleTransforms.map((k) => (
-                            <Chip key={k} value={k} size="xs">
-                              {k}
-                            </Chip>
-                          ))}
-                        </Group>
-                      </Chip.Group>
-                      {expression ? (
+                  <Fragment key={i}>
+                    <Table.Tr {...marked(`rules/${i}`)}>
+                      <Table.Td miw={200}>
+                        <Autocomplete
+                          aria-label={`Target field of rule ${i + 1}`}
+                          data={fieldNames}
+                          value={rule.target}
+                          onChange={(v) => setRule(i, { ...rule, target: v })}
+                        />
+                      </Table.Td>
+                      <Table.Td miw={200}>
                         <TextInput
-                          mt={4}
-                          size="xs"
-                          aria-label={`Expression of rule ${i + 1}`}
-                          value={String(expression.expression ?? '')}
-                          onChange={(e) => setRule(i, withTransforms(rule, kinds, e.currentTarget.value))}
-                          rightSection={
-                            <Tooltip label="Remove the expression">
-                              <ActionIcon
-                                size="sm"
-                                variant="subtle"
-                                aria-label={`Remove the expression of rule ${i + 1}`}
-                                onClick={() => setRule(i, withTransforms(rule, kinds, null))}
-                              >
-                                <IconTrash size={12} />
-                              </ActionIcon>
-                            </Tooltip>
+                          aria-label={`Source of rule ${i + 1}`}
+                          value={String(rule.source ?? '')}
+                          onChange={(e) => setRule(i, { ...rule, source: e.currentTarget.value })}
+                        />
+                      </Table.Td>
+                      <Table.Td>
+                        <Chip.Group
+                          multiple
+                          value={kinds}
+                          onChange={(v) =>
+                            setRule(i, withTransforms(rule, v, expression ? String(expression.expression ?? '') : null))
+                          }
+                        >
+                          <Group gap={4}>
+                            {simpleTransforms.map((k) => (
+                              <Chip key={k} value={k} size="xs">
+                                {k}
+                              </Chip>
+                            ))}
+                          </Group>
+                        </Chip.Group>
+                        {expression ? (
+                          <TextInput
+                            mt={4}
+                            size="xs"
+                            aria-label={`Expression of rule ${i + 1}`}
+                            value={String(expression.expression ?? '')}
+                            onChange={(e) => setRule(i, withTransforms(rule, kinds, e.currentTarget.value))}
+                            rightSection={
+                              <Tooltip label="Remove the expression">
+                                <ActionIcon
+                                  size="sm"
+                                  variant="subtle"
+                                  aria-label={`Remove the expression of rule ${i + 1}`}
+                                  onClick={() => setRule(i, withTransforms(rule, kinds, null))}
+                                >
+                                  <IconTrash size={12} />
+                                </ActionIcon>
+                              </Tooltip>
+                            }
+                          />
+                        ) : (
+                          <Button
+                            mt={4}
+                            size="compact-xs"
+                            variant="subtle"
+                            onClick={() => setRule(i, withTransforms(rule, kinds, 'Item(Split([value], "-"), 1)'))}
+                          >
+                            + Entra expression
+                          </Button>
+                        )}
+                      </Table.Td>
+                      <Table.Td miw={120}>
+                        <TextInput
+                          aria-label={`Default of rule ${i + 1}`}
+                          placeholder="none"
+                          value={rule.default == null ? '' : String(rule.default)}
+                          onChange={(e) =>
+                            setRule(i, {
+                              ...rule,
+                              default: e.currentTarget.value === '' ? null : e.currentTarget.value,
+                            })
                           }
                         />
-                      ) : (
-                        <Button
-                          mt={4}
-                          size="compact-xs"
+                      </Table.Td>
+                      <Table.Td>
+                        <NativeSelect
+                          aria-label={`When rule ${i + 1} applies`}
+                          value={String(rule.apply ?? 'always')}
+                          onChange={(e) => setRule(i, { ...rule, apply: e.currentTarget.value })}
+                          data={[
+                            { value: 'always', label: 'always' },
+                            { value: 'create', label: 'on create' },
+                            { value: 'update', label: 'on update' },
+                          ]}
+                        />
+                      </Table.Td>
+                      <Table.Td>
+                        <ActionIcon
                           variant="subtle"
-                          onClick={() => setRule(i, withTransforms(rule, kinds, 'Item(Split([value], "-"), 1)'))}
+                          color="red"
+                          aria-label={`Remove rule ${i + 1}`}
+                          onClick={() =>
+                            set(
+                              'rules',
+                              rules.filter((_, j) => j !== i),
+                            )
+                          }
                         >
-                          + Entra expression
-                        </Button>
-                      )}
-                    </Table.Td>
-                    <Table.Td miw={120}>
-                      <TextInput
-                        aria-label={`Default of rule ${i + 1}`}
-                        placeholder="none"
-                        value={rule.default == null ? '' : String(rule.default)}
-                        onChange={(e) =>
-                          setRule(i, { ...rule, default: e.currentTarget.value === '' ? null : e.currentTarget.value })
-                        }
-                      />
-                    </Table.Td>
-                    <Table.Td>
-                      <NativeSelect
-                        aria-label={`When rule ${i + 1} applies`}
-                        value={String(rule.apply ?? 'always')}
-                        onChange={(e) => setRule(i, { ...rule, apply: e.currentTarget.value })}
-                        data={[
-                          { value: 'always', label: 'always' },
-                          { value: 'create', label: 'on create' },
-                          { value: 'update', label: 'on update' },
-                        ]}
-                      />
-                    </Table.Td>
-                    <Table.Td>
-                      <ActionIcon
-                        variant="subtle"
-                        color="red"
-                        aria-label={`Remove rule ${i + 1}`}
-                        onClick={() =>
-                          set(
-                            'rules',
-                            rules.filter((_, j) => j !== i),
-                          )
-                        }
-                      >
-                        <IconTrash size={16} />
-                      </ActionIcon>
-                    </Table.Td>
-                  </Table.Tr>
+                          <IconTrash size={16} />
+                        </ActionIcon>
+                      </Table.Td>
+                    </Table.Tr>
+                    {errors.has(`rules/${i}`) && (
+                      <Table.Tr {...marked(`rules/${i}`)}>
+                        <Table.Td colSpan={6}>{rowErrors(`rules/${i}`)}</Table.Td>
+                      </Table.Tr>
+                    )}
+                  </Fragment>
                 );
               })}
             </Table.Tbody>
@@ -281,61 +328,64 @@ export function PlanForm({ plan, onChange }: { plan: Plan; onChange: (plan: Plan
             const others = validators.filter((v) => !simpleValidators.includes(String(v.kind)) && v.kind !== 'oneOf');
             const oneOf = validators.find((v) => v.kind === 'oneOf');
             return (
-              <Group key={i} align="flex-start" wrap="nowrap" gap="xs">
-                <TextInput
-                  aria-label={`Name of field ${i + 1}`}
-                  value={field.name}
-                  onChange={(e) => setField(i, { ...field, name: e.currentTarget.value })}
-                  w={300}
-                  styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
-                />
-                <NativeSelect
-                  aria-label={`Type of field ${i + 1}`}
-                  value={String(field.type ?? 'string')}
-                  onChange={(e) => setField(i, { ...field, type: e.currentTarget.value })}
-                  data={['string', 'boolean', 'integer', 'dateTime']}
-                />
-                <Stack gap={4} style={{ flex: 1 }}>
-                  <Chip.Group multiple value={kinds} onChange={(v) => setField(i, withValidators(field, v))}>
-                    <Group gap={4}>
-                      {simpleValidators.map((k) => (
-                        <Chip key={k} value={k} size="xs">
-                          {validatorLabels[k]}
-                        </Chip>
-                      ))}
-                    </Group>
-                  </Chip.Group>
-                  <TagsInput
-                    size="xs"
-                    aria-label={`Allowed values of field ${i + 1}`}
-                    placeholder="allowed values, e.g. the roles that exist (Enter after each)"
-                    value={list<string>(oneOf?.values)}
-                    onChange={(v) => setField(i, withAllowedValues(field, v))}
+              <div key={i} {...marked(`fields/${i}`)}>
+                <Group align="flex-start" wrap="nowrap" gap="xs">
+                  <TextInput
+                    aria-label={`Name of field ${i + 1}`}
+                    value={field.name}
+                    onChange={(e) => setField(i, { ...field, name: e.currentTarget.value })}
+                    w={300}
+                    styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
                   />
-                  {others.length > 0 && (
-                    <Group gap={4}>
-                      {others.map((v, j) => (
-                        <Badge key={j} variant="outline" size="sm">
-                          {String(v.kind)} (parameters in JSON)
-                        </Badge>
-                      ))}
-                    </Group>
-                  )}
-                </Stack>
-                <ActionIcon
-                  variant="subtle"
-                  color="red"
-                  aria-label={`Remove field ${i + 1}`}
-                  onClick={() =>
-                    set(
-                      'fields',
-                      fields.filter((_, j) => j !== i),
-                    )
-                  }
-                >
-                  <IconTrash size={16} />
-                </ActionIcon>
-              </Group>
+                  <NativeSelect
+                    aria-label={`Type of field ${i + 1}`}
+                    value={String(field.type ?? 'string')}
+                    onChange={(e) => setField(i, { ...field, type: e.currentTarget.value })}
+                    data={['string', 'boolean', 'integer', 'dateTime']}
+                  />
+                  <Stack gap={4} style={{ flex: 1 }}>
+                    <Chip.Group multiple value={kinds} onChange={(v) => setField(i, withValidators(field, v))}>
+                      <Group gap={4}>
+                        {simpleValidators.map((k) => (
+                          <Chip key={k} value={k} size="xs">
+                            {validatorLabels[k]}
+                          </Chip>
+                        ))}
+                      </Group>
+                    </Chip.Group>
+                    <TagsInput
+                      size="xs"
+                      aria-label={`Allowed values of field ${i + 1}`}
+                      placeholder="allowed values, e.g. the roles that exist (Enter after each)"
+                      value={list<string>(oneOf?.values)}
+                      onChange={(v) => setField(i, withAllowedValues(field, v))}
+                    />
+                    {others.length > 0 && (
+                      <Group gap={4}>
+                        {others.map((v, j) => (
+                          <Badge key={j} variant="outline" size="sm">
+                            {String(v.kind)} (parameters in JSON)
+                          </Badge>
+                        ))}
+                      </Group>
+                    )}
+                  </Stack>
+                  <ActionIcon
+                    variant="subtle"
+                    color="red"
+                    aria-label={`Remove field ${i + 1}`}
+                    onClick={() =>
+                      set(
+                        'fields',
+                        fields.filter((_, j) => j !== i),
+                      )
+                    }
+                  >
+                    <IconTrash size={16} />
+                  </ActionIcon>
+                </Group>
+                {rowErrors(`fields/${i}`)}
+              </div>
             );
           })}
         </Stack>

@@ -63,6 +63,7 @@ export function Versions({
             <Table.Th>Saved</Table.Th>
             <Table.Th>By</Table.Th>
             <Table.Th>Why</Table.Th>
+            <Table.Th>Users failing at save</Table.Th>
             <Table.Th>Actions</Table.Th>
           </Table.Tr>
         </Table.Thead>
@@ -75,6 +76,7 @@ export function Versions({
               <Table.Td>{formatDateTime(v.created)}</Table.Td>
               <Table.Td>{v.createdBy}</Table.Td>
               <Table.Td>{v.comment || '—'}</Table.Td>
+              <Table.Td>{v.failingUsers ?? '—'}</Table.Td>
               <Table.Td>
                 {v.version !== newest && (
                   <Group gap="xs">

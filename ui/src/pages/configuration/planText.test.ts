@@ -1,4 +1,4 @@
-import { jsonErrorOffset, parsePlan, planRows } from './planText';
+import { jsonErrorOffset, parsePlan, planRows, rowOf, whereIs } from './planText';
 
 test('a JSON error names its line and column', () => {
   const parsed = parsePlan('{\n  "fields": [,]\n}');
@@ -30,4 +30,14 @@ test('rules and fields become table rows', () => {
   const rows = planRows(parsed.plan ?? {});
   expect(rows.fields[0]).toEqual({ name: 'userName', type: 'string', validators: 'required, unique' });
   expect(rows.rules[0].transforms).toBe('lowercase');
+});
+
+test('findings are placed as the editor numbers rows, from 1', () => {
+  expect(whereIs('/rules/7/transforms/0/expression')).toBe('rule 8, transform 1, expression');
+  expect(whereIs('/fields/2/validators/1')).toBe('field 3, validator 2');
+  expect(whereIs('/scoping/users/0/filter')).toBe('users filter 1, filter');
+  expect(whereIs('/mode')).toBe('mode');
+  expect(rowOf('/rules/7/transforms/0')).toBe('rules/7');
+  expect(rowOf('/fields/0/name')).toBe('fields/0');
+  expect(rowOf('/matching/0')).toBeNull();
 });

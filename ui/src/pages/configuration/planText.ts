@@ -159,3 +159,38 @@ export function planRows(plan: Plan): { rules: RuleRow[]; fields: FieldRow[] } {
     })),
   };
 }
+
+/**
+ * Where a finding points, numbered as the editor numbers rows (from 1): `/rules/7/transforms/0`
+ * is "rule 8, transform 1"; `/fields/2/validators/1` is "field 3, validator 2".
+ */
+export function whereIs(location: string): string {
+  const names: Record<string, string> = {
+    rules: 'rule',
+    fields: 'field',
+    transforms: 'transform',
+    validators: 'validator',
+    matching: 'matching attribute',
+    users: 'users filter',
+    groups: 'groups filter',
+  };
+  const parts = location.split('/').filter(Boolean);
+  const out: string[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const name = names[parts[i]];
+    const index = parts[i + 1];
+    if (name && index !== undefined && /^\d+$/.test(index)) {
+      out.push(`${name} ${Number(index) + 1}`);
+      i++;
+    } else if (parts[i] !== 'scoping') {
+      out.push(parts[i]);
+    }
+  }
+  return out.length ? out.join(', ') : location;
+}
+
+/** The row a finding belongs to in the form: `rules/3` or `fields/0`, or null. */
+export function rowOf(location: string): string | null {
+  const m = /^\/(rules|fields)\/(\d+)/.exec(location);
+  return m ? `${m[1]}/${m[2]}` : null;
+}

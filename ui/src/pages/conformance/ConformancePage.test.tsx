@@ -2,7 +2,7 @@ import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { Schemas } from '../../api/client';
 import { json, renderWithApp, serveApi } from '../../test/render';
-import { ConformancePage, conformanceBody, tally } from './ConformancePage';
+import { ConformancePage, conformanceBody, tally, verdict } from './ConformancePage';
 
 type Result = Schemas['CheckResult'];
 
@@ -46,7 +46,16 @@ test('the form becomes the run request and results are tallied', () => {
     fail: 1,
     skip: 1,
     failedMusts: 1,
+    musts: 3,
+    skippedMusts: 1,
   });
+  expect(verdict(tally([result('a', 'pass'), result('b', 'fail'), result('c', 'skip')])).text).toBe('1 MUST failed');
+  // Skipped MUSTs never read as "every MUST passed".
+  expect(verdict(tally([result('a', 'pass'), result('c', 'skip', 'run with writes allowed')]))).toEqual({
+    text: 'incomplete: 1 of 2 MUSTs checked, none failed',
+    color: 'yellow',
+  });
+  expect(verdict(tally([result('a', 'pass')])).text).toBe('every MUST passed (1 of 1 checked)');
 });
 
 test('a run is started, followed live, and its failures explained with their requests', async () => {

@@ -62,7 +62,21 @@ export function tally(results: Result[]) {
     fail: count('fail'),
     skip: count('skip'),
     failedMusts: results.filter((r) => r.outcome === 'fail' && r.level === 'MUST').length,
+    musts: results.filter((r) => r.level === 'MUST').length,
+    skippedMusts: results.filter((r) => r.outcome === 'skip' && r.level === 'MUST').length,
   };
+}
+
+/** The run's verdict in a phrase, as the CLI and the reports say it: skipped MUSTs make it incomplete. */
+export function verdict(t: ReturnType<typeof tally>): { text: string; color: string } {
+  if (t.failedMusts > 0) return { text: `${t.failedMusts} MUST failed`, color: 'red' };
+  if (t.skippedMusts > 0) {
+    return {
+      text: `incomplete: ${t.musts - t.skippedMusts} of ${t.musts} MUSTs checked, none failed`,
+      color: 'yellow',
+    };
+  }
+  return { text: `every MUST passed (${t.musts} of ${t.musts} checked)`, color: 'green' };
 }
 
 async function saveReport(run: Run, format: 'json' | 'junit' | 'html') {
@@ -173,8 +187,8 @@ function RunPanel({ id }: { id: string }) {
           </div>
           {r.state === 'finished' && (
             <Group gap="xs">
-              <Badge color={t.failedMusts > 0 ? 'red' : 'green'} size="lg" data-testid="conformance-verdict">
-                {t.failedMusts > 0 ? `${t.failedMusts} MUST failed` : 'every MUST passed'}
+              <Badge color={verdict(t).color} size="lg" data-testid="conformance-verdict">
+                {verdict(t).text}
               </Badge>
               {(['json', 'junit', 'html'] as const).map((f) => (
                 <Button

@@ -316,6 +316,15 @@ pub(super) static ALL: &[(Rule, CheckFn)] = &[
         users::leaver_never_active
     ),
     check!(
+        "deactivation-judged-by-change",
+        "A deactivation is never refused for an attribute the request does not change",
+        "Safety; Entra U7",
+        Must,
+        true,
+        ALL_PROFILES,
+        users::deactivation_judged_by_change
+    ),
+    check!(
         "delete-deletes",
         "DELETE deletes: 404 afterwards, gone from filters, userName reusable",
         "SCIM interop profile §6.6; IPSIE AL1 §5.2",

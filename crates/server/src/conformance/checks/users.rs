@@ -518,6 +518,43 @@ pub(crate) async fn leaver_never_active(c: &mut Ctx) -> Checked {
     Ok(())
 }
 
+/// A deactivation is judged by what it changes: a user created with values a stricter rule
+/// could dislike (a phone number not in E.164, a locale and a time zone) is deactivated by a
+/// PATCH of `active` alone, and the answer never refuses it for the values it did not send.
+pub(crate) async fn deactivation_judged_by_change(c: &mut Ctx) -> Checked {
+    let name = format!("{}@example.com", c.unique("user"));
+    let mut body = user_body(&name, &format!("Ext-{}", c.unique("ext")));
+    body["phoneNumbers"] = json!([{"type": "work", "value": "425 555 0100"}]);
+    body["locale"] = json!("en_US");
+    body["title"] = json!("Leaver");
+    let reply = c.send(Method::POST, "/Users", Some(&body)).await;
+    c.remember("/Users", &reply);
+    let id = if reply.status == 201 {
+        reply.body()["id"].as_str().unwrap_or_default().to_owned()
+    } else {
+        // The endpoint refuses such values outright: the deactivation of a user it accepted
+        // must go through all the same.
+        c.user().await?.0
+    };
+    let reply = c
+        .patch(
+            &user_path(&id),
+            &json!([{"op": "replace", "path": "active", "value": false}]),
+        )
+        .await;
+    ensure!(
+        reply.status < 300,
+        "a PATCH of active alone was refused ({}): the leaver stays active because of attributes the request did not change",
+        reply.summary()
+    );
+    ensure!(
+        c.active(&id).await? == Some(false),
+        "the PATCH of active to false was answered {} but the user is still active",
+        reply.status
+    );
+    Ok(())
+}
+
 /// DELETE deletes: the user is gone from reads, PATCH, filters, and its userName is free.
 pub(crate) async fn delete_deletes(c: &mut Ctx) -> Checked {
     let (id, name, _) = c.user().await?;
