@@ -1082,6 +1082,11 @@ export interface components {
             /** @description A new webhook address, or `null` for none. */
             webhookUrl?: string | null;
         };
+        /**
+         * @description When a rule applies.
+         * @enum {string}
+         */
+        ApplyOn: "always" | "create" | "update";
         /** @description One audit record. */
         AuditEntryView: {
             /** @description What, e.g. `token.rotate`. */
@@ -1653,6 +1658,27 @@ export interface components {
             /** @description SCIM attributes of the sample no rule reads. */
             unsupported: string[];
         };
+        /** @description A field of the target. */
+        Field: {
+            /** @description A field the admin added: exposed in `/Schemas` as an attribute of the custom extension. */
+            custom?: boolean;
+            /** @description What it is, for people. */
+            description?: string;
+            /**
+             * @description A SCIM path (`userName`, `emails[type eq "work"].value`, an enterprise URN path), or,
+             *     with `custom`, the name of a field of the configuration's own extension schema.
+             */
+            name: string;
+            /** @description Its type. */
+            type?: components["schemas"]["FieldType"];
+            /** @description Its validators. */
+            validators?: components["schemas"]["Validator"][];
+        };
+        /**
+         * @description A field's type.
+         * @enum {string}
+         */
+        FieldType: "string" | "boolean" | "integer" | "dateTime";
         /** @description A static validation finding. */
         FindingView: {
             /** @description How to fix it. */
@@ -1663,6 +1689,13 @@ export interface components {
             message: string;
             /** @description `error` or `warning`. */
             severity: string;
+        };
+        /** @description What the target accepts of groups. */
+        GroupRules: {
+            /** @description Validators of the group's `displayName`. */
+            displayName?: components["schemas"]["Validator"][];
+            /** @description Whether a group may be a member of another group (many targets accept users only). */
+            nestedGroups?: boolean;
         };
         /** @description One group of a directory, as a list shows it. */
         GroupSummary: {
@@ -1880,6 +1913,21 @@ export interface components {
              */
             until: string;
         };
+        /** @description A matching attribute. */
+        Matching: {
+            /**
+             * @description The SCIM path (`userName`, `externalId`, `emails[type eq "work"].value`, an enterprise
+             *     `employeeNumber`).
+             */
+            attribute: string;
+            /** @description The one attribute tried first and required. */
+            primary?: boolean;
+        };
+        /**
+         * @description Whether validators refuse requests.
+         * @enum {string}
+         */
+        Mode: "enforce" | "warnOnly";
         /** @description A rule to create. */
         NewAlertRule: {
             /** @description When it fires. */
@@ -1996,6 +2044,11 @@ export interface components {
          * @enum {string}
          */
         Origin: "scim" | "imported";
+        /**
+         * @description What happens to out-of-scope requests (always logged as skipped).
+         * @enum {string}
+         */
+        OutOfScope: "reject" | "acceptInactive";
         /**
          * @description How a request ended.
          * @enum {string}
@@ -2173,6 +2226,29 @@ export interface components {
             /** @description Its userName, when the mapping gave one. */
             userName?: string | null;
         };
+        /** @description A mapping plan, as stored, exported and imported. */
+        Plan: {
+            /** @description The target's fields. */
+            fields?: components["schemas"]["Field"][];
+            /**
+             * Format: int32
+             * @description The plan format (1).
+             */
+            format?: number;
+            /** @description What the target accepts of groups. */
+            groups?: components["schemas"]["GroupRules"];
+            /** @description The attributes that identify a user in both systems, in order; exactly one is primary. */
+            matching?: components["schemas"]["Matching"][];
+            /** @description Whether a failed validator refuses the request or is only recorded. */
+            mode?: components["schemas"]["Mode"];
+            provider?: null | components["schemas"]["ProviderSide"];
+            /** @description How the fields are filled. */
+            rules?: components["schemas"]["Rule"][];
+            /** @description Which users and groups are in scope. */
+            scoping?: components["schemas"]["Scoping"];
+            /** @description What to do with SCIM attributes no rule reads. */
+            unsupported?: components["schemas"]["Unsupported"];
+        };
         /**
          * @description What a plan makes of the users already stored: shown before it is saved, since a user the
          *     plan refuses can no longer be changed by its identity provider (deprovisioning aside).
@@ -2212,7 +2288,7 @@ export interface components {
              * @description The plan (the export format: `format`, `fields`, `rules`, `unsupported`, `mode`,
              *     `matching`, `scoping`).
              */
-            plan: Record<string, never>;
+            plan: components["schemas"]["Plan"];
             /**
              * Format: int64
              * @description The version (1, 2, …).
@@ -2350,6 +2426,19 @@ export interface components {
             /** @description The old token. */
             old: components["schemas"]["TokenView"];
         };
+        /** @description How a field is filled. */
+        Rule: {
+            /** @description When the rule applies. */
+            apply?: components["schemas"]["ApplyOn"];
+            /** @description The value used when the source has none. */
+            default?: unknown;
+            /** @description The SCIM attribute path it reads (`emails[type eq "work"].value`). */
+            source: string;
+            /** @description The field filled (a [`Field::name`]). */
+            target: string;
+            /** @description Transforms applied in order. */
+            transforms?: components["schemas"]["Transform"][];
+        };
         /**
          * @description How binding a rule is.
          * @enum {string}
@@ -2365,7 +2454,7 @@ export interface components {
             /** @description Why it changes. */
             comment?: string;
             /** @description The plan. */
-            plan: Record<string, never>;
+            plan: components["schemas"]["Plan"];
         };
         /** @description A saved plan and its warnings. */
         SavedPlanView: {
@@ -2373,6 +2462,27 @@ export interface components {
             findings: components["schemas"]["FindingView"][];
             /** @description The version saved. */
             saved: components["schemas"]["PlanVersionView"];
+        };
+        /**
+         * @description Include or exclude.
+         * @enum {string}
+         */
+        ScopeEffect: "include" | "exclude";
+        /** @description One scoping filter. */
+        ScopeRule: {
+            /** @description Include (must match) or exclude (must not). */
+            effect?: components["schemas"]["ScopeEffect"];
+            /** @description A SCIM filter (`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "Ops"`). */
+            filter: string;
+        };
+        /** @description Scoping of users and groups. */
+        Scoping: {
+            /** @description Filters on groups. */
+            groups?: components["schemas"]["ScopeRule"][];
+            /** @description What happens to a request for a resource out of scope. */
+            outOfScope?: components["schemas"]["OutOfScope"];
+            /** @description Filters on users: in scope when every include matches and no exclude does. */
+            users?: components["schemas"]["ScopeRule"][];
         };
         /**
          * @description Where a target's credential is kept.
@@ -2444,8 +2554,7 @@ export interface components {
             logEntry?: number | null;
             /** @description `create` (default; for a log record, what it was) or `update`. */
             operation?: string | null;
-            /** @description The plan to try (default: the configuration's current plan). */
-            plan?: Record<string, never> | null;
+            plan?: null | components["schemas"]["Plan"];
             /** @description A SCIM User as the identity provider would send it. */
             sample?: Record<string, never> | null;
             /**
@@ -2545,11 +2654,38 @@ export interface components {
             /** @description Where it stands now. */
             state: components["schemas"]["TokenStateView"];
         };
+        /** @description A transform of a text value. */
+        Transform: {
+            /** @enum {string} */
+            kind: "lowercase";
+        } | {
+            /** @enum {string} */
+            kind: "uppercase";
+        } | {
+            /** @enum {string} */
+            kind: "trim";
+        } | {
+            /** @enum {string} */
+            kind: "normalizeDiacritics";
+        } | {
+            /** @enum {string} */
+            kind: "stripSpaces";
+        } | {
+            /** @description The expression. */
+            expression: string;
+            /** @enum {string} */
+            kind: "expression";
+        };
         /**
          * @description What the endpoint does with attributes and schema URIs the resource type does not define.
          * @enum {string}
          */
         UnknownAttributePolicy: "preserve" | "ignore" | "reject";
+        /**
+         * @description What happens to SCIM attributes that no rule reads.
+         * @enum {string}
+         */
+        Unsupported: "reject" | "ignore";
         /** @description One user of a directory, as a list shows it. */
         UserSummary: {
             /** @description `active` (absent when never set). */
@@ -2575,6 +2711,60 @@ export interface components {
             findings: components["schemas"]["FindingView"][];
             /** @description Whether the plan can be saved (no errors). */
             valid: boolean;
+        };
+        /** @description A validator as a plan declares it. */
+        Validator: {
+            /** @enum {string} */
+            kind: "required";
+        } | {
+            /** @enum {string} */
+            kind: "unique";
+        } | {
+            /** @enum {string} */
+            kind: "email";
+        } | {
+            /** @enum {string} */
+            kind: "e164";
+        } | {
+            /** @enum {string} */
+            kind: "timeZone";
+        } | {
+            /** @description The languages the target accepts (codes or names); empty accepts any. */
+            allowed?: string[];
+            /** @enum {string} */
+            kind: "language";
+        } | {
+            /** @description Whether case matters (default: no). */
+            case_sensitive?: boolean;
+            /** @enum {string} */
+            kind: "oneOf";
+            /** @description The accepted values. */
+            values: string[];
+        } | {
+            /** @enum {string} */
+            kind: "length";
+            /** @description At most this many. */
+            max?: number | null;
+            /** @description At least this many. */
+            min?: number | null;
+        } | {
+            /** @enum {string} */
+            kind: "pattern";
+            /** @description The regular expression (Rust/RE2 syntax, without look-around). */
+            regex: string;
+        } | {
+            /** @description At least one digit. */
+            digit?: boolean;
+            /** @enum {string} */
+            kind: "passwordPolicy";
+            /** @description At least one lower-case letter. */
+            lower?: boolean;
+            /** @description At least this many characters. */
+            min_length: number;
+            /** @description At least one character that is neither letter nor digit. */
+            symbol?: boolean;
+            /** @description At least one upper-case letter. */
+            upper?: boolean;
         };
         /**
          * @description How a check ended.
@@ -3320,7 +3510,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["Plan"];
             };
         };
         responses: {
@@ -3438,7 +3628,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["Plan"];
             };
         };
         responses: {
@@ -4409,7 +4599,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Plan"];
                 };
             };
             404: {

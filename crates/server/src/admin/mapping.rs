@@ -32,8 +32,7 @@ pub struct PlanVersionView {
     pub comment: String,
     /// The plan (the export format: `format`, `fields`, `rules`, `unsupported`, `mode`,
     /// `matching`, `scoping`).
-    #[schema(value_type = Object)]
-    pub plan: Value,
+    pub plan: Plan,
     /// How many stored users failed it when it was saved (absent for versions saved before
     /// this was counted).
     pub failing_users: Option<i64>,
@@ -46,7 +45,7 @@ impl From<PlanVersion> for PlanVersionView {
             created: v.created,
             created_by: v.created_by,
             comment: v.comment,
-            plan: serde_json::to_value(&v.plan).unwrap_or_default(),
+            plan: v.plan,
             failing_users: v.failing_users,
         }
     }
@@ -57,7 +56,6 @@ impl From<PlanVersion> for PlanVersionView {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SavePlanBody {
     /// The plan.
-    #[schema(value_type = Object)]
     pub plan: Plan,
     /// Why it changes.
     #[serde(default)]
@@ -119,7 +117,6 @@ pub struct ValidationView {
 pub struct TestBody {
     /// The plan to try (default: the configuration's current plan).
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
     pub plan: Option<Plan>,
     /// A SCIM User as the identity provider would send it.
     #[serde(default)]
@@ -247,13 +244,13 @@ pub struct TemplateQuery {
 /// The default plan for Users, a starting point to edit: with an identity provider's default
 /// mappings as its provider side when one is named.
 #[utoipa::path(get, path = "/api/mapping/template", security(("admin_token" = [])), params(TemplateQuery),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
-pub async fn template(Query(query): Query<TemplateQuery>) -> Result<Json<Value>, AdminError> {
+    responses((status = 200, body = Plan), (status = 404, body = ErrorBody)))]
+pub async fn template(Query(query): Query<TemplateQuery>) -> Result<Json<Plan>, AdminError> {
     let mut plan = Plan::default_users();
     if let Some(name) = &query.provider {
         plan.provider = Some(ProviderSide::template(provider_named(name)?));
     }
-    Ok(Json(serde_json::to_value(plan).unwrap_or_default()))
+    Ok(Json(plan))
 }
 
 /// The configuration's current plan.
@@ -304,7 +301,7 @@ pub async fn save(
 
 /// What a plan would make of the users already stored, before it is saved: how many it
 /// refuses as they are, with up to five examples. Users are read a page at a time.
-#[utoipa::path(post, path = "/api/configurations/{id}/mapping/impact", security(("admin_token" = [])), request_body = Object,
+#[utoipa::path(post, path = "/api/configurations/{id}/mapping/impact", security(("admin_token" = [])), request_body = Plan,
     responses((status = 200, body = PlanImpact), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn impact(
     State(state): State<AppState>,
@@ -321,7 +318,7 @@ pub async fn impact(
 }
 
 /// Static validation of a plan, without saving it.
-#[utoipa::path(post, path = "/api/configurations/{id}/mapping/validate", security(("admin_token" = [])), request_body = Object,
+#[utoipa::path(post, path = "/api/configurations/{id}/mapping/validate", security(("admin_token" = [])), request_body = Plan,
     responses((status = 200, body = ValidationView), (status = 400, body = ErrorBody)))]
 pub async fn validate(
     State(state): State<AppState>,

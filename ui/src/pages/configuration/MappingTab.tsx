@@ -25,7 +25,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { ApiError, api, describe, unwrap, type Configuration, type Finding, type Schemas } from '../../api/client';
 import { keys } from '../../api/queries';
 import { ErrorNotice, Loading } from '../../components/States';
-import { parsePlan, planRows, planText, whereIs } from './planText';
+import { editedPlanText, parsePlan, planRows, planText, whereIs } from './planText';
 import { PlanForm } from './PlanForm';
 import { SampleTester } from './SampleTester';
 import { Versions } from './Versions';
@@ -283,7 +283,7 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
               ) : parsed.plan ? (
                 <PlanForm
                   plan={parsed.plan}
-                  onChange={(plan) => setText(planText(plan))}
+                  onChange={(plan) => setText(editedPlanText(plan))}
                   findings={settled ? (validation.data?.findings ?? []) : []}
                 />
               ) : (

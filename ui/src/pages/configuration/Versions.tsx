@@ -6,6 +6,7 @@ import { api, describe, unwrap, type Configuration } from '../../api/client';
 import { keys } from '../../api/queries';
 import { EmptyState, ErrorNotice, Loading } from '../../components/States';
 import { formatDateTime } from '../../format';
+import type { ApiPlan } from './planText';
 
 /** Every saved version of the plan: what changed against the current one, and rollback. */
 export function Versions({
@@ -13,7 +14,7 @@ export function Versions({
   onRolledBack,
 }: {
   configuration: Configuration;
-  onRolledBack: (plan: unknown) => void;
+  onRolledBack: (plan: ApiPlan) => void;
 }) {
   const id = configuration.id;
   const client = useQueryClient();

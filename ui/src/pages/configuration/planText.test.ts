@@ -1,4 +1,5 @@
-import { jsonErrorOffset, parsePlan, planRows, rowOf, whereIs } from './planText';
+import type { Schemas } from '../../api/client';
+import { jsonErrorOffset, parsePlan, planRows, planText, rowOf, whereIs, type ApiPlan } from './planText';
 
 test('a JSON error names its line and column', () => {
   const parsed = parsePlan('{\n  "fields": [,]\n}');
@@ -40,4 +41,13 @@ test('findings are placed as the editor numbers rows, from 1', () => {
   expect(rowOf('/rules/7/transforms/0')).toBe('rules/7');
   expect(rowOf('/fields/0/name')).toBe('fields/0');
   expect(rowOf('/matching/0')).toBeNull();
+});
+
+test('a provider side is not a plan: loading one as a plan does not type-check', () => {
+  const side: Schemas['ProviderSide'] = { provider: 'entra', mappings: [] };
+  // @ts-expect-error the provider side's `provider` is a name, a plan's is a provider side
+  const asPlan: ApiPlan = side;
+  const plan: ApiPlan = { provider: side };
+  expect(planText(plan)).toContain('"entra"');
+  expect(asPlan).toBe(side);
 });

@@ -1,6 +1,15 @@
 // The mapping plan as the editor holds it: JSON text, parsed on every change.
 
+import type { Schemas } from '../../api/client';
+
+/** A plan as the editor edits it: any JSON object, which the admin API then validates. */
 export type Plan = Record<string, unknown>;
+
+/**
+ * A plan as the admin API types it (its OpenAPI document). What the editor loads from the API
+ * must be one: a response of another shape (a provider side, say) does not type-check.
+ */
+export type ApiPlan = Schemas['Plan'];
 
 export type Parsed = { plan: Plan; error: null } | { plan: null; error: string };
 
@@ -112,8 +121,13 @@ export function jsonErrorOffset(text: string): number {
   }
 }
 
-/** The text of a plan, as the editor shows it. */
-export function planText(plan: unknown): string {
+/** The text of a plan loaded from the admin API, as the editor shows it. */
+export function planText(plan: ApiPlan): string {
+  return JSON.stringify(plan, null, 2);
+}
+
+/** The text of a plan the form edited (kept as it is: the API validates it). */
+export function editedPlanText(plan: Plan): string {
   return JSON.stringify(plan, null, 2);
 }
 

@@ -555,8 +555,8 @@ pub(crate) async fn deactivation_judged_by_change(c: &mut Ctx) -> Checked {
     Ok(())
 }
 
-/// DELETE deletes: the user is gone from reads, PATCH, filters, and its userName is free.
-pub(crate) async fn delete_deletes(c: &mut Ctx) -> Checked {
+/// A user created and deleted (204): answers its path and userName.
+async fn deleted_user(c: &mut Ctx) -> Result<(String, String), Verdict> {
     let (id, name, _) = c.user().await?;
     let path = user_path(&id);
     let reply = c.send(Method::DELETE, &path, None).await;
@@ -565,6 +565,12 @@ pub(crate) async fn delete_deletes(c: &mut Ctx) -> Checked {
         "DELETE answered {} instead of 204",
         reply.summary()
     );
+    Ok((path, name))
+}
+
+/// DELETE deletes: the user is gone from reads, PATCH, filters, and its userName is free.
+pub(crate) async fn delete_deletes(c: &mut Ctx) -> Checked {
+    let (path, name) = deleted_user(c).await?;
     let reply = c.get(&path).await;
     ensure!(
         reply.status == 404,
@@ -607,14 +613,7 @@ pub(crate) async fn delete_deletes(c: &mut Ctx) -> Checked {
 /// After DELETE every operation on the resource answers 404 — PUT too, even where PUT is not
 /// accepted: whether the resource exists is decided before the method's acceptability.
 pub(crate) async fn deleted_404_every_method(c: &mut Ctx) -> Checked {
-    let (id, name, _) = c.user().await?;
-    let path = user_path(&id);
-    let reply = c.send(Method::DELETE, &path, None).await;
-    ensure!(
-        reply.status == 204,
-        "DELETE answered {} instead of 204",
-        reply.summary()
-    );
+    let (path, name) = deleted_user(c).await?;
     let mut put = user_body(&name, "unused");
     if let Some(b) = put.as_object_mut() {
         b.remove("externalId");
