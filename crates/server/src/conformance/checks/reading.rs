@@ -171,7 +171,7 @@ pub(crate) async fn paging(c: &mut Ctx) -> Checked {
     let (total, page_1) = list(&first, "GET /Users?startIndex=1&count=1")?;
     if total < 2 {
         return Err(super::super::Verdict::Skip(format!(
-            "the endpoint holds {total} user(s); paging needs two"
+            "the endpoint holds {total} user(s); paging needs two (allow writes, or check an endpoint with users)"
         )));
     }
     ensure!(
@@ -265,7 +265,7 @@ pub(crate) async fn rate_limited(c: &mut Ctx) -> Checked {
         );
     }
     Err(super::super::Verdict::Skip(
-        "no 429 after 300 requests at full speed: the rate limit lies above what the checker sends"
+        "no 429 after 300 requests at full speed: the rate limit lies above what the checker sends (it runs against a limit that 300 requests in a burst reach)"
             .into(),
     ))
 }
@@ -282,7 +282,7 @@ pub(crate) async fn tls13(c: &mut Ctx) -> Checked {
                 .is_ok_and(|ip| ip.is_loopback());
         if loopback {
             return Err(super::super::Verdict::Skip(
-                "plain HTTP on a loopback address: TLS is not checked".into(),
+                "plain HTTP on a loopback address: TLS is not checked (check the endpoint's https:// address to run it)".into(),
             ));
         }
         return Err(super::super::Verdict::Fail(format!(
