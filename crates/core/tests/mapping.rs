@@ -581,6 +581,21 @@ async fn deprovisioning_always_goes_through_and_a_write_is_judged_by_what_it_cha
         "{:?}",
         written.warnings
     );
+    // The identity provider repeats the PUT of the leaver: still not refused.
+    let again = env
+        .store
+        .replace_user(
+            &env.config,
+            &env.registry,
+            &ids[4],
+            json!({"userName": "leaver4@contoso.com", "active": false, "displayName": "Gone",
+                   "phoneNumbers": [{"type": "work", "value": "425 555 0100"}]}),
+            &InputRules::default(),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.resource["active"], false);
     // DELETE.
     env.store
         .delete_user(&env.config, &ids[5], None)

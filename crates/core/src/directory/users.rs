@@ -287,9 +287,7 @@ impl Store {
                 schema,
                 replaced.into_map(),
                 password.as_ref(),
-                UserWrite::Replace {
-                    before: current.as_map(),
-                },
+                UserWrite::Replace,
                 Some(id),
             )
             .await?;

@@ -220,11 +220,9 @@ fn version_from_row(row: &db::Row) -> CoreResult<PlanVersion> {
 pub(crate) enum UserWrite<'a> {
     /// A create (POST, bulk, import): the whole resource is judged.
     Create,
-    /// A PUT: the whole resource is judged, but a deactivation always goes through.
-    Replace {
-        /// The user as stored.
-        before: &'a Map<String, Value>,
-    },
+    /// A PUT: the whole resource is judged, but one that leaves the user inactive always
+    /// goes through.
+    Replace,
     /// A PATCH: only the fields whose value it changes are judged, never a removal, and a
     /// deactivation always goes through.
     Patch {
@@ -238,15 +236,39 @@ impl UserWrite<'_> {
     fn operation(self) -> Operation {
         match self {
             Self::Create => Operation::Create,
-            Self::Replace { .. } | Self::Patch { .. } => Operation::Update,
+            Self::Replace | Self::Patch { .. } => Operation::Update,
         }
     }
 
-    fn before(&self) -> Option<&Map<String, Value>> {
+    /// Whether the write is deprovisioning: it deactivates the user, or it is a PUT that
+    /// keeps a leaver inactive (identity providers repeat them).
+    fn deactivates(self, after: &Map<String, Value>) -> bool {
         match self {
-            Self::Create => None,
-            Self::Replace { before } | Self::Patch { before } => Some(before),
+            Self::Create => false,
+            Self::Patch { before } => is_active(before) && !is_active(after),
+            Self::Replace => !is_active(after),
         }
+    }
+
+    /// For a PATCH, what the plan made of the stored user, which the change is judged
+    /// against — evaluated only when something failed, or to spare the look-up of a unique
+    /// value the PATCH did not change.
+    fn baseline(
+        self,
+        plan: &CompiledPlan,
+        evaluation: &Evaluation,
+        schema: &ResourceSchema,
+    ) -> Option<Evaluation> {
+        let Self::Patch { before } = self else {
+            return None;
+        };
+        let rules = plan.plan();
+        let unique = rules
+            .fields
+            .iter()
+            .any(|f| f.validators.contains(&Validator::Unique));
+        (unique || !evaluation.passed(rules))
+            .then(|| plan.evaluate(before, Operation::Update, schema))
     }
 }
 
@@ -615,15 +637,9 @@ impl Store {
             evaluated.insert("password".into(), p.clone());
         }
         let evaluation = plan.evaluate(&evaluated, op, schema);
-        // A PATCH is judged against what the plan made of the stored user.
-        let baseline = match write {
-            UserWrite::Patch { before } => Some(plan.evaluate(before, op, schema)),
-            UserWrite::Create | UserWrite::Replace { .. } => None,
-        };
-        let deactivates = write
-            .before()
-            .is_some_and(|before| is_active(before) && !is_active(&resource));
         let rules = plan.plan();
+        let baseline = write.baseline(&plan, &evaluation, schema);
+        let deactivates = write.deactivates(&resource);
         let mut warnings = Vec::new();
         let mut resource = resource;
         if !evaluation.in_scope {
