@@ -1,0 +1,432 @@
+//! Alert rules over the provisioning log: each kind raises once when its condition starts to
+//! hold and resolves once when it stops; webhook addresses are sealed in storage.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // Test code: a failure is a test failure.
+
+use std::time::Duration;
+
+use chrono::DateTime;
+use scim_console_core::alerts::{
+    AlertCondition, AlertEventKind, AlertEventQuery, AlertRuleUpdate, NewAlertRule, WebhookState,
+};
+use scim_console_core::logs::{Client, CredentialRefusal, LogEntry, Operation, Outcome};
+use scim_console_core::time::Clock;
+use scim_console_core::{Actor, CoreError, NewConfiguration};
+
+use crate::common::Env;
+
+async fn env() -> Env {
+    Env::timed(NewConfiguration::named("Okta"), &Actor::system()).await
+}
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+/// A record of a request answered `status` now (by the test clock).
+fn request(env: &Env, status: u16) -> LogEntry {
+    let failed = status >= 400;
+    LogEntry {
+        seq: 0,
+        at: DateTime::from_timestamp_micros(env.clock().now_us()).unwrap(),
+        configuration_id: env.config.id,
+        client: Client::Okta,
+        user_agent: Some("Okta SCIM Client 1.0.0".into()),
+        source: "198.51.100.7".into(),
+        credential: Some("scim_ab12cd34_…".into()),
+        method: "POST".into(),
+        path: "/scim/okta/v2/Users".into(),
+        operation: Operation::Create,
+        resource_type: Some("User".into()),
+        resource_id: None,
+        resource_name: Some("ada@example.com".into()),
+        status,
+        outcome: if failed {
+            Outcome::Failure
+        } else {
+            Outcome::Success
+        },
+        scim_type: (status == 400).then(|| "invalidValue".into()),
+        refusal: (status == 401).then_some(CredentialRefusal::Revoked),
+        detail: failed.then(|| "refused".into()),
+        attributes: Vec::new(),
+        switches: Vec::new(),
+        duration_us: 900,
+        changes: None,
+        request_body: None,
+        response_body: None,
+        outbox: Vec::new(),
+        direction: scim_console_core::logs::Direction::Inbound,
+    }
+}
+
+async fn log(env: &Env, statuses: &[u16]) {
+    let mut batch: Vec<LogEntry> = statuses.iter().map(|s| request(env, *s)).collect();
+    env.store.record_logs(&mut batch).await.unwrap();
+}
+
+fn rule(name: &str, condition: AlertCondition) -> NewAlertRule {
+    NewAlertRule {
+        name: name.into(),
+        condition,
+        enabled: true,
+        webhook_url: None,
+    }
+}
+
+#[tokio::test]
+async fn a_failure_rate_raises_once_and_resolves_when_the_window_passes() {
+    let env = env().await;
+    let admin = Actor::new("admin", "127.0.0.1");
+    let created = env
+        .store
+        .create_alert_rule(
+            env.config.id,
+            &rule(
+                "Half the requests fail",
+                AlertCondition::FailureRate {
+                    percent: 50.0,
+                    minutes: 10,
+                    min_requests: 4,
+                },
+            ),
+            &admin,
+        )
+        .await
+        .unwrap();
+    assert!(created.enabled && created.firing_since.is_none());
+    assert!(
+        created.description.contains("50%"),
+        "{}",
+        created.description
+    );
+    // Three failures are too few requests to judge.
+    log(&env, &[400, 400, 400]).await;
+    assert!(env.store.evaluate_alerts().await.unwrap().is_empty());
+    // Four failures of six: 66.7% ≥ 50%.
+    log(&env, &[400, 201, 201]).await;
+    let events = env.store.evaluate_alerts().await.unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    let raised = &events[0];
+    assert_eq!(raised.kind, AlertEventKind::Raised);
+    assert_eq!(raised.rule_id, created.id);
+    assert_eq!(raised.configuration_name, "Okta");
+    assert!(
+        raised
+            .message
+            .starts_with("4 of 6 requests failed in the last 10 minutes (66.7%"),
+        "{}",
+        raised.message
+    );
+    assert_eq!(raised.webhook, None, "no webhook, no delivery");
+    // Still failing: nothing new, and the rule says since when.
+    env.clock().advance(MINUTE);
+    assert!(env.store.evaluate_alerts().await.unwrap().is_empty());
+    let firing = env.store.alert_rule(created.id).await.unwrap();
+    assert_eq!(firing.firing_since, Some(raised.at));
+    // Ten minutes later the failures are out of the window.
+    env.clock().advance(10 * MINUTE);
+    let events = env.store.evaluate_alerts().await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].kind, AlertEventKind::Resolved);
+    assert!(
+        events[0].message.starts_with("resolved: 0 of 0"),
+        "{}",
+        events[0].message
+    );
+    assert!(env.store.evaluate_alerts().await.unwrap().is_empty());
+    let history = env
+        .store
+        .alert_events(&AlertEventQuery {
+            configuration: Some(env.config.id),
+            ..AlertEventQuery::default()
+        })
+        .await
+        .unwrap();
+    let kinds: Vec<_> = history.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [AlertEventKind::Resolved, AlertEventKind::Raised]);
+    // A second page continues before the first.
+    let older = env
+        .store
+        .alert_events(&AlertEventQuery {
+            before: Some(history[0].seq),
+            limit: 1,
+            ..AlertEventQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(older.len(), 1);
+    assert_eq!(older[0].seq, history[1].seq);
+}
+
+#[tokio::test]
+async fn silence_raises_a_no_traffic_alert_and_a_request_resolves_it() {
+    let env = env().await;
+    let admin = Actor::new("admin", "127.0.0.1");
+    env.store
+        .create_alert_rule(
+            env.config.id,
+            &rule("Okta stopped", AlertCondition::NoTraffic { hours: 2 }),
+            &admin,
+        )
+        .await
+        .unwrap();
+    assert!(env.store.evaluate_alerts().await.unwrap().is_empty());
+    env.clock().advance(119 * MINUTE);
+    assert!(env.store.evaluate_alerts().await.unwrap().is_empty());
+    env.clock().advance(2 * MINUTE);
+    let events = env.store.evaluate_alerts().await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert!(
+        events[0]
+            .message
+            .starts_with("no requests since the rule was created"),
+        "{}",
+        events[0].message
+    );
+    log(&env, &[200]).await;
+    let events = env.store.evaluate_alerts().await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].kind, AlertEventKind::Resolved);
+    // Silence after traffic counts from the last request.
+    env.clock().advance(3 * 60 * MINUTE);
+    let events = env.store.evaluate_alerts().await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert!(
+        events[0].message.starts_with("no requests for 2 hours")
+            || events[0].message.starts_with("no requests for 3 hours"),
+        "{}",
+        events[0].message
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_token_in_use_is_named_with_its_caller() {
+    let env = env().await;
+    let admin = Actor::new("admin", "127.0.0.1");
+    env.store
+        .create_alert_rule(
+            env.config.id,
+            &rule(
+                "Revoked token",
+                AlertCondition::RevokedTokenUsed { minutes: 30 },
+            ),
+            &admin,
+        )
+        .await
+        .unwrap();
+    // Other failures, even other 401s, are not a revoked token.
+    let mut missing = request(&env, 401);
+    missing.refusal = Some(CredentialRefusal::Missing);
+    missing.credential = None;
+    env.store.record_logs(&mut [missing]).await.unwrap();
+    log(&env, &[400]).await;
+    assert!(env.store.evaluate_alerts().await.unwrap().is_empty());
+    log(&env, &[401, 401]).await;
+    let events = env.store.evaluate_alerts().await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        events[0].message,
+        "a revoked token was presented 2 times in the last 30 minutes; the last was scim_ab12cd34_… from 198.51.100.7 (okta)"
+    );
+    env.clock().advance(31 * MINUTE);
+    let events = env.store.evaluate_alerts().await.unwrap();
+    assert_eq!(events[0].kind, AlertEventKind::Resolved);
+}
+
+#[tokio::test]
+async fn rules_are_validated_changed_disabled_and_deleted_with_their_configuration() {
+    let env = env().await;
+    let admin = Actor::new("admin", "127.0.0.1");
+    let bad = env
+        .store
+        .create_alert_rule(
+            env.config.id,
+            &rule(" ", AlertCondition::NoTraffic { hours: 1 }),
+            &admin,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(bad, CoreError::Invalid { field: "name", .. }),
+        "{bad}"
+    );
+    let bad = env
+        .store
+        .create_alert_rule(
+            env.config.id,
+            &rule(
+                "x",
+                AlertCondition::FailureRate {
+                    percent: 120.0,
+                    minutes: 5,
+                    min_requests: 1,
+                },
+            ),
+            &admin,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            bad,
+            CoreError::Invalid {
+                field: "condition.percent",
+                ..
+            }
+        ),
+        "{bad}"
+    );
+    let quiet = env
+        .store
+        .create_alert_rule(
+            env.config.id,
+            &rule("Quiet", AlertCondition::NoTraffic { hours: 1 }),
+            &admin,
+        )
+        .await
+        .unwrap();
+    let off = env
+        .store
+        .update_alert_rule(
+            quiet.id,
+            &AlertRuleUpdate {
+                enabled: Some(false),
+                name: Some("Quiet (paused)".into()),
+                ..AlertRuleUpdate::default()
+            },
+            &admin,
+        )
+        .await
+        .unwrap();
+    assert!(!off.enabled);
+    assert_eq!(off.name, "Quiet (paused)");
+    env.clock().advance(2 * 60 * MINUTE);
+    assert!(
+        env.store.evaluate_alerts().await.unwrap().is_empty(),
+        "a disabled rule is not evaluated"
+    );
+    let on = env
+        .store
+        .update_alert_rule(
+            quiet.id,
+            &AlertRuleUpdate {
+                enabled: Some(true),
+                ..AlertRuleUpdate::default()
+            },
+            &admin,
+        )
+        .await
+        .unwrap();
+    assert!(on.enabled && on.name == "Quiet (paused)");
+    assert_eq!(env.store.evaluate_alerts().await.unwrap().len(), 1);
+    // Changes are audited.
+    let audit = env
+        .store
+        .audit(&scim_console_core::audit::AuditQuery::default())
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit.entries.iter().map(|r| r.action.as_str()).collect();
+    assert!(
+        actions.contains(&"alert.create") && actions.contains(&"alert.update"),
+        "{actions:?}"
+    );
+    // Deleting the configuration deletes its rules; the history stays.
+    env.store
+        .delete_configuration(env.config.id, &admin)
+        .await
+        .unwrap();
+    assert!(env.store.alert_rules(None).await.unwrap().is_empty());
+    assert_eq!(
+        env.store
+            .alert_events(&AlertEventQuery::default())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(matches!(
+        env.store.alert_rule(quiet.id).await.unwrap_err(),
+        CoreError::NotFound(_)
+    ));
+}
+
+#[tokio::test]
+async fn webhook_addresses_are_sealed_in_storage_and_shown_by_origin() {
+    let env = env().await;
+    let admin = Actor::new("admin", "127.0.0.1");
+    let url = "https://hooks.example.com/services/T000/B000/very-secret-path";
+    let created = env
+        .store
+        .create_alert_rule(
+            env.config.id,
+            &NewAlertRule {
+                webhook_url: Some(url.into()),
+                ..rule("Hooked", AlertCondition::NoTraffic { hours: 1 })
+            },
+            &admin,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        created.webhook.as_deref(),
+        Some("https://hooks.example.com/…")
+    );
+    assert_eq!(
+        env.store
+            .alert_webhook(created.id)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(url)
+    );
+    env.clock().advance(61 * MINUTE);
+    let events = env.store.evaluate_alerts().await.unwrap();
+    assert_eq!(events[0].webhook, Some(WebhookState::Pending));
+    env.store
+        .record_webhook_delivery(events[0].seq, WebhookState::Delivered, "HTTP 200")
+        .await
+        .unwrap();
+    let history = env
+        .store
+        .alert_events(&AlertEventQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(history[0].webhook, Some(WebhookState::Delivered));
+    assert_eq!(history[0].webhook_detail.as_deref(), Some("HTTP 200"));
+    // Nothing on disk shows the address's secret path, nor does the audit log.
+    env.store.close().await;
+    for entry in std::fs::read_dir(env.dir.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("very-secret-path"),
+            "the webhook's path reached the disk in clear"
+        );
+    }
+    // Removing the webhook.
+    let store = scim_console_core::testing::open_test_store(env.dir.path())
+        .await
+        .unwrap();
+    let without_key = store
+        .create_alert_rule(
+            env.config.id,
+            &NewAlertRule {
+                webhook_url: Some(url.into()),
+                ..rule("No key", AlertCondition::NoTraffic { hours: 1 })
+            },
+            &admin,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(without_key, CoreError::Forbidden(_)),
+        "{without_key}"
+    );
+    let cleared = store
+        .update_alert_rule(
+            created.id,
+            &serde_json::from_str(r#"{"webhookUrl": null}"#).unwrap(),
+            &admin,
+        )
+        .await
+        .unwrap();
+    assert_eq!(cleared.webhook, None);
+    assert_eq!(store.alert_webhook(created.id).await.unwrap(), None);
+}
