@@ -1,7 +1,7 @@
 //! The provisioning log at scale: loads 10 million records (5 configurations, 30 days, a
 //! realistic mix of queries, writes and failures) through the same batched writer the server
 //! uses, then times filtered pages, keyset pages, free-text searches, statistics and cycles.
-//! Targets (issue 6): a filtered page of 100 in < 100 ms, free text in < 300 ms.
+//! Targets: a filtered page of 100 in < 100 ms, free text in < 300 ms.
 //!
 //! `cargo xtask bench logs` runs it. The loaded database is kept in `target/bench-logs` and
 //! reused while it holds the wanted number of records (`SCIM_CONSOLE_BENCH_ROWS`, default

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::configuration::Configuration;
 use crate::db::{self, Db};
 use crate::error::{CoreError, CoreResult};
-use crate::token::Principal;
+use crate::token::principal::Principal;
 
 /// The epoch a cache entry was read under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,14 +1,18 @@
 //! # scim-console-core — SCIM Console's domain
 //!
-//! Everything the console knows, stored with sqlx on SQLite (WAL, foreign keys, embedded
-//! migrations), behind [`Store`] so a PostgreSQL backend can be added without touching callers.
+//! Everything the console knows, behind [`Store`]: sqlx on SQLite (WAL, foreign keys, embedded
+//! migrations) in the data directory, or on PostgreSQL shared by several instances ([`db`]
+//! hides the difference). No HTTP here: the server and the CLI call this crate.
 //!
-//! - [`store`]: opening the database and the data directory.
+//! - [`store`]: opening the database and the data directory; the caches the store holds
+//!   live in their own modules (`auth_cache`, `mapping::cache`, `oauth::signing`).
 //! - [`configuration`]: SCIM configurations — one per connection, each with its own directory.
 //! - [`token`]: bearer tokens — shown once, stored only as hashes, expiring, rotated with a
 //!   grace window, revoked — under each configuration's policy.
-//! - [`logs`]: the provisioning log — every SCIM request, redacted, searchable.
-//! - [`mapping`]: attribute mapping plans and the Entra ID expression language.
+//! - [`logs`]: the provisioning log — every SCIM request, redacted, searchable — and its
+//!   writer ([`logs::writer`]), which stores records in batches and announces them live.
+//! - [`mapping`]: attribute mapping plans, their trial on samples, and the Entra ID
+//!   expression language.
 //! - [`oauth`]: OAuth 2.0 clients, the token endpoint's grants and signed access tokens.
 //! - [`alerts`]: alert rules over the provisioning log and the alerts they raise.
 //! - [`compatibility`]: the switches where an endpoint accepts what identity providers send

@@ -16,8 +16,8 @@ use crate::auth_cache::{AuthCache, SharedEpoch};
 use crate::db::{self, Conn, Db, Dialect};
 use crate::directory::cursor::CursorKey;
 use crate::error::{CoreError, CoreResult};
-use crate::mapping::versions::PlanCache;
-use crate::oauth::SigningKey;
+use crate::mapping::cache::PlanCache;
+use crate::oauth::signing::SigningKey;
 use crate::secrets::{MasterKey, SealingKey};
 use crate::time::{Clock, SystemClock};
 

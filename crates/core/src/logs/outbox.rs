@@ -457,8 +457,8 @@ impl Store {
     /// `from_us`. A change's record carries the time its request arrived, as its stamp does,
     /// so only records from `from_us` on can list one; they are read in slices of
     /// [`TICKET_SCAN_ROWS`] positions, keeping only the tickets asked about — memory stays that
-    /// of `wanted` however many records the window holds (it used to hold every ticket of the
-    /// window: 450 MiB at a restart after half an hour of a busy log).
+    /// of `wanted` however many records the window holds (holding every ticket of the window
+    /// would take 450 MiB at a restart after half an hour of a busy log).
     async fn logged_among(
         &self,
         wanted: &std::collections::HashSet<i64>,

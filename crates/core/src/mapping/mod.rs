@@ -9,12 +9,16 @@
 //! - [`provider`]: the identity provider's side: templates for Entra ID, Okta, OneLogin and
 //!   Google Workspace, and what the provider would send for a source user.
 //! - [`samples`]: samples for a test run picked from the provisioning log.
+//! - [`trial`]: a plan tried on a sample, a source user or a log record (the admin API's test
+//!   and `mapping test` both run it).
 //! - [`validators`]: the field formats targets enforce (E.164, IANA time zones, ISO 639, …).
 
 pub mod brownfield;
+pub(crate) mod cache;
 pub mod expression;
 pub mod plan;
 pub mod provider;
 pub mod samples;
+pub mod trial;
 pub mod validators;
 pub mod versions;

@@ -2,8 +2,8 @@
 //! be diffed and rolled back), the current one compiled once and cached until any process
 //! changes it, and enforced on every user write.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use crate::db;
 use chrono::{DateTime, Utc};
@@ -16,7 +16,6 @@ use super::plan::{
 };
 use super::validators::Validator;
 use crate::audit::{self, Actor, Subject};
-use crate::auth_cache::Stamp;
 use crate::configuration::{Configuration, ConfigurationId};
 use crate::error::{CoreError, CoreResult};
 use crate::store::Store;
@@ -38,6 +37,17 @@ pub struct PlanVersion {
     pub plan: Plan,
     /// How many stored users failed it when it was saved (`None` before this was counted).
     pub failing_users: Option<i64>,
+}
+
+/// A plan copied to another configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CopiedPlan {
+    /// The version copied.
+    pub from_version: i64,
+    /// The version saved in the other configuration.
+    pub saved: PlanVersion,
+    /// Its warnings.
+    pub findings: Vec<Finding>,
 }
 
 /// What a plan makes of the users already stored: shown before it is saved, since a user the
@@ -93,37 +103,6 @@ fn stored_user_problems(plan: &CompiledPlan, evaluation: &Evaluation) -> Vec<Str
         }
     }
     problems
-}
-
-/// A configuration's compiled current plan (None: it has none), as read under an epoch stamp.
-type CachedPlan = (Stamp, Option<Arc<CompiledPlan>>);
-
-/// The compiled current plan of each configuration.
-#[derive(Debug, Default)]
-pub(crate) struct PlanCache {
-    entries: Mutex<HashMap<ConfigurationId, CachedPlan>>,
-    /// Whether imported users wait to be linked, per configuration, as read under a stamp.
-    imported: Mutex<HashMap<ConfigurationId, (Stamp, bool)>>,
-}
-
-impl PlanCache {
-    /// The cached answer to "do imported users wait?", if still valid.
-    pub(crate) fn imported(&self, configuration: ConfigurationId, stamp: Stamp) -> Option<bool> {
-        self.imported
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&configuration)
-            .filter(|(at, _)| *at == stamp)
-            .map(|(_, waiting)| *waiting)
-    }
-
-    /// Remembers the answer.
-    pub(crate) fn set_imported(&self, configuration: ConfigurationId, stamp: Stamp, waiting: bool) {
-        self.imported
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(configuration, (stamp, waiting));
-    }
 }
 
 /// The schema registry a configuration's endpoint describes: the standard one, plus, when its
@@ -505,6 +484,47 @@ impl Store {
             )
             .await?;
         Ok(saved)
+    }
+
+    /// What changed from saved version `from` to version `to` (default: the current plan).
+    pub async fn mapping_plan_diff(
+        &self,
+        configuration: ConfigurationId,
+        from: i64,
+        to: Option<i64>,
+    ) -> CoreResult<Vec<super::plan::Difference>> {
+        let from = self.mapping_plan_version(configuration, from).await?;
+        let to = match to {
+            Some(v) => self.mapping_plan_version(configuration, v).await?,
+            None => self
+                .mapping_plan(configuration)
+                .await?
+                .ok_or_else(|| CoreError::NotFound("a current mapping plan".into()))?,
+        };
+        Ok(super::plan::diff(&from.plan, &to.plan))
+    }
+
+    /// Copies `from`'s current plan to configuration `to` (saved there as a new version, with
+    /// a comment naming where it came from).
+    pub async fn copy_mapping_plan(
+        &self,
+        from: &Configuration,
+        to: ConfigurationId,
+        schema: &ResourceSchema,
+        actor: &Actor,
+    ) -> CoreResult<CopiedPlan> {
+        let source = self.mapping_plan(from.id).await?.ok_or_else(|| {
+            CoreError::NotFound(format!("a mapping plan for \"{}\" to copy", from.name))
+        })?;
+        let comment = format!("copied from \"{}\" version {}", from.name, source.version);
+        let (saved, findings) = self
+            .save_mapping_plan(to, &source.plan, schema, &comment, actor)
+            .await?;
+        Ok(CopiedPlan {
+            from_version: source.version,
+            saved,
+            findings,
+        })
     }
 
     /// The compiled current plan (cached until any process saves a plan or changes a

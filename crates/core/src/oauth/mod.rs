@@ -17,29 +17,28 @@
 
 pub mod assertion;
 
+pub(crate) mod signing;
+
+use self::signing::SigningKey;
 use crate::db::{self, Link};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 use crate::audit::{self, Actor, Subject};
 use crate::auth_cache::Entry;
 use crate::configuration::{Configuration, ConfigurationId};
 use crate::error::{CoreError, CoreResult};
-use crate::secrets::MasterKey;
 use crate::store::Store;
 use crate::time::to_time;
-use crate::token::format::{self, Kind};
+use crate::token::format::{self, ACCESS_PREFIX, Kind};
 use crate::token::{Authentication, Principal, PrincipalKind, RejectReason, Secret, TokenState};
 pub use assertion::{ClientKeys, VerifiedAssertion};
 pub use jsonwebtoken::jwk::JwkSet;
 
-const ACCESS_PREFIX: &str = "scimat_";
 const CLIENT_PREFIX: &str = "scimc_";
 /// The one scope an access token carries: the SCIM endpoint of its configuration, nothing
 /// more (IPSIE AL §4.1).
@@ -52,44 +51,6 @@ pub const JWT_ACCESS_TOKEN_SECONDS: i64 = 300;
 /// How long an unused refresh token lives.
 pub const REFRESH_TOKEN_DAYS: i64 = 30;
 const SECOND_US: i64 = 1_000_000;
-
-/// Whether a bearer value is an OAuth access token (by its prefix).
-pub(crate) fn is_access_token(text: &str) -> bool {
-    text.starts_with(ACCESS_PREFIX)
-}
-
-/// The key that signs access tokens, derived from the master key for this purpose only.
-#[derive(Clone)]
-pub(crate) struct SigningKey([u8; 32]);
-
-impl std::fmt::Debug for SigningKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SigningKey(***)")
-    }
-}
-
-type HmacSha256 = Hmac<Sha256>;
-
-impl SigningKey {
-    pub(crate) fn derive(master: &MasterKey) -> Self {
-        Self(Self::mac_with(
-            master.bytes(),
-            b"scim-console/oauth-access-token/v1",
-        ))
-    }
-
-    fn mac_with(key: &[u8], message: &[u8]) -> [u8; 32] {
-        // HMAC accepts keys of any length: this cannot fail.
-        let mut mac = <HmacSha256 as Mac>::new_from_slice(key)
-            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-        mac.update(message);
-        mac.finalize().into_bytes().into()
-    }
-
-    fn sign(&self, message: &[u8]) -> [u8; 32] {
-        Self::mac_with(&self.0, message)
-    }
-}
 
 /// What an access token says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -871,6 +832,8 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secrets::MasterKey;
+    use crate::token::format::is_access_token;
 
     #[test]
     fn access_tokens_verify_only_under_their_key_and_unaltered() {

@@ -4,40 +4,16 @@
 
 use crate::db;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use subtle::ConstantTimeEq;
 
 use super::TokenState;
 use super::format::{self, Kind};
+use super::principal::Principal;
 use crate::auth_cache::Entry;
 use crate::configuration::Configuration;
 use crate::error::CoreResult;
 use crate::store::Store;
 use crate::time::to_time;
-
-/// What kind of credential a caller presented.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum PrincipalKind {
-    /// A bearer token of the configuration.
-    Token,
-    /// An OAuth access token issued to a client of the configuration.
-    OAuthClient,
-}
-
-/// Who an accepted request is: never a secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Principal {
-    /// The kind of credential.
-    pub kind: PrincipalKind,
-    /// The token id or OAuth client id.
-    pub id: String,
-    /// Its label.
-    pub label: String,
-    /// What to show for it in logs (`scim_ab12cd34_…`, `scimc_ab12cd34`).
-    pub prefix: String,
-}
 
 /// Why a credential was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,7 +132,7 @@ impl Store {
         presented: Option<&str>,
         source: &str,
     ) -> CoreResult<Authentication> {
-        if let Some(access) = presented.filter(|p| crate::oauth::is_access_token(p)) {
+        if let Some(access) = presented.filter(|p| format::is_access_token(p)) {
             return self.authenticate_access_token(slug, access, source).await;
         }
         let parsed = presented.and_then(|p| format::parse(Kind::Bearer, p));

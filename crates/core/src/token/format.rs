@@ -16,6 +16,14 @@ use sha2::{Digest, Sha256};
 
 use super::Secret;
 
+/// The prefix of the console's OAuth access tokens.
+pub(crate) const ACCESS_PREFIX: &str = "scimat_";
+
+/// Whether a bearer value is an OAuth access token (by its prefix).
+pub(crate) fn is_access_token(text: &str) -> bool {
+    text.starts_with(ACCESS_PREFIX)
+}
+
 /// Length of the public id.
 pub(crate) const ID_LEN: usize = 8;
 /// The public id's alphabet (no look-alikes: no `l`, `o`, `0`, `1`).

@@ -10,12 +10,14 @@
 pub(crate) mod authenticate;
 pub(crate) mod format;
 mod lifecycle;
+pub(crate) mod principal;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-pub use self::authenticate::{Authentication, Principal, PrincipalKind, RejectReason};
+pub use self::authenticate::{Authentication, RejectReason};
 pub use self::lifecycle::{NewToken, Rotation, TokenCheck, TokenProblem, TokenProblemKind};
+pub use self::principal::{Principal, PrincipalKind};
 use crate::configuration::ConfigurationId;
 
 /// A secret value: never printed by `Debug` or `Display`.
