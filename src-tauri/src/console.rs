@@ -60,16 +60,17 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Binds the console: the configured port, or a free one when it is taken.
 async fn bind(data_dir: &Path, settings: &DesktopSettings) -> Result<(Runtime, bool), String> {
-    let options = |port| RuntimeOptions {
-        data_dir: Some(data_dir.to_path_buf()),
-        // The desktop keeps its embedded SQLite.
-        database: scim_console_core::Database::Sqlite,
-        serve: ServeOptions {
-            bind: settings.bind,
-            port,
-            ..ServeOptions::default()
-        },
-        first_start: FirstStart::Nothing,
+    // The desktop keeps its embedded SQLite.
+    let options = |port| {
+        RuntimeOptions::sqlite(
+            data_dir,
+            ServeOptions {
+                bind: settings.bind,
+                port,
+                ..ServeOptions::default()
+            },
+            FirstStart::Nothing,
+        )
     };
     match Runtime::start(options(settings.port)).await {
         Ok(runtime) => Ok((runtime, false)),
@@ -161,17 +162,8 @@ fn follow_alerts(app: &AppHandle, server: &Server) {
         loop {
             match alerts.recv().await {
                 Ok(alert) => {
-                    let title = format!(
-                        "{}: {} ({})",
-                        if alert.kind == scim_console_core::alerts::AlertEventKind::Raised {
-                            "Alert"
-                        } else {
-                            "Resolved"
-                        },
-                        alert.rule_name,
-                        alert.configuration_name
-                    );
-                    notify(&app, &title, &alert.message);
+                    let (title, body) = scim_console_server::alerting::notification(&alert);
+                    notify(&app, &title, &body);
                 }
                 Err(RecvError::Lagged(_)) => {}
                 Err(RecvError::Closed) => return,

@@ -10,7 +10,6 @@ mod console;
 mod settings;
 mod tray;
 
-use scim_console_core::Store;
 use tauri::{Manager as _, RunEvent, WebviewWindowBuilder, WindowEvent};
 
 use crate::console::Console;
@@ -36,7 +35,7 @@ fn main() -> std::process::ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let data_dir = match Store::resolve_data_dir(None) {
+    let data_dir = match scim_console_server::runtime::default_data_dir() {
         Ok(dir) => dir,
         Err(error) => {
             eprintln!("scim-console-desktop: {error}");

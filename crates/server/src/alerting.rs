@@ -28,6 +28,22 @@ pub struct Alerts {
     retry_waits: Arc<[Duration]>,
 }
 
+/// An alert as a desktop notification says it: its title (`Alert: …` or `Resolved: …`, the
+/// rule and the configuration) and its message.
+pub fn notification(event: &AlertEvent) -> (String, String) {
+    let title = format!(
+        "{}: {} ({})",
+        if event.kind == scim_console_core::alerts::AlertEventKind::Raised {
+            "Alert"
+        } else {
+            "Resolved"
+        },
+        event.rule_name,
+        event.configuration_name
+    );
+    (title, event.message.clone())
+}
+
 impl Default for Alerts {
     fn default() -> Self {
         Self::new(&[Duration::from_secs(2), Duration::from_secs(10)])
@@ -49,11 +65,7 @@ impl Alerts {
     fn client(&self) -> Option<&reqwest::Client> {
         self.client
             .get_or_init(|| {
-                crate::tls::install_crypto_provider();
-                reqwest::Client::builder()
-                    .timeout(WEBHOOK_TIMEOUT)
-                    .user_agent(concat!("SCIM Console/", env!("CARGO_PKG_VERSION")))
-                    .redirect(reqwest::redirect::Policy::none())
+                crate::outbound::http::builder("alert webhook", WEBHOOK_TIMEOUT)
                     .build()
                     .map_err(|error| {
                         tracing::error!(%error, "no HTTP client for alert webhooks: they will not be called");

@@ -83,14 +83,7 @@ impl JwksCache {
     async fn fetch(&self, url: &str) -> Result<JwkSet, String> {
         let http = self
             .http
-            .get_or_try_init(|| async {
-                crate::tls::install_crypto_provider();
-                reqwest::Client::builder()
-                    .timeout(TIMEOUT)
-                    .redirect(reqwest::redirect::Policy::none())
-                    .user_agent(format!("SCIM Console/{} (JWKS)", env!("CARGO_PKG_VERSION")))
-                    .build()
-            })
+            .get_or_try_init(|| async { crate::outbound::http::builder("JWKS", TIMEOUT).build() })
             .await
             .map_err(|e| format!("no HTTP client: {e}"))?;
         let mut response = http

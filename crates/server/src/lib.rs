@@ -1,18 +1,32 @@
 //! # scim-console-server — SCIM Console over HTTP
 //!
+//! The inbound side, answering requests:
 //! - [`scim`]: the embedded SCIM 2.0 endpoint, one base URL per configuration
-//!   (`/scim/{slug}/v2`), bearer-token authentication, rate limits, RFC 7644 errors.
-//! - [`admin`]: the admin API under `/api` (configurations, tokens), described by OpenAPI at
-//!   `/api/openapi.json`, protected by the per-launch admin token and Host/Origin checks.
+//!   (`/scim/{slug}/v2`), its OAuth token endpoint, credentials, rate limits, RFC 7644 errors,
+//!   and the middleware that records every request in the provisioning log.
+//! - [`admin`]: the admin API under `/api`, one router per area, each path written once on its
+//!   handler (utoipa-axum) and described at `/api/openapi.json`; guarded by `Host`/`Origin`
+//!   checks and the per-launch admin token or a browser session ([`sessions`]).
+//! - [`ui`]: the admin UI's built files.
+//! - [`server`]: binding, TLS ([`tls`]), slow clients ([`slow_clients`]), graceful shutdown;
+//!   [`runtime`]: everything `scim-console serve` and the desktop app do to start a console.
 //! - [`alerting`]: alert rules evaluated every minute, live alerts and webhook calls.
-//! - [`probe`]: test connection — the console calling a SCIM service provider as an IdP does.
-//! - [`server`]: binding, plain HTTP on loopback only, graceful shutdown.
-//! - [`tls`]: rustls with certificate files or a persisted self-signed certificate.
+//!
+//! The outbound side, calling other SCIM endpoints (it never imports [`scim`]):
+//! - [`outbound`]: the SCIM client — one HTTP builder, one retry rule honouring `Retry-After`,
+//!   requests recorded in the provisioning log — and opening a target (remote, or a local
+//!   configuration with a temporary token).
+//! - [`probe`]: test connection, as an identity provider does it.
+//! - [`pilot`]: pilot runs, behaving like Entra ID, Okta, OneLogin or Google.
+//! - [`conformance`]: the conformance checker and its runs.
+//!
+//! `docs/architecture.md` is the map of the whole workspace.
 
 pub mod admin;
 pub mod alerting;
 pub mod backoff;
 pub mod conformance;
+pub mod headers;
 pub mod jwks;
 pub mod outbound;
 pub mod peer;
@@ -21,6 +35,7 @@ pub mod probe;
 pub mod runtime;
 pub mod scim;
 pub mod server;
+pub mod sessions;
 pub mod slow_clients;
 mod state;
 pub mod tls;

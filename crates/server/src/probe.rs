@@ -224,15 +224,7 @@ pub async fn test_connection(base_url: &str, token: &str) -> Report {
 }
 
 fn http_client() -> Option<reqwest::Client> {
-    crate::tls::install_crypto_provider();
-    reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .user_agent(concat!(
-            "SCIM Console/",
-            env!("CARGO_PKG_VERSION"),
-            " (test connection)"
-        ))
-        .redirect(reqwest::redirect::Policy::none())
+    crate::outbound::http::builder("test connection", TIMEOUT)
         .build()
         .map_err(|error| tracing::error!(%error, "no HTTP client for the connection test"))
         .ok()
@@ -409,6 +401,18 @@ fn uuid_like() -> String {
         &hex[16..20],
         &hex[20..32]
     )
+}
+
+/// Tests the stored remote target `name` ([`test_target`]) and records the verdict on it (the
+/// target list shows when it last passed or failed).
+pub async fn test_stored_target(
+    store: &scim_console_core::Store,
+    name: &str,
+) -> scim_console_core::error::CoreResult<Report> {
+    let target = store.target(name).await?;
+    let report = test_target(store, &target).await;
+    store.record_target_test(&target.id, report.ok).await?;
+    Ok(report)
 }
 
 /// Tests a stored remote target: its credential (from the keychain; for OAuth client

@@ -34,6 +34,28 @@ pub struct RuntimeOptions {
     pub first_start: FirstStart,
 }
 
+impl RuntimeOptions {
+    /// A console on SQLite files in `data_dir` (the desktop app's embedded console).
+    pub fn sqlite(
+        data_dir: &std::path::Path,
+        serve: ServeOptions,
+        first_start: FirstStart,
+    ) -> Self {
+        Self {
+            data_dir: Some(data_dir.to_path_buf()),
+            database: Database::Sqlite,
+            serve,
+            first_start,
+        }
+    }
+}
+
+/// The data folder used when none is given: `$SCIM_CONSOLE_DATA_DIR`, else the OS data
+/// directory.
+pub fn default_data_dir() -> Result<PathBuf, RuntimeError> {
+    Ok(Store::resolve_data_dir(None)?)
+}
+
 /// What the first start created.
 pub struct Created {
     /// The configuration.

@@ -443,7 +443,7 @@ const CHECKPOINT_LAG_US: i64 = 60_000_000;
 /// log writer could not store yet.
 async fn checkpoint_loop(
     store: Store,
-    logs: crate::scim::recording::LogSink,
+    logs: scim_console_core::logs::writer::LogSink,
     mut stopping: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
@@ -498,6 +498,49 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn(log_request))
         .with_state(state);
     Router::new().fallback_service(routes.map_request(collapse_slashes))
+}
+
+/// The console's own endpoint served on a loopback port for a run from the command line (the
+/// admin API's runs use the server they run in).
+pub struct LoopbackServer {
+    origin: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    handle: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl LoopbackServer {
+    /// Starts serving `store` on a free loopback port.
+    pub async fn start(store: &Store) -> Result<Self, ServeError> {
+        let server = Server::bind(
+            store.clone(),
+            ServeOptions {
+                port: 0,
+                ..ServeOptions::default()
+            },
+        )
+        .await?;
+        let origin = server.origin();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let handle = tokio::spawn(server.run(async move {
+            let _ = stopped.await;
+        }));
+        Ok(Self {
+            origin,
+            stop,
+            handle,
+        })
+    }
+
+    /// Its origin (`http://127.0.0.1:PORT`).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// Stops it, after in-flight requests.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.handle.await;
+    }
 }
 
 #[cfg(test)]

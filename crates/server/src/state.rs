@@ -6,7 +6,7 @@ use scim::SchemaRegistry;
 use scim_console_core::{Secret, Store};
 
 use crate::scim::rate_limit::RateLimiter;
-use crate::scim::recording::LogSink;
+use scim_console_core::logs::writer::LogSink;
 
 /// Request limits of the SCIM endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +86,7 @@ pub struct AppState {
     pub info: Arc<ServerInfo>,
     pub(crate) limiter: Arc<RateLimiter>,
     /// The admin's browser sessions.
-    pub(crate) sessions: Arc<crate::admin::sessions::Sessions>,
+    pub(crate) sessions: Arc<crate::sessions::Sessions>,
     /// Alerts raised and resolved: live followers and webhook calls.
     pub alerts: crate::alerting::Alerts,
     /// Where provisioning log records go.
@@ -104,7 +104,7 @@ pub struct AppState {
     /// The public keys OAuth clients publish at their JWKS URLs.
     pub(crate) jwks: Arc<crate::jwks::JwksCache>,
     /// Conformance runs started through the admin API.
-    pub(crate) conformance_runs: Arc<crate::admin::conformance::ConformanceRuns>,
+    pub(crate) conformance_runs: Arc<crate::conformance::runs::ConformanceRuns>,
 }
 
 impl AppState {
@@ -138,5 +138,18 @@ impl AppState {
             jwks: Arc::default(),
             conformance_runs: Arc::default(),
         }
+    }
+
+    /// The loopback origin of this server's own endpoint (where runs started here reach a
+    /// local configuration).
+    pub(crate) fn loopback_origin(&self) -> String {
+        let bind = self.info.bind;
+        let ip = match bind.ip() {
+            std::net::IpAddr::V4(v4) if v4.is_unspecified() => "127.0.0.1".to_owned(),
+            std::net::IpAddr::V6(v6) if v6.is_unspecified() => "[::1]".to_owned(),
+            std::net::IpAddr::V4(v4) => v4.to_string(),
+            std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        };
+        format!("{}://{ip}:{}", self.scheme, bind.port())
     }
 }

@@ -10,10 +10,12 @@ use scim_console_core::alerts::{
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AdminError;
 use super::dto::ErrorBody;
-use super::routes::{Body, admin, config_id};
+use super::extract::{Body, ConfigId, ConfigPath, admin, config_id};
 use crate::peer::Peer;
 use crate::state::AppState;
 
@@ -32,10 +34,9 @@ fn json(value: impl serde::Serialize) -> Json<Value> {
     responses((status = 200, body = [AlertRule]), (status = 404, body = ErrorBody)))]
 pub async fn list_rules(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ConfigPath(configuration): ConfigPath,
 ) -> Result<Json<Value>, AdminError> {
-    let id = config_id(&id)?;
-    state.store.configuration(id).await?;
+    let id = configuration.id;
     Ok(json(state.store.alert_rules(Some(id)).await?))
 }
 
@@ -47,11 +48,10 @@ pub async fn list_rules(
     responses((status = 201, body = AlertRule), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn create_rule(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ConfigId(id): ConfigId,
     peer: Peer,
     Body(body): Body<NewAlertRule>,
 ) -> Result<(StatusCode, Json<Value>), AdminError> {
-    let id = config_id(&id)?;
     let rule = state
         .store
         .create_alert_rule(id, &body, &admin(&peer))
@@ -160,4 +160,14 @@ pub async fn stream(State(state): State<AppState>) -> axum::response::Response {
     Sse::new(events)
         .keep_alive(KeepAlive::default())
         .into_response()
+}
+
+/// The routes of alert rules, their history, evaluation and live stream.
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_rules, create_rule))
+        .routes(routes!(update_rule, delete_rule))
+        .routes(routes!(history))
+        .routes(routes!(evaluate))
+        .routes(routes!(stream))
 }

@@ -2,32 +2,27 @@
 //! local configuration's endpoint or a registered remote target, followed live by the UI, and
 //! their reports downloaded as JSON, JUnit XML or HTML.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, PoisonError};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
 use scim_console_core::ClientProfile;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::AdminError;
 use super::dto::ErrorBody;
-use super::routes::{Body, admin, config_id};
-use super::targets::{TargetBody, loopback_origin};
+use super::extract::{Body, admin, config_id};
+use super::pilot_runs::TargetBody;
 use crate::conformance::report::{self, Format};
-use crate::conformance::{self, CheckResult, Options, Report};
+use crate::conformance::runs::ConformanceRunView;
+use crate::conformance::{self, Options};
+use crate::outbound::target::{OpenedTarget, TargetChoice, TargetError};
 use crate::peer::Peer;
-use crate::pilot::runs::TemporaryToken;
 use crate::state::AppState;
-
-/// How many finished runs are kept.
-const KEPT: usize = 20;
-/// How many runs may check endpoints at once.
-const MAX_RUNNING: usize = 4;
 
 /// A conformance run to start.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -45,160 +40,8 @@ pub struct ConformanceBody {
     pub rate: Option<f64>,
 }
 
-/// Where a run stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub enum RunState {
-    /// Checking.
-    Running,
-    /// Done: the report is there.
-    Finished,
-    /// It could not run: the error says why.
-    Failed,
-}
-
-/// A run as the UI follows it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ConformanceRunView {
-    /// The run's id.
-    pub id: String,
-    /// What is checked, for people.
-    pub target: String,
-    /// Whose rules.
-    pub profile: ClientProfile,
-    /// Whether writing checks run.
-    pub allow_writes: bool,
-    /// When it started.
-    pub started: DateTime<Utc>,
-    /// Where it stands.
-    pub state: RunState,
-    /// Rules done.
-    pub done: usize,
-    /// Rules in the run.
-    pub total: usize,
-    /// The rule being checked.
-    pub current: String,
-    /// The results so far (in the list of runs: none).
-    pub results: Vec<CheckResult>,
-    /// The report, once finished (in the list of runs: none).
-    pub report: Option<Report>,
-    /// Why it could not run.
-    pub error: Option<String>,
-}
-
-/// The server's conformance runs, newest first.
-#[derive(Default)]
-pub struct ConformanceRuns {
-    runs: Mutex<VecDeque<ConformanceRunView>>,
-}
-
-impl ConformanceRuns {
-    fn with<T>(&self, id: &str, f: impl FnOnce(&mut ConformanceRunView) -> T) -> Option<T> {
-        let mut runs = self.runs.lock().unwrap_or_else(PoisonError::into_inner);
-        runs.iter_mut().find(|r| r.id == id).map(f)
-    }
-
-    fn add(&self, run: ConformanceRunView) {
-        let mut runs = self.runs.lock().unwrap_or_else(PoisonError::into_inner);
-        runs.push_front(run);
-        while runs.len() > KEPT {
-            // Drop the oldest finished run; running ones stay.
-            match runs.iter().rposition(|r| r.state != RunState::Running) {
-                Some(i) => {
-                    runs.remove(i);
-                }
-                None => break,
-            }
-        }
-    }
-
-    fn running(&self) -> usize {
-        self.runs
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .filter(|r| r.state == RunState::Running)
-            .count()
-    }
-
-    fn list(&self) -> Vec<ConformanceRunView> {
-        self.runs
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .map(|r| ConformanceRunView {
-                results: Vec::new(),
-                report: None,
-                ..r.clone()
-            })
-            .collect()
-    }
-}
-
 fn bad(field: &'static str, message: impl Into<String>) -> AdminError {
     AdminError::from(scim_console_core::CoreError::invalid(field, message))
-}
-
-/// Where a run goes: the endpoint, its credential, and what to undo afterwards.
-struct Resolved {
-    base_url: String,
-    token: scim_console_core::Secret,
-    name: String,
-    default_profile: ClientProfile,
-    temporary: Option<TemporaryToken>,
-    trust_any: bool,
-}
-
-async fn resolve(
-    state: &AppState,
-    target: TargetBody,
-    actor: &scim_console_core::Actor,
-) -> Result<Resolved, AdminError> {
-    Ok(match target {
-        TargetBody::Remote { target } => {
-            let target = state.store.target(&target).await?;
-            let endpoint = crate::outbound::resolve(&state.store, &target)
-                .await
-                .map_err(|e| bad("target", e.to_string()))?;
-            let trust = endpoint.trust_any_certificate;
-            Resolved {
-                base_url: endpoint.base_url.clone(),
-                token: (*endpoint.bearer).clone(),
-                name: target.name,
-                default_profile: ClientProfile::Strict,
-                temporary: None,
-                trust_any: trust,
-            }
-        }
-        TargetBody::Configuration { configuration_id } => {
-            let local = state
-                .store
-                .configuration(config_id(&configuration_id)?)
-                .await?;
-            if local.client_authentication.requires_jwt() {
-                return Err(bad(
-                    "target",
-                    format!(
-                        "\"{}\" accepts only OAuth clients that authenticate with a signed JWT; register it as a remote target with such a client to check it",
-                        local.name
-                    ),
-                ));
-            }
-            let (temporary, token) =
-                TemporaryToken::issue_for(&state.store, &local, actor, "conformance check")
-                    .await
-                    .map_err(|e| bad("target", e.to_string()))?;
-            Resolved {
-                base_url: format!("{}/scim/{}/v2", loopback_origin(state), local.slug),
-                token,
-                name: format!("configuration {}", local.name),
-                default_profile: local.client_profile,
-                temporary: Some(temporary),
-                trust_any: true,
-            }
-        }
-    })
 }
 
 /// Starts a conformance run; follow it at `GET /api/conformance-runs/{run}`.
@@ -211,81 +54,35 @@ pub async fn start(
 ) -> Result<(StatusCode, Json<ConformanceRunView>), AdminError> {
     let rate = body.rate.unwrap_or(10.0);
     conformance::check_rate(rate).map_err(|e| bad("rate", e))?;
-    if state.conformance_runs.running() >= MAX_RUNNING {
-        return Err(AdminError::new(
-            StatusCode::CONFLICT,
-            format!(
-                "{MAX_RUNNING} conformance runs are running; start another when one has finished"
-            ),
-        ));
-    }
     let actor = admin(&peer);
-    let Resolved {
-        base_url,
-        token,
-        name,
-        default_profile,
-        temporary,
-        trust_any,
-    } = resolve(&state, body.target, &actor).await?;
-    let profile = body.profile.unwrap_or(default_profile);
-    let options = Options {
-        base_url,
-        token,
-        profile,
-        allow_writes: body.allow_writes,
-        rate,
-        trust_any_certificate: trust_any,
-        only: Vec::new(),
+    let choice = match body.target {
+        TargetBody::Remote { target } => TargetChoice::Remote(target),
+        TargetBody::Configuration { configuration_id } => TargetChoice::Local(
+            state
+                .store
+                .configuration(config_id(&configuration_id)?)
+                .await?,
+        ),
     };
-    let id = format!("check_{:016x}", rand::random::<u64>());
-    let view = ConformanceRunView {
-        id: id.clone(),
-        target: name,
-        profile,
-        allow_writes: body.allow_writes,
-        started: Utc::now(),
-        state: RunState::Running,
-        done: 0,
-        total: conformance::rules_for(&options).len(),
-        current: String::new(),
-        results: Vec::new(),
-        report: None,
-        error: None,
-    };
-    state.conformance_runs.add(view.clone());
-    let runs = Arc::clone(&state.conformance_runs);
-    let store = state.store.clone();
-    tracing::info!(run = %id, target = %view.target, ?profile, "conformance run started");
-    tokio::spawn(async move {
-        let progress_runs = Arc::clone(&runs);
-        let progress_id = id.clone();
-        let outcome = conformance::run(options, move |p| {
-            progress_runs.with(&progress_id, |r| {
-                r.done = p.done;
-                r.total = p.total;
-                r.current = p.current;
-                if let Some(last) = p.last {
-                    r.results.push(last);
-                }
-            });
-        })
-        .await;
-        if let Some(temporary) = temporary {
-            temporary.revoke(&store, &actor).await;
-        }
-        runs.with(&id, |r| match outcome {
-            Ok(report) => {
-                r.state = RunState::Finished;
-                r.results.clone_from(&report.results);
-                r.report = Some(report);
-            }
-            Err(error) => {
-                r.state = RunState::Failed;
-                r.error = Some(error);
-            }
-        });
-    });
+    let target = OpenedTarget::open(
+        &state.store,
+        choice,
+        &state.loopback_origin(),
+        &actor,
+        "conformance check",
+    )
+    .await
+    .map_err(|e| match e {
+        TargetError::Core(e) => AdminError::from(e),
+        other => bad("target", other.to_string()),
+    })?;
+    let options = Options::for_target(&target, body.profile, body.allow_writes, rate)
+        .map_err(|e| bad("rate", e))?;
+    let view = state
+        .conformance_runs
+        .start(options, target, state.store.clone(), actor)
+        .await
+        .map_err(|busy| AdminError::new(StatusCode::CONFLICT, busy.to_string()))?;
     Ok((StatusCode::ACCEPTED, Json(view)))
 }
 
@@ -369,4 +166,12 @@ pub async fn download(
         report::render(&report, format),
     )
         .into_response())
+}
+
+/// The routes of conformance runs.
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(start, list))
+        .routes(routes!(get))
+        .routes(routes!(download))
 }

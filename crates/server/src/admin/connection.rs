@@ -4,11 +4,14 @@
 use axum::Json;
 use serde::Deserialize;
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AdminError;
 use super::dto::ErrorBody;
-use super::routes::Body;
+use super::extract::Body;
 use crate::probe::{self, Report};
+use crate::state::AppState;
 
 /// What to test.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -34,4 +37,9 @@ pub async fn test(Body(body): Body<ConnectionTestBody>) -> Result<Json<Report>, 
         ));
     }
     Ok(Json(probe::test_connection(url, &body.token).await))
+}
+
+/// The routes of the connection test.
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(test))
 }

@@ -7,9 +7,11 @@ use scim_console_core::directory::browse::{Browse, BrowsePage, GroupSummary, Use
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AdminError;
-use super::routes::config_id;
+use super::extract::ConfigPath;
 use crate::state::AppState;
 
 /// Which page of a directory listing.
@@ -39,10 +41,9 @@ impl BrowseParams {
     responses((status = 200, body = BrowsePage<UserSummary>), (status = 404, body = super::ErrorBody)))]
 pub async fn users(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ConfigPath(configuration): ConfigPath,
     Query(params): Query<BrowseParams>,
 ) -> Result<Json<BrowsePage<UserSummary>>, AdminError> {
-    let configuration = state.store.configuration(config_id(&id)?).await?;
     Ok(Json(
         state
             .store
@@ -56,9 +57,9 @@ pub async fn users(
     responses((status = 200, body = Object), (status = 404, body = super::ErrorBody)))]
 pub async fn user(
     State(state): State<AppState>,
-    Path((id, user)): Path<(String, String)>,
+    ConfigPath(configuration): ConfigPath,
+    Path((_, user)): Path<(String, String)>,
 ) -> Result<Json<Map<String, Value>>, AdminError> {
-    let configuration = state.store.configuration(config_id(&id)?).await?;
     Ok(Json(state.store.get_user(&configuration, &user).await?))
 }
 
@@ -67,10 +68,9 @@ pub async fn user(
     responses((status = 200, body = BrowsePage<GroupSummary>), (status = 404, body = super::ErrorBody)))]
 pub async fn groups(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ConfigPath(configuration): ConfigPath,
     Query(params): Query<BrowseParams>,
 ) -> Result<Json<BrowsePage<GroupSummary>>, AdminError> {
-    let configuration = state.store.configuration(config_id(&id)?).await?;
     Ok(Json(
         state
             .store
@@ -84,10 +84,19 @@ pub async fn groups(
     responses((status = 200, body = Object), (status = 404, body = super::ErrorBody)))]
 pub async fn group(
     State(state): State<AppState>,
-    Path((id, group)): Path<(String, String)>,
+    ConfigPath(configuration): ConfigPath,
+    Path((_, group)): Path<(String, String)>,
 ) -> Result<Json<Map<String, Value>>, AdminError> {
-    let configuration = state.store.configuration(config_id(&id)?).await?;
     Ok(Json(
         state.store.get_group(&configuration, &group, true).await?,
     ))
+}
+
+/// The routes of the directory browser (users and groups of a configuration).
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(users))
+        .routes(routes!(user))
+        .routes(routes!(groups))
+        .routes(routes!(group))
 }

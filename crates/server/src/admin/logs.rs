@@ -7,10 +7,12 @@ use scim_console_core::logs::{self, LogQuery};
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AdminError;
 use super::dto::ErrorBody;
-use super::routes::config_id;
+use super::extract::config_id;
 use crate::state::AppState;
 
 /// Filters of a log search.
@@ -398,4 +400,15 @@ pub async fn cycles(
 pub async fn retention(State(state): State<AppState>) -> Result<Json<Value>, AdminError> {
     let report = state.store.apply_log_retention().await?;
     Ok(Json(serde_json::to_value(report).unwrap_or_default()))
+}
+
+/// The routes of the provisioning log.
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(search))
+        .routes(routes!(export))
+        .routes(routes!(stream))
+        .routes(routes!(stats))
+        .routes(routes!(cycles))
+        .routes(routes!(retention))
 }

@@ -7,14 +7,17 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use scim_console_core::mapping::plan::{self, Evaluation, Finding, Operation, Plan};
 use scim_console_core::mapping::provider::{Provider, ProviderSide};
+use scim_console_core::mapping::trial::{Trial, TrialError, TrialInput};
 use scim_console_core::mapping::versions::{PlanImpact, PlanVersion};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AdminError;
 use super::dto::ErrorBody;
-use super::routes::{Body, admin, config_id};
+use super::extract::{Body, ConfigId, ConfigPath, admin, config_id};
 use crate::peer::Peer;
 use crate::state::AppState;
 
@@ -173,6 +176,15 @@ impl EvaluationView {
     }
 }
 
+/// A trial's refusal as the admin API answers it: the store's own errors keep their status,
+/// the rest are the request's fault (400).
+fn trial_error(error: TrialError) -> AdminError {
+    match error {
+        TrialError::Core(e) => AdminError::from(e),
+        other => AdminError::new(StatusCode::BAD_REQUEST, other.to_string()),
+    }
+}
+
 /// A provider by name (`entra`, `okta`, `oneLogin` or `onelogin`, `google`), or 404.
 fn provider_named(name: &str) -> Result<Provider, AdminError> {
     Provider::parse(name).ok_or_else(|| {
@@ -258,10 +270,9 @@ pub async fn template(Query(query): Query<TemplateQuery>) -> Result<Json<Plan>, 
     responses((status = 200, body = PlanVersionView), (status = 404, body = ErrorBody)))]
 pub async fn current(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ConfigPath(configuration): ConfigPath,
 ) -> Result<Json<PlanVersionView>, AdminError> {
-    let id = config_id(&id)?;
-    state.store.configuration(id).await?;
+    let id = configuration.id;
     let saved = state.store.mapping_plan(id).await?.ok_or_else(|| {
         AdminError::new(
             StatusCode::NOT_FOUND,
@@ -278,10 +289,9 @@ pub async fn current(
 pub async fn save(
     State(state): State<AppState>,
     peer: Peer,
-    Path(id): Path<String>,
+    ConfigId(id): ConfigId,
     Body(body): Body<SavePlanBody>,
 ) -> Result<Json<SavedPlanView>, AdminError> {
-    let id = config_id(&id)?;
     let (saved, findings) = state
         .store
         .save_mapping_plan(
@@ -305,10 +315,9 @@ pub async fn save(
     responses((status = 200, body = PlanImpact), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn impact(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ConfigId(id): ConfigId,
     Body(plan): Body<Plan>,
 ) -> Result<Json<PlanImpact>, AdminError> {
-    let id = config_id(&id)?;
     Ok(Json(
         state
             .store
@@ -322,10 +331,9 @@ pub async fn impact(
     responses((status = 200, body = ValidationView), (status = 400, body = ErrorBody)))]
 pub async fn validate(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    _: ConfigPath,
     Body(plan): Body<Plan>,
 ) -> Result<Json<ValidationView>, AdminError> {
-    state.store.configuration(config_id(&id)?).await?;
     let (compiled, findings) = plan.compile(state.registry.user());
     Ok(Json(ValidationView {
         valid: compiled.is_some(),
@@ -339,10 +347,9 @@ pub async fn validate(
     responses((status = 200, body = EvaluationView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn test(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ConfigId(id): ConfigId,
     Body(body): Body<TestBody>,
 ) -> Result<Json<EvaluationView>, AdminError> {
-    let id = config_id(&id)?;
     let plan = match body.plan {
         Some(p) => p,
         None => {
@@ -367,42 +374,10 @@ pub async fn test(
             ));
         }
     };
-    let schema = state.registry.user();
-    let (compiled, findings) = plan.compile(schema);
-    let Some(compiled) = compiled else {
-        let first = findings
-            .first()
-            .map(|f| format!("{} at {}", f.message, f.location))
-            .unwrap_or_default();
-        return Err(AdminError::new(
-            StatusCode::BAD_REQUEST,
-            format!("the plan has errors: {first}"),
-        ));
-    };
-    let mut notes = Vec::new();
-    let mut logged_operation = None;
-    let (sample, request, provider_errors) = match (body.sample, body.source, body.log_entry) {
-        (Some(Value::Object(sample)), None, None) => (sample, None, Vec::new()),
-        (None, Some(Value::Object(source)), None) => {
-            let side = plan.provider.as_ref().ok_or_else(|| {
-                AdminError::new(
-                    StatusCode::BAD_REQUEST,
-                    "source: this plan has no identity-provider side, so an identity provider's user cannot be run through it; load the identity provider's template (Templates) or test with a SCIM user",
-                )
-            })?;
-            let (request, problems) = side.preview(&source, schema);
-            (request.clone(), Some(Value::Object(request)), problems)
-        }
-        (None, None, Some(seq)) => {
-            let logged = state.store.sample_from_log(seq, schema).await?;
-            notes = logged.notes;
-            logged_operation = Some(logged.operation);
-            (
-                logged.resource.clone(),
-                Some(Value::Object(logged.resource)),
-                Vec::new(),
-            )
-        }
+    let input = match (body.sample, body.source, body.log_entry) {
+        (Some(Value::Object(sample)), None, None) => TrialInput::Sample(sample),
+        (None, Some(Value::Object(source)), None) => TrialInput::Source(source),
+        (None, None, Some(seq)) => TrialInput::LogEntry(seq),
         _ => {
             return Err(AdminError::new(
                 StatusCode::BAD_REQUEST,
@@ -410,21 +385,16 @@ pub async fn test(
             ));
         }
     };
-    let operation = requested.or(logged_operation).unwrap_or(Operation::Create);
-    let resource = scim::Resource::from_request(
-        Value::Object(sample),
-        schema,
-        &scim::InputRules::default(),
-    )
-    .map_err(|e| AdminError::new(StatusCode::BAD_REQUEST, format!("sample: {}", e.detail())))?;
-    let evaluation = compiled.evaluate(resource.as_map(), operation, schema);
-    let mut view = EvaluationView::new(&evaluation, &plan);
-    view.request = request;
-    view.notes = notes;
-    if !provider_errors.is_empty() {
-        view.passed = false;
-        view.errors.extend(provider_errors);
-    }
+    let trial = Trial::new(&plan, state.registry.user()).map_err(trial_error)?;
+    let result = trial
+        .run(&state.store, input, requested)
+        .await
+        .map_err(trial_error)?;
+    let mut view = EvaluationView::new(&result.evaluation, &plan);
+    view.passed = result.passed;
+    view.request = result.request.map(Value::Object);
+    view.notes = result.notes;
+    view.errors.extend(result.provider_errors);
     Ok(Json(view))
 }
 
@@ -433,9 +403,9 @@ pub async fn test(
     responses((status = 200, body = [PlanVersionView]), (status = 404, body = ErrorBody)))]
 pub async fn versions(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ConfigId(id): ConfigId,
 ) -> Result<Json<Vec<PlanVersionView>>, AdminError> {
-    let versions = state.store.mapping_plan_versions(config_id(&id)?).await?;
+    let versions = state.store.mapping_plan_versions(id).await?;
     Ok(Json(versions.into_iter().map(Into::into).collect()))
 }
 
@@ -444,21 +414,15 @@ pub async fn versions(
     responses((status = 200, body = [DifferenceView]), (status = 404, body = ErrorBody)))]
 pub async fn diff(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ConfigId(id): ConfigId,
     Query(query): Query<DiffQuery>,
 ) -> Result<Json<Vec<DifferenceView>>, AdminError> {
-    let id = config_id(&id)?;
-    let from = state.store.mapping_plan_version(id, query.from).await?;
-    let to = match query.to {
-        Some(v) => state.store.mapping_plan_version(id, v).await?,
-        None => state
-            .store
-            .mapping_plan(id)
-            .await?
-            .ok_or_else(|| AdminError::new(StatusCode::NOT_FOUND, "no current plan"))?,
-    };
+    let changes = state
+        .store
+        .mapping_plan_diff(id, query.from, query.to)
+        .await?;
     Ok(Json(
-        plan::diff(&from.plan, &to.plan)
+        changes
             .into_iter()
             .map(|d| DifferenceView {
                 path: d.path,
@@ -475,10 +439,9 @@ pub async fn diff(
 pub async fn rollback(
     State(state): State<AppState>,
     peer: Peer,
-    Path(id): Path<String>,
+    ConfigId(id): ConfigId,
     Body(body): Body<RollbackBody>,
 ) -> Result<Json<PlanVersionView>, AdminError> {
-    let id = config_id(&id)?;
     let saved = state
         .store
         .rollback_mapping_plan(id, body.version, state.registry.user(), &admin(&peer))
@@ -507,12 +470,11 @@ pub struct ImportReportView {
 pub async fn import_users(
     State(state): State<AppState>,
     peer: Peer,
-    Path(id): Path<String>,
+    ConfigPath(configuration): ConfigPath,
     headers: axum::http::HeaderMap,
     body: String,
 ) -> Result<Json<ImportReportView>, AdminError> {
     use scim_console_core::mapping::brownfield;
-    let configuration = state.store.configuration(config_id(&id)?).await?;
     let media = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -557,29 +519,38 @@ pub struct CopyBody {
 pub async fn copy(
     State(state): State<AppState>,
     peer: Peer,
-    Path(id): Path<String>,
+    ConfigId(id): ConfigId,
     Body(body): Body<CopyBody>,
 ) -> Result<Json<SavedPlanView>, AdminError> {
-    let to = config_id(&id)?;
     let from = state.store.configuration(config_id(&body.from)?).await?;
-    let source = state.store.mapping_plan(from.id).await?.ok_or_else(|| {
-        AdminError::new(
-            StatusCode::NOT_FOUND,
-            format!("\"{}\" has no mapping plan to copy", from.name),
-        )
-    })?;
-    let (saved, findings) = state
+    let copied = state
         .store
-        .save_mapping_plan(
-            to,
-            &source.plan,
-            state.registry.user(),
-            &format!("copied from \"{}\" version {}", from.name, source.version),
-            &admin(&peer),
-        )
+        .copy_mapping_plan(&from, id, state.registry.user(), &admin(&peer))
         .await?;
     Ok(Json(SavedPlanView {
-        saved: saved.into(),
-        findings: findings.into_iter().map(Into::into).collect(),
+        saved: copied.saved.into(),
+        findings: copied.findings.into_iter().map(Into::into).collect(),
     }))
+}
+
+/// The routes of mapping plans.
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(provider_template))
+        .routes(routes!(schema))
+        .routes(routes!(template))
+        .routes(routes!(current, save))
+        .routes(routes!(impact))
+        .routes(routes!(validate))
+        .routes(routes!(test))
+        .routes(routes!(versions))
+        .routes(routes!(diff))
+        .routes(routes!(rollback))
+        .merge(
+            // Whole directories: up to 64 MiB of CSV or JSON.
+            OpenApiRouter::new()
+                .routes(routes!(import_users))
+                .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
+        .routes(routes!(copy))
 }

@@ -7,16 +7,21 @@
 //! opened by the admin link (`/login?token=…`, see [`sessions`]).
 
 mod alerts;
+mod audit;
+mod configurations;
 pub mod conformance;
 mod connection;
 mod directory;
 mod dto;
+mod extract;
 mod logs;
 mod mapping;
-mod routes;
+mod oauth_clients;
+mod pilot_runs;
 pub mod sessions;
 mod settings;
 mod targets;
+mod tokens;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -28,9 +33,10 @@ use scim_console_core::CoreError;
 use serde_json::json;
 use subtle::ConstantTimeEq;
 use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 pub use self::dto::*;
-use crate::scim::http::header_text;
+use crate::headers::header_text;
 use crate::state::AppState;
 
 /// An admin API error: a status and a message that says what is wrong and where.
@@ -184,84 +190,21 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
     next.run(request).await
 }
 
-/// The OpenAPI description of the admin API.
+/// The OpenAPI document's frame: its title, the schemas not reached from a handler, and the
+/// admin token's security scheme. The paths come from the handlers ([`api`]).
 #[derive(OpenApi)]
 #[openapi(
     info(title = "SCIM Console admin API", description = "Configurations, tokens, OAuth clients, mapping plans, the provisioning log, alerts and the audit log of SCIM Console."),
-    paths(
-        routes::health,
-        routes::list_configurations,
-        routes::create_configuration,
-        routes::get_configuration,
-        routes::update_configuration,
-        routes::delete_configuration,
-        routes::list_tokens,
-        routes::create_token,
-        routes::rotate_token,
-        routes::revoke_token,
-        routes::check_tokens,
-        routes::list_oauth_clients,
-        routes::create_oauth_client,
-        routes::revoke_oauth_client,
-        routes::audit,
-        routes::export_audit,
-        logs::search,
-        logs::export,
-        logs::stream,
-        logs::stats,
-        logs::cycles,
-        logs::retention,
-        alerts::list_rules,
-        alerts::create_rule,
-        alerts::update_rule,
-        alerts::delete_rule,
-        alerts::history,
-        alerts::evaluate,
-        alerts::stream,
-        sessions::logout,
-        connection::test,
-        mapping::schema,
-        mapping::template,
-        mapping::provider_template,
-        mapping::current,
-        mapping::save,
-        mapping::validate,
-        mapping::impact,
-        mapping::test,
-        mapping::versions,
-        mapping::diff,
-        mapping::rollback,
-        mapping::copy,
-        mapping::import_users,
-        directory::users,
-        directory::user,
-        directory::groups,
-        directory::group,
-        settings::settings,
-        settings::client_profiles,
-        targets::list,
-        targets::add,
-        targets::remove,
-        targets::test,
-        targets::start,
-        targets::runs,
-        targets::run,
-        targets::stop,
-        conformance::start,
-        conformance::list,
-        conformance::get,
-        conformance::download,
-    ),
     components(schemas(ConfigurationView, NewConfigurationBody, ConfigurationChanges, TokenPolicyView, TokenView, TokenStateView, IssuedTokenView, NewTokenBody,
         RotateTokenBody, RotatedTokenView, TokenCheckView, TokenProblemView, OAuthClientView, IssuedClientView, NewClientBody, AuditEntryView, AuditPageView,
         ErrorBody, ErrorDetail, Health, PutSemanticsView,
         mapping::PlanVersionView, mapping::SavePlanBody, mapping::FindingView, mapping::SavedPlanView, mapping::ValidationView,
         mapping::TestBody, mapping::EvaluationView, mapping::DifferenceView, mapping::RollbackBody, mapping::ImportReportView, mapping::CopyBody,
-        targets::NewTargetBody, targets::AddedTargetView, targets::SourceBody, targets::TargetBody, targets::PilotBody,
-        conformance::ConformanceBody, conformance::ConformanceRunView, conformance::ReportFormat)),
-    modifiers(&BearerAuth, &PathParams)
+        targets::NewTargetBody, targets::AddedTargetView, pilot_runs::SourceBody, pilot_runs::TargetBody, pilot_runs::PilotBody,
+        conformance::ConformanceBody, crate::conformance::runs::ConformanceRunView, conformance::ReportFormat)),
+    modifiers(&BearerAuth)
 )]
-pub struct AdminApi;
+struct AdminApi;
 
 struct BearerAuth;
 
@@ -337,163 +280,44 @@ impl utoipa::Modify for PathParams {
     }
 }
 
+/// The admin API, area by area: each handler carries its path and method (`#[utoipa::path]`),
+/// from which both the router and the OpenAPI document are made.
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(AdminApi::openapi())
+        .merge(settings::routes())
+        .merge(configurations::routes())
+        .merge(tokens::routes())
+        .merge(oauth_clients::routes())
+        .merge(audit::routes())
+        .merge(mapping::routes())
+        .merge(directory::routes())
+        .merge(logs::routes())
+        .merge(alerts::routes())
+        .merge(targets::routes())
+        .merge(pilot_runs::routes())
+        .merge(conformance::routes())
+        .merge(connection::routes())
+        .merge(sessions::routes())
+}
+
+/// The admin API's OpenAPI document (as `GET /api/openapi.json` serves it).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) = api().split_for_parts();
+    utoipa::Modify::modify(&PathParams, &mut doc);
+    doc
+}
+
 async fn openapi_json() -> impl IntoResponse {
-    axum::Json(AdminApi::openapi())
-}
-
-/// What the UI's directory and settings pages read.
-fn page_routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/configurations/{id}/users", get(directory::users))
-        .route(
-            "/api/configurations/{id}/users/{user}",
-            get(directory::user),
-        )
-        .route("/api/configurations/{id}/groups", get(directory::groups))
-        .route(
-            "/api/configurations/{id}/groups/{group}",
-            get(directory::group),
-        )
-        .route("/api/settings", get(settings::settings))
-        .route("/api/client-profiles", get(settings::client_profiles))
-        .route("/api/targets", get(targets::list).post(targets::add))
-        .route(
-            "/api/targets/{target}",
-            axum::routing::delete(targets::remove),
-        )
-        .route(
-            "/api/targets/{target}/test",
-            axum::routing::post(targets::test),
-        )
-        .route("/api/pilot-runs", get(targets::runs).post(targets::start))
-        .route("/api/pilot-runs/{run}", get(targets::run))
-        .route(
-            "/api/pilot-runs/{run}/stop",
-            axum::routing::post(targets::stop),
-        )
-        .route(
-            "/api/conformance-runs",
-            get(conformance::list).post(conformance::start),
-        )
-        .route("/api/conformance-runs/{run}", get(conformance::get))
-        .route(
-            "/api/conformance-runs/{run}/report",
-            get(conformance::download),
-        )
-}
-
-/// The mapping plan routes.
-fn mapping_routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/mapping/schema", get(mapping::schema))
-        .route("/api/mapping/template", get(mapping::template))
-        .route(
-            "/api/mapping/providers/{provider}",
-            get(mapping::provider_template),
-        )
-        .route(
-            "/api/configurations/{id}/mapping",
-            get(mapping::current).put(mapping::save),
-        )
-        .route(
-            "/api/configurations/{id}/mapping/validate",
-            axum::routing::post(mapping::validate),
-        )
-        .route(
-            "/api/configurations/{id}/mapping/impact",
-            axum::routing::post(mapping::impact),
-        )
-        .route(
-            "/api/configurations/{id}/mapping/test",
-            axum::routing::post(mapping::test),
-        )
-        .route(
-            "/api/configurations/{id}/mapping/versions",
-            get(mapping::versions),
-        )
-        .route("/api/configurations/{id}/mapping/diff", get(mapping::diff))
-        .route(
-            "/api/configurations/{id}/mapping/rollback",
-            axum::routing::post(mapping::rollback),
-        )
-        .route(
-            "/api/configurations/{id}/mapping/copy",
-            axum::routing::post(mapping::copy),
-        )
-        .route(
-            "/api/configurations/{id}/users/import",
-            // Whole directories: up to 64 MiB of CSV or JSON.
-            axum::routing::post(mapping::import_users)
-                .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
-        )
+    static DOC: std::sync::LazyLock<utoipa::openapi::OpenApi> = std::sync::LazyLock::new(openapi);
+    axum::Json(&*DOC)
 }
 
 /// The admin routes, to be merged into the application router.
 pub fn router(state: AppState) -> Router<AppState> {
-    Router::new()
-        .merge(mapping_routes())
-        .route("/api/health", get(routes::health))
+    let (routes, _) = api().split_for_parts();
+    routes
         .route("/api/openapi.json", get(openapi_json))
-        .route(
-            "/api/configurations",
-            get(routes::list_configurations).post(routes::create_configuration),
-        )
-        .route(
-            "/api/configurations/{id}",
-            get(routes::get_configuration)
-                .patch(routes::update_configuration)
-                .delete(routes::delete_configuration),
-        )
-        .route(
-            "/api/configurations/{id}/tokens",
-            get(routes::list_tokens).post(routes::create_token),
-        )
-        .route(
-            "/api/configurations/{id}/tokens/{token_id}",
-            axum::routing::delete(routes::revoke_token),
-        )
-        .route(
-            "/api/configurations/{id}/tokens/{token_id}/rotate",
-            axum::routing::post(routes::rotate_token),
-        )
-        .route("/api/tokens/check", get(routes::check_tokens))
-        .route(
-            "/api/configurations/{id}/oauth-clients",
-            get(routes::list_oauth_clients).post(routes::create_oauth_client),
-        )
-        .route(
-            "/api/configurations/{id}/oauth-clients/{client_id}",
-            axum::routing::delete(routes::revoke_oauth_client),
-        )
-        .route("/api/logs", get(logs::search))
-        .route("/api/logs/export", get(logs::export))
-        .route("/api/logs/stream", get(logs::stream))
-        .route("/api/logs/stats", get(logs::stats))
-        .route("/api/logs/cycles", get(logs::cycles))
-        .route("/api/logs/retention", axum::routing::post(logs::retention))
-        .route(
-            "/api/configurations/{id}/alerts",
-            get(alerts::list_rules).post(alerts::create_rule),
-        )
-        .route(
-            "/api/alerts/rules/{rule}",
-            axum::routing::patch(alerts::update_rule).delete(alerts::delete_rule),
-        )
-        .route("/api/alerts", get(alerts::history))
-        .route(
-            "/api/alerts/evaluate",
-            axum::routing::post(alerts::evaluate),
-        )
-        .route("/api/alerts/stream", get(alerts::stream))
         .route("/login", get(sessions::login))
-        .route(
-            "/api/connection-test",
-            axum::routing::post(connection::test),
-        )
-        .route("/api/logout", axum::routing::post(sessions::logout))
-        .route("/api/audit", get(routes::audit))
-        .route("/api/audit/export", get(routes::export_audit))
-        .merge(page_routes())
         .layer(middleware::from_fn_with_state(state, guard))
 }
 
@@ -501,14 +325,13 @@ pub fn router(state: AppState) -> Router<AppState> {
 mod tests {
     use std::collections::HashMap;
 
-    use super::AdminApi;
-    use utoipa::OpenApi as _;
+    use super::openapi;
 
     /// Generated clients (the UI's openapi-typescript types) key operations by their id and
     /// type path parameters from their declarations: both must be right.
     #[test]
     fn operation_ids_are_unique_and_path_parameters_declared() {
-        let doc = serde_json::to_value(AdminApi::openapi()).unwrap();
+        let doc = serde_json::to_value(openapi()).unwrap();
         let mut ids: HashMap<String, String> = HashMap::new();
         for (path, item) in doc["paths"].as_object().unwrap() {
             let names: Vec<&str> = path

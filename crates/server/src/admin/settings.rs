@@ -7,7 +7,10 @@ use axum::extract::State;
 use scim_console_core::{ClientProfile, Compatibility, SWITCHES, SwitchDoc};
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use super::dto::Health;
 use crate::state::AppState;
 
 /// How this server runs.
@@ -99,4 +102,21 @@ pub async fn client_profiles() -> Json<ClientProfilesView> {
             .collect(),
         switches: SWITCHES.to_vec(),
     })
+}
+
+/// Liveness and version.
+#[utoipa::path(get, path = "/api/health", responses((status = 200, body = Health)))]
+pub async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+/// The routes of the server's settings, the client profiles, and health.
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(settings))
+        .routes(routes!(client_profiles))
+        .routes(routes!(health))
 }

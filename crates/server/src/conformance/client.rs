@@ -2,6 +2,7 @@
 //! time, a 429 waited out as its `Retry-After` says (up to a minute, three times), and every
 //! exchange written down for the report with the credential masked.
 
+use crate::outbound::retry::{self, RetryRule};
 use std::time::{Duration, Instant};
 
 use reqwest::{Method, header};
@@ -11,10 +12,14 @@ use serde_json::Value;
 
 /// The longest body kept in a report, in characters.
 const MAX_BODY: usize = 4000;
-/// The longest `Retry-After` waited for.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
-/// How many times a 429 is waited out before it counts as the answer.
-const RETRIES_ON_429: u32 = 3;
+/// A 429 is waited out three times (as its `Retry-After` says, up to a minute) before it
+/// counts as the answer; other answers are the answer (a check judges a 5xx, it does not retry
+/// it).
+const RETRY: RetryRule = RetryRule {
+    attempts: 4,
+    first_backoff: Duration::from_secs(2),
+    on_server_errors: false,
+};
 /// How long one request may take.
 const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -137,15 +142,8 @@ impl Client {
         rate: f64,
         trust_any_certificate: bool,
     ) -> Result<Self, String> {
-        crate::tls::install_crypto_provider();
-        let http = reqwest::Client::builder()
-            .timeout(TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
+        let http = crate::outbound::http::builder("conformance checker", TIMEOUT)
             .danger_accept_invalid_certs(trust_any_certificate)
-            .user_agent(format!(
-                "SCIM Console conformance checker/{}",
-                env!("CARGO_PKG_VERSION")
-            ))
             .build()
             .map_err(|e| format!("no HTTP client: {e}"))?;
         Ok(Self {
@@ -187,25 +185,20 @@ impl Client {
         auth: Auth,
         content_type: &str,
     ) -> Reply {
-        let mut waited = 0;
+        let mut attempt = 0;
         loop {
+            attempt += 1;
             self.pace().await;
             let url = format!("{}{path}", self.base_url);
             let reply = self
                 .once(&method, &url, path, body, auth, content_type)
                 .await;
-            if reply.status != 429 || waited >= RETRIES_ON_429 {
+            if !RETRY.retries(reply.status) || RETRY.exhausted(attempt) {
                 return reply;
             }
             // Honour the endpoint's rate limit: wait as long as it says, then try again.
-            waited += 1;
             self.throttled += 1;
-            let wait = reply
-                .retry_after
-                .as_deref()
-                .and_then(|s| s.trim().parse::<u64>().ok())
-                .map_or(Duration::from_secs(1 << waited), Duration::from_secs)
-                .min(MAX_RETRY_AFTER);
+            let wait = RETRY.wait(attempt, retry::retry_after(reply.retry_after.as_deref()));
             tokio::time::sleep(wait).await;
         }
     }
@@ -238,8 +231,7 @@ impl Client {
 
     /// A GET of `path` over TLS 1.3 only: whether the handshake and the request succeed.
     pub async fn tls13_get(&self, path: &str) -> Result<u16, String> {
-        let http = reqwest::Client::builder()
-            .timeout(TIMEOUT)
+        let http = crate::outbound::http::builder("conformance checker", TIMEOUT)
             .min_tls_version(reqwest::tls::Version::TLS_1_3)
             .danger_accept_invalid_certs(self.trust_any_certificate)
             .build()

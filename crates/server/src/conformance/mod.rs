@@ -1,6 +1,6 @@
 //! The conformance checker: black-box checks of any SCIM 2.0 endpoint — the console's own or a
-//! remote one — against the 2026 interoperability profiles (`profiles.md`: the IETF SCIM 2.0
-//! Interoperability Profile and IPSIE AL), what Entra ID and Okta send (`entra.md`, `okta.md`),
+//! remote one — against the 2026 interoperability profiles (`docs/interop/profiles.md`: the IETF SCIM 2.0
+//! Interoperability Profile and IPSIE AL), what Entra ID and Okta send (`docs/interop/entra.md`, `docs/interop/okta.md`),
 //! and two safety rules: a leaver never stays active, and a member removal never empties a
 //! group.
 //!
@@ -13,6 +13,7 @@
 mod checks;
 pub mod client;
 pub mod report;
+pub mod runs;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -207,6 +208,30 @@ pub struct Options {
     pub trust_any_certificate: bool,
     /// Only the rules whose id contains one of these (all when empty).
     pub only: Vec<String>,
+}
+
+impl Options {
+    /// A run against an opened target: the profile asked for, else a local configuration's
+    /// own, else the strict one; the rate checked ([`check_rate`]).
+    pub fn for_target(
+        target: &crate::outbound::target::OpenedTarget,
+        profile: Option<ClientProfile>,
+        allow_writes: bool,
+        rate: f64,
+    ) -> Result<Self, String> {
+        check_rate(rate)?;
+        Ok(Self {
+            base_url: target.endpoint.base_url.clone(),
+            token: (*target.endpoint.bearer).clone(),
+            profile: profile
+                .or(target.local.as_ref().map(|c| c.client_profile))
+                .unwrap_or(ClientProfile::Strict),
+            allow_writes,
+            rate,
+            trust_any_certificate: target.endpoint.trust_any_certificate,
+            only: Vec::new(),
+        })
+    }
 }
 
 /// Where a run is, for a progress bar.

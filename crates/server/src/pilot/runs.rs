@@ -8,13 +8,14 @@ use chrono::{DateTime, Utc};
 use scim_console_core::mapping::plan::{Plan, Severity};
 use scim_console_core::mapping::provider::{Provider, ProviderSide};
 use scim_console_core::mapping::versions::registry_with_custom_fields;
-use scim_console_core::{Actor, Configuration, NewToken, Store};
+use scim_console_core::{Actor, Configuration, Store};
 use serde::Serialize;
 use tokio::sync::watch;
 
 use super::{Pilot, Progress, Report, Source, StopSwitch};
+use crate::outbound::target::{OpenedTarget, TargetChoice, TargetError};
 use crate::outbound::{Endpoint, Pace, Recorder, ScimClient};
-use crate::scim::recording::LogSink;
+use scim_console_core::logs::writer::LogSink;
 
 /// Why a run cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -28,13 +29,154 @@ pub enum PilotError {
     /// The target cannot be called.
     #[error(transparent)]
     Outbound(#[from] crate::outbound::OutboundError),
+    /// The target cannot be opened.
+    #[error(transparent)]
+    Target(#[from] TargetError),
+}
+
+/// The most users provisioned at once.
+pub const MAX_CONCURRENCY: usize = 32;
+/// The highest request rate a run may ask for (requests per second).
+pub const MAX_RATE: f64 = 10_000.0;
+/// The most attempts per request.
+pub const MAX_ATTEMPTS: u32 = 20;
+
+/// How a run goes, checked against the same limits whichever edge starts it.
+#[derive(Debug, Clone, Copy)]
+pub struct PilotOptions {
+    /// Only query the target and say what would be done.
+    pub dry_run: bool,
+    /// Users provisioned at once (1–[`MAX_CONCURRENCY`]).
+    pub concurrency: usize,
+    /// Rate, attempts and backoff.
+    pub pace: Pace,
+}
+
+impl PilotOptions {
+    /// Checks the options: an error names the field and its limits.
+    pub fn new(dry_run: bool, concurrency: usize, pace: Pace) -> Result<Self, PilotError> {
+        let invalid = |field: &'static str, message: String| {
+            PilotError::Core(scim_console_core::CoreError::invalid(field, message))
+        };
+        if !(1..=MAX_CONCURRENCY).contains(&concurrency) {
+            return Err(invalid(
+                "concurrency",
+                format!("must be between 1 and {MAX_CONCURRENCY}"),
+            ));
+        }
+        if !pace.rate.is_finite() || !(0.0..=MAX_RATE).contains(&pace.rate) {
+            return Err(invalid(
+                "rate",
+                format!("must be between 0 (no limit) and {MAX_RATE} requests per second"),
+            ));
+        }
+        if !(1..=MAX_ATTEMPTS).contains(&pace.attempts) {
+            return Err(invalid(
+                "attempts",
+                format!("must be between 1 and {MAX_ATTEMPTS}"),
+            ));
+        }
+        Ok(Self {
+            dry_run,
+            concurrency,
+            pace,
+        })
+    }
+}
+
+/// A pilot run to set up.
+pub struct PilotRequest {
+    /// The configuration whose log records the run (and whose plan applies when `plan` is
+    /// `None`).
+    pub configuration: Configuration,
+    /// The plan to use instead of the configuration's current one.
+    pub plan: Option<Plan>,
+    /// The provider to behave like.
+    pub behave_as: Option<Provider>,
+    /// How it goes.
+    pub options: PilotOptions,
+    /// Where it provisions.
+    pub target: TargetChoice,
+}
+
+/// A run set up: compiled, its target opened, its client built.
+pub struct Prepared {
+    /// What the run does.
+    pub pilot: Pilot,
+    /// The client calling the target.
+    pub client: ScimClient,
+    /// The target (close it when the run ends: it may hold a temporary token).
+    pub target: OpenedTarget,
+    /// The configuration whose log records the run.
+    pub configuration: Configuration,
+}
+
+impl Prepared {
+    /// Sets a run up for the admin API and the command line alike: compiles the plan, opens
+    /// the target (a local configuration is reached at `local_origin` with a temporary token
+    /// issued by `actor`), and builds the client; requests to a remote target are recorded
+    /// through `log` (the console's own endpoint records those it serves).
+    pub async fn new(
+        store: &Store,
+        registry: &scim::SchemaRegistry,
+        request: PilotRequest,
+        local_origin: &str,
+        log: &LogSink,
+        actor: &Actor,
+    ) -> Result<Self, PilotError> {
+        let PilotRequest {
+            configuration,
+            plan,
+            behave_as,
+            options,
+            target,
+        } = request;
+        let pilot = prepare(
+            store,
+            registry,
+            &configuration,
+            plan,
+            behave_as,
+            options.dry_run,
+            options.concurrency,
+        )
+        .await?;
+        let target = OpenedTarget::open(store, target, local_origin, actor, "pilot run").await?;
+        let record = target
+            .local
+            .is_none()
+            .then(|| (log.clone(), &configuration));
+        let client = match client(
+            target.endpoint.clone(),
+            pilot.provider.provider,
+            options.pace,
+            record,
+        ) {
+            Ok(client) => client,
+            Err(error) => {
+                target.close(store, actor).await;
+                return Err(error);
+            }
+        };
+        Ok(Self {
+            pilot,
+            client,
+            target,
+            configuration,
+        })
+    }
+
+    /// The target's name in reports.
+    pub fn target_name(&self) -> &str {
+        &self.target.endpoint.name
+    }
 }
 
 /// Compiles the plan of a run: `plan` if given, else the configuration's current plan, else
 /// the default one; the provider is `behave_as`, else the plan's provider side, else Entra ID.
 /// A plan whose provider side is for another provider than `behave_as` gets that provider's
 /// template mappings.
-pub async fn prepare(
+async fn prepare(
     store: &Store,
     base: &scim::SchemaRegistry,
     configuration: &Configuration,
@@ -76,81 +218,9 @@ pub async fn prepare(
     })
 }
 
-/// A temporary token of a local configuration, issued for a run against the console's own
-/// endpoint and revoked when the run ends.
-pub struct TemporaryToken {
-    configuration: Configuration,
-    id: String,
-}
-
-impl TemporaryToken {
-    /// Issues one for a pilot run (valid two hours at most).
-    pub async fn issue(
-        store: &Store,
-        configuration: &Configuration,
-        actor: &Actor,
-    ) -> Result<(Self, scim_console_core::Secret), PilotError> {
-        Self::issue_for(store, configuration, actor, "pilot run").await
-    }
-
-    /// Issues one for `purpose` (valid two hours at most), labelled with it.
-    pub async fn issue_for(
-        store: &Store,
-        configuration: &Configuration,
-        actor: &Actor,
-        purpose: &str,
-    ) -> Result<(Self, scim_console_core::Secret), PilotError> {
-        let issued = store
-            .create_token(
-                configuration.id,
-                &NewToken {
-                    label: format!("{purpose} (revoked when it ends)"),
-                    expires: Some(Utc::now() + chrono::Duration::hours(2)),
-                },
-                actor,
-            )
-            .await?;
-        Ok((
-            Self {
-                configuration: configuration.clone(),
-                id: issued.info.id.clone(),
-            },
-            issued.token,
-        ))
-    }
-
-    /// Revokes it.
-    pub async fn revoke(self, store: &Store, actor: &Actor) {
-        if let Err(error) = store
-            .revoke_token(self.configuration.id, &self.id, actor)
-            .await
-        {
-            tracing::warn!(%error, configuration = %self.configuration.name, "the pilot run's temporary token could not be revoked; it expires within two hours");
-        }
-    }
-}
-
-/// The endpoint of a local configuration, reached over loopback at `origin`.
-pub fn local_endpoint(
-    origin: &str,
-    configuration: &Configuration,
-    token: scim_console_core::Secret,
-) -> Endpoint {
-    Endpoint {
-        base_url: format!(
-            "{}/scim/{}/v2",
-            origin.trim_end_matches('/'),
-            configuration.slug
-        ),
-        bearer: Arc::new(token),
-        name: format!("configuration {}", configuration.name),
-        trust_any_certificate: origin.starts_with("https://"),
-    }
-}
-
-/// A client for a run: outbound requests to a remote target are recorded in `log_to`'s log
+/// A client for a run: outbound requests to a remote target are recorded in `record`'s log
 /// (requests to the console's own endpoint are recorded by the endpoint itself).
-pub fn client(
+fn client(
     endpoint: Endpoint,
     provider: Provider,
     pace: Pace,
@@ -263,18 +333,14 @@ impl std::fmt::Debug for Runs {
 
 /// What a background run needs.
 pub struct Launch {
-    /// The run.
-    pub pilot: Pilot,
-    /// Its client.
-    pub client: ScimClient,
-    /// The target's name.
-    pub target: String,
+    /// The run, set up.
+    pub prepared: Prepared,
     /// The users.
     pub source: Source,
-    /// The configuration whose plan it uses.
-    pub configuration_id: String,
-    /// Called when it ends (revokes a temporary token).
-    pub cleanup: Option<Box<dyn FnOnce() -> futures_util::future::BoxFuture<'static, ()> + Send>>,
+    /// The store (the target is closed there when the run ends).
+    pub store: Store,
+    /// Who started it (and closes its target).
+    pub actor: Actor,
 }
 
 impl Runs {
@@ -293,9 +359,9 @@ impl Runs {
         });
         let run = Arc::new(Run {
             id: id.clone(),
-            configuration_id: launch.configuration_id.clone(),
-            target: launch.target.clone(),
-            dry_run: launch.pilot.dry_run,
+            configuration_id: launch.prepared.configuration.id.to_string(),
+            target: launch.prepared.target_name().to_owned(),
+            dry_run: launch.prepared.pilot.dry_run,
             started: Utc::now(),
             progress: rx,
             report: Mutex::new(None),
@@ -309,18 +375,23 @@ impl Runs {
             }
         }
         tokio::spawn(async move {
+            let Launch {
+                prepared,
+                source,
+                store,
+                actor,
+            } = launch;
             let report = super::run(
-                &launch.pilot,
-                &launch.client,
-                &launch.target,
-                launch.source,
+                &prepared.pilot,
+                &prepared.client,
+                prepared.target_name(),
+                source,
                 &run.stop,
                 &tx,
             )
             .await;
-            if let Some(cleanup) = launch.cleanup {
-                cleanup().await;
-            }
+            drop(prepared.client);
+            prepared.target.close(&store, &actor).await;
             *run.report
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(report);

@@ -9,8 +9,9 @@ use axum::http::request::Parts;
 use scim::ScimError;
 use scim_console_core::{Authentication, Configuration, Principal, RejectReason};
 
-use super::http::{ScimFailure, header_text};
+use super::http::ScimFailure;
 use super::recording::SharedLogContext;
+use crate::headers::header_text;
 use crate::peer::Peer;
 use crate::state::AppState;
 

@@ -11,6 +11,11 @@ use serde_json::Value;
 
 use crate::state::AppState;
 
+/// The attributes a failed request was refused for, carried by its error response to the
+/// provisioning log's record.
+#[derive(Debug, Clone, Default)]
+pub struct FailedAttributes(pub Vec<String>);
+
 /// The SCIM media type (RFC 7644 §8.1).
 pub const SCIM_MEDIA_TYPE: &str = "application/scim+json";
 
@@ -73,7 +78,7 @@ impl IntoResponse for ScimFailure {
         if !attributes.is_empty() {
             response
                 .extensions_mut()
-                .insert(super::recording::FailedAttributes(attributes));
+                .insert(FailedAttributes(attributes));
         }
         response
     }
@@ -328,9 +333,4 @@ impl FromRequest<AppState> for ScimBody {
 pub fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
     raw.map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
         .unwrap_or_default()
-}
-
-/// A header's value as text, if present and readable.
-pub fn header_text<'a>(headers: &'a HeaderMap, name: &header::HeaderName) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
 }

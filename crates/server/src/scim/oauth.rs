@@ -19,8 +19,8 @@ use scim_console_core::oauth::assertion::{
 use scim_console_core::oauth::{ClientKeys, Grant, OAuthError, SCOPE, TokenGrant};
 use serde_json::json;
 
-use super::http::header_text;
 use super::recording::SharedLogContext;
+use crate::headers::header_text;
 use crate::state::AppState;
 
 /// An RFC 6749 §5.2 error as an HTTP response.

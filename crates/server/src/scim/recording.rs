@@ -1,10 +1,9 @@
 //! Recording every SCIM request in the provisioning log: a middleware around the SCIM routes
-//! builds one record per request (bodies redacted before they leave it) and hands it to a
-//! background writer that stores records in batches, so logging costs a request a channel send.
+//! builds one record per request (bodies redacted before they leave it) and hands it to the
+//! log's writer ([`scim_console_core::logs::writer`]), so logging costs a request a channel send.
 
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -12,12 +11,13 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use scim::ScimError;
+use scim_console_core::ConfigurationId;
+use scim_console_core::logs::writer::{path_id, resource_type};
 use scim_console_core::logs::{self, Client, LogEntry, Operation, Outcome};
-use scim_console_core::{ConfigurationId, Store};
 use serde_json::Value;
-use tokio::sync::{broadcast, mpsc};
 
-use super::http::{ParsedBody, ReplyFacts, ScimFailure, header_text};
+use super::http::{FailedAttributes, ParsedBody, ReplyFacts, ScimFailure};
+use crate::headers::header_text;
 use crate::peer::Peer;
 use crate::state::AppState;
 
@@ -35,303 +35,6 @@ pub struct LogContext {
 /// Shared between the middleware and the extractor of one request.
 pub type SharedLogContext = Arc<Mutex<LogContext>>;
 
-/// Where records go: a bounded queue drained by the background writer, which then announces
-/// each stored record (with its position) to live followers.
-#[derive(Debug, Clone)]
-pub struct LogSink {
-    tx: mpsc::Sender<LogEntry>,
-    live: broadcast::Sender<Arc<LogEntry>>,
-    /// See [`LogSink::unstored_since`].
-    unstored: Arc<AtomicI64>,
-}
-
-const QUEUE: usize = 8_192;
-const BATCH: usize = 512;
-/// Stored records a slow follower may fall behind before it reads the rest from the database.
-const LIVE: usize = 4_096;
-
-/// How often the outbox rows of stored records are deleted (one statement for all of them
-/// rather than one per batch, which would compete with the directory's writes).
-const RELEASE_EVERY: Duration = Duration::from_secs(1);
-
-/// Outbox tickets of stored records, waiting to be released.
-#[derive(Default)]
-struct Release {
-    tickets: Vec<i64>,
-    since: Option<Instant>,
-}
-
-impl Release {
-    fn add(&mut self, stored: &[LogEntry]) {
-        let before = self.tickets.len();
-        // Only deletes file outbox rows; creates and updates keep their stamp in their row.
-        self.tickets.extend(
-            stored
-                .iter()
-                .filter(|e| e.operation == Operation::Delete)
-                .flat_map(|e| e.outbox.iter().copied()),
-        );
-        if before == 0 && !self.tickets.is_empty() {
-            self.since = Some(Instant::now());
-        }
-    }
-
-    fn due(&self) -> bool {
-        self.tickets.len() >= 8_192 || self.since.is_some_and(|t| t.elapsed() >= RELEASE_EVERY)
-    }
-
-    /// Releases them. A failure only leaves rows that the next recovery finds logged.
-    async fn now(&mut self, store: &Store) {
-        if self.tickets.is_empty() {
-            return;
-        }
-        if let Err(error) = store.release_log_outbox(&self.tickets).await {
-            tracing::warn!(%error, "could not release provisioning log outbox rows");
-        }
-        self.tickets.clear();
-        self.since = None;
-    }
-}
-
-/// Records kept for another try after their batch could not be stored (the database was
-/// unavailable); beyond this many, newer failures are dropped and left to the next start's
-/// recovery.
-const FAILED_MAX: usize = 65_536;
-/// The first wait before storing failed records again; it doubles up to [`RETRY_MAX`].
-const RETRY_FIRST: Duration = Duration::from_secs(1);
-const RETRY_MAX: Duration = Duration::from_secs(30);
-
-/// The background writer's state.
-struct Writer {
-    store: Store,
-    announce: broadcast::Sender<Arc<LogEntry>>,
-    release: Release,
-    /// Records whose batch failed, oldest first, waiting for another try.
-    failed: Vec<LogEntry>,
-    /// When to try them again, and the wait after that.
-    retry: Option<(Instant, Duration)>,
-    /// Whether records were dropped since the last start (the checkpoint stays where they were).
-    dropped: bool,
-    /// The time of the oldest record not stored (`i64::MAX`: none); see
-    /// [`LogSink::unstored_since`].
-    unstored: Arc<AtomicI64>,
-}
-
-impl Writer {
-    /// Stores a batch; a batch that fails is kept for another try (its changes are committed).
-    async fn store_batch(&mut self, batch: &mut Vec<LogEntry>) {
-        match self.store.record_logs(batch).await {
-            Ok(()) => self.stored(batch),
-            Err(error) => {
-                tracing::error!(%error, records = batch.len(), "could not write provisioning log records; trying again");
-                if let Some(oldest) = batch.iter().map(|e| e.at.timestamp_micros()).min() {
-                    self.unstored.fetch_min(oldest, Ordering::SeqCst);
-                }
-                let room = FAILED_MAX.saturating_sub(self.failed.len());
-                if batch.len() > room {
-                    tracing::error!(
-                        records = batch.len() - room,
-                        "provisioning log records dropped after failing to be stored; the next start recovers those of changes"
-                    );
-                    self.dropped = true;
-                    batch.truncate(room);
-                }
-                self.failed.append(batch);
-                if self.retry.is_none() {
-                    self.retry = Some((Instant::now() + RETRY_FIRST, RETRY_FIRST));
-                }
-            }
-        }
-        batch.clear();
-    }
-
-    /// Tries the failed records again when due.
-    async fn retry_due(&mut self) {
-        let Some((at, wait)) = self.retry else { return };
-        if Instant::now() < at {
-            return;
-        }
-        let mut failed = std::mem::take(&mut self.failed);
-        let mut done = 0;
-        while done < failed.len() {
-            let end = (done + BATCH).min(failed.len());
-            if let Err(error) = self.store.record_logs(&mut failed[done..end]).await {
-                tracing::warn!(%error, records = failed.len() - done, "provisioning log records still cannot be stored");
-                self.retry = Some((Instant::now() + wait, (wait * 2).min(RETRY_MAX)));
-                // Keep the rest, in order; the chunks before were stored.
-                self.failed = failed.split_off(done);
-                self.stored(&mut failed);
-                return;
-            }
-            done = end;
-        }
-        tracing::info!(
-            records = failed.len(),
-            "provisioning log records stored after failing before"
-        );
-        self.stored(&mut failed);
-        self.retry = None;
-        if !self.dropped {
-            self.unstored.store(i64::MAX, Ordering::SeqCst);
-        }
-    }
-
-    /// Releases the outbox rows of stored records and announces them to live followers.
-    fn stored(&mut self, stored: &mut Vec<LogEntry>) {
-        self.release.add(stored);
-        if self.announce.receiver_count() > 0 {
-            for entry in stored.drain(..) {
-                let _ = self.announce.send(Arc::new(entry));
-            }
-        }
-        stored.clear();
-    }
-}
-
-/// The attributes a failed request was refused for, carried by its error response.
-#[derive(Debug, Clone, Default)]
-pub struct FailedAttributes(pub Vec<String>);
-
-impl LogSink {
-    /// A sink and its writer task, which ends (after writing what is queued) when every sink
-    /// is dropped. The task's result says whether every record it was given is stored.
-    pub fn start(store: Store) -> (Self, tokio::task::JoinHandle<bool>) {
-        let (tx, mut rx) = mpsc::channel::<LogEntry>(QUEUE);
-        let (live, _) = broadcast::channel(LIVE);
-        let unstored = Arc::new(AtomicI64::new(i64::MAX));
-        let follower = tokio::spawn(follow_other_instances(store.clone(), live.clone()));
-        let mut writer = Writer {
-            store,
-            announce: live.clone(),
-            release: Release::default(),
-            failed: Vec::new(),
-            retry: None,
-            dropped: false,
-            unstored: Arc::clone(&unstored),
-        };
-        let task = tokio::spawn(async move {
-            let mut batch = Vec::with_capacity(BATCH);
-            loop {
-                // With tickets to release or records to retry, wait at most until they are due.
-                let wake = [
-                    writer.release.since.map(|t| t + RELEASE_EVERY),
-                    writer.retry.map(|(at, _)| at),
-                ]
-                .into_iter()
-                .flatten()
-                .min();
-                let first = match wake {
-                    None => rx.recv().await,
-                    Some(at) => {
-                        let Ok(first) = tokio::time::timeout_at(at.into(), rx.recv()).await else {
-                            writer.retry_due().await;
-                            if writer.release.due() {
-                                writer.release.now(&writer.store).await;
-                            }
-                            continue;
-                        };
-                        first
-                    }
-                };
-                let Some(first) = first else { break };
-                batch.push(first);
-                // Whatever else arrived meanwhile goes in the same transaction.
-                while batch.len() < BATCH {
-                    match rx.try_recv() {
-                        Ok(entry) => batch.push(entry),
-                        Err(_) => break,
-                    }
-                }
-                writer.store_batch(&mut batch).await;
-                writer.retry_due().await;
-                if writer.release.due() {
-                    writer.release.now(&writer.store).await;
-                }
-                if rx.len() < BATCH {
-                    // Let a few more arrive so the next transaction carries more than one.
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-            }
-            // The last try for records that failed before.
-            if !writer.failed.is_empty() {
-                writer.retry = Some((Instant::now(), RETRY_FIRST));
-                writer.retry_due().await;
-            }
-            writer.release.now(&writer.store).await;
-            follower.abort();
-            writer.failed.is_empty() && !writer.dropped
-        });
-        (Self { tx, live, unstored }, task)
-    }
-
-    /// The time (µs since the epoch) of the oldest record that could not be stored and is not
-    /// stored yet, if any: the provisioning log's checkpoint must not pass it, so that a
-    /// restart recovers those changes' records if this process cannot store them.
-    pub fn unstored_since(&self) -> Option<i64> {
-        let at = self.unstored.load(Ordering::SeqCst);
-        (at != i64::MAX).then_some(at)
-    }
-
-    /// Stored records from now on, in order.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<LogEntry>> {
-        self.live.subscribe()
-    }
-
-    /// Queues a record. When the queue is full the request waits for room: a record is never
-    /// dropped (its change may already be committed).
-    pub(crate) async fn send(&self, entry: LogEntry) {
-        match self.tx.try_send(entry) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(entry)) => {
-                tracing::debug!("the provisioning log queue is full: the request waits for room");
-                let _ = self.tx.send(entry).await;
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => {
-                tracing::error!("the provisioning log writer has stopped: a record was lost");
-            }
-        }
-    }
-}
-
-/// Passes the records other instances of a shared PostgreSQL database store to this one's
-/// live followers (nothing to do with SQLite). Runs until aborted; reconnects after failures.
-async fn follow_other_instances(store: Store, live: broadcast::Sender<Arc<LogEntry>>) {
-    loop {
-        let mut follower = match store.follow_other_instances().await {
-            Ok(Some(follower)) => follower,
-            Ok(None) => return,
-            Err(error) => {
-                tracing::warn!(%error, "cannot follow the other instances' log records yet");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
-            }
-        };
-        loop {
-            let seqs = match follower.next().await {
-                Ok(seqs) => seqs,
-                Err(error) => {
-                    tracing::warn!(%error, "lost the other instances' log announcements");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    break;
-                }
-            };
-            if live.receiver_count() == 0 {
-                continue;
-            }
-            match store.log_entries(&seqs).await {
-                Ok(entries) => {
-                    for entry in entries {
-                        let _ = live.send(Arc::new(entry));
-                    }
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "could not read another instance's log records");
-                }
-            }
-        }
-    }
-}
-
 /// How a request ended, from its status, error detail and the plan's warnings.
 fn outcome(status: u16, detail: Option<&str>, warnings: Option<&str>) -> Outcome {
     match status {
@@ -341,26 +44,6 @@ fn outcome(status: u16, detail: Option<&str>, warnings: Option<&str>) -> Outcome
         403 if detail.is_some_and(|d| d.contains("out of the scope")) => Outcome::Skipped,
         _ => Outcome::Failure,
     }
-}
-
-/// `User` or `Group`, from a request path.
-pub(crate) fn resource_type(path: &str) -> Option<String> {
-    if path.contains("/Users") {
-        Some("User".into())
-    } else if path.contains("/Groups") {
-        Some("Group".into())
-    } else {
-        None
-    }
-}
-
-/// The id in `/Users/{id}` or `/Groups/{id}`.
-pub(crate) fn path_id(path: &str) -> Option<String> {
-    let path = path.split('?').next().unwrap_or_default();
-    let mut parts = path.trim_end_matches('/').rsplit('/');
-    let id = parts.next()?;
-    let kind = parts.next()?;
-    (matches!(kind, "Users" | "Groups") && id != ".search").then(|| id.to_owned())
 }
 
 /// An error response's body, read to be logged, and the response rebuilt around it.
@@ -607,15 +290,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_types_and_outcomes_come_from_the_request() {
-        assert_eq!(path_id("/scim/a/v2/Users/abc"), Some("abc".into()));
-        assert_eq!(
-            path_id("/scim/a/v2/Users/abc?attributes=x"),
-            Some("abc".into())
-        );
-        assert_eq!(path_id("/scim/a/v2/Users"), None);
-        assert_eq!(path_id("/scim/a/v2/Users/.search"), None);
-        assert_eq!(resource_type("/scim/a/v2/Groups/1"), Some("Group".into()));
+    fn outcomes_come_from_the_status_and_the_warnings() {
         assert_eq!(outcome(201, None, None), Outcome::Success);
         assert_eq!(
             outcome(201, None, Some("ignored: nickName")),

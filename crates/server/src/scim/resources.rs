@@ -11,7 +11,8 @@ use serde_json::{Map, Value};
 use std::fmt::Write as _;
 
 use super::auth::Tenant;
-use super::http::{ReplyFacts, ScimBody, ScimFailure, ScimReply, header_text, query_pairs};
+use super::http::{ReplyFacts, ScimBody, ScimFailure, ScimReply, query_pairs};
+use crate::headers::header_text;
 use crate::state::AppState;
 
 type Reply = Result<ScimReply, ScimFailure>;

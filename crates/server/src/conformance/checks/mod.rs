@@ -345,7 +345,7 @@ pub(super) static ALL: &[(Rule, CheckFn)] = &[
     check!(
         "unquoted-filter-strings",
         "userName eq akadmin and externalId eq jyoung (unquoted) find the user",
-        "Entra ID (entra.md §A); authentik 2025.8",
+        "Entra ID (docs/interop/entra.md §A); authentik 2025.8",
         Must,
         true,
         ENTRA_FORMS,
@@ -354,7 +354,7 @@ pub(super) static ALL: &[(Rule, CheckFn)] = &[
     check!(
         "manager-bare-id",
         "The manager sent as a bare id (PATCH and create) reads back as manager.value",
-        "Entra ID (entra.md §A)",
+        "Entra ID (docs/interop/entra.md §A)",
         Must,
         true,
         ENTRA_FORMS,
@@ -417,7 +417,7 @@ pub(super) static ALL: &[(Rule, CheckFn)] = &[
     check!(
         "okta-spec-test",
         "Okta's SCIM 2.0 SPEC test, steps 1–12, then its deactivate and reactivate",
-        "Okta SPEC test (okta.md §A.9, §A.6)",
+        "Okta SPEC test (docs/interop/okta.md §A.9, §A.6)",
         Must,
         true,
         OKTA,
@@ -426,7 +426,7 @@ pub(super) static ALL: &[(Rule, CheckFn)] = &[
     check!(
         "okta-group-push",
         "Okta's group push: create, path-less rename, membership update",
-        "Okta group push (okta.md §A.8)",
+        "Okta group push (docs/interop/okta.md §A.8)",
         Must,
         true,
         OKTA,
@@ -435,7 +435,7 @@ pub(super) static ALL: &[(Rule, CheckFn)] = &[
     check!(
         "entra-requests",
         "Entra ID's documented requests U1–U8 and G1–G7",
-        "Entra ID (entra.md §A)",
+        "Entra ID (docs/interop/entra.md §A)",
         Must,
         true,
         ENTRA,

@@ -13,12 +13,14 @@ use scim_console_core::{ConfigurationId, Secret, Store};
 use serde_json::Value;
 use tokio::sync::Mutex;
 
-use crate::scim::recording::{LogSink, path_id, resource_type};
+use scim_console_core::logs::writer::{LogSink, path_id, resource_type};
+
+pub mod http;
+pub mod retry;
+pub mod target;
 
 /// How long one request may take.
 const TIMEOUT: Duration = Duration::from_secs(30);
-/// The longest `Retry-After` honoured; a longer one is cut to this.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// Why a target could not be called.
 #[derive(Debug, thiserror::Error)]
@@ -63,14 +65,7 @@ pub fn http_client(purpose: &str) -> Result<reqwest::Client, OutboundError> {
 }
 
 fn builder(purpose: &str) -> reqwest::ClientBuilder {
-    crate::tls::install_crypto_provider();
-    reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .user_agent(format!(
-            "SCIM Console/{} ({purpose})",
-            env!("CARGO_PKG_VERSION")
-        ))
-        .redirect(reqwest::redirect::Policy::none())
+    http::builder(purpose, TIMEOUT)
 }
 
 /// An OAuth token endpoint's refusal, in words (its `error` and `error_description`).
@@ -192,6 +187,17 @@ pub struct Pace {
     pub attempts: u32,
     /// The first backoff; each retry doubles it (±25 % jitter), up to 10 s.
     pub backoff: Duration,
+}
+
+impl Pace {
+    /// Its retry rule: 429, 5xx and lost connections are tried again.
+    pub fn retry_rule(&self) -> retry::RetryRule {
+        retry::RetryRule {
+            attempts: self.attempts,
+            first_backoff: self.backoff,
+            on_server_errors: true,
+        }
+    }
 }
 
 impl Default for Pace {
@@ -320,15 +326,16 @@ impl ScimClient {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Answer, Unanswered> {
+        let rule = self.pace.retry_rule();
         let mut attempt = 0;
         loop {
             attempt += 1;
             self.pace().await;
             let result = self.attempt(&method, path, body).await;
-            let last = attempt >= self.pace.attempts.max(1);
+            let last = rule.exhausted(attempt);
             let wait = match &result {
-                Ok((status, _, retry_after)) if *status == 429 || *status >= 500 => {
-                    retry_after.unwrap_or_else(|| self.backoff(attempt))
+                Ok((status, _, retry_after)) if rule.retries(*status) => {
+                    rule.wait(attempt, *retry_after)
                 }
                 Ok((status, body, _)) => {
                     return Ok(Answer {
@@ -337,7 +344,7 @@ impl ScimClient {
                         attempts: attempt,
                     });
                 }
-                Err(_) => self.backoff(attempt),
+                Err(_) => rule.wait(attempt, None),
             };
             if last {
                 return match result {
@@ -354,16 +361,6 @@ impl ScimClient {
             }
             tokio::time::sleep(wait).await;
         }
-    }
-
-    fn backoff(&self, attempt: u32) -> Duration {
-        let base = self
-            .pace
-            .backoff
-            .saturating_mul(1 << attempt.saturating_sub(1).min(8))
-            .min(Duration::from_secs(10));
-        let jitter = rand::random::<f64>() * 0.5 + 0.75;
-        base.mul_f64(jitter)
     }
 
     /// One attempt: status, JSON body, `Retry-After`; or why no answer came.
@@ -389,12 +386,12 @@ impl ScimClient {
         let result = match request.send().await {
             Ok(response) => {
                 let status = response.status().as_u16();
-                let retry_after = response
-                    .headers()
-                    .get(header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .map(|s| Duration::from_secs(s).min(MAX_RETRY_AFTER));
+                let retry_after = retry::retry_after(
+                    response
+                        .headers()
+                        .get(header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok()),
+                );
                 match response.bytes().await {
                     Ok(bytes) => Ok((status, serde_json::from_slice(&bytes).ok(), retry_after)),
                     Err(e) => Err(describe(&e)),

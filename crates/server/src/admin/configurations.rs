@@ -1,0 +1,108 @@
+//! `/api/configurations`: SCIM configurations listed, created, read, changed and deleted.
+
+use super::dto::{ConfigurationChanges, ConfigurationView, ErrorBody, NewConfigurationBody};
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AdminError;
+use super::extract::{Body, ConfigId, ConfigPath, admin, origin};
+use crate::peer::Peer;
+use crate::state::AppState;
+
+/// The configuration routes.
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_configurations, create_configuration))
+        .routes(routes!(
+            get_configuration,
+            update_configuration,
+            delete_configuration
+        ))
+}
+
+/// Every configuration, by name.
+#[utoipa::path(get, path = "/api/configurations", security(("admin_token" = [])),
+    responses((status = 200, body = [ConfigurationView]), (status = 401, body = ErrorBody)))]
+pub async fn list_configurations(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<ConfigurationView>>, AdminError> {
+    let origin = origin(&state, &headers);
+    let list = state.store.list_configurations().await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|c| ConfigurationView::new(c, &origin))
+            .collect(),
+    ))
+}
+
+/// Creates a configuration.
+#[utoipa::path(post, path = "/api/configurations", security(("admin_token" = [])), request_body = NewConfigurationBody,
+    responses((status = 201, body = ConfigurationView), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create_configuration(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    peer: Peer,
+    Body(body): Body<NewConfigurationBody>,
+) -> Result<(StatusCode, Json<ConfigurationView>), AdminError> {
+    let created = state
+        .store
+        .create_configuration(body.into_new()?, &admin(&peer))
+        .await?;
+    tracing::info!(configuration = %created.id, name = %created.name, "configuration created");
+    Ok((
+        StatusCode::CREATED,
+        Json(ConfigurationView::new(created, &origin(&state, &headers))),
+    ))
+}
+
+/// One configuration.
+#[utoipa::path(get, path = "/api/configurations/{id}", security(("admin_token" = [])),
+    responses((status = 200, body = ConfigurationView), (status = 404, body = ErrorBody)))]
+pub async fn get_configuration(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ConfigPath(configuration): ConfigPath,
+) -> Json<ConfigurationView> {
+    Json(ConfigurationView::new(
+        configuration,
+        &origin(&state, &headers),
+    ))
+}
+
+/// Changes a configuration.
+#[utoipa::path(patch, path = "/api/configurations/{id}", security(("admin_token" = [])), request_body = ConfigurationChanges,
+    responses((status = 200, body = ConfigurationView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn update_configuration(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    peer: Peer,
+    ConfigId(id): ConfigId,
+    Body(changes): Body<ConfigurationChanges>,
+) -> Result<Json<ConfigurationView>, AdminError> {
+    let updated = state
+        .store
+        .update_configuration(id, changes.into(), &admin(&peer))
+        .await?;
+    tracing::info!(configuration = %updated.id, "configuration updated");
+    Ok(Json(ConfigurationView::new(
+        updated,
+        &origin(&state, &headers),
+    )))
+}
+
+/// Deletes a configuration with its tokens and directory.
+#[utoipa::path(delete, path = "/api/configurations/{id}", security(("admin_token" = [])),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn delete_configuration(
+    State(state): State<AppState>,
+    peer: Peer,
+    ConfigId(id): ConfigId,
+) -> Result<StatusCode, AdminError> {
+    state.store.delete_configuration(id, &admin(&peer)).await?;
+    tracing::info!(configuration = %id, "configuration deleted");
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,152 @@
+//! A configuration's bearer tokens — listed (never their secrets), created (shown once),
+//! rotated with a grace window, revoked — and the check of every configuration's tokens.
+
+use super::dto::{
+    ErrorBody, IssuedTokenView, NewTokenBody, RotateTokenBody, RotatedTokenView, TokenCheckView,
+    TokenView,
+};
+use scim_console_core::{NewToken, Rotation};
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AdminError;
+use super::extract::{Body, ConfigId, ConfigPath, admin, origin};
+use crate::peer::Peer;
+use crate::state::AppState;
+
+/// The token routes.
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
+        .routes(routes!(rotate_token))
+        .routes(routes!(check_tokens))
+}
+
+/// The tokens of a configuration (never their secrets).
+#[utoipa::path(get, path = "/api/configurations/{id}/tokens", security(("admin_token" = [])),
+    responses((status = 200, body = [TokenView]), (status = 404, body = ErrorBody)))]
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    ConfigPath(configuration): ConfigPath,
+) -> Result<Json<Vec<TokenView>>, AdminError> {
+    Ok(Json(
+        state
+            .store
+            .list_tokens(configuration.id)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+/// Creates a token; the response is the only time it is shown.
+#[utoipa::path(post, path = "/api/configurations/{id}/tokens", security(("admin_token" = [])), request_body = NewTokenBody,
+    responses((status = 201, body = IssuedTokenView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create_token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    peer: Peer,
+    ConfigPath(configuration): ConfigPath,
+    Body(body): Body<NewTokenBody>,
+) -> Result<(StatusCode, Json<IssuedTokenView>), AdminError> {
+    let id = configuration.id;
+    let new = NewToken {
+        label: body.label,
+        expires: body.expires,
+    };
+    let issued = state.store.create_token(id, &new, &admin(&peer)).await?;
+    tracing::info!(configuration = %id, token = %issued.info.id, "token created");
+    let base = format!(
+        "{}/scim/{}/v2",
+        origin(&state, &headers),
+        configuration.slug
+    );
+    Ok((
+        StatusCode::CREATED,
+        Json(IssuedTokenView::new(issued, base)),
+    ))
+}
+
+/// Rotates a token: issues its replacement (shown this once) and revokes the old one when the
+/// grace window ends — at once without one.
+#[utoipa::path(post, path = "/api/configurations/{id}/tokens/{token_id}/rotate", security(("admin_token" = [])), request_body = RotateTokenBody,
+    responses((status = 201, body = RotatedTokenView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn rotate_token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    peer: Peer,
+    ConfigPath(configuration): ConfigPath,
+    Path((_, token_id)): Path<(String, String)>,
+    Body(body): Body<RotateTokenBody>,
+) -> Result<(StatusCode, Json<RotatedTokenView>), AdminError> {
+    let id = configuration.id;
+    let rotation = Rotation {
+        grace: std::time::Duration::from_secs(body.grace_seconds),
+        expires: body.expires,
+        label: body.label,
+    };
+    let (old, new) = state
+        .store
+        .rotate_token(id, &token_id, &rotation, &admin(&peer))
+        .await?;
+    tracing::info!(configuration = %id, token = %token_id, new_token = %new.info.id, grace_seconds = body.grace_seconds, "token rotated");
+    let base = format!(
+        "{}/scim/{}/v2",
+        origin(&state, &headers),
+        configuration.slug
+    );
+    Ok((
+        StatusCode::CREATED,
+        Json(RotatedTokenView {
+            old: old.into(),
+            new: IssuedTokenView::new(new, base),
+        }),
+    ))
+}
+
+/// Revokes a token at once (also one in a rotation's grace window).
+#[utoipa::path(delete, path = "/api/configurations/{id}/tokens/{token_id}", security(("admin_token" = [])),
+    responses((status = 200, body = TokenView), (status = 404, body = ErrorBody)))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    peer: Peer,
+    ConfigId(id): ConfigId,
+    Path((_, token_id)): Path<(String, String)>,
+) -> Result<Json<TokenView>, AdminError> {
+    let revoked = state
+        .store
+        .revoke_token(id, &token_id, &admin(&peer))
+        .await?;
+    tracing::info!(configuration = %id, token = %token_id, "token revoked");
+    Ok(Json(revoked.into()))
+}
+
+/// Query of the token check.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckQuery {
+    /// Report tokens expiring within this many days (default 14).
+    within_days: Option<u32>,
+}
+
+/// Tokens of every configuration that are expired, expire soon or are overdue for rotation.
+#[utoipa::path(get, path = "/api/tokens/check", security(("admin_token" = [])), params(CheckQuery),
+    responses((status = 200, body = TokenCheckView)))]
+pub async fn check_tokens(
+    State(state): State<AppState>,
+    Query(query): Query<CheckQuery>,
+) -> Result<Json<TokenCheckView>, AdminError> {
+    let days = u64::from(query.within_days.unwrap_or(14));
+    let check = state
+        .store
+        .check_tokens(std::time::Duration::from_secs(days * 86_400))
+        .await?;
+    Ok(Json(check.into()))
+}

@@ -1,0 +1,34 @@
+//! The one HTTP client builder for every call the console makes — targets and their token
+//! endpoints, the connection test, the conformance checker, alert webhooks, OAuth clients'
+//! JWKS: rustls, redirects never followed (a redirect could carry a credential elsewhere), a
+//! timeout, and a user agent naming the purpose.
+
+use std::time::Duration;
+
+/// A client builder for `purpose` (`SCIM Console/<version> (<purpose>)`), timing requests out
+/// after `timeout`; the caller may add to it (a TLS floor, trusting the console's own
+/// self-signed certificate over loopback) before building.
+pub fn builder(purpose: &str, timeout: Duration) -> reqwest::ClientBuilder {
+    crate::tls::install_crypto_provider();
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .user_agent(user_agent(purpose))
+        .redirect(reqwest::redirect::Policy::none())
+}
+
+/// The user agent the console sends for `purpose`.
+pub fn user_agent(purpose: &str) -> String {
+    format!("SCIM Console/{} ({purpose})", env!("CARGO_PKG_VERSION"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_user_agent_names_the_version_and_the_purpose() {
+        let agent = user_agent("test connection");
+        assert!(agent.starts_with("SCIM Console/"), "{agent}");
+        assert!(agent.ends_with(" (test connection)"), "{agent}");
+    }
+}
