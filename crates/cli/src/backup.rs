@@ -1,6 +1,7 @@
 //! `scim-console backup` and `restore`: a whole console in one file, taken while it serves, and
 //! put back into a data directory.
 
+use crate::exit::{Ended, Exit};
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result, bail};
@@ -68,16 +69,16 @@ pub async fn backup(store: &Store, args: &BackupArgs) -> Result<()> {
 }
 
 /// Runs `restore` into `data_dir` (the console must not be running on it).
-pub async fn restore(at: &crate::commands::Location, args: &RestoreArgs) -> Result<()> {
-    if at.database()? != scim_console_core::Database::Sqlite {
+pub async fn restore(at: &crate::location::Location, args: &RestoreArgs) -> Result<()> {
+    if at.database != scim_console_core::Database::Sqlite {
         bail!(
             "restore writes SQLite files into the data directory, and this console keeps its data in PostgreSQL: restore that database with pg_restore (see docs/deploy.md), or load a console with `scim-console import`"
         );
     }
-    let dir = Store::resolve_data_dir(at.data_dir.as_deref())?;
-    let restored = backup::restore(&dir, &args.from, args.replace).await?;
+    let dir = &at.dir;
+    let restored = backup::restore(dir, &args.from, args.replace).await?;
     // Opening it brings the schema up to date when the backup came from an older version.
-    Store::open(&dir)
+    Store::open(dir)
         .await
         .with_context(|| format!("opening the restored console in {}", dir.display()))?
         .close()
@@ -108,11 +109,6 @@ pub struct CheckArgs {
     pub conformance: crate::conformance::ConformanceArgs,
 }
 
-/// A database check found problems (exit code 1).
-#[derive(Debug, thiserror::Error)]
-#[error("the databases have problems (see above); restore the latest backup")]
-pub struct Unhealthy;
-
 /// Runs `check`: SQLite's integrity and foreign-key checks on both databases, and the
 /// directory's counts against its rows. Safe while the server runs.
 pub async fn check(store: &Store, args: &CheckArgs) -> Result<()> {
@@ -134,6 +130,10 @@ pub async fn check(store: &Store, args: &CheckArgs) -> Result<()> {
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(Unhealthy.into())
+        Err(Ended::new(
+            Exit::Failure,
+            "the databases have problems (see above); restore the latest backup",
+        )
+        .into())
     }
 }

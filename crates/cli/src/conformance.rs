@@ -2,6 +2,7 @@
 //! command line, with a progress bar on standard error and the report in a table, JSON, JUnit
 //! XML or HTML.
 
+use crate::exit::{Ended, Exit};
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
@@ -10,8 +11,8 @@ use clap::{Args, ValueEnum};
 use scim_console_core::{Actor, ClientProfile, Secret, Store};
 use scim_console_server::conformance::report::{self, Format};
 use scim_console_server::conformance::{self, Options, Outcome, Progress, RunVerdict};
-use scim_console_server::pilot::runs::TemporaryToken;
-use scim_console_server::{ServeOptions, Server};
+use scim_console_server::outbound::target::{OpenedTarget, TargetChoice};
+use scim_console_server::server::LoopbackServer;
 
 /// The conformance checker's options (with `check --target`).
 #[derive(Debug, Args)]
@@ -90,37 +91,17 @@ impl From<ReportFormat> for Format {
     }
 }
 
-/// A MUST rule failed (exit code 8).
-#[derive(Debug, thiserror::Error)]
-#[error("{0} MUST rule(s) failed")]
-pub struct NotConformant(pub usize);
-
-/// No MUST rule failed, but some were skipped (exit code 9): the run cannot vouch for them.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "incomplete: {checked} of {total} MUST rules checked (the others were skipped; see why above)"
-)]
-pub struct Incomplete {
-    /// MUST rules checked.
-    pub checked: usize,
-    /// MUST rules in the run.
-    pub total: usize,
-}
-
-/// Where the run goes and how it ends.
-struct Target {
-    base_url: String,
-    token: Secret,
-    profile: Option<ClientProfile>,
-    trust_any_certificate: bool,
-    local: Option<Local>,
-}
-
-/// A configuration served for the run, with its temporary token.
-struct Local {
-    stop: tokio::sync::oneshot::Sender<()>,
-    handle: tokio::task::JoinHandle<std::io::Result<()>>,
-    token: TemporaryToken,
+/// Where the run goes: a URL with its token, or a target opened in the console (a local
+/// configuration served for the run on a loopback port).
+enum Target {
+    Url {
+        base_url: String,
+        token: Secret,
+    },
+    Opened {
+        target: Box<OpenedTarget>,
+        server: Option<LoopbackServer>,
+    },
 }
 
 fn is_url(text: &str) -> bool {
@@ -144,65 +125,38 @@ fn read_token(args: &ConformanceArgs) -> Result<Secret> {
 
 async fn resolve(store: &Store, args: &ConformanceArgs, target: &str) -> Result<Target> {
     if is_url(target) {
-        return Ok(Target {
+        return Ok(Target::Url {
             base_url: target.trim_end_matches('/').to_owned(),
             token: read_token(args)?,
-            profile: None,
-            trust_any_certificate: false,
-            local: None,
         });
     }
+    let actor = Actor::cli();
     if let Some(name) = target.strip_prefix("target:") {
-        let remote = store.target(name).await?;
-        let endpoint = scim_console_server::outbound::resolve(store, &remote).await?;
-        return Ok(Target {
-            base_url: endpoint.base_url.clone(),
-            token: (*endpoint.bearer).clone(),
-            profile: None,
-            trust_any_certificate: endpoint.trust_any_certificate,
-            local: None,
+        let choice = TargetChoice::Remote(name.to_owned());
+        let target = OpenedTarget::open(store, choice, "", &actor, PURPOSE).await?;
+        return Ok(Target::Opened {
+            target: Box::new(target),
+            server: None,
         });
     }
     let name = target.strip_prefix("config:").unwrap_or(target);
     let configuration = store.find_configuration(name).await?;
-    if configuration.client_authentication.requires_jwt() {
-        bail!(
-            "\"{}\" accepts only OAuth clients that authenticate with a signed JWT; check it by URL with such a client's access token",
-            configuration.name
-        );
-    }
-    let server = Server::bind(
-        store.clone(),
-        ServeOptions {
-            port: 0,
-            ..ServeOptions::default()
-        },
-    )
-    .await?;
-    let origin = server.origin();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let handle = tokio::spawn(server.run(async move {
-        let _ = stopped.await;
-    }));
-    let (token, secret) =
-        TemporaryToken::issue_for(store, &configuration, &Actor::cli(), "conformance check")
-            .await?;
-    Ok(Target {
-        base_url: format!(
-            "{}/scim/{}/v2",
-            origin.trim_end_matches('/'),
-            configuration.slug
-        ),
-        token: secret,
-        profile: Some(configuration.client_profile),
-        trust_any_certificate: true,
-        local: Some(Local {
-            stop,
-            handle,
-            token,
+    let server = LoopbackServer::start(store).await?;
+    let choice = TargetChoice::Local(configuration);
+    match OpenedTarget::open(store, choice, server.origin(), &actor, PURPOSE).await {
+        Ok(target) => Ok(Target::Opened {
+            target: Box::new(target),
+            server: Some(server),
         }),
-    })
+        Err(error) => {
+            server.stop().await;
+            Err(error.into())
+        }
+    }
 }
+
+/// The label of a local configuration's temporary token.
+const PURPOSE: &str = "conformance check";
 
 fn show(progress: &Progress, terminal: bool) {
     if !terminal || progress.total == 0 {
@@ -224,8 +178,8 @@ fn show(progress: &Progress, terminal: bool) {
     );
 }
 
-/// Runs the checker as `check --target` asks; fails with [`NotConformant`] when a MUST fails
-/// and with [`Incomplete`] when none failed but some were skipped.
+/// Runs the checker as `check --target` asks; ends with [`Exit::NotConformant`] when a MUST
+/// fails and with [`Exit::Incomplete`] when none failed but some were skipped.
 pub async fn run(store: &Store, args: &ConformanceArgs) -> Result<()> {
     let Some(target) = args.target.as_deref() else {
         bail!("--target is required");
@@ -233,29 +187,33 @@ pub async fn run(store: &Store, args: &ConformanceArgs) -> Result<()> {
     conformance::check_rate(args.rate)
         .map_err(|e| scim_console_core::CoreError::invalid("--rate", e))?;
     let resolved = resolve(store, args, target).await?;
-    let profile = args
-        .profile
-        .map(ClientProfile::from)
-        .or(resolved.profile)
-        .unwrap_or(ClientProfile::Strict);
-    let terminal = std::io::stderr().is_terminal();
-    let options = Options {
-        base_url: resolved.base_url.clone(),
-        token: resolved.token.clone(),
-        profile,
-        allow_writes: args.allow_writes,
-        rate: args.rate,
-        trust_any_certificate: resolved.trust_any_certificate,
-        only: args.only.clone(),
+    let profile = args.profile.map(ClientProfile::from);
+    let mut options = match &resolved {
+        Target::Url { base_url, token } => Options {
+            base_url: base_url.clone(),
+            token: token.clone(),
+            profile: profile.unwrap_or(ClientProfile::Strict),
+            allow_writes: args.allow_writes,
+            rate: args.rate,
+            trust_any_certificate: false,
+            only: Vec::new(),
+        },
+        Target::Opened { target, .. } => {
+            Options::for_target(target, profile, args.allow_writes, args.rate)
+                .map_err(|e| scim_console_core::CoreError::invalid("--rate", e))?
+        }
     };
+    options.only.clone_from(&args.only);
+    let terminal = std::io::stderr().is_terminal();
     let outcome = conformance::run(options, |p| show(&p, terminal)).await;
     if terminal {
         eprintln!();
     }
-    if let Some(local) = resolved.local {
-        local.token.revoke(store, &Actor::cli()).await;
-        let _ = local.stop.send(());
-        let _ = local.handle.await;
+    if let Target::Opened { target, server } = resolved {
+        target.close(store, &Actor::cli()).await;
+        if let Some(server) = server {
+            server.stop().await;
+        }
     }
     let report = outcome.map_err(anyhow::Error::msg)?;
     print!("{}", report::render(&report, args.format.into()));
@@ -275,7 +233,18 @@ pub async fn run(store: &Store, args: &ConformanceArgs) -> Result<()> {
     }
     match report.verdict() {
         RunVerdict::Passed { .. } => Ok(()),
-        RunVerdict::Incomplete { checked, total } => Err(Incomplete { checked, total }.into()),
-        RunVerdict::Failed { failed } => Err(NotConformant(failed).into()),
+        // No MUST failed, but some were skipped: the run cannot vouch for them.
+        RunVerdict::Incomplete { checked, total } => Err(Ended::new(
+            Exit::Incomplete,
+            format!(
+                "incomplete: {checked} of {total} MUST rules checked (the others were skipped; see why above)"
+            ),
+        )
+        .into()),
+        RunVerdict::Failed { failed } => Err(Ended::new(
+            Exit::NotConformant,
+            format!("{failed} MUST rule(s) failed"),
+        )
+        .into()),
     }
 }

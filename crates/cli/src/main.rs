@@ -1,17 +1,26 @@
-//! `scim-console`: the headless SCIM Console.
-//!
-//! Exit codes a script can rely on: 0 success, 1 failure (storage, network), 2 usage error,
-//! 3 not found, 4 invalid input or conflict, 5 tokens need attention, 6 a connection test failed,
-//! 7 users failed in a pilot run.
+//! `scim-console`: the headless SCIM Console. It parses arguments, calls the crates below and
+//! renders what they return; each command group is a module of its own (with its `Subcommand`
+//! enum and its `run`), dispatched from [`cli`]. The exit codes are in [`exit`].
 
 mod alerts;
+mod args;
+mod audit;
 mod backup;
-mod commands;
-mod compat;
+mod cli;
+mod config;
 mod conformance;
+mod exit;
+mod location;
+mod logs;
+mod mapping;
+mod oauth_client;
 mod pilot;
+mod render;
+mod serve;
 mod target;
+mod token;
 mod transfer;
+mod users;
 
 /// mimalloc: the server builds and drops many small JSON values per request; under load it
 /// spends markedly less time in the allocator than glibc's (see docs/performance.md).
@@ -20,10 +29,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = commands::Cli::parse();
+    let cli = cli::Cli::parse_args();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -31,14 +38,14 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("scim-console: cannot start the async runtime: {err}");
-            return ExitCode::from(1);
+            return ExitCode::from(exit::Exit::Failure.code());
         }
     };
-    match runtime.block_on(commands::run(cli)) {
+    match runtime.block_on(cli::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("scim-console: {err:#}");
-            ExitCode::from(commands::exit_code(&err))
+            ExitCode::from(exit::Exit::of(&err).code())
         }
     }
 }

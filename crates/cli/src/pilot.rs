@@ -2,20 +2,22 @@
 //! configuration's users) into a target (a registered remote target, or a local
 //! configuration's own endpoint) through a mapping plan, behaving like an identity provider.
 
+use crate::exit::{Ended, Exit};
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
+use scim_console_core::logs::writer::LogSink;
 use scim_console_core::mapping::plan::Plan;
 use scim_console_core::mapping::provider::Provider;
 use scim_console_core::{Actor, Configuration, Store};
 use scim_console_server::outbound::Pace;
-use scim_console_server::pilot::runs::{self, TemporaryToken};
+use scim_console_server::outbound::target::TargetChoice;
+use scim_console_server::pilot::runs;
 use scim_console_server::pilot::{self, Action, Progress, Report, StopSwitch, source};
-use scim_console_server::scim::recording::LogSink;
-use scim_console_server::{ServeOptions, Server};
+use scim_console_server::server::LoopbackServer;
 
 /// The `pilot` subcommands.
 #[derive(Debug, Subcommand)]
@@ -94,11 +96,6 @@ pub struct RunArgs {
     #[arg(long)]
     json: bool,
 }
-
-/// A pilot run in which users failed (exit code 7).
-#[derive(Debug, thiserror::Error)]
-#[error("{0} users failed (see the report)")]
-pub struct UsersFailed(pub usize);
 
 fn local(name: &str) -> Option<&str> {
     name.strip_prefix("config:")
@@ -263,81 +260,75 @@ fn print_report(report: &Report) {
 /// Runs `pilot run`.
 pub async fn run(store: &Store, cmd: PilotCommand) -> Result<()> {
     let PilotCommand::Run(args) = cmd;
-    if !args.rate.is_finite() || args.rate < 0.0 {
-        bail!("--rate must be 0 (no limit) or more requests per second");
-    }
-    let registry = scim::SchemaRegistry::standard();
-    let (plan, configuration) = plan_and_configuration(store, &args).await?;
-    let pilot = runs::prepare(
-        store,
-        &registry,
-        &configuration,
-        plan,
-        args.behave_as.map(Provider::from),
+    let options = runs::PilotOptions::new(
         args.dry_run,
         usize::from(args.concurrency),
-    )
-    .await?;
+        Pace {
+            rate: args.rate,
+            attempts: args.attempts,
+            backoff: Duration::from_millis(args.backoff_ms),
+        },
+    )?;
+    let registry = scim::SchemaRegistry::standard();
+    let (plan, configuration) = plan_and_configuration(store, &args).await?;
     let source = read_source(store, &registry, &args.source).await?;
-    let pace = Pace {
-        rate: args.rate,
-        attempts: args.attempts,
-        backoff: Duration::from_millis(args.backoff_ms),
-    };
-    let provider = pilot.provider.provider;
     let actor = Actor::cli();
-    // A local target is served for the run on a loopback port, with a temporary token.
-    let mut local_server = None;
-    let mut temporary = None;
-    let mut sink = None;
-    let (client, target_name) = if let Some(name) = local(&args.target) {
-        let target_config = store.find_configuration(name).await?;
-        let server = Server::bind(
-            store.clone(),
-            ServeOptions {
-                port: 0,
-                ..ServeOptions::default()
-            },
-        )
-        .await?;
-        let origin = server.origin();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let handle = tokio::spawn(server.run(async move {
-            let _ = stop_rx.await;
-        }));
-        local_server = Some((stop_tx, handle));
-        let (token, secret) = TemporaryToken::issue(store, &target_config, &actor).await?;
-        temporary = Some(token);
-        let endpoint = runs::local_endpoint(&origin, &target_config, secret);
-        let name = endpoint.name.clone();
-        (runs::client(endpoint, provider, pace, None)?, name)
-    } else {
-        let target = store.target(&args.target).await?;
-        let endpoint = scim_console_server::outbound::resolve(store, &target).await?;
-        let (log_sink, writer) = LogSink::start(store.clone());
-        sink = Some(writer);
-        (
-            runs::client(endpoint, provider, pace, Some((log_sink, &configuration)))?,
-            target.name,
-        )
+    // A local target is served for the run on a loopback port (and reached with a temporary
+    // token); requests to a remote one are recorded in the configuration's log.
+    let (target, server) = match local(&args.target) {
+        Some(name) => (
+            TargetChoice::Local(store.find_configuration(name).await?),
+            Some(LoopbackServer::start(store).await?),
+        ),
+        None => (TargetChoice::Remote(args.target.clone()), None),
+    };
+    let (log, writer) = LogSink::start(store.clone());
+    let prepared = runs::Prepared::new(
+        store,
+        &registry,
+        runs::PilotRequest {
+            configuration,
+            plan,
+            behave_as: args.behave_as.map(Provider::from),
+            options,
+            target,
+        },
+        server.as_ref().map_or("", LoopbackServer::origin),
+        &log,
+        &actor,
+    )
+    .await;
+    drop(log);
+    let prepared = match prepared {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            if let Some(server) = server {
+                server.stop().await;
+            }
+            let _ = writer.await;
+            return Err(error.into());
+        }
     };
     let (tx, rx) = tokio::sync::watch::channel(Progress::default());
     let bar = tokio::spawn(show_progress(rx));
     let stop = StopSwitch::default();
-    let report = pilot::run(&pilot, &client, &target_name, source, &stop, &tx).await;
+    let report = pilot::run(
+        &prepared.pilot,
+        &prepared.client,
+        prepared.target_name(),
+        source,
+        &stop,
+        &tx,
+    )
+    .await;
     drop(tx);
     let _ = bar.await;
     // Every record written before the command ends.
-    drop(client);
-    if let Some(writer) = sink {
-        let _ = writer.await;
-    }
-    if let Some(token) = temporary {
-        token.revoke(store, &actor).await;
-    }
-    if let Some((stop_tx, handle)) = local_server {
-        let _ = stop_tx.send(());
-        let _ = handle.await;
+    drop(prepared.client);
+    let _ = writer.await;
+    prepared.target.close(store, &actor).await;
+    if let Some(server) = server {
+        server.stop().await;
     }
     if let Some(path) = &args.report {
         std::fs::write(path, serde_json::to_string_pretty(&report)?)
@@ -349,7 +340,11 @@ pub async fn run(store: &Store, cmd: PilotCommand) -> Result<()> {
         print_report(&report);
     }
     if report.counts.failed > 0 {
-        return Err(UsersFailed(report.counts.failed).into());
+        return Err(Ended::new(
+            Exit::UsersFailed,
+            format!("{} users failed (see the report)", report.counts.failed),
+        )
+        .into());
     }
     Ok(())
 }

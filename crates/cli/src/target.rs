@@ -3,6 +3,7 @@
 //! keychain is reachable, and says so); `test` checks a stored target, or any URL and token, the
 //! way identity providers do when an admin presses "Test connection".
 
+use crate::exit::{Ended, Exit};
 use std::io::Read as _;
 
 use anyhow::{Context as _, Result, bail};
@@ -104,11 +105,6 @@ pub struct TestArgs {
     #[arg(long)]
     json: bool,
 }
-
-/// A connection test found failures (exit code 6).
-#[derive(Debug, thiserror::Error)]
-#[error("the connection test found failures")]
-pub struct TestFailed;
 
 fn print_report(report: &Report, json: bool) -> Result<()> {
     if json {
@@ -249,13 +245,7 @@ pub async fn run(store: Option<&Store>, cmd: TargetCommand) -> Result<()> {
         }
         TargetCommand::Test(args) => {
             let report = match &args.name {
-                Some(name) => {
-                    let store = store()?;
-                    let target = store.target(name).await?;
-                    let report = probe::test_target(store, &target).await;
-                    store.record_target_test(&target.id, report.ok).await?;
-                    report
-                }
+                Some(name) => probe::test_stored_target(store()?, name).await?,
                 None => {
                     probe::test_connection(
                         args.url.as_deref().unwrap_or_default(),
@@ -268,7 +258,11 @@ pub async fn run(store: Option<&Store>, cmd: TargetCommand) -> Result<()> {
             if report.ok {
                 Ok(())
             } else {
-                Err(TestFailed.into())
+                Err(Ended::new(
+                    Exit::ConnectionTestFailed,
+                    "the connection test found failures",
+                )
+                .into())
             }
         }
     }

@@ -1,0 +1,188 @@
+//! `scim-console serve` (the SCIM endpoint, OAuth and the admin API until a signal stops it)
+//! and `migrate`.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use crate::location::Location;
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use scim_console_server::runtime::{FirstStart, Runtime, RuntimeOptions};
+use scim_console_server::tls::TlsSource;
+use scim_console_server::{Limits, ServeOptions};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on. Plain HTTP is served on loopback addresses only.
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: IpAddr,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8444)]
+    port: u16,
+    /// Log format on standard error.
+    #[arg(long, value_enum, default_value = "text")]
+    log_format: LogFormat,
+    /// Largest SCIM request body accepted, in bytes.
+    #[arg(long, default_value_t = 1024 * 1024)]
+    max_body_bytes: usize,
+    /// Requests per second allowed per token (0: unlimited).
+    #[arg(long, default_value_t = 2000)]
+    rate_limit: u32,
+    /// Seconds a client may take to send a request's headers; idle and half-sent connections
+    /// are closed after that.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout: u64,
+    /// Seconds a client may take to send a whole SCIM request body (408 beyond).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    body_timeout: u64,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_key",
+        conflicts_with = "tls_self_signed"
+    )]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a self-signed certificate, generated once and kept in the data directory.
+    #[arg(long)]
+    tls_self_signed: bool,
+    /// A host name or address to add to the self-signed certificate (repeatable).
+    #[arg(long = "tls-name", value_name = "NAME", requires = "tls_self_signed")]
+    tls_names: Vec<String>,
+}
+
+pub(crate) fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SCIM_CONSOLE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+pub(crate) async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// `migrate`: brings the database's schema up to date (also done by every start).
+pub(crate) async fn migrate(at: &Location) -> Result<()> {
+    let store = at.open_store().await?;
+    let version = store.schema_version().await?;
+    store.close().await;
+    println!(
+        "The database is up to date: schema version {version} ({}).",
+        at.describe()
+    );
+    Ok(())
+}
+
+pub(crate) async fn serve(at: &Location, args: ServeArgs) -> Result<()> {
+    init_logging(args.log_format);
+    let dir = at.dir.clone();
+    let database = at.database.clone();
+    let tls = match (args.tls_cert, args.tls_key, args.tls_self_signed) {
+        (Some(cert), Some(key), _) => Some(TlsSource::Files { cert, key }),
+        (_, _, true) => Some(TlsSource::SelfSigned {
+            dir: dir.join("tls"),
+            names: args.tls_names,
+        }),
+        _ => None,
+    };
+    let limits = Limits {
+        max_body_bytes: args.max_body_bytes,
+        requests_per_second: args.rate_limit,
+        header_read_timeout: std::time::Duration::from_secs(args.header_timeout),
+        body_read_timeout: std::time::Duration::from_secs(args.body_timeout),
+        ..Limits::default()
+    };
+    let described = database.describe(&dir);
+    let runtime = Runtime::start(RuntimeOptions {
+        data_dir: Some(dir),
+        database,
+        serve: ServeOptions {
+            bind: args.bind,
+            port: args.port,
+            limits,
+            tls,
+            ..ServeOptions::default()
+        },
+        first_start: FirstStart::CreateDefault,
+    })
+    .await?;
+    let Runtime {
+        server,
+        store,
+        key_source,
+        created,
+        ..
+    } = runtime;
+    let origin = server.origin();
+    println!("SCIM Console is running.");
+    println!(
+        "  Admin console: {}  (open it in a browser; valid until this server stops)",
+        server.admin_link()
+    );
+    println!("  Admin API:    {origin}/api  (OpenAPI: {origin}/api/openapi.json)");
+    println!(
+        "  Admin token:  {}  (valid until this server stops)",
+        server.admin_token().expose()
+    );
+    if let Some(fingerprint) = server.tls_fingerprint() {
+        println!("  TLS certificate SHA-256: {fingerprint}");
+    }
+    println!("  Database:     {described}");
+    println!("  Master key:   in {key_source}");
+    if let Some(created) = created {
+        println!();
+        println!("First start: created the SCIM configuration \"default\".");
+        println!(
+            "  SCIM base URL: {origin}/scim/{}/v2",
+            created.configuration.slug
+        );
+        println!("  Bearer token:  {}", created.token.expose());
+        println!("  The token is shown only now: paste both into your identity provider.");
+    } else {
+        for c in store.list_configurations().await? {
+            println!(
+                "  SCIM base URL: {origin}/scim/{}/v2  ({}{})",
+                c.slug,
+                c.name,
+                if c.enabled { "" } else { ", disabled" }
+            );
+        }
+    }
+    tracing::info!(%origin, "listening");
+    server.run(shutdown_signal()).await.context("serving")?;
+    store.close().await;
+    Ok(())
+}

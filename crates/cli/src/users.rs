@@ -1,0 +1,129 @@
+//! `scim-console users …`: a configuration's directory; `import` loads the users a target
+//! already has (brown-field).
+
+use crate::args::read_json;
+use crate::render::print_json;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use scim_console_core::{Actor, CoreError, Store};
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum UsersCommand {
+    /// Import existing target users from CSV (header row of SCIM paths) or JSON; the identity
+    /// provider's first matching POST links each instead of creating a duplicate.
+    Import(UsersImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UsersImportArgs {
+    /// Name, slug or id of the configuration.
+    #[arg(long = "config")]
+    config: String,
+    /// The file.
+    #[arg(long, value_name = "FILE")]
+    file: PathBuf,
+    /// The file's format (default: from its extension, .json or else CSV).
+    #[arg(long, value_enum)]
+    format: Option<ImportFormat>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ImportFormat {
+    Csv,
+    Json,
+}
+
+/// Runs a `users` subcommand.
+pub(crate) async fn run(store: &Store, cmd: UsersCommand) -> Result<()> {
+    match cmd {
+        UsersCommand::Import(args) => users_import(store, &args).await,
+    }
+}
+
+async fn users_import(store: &Store, args: &UsersImportArgs) -> Result<()> {
+    use scim_console_core::mapping::brownfield;
+    let c = store.find_configuration(&args.config).await?;
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("reading {}", args.file.display()))?;
+    let registry = scim::SchemaRegistry::standard();
+    let json_file = args
+        .file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let format = args.format.unwrap_or(if json_file {
+        ImportFormat::Json
+    } else {
+        ImportFormat::Csv
+    });
+    let rows = match format {
+        ImportFormat::Json => brownfield::users_from_json(&text)?,
+        ImportFormat::Csv => brownfield::users_from_csv(&text, &registry)?,
+    };
+    let report = store
+        .import_users(&c, &registry, rows, &Actor::cli())
+        .await?;
+    if args.json {
+        return print_json(&report);
+    }
+    println!(
+        "Imported {} user(s) into \"{}\"; they wait for the identity provider's first matching POST.",
+        report.imported, c.name
+    );
+    for p in &report.rejected {
+        println!("  row {}: {}", p.row, p.reason);
+    }
+    Ok(())
+}
+
+/// Source users: a JSON object or array, or a CSV with a header row of attribute names.
+pub(crate) fn read_source_users(
+    file: &PathBuf,
+) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let users: Vec<serde_json::Map<String, serde_json::Value>> = if file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+    {
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let headers = reader
+            .headers()
+            .map_err(|e| CoreError::invalid("source", e.to_string()))?
+            .clone();
+        reader
+            .records()
+            .map(|r| {
+                r.map(|record| {
+                    headers
+                        .iter()
+                        .zip(record.iter())
+                        .filter(|(_, v)| !v.is_empty())
+                        .map(|(k, v)| (k.to_owned(), serde_json::Value::String(v.to_owned())))
+                        .collect()
+                })
+                .map_err(|e| anyhow::Error::new(CoreError::invalid("source", e.to_string())))
+            })
+            .collect::<Result<_>>()?
+    } else {
+        match read_json::<serde_json::Value>(file)? {
+            serde_json::Value::Object(o) => vec![o],
+            serde_json::Value::Array(items) => items
+                .into_iter()
+                .filter_map(|v| v.as_object().cloned())
+                .collect(),
+            _ => {
+                return Err(
+                    CoreError::invalid("source", "a JSON object or array of objects").into(),
+                );
+            }
+        }
+    };
+    Ok(users)
+}
