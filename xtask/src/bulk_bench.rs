@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
-use crate::load::{self, Running};
+use crate::release::{self, Running};
 
 /// Operations in one bulk request (the server's `maxOperations`).
 const OPERATIONS: usize = 1000;
@@ -37,7 +37,7 @@ impl Timing {
 
 /// Sends a body with curl and returns (status, milliseconds, body).
 fn timed(server: &Running, method: &str, path: &str, body: &Path) -> Result<(u16, f64, Value)> {
-    let output = load::curl(server, method)
+    let output = release::curl(server, method)
         .args(["-w", "\n%{http_code} %{time_total}"])
         .arg("--data-binary")
         .arg(format!("@{}", body.display()))
@@ -146,7 +146,7 @@ fn member_patches(
         file,
         serde_json::to_vec(&json!({"displayName": "Bulk bench"}))?,
     )?;
-    let group = load::curl_json(server, "POST", "/Groups", Some(file))?;
+    let group = release::curl_json(server, "POST", "/Groups", Some(file))?;
     let group_id = group["id"]
         .as_str()
         .context("the bench group was not created")?
@@ -217,14 +217,14 @@ pub(crate) fn print(timings: &[Timing]) {
 
 /// `cargo xtask bench bulk`: the measures alone, on an empty console.
 pub fn run(root: &Path) -> Result<()> {
-    load::ensure_tool("curl", "curl")?;
-    let binary = load::release_binary(root)?;
+    release::ensure_tool("curl", "curl")?;
+    let binary = release::release_binary(root)?;
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_millis();
     let work = std::env::temp_dir().join(format!("scim-console-bulk-{stamp}"));
     std::fs::create_dir_all(&work)?;
-    let server = load::start(&binary, &work.join("data"))?;
+    let server = release::start(&binary, &work.join("data"))?;
     let timings = measure(&server, &work, 5)?;
     drop(server);
     let _ = std::fs::remove_dir_all(&work);

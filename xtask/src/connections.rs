@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
 
-use crate::load;
+use crate::release;
 
 /// Connections opened.
 const CONNECTIONS: usize = 10_000;
@@ -25,7 +25,7 @@ fn mib(kib: u64) -> f64 {
 }
 
 /// Whether the server answers a SCIM request (with curl, on a connection of its own).
-fn answers(server: &load::Running) -> Result<bool> {
+fn answers(server: &release::Running) -> Result<bool> {
     let output = Command::new("curl")
         .args([
             "-s",
@@ -46,13 +46,13 @@ fn answers(server: &load::Running) -> Result<bool> {
 
 /// Runs the measurement and prints a Markdown table.
 pub fn run(root: &Path) -> Result<()> {
-    load::ensure_tool("curl", "curl")?;
-    let binary = load::release_binary(root)?;
+    release::ensure_tool("curl", "curl")?;
+    let binary = release::release_binary(root)?;
     let stamp = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis();
     let work = std::env::temp_dir().join(format!("scim-console-connections-{stamp}"));
     std::fs::create_dir_all(&work)?;
     let timeout = HEADER_TIMEOUT.to_string();
-    let server = load::start_with(&binary, &work.join("data"), &["--header-timeout", &timeout])?;
+    let server = release::start_with(&binary, &work.join("data"), &["--header-timeout", &timeout])?;
     let pid = server.child.id();
     let addr = server
         .base
@@ -63,7 +63,7 @@ pub fn run(root: &Path) -> Result<()> {
         .to_owned();
     let mut rows = Vec::new();
     let answered = answers(&server)?;
-    rows.push(("started".to_owned(), load::rss_kib(pid).0, answered));
+    rows.push(("started".to_owned(), release::rss_kib(pid).0, answered));
 
     let opening = Instant::now();
     let mut streams = Vec::with_capacity(CONNECTIONS);
@@ -81,7 +81,7 @@ pub fn run(root: &Path) -> Result<()> {
     let answered = answers(&server)?;
     rows.push((
         format!("{CONNECTIONS} idle connections"),
-        load::rss_kib(pid).0,
+        release::rss_kib(pid).0,
         answered,
     ));
     let half = CONNECTIONS / 2;
@@ -93,7 +93,7 @@ pub fn run(root: &Path) -> Result<()> {
     let answered = answers(&server)?;
     rows.push((
         format!("… {half} of them half-sent requests"),
-        load::rss_kib(pid).0,
+        release::rss_kib(pid).0,
         answered,
     ));
     // Wait past the timeout (counted from each connection's accept, or from its first bytes),
@@ -116,10 +116,10 @@ pub fn run(root: &Path) -> Result<()> {
     let answered = answers(&server)?;
     rows.push((
         format!("after the {HEADER_TIMEOUT} s header timeout"),
-        load::rss_kib(pid).0,
+        release::rss_kib(pid).0,
         answered,
     ));
-    let (_, peak) = load::rss_kib(pid);
+    let (_, peak) = release::rss_kib(pid);
     drop(server);
     let _ = std::fs::remove_dir_all(&work);
 

@@ -8,6 +8,7 @@
 //!   gnome-keyring, and the UI's: prettier, Vitest, the API types' drift check and the browser
 //!   end-to-end tests in Debian's Chromium. Installs the Debian and npm packages it needs.
 //! - `cargo xtask ui` — builds the admin UI (`ui/dist`, embedded by the server).
+//! - `cargo xtask layering` — the house rules of `docs/architecture.md` (also part of `test`).
 //! - `cargo xtask bundle` — the desktop app's Debian package (Tauri's deb bundler).
 //! - `cargo xtask icons` — the icon sizes from `icons/icon.svg`.
 //! - `cargo xtask api` — regenerates the UI's TypeScript types from the admin API.
@@ -27,8 +28,10 @@ mod bulk_bench;
 mod chaos;
 mod connections;
 mod desktop;
+mod layering;
 mod load;
 mod pilot;
+mod release;
 mod soak;
 mod ui;
 
@@ -38,6 +41,8 @@ const USAGE: &str = "usage: cargo xtask <run|test|bench|chaos|soak|fuzz> [option
                           headless server (arguments go to `scim-console serve`)
   test                    every check and test: Rust (fmt, clippy, cargo test), UI (prettier,
                           Vitest, API type drift), browser end-to-end tests
+  layering                the house rules of docs/architecture.md: crate dependencies one way,
+                          no import circles, no unexplained file over 900 lines
   ui                      build the admin UI into ui/dist (the server embeds it)
   api                     regenerate ui/src/api/schema.d.ts from the admin API
   bundle                  the desktop app's Debian package (target/release/bundle/deb/)
@@ -101,6 +106,7 @@ fn run(args: &[String]) -> Result<()> {
             cargo(&root, &cmd)
         }
         Some("test") => test(&root),
+        Some("layering") => layering::check(&root),
         Some("ui") => ui::build(&root),
         Some("api") => ui::regenerate_types(&root),
         Some("bundle") => desktop::bundle(&root),
@@ -242,7 +248,7 @@ fn cargo_test(root: &Path, args: &[&str], tally: &mut Tally) -> Result<()> {
 fn keychain_test(root: &Path, tally: &mut Tally) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let script = format!(
-        "echo scim-console-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && '{cargo}' test -p scim-console-core --test keychain && exec '{cargo}' test -p scim-console-cli --test pilot keychain"
+        "echo scim-console-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && '{cargo}' test --workspace --test integration keychain"
     );
     // A fresh keyring each run (gnome-keyring keeps its files in $XDG_DATA_HOME/keyrings), so
     // neither an earlier run nor the developer's own login keyring is touched.
@@ -258,7 +264,7 @@ fn keychain_test(root: &Path, tally: &mut Tally) -> Result<()> {
     let result = run_tests(
         root,
         &mut cmd,
-        "dbus-run-session: cargo test -p scim-console-core --test keychain; -p scim-console-cli --test pilot keychain (gnome-keyring)",
+        "dbus-run-session: cargo test --workspace --test integration keychain (gnome-keyring)",
         tally,
     );
     let _ = std::fs::remove_dir_all(&keyrings);
@@ -368,18 +374,11 @@ fn postgres_test(root: &Path, tally: &mut Tally) -> Result<()> {
     let url = server.url.clone();
     let result = {
         let mut cmd = Command::new(&cargo);
-        // Every integration suite of the three crates that keep data (tests that examine
-        // SQLite's files themselves say so and return).
-        cmd.args([
-            "test",
-            "-p",
-            "scim-console-core",
-            "-p",
-            "scim-console-server",
-            "-p",
-            "scim-console-cli",
-            "--tests",
-        ]);
+        // Every test of the workspace again (the crates that keep data open their stores on
+        // PostgreSQL; tests that examine SQLite's files say so and return). The same package
+        // selection as the first pass, so Cargo reuses its build instead of resolving other
+        // features and compiling a second graph.
+        cmd.args(["test", "--workspace", "--tests"]);
         cmd.env("SCIM_CONSOLE_TEST_POSTGRES", &url)
             .env_remove("DBUS_SESSION_BUS_ADDRESS")
             .env("SCIM_CONSOLE_EXPECT_KEYCHAIN", "0")
@@ -437,6 +436,7 @@ fn test(root: &Path) -> Result<()> {
     ensure_packages(&desktop::BUILD_PACKAGES)?;
     ensure_packages(&BROWSER_PACKAGES)?;
     ensure_packages(&TLS_TEST_PACKAGES)?;
+    layering::check(root)?;
     // First: the server embeds the built UI.
     ui::build(root)?;
     cargo(root, &["fmt", "--all", "--", "--check"])?;

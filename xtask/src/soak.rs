@@ -16,6 +16,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, bail};
 
 use crate::load::{self, Scenario};
+use crate::release;
 
 /// Users preloaded, at least (the preload runs in 10-second windows, so usually more; creates
 /// and deletes then keep the directory at that size). The group the mix adds to and removes from
@@ -56,16 +57,16 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     if let Some(arg) = rest.first() {
         bail!("unknown soak option {arg:?}; usage: cargo xtask soak [--minutes N]");
     }
-    load::ensure_tool("wrk", "wrk")?;
-    load::ensure_tool("curl", "curl")?;
-    load::ensure_tool("gnuplot", "gnuplot-nox")?;
-    load::ensure_tool("sqlite3", "sqlite3")?;
-    let binary = load::release_binary(root)?;
+    release::ensure_tool("wrk", "wrk")?;
+    release::ensure_tool("curl", "curl")?;
+    release::ensure_tool("gnuplot", "gnuplot-nox")?;
+    release::ensure_tool("sqlite3", "sqlite3")?;
+    let binary = release::release_binary(root)?;
     let stamp = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis();
     let work = std::env::temp_dir().join(format!("scim-console-soak-{stamp}"));
     std::fs::create_dir_all(&work)?;
     let load_dir = root.join("xtask/load");
-    let server = load::start(&binary, &work.join("data"))?;
+    let server = release::start(&binary, &work.join("data"))?;
     let pid = server.child.id();
     let (_, preloaded) = load::preload(&server, &load_dir, &work, USERS)?;
     let member_count = preloaded.ids.len() / 2;
@@ -80,7 +81,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         data: work.join("data"),
     };
     let samples = mix.run(&server, "soak", minutes * 60 / WINDOW)?;
-    let (_, peak_kib) = load::rss_kib(pid);
+    let (_, peak_kib) = release::rss_kib(pid);
     if samples.iter().any(|s| s.errors > 0) {
         // wrk counts refusals without saying which: the provisioning log has them.
         eprintln!(
@@ -167,7 +168,7 @@ struct Mix<'a> {
 
 impl Mix<'_> {
     /// Runs the mix against `server` for `windows` windows, sampling each.
-    fn run(&self, server: &load::Running, prefix: &str, windows: u64) -> Result<Vec<Sample>> {
+    fn run(&self, server: &release::Running, prefix: &str, windows: u64) -> Result<Vec<Sample>> {
         let pid = server.child.id();
         let mut samples = Vec::new();
         for i in 0..windows {
@@ -199,7 +200,7 @@ impl Mix<'_> {
                     r["timeouts"]
                 );
             }
-            let (rss_kib, _) = load::rss_kib(pid);
+            let (rss_kib, _) = release::rss_kib(pid);
             #[allow(clippy::cast_precision_loss)] // Window counts and KiB fit an f64 exactly.
             let sample = Sample {
                 minute: ((i + 1) * WINDOW) as f64 / 60.0,
@@ -236,7 +237,7 @@ impl Mix<'_> {
 fn diagnose(
     binary: &Path,
     mix: &Mix<'_>,
-    server: load::Running,
+    server: release::Running,
     work: &Path,
 ) -> Result<Vec<(&'static str, Vec<Sample>)>> {
     let data = work.join("data");
@@ -248,7 +249,7 @@ fn diagnose(
         mix.run(&server, "checkpointed", DIAGNOSIS_WINDOWS)?,
     )];
     drop(server);
-    let restarted = load::restart(binary, &data)?;
+    let restarted = release::restart(binary, &data)?;
     phases.push((
         "after a restart",
         mix.run(&restarted, "restart", DIAGNOSIS_WINDOWS)?,
@@ -260,14 +261,14 @@ fn diagnose(
             std::fs::rename(&log, work.join(format!("moved-logs.db{suffix}")))?;
         }
     }
-    let fresh_log = load::restart(binary, &data)?;
+    let fresh_log = release::restart(binary, &data)?;
     phases.push((
         "after a restart with an empty log",
         mix.run(&fresh_log, "fresh", DIAGNOSIS_WINDOWS)?,
     ));
     drop(fresh_log);
     sqlite(&data.join("scim-console.db"), "ANALYZE;")?;
-    let analyzed = load::restart(binary, &data)?;
+    let analyzed = release::restart(binary, &data)?;
     phases.push((
         "after ANALYZE of the directory",
         mix.run(&analyzed, "analyzed", DIAGNOSIS_WINDOWS)?,
@@ -277,7 +278,7 @@ fn diagnose(
         &data.join("scim-console.db"),
         "DELETE FROM sqlite_stat1; VACUUM;",
     )?;
-    let vacuumed = load::restart(binary, &data)?;
+    let vacuumed = release::restart(binary, &data)?;
     phases.push((
         "after VACUUM of the directory (statistics removed)",
         mix.run(&vacuumed, "vacuumed", DIAGNOSIS_WINDOWS)?,
