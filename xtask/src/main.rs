@@ -248,7 +248,7 @@ fn cargo_test(root: &Path, args: &[&str], tally: &mut Tally) -> Result<()> {
 fn keychain_test(root: &Path, tally: &mut Tally) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let script = format!(
-        "echo scim-console-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && '{cargo}' test --workspace --test integration keychain"
+        "echo scim-console-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && '{cargo}' test --workspace --tests -- keychain:: in_the_keychain"
     );
     // A fresh keyring each run (gnome-keyring keeps its files in $XDG_DATA_HOME/keyrings), so
     // neither an earlier run nor the developer's own login keyring is touched.
@@ -264,7 +264,7 @@ fn keychain_test(root: &Path, tally: &mut Tally) -> Result<()> {
     let result = run_tests(
         root,
         &mut cmd,
-        "dbus-run-session: cargo test --workspace --test integration keychain (gnome-keyring)",
+        "dbus-run-session: cargo test --workspace --tests -- keychain:: in_the_keychain (gnome-keyring)",
         tally,
     );
     let _ = std::fs::remove_dir_all(&keyrings);
