@@ -1,8 +1,6 @@
 //! `scim-console audit …`: the audit log of configuration, token and client changes, read and
 //! exported.
 
-use crate::args::parse_date;
-use crate::render::print_json;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -10,6 +8,9 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 use scim_console_core::Store;
 use scim_console_core::audit::{AuditQuery, ExportFormat};
+
+use crate::args::parse_date;
+use crate::render::print_json;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum AuditCommand {

@@ -1,13 +1,14 @@
 //! `scim-console backup` and `restore`: a whole console in one file, taken while it serves, and
 //! put back into a data directory.
 
-use crate::exit::{Ended, Exit};
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
 use scim_console_core::Store;
 use scim_console_core::backup::{self, Manifest};
+
+use crate::exit::{Ended, Exit};
 
 /// `backup`.
 #[derive(Debug, Args)]

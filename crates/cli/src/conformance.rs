@@ -2,7 +2,6 @@
 //! command line, with a progress bar on standard error and the report in a table, JSON, JUnit
 //! XML or HTML.
 
-use crate::exit::{Ended, Exit};
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
@@ -13,6 +12,8 @@ use scim_console_server::conformance::report::{self, Format};
 use scim_console_server::conformance::{self, Options, Outcome, Progress, RunVerdict};
 use scim_console_server::outbound::target::{OpenedTarget, TargetChoice};
 use scim_console_server::server::LoopbackServer;
+
+use crate::exit::{Ended, Exit};
 
 /// The conformance checker's options (with `check --target`).
 #[derive(Debug, Args)]

@@ -1,15 +1,16 @@
 //! `scim-console logs …`: the provisioning log searched, followed, exported, charted as figures
 //! and cycles, and its retention applied.
 
-use crate::args::{JsonFlag, parse_date};
-use crate::render::print_json;
 use std::path::PathBuf;
 
-use crate::audit::AuditFormat;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 use scim_console_core::{CoreError, Store};
+
+use crate::args::{JsonFlag, parse_date};
+use crate::audit::AuditFormat;
+use crate::render::print_json;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum LogsCommand {

@@ -2,17 +2,18 @@
 //! source users, exported, imported, diffed, copied, rolled back; `template`, `validate` and
 //! `schema` need no database.
 
-use crate::args::{ConfigArgs, read_json};
-use crate::render::{day, print_json};
 use std::path::PathBuf;
 
-use crate::users::read_source_users;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use scim_console_core::mapping::plan::{Operation, Plan, Severity, diff};
 use scim_console_core::mapping::trial::{Trial, TrialError, TrialInput};
 use scim_console_core::{Actor, CoreError, Store};
 use serde_json::json;
+
+use crate::args::{ConfigArgs, read_json};
+use crate::render::{day, print_json};
+use crate::users::read_source_users;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum MappingCommand {

@@ -1,8 +1,6 @@
 //! `scim-console oauth-client …`: OAuth 2.0 clients of the token endpoint (client credentials,
 //! secrets or keys), created, listed, revoked.
 
-use crate::args::ConfigArgs;
-use crate::render::{day, print_json};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -10,6 +8,9 @@ use clap::{Args, Subcommand};
 use scim_console_core::oauth::{ClientAuthMethod, ClientKeys};
 use scim_console_core::{Actor, Store, TokenState};
 use serde_json::json;
+
+use crate::args::ConfigArgs;
+use crate::render::{day, print_json};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum ClientCommand {

@@ -2,7 +2,6 @@
 //! configuration's users) into a target (a registered remote target, or a local
 //! configuration's own endpoint) through a mapping plan, behaving like an identity provider.
 
-use crate::exit::{Ended, Exit};
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -18,6 +17,8 @@ use scim_console_server::outbound::target::TargetChoice;
 use scim_console_server::pilot::runs;
 use scim_console_server::pilot::{self, Action, Progress, Report, StopSwitch, source};
 use scim_console_server::server::LoopbackServer;
+
+use crate::exit::{Ended, Exit};
 
 /// The `pilot` subcommands.
 #[derive(Debug, Subcommand)]

@@ -4,12 +4,13 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use crate::location::Location;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use scim_console_server::runtime::{FirstStart, Runtime, RuntimeOptions};
 use scim_console_server::tls::TlsSource;
 use scim_console_server::{Limits, ServeOptions};
+
+use crate::location::Location;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub(crate) enum LogFormat {

@@ -3,7 +3,6 @@
 //! keychain is reachable, and says so); `test` checks a stored target, or any URL and token, the
 //! way identity providers do when an admin presses "Test connection".
 
-use crate::exit::{Ended, Exit};
 use std::io::Read as _;
 
 use anyhow::{Context as _, Result, bail};
@@ -11,6 +10,8 @@ use clap::{Args, Subcommand};
 use scim_console_core::targets::{NewTarget, SecretStore, TargetAuth};
 use scim_console_core::{Actor, Secret, Store};
 use scim_console_server::probe::{self, Report, Verdict};
+
+use crate::exit::{Ended, Exit};
 
 /// The `target` subcommands.
 #[derive(Debug, Subcommand)]

@@ -1,14 +1,15 @@
 //! `scim-console token …`: bearer tokens created (shown once), listed, rotated, revoked, and
 //! checked for what needs attention (exit code 5).
 
-use crate::args::{ConfigArgs, parse_date, parse_duration};
-use crate::exit::{Ended, Exit};
-use crate::render::{day, print_json};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use scim_console_core::{Actor, NewToken, Rotation, Store, TokenInfo, TokenState};
 use serde_json::json;
+
+use crate::args::{ConfigArgs, parse_date, parse_duration};
+use crate::exit::{Ended, Exit};
+use crate::render::{day, print_json};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum TokenCommand {

@@ -1,13 +1,14 @@
 //! `scim-console users …`: a configuration's directory; `import` loads the users a target
 //! already has (brown-field).
 
-use crate::args::read_json;
-use crate::render::print_json;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use scim_console_core::{Actor, CoreError, Store};
+
+use crate::args::read_json;
+use crate::render::print_json;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum UsersCommand {

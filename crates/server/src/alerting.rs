@@ -196,13 +196,7 @@ fn payload(event: &AlertEvent) -> serde_json::Value {
 }
 
 fn describe(error: &reqwest::Error) -> String {
-    if error.is_timeout() {
-        format!("no answer within {} s", WEBHOOK_TIMEOUT.as_secs())
-    } else if error.is_connect() {
-        "could not connect".to_owned()
-    } else {
-        "the request failed".to_owned()
-    }
+    crate::outbound::http::describe(error, WEBHOOK_TIMEOUT)
 }
 
 /// Evaluates the rules every minute until the server stops.

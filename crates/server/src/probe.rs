@@ -133,15 +133,7 @@ impl Probe<'_> {
 }
 
 fn describe(error: &reqwest::Error) -> String {
-    if error.is_timeout() {
-        format!("no answer within {} s", TIMEOUT.as_secs())
-    } else if error.is_connect() {
-        "could not connect: check the host, the port and that the service is running (and, for https, its certificate)".to_owned()
-    } else if error.is_builder() {
-        "the request could not be built: the base URL is not a valid http(s) address".to_owned()
-    } else {
-        "the request failed before an answer came".to_owned()
-    }
+    crate::outbound::http::describe(error, TIMEOUT)
 }
 
 fn is_list(body: Option<&Value>) -> bool {

@@ -4,8 +4,6 @@
 
 mod set;
 
-use crate::args::{JsonFlag, NamedArgs};
-use crate::render::print_json;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use scim_console_core::configuration::{ConfigurationUpdate, LogRetention};
@@ -13,6 +11,9 @@ use scim_console_core::{
     Actor, ClientProfile, Compatibility, Configuration, NewConfiguration, Store, TokenPolicy,
 };
 use serde_json::json;
+
+use crate::args::{JsonFlag, NamedArgs};
+use crate::render::print_json;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum ConfigCommand {

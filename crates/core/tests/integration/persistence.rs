@@ -8,9 +8,8 @@ use scim_console_core::{Actor, NewConfiguration, Store};
 use serde_json::{Value, json};
 use sqlx::Connection as _;
 
-use crate::common::Env;
-
 use super::store::{create_user, env, query, scim_type};
+use crate::common::Env;
 
 #[tokio::test]
 async fn data_survives_reopening_the_store() {

@@ -1,16 +1,14 @@
 //! `/api/audit`: the audit log of every admin change, paged and exported.
-
-use super::dto::{AuditPageView, ErrorBody};
-use chrono::{DateTime, Utc};
-use scim_console_core::audit::{AuditQuery, ExportFormat};
-
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
+use chrono::{DateTime, Utc};
+use scim_console_core::audit::{AuditQuery, ExportFormat};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AdminError;
+use super::dto::{AuditPageView, ErrorBody};
 use super::extract::config_id;
 use crate::state::AppState;
 

@@ -1,6 +1,4 @@
 //! `/api/configurations`: SCIM configurations listed, created, read, changed and deleted.
-
-use super::dto::{ConfigurationChanges, ConfigurationView, ErrorBody, NewConfigurationBody};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -8,6 +6,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AdminError;
+use super::dto::{ConfigurationChanges, ConfigurationView, ErrorBody, NewConfigurationBody};
 use super::extract::{Body, ConfigId, ConfigPath, admin, origin};
 use crate::peer::Peer;
 use crate::state::AppState;

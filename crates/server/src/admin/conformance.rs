@@ -2,9 +2,6 @@
 //! local configuration's endpoint or a registered remote target, followed live by the UI, and
 //! their reports downloaded as JSON, JUnit XML or HTML.
 
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
-
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -12,15 +9,17 @@ use axum::response::{IntoResponse, Response};
 use scim_console_core::ClientProfile;
 use serde::Deserialize;
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AdminError;
 use super::dto::ErrorBody;
-use super::extract::{Body, admin, config_id};
+use super::extract::{Body, admin};
 use super::pilot_runs::TargetBody;
 use crate::conformance::report::{self, Format};
 use crate::conformance::runs::ConformanceRunView;
 use crate::conformance::{self, Options};
-use crate::outbound::target::{OpenedTarget, TargetChoice, TargetError};
+use crate::outbound::target::{OpenedTarget, TargetError};
 use crate::peer::Peer;
 use crate::state::AppState;
 
@@ -40,10 +39,6 @@ pub struct ConformanceBody {
     pub rate: Option<f64>,
 }
 
-fn bad(field: &'static str, message: impl Into<String>) -> AdminError {
-    AdminError::from(scim_console_core::CoreError::invalid(field, message))
-}
-
 /// Starts a conformance run; follow it at `GET /api/conformance-runs/{run}`.
 #[utoipa::path(post, path = "/api/conformance-runs", operation_id = "start_conformance_run", security(("admin_token" = [])), request_body = ConformanceBody,
     responses((status = 202, body = ConformanceRunView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -53,17 +48,9 @@ pub async fn start(
     Body(body): Body<ConformanceBody>,
 ) -> Result<(StatusCode, Json<ConformanceRunView>), AdminError> {
     let rate = body.rate.unwrap_or(10.0);
-    conformance::check_rate(rate).map_err(|e| bad("rate", e))?;
+    conformance::check_rate(rate).map_err(|e| AdminError::invalid("rate", e))?;
     let actor = admin(&peer);
-    let choice = match body.target {
-        TargetBody::Remote { target } => TargetChoice::Remote(target),
-        TargetBody::Configuration { configuration_id } => TargetChoice::Local(
-            state
-                .store
-                .configuration(config_id(&configuration_id)?)
-                .await?,
-        ),
-    };
+    let choice = body.target.choice(&state).await?;
     let target = OpenedTarget::open(
         &state.store,
         choice,
@@ -74,10 +61,10 @@ pub async fn start(
     .await
     .map_err(|e| match e {
         TargetError::Core(e) => AdminError::from(e),
-        other => bad("target", other.to_string()),
+        other => AdminError::invalid("target", other.to_string()),
     })?;
     let options = Options::for_target(&target, body.profile, body.allow_writes, rate)
-        .map_err(|e| bad("rate", e))?;
+        .map_err(|e| AdminError::invalid("rate", e))?;
     let view = state
         .conformance_runs
         .start(options, target, state.store.clone(), actor)

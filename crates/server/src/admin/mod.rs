@@ -23,6 +23,8 @@ mod settings;
 mod targets;
 mod tokens;
 
+pub use self::dto::*;
+
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
@@ -35,7 +37,6 @@ use subtle::ConstantTimeEq;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-pub use self::dto::*;
 use crate::headers::header_text;
 use crate::state::AppState;
 
@@ -55,16 +56,21 @@ impl AdminError {
             field: None,
         }
     }
+
+    /// A 400 naming the request's `field` at fault.
+    pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+            field: Some(field),
+        }
+    }
 }
 
 impl From<CoreError> for AdminError {
     fn from(err: CoreError) -> Self {
         match err {
-            CoreError::Invalid { field, reason } => Self {
-                status: StatusCode::BAD_REQUEST,
-                message: reason,
-                field: Some(field),
-            },
+            CoreError::Invalid { field, reason } => Self::invalid(field, reason),
             CoreError::NotFound(what) => {
                 Self::new(StatusCode::NOT_FOUND, format!("{what} not found"))
             }

@@ -1,7 +1,5 @@
 //! A configuration's OAuth 2.0 clients (client credentials for its token endpoint): listed
 //! (never their secrets), created (the secret shown once), revoked.
-
-use super::dto::{ErrorBody, IssuedClientView, NewClientBody, OAuthClientView};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -9,6 +7,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AdminError;
+use super::dto::{ErrorBody, IssuedClientView, NewClientBody, OAuthClientView};
 use super::extract::{Body, ConfigId, ConfigPath, admin, origin};
 use crate::peer::Peer;
 use crate::state::AppState;

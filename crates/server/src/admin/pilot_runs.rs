@@ -69,6 +69,22 @@ pub enum TargetBody {
     },
 }
 
+impl TargetBody {
+    /// The target chosen: a stored remote target by its id or name, or the local configuration
+    /// named (404 when there is none).
+    pub(crate) async fn choice(self, state: &AppState) -> Result<TargetChoice, AdminError> {
+        Ok(match self {
+            Self::Remote { target } => TargetChoice::Remote(target),
+            Self::Configuration { configuration_id } => TargetChoice::Local(
+                state
+                    .store
+                    .configuration(config_id(&configuration_id)?)
+                    .await?,
+            ),
+        })
+    }
+}
+
 /// A pilot run to start.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -94,27 +110,25 @@ pub struct PilotBody {
     pub rate: Option<f64>,
 }
 
-fn bad(field: &'static str, message: impl Into<String>) -> AdminError {
-    AdminError::from(scim_console_core::CoreError::invalid(field, message))
-}
-
 /// Why a run cannot start, as the admin API answers it: the store's errors keep their status
 /// (a missing target is 404), the rest name the field at fault.
 pub(crate) fn pilot_error(error: PilotError) -> AdminError {
     match error {
         PilotError::Core(e) | PilotError::Target(TargetError::Core(e)) => AdminError::from(e),
-        PilotError::Plan(_) => bad("plan", error.to_string()),
-        PilotError::Outbound(_) | PilotError::Target(_) => bad("target", error.to_string()),
+        PilotError::Plan(_) => AdminError::invalid("plan", error.to_string()),
+        PilotError::Outbound(_) | PilotError::Target(_) => {
+            AdminError::invalid("target", error.to_string())
+        }
     }
 }
 
 async fn read_source(state: &AppState, body: SourceBody) -> Result<Source, AdminError> {
     match body {
         SourceBody::Csv { content } => {
-            source::from_csv(content.as_bytes()).map_err(|e| bad("source", e.0))
+            source::from_csv(content.as_bytes()).map_err(|e| AdminError::invalid("source", e.0))
         }
         SourceBody::Json { content } => {
-            source::from_json(content.as_bytes()).map_err(|e| bad("source", e.0))
+            source::from_json(content.as_bytes()).map_err(|e| AdminError::invalid("source", e.0))
         }
         SourceBody::Configuration { configuration_id } => {
             let configuration = state
@@ -123,7 +137,7 @@ async fn read_source(state: &AppState, body: SourceBody) -> Result<Source, Admin
                 .await?;
             source::from_configuration(&state.store, &state.registry, &configuration)
                 .await
-                .map_err(|e| bad("source", e.0))
+                .map_err(|e| AdminError::invalid("source", e.0))
         }
     }
 }
@@ -161,15 +175,7 @@ pub async fn start(
         },
     )
     .map_err(pilot_error)?;
-    let target = match body.target {
-        TargetBody::Remote { target } => TargetChoice::Remote(target),
-        TargetBody::Configuration { configuration_id } => TargetChoice::Local(
-            state
-                .store
-                .configuration(config_id(&configuration_id)?)
-                .await?,
-        ),
-    };
+    let target = body.target.choice(&state).await?;
     let source = read_source(&state, body.source).await?;
     let actor = admin(&peer);
     let prepared = Prepared::new(

@@ -4,14 +4,13 @@
 //! storage. Sessions live in memory (they end with the server, like the admin token) and expire
 //! after [`SESSION_HOURS`] hours; only their SHA-256 is kept.
 
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
-
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use subtle::ConstantTimeEq as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AdminError;
 use crate::sessions::{COOKIE, SESSION_HOURS};

@@ -1,19 +1,17 @@
 //! A configuration's bearer tokens — listed (never their secrets), created (shown once),
 //! rotated with a grace window, revoked — and the check of every configuration's tokens.
-
-use super::dto::{
-    ErrorBody, IssuedTokenView, NewTokenBody, RotateTokenBody, RotatedTokenView, TokenCheckView,
-    TokenView,
-};
-use scim_console_core::{NewToken, Rotation};
-
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
+use scim_console_core::{NewToken, Rotation};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AdminError;
+use super::dto::{
+    ErrorBody, IssuedTokenView, NewTokenBody, RotateTokenBody, RotatedTokenView, TokenCheckView,
+    TokenView,
+};
 use super::extract::{Body, ConfigId, ConfigPath, admin, origin};
 use crate::peer::Peer;
 use crate::state::AppState;

@@ -16,6 +16,20 @@ pub fn builder(purpose: &str, timeout: Duration) -> reqwest::ClientBuilder {
         .redirect(reqwest::redirect::Policy::none())
 }
 
+/// A transport failure, in words (never the URL's query or a header); `timeout` is the one the
+/// client was built with.
+pub fn describe(error: &reqwest::Error, timeout: Duration) -> String {
+    if error.is_timeout() {
+        format!("no answer within {} s", timeout.as_secs())
+    } else if error.is_connect() {
+        "could not connect: check the host, the port and that the service is running (and, for https, its certificate)".to_owned()
+    } else if error.is_builder() {
+        "the request could not be built: the URL is not a valid http(s) address".to_owned()
+    } else {
+        "the connection broke before the answer was complete".to_owned()
+    }
+}
+
 /// The user agent the console sends for `purpose`.
 pub fn user_agent(purpose: &str) -> String {
     format!("SCIM Console/{} ({purpose})", env!("CARGO_PKG_VERSION"))

@@ -3,21 +3,20 @@
 //! with backoff (honouring `Retry-After`), and every attempt recorded in the provisioning log as
 //! an outbound request. Credentials never appear in a record, an error or a log line.
 
+pub mod http;
+pub mod retry;
+pub mod target;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode, header};
+use scim_console_core::logs::writer::{LogSink, path_id, resource_type};
 use scim_console_core::logs::{self, Client, Direction, LogEntry, Outcome};
 use scim_console_core::targets::{RemoteTarget, TargetAuth};
 use scim_console_core::{ConfigurationId, Secret, Store};
 use serde_json::Value;
 use tokio::sync::Mutex;
-
-use scim_console_core::logs::writer::{LogSink, path_id, resource_type};
-
-pub mod http;
-pub mod retry;
-pub mod target;
 
 /// How long one request may take.
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -165,17 +164,9 @@ pub async fn resolve(store: &Store, target: &RemoteTarget) -> Result<Endpoint, O
     })
 }
 
-/// A transport failure, in words (never the URL's query or a header).
+/// A transport failure of a call to a target, in words ([`http::describe`]).
 pub fn describe(error: &reqwest::Error) -> String {
-    if error.is_timeout() {
-        format!("no answer within {} s", TIMEOUT.as_secs())
-    } else if error.is_connect() {
-        "could not connect: check the host, the port and that the service is running (and, for https, its certificate)".to_owned()
-    } else if error.is_builder() {
-        "the request could not be built: the URL is not a valid http(s) address".to_owned()
-    } else {
-        "the connection broke before the answer was complete".to_owned()
-    }
+    http::describe(error, TIMEOUT)
 }
 
 /// Limits on how the console calls a target.

@@ -3,10 +3,10 @@
 mod auth;
 mod bulk;
 mod discovery;
-pub mod http;
+mod http;
 mod oauth;
 pub mod rate_limit;
-pub mod recording;
+mod recording;
 mod resources;
 
 use axum::Router;
