@@ -311,9 +311,6 @@ const SYSTEM_PACKAGES: [&str; 6] = [
     "postgresql",
 ];
 
-/// The integration suites again, on a throwaway PostgreSQL server (Debian's packages, a
-/// temporary directory, a free port; removed afterwards): every store a test opens lives in a
-/// schema of its own there.
 /// A throwaway PostgreSQL server (the core crate's `temp-postgres` example): stopped and
 /// removed when dropped.
 pub(crate) struct TempPostgres {
@@ -368,6 +365,9 @@ impl Drop for TempPostgres {
     }
 }
 
+/// Every test of the workspace again, on a throwaway PostgreSQL server (Debian's packages, a
+/// temporary directory, a free port; removed afterwards): every store a test opens lives in a
+/// schema of its own there.
 fn postgres_test(root: &Path, tally: &mut Tally) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let server = TempPostgres::start(root)?;
@@ -386,7 +386,9 @@ fn postgres_test(root: &Path, tally: &mut Tally) -> Result<()> {
         run_tests(
             root,
             &mut cmd,
-            &format!("cargo test (PostgreSQL {url}): the integration suites on the second backend"),
+            &format!(
+                "cargo test (PostgreSQL {url}): every test of the workspace on the second backend"
+            ),
             tally,
         )
     };

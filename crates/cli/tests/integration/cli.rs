@@ -29,6 +29,38 @@ pub(crate) fn stdout(o: &Output) -> String {
 }
 
 #[test]
+fn help_lists_every_exit_code_and_a_pilot_beyond_the_limits_is_refused_before_it_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = cli(dir.path(), &["--help"]);
+    assert!(help.status.success());
+    let text = stdout(&help);
+    assert!(
+        text.contains("Exit codes: 0 success, 1 failure, 2 usage error, 3 not found"),
+        "{text}"
+    );
+    for code in [
+        "5 tokens need attention",
+        "6 a connection test failed",
+        "7 users failed in a pilot run",
+        "8 a MUST rule failed",
+        "9 conformance incomplete",
+    ] {
+        assert!(text.contains(code), "{code}: {text}");
+    }
+    // The same limits as the admin API's pilot runs, checked before anything is read.
+    let fast = cli(
+        dir.path(),
+        &[
+            "pilot", "run", "--plan", "none", "--source", "none.csv", "--target", "none", "--rate",
+            "20000",
+        ],
+    );
+    assert_eq!(fast.status.code(), Some(4), "{fast:?}");
+    let said = String::from_utf8_lossy(&fast.stderr);
+    assert!(said.contains("rate") && said.contains("10000"), "{said}");
+}
+
+#[test]
 fn config_verbs_with_json_and_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
     let created = cli(
