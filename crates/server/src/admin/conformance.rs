@@ -17,7 +17,7 @@ use super::dto::ErrorBody;
 use super::extract::{Body, admin};
 use super::pilot_runs::TargetBody;
 use crate::conformance::report::{self, Format};
-use crate::conformance::runs::ConformanceRunView;
+use crate::conformance::runs::{Busy, ConformanceRunView};
 use crate::conformance::{self, Options};
 use crate::outbound::target::{OpenedTarget, TargetError};
 use crate::peer::Peer;
@@ -49,6 +49,10 @@ pub async fn start(
 ) -> Result<(StatusCode, Json<ConformanceRunView>), AdminError> {
     let rate = body.rate.unwrap_or(10.0);
     conformance::check_rate(rate).map_err(|e| AdminError::invalid("rate", e))?;
+    let busy = |busy: Busy| AdminError::new(StatusCode::CONFLICT, busy.to_string());
+    if state.conformance_runs.full() {
+        return Err(busy(Busy));
+    }
     let actor = admin(&peer);
     let choice = body.target.choice(&state).await?;
     let target = OpenedTarget::open(
@@ -69,7 +73,7 @@ pub async fn start(
         .conformance_runs
         .start(options, target, state.store.clone(), actor)
         .await
-        .map_err(|busy| AdminError::new(StatusCode::CONFLICT, busy.to_string()))?;
+        .map_err(busy)?;
     Ok((StatusCode::ACCEPTED, Json(view)))
 }
 

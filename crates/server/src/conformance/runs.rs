@@ -92,6 +92,12 @@ impl ConformanceRuns {
         }
     }
 
+    /// Whether [`MAX_RUNNING`] runs are running: a new one would be refused, so its target
+    /// need not be opened (no temporary token issued and revoked, no audit records for it).
+    pub fn full(&self) -> bool {
+        self.running() >= MAX_RUNNING
+    }
+
     fn running(&self) -> usize {
         self.runs
             .lock()
