@@ -13,12 +13,14 @@
 //! - [`alerting`]: alert rules evaluated every minute, live alerts and webhook calls.
 //!
 //! The outbound side, calling other SCIM endpoints (it never imports [`scim`]):
-//! - [`outbound`]: the SCIM client — one HTTP builder, one retry rule honouring `Retry-After`,
-//!   requests recorded in the provisioning log — and opening a target (remote, or a local
-//!   configuration with a temporary token).
-//! - [`probe`]: test connection, as an identity provider does it.
-//! - [`pilot`]: pilot runs, behaving like Entra ID, Okta, OneLogin or Google.
-//! - [`conformance`]: the conformance checker and its runs.
+//! - [`outbound`]: the one SCIM client — one HTTP builder, one retry rule honouring
+//!   `Retry-After`, each attempt handed to a recorder (the provisioning log, or a transcript for
+//!   conformance reports) — and opening a target (remote, or a local configuration with a
+//!   temporary token).
+//! - [`probe`]: test connection, as an identity provider does it (the client, one attempt).
+//! - [`pilot`]: pilot runs, behaving like Entra ID, Okta, OneLogin or Google (the client,
+//!   recording into the provisioning log).
+//! - [`conformance`]: the conformance checker and its runs (the client, recording a transcript).
 //!
 //! `docs/architecture.md` is the map of the whole workspace.
 

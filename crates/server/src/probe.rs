@@ -3,15 +3,28 @@
 //! connection", and reporting in words what works and what does not. Credentials never appear
 //! in the report.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::header;
+use reqwest::Method;
+use scim_console_core::Secret;
 use serde::Serialize;
 use serde_json::Value;
+
+use crate::outbound::retry::RetryRule;
+use crate::outbound::{Auth, Behaviour, Endpoint, Recorder, Reply, Request, ScimClient};
 
 /// How long one request of the test may take (Entra and Okta give up after 60 s; a test
 /// should answer sooner).
 const TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The test sends each request once: it reports what the service answers, 429 and 5xx
+/// included.
+const ONE_ATTEMPT: RetryRule = RetryRule {
+    attempts: 1,
+    first_backoff: Duration::ZERO,
+    on_server_errors: false,
+};
 
 const LIST: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 const SPC: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
@@ -58,42 +71,19 @@ pub struct Report {
     pub checks: Vec<Check>,
 }
 
-/// An answer: status, whether it was `application/scim+json`, and the JSON body.
-struct Answer {
-    status: u16,
-    scim_type: bool,
-    body: Option<Value>,
-}
-
-struct Probe<'a> {
-    client: reqwest::Client,
-    base: &'a str,
-    token: &'a str,
+struct Probe {
+    client: ScimClient,
     checks: Vec<Check>,
 }
 
-impl Probe<'_> {
-    async fn get(&self, path: &str, authorised: bool) -> Result<Answer, String> {
-        let mut request = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header(header::ACCEPT, "application/scim+json, application/json");
-        if authorised {
-            request = request.bearer_auth(self.token);
-        }
-        let response = request.send().await.map_err(|e| describe(&e))?;
-        let status = response.status().as_u16();
-        let scim_type = response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/scim+json"));
-        let bytes = response.bytes().await.map_err(|e| describe(&e))?;
-        Ok(Answer {
-            status,
-            scim_type,
-            body: serde_json::from_slice(&bytes).ok(),
-        })
+impl Probe {
+    async fn get(&self, path: &str, authorised: bool) -> Reply {
+        self.client
+            .request(Request {
+                auth: if authorised { Auth::Token } else { Auth::None },
+                ..Request::new(&Method::GET, path, None)
+            })
+            .await
     }
 
     /// Runs one check: `judge` turns the answer into a verdict and words.
@@ -102,23 +92,23 @@ impl Probe<'_> {
         name: &str,
         path: &str,
         authorised: bool,
-        judge: impl FnOnce(&Answer) -> (Verdict, String),
-    ) -> Option<Answer> {
+        judge: impl FnOnce(&Reply) -> (Verdict, String),
+    ) -> Option<Reply> {
         let started = Instant::now();
         let answer = self.get(path, authorised).await;
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let (status, verdict, detail) = match &answer {
-            Ok(a) => {
-                let (mut verdict, mut detail) = judge(a);
-                if a.body.is_some() && !a.scim_type && verdict == Verdict::Pass {
+        let (status, verdict, detail) = match &answer.error {
+            None => {
+                let (mut verdict, mut detail) = judge(&answer);
+                if answer.mislabelled() && verdict == Verdict::Pass {
                     verdict = Verdict::Warn;
                     detail.push_str(
                         "; the answer is not application/scim+json (Okta accepts it, strict clients may not)",
                     );
                 }
-                (Some(a.status), verdict, detail)
+                (Some(answer.status), verdict, detail)
             }
-            Err(reason) => (None, Verdict::Fail, reason.clone()),
+            Some(reason) => (None, Verdict::Fail, reason.clone()),
         };
         self.checks.push(Check {
             name: name.to_owned(),
@@ -128,12 +118,8 @@ impl Probe<'_> {
             detail,
             duration_ms,
         });
-        answer.ok()
+        answer.error.is_none().then_some(answer)
     }
-}
-
-fn describe(error: &reqwest::Error) -> String {
-    crate::outbound::http::describe(error, TIMEOUT)
 }
 
 fn is_list(body: Option<&Value>) -> bool {
@@ -145,11 +131,9 @@ fn is_list(body: Option<&Value>) -> bool {
     })
 }
 
-fn unexpected(a: &Answer, wanted: &str) -> (Verdict, String) {
-    let detail = a
-        .body
-        .as_ref()
-        .and_then(|b| b["detail"].as_str())
+fn unexpected(a: &Reply, wanted: &str) -> (Verdict, String) {
+    let detail = a.body()["detail"]
+        .as_str()
         .map(|d| format!(": {d}"))
         .unwrap_or_default();
     let hint = match a.status {
@@ -183,7 +167,20 @@ pub async fn test_connection(base_url: &str, token: &str) -> Report {
             }],
         };
     }
-    let Some(client) = http_client() else {
+    let endpoint = Endpoint {
+        base_url: base.to_owned(),
+        bearer: Arc::new(Secret::new(token.to_owned())),
+        name: "test connection".to_owned(),
+        trust_any_certificate: false,
+    };
+    let behaviour = Behaviour {
+        purpose: "test connection",
+        user_agent: None,
+        timeout: TIMEOUT,
+        rate: 0.0,
+        retry: ONE_ATTEMPT,
+    };
+    let Ok(client) = ScimClient::new(endpoint, behaviour, Recorder::Nothing) else {
         return Report {
             base_url: base.to_owned(),
             ok: false,
@@ -199,8 +196,6 @@ pub async fn test_connection(base_url: &str, token: &str) -> Report {
     };
     let mut probe = Probe {
         client,
-        base,
-        token,
         checks: Vec::new(),
     };
     probe.discovery().await;
@@ -215,20 +210,13 @@ pub async fn test_connection(base_url: &str, token: &str) -> Report {
     }
 }
 
-fn http_client() -> Option<reqwest::Client> {
-    crate::outbound::http::builder("test connection", TIMEOUT)
-        .build()
-        .map_err(|error| tracing::error!(%error, "no HTTP client for the connection test"))
-        .ok()
-}
-
-impl Probe<'_> {
+impl Probe {
     async fn discovery(&mut self) {
         self.check(
             "Service provider configuration",
             "/ServiceProviderConfig",
             true,
-            |a| match (&a.body, a.status) {
+            |a| match (&a.json, a.status) {
                 (Some(b), 200)
                     if b["schemas"]
                         .as_array()
@@ -269,7 +257,7 @@ impl Probe<'_> {
         self.check("Resource types", "/ResourceTypes", true, |a| {
             match a.status {
                 200 => {
-                    let text = a.body.as_ref().map(ToString::to_string).unwrap_or_default();
+                    let text = a.json.as_ref().map(ToString::to_string).unwrap_or_default();
                     if text.contains("\"User\"") {
                         (Verdict::Pass, "User is served".into())
                     } else {
@@ -319,12 +307,8 @@ impl Probe<'_> {
             "/Users?startIndex=1&count=2",
             true,
             |a| {
-                if a.status == 200 && is_list(a.body.as_ref()) {
-                    let total = a
-                        .body
-                        .as_ref()
-                        .and_then(|b| b["totalResults"].as_u64())
-                        .unwrap_or(0);
+                if a.status == 200 && is_list(a.json.as_ref()) {
+                    let total = a.body()["totalResults"].as_u64().unwrap_or(0);
                     (Verdict::Pass, format!("a ListResponse; {total} users"))
                 } else if a.status == 200 {
                     (
@@ -347,8 +331,8 @@ impl Probe<'_> {
             &format!("/Users?filter=userName%20eq%20%22{guid}%22"),
             true,
             |a| match a.status {
-                200 if is_list(a.body.as_ref())
-                    && a.body.as_ref().is_some_and(|b| b["totalResults"] == 0) =>
+                200 if is_list(a.json.as_ref())
+                    && a.json.as_ref().is_some_and(|b| b["totalResults"] == 0) =>
                 {
                     (Verdict::Pass, "200 with an empty list".into())
                 }
@@ -367,7 +351,7 @@ impl Probe<'_> {
             "/Groups?startIndex=1&count=1&excludedAttributes=members",
             true,
             |a| match a.status {
-                200 if is_list(a.body.as_ref()) => (Verdict::Pass, "groups can be queried".into()),
+                200 if is_list(a.json.as_ref()) => (Verdict::Pass, "groups can be queried".into()),
                 404 | 501 => (
                     Verdict::Warn,
                     format!(

@@ -24,8 +24,9 @@ use scim_console_core::{ClientProfile, Secret};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::outbound::Reply;
+use client::Client;
 pub use client::Exchange;
-use client::{Client, Reply};
 
 /// How binding a rule is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]

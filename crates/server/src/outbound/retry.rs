@@ -29,9 +29,9 @@ pub struct RetryRule {
 }
 
 impl RetryRule {
-    /// Whether an answer with `status` is tried again.
+    /// Whether an answer with `status` is tried again (0: no answer came).
     pub fn retries(&self, status: u16) -> bool {
-        status == 429 || (self.on_server_errors && status >= 500)
+        status == 429 || (self.on_server_errors && (status >= 500 || status == 0))
     }
 
     /// Whether attempt number `attempt` (from 1) was the last one allowed.
@@ -76,7 +76,8 @@ mod tests {
             ..pilot
         };
         assert!(pilot.retries(429) && pilot.retries(503) && !pilot.retries(404));
-        assert!(checker.retries(429) && !checker.retries(503));
+        assert!(pilot.retries(0), "a lost connection is tried again");
+        assert!(checker.retries(429) && !checker.retries(503) && !checker.retries(0));
         assert!(!pilot.exhausted(2) && pilot.exhausted(3));
         assert_eq!(
             pilot.wait(1, Some(Duration::from_secs(7))),

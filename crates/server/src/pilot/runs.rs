@@ -14,7 +14,7 @@ use tokio::sync::watch;
 
 use super::{Pilot, Progress, Report, Source, StopSwitch};
 use crate::outbound::target::{OpenedTarget, TargetChoice, TargetError};
-use crate::outbound::{Endpoint, Pace, Recorder, ScimClient};
+use crate::outbound::{Behaviour, Endpoint, LogRecorder, Pace, Recorder, ScimClient};
 use scim_console_core::logs::writer::LogSink;
 
 /// Why a run cannot start.
@@ -226,22 +226,26 @@ fn client(
     pace: Pace,
     record: Option<(LogSink, &Configuration)>,
 ) -> Result<ScimClient, PilotError> {
-    let recorder = record.map(|(sink, configuration)| Recorder {
-        sink,
-        configuration: configuration.id,
-        client: match provider {
-            Provider::Entra => scim_console_core::logs::Client::Entra,
-            Provider::Okta => scim_console_core::logs::Client::Okta,
-            Provider::OneLogin => scim_console_core::logs::Client::OneLogin,
-            Provider::Google => scim_console_core::logs::Client::Google,
-        },
+    let recorder = record.map_or(Recorder::Nothing, |(sink, configuration)| {
+        Recorder::Log(LogRecorder {
+            sink,
+            configuration: configuration.id,
+            client: match provider {
+                Provider::Entra => scim_console_core::logs::Client::Entra,
+                Provider::Okta => scim_console_core::logs::Client::Okta,
+                Provider::OneLogin => scim_console_core::logs::Client::OneLogin,
+                Provider::Google => scim_console_core::logs::Client::Google,
+            },
+        })
     });
-    Ok(ScimClient::new(
-        endpoint,
-        super::user_agent(provider),
-        pace,
-        recorder,
-    )?)
+    let behaviour = Behaviour {
+        purpose: "pilot run",
+        user_agent: Some(super::user_agent(provider)),
+        timeout: crate::outbound::TIMEOUT,
+        rate: pace.rate,
+        retry: pace.retry_rule(),
+    };
+    Ok(ScimClient::new(endpoint, behaviour, recorder)?)
 }
 
 /// Where a server-side run stands.

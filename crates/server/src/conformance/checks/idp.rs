@@ -75,7 +75,7 @@ pub(crate) async fn okta_spec(c: &mut Ctx) -> Checked {
 
 /// Okta's create as it sends it: `application/json`. The created user is remembered for the
 /// clean-up.
-async fn okta_create(c: &mut Ctx, body: &Value) -> super::super::client::Reply {
+async fn okta_create(c: &mut Ctx, body: &Value) -> crate::outbound::Reply {
     let reply = c
         .client
         .send_with(

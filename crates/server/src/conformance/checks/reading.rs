@@ -3,8 +3,9 @@
 use reqwest::Method;
 use serde_json::Value;
 
-use super::super::client::{Auth, Reply};
+use super::super::client::Auth;
 use super::super::{Checked, Ctx, ensure, filter};
+use crate::outbound::Reply;
 
 const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
