@@ -188,6 +188,21 @@ test('rotating the token shows the new one once; the old one stops', async () =>
   await shot('07-tokens');
   await accessible('the tokens tab');
   state.token = fresh;
+  // The refused request is counted, not recorded: the log's "Refused credentials" tab shows it
+  // with the revoked token's prefix; a request without a token is counted apart.
+  assert.equal((await scim(state.baseUrl, '', 'GET', '/Users')).status, 401);
+  await tab('Provisioning logs');
+  await tab('Refused credentials');
+  const refused = page.getByRole('table', { name: 'Refused requests' });
+  await refused
+    .getByRole('row')
+    .filter({ hasText: 'revoked token' })
+    .filter({ hasText: 'scim_' })
+    .waitFor({ timeout: 15_000 });
+  await refused.getByRole('row').filter({ hasText: 'no token' }).waitFor({ timeout: 15_000 });
+  await shot('07b-refused');
+  await accessible('the refused requests');
+  await tab('Requests');
 });
 
 test('editing the mapping plan: validation fails, then passes, and the plan saves', async () => {

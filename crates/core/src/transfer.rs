@@ -350,6 +350,23 @@ const TABLES: &[Table] = &[
         key: &["configuration_id", "minute", "kind", "name"],
         log: true,
     },
+    Table {
+        name: "log_refusals",
+        columns: &[
+            ("configuration_id", T),
+            ("minute", I),
+            ("source", T),
+            ("reason", T),
+            ("status", I),
+            ("count", I),
+            ("first_us", I),
+            ("last_us", I),
+            ("credential", T),
+            ("client", T),
+        ],
+        key: &["configuration_id", "minute", "source", "reason", "status"],
+        log: true,
+    },
 ];
 
 /// Tables that are not copied: rebuilt by the destination (totals kept by triggers, full-text

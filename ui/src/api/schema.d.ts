@@ -686,6 +686,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/logs/refusals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Requests the SCIM endpoint refused for their credential (missing, invalid, expired,
+         *     revoked, not allowed), newest first: counted per configuration, minute, source address,
+         *     reason and status rather than recorded one by one, so that refused traffic costs no body
+         *     read and no row per request.
+         */
+        get: operations["refusals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/logs/retention": {
         parameters: {
             query?: never;
@@ -1215,7 +1237,7 @@ export interface components {
             /** @description How it ended. */
             verdict: components["schemas"]["Verdict"];
         };
-        /** @description One request and its answer, as the report shows them. */
+        /** @description One request and its answer, as a report shows them. */
         CheckExchange: {
             /** @description Why no answer came, if none did. */
             error?: string | null;
@@ -1228,11 +1250,11 @@ export interface components {
             millis: number;
             /** @description The path below the base URL, with its query. */
             path: string;
-            /** @description The request body, if any. */
+            /** @description The request body, if any (redacted). */
             requestBody?: string | null;
             /** @description Request headers worth showing (the credential masked). */
             requestHeaders: components["schemas"]["CheckHeader"][];
-            /** @description The response body, cut to 4,000 characters. */
+            /** @description The response body, cut to 4,000 characters (redacted when it is JSON). */
             responseBody?: string | null;
             /** @description Response headers worth showing. */
             responseHeaders: components["schemas"]["CheckHeader"][];
@@ -2328,6 +2350,44 @@ export interface components {
             count: number;
             /** @description The error type, or the attribute. */
             name: string;
+        };
+        /** @description Refusals of one configuration from one source for one reason in one minute. */
+        RefusalSummary: {
+            /** @description The client recognised from its User-Agent. */
+            client: components["schemas"]["Client"];
+            /** @description The configuration addressed. */
+            configurationId: components["schemas"]["ConfigurationId"];
+            /**
+             * Format: int64
+             * @description How many requests.
+             */
+            count: number;
+            /** @description The real credential's non-secret prefix (an expired or revoked one), if any. */
+            credential?: string | null;
+            /**
+             * Format: date-time
+             * @description The first of them.
+             */
+            first: string;
+            /**
+             * Format: date-time
+             * @description The last of them.
+             */
+            last: string;
+            /**
+             * Format: date-time
+             * @description The minute (its start).
+             */
+            minute: string;
+            /** @description Why the credential was refused. */
+            reason: components["schemas"]["CredentialRefusal"];
+            /** @description The caller's address (or `(other addresses)` for those beyond the counters' limit). */
+            source: string;
+            /**
+             * Format: int32
+             * @description The answer: 401, or 429 while the source was barred.
+             */
+            status: number;
         };
         /** @description A remote target, as stored (no credential). */
         RemoteTarget: {
@@ -4404,6 +4464,42 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    refusals: {
+        parameters: {
+            query?: {
+                /** @description Only this configuration (its id). */
+                configuration?: string;
+                /** @description From this time (RFC 3339). */
+                since?: string;
+                /** @description Until this time (RFC 3339). */
+                until?: string;
+                /** @description At most this many rows (default 200, at most 1,000). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefusalSummary"][];
                 };
             };
             400: {

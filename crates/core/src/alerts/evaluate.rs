@@ -321,23 +321,16 @@ impl Store {
                 message: format!("no revoked token was used in the last {minutes} minutes"),
             });
         }
-        // The latest such request names the token and the caller (the partial status index
-        // holds every 401; its condition is repeated for SQLite to use it).
-        let last = db::query(
-            "SELECT credential, source, client FROM provisioning_log
-             WHERE configuration_id = ? AND status = 401 AND status NOT IN (200, 201, 204) AND refusal = 'revokedToken'
-             ORDER BY seq DESC LIMIT 1",
-        )
-        .bind(config)
-        .fetch_optional(pool)
-        .await?;
-        let who = match last {
-            Some(row) => format!(
+        // The latest such refusal names the token and the caller.
+        let who = match self
+            .latest_refusal(config, crate::logs::CredentialRefusal::Revoked)
+            .await?
+        {
+            Some(last) => format!(
                 "; the last was {} from {} ({})",
-                row.try_get::<Option<String>, _>("credential")?
-                    .unwrap_or_else(|| "a token".into()),
-                row.try_get::<String, _>("source")?,
-                row.try_get::<String, _>("client")?,
+                last.credential.as_deref().unwrap_or("a token"),
+                last.source,
+                last.client.as_str(),
             ),
             None => String::new(),
         };

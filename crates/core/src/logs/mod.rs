@@ -15,6 +15,7 @@ use crate::time::to_time;
 
 pub mod follow;
 pub mod outbox;
+pub mod refusals;
 pub mod retention;
 pub mod stats;
 mod store;
@@ -70,7 +71,8 @@ impl Client {
         }
     }
 
-    fn as_str(self) -> &'static str {
+    /// Its name as stored (`entra`, `okta`, …).
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Entra => "entra",
             Self::Okta => "okta",
@@ -279,7 +281,7 @@ impl Outcome {
 }
 
 /// Why the endpoint refused a request's credential (a 401).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum CredentialRefusal {
@@ -308,7 +310,7 @@ impl CredentialRefusal {
         }
     }
 
-    fn parse(s: &str) -> Option<Self> {
+    pub(crate) fn parse(s: &str) -> Option<Self> {
         match s {
             "missingToken" => Some(Self::Missing),
             "invalidToken" => Some(Self::Invalid),

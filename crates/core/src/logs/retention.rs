@@ -88,6 +88,7 @@ impl Store {
                 ("log_minutes", "minute", 1),
                 ("log_latency", "hour", 60),
                 ("log_failures", "minute", 1),
+                ("log_refusals", "minute", 1),
             ] {
                 let done = db::query(format!(
                     "DELETE FROM {table} WHERE configuration_id = ? AND {column} < ?"

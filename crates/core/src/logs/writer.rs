@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{broadcast, mpsc};
 
+use super::refusals::{RefusalCounters, Refused};
 use super::{LogEntry, Operation};
 use crate::Store;
 
@@ -20,12 +21,17 @@ pub struct LogSink {
     live: broadcast::Sender<Arc<LogEntry>>,
     /// See [`LogSink::unstored_since`].
     unstored: Arc<AtomicI64>,
+    /// Refused requests, counted rather than queued.
+    refusals: Arc<RefusalCounters>,
 }
 
 const QUEUE: usize = 8_192;
 const BATCH: usize = 512;
 /// Stored records a slow follower may fall behind before it reads the rest from the database.
 const LIVE: usize = 4_096;
+
+/// How often counted refusals are added to the store.
+const REFUSALS_EVERY: Duration = Duration::from_secs(1);
 
 /// How often the outbox rows of stored records are deleted (one statement for all of them
 /// rather than one per batch, which would compete with the directory's writes).
@@ -87,6 +93,9 @@ struct Writer {
     failed: Vec<LogEntry>,
     /// When to try them again, and the wait after that.
     retry: Option<(Instant, Duration)>,
+    /// Refused requests counted since the last flush, and when that was.
+    refusals: Arc<RefusalCounters>,
+    refusals_flushed: Instant,
     /// Whether records were dropped since the last start (the checkpoint stays where they were).
     dropped: bool,
     /// The time of the oldest record not stored (`i64::MAX`: none); see
@@ -95,6 +104,18 @@ struct Writer {
 }
 
 impl Writer {
+    /// Adds the counted refusals to the store when a second has passed since the last time
+    /// (or at once when `now`); on failure they wait for the next.
+    async fn flush_refusals(&mut self, now: bool) {
+        if !now && self.refusals_flushed.elapsed() < REFUSALS_EVERY {
+            return;
+        }
+        self.refusals_flushed = Instant::now();
+        if let Err(error) = self.refusals.flush(&self.store).await {
+            tracing::warn!(%error, "could not store the counts of refused requests; trying again");
+        }
+    }
+
     /// Stores a batch; a batch that fails is kept for another try (its changes are committed).
     async fn store_batch(&mut self, batch: &mut Vec<LogEntry>) {
         match self.store.record_logs(batch).await {
@@ -172,6 +193,7 @@ impl LogSink {
         let (tx, mut rx) = mpsc::channel::<LogEntry>(QUEUE);
         let (live, _) = broadcast::channel(LIVE);
         let unstored = Arc::new(AtomicI64::new(i64::MAX));
+        let refusals = Arc::new(RefusalCounters::default());
         let follower = tokio::spawn(follow_other_instances(store.clone(), live.clone()));
         let mut writer = Writer {
             store,
@@ -181,6 +203,8 @@ impl LogSink {
             retry: None,
             dropped: false,
             unstored: Arc::clone(&unstored),
+            refusals: Arc::clone(&refusals),
+            refusals_flushed: Instant::now(),
         };
         let task = tokio::spawn(async move {
             let mut batch = Vec::with_capacity(BATCH);
@@ -189,14 +213,19 @@ impl LogSink {
                 let wake = [
                     writer.release.since.map(|t| t + RELEASE_EVERY),
                     writer.retry.map(|(at, _)| at),
+                    (!writer.refusals.is_empty()).then(|| writer.refusals_flushed + REFUSALS_EVERY),
                 ]
                 .into_iter()
                 .flatten()
                 .min();
                 let first = match wake {
-                    None => rx.recv().await,
+                    None => tokio::select! {
+                        first = rx.recv() => first,
+                        () = writer.refusals.counted() => continue,
+                    },
                     Some(at) => {
                         let Ok(first) = tokio::time::timeout_at(at.into(), rx.recv()).await else {
+                            writer.flush_refusals(false).await;
                             writer.retry_due().await;
                             if writer.release.due() {
                                 writer.release.now(&writer.store).await;
@@ -216,6 +245,7 @@ impl LogSink {
                     }
                 }
                 writer.store_batch(&mut batch).await;
+                writer.flush_refusals(false).await;
                 writer.retry_due().await;
                 if writer.release.due() {
                     writer.release.now(&writer.store).await;
@@ -230,11 +260,20 @@ impl LogSink {
                 writer.retry = Some((Instant::now(), RETRY_FIRST));
                 writer.retry_due().await;
             }
+            writer.flush_refusals(true).await;
             writer.release.now(&writer.store).await;
             follower.abort();
             writer.failed.is_empty() && !writer.dropped
         });
-        (Self { tx, live, unstored }, task)
+        (
+            Self {
+                tx,
+                live,
+                unstored,
+                refusals,
+            },
+            task,
+        )
     }
 
     /// The time (µs since the epoch) of the oldest record that could not be stored and is not
@@ -248,6 +287,12 @@ impl LogSink {
     /// Stored records from now on, in order.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<LogEntry>> {
         self.live.subscribe()
+    }
+
+    /// Counts a refused request (no record, no queue slot): the writer adds the counts to the
+    /// store about once a second ([`super::refusals`]).
+    pub fn refused(&self, refused: Refused) {
+        self.refusals.count(refused);
     }
 
     /// Queues a record. When the queue is full the request waits for room: a record is never

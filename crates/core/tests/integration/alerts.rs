@@ -8,6 +8,7 @@ use chrono::DateTime;
 use scim_console_core::alerts::{
     AlertCondition, AlertEventKind, AlertEventQuery, AlertRuleUpdate, NewAlertRule, WebhookState,
 };
+use scim_console_core::logs::refusals::{RefusalCounters, RefusalQuery, Refused};
 use scim_console_core::logs::{Client, CredentialRefusal, LogEntry, Operation, Outcome};
 use scim_console_core::time::Clock;
 use scim_console_core::{Actor, CoreError, NewConfiguration};
@@ -44,7 +45,7 @@ fn request(env: &Env, status: u16) -> LogEntry {
             Outcome::Success
         },
         scim_type: (status == 400).then(|| "invalidValue".into()),
-        refusal: (status == 401).then_some(CredentialRefusal::Revoked),
+        refusal: None,
         detail: failed.then(|| "refused".into()),
         attributes: Vec::new(),
         switches: Vec::new(),
@@ -212,14 +213,29 @@ async fn a_revoked_token_in_use_is_named_with_its_caller() {
         )
         .await
         .unwrap();
-    // Other failures, even other 401s, are not a revoked token.
-    let mut missing = request(&env, 401);
-    missing.refusal = Some(CredentialRefusal::Missing);
-    missing.credential = None;
-    env.store.record_logs(&mut [missing]).await.unwrap();
+    // Refused credentials are counted, as the endpoint does it.
+    let counters = RefusalCounters::default();
+    let refuse = |reason: CredentialRefusal, credential: Option<&str>| Refused {
+        at: DateTime::from_timestamp_micros(env.clock().now_us()).unwrap(),
+        configuration: env.config.id,
+        source: "198.51.100.7".into(),
+        reason,
+        status: 401,
+        credential: credential.map(str::to_owned),
+        client: Client::Okta,
+    };
+    // Other failures, even other refused credentials, are not a revoked token.
+    counters.count(refuse(CredentialRefusal::Missing, None));
+    counters.flush(&env.store).await.unwrap();
     log(&env, &[400]).await;
     assert!(env.store.evaluate_alerts().await.unwrap().is_empty());
-    log(&env, &[401, 401]).await;
+    for _ in 0..2 {
+        counters.count(refuse(CredentialRefusal::Revoked, Some("scim_ab12cd34_…")));
+    }
+    counters.flush(&env.store).await.unwrap();
+    let counted = env.store.refusals(&RefusalQuery::default()).await.unwrap();
+    assert_eq!(counted.len(), 2, "one row per reason: {counted:?}");
+    assert_eq!((counted[0].count + counted[1].count), 3);
     let events = env.store.evaluate_alerts().await.unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(

@@ -402,6 +402,41 @@ pub async fn retention(State(state): State<AppState>) -> Result<Json<Value>, Adm
     Ok(Json(serde_json::to_value(report).unwrap_or_default()))
 }
 
+/// Which refused requests.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub struct RefusalParams {
+    /// Only this configuration (its id).
+    configuration: Option<String>,
+    /// From this time (RFC 3339).
+    since: Option<DateTime<Utc>>,
+    /// Until this time (RFC 3339).
+    until: Option<DateTime<Utc>>,
+    /// At most this many rows (default 200, at most 1,000).
+    limit: Option<u32>,
+}
+
+/// Requests the SCIM endpoint refused for their credential (missing, invalid, expired,
+/// revoked, not allowed), newest first: counted per configuration, minute, source address,
+/// reason and status rather than recorded one by one, so that refused traffic costs no body
+/// read and no row per request.
+#[utoipa::path(get, path = "/api/logs/refusals", security(("admin_token" = [])), params(RefusalParams),
+    responses((status = 200, body = [logs::refusals::RefusalSummary]), (status = 400, body = ErrorBody)))]
+pub async fn refusals(
+    State(state): State<AppState>,
+    Query(params): Query<RefusalParams>,
+) -> Result<Json<Value>, AdminError> {
+    let query = logs::refusals::RefusalQuery {
+        configuration_id: params.configuration.as_deref().map(config_id).transpose()?,
+        from: params.since,
+        to: params.until,
+        limit: params.limit,
+    };
+    let rows = state.store.refusals(&query).await?;
+    Ok(Json(serde_json::to_value(rows).unwrap_or_default()))
+}
+
 /// The routes of the provisioning log.
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -411,4 +446,5 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(stats))
         .routes(routes!(cycles))
         .routes(routes!(retention))
+        .routes(routes!(refusals))
 }

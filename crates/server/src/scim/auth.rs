@@ -90,10 +90,27 @@ pub fn request_host(parts: &Parts) -> Option<String> {
 impl FromRequestParts<AppState> for Tenant {
     type Rejection = ScimFailure;
 
+    /// The caller the recording middleware authenticated before the body was read (or, for a
+    /// route outside it, authenticated now).
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        match parts.extensions.remove::<Self>() {
+            Some(tenant) => Ok(tenant),
+            None => Self::authenticate(parts, state).await,
+        }
+    }
+}
+
+impl Tenant {
+    /// Authenticates a request from its head alone: the configuration named by the slug and
+    /// the bearer credential, the refused-credential backoff, the configuration's state and the
+    /// token's rate limit. Nothing of the body is needed or read.
+    pub(super) async fn authenticate(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, ScimFailure> {
         let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
             .map_err(|_| {

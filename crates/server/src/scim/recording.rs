@@ -16,6 +16,7 @@ use scim_console_core::logs::writer::{path_id, resource_type};
 use scim_console_core::logs::{self, Client, LogEntry, Operation, Outcome};
 use serde_json::Value;
 
+use super::auth::Tenant;
 use super::http::{FailedAttributes, ParsedBody, ReplyFacts, ScimFailure};
 use crate::headers::header_text;
 use crate::peer::Peer;
@@ -136,6 +137,28 @@ impl Answered {
     }
 }
 
+/// The body, within the size limit and the time allowed (else the SCIM error to answer).
+async fn read_body(state: &AppState, body: Body) -> Result<axum::body::Bytes, Response> {
+    let limit = state.limits.max_body_bytes;
+    let deadline = state.limits.body_read_timeout;
+    match tokio::time::timeout(deadline, to_bytes(body, limit)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(ScimFailure::from(ScimError::status(
+            413,
+            format!("the request body is larger than {limit} bytes"),
+        ))
+        .into_response()),
+        Err(_) => Err(ScimFailure::from(ScimError::status(
+            408,
+            format!(
+                "the request body did not arrive within {} seconds",
+                deadline.as_secs()
+            ),
+        ))
+        .into_response()),
+    }
+}
+
 /// The middleware.
 pub async fn record(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let started = Instant::now();
@@ -150,29 +173,34 @@ pub async fn record(State(state): State<AppState>, mut request: Request, next: N
     let agent = header_text(request.headers(), &header::USER_AGENT).map(str::to_owned);
     let context = SharedLogContext::default();
     request.extensions_mut().insert(context.clone());
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let source = Peer::of(&parts).0;
-    let limit = state.limits.max_body_bytes;
-    let deadline = state.limits.body_read_timeout;
-    let bytes = match tokio::time::timeout(deadline, to_bytes(body, limit)).await {
-        Ok(Ok(bytes)) => bytes,
-        Ok(Err(_)) => {
-            return ScimFailure::from(ScimError::status(
-                413,
-                format!("the request body is larger than {limit} bytes"),
-            ))
-            .into_response();
+    // Who is calling, from the head alone: a refused request costs no body read, no parse and
+    // no record (the token endpoint authenticates its client from the form it reads).
+    if !parts.uri.path().ends_with("/oauth/token") {
+        match Tenant::authenticate(&mut parts, &state).await {
+            Ok(tenant) => {
+                parts.extensions.insert(tenant);
+            }
+            Err(failure) => {
+                let refused = Refused {
+                    state: &state,
+                    context: &context,
+                    started,
+                    at,
+                    method,
+                    path,
+                    client: Client::recognise(agent.as_deref(), query.as_deref(), None),
+                    agent,
+                    source,
+                };
+                return refused.answer(failure).await;
+            }
         }
-        Err(_) => {
-            return ScimFailure::from(ScimError::status(
-                408,
-                format!(
-                    "the request body did not arrive within {} seconds",
-                    deadline.as_secs()
-                ),
-            ))
-            .into_response();
-        }
+    }
+    let bytes = match read_body(&state, body).await {
+        Ok(bytes) => bytes,
+        Err(refused) => return refused,
     };
     let request_json: Option<Value> = if bytes.is_empty() {
         None
@@ -231,6 +259,70 @@ pub async fn record(State(state): State<AppState>, mut request: Request, next: N
         ))
         .with_header(header::RETRY_AFTER, "5")
         .into_response(),
+    }
+}
+
+/// A request refused before its body was read.
+struct Refused<'a> {
+    state: &'a AppState,
+    context: &'a SharedLogContext,
+    started: Instant,
+    at: chrono::DateTime<chrono::Utc>,
+    method: String,
+    path: String,
+    client: Client,
+    agent: Option<String>,
+    source: String,
+}
+
+impl Refused<'_> {
+    /// Answers `failure`: a refused credential is counted ([`logs::refusals`]), not recorded;
+    /// a valid credential refused for another reason (a disabled configuration, the token's
+    /// rate) is recorded without its body; an unknown configuration is neither.
+    async fn answer(self, failure: ScimFailure) -> Response {
+        let response = failure.into_response();
+        let known = self
+            .context
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let Some(configuration) = known.configuration else {
+            return response;
+        };
+        if let Some(reason) = known.refusal {
+            self.state.logs.refused(logs::refusals::Refused {
+                at: self.at,
+                configuration,
+                source: self.source,
+                reason,
+                status: response.status().as_u16(),
+                credential: known.credential,
+                client: self.client,
+            });
+            return response;
+        }
+        let facts = logs::outbox::RequestFacts {
+            at: self.at,
+            client: self.client,
+            user_agent: self.agent,
+            source: self.source,
+            operation: Operation::classify(&self.method, &self.path, None),
+            method: self.method,
+            path: logs::redact_path(&self.path),
+            request_body: None,
+            credential: None,
+        };
+        let answered = Answered {
+            started: self.started,
+            configuration,
+            known,
+            requested_name: None,
+            raw_path: self.path,
+            tickets: Vec::new(),
+        };
+        let (response, entry) = answered.record(facts, response).await;
+        self.state.logs.send(entry).await;
+        response
     }
 }
 

@@ -120,27 +120,42 @@ async fn a_revoked_token_raises_an_alert_on_the_stream_and_the_webhook() {
         .await
         .unwrap();
     assert_eq!(refused.status(), 401);
-    // The log says which token and why.
-    let record = loop {
-        let (_, page) = parts(
-            s.admin(Method::GET, "/api/logs?status=401")
-                .send()
-                .await
-                .unwrap(),
+    // The refusal is counted, not recorded: it says which token, from where and why.
+    let counted = loop {
+        let (_, rows) = parts(
+            s.admin(
+                Method::GET,
+                &format!("/api/logs/refusals?configuration={}", s.config.id),
+            )
+            .send()
+            .await
+            .unwrap(),
         )
         .await;
-        if let Some(r) = page["entries"].as_array().unwrap().first() {
+        if let Some(r) = rows.as_array().unwrap().first() {
             break r.clone();
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    assert_eq!(record["refusal"], "revoked");
-    let prefix = record["credential"].as_str().unwrap().to_owned();
+    assert_eq!(counted["reason"], "revoked", "{counted}");
+    assert_eq!(counted["status"], 401, "{counted}");
+    assert_eq!(counted["count"], 1, "{counted}");
+    assert_eq!(counted["client"], "okta", "{counted}");
+    assert_eq!(counted["source"], "127.0.0.1", "{counted}");
+    let prefix = counted["credential"].as_str().unwrap().to_owned();
     assert!(
         prefix.starts_with("scim_") && prefix.ends_with('…'),
         "{prefix}"
     );
-    assert!(!record.to_string().contains(issued.token.expose()));
+    assert!(!counted.to_string().contains(issued.token.expose()));
+    let (_, page) = parts(
+        s.admin(Method::GET, "/api/logs?status=401")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(page["entries"], json!([]), "no record per refused request");
 
     // Evaluated on demand (the background loop does it every minute).
     let (status, raised) = parts(

@@ -567,3 +567,131 @@ async fn idle_half_sent_and_trickling_connections_are_closed() {
     still_up(&s, "slow clients closed").await;
     s.stop().await;
 }
+
+/// The bytes of every file under `dir`.
+fn folder_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|entry| {
+            let meta = entry.metadata().unwrap();
+            if meta.is_dir() {
+                folder_bytes(&entry.path())
+            } else {
+                meta.len()
+            }
+        })
+        .sum()
+}
+
+/// The refused requests counted so far for the server's configuration.
+async fn refusals_counted(s: &TestServer) -> (i64, Value) {
+    let (_, rows) = parts(
+        s.admin(
+            Method::GET,
+            &format!("/api/logs/refusals?configuration={}", s.config.id),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    let total = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["count"].as_i64().unwrap())
+        .sum();
+    (total, rows)
+}
+
+#[tokio::test]
+async fn an_unauthenticated_flood_costs_a_counter_not_a_body_read_or_a_row() {
+    const FLOOD: usize = 1_000;
+    let s = TestServer::start().await;
+    // One real request, so that the log's files exist before the measurement.
+    still_up(&s, "the start").await;
+    let logged = |s: &TestServer| {
+        let request = s.admin(Method::GET, "/api/logs?limit=1000");
+        async move {
+            parts(request.send().await.unwrap()).await.1["entries"]
+                .as_array()
+                .unwrap()
+                .len()
+        }
+    };
+    while logged(&s).await == 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let before = folder_bytes(s.dir.path());
+
+    // Each request announces a 256 KiB body (never sent) and carries an 8 KB User-Agent: the
+    // answer comes from the head alone, so the body is neither waited for nor read.
+    let agent = "A".repeat(8_000);
+    let origin = s.origin.clone();
+    let slug = s.config.slug.clone();
+    let mut workers = Vec::new();
+    for worker in 0..4 {
+        let (origin, slug, agent) = (origin.clone(), slug.clone(), agent.clone());
+        workers.push(tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            for i in (worker..FLOOD).step_by(4) {
+                let head = format!(
+                    "POST /scim/{slug}/v2/Users HTTP/1.1\r\nHost: x\r\nUser-Agent: {agent}\r\nAuthorization: {}\r\nContent-Type: application/scim+json\r\nContent-Length: 262144\r\nConnection: close\r\n\r\n",
+                    if i % 2 == 0 { "Bearer not-a-token" } else { "Basic eA==" }
+                );
+                let answer = raw_http(&origin, head.as_bytes()).await;
+                statuses.push(answer.get(9..12).unwrap_or("---").to_owned());
+            }
+            statuses
+        }));
+    }
+    let mut statuses = Vec::new();
+    for worker in workers {
+        statuses.extend(worker.await.unwrap());
+    }
+    assert!(
+        statuses.iter().all(|s| s == "401" || s == "429"),
+        "every request answered 401 or 429 without its body: {:?}",
+        statuses
+            .iter()
+            .filter(|s| *s != "401" && *s != "429")
+            .take(5)
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        statuses.iter().any(|s| s == "429"),
+        "the address was barred"
+    );
+
+    // Admins see them, counted per source, reason and status.
+    let (total, rows) = loop {
+        let (total, rows) = refusals_counted(&s).await;
+        if total >= i64::try_from(FLOOD).unwrap() {
+            break (total, rows);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(total, i64::try_from(FLOOD).unwrap(), "{rows}");
+    assert!(
+        rows.as_array().unwrap().len() <= 8,
+        "a few counters: {rows}"
+    );
+    for row in rows.as_array().unwrap() {
+        assert_eq!(row["source"], "127.0.0.1", "{row}");
+        assert!(
+            ["missing", "invalid"].contains(&row["reason"].as_str().unwrap()),
+            "{row}"
+        );
+    }
+    // …and no record each.
+    assert_eq!(logged(&s).await, 1, "only the one real request is recorded");
+    let grown = folder_bytes(s.dir.path()).saturating_sub(before);
+    assert!(
+        grown <= 1024 * u64::try_from(FLOOD).unwrap(),
+        "the data folder grew by {grown} bytes for {FLOOD} refused requests"
+    );
+    // Provisioning goes on: a valid token is honoured from the barred address.
+    still_up(&s, "the flood").await;
+    s.stop().await;
+}

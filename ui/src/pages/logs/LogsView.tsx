@@ -10,6 +10,7 @@ import { formatDateTime } from '../../format';
 import { EntryDetail } from './EntryDetail';
 import { filterParams, filterQuery, mergeEntries, type LogFilters } from './filters';
 import { LogTable } from './LogTable';
+import { Refusals } from './Refusals';
 
 const outcomes = ['success', 'failure', 'warning', 'skipped'];
 const operations = ['create', 'update', 'disable', 'delete', 'query', 'discovery', 'membershipChange', 'token', 'bulk'];
@@ -271,19 +272,24 @@ export function LogsView({ configuration, initial }: { configuration?: Configura
     </Stack>
   );
 
-  if (!configuration) return table;
   return (
     <Tabs defaultValue="requests" keepMounted={false}>
       <Tabs.List>
         <Tabs.Tab value="requests">Requests</Tabs.Tab>
-        <Tabs.Tab value="cycles">Cycles</Tabs.Tab>
+        <Tabs.Tab value="refused">Refused credentials</Tabs.Tab>
+        {configuration && <Tabs.Tab value="cycles">Cycles</Tabs.Tab>}
       </Tabs.List>
       <Tabs.Panel value="requests" pt="md">
         {table}
       </Tabs.Panel>
-      <Tabs.Panel value="cycles" pt="md">
-        <Cycles configuration={configuration} />
+      <Tabs.Panel value="refused" pt="md">
+        <Refusals configuration={configuration?.id ?? filters.configuration} names={names} />
       </Tabs.Panel>
+      {configuration && (
+        <Tabs.Panel value="cycles" pt="md">
+          <Cycles configuration={configuration} />
+        </Tabs.Panel>
+      )}
     </Tabs>
   );
 }
