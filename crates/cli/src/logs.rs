@@ -28,6 +28,62 @@ pub(crate) enum LogsCommand {
     Cycles(LogsCyclesArgs),
     /// Apply every configuration's log retention now (the server does it every 10 minutes).
     Retention(JsonFlag),
+    /// Requests refused for their credential (missing, invalid, expired, revoked, not allowed),
+    /// counted per minute, source address, reason and status, newest first.
+    Refusals(LogsRefusalsArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LogsRefusalsArgs {
+    /// Only this configuration (name, slug or id).
+    #[arg(long = "config")]
+    config: Option<String>,
+    /// From this date or time.
+    #[arg(long, value_parser = parse_date)]
+    since: Option<DateTime<Utc>>,
+    /// At most this many rows (default 200, at most 1,000).
+    #[arg(long)]
+    limit: Option<u32>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `logs refusals`: one line per minute, source, reason and status.
+async fn logs_refusals(store: &Store, args: &LogsRefusalsArgs) -> Result<()> {
+    let configuration_id = match &args.config {
+        Some(name) => Some(store.find_configuration(name).await?.id),
+        None => None,
+    };
+    let rows = store
+        .refusals(&scim_console_core::logs::refusals::RefusalQuery {
+            configuration_id,
+            from: args.since,
+            to: None,
+            limit: args.limit,
+        })
+        .await?;
+    if args.json {
+        return print_json(&rows);
+    }
+    if rows.is_empty() {
+        println!("No refused request.");
+    }
+    for r in &rows {
+        println!(
+            "{}  {:<15}  {:>6} × {} {:?}{}",
+            r.minute.format("%Y-%m-%d %H:%M"),
+            r.source,
+            r.count,
+            r.status,
+            r.reason,
+            r.credential
+                .as_deref()
+                .map(|c| format!("  {c}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
 }
 
 #[derive(Debug, Args)]
@@ -325,6 +381,7 @@ pub(crate) async fn run(store: &Store, cmd: LogsCommand) -> Result<()> {
         LogsCommand::Export(a) => return logs_export(store, a).await,
         LogsCommand::Stats(a) => return logs_stats(store, &a).await,
         LogsCommand::Cycles(a) => return logs_cycles(store, &a).await,
+        LogsCommand::Refusals(a) => return logs_refusals(store, &a).await,
         LogsCommand::Retention(flag) => {
             let report = store.apply_log_retention().await?;
             return if flag.json {

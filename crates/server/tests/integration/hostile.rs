@@ -687,6 +687,7 @@ async fn an_unauthenticated_flood_costs_a_counter_not_a_body_read_or_a_row() {
     // …and no record each.
     assert_eq!(logged(&s).await, 1, "only the one real request is recorded");
     let grown = folder_bytes(s.dir.path()).saturating_sub(before);
+    eprintln!("{FLOOD} refused requests: the data folder grew by {grown} bytes");
     assert!(
         grown <= 1024 * u64::try_from(FLOOD).unwrap(),
         "the data folder grew by {grown} bytes for {FLOOD} refused requests"
