@@ -13,6 +13,7 @@ use crate::configuration::ConfigurationId;
 use crate::error::{CoreError, CoreResult};
 use crate::time::to_time;
 
+pub mod caps;
 pub mod follow;
 pub mod outbox;
 pub mod refusals;

@@ -19,6 +19,7 @@ impl Store {
         if entries.is_empty() {
             return Ok(());
         }
+        entries.iter_mut().for_each(LogEntry::cap);
         let mut w = self.log_database().writer().await?;
         let mut tx = w.begin().await?;
         let dialect = tx.dialect();

@@ -696,3 +696,51 @@ async fn an_unauthenticated_flood_costs_a_counter_not_a_body_read_or_a_row() {
     still_up(&s, "the flood").await;
     s.stop().await;
 }
+
+#[tokio::test]
+async fn every_recorded_field_is_capped() {
+    let s = TestServer::start().await;
+    let long = "n".repeat(200_000);
+    let response = s
+        .scim(Method::POST, &format!("/Users?x={}", "q".repeat(6_000)))
+        .header("user-agent", "A".repeat(8_000))
+        .header("content-type", "application/scim+json")
+        .body(json!({"schemas": [USER], "userName": long, "nickName": long}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_client_error() || response.status().is_success());
+    let record = loop {
+        let (_, page) = parts(
+            s.admin(Method::GET, "/api/logs?operation=create")
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        if let Some(r) = page["entries"].as_array().unwrap().first() {
+            break r.clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    let length = |field: &str| record[field].as_str().map_or(0, str::len);
+    assert!(length("userAgent") <= 512, "{}", length("userAgent"));
+    assert!(length("path") <= 2_048, "{}", length("path"));
+    assert!(length("resourceName") <= 256, "{}", length("resourceName"));
+    assert!(length("detail") <= 2_048, "{}", length("detail"));
+    assert!(
+        length("requestBody") <= 64 * 1024 + 16,
+        "{}",
+        length("requestBody")
+    );
+    assert!(
+        length("responseBody") <= 64 * 1024 + 16,
+        "{}",
+        length("responseBody")
+    );
+    assert!(
+        record.to_string().len() < 160 * 1024,
+        "the whole record is bounded"
+    );
+    s.stop().await;
+}
