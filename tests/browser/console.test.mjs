@@ -412,14 +412,22 @@ test('the policy tab shows the client profile and its switches, and saving appli
     assert.equal(await page.getByRole('switch', { name }).isChecked(), false, `${name} is off in strict`);
   }
   await page.getByRole('button', { name: 'Save client profile' }).click();
-  await page.getByRole('button', { name: 'Save client profile' }).and(page.locator('[disabled]')).waitFor();
+  // Nothing left to save and no request running (while one runs the button is disabled too).
+  await page
+    .getByRole('button', { name: 'Save client profile' })
+    .and(page.locator('[data-disabled]:not([data-loading])'))
+    .waitFor();
   const spc = await scim(state.baseUrl, state.token, 'GET', '/ServiceProviderConfig');
   assert.equal(spc.body.interopProfileConformant, true, JSON.stringify(spc.body));
   // Back to RFC, which the later tests rely on.
   await page.getByRole('combobox', { name: 'Client profile' }).click();
   await page.getByRole('option', { name: /RFC 7644/ }).click();
   await page.getByRole('button', { name: 'Save client profile' }).click();
-  await page.getByRole('button', { name: 'Save client profile' }).and(page.locator('[disabled]')).waitFor();
+  // Nothing left to save and no request running (while one runs the button is disabled too).
+  await page
+    .getByRole('button', { name: 'Save client profile' })
+    .and(page.locator('[data-disabled]:not([data-loading])'))
+    .waitFor();
   assert.equal(await strings.isChecked(), true);
 });
 

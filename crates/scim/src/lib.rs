@@ -28,6 +28,7 @@ pub mod path;
 pub mod projection;
 pub mod resource;
 pub mod schema;
+pub mod secrets;
 
 pub use error::{ScimError, ScimResult, ScimType};
 pub use filter::{Filter, FilterRules};

@@ -357,12 +357,27 @@ fn build_parts(
     out
 }
 
-/// The stored form of a resource: everything but `id`, `meta` (and `members`, kept as rows).
+/// The stored form of a resource: everything but `id`, `meta` (and `members`, kept as rows),
+/// and never a secret — a key naming an attribute the schemas mark `writeOnly` or
+/// `returned: never`, at any depth, in any spelling (`" Password "` kept as unknown data by a
+/// lenient reading included); a password the configuration keeps is stored hashed apart.
 pub(crate) fn stored_data(resource: &Map<String, Value>) -> String {
+    fn strip(value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                map.retain(|key, _| !crate::logs::secrets().names_secret(key));
+                map.values_mut().for_each(strip);
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
     let mut data = resource.clone();
-    for key in ["id", "meta", "members", "password"] {
+    for key in ["id", "meta", "members"] {
         data.shift_remove(key);
     }
+    let mut data = Value::Object(data);
+    strip(&mut data);
     serde_json::to_string(&data).unwrap_or_else(|_| "{}".into())
 }
 

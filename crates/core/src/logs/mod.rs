@@ -323,46 +323,33 @@ impl CredentialRefusal {
     }
 }
 
-/// Attribute names whose values never reach storage or output.
-const SENSITIVE: [&str; 6] = [
-    "password",
+/// OAuth 2.0's own secret parameters (RFC 6749, RFC 6750, RFC 7523, OpenID Connect), which no
+/// SCIM schema describes: the token endpoint's answers and a query's `access_token`.
+const OAUTH_SECRETS: [&str; 5] = [
     "access_token",
     "refresh_token",
+    "id_token",
     "client_secret",
-    "token",
-    "secret",
+    "client_assertion",
 ];
+
+/// What the log keeps secret: every attribute the SCIM schemas mark `returned: never` or
+/// `writeOnly` (read off the schemas, [`scim::secrets::Secrets`]) and OAuth's secret parameters.
+pub fn secrets() -> &'static scim::secrets::Secrets {
+    static SECRETS: std::sync::LazyLock<scim::secrets::Secrets> = std::sync::LazyLock::new(|| {
+        scim::secrets::Secrets::of(&scim::SchemaRegistry::standard()).with_names(OAUTH_SECRETS)
+    });
+    &SECRETS
+}
 
 /// The largest body kept, in bytes; longer ones are cut (and say so).
 pub const MAX_BODY: usize = 64 * 1024;
 
-/// A body with every sensitive attribute's value replaced by `"***"` (at any depth, also
-/// inside PATCH operations whose `path` names one), then serialised and cut to [`MAX_BODY`].
+/// A body with every secret value ([`secrets`]) replaced by `"***"` — in every form the
+/// endpoint's parsers accept (key case, URN-qualified keys, PATCH paths and path-less value
+/// objects, Bulk data) — then serialised and cut to [`MAX_BODY`].
 pub fn redact(body: &Value) -> String {
-    fn walk(v: &mut Value) {
-        match v {
-            Value::Object(map) => {
-                let path_is_sensitive = map
-                    .get("path")
-                    .and_then(Value::as_str)
-                    .is_some_and(|p| SENSITIVE.iter().any(|s| p.eq_ignore_ascii_case(s)));
-                for (k, inner) in map.iter_mut() {
-                    if SENSITIVE.iter().any(|s| k.eq_ignore_ascii_case(s))
-                        || (path_is_sensitive && k.eq_ignore_ascii_case("value"))
-                    {
-                        *inner = Value::String("***".into());
-                    } else {
-                        walk(inner);
-                    }
-                }
-            }
-            Value::Array(items) => items.iter_mut().for_each(walk),
-            _ => {}
-        }
-    }
-    let mut copy = body.clone();
-    walk(&mut copy);
-    let mut text = copy.to_string();
+    let mut text = secrets().redact(body).to_string();
     if text.len() > MAX_BODY {
         let mut cut = MAX_BODY;
         while !text.is_char_boundary(cut) {
@@ -384,11 +371,9 @@ pub fn redact_path(path_and_query: &str) -> String {
         .split('&')
         .map(|pair| match pair.split_once('=') {
             Some((name, _))
-                if SENSITIVE.iter().any(|s| {
-                    form_urlencoded::parse(name.as_bytes())
-                        .next()
-                        .is_some_and(|(n, _)| n.eq_ignore_ascii_case(s))
-                }) =>
+                if form_urlencoded::parse(name.as_bytes())
+                    .next()
+                    .is_some_and(|(n, _)| secrets().names_secret(&n)) =>
             {
                 format!("{name}=***")
             }
@@ -676,7 +661,7 @@ pub fn redact_changes(changes: &[scim::patch::AttributeChange]) -> Option<Value>
     let list: Vec<Value> = changes
         .iter()
         .map(|c| {
-            let sensitive = c.redacted || SENSITIVE.iter().any(|s| c.path.eq_ignore_ascii_case(s));
+            let sensitive = c.redacted || secrets().names_secret(&c.path);
             let shown = |v: &Option<Value>| {
                 if sensitive {
                     v.as_ref().map(|_| Value::String("***".into()))

@@ -389,8 +389,10 @@ pub struct FieldOutcome {
 }
 
 /// Fields whose values are never shown (in test runs, errors or logs).
+/// Whether a field holds a secret: an attribute the SCIM schemas mark `writeOnly` or
+/// `returned: never` ([`crate::logs::secrets`]), however its name is spelt.
 fn is_sensitive(field: &str) -> bool {
-    field.eq_ignore_ascii_case("password")
+    crate::logs::secrets().names_secret(field)
 }
 
 /// A validator's verdict.

@@ -78,6 +78,8 @@ pub enum Validator {
 pub struct Compiled {
     spec: Validator,
     pattern: Option<regex::Regex>,
+    /// Whether it checks a secret field: its messages never repeat the value.
+    secret: bool,
 }
 
 /// Why a validator refused a value.
@@ -137,6 +139,7 @@ impl Validator {
         Ok(Compiled {
             spec: self.clone(),
             pattern,
+            secret: false,
         })
     }
 }
@@ -201,7 +204,31 @@ impl Compiled {
         }
     }
 
+    /// The same validator checking a secret field (`password`, any attribute the schema marks
+    /// `writeOnly` or `returned: never`): a refusal says which rule failed, never the value.
+    #[must_use]
+    pub fn for_secret(mut self, secret: bool) -> Self {
+        self.secret = secret;
+        self
+    }
+
     fn check_one(&self, value: &Value) -> Result<(), Failure> {
+        let verdict = self.check_text(value);
+        match verdict {
+            Err(mut failure)
+                if self.secret && !matches!(self.spec, Validator::PasswordPolicy { .. }) =>
+            {
+                failure.message = format!(
+                    "the value does not pass the {} validator (a secret value is not shown)",
+                    failure.validator
+                );
+                Err(failure)
+            }
+            other => other,
+        }
+    }
+
+    fn check_text(&self, value: &Value) -> Result<(), Failure> {
         let kind = self.spec.kind();
         let text = match value {
             Value::String(s) => s.clone(),
@@ -532,6 +559,38 @@ mod tests {
             .compile()
             .is_err()
         );
+    }
+
+    #[test]
+    fn a_validator_of_a_secret_field_never_repeats_the_value() {
+        let secret = "Hunter2-\"quoted\"";
+        for validator in [
+            Validator::Pattern {
+                regex: "[a-z]+".into(),
+            },
+            Validator::Email,
+            Validator::OneOf {
+                values: vec!["a".into()],
+                case_sensitive: true,
+            },
+        ] {
+            let compiled = validator.compile().unwrap();
+            let open = compiled.check(Some(&json!(secret))).unwrap_err();
+            assert!(
+                open.message.contains("Hunter2"),
+                "a public field says what was sent"
+            );
+            let hidden = compiled
+                .for_secret(true)
+                .check(Some(&json!([secret])))
+                .unwrap_err();
+            assert!(!hidden.message.contains("Hunter2"), "{}", hidden.message);
+            assert!(
+                hidden.message.contains(hidden.validator),
+                "{}",
+                hidden.message
+            );
+        }
     }
 
     #[test]

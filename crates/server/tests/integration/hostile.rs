@@ -744,3 +744,133 @@ async fn every_recorded_field_is_capped() {
     );
     s.stop().await;
 }
+
+/// Whether any file under `dir` holds `needle`.
+fn folder_holds(dir: &std::path::Path, needle: &[u8]) -> Option<std::path::PathBuf> {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if let Some(found) = folder_holds(&path, needle) {
+                return Some(found);
+            }
+        } else if std::fs::read(&path)
+            .unwrap_or_default()
+            .windows(needle.len())
+            .any(|w| w == needle)
+        {
+            return Some(path);
+        }
+    }
+    None
+}
+
+#[tokio::test]
+async fn no_spelling_of_a_password_reaches_the_data_folder_in_clear() {
+    let s = TestServer::start().await;
+    let (status, created) = parts(
+        crate::common::send_json(
+            s.scim(Method::POST, "/Users"),
+            &json!({"schemas": [USER], "userName": "pw.target@example.com"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    let urn_path = format!("{USER}:password");
+    let patch = |operation: Value| json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [operation]});
+    // (method, path, body with a secret of its own)
+    let mut cases: Vec<(Method, String, Value, String)> = Vec::new();
+    let mut add = |method: Method, path: String, body: &dyn Fn(&str) -> Value| {
+        let secret = format!("Zq9-secret-{}-Xw", cases.len());
+        cases.push((method, path, body(&secret), secret));
+    };
+    let user = format!("/Users/{id}");
+    add(Method::PATCH, user.clone(), &|p| {
+        patch(json!({"op": "replace", "Path": "password", "value": p}))
+    });
+    add(Method::PATCH, user.clone(), &|p| {
+        patch(json!({"OP": "REPLACE", "PATH": "PASSWORD", "VALUE": p}))
+    });
+    add(Method::PATCH, user.clone(), &|p| {
+        patch(json!({"op": "replace", "path": urn_path, "value": p}))
+    });
+    add(Method::PATCH, user.clone(), &|p| {
+        patch(json!({"op": "replace", "path": " password", "value": p}))
+    });
+    add(Method::PATCH, user.clone(), &|p| {
+        patch(json!({"op": "replace", "value": {"Password": p}}))
+    });
+    add(Method::PATCH, user.clone(), &|p| {
+        patch(json!({"op": "add", "value": {urn_path.clone(): p}}))
+    });
+    add(
+        Method::POST,
+        "/Users".into(),
+        &|p| json!({"schemas": [USER], "userName": "pw.new@example.com", "PASSWORD": p}),
+    );
+    add(
+        Method::PUT,
+        user.clone(),
+        &|p| json!({"schemas": [USER], "userName": "pw.target@example.com", " Password ": p}),
+    );
+    add(Method::POST, "/Bulk".into(), &|p| {
+        json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+            "Operations": [{"method": "POST", "path": "/Users", "bulkId": "b1",
+                "data": {"schemas": [USER], "userName": "pw.bulk@example.com", "password": p}}]
+        })
+    });
+    for (method, path, body, _) in &cases {
+        for authorised in [true, false] {
+            let request = if authorised {
+                s.scim(method.clone(), path)
+            } else {
+                s.client
+                    .request(method.clone(), format!("{}{path}", s.base()))
+            };
+            let response = crate::common::send_json(request, body).await;
+            assert!(
+                response.status().as_u16() < 500,
+                "{method} {path}: {}",
+                response.status()
+            );
+        }
+    }
+    // Every record written (and the refusals counted), then the files read as bytes.
+    let wanted = cases.len();
+    loop {
+        let (_, page) = parts(
+            s.admin(Method::GET, "/api/logs?limit=1000")
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        if page["entries"].as_array().unwrap().len() > wanted {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let export = s
+        .admin(Method::GET, "/api/logs/export?format=jsonl")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let dir = s.stop().await;
+    for (method, path, _, secret) in &cases {
+        assert!(
+            !export.contains(secret.as_str()),
+            "{method} {path}: in the export"
+        );
+        if let Some(file) = folder_holds(dir.path(), secret.as_bytes()) {
+            panic!(
+                "{method} {path}: the secret is in clear in {}",
+                file.display()
+            );
+        }
+    }
+}

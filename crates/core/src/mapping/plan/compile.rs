@@ -202,7 +202,7 @@ impl Plan {
             let mut validators = Vec::new();
             for (j, v) in field.validators.iter().enumerate() {
                 match v.compile() {
-                    Ok(c) => validators.push(c),
+                    Ok(c) => validators.push(c.for_secret(super::is_sensitive(&field.name))),
                     Err(e) => findings.push(finding(
                         Severity::Error,
                         format!("{at}/validators/{j}"),

@@ -451,6 +451,6 @@ fn passwords_never_appear_in_evaluations() {
             .message
             .as_deref()
             .unwrap()
-            .contains("\"***\" does not match")
+            .contains("does not pass the pattern validator")
     );
 }
