@@ -112,7 +112,7 @@ pub(crate) async fn run(store: &Store, cmd: AuditCommand) -> Result<()> {
             };
             let text = store.export_audit(&query, format).await?;
             match &args.output {
-                Some(path) => std::fs::write(path, text)
+                Some(path) => scim_console_core::files::write_private(path, text)
                     .with_context(|| format!("writing {}", path.display()))?,
                 None => print!("{text}"),
             }

@@ -228,7 +228,7 @@ pub async fn run(store: &Store, args: &ConformanceArgs) -> Result<()> {
             Some("html" | "htm") => Format::Html,
             _ => args.format.into(),
         };
-        std::fs::write(path, report::render(&report, format))
+        scim_console_core::files::write_private(path, report::render(&report, format))
             .with_context(|| format!("writing the report to {}", path.display()))?;
         eprintln!("Report written to {}", path.display());
     }

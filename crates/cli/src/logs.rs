@@ -225,7 +225,8 @@ pub(crate) async fn logs_export(store: &Store, args: LogsExportArgs) -> Result<(
     query.limit = 1000;
     let mut out: Box<dyn std::io::Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+            scim_console_core::files::create_private(path)
+                .with_context(|| format!("creating {}", path.display()))?,
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout())),
     };

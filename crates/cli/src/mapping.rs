@@ -249,7 +249,7 @@ pub(crate) async fn run(store: &Store, cmd: MappingCommand) -> Result<()> {
                 .ok_or_else(|| CoreError::NotFound(format!("a mapping plan for \"{}\"", c.name)))?;
             let text = serde_json::to_string_pretty(&saved.plan)?;
             match &args.output {
-                Some(path) => std::fs::write(path, format!("{text}\n"))
+                Some(path) => scim_console_core::files::write_private(path, format!("{text}\n"))
                     .with_context(|| format!("writing {}", path.display()))?,
                 None => println!("{text}"),
             }

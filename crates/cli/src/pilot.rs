@@ -332,7 +332,7 @@ pub async fn run(store: &Store, cmd: PilotCommand) -> Result<()> {
         server.stop().await;
     }
     if let Some(path) = &args.report {
-        std::fs::write(path, serde_json::to_string_pretty(&report)?)
+        scim_console_core::files::write_private(path, serde_json::to_string_pretty(&report)?)
             .with_context(|| format!("writing the report {}", path.display()))?;
     }
     if args.json {

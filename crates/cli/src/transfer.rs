@@ -65,7 +65,7 @@ pub async fn export(store: &Store, args: &ExportArgs) -> Result<()> {
         summary
     } else {
         let partial = args.to.with_extension("partial");
-        let file = std::fs::File::create(&partial)
+        let file = scim_console_core::files::create_private(&partial)
             .with_context(|| format!("creating {}", partial.display()))?;
         let mut out = BufWriter::new(file);
         let summary = store.export_to(&mut out).await?;

@@ -160,9 +160,7 @@ pub enum ExportFormat {
 const MAX_PAGE: usize = 1000;
 
 fn csv_field(out: &mut String, value: &str) {
-    out.push('"');
-    out.push_str(&value.replace('"', "\"\""));
-    out.push('"');
+    crate::csv::field(out, value);
 }
 
 impl Store {

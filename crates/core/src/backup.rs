@@ -93,7 +93,7 @@ fn scratch(near: &Path, what: &str) -> CoreResult<PathBuf> {
         std::process::id(),
         rand::random::<u32>()
     ));
-    std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+    crate::files::private_dir(&dir).map_err(|e| io(&dir, e))?;
     Ok(dir)
 }
 
@@ -167,7 +167,7 @@ impl Store {
         log_pool.close().await;
         let partial = file.with_extension("partial");
         {
-            let out = std::fs::File::create(&partial).map_err(|e| io(&partial, e))?;
+            let out = crate::files::create_private(&partial).map_err(|e| io(&partial, e))?;
             let mut tar = tar::Builder::new(out);
             let text = serde_json::to_vec_pretty(&manifest)
                 .map_err(|e| CoreError::Corrupt(e.to_string()))?;
@@ -221,9 +221,22 @@ async fn unpack(file: &Path, work: &Path) -> CoreResult<Manifest> {
                 );
             }
             DATABASE_FILE | LOG_DATABASE_FILE => {
-                entry
-                    .unpack(work.join(&name))
-                    .map_err(|e| invalid_backup(file, e))?;
+                // A link (symbolic or hard) or a device under a database's name could point the
+                // restore anywhere: only regular files are databases.
+                if !entry.header().entry_type().is_file() {
+                    return Err(invalid_backup(
+                        file,
+                        format!("its {name} is a link or a special file, not a database"),
+                    ));
+                }
+                let to = work.join(&name);
+                entry.unpack(&to).map_err(|e| invalid_backup(file, e))?;
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt as _;
+                    std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600))
+                        .map_err(|e| io(&to, e))?;
+                }
             }
             other => {
                 return Err(invalid_backup(
@@ -268,7 +281,7 @@ pub struct Restored {
 /// Restores a backup into `data_dir`. Existing databases are moved aside only with `replace`;
 /// without it a data directory that holds a console is refused.
 pub async fn restore(data_dir: &Path, file: &Path, replace: bool) -> CoreResult<Restored> {
-    std::fs::create_dir_all(data_dir).map_err(|e| io(data_dir, e))?;
+    crate::files::private_dir(data_dir).map_err(|e| io(data_dir, e))?;
     let existing: Vec<PathBuf> = [DATABASE_FILE, LOG_DATABASE_FILE]
         .iter()
         .flat_map(|name| {

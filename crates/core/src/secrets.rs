@@ -199,7 +199,7 @@ impl MasterKey {
             })?;
             return Ok((Self(key), KeySource::Environment));
         }
-        std::fs::create_dir_all(data_dir).map_err(|source| CoreError::DataDir {
+        crate::files::private_dir(data_dir).map_err(|source| CoreError::DataDir {
             path: data_dir.display().to_string(),
             source,
         })?;

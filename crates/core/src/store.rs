@@ -198,7 +198,7 @@ impl Store {
 
     /// Opens (creating if needed) the database in `data_dir` and migrates it.
     pub async fn open(data_dir: &Path) -> CoreResult<Self> {
-        std::fs::create_dir_all(data_dir).map_err(|source| CoreError::DataDir {
+        crate::files::private_dir(data_dir).map_err(|source| CoreError::DataDir {
             path: data_dir.display().to_string(),
             source,
         })?;
@@ -214,6 +214,13 @@ impl Store {
                     source,
                 });
             }
+        }
+        for file in [DATABASE_FILE, LOG_DATABASE_FILE] {
+            let path = data_dir.join(file);
+            crate::files::touch_private(&path).map_err(|source| CoreError::DataDir {
+                path: path.display().to_string(),
+                source,
+            })?;
         }
         Self::open_file(&data_dir.join(DATABASE_FILE)).await
     }

@@ -105,7 +105,7 @@ fn self_signed(dir: &Path, names: &[String]) -> Result<(PathBuf, PathBuf), TlsEr
     if cert.exists() && key.exists() {
         return Ok((cert, key));
     }
-    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    scim_console_core::files::private_dir(dir).map_err(io(dir))?;
     let mut all = vec![
         "localhost".to_owned(),
         "127.0.0.1".to_owned(),

@@ -450,6 +450,12 @@ fn token_verbs() {
     );
     let exported = std::fs::read_to_string(&out).unwrap();
     assert_eq!(exported.lines().count(), 5, "{exported}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "an export is its owner's only");
+    }
     assert!(!exported.contains(&token[20..]));
     assert_eq!(
         cli(

@@ -608,7 +608,8 @@ pub struct LogPage {
 pub const CSV_HEADER: &str = "seq,at,configuration_id,client,source,credential,method,path,operation,resource_type,resource_id,resource_name,status,outcome,scim_type,detail,switches,duration_us,request_body,response_body\r\n";
 
 impl LogEntry {
-    /// The record as one CSV line (RFC 4180, every field quoted), ending in CRLF.
+    /// The record as one CSV line ([`crate::csv`]: every field quoted, formulas neutralised),
+    /// ending in CRLF.
     pub fn csv_line(&self) -> String {
         let fields = [
             self.seq.to_string(),
@@ -632,17 +633,7 @@ impl LogEntry {
             self.request_body.clone().unwrap_or_default(),
             self.response_body.clone().unwrap_or_default(),
         ];
-        let mut line = String::new();
-        for (i, f) in fields.iter().enumerate() {
-            if i > 0 {
-                line.push(',');
-            }
-            line.push('"');
-            line.push_str(&f.replace('"', "\"\""));
-            line.push('"');
-        }
-        line.push_str("\r\n");
-        line
+        crate::csv::line(&fields)
     }
 
     /// The record as one JSON line.

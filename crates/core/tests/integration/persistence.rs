@@ -460,3 +460,68 @@ async fn statistics_refreshes_while_writes_run_fail_none_of_them() {
     }
     elsewhere.await.unwrap();
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_folder_and_backups_are_private_and_a_restore_refuses_links() {
+    use scim_console_core::store::{DATABASE_FILE, LOG_DATABASE_FILE};
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let base = tempfile::tempdir().unwrap();
+    let data = base.path().join("data");
+    let store = Store::open(&data).await.unwrap();
+    store
+        .create_configuration(NewConfiguration::named("private"), &Actor::system())
+        .await
+        .unwrap();
+    assert_eq!(mode(&data), 0o700);
+    for name in [DATABASE_FILE, LOG_DATABASE_FILE] {
+        assert_eq!(mode(&data.join(name)), 0o600, "{name}");
+        let wal = data.join(format!("{name}-wal"));
+        if wal.exists() {
+            assert_eq!(mode(&wal), 0o600, "{name}-wal");
+        }
+    }
+    let backup = base.path().join("console.backup");
+    store.backup_to(&backup).await.unwrap();
+    store.close().await;
+    assert_eq!(mode(&backup), 0o600);
+
+    // The same backup with its database replaced by a symbolic link: refused, nothing touched.
+    let forged = base.path().join("forged.backup");
+    {
+        let mut original = tar::Archive::new(std::fs::File::open(&backup).unwrap());
+        let mut out = tar::Builder::new(std::fs::File::create(&forged).unwrap());
+        for entry in original.entries().unwrap() {
+            let mut entry = entry.unwrap();
+            let name = entry.path().unwrap().to_string_lossy().into_owned();
+            if name == DATABASE_FILE {
+                let mut header = tar::Header::new_gnu();
+                header.set_entry_type(tar::EntryType::Symlink);
+                header.set_size(0);
+                header.set_mode(0o777);
+                out.append_link(&mut header, &name, "/etc/passwd").unwrap();
+            } else {
+                let mut header = entry.header().clone();
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut entry, &mut bytes).unwrap();
+                out.append_data(&mut header, &name, bytes.as_slice())
+                    .unwrap();
+            }
+        }
+        out.finish().unwrap();
+    }
+    let target = base.path().join("restored");
+    let refused = scim_console_core::backup::restore(&target, &forged, false)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("is a link or a special file"), "{refused}");
+    assert!(!target.join(DATABASE_FILE).exists());
+    // The real backup restores, its files the owner's only.
+    scim_console_core::backup::restore(&target, &backup, false)
+        .await
+        .unwrap();
+    assert_eq!(mode(&target.join(DATABASE_FILE)), 0o600);
+}
