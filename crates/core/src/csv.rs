@@ -28,6 +28,8 @@ pub fn line<S: AsRef<str>>(fields: &[S]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)] // Test code: a failure is a test failure.
+
     use super::*;
 
     #[test]

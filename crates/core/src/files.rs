@@ -56,6 +56,8 @@ pub fn touch_private(path: &Path) -> io::Result<()> {
 
 #[cfg(all(test, unix))]
 mod tests {
+    #![allow(clippy::unwrap_used)] // Test code: a failure is a test failure.
+
     use std::os::unix::fs::PermissionsExt as _;
 
     use super::*;

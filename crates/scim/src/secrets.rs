@@ -114,6 +114,8 @@ impl Secrets {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)] // Test code: a failure is a test failure.
+
     use proptest::prelude::*;
     use serde_json::json;
 

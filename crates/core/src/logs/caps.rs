@@ -96,6 +96,8 @@ impl LogEntry {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)] // Test code: a failure is a test failure.
+
     use super::*;
 
     #[test]

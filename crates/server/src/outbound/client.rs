@@ -12,13 +12,12 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 
 use super::recorder::{Attempt, Recorder};
+pub use super::request::{Auth, Reply, Request, SCIM_JSON};
 use super::retry::{self, RetryRule};
 use super::{Endpoint, OutboundError};
 
 /// What the console accepts back from a SCIM service provider.
 const ACCEPT: &str = "application/scim+json, application/json";
-/// The media type of SCIM bodies.
-pub const SCIM_JSON: &str = "application/scim+json";
 
 /// Limits on how the console calls a target.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -66,95 +65,6 @@ pub struct Behaviour {
     pub rate: f64,
     /// Which answers are tried again, and how long to wait.
     pub retry: RetryRule,
-}
-
-/// How a request authenticates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Auth {
-    /// With the endpoint's bearer token.
-    Token,
-    /// With this literal `Authorization` value (a deliberately wrong one).
-    Literal(&'static str),
-    /// Without `Authorization`.
-    None,
-}
-
-/// One request to send.
-#[derive(Debug, Clone, Copy)]
-pub struct Request<'a> {
-    /// The method.
-    pub method: &'a Method,
-    /// The path below the base URL (with its query), or an absolute URL.
-    pub path: &'a str,
-    /// The JSON body, if any.
-    pub body: Option<&'a Value>,
-    /// How it authenticates.
-    pub auth: Auth,
-    /// The `Content-Type` of the body.
-    pub content_type: &'a str,
-    /// Whether it waits for the shared rate and is tried again under the retry rule (a
-    /// measurement of the endpoint's own limit sends at once, one attempt).
-    pub paced: bool,
-}
-
-impl<'a> Request<'a> {
-    /// `method path` with the token and a SCIM JSON body, paced and retried.
-    pub fn new(method: &'a Method, path: &'a str, body: Option<&'a Value>) -> Self {
-        Self {
-            method,
-            path,
-            body,
-            auth: Auth::Token,
-            content_type: SCIM_JSON,
-            paced: true,
-        }
-    }
-}
-
-/// What a request finally got (after every attempt).
-#[derive(Debug, Clone, Default)]
-pub struct Reply {
-    /// The status (0: no answer).
-    pub status: u16,
-    /// The `Content-Type` media type, lower case, without parameters.
-    pub media_type: Option<String>,
-    /// The `Retry-After` header, if any.
-    pub retry_after: Option<String>,
-    /// The body as JSON, if it is JSON.
-    pub json: Option<Value>,
-    /// Why no answer came.
-    pub error: Option<String>,
-    /// How many attempts it took.
-    pub attempts: u32,
-}
-
-impl Reply {
-    /// The JSON body, or `Null`.
-    pub fn body(&self) -> &Value {
-        self.json.as_ref().unwrap_or(&Value::Null)
-    }
-
-    /// The status and, for an error, its `scimType` and `detail`, in words.
-    pub fn summary(&self) -> String {
-        if let Some(error) = &self.error {
-            return format!("no answer ({error})");
-        }
-        let body = self.body();
-        let scim_type = body["scimType"]
-            .as_str()
-            .map(|t| format!(" {t}"))
-            .unwrap_or_default();
-        let detail = body["detail"]
-            .as_str()
-            .map(|d| format!(": {}", super::recorder::cut(d, 200)))
-            .unwrap_or_default();
-        format!("{}{scim_type}{detail}", self.status)
-    }
-
-    /// Whether the body is JSON not labelled `application/scim+json`.
-    pub fn mislabelled(&self) -> bool {
-        self.json.is_some() && self.media_type.as_deref() != Some(SCIM_JSON)
-    }
 }
 
 /// What one request finally got, when an answer came.
@@ -395,6 +305,8 @@ fn failed(reason: String) -> Reply {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)] // Test code: a failure is a test failure.
+
     use std::sync::atomic::{AtomicU32, Ordering};
 
     use axum::Router;

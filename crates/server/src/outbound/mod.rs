@@ -10,6 +10,7 @@ pub mod client;
 pub mod credential;
 pub mod http;
 pub mod recorder;
+pub mod request;
 pub mod retry;
 pub mod target;
 

@@ -13,7 +13,7 @@ use scim_console_core::logs::writer::{LogSink, path_id, resource_type};
 use scim_console_core::logs::{self, Client, Direction, LogEntry, Outcome};
 use serde::Serialize;
 
-use super::client::{Auth, Reply, Request};
+use super::request::{Auth, Reply, Request, cut};
 
 /// The longest body kept in a transcript, in characters.
 const MAX_SHOWN_BODY: usize = 4000;
@@ -238,17 +238,10 @@ fn exchange(attempt: &Attempt<'_>) -> Exchange {
     }
 }
 
-/// `text` cut to `max` characters, saying so.
-pub fn cut(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let kept: String = text.chars().take(max).collect();
-    format!("{kept}… (cut)")
-}
-
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)] // Test code: a failure is a test failure.
+
     use reqwest::Method;
     use serde_json::json;
 

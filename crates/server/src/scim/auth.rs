@@ -10,7 +10,7 @@ use scim::ScimError;
 use scim_console_core::{Authentication, Configuration, Principal, RejectReason};
 
 use super::http::ScimFailure;
-use super::recording::SharedLogContext;
+use super::log_context::SharedLogContext;
 use crate::headers::header_text;
 use crate::peer::Peer;
 use crate::state::AppState;

@@ -19,7 +19,8 @@ use serde_json::{Value, json};
 
 use super::auth::Tenant;
 use super::http::{ScimBody, ScimFailure, ScimReply};
-use super::recording::{Recording, SharedLogContext, text};
+use super::log_context::SharedLogContext;
+use super::recording::{Recording, text};
 use super::resources::{self, Kind};
 use crate::state::AppState;
 

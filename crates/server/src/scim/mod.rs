@@ -4,6 +4,7 @@ mod auth;
 mod bulk;
 mod discovery;
 mod http;
+mod log_context;
 mod oauth;
 pub mod rate_limit;
 mod recording;

@@ -19,7 +19,7 @@ use scim_console_core::oauth::assertion::{
 use scim_console_core::oauth::{ClientKeys, Grant, OAuthError, SCOPE, TokenGrant};
 use serde_json::json;
 
-use super::recording::SharedLogContext;
+use super::log_context::SharedLogContext;
 use crate::headers::header_text;
 use crate::state::AppState;
 

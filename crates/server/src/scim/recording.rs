@@ -2,7 +2,6 @@
 //! builds one record per request (bodies redacted before they leave it) and hands it to the
 //! log's writer ([`scim_console_core::logs::writer`]), so logging costs a request a channel send.
 
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::body::{Body, to_bytes};
@@ -18,23 +17,10 @@ use serde_json::Value;
 
 use super::auth::Tenant;
 use super::http::{FailedAttributes, ParsedBody, ReplyFacts, ScimFailure};
+pub use super::log_context::{LogContext, SharedLogContext};
 use crate::headers::header_text;
 use crate::peer::Peer;
 use crate::state::AppState;
-
-/// What the handlers learn about a request that the log needs: filled by the `Tenant` extractor.
-#[derive(Debug, Clone, Default)]
-pub struct LogContext {
-    /// The configuration addressed (known even when the credential is refused).
-    pub configuration: Option<ConfigurationId>,
-    /// The credential's non-secret prefix (also of an expired or revoked one).
-    pub credential: Option<String>,
-    /// Why the credential was refused, if it was.
-    pub refusal: Option<logs::CredentialRefusal>,
-}
-
-/// Shared between the middleware and the extractor of one request.
-pub type SharedLogContext = Arc<Mutex<LogContext>>;
 
 /// How a request ended, from its status, error detail and the plan's warnings.
 fn outcome(status: u16, detail: Option<&str>, warnings: Option<&str>) -> Outcome {
