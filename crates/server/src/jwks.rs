@@ -86,7 +86,8 @@ impl JwksCache {
             .get_or_try_init(|| async { crate::outbound::http::builder("JWKS", TIMEOUT).build() })
             .await
             .map_err(|e| format!("no HTTP client: {e}"))?;
-        let mut response = http
+        let shown = crate::outbound::http::shown_url(url);
+        let response = http
             .get(url)
             .header(
                 reqwest::header::ACCEPT,
@@ -94,23 +95,23 @@ impl JwksCache {
             )
             .send()
             .await
-            .map_err(|e| format!("{url} could not be reached ({})", reason(&e)))?;
+            .map_err(|e| format!("{shown} could not be reached ({})", reason(&e)))?;
         if !response.status().is_success() {
-            return Err(format!("{url} answered {}", response.status()));
+            return Err(format!("{shown} answered {}", response.status()));
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
+        let body = crate::outbound::http::read_capped(response, MAX_BYTES)
             .await
-            .map_err(|e| format!("{url} broke off ({})", reason(&e)))?
-        {
-            body.extend_from_slice(&chunk);
-            if body.len() > MAX_BYTES {
-                return Err(format!("{url} sent more than {MAX_BYTES} bytes"));
-            }
-        }
-        let text = String::from_utf8(body).map_err(|_| format!("{url} sent no UTF-8 text"))?;
-        ClientKeys::parse_set(&text).map_err(|e| format!("{url} holds no usable JWK Set: {e}"))
+            .map_err(|e| match e {
+                crate::outbound::http::BodyError::Transport(e) => {
+                    format!("{shown} broke off ({})", reason(&e))
+                }
+                crate::outbound::http::BodyError::TooLarge(_) => {
+                    format!("{shown} sent more than {MAX_BYTES} bytes")
+                }
+            })?;
+        let text =
+            String::from_utf8(body.to_vec()).map_err(|_| format!("{shown} sent no UTF-8 text"))?;
+        ClientKeys::parse_set(&text).map_err(|e| format!("{shown} holds no usable JWK Set: {e}"))
     }
 }
 

@@ -16,6 +16,9 @@ pub use super::request::{Auth, Reply, Request, SCIM_JSON};
 use super::retry::{self, RetryRule};
 use super::{Endpoint, OutboundError};
 
+/// The largest answer read from a SCIM service provider (a page of 1,000 rich users is a few
+/// MiB).
+const MAX_ANSWER: usize = 32 * 1024 * 1024;
 /// What the console accepts back from a SCIM service provider.
 const ACCEPT: &str = "application/scim+json, application/json";
 
@@ -262,7 +265,7 @@ impl ScimClient {
                         .to_ascii_lowercase()
                 });
                 let retry_after = find("retry-after");
-                match response.bytes().await {
+                match super::http::read_capped(response, MAX_ANSWER).await {
                     Ok(body) => {
                         bytes = body;
                         Reply {
@@ -274,7 +277,11 @@ impl ScimClient {
                             attempts: 1,
                         }
                     }
-                    Err(e) => failed(self.describe(&e)),
+                    Err(super::http::BodyError::Transport(e)) => failed(self.describe(&e)),
+                    Err(super::http::BodyError::TooLarge(max)) => failed(format!(
+                        "the answer is larger than {} MiB; the console reads no more",
+                        max / (1024 * 1024)
+                    )),
                 }
             }
             Err(e) => failed(self.describe(&e)),
@@ -339,6 +346,7 @@ mod tests {
                     }
                 }),
             )
+            .route("/Big", get(|| async { "x".repeat(10_000) }))
             .route(
                 "/Groups",
                 get(move || async move {
@@ -398,6 +406,24 @@ mod tests {
             })
             .await;
         assert_eq!((once.status, once.attempts), (200, 1));
+    }
+
+    #[tokio::test]
+    async fn an_answer_is_read_up_to_its_cap_and_no_further() {
+        let (base, _) = server().await;
+        let http = crate::outbound::http::builder("test", Duration::from_secs(5))
+            .build()
+            .unwrap();
+        let big = http.get(format!("{base}/Big")).send().await.unwrap();
+        assert!(matches!(
+            crate::outbound::http::read_capped(big, 1_000).await,
+            Err(crate::outbound::http::BodyError::TooLarge(1_000))
+        ));
+        let fits = http.get(format!("{base}/Big")).send().await.unwrap();
+        let body = crate::outbound::http::read_capped(fits, 10_000)
+            .await
+            .unwrap();
+        assert_eq!(body.len(), 10_000);
     }
 
     #[tokio::test]

@@ -10,6 +10,9 @@ use serde_json::Value;
 
 use super::{Endpoint, OutboundError, TIMEOUT, describe};
 
+/// The largest answer read from a token endpoint.
+const MAX_TOKEN_ANSWER: usize = 64 * 1024;
+
 /// An OAuth token endpoint's refusal, in words (its `error` and `error_description`).
 fn token_refusal(status: StatusCode, body: &[u8]) -> String {
     let json: Option<Value> = serde_json::from_slice(body).ok();
@@ -62,10 +65,14 @@ pub async fn client_credentials_token(
         .await
         .map_err(|e| format!("the token endpoint: {}", describe(&e)))?;
     let status = response.status();
-    let body = response
-        .bytes()
+    let body = super::http::read_capped(response, MAX_TOKEN_ANSWER)
         .await
-        .map_err(|e| format!("the token endpoint: {}", describe(&e)))?;
+        .map_err(|e| match e {
+            super::http::BodyError::Transport(e) => format!("the token endpoint: {}", describe(&e)),
+            super::http::BodyError::TooLarge(max) => {
+                format!("the token endpoint's answer is larger than {max} bytes")
+            }
+        })?;
     if !status.is_success() {
         return Err(token_refusal(status, &body));
     }
