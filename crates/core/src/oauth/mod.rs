@@ -507,6 +507,20 @@ impl Store {
         if secret_id != short {
             return Err(bad_client());
         }
+        // The client proves itself before it may take the one writer: a stream of wrong
+        // secrets costs reads, never a wait in line for every write of the console.
+        let known: Option<Vec<u8>> = db::query_scalar(
+            "SELECT k.secret_hash FROM oauth_clients k JOIN configurations c ON c.id = k.configuration_id
+             WHERE k.id = ? AND c.slug = ?",
+        )
+        .bind(client_id)
+        .bind(slug)
+        .fetch_optional(self.pool())
+        .await?;
+        if !known.is_some_and(|stored| bool::from(stored.as_slice().ct_eq(secret_hash.as_slice())))
+        {
+            return Err(bad_client());
+        }
         let mut w = self.writer().await?;
         let mut tx = w.begin().await?;
         let columns = crate::configuration::joined_columns();

@@ -5,7 +5,6 @@
 //! `Cache-Control: no-store` on every answer.
 
 use axum::Extension;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -13,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use scim_console_core::CoreError;
+use scim_console_core::logs::CredentialRefusal;
 use scim_console_core::oauth::assertion::{
     self, ALGORITHMS, ASSERTION_TYPE, AssertionError, Expected,
 };
@@ -21,6 +21,7 @@ use serde_json::json;
 
 use super::log_context::SharedLogContext;
 use crate::headers::header_text;
+use crate::peer::Peer;
 use crate::state::AppState;
 
 /// An RFC 6749 §5.2 error as an HTTP response.
@@ -92,44 +93,119 @@ fn basic_credentials(headers: &HeaderMap) -> Option<Result<(String, String), OAu
     Some(Ok((unescape(id), unescape(secret))))
 }
 
-/// `POST /scim/{slug}/oauth/token`.
+/// The answer to an address barred after repeated refused client credentials.
+fn barred(bar: std::time::Duration) -> Response {
+    let mut response = no_store(
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            axum::Json(json!({
+                "error": "invalid_client",
+                "error_description": "too many refused client credentials from this address; retry after the delay in Retry-After",
+            })),
+        )
+            .into_response(),
+    );
+    if let Ok(value) = HeaderValue::from_str(&crate::backoff::retry_after(bar)) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// The largest token request read: a form with a client assertion fits in a few KiB.
+const MAX_FORM: usize = 16 * 1024;
+
+/// `POST /scim/{slug}/oauth/token`. The client proves itself before the one writer is taken;
+/// a refused client is counted with the endpoint's other refusals, not recorded, and an address
+/// that keeps presenting refused client credentials is answered 429 (a valid client is honoured
+/// from it all the same); each client's token requests share the per-token rate limit.
 pub async fn token(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     log: Option<Extension<SharedLogContext>>,
-    parts: Parts,
-    body: Bytes,
+    request: axum::extract::Request,
 ) -> Response {
+    let (parts, body) = request.into_parts();
     let headers = &parts.headers;
+    let source = Peer::of(&parts).0;
     let basic = header_text(headers, &header::AUTHORIZATION)
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("basic "));
-    // The provisioning log records token requests too: the configuration, and the client id
-    // (public) as the credential. The form body, which holds the secret, is never recorded.
-    if let (Some(Extension(shared)), Ok(configuration)) =
-        (log, state.store.configuration_by_slug(&slug).await)
+    let shared = log.map(|Extension(shared)| shared);
+    let configuration = state.store.configuration_by_slug(&slug).await.ok();
+    let note = |refusal: Option<CredentialRefusal>, credential: Option<String>| {
+        if let (Some(shared), Some(configuration)) = (&shared, &configuration) {
+            let mut known = shared
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            known.configuration = Some(configuration.id);
+            known.credential = credential;
+            known.refusal = refusal;
+        }
+    };
+    let Ok(body) = axum::body::to_bytes(body, MAX_FORM).await else {
+        return OAuthFailure {
+            error: invalid_request(&format!("the form is larger than {MAX_FORM} bytes")),
+            basic,
+        }
+        .into_response();
+    };
+    // The client id (public) is the record's credential; the form, which holds the secret, is
+    // never recorded.
+    let client_id = form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "client_id")
+        .map(|(_, v)| v.into_owned())
+        .or_else(|| {
+            basic_credentials(headers)
+                .and_then(Result::ok)
+                .map(|(id, _)| id)
+        })
+        .or_else(|| {
+            form_urlencoded::parse(&body)
+                .find(|(k, _)| k == "client_assertion")
+                .and_then(|(_, v)| assertion::claimed_client(&v).ok())
+        })
+        .filter(|id| id.starts_with("scimc_") && id.len() <= 64);
+    if let Some(id) = &client_id
+        && let Err(wait) = state.limiter.check(&format!("oauth-client:{id}"))
     {
-        let client_id = form_urlencoded::parse(&body)
-            .find(|(k, _)| k == "client_id")
-            .map(|(_, v)| v.into_owned())
-            .or_else(|| {
-                basic_credentials(headers)
-                    .and_then(Result::ok)
-                    .map(|(id, _)| id)
-            })
-            .or_else(|| {
-                form_urlencoded::parse(&body)
-                    .find(|(k, _)| k == "client_assertion")
-                    .and_then(|(_, v)| assertion::claimed_client(&v).ok())
-            });
-        let mut known = shared
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        known.configuration = Some(configuration.id);
-        known.credential = client_id.filter(|id| id.starts_with("scimc_"));
+        note(None, client_id.clone());
+        let mut response = OAuthFailure {
+            error: invalid_request(
+                "too many token requests for this client; retry after the delay in Retry-After",
+            ),
+            basic,
+        }
+        .into_response();
+        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        if let Ok(value) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return response;
     }
     match grant(&state, &slug, &parts, &body).await {
-        Ok(response) => response,
-        Err(error) => OAuthFailure { error, basic }.into_response(),
+        Ok(response) => {
+            state.backoff.accepted(&source);
+            note(None, client_id);
+            response
+        }
+        Err(error) => {
+            if matches!(error, OAuthError::InvalidClient(_)) {
+                // Counted with the endpoint's other refused credentials; an address that keeps
+                // failing waits (a valid client is honoured from it all the same).
+                let refusal = if client_id.is_some() {
+                    CredentialRefusal::Invalid
+                } else {
+                    CredentialRefusal::Missing
+                };
+                note(Some(refusal), client_id);
+                if let Some(bar) = state.backoff.barred(&source) {
+                    return barred(bar);
+                }
+                state.backoff.refused(&source);
+            } else {
+                note(None, client_id);
+            }
+            OAuthFailure { error, basic }.into_response()
+        }
     }
 }
 

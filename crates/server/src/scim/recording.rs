@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
-use axum::http::header;
+use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use scim::ScimError;
@@ -145,8 +145,33 @@ async fn read_body(state: &AppState, body: Body) -> Result<axum::body::Bytes, Re
     }
 }
 
-/// The middleware.
-pub async fn record(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+/// The middleware. A request that may change something (any method but GET and HEAD) runs to
+/// its end, record included, even if the client hangs up meanwhile (which drops the
+/// connection's future): cancelled there, it could have committed and lost its record (waiting
+/// for room in a full log queue, say) — recovered much later from its stamp, with less to say —
+/// or stopped between its statements; authentication, which notes a credential's last use,
+/// is part of it.
+pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let reads = matches!(*request.method(), Method::GET | Method::HEAD);
+    let handled = handle(state, request, next);
+    if reads {
+        return handled.await;
+    }
+    match tokio::spawn(handled).await {
+        Ok(response) => response,
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        // The runtime is shutting down.
+        Err(_) => ScimFailure::from(ScimError::status(
+            503,
+            "the server is stopping; retry after the delay in Retry-After",
+        ))
+        .with_header(header::RETRY_AFTER, "5")
+        .into_response(),
+    }
+}
+
+/// Authenticates, reads the body, runs the handler and records the request.
+async fn handle(state: AppState, mut request: Request, next: Next) -> Response {
     let started = Instant::now();
     let at = chrono::Utc::now();
     let method = request.method().as_str().to_owned();
@@ -162,8 +187,10 @@ pub async fn record(State(state): State<AppState>, mut request: Request, next: N
     let (mut parts, body) = request.into_parts();
     let source = Peer::of(&parts).0;
     // Who is calling, from the head alone: a refused request costs no body read, no parse and
-    // no record (the token endpoint authenticates its client from the form it reads).
-    if !parts.uri.path().ends_with("/oauth/token") {
+    // no record. The token endpoint authenticates its client from the form, which it reads
+    // itself (within its own, smaller limit) once the address is known not to be barred.
+    let token_endpoint = parts.uri.path().ends_with("/oauth/token");
+    if !token_endpoint {
         match Tenant::authenticate(&mut parts, &state).await {
             Ok(tenant) => {
                 parts.extensions.insert(tenant);
@@ -184,15 +211,19 @@ pub async fn record(State(state): State<AppState>, mut request: Request, next: N
             }
         }
     }
-    let bytes = match read_body(&state, body).await {
-        Ok(bytes) => bytes,
-        Err(refused) => return refused,
-    };
-    let request_json: Option<Value> = if bytes.is_empty() {
-        None
+    // The token endpoint's form stays unread here.
+    let (bytes, unread) = if token_endpoint {
+        (None, Some(body))
     } else {
-        serde_json::from_slice(&bytes).ok()
+        match read_body(&state, body).await {
+            Ok(bytes) => (Some(bytes), None),
+            Err(refused) => return refused,
+        }
     };
+    let request_json: Option<Value> = bytes
+        .as_ref()
+        .filter(|b| !b.is_empty())
+        .and_then(|b| serde_json::from_slice(b).ok());
     // What the log needs of the request body is taken now; the parsed body then goes to the
     // extractor, which does not parse it again.
     let client = Client::recognise(agent.as_deref(), query.as_deref(), request_json.as_ref());
@@ -210,42 +241,23 @@ pub async fn record(State(state): State<AppState>, mut request: Request, next: N
         request_body: request_json.as_ref().map(logs::redact),
         credential: None,
     };
-    let mut request = Request::from_parts(parts, Body::from(bytes));
+    let mut request = Request::from_parts(
+        parts,
+        unread.unwrap_or_else(|| Body::from(bytes.unwrap_or_default())),
+    );
     if let Some(json) = request_json {
         request.extensions_mut().insert(ParsedBody(json));
     }
     // A bulk request's operations are recorded one by one, like the requests they stand for.
     request.extensions_mut().insert(facts.clone());
-    let read = matches!(facts.operation, Operation::Query | Operation::Discovery);
-    let run = async move {
-        let recording = Recording {
-            state: &state,
-            context: &context,
-            started,
-            raw_path: path,
-            requested_name,
-        };
-        recording.run(facts, next.run(request)).await
+    let recording = Recording {
+        state: &state,
+        context: &context,
+        started,
+        raw_path: path,
+        requested_name,
     };
-    if read {
-        return run.await;
-    }
-    // A change runs to its end, record included, even if the client hangs up meanwhile (which
-    // drops the connection's future): cancelled there, it could have committed and lost its
-    // record (waiting for room in a full log queue, say) — recovered much later from its stamp,
-    // with less to say — or stopped between its statements.
-    let change = tokio::spawn(run);
-    match change.await {
-        Ok(response) => response,
-        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
-        // The runtime is shutting down.
-        Err(_) => ScimFailure::from(ScimError::status(
-            503,
-            "the server is stopping; retry after the delay in Retry-After",
-        ))
-        .with_header(header::RETRY_AFTER, "5")
-        .into_response(),
-    }
+    recording.run(facts, next.run(request)).await
 }
 
 /// A request refused before its body was read.
@@ -349,6 +361,19 @@ impl Recording<'_> {
         let Some(configuration) = known.configuration else {
             return response;
         };
+        // A refused credential (the token endpoint's refused clients) is counted, not recorded.
+        if let Some(reason) = known.refusal {
+            self.state.logs.refused(logs::refusals::Refused {
+                at: facts.at,
+                configuration,
+                source: facts.source,
+                reason,
+                status: response.status().as_u16(),
+                credential: known.credential,
+                client: facts.client,
+            });
+            return response;
+        }
         let answered = Answered {
             started: self.started,
             configuration,

@@ -874,3 +874,79 @@ async fn no_spelling_of_a_password_reaches_the_data_folder_in_clear() {
         }
     }
 }
+
+#[tokio::test]
+async fn refused_clients_at_the_token_endpoint_back_off_and_are_counted_not_recorded() {
+    let s = TestServer::start().await;
+    let (id, secret, endpoint) = crate::tokens::oauth_client(&s, "Flooded").await;
+    let attempt = |secret: String| {
+        let request = s
+            .client
+            .post(&endpoint)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .basic_auth(&id, Some(secret))
+            .body("grant_type=client_credentials");
+        async move { request.send().await.unwrap() }
+    };
+    let mut statuses = Vec::new();
+    for i in 0..15 {
+        let response = attempt(format!("{secret}{i}")).await;
+        statuses.push(response.status().as_u16());
+        if response.status() == 429 {
+            assert!(response.headers().contains_key("retry-after"));
+        }
+    }
+    // Ten refusals are free; after that the address waits (429 with Retry-After).
+    let free = statuses.iter().take_while(|s| **s == 401).count();
+    assert!((10..15).contains(&free), "{statuses:?}");
+    assert!(statuses[free..].iter().all(|s| *s == 429), "{statuses:?}");
+    // The real client is honoured from the barred address.
+    assert_eq!(attempt(secret.clone()).await.status(), 200);
+    // Counted, with the client id; no record each.
+    let (total, rows) = loop {
+        let (total, rows) = refusals_counted(&s).await;
+        if total >= 15 {
+            break (total, rows);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(total, 15, "{rows}");
+    assert!(rows.to_string().contains(&id), "{rows}");
+    let (_, page) = parts(
+        s.admin(Method::GET, "/api/logs?limit=1000")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let entries = page["entries"].as_array().unwrap();
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["status"] != 401 && e["status"] != 429),
+        "{page}"
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["status"] == 200 && e["operation"] == "token"),
+        "{page}"
+    );
+    // An oversized form is refused without being read whole.
+    let (status, body) = parts(
+        s.client
+            .post(&endpoint)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "grant_type=client_credentials&pad={}",
+                "x".repeat(100_000)
+            ))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], "invalid_request", "{body}");
+    s.stop().await;
+}

@@ -85,12 +85,27 @@ async fn register(s: &TestServer, body: &Value) -> (u16, Value) {
 }
 
 /// A token request with these form parameters.
+/// A token request, each from its own loopback address (127.0.0.2, .3, …): these tests send
+/// many refused assertions on purpose, which from one address would meet its backoff.
 async fn token(s: &TestServer, pairs: &[(&str, &str)]) -> (u16, Value) {
+    static NEXT: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(2);
     let body = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs)
         .finish();
+    let from = std::net::Ipv4Addr::new(
+        127,
+        0,
+        0,
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            .max(2),
+    );
+    let client =
+        scim_console_server::outbound::http::builder("test", std::time::Duration::from_secs(30))
+            .local_address(std::net::IpAddr::V4(from))
+            .build()
+            .unwrap();
     parts(
-        s.client
+        client
             .post(format!("{}/scim/{}/oauth/token", s.origin, s.config.slug))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body)

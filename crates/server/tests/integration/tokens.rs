@@ -235,7 +235,7 @@ async fn expired_tokens_get_401_saying_so() {
 }
 
 /// An OAuth client of the test configuration: its id, secret and token endpoint.
-async fn oauth_client(s: &TestServer, label: &str) -> (String, String, String) {
+pub(crate) async fn oauth_client(s: &TestServer, label: &str) -> (String, String, String) {
     let (status, client) = parts(
         s.admin(
             Method::POST,
@@ -411,7 +411,8 @@ async fn the_oauth_token_endpoint_grants_access_tokens_the_scim_endpoint_accepts
     .await;
     assert_eq!((status, &revoked["state"]), (200, &json!("revoked")));
     assert_eq!(status_with(&s, fresh_access).await.0, 401);
-    // Token requests are in the provisioning log, by client id, without any secret.
+    // Token requests are in the provisioning log, by client id, without any secret; refused
+    // ones are counted with the endpoint's other refusals.
     let mut records = Value::Null;
     for _ in 0..200 {
         let (_, page) = parts(
@@ -421,7 +422,10 @@ async fn the_oauth_token_endpoint_grants_access_tokens_the_scim_endpoint_accepts
                 .unwrap(),
         )
         .await;
-        if page["entries"].as_array().is_some_and(|e| e.len() >= 3) {
+        if page["entries"].as_array().is_some_and(|e| {
+            e.iter()
+                .any(|e| e["credential"] == id.as_str() && e["status"] == 200)
+        }) {
             records = page;
             break;
         }
@@ -435,7 +439,28 @@ async fn the_oauth_token_endpoint_grants_access_tokens_the_scim_endpoint_accepts
             .iter()
             .any(|e| e["credential"] == id.as_str() && e["status"] == 200)
     );
-    assert!(entries.iter().any(|e| e["status"] == 401));
+    assert!(!entries.iter().any(|e| e["status"] == 401), "{records}");
+    let refused = loop {
+        let (_, rows) = parts(
+            s.admin(Method::GET, "/api/logs/refusals")
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        if rows.as_array().is_some_and(|r| !r.is_empty()) {
+            break rows;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(
+        refused
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == 401),
+        "{refused}"
+    );
     let (_, everything) = parts(
         s.admin(Method::GET, "/api/logs?limit=1000")
             .send()
