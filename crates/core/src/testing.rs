@@ -274,6 +274,33 @@ impl TempPostgres {
         )
     }
 
+    /// Serves TLS from now on with this certificate chain and key (PEM), restarting the server.
+    pub fn enable_tls(&self, cert_pem: &str, key_pem: &str) -> Result<(), TempPostgresError> {
+        let data = self.data();
+        let write = |name: &str, text: &str| -> Result<(), TempPostgresError> {
+            let path = data.join(name);
+            crate::files::write_private(&path, text)
+                .map_err(|e| fail(format!("{}: {e}", path.display())))?;
+            if let Some(user) = &self.run_as {
+                Command::new("chown")
+                    .arg(format!("{user}:"))
+                    .arg(&path)
+                    .status()
+                    .map_err(|e| fail(format!("chown: {e}")))?;
+            }
+            Ok(())
+        };
+        write("server.crt", cert_pem)?;
+        write("server.key", key_pem)?;
+        let conf = data.join("postgresql.conf");
+        let mut text =
+            std::fs::read_to_string(&conf).map_err(|e| fail(format!("{}: {e}", conf.display())))?;
+        text.push_str("\nssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n");
+        std::fs::write(&conf, text).map_err(|e| fail(format!("{}: {e}", conf.display())))?;
+        self.stop()?;
+        self.start_again()
+    }
+
     /// Starts it (again) on its port, waiting until it accepts connections.
     pub fn start_again(&self) -> Result<(), TempPostgresError> {
         let options = format!(

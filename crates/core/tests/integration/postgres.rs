@@ -590,3 +590,62 @@ async fn a_crashed_instances_unrecorded_changes_get_their_records_from_another()
     clock.advance(std::time::Duration::from_secs(600));
     assert_eq!(b.recover_log_records().await.unwrap(), 0);
 }
+
+/// A certificate authority and a server certificate for `localhost` only that it signed, as
+/// PEM: (CA, server certificate, server key).
+fn certificates() -> (String, String, String) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let server_key = KeyPair::generate().unwrap();
+    let server_params = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let server = server_params.signed_by(&server_key, &issuer).unwrap();
+    (ca.pem(), server.pem(), server_key.serialize_pem())
+}
+
+#[tokio::test]
+async fn sslmode_verify_full_connects_to_a_server_whose_certificate_it_trusts_and_no_other() {
+    if server().is_none() {
+        return;
+    }
+    let pg = testing::TempPostgres::start().unwrap();
+    let (ca, certificate, key) = certificates();
+    pg.enable_tls(&certificate, &key).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let trusted = dir.path().join("ca.pem");
+    std::fs::write(&trusted, &ca).unwrap();
+    let (stranger, _, _) = certificates();
+    let untrusted = dir.path().join("other-ca.pem");
+    std::fs::write(&untrusted, &stranger).unwrap();
+    let url = |host: &str, root: &std::path::Path| {
+        format!(
+            "postgres://scim@{host}:{}/scim?sslmode=verify-full&sslrootcert={}",
+            pg.port(),
+            root.display()
+        )
+    };
+    // The certificate names the host and a trusted CA signed it: connected, over TLS.
+    let store = Store::open_postgres(&url("localhost", &trusted), 2)
+        .await
+        .unwrap();
+    store
+        .create_configuration(NewConfiguration::named("over tls"), &Actor::system())
+        .await
+        .unwrap();
+    store.close().await;
+    // Another CA signed it: refused.
+    let refused = Store::open_postgres(&url("localhost", &untrusted), 2)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("certificate"), "{refused}");
+    // The right CA, but the certificate does not name 127.0.0.1: refused.
+    assert!(
+        Store::open_postgres(&url("127.0.0.1", &trusted), 2)
+            .await
+            .is_err()
+    );
+}

@@ -16,6 +16,7 @@ mod connection;
 mod console_ui;
 mod cursor_paging;
 mod hostile;
+mod hostile_network;
 mod idp_entra;
 mod idp_okta;
 mod jwt_clients;
