@@ -328,12 +328,16 @@ impl ListResponse {
     }
 }
 
-/// A sort key extracted once per resource.
+/// The value a resource sorts by, extracted once per resource ([`sort_key_of`]).
 #[derive(Debug, Clone, PartialEq)]
-enum SortKey {
+pub enum SortKey {
+    /// A string (lower case unless the attribute is case-exact).
     Text(String),
+    /// A number.
     Number(f64),
+    /// A boolean.
     Bool(bool),
+    /// A date and time, in microseconds.
     Time(i64),
 }
 
@@ -376,7 +380,7 @@ fn sort_key(value: &Value, leaf: &AttributeDef) -> Option<SortKey> {
 
 /// The value a resource sorts by: for multi-valued attributes the primary value, else the first
 /// (RFC 7644 §3.4.2.3); for complex ones their `value` sub-attribute.
-fn extract(
+pub fn sort_key_of(
     resource: &Map<String, Value>,
     path: &AttrPath,
     schema: &ResourceSchema,
@@ -418,21 +422,25 @@ pub fn sort_resources(
 ) {
     let mut keyed: Vec<(Option<SortKey>, Map<String, Value>)> = resources
         .drain(..)
-        .map(|r| (extract(&r, sort_by, schema), r))
+        .map(|r| (sort_key_of(&r, sort_by, schema), r))
         .collect();
-    keyed.sort_by(|(a, _), (b, _)| {
-        let ordering = match (a, b) {
-            (Some(a), Some(b)) => a.cmp(b),
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => Ordering::Equal,
-        };
-        match order {
-            SortOrder::Ascending => ordering,
-            SortOrder::Descending => ordering.reverse(),
-        }
-    });
+    keyed.sort_by(|(a, _), (b, _)| compare_sort_keys(a.as_ref(), b.as_ref(), order));
     resources.extend(keyed.into_iter().map(|(_, r)| r));
+}
+
+/// How two resources' sort keys order under `order`: a resource without a value sorts last
+/// ascending and first descending (RFC 7644 §3.4.2.3).
+pub fn compare_sort_keys(a: Option<&SortKey>, b: Option<&SortKey>, order: SortOrder) -> Ordering {
+    let ordering = match (a, b) {
+        (Some(a), Some(b)) => a.cmp(b),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    };
+    match order {
+        SortOrder::Ascending => ordering,
+        SortOrder::Descending => ordering.reverse(),
+    }
 }
 
 #[cfg(test)]

@@ -4,13 +4,14 @@
 //! console is only replaced on request, with its files moved aside; a damaged backup is refused.
 #![allow(clippy::unwrap_used, clippy::too_many_lines)] // Test code: a failure is a test failure.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::{Value, json};
+
+use crate::common::{runtime, scim, serve};
 
 fn cli(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_scim-console"))
@@ -30,85 +31,6 @@ fn json_of(o: &Output) -> Value {
         String::from_utf8_lossy(&o.stderr)
     );
     serde_json::from_slice(&o.stdout).unwrap()
-}
-
-struct Serving {
-    child: Child,
-    base: String,
-    token: Option<String>,
-}
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `serve` on a free port: the default configuration's base URL, and its token on first start.
-fn serve(dir: &Path) -> Serving {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_scim-console"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(["serve", "--port", "0"])
-        .env_remove("SCIM_CONSOLE_DATA_DIR")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut base, mut token, mut first) = (String::new(), None, false);
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        let line = line.trim();
-        first |= line.starts_with("First start");
-        if let Some(rest) = line.strip_prefix("SCIM base URL:") {
-            rest.split_whitespace()
-                .next()
-                .unwrap()
-                .clone_into(&mut base);
-            if !first {
-                break;
-            }
-        }
-        if let Some(rest) = line.strip_prefix("Bearer token:") {
-            token = Some(rest.trim().to_owned());
-        }
-        if line.contains("shown only now") {
-            break;
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
-    Serving { child, base, token }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    scim_console_server::tls::install_crypto_provider();
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-async fn scim(
-    base: &str,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = reqwest::Client::new()
-        .request(method, format!("{base}{path}"))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/scim+json")
-            .body(body.to_string());
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 fn user(name: &str) -> Value {

@@ -6,5 +6,6 @@ mod backup;
 mod cli;
 mod common;
 mod instances;
+mod memory;
 mod pilot;
 mod verbs;

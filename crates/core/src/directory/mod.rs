@@ -8,6 +8,7 @@
 
 pub mod browse;
 pub(crate) mod cursor;
+mod scan;
 
 pub use self::cursor::CURSOR_TIMEOUT_SECONDS;
 mod groups;
@@ -16,7 +17,6 @@ mod users;
 use crate::db;
 use scim::filter::Filter;
 use scim::filter::sql::{ColumnKind, SqlColumn, SqlColumns, SqlParam};
-use scim::list::sort_resources;
 use scim::patch::AttributeChange;
 use scim::schema::{AttributeDef, Resolved};
 use scim::{ListQuery, Paging, ResourceSchema, SortOrder};
@@ -575,69 +575,34 @@ impl Store {
             });
         }
 
-        // Narrowed by SQL (or not at all), decided in memory.
-        let all_sql = format!(
-            "SELECT {columns} FROM {} WHERE {where_sql} ORDER BY created_us, id",
-            table.name
-        );
-        let rows = bind_all(db::query(&all_sql).bind(&cfg), &params)
-            .fetch_all(self.pool())
-            .await?;
-        let mut resources = Vec::with_capacity(rows.len());
-        let mut places = Vec::with_capacity(rows.len());
-        for r in &rows {
-            places.push(cursor::Position {
-                created_us: r.try_get("created_us")?,
-                id: r.try_get("id")?,
-            });
-            resources.push(assemble(table, r)?);
-        }
-        let members_needed = load_members
-            || query
-                .filter
-                .as_ref()
-                .is_some_and(|f| mentions(f, "members"));
-        if members_needed {
-            self.attach_members(configuration, &mut resources).await?;
-        }
-        if let Some(filter) = &query.filter {
-            let matched: Vec<bool> = resources
-                .iter()
-                .map(|r| filter.matches(r, schema))
-                .collect();
-            let mut keep = matched.iter();
-            places.retain(|_| keep.next().copied().unwrap_or(false));
-            let mut keep = matched.iter();
-            resources.retain(|_| keep.next().copied().unwrap_or(false));
-        }
-        if let Some(sort_by) = &query.sort_by {
-            sort_resources(&mut resources, sort_by, query.sort_order, schema);
-        }
-        let total_results = resources.len();
-        let (mut page, next_cursor) = match &cursor {
-            // In creation order (cursor queries take no sortBy): skip to the position.
-            Some(c) => {
-                let start = c.after.as_ref().map_or(0, |after| {
-                    places.partition_point(|p| {
-                        (p.created_us, p.id.as_str()) <= (after.created_us, after.id.as_str())
-                    })
-                });
-                let start = start.min(resources.len());
-                let end = start.saturating_add(fetch).min(resources.len());
-                let mut page: Vec<Map<String, Value>> = resources.drain(start..end).collect();
-                let next = self.next_cursor(c, &mut page, &places[start..end], paging.count);
-                (page, next)
-            }
-            None => (paging.slice(resources), None),
+        // Narrowed by SQL (or not at all), decided in memory a chunk at a time.
+        let scan = scan::Scan {
+            table,
+            configuration,
+            schema,
+            query,
+            where_sql: &where_sql,
+            params: &params,
+            load_members,
         };
-        if members_needed && !load_members {
-            for r in &mut page {
-                r.shift_remove("members");
-            }
-        }
+        let window = match &cursor {
+            Some(_) => scan::Window::After {
+                after: position,
+                fetch,
+            },
+            None => scan::Window::Index(paging),
+        };
+        let scan::Scanned {
+            mut page,
+            places,
+            total,
+        } = self.scan(&scan, &window).await?;
+        let next_cursor = cursor
+            .as_ref()
+            .and_then(|c| self.next_cursor(c, &mut page, &places, paging.count));
         Ok(ListPage {
             resources: page.into_iter().map(PageResource::Assembled).collect(),
-            total_results,
+            total_results: total,
             start_index: paging.start_index,
             stored_is_default_form: stored_is_default_form(table, schema),
             cursor_paged: cursor.is_some(),

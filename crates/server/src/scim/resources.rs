@@ -474,11 +474,12 @@ pub async fn root_search(
     }
     let paging = query.paging(state.limits.default_page_size, state.limits.max_page_size);
     let c = &tenant.configuration;
-    let everything = scim::Paging {
-        start_index: 1,
-        count: usize::MAX,
-    };
-    let mut all = Vec::new();
+    // Users, then groups, each in creation order: the page is read from each type in turn
+    // (never either type whole), and the total is their sum.
+    let mut skip = paging.offset();
+    let mut room = paging.count;
+    let mut total = 0;
+    let mut page = Vec::new();
     for kind in [Kind::User, Kind::Group] {
         if kind.require(&tenant).is_err() {
             continue;
@@ -492,11 +493,15 @@ pub async fn root_search(
             continue;
         }
         per_type.sort_by = None;
-        let page = match kind {
+        let window = scim::Paging {
+            start_index: skip + 1,
+            count: room,
+        };
+        let found = match kind {
             Kind::User => {
                 state
                     .store
-                    .list_users(c, &state.registry, &per_type, everything)
+                    .list_users(c, &state.registry, &per_type, window)
                     .await?
             }
             Kind::Group => {
@@ -506,21 +511,25 @@ pub async fn root_search(
                         c,
                         &state.registry,
                         &per_type,
-                        everything,
+                        window,
                         !query.projection.excludes("members"),
                     )
                     .await?
             }
         };
-        all.extend(
-            page.into_maps()?
+        let matched = found.total_results;
+        total += matched;
+        skip = skip.saturating_sub(matched);
+        let resources = found.into_maps()?;
+        room = room.saturating_sub(resources.len());
+        page.extend(
+            resources
                 .into_iter()
                 .map(|r| render(&tenant, kind, schema, r, &query.projection)),
         );
     }
-    let total = all.len();
     Ok(noting(
-        ScimReply::ok(ListResponse::new(paging.slice(all), total, paging.start_index).to_json()),
+        ScimReply::ok(ListResponse::new(page, total, paging.start_index).to_json()),
         noted,
     ))
 }
