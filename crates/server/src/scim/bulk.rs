@@ -3,7 +3,7 @@
 //! order that creates what a `bulkId` names before it is used. A circle of group references is
 //! broken by creating the groups without those members and adding them once all exist.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use axum::Extension;
@@ -256,6 +256,7 @@ pub async fn bulk(
     };
     // Every operation, in request order; those waiting for a bulkId are taken up again later.
     let mut pending: Vec<usize> = (0..request.entries.len()).collect();
+    let (creators, references) = dependencies(&request);
     let mut stopped = false;
     while !pending.is_empty() && !stopped {
         let mut progressed = false;
@@ -279,18 +280,22 @@ pub async fn bulk(
                     continue;
                 }
             };
-            match op.resolve(&progress.ids) {
+            // Still waiting for what another operation creates: checked without resolving.
+            let resolution = match references[i]
+                .iter()
+                .find(|r| !progress.ids.contains_key(*r))
+            {
+                Some(name) => Err(name.clone()),
+                None => op.resolve(&progress.ids),
+            };
+            match resolution {
                 Ok(resolved) => {
                     let result = runner.run(&resolved, &entry.method).await;
                     progress.done(i, result, Some(op));
                     progressed = true;
                 }
                 Err(missing) => {
-                    let creator = request.entries.iter().any(|e| {
-                        e.operation
-                            .as_ref()
-                            .is_ok_and(|o| o.bulk_id.as_deref() == Some(missing.as_str()))
-                    });
+                    let creator = creators.contains(missing.as_str());
                     let detail = if progress.failed.contains(&missing) {
                         format!("the operation that creates bulkId:{missing} failed")
                     } else if !creator {
@@ -335,6 +340,28 @@ pub async fn bulk(
     add_held_back_members(&runner, &mut progress).await;
     let results: Vec<BulkResult> = progress.results.into_iter().flatten().collect();
     Ok(ScimReply::ok(bulk_response(&results)))
+}
+
+/// Which `bulkId`s some operation creates, and what each operation references, read once: a
+/// pass over the waiting operations then costs a few lookups each (no copy of an operation, no
+/// scan of the request), whatever the order of a chain of references.
+fn dependencies(request: &BulkRequest) -> (HashSet<&str>, Vec<Vec<String>>) {
+    let creators = request
+        .entries
+        .iter()
+        .filter_map(|e| e.operation.as_ref().ok()?.bulk_id.as_deref())
+        .collect();
+    let references = request
+        .entries
+        .iter()
+        .map(|e| {
+            e.operation
+                .as_ref()
+                .map(BulkOperation::references)
+                .unwrap_or_default()
+        })
+        .collect();
+    (creators, references)
 }
 
 /// Creates the first waiting group whose only unresolved references are members, without those

@@ -386,3 +386,43 @@ async fn each_operation_counts_against_the_rate_limit_and_a_bad_version_is_refus
     );
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_thousand_operations_chained_in_reverse_order_all_run() {
+    let s = TestServer::start().await;
+    const N: usize = 1_000;
+    const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    // Each user's manager is created by the next operation: every pass can run only the last
+    // waiting one, the worst order for a pass-by-pass resolution.
+    let operations: Vec<Value> = (0..N)
+        .map(|i| {
+            let mut data =
+                json!({"schemas": [USER, ENTERPRISE], "userName": format!("chain{i}@contoso.com")});
+            if i + 1 < N {
+                data[ENTERPRISE] = json!({"manager": {"value": format!("bulkId:u{}", i + 1)}});
+            }
+            json!({"method": "POST", "path": "/Users", "bulkId": format!("u{i}"), "data": data})
+        })
+        .collect();
+    let (status, body) = bulk(&s, &request(json!(operations))).await;
+    assert_eq!(status, 200, "{body}");
+    let all = statuses(&body);
+    assert_eq!(all.len(), N);
+    assert!(all.iter().all(|s| s == "201"), "{:?}", &all[..5]);
+    // The first user's manager is the second.
+    let ops = body["Operations"].as_array().unwrap();
+    let (first, second) = (id_of(&ops[0]), id_of(&ops[1]));
+    let (_, user) = parts(
+        s.scim(Method::GET, &format!("/Users/{first}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        user[ENTERPRISE]["manager"]["value"],
+        second.as_str(),
+        "{user}"
+    );
+    s.stop().await;
+}
