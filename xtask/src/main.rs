@@ -28,6 +28,7 @@ mod bulk_bench;
 mod chaos;
 mod connections;
 mod desktop;
+mod hostile_bench;
 mod layering;
 mod load;
 mod pilot;
@@ -57,6 +58,8 @@ const USAGE: &str = "usage: cargo xtask <run|test|bench|chaos|soak|fuzz> [option
   bench ui                the UI in Chromium: first-page size, 100k-row log table frame times
   bench pilot             pilot runs: 2,000 users into a second console, 1/4/8 workers
   bench bulk              POST /Bulk of 1,000 creates and of 1,000 PATCHes; 50-member PATCHes
+  bench hostile           lookups with and without a flood of unauthenticated 256 KiB POSTs;
+                          bytes the data folder grows per refused request
   bench connections       RSS with 10,000 idle and half-sent connections; all closed after the
                           header timeout
   chaos [--kills N]       SIGKILL the release server under write load N times (default 100),
@@ -129,6 +132,7 @@ fn run(args: &[String]) -> Result<()> {
         Some("bench") if args.get(1).is_some_and(|a| a == "ui") => ui::bench(&root),
         Some("bench") if args.get(1).is_some_and(|a| a == "pilot") => pilot::run(&root),
         Some("bench") if args.get(1).is_some_and(|a| a == "bulk") => bulk_bench::run(&root),
+        Some("bench") if args.get(1).is_some_and(|a| a == "hostile") => hostile_bench::run(&root),
         Some("bench") if args.get(1).is_some_and(|a| a == "connections") => connections::run(&root),
         Some("chaos") => chaos::run(&root, &args[1..]),
         Some("soak") => soak::run(&root, &args[1..]),
