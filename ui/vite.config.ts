@@ -23,5 +23,7 @@ export default defineConfig({
     css: false,
     globals: true,
     exclude: ['node_modules', 'dist'],
+    // A hang, not a speed limit: jsdom rendering on two busy cores can pass 5 s.
+    testTimeout: 20_000,
   },
 });

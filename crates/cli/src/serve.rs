@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use scim_console_server::runtime::{FirstStart, Runtime, RuntimeOptions};
 use scim_console_server::tls::TlsSource;
-use scim_console_server::{Limits, ServeOptions};
+use scim_console_server::{Limits, PublicOrigin, ServeOptions};
 
 use crate::location::Location;
 
@@ -59,6 +59,11 @@ pub(crate) struct ServeArgs {
     /// A host name or address to add to the self-signed certificate (repeatable).
     #[arg(long = "tls-name", value_name = "NAME", requires = "tls_self_signed")]
     tls_names: Vec<String>,
+    /// The origin identity providers reach this server at, when it differs from the bound
+    /// address (behind a reverse proxy), e.g. https://scim.example.com: the OAuth issuer and
+    /// token endpoint name it and JWT client assertions must be addressed to it.
+    #[arg(long = "public-url", value_name = "URL", env = "SCIM_CONSOLE_PUBLIC_URL", value_parser = PublicOrigin::parse)]
+    public_url: Option<PublicOrigin>,
 }
 
 pub(crate) fn init_logging(format: LogFormat) {
@@ -135,6 +140,7 @@ pub(crate) async fn serve(at: &Location, args: ServeArgs) -> Result<()> {
             port: args.port,
             limits,
             tls,
+            public_origin: args.public_url.clone(),
             ..ServeOptions::default()
         },
         first_start: FirstStart::CreateDefault,
@@ -148,6 +154,11 @@ pub(crate) async fn serve(at: &Location, args: ServeArgs) -> Result<()> {
         ..
     } = runtime;
     let origin = server.origin();
+    // What identity providers are given: the public URL when there is one.
+    let public = args
+        .public_url
+        .as_ref()
+        .map_or_else(|| origin.clone(), |p| p.as_str().to_owned());
     println!("SCIM Console is running.");
     println!(
         "  Admin console: {}  (open it in a browser; valid until this server stops)",
@@ -163,11 +174,18 @@ pub(crate) async fn serve(at: &Location, args: ServeArgs) -> Result<()> {
     }
     println!("  Database:     {described}");
     println!("  Master key:   in {key_source}");
+    if args.public_url.is_some() {
+        println!("  Public URL:   {public}  (the OAuth issuer, and the SCIM base URLs below)");
+    } else if !args.bind.is_loopback() {
+        println!(
+            "  Public URL:   none given: the OAuth issuer is {origin}; pass --public-url with the address identity providers use"
+        );
+    }
     if let Some(created) = created {
         println!();
         println!("First start: created the SCIM configuration \"default\".");
         println!(
-            "  SCIM base URL: {origin}/scim/{}/v2",
+            "  SCIM base URL: {public}/scim/{}/v2",
             created.configuration.slug
         );
         println!("  Bearer token:  {}", created.token.expose());
@@ -175,7 +193,7 @@ pub(crate) async fn serve(at: &Location, args: ServeArgs) -> Result<()> {
     } else {
         for c in store.list_configurations().await? {
             println!(
-                "  SCIM base URL: {origin}/scim/{}/v2  ({}{})",
+                "  SCIM base URL: {public}/scim/{}/v2  ({}{})",
                 c.slug,
                 c.name,
                 if c.enabled { "" } else { ", disabled" }

@@ -43,5 +43,5 @@ mod state;
 pub mod tls;
 pub mod ui;
 
-pub use server::{ServeOptions, Server};
+pub use server::{PublicOrigin, ServeOptions, Server};
 pub use state::{AppState, Limits, ServerInfo};

@@ -36,6 +36,42 @@ pub struct ServeOptions {
     pub data_dir: Option<std::path::PathBuf>,
     /// Where the master key came from, shown on the settings page.
     pub master_key_source: Option<String>,
+    /// The origin clients reach the server at (`https://scim.example.com`), when it differs from
+    /// the bound address (behind a reverse proxy): the OAuth issuer and token endpoint name it,
+    /// and JWT client assertions must be addressed to it. Never taken from a request's `Host`.
+    pub public_origin: Option<PublicOrigin>,
+}
+
+/// An origin clients use: `http(s)://host[:port]`, nothing after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicOrigin(String);
+
+impl PublicOrigin {
+    /// Reads `text` as an origin (a trailing `/` is dropped), or says what is wrong with it.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let url = reqwest::Url::parse(text.trim())
+            .map_err(|e| format!("\"{text}\" is not a URL: {e}"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!("\"{text}\" must start with https:// (or http://)"));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(format!("\"{text}\" names no host"));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(format!("\"{text}\" must not hold credentials"));
+        }
+        if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+            return Err(format!(
+                "\"{text}\" must be an origin only, without a path, query or fragment (e.g. https://scim.example.com)"
+            ));
+        }
+        Ok(Self(url.origin().ascii_serialization()))
+    }
+
+    /// The origin, e.g. `https://scim.example.com`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 impl Default for ServeOptions {
@@ -47,6 +83,7 @@ impl Default for ServeOptions {
             tls: None,
             data_dir: None,
             master_key_source: None,
+            public_origin: None,
         }
     }
 }
@@ -148,6 +185,10 @@ impl Server {
         state.info = std::sync::Arc::new(crate::state::ServerInfo {
             bind: addr,
             origin: origin_of(scheme, addr),
+            public_origin: options
+                .public_origin
+                .as_ref()
+                .map_or_else(|| origin_of(scheme, addr), |o| o.as_str().to_owned()),
             tls_fingerprint: tls.as_ref().map(|t| t.fingerprint.clone()),
             data_dir: options.data_dir.clone(),
             master_key_source: options.master_key_source.clone(),

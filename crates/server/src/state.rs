@@ -47,6 +47,8 @@ pub struct ServerInfo {
     pub bind: std::net::SocketAddr,
     /// The origin clients use.
     pub origin: String,
+    /// The origin the OAuth issuer names: `--public-url`, else [`ServerInfo::origin`].
+    pub public_origin: String,
     /// The TLS certificate's SHA-256 fingerprint, when serving TLS.
     pub tls_fingerprint: Option<String>,
     /// The data directory, when known.
@@ -60,6 +62,7 @@ impl Default for ServerInfo {
         Self {
             bind: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
             origin: String::new(),
+            public_origin: String::new(),
             tls_fingerprint: None,
             data_dir: None,
             master_key_source: None,

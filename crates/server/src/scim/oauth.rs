@@ -258,7 +258,7 @@ async fn grant(
                 "the client authenticated twice (client_assertion and a secret); use one",
             ));
         }
-        let granted = by_assertion(state, slug, parts, &params).await?;
+        let granted = by_assertion(state, slug, &params).await?;
         return Ok(answer(&granted));
     }
     let from_form = match (param("client_id"), param("client_secret")) {
@@ -320,17 +320,17 @@ fn answer(granted: &TokenGrant) -> Response {
     no_store(axum::Json(body).into_response())
 }
 
-/// The issuer of a configuration's authorization server as the caller reaches it.
-fn issuer(state: &AppState, parts: &Parts, slug: &str) -> String {
-    let host = super::auth::request_host(parts).unwrap_or_else(|| "localhost".into());
-    format!("{}://{host}/scim/{slug}", state.scheme)
+/// The issuer of a configuration's authorization server: at the server's public origin
+/// (`--public-url`, else the bound address), never the request's `Host` — a forged `Host` must
+/// neither rename the issuer in the metadata nor make an assertion addressed elsewhere valid.
+fn issuer(state: &AppState, slug: &str) -> String {
+    format!("{}/scim/{slug}", state.info.public_origin)
 }
 
 /// `client_credentials` for a client authenticating with a signed JWT (RFC 7523 §2.2).
 async fn by_assertion(
     state: &AppState,
     slug: &str,
-    parts: &Parts,
     params: &[(String, String)],
 ) -> Result<TokenGrant, OAuthError> {
     let param = |name: &str| {
@@ -376,7 +376,7 @@ async fn by_assertion(
             "client_id differs from the assertion's iss and sub".into(),
         ));
     }
-    let issuer = issuer(state, parts, slug);
+    let issuer = issuer(state, slug);
     let audiences = [issuer.clone(), format!("{issuer}/oauth/token")];
     let now = state.store.now_us();
     let expected = Expected {
@@ -416,11 +416,7 @@ async fn by_assertion(
 /// well-known segment before the issuer's path) and `GET
 /// /scim/{slug}/.well-known/oauth-authorization-server` (beside the issuer, where many clients
 /// look): the authorization server metadata of a configuration's token endpoint.
-pub async fn metadata(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-    parts: Parts,
-) -> Response {
+pub async fn metadata(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
     let configuration = match state.store.configuration_by_slug(&slug).await {
         Ok(c) => c,
         Err(CoreError::NotFound(_)) => {
@@ -432,7 +428,7 @@ pub async fn metadata(
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
-    let issuer = issuer(&state, &parts, &slug);
+    let issuer = issuer(&state, &slug);
     // A configuration that lets in only JWT-authenticated clients offers nothing else.
     let (grants, methods) = if configuration.client_authentication.requires_jwt() {
         (json!(["client_credentials"]), json!(["private_key_jwt"]))

@@ -679,6 +679,59 @@ async fn a_restart_keeps_every_resource() {
 }
 
 #[tokio::test]
+async fn the_oauth_issuer_is_the_public_url_when_one_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).await.unwrap();
+    store
+        .create_configuration(
+            scim_console_core::NewConfiguration::named("proxied"),
+            &scim_console_core::Actor::system(),
+        )
+        .await
+        .unwrap();
+    for (given, wrong) in [
+        ("https://scim.example.com/path", "without a path"),
+        ("ftp://scim.example.com", "https://"),
+        ("https://user:pw@scim.example.com", "credentials"),
+    ] {
+        let refused = scim_console_server::PublicOrigin::parse(given).unwrap_err();
+        assert!(refused.contains(wrong), "{given}: {refused}");
+    }
+    let options = scim_console_server::ServeOptions {
+        port: 0,
+        public_origin: Some(
+            scim_console_server::PublicOrigin::parse("https://scim.example.com/").unwrap(),
+        ),
+        ..scim_console_server::ServeOptions::default()
+    };
+    let server = scim_console_server::Server::bind(store, options)
+        .await
+        .unwrap();
+    let origin = server.origin();
+    let task = tokio::spawn(server.run(std::future::pending()));
+    let (status, metadata) = parts(
+        {
+            scim_console_server::tls::install_crypto_provider();
+            reqwest::Client::new()
+        }
+        .get(format!(
+            "{origin}/scim/proxied/.well-known/oauth-authorization-server"
+        ))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{metadata}");
+    assert_eq!(metadata["issuer"], "https://scim.example.com/scim/proxied");
+    assert_eq!(
+        metadata["token_endpoint"],
+        "https://scim.example.com/scim/proxied/oauth/token"
+    );
+    task.abort();
+}
+
+#[tokio::test]
 async fn plain_http_is_refused_off_loopback() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).await.unwrap();

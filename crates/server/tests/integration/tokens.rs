@@ -628,6 +628,17 @@ async fn the_token_endpoint_grants_only_the_scim_scope_and_publishes_its_metadat
                 .contains(&json!("client_credentials"))
         );
     }
+    // A forged Host renames nothing: the issuer is the server's own origin.
+    let (_, forged) = parts(
+        s.client
+            .get(format!("{issuer}/.well-known/oauth-authorization-server"))
+            .header("host", "evil.example")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(forged["issuer"], issuer.as_str(), "{forged}");
     let (status, _) = parts(
         s.client
             .get(format!(
