@@ -389,9 +389,9 @@ async fn each_operation_counts_against_the_rate_limit_and_a_bad_version_is_refus
 
 #[tokio::test]
 async fn a_thousand_operations_chained_in_reverse_order_all_run() {
-    let s = TestServer::start().await;
     const N: usize = 1_000;
     const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    let s = TestServer::start().await;
     // Each user's manager is created by the next operation: every pass can run only the last
     // waiting one, the worst order for a pass-by-pass resolution.
     let operations: Vec<Value> = (0..N)
