@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Utc};
 use scim_console_core::ConfigurationId;
 use scim_console_core::logs;
 
@@ -19,3 +20,37 @@ pub struct LogContext {
 
 /// Shared between the middleware and the extractor of one request.
 pub type SharedLogContext = Arc<Mutex<LogContext>>;
+
+/// What `shared` holds now.
+pub fn snapshot(shared: &SharedLogContext) -> LogContext {
+    shared
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
+}
+
+/// Who sent a request, for its counted refusal.
+pub struct Sender {
+    /// When it arrived.
+    pub at: DateTime<Utc>,
+    /// Its address.
+    pub source: String,
+    /// The client recognised.
+    pub client: logs::Client,
+}
+
+impl LogContext {
+    /// The request's counted refusal, when its credential was refused: such a request is
+    /// counted ([`logs::refusals`]), never recorded.
+    pub fn refused(&self, sender: Sender, status: u16) -> Option<logs::refusals::Refused> {
+        Some(logs::refusals::Refused {
+            at: sender.at,
+            configuration: self.configuration?,
+            source: sender.source,
+            reason: self.refusal?,
+            status,
+            credential: self.credential.clone(),
+            client: sender.client,
+        })
+    }
+}

@@ -18,6 +18,7 @@ use serde_json::Value;
 use super::auth::Tenant;
 use super::http::{FailedAttributes, ParsedBody, ReplyFacts, ScimFailure};
 pub use super::log_context::{LogContext, SharedLogContext};
+use super::log_context::{Sender, snapshot};
 use crate::headers::header_text;
 use crate::peer::Peer;
 use crate::state::AppState;
@@ -279,24 +280,17 @@ impl Refused<'_> {
     /// rate) is recorded without its body; an unknown configuration is neither.
     async fn answer(self, failure: ScimFailure) -> Response {
         let response = failure.into_response();
-        let known = self
-            .context
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
+        let known = snapshot(self.context);
         let Some(configuration) = known.configuration else {
             return response;
         };
-        if let Some(reason) = known.refusal {
-            self.state.logs.refused(logs::refusals::Refused {
-                at: self.at,
-                configuration,
-                source: self.source,
-                reason,
-                status: response.status().as_u16(),
-                credential: known.credential,
-                client: self.client,
-            });
+        let sender = Sender {
+            at: self.at,
+            source: self.source.clone(),
+            client: self.client,
+        };
+        if let Some(refused) = known.refused(sender, response.status().as_u16()) {
+            self.state.logs.refused(refused);
             return response;
         }
         let facts = logs::outbox::RequestFacts {
@@ -353,25 +347,18 @@ impl Recording<'_> {
             } else {
                 logs::outbox::scope(facts.clone(), run).await
             };
-        let known = self
-            .context
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
+        let known = snapshot(self.context);
         let Some(configuration) = known.configuration else {
             return response;
         };
         // A refused credential (the token endpoint's refused clients) is counted, not recorded.
-        if let Some(reason) = known.refusal {
-            self.state.logs.refused(logs::refusals::Refused {
-                at: facts.at,
-                configuration,
-                source: facts.source,
-                reason,
-                status: response.status().as_u16(),
-                credential: known.credential,
-                client: facts.client,
-            });
+        let sender = Sender {
+            at: facts.at,
+            source: facts.source.clone(),
+            client: facts.client,
+        };
+        if let Some(refused) = known.refused(sender, response.status().as_u16()) {
+            self.state.logs.refused(refused);
             return response;
         }
         let answered = Answered {

@@ -121,22 +121,7 @@ async fn a_revoked_token_raises_an_alert_on_the_stream_and_the_webhook() {
         .unwrap();
     assert_eq!(refused.status(), 401);
     // The refusal is counted, not recorded: it says which token, from where and why.
-    let counted = loop {
-        let (_, rows) = parts(
-            s.admin(
-                Method::GET,
-                &format!("/api/logs/refusals?configuration={}", s.config.id),
-            )
-            .send()
-            .await
-            .unwrap(),
-        )
-        .await;
-        if let Some(r) = rows.as_array().unwrap().first() {
-            break r.clone();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let counted = s.refusals(1).await.1[0].clone();
     assert_eq!(counted["reason"], "revoked", "{counted}");
     assert_eq!(counted["status"], 401, "{counted}");
     assert_eq!(counted["count"], 1, "{counted}");

@@ -146,6 +146,34 @@ impl TestServer {
             .bearer_auth(&self.token)
     }
 
+    /// The refused requests counted for the server's configuration, once at least `at_least` are
+    /// (they reach the database about once a second): the total and the rows.
+    pub async fn refusals(&self, at_least: i64) -> (i64, Value) {
+        for _ in 0..200 {
+            let (_, rows) = parts(
+                self.admin(
+                    Method::GET,
+                    &format!("/api/logs/refusals?configuration={}", self.config.id),
+                )
+                .send()
+                .await
+                .unwrap(),
+            )
+            .await;
+            let total = rows
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["count"].as_i64().unwrap())
+                .sum();
+            if total >= at_least {
+                return (total, rows);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("fewer than {at_least} refused requests were counted");
+    }
+
     /// An admin API request with the admin token.
     pub fn admin(&self, method: Method, path: &str) -> RequestBuilder {
         self.client

@@ -27,27 +27,6 @@ fn folder_bytes(dir: &std::path::Path) -> u64 {
         .sum()
 }
 
-/// The refused requests counted so far for the server's configuration.
-async fn refusals_counted(s: &TestServer) -> (i64, Value) {
-    let (_, rows) = parts(
-        s.admin(
-            Method::GET,
-            &format!("/api/logs/refusals?configuration={}", s.config.id),
-        )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
-    let total = rows
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["count"].as_i64().unwrap())
-        .sum();
-    (total, rows)
-}
-
 #[tokio::test]
 async fn an_unauthenticated_flood_costs_a_counter_not_a_body_read_or_a_row() {
     const FLOOD: usize = 1_000;
@@ -108,13 +87,7 @@ async fn an_unauthenticated_flood_costs_a_counter_not_a_body_read_or_a_row() {
     );
 
     // Admins see them, counted per source, reason and status.
-    let (total, rows) = loop {
-        let (total, rows) = refusals_counted(&s).await;
-        if total >= i64::try_from(FLOOD).unwrap() {
-            break (total, rows);
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    };
+    let (total, rows) = s.refusals(i64::try_from(FLOOD).unwrap()).await;
     assert_eq!(total, i64::try_from(FLOOD).unwrap(), "{rows}");
     assert!(
         rows.as_array().unwrap().len() <= 8,
@@ -346,13 +319,7 @@ async fn refused_clients_at_the_token_endpoint_back_off_and_are_counted_not_reco
     // The real client is honoured from the barred address.
     assert_eq!(attempt(secret.clone()).await.status(), 200);
     // Counted, with the client id; no record each.
-    let (total, rows) = loop {
-        let (total, rows) = refusals_counted(&s).await;
-        if total >= 15 {
-            break (total, rows);
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
+    let (total, rows) = s.refusals(15).await;
     assert_eq!(total, 15, "{rows}");
     assert!(rows.to_string().contains(&id), "{rows}");
     let (_, page) = parts(

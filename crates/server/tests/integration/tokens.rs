@@ -440,19 +440,7 @@ async fn the_oauth_token_endpoint_grants_access_tokens_the_scim_endpoint_accepts
             .any(|e| e["credential"] == id.as_str() && e["status"] == 200)
     );
     assert!(!entries.iter().any(|e| e["status"] == 401), "{records}");
-    let refused = loop {
-        let (_, rows) = parts(
-            s.admin(Method::GET, "/api/logs/refusals")
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        if rows.as_array().is_some_and(|r| !r.is_empty()) {
-            break rows;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
+    let (_, refused) = s.refusals(1).await;
     assert!(
         refused
             .as_array()
