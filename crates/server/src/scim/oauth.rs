@@ -167,7 +167,8 @@ pub async fn token(
     if let Some(id) = &client_id
         && let Err(wait) = state.limiter.check(&format!("oauth-client:{id}"))
     {
-        note(None, client_id.clone());
+        // Not yet authenticated: counted like any refusal, never a row of its own.
+        note(Some(CredentialRefusal::Invalid), client_id.clone());
         let mut response = OAuthFailure {
             error: invalid_request(
                 "too many token requests for this client; retry after the delay in Retry-After",
@@ -188,21 +189,21 @@ pub async fn token(
             response
         }
         Err(error) => {
+            // A refused token request — whatever the reason: a malformed form is as free to
+            // send as a wrong secret — is counted with the endpoint's other refusals, never a
+            // row of its own; an address that keeps presenting refused clients waits (a valid
+            // client is honoured from it all the same).
+            let refusal = if client_id.is_some() {
+                CredentialRefusal::Invalid
+            } else {
+                CredentialRefusal::Missing
+            };
+            note(Some(refusal), client_id);
             if matches!(error, OAuthError::InvalidClient(_)) {
-                // Counted with the endpoint's other refused credentials; an address that keeps
-                // failing waits (a valid client is honoured from it all the same).
-                let refusal = if client_id.is_some() {
-                    CredentialRefusal::Invalid
-                } else {
-                    CredentialRefusal::Missing
-                };
-                note(Some(refusal), client_id);
                 if let Some(bar) = state.backoff.barred(&source) {
                     return barred(bar);
                 }
                 state.backoff.refused(&source);
-            } else {
-                note(None, client_id);
             }
             OAuthFailure { error, basic }.into_response()
         }

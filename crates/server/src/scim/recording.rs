@@ -17,8 +17,7 @@ use serde_json::Value;
 
 use super::auth::Tenant;
 use super::http::{FailedAttributes, ParsedBody, ReplyFacts, ScimFailure};
-pub use super::log_context::{LogContext, SharedLogContext};
-use super::log_context::{Sender, snapshot};
+use super::log_context::{LogContext, Sender, SharedLogContext, snapshot};
 use crate::headers::header_text;
 use crate::peer::Peer;
 use crate::state::AppState;
@@ -189,7 +188,7 @@ async fn handle(state: AppState, mut request: Request, next: Next) -> Response {
     let source = Peer::of(&parts).0;
     // Who is calling, from the head alone: a refused request costs no body read, no parse and
     // no record. The token endpoint authenticates its client from the form, which it reads
-    // itself (within its own, smaller limit) once the address is known not to be barred.
+    // itself within its own, smaller limit (`scim/oauth.rs`).
     let token_endpoint = parts.uri.path().ends_with("/oauth/token");
     if !token_endpoint {
         match Tenant::authenticate(&mut parts, &state).await {

@@ -342,6 +342,39 @@ async fn refused_clients_at_the_token_endpoint_back_off_and_are_counted_not_reco
             .any(|e| e["status"] == 200 && e["operation"] == "token"),
         "{page}"
     );
+    // A malformed request is refused (400) and counted like the others, never recorded.
+    let (status, body) = parts(
+        s.client
+            .post(&endpoint)
+            .header("content-type", "application/json")
+            .body("{}")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_request")),
+        "{body}"
+    );
+    let (total, _) = s.refusals(16).await;
+    assert_eq!(total, 16);
+    let (_, page) = parts(
+        s.admin(Method::GET, "/api/logs?limit=1000")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        page["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["status"] == 200),
+        "{page}"
+    );
     // An oversized form is refused without being read whole.
     let (status, body) = parts(
         s.client
