@@ -30,6 +30,7 @@
 pub mod alerts;
 pub mod audit;
 mod auth_cache;
+pub mod backoff_notices;
 pub mod backup;
 pub mod compatibility;
 pub mod configuration;

@@ -124,6 +124,8 @@ pub struct Store {
     instance: Arc<str>,
     /// Where stored log records are announced (PostgreSQL: one channel per schema).
     log_channel: Option<Arc<str>>,
+    /// Where refused credentials are announced (PostgreSQL: one channel per schema).
+    backoff_channel: Option<Arc<str>>,
 }
 
 /// The provisioning log's database file, beside the main one.
@@ -340,6 +342,7 @@ impl Store {
         let auth = Arc::new(AuthCache::new(SharedEpoch::Database(db.clone())));
         let mut store = Self::assemble(db.clone(), db, None, auth);
         store.log_channel = Some(format!("scim_console_log_{schema}").into());
+        store.backoff_channel = Some(format!("scim_console_backoff_{schema}").into());
         Ok(store)
     }
 
@@ -358,6 +361,7 @@ impl Store {
             keychain: true,
             instance: uuid::Uuid::new_v4().to_string().into(),
             log_channel: None,
+            backoff_channel: None,
         }
     }
 
@@ -394,6 +398,11 @@ impl Store {
     /// The channel stored log records are announced on (PostgreSQL).
     pub(crate) fn log_channel(&self) -> Option<&str> {
         self.log_channel.as_deref()
+    }
+
+    /// The channel refused credentials are announced on (PostgreSQL).
+    pub(crate) fn backoff_channel(&self) -> Option<&str> {
+        self.backoff_channel.as_deref()
     }
 
     /// This store reading the time from `clock` (tests move time forward with a

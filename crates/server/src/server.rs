@@ -273,6 +273,11 @@ impl Server {
             state.limiter.clone(),
             state.stopping.clone(),
         ));
+        let backoff = tokio::spawn(crate::backoff::share(
+            state.store.clone(),
+            state.backoff.clone(),
+            state.stopping.clone(),
+        ));
         let store = state.store.clone();
         let limits = state.limits;
         let served = serve(listener, tls, app(state), &limits, shutdown).await;
@@ -280,6 +285,7 @@ impl Server {
         alerts.abort();
         checkpoint.abort();
         instances.abort();
+        backoff.abort();
         // Every request has finished and every sink is gone: the writer stores what is queued.
         // (If some could not be stored, the checkpoint stays before them: the next start
         // recovers their changes' records.)

@@ -121,6 +121,11 @@ impl AppState {
     ) -> Self {
         let (logs, writer) = LogSink::start(store.clone());
         let (stop, stopping) = tokio::sync::watch::channel(false);
+        let backoff = Arc::new(if store.shares_backoff() {
+            crate::backoff::Backoff::shared()
+        } else {
+            crate::backoff::Backoff::default()
+        });
         Self {
             stopping,
             stop: Arc::new(stop),
@@ -137,7 +142,7 @@ impl AppState {
             admin_hosts: Arc::new(admin_hosts),
             info: Arc::default(),
             pilot_runs: Arc::default(),
-            backoff: Arc::default(),
+            backoff,
             jwks: Arc::default(),
             conformance_runs: Arc::default(),
         }

@@ -67,3 +67,51 @@ async fn refused_credentials_back_off_per_address_without_locking_out_valid_ones
     assert_eq!(get(&admin_guesser, &admin, &s.admin_token).await.0, 200);
     s.stop().await;
 }
+
+/// Long enough for instances to have told each other (they announce every second).
+const EXCHANGE: std::time::Duration = std::time::Duration::from_secs(3);
+
+#[tokio::test]
+async fn instances_on_one_postgresql_database_share_an_addresss_refusals() {
+    if scim_console_core::testing::test_postgres().is_none() {
+        eprintln!("instances share refusals through PostgreSQL only (SQLite has one instance)");
+        return;
+    }
+    let a = TestServer::start().await;
+    let b = a.another_instance().await;
+    let (on_a, on_b) = (
+        format!("{}/Users?count=1", a.base()),
+        format!("{}/Users?count=1", b.base()),
+    );
+    // Six guesses on one instance and four on the other: ten in all, still free.
+    let guesser = from([127, 0, 0, 6]);
+    for i in 0..6 {
+        assert_eq!(
+            get(&guesser, &on_a, &format!("scim_a{i:03}_wrong")).await.0,
+            401
+        );
+    }
+    for i in 0..4 {
+        assert_eq!(
+            get(&guesser, &on_b, &format!("scim_b{i:03}_wrong")).await.0,
+            401
+        );
+    }
+    tokio::time::sleep(EXCHANGE).await;
+    // The eleventh, on the instance that saw four, starts the bar there: the next refused
+    // credential waits (alone, that instance would have allowed six more).
+    assert_eq!(get(&guesser, &on_b, "scim_b_eleventh_wrong").await.0, 401);
+    let (status, retry) = get(&guesser, &on_b, "scim_b_twelfth_wrong").await;
+    assert_eq!((status, retry.as_deref()), (429, Some("1")));
+    // Another address is not concerned.
+    assert_eq!(get(&from([127, 0, 0, 7]), &on_b, "wrong").await.0, 401);
+    tokio::time::sleep(EXCHANGE).await;
+    // The valid token, presented to the other instance, clears the address on both: its
+    // refusals start over on the first one too (which, uncleared, would bar the next).
+    assert_eq!(get(&guesser, &on_a, &a.token).await.0, 200);
+    tokio::time::sleep(EXCHANGE).await;
+    assert_eq!(get(&guesser, &on_b, "scim_b_again_wrong").await.0, 401);
+    assert_eq!(get(&guesser, &on_b, "scim_b_again_wrong").await.0, 401);
+    b.stop().await;
+    a.stop().await;
+}

@@ -84,8 +84,36 @@ impl TestServer {
             .token
             .expose()
             .to_owned();
+        let (origin, admin_token, stop, task) = Self::serve(store.clone(), limits, tls).await;
+        Self {
+            dir,
+            store,
+            origin,
+            admin_token,
+            config,
+            token,
+            client: {
+                scim_console_server::tls::install_crypto_provider();
+                Client::new()
+            },
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Binds a server on `store` and runs it until told to stop.
+    async fn serve(
+        store: Store,
+        limits: Limits,
+        tls: Option<TlsSource>,
+    ) -> (
+        String,
+        String,
+        oneshot::Sender<()>,
+        tokio::task::JoinHandle<()>,
+    ) {
         let server = Server::bind(
-            store.clone(),
+            store,
             ServeOptions {
                 bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
                 port: 0,
@@ -107,17 +135,28 @@ impl TestServer {
                 .await
                 .unwrap();
         });
+        (origin, admin_token, stop, task)
+    }
+
+    /// Another instance serving this one's data (with PostgreSQL, its schema: the two behave as
+    /// instances behind a load balancer), with the same configuration and token. Its `dir` is
+    /// an empty directory of its own.
+    pub async fn another_instance(&self) -> Self {
+        let (key, _) = MasterKey::load_with(self.dir.path(), None, false).unwrap();
+        let store = scim_console_core::testing::open_test_store(self.dir.path())
+            .await
+            .unwrap()
+            .with_master_key(&key);
+        let (origin, admin_token, stop, task) =
+            Self::serve(store.clone(), Limits::default(), None).await;
         Self {
-            dir,
+            dir: tempfile::tempdir().unwrap(),
             store,
             origin,
             admin_token,
-            config,
-            token,
-            client: {
-                scim_console_server::tls::install_crypto_provider();
-                Client::new()
-            },
+            config: self.config.clone(),
+            token: self.token.clone(),
+            client: self.client.clone(),
             stop: Some(stop),
             task: Some(task),
         }
