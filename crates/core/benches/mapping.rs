@@ -41,6 +41,7 @@ fn forty_rule_plan() -> Plan {
             name: name.clone(),
             kind: FieldType::String,
             custom: true,
+            secret: false,
             description: String::new(),
             validators: vec![
                 Validator::Length {

@@ -1691,6 +1691,12 @@ export interface components {
              *     with `custom`, the name of a field of the configuration's own extension schema.
              */
             name: string;
+            /**
+             * @description A custom field holding a secret (a PIN, a one-time code): `writeOnly` and
+             *     `returned: never` in `/Schemas`, never stored nor returned, and `***` wherever the
+             *     console shows or records it (the provisioning log, test runs, validators' messages).
+             */
+            secret?: boolean;
             /** @description Its type. */
             type?: components["schemas"]["FieldType"];
             /** @description Its validators. */

@@ -180,7 +180,7 @@ impl Store {
             leniency::tracked(|| Resource::from_request(body, schema, rules));
         let resource = resource?;
         resource.check_required(schema)?;
-        let (shaped, warnings) = self
+        let (shaped, warnings, _) = self
             .enforce_user_plan(
                 configuration,
                 schema,
@@ -281,7 +281,7 @@ impl Store {
             crate::PutSemantics::Merge => incoming.merged_into(&current, schema)?,
         };
         replaced.check_required(schema)?;
-        let (shaped, warnings) = self
+        let (shaped, warnings, secrets) = self
             .enforce_user_plan(
                 configuration,
                 schema,
@@ -292,7 +292,8 @@ impl Store {
             )
             .await?;
         let replaced = Resource::from_map(shaped);
-        let changes = scim::patch::changes(current.as_map(), replaced.as_map(), schema);
+        let mut changes = scim::patch::changes(current.as_map(), replaced.as_map(), schema);
+        mark_secret_changes(&mut changes, secrets.as_deref());
         let modified = self
             .write_user(
                 &mut tx,
@@ -352,7 +353,8 @@ impl Store {
             });
         }
         guard_protected(configuration, &current, Some(&outcome.resource))?;
-        let (shaped, warnings) = self
+        let mut changes = outcome.changes;
+        let (shaped, warnings, secrets) = self
             .enforce_user_plan(
                 configuration,
                 schema,
@@ -364,6 +366,7 @@ impl Store {
                 Some(id),
             )
             .await?;
+        mark_secret_changes(&mut changes, secrets.as_deref());
         let mut patched = Resource::from_map(shaped);
         let password_hash = take_password(&mut patched, configuration, &mut used).await?;
         let modified = self
@@ -373,7 +376,7 @@ impl Store {
                 id,
                 &patched,
                 version,
-                &outcome.changes,
+                &changes,
                 password_hash,
             )
             .await?;
@@ -387,7 +390,7 @@ impl Store {
                 modified,
                 version + 1,
             ),
-            changes: outcome.changes,
+            changes,
             warnings,
             leniencies: used,
         })
@@ -498,6 +501,19 @@ impl Store {
                 .await?
                 .ok_or_else(|| not_found(id))?;
         Ok(row.try_get("password_hash")?)
+    }
+}
+
+/// Marks the changes to a custom field the plan keeps secret (`secrets`) as redacted: the
+/// log shows that it changed, never its values.
+fn mark_secret_changes(
+    changes: &mut [scim::patch::AttributeChange],
+    secrets: Option<&scim::secrets::Secrets>,
+) {
+    if let Some(secrets) = secrets {
+        for change in changes.iter_mut().filter(|c| secrets.names_secret(&c.path)) {
+            change.redacted = true;
+        }
     }
 }
 

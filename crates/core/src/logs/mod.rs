@@ -349,7 +349,14 @@ pub const MAX_BODY: usize = 64 * 1024;
 /// endpoint's parsers accept (key case, URN-qualified keys, PATCH paths and path-less value
 /// objects, Bulk data) — then serialised and cut to [`MAX_BODY`].
 pub fn redact(body: &Value) -> String {
-    let mut text = secrets().redact(body).to_string();
+    redact_by(secrets(), body)
+}
+
+/// A body with every value `secrets` names replaced by `"***"` (as [`redact`] does with the
+/// schemas' secrets; a configuration whose plan marks custom fields secret adds theirs), then
+/// serialised and cut to [`MAX_BODY`].
+pub fn redact_by(secrets: &scim::secrets::Secrets, body: &Value) -> String {
+    let mut text = secrets.redact(body).to_string();
     if text.len() > MAX_BODY {
         let mut cut = MAX_BODY;
         while !text.is_char_boundary(cut) {
@@ -362,7 +369,9 @@ pub fn redact(body: &Value) -> String {
 }
 
 /// A request path whose query parameters named like a secret (`access_token=…`, which RFC 6750
-/// lets a client send) have their values replaced by `***`.
+/// lets a client send) have their values replaced by `***`, and whose `filter` is `***` when
+/// it names a secret attribute (`password eq "…"`) or a custom field (which a plan may mark
+/// secret; the path is recorded before the plan is read).
 pub fn redact_path(path_and_query: &str) -> String {
     let Some((path, query)) = path_and_query.split_once('?') else {
         return path_and_query.to_owned();
@@ -377,10 +386,31 @@ pub fn redact_path(path_and_query: &str) -> String {
             {
                 format!("{name}=***")
             }
+            Some((name, value))
+                if name.eq_ignore_ascii_case("filter") && filter_names_secret(value) =>
+            {
+                format!("{name}=***")
+            }
             _ => pair.to_owned(),
         })
         .collect();
     format!("{path}?{}", parts.join("&"))
+}
+
+/// Whether a (URL-encoded) filter names a secret attribute or a custom field: any of its words
+/// (attribute paths, URNs, literals alike — over-masking is the safe side) does.
+fn filter_names_secret(encoded: &str) -> bool {
+    let decoded: String = form_urlencoded::parse(format!("f={encoded}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    decoded
+        .split(|c: char| !(c.is_alphanumeric() || matches!(c, ':' | '.' | '_' | '-' | '$')))
+        .filter(|word| !word.is_empty())
+        .any(|word| {
+            word.to_ascii_lowercase().starts_with("urn:scim-console:")
+                || secrets().names_secret(word)
+        })
 }
 
 /// One record, as written.

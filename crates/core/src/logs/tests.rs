@@ -98,6 +98,22 @@ fn secrets_are_redacted_everywhere_in_a_body() {
         "/scim/a/v2/Users?access_token=***&filter=userName%20eq%20%22x%22"
     );
     assert_eq!(redact_path("/scim/a/v2/Users"), "/scim/a/v2/Users");
+    // A filter on a secret (any spelling), or on a custom field, is masked whole.
+    for filter in [
+        "password%20eq%20%22hunter2%22",
+        "PASSWORD+eq+%22hunter2%22",
+        "urn%3Aietf%3Aparams%3Ascim%3Aschemas%3Acore%3A2.0%3AUser%3Apassword%20eq%20%22hunter2%22",
+        "userName%20eq%20%22a%22%20or%20(password%20pr)",
+        "urn:scim-console:params:scim:schemas:extension:default:2.0:User:pin%20eq%20%228642%22",
+    ] {
+        assert_eq!(
+            redact_path(&format!("/scim/a/v2/Users?filter={filter}&count=1")),
+            "/scim/a/v2/Users?filter=***&count=1",
+            "{filter}"
+        );
+    }
+    let plain = "/scim/a/v2/Users?filter=userName%20eq%20%22ada%40contoso.com%22";
+    assert_eq!(redact_path(plain), plain);
     let long = json!({"x": "a".repeat(MAX_BODY * 2)});
     assert!(redact(&long).ends_with("…(cut)"));
     let fields = [

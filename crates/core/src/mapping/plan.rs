@@ -95,6 +95,11 @@ pub struct Field {
     /// A field the admin added: exposed in `/Schemas` as an attribute of the custom extension.
     #[serde(default)]
     pub custom: bool,
+    /// A custom field holding a secret (a PIN, a one-time code): `writeOnly` and
+    /// `returned: never` in `/Schemas`, never stored nor returned, and `***` wherever the
+    /// console shows or records it (the provisioning log, test runs, validators' messages).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub secret: bool,
     /// What it is, for people.
     #[serde(default)]
     pub description: String,
@@ -358,6 +363,9 @@ pub struct CompiledPlan {
     users_scope: Vec<(ScopeEffect, Filter)>,
     groups_scope: Vec<(ScopeEffect, Filter)>,
     group_name: Vec<CompiledValidator>,
+    /// What the log keeps secret for this plan's configuration, when its custom fields add to
+    /// the schemas' secrets ([`crate::logs::secrets`]).
+    secrets: Option<std::sync::Arc<scim::secrets::Secrets>>,
 }
 
 /// The operation a resource is evaluated for.
@@ -388,11 +396,11 @@ pub struct FieldOutcome {
     pub verdicts: Vec<Verdict>,
 }
 
-/// Fields whose values are never shown (in test runs, errors or logs).
-/// Whether a field holds a secret: an attribute the SCIM schemas mark `writeOnly` or
-/// `returned: never` ([`crate::logs::secrets`]), however its name is spelt.
-fn is_sensitive(field: &str) -> bool {
-    crate::logs::secrets().names_secret(field)
+/// Whether a field's values are never shown (in test runs, errors or logs): a custom field
+/// marked secret, or an attribute the SCIM schemas mark `writeOnly` or `returned: never`
+/// ([`crate::logs::secrets`]), however its name is spelt.
+fn is_sensitive(field: &Field) -> bool {
+    field.secret || crate::logs::secrets().names_secret(&field.name)
 }
 
 /// A validator's verdict.

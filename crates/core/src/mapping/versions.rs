@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::db;
 use chrono::{DateTime, Utc};
+use scim::secrets::Secrets;
 use scim::{ResourceSchema, ScimError};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -131,6 +132,11 @@ pub fn registry_with_custom_fields(
                 super::plan::FieldType::DateTime => AttributeType::DateTime,
             };
             let mut def = AttributeDef::new(&f.name, kind).describe(&f.description);
+            if f.secret {
+                def = def
+                    .mutability(scim::schema::Mutability::WriteOnly)
+                    .returned(scim::schema::Returned::Never);
+            }
             if f.validators.contains(&Validator::Required) {
                 def = def.required();
             }
@@ -527,6 +533,20 @@ impl Store {
         })
     }
 
+    /// What the provisioning log keeps secret for a configuration: the schemas' secrets
+    /// ([`crate::logs::secrets`]) and the custom fields its current plan marks secret (`None`
+    /// when it marks none). `schema` is the User schema the plan is compiled against.
+    pub async fn log_secrets(
+        &self,
+        configuration: ConfigurationId,
+        schema: &ResourceSchema,
+    ) -> CoreResult<Option<Arc<Secrets>>> {
+        Ok(self
+            .compiled_plan(configuration, schema)
+            .await?
+            .and_then(|plan| plan.secrets().cloned()))
+    }
+
     /// The compiled current plan (cached until any process saves a plan or changes a
     /// configuration).
     pub(crate) async fn compiled_plan(
@@ -633,7 +653,8 @@ impl Store {
     /// Applies the configuration's plan to a user about to be written: scoping, unsupported
     /// attributes, validators (enforced or recorded), then the stored shape. `password` is the
     /// clear-text password of the request, for the password policy only. Returns the resource
-    /// to store and the warnings to record.
+    /// to store (never holding a custom field marked secret), the warnings to record, and what
+    /// the log must keep secret for the configuration when its plan adds secret fields.
     ///
     /// A write is judged by what it changes ([`UserWrite`]): a create or PUT by the whole
     /// resource, a PATCH by the fields whose value it changes (never by a stored value it did
@@ -647,10 +668,11 @@ impl Store {
         password: Option<&Value>,
         write: UserWrite<'_>,
         own_id: Option<&str>,
-    ) -> CoreResult<(Map<String, Value>, Vec<String>)> {
+    ) -> CoreResult<(Map<String, Value>, Vec<String>, Option<Arc<Secrets>>)> {
         let Some(plan) = self.compiled_plan(configuration.id, schema).await? else {
-            return Ok((resource, Vec::new()));
+            return Ok((resource, Vec::new(), None));
         };
+        let secrets = plan.secrets().cloned();
         let op = write.operation();
         let mut evaluated = resource.clone();
         if let Some(p) = password {
@@ -727,13 +749,19 @@ impl Store {
             schema,
             &custom_extension_urn(configuration),
         ) {
-            Ok(shaped) => Ok((shaped, warnings)),
-            // The plan cannot shape it: a deactivation is stored as it came.
+            Ok(shaped) => Ok((shaped, warnings, secrets)),
+            // The plan cannot shape it: a deactivation is stored as it came, but for secrets.
             Err(e) if deactivates => {
                 warnings.push(format!(
                     "stored as sent, because a deactivation always goes through: {e}"
                 ));
-                Ok((resource, warnings))
+                if let (Some(secrets), Some(Value::Object(custom))) = (
+                    &secrets,
+                    resource.get_mut(&custom_extension_urn(configuration)),
+                ) {
+                    custom.retain(|key, _| !secrets.names_secret(key));
+                }
+                Ok((resource, warnings, secrets))
             }
             Err(e) => Err(CoreError::Scim(ScimError::invalid_value(e))),
         }

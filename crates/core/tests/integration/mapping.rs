@@ -36,6 +36,7 @@ fn plan() -> Plan {
         name: "badge".into(),
         kind: FieldType::String,
         custom: true,
+        secret: false,
         description: String::new(),
         validators: vec![],
     });

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use super::auth::Tenant;
 use super::http::{ScimBody, ScimFailure, ScimReply};
-use super::log_context::SharedLogContext;
+use super::log_context::{SharedLogContext, snapshot};
 use super::recording::{Recording, text};
 use super::resources::{self, Kind};
 use crate::state::AppState;
@@ -55,7 +55,10 @@ impl Runner<'_> {
             method: op.method.as_str().to_owned(),
             path: scim_console_core::logs::redact_path(&raw_path),
             operation: Operation::classify(op.method.as_str(), &raw_path, op.data.as_ref()),
-            request_body: op.data.as_ref().map(scim_console_core::logs::redact),
+            request_body: op
+                .data
+                .as_ref()
+                .and_then(|body| snapshot(self.context).masking.body(body)),
             ..self.facts.clone()
         };
         let recording = Recording {

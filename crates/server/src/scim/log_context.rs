@@ -4,8 +4,10 @@
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+use scim::secrets::Secrets;
 use scim_console_core::ConfigurationId;
 use scim_console_core::logs;
+use serde_json::Value;
 
 /// What the handlers learn about a request that the log needs: filled by the `Tenant` extractor.
 #[derive(Debug, Clone, Default)]
@@ -16,6 +18,33 @@ pub struct LogContext {
     pub credential: Option<String>,
     /// Why the credential was refused, if it was.
     pub refusal: Option<logs::CredentialRefusal>,
+    /// How the request's bodies are masked in its record.
+    pub masking: Masking,
+}
+
+/// How a request's bodies are masked in its record: by the schemas' secrets, or also by the
+/// custom fields the configuration's plan marks secret — and, when those could not be read,
+/// not recorded at all rather than recorded in clear.
+#[derive(Debug, Clone, Default)]
+pub enum Masking {
+    /// The schemas' secrets ([`logs::secrets`]): the configuration's plan adds none.
+    #[default]
+    Schemas,
+    /// These secrets: the schemas' and the plan's secret custom fields.
+    Plan(Arc<Secrets>),
+    /// The plan's secrets could not be read (the database failing): bodies are left out.
+    Unknown,
+}
+
+impl Masking {
+    /// What the log keeps of `body` (`None` when bodies are left out).
+    pub fn body(&self, body: &Value) -> Option<String> {
+        match self {
+            Self::Schemas => Some(logs::redact(body)),
+            Self::Plan(secrets) => Some(logs::redact_by(secrets, body)),
+            Self::Unknown => None,
+        }
+    }
 }
 
 /// Shared between the middleware and the extractor of one request.

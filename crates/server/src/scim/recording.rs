@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::auth::Tenant;
 use super::http::{FailedAttributes, ParsedBody, ReplyFacts, ScimFailure};
-use super::log_context::{LogContext, Sender, SharedLogContext, snapshot};
+use super::log_context::{LogContext, Masking, Sender, SharedLogContext, snapshot};
 use crate::headers::header_text;
 use crate::peer::Peer;
 use crate::state::AppState;
@@ -113,7 +113,9 @@ impl Answered {
             duration_us: i64::try_from(self.started.elapsed().as_micros()).unwrap_or(i64::MAX),
             changes: facts.changes,
             request_body: request.request_body,
-            response_body: response_json.as_ref().map(logs::redact),
+            response_body: response_json
+                .as_ref()
+                .and_then(|body| self.known.masking.body(body)),
             outbox: self.tickets,
             direction: scim_console_core::logs::Direction::Inbound,
             method: request.method,
@@ -224,6 +226,11 @@ async fn handle(state: AppState, mut request: Request, next: Next) -> Response {
         .as_ref()
         .filter(|b| !b.is_empty())
         .and_then(|b| serde_json::from_slice(b).ok());
+    let masking = masking(&state, &parts, request_json.is_some()).await;
+    context
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .masking = masking.clone();
     // What the log needs of the request body is taken now; the parsed body then goes to the
     // extractor, which does not parse it again.
     let client = Client::recognise(agent.as_deref(), query.as_deref(), request_json.as_ref());
@@ -238,7 +245,7 @@ async fn handle(state: AppState, mut request: Request, next: Next) -> Response {
         method,
         path: logs::redact_path(&path),
         operation,
-        request_body: request_json.as_ref().map(logs::redact),
+        request_body: request_json.as_ref().and_then(|body| masking.body(body)),
         credential: None,
     };
     let mut request = Request::from_parts(
@@ -258,6 +265,26 @@ async fn handle(state: AppState, mut request: Request, next: Next) -> Response {
         requested_name,
     };
     recording.run(facts, next.run(request)).await
+}
+
+/// How the bodies of an authenticated request with a body are masked in its record: the
+/// configuration's plan may mark custom fields secret ([`Masking`]).
+async fn masking(state: &AppState, parts: &axum::http::request::Parts, has_body: bool) -> Masking {
+    let Some(tenant) = parts.extensions.get::<Tenant>().filter(|_| has_body) else {
+        return Masking::Schemas;
+    };
+    match state
+        .store
+        .log_secrets(tenant.configuration.id, state.registry.user())
+        .await
+    {
+        Ok(Some(secrets)) => Masking::Plan(secrets),
+        Ok(None) => Masking::Schemas,
+        Err(error) => {
+            tracing::warn!(%error, "the plan's secret fields are unknown: bodies are not recorded");
+            Masking::Unknown
+        }
+    }
 }
 
 /// A request refused before its body was read.

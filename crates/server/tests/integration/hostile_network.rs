@@ -1,6 +1,6 @@
 //! A hostile network over real HTTP: an unauthenticated flood answered from the head (no body
-//! read, no record: a counter), every recorded field capped, no spelling of a password in clear
-//! anywhere in the data folder, and the token endpoint's refused clients backing off.
+//! read, no record: a counter), every recorded field capped, no spelling of a password (or of a
+//! custom field marked secret) in clear anywhere in the data folder, and the token endpoint's refused clients backing off.
 #![allow(clippy::unwrap_used, clippy::too_many_lines)] // Test code: a failure is a test failure.
 
 use reqwest::Method;
@@ -183,17 +183,94 @@ fn folder_holds(dir: &std::path::Path, needle: &[u8]) -> Option<std::path::PathB
 #[tokio::test]
 async fn no_spelling_of_a_password_reaches_the_data_folder_in_clear() {
     let s = TestServer::start().await;
+    let id = create_target(&s, "pw.target@example.com").await;
+    no_spelling_reaches_the_data_folder(s, &id, USER, "password").await;
+}
+
+/// A custom field the configuration's mapping plan marks secret is a secret like `password`:
+/// `writeOnly` and `returned: never` in `/Schemas`, never stored or returned, and no spelling
+/// of it reaches the data folder in clear.
+#[tokio::test]
+async fn no_spelling_of_a_custom_field_marked_secret_reaches_the_data_folder_in_clear() {
+    let s = TestServer::start().await;
+    let urn = "urn:scim-console:params:scim:schemas:extension:default:2.0:User";
+    let (status, mut plan) = parts(
+        s.admin(Method::GET, "/api/mapping/template")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{plan}");
+    plan["fields"].as_array_mut().unwrap().push(json!({
+        "name": "pin", "custom": true, "secret": true, "description": "Door PIN",
+        "validators": [{"kind": "pattern", "regex": "^[0-9]{4}$"}]
+    }));
+    let (status, saved) = parts(
+        crate::common::send_json(
+            s.admin(
+                Method::PUT,
+                &format!("/api/configurations/{}/mapping", s.config.id),
+            ),
+            &json!({"plan": plan}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{saved}");
+    let (_, schema) = parts(
+        s.scim(Method::GET, &format!("/Schemas/{urn}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(schema["attributes"][0]["name"], "pin", "{schema}");
+    assert_eq!(schema["attributes"][0]["mutability"], "writeOnly");
+    assert_eq!(schema["attributes"][0]["returned"], "never");
+    // Sent as discovered: accepted, neither kept nor returned.
     let (status, created) = parts(
         crate::common::send_json(
             s.scim(Method::POST, "/Users"),
-            &json!({"schemas": [USER], "userName": "pw.target@example.com"}),
+            &json!({"schemas": [USER, urn], "userName": "pin.target@example.com", urn: {"pin": "8642"}}),
         )
         .await,
     )
     .await;
     assert_eq!(status, 201, "{created}");
+    assert!(!created.to_string().contains("8642"), "{created}");
     let id = created["id"].as_str().unwrap().to_owned();
-    let urn_path = format!("{USER}:password");
+    let (_, read) = parts(
+        s.scim(Method::GET, &format!("/Users/{id}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(!read.to_string().contains("8642"), "{read}");
+    no_spelling_reaches_the_data_folder(s, &id, urn, "pin").await;
+}
+
+async fn create_target(s: &TestServer, user_name: &str) -> String {
+    let (status, created) = parts(
+        crate::common::send_json(
+            s.scim(Method::POST, "/Users"),
+            &json!({"schemas": [USER], "userName": user_name}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    created["id"].as_str().unwrap().to_owned()
+}
+
+/// Sends the secret attribute `name` of schema `urn` in every spelling the parsers accept, with
+/// and without a valid token, to user `id` and new users; then no file of the data folder and
+/// no export holds any of the values in clear. Stops the server.
+async fn no_spelling_reaches_the_data_folder(s: TestServer, id: &str, urn: &str, name: &str) {
+    let urn_path = format!("{urn}:{name}");
+    let upper = name.to_uppercase();
+    let capital = format!("{}{}", name[..1].to_uppercase(), &name[1..]);
     let patch = |operation: Value| json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [operation]});
     // (method, path, body with a secret of its own)
     let mut cases: Vec<(Method, String, Value, String)> = Vec::new();
@@ -203,38 +280,46 @@ async fn no_spelling_of_a_password_reaches_the_data_folder_in_clear() {
     };
     let user = format!("/Users/{id}");
     add(Method::PATCH, user.clone(), &|p| {
-        patch(json!({"op": "replace", "Path": "password", "value": p}))
+        patch(json!({"op": "replace", "Path": name, "value": p}))
     });
     add(Method::PATCH, user.clone(), &|p| {
-        patch(json!({"OP": "REPLACE", "PATH": "PASSWORD", "VALUE": p}))
+        patch(json!({"OP": "REPLACE", "PATH": upper, "VALUE": p}))
     });
     add(Method::PATCH, user.clone(), &|p| {
         patch(json!({"op": "replace", "path": urn_path, "value": p}))
     });
     add(Method::PATCH, user.clone(), &|p| {
-        patch(json!({"op": "replace", "path": " password", "value": p}))
+        patch(json!({"op": "replace", "path": format!(" {name}"), "value": p}))
     });
     add(Method::PATCH, user.clone(), &|p| {
-        patch(json!({"op": "replace", "value": {"Password": p}}))
+        patch(json!({"op": "replace", "value": {capital.clone(): p}}))
     });
     add(Method::PATCH, user.clone(), &|p| {
         patch(json!({"op": "add", "value": {urn_path.clone(): p}}))
     });
+    add(Method::PATCH, user.clone(), &|p| {
+        patch(json!({"op": "add", "value": {urn: {capital.clone(): p}}}))
+    });
     add(
         Method::POST,
         "/Users".into(),
-        &|p| json!({"schemas": [USER], "userName": "pw.new@example.com", "PASSWORD": p}),
+        &|p| json!({"schemas": [USER], "userName": "secret.new@example.com", upper.clone(): p}),
+    );
+    add(
+        Method::POST,
+        "/Users".into(),
+        &|p| json!({"schemas": [USER, urn], "userName": "secret.ext@example.com", urn: {name: p}}),
     );
     add(
         Method::PUT,
         user.clone(),
-        &|p| json!({"schemas": [USER], "userName": "pw.target@example.com", " Password ": p}),
+        &|p| json!({"schemas": [USER], "userName": "pw.target@example.com", format!(" {capital} "): p}),
     );
     add(Method::POST, "/Bulk".into(), &|p| {
         json!({
             "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
             "Operations": [{"method": "POST", "path": "/Users", "bulkId": "b1",
-                "data": {"schemas": [USER], "userName": "pw.bulk@example.com", "password": p}}]
+                "data": {"schemas": [USER], "userName": "secret.bulk@example.com", name: p}}]
         })
     });
     for (method, path, body, _) in &cases {

@@ -52,6 +52,23 @@ test('editing a rule in the form changes only that rule', async () => {
   expect(rules[0].transforms).toEqual([{ kind: 'expression', expression: 'Trim([value])' }]);
 });
 
+test('a custom field can be marked secret, and unmarked; standard fields cannot', async () => {
+  const custom: Plan = {
+    ...plan,
+    fields: [...(plan.fields as object[]), { name: 'pin', type: 'string', custom: true, validators: [] }],
+  };
+  const seen: Plan[] = [];
+  const first = renderWithApp(<PlanForm plan={custom} onChange={(p) => seen.push(p)} />);
+  expect(screen.queryByLabelText('Field 1 holds a secret')).toBeNull();
+  await userEvent.click(screen.getByLabelText('Field 3 holds a secret'));
+  const marked = (seen[0].fields as { name: string; secret?: boolean }[])[2];
+  expect(marked).toMatchObject({ name: 'pin', secret: true });
+  first.unmount();
+  renderWithApp(<PlanForm plan={seen[0]} onChange={(p) => seen.push(p)} />);
+  await userEvent.click(screen.getByLabelText('Field 3 holds a secret'));
+  expect((seen[1].fields as { secret?: boolean }[])[2].secret).toBeUndefined();
+});
+
 test('adding a rule and a scoping filter', async () => {
   const seen: Plan[] = [];
   renderWithApp(<PlanForm plan={plan} onChange={(p) => seen.push(p)} />);

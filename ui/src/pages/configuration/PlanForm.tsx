@@ -3,6 +3,7 @@ import {
   Autocomplete,
   Badge,
   Button,
+  Checkbox,
   Chip,
   Group,
   NativeSelect,
@@ -343,6 +344,22 @@ export function PlanForm({
                     onChange={(e) => setField(i, { ...field, type: e.currentTarget.value })}
                     data={['string', 'boolean', 'integer', 'dateTime']}
                   />
+                  {field.custom === true && (
+                    <Tooltip
+                      multiline
+                      w={300}
+                      label="A secret (a PIN, a one-time code): write-only in /Schemas, never stored or returned, and *** in the log and test runs."
+                    >
+                      <Checkbox
+                        mt={8}
+                        size="xs"
+                        label="Secret"
+                        aria-label={`Field ${i + 1} holds a secret`}
+                        checked={field.secret === true}
+                        onChange={(e) => setField(i, { ...field, secret: e.currentTarget.checked || undefined })}
+                      />
+                    </Tooltip>
+                  )}
                   <Stack gap={4} style={{ flex: 1 }}>
                     <Chip.Group multiple value={kinds} onChange={(v) => setField(i, withValidators(field, v))}>
                       <Group gap={4}>

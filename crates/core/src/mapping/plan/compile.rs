@@ -24,6 +24,7 @@ impl Plan {
             name: name.to_owned(),
             kind,
             custom: false,
+            secret: false,
             description: String::new(),
             validators,
         };
@@ -199,10 +200,11 @@ impl Plan {
                     }
                 }
             };
+            check_secret(field, &at, schema, &mut findings);
             let mut validators = Vec::new();
             for (j, v) in field.validators.iter().enumerate() {
                 match v.compile() {
-                    Ok(c) => validators.push(c.for_secret(super::is_sensitive(&field.name))),
+                    Ok(c) => validators.push(c.for_secret(super::is_sensitive(field))),
                     Err(e) => findings.push(finding(
                         Severity::Error,
                         format!("{at}/validators/{j}"),
@@ -371,6 +373,14 @@ impl Plan {
         }
         findings.sort_by_key(|f| f.severity);
         let ok = !findings.iter().any(|f| f.severity == Severity::Error);
+        let secret_fields: Vec<&str> = self
+            .fields
+            .iter()
+            .filter(|f| f.custom && f.secret)
+            .map(|f| f.name.as_str())
+            .collect();
+        let secrets = (!secret_fields.is_empty())
+            .then(|| std::sync::Arc::new(crate::logs::secrets().clone().with_names(secret_fields)));
         let compiled = ok.then(|| CompiledPlan {
             plan: self.clone(),
             fields,
@@ -378,6 +388,7 @@ impl Plan {
             users_scope,
             groups_scope,
             group_name,
+            secrets,
         });
         (compiled, findings)
     }
@@ -528,4 +539,48 @@ fn types_fit(source: AttributeType, field: FieldType) -> bool {
                 FieldType::DateTime | FieldType::String
             )
     )
+}
+
+/// A field marked secret must be custom (a standard attribute's secrecy is its schema's), and
+/// its name must not be a User attribute's or sub-attribute's: secrets are masked by name
+/// wherever they appear, and a secret called `value` would hide every email address.
+fn check_secret(field: &Field, at: &str, schema: &ResourceSchema, findings: &mut Vec<Finding>) {
+    fn names(defs: &[scim::schema::AttributeDef], out: &mut Vec<String>) {
+        for def in defs {
+            out.push(def.name.to_ascii_lowercase());
+            names(&def.sub_attributes, out);
+        }
+    }
+    if !field.secret {
+        return;
+    }
+    if !field.custom {
+        findings.push(finding(
+            Severity::Error,
+            format!("{at}/secret"),
+            format!(
+                "{} is a standard attribute: whether it is secret is its schema's to say",
+                field.name
+            ),
+            "mark only custom fields secret",
+        ));
+        return;
+    }
+    let mut standard = Vec::new();
+    names(schema.common(), &mut standard);
+    names(&schema.core().attributes, &mut standard);
+    for (extension, _) in schema.extensions() {
+        names(&extension.attributes, &mut standard);
+    }
+    if standard.contains(&field.name.to_ascii_lowercase()) {
+        findings.push(finding(
+            Severity::Error,
+            format!("{at}/name"),
+            format!(
+                "a secret field cannot be called {}: User attributes have that name, and secrets are masked by name wherever they appear",
+                field.name
+            ),
+            "give the secret field a name of its own, such as pin or oneTimeCode",
+        ));
+    }
 }

@@ -88,6 +88,12 @@ impl CompiledPlan {
         &self.plan
     }
 
+    /// What the log keeps secret for this plan's configuration: the schemas' secrets and the
+    /// custom fields marked secret (`None` when there are none of the latter).
+    pub fn secrets(&self) -> Option<&std::sync::Arc<scim::secrets::Secrets>> {
+        self.secrets.as_ref()
+    }
+
     /// The matching attributes, primary first.
     pub fn matching_paths(&self) -> Vec<String> {
         let mut paths: Vec<&Matching> = self.plan.matching.iter().collect();
@@ -167,7 +173,7 @@ impl CompiledPlan {
                 .collect();
             outcome.shown = outcome.value.clone();
             // A secret is never shown; its validators' messages never repeat it (`for_secret`).
-            if is_sensitive(&field.spec.name) && !outcome.value.is_null() {
+            if is_sensitive(&field.spec) && !outcome.value.is_null() {
                 outcome.shown = Value::String("***".into());
             }
         }
@@ -310,7 +316,8 @@ impl CompiledPlan {
                 continue;
             };
             if field.spec.custom {
-                if !outcome.value.is_null() {
+                // A secret is judged, never kept.
+                if !outcome.value.is_null() && !field.spec.secret {
                     custom.insert(field.spec.name.clone(), outcome.value.clone());
                 }
                 continue;

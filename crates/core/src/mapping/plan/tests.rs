@@ -41,6 +41,7 @@ fn xmatters() -> Plan {
         name: "badge".into(),
         kind: FieldType::String,
         custom: true,
+        secret: false,
         description: "the badge number".into(),
         validators: vec![Validator::Pattern {
             regex: "[0-9]{4,8}".into(),
@@ -95,6 +96,7 @@ fn static_validation_finds_each_mistake_where_it_is() {
         name: "costCentre".into(),
         kind: FieldType::String,
         custom: false,
+        secret: false,
         description: String::new(),
         validators: vec![Validator::Required],
     });
@@ -452,5 +454,101 @@ fn passwords_never_appear_in_evaluations() {
             .as_deref()
             .unwrap()
             .contains("does not pass the pattern validator")
+    );
+}
+
+#[test]
+fn a_custom_field_marked_secret_is_judged_never_shown_never_kept() {
+    let registry = registry();
+    let mut plan = xmatters();
+    plan.fields.push(Field {
+        name: "pin".into(),
+        kind: FieldType::String,
+        custom: true,
+        secret: true,
+        description: "the door PIN".into(),
+        validators: vec![Validator::Pattern {
+            regex: "^[0-9]{4}$".into(),
+        }],
+    });
+    plan.rules.push(Rule {
+        target: "pin".into(),
+        source: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter".into(),
+        transforms: vec![],
+        default: None,
+        apply: ApplyOn::Always,
+    });
+    let (compiled, findings) = plan.compile(registry.user());
+    let compiled = compiled.unwrap_or_else(|| panic!("{findings:#?}"));
+    let secrets = compiled.secrets().unwrap();
+    assert!(
+        secrets.names_secret("urn:scim-console:params:scim:schemas:extension:default:2.0:User:PIN")
+    );
+    assert!(
+        secrets.names_secret("password"),
+        "the schemas' secrets stay"
+    );
+    let user = json!({
+        "userName": "ada@contoso.com",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"costCenter": "86x42"}
+    });
+    let user = user.as_object().unwrap();
+    let evaluation = compiled.evaluate(user, Operation::Create, registry.user());
+    let pin = evaluation.fields.iter().find(|f| f.field == "pin").unwrap();
+    assert_eq!(pin.shown, json!("***"));
+    let message = pin.verdicts[0].message.clone().unwrap();
+    assert!(!message.contains("86x42"), "{message}");
+    assert!(!serde_json::to_string(pin).unwrap().contains("86x42"));
+    let urn = "urn:scim-console:params:scim:schemas:extension:default:2.0:User";
+    let shaped = compiled
+        .shape(user, &evaluation, registry.user(), urn)
+        .unwrap();
+    assert!(
+        shaped
+            .get(urn)
+            .is_none_or(|custom| custom.get("pin").is_none()),
+        "{shaped:?}"
+    );
+    // A plan without secret fields adds nothing to the schemas' secrets.
+    assert!(
+        xmatters()
+            .compile(registry.user())
+            .0
+            .unwrap()
+            .secrets()
+            .is_none()
+    );
+}
+
+#[test]
+fn only_custom_fields_with_names_of_their_own_can_be_secret() {
+    let registry = registry();
+    let mut plan = xmatters();
+    plan.fields[0].secret = true;
+    let at = "/fields/0/secret";
+    let (_, findings) = plan.compile(registry.user());
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.location == at && f.severity == Severity::Error),
+        "{findings:#?}"
+    );
+    let mut plan = xmatters();
+    let index = plan.fields.len();
+    plan.fields.push(Field {
+        name: "Value".into(),
+        kind: FieldType::String,
+        custom: true,
+        secret: true,
+        description: String::new(),
+        validators: vec![],
+    });
+    let (compiled, findings) = plan.compile(registry.user());
+    assert!(compiled.is_none());
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.location == format!("/fields/{index}/name") && f.message.contains("Value")),
+        "{findings:#?}"
     );
 }
