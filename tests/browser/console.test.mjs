@@ -268,6 +268,21 @@ test('editing the mapping plan: validation fails, then passes, and the plan save
   await page.getByText('JSON', { exact: true }).click();
   await editor.fill(good);
   await status.getByText('Valid').waitFor();
+  // A custom field marked secret: the form's checkbox lands in the plan, which stays valid.
+  await page.getByText('Form', { exact: true }).click();
+  await page.getByRole('button', { name: 'Add field' }).click();
+  await page
+    .getByRole('textbox', { name: /^Name of field/ })
+    .last()
+    .fill('pin');
+  await page.getByLabel(/holds a secret/).check();
+  await status.getByText('Valid').waitFor();
+  await page.getByText('JSON', { exact: true }).click();
+  const withSecret = JSON.parse(await editor.inputValue());
+  assert.deepEqual(
+    withSecret.fields.filter((f) => f.secret),
+    [{ name: 'pin', type: 'string', custom: true, secret: true, description: '', validators: [] }],
+  );
   await page.getByLabel('Why it changes').fill('start from the default plan');
   await page.getByRole('button', { name: 'Save plan' }).click();
   // The plan's effect on the directory first: one stored user fails it.
@@ -288,6 +303,19 @@ test('editing the mapping plan: validation fails, then passes, and the plan save
   });
   assert.equal(disabled.status, 200, JSON.stringify(disabled.body));
   assert.equal(disabled.body.active, false);
+  // The secret field is write-only for identity providers.
+  const slug = state.baseUrl.split('/scim/')[1].split('/')[0];
+  const extension = await scim(
+    state.baseUrl,
+    state.token,
+    'GET',
+    `/Schemas/urn:scim-console:params:scim:schemas:extension:${slug}:2.0:User`,
+  );
+  assert.equal(extension.status, 200, JSON.stringify(extension.body));
+  assert.deepEqual(
+    extension.body.attributes.map((a) => [a.name, a.mutability, a.returned]),
+    [['pin', 'writeOnly', 'never']],
+  );
   await shot('09-mapping-saved');
   await accessible('the mapping editor');
 
