@@ -12,7 +12,7 @@ use super::{ListPage, USERS, Written, assemble, assemble_parts, check_if_match, 
 use crate::configuration::Configuration;
 use crate::error::{CoreError, CoreResult, is_unique_violation};
 use crate::logs::outbox;
-use crate::mapping::versions::UserWrite;
+use crate::mapping::enforce::UserWrite;
 use crate::store::Store;
 use crate::time::now_us;
 

@@ -5,7 +5,8 @@
 //! - [`expression`]: the Microsoft Entra ID expression language (parser and evaluator).
 //! - [`plan`]: the plan itself — fields, rules, matching, scoping — its static validation and
 //!   its evaluation over a SCIM resource.
-//! - [`versions`]: plans saved per configuration, versioned, cached compiled and enforced.
+//! - [`versions`]: plans saved per configuration, versioned, cached compiled.
+//! - `enforce`: the current plan enforced on every write, judged by what the write changes.
 //! - [`provider`]: the identity provider's side: templates for Entra ID, Okta, OneLogin and
 //!   Google Workspace, and what the provider would send for a source user.
 //! - [`samples`]: samples for a test run picked from the provisioning log.
@@ -15,6 +16,7 @@
 
 pub mod brownfield;
 pub(crate) mod cache;
+pub(crate) mod enforce;
 pub mod expression;
 pub mod plan;
 pub mod provider;
