@@ -8,6 +8,9 @@
 //!   gnome-keyring, and the UI's: prettier, Vitest, the API types' drift check and the browser
 //!   end-to-end tests in Debian's Chromium. Installs the Debian and npm packages it needs.
 //! - `cargo xtask ui` — builds the admin UI (`ui/dist`, embedded by the server).
+//! - `cargo xtask deny` — the supply chain: `cargo deny check` against `deny.toml` with the
+//!   committed RustSec snapshot (also part of `test`); `cargo xtask advisories PATH` refreshes
+//!   the snapshot from a clone of the upstream database.
 //! - `cargo xtask layering` — the house rules of `docs/architecture.md` (also part of `test`).
 //! - `cargo xtask bundle` — the desktop app's Debian package (Tauri's deb bundler).
 //! - `cargo xtask icons` — the icon sizes from `icons/icon.svg`.
@@ -34,6 +37,7 @@ mod load;
 mod pilot;
 mod release;
 mod soak;
+mod supply_chain;
 mod ui;
 
 const USAGE: &str = "usage: cargo xtask <run|test|bench|chaos|soak|fuzz> [options]
@@ -42,6 +46,10 @@ const USAGE: &str = "usage: cargo xtask <run|test|bench|chaos|soak|fuzz> [option
                           headless server (arguments go to `scim-console serve`)
   test                    every check and test: Rust (fmt, clippy, cargo test), UI (prettier,
                           Vitest, API type drift), browser end-to-end tests
+  deny                    the supply chain: cargo deny check (advisories from the committed
+                          snapshot, licences, duplicates, sources) against deny.toml
+  advisories PATH         refresh the advisory snapshot (xtask/advisory-db/) from a clone of
+                          https://github.com/rustsec/advisory-db
   layering                the house rules of docs/architecture.md: crate dependencies one way,
                           no import circles, no unexplained file over 900 lines
   ui                      build the admin UI into ui/dist (the server embeds it)
@@ -110,6 +118,13 @@ fn run(args: &[String]) -> Result<()> {
         }
         Some("test") => test(&root),
         Some("layering") => layering::check(&root),
+        Some("deny") => supply_chain::check(&root),
+        Some("advisories") => match args.get(1) {
+            Some(path) => supply_chain::refresh(&root, Path::new(path)),
+            None => bail!(
+                "usage: cargo xtask advisories PATH (a clone of the RustSec advisory database)"
+            ),
+        },
         Some("ui") => ui::build(&root),
         Some("api") => ui::regenerate_types(&root),
         Some("bundle") => desktop::bundle(&root),
@@ -457,6 +472,8 @@ fn test(root: &Path) -> Result<()> {
             "warnings",
         ],
     )?;
+    // After the build, which fetched every crate: the check runs offline.
+    supply_chain::check(root)?;
     let mut tally = Tally::default();
     let result = cargo_test(root, &["test", "--workspace", "--all-targets"], &mut tally)
         .and_then(|()| cargo_test(root, &["test", "--workspace", "--doc"], &mut tally))

@@ -462,10 +462,10 @@ fn call(
         "Replace" => replace(args, span, source, cx),
         "SelectUniqueValue" => {
             for i in 0..args.len() {
-                if let Some(candidate) = opt_text(i)? {
-                    if cx.is_unique.is_none_or(|unique| unique(&candidate)) {
-                        return Ok(Value::Text(candidate));
-                    }
+                if let Some(candidate) = opt_text(i)?
+                    && cx.is_unique.is_none_or(|unique| unique(&candidate))
+                {
+                    return Ok(Value::Text(candidate));
                 }
             }
             Err(ExprError::new(
@@ -485,7 +485,7 @@ fn call(
         }
         "StripSpaces" => Ok(opt_text(0)?.map_or(Value::Null, |s| Value::Text(s.replace(' ', "")))),
         "Switch" => {
-            if args.len() % 2 != 0 {
+            if !args.len().is_multiple_of(2) {
                 return Err(ExprError::new(
                     "Switch takes source, default, then key and value pairs: the last key has no value",
                     span,
