@@ -87,6 +87,45 @@ impl Secrets {
         copy
     }
 
+    /// The text of every secret value of `body` (what [`Secrets::redact`] masks; an object or
+    /// array masked whole gives each of its strings and numbers), to mask them where they may
+    /// be repeated in text that is not JSON (a target's HTML or plain-text answer).
+    pub fn values(&self, body: &Value) -> Vec<String> {
+        fn leaves(value: &Value, out: &mut Vec<String>) {
+            match value {
+                Value::String(s) => out.push(s.clone()),
+                Value::Number(n) => out.push(n.to_string()),
+                Value::Array(items) => items.iter().for_each(|v| leaves(v, out)),
+                Value::Object(map) => map.values().for_each(|v| leaves(v, out)),
+                Value::Bool(_) | Value::Null => {}
+            }
+        }
+        fn walk(original: &Value, masked: &Value, out: &mut Vec<String>) {
+            match (original, masked) {
+                (Value::Object(a), Value::Object(b)) => {
+                    for (key, value) in a {
+                        if let Some(other) = b.get(key) {
+                            walk(value, other, out);
+                        }
+                    }
+                }
+                (Value::Array(a), Value::Array(b)) => {
+                    a.iter().zip(b).for_each(|(x, y)| walk(x, y, out));
+                }
+                (original, Value::String(m)) if m == MASK && original != masked => {
+                    leaves(original, out);
+                }
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        walk(body, &self.redact(body), &mut out);
+        out.retain(|v| !v.is_empty());
+        out.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        out.dedup();
+        out
+    }
+
     /// Replaces every secret value of `value` by [`MASK`].
     pub fn redact_in_place(&self, value: &mut Value) {
         match value {
@@ -201,6 +240,17 @@ mod tests {
     }
 
     /// A spelling of `password` the parsers accept: any case, padded.
+    #[test]
+    fn the_values_masked_are_listed_longest_first() {
+        let body = json!({
+            "userName": "a",
+            "Password": "p4ss",
+            "Operations": [{"op": "replace", "path": "password", "value": {"x": "q", "n": 12}}]
+        });
+        assert_eq!(secrets().values(&body), vec!["p4ss", "12", "q"]);
+        assert!(secrets().values(&json!({"userName": "a"})).is_empty());
+    }
+
     fn spelling() -> impl Strategy<Value = String> {
         (
             proptest::collection::vec(any::<bool>(), 8),

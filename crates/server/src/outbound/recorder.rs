@@ -216,8 +216,19 @@ fn exchange(attempt: &Attempt<'_>) -> Exchange {
     if request.body.is_some() {
         request_headers.push(header("Content-Type", request.content_type));
     }
+    // A JSON answer is redacted by the schema; any other text by the secret values sent.
     let response_body = attempt.reply.json.as_ref().map_or_else(
-        || String::from_utf8_lossy(attempt.response_bytes).into_owned(),
+        || {
+            let mut text = String::from_utf8_lossy(attempt.response_bytes).into_owned();
+            for secret in request
+                .body
+                .map(|b| logs::secrets().values(b))
+                .unwrap_or_default()
+            {
+                text = text.replace(&secret, scim::secrets::MASK);
+            }
+            text
+        },
         logs::redact,
     );
     Exchange {
@@ -288,5 +299,26 @@ mod tests {
         );
         assert_eq!(cut("abcdef", 3), "abc… (cut)");
         assert_eq!(cut("abc", 3), "abc");
+        // An answer that is not JSON: the secret values sent are masked in its text.
+        let reply = Reply {
+            status: 500,
+            json: None,
+            attempts: 1,
+            ..Reply::default()
+        };
+        let shown = exchange(&Attempt {
+            at: Utc::now(),
+            started: Instant::now(),
+            request: &request,
+            user_agent: None,
+            source: "target",
+            reply: &reply,
+            response_headers: &[],
+            response_bytes: b"<html>bad password p4ss for a; q</html>",
+        });
+        assert_eq!(
+            shown.response_body.as_deref(),
+            Some("<html>bad password *** for a; ***</html>")
+        );
     }
 }
