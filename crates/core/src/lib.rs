@@ -27,6 +27,7 @@
 //!   patch and delete, with SCIM's uniqueness, filtering, sorting and paging.
 //! - [`error`]: the crate's error type and its SCIM rendering.
 
+pub mod administrators;
 pub mod alerts;
 pub mod audit;
 mod auth_cache;
