@@ -57,6 +57,9 @@ enum Command {
     /// Manage SCIM configurations.
     #[command(subcommand)]
     Config(crate::config::ConfigCommand),
+    /// The console's administrators: create with roles, list, change roles, disable, enable.
+    #[command(subcommand)]
+    Admin(crate::admin::AdminCommand),
     /// Manage bearer tokens: create, list, rotate, revoke, check.
     #[command(subcommand)]
     Token(crate::token::TokenCommand),
@@ -120,6 +123,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Serve(args) => crate::serve::serve(&location()?, args).await,
         Command::Migrate => crate::serve::migrate(&location()?).await,
         Command::Config(cmd) => crate::config::run(&location()?.open_store().await?, cmd).await,
+        Command::Admin(cmd) => crate::admin::run(&location()?.open_store().await?, cmd).await,
         Command::Token(cmd) => crate::token::run(&location()?.open_store().await?, cmd).await,
         Command::OAuthClient(cmd) => {
             crate::oauth_client::run(&location()?.open_store().await?, cmd).await

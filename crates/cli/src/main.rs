@@ -2,6 +2,7 @@
 //! renders what they return; each command group is a module of its own (with its `Subcommand`
 //! enum and its `run`), dispatched from [`cli`]. The exit codes are in [`exit`].
 
+mod admin;
 mod alerts;
 mod args;
 mod audit;

@@ -139,6 +139,21 @@ const TABLES: &[Table] = &[
         log: false,
     },
     Table {
+        name: "administrators",
+        columns: &[
+            ("id", T),
+            ("email", T),
+            ("email_folded", T),
+            ("name", T),
+            ("grants", T),
+            ("disabled_us", I),
+            ("created_us", I),
+            ("created_by", T),
+        ],
+        key: &["id"],
+        log: false,
+    },
+    Table {
         name: "oauth_clients",
         columns: &[
             ("id", T),

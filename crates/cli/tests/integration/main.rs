@@ -2,6 +2,7 @@
 //! (`common::console`) as a script or an administrator would.
 #![allow(clippy::unwrap_used, clippy::too_many_lines)] // Test code: a failure is a test failure.
 
+mod admin;
 mod backup;
 mod cli;
 mod common;

@@ -1,7 +1,10 @@
-//! The console's administrators: who may do what in the admin API.
+//! The console's administrators: who they are and what each may do in the admin API.
 //!
+//! - [`accounts`]: administrators as accounts in the console's database (email, name,
+//!   grants, state), shared by every instance; every change audited; one active owner kept.
 //! - [`roles`]: the fixed roles (`owner`, `security`, `editor`, `viewer`), the areas of the
 //!   admin API, and the one table saying which role may read or change each — optionally
 //!   limited to named configurations ([`roles::Grant`]).
 
+pub mod accounts;
 pub mod roles;

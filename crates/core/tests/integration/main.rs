@@ -4,6 +4,7 @@
 //! `common` holds the fixture every module starts from.
 #![allow(clippy::unwrap_used, clippy::too_many_lines)] // Test code: a failure is a test failure.
 
+mod administrators;
 mod alerts;
 mod common;
 mod groups;

@@ -1,0 +1,206 @@
+//! `scim-console admin …`: the console's administrators — created with their roles, listed,
+//! given other roles, disabled and enabled — in the console's database (docs/administrators.md).
+
+use std::collections::BTreeSet;
+
+use anyhow::{Result, bail};
+use clap::{Args, Subcommand};
+use scim_console_core::administrators::accounts::{
+    Administrator, AdministratorState, NewAdministrator,
+};
+use scim_console_core::administrators::roles::{Grant, Role};
+use scim_console_core::{Actor, Store};
+
+use crate::render::{day, print_json};
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AdminCommand {
+    /// Create an administrator with its roles.
+    Create(CreateArgs),
+    /// List the administrators, their roles and states.
+    List(ListArgs),
+    /// Give an administrator other roles (replacing its roles).
+    Role(RoleArgs),
+    /// Disable an administrator: it signs in no more.
+    Disable(KeyArgs),
+    /// Enable a disabled administrator again.
+    Enable(KeyArgs),
+}
+
+/// Roles, and the configurations they are limited to.
+#[derive(Debug, Args)]
+pub(crate) struct RolesArgs {
+    /// A role: owner, security, editor or viewer (repeat for several).
+    #[arg(long = "role", required = true, value_name = "ROLE")]
+    roles: Vec<Role>,
+    /// Limit the roles (all but owner) to this configuration: name, slug or id (repeat for
+    /// several). Without it, the roles cover every configuration.
+    #[arg(long = "config", value_name = "CONFIG")]
+    configurations: Vec<String>,
+}
+
+impl RolesArgs {
+    /// The grants these arguments give.
+    async fn grants(&self, store: &Store) -> Result<Vec<Grant>> {
+        if self.configurations.is_empty() {
+            return Ok(self.roles.iter().map(|r| Grant::everywhere(*r)).collect());
+        }
+        if self.roles.contains(&Role::Owner) {
+            bail!("the owner role covers the whole server: it cannot be limited with --config");
+        }
+        let mut ids = BTreeSet::new();
+        for key in &self.configurations {
+            ids.insert(store.find_configuration(key).await?.id);
+        }
+        self.roles
+            .iter()
+            .map(|r| Ok(Grant::on(*r, ids.clone())?))
+            .collect()
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CreateArgs {
+    /// The email address the administrator signs in with.
+    #[arg(long)]
+    email: String,
+    /// What people call it (default: the email's local part).
+    #[arg(long, default_value = "")]
+    name: String,
+    #[command(flatten)]
+    roles: RolesArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RoleArgs {
+    /// The administrator: email (any case) or id.
+    administrator: String,
+    #[command(flatten)]
+    roles: RolesArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct KeyArgs {
+    /// The administrator: email (any case) or id.
+    administrator: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The grants as text: `editor (acme-qa, acme-prod), security`.
+async fn roles_text(store: &Store, grants: &[Grant]) -> Result<String> {
+    let mut parts = Vec::new();
+    for grant in grants {
+        match &grant.configurations {
+            None => parts.push(grant.role.to_string()),
+            Some(ids) => {
+                let mut names = Vec::new();
+                for id in ids {
+                    names.push(match store.configuration(*id).await {
+                        Ok(c) => c.slug,
+                        Err(_) => format!("{id} (deleted)"),
+                    });
+                }
+                parts.push(format!("{} ({})", grant.role, names.join(", ")));
+            }
+        }
+    }
+    Ok(parts.join(", "))
+}
+
+async fn print_one(store: &Store, a: &Administrator, json: bool, what: &str) -> Result<()> {
+    if json {
+        return print_json(a);
+    }
+    println!(
+        "{what} {} <{}>: {}{}",
+        a.name,
+        a.email,
+        roles_text(store, &a.grants).await?,
+        if a.state == AdministratorState::Disabled {
+            ", disabled"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
+/// Runs an `admin` subcommand.
+pub(crate) async fn run(store: &Store, cmd: AdminCommand) -> Result<()> {
+    match cmd {
+        AdminCommand::Create(args) => {
+            let grants = args.roles.grants(store).await?;
+            let created = store
+                .create_administrator(
+                    &NewAdministrator {
+                        email: args.email,
+                        name: args.name,
+                        grants,
+                    },
+                    &Actor::cli(),
+                )
+                .await?;
+            print_one(store, &created, args.json, "Created").await
+        }
+        AdminCommand::List(args) => {
+            let all = store.administrators().await?;
+            if args.json {
+                return print_json(&all);
+            }
+            if all.is_empty() {
+                println!(
+                    "No administrators yet: `scim-console admin create --email … --role owner`."
+                );
+            }
+            for a in &all {
+                println!(
+                    "{:<32} {:<24} {:<9} {:<40} created {} by {}",
+                    a.email,
+                    a.name,
+                    match a.state {
+                        AdministratorState::Active => "active",
+                        AdministratorState::Disabled => "disabled",
+                    },
+                    roles_text(store, &a.grants).await?,
+                    day(Some(a.created)),
+                    a.created_by
+                );
+            }
+            Ok(())
+        }
+        AdminCommand::Role(args) => {
+            let grants = args.roles.grants(store).await?;
+            let changed = store
+                .set_administrator_grants(&args.administrator, &grants, &Actor::cli())
+                .await?;
+            print_one(store, &changed, args.json, "Changed").await
+        }
+        AdminCommand::Disable(args) => {
+            let changed = store
+                .set_administrator_enabled(&args.administrator, false, &Actor::cli())
+                .await?;
+            print_one(store, &changed, args.json, "Disabled").await
+        }
+        AdminCommand::Enable(args) => {
+            let changed = store
+                .set_administrator_enabled(&args.administrator, true, &Actor::cli())
+                .await?;
+            print_one(store, &changed, args.json, "Enabled").await
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! `scim-console admin …`: administrators created with roles (limited to configurations or
+//! not), listed as text and JSON, given other roles, disabled and enabled — the last owner
+//! kept — with errors that name what is wrong.
+
+use serde_json::Value;
+
+use super::cli::{cli, stdout};
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn admin_verbs() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    assert!(cli(dir, &["config", "create", "Acme QA"]).status.success());
+    let empty = cli(dir, &["admin", "list"]);
+    assert!(
+        stdout(&empty).contains("No administrators yet"),
+        "{}",
+        stdout(&empty)
+    );
+
+    let owner = cli(
+        dir,
+        &[
+            "admin",
+            "create",
+            "--email",
+            "Ada@Contoso.com",
+            "--role",
+            "owner",
+        ],
+    );
+    assert!(owner.status.success(), "{}", stderr(&owner));
+    assert_eq!(
+        stdout(&owner).trim(),
+        "Created Ada <Ada@Contoso.com>: owner"
+    );
+    let editor = cli(
+        dir,
+        &[
+            "admin",
+            "create",
+            "--email",
+            "grace@partner.example",
+            "--name",
+            "Grace Hopper",
+            "--role",
+            "editor",
+            "--role",
+            "viewer",
+            "--config",
+            "acme-qa",
+        ],
+    );
+    assert!(editor.status.success(), "{}", stderr(&editor));
+    assert_eq!(
+        stdout(&editor).trim(),
+        "Created Grace Hopper <grace@partner.example>: editor (acme-qa), viewer (acme-qa)"
+    );
+
+    let listed: Value =
+        serde_json::from_slice(&cli(dir, &["admin", "list", "--json"]).stdout).unwrap();
+    let emails: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(emails, ["Ada@Contoso.com", "grace@partner.example"]);
+    assert_eq!(listed[1]["grants"][0]["role"], "editor");
+    assert_eq!(
+        listed[1]["grants"][0]["configurations"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let text = stdout(&cli(dir, &["admin", "list"]));
+    assert!(
+        text.contains("grace@partner.example") && text.contains("editor (acme-qa)"),
+        "{text}"
+    );
+
+    // Errors say what is wrong, with the exit codes `--help` lists.
+    let duplicate = cli(
+        dir,
+        &[
+            "admin",
+            "create",
+            "--email",
+            "ADA@contoso.com",
+            "--role",
+            "viewer",
+        ],
+    );
+    assert_eq!(duplicate.status.code(), Some(4), "{}", stderr(&duplicate));
+    assert!(
+        stderr(&duplicate).contains("already exists"),
+        "{}",
+        stderr(&duplicate)
+    );
+    let bad_role = cli(
+        dir,
+        &[
+            "admin",
+            "create",
+            "--email",
+            "x@contoso.com",
+            "--role",
+            "admin",
+        ],
+    );
+    assert_eq!(bad_role.status.code(), Some(2));
+    assert!(
+        stderr(&bad_role).contains("owner, security, editor and viewer"),
+        "{}",
+        stderr(&bad_role)
+    );
+    let scoped_owner = cli(
+        dir,
+        &[
+            "admin",
+            "create",
+            "--email",
+            "x@contoso.com",
+            "--role",
+            "owner",
+            "--config",
+            "acme-qa",
+        ],
+    );
+    assert!(!scoped_owner.status.success());
+    assert!(
+        stderr(&scoped_owner).contains("whole server"),
+        "{}",
+        stderr(&scoped_owner)
+    );
+    let unknown = cli(dir, &["admin", "disable", "nobody@contoso.com"]);
+    assert_eq!(unknown.status.code(), Some(3));
+
+    // The last owner stays; with another, it may go.
+    let last = cli(dir, &["admin", "disable", "ada@contoso.com"]);
+    assert!(!last.status.success());
+    assert!(
+        stderr(&last).contains("last active owner"),
+        "{}",
+        stderr(&last)
+    );
+    let promoted = cli(
+        dir,
+        &["admin", "role", "grace@partner.example", "--role", "owner"],
+    );
+    assert_eq!(
+        stdout(&promoted).trim(),
+        "Changed Grace Hopper <grace@partner.example>: owner"
+    );
+    let disabled = cli(dir, &["admin", "disable", "ada@contoso.com"]);
+    assert_eq!(
+        stdout(&disabled).trim(),
+        "Disabled Ada <Ada@Contoso.com>: owner, disabled"
+    );
+    let enabled = cli(dir, &["admin", "enable", "ada@contoso.com", "--json"]);
+    let enabled: Value = serde_json::from_slice(&enabled.stdout).unwrap();
+    assert_eq!(enabled["state"], "active");
+    // Each change is in the audit log, by the command line's user.
+    let audit = stdout(&cli(dir, &["audit", "list", "--action", "administrator."]));
+    assert_eq!(audit.matches("administrator.").count(), 5, "{audit}");
+}
