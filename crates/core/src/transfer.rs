@@ -385,8 +385,14 @@ const TABLES: &[Table] = &[
 ];
 
 /// Tables that are not copied: rebuilt by the destination (totals kept by triggers, full-text
-/// indexes) or its own (migrations, statistics, the authentication epoch).
-const NOT_COPIED: &[&str] = &["directory_counts", "auth_epoch", "_sqlx_migrations"];
+/// indexes) or its own (migrations, statistics, the authentication epoch, the browser sessions
+/// open on the source).
+const NOT_COPIED: &[&str] = &[
+    "directory_counts",
+    "auth_epoch",
+    "_sqlx_migrations",
+    "admin_sessions",
+];
 
 /// Rows read per statement.
 const PAGE: i64 = 2_000;

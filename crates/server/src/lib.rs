@@ -6,7 +6,7 @@
 //!   and the middleware that records every request in the provisioning log.
 //! - [`admin`]: the admin API under `/api`, one router per area, each path written once on its
 //!   handler (utoipa-axum) and described at `/api/openapi.json`; guarded by `Host`/`Origin`
-//!   checks and the per-launch admin token or a browser session ([`sessions`]).
+//!   checks and the per-launch admin token or a browser session ([`admin::sessions`]).
 //! - [`ui`]: the admin UI's built files.
 //! - [`server`]: binding, TLS ([`tls`]), slow clients ([`slow_clients`]), graceful shutdown;
 //!   [`runtime`]: everything `scim-console serve` and the desktop app do to start a console.
@@ -37,7 +37,6 @@ pub mod probe;
 pub mod runtime;
 pub mod scim;
 pub mod server;
-pub mod sessions;
 pub mod slow_clients;
 mod state;
 pub mod tls;

@@ -88,8 +88,6 @@ pub struct AppState {
     /// How this server runs.
     pub info: Arc<ServerInfo>,
     pub(crate) limiter: Arc<RateLimiter>,
-    /// The admin's browser sessions.
-    pub(crate) sessions: Arc<crate::sessions::Sessions>,
     /// Alerts raised and resolved: live followers and webhook calls.
     pub alerts: crate::alerting::Alerts,
     /// Where provisioning log records go.
@@ -131,7 +129,6 @@ impl AppState {
             stop: Arc::new(stop),
             logs,
             alerts: crate::alerting::Alerts::default(),
-            sessions: Arc::default(),
             log_writer: Arc::new(std::sync::Mutex::new(Some(writer))),
             store,
             registry: Arc::new(SchemaRegistry::standard()),

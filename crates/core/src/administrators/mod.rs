@@ -2,9 +2,12 @@
 //!
 //! - [`accounts`]: administrators as accounts in the console's database (email, name,
 //!   grants, state), shared by every instance; every change audited; one active owner kept.
+//! - [`sessions`]: browser sessions in the database, valid on every instance, with idle and
+//!   absolute timeouts.
 //! - [`roles`]: the fixed roles (`owner`, `security`, `editor`, `viewer`), the areas of the
 //!   admin API, and the one table saying which role may read or change each — optionally
 //!   limited to named configurations ([`roles::Grant`]).
 
 pub mod accounts;
 pub mod roles;
+pub mod sessions;

@@ -14,5 +14,6 @@ mod mapping;
 mod outbox;
 mod persistence;
 mod postgres;
+mod sessions;
 mod store;
 mod tokens;

@@ -177,7 +177,15 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
         "admin {}",
         crate::peer::Peer::from_extensions(request.extensions()).0
     );
-    if !public && !sessions::authenticated(&state, headers) {
+    let session = if public {
+        false
+    } else {
+        match sessions::authenticated(&state, headers).await {
+            Ok(open) => open,
+            Err(error) => return error.into_response(),
+        }
+    };
+    if !public && !session {
         let presented = header_text(headers, &header::AUTHORIZATION)
             .and_then(|v| v.split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))

@@ -1,8 +1,10 @@
 //! Browser sessions of the admin: the admin link `scim-console serve` prints
 //! (`/login?token=…`, the per-launch admin token) opens a session held in an HttpOnly,
 //! SameSite=Strict cookie, so the UI in a browser never keeps the token in script-readable
-//! storage. Sessions live in memory (they end with the server, like the admin token) and expire
-//! after [`SESSION_HOURS`] hours; only their SHA-256 is kept.
+//! storage. Sessions are stored in the console's database
+//! ([`scim_console_core::administrators::sessions`]: only their SHA-256, with idle and absolute
+//! timeouts), so a session opened on one instance holds on every instance, and signing out
+//! ends it on all of them.
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -12,9 +14,13 @@ use subtle::ConstantTimeEq as _;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use scim_console_core::administrators::sessions::ABSOLUTE_HOURS;
+
 use super::AdminError;
-use crate::sessions::{COOKIE, SESSION_HOURS};
 use crate::state::AppState;
+
+/// The session cookie's name.
+pub const COOKIE: &str = "scim_console_session";
 
 /// The session id a request's cookie carries, if any.
 pub(super) fn cookie(headers: &HeaderMap) -> Option<&str> {
@@ -28,12 +34,18 @@ pub(super) fn cookie(headers: &HeaderMap) -> Option<&str> {
         .map(|(_, value)| value)
 }
 
-/// Whether a request carries an open session.
-pub(super) fn authenticated(state: &AppState, headers: &HeaderMap) -> bool {
-    cookie(headers).is_some_and(|id| state.sessions.is_open(id))
+/// Whether a request carries an open session (the database failing: an error, not a no).
+pub(super) async fn authenticated(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<bool, AdminError> {
+    match cookie(headers) {
+        Some(id) => Ok(state.store.admin_session(id).await?.is_some()),
+        None => Ok(false),
+    }
 }
 
-fn set_cookie(state: &AppState, value: &str, max_age: u64) -> String {
+fn set_cookie(state: &AppState, value: &str, max_age: i64) -> String {
     let secure = if state.scheme == "https" {
         "; Secure"
     } else {
@@ -74,6 +86,7 @@ fn landing(next: Option<&str>) -> Result<&str, AdminError> {
 pub async fn login(
     State(state): State<AppState>,
     peer: crate::peer::Peer,
+    headers: HeaderMap,
     Query(params): Query<LoginParams>,
 ) -> Result<Response, AdminError> {
     let next = landing(params.next.as_deref())?.to_owned();
@@ -88,13 +101,14 @@ pub async fn login(
         ));
     }
     state.backoff.accepted(&source);
-    let id = state.sessions.open();
+    let agent = crate::headers::header_text(&headers, &header::USER_AGENT);
+    let id = state.store.open_admin_session(None, &peer.0, agent).await?;
     Ok((
         StatusCode::SEE_OTHER,
         [
             (
                 header::SET_COOKIE,
-                set_cookie(&state, &id, SESSION_HOURS * 3600),
+                set_cookie(&state, id.expose(), ABSOLUTE_HOURS * 3600),
             ),
             (header::LOCATION, next),
             (header::CACHE_CONTROL, "no-store".to_owned()),
@@ -106,15 +120,18 @@ pub async fn login(
 /// Ends the browser's session.
 #[utoipa::path(post, path = "/api/logout", security(("admin_token" = [])),
     responses((status = 204)))]
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AdminError> {
     if let Some(id) = cookie(&headers) {
-        state.sessions.close(id);
+        state.store.close_admin_session(id).await?;
     }
-    (
+    Ok((
         StatusCode::NO_CONTENT,
         [(header::SET_COOKIE, set_cookie(&state, "", 0))],
     )
-        .into_response()
+        .into_response())
 }
 
 /// The routes of browser sessions.

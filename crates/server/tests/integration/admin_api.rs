@@ -371,3 +371,58 @@ async fn the_admin_link_opens_a_browser_session_held_in_a_strict_cookie() {
     assert_eq!(after.status(), 401);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_browser_session_holds_on_every_instance_and_signing_out_ends_it_on_all() {
+    if scim_console_core::testing::test_postgres().is_none() {
+        eprintln!("instances share sessions through PostgreSQL (SQLite has one instance)");
+        return;
+    }
+    let a = TestServer::start().await;
+    let b = a.another_instance().await;
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = browser
+        .get(format!("{}/login?token={}", a.origin, a.admin_token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 303);
+    let cookie = login.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let on = |s: &TestServer| format!("{}/api/configurations", s.origin);
+    // Opened on one instance, it holds on the other.
+    let read = browser
+        .get(on(&b))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 200);
+    // Signing out on that other instance ends it on the first one too.
+    let out = browser
+        .post(format!("{}/api/logout", b.origin))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    for s in [&a, &b] {
+        let after = browser
+            .get(on(s))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(after.status(), 401, "{}", s.origin);
+    }
+    b.stop().await;
+    a.stop().await;
+}
