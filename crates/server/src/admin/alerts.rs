@@ -15,8 +15,7 @@ use utoipa_axum::routes;
 
 use super::AdminError;
 use super::dto::ErrorBody;
-use super::extract::{Body, ConfigId, ConfigPath, admin, config_id};
-use crate::peer::Peer;
+use super::extract::{Acting, Body, ConfigId, ConfigPath, config_id};
 use crate::state::AppState;
 
 fn rule_id(id: &str) -> Result<i64, AdminError> {
@@ -49,13 +48,10 @@ pub async fn list_rules(
 pub async fn create_rule(
     State(state): State<AppState>,
     ConfigId(id): ConfigId,
-    peer: Peer,
+    Acting(actor): Acting,
     Body(body): Body<NewAlertRule>,
 ) -> Result<(StatusCode, Json<Value>), AdminError> {
-    let rule = state
-        .store
-        .create_alert_rule(id, &body, &admin(&peer))
-        .await?;
+    let rule = state.store.create_alert_rule(id, &body, &actor).await?;
     Ok((StatusCode::CREATED, json(rule)))
 }
 
@@ -66,12 +62,12 @@ pub async fn create_rule(
 pub async fn update_rule(
     State(state): State<AppState>,
     Path(rule): Path<String>,
-    peer: Peer,
+    Acting(actor): Acting,
     Body(body): Body<AlertRuleUpdate>,
 ) -> Result<Json<Value>, AdminError> {
     let rule = state
         .store
-        .update_alert_rule(rule_id(&rule)?, &body, &admin(&peer))
+        .update_alert_rule(rule_id(&rule)?, &body, &actor)
         .await?;
     Ok(json(rule))
 }
@@ -83,11 +79,11 @@ pub async fn update_rule(
 pub async fn delete_rule(
     State(state): State<AppState>,
     Path(rule): Path<String>,
-    peer: Peer,
+    Acting(actor): Acting,
 ) -> Result<StatusCode, AdminError> {
     state
         .store
-        .delete_alert_rule(rule_id(&rule)?, &admin(&peer))
+        .delete_alert_rule(rule_id(&rule)?, &actor)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,14 +1,15 @@
 //! `/api/configurations`: SCIM configurations listed, created, read, changed and deleted.
-use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use axum::{Extension, Json};
+use scim_console_core::administrators::roles::{Access, Area};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AdminError;
+use super::access::{Caller, Need};
 use super::dto::{ConfigurationChanges, ConfigurationView, ErrorBody, NewConfigurationBody};
-use super::extract::{Body, ConfigId, ConfigPath, admin, origin};
-use crate::peer::Peer;
+use super::extract::{Acting, Body, ConfigId, ConfigPath, origin};
 use crate::state::AppState;
 
 /// The configuration routes.
@@ -27,12 +28,15 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     responses((status = 200, body = [ConfigurationView]), (status = 401, body = ErrorBody)))]
 pub async fn list_configurations(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
 ) -> Result<Json<Vec<ConfigurationView>>, AdminError> {
     let origin = origin(&state, &headers);
     let list = state.store.list_configurations().await?;
+    // An administrator whose roles are limited to some configurations sees those only.
     Ok(Json(
         list.into_iter()
+            .filter(|c| caller.covers(Area::Configurations, c.id))
             .map(|c| ConfigurationView::new(c, &origin))
             .collect(),
     ))
@@ -44,12 +48,12 @@ pub async fn list_configurations(
 pub async fn create_configuration(
     State(state): State<AppState>,
     headers: HeaderMap,
-    peer: Peer,
+    Acting(actor): Acting,
     Body(body): Body<NewConfigurationBody>,
 ) -> Result<(StatusCode, Json<ConfigurationView>), AdminError> {
     let created = state
         .store
-        .create_configuration(body.into_new()?, &admin(&peer))
+        .create_configuration(body.into_new()?, &actor)
         .await?;
     tracing::info!(configuration = %created.id, name = %created.name, "configuration created");
     Ok((
@@ -77,14 +81,23 @@ pub async fn get_configuration(
     responses((status = 200, body = ConfigurationView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn update_configuration(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
-    peer: Peer,
+    Acting(actor): Acting,
     ConfigId(id): ConfigId,
     Body(changes): Body<ConfigurationChanges>,
 ) -> Result<Json<ConfigurationView>, AdminError> {
+    // A change is judged by the fields it changes (the guard let every role through).
+    for area in changes.areas() {
+        caller.check(Some(Need::Area {
+            area,
+            access: Access::Write,
+            configuration: Some(Some(id)),
+        }))?;
+    }
     let updated = state
         .store
-        .update_configuration(id, changes.into(), &admin(&peer))
+        .update_configuration(id, changes.into(), &actor)
         .await?;
     tracing::info!(configuration = %updated.id, "configuration updated");
     Ok(Json(ConfigurationView::new(
@@ -98,10 +111,10 @@ pub async fn update_configuration(
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn delete_configuration(
     State(state): State<AppState>,
-    peer: Peer,
+    Acting(actor): Acting,
     ConfigId(id): ConfigId,
 ) -> Result<StatusCode, AdminError> {
-    state.store.delete_configuration(id, &admin(&peer)).await?;
+    state.store.delete_configuration(id, &actor).await?;
     tracing::info!(configuration = %id, "configuration deleted");
     Ok(StatusCode::NO_CONTENT)
 }

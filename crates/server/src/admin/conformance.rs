@@ -14,13 +14,12 @@ use utoipa_axum::routes;
 
 use super::AdminError;
 use super::dto::ErrorBody;
-use super::extract::{Body, admin};
+use super::extract::{Acting, Body};
 use super::pilot_runs::TargetBody;
 use crate::conformance::report::{self, Format};
 use crate::conformance::runs::{Busy, ConformanceRunView};
 use crate::conformance::{self, Options};
 use crate::outbound::target::{OpenedTarget, TargetError};
-use crate::peer::Peer;
 use crate::state::AppState;
 
 /// A conformance run to start.
@@ -44,7 +43,7 @@ pub struct ConformanceBody {
     responses((status = 202, body = ConformanceRunView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn start(
     State(state): State<AppState>,
-    peer: Peer,
+    Acting(actor): Acting,
     Body(body): Body<ConformanceBody>,
 ) -> Result<(StatusCode, Json<ConformanceRunView>), AdminError> {
     let rate = body.rate.unwrap_or(10.0);
@@ -53,7 +52,6 @@ pub async fn start(
     if state.conformance_runs.full() {
         return Err(busy(Busy));
     }
-    let actor = admin(&peer);
     let choice = body.target.choice(&state).await?;
     let target = OpenedTarget::open(
         &state.store,

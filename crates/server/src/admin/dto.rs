@@ -310,6 +310,52 @@ pub struct ConfigurationChanges {
     pub compatibility: Option<Map<String, Value>>,
 }
 
+impl ConfigurationChanges {
+    /// The areas of the roles table these changes touch: the token policy and which
+    /// credentials the endpoint accepts are the token policy's; log retention is the
+    /// provisioning log's; every other field is the configuration's.
+    pub fn areas(&self) -> Vec<scim_console_core::administrators::roles::Area> {
+        use scim_console_core::administrators::roles::Area;
+        let mut areas = Vec::new();
+        if self.token_policy.is_some() || self.client_authentication.is_some() {
+            areas.push(Area::TokenPolicy);
+        }
+        if self.log_retention.is_some() {
+            areas.push(Area::Logs);
+        }
+        let Self {
+            name,
+            description,
+            slug,
+            enabled,
+            provision_users,
+            provision_groups,
+            put_semantics,
+            keep_passwords,
+            protected_accounts,
+            client_profile,
+            compatibility,
+            ..
+        } = self;
+        if name.is_some()
+            || description.is_some()
+            || slug.is_some()
+            || enabled.is_some()
+            || provision_users.is_some()
+            || provision_groups.is_some()
+            || put_semantics.is_some()
+            || keep_passwords.is_some()
+            || protected_accounts.is_some()
+            || client_profile.is_some()
+            || compatibility.is_some()
+            || areas.is_empty()
+        {
+            areas.push(Area::Configurations);
+        }
+        areas
+    }
+}
+
 impl From<ConfigurationChanges> for ConfigurationUpdate {
     fn from(c: ConfigurationChanges) -> Self {
         Self {

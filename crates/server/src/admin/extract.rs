@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use scim_console_core::{Actor, Configuration, ConfigurationId};
 
 use super::AdminError;
+use super::access::Caller;
 use crate::headers::header_text;
 use crate::peer::Peer;
 use crate::state::AppState;
@@ -91,9 +92,21 @@ pub(super) fn config_id(id: &str) -> Result<ConfigurationId, AdminError> {
     })
 }
 
-/// Changes made through the admin API are the admin's, from the caller's address.
-pub(super) fn admin(peer: &Peer) -> Actor {
-    Actor::new("admin", peer.0.clone())
+/// Who makes a change through the admin API, as the audit log names them: the signed-in
+/// administrator's email, or `admin` for the server's admin token (and the sessions its admin
+/// link opens), from the caller's address.
+pub struct Acting(pub Actor);
+
+impl<S: Send + Sync> FromRequestParts<S> for Acting {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let name = match parts.extensions.get::<Caller>() {
+            Some(Caller::Administrator(a)) => a.email.clone(),
+            Some(Caller::AdminToken) | None => "admin".to_owned(),
+        };
+        Ok(Self(Actor::new(name, Peer::of(parts).0)))
+    }
 }
 
 /// The origin clients reach this server at (its `Host`), for the SCIM base URLs shown.

@@ -17,8 +17,7 @@ use utoipa_axum::routes;
 
 use super::AdminError;
 use super::dto::ErrorBody;
-use super::extract::{Body, ConfigId, ConfigPath, admin, config_id};
-use crate::peer::Peer;
+use super::extract::{Acting, Body, ConfigId, ConfigPath, config_id};
 use crate::state::AppState;
 
 /// A saved version of a plan.
@@ -288,19 +287,13 @@ pub async fn current(
     responses((status = 200, body = SavedPlanView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn save(
     State(state): State<AppState>,
-    peer: Peer,
+    Acting(actor): Acting,
     ConfigId(id): ConfigId,
     Body(body): Body<SavePlanBody>,
 ) -> Result<Json<SavedPlanView>, AdminError> {
     let (saved, findings) = state
         .store
-        .save_mapping_plan(
-            id,
-            &body.plan,
-            state.registry.user(),
-            &body.comment,
-            &admin(&peer),
-        )
+        .save_mapping_plan(id, &body.plan, state.registry.user(), &body.comment, &actor)
         .await?;
     tracing::info!(configuration = %id, version = saved.version, "mapping plan saved");
     Ok(Json(SavedPlanView {
@@ -438,13 +431,13 @@ pub async fn diff(
     responses((status = 200, body = PlanVersionView), (status = 404, body = ErrorBody)))]
 pub async fn rollback(
     State(state): State<AppState>,
-    peer: Peer,
+    Acting(actor): Acting,
     ConfigId(id): ConfigId,
     Body(body): Body<RollbackBody>,
 ) -> Result<Json<PlanVersionView>, AdminError> {
     let saved = state
         .store
-        .rollback_mapping_plan(id, body.version, state.registry.user(), &admin(&peer))
+        .rollback_mapping_plan(id, body.version, state.registry.user(), &actor)
         .await?;
     Ok(Json(saved.into()))
 }
@@ -469,7 +462,7 @@ pub struct ImportReportView {
     responses((status = 200, body = ImportReportView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn import_users(
     State(state): State<AppState>,
-    peer: Peer,
+    Acting(actor): Acting,
     ConfigPath(configuration): ConfigPath,
     headers: axum::http::HeaderMap,
     body: String,
@@ -496,7 +489,7 @@ pub async fn import_users(
     };
     let report = state
         .store
-        .import_users(&configuration, &state.registry, rows, &admin(&peer))
+        .import_users(&configuration, &state.registry, rows, &actor)
         .await?;
     tracing::info!(configuration = %configuration.id, imported = report.imported, "users imported");
     Ok(Json(ImportReportView {
@@ -518,14 +511,14 @@ pub struct CopyBody {
     responses((status = 200, body = SavedPlanView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn copy(
     State(state): State<AppState>,
-    peer: Peer,
+    Acting(actor): Acting,
     ConfigId(id): ConfigId,
     Body(body): Body<CopyBody>,
 ) -> Result<Json<SavedPlanView>, AdminError> {
     let from = state.store.configuration(config_id(&body.from)?).await?;
     let copied = state
         .store
-        .copy_mapping_plan(&from, id, state.registry.user(), &admin(&peer))
+        .copy_mapping_plan(&from, id, state.registry.user(), &actor)
         .await?;
     Ok(Json(SavedPlanView {
         saved: copied.saved.into(),

@@ -6,6 +6,7 @@
 //! `/api/openapi.json` needs the per-launch admin token as a bearer token, or a browser session
 //! opened by the admin link (`/login?token=…`, see [`sessions`]).
 
+pub mod access;
 mod alerts;
 mod audit;
 mod configurations;
@@ -177,30 +178,37 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
         "admin {}",
         crate::peer::Peer::from_extensions(request.extensions()).0
     );
-    let session = if public {
-        false
-    } else {
-        match sessions::authenticated(&state, headers).await {
-            Ok(open) => open,
-            Err(error) => return error.into_response(),
-        }
-    };
-    if !public && !session {
-        let presented = header_text(headers, &header::AUTHORIZATION)
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, t)| t.trim())
-            .unwrap_or_default();
-        let expected = state.admin_token.expose();
-        if !bool::from(presented.as_bytes().ct_eq(expected.as_bytes())) {
-            return refused(
-                &state,
-                &source,
-                "the admin token is missing or wrong (or the browser session ended); use the token or the admin link `scim-console serve` printed",
-            );
-        }
-        state.backoff.accepted(&source);
+    if public {
+        return next.run(request).await;
     }
+    let caller = match sessions::caller(&state, headers).await {
+        Ok(Some(caller)) => caller,
+        Ok(None) => {
+            let presented = header_text(headers, &header::AUTHORIZATION)
+                .and_then(|v| v.split_once(' '))
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, t)| t.trim())
+                .unwrap_or_default();
+            let expected = state.admin_token.expose();
+            if !bool::from(presented.as_bytes().ct_eq(expected.as_bytes())) {
+                return refused(
+                    &state,
+                    &source,
+                    "the admin token is missing or wrong (or the browser session ended); use the token or the admin link `scim-console serve` printed",
+                );
+            }
+            state.backoff.accepted(&source);
+            access::Caller::AdminToken
+        }
+        Err(error) => return error.into_response(),
+    };
+    // Authorised on the server, before any handler: the caller's roles against the route's
+    // rule (`access`).
+    if let Err(refusal) = caller.check(access::need(request.method(), request.uri().path())) {
+        return refusal.into_response();
+    }
+    let mut request = request;
+    request.extensions_mut().insert(caller);
     next.run(request).await
 }
 

@@ -8,8 +8,7 @@ use utoipa_axum::routes;
 
 use super::AdminError;
 use super::dto::{ErrorBody, IssuedClientView, NewClientBody, OAuthClientView};
-use super::extract::{Body, ConfigId, ConfigPath, admin, origin};
-use crate::peer::Peer;
+use super::extract::{Acting, Body, ConfigId, ConfigPath, origin};
 use crate::state::AppState;
 
 /// The OAuth client routes.
@@ -43,14 +42,14 @@ pub async fn list_oauth_clients(
 pub async fn create_oauth_client(
     State(state): State<AppState>,
     headers: HeaderMap,
-    peer: Peer,
+    Acting(actor): Acting,
     ConfigPath(configuration): ConfigPath,
     Body(body): Body<NewClientBody>,
 ) -> Result<(StatusCode, Json<IssuedClientView>), AdminError> {
     let id = configuration.id;
     let issued = state
         .store
-        .create_oauth_client(id, &body.label, body.keys()?, &admin(&peer))
+        .create_oauth_client(id, &body.label, body.keys()?, &actor)
         .await?;
     tracing::info!(configuration = %id, client = %issued.info.client_id, "OAuth client created");
     Ok((
@@ -68,13 +67,13 @@ pub async fn create_oauth_client(
     responses((status = 200, body = OAuthClientView), (status = 404, body = ErrorBody)))]
 pub async fn revoke_oauth_client(
     State(state): State<AppState>,
-    peer: Peer,
+    Acting(actor): Acting,
     ConfigId(id): ConfigId,
     Path((_, client_id)): Path<(String, String)>,
 ) -> Result<Json<OAuthClientView>, AdminError> {
     let revoked = state
         .store
-        .revoke_oauth_client(id, &client_id, &admin(&peer))
+        .revoke_oauth_client(id, &client_id, &actor)
         .await?;
     tracing::info!(configuration = %id, client = %client_id, "OAuth client revoked");
     Ok(Json(revoked.into()))

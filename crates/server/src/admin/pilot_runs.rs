@@ -12,10 +12,9 @@ use utoipa_axum::routes;
 
 use super::AdminError;
 use super::dto::ErrorBody;
-use super::extract::{Body, admin, config_id};
+use super::extract::{Acting, Body, config_id};
 use crate::outbound::Pace;
 use crate::outbound::target::{TargetChoice, TargetError};
-use crate::peer::Peer;
 use crate::pilot::runs::{Launch, PilotError, PilotOptions, PilotRequest, Prepared, RunView};
 use crate::pilot::source::{self, Source};
 use crate::state::AppState;
@@ -149,7 +148,7 @@ async fn read_source(state: &AppState, body: SourceBody) -> Result<Source, Admin
     responses((status = 202, body = RunView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn start(
     State(state): State<AppState>,
-    peer: Peer,
+    Acting(actor): Acting,
     Body(body): Body<PilotBody>,
 ) -> Result<(StatusCode, Json<RunView>), AdminError> {
     let configuration = state
@@ -177,7 +176,6 @@ pub async fn start(
     .map_err(pilot_error)?;
     let target = body.target.choice(&state).await?;
     let source = read_source(&state, body.source).await?;
-    let actor = admin(&peer);
     let prepared = Prepared::new(
         &state.store,
         &state.registry,

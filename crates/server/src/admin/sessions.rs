@@ -17,6 +17,7 @@ use utoipa_axum::routes;
 use scim_console_core::administrators::sessions::ABSOLUTE_HOURS;
 
 use super::AdminError;
+use super::access::Caller;
 use crate::state::AppState;
 
 /// The session cookie's name.
@@ -34,15 +35,24 @@ pub(super) fn cookie(headers: &HeaderMap) -> Option<&str> {
         .map(|(_, value)| value)
 }
 
-/// Whether a request carries an open session (the database failing: an error, not a no).
-pub(super) async fn authenticated(
+/// Who a request's open session belongs to, if it carries one (the database failing: an
+/// error, not a no).
+pub(super) async fn caller(
     state: &AppState,
     headers: &HeaderMap,
-) -> Result<bool, AdminError> {
-    match cookie(headers) {
-        Some(id) => Ok(state.store.admin_session(id).await?.is_some()),
-        None => Ok(false),
-    }
+) -> Result<Option<Caller>, AdminError> {
+    let Some(id) = cookie(headers) else {
+        return Ok(None);
+    };
+    let Some(session) = state.store.admin_session(id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(match session.administrator {
+        None => Caller::AdminToken,
+        Some(administrator) => {
+            Caller::Administrator(state.store.administrator(&administrator).await?)
+        }
+    }))
 }
 
 fn set_cookie(state: &AppState, value: &str, max_age: i64) -> String {

@@ -13,8 +13,7 @@ use utoipa_axum::routes;
 
 use super::AdminError;
 use super::dto::ErrorBody;
-use super::extract::{Body, admin};
-use crate::peer::Peer;
+use super::extract::{Acting, Body};
 use crate::probe::{self, Report};
 use crate::state::AppState;
 
@@ -56,7 +55,7 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<RemoteTarget
     responses((status = 201, body = AddedTargetView), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn add(
     State(state): State<AppState>,
-    peer: Peer,
+    Acting(actor): Acting,
     Body(body): Body<NewTargetBody>,
 ) -> Result<(StatusCode, Json<AddedTargetView>), AdminError> {
     let added = state
@@ -68,7 +67,7 @@ pub async fn add(
                 auth: body.auth.unwrap_or(TargetAuth::Bearer),
                 secret: Secret::new(body.secret),
             },
-            &admin(&peer),
+            &actor,
         )
         .await?;
     Ok((
@@ -86,9 +85,9 @@ pub async fn add(
 pub async fn remove(
     State(state): State<AppState>,
     Path(target): Path<String>,
-    peer: Peer,
+    Acting(actor): Acting,
 ) -> Result<StatusCode, AdminError> {
-    state.store.remove_target(&target, &admin(&peer)).await?;
+    state.store.remove_target(&target, &actor).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -12,8 +12,7 @@ use super::dto::{
     ErrorBody, IssuedTokenView, NewTokenBody, RotateTokenBody, RotatedTokenView, TokenCheckView,
     TokenView,
 };
-use super::extract::{Body, ConfigId, ConfigPath, admin, origin};
-use crate::peer::Peer;
+use super::extract::{Acting, Body, ConfigId, ConfigPath, origin};
 use crate::state::AppState;
 
 /// The token routes.
@@ -49,7 +48,7 @@ pub async fn list_tokens(
 pub async fn create_token(
     State(state): State<AppState>,
     headers: HeaderMap,
-    peer: Peer,
+    Acting(actor): Acting,
     ConfigPath(configuration): ConfigPath,
     Body(body): Body<NewTokenBody>,
 ) -> Result<(StatusCode, Json<IssuedTokenView>), AdminError> {
@@ -58,7 +57,7 @@ pub async fn create_token(
         label: body.label,
         expires: body.expires,
     };
-    let issued = state.store.create_token(id, &new, &admin(&peer)).await?;
+    let issued = state.store.create_token(id, &new, &actor).await?;
     tracing::info!(configuration = %id, token = %issued.info.id, "token created");
     let base = format!(
         "{}/scim/{}/v2",
@@ -78,7 +77,7 @@ pub async fn create_token(
 pub async fn rotate_token(
     State(state): State<AppState>,
     headers: HeaderMap,
-    peer: Peer,
+    Acting(actor): Acting,
     ConfigPath(configuration): ConfigPath,
     Path((_, token_id)): Path<(String, String)>,
     Body(body): Body<RotateTokenBody>,
@@ -91,7 +90,7 @@ pub async fn rotate_token(
     };
     let (old, new) = state
         .store
-        .rotate_token(id, &token_id, &rotation, &admin(&peer))
+        .rotate_token(id, &token_id, &rotation, &actor)
         .await?;
     tracing::info!(configuration = %id, token = %token_id, new_token = %new.info.id, grace_seconds = body.grace_seconds, "token rotated");
     let base = format!(
@@ -113,14 +112,11 @@ pub async fn rotate_token(
     responses((status = 200, body = TokenView), (status = 404, body = ErrorBody)))]
 pub async fn revoke_token(
     State(state): State<AppState>,
-    peer: Peer,
+    Acting(actor): Acting,
     ConfigId(id): ConfigId,
     Path((_, token_id)): Path<(String, String)>,
 ) -> Result<Json<TokenView>, AdminError> {
-    let revoked = state
-        .store
-        .revoke_token(id, &token_id, &admin(&peer))
-        .await?;
+    let revoked = state.store.revoke_token(id, &token_id, &actor).await?;
     tracing::info!(configuration = %id, token = %token_id, "token revoked");
     Ok(Json(revoked.into()))
 }

@@ -23,6 +23,7 @@ mod jwt_clients;
 mod logs;
 mod mapping;
 mod pilot;
+mod roles;
 mod scim_endpoint;
 mod storage_faults;
 mod tls;

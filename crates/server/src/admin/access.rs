@@ -1,0 +1,190 @@
+//! Who may make an admin API request: every route belongs to an area of the roles table
+//! ([`scim_console_core::administrators::roles`]) with a kind of access and, when it is about
+//! one configuration, that configuration ([`need`]); the guard checks the caller's grants
+//! against it before any handler runs. A route without a rule is refused to everyone but the
+//! admin token's holder (and a test lists every route of the OpenAPI document, so a new route
+//! cannot go without one).
+
+use axum::http::{Method, StatusCode};
+use scim_console_core::ConfigurationId;
+use scim_console_core::administrators::accounts::Administrator;
+use scim_console_core::administrators::roles::{Access, Area, Grant, Role};
+
+use super::AdminError;
+
+/// What a request needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Nothing more than being signed in (signing out), or what the handler decides from the
+    /// request's body (a configuration's changes: each field's area).
+    SignedIn,
+    /// Reading the console's catalogue — templates, schemas, client profiles — which holds no
+    /// configuration's data: any role.
+    Catalogue,
+    /// `access` to `area`, about one configuration or (`None`) across the server.
+    Area {
+        /// The area.
+        area: Area,
+        /// Reading or changing.
+        access: Access,
+        /// The configuration the request is about, when it is about one (`Some(None)`: the
+        /// path names one that is not an id, which the handler refuses).
+        configuration: Option<Option<ConfigurationId>>,
+    },
+}
+
+/// Who is calling.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    /// The holder of the server's admin token (or a session it opened): every right.
+    AdminToken,
+    /// A signed-in administrator.
+    Administrator(Administrator),
+}
+
+impl Caller {
+    /// The grants this caller holds.
+    fn grants(&self) -> Vec<Grant> {
+        match self {
+            Self::AdminToken => vec![Grant::everywhere(Role::Owner)],
+            Self::Administrator(a) => a.grants.clone(),
+        }
+    }
+
+    /// Whether this caller sees `configuration` in lists across configurations.
+    pub fn covers(&self, area: Area, configuration: ConfigurationId) -> bool {
+        self.grants()
+            .iter()
+            .any(|g| g.role.may(area, Access::Read) && g.covers(configuration))
+    }
+
+    /// Whether this caller may make a request that needs `need`; else the 403 that says
+    /// which role it would take.
+    pub fn check(&self, need: Option<Need>) -> Result<(), AdminError> {
+        let grants = self.grants();
+        let Some(need) = need else {
+            return if matches!(self, Self::AdminToken) {
+                Ok(())
+            } else {
+                Err(AdminError::new(
+                    StatusCode::FORBIDDEN,
+                    "this route has no access rule: only the server's admin token may call it",
+                ))
+            };
+        };
+        let allowed = match need {
+            Need::SignedIn | Need::Catalogue => true,
+            Need::Area {
+                area,
+                access,
+                configuration,
+            } => grants.iter().any(|g| match configuration {
+                Some(id) => {
+                    id.is_some_and(|id| g.permits(area, access, Some(id)))
+                        || (id.is_none() && g.role.may(area, access))
+                }
+                // Across the server: lists are filtered per configuration for grants limited
+                // to some; changes to the server as a whole need a grant on all of them.
+                None => {
+                    g.role.may(area, access)
+                        && (g.configurations.is_none() || (access == Access::Read && lists(area)))
+                }
+            }),
+        };
+        if allowed {
+            return Ok(());
+        }
+        let Need::Area { area, access, .. } = need else {
+            return Ok(());
+        };
+        let roles: Vec<&str> = Role::ALL
+            .iter()
+            .filter(|r| r.may(area, access))
+            .map(|r| r.name())
+            .collect();
+        let verb = match access {
+            Access::Read => "reading",
+            Access::Write => "changing",
+        };
+        Err(AdminError::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "{verb} {} needs the role {} (on this configuration); you have {}",
+                area.label(),
+                roles.join(" or "),
+                held(&grants)
+            ),
+        ))
+    }
+}
+
+/// The areas whose lists across configurations are filtered per configuration, so that a
+/// grant limited to some configurations may read them.
+fn lists(area: Area) -> bool {
+    area == Area::Configurations
+}
+
+/// The grants as text: `editor (2 configurations), viewer`.
+fn held(grants: &[Grant]) -> String {
+    grants
+        .iter()
+        .map(|g| match &g.configurations {
+            None => g.role.name().to_owned(),
+            Some(ids) => format!("{} ({} configuration(s))", g.role, ids.len()),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What a request to `path` (under `/api`) with `method` needs; `None`: no rule.
+pub fn need(method: &Method, path: &str) -> Option<Need> {
+    let rest = path.strip_prefix("/api/")?;
+    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    let reads = matches!(*method, Method::GET | Method::HEAD);
+    let by_method = if reads { Access::Read } else { Access::Write };
+    let server = |area: Area, access: Access| Need::Area {
+        area,
+        access,
+        configuration: None,
+    };
+    match segments.as_slice() {
+        ["logout"] => Some(Need::SignedIn),
+        ["client-profiles"] | ["mapping", "providers" | "schema" | "template", ..] if reads => {
+            Some(Need::Catalogue)
+        }
+        ["configurations"] => Some(server(Area::Configurations, by_method)),
+        ["configurations", id, rest @ ..] => {
+            let configuration = Some(ConfigurationId::parse(id));
+            let (area, access) = match rest {
+                // Judged field by field by the handler (`ConfigurationChanges::areas`).
+                [] if *method == Method::PATCH => return Some(Need::SignedIn),
+                [] => (Area::Configurations, by_method),
+                ["alerts", ..] => (Area::Alerts, by_method),
+                ["users" | "groups", ..] => (Area::Directory, by_method),
+                // Validating, testing, comparing and weighing a plan change nothing.
+                ["mapping", "validate" | "test" | "diff" | "impact"] => {
+                    (Area::Mapping, Access::Read)
+                }
+                ["mapping", ..] => (Area::Mapping, by_method),
+                ["tokens", ..] => (Area::Tokens, by_method),
+                ["oauth-clients", ..] => (Area::OAuthClients, by_method),
+                _ => return None,
+            };
+            Some(Need::Area {
+                area,
+                access,
+                configuration,
+            })
+        }
+        ["alerts", ..] => Some(server(Area::Alerts, by_method)),
+        ["audit", ..] if reads => Some(server(Area::Audit, Access::Read)),
+        ["conformance-runs", ..] => Some(server(Area::Conformance, by_method)),
+        ["connection-test"] => Some(server(Area::Configurations, Access::Write)),
+        ["logs", ..] => Some(server(Area::Logs, by_method)),
+        ["pilot-runs", ..] => Some(server(Area::PilotRuns, by_method)),
+        ["settings"] => Some(server(Area::Settings, by_method)),
+        ["targets", ..] => Some(server(Area::Targets, by_method)),
+        ["tokens", "check"] if reads => Some(server(Area::Tokens, Access::Read)),
+        _ => None,
+    }
+}

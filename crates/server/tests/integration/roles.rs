@@ -1,0 +1,349 @@
+//! Administrators' roles enforced by the admin API, over HTTP: every route of the OpenAPI
+//! document has an access rule; each role, signed in with a session of its own, is let through
+//! or refused (403 naming the role needed) on every area exactly as the roles table says; a
+//! role limited to one configuration acts on it alone and lists it alone; a configuration's
+//! changes are judged field by field.
+
+use std::collections::BTreeSet;
+
+use reqwest::Method;
+use scim_console_core::Actor;
+use scim_console_core::NewConfiguration;
+use scim_console_core::administrators::accounts::NewAdministrator;
+use scim_console_core::administrators::roles::{Access, Area, Grant, Role};
+use scim_console_server::admin::access::need;
+use serde_json::{Value, json};
+
+use crate::common::{TestServer, parts};
+
+#[test]
+fn every_admin_route_has_an_access_rule() {
+    let doc = scim_console_server::admin::openapi();
+    let mut checked = 0;
+    for (path, item) in &doc.paths.paths {
+        if path == "/api/health" {
+            continue;
+        }
+        let concrete = path
+            .replace("{id}", "6f1c1a4e-2b7d-4c55-9a0e-3d2f1b0c9e8a")
+            .replace(['{', '}'], "");
+        for (method, operation) in [
+            (Method::GET, &item.get),
+            (Method::POST, &item.post),
+            (Method::PUT, &item.put),
+            (Method::PATCH, &item.patch),
+            (Method::DELETE, &item.delete),
+        ] {
+            if operation.is_some() {
+                assert!(
+                    need(&method, &concrete).is_some(),
+                    "{method} {path} has no access rule in crates/server/src/admin/access.rs"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 50, "{checked}");
+}
+
+/// A session of a new administrator holding `grants`, as a cookie header.
+async fn signed_in(s: &TestServer, email: &str, grants: Vec<Grant>) -> String {
+    let administrator = s
+        .store
+        .create_administrator(
+            &NewAdministrator {
+                email: email.into(),
+                name: String::new(),
+                grants,
+            },
+            &Actor::system(),
+        )
+        .await
+        .unwrap();
+    let id = s
+        .store
+        .open_admin_session(Some(&administrator.id), "127.0.0.1", None)
+        .await
+        .unwrap();
+    format!("scim_console_session={}", id.expose())
+}
+
+async fn call(
+    s: &TestServer,
+    cookie: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = s
+        .client
+        .request(method, format!("{}{path}", s.origin))
+        .header("cookie", cookie);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    parts(request.send().await.unwrap()).await
+}
+
+#[tokio::test]
+async fn each_role_may_do_what_the_roles_table_says_and_no_more() {
+    let s = TestServer::start().await;
+    let id = s.config.id;
+    // (area, access, method, path, body): one request of every area, reading and changing.
+    let requests: Vec<(Area, Access, Method, String, Option<Value>)> = vec![
+        (
+            Area::Configurations,
+            Access::Read,
+            Method::GET,
+            format!("/api/configurations/{id}"),
+            None,
+        ),
+        (
+            Area::Configurations,
+            Access::Write,
+            Method::POST,
+            "/api/configurations".into(),
+            Some(json!({"name": "made by ROLE"})),
+        ),
+        (
+            Area::Mapping,
+            Access::Read,
+            Method::GET,
+            format!("/api/configurations/{id}/mapping/versions"),
+            None,
+        ),
+        (
+            Area::Mapping,
+            Access::Write,
+            Method::POST,
+            format!("/api/configurations/{id}/mapping/rollback"),
+            Some(json!({"version": 99})),
+        ),
+        (
+            Area::Directory,
+            Access::Read,
+            Method::GET,
+            format!("/api/configurations/{id}/users"),
+            None,
+        ),
+        (
+            Area::Logs,
+            Access::Read,
+            Method::GET,
+            "/api/logs".into(),
+            None,
+        ),
+        (
+            Area::Logs,
+            Access::Write,
+            Method::POST,
+            "/api/logs/retention".into(),
+            None,
+        ),
+        (
+            Area::Alerts,
+            Access::Read,
+            Method::GET,
+            "/api/alerts".into(),
+            None,
+        ),
+        (
+            Area::Alerts,
+            Access::Write,
+            Method::POST,
+            "/api/alerts/evaluate".into(),
+            None,
+        ),
+        (
+            Area::Targets,
+            Access::Read,
+            Method::GET,
+            "/api/targets".into(),
+            None,
+        ),
+        (
+            Area::Targets,
+            Access::Write,
+            Method::DELETE,
+            "/api/targets/no-such-target".into(),
+            None,
+        ),
+        (
+            Area::PilotRuns,
+            Access::Read,
+            Method::GET,
+            "/api/pilot-runs".into(),
+            None,
+        ),
+        (
+            Area::Conformance,
+            Access::Read,
+            Method::GET,
+            "/api/conformance-runs".into(),
+            None,
+        ),
+        (
+            Area::Tokens,
+            Access::Read,
+            Method::GET,
+            format!("/api/configurations/{id}/tokens"),
+            None,
+        ),
+        (
+            Area::Tokens,
+            Access::Write,
+            Method::POST,
+            format!("/api/configurations/{id}/tokens"),
+            Some(json!({"label": "by ROLE"})),
+        ),
+        (
+            Area::OAuthClients,
+            Access::Read,
+            Method::GET,
+            format!("/api/configurations/{id}/oauth-clients"),
+            None,
+        ),
+        (
+            Area::TokenPolicy,
+            Access::Write,
+            Method::PATCH,
+            format!("/api/configurations/{id}"),
+            Some(json!({"tokenPolicy": {}})),
+        ),
+        (
+            Area::Audit,
+            Access::Read,
+            Method::GET,
+            "/api/audit".into(),
+            None,
+        ),
+        (
+            Area::Settings,
+            Access::Read,
+            Method::GET,
+            "/api/settings".into(),
+            None,
+        ),
+    ];
+    for role in Role::ALL {
+        let cookie = signed_in(
+            &s,
+            &format!("{role}@contoso.com"),
+            vec![Grant::everywhere(role)],
+        )
+        .await;
+        for (area, access, method, path, body) in &requests {
+            let body = body.as_ref().map(|b| {
+                serde_json::from_str(&b.to_string().replace("ROLE", role.name())).unwrap()
+            });
+            let (status, answer) = call(&s, &cookie, method.clone(), path, body).await;
+            if role.may(*area, *access) {
+                assert_ne!(status, 403, "{role} {method} {path}: {answer}");
+                assert_ne!(status, 401, "{role} {method} {path}: {answer}");
+            } else {
+                assert_eq!(status, 403, "{role} {method} {path}: {answer}");
+                let message = answer["error"]["message"].as_str().unwrap();
+                assert!(
+                    message.contains("needs the role") && message.contains(role.name()),
+                    "{message}"
+                );
+            }
+        }
+        // Catalogue reads and signing out need no more than a session.
+        let (status, _) = call(&s, &cookie, Method::GET, "/api/mapping/template", None).await;
+        assert_eq!(status, 200, "{role}");
+    }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_role_limited_to_one_configuration_acts_on_it_alone() {
+    let s = TestServer::start().await;
+    let other = s
+        .store
+        .create_configuration(NewConfiguration::named("acme-prod"), &Actor::system())
+        .await
+        .unwrap();
+    let cookie = signed_in(
+        &s,
+        "consultant@partner.example",
+        vec![Grant::on(Role::Editor, BTreeSet::from([s.config.id])).unwrap()],
+    )
+    .await;
+    // It lists only its configuration.
+    let (status, listed) = call(&s, &cookie, Method::GET, "/api/configurations", None).await;
+    assert_eq!(status, 200, "{listed}");
+    let ids: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [s.config.id.to_string()]);
+    // It reads and changes its own, not the other.
+    for (id, allowed) in [(s.config.id, true), (other.id, false)] {
+        let (status, _) = call(
+            &s,
+            &cookie,
+            Method::GET,
+            &format!("/api/configurations/{id}/users"),
+            None,
+        )
+        .await;
+        assert_eq!(status == 200, allowed, "{id}: {status}");
+        let (status, answer) = call(
+            &s,
+            &cookie,
+            Method::PATCH,
+            &format!("/api/configurations/{id}"),
+            Some(json!({"description": "edited by the consultant"})),
+        )
+        .await;
+        assert_eq!(status == 200, allowed, "{id}: {status} {answer}");
+        if !allowed {
+            assert_eq!(status, 403);
+        }
+    }
+    // The change is the consultant's in the audit log.
+    let audit = s
+        .store
+        .audit(&scim_console_core::audit::AuditQuery {
+            action: Some("configuration.update".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.entries.len(), 1);
+    assert_eq!(audit.entries[0].actor, "consultant@partner.example");
+    assert_eq!(audit.entries[0].source, "127.0.0.1");
+    // The token policy is not an editor's, on its own configuration either.
+    let (status, _) = call(
+        &s,
+        &cookie,
+        Method::PATCH,
+        &format!("/api/configurations/{}", s.config.id),
+        Some(json!({"tokenPolicy": {"maxLifetimeDays": 30}})),
+    )
+    .await;
+    assert_eq!(status, 403);
+    // Nothing across the server: no new configuration, no server-wide log.
+    let (status, _) = call(
+        &s,
+        &cookie,
+        Method::POST,
+        "/api/configurations",
+        Some(json!({"name": "x"})),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, _) = call(&s, &cookie, Method::GET, "/api/logs", None).await;
+    assert_eq!(status, 403);
+    // A disabled administrator's session stops on the next request.
+    s.store
+        .set_administrator_enabled("consultant@partner.example", false, &Actor::system())
+        .await
+        .unwrap();
+    let (status, _) = call(&s, &cookie, Method::GET, "/api/configurations", None).await;
+    assert_eq!(status, 401);
+    s.stop().await;
+}
