@@ -2,11 +2,12 @@
 // embeds, Debian's Chromium driven by playwright-core, and an identity provider's requests over
 // real HTTP. Screenshots of every page go to $E2E_ARTIFACTS (default target/e2e-artifacts).
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { scim, startBrowser, startConsole } from './console.mjs';
+import { binary, scim, startBrowser, startConsole } from './console.mjs';
 
 const require = createRequire(new URL('../../ui/package.json', import.meta.url));
 const axePath = require.resolve('axe-core/axe.min.js');
@@ -596,4 +597,45 @@ test('the dark theme, and signing out', async () => {
   const api = await page.evaluate(async () => (await fetch('/api/configurations')).status);
   assert.equal(api, 401);
   assert.deepEqual(state.pageErrors ?? [], [], 'no script error on any page');
+});
+
+test("a one-time sign-in link opens an administrator's session with its role, once", async () => {
+  const printed = execFileSync(
+    binary(),
+    [
+      '--data-dir',
+      server.dataDir,
+      'admin',
+      'create',
+      '--email',
+      'viewer@contoso.example',
+      '--role',
+      'viewer',
+      '--url',
+      server.origin,
+    ],
+    { env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: '' } },
+  ).toString();
+  const link = /Sign-in link: (\S+)/.exec(printed)[1];
+  assert.match(link, new RegExp(`^${server.origin}/sign-in#code=[A-Za-z0-9_-]{43}$`));
+  const fresh = await browser.newContext();
+  const viewer = await fresh.newPage();
+  await viewer.goto(link);
+  await viewer.getByRole('heading', { name: 'SCIM configurations' }).waitFor();
+  assert.equal(new URL(viewer.url()).hash, '', 'the code left the address bar');
+  // A viewer reads, and is refused what the viewer role may not do, saying which role would.
+  const answers = await viewer.evaluate(async () => {
+    const list = await fetch('/api/configurations');
+    const id = (await list.json())[0].id;
+    const tokens = await fetch(`/api/configurations/${id}/tokens`);
+    return { list: list.status, tokens: tokens.status, why: (await tokens.json()).error.message };
+  });
+  assert.equal(answers.list, 200);
+  assert.equal(answers.tokens, 403);
+  assert.match(answers.why, /needs the role owner or security/);
+  // The same link a second time: refused, and the page says why.
+  const again = await (await browser.newContext()).newPage();
+  await again.goto(link);
+  await again.getByText(/was used already/).waitFor();
+  await fresh.close();
 });

@@ -31,7 +31,7 @@ import { ErrorBoundary } from './components/ErrorBoundary';
 import { Loading } from './components/States';
 import { ConfigurationsPage } from './pages/ConfigurationsPage';
 import { NotFoundPage } from './pages/NotFoundPage';
-import { SignInPage } from './pages/SignInPage';
+import { LinkSignInPage, SignInPage } from './pages/SignInPage';
 
 // The first page (the configurations) loads with the shell; the others when first opened.
 const ConfigurationPage = lazy(() =>
@@ -95,6 +95,7 @@ export function Shell() {
   useEffect(close, [location.pathname, close]);
   useAlertNotifications(signedIn);
 
+  if (location.pathname === '/sign-in') return <LinkSignInPage />;
   if (!signedIn) return <SignInPage />;
 
   const signOut = async () => {

@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use scim_console_core::administrators::accounts::{
     Administrator, AdministratorState, NewAdministrator,
 };
+use scim_console_core::administrators::links::LINK_MINUTES;
 use scim_console_core::administrators::roles::{Grant, Role};
 use scim_console_core::{Actor, Store};
 
@@ -15,8 +16,10 @@ use crate::render::{day, print_json};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum AdminCommand {
-    /// Create an administrator with its roles.
+    /// Create an administrator with its roles, and print its one-time sign-in link.
     Create(CreateArgs),
+    /// Print a new one-time sign-in link for an administrator (15 minutes, one use).
+    Link(LinkArgs),
     /// List the administrators, their roles and states.
     List(ListArgs),
     /// Give an administrator other roles (replacing its roles).
@@ -69,6 +72,36 @@ pub(crate) struct CreateArgs {
     name: String,
     #[command(flatten)]
     roles: RolesArgs,
+    #[command(flatten)]
+    url: UrlArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Where the console's UI is reached, for the links printed.
+#[derive(Debug, Args)]
+pub(crate) struct UrlArgs {
+    /// The console's public URL, as administrators reach it (default: $SCIM_CONSOLE_PUBLIC_URL,
+    /// else http://127.0.0.1:8444).
+    #[arg(long = "url", env = "SCIM_CONSOLE_PUBLIC_URL", value_name = "URL")]
+    url: Option<String>,
+}
+
+impl UrlArgs {
+    /// The sign-in link of `code`: the code in the fragment, which browsers never send.
+    fn link(&self, code: &str) -> String {
+        let origin = self.url.as_deref().unwrap_or("http://127.0.0.1:8444");
+        format!("{}/sign-in#code={code}", origin.trim_end_matches('/'))
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LinkArgs {
+    /// The administrator: email (any case) or id.
+    administrator: String,
+    #[command(flatten)]
+    url: UrlArgs,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -140,6 +173,29 @@ async fn print_one(store: &Store, a: &Administrator, json: bool, what: &str) -> 
     Ok(())
 }
 
+/// An administrator and its one-time sign-in link.
+async fn print_link(
+    store: &Store,
+    a: &Administrator,
+    link: &str,
+    json: bool,
+    what: &str,
+) -> Result<()> {
+    if json {
+        let mut value = serde_json::to_value(a)?;
+        value["signInLink"] = serde_json::Value::String(link.to_owned());
+        value["signInLinkMinutes"] = LINK_MINUTES.into();
+        return print_json(&value);
+    }
+    print_one(store, a, false, what).await?;
+    println!("Sign-in link: {link}");
+    eprintln!(
+        "The link works once, for {LINK_MINUTES} minutes; it is shown only now. Send it to {} over a channel you trust.",
+        a.email
+    );
+    Ok(())
+}
+
 /// Runs an `admin` subcommand.
 pub(crate) async fn run(store: &Store, cmd: AdminCommand) -> Result<()> {
     match cmd {
@@ -155,7 +211,31 @@ pub(crate) async fn run(store: &Store, cmd: AdminCommand) -> Result<()> {
                     &Actor::cli(),
                 )
                 .await?;
-            print_one(store, &created, args.json, "Created").await
+            let link = store
+                .create_sign_in_link(&created.id, &Actor::cli())
+                .await?;
+            print_link(
+                store,
+                &created,
+                &args.url.link(link.code.expose()),
+                args.json,
+                "Created",
+            )
+            .await
+        }
+        AdminCommand::Link(args) => {
+            let administrator = store.administrator(&args.administrator).await?;
+            let link = store
+                .create_sign_in_link(&administrator.id, &Actor::cli())
+                .await?;
+            print_link(
+                store,
+                &administrator,
+                &args.url.link(link.code.expose()),
+                args.json,
+                "Link for",
+            )
+            .await
         }
         AdminCommand::List(args) => {
             let all = store.administrators().await?;

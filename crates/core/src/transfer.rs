@@ -386,12 +386,13 @@ const TABLES: &[Table] = &[
 
 /// Tables that are not copied: rebuilt by the destination (totals kept by triggers, full-text
 /// indexes) or its own (migrations, statistics, the authentication epoch, the browser sessions
-/// open on the source).
+/// open on the source and its unused sign-in links).
 const NOT_COPIED: &[&str] = &[
     "directory_counts",
     "auth_epoch",
     "_sqlx_migrations",
     "admin_sessions",
+    "admin_sign_in_links",
 ];
 
 /// Rows read per statement.

@@ -901,6 +901,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sign-in/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Opens a session from a one-time sign-in link (`scim-console admin create|link` prints it):
+         *     the code, once, within 15 minutes, for an active administrator. A refused code counts
+         *     against the address like a refused token ([`crate::backoff`]).
+         */
+        post: operations["sign_in_with_link"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/targets": {
         parameters: {
             query?: never;
@@ -1818,6 +1839,11 @@ export interface components {
              */
             p99Ms: number;
         };
+        /** @description A one-time sign-in link's code, as the sign-in page posts it. */
+        LinkBody: {
+            /** @description The code from the link's fragment (`/sign-in#code=…`). */
+            code: string;
+        };
         /** @description One record, as written. */
         LogEntry: {
             /**
@@ -2582,6 +2608,13 @@ export interface components {
             tlsFingerprint?: string | null;
             /** @description The version of SCIM Console. */
             version: string;
+        };
+        /** @description Who signed in. */
+        SignedInView: {
+            /** @description The administrator's email. */
+            email: string;
+            /** @description Its name. */
+            name: string;
         };
         /** @description What one switch does, for people (the admin API, the UI and the CLI show this). */
         SwitchDoc: {
@@ -4845,6 +4878,45 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SettingsView"];
+                };
+            };
+        };
+    };
+    sign_in_with_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedInView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

@@ -34,9 +34,18 @@ fn admin_verbs() {
         ],
     );
     assert!(owner.status.success(), "{}", stderr(&owner));
-    assert_eq!(
-        stdout(&owner).trim(),
-        "Created Ada <Ada@Contoso.com>: owner"
+    let printed = stdout(&owner);
+    let (first, link) = printed.trim().split_once('\n').unwrap();
+    assert_eq!(first, "Created Ada <Ada@Contoso.com>: owner");
+    // A one-time link, the code in the fragment.
+    let code = link
+        .strip_prefix("Sign-in link: http://127.0.0.1:8444/sign-in#code=")
+        .unwrap_or_else(|| panic!("{link}"));
+    assert_eq!(code.len(), 43);
+    assert!(
+        stderr(&owner).contains("works once, for 15 minutes"),
+        "{}",
+        stderr(&owner)
     );
     let editor = cli(
         dir,
@@ -57,9 +66,30 @@ fn admin_verbs() {
     );
     assert!(editor.status.success(), "{}", stderr(&editor));
     assert_eq!(
-        stdout(&editor).trim(),
+        stdout(&editor).lines().next().unwrap(),
         "Created Grace Hopper <grace@partner.example>: editor (acme-qa), viewer (acme-qa)"
     );
+    // A new link on request, at the console's public URL.
+    let link = cli(
+        dir,
+        &[
+            "admin",
+            "link",
+            "grace@partner.example",
+            "--url",
+            "https://scim.contoso.com/",
+            "--json",
+        ],
+    );
+    let link: Value = serde_json::from_slice(&link.stdout).unwrap();
+    assert!(
+        link["signInLink"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://scim.contoso.com/sign-in#code="),
+        "{link}"
+    );
+    assert_eq!(link["signInLinkMinutes"], 15);
 
     let listed: Value =
         serde_json::from_slice(&cli(dir, &["admin", "list", "--json"]).stdout).unwrap();
@@ -167,5 +197,6 @@ fn admin_verbs() {
     assert_eq!(enabled["state"], "active");
     // Each change is in the audit log, by the command line's user.
     let audit = stdout(&cli(dir, &["audit", "list", "--action", "administrator."]));
-    assert_eq!(audit.matches("administrator.").count(), 5, "{audit}");
+    // Two creates (each with its link), one more link, a role, a disable, an enable.
+    assert_eq!(audit.matches("administrator.").count(), 8, "{audit}");
 }

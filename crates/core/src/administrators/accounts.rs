@@ -368,7 +368,12 @@ impl Store {
         })
     }
 
-    async fn administrator_on(&self, conn: &mut impl Link, key: &str) -> CoreResult<Administrator> {
+    /// An administrator by id or email, on the connection (and transaction) of a change.
+    pub(super) async fn administrator_on(
+        &self,
+        conn: &mut impl Link,
+        key: &str,
+    ) -> CoreResult<Administrator> {
         let key = key.trim();
         db::query("SELECT * FROM administrators WHERE id = ? OR email_folded = ?")
             .bind(key)

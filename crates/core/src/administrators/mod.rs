@@ -2,6 +2,7 @@
 //!
 //! - [`accounts`]: administrators as accounts in the console's database (email, name,
 //!   grants, state), shared by every instance; every change audited; one active owner kept.
+//! - [`links`]: one-time sign-in links (15 minutes, one use, code in the URL fragment).
 //! - [`sessions`]: browser sessions in the database, valid on every instance, with idle and
 //!   absolute timeouts.
 //! - [`roles`]: the fixed roles (`owner`, `security`, `editor`, `viewer`), the areas of the
@@ -9,5 +10,6 @@
 //!   limited to named configurations ([`roles::Grant`]).
 
 pub mod accounts;
+pub mod links;
 pub mod roles;
 pub mod sessions;

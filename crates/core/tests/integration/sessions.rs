@@ -99,3 +99,108 @@ async fn sessions_open_end_by_sign_out_idleness_age_and_a_disabled_administrator
         .unwrap();
     assert!(store.admin_session(hers.expose()).await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn a_sign_in_link_works_once_within_fifteen_minutes_for_an_active_administrator() {
+    let env = Env::timed(NewConfiguration::named("default"), &Actor::system()).await;
+    let store = &env.store;
+    let clock = env.clock();
+    let actor = Actor::new("cli:root", "local");
+    for email in ["ada@contoso.com", "grace@contoso.com"] {
+        store
+            .create_administrator(
+                &NewAdministrator {
+                    email: email.into(),
+                    name: String::new(),
+                    grants: vec![Grant::everywhere(Role::Owner)],
+                },
+                &actor,
+            )
+            .await
+            .unwrap();
+    }
+    let link = store
+        .create_sign_in_link("ADA@contoso.com", &actor)
+        .await
+        .unwrap();
+    assert_eq!(link.code.expose().len(), 43);
+    let ada = store
+        .redeem_sign_in_link(link.code.expose(), "192.0.2.7")
+        .await
+        .unwrap();
+    assert_eq!(ada.email, "ada@contoso.com");
+    // Once.
+    let again = store
+        .redeem_sign_in_link(link.code.expose(), "192.0.2.7")
+        .await
+        .unwrap_err();
+    assert!(again.to_string().contains("used already"), "{again}");
+    // Within fifteen minutes.
+    let late = store
+        .create_sign_in_link("ada@contoso.com", &actor)
+        .await
+        .unwrap();
+    clock.advance(Duration::from_secs(15 * 60 + 1));
+    assert!(
+        store
+            .redeem_sign_in_link(late.code.expose(), "192.0.2.7")
+            .await
+            .is_err()
+    );
+    // Never for a disabled administrator, nor for a code never issued.
+    let grace = store
+        .create_sign_in_link("grace@contoso.com", &actor)
+        .await
+        .unwrap();
+    store
+        .set_administrator_enabled("grace@contoso.com", false, &actor)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .redeem_sign_in_link(grace.code.expose(), "192.0.2.7")
+            .await
+            .is_err()
+    );
+    assert!(
+        store
+            .create_sign_in_link("grace@contoso.com", &actor)
+            .await
+            .is_err()
+    );
+    assert!(
+        store
+            .redeem_sign_in_link("made-up", "192.0.2.7")
+            .await
+            .is_err()
+    );
+    // Issuing and signing in are audited: the sign-in as the administrator's, from its address.
+    let audit = store
+        .audit(&scim_console_core::audit::AuditQuery {
+            action: Some("administrator.sign-in".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.entries.len(), 1);
+    assert_eq!(
+        (
+            audit.entries[0].actor.as_str(),
+            audit.entries[0].source.as_str()
+        ),
+        ("ada@contoso.com", "192.0.2.7")
+    );
+    let issued = store
+        .audit(&scim_console_core::audit::AuditQuery {
+            action: Some("administrator.link".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(issued.entries.len(), 3);
+    assert!(
+        !serde_json::to_string(&issued.entries)
+            .unwrap()
+            .contains(link.code.expose())
+    );
+}

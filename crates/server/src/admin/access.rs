@@ -15,6 +15,8 @@ use super::AdminError;
 /// What a request needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Need {
+    /// Nothing: the route is public (health, the OpenAPI document, redeeming a sign-in link).
+    Public,
     /// Nothing more than being signed in (signing out), or what the handler decides from the
     /// request's body (a configuration's changes: each field's area).
     SignedIn,
@@ -73,7 +75,7 @@ impl Caller {
             };
         };
         let allowed = match need {
-            Need::SignedIn | Need::Catalogue => true,
+            Need::Public | Need::SignedIn | Need::Catalogue => true,
             Need::Area {
                 area,
                 access,
@@ -148,6 +150,8 @@ pub fn need(method: &Method, path: &str) -> Option<Need> {
         configuration: None,
     };
     match segments.as_slice() {
+        ["health" | "openapi.json"] if reads => Some(Need::Public),
+        ["sign-in", "link"] if *method == Method::POST => Some(Need::Public),
         ["logout"] => Some(Need::SignedIn),
         ["client-profiles"] | ["mapping", "providers" | "schema" | "template", ..] if reads => {
             Some(Need::Catalogue)

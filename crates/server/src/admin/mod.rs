@@ -173,7 +173,8 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
         }
     }
     let path = request.uri().path();
-    let public = path == "/api/health" || path == "/api/openapi.json" || path == "/login";
+    let public =
+        path == "/login" || access::need(request.method(), path) == Some(access::Need::Public);
     let source = format!(
         "admin {}",
         crate::peer::Peer::from_extensions(request.extensions()).0

@@ -16,8 +16,8 @@ use utoipa_axum::routes;
 
 use scim_console_core::administrators::sessions::ABSOLUTE_HOURS;
 
-use super::AdminError;
 use super::access::Caller;
+use super::{AdminError, ErrorBody};
 use crate::state::AppState;
 
 /// The session cookie's name.
@@ -127,6 +127,85 @@ pub async fn login(
         .into_response())
 }
 
+/// A one-time sign-in link's code, as the sign-in page posts it.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct LinkBody {
+    /// The code from the link's fragment (`/sign-in#code=…`).
+    code: String,
+}
+
+/// Who signed in.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedInView {
+    /// The administrator's email.
+    email: String,
+    /// Its name.
+    name: String,
+}
+
+/// The largest sign-in body read (a code is 43 characters).
+const MAX_LINK_BODY: usize = 1024;
+
+/// Opens a session from a one-time sign-in link (`scim-console admin create|link` prints it):
+/// the code, once, within 15 minutes, for an active administrator. A refused code counts
+/// against the address like a refused token ([`crate::backoff`]).
+#[utoipa::path(post, path = "/api/sign-in/link", request_body = LinkBody,
+    responses((status = 200, body = SignedInView), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn sign_in_with_link(
+    State(state): State<AppState>,
+    peer: crate::peer::Peer,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> Result<Response, AdminError> {
+    let source = format!("admin {}", peer.0);
+    if state.backoff.barred(&source).is_some() {
+        return Ok(super::refused(&state, &source, ""));
+    }
+    let bytes = axum::body::to_bytes(body, MAX_LINK_BODY)
+        .await
+        .map_err(|_| {
+            AdminError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("a sign-in body is at most {MAX_LINK_BODY} bytes"),
+            )
+        })?;
+    let link: LinkBody = serde_json::from_slice(&bytes).map_err(|e| {
+        AdminError::new(
+            StatusCode::BAD_REQUEST,
+            format!("send {{\"code\": \"…\"}} as JSON: {e}"),
+        )
+    })?;
+    let administrator = match state.store.redeem_sign_in_link(&link.code, &peer.0).await {
+        Ok(administrator) => administrator,
+        Err(scim_console_core::CoreError::Forbidden(why)) => {
+            return Ok(super::refused(&state, &source, &why));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    state.backoff.accepted(&source);
+    let agent = crate::headers::header_text(&headers, &header::USER_AGENT);
+    let id = state
+        .store
+        .open_admin_session(Some(&administrator.id), &peer.0, agent)
+        .await?;
+    Ok((
+        StatusCode::OK,
+        [
+            (
+                header::SET_COOKIE,
+                set_cookie(&state, id.expose(), ABSOLUTE_HOURS * 3600),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        axum::Json(SignedInView {
+            email: administrator.email,
+            name: administrator.name,
+        }),
+    )
+        .into_response())
+}
+
 /// Ends the browser's session.
 #[utoipa::path(post, path = "/api/logout", security(("admin_token" = [])),
     responses((status = 204)))]
@@ -146,7 +225,9 @@ pub async fn logout(
 
 /// The routes of browser sessions.
 pub(super) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(logout))
+    OpenApiRouter::new()
+        .routes(routes!(logout))
+        .routes(routes!(sign_in_with_link))
 }
 
 #[cfg(test)]

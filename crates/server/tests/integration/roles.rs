@@ -347,3 +347,81 @@ async fn a_role_limited_to_one_configuration_acts_on_it_alone() {
     assert_eq!(status, 401);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_sign_in_link_opens_the_administrators_session_once() {
+    let s = TestServer::start().await;
+    s.store
+        .create_administrator(
+            &NewAdministrator {
+                email: "grace@partner.example".into(),
+                name: "Grace".into(),
+                grants: vec![Grant::everywhere(Role::Viewer)],
+            },
+            &Actor::system(),
+        )
+        .await
+        .unwrap();
+    let link = s
+        .store
+        .create_sign_in_link("grace@partner.example", &Actor::system())
+        .await
+        .unwrap();
+    let post = |body: String| {
+        s.client
+            .post(format!("{}/api/sign-in/link", s.origin))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let signed = post(json!({"code": link.code.expose()}).to_string())
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 200);
+    let set = signed.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let (_, who) = parts(signed).await;
+    assert_eq!(who["email"], "grace@partner.example");
+    // The session is the viewer's: it reads, and may not change.
+    let (status, _) = call(&s, &cookie, Method::GET, "/api/configurations", None).await;
+    assert_eq!(status, 200);
+    let (status, _) = call(
+        &s,
+        &cookie,
+        Method::POST,
+        "/api/configurations",
+        Some(json!({"name": "x"})),
+    )
+    .await;
+    assert_eq!(status, 403);
+    // Once only; bad bodies say what is wrong.
+    let again = post(json!({"code": link.code.expose()}).to_string())
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 401);
+    let (_, why) = parts(again).await;
+    assert!(
+        why["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("used already"),
+        "{why}"
+    );
+    assert_eq!(post("{".into()).await.unwrap().status(), 400);
+    assert_eq!(post("x".repeat(4096)).await.unwrap().status(), 413);
+    // Guessing codes backs off like guessing tokens.
+    let mut last = 0;
+    for i in 0..12 {
+        last = post(json!({"code": format!("guess-{i}")}).to_string())
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+    }
+    assert_eq!(last, 429);
+    s.stop().await;
+}
