@@ -176,6 +176,20 @@ async fn other_active_owners(conn: &mut impl Link, except: &str) -> CoreResult<u
     Ok(owners)
 }
 
+/// An administrator by id or by email (any case), where `on` reads.
+async fn find<'e>(on: impl db::Executor<'e>, key: &str) -> CoreResult<Administrator> {
+    let key = key.trim();
+    db::query("SELECT * FROM administrators WHERE id = ? OR email_folded = ?")
+        .bind(key)
+        .bind(key.to_lowercase())
+        .fetch_optional(on)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()?
+        .ok_or_else(|| CoreError::NotFound(format!("there is no administrator \"{key}\"")))
+}
+
 impl Store {
     /// Creates an administrator.
     pub async fn create_administrator(
@@ -258,16 +272,7 @@ impl Store {
 
     /// An administrator by id or by email (any case).
     pub async fn administrator(&self, key: &str) -> CoreResult<Administrator> {
-        let key = key.trim();
-        db::query("SELECT * FROM administrators WHERE id = ? OR email_folded = ?")
-            .bind(key)
-            .bind(key.to_lowercase())
-            .fetch_optional(self.pool())
-            .await?
-            .as_ref()
-            .map(from_row)
-            .transpose()?
-            .ok_or_else(|| CoreError::NotFound(format!("there is no administrator \"{key}\"")))
+        find(self.pool(), key).await
     }
 
     /// Replaces an administrator's grants. The last active owner keeps its owner grant.
@@ -374,16 +379,7 @@ impl Store {
         conn: &mut impl Link,
         key: &str,
     ) -> CoreResult<Administrator> {
-        let key = key.trim();
-        db::query("SELECT * FROM administrators WHERE id = ? OR email_folded = ?")
-            .bind(key)
-            .bind(key.to_lowercase())
-            .fetch_optional(conn)
-            .await?
-            .as_ref()
-            .map(from_row)
-            .transpose()?
-            .ok_or_else(|| CoreError::NotFound(format!("there is no administrator \"{key}\"")))
+        find(conn, key).await
     }
 }
 

@@ -11,6 +11,23 @@ use scim_console_core::administrators::roles::{Grant, Role};
 
 use crate::common::Env;
 
+/// Two owners, Ada and Grace.
+async fn owners(store: &scim_console_core::Store, actor: &Actor) {
+    for email in ["ada@contoso.com", "grace@contoso.com"] {
+        store
+            .create_administrator(
+                &NewAdministrator {
+                    email: email.into(),
+                    name: String::new(),
+                    grants: vec![Grant::everywhere(Role::Owner)],
+                },
+                actor,
+            )
+            .await
+            .unwrap();
+    }
+}
+
 #[tokio::test]
 async fn sessions_open_end_by_sign_out_idleness_age_and_a_disabled_administrator() {
     let env = Env::timed(NewConfiguration::named("default"), &Actor::system()).await;
@@ -66,19 +83,7 @@ async fn sessions_open_end_by_sign_out_idleness_age_and_a_disabled_administrator
     assert!(store.admin_session(out.expose()).await.unwrap().is_none());
     // An administrator's sessions end when it is disabled, and hold again when it is enabled
     // (within their time).
-    for email in ["ada@contoso.com", "grace@contoso.com"] {
-        store
-            .create_administrator(
-                &NewAdministrator {
-                    email: email.into(),
-                    name: String::new(),
-                    grants: vec![Grant::everywhere(Role::Owner)],
-                },
-                &Actor::system(),
-            )
-            .await
-            .unwrap();
-    }
+    owners(store, &Actor::system()).await;
     let grace = store.administrator("grace@contoso.com").await.unwrap();
     let hers = store
         .open_admin_session(Some(&grace.id), "192.0.2.8", None)
@@ -106,19 +111,7 @@ async fn a_sign_in_link_works_once_within_fifteen_minutes_for_an_active_administ
     let store = &env.store;
     let clock = env.clock();
     let actor = Actor::new("cli:root", "local");
-    for email in ["ada@contoso.com", "grace@contoso.com"] {
-        store
-            .create_administrator(
-                &NewAdministrator {
-                    email: email.into(),
-                    name: String::new(),
-                    grants: vec![Grant::everywhere(Role::Owner)],
-                },
-                &actor,
-            )
-            .await
-            .unwrap();
-    }
+    owners(store, &actor).await;
     let link = store
         .create_sign_in_link("ADA@contoso.com", &actor)
         .await

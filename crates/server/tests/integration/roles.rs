@@ -46,10 +46,13 @@ fn every_admin_route_has_an_access_rule() {
     assert!(checked > 50, "{checked}");
 }
 
-/// A session of a new administrator holding `grants`, as a cookie header.
-async fn signed_in(s: &TestServer, email: &str, grants: Vec<Grant>) -> String {
-    let administrator = s
-        .store
+/// A new administrator holding `grants`.
+async fn administrator(
+    s: &TestServer,
+    email: &str,
+    grants: Vec<Grant>,
+) -> scim_console_core::administrators::accounts::Administrator {
+    s.store
         .create_administrator(
             &NewAdministrator {
                 email: email.into(),
@@ -59,7 +62,12 @@ async fn signed_in(s: &TestServer, email: &str, grants: Vec<Grant>) -> String {
             &Actor::system(),
         )
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// A session of a new administrator holding `grants`, as a cookie header.
+async fn signed_in(s: &TestServer, email: &str, grants: Vec<Grant>) -> String {
+    let administrator = administrator(s, email, grants).await;
     let id = s
         .store
         .open_admin_session(Some(&administrator.id), "127.0.0.1", None)
@@ -351,17 +359,12 @@ async fn a_role_limited_to_one_configuration_acts_on_it_alone() {
 #[tokio::test]
 async fn a_sign_in_link_opens_the_administrators_session_once() {
     let s = TestServer::start().await;
-    s.store
-        .create_administrator(
-            &NewAdministrator {
-                email: "grace@partner.example".into(),
-                name: "Grace".into(),
-                grants: vec![Grant::everywhere(Role::Viewer)],
-            },
-            &Actor::system(),
-        )
-        .await
-        .unwrap();
+    administrator(
+        &s,
+        "grace@partner.example",
+        vec![Grant::everywhere(Role::Viewer)],
+    )
+    .await;
     let link = s
         .store
         .create_sign_in_link("grace@partner.example", &Actor::system())
