@@ -93,6 +93,9 @@ pub fn check(root: &Path) -> Result<()> {
             &format!("{upstream}\ndb-path = \"{}\"", work.join("dbs").display()),
         ),
     )?;
+    // Every crate of the lock file, for every platform (a build fetches only the host's): the
+    // check reads them all, offline.
+    crate::cargo(root, &["fetch", "--locked"])?;
     eprintln!("==> cargo deny check (advisory database of {date}, {age} days old)");
     let status = Command::new(&cargo)
         // Offline: the snapshot is the database; the crates are fetched by the build.
