@@ -4,7 +4,7 @@
 
 use crate::db::{self, Link};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::configuration::ConfigurationId;
@@ -19,6 +19,24 @@ pub struct Actor {
     pub name: String,
     /// From where: the peer address, or `local` for the command line.
     pub source: String,
+    /// The administrator behind it, when a signed-in administrator acts (`name` is then its
+    /// email).
+    pub person: Option<Person>,
+}
+
+/// The administrator behind a change: who, with which roles, through which credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Person {
+    /// The administrator's id (`adm_…`).
+    pub id: String,
+    /// Its email at the time.
+    pub email: String,
+    /// Its roles at the time, as text (`editor (2 configuration(s)), viewer`).
+    pub roles: String,
+    /// The credential it acted with: `session ses_…` or `api token pat_…`.
+    pub via: String,
 }
 
 impl Actor {
@@ -27,6 +45,16 @@ impl Actor {
         Self {
             name: name.into(),
             source: source.into(),
+            person: None,
+        }
+    }
+
+    /// A signed-in administrator, from `source`: named by its email.
+    pub fn person(person: Person, source: impl Into<String>) -> Self {
+        Self {
+            name: person.email.clone(),
+            source: source.into(),
+            person: Some(person),
         }
     }
 
@@ -63,8 +91,8 @@ pub(crate) async fn record(
     details: &Value,
 ) -> CoreResult<()> {
     db::query(
-        "INSERT INTO audit_log (at_us, actor, source, action, configuration_id, configuration_name, target, details)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit_log (at_us, actor, source, action, configuration_id, configuration_name, target, details, person)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(at_us)
     .bind(&actor.name)
@@ -74,6 +102,14 @@ pub(crate) async fn record(
     .bind(subject.configuration.map(|(_, name)| name))
     .bind(subject.target)
     .bind(details.to_string())
+    .bind(
+        actor
+            .person
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| CoreError::Corrupt(format!("audit person: {e}")))?,
+    )
     .execute(conn)
     .await?;
     Ok(())
@@ -101,10 +137,13 @@ pub struct AuditEntry {
     pub target: Option<String>,
     /// The change itself: fields, old and new values (never a secret).
     pub details: Value,
+    /// The administrator behind it, when a signed-in administrator acted.
+    pub person: Option<Person>,
 }
 
 fn entry_from_row(row: &db::Row) -> CoreResult<AuditEntry> {
     let details: String = row.try_get("details")?;
+    let person: Option<String> = row.try_get("person")?;
     Ok(AuditEntry {
         seq: row.try_get("seq")?,
         at: to_time(row.try_get("at_us")?)?,
@@ -116,6 +155,11 @@ fn entry_from_row(row: &db::Row) -> CoreResult<AuditEntry> {
         target: row.try_get("target")?,
         details: serde_json::from_str(&details)
             .map_err(|e| CoreError::Corrupt(format!("audit details: {e}")))?,
+        person: person
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| CoreError::Corrupt(format!("audit person: {e}")))?,
     })
 }
 
@@ -248,7 +292,7 @@ impl Store {
                 }
             }
             ExportFormat::Csv => {
-                out.push_str("seq,at,actor,source,action,configuration_id,configuration_name,target,details\r\n");
+                out.push_str("seq,at,actor,source,action,configuration_id,configuration_name,target,details,administrator_id,roles,via\r\n");
                 for e in &all {
                     let fields = [
                         e.seq.to_string(),
@@ -260,6 +304,12 @@ impl Store {
                         e.configuration_name.clone().unwrap_or_default(),
                         e.target.clone().unwrap_or_default(),
                         e.details.to_string(),
+                        e.person.as_ref().map(|p| p.id.clone()).unwrap_or_default(),
+                        e.person
+                            .as_ref()
+                            .map(|p| p.roles.clone())
+                            .unwrap_or_default(),
+                        e.person.as_ref().map(|p| p.via.clone()).unwrap_or_default(),
                     ];
                     for (i, f) in fields.iter().enumerate() {
                         if i > 0 {

@@ -36,6 +36,9 @@ pub struct Administrator {
     pub grants: Vec<Grant>,
     /// Active, or disabled (signs in no more).
     pub state: AdministratorState,
+    /// Whether it has set a password and TOTP (else it signs in with a one-time link or its
+    /// identity provider).
+    pub password: bool,
     /// When it was created.
     pub created: DateTime<Utc>,
     /// Who created it.
@@ -151,6 +154,7 @@ fn from_row(row: &db::Row) -> CoreResult<Administrator> {
         } else {
             AdministratorState::Active
         },
+        password: row.try_get::<Option<String>, _>("password_hash")?.is_some(),
         created: to_time(row.try_get("created_us")?)?,
         created_by: row.try_get("created_by")?,
     })
@@ -215,6 +219,7 @@ impl Store {
             name,
             grants: new.grants.clone(),
             state: AdministratorState::Active,
+            password: false,
             created: Utc::now(),
             created_by: actor.name.clone(),
         };

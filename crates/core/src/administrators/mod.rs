@@ -2,6 +2,10 @@
 //!
 //! - [`accounts`]: administrators as accounts in the console's database (email, name,
 //!   grants, state), shared by every instance; every change audited; one active owner kept.
+//! - [`credentials`]: passwords (argon2id) with a TOTP second factor, failed sign-ins
+//!   counted per account.
+//! - [`api_tokens`]: personal API tokens for scripts and the command line, no wider than
+//!   their administrator's roles.
 //! - [`links`]: one-time sign-in links (15 minutes, one use, code in the URL fragment).
 //! - [`sessions`]: browser sessions in the database, valid on every instance, with idle and
 //!   absolute timeouts.
@@ -10,6 +14,8 @@
 //!   limited to named configurations ([`roles::Grant`]).
 
 pub mod accounts;
+pub mod api_tokens;
+pub mod credentials;
 pub mod links;
 pub mod roles;
 pub mod sessions;

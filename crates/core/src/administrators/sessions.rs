@@ -9,8 +9,11 @@ use rand::RngCore as _;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
+use serde_json::json;
+
+use crate::audit::{self, Actor, Subject};
 use crate::db;
-use crate::error::CoreResult;
+use crate::error::{CoreError, CoreResult};
 use crate::store::Store;
 use crate::time::to_time;
 use crate::token::Secret;
@@ -29,8 +32,13 @@ const MAX_AGENT: usize = 256;
 
 /// An open session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AdminSession {
+    /// Its public id (`ses_…`), to list and revoke it by; not the cookie's secret.
+    pub id: String,
+    /// How it was opened: `one-time link`, `password`, `openid connect`, `admin link`.
+    pub via: String,
     /// Who it belongs to: an administrator's id, or `None` for the holder of the server's
     /// admin token (the admin link `serve` prints).
     pub administrator: Option<String>,
@@ -48,6 +56,18 @@ fn hash(id: &str) -> Vec<u8> {
     Sha256::digest(id.as_bytes()).to_vec()
 }
 
+fn session_from_row(row: &db::Row) -> CoreResult<AdminSession> {
+    Ok(AdminSession {
+        id: row.try_get("id")?,
+        via: row.try_get("via")?,
+        administrator: row.try_get("administrator_id")?,
+        opened: to_time(row.try_get("opened_us")?)?,
+        seen: to_time(row.try_get("seen_us")?)?,
+        source: row.try_get("source")?,
+        user_agent: row.try_get("user_agent")?,
+    })
+}
+
 fn cut(text: &str, max: usize) -> String {
     let mut end = text.len().min(max);
     while !text.is_char_boundary(end) {
@@ -57,11 +77,13 @@ fn cut(text: &str, max: usize) -> String {
 }
 
 impl Store {
-    /// Opens a session for `administrator` (`None`: the admin token's holder) from `source`
-    /// in `user_agent`; returns its id (256 random bits, base64url), to set in a cookie.
+    /// Opens a session for `administrator` (`None`: the admin token's holder), signed in
+    /// `via` a credential, from `source` in `user_agent`; returns its secret (256 random bits,
+    /// base64url), to set in a cookie.
     pub async fn open_admin_session(
         &self,
         administrator: Option<&str>,
+        via: &str,
         source: &str,
         user_agent: Option<&str>,
     ) -> CoreResult<Secret> {
@@ -69,6 +91,7 @@ impl Store {
         let mut bytes = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut bytes);
         let id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let public = format!("ses_{:016x}", rand::thread_rng().next_u64());
         let now = self.now_us();
         let mut conn = self.writer().await?;
         db::query("DELETE FROM admin_sessions WHERE expires_us < ? OR closed_us < ?")
@@ -77,10 +100,12 @@ impl Store {
             .execute(&mut conn)
             .await?;
         db::query(
-            "INSERT INTO admin_sessions (hash, administrator_id, opened_us, seen_us, expires_us, source, user_agent)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO admin_sessions (hash, id, via, administrator_id, opened_us, seen_us, expires_us, source, user_agent)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(hash(&id))
+        .bind(&public)
+        .bind(via)
         .bind(administrator)
         .bind(now)
         .bind(now)
@@ -98,7 +123,7 @@ impl Store {
     pub async fn admin_session(&self, id: &str) -> CoreResult<Option<AdminSession>> {
         let now = self.now_us();
         let row = db::query(
-            "SELECT s.administrator_id, s.opened_us, s.seen_us, s.source, s.user_agent
+            "SELECT s.id, s.via, s.administrator_id, s.opened_us, s.seen_us, s.source, s.user_agent
              FROM admin_sessions s LEFT JOIN administrators a ON a.id = s.administrator_id
              WHERE s.hash = ? AND s.closed_us IS NULL AND s.expires_us > ? AND s.seen_us > ?
                AND (s.administrator_id IS NULL OR (a.id IS NOT NULL AND a.disabled_us IS NULL))",
@@ -121,13 +146,69 @@ impl Store {
                 .execute(&mut conn)
                 .await?;
         }
-        Ok(Some(AdminSession {
-            administrator: row.try_get("administrator_id")?,
-            opened: to_time(row.try_get("opened_us")?)?,
-            seen: to_time(seen)?,
-            source: row.try_get("source")?,
-            user_agent: row.try_get("user_agent")?,
-        }))
+        let mut session = session_from_row(&row)?;
+        session.seen = to_time(seen)?;
+        Ok(Some(session))
+    }
+
+    /// The open sessions of the administrator `administrator` (an id), newest first.
+    pub async fn admin_sessions_of(&self, administrator: &str) -> CoreResult<Vec<AdminSession>> {
+        let now = self.now_us();
+        db::query(
+            "SELECT id, via, administrator_id, opened_us, seen_us, source, user_agent
+             FROM admin_sessions
+             WHERE administrator_id = ? AND closed_us IS NULL AND expires_us > ? AND seen_us > ?
+             ORDER BY opened_us DESC",
+        )
+        .bind(administrator)
+        .bind(now)
+        .bind(now - IDLE_MINUTES * 60_000_000)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(session_from_row)
+        .collect()
+    }
+
+    /// Ends the session `session` (a public id) of the administrator `administrator` (an
+    /// id), on every instance; audited. [`CoreError::NotFound`] when it has no such open
+    /// session.
+    pub async fn revoke_admin_session(
+        &self,
+        administrator: &str,
+        session: &str,
+        actor: &Actor,
+    ) -> CoreResult<()> {
+        let now = self.now_us();
+        let mut conn = self.writer().await?;
+        let mut tx = conn.begin().await?;
+        let ended = db::query(
+            "UPDATE admin_sessions SET closed_us = ?
+             WHERE administrator_id = ? AND id = ? AND closed_us IS NULL",
+        )
+        .bind(now)
+        .bind(administrator)
+        .bind(session)
+        .execute(&mut tx)
+        .await?
+        .rows_affected();
+        if ended == 0 {
+            return Err(CoreError::NotFound(format!("session {session}")));
+        }
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            "administrator.session.revoke",
+            Subject {
+                configuration: None,
+                target: Some(administrator),
+            },
+            &json!({"session": session}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Closes session `id` (signing out): it ends on every instance.

@@ -34,7 +34,7 @@ async fn sessions_open_end_by_sign_out_idleness_age_and_a_disabled_administrator
     let store = &env.store;
     let clock = env.clock();
     let id = store
-        .open_admin_session(None, "192.0.2.7", Some("Firefox/140"))
+        .open_admin_session(None, "admin link", "192.0.2.7", Some("Firefox/140"))
         .await
         .unwrap();
     assert_eq!(id.expose().len(), 43);
@@ -66,7 +66,7 @@ async fn sessions_open_end_by_sign_out_idleness_age_and_a_disabled_administrator
     );
     // An hour without a request ends one.
     let idle = store
-        .open_admin_session(None, "192.0.2.7", None)
+        .open_admin_session(None, "admin link", "192.0.2.7", None)
         .await
         .unwrap();
     clock.advance(Duration::from_secs(61 * 60));
@@ -76,7 +76,7 @@ async fn sessions_open_end_by_sign_out_idleness_age_and_a_disabled_administrator
     );
     // Signing out ends one.
     let out = store
-        .open_admin_session(None, "192.0.2.7", None)
+        .open_admin_session(None, "admin link", "192.0.2.7", None)
         .await
         .unwrap();
     store.close_admin_session(out.expose()).await.unwrap();
@@ -86,7 +86,7 @@ async fn sessions_open_end_by_sign_out_idleness_age_and_a_disabled_administrator
     owners(store, &Actor::system()).await;
     let grace = store.administrator("grace@contoso.com").await.unwrap();
     let hers = store
-        .open_admin_session(Some(&grace.id), "192.0.2.8", None)
+        .open_admin_session(Some(&grace.id), "one-time link", "192.0.2.8", None)
         .await
         .unwrap();
     assert_eq!(
@@ -195,5 +195,107 @@ async fn a_sign_in_link_works_once_within_fifteen_minutes_for_an_active_administ
         !serde_json::to_string(&issued.entries)
             .unwrap()
             .contains(link.code.expose())
+    );
+}
+
+#[tokio::test]
+async fn personal_api_tokens_live_their_days_and_sessions_are_listed_and_revoked() {
+    use scim_console_core::administrators::api_tokens::NewApiToken;
+    let env = Env::timed(NewConfiguration::named("default"), &Actor::system()).await;
+    let store = &env.store;
+    let clock = env.clock();
+    owners(store, &Actor::system()).await;
+    let ada = store.administrator("ada@contoso.com").await.unwrap();
+    let issued = store
+        .create_api_token(
+            &ada.id,
+            &NewApiToken {
+                name: "backup".into(),
+                roles: None,
+                days: 2,
+            },
+            &Actor::system(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(issued.token.roles, [Role::Owner]);
+    let secret = issued.secret.expose();
+    let (who, token) = store.api_token_caller(secret).await.unwrap().unwrap();
+    assert_eq!(
+        (who.id.as_str(), token.id.as_str()),
+        (ada.id.as_str(), issued.token.id.as_str())
+    );
+    assert!(
+        store
+            .api_token_caller("scap_wrong")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .api_token_caller("not even the prefix")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    clock.advance(Duration::from_secs(47 * 3600));
+    assert!(
+        store.api_token_caller(secret).await.unwrap().is_some(),
+        "within its days"
+    );
+    clock.advance(Duration::from_secs(2 * 3600));
+    assert!(
+        store.api_token_caller(secret).await.unwrap().is_none(),
+        "expired"
+    );
+    // Only the hash is stored.
+    let stored = store.api_tokens_of(&ada.id).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert!(!format!("{stored:?}").contains(secret));
+    // Sessions: listed with their public ids, revoked one by one.
+    let first = store
+        .open_admin_session(Some(&ada.id), "password", "192.0.2.9", Some("Safari"))
+        .await
+        .unwrap();
+    let second = store
+        .open_admin_session(Some(&ada.id), "one-time link", "192.0.2.10", None)
+        .await
+        .unwrap();
+    let listed = store.admin_sessions_of(&ada.id).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert!(
+        listed
+            .iter()
+            .all(|s| s.id.starts_with("ses_") && s.id.len() == 20)
+    );
+    let by_password = listed.iter().find(|s| s.via == "password").unwrap();
+    store
+        .revoke_admin_session(&ada.id, &by_password.id, &Actor::system())
+        .await
+        .unwrap();
+    assert!(store.admin_session(first.expose()).await.unwrap().is_none());
+    assert!(
+        store
+            .admin_session(second.expose())
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .revoke_admin_session(&ada.id, &by_password.id, &Actor::system())
+            .await
+            .is_err(),
+        "once"
+    );
+    let grace = store.administrator("grace@contoso.com").await.unwrap();
+    let other = &store.admin_sessions_of(&ada.id).await.unwrap()[0].id;
+    assert!(
+        store
+            .revoke_admin_session(&grace.id, other, &Actor::system())
+            .await
+            .is_err(),
+        "a session is revoked under its own administrator only"
     );
 }

@@ -9,6 +9,7 @@ use axum::http::{Method, StatusCode};
 use scim_console_core::ConfigurationId;
 use scim_console_core::administrators::accounts::Administrator;
 use scim_console_core::administrators::roles::{Access, Area, Grant, Role};
+use scim_console_core::audit::Person;
 
 use super::AdminError;
 
@@ -41,15 +42,68 @@ pub enum Caller {
     /// The holder of the server's admin token (or a session it opened): every right.
     AdminToken,
     /// A signed-in administrator.
-    Administrator(Administrator),
+    Administrator(Signed),
+}
+
+/// An administrator and the credential it calls with.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    /// Who.
+    pub administrator: Administrator,
+    /// With what.
+    pub via: Via,
+}
+
+/// The credential an administrator calls with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// A browser session (its public id).
+    Session(String),
+    /// A personal API token (its public id), carrying some of the administrator's roles.
+    ApiToken {
+        /// The token's id.
+        id: String,
+        /// The roles it carries.
+        roles: Vec<Role>,
+    },
+}
+
+impl Signed {
+    /// The grants this administrator holds through this credential: all of its own through a
+    /// session, those of the token's roles through an API token.
+    pub fn grants(&self) -> Vec<Grant> {
+        match &self.via {
+            Via::Session(_) => self.administrator.grants.clone(),
+            Via::ApiToken { roles, .. } => self
+                .administrator
+                .grants
+                .iter()
+                .filter(|g| roles.contains(&g.role))
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// Who this is, for the audit log.
+    pub fn person(&self) -> Person {
+        Person {
+            id: self.administrator.id.clone(),
+            email: self.administrator.email.clone(),
+            roles: held(&self.grants()),
+            via: match &self.via {
+                Via::Session(id) => format!("session {id}"),
+                Via::ApiToken { id, .. } => format!("api token {id}"),
+            },
+        }
+    }
 }
 
 impl Caller {
     /// The grants this caller holds.
-    fn grants(&self) -> Vec<Grant> {
+    pub fn grants(&self) -> Vec<Grant> {
         match self {
             Self::AdminToken => vec![Grant::everywhere(Role::Owner)],
-            Self::Administrator(a) => a.grants.clone(),
+            Self::Administrator(signed) => signed.grants(),
         }
     }
 
@@ -127,7 +181,7 @@ fn lists(area: Area) -> bool {
 }
 
 /// The grants as text: `editor (2 configurations), viewer`.
-fn held(grants: &[Grant]) -> String {
+pub(super) fn held(grants: &[Grant]) -> String {
     grants
         .iter()
         .map(|g| match &g.configurations {
@@ -151,8 +205,9 @@ pub fn need(method: &Method, path: &str) -> Option<Need> {
     };
     match segments.as_slice() {
         ["health" | "openapi.json"] if reads => Some(Need::Public),
-        ["sign-in", "link"] if *method == Method::POST => Some(Need::Public),
-        ["logout"] => Some(Need::SignedIn),
+        ["sign-in", "link" | "password"] if *method == Method::POST => Some(Need::Public),
+        ["logout" | "me", ..] => Some(Need::SignedIn),
+        ["administrators", ..] => Some(server(Area::Administrators, by_method)),
         ["client-profiles"] | ["mapping", "providers" | "schema" | "template", ..] if reads => {
             Some(Need::Catalogue)
         }

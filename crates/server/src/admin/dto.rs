@@ -694,7 +694,7 @@ pub struct AuditEntryView {
     pub seq: i64,
     /// When.
     pub at: DateTime<Utc>,
-    /// Who (`admin`, `cli:alice`, `system`, an OAuth client id).
+    /// Who (an administrator's email, `admin`, `cli:alice`, `system`, an OAuth client id).
     pub actor: String,
     /// From where.
     pub source: String,
@@ -709,6 +709,9 @@ pub struct AuditEntryView {
     /// The change: fields with old and new values.
     #[schema(value_type = Object)]
     pub details: serde_json::Value,
+    /// The administrator behind it (id, email, roles, session or API token), when a
+    /// signed-in administrator acted.
+    pub person: Option<scim_console_core::audit::Person>,
 }
 
 impl From<AuditEntry> for AuditEntryView {
@@ -723,6 +726,7 @@ impl From<AuditEntry> for AuditEntryView {
             configuration_name: e.configuration_name,
             target: e.target,
             details: e.details,
+            person: e.person,
         }
     }
 }

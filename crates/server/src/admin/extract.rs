@@ -101,11 +101,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Acting {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let name = match parts.extensions.get::<Caller>() {
-            Some(Caller::Administrator(a)) => a.email.clone(),
-            Some(Caller::AdminToken) | None => "admin".to_owned(),
-        };
-        Ok(Self(Actor::new(name, Peer::of(parts).0)))
+        let source = Peer::of(parts).0;
+        Ok(Self(match parts.extensions.get::<Caller>() {
+            Some(Caller::Administrator(signed)) => Actor::person(signed.person(), source),
+            Some(Caller::AdminToken) | None => Actor::new("admin", source),
+        }))
     }
 }
 

@@ -7,6 +7,7 @@
 //! opened by the admin link (`/login?token=…`, see [`sessions`]).
 
 pub mod access;
+mod administrators;
 mod alerts;
 mod audit;
 mod configurations;
@@ -17,6 +18,7 @@ mod dto;
 mod extract;
 mod logs;
 mod mapping;
+mod me;
 mod oauth_clients;
 mod pilot_runs;
 pub mod sessions;
@@ -33,6 +35,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use scim_console_core::CoreError;
+use scim_console_core::administrators::api_tokens;
 use serde_json::json;
 use subtle::ConstantTimeEq;
 use utoipa::OpenApi;
@@ -190,16 +193,39 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
                 .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
                 .map(|(_, t)| t.trim())
                 .unwrap_or_default();
-            let expected = state.admin_token.expose();
-            if !bool::from(presented.as_bytes().ct_eq(expected.as_bytes())) {
-                return refused(
-                    &state,
-                    &source,
-                    "the admin token is missing or wrong (or the browser session ended); use the token or the admin link `scim-console serve` printed",
-                );
+            if presented.starts_with(api_tokens::PREFIX) {
+                match state.store.api_token_caller(presented).await {
+                    Ok(Some((administrator, token))) => {
+                        state.backoff.accepted(&source);
+                        access::Caller::Administrator(access::Signed {
+                            administrator,
+                            via: access::Via::ApiToken {
+                                id: token.id,
+                                roles: token.roles,
+                            },
+                        })
+                    }
+                    Ok(None) => {
+                        return refused(
+                            &state,
+                            &source,
+                            "this API token is wrong, expired or revoked, or its administrator is disabled",
+                        );
+                    }
+                    Err(error) => return AdminError::from(error).into_response(),
+                }
+            } else {
+                let expected = state.admin_token.expose();
+                if !bool::from(presented.as_bytes().ct_eq(expected.as_bytes())) {
+                    return refused(
+                        &state,
+                        &source,
+                        "the admin token is missing or wrong (or the browser session ended); sign in, or use a personal API token or the admin token `scim-console serve` printed",
+                    );
+                }
+                state.backoff.accepted(&source);
+                access::Caller::AdminToken
             }
-            state.backoff.accepted(&source);
-            access::Caller::AdminToken
         }
         Err(error) => return error.into_response(),
     };
@@ -255,6 +281,9 @@ impl PathParams {
             "rule" => "The alert rule's id.",
             "user" => "The user's SCIM id.",
             "group" => "The group's SCIM id.",
+            "admin" => "The administrator's id (`adm_…`) or email.",
+            "session" => "The session's public id (`ses_…`).",
+            "token" => "The personal API token's id (`pat_…`).",
             "provider" => "The identity provider: `entra`, `okta`, `onelogin` or `google`.",
             _ => "A path segment.",
         }
@@ -321,6 +350,8 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(conformance::routes())
         .merge(connection::routes())
         .merge(sessions::routes())
+        .merge(administrators::routes())
+        .merge(me::routes())
 }
 
 /// The admin API's OpenAPI document (as `GET /api/openapi.json` serves it).

@@ -14,9 +14,11 @@ use subtle::ConstantTimeEq as _;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use scim_console_core::administrators::accounts::Administrator;
+use scim_console_core::administrators::credentials::{PasswordAttempt, PasswordSignIn};
 use scim_console_core::administrators::sessions::ABSOLUTE_HOURS;
 
-use super::access::Caller;
+use super::access::{Caller, Signed, Via};
 use super::{AdminError, ErrorBody};
 use crate::state::AppState;
 
@@ -49,9 +51,10 @@ pub(super) async fn caller(
     };
     Ok(Some(match session.administrator {
         None => Caller::AdminToken,
-        Some(administrator) => {
-            Caller::Administrator(state.store.administrator(&administrator).await?)
-        }
+        Some(administrator) => Caller::Administrator(Signed {
+            administrator: state.store.administrator(&administrator).await?,
+            via: Via::Session(session.id),
+        }),
     }))
 }
 
@@ -112,7 +115,10 @@ pub async fn login(
     }
     state.backoff.accepted(&source);
     let agent = crate::headers::header_text(&headers, &header::USER_AGENT);
-    let id = state.store.open_admin_session(None, &peer.0, agent).await?;
+    let id = state
+        .store
+        .open_admin_session(None, "admin link", &peer.0, agent)
+        .await?;
     Ok((
         StatusCode::SEE_OTHER,
         [
@@ -144,8 +150,9 @@ pub struct SignedInView {
     name: String,
 }
 
-/// The largest sign-in body read (a code is 43 characters).
-const MAX_LINK_BODY: usize = 1024;
+/// The largest sign-in body read (a link's code is 43 characters; a password at most 256
+/// bytes).
+const MAX_SIGN_IN_BODY: usize = 2048;
 
 /// Opens a session from a one-time sign-in link (`scim-console admin create|link` prints it):
 /// the code, once, within 15 minutes, for an active administrator. A refused code counts
@@ -162,20 +169,7 @@ pub async fn sign_in_with_link(
     if state.backoff.barred(&source).is_some() {
         return Ok(super::refused(&state, &source, ""));
     }
-    let bytes = axum::body::to_bytes(body, MAX_LINK_BODY)
-        .await
-        .map_err(|_| {
-            AdminError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("a sign-in body is at most {MAX_LINK_BODY} bytes"),
-            )
-        })?;
-    let link: LinkBody = serde_json::from_slice(&bytes).map_err(|e| {
-        AdminError::new(
-            StatusCode::BAD_REQUEST,
-            format!("send {{\"code\": \"…\"}} as JSON: {e}"),
-        )
-    })?;
+    let link: LinkBody = sign_in_body(body, r#"{"code": "…"}"#).await?;
     let administrator = match state.store.redeem_sign_in_link(&link.code, &peer.0).await {
         Ok(administrator) => administrator,
         Err(scim_console_core::CoreError::Forbidden(why)) => {
@@ -184,26 +178,123 @@ pub async fn sign_in_with_link(
         Err(other) => return Err(other.into()),
     };
     state.backoff.accepted(&source);
-    let agent = crate::headers::header_text(&headers, &header::USER_AGENT);
+    signed_in(&state, &administrator, "one-time link", &peer, &headers).await
+}
+
+/// Opens a session for `administrator`, signed in `via` a credential: the cookie, and who.
+async fn signed_in(
+    state: &AppState,
+    administrator: &Administrator,
+    via: &str,
+    peer: &crate::peer::Peer,
+    headers: &HeaderMap,
+) -> Result<Response, AdminError> {
+    let agent = crate::headers::header_text(headers, &header::USER_AGENT);
     let id = state
         .store
-        .open_admin_session(Some(&administrator.id), &peer.0, agent)
+        .open_admin_session(Some(&administrator.id), via, &peer.0, agent)
         .await?;
     Ok((
         StatusCode::OK,
         [
             (
                 header::SET_COOKIE,
-                set_cookie(&state, id.expose(), ABSOLUTE_HOURS * 3600),
+                set_cookie(state, id.expose(), ABSOLUTE_HOURS * 3600),
             ),
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
         axum::Json(SignedInView {
-            email: administrator.email,
-            name: administrator.name,
+            email: administrator.email.clone(),
+            name: administrator.name.clone(),
         }),
     )
         .into_response())
+}
+
+/// A password sign-in, as the sign-in page posts it.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct PasswordSignInBody {
+    /// The administrator's email.
+    email: String,
+    /// Its password.
+    password: String,
+    /// The code its authenticator app shows now.
+    code: String,
+}
+
+/// Reads a small JSON sign-in body (at most [`MAX_SIGN_IN_BODY`] bytes).
+async fn sign_in_body<T: serde::de::DeserializeOwned>(
+    body: axum::body::Body,
+    shape: &str,
+) -> Result<T, AdminError> {
+    let bytes = axum::body::to_bytes(body, MAX_SIGN_IN_BODY)
+        .await
+        .map_err(|_| {
+            AdminError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("a sign-in body is at most {MAX_SIGN_IN_BODY} bytes"),
+            )
+        })?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        AdminError::new(
+            StatusCode::BAD_REQUEST,
+            format!("send {shape} as JSON: {e}"),
+        )
+    })
+}
+
+/// Opens a session with an email, a password and a TOTP code. A refusal does not say which
+/// was wrong; it counts against the address ([`crate::backoff`]) and the account (locked
+/// for a while after five in a row: `429` with `Retry-After`).
+#[utoipa::path(post, path = "/api/sign-in/password", request_body = PasswordSignInBody,
+    responses((status = 200, body = SignedInView), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn sign_in_with_password(
+    State(state): State<AppState>,
+    peer: crate::peer::Peer,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> Result<Response, AdminError> {
+    let source = format!("admin {}", peer.0);
+    if state.backoff.barred(&source).is_some() {
+        return Ok(super::refused(&state, &source, ""));
+    }
+    let attempt: PasswordSignInBody =
+        sign_in_body(body, r#"{"email": "…", "password": "…", "code": "123456"}"#).await?;
+    let outcome = state
+        .store
+        .sign_in_with_password(PasswordAttempt {
+            email: &attempt.email,
+            password: &attempt.password,
+            code: &attempt.code,
+            source: &peer.0,
+        })
+        .await?;
+    match outcome {
+        PasswordSignIn::SignedIn(administrator) => {
+            state.backoff.accepted(&source);
+            signed_in(&state, &administrator, "password", &peer, &headers).await
+        }
+        PasswordSignIn::Refused => Ok(super::refused(
+            &state,
+            &source,
+            "the email, password or code is wrong (a code works once: wait for the next one)",
+        )),
+        PasswordSignIn::Locked(until) => {
+            let seconds = (until - chrono::Utc::now()).num_seconds().max(1);
+            let mut response = AdminError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "this account is locked after failed sign-ins until {} (UTC); an owner can also send a new sign-in link",
+                    until.format("%H:%M:%S")
+                ),
+            )
+            .into_response();
+            if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            Ok(response)
+        }
+    }
 }
 
 /// Ends the browser's session.
@@ -228,6 +319,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(logout))
         .routes(routes!(sign_in_with_link))
+        .routes(routes!(sign_in_with_password))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::too_many_lines)] // Test code: a failure is a test failure.
 
+mod accounts;
 mod admin_api;
 mod alerts;
 mod auth_backoff;

@@ -70,7 +70,7 @@ async fn signed_in(s: &TestServer, email: &str, grants: Vec<Grant>) -> String {
     let administrator = administrator(s, email, grants).await;
     let id = s
         .store
-        .open_admin_session(Some(&administrator.id), "127.0.0.1", None)
+        .open_admin_session(Some(&administrator.id), "one-time link", "127.0.0.1", None)
         .await
         .unwrap();
     format!("scim_console_session={}", id.expose())
@@ -231,6 +231,20 @@ async fn each_role_may_do_what_the_roles_table_says_and_no_more() {
             Method::GET,
             "/api/settings".into(),
             None,
+        ),
+        (
+            Area::Administrators,
+            Access::Read,
+            Method::GET,
+            "/api/administrators".into(),
+            None,
+        ),
+        (
+            Area::Administrators,
+            Access::Write,
+            Method::POST,
+            "/api/administrators".into(),
+            Some(json!({"email": "invited-by-ROLE@contoso.com", "grants": [{"role": "viewer"}]})),
         ),
     ];
     for role in Role::ALL {
