@@ -28,6 +28,21 @@ pub(crate) enum AdminCommand {
     Disable(KeyArgs),
     /// Enable a disabled administrator again.
     Enable(KeyArgs),
+    /// List an administrator's open sessions (on every instance).
+    Sessions(KeyArgs),
+    /// End one of an administrator's sessions, on every instance.
+    EndSession(EndSessionArgs),
+    /// Remove an administrator's password and TOTP (a lost device): it signs in next with a
+    /// one-time link (`admin link`) and sets new ones.
+    ResetPassword(KeyArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EndSessionArgs {
+    /// The administrator: email (any case) or id.
+    administrator: String,
+    /// The session's id (`ses_…`, from `admin sessions`).
+    session: String,
 }
 
 /// Roles, and the configurations they are limited to.
@@ -281,6 +296,46 @@ pub(crate) async fn run(store: &Store, cmd: AdminCommand) -> Result<()> {
                 .set_administrator_enabled(&args.administrator, true, &Actor::cli())
                 .await?;
             print_one(store, &changed, args.json, "Enabled").await
+        }
+        AdminCommand::Sessions(args) => {
+            let administrator = store.administrator(&args.administrator).await?;
+            let sessions = store.admin_sessions_of(&administrator.id).await?;
+            if args.json {
+                return print_json(&sessions);
+            }
+            if sessions.is_empty() {
+                println!("{} has no open session.", administrator.email);
+            }
+            for s in &sessions {
+                println!(
+                    "{:<20} {:<14} from {:<40} opened {} last seen {} {}",
+                    s.id,
+                    s.via,
+                    s.source,
+                    s.opened.format("%Y-%m-%d %H:%M"),
+                    s.seen.format("%Y-%m-%d %H:%M"),
+                    s.user_agent.as_deref().unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        AdminCommand::EndSession(args) => {
+            let administrator = store.administrator(&args.administrator).await?;
+            store
+                .revoke_admin_session(&administrator.id, &args.session, &Actor::cli())
+                .await?;
+            println!("Ended {} of {}", args.session, administrator.email);
+            Ok(())
+        }
+        AdminCommand::ResetPassword(args) => {
+            store
+                .clear_administrator_password(&args.administrator, &Actor::cli())
+                .await?;
+            println!(
+                "{}'s password and TOTP are removed: send a sign-in link (`scim-console admin link {}`) to set new ones.",
+                args.administrator, args.administrator
+            );
+            Ok(())
         }
     }
 }

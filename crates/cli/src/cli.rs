@@ -60,6 +60,9 @@ enum Command {
     /// The console's administrators: create with roles, list, change roles, disable, enable.
     #[command(subcommand)]
     Admin(crate::admin::AdminCommand),
+    /// Administrators' personal API tokens: create (shown once), list, revoke.
+    #[command(subcommand, name = "api-token")]
+    ApiToken(crate::api_token::ApiTokenCommand),
     /// Manage bearer tokens: create, list, rotate, revoke, check.
     #[command(subcommand)]
     Token(crate::token::TokenCommand),
@@ -124,6 +127,9 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Migrate => crate::serve::migrate(&location()?).await,
         Command::Config(cmd) => crate::config::run(&location()?.open_store().await?, cmd).await,
         Command::Admin(cmd) => crate::admin::run(&location()?.open_store().await?, cmd).await,
+        Command::ApiToken(cmd) => {
+            crate::api_token::run(&location()?.open_store().await?, cmd).await
+        }
         Command::Token(cmd) => crate::token::run(&location()?.open_store().await?, cmd).await,
         Command::OAuthClient(cmd) => {
             crate::oauth_client::run(&location()?.open_store().await?, cmd).await

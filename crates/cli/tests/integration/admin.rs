@@ -200,3 +200,140 @@ fn admin_verbs() {
     // Two creates (each with its link), one more link, a role, a disable, an enable.
     assert_eq!(audit.matches("administrator.").count(), 8, "{audit}");
 }
+
+#[test]
+fn api_token_and_session_verbs() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let created = cli(
+        dir,
+        &[
+            "admin",
+            "create",
+            "--email",
+            "sec@contoso.com",
+            "--role",
+            "security",
+            "--role",
+            "viewer",
+        ],
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+    // Only roles the administrator holds; a lifetime in range.
+    let wider = cli(
+        dir,
+        &[
+            "api-token",
+            "create",
+            "--admin",
+            "sec@contoso.com",
+            "--name",
+            "ci",
+            "--role",
+            "owner",
+        ],
+    );
+    assert!(!wider.status.success());
+    assert!(
+        stderr(&wider).contains("you do not hold the role owner"),
+        "{}",
+        stderr(&wider)
+    );
+    let long = cli(
+        dir,
+        &[
+            "api-token",
+            "create",
+            "--admin",
+            "sec@contoso.com",
+            "--name",
+            "ci",
+            "--days",
+            "400",
+        ],
+    );
+    assert!(!long.status.success());
+    let made = cli(
+        dir,
+        &[
+            "api-token",
+            "create",
+            "--admin",
+            "sec@contoso.com",
+            "--name",
+            "nightly export",
+            "--role",
+            "viewer",
+            "--days",
+            "30",
+        ],
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    let printed = stdout(&made);
+    let (first, secret) = printed.trim().split_once('\n').unwrap();
+    assert!(
+        first.contains("\"nightly export\" for sec@contoso.com (viewer)"),
+        "{first}"
+    );
+    assert!(
+        secret.starts_with("scap_") && secret.len() == 48,
+        "{secret}"
+    );
+    let id = first.split_whitespace().nth(1).unwrap().to_owned();
+    let listed = stdout(&cli(
+        dir,
+        &["api-token", "list", "--admin", "SEC@contoso.com"],
+    ));
+    assert!(
+        listed.contains(&id) && listed.contains("active"),
+        "{listed}"
+    );
+    assert!(!listed.contains(secret));
+    let revoked = cli(
+        dir,
+        &["api-token", "revoke", "--admin", "sec@contoso.com", &id],
+    );
+    assert!(revoked.status.success(), "{}", stderr(&revoked));
+    let listed: Value = serde_json::from_slice(
+        &cli(
+            dir,
+            &["api-token", "list", "--admin", "sec@contoso.com", "--json"],
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert!(listed[0]["revoked"].is_string(), "{listed}");
+    let again = cli(
+        dir,
+        &["api-token", "revoke", "--admin", "sec@contoso.com", &id],
+    );
+    assert!(!again.status.success());
+    // No session yet; ending an unknown one says so; a password reset is audited.
+    let sessions = stdout(&cli(dir, &["admin", "sessions", "sec@contoso.com"]));
+    assert!(sessions.contains("has no open session"), "{sessions}");
+    let end = cli(
+        dir,
+        &[
+            "admin",
+            "end-session",
+            "sec@contoso.com",
+            "ses_0000000000000000",
+        ],
+    );
+    assert!(!end.status.success());
+    assert!(
+        stderr(&end).contains("ses_0000000000000000"),
+        "{}",
+        stderr(&end)
+    );
+    let reset = cli(dir, &["admin", "reset-password", "sec@contoso.com"]);
+    assert!(reset.status.success(), "{}", stderr(&reset));
+    let audit = stdout(&cli(dir, &["audit", "list", "--action", "administrator."]));
+    for action in [
+        "administrator.api-token.create",
+        "administrator.api-token.revoke",
+        "administrator.password.clear",
+    ] {
+        assert!(audit.contains(action), "{action}: {audit}");
+    }
+}
