@@ -211,6 +211,30 @@ async fn print_link(
     Ok(())
 }
 
+/// Prints an administrator's open sessions.
+async fn print_sessions(store: &Store, args: &KeyArgs) -> Result<()> {
+    let administrator = store.administrator(&args.administrator).await?;
+    let sessions = store.admin_sessions_of(&administrator.id).await?;
+    if args.json {
+        return print_json(&sessions);
+    }
+    if sessions.is_empty() {
+        println!("{} has no open session.", administrator.email);
+    }
+    for s in &sessions {
+        println!(
+            "{:<20} {:<14} from {:<40} opened {} last seen {} {}",
+            s.id,
+            s.via,
+            s.source,
+            s.opened.format("%Y-%m-%d %H:%M"),
+            s.seen.format("%Y-%m-%d %H:%M"),
+            s.user_agent.as_deref().unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
 /// Runs an `admin` subcommand.
 pub(crate) async fn run(store: &Store, cmd: AdminCommand) -> Result<()> {
     match cmd {
@@ -297,28 +321,7 @@ pub(crate) async fn run(store: &Store, cmd: AdminCommand) -> Result<()> {
                 .await?;
             print_one(store, &changed, args.json, "Enabled").await
         }
-        AdminCommand::Sessions(args) => {
-            let administrator = store.administrator(&args.administrator).await?;
-            let sessions = store.admin_sessions_of(&administrator.id).await?;
-            if args.json {
-                return print_json(&sessions);
-            }
-            if sessions.is_empty() {
-                println!("{} has no open session.", administrator.email);
-            }
-            for s in &sessions {
-                println!(
-                    "{:<20} {:<14} from {:<40} opened {} last seen {} {}",
-                    s.id,
-                    s.via,
-                    s.source,
-                    s.opened.format("%Y-%m-%d %H:%M"),
-                    s.seen.format("%Y-%m-%d %H:%M"),
-                    s.user_agent.as_deref().unwrap_or_default()
-                );
-            }
-            Ok(())
-        }
+        AdminCommand::Sessions(args) => print_sessions(store, &args).await,
         AdminCommand::EndSession(args) => {
             let administrator = store.administrator(&args.administrator).await?;
             store
