@@ -211,6 +211,32 @@ async fn print_link(
     Ok(())
 }
 
+/// Prints every administrator.
+async fn print_list(store: &Store, args: &ListArgs) -> Result<()> {
+    let all = store.administrators().await?;
+    if args.json {
+        return print_json(&all);
+    }
+    if all.is_empty() {
+        println!("No administrators yet: `scim-console admin create --email … --role owner`.");
+    }
+    for a in &all {
+        println!(
+            "{:<32} {:<24} {:<9} {:<40} created {} by {}",
+            a.email,
+            a.name,
+            match a.state {
+                AdministratorState::Active => "active",
+                AdministratorState::Disabled => "disabled",
+            },
+            roles_text(store, &a.grants).await?,
+            day(Some(a.created)),
+            a.created_by
+        );
+    }
+    Ok(())
+}
+
 /// Prints an administrator's open sessions.
 async fn print_sessions(store: &Store, args: &KeyArgs) -> Result<()> {
     let administrator = store.administrator(&args.administrator).await?;
@@ -276,32 +302,7 @@ pub(crate) async fn run(store: &Store, cmd: AdminCommand) -> Result<()> {
             )
             .await
         }
-        AdminCommand::List(args) => {
-            let all = store.administrators().await?;
-            if args.json {
-                return print_json(&all);
-            }
-            if all.is_empty() {
-                println!(
-                    "No administrators yet: `scim-console admin create --email … --role owner`."
-                );
-            }
-            for a in &all {
-                println!(
-                    "{:<32} {:<24} {:<9} {:<40} created {} by {}",
-                    a.email,
-                    a.name,
-                    match a.state {
-                        AdministratorState::Active => "active",
-                        AdministratorState::Disabled => "disabled",
-                    },
-                    roles_text(store, &a.grants).await?,
-                    day(Some(a.created)),
-                    a.created_by
-                );
-            }
-            Ok(())
-        }
+        AdminCommand::List(args) => print_list(store, &args).await,
         AdminCommand::Role(args) => {
             let grants = args.roles.grants(store).await?;
             let changed = store
