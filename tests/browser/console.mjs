@@ -1,6 +1,8 @@
 // Starts a real `scim-console serve` on a temporary data folder and a free port, and Debian's
 // Chromium (headless) through playwright-core: what the browser end-to-end tests drive.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -91,4 +93,44 @@ export async function scim(base, token, method, path, body) {
   });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Runs axe-core on `page` (on its open dialog, if one is open); fails on serious and critical
+ * violations. */
+export async function checkAccessible(page, where) {
+  // Let opening transitions end: half-faded text would be measured as low contrast.
+  await page.waitForTimeout(400);
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  const result = await page.evaluate(async () => {
+    // With a dialog open, what lies under its overlay is out of reach: check the dialog.
+    const dialog = document.querySelector('[role="dialog"]');
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(dialog ?? document, {
+      resultTypes: ['violations'],
+    });
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map(
+        (v) =>
+          `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+            .map((n) => n.target.join(' '))
+            .slice(0, 3)
+            .join(', ')}`,
+      );
+  });
+  assert.deepEqual(result, [], `accessibility problems on ${where}`);
+}
+
+/** The TOTP code (RFC 6238: SHA-1, 6 digits, 30 s) of a base32 `secret` at `seconds`. */
+export function totpCode(secret, seconds) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/=+$/, '')) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) key.push(parseInt(bits.slice(i, i + 8), 2));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(seconds / 30)));
+  const mac = createHmac('sha1', Buffer.from(key)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
 }

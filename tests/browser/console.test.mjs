@@ -4,13 +4,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { binary, scim, startBrowser, startConsole } from './console.mjs';
+import { binary, checkAccessible, scim, startBrowser, startConsole } from './console.mjs';
 
-const require = createRequire(new URL('../../ui/package.json', import.meta.url));
-const axePath = require.resolve('axe-core/axe.min.js');
 const artifacts = process.env.E2E_ARTIFACTS ?? new URL('../../target/e2e-artifacts', import.meta.url).pathname;
 mkdirSync(artifacts, { recursive: true });
 
@@ -31,27 +28,7 @@ async function shot(name) {
 
 /** Runs axe-core on the page; fails on serious and critical violations. */
 async function accessible(where) {
-  // Let opening transitions end: half-faded text would be measured as low contrast.
-  await page.waitForTimeout(400);
-  await page.addScriptTag({ path: axePath });
-  const result = await page.evaluate(async () => {
-    // With a dialog open, what lies under its overlay is out of reach: check the dialog.
-    const dialog = document.querySelector('[role="dialog"]');
-    // eslint-disable-next-line no-undef
-    const r = await axe.run(dialog ?? document, {
-      resultTypes: ['violations'],
-    });
-    return r.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map(
-        (v) =>
-          `${v.id} (${v.impact}): ${v.help} — ${v.nodes
-            .map((n) => n.target.join(' '))
-            .slice(0, 3)
-            .join(', ')}`,
-      );
-  });
-  assert.deepEqual(result, [], `accessibility problems on ${where}`);
+  await checkAccessible(page, where);
 }
 
 async function tab(name) {
@@ -592,7 +569,12 @@ test('the dark theme, and signing out', async () => {
   assert.equal(await page.evaluate(() => document.documentElement.getAttribute('data-mantine-color-scheme')), 'dark');
   await shot('17-configurations-dark');
   await accessible('the configurations page, dark');
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  // The admin token is nobody: its account page says so.
+  await page.getByRole('button', { name: 'Signed in as Admin token' }).click();
+  await page.getByRole('menuitem', { name: 'My account' }).click();
+  await page.getByText("Signed in with the server's admin token").waitFor();
+  await page.getByRole('button', { name: 'Signed in as Admin token' }).click();
+  await page.getByRole('menuitem', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in to SCIM Console' }).waitFor();
   const api = await page.evaluate(async () => (await fetch('/api/configurations')).status);
   assert.equal(api, 401);

@@ -2,7 +2,9 @@ import {
   ActionIcon,
   AppShell,
   Burger,
+  Button,
   Group,
+  Menu,
   NavLink,
   Text,
   Tooltip,
@@ -22,10 +24,13 @@ import {
   IconServer,
   IconSettings,
   IconSun,
+  IconUserCircle,
+  IconUsers,
 } from '@tabler/icons-react';
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { Link, Route, Routes, useLocation } from 'react-router';
 import { api, onSessionChange } from './api/client';
+import { may, rolesText, useMe, type Area, type Me } from './api/me';
 import { useAlertNotifications } from './pages/alerts/useAlertNotifications';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { Loading } from './components/States';
@@ -46,27 +51,106 @@ const ConformancePage = lazy(() =>
   import('./pages/conformance/ConformancePage').then((m) => ({ default: m.ConformancePage })),
 );
 const SettingsPage = lazy(() => import('./pages/SettingsPage').then((m) => ({ default: m.SettingsPage })));
+const AccountPage = lazy(() => import('./pages/account/AccountPage').then((m) => ({ default: m.AccountPage })));
+const AdministratorsPage = lazy(() =>
+  import('./pages/administrators/AdministratorsPage').then((m) => ({ default: m.AdministratorsPage })),
+);
 
-const sections = [
+/** The sections, each shown to those whose roles may read its area. */
+const sections: { to: string; label: string; icon: typeof IconList; area: Area; match: (p: string) => boolean }[] = [
   {
     to: '/',
     label: 'Configurations',
     icon: IconPlugConnected,
+    area: 'configurations',
     match: (p: string) => p === '/' || p.startsWith('/configurations'),
   },
-  { to: '/logs', label: 'Provisioning logs', icon: IconList, match: (p: string) => p.startsWith('/logs') },
-  { to: '/monitoring', label: 'Monitoring', icon: IconChartLine, match: (p: string) => p.startsWith('/monitoring') },
-  { to: '/targets', label: 'Targets', icon: IconServer, match: (p: string) => p.startsWith('/targets') },
-  { to: '/pilot', label: 'Pilot runs', icon: IconRocket, match: (p: string) => p.startsWith('/pilot') },
+  {
+    to: '/logs',
+    label: 'Provisioning logs',
+    icon: IconList,
+    area: 'logs',
+    match: (p: string) => p.startsWith('/logs'),
+  },
+  {
+    to: '/monitoring',
+    label: 'Monitoring',
+    icon: IconChartLine,
+    area: 'logs',
+    match: (p: string) => p.startsWith('/monitoring'),
+  },
+  {
+    to: '/targets',
+    label: 'Targets',
+    icon: IconServer,
+    area: 'targets',
+    match: (p: string) => p.startsWith('/targets'),
+  },
+  {
+    to: '/pilot',
+    label: 'Pilot runs',
+    icon: IconRocket,
+    area: 'pilotRuns',
+    match: (p: string) => p.startsWith('/pilot'),
+  },
   {
     to: '/conformance',
     label: 'Conformance',
     icon: IconChecklist,
+    area: 'conformance',
     match: (p: string) => p.startsWith('/conformance'),
   },
-  { to: '/audit', label: 'Audit log', icon: IconActivity, match: (p: string) => p.startsWith('/audit') },
-  { to: '/settings', label: 'Settings', icon: IconSettings, match: (p: string) => p.startsWith('/settings') },
+  { to: '/audit', label: 'Audit log', icon: IconActivity, area: 'audit', match: (p: string) => p.startsWith('/audit') },
+  {
+    to: '/administrators',
+    label: 'Administrators',
+    icon: IconUsers,
+    area: 'administrators',
+    match: (p: string) => p.startsWith('/administrators'),
+  },
+  {
+    to: '/settings',
+    label: 'Settings',
+    icon: IconSettings,
+    area: 'settings',
+    match: (p: string) => p.startsWith('/settings'),
+  },
 ];
+
+/** Who am I: the signed-in administrator (or the admin token), its roles, its account, sign out. */
+function WhoAmI({ me, signOut }: { me: Me | undefined; signOut: () => void }) {
+  const who = me?.administrator;
+  const label = who ? who.name : 'Admin token';
+  return (
+    <Menu position="bottom-end" width={280}>
+      <Menu.Target>
+        <Button variant="default" leftSection={<IconUserCircle size={18} />} aria-label={`Signed in as ${label}`}>
+          {label}
+        </Button>
+      </Menu.Target>
+      <Menu.Dropdown>
+        <Menu.Label>
+          {who ? (
+            <>
+              <Text size="sm" fw={600}>
+                {who.email}
+              </Text>
+              <Text size="xs">Roles: {rolesText(me.grants)}</Text>
+            </>
+          ) : (
+            <Text size="xs">The server&apos;s admin token: every right, no account.</Text>
+          )}
+        </Menu.Label>
+        <Menu.Item component={Link} to="/account" leftSection={<IconUserCircle size={16} />}>
+          My account
+        </Menu.Item>
+        <Menu.Item leftSection={<IconLogout size={16} />} onClick={signOut}>
+          Sign out
+        </Menu.Item>
+      </Menu.Dropdown>
+    </Menu>
+  );
+}
 
 function ThemeToggle() {
   const { setColorScheme } = useMantineColorScheme();
@@ -94,6 +178,7 @@ export function Shell() {
   useEffect(() => onSessionChange(setSignedIn), []);
   useEffect(close, [location.pathname, close]);
   useAlertNotifications(signedIn);
+  const me = useMe();
 
   if (location.pathname === '/sign-in') return <LinkSignInPage />;
   if (!signedIn) return <SignInPage />;
@@ -120,25 +205,23 @@ export function Shell() {
           </Group>
           <Group gap="xs">
             <ThemeToggle />
-            <Tooltip label="Sign out">
-              <ActionIcon variant="default" size="lg" aria-label="Sign out" onClick={signOut}>
-                <IconLogout size={18} />
-              </ActionIcon>
-            </Tooltip>
+            <WhoAmI me={me.data} signOut={signOut} />
           </Group>
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" component="nav" aria-label="Sections">
-        {sections.map((s) => (
-          <NavLink
-            key={s.to}
-            component={Link}
-            to={s.to}
-            label={s.label}
-            leftSection={<s.icon size={18} />}
-            active={s.match(location.pathname)}
-          />
-        ))}
+        {sections
+          .filter((s) => may(me.data, s.area))
+          .map((s) => (
+            <NavLink
+              key={s.to}
+              component={Link}
+              to={s.to}
+              label={s.label}
+              leftSection={<s.icon size={18} />}
+              active={s.match(location.pathname)}
+            />
+          ))}
       </AppShell.Navbar>
       <AppShell.Main>
         <ErrorBoundary resetKey={location.pathname}>
@@ -154,6 +237,8 @@ export function Shell() {
               <Route path="/conformance" element={<ConformancePage />} />
               <Route path="/audit" element={<AuditPage />} />
               <Route path="/settings" element={<SettingsPage />} />
+              <Route path="/account" element={<AccountPage />} />
+              <Route path="/administrators" element={<AdministratorsPage />} />
               <Route path="*" element={<NotFoundPage />} />
             </Routes>
           </Suspense>

@@ -158,6 +158,7 @@ pub fn test(root: &Path, tally: &mut Tally) -> Result<()> {
                 "--test",
                 "--test-reporter=spec",
                 "tests/browser/console.test.mjs",
+                "tests/browser/administrators.test.mjs",
             ])
             .current_dir(root)
             .env("SCIM_CONSOLE_BIN", binary)

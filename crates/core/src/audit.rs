@@ -170,7 +170,7 @@ pub struct AuditQuery {
     pub configuration: Option<ConfigurationId>,
     /// Only this action, or actions starting with it when it ends in `.` (`token.`).
     pub action: Option<String>,
-    /// Only this actor.
+    /// Only this actor (an administrator's email in any case, `cli:alice`, `admin`).
     pub actor: Option<String>,
     /// Only records at or after this time.
     pub since: Option<DateTime<Utc>>,
@@ -231,7 +231,8 @@ impl Store {
             None => {}
         }
         if let Some(a) = &query.actor {
-            q.push(" AND actor = ").push_bind(a.clone());
+            q.push(" AND lower(actor) = ")
+                .push_bind(a.trim().to_lowercase());
         }
         if let Some(t) = query.since {
             q.push(" AND at_us >= ").push_bind(t.timestamp_micros());

@@ -4,6 +4,147 @@
  */
 
 export interface paths {
+    "/api/administrators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every administrator, by email. */
+        get: operations["list_administrators"];
+        put?: never;
+        /** Invites an administrator: creates the account and a one-time sign-in link (15 minutes). */
+        post: operations["create_administrator"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/administrators/{admin}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One administrator, by id or email. */
+        get: operations["get_administrator"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Changes an administrator's grants or state. The last active owner stays one. */
+        patch: operations["update_administrator"];
+        trace?: never;
+    };
+    "/api/administrators/{admin}/api-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An administrator's personal API tokens (never their secrets). */
+        get: operations["administrator_api_tokens"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/administrators/{admin}/api-tokens/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revokes an administrator's personal API token. */
+        delete: operations["revoke_administrator_api_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/administrators/{admin}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Removes an administrator's password and TOTP (a lost device): it signs in next with a
+         *     one-time link and sets new ones.
+         */
+        delete: operations["clear_password"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/administrators/{admin}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An administrator's open sessions, on every instance. */
+        get: operations["administrator_sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/administrators/{admin}/sessions/{session}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Ends an administrator's session, on every instance. */
+        delete: operations["end_administrator_session"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/administrators/{admin}/sign-in-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Issues a new one-time sign-in link for an administrator (15 minutes, one use). */
+        post: operations["issue_sign_in_link"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/alerts": {
         parameters: {
             query?: never;
@@ -828,6 +969,129 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who am I: the signed-in administrator, its credential and what it may do. */
+        get: operations["who_am_i"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/api-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My personal API tokens (never their secrets), newest first. */
+        get: operations["my_api_tokens"];
+        put?: never;
+        /** Creates a personal API token for myself, in a browser session; the secret is shown once. */
+        post: operations["create_my_api_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/api-tokens/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revokes one of my personal API tokens: it stops on the next request, on every instance. */
+        delete: operations["revoke_my_api_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Sets my password and TOTP second factor, in a browser session. Other sessions stay open. */
+        put: operations["set_my_password"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My open sessions (on every instance), newest first. */
+        get: operations["my_sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/sessions/{session}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Ends one of my sessions, on every instance. */
+        delete: operations["end_my_session"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Makes a new TOTP secret for me (nothing is stored until `PUT /api/me/password` gives it
+         *     back with a code and a password).
+         */
+        post: operations["new_totp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/pilot-runs": {
         parameters: {
             query?: never;
@@ -922,6 +1186,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sign-in/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Opens a session with an email, a password and a TOTP code. A refusal does not say which
+         *     was wrong; it counts against the address ([`crate::backoff`]) and the account (locked
+         *     for a while after five in a row: `429` with `Retry-After`).
+         */
+        post: operations["sign_in_with_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/targets": {
         parameters: {
             query?: never;
@@ -1008,6 +1293,72 @@ export interface components {
             /** @description The target. */
             target: components["schemas"]["RemoteTarget"];
         };
+        /** @description An open session. */
+        AdminSession: {
+            /**
+             * @description Who it belongs to: an administrator's id, or `None` for the holder of the server's
+             *     admin token (the admin link `serve` prints).
+             */
+            administrator?: string | null;
+            /** @description Its public id (`ses_…`), to list and revoke it by; not the cookie's secret. */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When it opened.
+             */
+            opened: string;
+            /**
+             * Format: date-time
+             * @description When it was last used (to the minute).
+             */
+            seen: string;
+            /** @description The address it opened from. */
+            source: string;
+            /** @description The browser it opened in. */
+            userAgent?: string | null;
+            /** @description How it was opened: `one-time link`, `password`, `openid connect`, `admin link`. */
+            via: string;
+        };
+        /** @description An administrator. */
+        Administrator: {
+            /**
+             * Format: date-time
+             * @description When it was created.
+             */
+            created: string;
+            /** @description Who created it. */
+            createdBy: string;
+            /** @description The email address it signs in with, as entered. */
+            email: string;
+            /** @description What it may do. */
+            grants: components["schemas"]["Grant"][];
+            /** @description Its identifier (`adm_…`). */
+            id: string;
+            /** @description What people call it. */
+            name: string;
+            /**
+             * @description Whether it has set a password and TOTP (else it signs in with a one-time link or its
+             *     identity provider).
+             */
+            password: boolean;
+            /** @description Active, or disabled (signs in no more). */
+            state: components["schemas"]["AdministratorState"];
+        };
+        /** @description Changes to an administrator. */
+        AdministratorChanges: {
+            /**
+             * @description `false` disables it (its sessions and API tokens stop on their next request), `true`
+             *     enables it again.
+             */
+            enabled?: boolean | null;
+            /** @description Its new grants, replacing the old. */
+            grants?: components["schemas"]["Grant"][] | null;
+        };
+        /**
+         * @description Whether an administrator may sign in.
+         * @enum {string}
+         */
+        AdministratorState: "active" | "disabled";
         /** @description When a rule's alert holds. */
         AlertCondition: {
             /** @enum {string} */
@@ -1125,16 +1476,64 @@ export interface components {
             /** @description A new webhook address, or `null` for none. */
             webhookUrl?: string | null;
         };
+        /** @description A personal API token (never its secret). */
+        ApiToken: {
+            /** @description The administrator it acts as (an id). */
+            administrator: string;
+            /**
+             * Format: date-time
+             * @description When it was created.
+             */
+            created: string;
+            /**
+             * Format: date-time
+             * @description When it stops.
+             */
+            expires: string;
+            /** @description Its public id (`pat_…`). */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When it was last used (to the minute).
+             */
+            lastUsed?: string | null;
+            /** @description What its owner called it. */
+            name: string;
+            /**
+             * Format: date-time
+             * @description When it was revoked, if it was.
+             */
+            revoked?: string | null;
+            /** @description The roles it carries (of its administrator's). */
+            roles: components["schemas"]["Role"][];
+        };
         /**
          * @description When a rule applies.
          * @enum {string}
          */
         ApplyOn: "always" | "create" | "update";
+        /**
+         * @description What the admin API acts on: each route belongs to one area.
+         * @enum {string}
+         */
+        Area: "configurations" | "mapping" | "directory" | "logs" | "alerts" | "targets" | "pilotRuns" | "conformance" | "tokens" | "oAuthClients" | "tokenPolicy" | "audit" | "administrators" | "settings";
+        /** @description What the caller may do in one area. */
+        AreaAccessView: {
+            /** @description The area. */
+            area: components["schemas"]["Area"];
+            /**
+             * @description Whether it may read it across the server (a grant limited to some configurations
+             *     reads their list only, and each of them).
+             */
+            read: boolean;
+            /** @description Whether it may change it across the server. */
+            write: boolean;
+        };
         /** @description One audit record. */
         AuditEntryView: {
             /** @description What, e.g. `token.rotate`. */
             action: string;
-            /** @description Who (`admin`, `cli:alice`, `system`, an OAuth client id). */
+            /** @description Who (an administrator's email, `admin`, `cli:alice`, `system`, an OAuth client id). */
             actor: string;
             /**
              * Format: date-time
@@ -1147,6 +1546,7 @@ export interface components {
             configurationName?: string | null;
             /** @description The change: fields with old and new values. */
             details: Record<string, never>;
+            person?: null | components["schemas"]["Person"];
             /**
              * Format: int64
              * @description Position in the log.
@@ -1739,6 +2139,13 @@ export interface components {
             /** @description `error` or `warning`. */
             severity: string;
         };
+        /** @description A role held on every configuration, or on named ones. */
+        Grant: {
+            /** @description The configurations it covers; `None`: all of them. */
+            configurations?: components["schemas"]["ConfigurationId"][] | null;
+            /** @description The role. */
+            role: components["schemas"]["Role"];
+        };
         /** @description What the target accepts of groups. */
         GroupRules: {
             /** @description Validators of the group's `displayName`. */
@@ -1795,6 +2202,20 @@ export interface components {
          * @enum {string}
          */
         Interval: "minute" | "hour" | "day";
+        /** @description An administrator invited: the account and its first sign-in link. */
+        InvitedAdministratorView: {
+            /** @description The account. */
+            administrator: components["schemas"]["Administrator"];
+            /** @description Its one-time sign-in link. */
+            link: components["schemas"]["SignInLinkView"];
+        };
+        /** @description A personal API token just created: its secret shown this once. */
+        IssuedApiTokenView: {
+            /** @description Its secret, for `Authorization: Bearer` (or `SCIM_CONSOLE_API_TOKEN`); not shown again. */
+            secret: string;
+            /** @description The token. */
+            token: components["schemas"]["ApiToken"];
+        };
         /** @description A new OAuth client: its secret, if it has one, is shown this once. */
         IssuedClientView: components["schemas"]["OAuthClientView"] & {
             /** @description The client secret (none for a client that authenticates with a signed JWT). */
@@ -1977,11 +2398,30 @@ export interface components {
             /** @description The one attribute tried first and required. */
             primary?: boolean;
         };
+        /** @description Who is calling, and what it may do. */
+        MeView: {
+            administrator?: null | components["schemas"]["Administrator"];
+            /** @description What it may do, area by area (from the roles table: the UI offers only this). */
+            areas: components["schemas"]["AreaAccessView"][];
+            /** @description The grants it holds through that credential. */
+            grants: components["schemas"]["Grant"][];
+            /** @description The credential: `session`, `api token` or `admin token`. */
+            via: string;
+        };
         /**
          * @description Whether validators refuse requests.
          * @enum {string}
          */
         Mode: "enforce" | "warnOnly";
+        /** @description An administrator to invite. */
+        NewAdministratorBody: {
+            /** @description The email it signs in with. */
+            email: string;
+            /** @description Its grants: a role each, on every configuration or on named ones. */
+            grants: components["schemas"]["Grant"][];
+            /** @description What people call it (default: the email's local part). */
+            name?: string;
+        };
         /** @description A rule to create. */
         NewAlertRule: {
             /** @description When it fires. */
@@ -1992,6 +2432,18 @@ export interface components {
             name: string;
             /** @description An `http(s)://` address that receives each alert as a JSON POST. */
             webhookUrl?: string | null;
+        };
+        /** @description A personal API token to create. */
+        NewApiTokenBody: {
+            /**
+             * Format: int64
+             * @description Its lifetime in days (1 to 366; 90 when absent).
+             */
+            days?: number | null;
+            /** @description What will use it (`nightly export`). */
+            name: string;
+            /** @description The roles it carries, of yours; absent: all of yours. */
+            roles?: components["schemas"]["Role"][] | null;
         };
         /** @description A new OAuth client. */
         NewClientBody: {
@@ -2108,12 +2560,41 @@ export interface components {
          * @enum {string}
          */
         Outcome: "success" | "failure" | "skipped" | "warning";
+        /** @description A password with its second factor. */
+        PasswordBody: {
+            /** @description The code the authenticator app shows for it now. */
+            code: string;
+            /** @description The new password (12 characters at least). */
+            password: string;
+            /** @description The TOTP secret `POST /api/me/totp` made. */
+            totpSecret: string;
+        };
+        /** @description A password sign-in, as the sign-in page posts it. */
+        PasswordSignInBody: {
+            /** @description The code its authenticator app shows now. */
+            code: string;
+            /** @description The administrator's email. */
+            email: string;
+            /** @description Its password. */
+            password: string;
+        };
         /**
          * @description How a successful PATCH is answered (RFC 7644 §3.5.2 allows both 200 with the resource and
          *     204). A request that names `attributes` always gets 200 with them.
          * @enum {string}
          */
         PatchAnswer: "resource" | "noContentForGroups" | "noContent";
+        /** @description The administrator behind a change: who, with which roles, through which credential. */
+        Person: {
+            /** @description Its email at the time. */
+            email: string;
+            /** @description The administrator's id (`adm_…`). */
+            id: string;
+            /** @description Its roles at the time, as text (`editor (2 configuration(s)), viewer`). */
+            roles: string;
+            /** @description The credential it acted with: `session ses_…` or `api token pat_…`. */
+            via: string;
+        };
         /**
          * @description What happened to one user.
          * @enum {string}
@@ -2483,6 +2964,11 @@ export interface components {
              */
             surplus: number;
         };
+        /**
+         * @description A role: what an administrator may do.
+         * @enum {string}
+         */
+        Role: "owner" | "security" | "editor" | "viewer";
         /** @description Which version to restore. */
         RollbackBody: {
             /**
@@ -2581,6 +3067,11 @@ export interface components {
          * @enum {string}
          */
         SecretStore: "keychain" | "sealed";
+        /** @description An open session, and whether it is the one asking. */
+        SessionView: components["schemas"]["AdminSession"] & {
+            /** @description Whether the request came through it. */
+            current: boolean;
+        };
         /** @description How this server runs. */
         SettingsView: {
             /** @description The address the server is bound to (`ip:port`). */
@@ -2608,6 +3099,16 @@ export interface components {
             tlsFingerprint?: string | null;
             /** @description The version of SCIM Console. */
             version: string;
+        };
+        /** @description A one-time sign-in link: where to open it, and until when. */
+        SignInLinkView: {
+            /**
+             * Format: date-time
+             * @description When it stops working (15 minutes; one use).
+             */
+            expires: string;
+            /** @description The link (`…/sign-in#code=…`), to send to the administrator; shown once. */
+            url: string;
         };
         /** @description Who signed in. */
         SignedInView: {
@@ -2753,6 +3254,13 @@ export interface components {
             /** @description Where it stands now. */
             state: components["schemas"]["TokenStateView"];
         };
+        /** @description A new TOTP secret for an authenticator app. */
+        TotpView: {
+            /** @description The secret, base32, to type into the app. */
+            secret: string;
+            /** @description The `otpauth://` URI, for a QR code. */
+            uri: string;
+        };
         /** @description A transform of a text value. */
         Transform: {
             /** @enum {string} */
@@ -2884,6 +3392,338 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_administrators: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Administrator"][];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_administrator: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewAdministratorBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitedAdministratorView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_administrator: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The administrator's id (`adm_…`) or email. */
+                admin: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Administrator"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_administrator: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The administrator's id (`adm_…`) or email. */
+                admin: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdministratorChanges"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Administrator"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    administrator_api_tokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The administrator's id (`adm_…`) or email. */
+                admin: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiToken"][];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_administrator_api_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The administrator's id (`adm_…`) or email. */
+                admin: string;
+                /** @description The personal API token's id (`pat_…`). */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    clear_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The administrator's id (`adm_…`) or email. */
+                admin: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    administrator_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The administrator's id (`adm_…`) or email. */
+                admin: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionView"][];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    end_administrator_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The administrator's id (`adm_…`) or email. */
+                admin: string;
+                /** @description The session's public id (`ses_…`). */
+                session: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    issue_sign_in_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The administrator's id (`adm_…`) or email. */
+                admin: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInLinkView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     history: {
         parameters: {
             query?: {
@@ -4747,6 +5587,238 @@ export interface operations {
             };
         };
     };
+    who_am_i: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeView"];
+                };
+            };
+        };
+    };
+    my_api_tokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiToken"][];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_my_api_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewApiTokenBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedApiTokenView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_my_api_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The personal API token's id (`pat_…`). */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_my_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordBody"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    my_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionView"][];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    end_my_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session's public id (`ses_…`). */
+                session: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    new_totp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     runs: {
         parameters: {
             query?: never;
@@ -4892,6 +5964,45 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["LinkBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedInView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sign_in_with_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordSignInBody"];
             };
         };
         responses: {

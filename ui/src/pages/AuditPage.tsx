@@ -14,8 +14,14 @@ export function AuditPage() {
   const configurations = useConfigurations();
   const [configuration, setConfiguration] = useState<string | null>(null);
   const [action, setAction] = useState('');
+  const [actor, setActor] = useState('');
   const [debouncedAction] = useDebouncedValue(action, 300);
-  const query = { configuration: configuration ?? undefined, action: debouncedAction.trim() || undefined };
+  const [debouncedActor] = useDebouncedValue(actor, 300);
+  const query = {
+    configuration: configuration ?? undefined,
+    action: debouncedAction.trim() || undefined,
+    actor: debouncedActor.trim() || undefined,
+  };
   const pages = useInfiniteQuery({
     queryKey: ['audit', query],
     initialPageParam: undefined as number | undefined,
@@ -31,7 +37,8 @@ export function AuditPage() {
           Audit log
         </Title>
         <Text c="dimmed">
-          Every change to configurations, tokens and OAuth clients. It cannot be edited or deleted.
+          Every change to configurations, tokens, OAuth clients and administrators, with the person who made it, their
+          roles and the session or API token they used. It cannot be edited or deleted.
         </Text>
       </div>
       <Group align="flex-end">
@@ -49,6 +56,13 @@ export function AuditPage() {
           placeholder="e.g. token. or configuration.update"
           value={action}
           onChange={(e) => setAction(e.currentTarget.value)}
+          w={260}
+        />
+        <TextInput
+          label="Who"
+          placeholder="an administrator's email, cli:alice"
+          value={actor}
+          onChange={(e) => setActor(e.currentTarget.value)}
           w={260}
         />
         <Button
@@ -84,7 +98,14 @@ export function AuditPage() {
             {entries.map((e) => (
               <Table.Tr key={e.seq}>
                 <Table.Td>{formatDateTime(e.at)}</Table.Td>
-                <Table.Td>{e.actor}</Table.Td>
+                <Table.Td>
+                  <Text size="sm">{e.actor}</Text>
+                  {e.person && (
+                    <Text size="xs" c="dimmed" title={e.person.id}>
+                      {e.person.roles} · {e.person.via}
+                    </Text>
+                  )}
+                </Table.Td>
                 <Table.Td>{e.source}</Table.Td>
                 <Table.Td ff="monospace">{e.action}</Table.Td>
                 <Table.Td>{e.configurationName ?? '—'}</Table.Td>

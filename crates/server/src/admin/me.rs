@@ -15,7 +15,7 @@ use scim_console_core::administrators::roles::{Access, Area, Grant, Role};
 use scim_console_core::administrators::sessions::AdminSession;
 
 use super::AdminError;
-use super::access::{Caller, Signed, Via};
+use super::access::{Caller, Need, Signed, Via};
 use super::dto::ErrorBody;
 use super::extract::{Acting, Body};
 use crate::state::AppState;
@@ -38,9 +38,10 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 pub struct AreaAccessView {
     /// The area.
     pub area: Area,
-    /// Whether it may read it (on some configuration at least).
+    /// Whether it may read it across the server (a grant limited to some configurations
+    /// reads their list only, and each of them).
     pub read: bool,
-    /// Whether it may change it (on some configuration at least).
+    /// Whether it may change it across the server.
     pub write: bool,
 }
 
@@ -63,12 +64,21 @@ pub struct MeView {
     responses((status = 200, body = MeView)))]
 pub async fn who_am_i(caller: axum::Extension<Caller>) -> Json<MeView> {
     let grants = caller.grants();
+    let allowed = |area, access| {
+        caller
+            .check(Some(Need::Area {
+                area,
+                access,
+                configuration: None,
+            }))
+            .is_ok()
+    };
     let areas = Area::ALL
         .iter()
         .map(|&area| AreaAccessView {
             area,
-            read: grants.iter().any(|g| g.role.may(area, Access::Read)),
-            write: grants.iter().any(|g| g.role.may(area, Access::Write)),
+            read: allowed(area, Access::Read),
+            write: allowed(area, Access::Write),
         })
         .collect();
     let (administrator, via) = match &caller.0 {
