@@ -18,15 +18,17 @@ export function binary() {
   return join(target, 'debug', 'scim-console');
 }
 
-/** A running console: its origin, admin link, first token, and a stop function. */
-export async function startConsole() {
+/** A running console: its origin, admin link, first token, and a stop function; `args` and
+ * `env` are added to `serve`'s. */
+export async function startConsole({ args = [], env = {} } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'scim-console-e2e-'));
-  const child = spawn(binary(), ['--data-dir', dataDir, 'serve', '--port', '0'], {
+  const child = spawn(binary(), ['--data-dir', dataDir, 'serve', '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
       SCIM_CONSOLE_LOG: 'warn',
       DBUS_SESSION_BUS_ADDRESS: '',
+      ...env,
     },
   });
   let stderr = '';

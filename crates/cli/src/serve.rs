@@ -64,6 +64,48 @@ pub(crate) struct ServeArgs {
     /// token endpoint name it and JWT client assertions must be addressed to it.
     #[arg(long = "public-url", value_name = "URL", env = "SCIM_CONSOLE_PUBLIC_URL", value_parser = PublicOrigin::parse)]
     public_url: Option<PublicOrigin>,
+    /// The OpenID Connect provider administrators sign in with: its issuer, e.g.
+    /// https://login.microsoftonline.com/<tenant id>/v2.0 or https://<org>.okta.com. The
+    /// provider sends browsers back to <public URL>/api/sign-in/oidc/callback.
+    #[arg(
+        long = "oidc-issuer",
+        value_name = "URL",
+        env = "SCIM_CONSOLE_OIDC_ISSUER",
+        requires = "oidc_client_id"
+    )]
+    oidc_issuer: Option<String>,
+    /// The console's client (application) id at the provider.
+    #[arg(
+        long = "oidc-client-id",
+        value_name = "ID",
+        env = "SCIM_CONSOLE_OIDC_CLIENT_ID"
+    )]
+    oidc_client_id: Option<String>,
+    /// What the sign-in button names the provider.
+    #[arg(
+        long = "oidc-name",
+        value_name = "NAME",
+        env = "SCIM_CONSOLE_OIDC_NAME",
+        default_value = "your identity provider"
+    )]
+    oidc_name: String,
+}
+
+impl ServeArgs {
+    /// The OpenID Connect provider, when one is configured; its client secret comes from
+    /// $SCIM_CONSOLE_OIDC_CLIENT_SECRET only (never an argument, which `ps` shows).
+    fn oidc(&self) -> Option<scim_console_server::admin::oidc::OidcSettings> {
+        let issuer = self.oidc_issuer.clone()?;
+        Some(scim_console_server::admin::oidc::OidcSettings {
+            issuer,
+            client_id: self.oidc_client_id.clone().unwrap_or_default(),
+            client_secret: std::env::var("SCIM_CONSOLE_OIDC_CLIENT_SECRET")
+                .ok()
+                .filter(|s| !s.is_empty())
+                .map(scim_console_core::token::Secret::new),
+            name: self.oidc_name.clone(),
+        })
+    }
 }
 
 pub(crate) fn init_logging(format: LogFormat) {
@@ -116,6 +158,7 @@ pub(crate) async fn serve(at: &Location, args: ServeArgs) -> Result<()> {
     init_logging(args.log_format);
     let dir = at.dir.clone();
     let database = at.database.clone();
+    let oidc = args.oidc();
     let tls = match (args.tls_cert, args.tls_key, args.tls_self_signed) {
         (Some(cert), Some(key), _) => Some(TlsSource::Files { cert, key }),
         (_, _, true) => Some(TlsSource::SelfSigned {
@@ -141,6 +184,7 @@ pub(crate) async fn serve(at: &Location, args: ServeArgs) -> Result<()> {
             limits,
             tls,
             public_origin: args.public_url.clone(),
+            oidc,
             ..ServeOptions::default()
         },
         first_start: FirstStart::CreateDefault,
@@ -169,6 +213,12 @@ pub(crate) async fn serve(at: &Location, args: ServeArgs) -> Result<()> {
         "  Admin token:  {}  (valid until this server stops)",
         server.admin_token().expose()
     );
+    if let Some(oidc) = &args.oidc_issuer {
+        println!(
+            "  Single sign-on: {} at {oidc}  (redirect URI: {public}/api/sign-in/oidc/callback)",
+            args.oidc_name
+        );
+    }
     if let Some(fingerprint) = server.tls_fingerprint() {
         println!("  TLS certificate SHA-256: {fingerprint}");
     }

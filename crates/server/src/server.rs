@@ -40,6 +40,8 @@ pub struct ServeOptions {
     /// the bound address (behind a reverse proxy): the OAuth issuer and token endpoint name it,
     /// and JWT client assertions must be addressed to it. Never taken from a request's `Host`.
     pub public_origin: Option<PublicOrigin>,
+    /// The OpenID Connect provider administrators sign in with.
+    pub oidc: Option<crate::admin::oidc::OidcSettings>,
 }
 
 /// An origin clients use: `http(s)://host[:port]`, nothing after it.
@@ -84,6 +86,7 @@ impl Default for ServeOptions {
             data_dir: None,
             master_key_source: None,
             public_origin: None,
+            oidc: None,
         }
     }
 }
@@ -110,6 +113,9 @@ pub enum ServeError {
     /// The store failed at start-up.
     #[error("{0}")]
     Store(#[from] scim_console_core::CoreError),
+    /// The OpenID Connect provider's settings are not usable.
+    #[error("single sign-on: {0}")]
+    Oidc(String),
 }
 
 /// A bound server, ready to run.
@@ -182,6 +188,13 @@ impl Server {
             scheme,
             admin_hosts(addr),
         );
+        state.oidc = options
+            .oidc
+            .clone()
+            .map(crate::admin::oidc::Oidc::new)
+            .transpose()
+            .map_err(ServeError::Oidc)?
+            .map(std::sync::Arc::new);
         state.info = std::sync::Arc::new(crate::state::ServerInfo {
             bind: addr,
             origin: origin_of(scheme, addr),

@@ -106,6 +106,8 @@ pub struct AppState {
     pub(crate) jwks: Arc<crate::jwks::JwksCache>,
     /// Conformance runs started through the admin API.
     pub(crate) conformance_runs: Arc<crate::conformance::runs::ConformanceRuns>,
+    /// The OpenID Connect provider administrators sign in with, when one is configured.
+    pub oidc: Option<Arc<crate::admin::oidc::Oidc>>,
 }
 
 impl AppState {
@@ -142,6 +144,7 @@ impl AppState {
             backoff,
             jwks: Arc::default(),
             conformance_runs: Arc::default(),
+            oidc: None,
         }
     }
 

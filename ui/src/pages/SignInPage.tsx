@@ -3,6 +3,7 @@ import {
   Button,
   Center,
   Code,
+  Divider,
   Loader,
   Paper,
   PasswordInput,
@@ -129,11 +130,26 @@ function AdminTokenForm() {
 /** Shown when there is no admin session: sign in as an administrator, or with the admin token. */
 export function SignInPage() {
   const [mode, setMode] = useState<'password' | 'token'>('password');
+  const [provider, setProvider] = useState<string | null>(null);
+  useEffect(() => {
+    fetch('/api/sign-in/methods', { credentials: 'same-origin' })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((methods: { provider?: string | null } | null) => setProvider(methods?.provider ?? null))
+      .catch(() => setProvider(null));
+  }, []);
   return (
     <Center mih="100vh" p="md">
       <Paper withBorder shadow="sm" p="xl" maw={520} w="100%">
         <Stack>
           <Title order={2}>Sign in to SCIM Console</Title>
+          {provider && (
+            <>
+              <Button size="md" onClick={() => window.location.assign('/api/sign-in/oidc')}>
+                Sign in with {provider}
+              </Button>
+              <Divider label="or" labelPosition="center" />
+            </>
+          )}
           <SegmentedControl
             value={mode}
             onChange={(v) => setMode(v as 'password' | 'token')}

@@ -6,6 +6,8 @@
 //!   counted per account.
 //! - [`api_tokens`]: personal API tokens for scripts and the command line, no wider than
 //!   their administrator's roles.
+//! - [`federated`]: signing in through the console's OpenID Connect provider (an invited
+//!   administrator's email, vouched for).
 //! - [`links`]: one-time sign-in links (15 minutes, one use, code in the URL fragment).
 //! - [`sessions`]: browser sessions in the database, valid on every instance, with idle and
 //!   absolute timeouts.
@@ -16,6 +18,7 @@
 pub mod accounts;
 pub mod api_tokens;
 pub mod credentials;
+pub mod federated;
 pub mod links;
 pub mod roles;
 pub mod sessions;

@@ -206,6 +206,9 @@ pub fn need(method: &Method, path: &str) -> Option<Need> {
     match segments.as_slice() {
         ["health" | "openapi.json"] if reads => Some(Need::Public),
         ["sign-in", "link" | "password"] if *method == Method::POST => Some(Need::Public),
+        ["sign-in", "methods" | "oidc"] | ["sign-in", "oidc", "callback"] if reads => {
+            Some(Need::Public)
+        }
         ["logout" | "me", ..] => Some(Need::SignedIn),
         ["administrators", ..] => Some(server(Area::Administrators, by_method)),
         ["client-profiles"] | ["mapping", "providers" | "schema" | "template", ..] if reads => {

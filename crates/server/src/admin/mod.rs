@@ -20,6 +20,7 @@ mod logs;
 mod mapping;
 mod me;
 mod oauth_clients;
+pub mod oidc;
 mod pilot_runs;
 pub mod sessions;
 mod settings;
@@ -352,6 +353,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(sessions::routes())
         .merge(administrators::routes())
         .merge(me::routes())
+        .merge(oidc::routes())
 }
 
 /// The admin API's OpenAPI document (as `GET /api/openapi.json` serves it).
