@@ -94,9 +94,9 @@ pub(crate) struct ServeArgs {
 impl ServeArgs {
     /// The OpenID Connect provider, when one is configured; its client secret comes from
     /// $SCIM_CONSOLE_OIDC_CLIENT_SECRET only (never an argument, which `ps` shows).
-    fn oidc(&self) -> Option<scim_console_server::admin::oidc::OidcSettings> {
+    fn oidc(&self) -> Option<scim_console_server::sso::OidcSettings> {
         let issuer = self.oidc_issuer.clone()?;
-        Some(scim_console_server::admin::oidc::OidcSettings {
+        Some(scim_console_server::sso::OidcSettings {
             issuer,
             client_id: self.oidc_client_id.clone().unwrap_or_default(),
             client_secret: std::env::var("SCIM_CONSOLE_OIDC_CLIENT_SECRET")

@@ -38,6 +38,7 @@ pub mod runtime;
 pub mod scim;
 pub mod server;
 pub mod slow_clients;
+pub mod sso;
 mod state;
 pub mod tls;
 pub mod ui;

@@ -41,7 +41,7 @@ pub struct ServeOptions {
     /// and JWT client assertions must be addressed to it. Never taken from a request's `Host`.
     pub public_origin: Option<PublicOrigin>,
     /// The OpenID Connect provider administrators sign in with.
-    pub oidc: Option<crate::admin::oidc::OidcSettings>,
+    pub oidc: Option<crate::sso::OidcSettings>,
 }
 
 /// An origin clients use: `http(s)://host[:port]`, nothing after it.
@@ -191,7 +191,7 @@ impl Server {
         state.oidc = options
             .oidc
             .clone()
-            .map(crate::admin::oidc::Oidc::new)
+            .map(crate::sso::Oidc::new)
             .transpose()
             .map_err(ServeError::Oidc)?
             .map(std::sync::Arc::new);

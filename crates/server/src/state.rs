@@ -107,7 +107,7 @@ pub struct AppState {
     /// Conformance runs started through the admin API.
     pub(crate) conformance_runs: Arc<crate::conformance::runs::ConformanceRuns>,
     /// The OpenID Connect provider administrators sign in with, when one is configured.
-    pub oidc: Option<Arc<crate::admin::oidc::Oidc>>,
+    pub oidc: Option<Arc<crate::sso::Oidc>>,
 }
 
 impl AppState {
