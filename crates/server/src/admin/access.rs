@@ -192,6 +192,51 @@ pub(super) fn held(grants: &[Grant]) -> String {
         .join(", ")
 }
 
+/// The reads across configurations whose handler keeps to one configuration when the query
+/// names it (`?configuration=<id>`): such a read is about that configuration, so a grant
+/// limited to it may make it.
+const FILTERED_BY_CONFIGURATION: &[&str] = &[
+    "/api/logs",
+    "/api/logs/export",
+    "/api/logs/stream",
+    "/api/logs/stats",
+    "/api/logs/cycles",
+    "/api/logs/refusals",
+    "/api/alerts",
+    "/api/audit",
+    "/api/audit/export",
+];
+
+/// What a request to `path` (under `/api`) with `method` and `query` needs: [`need`], except
+/// that a read across configurations that names exactly one (`?configuration=<id>`) is about
+/// that one.
+pub fn need_with_query(method: &Method, path: &str, query: Option<&str>) -> Option<Need> {
+    let need = need(method, path)?;
+    let Need::Area {
+        area,
+        access: Access::Read,
+        configuration: None,
+    } = need
+    else {
+        return Some(need);
+    };
+    if !FILTERED_BY_CONFIGURATION.contains(&path) {
+        return Some(need);
+    }
+    let named: Vec<String> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .filter(|(key, _)| key == "configuration")
+        .map(|(_, value)| value.into_owned())
+        .collect();
+    match named.as_slice() {
+        [one] => Some(Need::Area {
+            area,
+            access: Access::Read,
+            configuration: Some(ConfigurationId::parse(one)),
+        }),
+        _ => Some(need),
+    }
+}
+
 /// What a request to `path` (under `/api`) with `method` needs; `None`: no rule.
 pub fn need(method: &Method, path: &str) -> Option<Need> {
     let rest = path.strip_prefix("/api/")?;

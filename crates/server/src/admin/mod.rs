@@ -232,7 +232,11 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
     };
     // Authorised on the server, before any handler: the caller's roles against the route's
     // rule (`access`).
-    if let Err(refusal) = caller.check(access::need(request.method(), request.uri().path())) {
+    if let Err(refusal) = caller.check(access::need_with_query(
+        request.method(),
+        request.uri().path(),
+        request.uri().query(),
+    )) {
         return refusal.into_response();
     }
     let mut request = request;

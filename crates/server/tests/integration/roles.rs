@@ -360,6 +360,28 @@ async fn a_role_limited_to_one_configuration_acts_on_it_alone() {
     assert_eq!(status, 403);
     let (status, _) = call(&s, &cookie, Method::GET, "/api/logs", None).await;
     assert_eq!(status, 403);
+    // The lists across configurations, kept to its own configuration: allowed; to another,
+    // or naming two, refused.
+    for path in [
+        "/api/logs",
+        "/api/logs/stats",
+        "/api/alerts",
+        "/api/logs/refusals",
+    ] {
+        let own = format!("{path}?configuration={}", s.config.id);
+        let (status, answer) = call(&s, &cookie, Method::GET, &own, None).await;
+        assert_eq!(status, 200, "{own}: {answer}");
+        let theirs = format!("{path}?configuration={}", other.id);
+        let (status, _) = call(&s, &cookie, Method::GET, &theirs, None).await;
+        assert_eq!(status, 403, "{theirs}");
+        let both = format!("{own}&configuration={}", other.id);
+        let (status, _) = call(&s, &cookie, Method::GET, &both, None).await;
+        assert_eq!(status, 403, "{both}");
+    }
+    // The audit log is not an editor's, on its own configuration either.
+    let audit = format!("/api/audit?configuration={}", s.config.id);
+    let (status, _) = call(&s, &cookie, Method::GET, &audit, None).await;
+    assert_eq!(status, 403);
     // A disabled administrator's session stops on the next request.
     s.store
         .set_administrator_enabled("consultant@partner.example", false, &Actor::system())
