@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
+use scim_console_core::administrators::accounts::AdministratorState;
 use scim_console_server::runtime::{FirstStart, Runtime, RuntimeOptions};
 use scim_console_server::tls::TlsSource;
 use scim_console_server::{Limits, PublicOrigin, ServeOptions};
@@ -81,6 +82,11 @@ pub(crate) struct ServeArgs {
         env = "SCIM_CONSOLE_OIDC_CLIENT_ID"
     )]
     oidc_client_id: Option<String>,
+    /// Print the per-launch admin token and its link even when administrators exist (by
+    /// default they are printed only while there is none, so that no credential with every
+    /// right lands in the journal).
+    #[arg(long, env = "SCIM_CONSOLE_PRINT_ADMIN_TOKEN")]
+    print_admin_token: bool,
     /// What the sign-in button names the provider.
     #[arg(
         long = "oidc-name",
@@ -154,6 +160,46 @@ pub(crate) async fn migrate(at: &Location) -> Result<()> {
     Ok(())
 }
 
+/// How administrators reach the console. Once there are administrators, the per-launch admin
+/// token (a credential with every right) is not written to the terminal, and so to the journal,
+/// unless `--print-admin-token` asks for it.
+async fn print_admin_access(
+    server: &scim_console_server::Server,
+    store: &scim_console_core::Store,
+    print_admin_token: bool,
+    origin: &str,
+    public: &str,
+) -> Result<()> {
+    let administrators = store
+        .administrators()
+        .await?
+        .iter()
+        .filter(|a| a.state == AdministratorState::Active)
+        .count();
+    if administrators == 0 || print_admin_token {
+        println!(
+            "  Admin console: {}  (open it in a browser; valid until this server stops)",
+            server.admin_link()
+        );
+    } else {
+        println!(
+            "  Admin console: {public}/  (sign in as one of the {administrators} administrator(s); `scim-console admin link EMAIL` prints a one-time link)"
+        );
+    }
+    println!("  Admin API:    {origin}/api  (OpenAPI: {origin}/api/openapi.json)");
+    if administrators == 0 || print_admin_token {
+        println!(
+            "  Admin token:  {}  (valid until this server stops)",
+            server.admin_token().expose()
+        );
+    } else {
+        println!(
+            "  Admin token:  not printed (administrators sign in; --print-admin-token prints it)"
+        );
+    }
+    Ok(())
+}
+
 pub(crate) async fn serve(at: &Location, args: ServeArgs) -> Result<()> {
     init_logging(args.log_format);
     let dir = at.dir.clone();
@@ -204,15 +250,7 @@ pub(crate) async fn serve(at: &Location, args: ServeArgs) -> Result<()> {
         .as_ref()
         .map_or_else(|| origin.clone(), |p| p.as_str().to_owned());
     println!("SCIM Console is running.");
-    println!(
-        "  Admin console: {}  (open it in a browser; valid until this server stops)",
-        server.admin_link()
-    );
-    println!("  Admin API:    {origin}/api  (OpenAPI: {origin}/api/openapi.json)");
-    println!(
-        "  Admin token:  {}  (valid until this server stops)",
-        server.admin_token().expose()
-    );
+    print_admin_access(&server, &store, args.print_admin_token, &origin, &public).await?;
     if let Some(oidc) = &args.oidc_issuer {
         println!(
             "  Single sign-on: {} at {oidc}  (redirect URI: {public}/api/sign-in/oidc/callback)",

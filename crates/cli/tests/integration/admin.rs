@@ -337,3 +337,65 @@ fn api_token_and_session_verbs() {
         assert!(audit.contains(action), "{action}: {audit}");
     }
 }
+
+/// The lines `serve` prints until it is ready (the first start's token note), then stops it.
+fn serve_output(dir: &std::path::Path, extra: &[&str]) -> String {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_scim-console"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["serve", "--port", "0"])
+        .args(extra)
+        .env("DBUS_SESSION_BUS_ADDRESS", "")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut printed = String::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        printed.push_str(&line);
+        printed.push('\n');
+        if line.contains("shown only now")
+            || (line.trim().starts_with("SCIM base URL:") && line.ends_with(')'))
+        {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    printed
+}
+
+#[test]
+fn serve_prints_no_admin_token_once_administrators_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let first = serve_output(dir, &[]);
+    assert!(first.contains("/login?token="), "{first}");
+    assert!(
+        first.contains("Admin token:  ") && !first.contains("not printed"),
+        "{first}"
+    );
+    let created = cli(
+        dir,
+        &[
+            "admin",
+            "create",
+            "--email",
+            "ada@contoso.com",
+            "--role",
+            "owner",
+        ],
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+    let later = serve_output(dir, &[]);
+    assert!(!later.contains("/login?token="), "{later}");
+    assert!(later.contains("Admin token:  not printed"), "{later}");
+    assert!(
+        later.contains("sign in as one of the 1 administrator(s)"),
+        "{later}"
+    );
+    let asked = serve_output(dir, &["--print-admin-token"]);
+    assert!(asked.contains("/login?token="), "{asked}");
+}
