@@ -110,7 +110,18 @@ fn checked_password(password: &str, email: &str) -> CoreResult<()> {
     Ok(())
 }
 
+/// The argon2 computations allowed at once: a storm of sign-ins (anyone may post one) takes
+/// one core at most and queues, leaving the others to serve provisioning.
+fn hashing() -> &'static tokio::sync::Semaphore {
+    static PERMITS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    PERMITS.get_or_init(|| tokio::sync::Semaphore::new(1))
+}
+
 async fn hash_password(password: String) -> CoreResult<String> {
+    let _permit = hashing()
+        .acquire()
+        .await
+        .map_err(|_| CoreError::Corrupt("password hashing is closed".into()))?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
         argon2::Argon2::default()
@@ -138,6 +149,10 @@ fn decoy() -> &'static str {
 }
 
 async fn verify_password(password: String, hash: Option<String>) -> CoreResult<bool> {
+    let _permit = hashing()
+        .acquire()
+        .await
+        .map_err(|_| CoreError::Corrupt("password hashing is closed".into()))?;
     tokio::task::spawn_blocking(move || {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| decoy().to_owned());
