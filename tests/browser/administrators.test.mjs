@@ -113,6 +113,14 @@ test('an invited editor sees only what the editor role allows', async () => {
   for (const hidden of ['Administrators', 'Audit log', 'Settings', 'Targets', 'Provisioning logs']) {
     assert.equal(await nav.getByRole('link', { name: hidden }).count(), 0, `${hidden} is not offered`);
   }
+  // On its configuration: every tab but the tokens, which an editor never sees; it may edit.
+  await editor.getByRole('link', { name: 'default' }).click();
+  await editor.getByRole('tab', { name: 'Mapping' }).waitFor();
+  for (const tab of ['Connection', 'Directory', 'Provisioning logs', 'Alerts', 'Policy & compatibility']) {
+    await editor.getByRole('tab', { name: tab }).waitFor();
+  }
+  assert.equal(await editor.getByRole('tab', { name: 'Tokens' }).count(), 0, 'no Tokens tab');
+  await editor.getByRole('button', { name: 'Edit', exact: true }).first().waitFor();
   await editor.getByRole('button', { name: /^Signed in as editor-invited/ }).click();
   await editor.getByText('Roles: editor (1 configuration)').waitFor();
   await editor.getByRole('menuitem', { name: 'My account' }).click();

@@ -7,8 +7,13 @@ export type Me = Schemas['MeView'];
 export type Area = Schemas['Area'];
 export const meKey = ['me'] as const;
 
-export function useMe() {
-  return useQuery({ queryKey: meKey, queryFn: () => unwrap(api.GET('/api/me')), staleTime: 60_000 });
+/** Who is signed in, and what they may do across the server or, given one, on a configuration. */
+export function useMe(configuration?: string) {
+  return useQuery({
+    queryKey: configuration ? [...meKey, configuration] : meKey,
+    queryFn: () => unwrap(api.GET('/api/me', { params: { query: { configuration } } })),
+    staleTime: 60_000,
+  });
 }
 
 /** Whether `me` may read (or, with `write`, change) `area` on some configuration at least. */

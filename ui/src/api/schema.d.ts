@@ -976,7 +976,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who am I: the signed-in administrator, its credential and what it may do. */
+        /**
+         * Who am I: the signed-in administrator, its credential and what it may do — across the
+         *     server, or on one configuration.
+         */
         get: operations["who_am_i"];
         put?: never;
         post?: never;
@@ -5652,7 +5655,10 @@ export interface operations {
     };
     who_am_i: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Describe the rights on this configuration (its id) rather than across the server. */
+                configuration?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;

@@ -59,17 +59,33 @@ pub struct MeView {
     pub areas: Vec<AreaAccessView>,
 }
 
-/// Who am I: the signed-in administrator, its credential and what it may do.
-#[utoipa::path(get, path = "/api/me", security(("admin_token" = [])),
+/// Whose rights `/api/me` describes.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MeParams {
+    /// Describe the rights on this configuration (its id) rather than across the server.
+    configuration: Option<String>,
+}
+
+/// Who am I: the signed-in administrator, its credential and what it may do — across the
+/// server, or on one configuration.
+#[utoipa::path(get, path = "/api/me", security(("admin_token" = [])), params(MeParams),
     responses((status = 200, body = MeView)))]
-pub async fn who_am_i(caller: axum::Extension<Caller>) -> Json<MeView> {
+pub async fn who_am_i(
+    caller: axum::Extension<Caller>,
+    axum::extract::Query(params): axum::extract::Query<MeParams>,
+) -> Json<MeView> {
     let grants = caller.grants();
+    let on = params
+        .configuration
+        .as_deref()
+        .map(scim_console_core::ConfigurationId::parse);
     let allowed = |area, access| {
         caller
             .check(Some(Need::Area {
                 area,
                 access,
-                configuration: None,
+                configuration: on,
             }))
             .is_ok()
     };

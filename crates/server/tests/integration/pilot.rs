@@ -287,18 +287,27 @@ async fn a_local_configuration_is_piloted_from_another_with_a_temporary_token() 
         parts(send_json(console.admin(Method::POST, "/api/pilot-runs"), &body).await).await;
     let run = finished(&console, run["id"].as_str().unwrap()).await;
     assert_eq!(run["report"]["counts"]["created"], 2, "{run}");
-    // The endpoint recorded the requests as inbound, from the client the run behaved like.
-    let (_, logged) = parts(
-        console
-            .admin(
-                Method::GET,
-                &format!("/api/logs?configuration={}&operation=create", staging.id),
-            )
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    // The endpoint recorded the requests as inbound, from the client the run behaved like
+    // (records are written after their responses: wait for them, up to 10 s).
+    let mut logged = Value::Null;
+    for _ in 0..200 {
+        logged = parts(
+            console
+                .admin(
+                    Method::GET,
+                    &format!("/api/logs?configuration={}&operation=create", staging.id),
+                )
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+        .1;
+        if logged["entries"].as_array().is_some_and(|e| e.len() >= 2) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let entries = logged["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 2, "{logged}");
     assert!(entries.iter().all(|e| e["client"] == "entra"));

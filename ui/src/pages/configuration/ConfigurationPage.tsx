@@ -5,6 +5,7 @@ import { IconPencil } from '@tabler/icons-react';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { describe } from '../../api/client';
+import { may, useMe, type Area } from '../../api/me';
 import { useConfiguration, useUpdateConfiguration } from '../../api/queries';
 import { Confirm } from '../../components/Confirm';
 import { ErrorNotice, Loading } from '../../components/States';
@@ -19,22 +20,24 @@ import { CompatibilityPanel } from './CompatibilityPanel';
 import { PolicyTab } from './PolicyTab';
 import { TokensTab } from './TokensTab';
 
-const tabs = [
-  ['connection', 'Connection'],
-  ['tokens', 'Tokens'],
-  ['mapping', 'Mapping'],
-  ['directory', 'Directory'],
-  ['logs', 'Provisioning logs'],
-  ['monitoring', 'Monitoring'],
-  ['alerts', 'Alerts'],
-  ['policy', 'Policy & compatibility'],
-] as const;
+/** The tabs, each shown to those whose roles may read its area on this configuration. */
+const tabs: [string, string, Area][] = [
+  ['connection', 'Connection', 'configurations'],
+  ['tokens', 'Tokens', 'tokens'],
+  ['mapping', 'Mapping', 'mapping'],
+  ['directory', 'Directory', 'directory'],
+  ['logs', 'Provisioning logs', 'logs'],
+  ['monitoring', 'Monitoring', 'logs'],
+  ['alerts', 'Alerts', 'alerts'],
+  ['policy', 'Policy & compatibility', 'tokenPolicy'],
+];
 
 /** One configuration: its connection, tokens, mapping plan, directory, logs and alerts. */
 export function ConfigurationPage() {
   const { id = '', tab = 'connection' } = useParams();
   const navigate = useNavigate();
   const configuration = useConfiguration(id);
+  const me = useMe(id);
   const update = useUpdateConfiguration();
   const [editing, { open, close }] = useDisclosure(false);
   const [switchingOff, setSwitchingOff] = useState(false);
@@ -71,16 +74,18 @@ export function ConfigurationPage() {
           </Group>
           {c.description && <Text c="dimmed">{c.description}</Text>}
         </div>
-        <Group>
-          <Switch
-            label={c.enabled ? 'Endpoint answers' : 'Endpoint off'}
-            checked={c.enabled}
-            onChange={(e) => (e.currentTarget.checked ? setEnabled(true) : setSwitchingOff(true))}
-          />
-          <Button variant="default" leftSection={<IconPencil size={16} />} onClick={open}>
-            Edit
-          </Button>
-        </Group>
+        {may(me.data, 'configurations', 'write') && (
+          <Group>
+            <Switch
+              label={c.enabled ? 'Endpoint answers' : 'Endpoint off'}
+              checked={c.enabled}
+              onChange={(e) => (e.currentTarget.checked ? setEnabled(true) : setSwitchingOff(true))}
+            />
+            <Button variant="default" leftSection={<IconPencil size={16} />} onClick={open}>
+              Edit
+            </Button>
+          </Group>
+        )}
       </Group>
       <Confirm
         opened={switchingOff}
@@ -95,11 +100,13 @@ export function ConfigurationPage() {
       </Confirm>
       <Tabs value={tab} onChange={(t) => navigate(`/configurations/${c.id}/${t ?? 'connection'}`)} keepMounted={false}>
         <Tabs.List>
-          {tabs.map(([value, label]) => (
-            <Tabs.Tab key={value} value={value}>
-              {label}
-            </Tabs.Tab>
-          ))}
+          {tabs
+            .filter(([, , area]) => may(me.data, area))
+            .map(([value, label]) => (
+              <Tabs.Tab key={value} value={value}>
+                {label}
+              </Tabs.Tab>
+            ))}
         </Tabs.List>
         <Tabs.Panel value="connection" pt="md">
           <ConnectionTab configuration={c} />
