@@ -76,6 +76,28 @@ async fn redeem(s: &TestServer, code: &str) -> String {
         .to_owned()
 }
 
+/// The owner (`owner`, a cookie) invites `email` with `grants` on `on`; the invited
+/// administrator's session, opened with its link on `at`.
+async fn invite(
+    on: &TestServer,
+    at: &TestServer,
+    owner: &str,
+    email: &str,
+    grants: Value,
+) -> String {
+    let (status, invited) = call(
+        on,
+        owner,
+        Method::POST,
+        "/api/administrators",
+        Some(json!({"email": email, "grants": grants})),
+    )
+    .await;
+    assert_eq!(status, 201, "{invited}");
+    let url = invited["link"]["url"].as_str().unwrap();
+    redeem(at, url.split_once("#code=").unwrap().1).await
+}
+
 fn code_at(secret: &str, seconds: u64) -> String {
     let totp = totp_rs::Builder::new()
         .with_secret(totp_rs::Secret::try_from_base32(secret).unwrap())
@@ -376,22 +398,12 @@ async fn guessing_passwords_locks_the_account_and_slows_the_address() {
 async fn personal_api_tokens_carry_no_more_than_their_administrators_roles() {
     let s = TestServer::start().await;
     let owner = first_owner(&s).await;
-    let (_, invited) = call(
+    let sam = invite(
+        &s,
         &s,
         &owner,
-        Method::POST,
-        "/api/administrators",
-        Some(json!({"email": "sam@contoso.com", "grants": [{"role": "security"}, {"role": "viewer"}]})),
-    )
-    .await;
-    let sam = redeem(
-        &s,
-        invited["link"]["url"]
-            .as_str()
-            .unwrap()
-            .split_once("#code=")
-            .unwrap()
-            .1,
+        "sam@contoso.com",
+        json!([{"role": "security"}, {"role": "viewer"}]),
     )
     .await;
     // No role Sam does not hold; a name and a lifetime in range.
@@ -547,22 +559,12 @@ async fn a_revoked_session_ends_on_every_instance() {
     let a = TestServer::start().await;
     let b = a.another_instance().await;
     let owner = first_owner(&a).await;
-    let (_, invited) = call(
+    let vic = invite(
         &a,
-        &owner,
-        Method::POST,
-        "/api/administrators",
-        Some(json!({"email": "vic@contoso.com", "grants": [{"role": "viewer"}]})),
-    )
-    .await;
-    let vic = redeem(
         &b,
-        invited["link"]["url"]
-            .as_str()
-            .unwrap()
-            .split_once("#code=")
-            .unwrap()
-            .1,
+        &owner,
+        "vic@contoso.com",
+        json!([{"role": "viewer"}]),
     )
     .await;
     for s in [&a, &b] {
