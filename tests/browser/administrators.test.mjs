@@ -60,6 +60,9 @@ test('the first owner signs in with the link admin create printed and sees every
   for (const section of ['Configurations', 'Audit log', 'Administrators', 'Settings']) {
     await nav.getByRole('link', { name: section }).waitFor();
   }
+  // An owner is offered every change (a security officer, below, is not).
+  await owner.getByRole('button', { name: 'Configure provisioning' }).waitFor();
+  await owner.getByRole('switch', { name: 'Disable default' }).waitFor();
   await owner.getByRole('button', { name: 'Signed in as Olivia Owner' }).click();
   await owner.getByText('Roles: owner').waitFor();
   await owner.keyboard.press('Escape');
@@ -125,6 +128,24 @@ test('an invited editor sees only what the editor role allows', async () => {
   await editor.getByText('Roles: editor (1 configuration)').waitFor();
   await editor.getByRole('menuitem', { name: 'My account' }).click();
   await editor.getByRole('heading', { name: 'My account' }).waitFor();
+});
+
+test('a security officer is offered tokens, and no configuration or target changes', async () => {
+  const page = await (await browser.newContext({ viewport: { width: 1360, height: 900 }, bypassCSP: true })).newPage();
+  await page.goto(state.links.security);
+  await page.getByRole('heading', { name: 'SCIM configurations' }).waitFor();
+  await page.getByRole('table', { name: 'SCIM configurations' }).getByRole('link', { name: 'default' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Configure provisioning' }).count(), 0);
+  assert.equal(await page.getByRole('switch', { name: 'Disable default' }).count(), 0);
+  await page.getByRole('link', { name: 'default' }).click();
+  await page.getByRole('tab', { name: 'Tokens' }).click();
+  await page.getByRole('button', { name: 'Create token' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Edit', exact: true }).count(), 0, 'no configuration edit');
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Targets' }).click();
+  await page.getByRole('heading', { name: 'Targets' }).waitFor();
+  await page.getByText('No target yet').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Add target' }).count(), 0);
+  await page.context().close();
 });
 
 test('the editor sets a password with an authenticator, and makes and revokes an API token', async () => {

@@ -21,6 +21,7 @@ import { useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { describe, type Configuration } from '../api/client';
 import { useConfigurations, useDeleteConfiguration, useUpdateConfiguration } from '../api/queries';
+import { may, useMe } from '../api/me';
 import { EmptyState, ErrorNotice, Loading } from '../components/States';
 import { Confirm } from '../components/Confirm';
 import { copyText } from '../native';
@@ -40,6 +41,7 @@ function provisions(c: Configuration): string {
 /** The list of SCIM configurations with search, status and quick actions. */
 export function ConfigurationsPage() {
   const list = useConfigurations();
+  const writable = may(useMe().data, 'configurations', 'write');
   const update = useUpdateConfiguration();
   const remove = useDeleteConfiguration();
   const navigate = useNavigate();
@@ -87,9 +89,11 @@ export function ConfigurationsPage() {
             One per identity-provider connection, each with its own SCIM base URL, tokens and directory.
           </Text>
         </div>
-        <Button leftSection={<IconPlus size={18} />} onClick={openNew}>
-          Configure provisioning
-        </Button>
+        {writable && (
+          <Button leftSection={<IconPlus size={18} />} onClick={openNew}>
+            Configure provisioning
+          </Button>
+        )}
       </Group>
       <TextInput
         placeholder="Search by name or description"
@@ -107,9 +111,11 @@ export function ConfigurationsPage() {
         <EmptyState
           title="No SCIM configuration yet"
           action={
-            <Button onClick={openNew} leftSection={<IconPlus size={18} />}>
-              Configure provisioning
-            </Button>
+            writable && (
+              <Button onClick={openNew} leftSection={<IconPlus size={18} />}>
+                Configure provisioning
+              </Button>
+            )
           }
         >
           A configuration gives an identity provider a SCIM base URL and a token to provision users and groups into.
@@ -165,11 +171,13 @@ export function ConfigurationsPage() {
                   </Table.Td>
                   <Table.Td>
                     <Group gap="xs" wrap="nowrap">
-                      <Switch
-                        checked={c.enabled}
-                        onChange={(e) => toggle(c, e.currentTarget.checked)}
-                        aria-label={`${c.enabled ? 'Disable' : 'Enable'} ${c.name}`}
-                      />
+                      {writable && (
+                        <Switch
+                          checked={c.enabled}
+                          onChange={(e) => toggle(c, e.currentTarget.checked)}
+                          aria-label={`${c.enabled ? 'Disable' : 'Enable'} ${c.name}`}
+                        />
+                      )}
                       <Badge color={c.enabled ? 'green' : 'gray'} variant="light">
                         {c.enabled ? 'Enabled' : 'Disabled'}
                       </Badge>
@@ -184,18 +192,22 @@ export function ConfigurationsPage() {
                       </Menu.Target>
                       <Menu.Dropdown>
                         <Menu.Item onClick={() => navigate(`/configurations/${c.id}`)}>Open</Menu.Item>
-                        <Menu.Item
-                          leftSection={<IconPencil size={16} />}
-                          onClick={() => {
-                            setEditing(c);
-                            open();
-                          }}
-                        >
-                          Edit
-                        </Menu.Item>
-                        <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(c)}>
-                          Delete
-                        </Menu.Item>
+                        {writable && (
+                          <Menu.Item
+                            leftSection={<IconPencil size={16} />}
+                            onClick={() => {
+                              setEditing(c);
+                              open();
+                            }}
+                          >
+                            Edit
+                          </Menu.Item>
+                        )}
+                        {writable && (
+                          <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(c)}>
+                            Delete
+                          </Menu.Item>
+                        )}
                       </Menu.Dropdown>
                     </Menu>
                   </Table.Td>

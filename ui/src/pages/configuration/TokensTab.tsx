@@ -16,6 +16,7 @@ import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { describe, type Configuration, type IssuedToken, type Token } from '../../api/client';
+import { may, useMe } from '../../api/me';
 import { useCreateToken, useRevokeToken, useRotateToken, useTokens } from '../../api/queries';
 import { Confirm } from '../../components/Confirm';
 import { CopyField } from '../../components/CopyField';
@@ -64,6 +65,7 @@ function ShownOnce({ issued, onClose }: { issued: IssuedToken | null; onClose: (
 /** The configuration's bearer tokens: create, rotate with a grace window, revoke. */
 export function TokensTab({ configuration }: { configuration: Configuration }) {
   const tokens = useTokens(configuration.id);
+  const writable = may(useMe(configuration.id).data, 'tokens', 'write');
   const create = useCreateToken(configuration.id);
   const rotate = useRotateToken(configuration.id);
   const revoke = useRevokeToken(configuration.id);
@@ -117,9 +119,11 @@ export function TokensTab({ configuration }: { configuration: Configuration }) {
     <Stack>
       <Group justify="space-between">
         <Title order={3}>Bearer tokens</Title>
-        <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)}>
-          Create token
-        </Button>
+        {writable && (
+          <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)}>
+            Create token
+          </Button>
+        )}
       </Group>
       {configuration.clientAuthentication === 'privateKeyJwt' && (
         <Alert color="orange" icon={<IconAlertTriangle />}>
@@ -189,7 +193,7 @@ export function TokensTab({ configuration }: { configuration: Configuration }) {
                       )}
                     </Table.Td>
                     <Table.Td>
-                      {live && (
+                      {live && writable && (
                         <Group gap="xs" wrap="nowrap">
                           <Button size="xs" variant="light" onClick={() => setRotating(t)}>
                             Rotate

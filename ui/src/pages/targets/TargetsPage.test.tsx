@@ -111,3 +111,19 @@ test('testing a target shows every check and the verdict', async () => {
   expect(await screen.findByTestId('target-verdict')).toHaveTextContent('Connection has problems');
   expect(screen.getByText(/the token is wrong, expired or revoked/)).toBeInTheDocument();
 });
+
+test('a role that may not change targets is not offered to add one', async () => {
+  serveApi({
+    'GET /api/targets': () => json([target]),
+    'GET /api/me': () =>
+      json({
+        administrator: null,
+        via: 'session',
+        grants: [{ role: 'viewer' }],
+        areas: [{ area: 'targets', read: true, write: false }],
+      }),
+  });
+  renderWithApp(<TargetsPage />);
+  expect(await screen.findByRole('cell', { name: 'Staging app' })).toBeInTheDocument();
+  expect(screen.queryByRole('button', { name: 'Add target' })).not.toBeInTheDocument();
+});

@@ -19,6 +19,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { IconPlugConnected, IconPlus, IconTrash } from '@tabler/icons-react';
 import { useState } from 'react';
 import { ApiError, api, describe, unwrap, type Schemas } from '../../api/client';
+import { may, useMe } from '../../api/me';
 import { CheckTable } from '../../components/CheckTable';
 import { Confirm } from '../../components/Confirm';
 import { EmptyState, ErrorNotice, Loading } from '../../components/States';
@@ -199,6 +200,7 @@ function AddTarget({ opened, onClose }: { opened: boolean; onClose: () => void }
 /** Remote SCIM service providers the console calls: register, test, remove. */
 export function TargetsPage() {
   const client = useQueryClient();
+  const writable = may(useMe().data, 'targets', 'write');
   const targets = useTargets();
   const [adding, setAdding] = useState(false);
   const [removing, setRemoving] = useState<Target | null>(null);
@@ -225,9 +227,11 @@ export function TargetsPage() {
     <Stack>
       <Group justify="space-between">
         <Title order={2}>Targets</Title>
-        <Button leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)}>
-          Add target
-        </Button>
+        {writable && (
+          <Button leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)}>
+            Add target
+          </Button>
+        )}
       </Group>
       <Text c="dimmed" size="sm">
         SCIM service providers the console calls as a client — to test their connection the way identity providers do,
@@ -241,9 +245,11 @@ export function TargetsPage() {
         <EmptyState
           title="No target yet"
           action={
-            <Button leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)}>
-              Add target
-            </Button>
+            writable && (
+              <Button leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)}>
+                Add target
+              </Button>
+            )
           }
         >
           Register the application you provision into: its SCIM base URL and its bearer token or OAuth client
