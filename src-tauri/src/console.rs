@@ -119,9 +119,21 @@ pub fn start(app: &AppHandle, settings: &DesktopSettings) -> Opening {
         );
     }
     follow_alerts(app, &server);
-    let url = match Url::parse(&format!("{}&next=/", server.admin_link())) {
+    // The window signs in as this machine's built-in local owner (one-time link); should that
+    // owner have been disabled, with the per-launch admin token.
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "owner".into());
+    let link = match tauri::async_runtime::block_on(server.local_owner_link(&user)) {
+        Ok(link) => link,
+        Err(error) => {
+            tracing::warn!(%error, "the local owner cannot sign in: the window uses the admin token");
+            format!("{}&next=/", server.admin_link())
+        }
+    };
+    let url = match Url::parse(&link) {
         Ok(url) => url,
-        Err(error) => return failed(&format!("the admin link is not a URL: {error}")),
+        Err(error) => return failed(&format!("the sign-in link is not a URL: {error}")),
     };
     let (stop, stopped) = oneshot::channel::<()>();
     let console = app.state::<Console>();

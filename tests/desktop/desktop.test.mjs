@@ -133,6 +133,8 @@ test('the app starts its console and shows the UI', async () => {
   await element("//h1[contains(., 'SCIM configurations')]", 30_000);
   // Nothing is created on a desktop's first start: the empty state leads the way.
   await element("//*[contains(., 'No SCIM configuration yet')]");
+  // The window is signed in as this computer's built-in owner, and says so.
+  await element("//button[starts-with(@aria-label, 'Signed in as ') and contains(@aria-label, '(this computer)')]");
   figures.coldStartToInteractiveMs = Date.now() - started;
   await screenshot('desktop-01-first-start');
 });

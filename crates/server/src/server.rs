@@ -233,6 +233,17 @@ impl Server {
         )
     }
 
+    /// A one-time sign-in link for the desktop's built-in local owner of the OS user `user`
+    /// (created the first time): the desktop window opens it and is signed in as that owner.
+    pub async fn local_owner_link(&self, user: &str) -> Result<String, ServeError> {
+        let link = self.state.store.local_owner_sign_in_link(user).await?;
+        Ok(format!(
+            "{}/sign-in#code={}",
+            self.origin(),
+            link.code.expose()
+        ))
+    }
+
     /// The admin token of this run.
     pub fn admin_token(&self) -> &Secret {
         &self.state.admin_token

@@ -341,9 +341,8 @@ fn api_token_and_session_verbs() {
 /// The lines `serve` prints until it is ready (the first start's token note), then stops it.
 fn serve_output(dir: &std::path::Path, extra: &[&str]) -> String {
     use std::io::{BufRead, BufReader};
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_scim-console"))
-        .arg("--data-dir")
-        .arg(dir)
+    // The same database as `cli` (the PostgreSQL pass gives each folder its own schema).
+    let mut child = crate::common::console(dir)
         .args(["serve", "--port", "0"])
         .args(extra)
         .env("DBUS_SESSION_BUS_ADDRESS", "")

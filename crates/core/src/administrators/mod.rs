@@ -8,6 +8,8 @@
 //!   their administrator's roles.
 //! - [`federated`]: signing in through the console's OpenID Connect provider (an invited
 //!   administrator's email, vouched for).
+//! - [`local`]: the desktop app's built-in local owner (its window signs in without a
+//!   password).
 //! - [`links`]: one-time sign-in links (15 minutes, one use, code in the URL fragment).
 //! - [`sessions`]: browser sessions in the database, valid on every instance, with idle and
 //!   absolute timeouts.
@@ -20,5 +22,6 @@ pub mod api_tokens;
 pub mod credentials;
 pub mod federated;
 pub mod links;
+pub mod local;
 pub mod roles;
 pub mod sessions;

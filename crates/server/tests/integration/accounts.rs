@@ -596,3 +596,35 @@ async fn a_revoked_session_ends_on_every_instance() {
     b.stop().await;
     a.stop().await;
 }
+
+#[tokio::test]
+async fn the_desktops_local_owner_signs_in_with_a_link_of_its_own_and_is_named() {
+    let s = TestServer::start().await;
+    let link = s.store.local_owner_sign_in_link("ada").await.unwrap();
+    let session = redeem(&s, link.code.expose()).await;
+    let (_, me) = call(&s, &session, Method::GET, "/api/me", None).await;
+    assert_eq!(me["administrator"]["email"], "ada@scim-console.localhost");
+    assert_eq!(me["administrator"]["name"], "ada (this computer)");
+    assert_eq!(me["grants"], json!([{"role": "owner"}]));
+    // The next launch reuses the account; a disabled one is not signed in.
+    let again = s.store.local_owner_sign_in_link("ada").await.unwrap();
+    assert_ne!(again.code.expose(), link.code.expose());
+    assert_eq!(s.store.administrators().await.unwrap().len(), 1);
+    s.store
+        .create_administrator(
+            &NewAdministrator {
+                email: "grace@contoso.com".into(),
+                name: String::new(),
+                grants: vec![Grant::everywhere(Role::Owner)],
+            },
+            &Actor::system(),
+        )
+        .await
+        .unwrap();
+    s.store
+        .set_administrator_enabled("ada@scim-console.localhost", false, &Actor::system())
+        .await
+        .unwrap();
+    assert!(s.store.local_owner_sign_in_link("ada").await.is_err());
+    s.stop().await;
+}

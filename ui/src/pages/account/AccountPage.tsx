@@ -325,6 +325,13 @@ export function AccountPage() {
   return (
     <Stack>
       <Title order={2}>My account</Title>
+      {administrator.email.endsWith('@scim-console.localhost') && (
+        <Alert title="This computer's built-in owner">
+          The desktop app signs its window in as you, the owner of the console on this computer, without a password:
+          only you use this machine. What you do here is in the audit log under this name. Consoles deployed for a team
+          have administrators of their own.
+        </Alert>
+      )}
       <Paper withBorder p="md">
         <Stack gap={4}>
           <Text fw={600}>
