@@ -20,6 +20,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
 import { useState } from 'react';
 import { api, describe, unwrap, type Configuration, type Schemas } from '../../api/client';
+import { may, useMe } from '../../api/me';
 import { keys } from '../../api/queries';
 import { EmptyState, ErrorNotice, Loading } from '../../components/States';
 import { formatDateTime } from '../../format';
@@ -41,6 +42,7 @@ export function conditionOf(kind: Kind, percent: number, minutes: number, hours:
 /** Alert rules of the configuration (failure rate, no traffic, a revoked token used) and their history. */
 export function AlertsTab({ configuration }: { configuration: Configuration }) {
   const id = configuration.id;
+  const writable = may(useMe(id).data, 'alerts', 'write');
   const client = useQueryClient();
   const rules = useQuery({
     queryKey: keys.alerts(id),
@@ -94,9 +96,11 @@ export function AlertsTab({ configuration }: { configuration: Configuration }) {
     <Stack>
       <Group justify="space-between">
         <Title order={3}>Alert rules</Title>
-        <Button leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)}>
-          Add rule
-        </Button>
+        {writable && (
+          <Button leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)}>
+            Add rule
+          </Button>
+        )}
       </Group>
       {rules.isPending ? (
         <Loading label="Loading alert rules" />

@@ -17,6 +17,7 @@ import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-quer
 import { IconSearch, IconUpload } from '@tabler/icons-react';
 import { useState } from 'react';
 import { api, describe, unwrap, type Configuration, type GroupSummary, type UserSummary } from '../../api/client';
+import { may, useMe } from '../../api/me';
 import { EmptyState, ErrorNotice, Loading } from '../../components/States';
 import { formatDateTime } from '../../format';
 
@@ -77,6 +78,7 @@ function Detail({
 
 /** The configuration's directory: the users and groups provisioned into it, searchable. */
 export function DirectoryTab({ configuration }: { configuration: Configuration }) {
+  const writable = may(useMe(configuration.id).data, 'directory', 'write');
   const [kind, setKind] = useState<Kind>('users');
   const [search, setSearch] = useState('');
   const [debounced] = useDebouncedValue(search, 250);
@@ -149,7 +151,7 @@ export function DirectoryTab({ configuration }: { configuration: Configuration }
             w={320}
           />
         </Group>
-        {kind === 'users' && (
+        {kind === 'users' && writable && (
           <FileButton onChange={importUsers} accept=".csv,text/csv,application/json,.json">
             {(props) => (
               <Button {...props} variant="default" loading={importing} leftSection={<IconUpload size={16} />}>

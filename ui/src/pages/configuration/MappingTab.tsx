@@ -23,6 +23,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { IconDownload, IconTemplate, IconUpload } from '@tabler/icons-react';
 import { useEffect, useMemo, useState } from 'react';
 import { ApiError, api, describe, unwrap, type Configuration, type Finding, type Schemas } from '../../api/client';
+import { may, useMe } from '../../api/me';
 import { keys } from '../../api/queries';
 import { ErrorNotice, Loading } from '../../components/States';
 import { editedPlanText, parsePlan, planRows, planText, whereIs } from './planText';
@@ -95,6 +96,7 @@ if (typeof window !== 'undefined') {
 /** The mapping plan editor: rules and fields, live static validation, save, templates, import and export. */
 export function MappingTab({ configuration }: { configuration: Configuration }) {
   const id = configuration.id;
+  const writable = may(useMe(id).data, 'mapping', 'write');
   const client = useQueryClient();
   const current = useQuery({
     queryKey: keys.mapping(id),
@@ -230,13 +232,15 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
               ))}
             </Menu.Dropdown>
           </Menu>
-          <FileButton onChange={importPlan} accept="application/json">
-            {(props) => (
-              <Button {...props} variant="default" leftSection={<IconUpload size={16} />}>
-                Import
-              </Button>
-            )}
-          </FileButton>
+          {writable && (
+            <FileButton onChange={importPlan} accept="application/json">
+              {(props) => (
+                <Button {...props} variant="default" leftSection={<IconUpload size={16} />}>
+                  Import
+                </Button>
+              )}
+            </FileButton>
+          )}
           <Button
             variant="default"
             leftSection={<IconDownload size={16} />}
@@ -293,22 +297,24 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
                     : 'Start from a template (Templates above), or write the plan in the JSON view.'}
                 </Alert>
               )}
-              <Group align="flex-end">
-                <TextInput
-                  label="Why it changes"
-                  placeholder="e.g. phone numbers must be E.164"
-                  value={comment}
-                  onChange={(e) => setComment(e.currentTarget.value)}
-                  style={{ flex: 1 }}
-                />
-                <Button
-                  onClick={() => check.mutate()}
-                  loading={check.isPending || save.isPending}
-                  disabled={!parsed.plan || !dirty || errors > 0}
-                >
-                  Save plan
-                </Button>
-              </Group>
+              {writable && (
+                <Group align="flex-end">
+                  <TextInput
+                    label="Why it changes"
+                    placeholder="e.g. phone numbers must be E.164"
+                    value={comment}
+                    onChange={(e) => setComment(e.currentTarget.value)}
+                    style={{ flex: 1 }}
+                  />
+                  <Button
+                    onClick={() => check.mutate()}
+                    loading={check.isPending || save.isPending}
+                    disabled={!parsed.plan || !dirty || errors > 0}
+                  >
+                    Save plan
+                  </Button>
+                </Group>
+              )}
               {(save.isError || check.isError) && (
                 <Alert color="red" role="alert" title="Not saved">
                   {describe(save.error ?? check.error)}

@@ -19,6 +19,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { IconDownload, IconPlayerPlay } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
 import { ApiError, api, describe, unwrap, type Schemas } from '../../api/client';
+import { may, useMe } from '../../api/me';
 import { useConfigurations } from '../../api/queries';
 import { ErrorNotice } from '../../components/States';
 import { formatDateTime } from '../../format';
@@ -254,6 +255,7 @@ function RunPanel({ id }: { id: string }) {
  */
 export function ConformancePage() {
   const client = useQueryClient();
+  const writable = may(useMe().data, 'conformance', 'write');
   const configurations = useConfigurations();
   const targets = useTargets();
   const runs = useQuery({ queryKey: runsKey, queryFn: () => unwrap(api.GET('/api/conformance-runs')) });
@@ -349,14 +351,20 @@ export function ConformancePage() {
               </Alert>
             )}
             <Group justify="flex-end">
-              <Button
-                type="submit"
-                leftSection={<IconPlayerPlay size={16} />}
-                loading={start.isPending}
-                disabled={target === null}
-              >
-                Run the checks
-              </Button>
+              {writable ? (
+                <Button
+                  type="submit"
+                  leftSection={<IconPlayerPlay size={16} />}
+                  loading={start.isPending}
+                  disabled={target === null}
+                >
+                  Run the checks
+                </Button>
+              ) : (
+                <Text size="sm" c="dimmed">
+                  Your roles may read runs here, not start them.
+                </Text>
+              )}
             </Group>
           </Stack>
         </form>

@@ -21,6 +21,7 @@ import { IconDownload, IconPlayerPlay, IconPlayerStop, IconUpload } from '@table
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { ApiError, api, unwrap, type Schemas } from '../../api/client';
+import { may, useMe } from '../../api/me';
 import { useConfigurations } from '../../api/queries';
 import { ErrorNotice } from '../../components/States';
 import { formatDateTime } from '../../format';
@@ -168,6 +169,7 @@ function RunPanel({ id }: { id: string }) {
  */
 export function PilotPage() {
   const client = useQueryClient();
+  const writable = may(useMe().data, 'pilotRuns', 'write');
   const configurations = useConfigurations();
   const targets = useTargets();
   const runs = useQuery({ queryKey: runsKey, queryFn: () => unwrap(api.GET('/api/pilot-runs')) });
@@ -351,14 +353,20 @@ export function PilotPage() {
             />
             {otherError && <ErrorNotice error={otherError} title="The run did not start" />}
             <Group>
-              <Button
-                type="submit"
-                leftSection={<IconPlayerPlay size={16} />}
-                loading={start.isPending}
-                disabled={!ready}
-              >
-                {dryRun ? 'Start dry run' : 'Start run'}
-              </Button>
+              {writable ? (
+                <Button
+                  type="submit"
+                  leftSection={<IconPlayerPlay size={16} />}
+                  loading={start.isPending}
+                  disabled={!ready}
+                >
+                  {dryRun ? 'Start dry run' : 'Start run'}
+                </Button>
+              ) : (
+                <Text size="sm" c="dimmed">
+                  Your roles may read runs here, not start them.
+                </Text>
+              )}
               {targets.data?.length === 0 && (
                 <Text size="sm" c="dimmed">
                   No remote target yet:{' '}
