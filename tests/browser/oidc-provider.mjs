@@ -41,9 +41,16 @@ export async function startProvider(reserved, { clientId, clientSecret, redirect
     pkce: { required: () => true },
     cookies: { keys: ['scim-console-test-provider'] },
   });
-  reserved.http.on('request', provider.callback());
+  const serve = provider.callback();
+  let discoveries = 0;
+  reserved.http.on('request', (request, response) => {
+    if (request.url.startsWith('/.well-known/openid-configuration')) discoveries += 1;
+    serve(request, response);
+  });
   return {
     issuer: reserved.issuer,
+    /** How often the provider's metadata was read. */
+    discoveries: () => discoveries,
     async stop() {
       await new Promise((resolve) => reserved.http.close(resolve));
     },

@@ -99,3 +99,12 @@ test("a callback whose state is not this browser's is refused", async () => {
   await page.getByText('this sign-in did not start here').waitFor();
   await page.context().close();
 });
+
+test('the provider is discovered once for every sign-in of five minutes', async () => {
+  // Anyone may open the sign-in: the console must not call the provider each time.
+  for (let i = 0; i < 5; i += 1) {
+    const start = await fetch(`${server.origin}/api/sign-in/oidc`, { redirect: 'manual' });
+    assert.equal(start.status, 303);
+  }
+  assert.equal(provider.discoveries(), 1);
+});

@@ -68,7 +68,13 @@ impl OidcSettings {
 pub struct Oidc {
     settings: OidcSettings,
     http: ProviderHttp,
+    /// The provider's metadata and keys, kept for [`DISCOVERY_TTL`]: whoever opens the
+    /// sign-in page cannot make the console call the provider each time.
+    discovered: tokio::sync::Mutex<Option<(std::time::Instant, CoreProviderMetadata)>>,
 }
+
+/// How long discovered metadata and keys are kept (a provider's key rotation is seen within).
+const DISCOVERY_TTL: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// The HTTP client `openidconnect` calls the provider with: this crate's reqwest, answers
 /// read up to [`MAX_ANSWER`].
@@ -125,6 +131,7 @@ impl Oidc {
         Ok(Self {
             settings: settings.checked()?,
             http: ProviderHttp(http),
+            discovered: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -133,18 +140,27 @@ impl Oidc {
         &self.settings.name
     }
 
-    /// The provider's metadata and keys, by discovery.
+    /// The provider's metadata and keys, by discovery, kept for [`DISCOVERY_TTL`] (one
+    /// discovery at a time: the lock is held while it runs).
     async fn discover(&self) -> Result<CoreProviderMetadata, String> {
+        let mut kept = self.discovered.lock().await;
+        if let Some((at, metadata)) = kept.as_ref()
+            && at.elapsed() < DISCOVERY_TTL
+        {
+            return Ok(metadata.clone());
+        }
         let issuer = IssuerUrl::new(self.settings.issuer.trim().to_owned())
             .map_err(|e| format!("the issuer is not a URL: {e}"))?;
-        CoreProviderMetadata::discover_async(issuer, &self.http)
+        let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
             .await
             .map_err(|e| {
                 format!(
                     "the identity provider could not be discovered: {}",
                     chain(&e)
                 )
-            })
+            })?;
+        *kept = Some((std::time::Instant::now(), metadata.clone()));
+        Ok(metadata)
     }
 
     /// Where to send the browser, and the flow's secrets to keep until it comes back.
