@@ -25,6 +25,11 @@ impl Store {
                 "{provider} signed you in as {email}, but no active administrator of this console has that email: ask an owner to invite you (Administrators page, or `scim-console admin create`)"
             ))
         };
+        // An address, never an id: `administrator` also finds administrators by id, and what a
+        // provider calls an email is whatever its user's profile holds.
+        if !email.contains('@') {
+            return Err(refused());
+        }
         let administrator = match self.administrator(email).await {
             Ok(a) if a.state == AdministratorState::Active => a,
             Ok(_) | Err(CoreError::NotFound(_)) => return Err(refused()),

@@ -606,6 +606,26 @@ async fn the_desktops_local_owner_signs_in_with_a_link_of_its_own_and_is_named()
     assert_eq!(me["administrator"]["email"], "ada@scim-console.localhost");
     assert_eq!(me["administrator"]["name"], "ada (this computer)");
     assert_eq!(me["grants"], json!([{"role": "owner"}]));
+    // A provider vouching for an administrator's id instead of an address signs nobody in.
+    let owner = s
+        .store
+        .administrator("ada@scim-console.localhost")
+        .await
+        .unwrap();
+    assert!(
+        s.store
+            .sign_in_vouched_email(&owner.id, "Contoso SSO", "127.0.0.1")
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        s.store
+            .sign_in_vouched_email("ADA@scim-console.localhost", "Contoso SSO", "127.0.0.1")
+            .await
+            .unwrap()
+            .id,
+        owner.id
+    );
     // The next launch reuses the account; a disabled one is not signed in.
     let again = s.store.local_owner_sign_in_link("ada").await.unwrap();
     assert_ne!(again.code.expose(), link.code.expose());
