@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
+use crate::api_client::ApiClient;
 use crate::exit::Exit;
 use crate::location::Location;
 
@@ -35,6 +36,20 @@ pub struct Cli {
         default_value_t = scim_console_core::store::DEFAULT_POOL_SIZE
     )]
     database_pool: u32,
+    /// Act on a remote console through its admin API instead of on a database here: its
+    /// address (`https://console.example.com`). Needs a personal API token.
+    #[arg(long, global = true, env = "SCIM_CONSOLE_SERVER", value_name = "URL")]
+    server: Option<String>,
+    /// The personal API token for --server (`scap_…`, created on the console's Account page).
+    /// Prefer SCIM_CONSOLE_API_TOKEN: other users of this machine can read a command line.
+    #[arg(
+        long,
+        global = true,
+        env = "SCIM_CONSOLE_API_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    api_token: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -118,8 +133,14 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         data_dir,
         database_url,
         database_pool,
+        server,
+        api_token,
         command,
     } = cli;
+    if let Some(server) = server {
+        let api = ApiClient::new(&server, api_token.as_deref().unwrap_or_default())?;
+        return run_remote(&api, command).await;
+    }
     let location =
         || Location::resolve(data_dir.as_deref(), database_url.as_deref(), database_pool);
     match command {
@@ -177,4 +198,35 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             crate::alerts::run(&store, cmd).await
         }
     }
+}
+
+/// Runs a command against a remote console's admin API (`--server`): every verb that acts on
+/// the console's data; the ones that act on this machine's database or files say so.
+async fn run_remote(api: &ApiClient, command: Command) -> Result<()> {
+    match command {
+        Command::Config(cmd) => crate::config::remote::run(api, cmd).await,
+        Command::Token(cmd) => crate::token::remote::run(api, cmd).await,
+        Command::Openapi => {
+            crate::render::print_json(&api.get(&["api", "openapi.json"], &[]).await?)
+        }
+        Command::Serve(_) => Err(here_only("serve")),
+        Command::Migrate => Err(here_only("migrate")),
+        Command::Backup(_) => Err(here_only("backup")),
+        Command::Restore(_) => Err(here_only("restore")),
+        Command::Export(_) => Err(here_only("export")),
+        Command::Import(_) => Err(here_only("import")),
+        Command::Check(args) if args.conformance.target.is_none() => Err(here_only("check")),
+        _ => Err(anyhow::anyhow!("not yet over --server")),
+    }
+}
+
+/// The error for a verb that acts on the database or files of the machine it runs on.
+fn here_only(verb: &str) -> anyhow::Error {
+    scim_console_core::CoreError::invalid(
+        "--server",
+        format!(
+            "`{verb}` acts on the database and files of the machine it runs on: run it there, without --server"
+        ),
+    )
+    .into()
 }

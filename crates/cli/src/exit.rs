@@ -29,11 +29,13 @@ pub(crate) enum Exit {
     NotConformant = 8,
     /// `check --target`: no MUST failed but some could not be checked.
     Incomplete = 9,
+    /// `--server`: the server refused the API token or its role does not allow the action.
+    Refused = 10,
 }
 
 impl Exit {
     /// Every code, in order.
-    pub(crate) const ALL: [Self; 10] = [
+    pub(crate) const ALL: [Self; 11] = [
         Self::Success,
         Self::Failure,
         Self::Usage,
@@ -44,6 +46,7 @@ impl Exit {
         Self::UsersFailed,
         Self::NotConformant,
         Self::Incomplete,
+        Self::Refused,
     ];
 
     /// The process's exit code.
@@ -64,6 +67,7 @@ impl Exit {
             Self::UsersFailed => "users failed in a pilot run (`pilot run`)",
             Self::NotConformant => "a MUST rule failed (`check --target`)",
             Self::Incomplete => "conformance incomplete: MUST rules skipped (`check --target`)",
+            Self::Refused => "the server refused the API token or the role (`--server`)",
         }
     }
 
@@ -80,6 +84,9 @@ impl Exit {
     pub(crate) fn of(err: &anyhow::Error) -> Self {
         if let Some(ended) = err.downcast_ref::<Ended>() {
             return ended.exit;
+        }
+        if let Some(refusal) = err.downcast_ref::<crate::api_client::Refusal>() {
+            return refusal.exit();
         }
         let target =
             err.downcast_ref::<TargetError>()

@@ -4,6 +4,7 @@
 
 mod admin;
 mod alerts;
+mod api_client;
 mod api_token;
 mod args;
 mod audit;

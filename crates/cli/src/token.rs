@@ -7,6 +7,8 @@ use clap::{Args, Subcommand};
 use scim_console_core::{Actor, NewToken, Rotation, Store, TokenInfo, TokenState};
 use serde_json::json;
 
+pub(crate) mod remote;
+
 use crate::args::{ConfigArgs, parse_date, parse_duration};
 use crate::exit::{Ended, Exit};
 use crate::render::{day, print_json};

@@ -2,6 +2,7 @@
 //! delete, log retention, token policy; `set` (the client profile and compatibility switches)
 //! lives in [`set`].
 
+pub(crate) mod remote;
 mod set;
 
 use anyhow::Result;

@@ -322,18 +322,53 @@ pub async fn run(store: &Store, args: &CompatArgs) -> Result<()> {
             )
             .await?;
     }
-    if args.json {
+    output(&c, args.json)
+}
+
+/// Runs `config set` against a remote console: the same changes, sent as the API's PATCH.
+pub async fn run_remote(api: &crate::api_client::ApiClient, args: &CompatArgs) -> Result<()> {
+    let mut c = super::remote::configuration(&api.configuration(&args.name).await?)?;
+    if args.changes() {
+        let mut body = serde_json::Map::new();
+        if args.switch_changes() {
+            body.insert(
+                "clientProfile".into(),
+                json!(args.profile().unwrap_or(c.client_profile)),
+            );
+            body.insert(
+                "compatibility".into(),
+                json!(args.apply(c.compatibility).to_changes()),
+            );
+        }
+        if let Some(a) = args.client_authentication {
+            body.insert(
+                "clientAuthentication".into(),
+                json!(ClientAuthentication::from(a)),
+            );
+        }
+        let id = c.id.to_string();
+        let changed = api
+            .patch(&["api", "configurations", &id], &Value::Object(body))
+            .await?;
+        c = super::remote::configuration(&changed)?;
+    }
+    output(&c, args.json)
+}
+
+/// Prints a configuration's profile and switches.
+fn output(c: &Configuration, json: bool) -> Result<()> {
+    if json {
         let out = json!({
             "clientProfile": c.client_profile,
             "compatibility": c.compatibility,
             "overriddenSwitches": c.compatibility.overrides(c.client_profile),
-            "interopProfileConformant": conformant(&c),
+            "interopProfileConformant": conformant(c),
             "clientAuthentication": c.client_authentication,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         println!("\"{}\":", c.name);
-        print(&c, true);
+        print(c, true);
     }
     Ok(())
 }

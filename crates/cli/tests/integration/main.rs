@@ -9,4 +9,5 @@ mod common;
 mod instances;
 mod memory;
 mod pilot;
+mod remote;
 mod verbs;

@@ -14,7 +14,7 @@ mod configurations;
 pub mod conformance;
 mod connection;
 mod directory;
-mod dto;
+pub mod dto;
 mod extract;
 mod logs;
 mod mapping;

@@ -1,0 +1,334 @@
+//! `scim-console --server URL` with a personal API token: the verbs act on a running console
+//! through its admin API — what they change is what the local verbs then read from the same
+//! database, the audit log names the person behind the token, a role that does not allow a
+//! verb is refused with exit 10, and the verbs that act on this machine's files say so.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::Path;
+use std::process::{Child, Output, Stdio};
+
+use serde_json::Value;
+
+use super::cli::{cli, stdout};
+use super::common::console;
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// `serve` on a free port over the test's database; killed when dropped.
+pub(crate) struct Remote {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub(crate) origin: String,
+}
+
+impl Drop for Remote {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Remote {
+    pub(crate) fn start(dir: &Path) -> Self {
+        let mut child = console(dir)
+            .args(["serve", "--port", "0"])
+            .env_remove("SCIM_CONSOLE_DATA_DIR")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut origin = String::new();
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            if let Some(rest) = line.trim().strip_prefix("Admin API:") {
+                let api = rest.split_whitespace().next().unwrap();
+                api.trim_end_matches("/api").clone_into(&mut origin);
+                break;
+            }
+        }
+        assert!(!origin.is_empty(), "serve printed no admin API address");
+        std::thread::spawn(move || for _ in lines {});
+        Self { child, origin }
+    }
+
+    /// A verb run against this server with `token`.
+    pub(crate) fn run(&self, token: &str, args: &[&str]) -> Output {
+        run_at(&self.origin, token, args)
+    }
+
+    /// A verb that must succeed; its standard output.
+    pub(crate) fn ok(&self, token: &str, args: &[&str]) -> String {
+        let o = self.run(token, args);
+        assert!(o.status.success(), "{args:?}: {}{}", stdout(&o), stderr(&o));
+        stdout(&o)
+    }
+
+    /// A `--json` verb that must succeed; its JSON.
+    pub(crate) fn json(&self, token: &str, args: &[&str]) -> Value {
+        let out = self.ok(token, args);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
+    }
+}
+
+/// A verb run against `server` with `token`.
+fn run_at(server: &str, token: &str, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_scim-console"))
+        .args(["--server", server])
+        .args(args)
+        .env("SCIM_CONSOLE_API_TOKEN", token)
+        .env_remove("SCIM_CONSOLE_DATA_DIR")
+        .env_remove("SCIM_CONSOLE_DATABASE_URL")
+        .output()
+        .unwrap()
+}
+
+/// An administrator with `roles` and a personal API token of theirs.
+pub(crate) fn administrator_token(dir: &Path, email: &str, roles: &[&str]) -> String {
+    let mut args = vec!["admin", "create", "--email", email];
+    for role in roles {
+        args.extend(["--role", role]);
+    }
+    let created = cli(dir, &args);
+    assert!(created.status.success(), "{}", stderr(&created));
+    let mut args = vec!["api-token", "create", "--admin", email, "--name", "cli"];
+    for role in roles {
+        args.extend(["--role", role]);
+    }
+    let made = cli(dir, &args);
+    assert!(made.status.success(), "{}", stderr(&made));
+    stdout(&made).lines().nth(1).unwrap().trim().to_owned()
+}
+
+fn local_json(dir: &Path, args: &[&str]) -> Value {
+    let o = cli(dir, args);
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn the_address_and_the_token_are_checked_before_anything_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let remote = Remote::start(dir.path());
+    // Plain http beyond this machine would send the token in clear.
+    let o = run_at("http://console.example.com", "scap_x", &["config", "list"]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stderr(&o).contains("https://"), "{}", stderr(&o));
+    // No token.
+    let o = remote.run("", &["config", "list"]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(
+        stderr(&o).contains("SCIM_CONSOLE_API_TOKEN"),
+        "{}",
+        stderr(&o)
+    );
+    // A token the server does not know: exit 10, and the token is not echoed.
+    let o = remote.run(
+        "scap_not-a-real-token-at-all-000000000000000",
+        &["config", "list"],
+    );
+    assert_eq!(o.status.code(), Some(10), "{}", stderr(&o));
+    assert!(stderr(&o).contains("401"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("scap_not"), "{}", stderr(&o));
+    // Verbs that act on this machine's database or files.
+    for verb in [
+        &["serve"][..],
+        &["migrate"],
+        &["backup", "--to", "x.zip"],
+        &["export", "--to", "x.jsonl"],
+        &["check"],
+    ] {
+        let o = remote.run("scap_x", verb);
+        assert_eq!(o.status.code(), Some(4), "{verb:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("run it there, without --server"),
+            "{verb:?}: {}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn configurations_and_tokens_over_the_admin_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let owner = administrator_token(dir, "ada@contoso.com", &["owner"]);
+    let viewer = administrator_token(dir, "vic@contoso.com", &["viewer"]);
+    let remote = Remote::start(dir);
+
+    // config create / show / list / enable / disable / policy / retention / set / delete
+    let created = remote.json(
+        &owner,
+        &[
+            "config",
+            "create",
+            "Acme QA",
+            "--idp",
+            "okta",
+            "--protect",
+            "root",
+            "--json",
+        ],
+    );
+    assert_eq!(created["slug"], "acme-qa");
+    assert_eq!(created["clientProfile"], "okta");
+    assert!(
+        created["scimBaseUrl"]
+            .as_str()
+            .unwrap()
+            .ends_with("/scim/acme-qa/v2")
+    );
+    let local = local_json(dir, &["config", "show", "acme-qa", "--json"]);
+    assert_eq!(local["id"], created["id"]);
+    assert_eq!(local["protectedAccounts"][0], "root");
+    let shown = remote.ok(&owner, &["config", "show", "ACME QA"]);
+    assert!(shown.contains("slug:             acme-qa"), "{shown}");
+    assert!(shown.contains("client profile: okta"), "{shown}");
+    assert!(
+        shown.contains("SCIM base URL:    http://127.0.0.1:"),
+        "{shown}"
+    );
+    let listed = remote.ok(&viewer, &["config", "list"]);
+    assert!(
+        listed.contains("Acme QA") && listed.contains("enabled"),
+        "{listed}"
+    );
+    assert!(
+        remote
+            .ok(&owner, &["config", "disable", "acme-qa"])
+            .contains("is now disabled")
+    );
+    assert_eq!(
+        local_json(dir, &["config", "show", "acme-qa", "--json"])["enabled"],
+        false
+    );
+    remote.ok(&owner, &["config", "enable", "acme-qa"]);
+    let policy = remote.json(
+        &owner,
+        &[
+            "config",
+            "policy",
+            "acme-qa",
+            "--rotation",
+            "90",
+            "--max-active",
+            "2",
+            "--json",
+        ],
+    );
+    assert_eq!(policy["tokenPolicy"]["rotationDays"], 90);
+    let retention = remote.ok(
+        &owner,
+        &["config", "retention", "acme-qa", "--max-age", "7"],
+    );
+    assert!(
+        retention.contains("log retention:    7 days"),
+        "{retention}"
+    );
+    let set = remote.json(
+        &owner,
+        &[
+            "config",
+            "set",
+            "acme-qa",
+            "--string-booleans",
+            "on",
+            "--json",
+        ],
+    );
+    assert_eq!(set["compatibility"]["stringBooleans"], true);
+    assert_eq!(set["overriddenSwitches"][0], "stringBooleans");
+    let local = local_json(dir, &["config", "show", "acme-qa", "--json"]);
+    assert_eq!(local["compatibility"]["stringBooleans"], true);
+    assert_eq!(local["logRetention"]["maxAgeDays"], 7);
+    assert_eq!(local["tokenPolicy"]["maxActive"], 2);
+
+    // A viewer reads, and is refused a change with the role it needs (exit 10).
+    let refused = remote.run(&viewer, &["config", "disable", "acme-qa"]);
+    assert_eq!(refused.status.code(), Some(10), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("403"), "{}", stderr(&refused));
+    let missing = remote.run(&viewer, &["config", "show", "nope"]);
+    assert_eq!(missing.status.code(), Some(3), "{}", stderr(&missing));
+
+    // token create / list / rotate / revoke / check
+    let made = remote.run(
+        &owner,
+        &["token", "create", "--config", "acme-qa", "--label", "okta"],
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    let secret = stdout(&made).trim().to_owned();
+    assert!(secret.starts_with("scim_"), "{secret}");
+    assert!(
+        stderr(&made).contains("/scim/acme-qa/v2"),
+        "{}",
+        stderr(&made)
+    );
+    let tokens = remote.json(&owner, &["token", "list", "--config", "acme-qa", "--json"]);
+    let id = tokens[0]["id"].as_str().unwrap().to_owned();
+    assert!(!tokens.to_string().contains(&secret));
+    let listed = remote.ok(&owner, &["token", "list", "--config", "acme-qa"]);
+    assert!(
+        listed.contains(&id) && listed.contains("active"),
+        "{listed}"
+    );
+    let refused = remote.run(&viewer, &["token", "list", "--config", "acme-qa"]);
+    assert_eq!(refused.status.code(), Some(10));
+    assert!(
+        stderr(&refused).contains("needs the role owner or security"),
+        "{}",
+        stderr(&refused)
+    );
+    let rotated = remote.run(
+        &owner,
+        &[
+            "token", "rotate", "--config", "acme-qa", "--id", &id, "--grace", "1h",
+        ],
+    );
+    assert!(rotated.status.success(), "{}", stderr(&rotated));
+    assert!(
+        stderr(&rotated).contains("works until"),
+        "{}",
+        stderr(&rotated)
+    );
+    let local = local_json(dir, &["token", "list", "--config", "acme-qa", "--json"]);
+    assert_eq!(local.as_array().unwrap().len(), 2);
+    let revoked = remote.ok(
+        &owner,
+        &["token", "revoke", "--config", "acme-qa", "--id", &id],
+    );
+    assert!(revoked.contains("is revoked"), "{revoked}");
+    let soon = (chrono::Utc::now() + chrono::Duration::days(10)).to_rfc3339();
+    remote.ok(
+        &owner,
+        &["token", "create", "--config", "acme-qa", "--expires", &soon],
+    );
+    let check = remote.run(&owner, &["token", "check", "--within", "30d"]);
+    assert_eq!(check.status.code(), Some(5), "{}", stderr(&check));
+    assert!(
+        stdout(&check).contains("Acme QA: token"),
+        "{}",
+        stdout(&check)
+    );
+
+    // Each change is the person's, through their token.
+    let audit = local_json(dir, &["audit", "list", "--json"]);
+    let entries = audit.as_array().unwrap();
+    let rotate = entries
+        .iter()
+        .find(|e| e["action"] == "token.rotate")
+        .unwrap();
+    assert_eq!(rotate["person"]["email"], "ada@contoso.com", "{rotate}");
+    assert!(
+        rotate["person"]["via"]
+            .as_str()
+            .unwrap()
+            .starts_with("api token pat_"),
+        "{rotate}"
+    );
+
+    remote.ok(&owner, &["config", "delete", "acme-qa"]);
+    let gone = cli(dir, &["config", "show", "acme-qa"]);
+    assert_eq!(gone.status.code(), Some(3));
+}
