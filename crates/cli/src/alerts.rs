@@ -3,10 +3,14 @@
 
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
+use scim_console_core::CoreError;
 use scim_console_core::alerts::{
-    AlertCondition, AlertEvent, AlertEventQuery, AlertRule, AlertRuleUpdate, NewAlertRule,
+    AlertCondition, AlertEvent, AlertEventQuery, AlertRule, NewAlertRule,
 };
-use scim_console_core::{Actor, CoreError, Store};
+
+use crate::console::Console;
+
+mod remote;
 
 /// The `alerts` subcommands.
 #[derive(Debug, Subcommand)]
@@ -192,16 +196,15 @@ fn print_event(event: &AlertEvent) {
     );
 }
 
-/// Runs an `alerts` subcommand.
-pub async fn run(store: &Store, cmd: AlertsCommand) -> Result<()> {
-    let actor = Actor::cli();
+/// Runs an `alerts` subcommand, here or on the server.
+pub async fn run(on: &Console, cmd: AlertsCommand) -> Result<()> {
     match cmd {
         AlertsCommand::List(args) => {
             let configuration = match &args.config {
-                Some(name) => Some(store.find_configuration(name).await?.id),
+                Some(name) => Some(on.configuration_id(name).await?),
                 None => None,
             };
-            let rules = store.alert_rules(configuration).await?;
+            let rules = on.alert_rules(configuration).await?;
             if args.json {
                 return print_json(&rules);
             }
@@ -211,23 +214,23 @@ pub async fn run(store: &Store, cmd: AlertsCommand) -> Result<()> {
             rules.iter().for_each(print_rule);
         }
         AlertsCommand::Add(args) => {
-            let config = store.find_configuration(&args.config).await?;
+            let config = on.configuration_id(&args.config).await?;
             let rule = NewAlertRule {
                 name: args.name.clone(),
                 condition: condition(&args)?,
                 enabled: !args.disabled,
                 webhook_url: args.webhook.clone(),
             };
-            let created = store.create_alert_rule(config.id, &rule, &actor).await?;
+            let created = on.create_alert_rule(config, &rule).await?;
             if args.json {
                 return print_json(&created);
             }
             print_rule(&created);
         }
-        AlertsCommand::Enable(args) => toggle(store, &args, true, &actor).await?,
-        AlertsCommand::Disable(args) => toggle(store, &args, false, &actor).await?,
+        AlertsCommand::Enable(args) => toggle(on, &args, true).await?,
+        AlertsCommand::Disable(args) => toggle(on, &args, false).await?,
         AlertsCommand::Remove(args) => {
-            store.delete_alert_rule(args.id, &actor).await?;
+            on.delete_alert_rule(args.id).await?;
             if args.json {
                 return print_json(&serde_json::json!({"removed": args.id}));
             }
@@ -235,10 +238,10 @@ pub async fn run(store: &Store, cmd: AlertsCommand) -> Result<()> {
         }
         AlertsCommand::History(args) => {
             let configuration = match &args.config {
-                Some(name) => Some(store.find_configuration(name).await?.id),
+                Some(name) => Some(on.configuration_id(name).await?),
                 None => None,
             };
-            let events = store
+            let events = on
                 .alert_events(&AlertEventQuery {
                     configuration,
                     before: None,
@@ -254,8 +257,7 @@ pub async fn run(store: &Store, cmd: AlertsCommand) -> Result<()> {
             events.iter().for_each(print_event);
         }
         AlertsCommand::Evaluate(args) => {
-            let alerts = scim_console_server::alerting::Alerts::default();
-            let events = alerts.evaluate_and_deliver(store).await?;
+            let events = on.evaluate_alerts().await?;
             if args.json {
                 return print_json(&events);
             }
@@ -268,17 +270,8 @@ pub async fn run(store: &Store, cmd: AlertsCommand) -> Result<()> {
     Ok(())
 }
 
-async fn toggle(store: &Store, args: &RuleArgs, enabled: bool, actor: &Actor) -> Result<()> {
-    let rule = store
-        .update_alert_rule(
-            args.id,
-            &AlertRuleUpdate {
-                enabled: Some(enabled),
-                ..AlertRuleUpdate::default()
-            },
-            actor,
-        )
-        .await?;
+async fn toggle(on: &Console, args: &RuleArgs, enabled: bool) -> Result<()> {
+    let rule = on.enable_alert_rule(args.id, enabled).await?;
     if args.json {
         return print_json(&rule);
     }

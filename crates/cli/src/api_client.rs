@@ -186,6 +186,34 @@ impl ApiClient {
         self.call(Method::DELETE, segments, &[], None).await
     }
 
+    /// `GET` an export and writes its body as it arrives: to `output` (a file only its owner
+    /// reads) or standard output.
+    pub(crate) async fn download(
+        &self,
+        segments: &[&str],
+        query: &[(&str, String)],
+        output: Option<&std::path::Path>,
+    ) -> Result<()> {
+        use std::io::Write as _;
+        let mut response = self.send(Method::GET, segments, query, None).await?;
+        let mut out: Box<dyn std::io::Write> = match output {
+            Some(path) => Box::new(std::io::BufWriter::new(
+                scim_console_core::files::create_private(path)
+                    .with_context(|| format!("creating {}", path.display()))?,
+            )),
+            None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+        };
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .context("the server's answer broke off")?
+        {
+            out.write_all(&chunk)?;
+        }
+        out.flush()?;
+        Ok(())
+    }
+
     /// A configuration by id, slug or name (any case), as the local commands find one.
     pub(crate) async fn configuration(&self, key: &str) -> Result<Value> {
         let key = key.trim();

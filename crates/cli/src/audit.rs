@@ -9,6 +9,8 @@ use clap::{Args, Subcommand, ValueEnum};
 use scim_console_core::Store;
 use scim_console_core::audit::{AuditQuery, ExportFormat};
 
+pub(crate) mod remote;
+
 use crate::args::parse_date;
 use crate::render::print_json;
 

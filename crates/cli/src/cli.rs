@@ -7,6 +7,7 @@ use anyhow::Result;
 use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
 use crate::api_client::ApiClient;
+use crate::console::Console;
 use crate::exit::Exit;
 use crate::location::Location;
 
@@ -161,7 +162,9 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             Err(cmd) => crate::mapping::run(&location()?.open_store().await?, cmd).await,
         },
         Command::Users(cmd) => crate::users::run(&location()?.open_store().await?, cmd).await,
-        Command::Logs(cmd) => crate::logs::run(&location()?.open_store().await?, cmd).await,
+        Command::Logs(cmd) => {
+            crate::logs::run(&Console::Local(location()?.open_store().await?), cmd).await
+        }
         Command::Target(cmd) => {
             if cmd.needs_store() {
                 let store = location()?.open_store_with_key().await?;
@@ -195,7 +198,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             if cmd.needs_master_key() {
                 store = store.with_master_key(&at.master_key().await?);
             }
-            crate::alerts::run(&store, cmd).await
+            crate::alerts::run(&Console::Local(store), cmd).await
         }
     }
 }
@@ -206,6 +209,10 @@ async fn run_remote(api: &ApiClient, command: Command) -> Result<()> {
     match command {
         Command::Config(cmd) => crate::config::remote::run(api, cmd).await,
         Command::Token(cmd) => crate::token::remote::run(api, cmd).await,
+        Command::OAuthClient(cmd) => crate::oauth_client::remote::run(api, cmd).await,
+        Command::Audit(cmd) => crate::audit::remote::run(api, cmd).await,
+        Command::Logs(cmd) => crate::logs::run(&Console::Remote(api.clone()), cmd).await,
+        Command::Alerts(cmd) => crate::alerts::run(&Console::Remote(api.clone()), cmd).await,
         Command::Openapi => {
             crate::render::print_json(&api.get(&["api", "openapi.json"], &[]).await?)
         }

@@ -6,17 +6,21 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand, ValueEnum};
-use scim_console_core::{CoreError, Store};
+use scim_console_core::CoreError;
+
+mod remote;
 
 use crate::args::{JsonFlag, parse_date};
 use crate::audit::AuditFormat;
+use crate::console::Console;
 use crate::render::print_json;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum LogsCommand {
     /// The newest records matching the filters.
     Search(LogsArgs),
-    /// Print records as they arrive (from a running server's data directory), until Ctrl-C.
+    /// Print records as they arrive (from a running server's data directory, or with --server
+    /// from the server), until Ctrl-C.
     Tail(LogsArgs),
     /// Write every matching record, oldest first, as CSV or JSON Lines, page by page.
     Export(LogsExportArgs),
@@ -50,12 +54,12 @@ pub(crate) struct LogsRefusalsArgs {
 }
 
 /// `logs refusals`: one line per minute, source, reason and status.
-async fn logs_refusals(store: &Store, args: &LogsRefusalsArgs) -> Result<()> {
+async fn logs_refusals(on: &Console, args: &LogsRefusalsArgs) -> Result<()> {
     let configuration_id = match &args.config {
-        Some(name) => Some(store.find_configuration(name).await?.id),
+        Some(name) => Some(on.configuration_id(name).await?),
         None => None,
     };
-    let rows = store
+    let rows = on
         .refusals(&scim_console_core::logs::refusals::RefusalQuery {
             configuration_id,
             from: args.since,
@@ -218,9 +222,9 @@ pub(crate) fn log_line(e: &scim_console_core::logs::LogEntry) -> String {
 }
 
 /// `logs export`: page by page (a thousand records at a time) to the output.
-pub(crate) async fn logs_export(store: &Store, args: LogsExportArgs) -> Result<()> {
+pub(crate) async fn logs_export(on: &Console, args: LogsExportArgs) -> Result<()> {
     use std::io::Write as _;
-    let mut query = logs_query(store, &args.filter).await?;
+    let mut query = logs_query(on, &args.filter).await?;
     query.after = Some(0);
     query.limit = 1000;
     let mut out: Box<dyn std::io::Write> = match &args.output {
@@ -235,7 +239,7 @@ pub(crate) async fn logs_export(store: &Store, args: LogsExportArgs) -> Result<(
         out.write_all(scim_console_core::logs::CSV_HEADER.as_bytes())?;
     }
     loop {
-        let page = store.search_logs(&query).await?;
+        let page = on.search_logs(&query).await?;
         let Some(last) = page.entries.last() else {
             break;
         };
@@ -249,10 +253,10 @@ pub(crate) async fn logs_export(store: &Store, args: LogsExportArgs) -> Result<(
 }
 
 /// `logs stats`: the figures, then one line per bar.
-pub(crate) async fn logs_stats(store: &Store, args: &LogsStatsArgs) -> Result<()> {
+pub(crate) async fn logs_stats(on: &Console, args: &LogsStatsArgs) -> Result<()> {
     use scim_console_core::logs::stats::{Interval, StatsQuery};
     let configuration = match &args.config {
-        Some(name) => Some(store.find_configuration(name).await?.id),
+        Some(name) => Some(on.configuration_id(name).await?),
         None => None,
     };
     let interval = match args.interval {
@@ -260,7 +264,7 @@ pub(crate) async fn logs_stats(store: &Store, args: &LogsStatsArgs) -> Result<()
         StatsInterval::Hour => Interval::Hour,
         StatsInterval::Day => Interval::Day,
     };
-    let stats = store
+    let stats = on
         .log_stats(&StatsQuery {
             configuration,
             since: args.since,
@@ -323,13 +327,13 @@ pub(crate) async fn logs_stats(store: &Store, args: &LogsStatsArgs) -> Result<()
 }
 
 /// `logs cycles`: one line per cycle, newest first.
-pub(crate) async fn logs_cycles(store: &Store, args: &LogsCyclesArgs) -> Result<()> {
-    let c = store.find_configuration(&args.config).await?;
+pub(crate) async fn logs_cycles(on: &Console, args: &LogsCyclesArgs) -> Result<()> {
+    let c = on.configuration_id(&args.config).await?;
     let until = Utc::now();
     let since = args
         .since
         .unwrap_or_else(|| until - chrono::Duration::days(7));
-    let cycles = store.log_cycles(c.id, since, until, args.gap).await?;
+    let cycles = on.log_cycles(c, since, until, args.gap).await?;
     if args.json {
         return print_json(&cycles);
     }
@@ -353,11 +357,11 @@ pub(crate) async fn logs_cycles(store: &Store, args: &LogsCyclesArgs) -> Result<
 }
 
 pub(crate) async fn logs_query(
-    store: &Store,
+    on: &Console,
     args: &LogsArgs,
 ) -> Result<scim_console_core::logs::LogQuery> {
     let configuration = match &args.config {
-        Some(name) => Some(store.find_configuration(name).await?.id),
+        Some(name) => Some(on.configuration_id(name).await?),
         None => None,
     };
     Ok(scim_console_core::logs::LogQuery {
@@ -375,16 +379,16 @@ pub(crate) async fn logs_query(
 }
 
 /// Runs a `logs` subcommand.
-pub(crate) async fn run(store: &Store, cmd: LogsCommand) -> Result<()> {
+pub(crate) async fn run(on: &Console, cmd: LogsCommand) -> Result<()> {
     let (args, follow) = match cmd {
         LogsCommand::Search(a) => (a, false),
         LogsCommand::Tail(a) => (a, true),
-        LogsCommand::Export(a) => return logs_export(store, a).await,
-        LogsCommand::Stats(a) => return logs_stats(store, &a).await,
-        LogsCommand::Cycles(a) => return logs_cycles(store, &a).await,
-        LogsCommand::Refusals(a) => return logs_refusals(store, &a).await,
+        LogsCommand::Export(a) => return logs_export(on, a).await,
+        LogsCommand::Stats(a) => return logs_stats(on, &a).await,
+        LogsCommand::Cycles(a) => return logs_cycles(on, &a).await,
+        LogsCommand::Refusals(a) => return logs_refusals(on, &a).await,
         LogsCommand::Retention(flag) => {
-            let report = store.apply_log_retention().await?;
+            let report = on.apply_log_retention().await?;
             return if flag.json {
                 print_json(&report)
             } else {
@@ -396,9 +400,9 @@ pub(crate) async fn run(store: &Store, cmd: LogsCommand) -> Result<()> {
             };
         }
     };
-    let mut query = logs_query(store, &args).await?;
+    let mut query = logs_query(on, &args).await?;
     if !follow {
-        let page = store.search_logs(&query).await?;
+        let page = on.search_logs(&query).await?;
         if args.json {
             return print_json(&page);
         }
@@ -408,7 +412,7 @@ pub(crate) async fn run(store: &Store, cmd: LogsCommand) -> Result<()> {
         return Ok(());
     }
     // Follow: start after the newest record, then poll.
-    let newest = store
+    let newest = on
         .search_logs(&scim_console_core::logs::LogQuery {
             limit: 1,
             ..query.clone()
@@ -420,7 +424,7 @@ pub(crate) async fn run(store: &Store, cmd: LogsCommand) -> Result<()> {
     query.after = Some(newest);
     query.limit = 1000;
     loop {
-        let page = store.search_logs(&query).await?;
+        let page = on.search_logs(&query).await?;
         for e in &page.entries {
             if args.json {
                 println!("{}", serde_json::to_string(e)?);

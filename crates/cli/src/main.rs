@@ -12,6 +12,7 @@ mod backup;
 mod cli;
 mod config;
 mod conformance;
+mod console;
 mod exit;
 mod location;
 mod logs;

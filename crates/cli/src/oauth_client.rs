@@ -9,6 +9,8 @@ use scim_console_core::oauth::{ClientAuthMethod, ClientKeys};
 use scim_console_core::{Actor, Store, TokenState};
 use serde_json::json;
 
+pub(crate) mod remote;
+
 use crate::args::ConfigArgs;
 use crate::render::{day, print_json};
 

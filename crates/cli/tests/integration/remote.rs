@@ -332,3 +332,254 @@ fn configurations_and_tokens_over_the_admin_api() {
     let gone = cli(dir, &["config", "show", "acme-qa"]);
     assert_eq!(gone.status.code(), Some(3));
 }
+
+/// `logs tail` over the API: started, then a request arrives; the first line it prints.
+fn tail_sees_a_request(remote: &Remote, token: &str, base: &str, scim_token: &str) -> String {
+    let mut tail = std::process::Command::new(env!("CARGO_BIN_EXE_scim-console"))
+        .args([
+            "--server",
+            &remote.origin,
+            "logs",
+            "tail",
+            "--config",
+            "acme",
+        ])
+        .env("SCIM_CONSOLE_API_TOKEN", token)
+        .env_remove("SCIM_CONSOLE_DATA_DIR")
+        .env_remove("SCIM_CONSOLE_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = tail.stdout.take().unwrap();
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(out).read_line(&mut line);
+        let _ = send.send(line);
+    });
+    // Requests until tail (which starts after the newest record) prints one.
+    let rt = super::common::runtime();
+    let mut line = None;
+    for _ in 0..60 {
+        rt.block_on(super::common::scim(
+            base,
+            scim_token,
+            reqwest::Method::GET,
+            "/Users?filter=userName%20eq%20%22dave%22",
+            None,
+        ));
+        if let Ok(l) = receive.recv_timeout(std::time::Duration::from_millis(500)) {
+            line = Some(l);
+            break;
+        }
+    }
+    let _ = tail.kill();
+    let _ = tail.wait();
+    line.expect("logs tail printed nothing")
+}
+
+#[test]
+fn logs_alerts_audit_and_oauth_clients_over_the_admin_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let owner = administrator_token(dir, "ada@contoso.com", &["owner"]);
+    let viewer = administrator_token(dir, "vic@contoso.com", &["viewer"]);
+    let remote = Remote::start(dir);
+    let created = remote.json(&owner, &["config", "create", "Acme", "--json"]);
+    let base = created["scimBaseUrl"].as_str().unwrap().to_owned();
+    let made = remote.run(&owner, &["token", "create", "--config", "acme"]);
+    let scim_token = stdout(&made).trim().to_owned();
+
+    // Traffic: a create, a refused create, a refused credential.
+    let rt = super::common::runtime();
+    rt.block_on(async {
+        let user = serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "carol@contoso.com"
+        });
+        let (status, _) = super::common::scim(
+            &base,
+            &scim_token,
+            reqwest::Method::POST,
+            "/Users",
+            Some(user.clone()),
+        )
+        .await;
+        assert_eq!(status, 201);
+        let (status, _) = super::common::scim(
+            &base,
+            &scim_token,
+            reqwest::Method::POST,
+            "/Users",
+            Some(user),
+        )
+        .await;
+        assert_eq!(status, 409);
+        let (status, _) =
+            super::common::scim(&base, "scim_wrong", reqwest::Method::GET, "/Users", None).await;
+        assert_eq!(status, 401);
+    });
+
+    // The log reads the same here and over the API (the API answers the log's own types).
+    let here = local_json(dir, &["logs", "search", "--config", "acme", "--json"]);
+    let there = remote.json(&viewer, &["logs", "search", "--config", "acme", "--json"]);
+    assert_eq!(here, there);
+    assert_eq!(here["entries"].as_array().unwrap().len(), 2, "{here}");
+    let failures = remote.ok(
+        &viewer,
+        &["logs", "search", "--text", "carol", "--outcome", "failure"],
+    );
+    assert_eq!(failures.lines().count(), 1, "{failures}");
+    assert!(
+        failures.contains("409") && failures.contains("carol@contoso.com"),
+        "{failures}"
+    );
+    let stats = remote.json(&viewer, &["logs", "stats", "--config", "acme", "--json"]);
+    assert_eq!(stats["totals"]["requests"], 2, "{stats}");
+    assert_eq!(stats["totals"]["failures"], 1, "{stats}");
+    let cycles = remote.ok(&viewer, &["logs", "cycles", "--config", "acme"]);
+    assert!(
+        cycles.contains("(ongoing)  2 requests, 1 failed"),
+        "{cycles}"
+    );
+    // Refusals are counted, then written within a second.
+    let mut there = Value::Null;
+    for _ in 0..50 {
+        there = remote.json(&viewer, &["logs", "refusals", "--json"]);
+        if there.as_array().is_some_and(|a| !a.is_empty()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let here = local_json(dir, &["logs", "refusals", "--json"]);
+    assert_eq!(here, there);
+    assert_eq!(there[0]["count"], 1, "{there}");
+    let exported = dir.join("remote-export.jsonl");
+    remote.ok(
+        &viewer,
+        &[
+            "logs",
+            "export",
+            "--config",
+            "acme",
+            "--format",
+            "jsonl",
+            "--output",
+            exported.to_str().unwrap(),
+        ],
+    );
+    let local_export = cli(
+        dir,
+        &["logs", "export", "--config", "acme", "--format", "jsonl"],
+    );
+    assert_eq!(
+        std::fs::read_to_string(&exported).unwrap(),
+        stdout(&local_export)
+    );
+    let retention = remote.json(&owner, &["logs", "retention", "--json"]);
+    assert_eq!(retention["expired"], 0, "{retention}");
+    let line = tail_sees_a_request(&remote, &viewer, &base, &scim_token);
+    assert!(line.contains("query") && line.contains("200"), "{line}");
+
+    // Alerts: added, listed the same here and there, disabled, evaluated, removed.
+    let rule = remote.json(
+        &owner,
+        &[
+            "alerts",
+            "add",
+            "--config",
+            "acme",
+            "--name",
+            "failures",
+            "--when",
+            "failure-rate",
+            "--percent",
+            "20",
+            "--min-requests",
+            "1",
+            "--minutes",
+            "60",
+            "--json",
+        ],
+    );
+    let id = rule["id"].to_string();
+    assert_eq!(
+        local_json(dir, &["alerts", "list", "--json"]),
+        remote.json(&viewer, &["alerts", "list", "--json"])
+    );
+    let evaluated = remote.json(&owner, &["alerts", "evaluate", "--json"]);
+    assert_eq!(evaluated[0]["kind"], "raised", "{evaluated}");
+    let history = remote.ok(&viewer, &["alerts", "history", "--config", "acme"]);
+    assert!(
+        history.contains("raised") && history.contains("Acme / failures"),
+        "{history}"
+    );
+    let refused = remote.run(&viewer, &["alerts", "disable", &id]);
+    assert_eq!(refused.status.code(), Some(10), "{}", stderr(&refused));
+    assert!(
+        remote
+            .ok(&owner, &["alerts", "disable", &id])
+            .contains("[disabled]")
+    );
+    remote.ok(&owner, &["alerts", "remove", &id]);
+    assert_eq!(
+        local_json(dir, &["alerts", "list", "--json"]),
+        serde_json::json!([])
+    );
+
+    // OAuth clients.
+    let client = remote.ok(
+        &owner,
+        &[
+            "oauth-client",
+            "create",
+            "--config",
+            "acme",
+            "--label",
+            "okta",
+        ],
+    );
+    assert!(client.contains("client_secret: "), "{client}");
+    assert!(client.contains("/scim/acme/oauth/token"), "{client}");
+    let listed = remote.json(
+        &owner,
+        &["oauth-client", "list", "--config", "acme", "--json"],
+    );
+    let client_id = listed[0]["clientId"].as_str().unwrap().to_owned();
+    assert!(
+        remote
+            .ok(&owner, &["oauth-client", "list", "--config", "acme"])
+            .contains(&client_id)
+    );
+    remote.ok(
+        &owner,
+        &[
+            "oauth-client",
+            "revoke",
+            "--config",
+            "acme",
+            "--id",
+            &client_id,
+        ],
+    );
+    let local = local_json(dir, &["oauth-client", "list", "--config", "acme", "--json"]);
+    assert_eq!(local[0]["state"], "revoked", "{local}");
+
+    // The audit log names the person, read and exported over the API.
+    let audit = remote.json(&owner, &["audit", "list", "--action", "alert.", "--json"]);
+    assert!(!audit.as_array().unwrap().is_empty(), "{audit}");
+    for entry in audit.as_array().unwrap() {
+        assert_eq!(entry["person"]["email"], "ada@contoso.com", "{entry}");
+    }
+    let text = remote.ok(&owner, &["audit", "list", "--config", "acme"]);
+    assert!(
+        text.contains("oauth-client.revoke") || text.contains("oauth_client.revoke"),
+        "{text}"
+    );
+    let csv = remote.ok(&owner, &["audit", "export", "--config", "acme"]);
+    assert!(
+        csv.lines().next().unwrap().contains("administrator_id"),
+        "{csv}"
+    );
+    assert!(csv.contains("ada@contoso.com"), "{csv}");
+}

@@ -109,7 +109,7 @@ fn window(field: &'static str, value: u32, max: u32) -> CoreResult<()> {
 }
 
 /// A rule, as shown: never the webhook's full address.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AlertRule {

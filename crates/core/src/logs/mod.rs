@@ -414,7 +414,7 @@ fn filter_names_secret(encoded: &str) -> bool {
 }
 
 /// One record, as written.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LogEntry {
@@ -624,7 +624,7 @@ fn text_matches(text: &str, fields: &[&str]) -> bool {
 }
 
 /// A page of records, newest first (oldest first when following with `after`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LogPage {

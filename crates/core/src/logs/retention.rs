@@ -30,7 +30,7 @@ pub(crate) const SKEW_US: i64 = 3_600_000_000;
 const DAY_US: i64 = 86_400_000_000;
 
 /// What a retention pass deleted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RetentionReport {
