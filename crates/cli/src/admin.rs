@@ -10,9 +10,11 @@ use scim_console_core::administrators::accounts::{
 };
 use scim_console_core::administrators::links::LINK_MINUTES;
 use scim_console_core::administrators::roles::{Grant, Role};
-use scim_console_core::{Actor, Store};
 
+use crate::console::Console;
 use crate::render::{day, print_json};
+
+pub(crate) mod remote;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum AdminCommand {
@@ -59,7 +61,7 @@ pub(crate) struct RolesArgs {
 
 impl RolesArgs {
     /// The grants these arguments give.
-    async fn grants(&self, store: &Store) -> Result<Vec<Grant>> {
+    async fn grants(&self, on: &Console) -> Result<Vec<Grant>> {
         if self.configurations.is_empty() {
             return Ok(self.roles.iter().map(|r| Grant::everywhere(*r)).collect());
         }
@@ -68,7 +70,7 @@ impl RolesArgs {
         }
         let mut ids = BTreeSet::new();
         for key in &self.configurations {
-            ids.insert(store.find_configuration(key).await?.id);
+            ids.insert(on.configuration_id(key).await?);
         }
         self.roles
             .iter()
@@ -150,7 +152,7 @@ pub(crate) struct KeyArgs {
 }
 
 /// The grants as text: `editor (acme-qa, acme-prod), security`.
-async fn roles_text(store: &Store, grants: &[Grant]) -> Result<String> {
+async fn roles_text(on: &Console, grants: &[Grant]) -> Result<String> {
     let mut parts = Vec::new();
     for grant in grants {
         match &grant.configurations {
@@ -158,10 +160,11 @@ async fn roles_text(store: &Store, grants: &[Grant]) -> Result<String> {
             Some(ids) => {
                 let mut names = Vec::new();
                 for id in ids {
-                    names.push(match store.configuration(*id).await {
-                        Ok(c) => c.slug,
-                        Err(_) => format!("{id} (deleted)"),
-                    });
+                    names.push(
+                        on.configuration_slug(*id)
+                            .await?
+                            .unwrap_or_else(|| format!("{id} (deleted)")),
+                    );
                 }
                 parts.push(format!("{} ({})", grant.role, names.join(", ")));
             }
@@ -170,7 +173,7 @@ async fn roles_text(store: &Store, grants: &[Grant]) -> Result<String> {
     Ok(parts.join(", "))
 }
 
-async fn print_one(store: &Store, a: &Administrator, json: bool, what: &str) -> Result<()> {
+async fn print_one(on: &Console, a: &Administrator, json: bool, what: &str) -> Result<()> {
     if json {
         return print_json(a);
     }
@@ -178,7 +181,7 @@ async fn print_one(store: &Store, a: &Administrator, json: bool, what: &str) -> 
         "{what} {} <{}>: {}{}",
         a.name,
         a.email,
-        roles_text(store, &a.grants).await?,
+        roles_text(on, &a.grants).await?,
         if a.state == AdministratorState::Disabled {
             ", disabled"
         } else {
@@ -190,7 +193,7 @@ async fn print_one(store: &Store, a: &Administrator, json: bool, what: &str) -> 
 
 /// An administrator and its one-time sign-in link.
 async fn print_link(
-    store: &Store,
+    on: &Console,
     a: &Administrator,
     link: &str,
     json: bool,
@@ -202,7 +205,7 @@ async fn print_link(
         value["signInLinkMinutes"] = LINK_MINUTES.into();
         return print_json(&value);
     }
-    print_one(store, a, false, what).await?;
+    print_one(on, a, false, what).await?;
     println!("Sign-in link: {link}");
     eprintln!(
         "The link works once, for {LINK_MINUTES} minutes; it is shown only now. Send it to {} over a channel you trust.",
@@ -212,8 +215,8 @@ async fn print_link(
 }
 
 /// Prints every administrator.
-async fn print_list(store: &Store, args: &ListArgs) -> Result<()> {
-    let all = store.administrators().await?;
+async fn print_list(on: &Console, args: &ListArgs) -> Result<()> {
+    let all = on.administrators().await?;
     if args.json {
         return print_json(&all);
     }
@@ -229,7 +232,7 @@ async fn print_list(store: &Store, args: &ListArgs) -> Result<()> {
                 AdministratorState::Active => "active",
                 AdministratorState::Disabled => "disabled",
             },
-            roles_text(store, &a.grants).await?,
+            roles_text(on, &a.grants).await?,
             day(Some(a.created)),
             a.created_by
         );
@@ -238,9 +241,9 @@ async fn print_list(store: &Store, args: &ListArgs) -> Result<()> {
 }
 
 /// Prints an administrator's open sessions.
-async fn print_sessions(store: &Store, args: &KeyArgs) -> Result<()> {
-    let administrator = store.administrator(&args.administrator).await?;
-    let sessions = store.admin_sessions_of(&administrator.id).await?;
+async fn print_sessions(on: &Console, args: &KeyArgs) -> Result<()> {
+    let administrator = on.administrator(&args.administrator).await?;
+    let sessions = on.admin_sessions_of(&administrator.id).await?;
     if args.json {
         return print_json(&sessions);
     }
@@ -262,79 +265,57 @@ async fn print_sessions(store: &Store, args: &KeyArgs) -> Result<()> {
 }
 
 /// Runs an `admin` subcommand.
-pub(crate) async fn run(store: &Store, cmd: AdminCommand) -> Result<()> {
+pub(crate) async fn run(on: &Console, cmd: AdminCommand) -> Result<()> {
     match cmd {
         AdminCommand::Create(args) => {
-            let grants = args.roles.grants(store).await?;
-            let created = store
+            let grants = args.roles.grants(on).await?;
+            let (created, link) = on
                 .create_administrator(
                     &NewAdministrator {
                         email: args.email,
                         name: args.name,
                         grants,
                     },
-                    &Actor::cli(),
+                    &args.url,
                 )
                 .await?;
-            let link = store
-                .create_sign_in_link(&created.id, &Actor::cli())
-                .await?;
-            print_link(
-                store,
-                &created,
-                &args.url.link(link.code.expose()),
-                args.json,
-                "Created",
-            )
-            .await
+            print_link(on, &created, &link, args.json, "Created").await
         }
         AdminCommand::Link(args) => {
-            let administrator = store.administrator(&args.administrator).await?;
-            let link = store
-                .create_sign_in_link(&administrator.id, &Actor::cli())
-                .await?;
-            print_link(
-                store,
-                &administrator,
-                &args.url.link(link.code.expose()),
-                args.json,
-                "Link for",
-            )
-            .await
+            let administrator = on.administrator(&args.administrator).await?;
+            let link = on.sign_in_link(&administrator, &args.url).await?;
+            print_link(on, &administrator, &link, args.json, "Link for").await
         }
-        AdminCommand::List(args) => print_list(store, &args).await,
+        AdminCommand::List(args) => print_list(on, &args).await,
         AdminCommand::Role(args) => {
-            let grants = args.roles.grants(store).await?;
-            let changed = store
-                .set_administrator_grants(&args.administrator, &grants, &Actor::cli())
+            let grants = args.roles.grants(on).await?;
+            let changed = on
+                .set_administrator_grants(&args.administrator, &grants)
                 .await?;
-            print_one(store, &changed, args.json, "Changed").await
+            print_one(on, &changed, args.json, "Changed").await
         }
         AdminCommand::Disable(args) => {
-            let changed = store
-                .set_administrator_enabled(&args.administrator, false, &Actor::cli())
+            let changed = on
+                .set_administrator_enabled(&args.administrator, false)
                 .await?;
-            print_one(store, &changed, args.json, "Disabled").await
+            print_one(on, &changed, args.json, "Disabled").await
         }
         AdminCommand::Enable(args) => {
-            let changed = store
-                .set_administrator_enabled(&args.administrator, true, &Actor::cli())
+            let changed = on
+                .set_administrator_enabled(&args.administrator, true)
                 .await?;
-            print_one(store, &changed, args.json, "Enabled").await
+            print_one(on, &changed, args.json, "Enabled").await
         }
-        AdminCommand::Sessions(args) => print_sessions(store, &args).await,
+        AdminCommand::Sessions(args) => print_sessions(on, &args).await,
         AdminCommand::EndSession(args) => {
-            let administrator = store.administrator(&args.administrator).await?;
-            store
-                .revoke_admin_session(&administrator.id, &args.session, &Actor::cli())
+            let administrator = on.administrator(&args.administrator).await?;
+            on.revoke_admin_session(&administrator.id, &args.session)
                 .await?;
             println!("Ended {} of {}", args.session, administrator.email);
             Ok(())
         }
         AdminCommand::ResetPassword(args) => {
-            store
-                .clear_administrator_password(&args.administrator, &Actor::cli())
-                .await?;
+            on.clear_administrator_password(&args.administrator).await?;
             println!(
                 "{}'s password and TOTP are removed: send a sign-in link (`scim-console admin link {}`) to set new ones.",
                 args.administrator, args.administrator

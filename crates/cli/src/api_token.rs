@@ -4,9 +4,11 @@
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
+use scim_console_core::Actor;
 use scim_console_core::administrators::api_tokens::{ApiToken, MAX_DAYS, NewApiToken};
 use scim_console_core::administrators::roles::Role;
-use scim_console_core::{Actor, Store};
+
+use crate::console::Console;
 
 use crate::render::{day, print_json};
 
@@ -77,9 +79,16 @@ fn state(token: &ApiToken) -> &'static str {
 }
 
 /// Runs an `api-token` subcommand.
-pub(crate) async fn run(store: &Store, cmd: ApiTokenCommand) -> Result<()> {
+pub(crate) async fn run(on: &Console, cmd: ApiTokenCommand) -> Result<()> {
     match cmd {
         ApiTokenCommand::Create(args) => {
+            let Console::Local(store) = on else {
+                return Err(scim_console_core::CoreError::invalid(
+                    "--server",
+                    "a personal API token is created in a browser session (the console's Account page), not with another token",
+                )
+                .into());
+            };
             let administrator = store.administrator(&args.administrator).await?;
             let issued = store
                 .create_api_token(
@@ -112,8 +121,8 @@ pub(crate) async fn run(store: &Store, cmd: ApiTokenCommand) -> Result<()> {
             Ok(())
         }
         ApiTokenCommand::List(args) => {
-            let administrator = store.administrator(&args.administrator).await?;
-            let tokens = store.api_tokens_of(&administrator.id).await?;
+            let administrator = on.administrator(&args.administrator).await?;
+            let tokens = on.api_tokens_of(&administrator.id).await?;
             if args.json {
                 return print_json(&tokens);
             }
@@ -134,10 +143,8 @@ pub(crate) async fn run(store: &Store, cmd: ApiTokenCommand) -> Result<()> {
             Ok(())
         }
         ApiTokenCommand::Revoke(args) => {
-            let administrator = store.administrator(&args.administrator).await?;
-            store
-                .revoke_api_token(&administrator.id, &args.token, &Actor::cli())
-                .await?;
+            let administrator = on.administrator(&args.administrator).await?;
+            on.revoke_api_token(&administrator.id, &args.token).await?;
             println!("Revoked {} of {}", args.token, administrator.email);
             Ok(())
         }

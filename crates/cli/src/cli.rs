@@ -148,9 +148,11 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Serve(args) => crate::serve::serve(&location()?, args).await,
         Command::Migrate => crate::serve::migrate(&location()?).await,
         Command::Config(cmd) => crate::config::run(&location()?.open_store().await?, cmd).await,
-        Command::Admin(cmd) => crate::admin::run(&location()?.open_store().await?, cmd).await,
+        Command::Admin(cmd) => {
+            crate::admin::run(&Console::Local(location()?.open_store().await?), cmd).await
+        }
         Command::ApiToken(cmd) => {
-            crate::api_token::run(&location()?.open_store().await?, cmd).await
+            crate::api_token::run(&Console::Local(location()?.open_store().await?), cmd).await
         }
         Command::Token(cmd) => crate::token::run(&location()?.open_store().await?, cmd).await,
         Command::OAuthClient(cmd) => {
@@ -213,6 +215,8 @@ async fn run_remote(api: &ApiClient, command: Command) -> Result<()> {
         Command::Audit(cmd) => crate::audit::remote::run(api, cmd).await,
         Command::Logs(cmd) => crate::logs::run(&Console::Remote(api.clone()), cmd).await,
         Command::Alerts(cmd) => crate::alerts::run(&Console::Remote(api.clone()), cmd).await,
+        Command::Admin(cmd) => crate::admin::run(&Console::Remote(api.clone()), cmd).await,
+        Command::ApiToken(cmd) => crate::api_token::run(&Console::Remote(api.clone()), cmd).await,
         Command::Openapi => {
             crate::render::print_json(&api.get(&["api", "openapi.json"], &[]).await?)
         }

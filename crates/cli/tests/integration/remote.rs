@@ -583,3 +583,147 @@ fn logs_alerts_audit_and_oauth_clients_over_the_admin_api() {
     );
     assert!(csv.contains("ada@contoso.com"), "{csv}");
 }
+
+#[test]
+fn administrators_and_their_api_tokens_over_the_admin_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    assert!(cli(dir, &["config", "create", "Acme"]).status.success());
+    let owner = administrator_token(dir, "ada@contoso.com", &["owner"]);
+    let viewer = administrator_token(dir, "vic@contoso.com", &["viewer"]);
+    let remote = Remote::start(dir);
+
+    // Invited over the API: the link is the server's, with its address.
+    let invited = remote.json(
+        &owner,
+        &[
+            "admin",
+            "create",
+            "--email",
+            "ed@contoso.com",
+            "--role",
+            "editor",
+            "--config",
+            "acme",
+            "--json",
+        ],
+    );
+    let link = invited["signInLink"].as_str().unwrap().to_owned();
+    assert!(
+        link.starts_with(&format!("{}/sign-in#code=", remote.origin)),
+        "{link}"
+    );
+    let listed = remote.ok(&owner, &["admin", "list"]);
+    assert!(
+        listed.contains("ed@contoso.com") && listed.contains("editor (acme)"),
+        "{listed}"
+    );
+    assert_eq!(
+        local_json(dir, &["admin", "list", "--json"]),
+        remote.json(&owner, &["admin", "list", "--json"])
+    );
+    let refused = remote.run(
+        &viewer,
+        &[
+            "admin",
+            "create",
+            "--email",
+            "x@contoso.com",
+            "--role",
+            "owner",
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(10), "{}", stderr(&refused));
+
+    // The link signs Ed in; the session is listed and ended over the API.
+    let code = link.split_once("#code=").unwrap().1.to_owned();
+    let rt = super::common::runtime();
+    let status = rt.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{}/api/sign-in/link", remote.origin))
+            .json(&serde_json::json!({ "code": code }))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(status, 200);
+    let sessions = remote.json(&owner, &["admin", "sessions", "ED@contoso.com", "--json"]);
+    let session = sessions[0]["id"].as_str().unwrap().to_owned();
+    assert!(
+        remote
+            .ok(&owner, &["admin", "sessions", "ed@contoso.com"])
+            .contains(&session)
+    );
+    remote.ok(
+        &owner,
+        &["admin", "end-session", "ed@contoso.com", &session],
+    );
+    assert!(
+        remote
+            .ok(&owner, &["admin", "sessions", "ed@contoso.com"])
+            .contains("no open session")
+    );
+
+    // Roles, disable, enable, a fresh link, a password reset.
+    let changed = remote.ok(
+        &owner,
+        &["admin", "role", "ed@contoso.com", "--role", "viewer"],
+    );
+    assert!(
+        changed.starts_with("Changed ed <ed@contoso.com>: viewer"),
+        "{changed}"
+    );
+    assert!(
+        remote
+            .ok(&owner, &["admin", "disable", "ed@contoso.com"])
+            .contains(", disabled")
+    );
+    assert_eq!(
+        local_json(dir, &["admin", "list", "--json"])[1]["state"],
+        "disabled"
+    );
+    remote.ok(&owner, &["admin", "enable", "ed@contoso.com"]);
+    assert!(
+        remote
+            .ok(&owner, &["admin", "link", "ed@contoso.com"])
+            .contains("Sign-in link: http")
+    );
+    remote.ok(&owner, &["admin", "reset-password", "ed@contoso.com"]);
+
+    // Personal API tokens: listed and revoked over the API; minted only in a browser session.
+    let tokens = remote.json(
+        &owner,
+        &["api-token", "list", "--admin", "vic@contoso.com", "--json"],
+    );
+    let id = tokens[0]["id"].as_str().unwrap().to_owned();
+    let minted = remote.run(
+        &owner,
+        &[
+            "api-token",
+            "create",
+            "--admin",
+            "ada@contoso.com",
+            "--name",
+            "more",
+        ],
+    );
+    assert_eq!(minted.status.code(), Some(4));
+    assert!(
+        stderr(&minted).contains("browser session"),
+        "{}",
+        stderr(&minted)
+    );
+    assert!(remote.ok(&viewer, &["config", "list"]).contains("Acme"));
+    remote.ok(
+        &owner,
+        &["api-token", "revoke", "--admin", "vic@contoso.com", &id],
+    );
+    let after = remote.run(&viewer, &["config", "list"]);
+    assert_eq!(after.status.code(), Some(10), "{}", stderr(&after));
+    assert!(
+        remote
+            .ok(&owner, &["api-token", "list", "--admin", "vic@contoso.com"])
+            .contains("revoked")
+    );
+}

@@ -31,7 +31,7 @@ const MAX_NAME: usize = 100;
 const TOUCH_EVERY_US: i64 = 60_000_000;
 
 /// A personal API token (never its secret).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ApiToken {

@@ -31,7 +31,7 @@ const MAX_SOURCE: usize = 64;
 const MAX_AGENT: usize = 256;
 
 /// An open session.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AdminSession {
