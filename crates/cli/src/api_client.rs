@@ -129,13 +129,7 @@ impl ApiClient {
         if let Some(body) = body {
             request = request.json(body);
         }
-        let response = request.send().await.map_err(|e| {
-            anyhow::anyhow!(
-                "{}: {}",
-                scim_console_server::outbound::http::shown_url(self.base.as_str()),
-                scim_console_server::outbound::http::describe(&e, TIMEOUT)
-            )
-        })?;
+        let response = request.send().await.map_err(|e| self.transport(&e))?;
         if response.status().is_success() {
             return Ok(response);
         }
@@ -169,6 +163,43 @@ impl ApiClient {
     /// `POST` a JSON body.
     pub(crate) async fn post(&self, segments: &[&str], body: &Value) -> Result<Value> {
         self.call(Method::POST, segments, &[], Some(body)).await
+    }
+
+    /// `POST` a text body of `media` type (a CSV file, a JSON file as it is).
+    pub(crate) async fn post_text(
+        &self,
+        segments: &[&str],
+        media: &str,
+        body: String,
+    ) -> Result<Value> {
+        let url = self.url(segments, &[]);
+        let response = self
+            .http
+            .post(url)
+            .bearer_auth(&self.token)
+            .header(reqwest::header::CONTENT_TYPE, media)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| self.transport(&e))?;
+        if !response.status().is_success() {
+            return Err(refusal(response).await.into());
+        }
+        let bytes = scim_console_server::outbound::http::read_capped(response, MAX_ANSWER)
+            .await
+            .map_err(|_| anyhow::anyhow!("the server's answer broke off or passed 64 MiB"))?;
+        serde_json::from_slice(&bytes)
+            .context("the server's answer is not JSON: is --server the console's address?")
+    }
+
+    /// A transport failure, naming the server (never a query or the token).
+    fn transport(&self, e: &reqwest::Error) -> anyhow::Error {
+        anyhow::anyhow!(
+            "{}: {}",
+            scim_console_server::outbound::http::shown_url(self.base.as_str()),
+            scim_console_server::outbound::http::describe(e, TIMEOUT)
+        )
     }
 
     /// `PATCH` a JSON body.

@@ -161,7 +161,9 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Audit(cmd) => crate::audit::run(&location()?.open_store().await?, cmd).await,
         Command::Mapping(cmd) => match crate::mapping::run_offline(cmd) {
             Ok(done) => done,
-            Err(cmd) => crate::mapping::run(&location()?.open_store().await?, cmd).await,
+            Err(cmd) => {
+                crate::mapping::run(&Console::Local(location()?.open_store().await?), cmd).await
+            }
         },
         Command::Users(cmd) => crate::users::run(&location()?.open_store().await?, cmd).await,
         Command::Logs(cmd) => {
@@ -216,6 +218,11 @@ async fn run_remote(api: &ApiClient, command: Command) -> Result<()> {
         Command::Logs(cmd) => crate::logs::run(&Console::Remote(api.clone()), cmd).await,
         Command::Alerts(cmd) => crate::alerts::run(&Console::Remote(api.clone()), cmd).await,
         Command::Admin(cmd) => crate::admin::run(&Console::Remote(api.clone()), cmd).await,
+        Command::Mapping(cmd) => match crate::mapping::run_offline(cmd) {
+            Ok(done) => done,
+            Err(cmd) => crate::mapping::run(&Console::Remote(api.clone()), cmd).await,
+        },
+        Command::Users(cmd) => crate::users::run_remote(api, cmd).await,
         Command::ApiToken(cmd) => crate::api_token::run(&Console::Remote(api.clone()), cmd).await,
         Command::Openapi => {
             crate::render::print_json(&api.get(&["api", "openapi.json"], &[]).await?)

@@ -19,13 +19,22 @@ pub(crate) enum Console {
 impl Console {
     /// The id of the configuration named by id, slug or name (any case).
     pub(crate) async fn configuration_id(&self, key: &str) -> Result<ConfigurationId> {
+        Ok(self.configuration_named(key).await?.0)
+    }
+
+    /// The id and the name of the configuration named by id, slug or name (any case).
+    pub(crate) async fn configuration_named(&self, key: &str) -> Result<(ConfigurationId, String)> {
         match self {
-            Self::Local(store) => Ok(store.find_configuration(key).await?.id),
+            Self::Local(store) => {
+                let c = store.find_configuration(key).await?;
+                Ok((c.id, c.name))
+            }
             Self::Remote(api) => {
                 let c = api.configuration(key).await?;
-                ConfigurationId::parse(text(&c["id"])).ok_or_else(|| {
+                let id = ConfigurationId::parse(text(&c["id"])).ok_or_else(|| {
                     anyhow::anyhow!("the server's id of configuration \"{key}\" is not one")
-                })
+                })?;
+                Ok((id, text(&c["name"]).to_owned()))
             }
         }
     }

@@ -8,10 +8,13 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use scim_console_core::mapping::plan::{Operation, Plan, Severity, diff};
 use scim_console_core::mapping::trial::{Trial, TrialError, TrialInput};
-use scim_console_core::{Actor, CoreError, Store};
+use scim_console_core::{CoreError, Store};
 use serde_json::json;
 
+pub(crate) mod remote;
+
 use crate::args::{ConfigArgs, read_json};
+use crate::console::Console;
 use crate::render::{day, print_json};
 use crate::users::read_source_users;
 
@@ -220,33 +223,37 @@ fn template(args: &MappingTemplateArgs) -> Result<()> {
     print_json(&plan)
 }
 
-/// Runs a `mapping` subcommand that reads or writes the database.
-pub(crate) async fn run(store: &Store, cmd: MappingCommand) -> Result<()> {
-    let registry = scim::SchemaRegistry::standard();
+/// Runs a `mapping` subcommand that reads or writes the console's plans, here or on the
+/// server.
+pub(crate) async fn run(on: &Console, cmd: MappingCommand) -> Result<()> {
     match cmd {
         offline @ (MappingCommand::Template(_)
         | MappingCommand::Validate(_)
         | MappingCommand::Schema) => run_offline(offline).unwrap_or(Ok(())),
         MappingCommand::Show(args) => {
-            let c = store.find_configuration(&args.config).await?;
+            let (c, name) = on.configuration_named(&args.config).await?;
             let saved = match args.version {
-                Some(v) => store.mapping_plan_version(c.id, v).await?,
-                None => store.mapping_plan(c.id).await?.ok_or_else(|| {
+                Some(v) => on.mapping_plan_version(c, v).await?,
+                None => on.mapping_plan(c).await?.ok_or_else(|| {
                     CoreError::NotFound(format!(
-                        "a mapping plan for \"{}\" (it accepts every SCIM attribute)",
-                        c.name
+                        "a mapping plan for \"{name}\" (it accepts every SCIM attribute)"
                     ))
                 })?,
             };
             print_json(&saved)
         }
-        MappingCommand::Test(args) => mapping_test(store, &registry, args).await,
+        MappingCommand::Test(args) => match on {
+            Console::Local(store) => {
+                mapping_test(store, &scim::SchemaRegistry::standard(), args).await
+            }
+            Console::Remote(api) => remote::test(api, args).await,
+        },
         MappingCommand::Export(args) => {
-            let c = store.find_configuration(&args.config).await?;
-            let saved = store
-                .mapping_plan(c.id)
+            let (c, name) = on.configuration_named(&args.config).await?;
+            let saved = on
+                .mapping_plan(c)
                 .await?
-                .ok_or_else(|| CoreError::NotFound(format!("a mapping plan for \"{}\"", c.name)))?;
+                .ok_or_else(|| CoreError::NotFound(format!("a mapping plan for \"{name}\"")))?;
             let text = serde_json::to_string_pretty(&saved.plan)?;
             match &args.output {
                 Some(path) => scim_console_core::files::write_private(path, format!("{text}\n"))
@@ -256,35 +263,31 @@ pub(crate) async fn run(store: &Store, cmd: MappingCommand) -> Result<()> {
             Ok(())
         }
         MappingCommand::Import(args) => {
-            let c = store.find_configuration(&args.config).await?;
+            let (c, name) = on.configuration_named(&args.config).await?;
             let plan: Plan = read_json(&args.file)?;
-            let (saved, findings) = store
-                .save_mapping_plan(c.id, &plan, registry.user(), &args.comment, &Actor::cli())
-                .await?;
+            let (saved, findings) = on.save_mapping_plan(c, &plan, &args.comment).await?;
             print_findings(&findings);
             println!(
-                "Saved as version {} of \"{}\"'s mapping plan.",
-                saved.version, c.name
+                "Saved as version {} of \"{name}\"'s mapping plan.",
+                saved.version
             );
             Ok(())
         }
-        MappingCommand::Diff(args) => mapping_diff(store, args).await,
+        MappingCommand::Diff(args) => mapping_diff(on, args).await,
         MappingCommand::Copy(args) => {
-            let from = store.find_configuration(&args.from).await?;
-            let to = store.find_configuration(&args.to).await?;
-            let copied = store
-                .copy_mapping_plan(&from, to.id, registry.user(), &Actor::cli())
-                .await?;
-            print_findings(&copied.findings);
+            let (from, from_name) = on.configuration_named(&args.from).await?;
+            let (to, to_name) = on.configuration_named(&args.to).await?;
+            let (from_version, saved, findings) = on.copy_mapping_plan(from, to).await?;
+            print_findings(&findings);
             println!(
-                "\"{}\" version {} copied to \"{}\" as version {}.",
-                from.name, copied.from_version, to.name, copied.saved.version
+                "\"{from_name}\" version {from_version} copied to \"{to_name}\" as version {}.",
+                saved.version
             );
             Ok(())
         }
         MappingCommand::Versions(args) => {
-            let c = store.find_configuration(&args.config).await?;
-            let versions = store.mapping_plan_versions(c.id).await?;
+            let c = on.configuration_id(&args.config).await?;
+            let versions = on.mapping_plan_versions(c).await?;
             if args.json {
                 return print_json(&versions);
             }
@@ -300,10 +303,8 @@ pub(crate) async fn run(store: &Store, cmd: MappingCommand) -> Result<()> {
             Ok(())
         }
         MappingCommand::Rollback(args) => {
-            let c = store.find_configuration(&args.config).await?;
-            let saved = store
-                .rollback_mapping_plan(c.id, args.version, registry.user(), &Actor::cli())
-                .await?;
+            let c = on.configuration_id(&args.config).await?;
+            let saved = on.rollback_mapping_plan(c, args.version).await?;
             println!(
                 "Version {} restored as version {}.",
                 args.version, saved.version
@@ -497,14 +498,13 @@ async fn mapping_test_sources(
 }
 
 /// `mapping diff`: two plan files, or two versions of a configuration's plan.
-async fn mapping_diff(store: &Store, args: MappingDiffArgs) -> Result<()> {
+async fn mapping_diff(on: &Console, args: MappingDiffArgs) -> Result<()> {
     let changes = if let [a, b] = args.files.as_slice() {
         diff(&read_json::<Plan>(a)?, &read_json::<Plan>(b)?)
     } else {
         let name = args.config.clone().unwrap_or_default();
-        let c = store.find_configuration(&name).await?;
-        store
-            .mapping_plan_diff(c.id, args.from.unwrap_or(1), args.to)
+        let c = on.configuration_id(&name).await?;
+        on.mapping_plan_diff(c, args.from.unwrap_or(1), args.to)
             .await?
     };
     if args.json {

@@ -46,22 +46,71 @@ pub(crate) async fn run(store: &Store, cmd: UsersCommand) -> Result<()> {
     }
 }
 
+/// Runs a `users` subcommand against a remote console (`--server`): the file is sent as it is
+/// and the server reads it (`--json`: the API's report).
+pub(crate) async fn run_remote(
+    api: &crate::api_client::ApiClient,
+    cmd: UsersCommand,
+) -> Result<()> {
+    let UsersCommand::Import(args) = cmd;
+    let c = api.configuration(&args.config).await?;
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("reading {}", args.file.display()))?;
+    let media = match format_of(&args) {
+        ImportFormat::Json => "application/json",
+        ImportFormat::Csv => "text/csv",
+    };
+    let report = api
+        .post_text(
+            &[
+                "api",
+                "configurations",
+                crate::api_client::text(&c["id"]),
+                "users",
+                "import",
+            ],
+            media,
+            text,
+        )
+        .await?;
+    if args.json {
+        return print_json(&report);
+    }
+    println!(
+        "Imported {} user(s) into \"{}\"; they wait for the identity provider's first matching POST.",
+        report["imported"],
+        crate::api_client::text(&c["name"])
+    );
+    for p in report["rejected"].as_array().into_iter().flatten() {
+        println!(
+            "  row {}: {}",
+            p["row"],
+            crate::api_client::text(&p["reason"])
+        );
+    }
+    Ok(())
+}
+
+/// The import file's format: the one given, else from its extension (`.json`, else CSV).
+fn format_of(args: &UsersImportArgs) -> ImportFormat {
+    let json_file = args
+        .file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    args.format.unwrap_or(if json_file {
+        ImportFormat::Json
+    } else {
+        ImportFormat::Csv
+    })
+}
+
 async fn users_import(store: &Store, args: &UsersImportArgs) -> Result<()> {
     use scim_console_core::mapping::brownfield;
     let c = store.find_configuration(&args.config).await?;
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("reading {}", args.file.display()))?;
     let registry = scim::SchemaRegistry::standard();
-    let json_file = args
-        .file
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    let format = args.format.unwrap_or(if json_file {
-        ImportFormat::Json
-    } else {
-        ImportFormat::Csv
-    });
-    let rows = match format {
+    let rows = match format_of(args) {
         ImportFormat::Json => brownfield::users_from_json(&text)?,
         ImportFormat::Csv => brownfield::users_from_csv(&text, &registry)?,
     };

@@ -282,7 +282,7 @@ pub enum OutOfScope {
 }
 
 /// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Severity {
     /// The plan cannot be used as it is.
@@ -292,7 +292,7 @@ pub enum Severity {
 }
 
 /// One thing static validation found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
     /// How serious.
@@ -472,7 +472,7 @@ pub fn json_schema() -> Value {
 }
 
 /// One difference between two plans: a JSON pointer and the values on each side.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Difference {
     /// Where (`/rules/3/transforms`).

@@ -22,7 +22,7 @@ use crate::store::Store;
 use crate::time::to_time;
 
 /// One saved version of a configuration's plan.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlanVersion {
     /// The version (1, 2, …).
