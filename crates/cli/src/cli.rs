@@ -10,6 +10,7 @@ use crate::api_client::ApiClient;
 use crate::console::Console;
 use crate::exit::Exit;
 use crate::location::Location;
+use crate::target::Targets;
 
 /// SCIM Console: a SCIM 2.0 endpoint and admin console for identity-provider provisioning.
 #[derive(Debug, Parser)]
@@ -172,9 +173,9 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Target(cmd) => {
             if cmd.needs_store() {
                 let store = location()?.open_store_with_key().await?;
-                crate::target::run(Some(&store), cmd).await
+                crate::target::run(&Targets::Local(Some(&store)), cmd).await
             } else {
-                crate::target::run(None, cmd).await
+                crate::target::run(&Targets::Local(None), cmd).await
             }
         }
         Command::Backup(args) => {
@@ -223,6 +224,10 @@ async fn run_remote(api: &ApiClient, command: Command) -> Result<()> {
             Err(cmd) => crate::mapping::run(&Console::Remote(api.clone()), cmd).await,
         },
         Command::Users(cmd) => crate::users::run_remote(api, cmd).await,
+        Command::Target(cmd) => crate::target::run(&Targets::Remote(api), cmd).await,
+        Command::Pilot(crate::pilot::PilotCommand::Run(args)) => {
+            crate::pilot::remote::run(api, args).await
+        }
         Command::ApiToken(cmd) => crate::api_token::run(&Console::Remote(api.clone()), cmd).await,
         Command::Openapi => {
             crate::render::print_json(&api.get(&["api", "openapi.json"], &[]).await?)
@@ -234,7 +239,7 @@ async fn run_remote(api: &ApiClient, command: Command) -> Result<()> {
         Command::Export(_) => Err(here_only("export")),
         Command::Import(_) => Err(here_only("import")),
         Command::Check(args) if args.conformance.target.is_none() => Err(here_only("check")),
-        _ => Err(anyhow::anyhow!("not yet over --server")),
+        Command::Check(args) => crate::conformance::run_remote(api, &args.conformance).await,
     }
 }
 

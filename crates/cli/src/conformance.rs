@@ -217,7 +217,12 @@ pub async fn run(store: &Store, args: &ConformanceArgs) -> Result<()> {
         }
     }
     let report = outcome.map_err(anyhow::Error::msg)?;
-    print!("{}", report::render(&report, args.format.into()));
+    finish(&report, args)
+}
+
+/// Prints and writes the report, and ends with the run's verdict.
+fn finish(report: &conformance::Report, args: &ConformanceArgs) -> Result<()> {
+    print!("{}", report::render(report, args.format.into()));
     if args.format != ReportFormat::Table {
         println!();
     }
@@ -228,7 +233,7 @@ pub async fn run(store: &Store, args: &ConformanceArgs) -> Result<()> {
             Some("html" | "htm") => Format::Html,
             _ => args.format.into(),
         };
-        scim_console_core::files::write_private(path, report::render(&report, format))
+        scim_console_core::files::write_private(path, report::render(report, format))
             .with_context(|| format!("writing the report to {}", path.display()))?;
         eprintln!("Report written to {}", path.display());
     }
@@ -247,5 +252,75 @@ pub async fn run(store: &Store, args: &ConformanceArgs) -> Result<()> {
             format!("{failed} MUST rule(s) failed"),
         )
         .into()),
+    }
+}
+
+/// Runs the checker on a remote console (`--server`): against one of its configurations or
+/// registered targets, from the server, followed until its report comes.
+pub(crate) async fn run_remote(
+    api: &crate::api_client::ApiClient,
+    args: &ConformanceArgs,
+) -> Result<()> {
+    use scim_console_core::CoreError;
+    use scim_console_server::conformance::runs::{ConformanceRunView, RunState};
+    use serde_json::json;
+    let Some(target) = args.target.as_deref() else {
+        bail!("--target is required");
+    };
+    if is_url(target) {
+        return Err(CoreError::invalid(
+            "--target",
+            "with --server, check one of the server's configurations (NAME) or registered targets (target:NAME); a URL is checked from this machine without --server",
+        )
+        .into());
+    }
+    if !args.only.is_empty() {
+        return Err(CoreError::invalid(
+            "--only",
+            "with --server every rule of the profile runs: leave --only out",
+        )
+        .into());
+    }
+    let target = match target.strip_prefix("target:") {
+        Some(name) => json!({"kind": "remote", "target": name}),
+        None => {
+            let name = target.strip_prefix("config:").unwrap_or(target);
+            json!({"kind": "configuration", "configurationId": api.configuration_id(name).await?})
+        }
+    };
+    let body = json!({
+        "target": target,
+        "profile": args.profile.map(ClientProfile::from),
+        "allowWrites": args.allow_writes,
+        "rate": args.rate,
+    });
+    let read = |v: serde_json::Value| -> Result<ConformanceRunView> {
+        serde_json::from_value(v)
+            .context("the server's conformance run is not in a form this version reads")
+    };
+    let mut view = read(api.post(&["api", "conformance-runs"], &body).await?)?;
+    let terminal = std::io::stderr().is_terminal();
+    while view.state == RunState::Running {
+        show(
+            &Progress {
+                done: view.done,
+                total: view.total,
+                current: view.current.clone(),
+                last: view.results.last().cloned(),
+            },
+            terminal,
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        view = read(api.get(&["api", "conformance-runs", &view.id], &[]).await?)?;
+    }
+    if terminal {
+        eprintln!();
+    }
+    match view.report {
+        Some(report) => finish(&report, args),
+        None => bail!(
+            "the run could not check the target: {}",
+            view.error.as_deref().unwrap_or("the server gave no reason")
+        ),
     }
 }

@@ -20,6 +20,8 @@ use scim_console_server::server::LoopbackServer;
 
 use crate::exit::{Ended, Exit};
 
+pub(crate) mod remote;
+
 /// The `pilot` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum PilotCommand {

@@ -7,11 +7,15 @@ use std::io::Read as _;
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Subcommand};
+use scim_console_core::Secret;
 use scim_console_core::targets::{NewTarget, SecretStore, TargetAuth};
-use scim_console_core::{Actor, Secret, Store};
-use scim_console_server::probe::{self, Report, Verdict};
+use scim_console_server::probe::{Report, Verdict};
 
 use crate::exit::{Ended, Exit};
+
+mod remote;
+
+pub(crate) use remote::Targets;
 
 /// The `target` subcommands.
 #[derive(Debug, Subcommand)]
@@ -158,8 +162,8 @@ fn read_secret(args: &AddArgs) -> Result<String> {
     }
 }
 
-async fn list(store: &Store, json: bool) -> Result<()> {
-    let targets = store.targets().await?;
+async fn list(on: &Targets<'_>, json: bool) -> Result<()> {
+    let targets = on.list().await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&targets)?);
     } else if targets.is_empty() {
@@ -187,10 +191,9 @@ async fn list(store: &Store, json: bool) -> Result<()> {
     Ok(())
 }
 
-/// Runs a `target` subcommand (`store` is `None` only when [`TargetCommand::needs_store`] says
-/// so).
-pub async fn run(store: Option<&Store>, cmd: TargetCommand) -> Result<()> {
-    let store = || store.context("this command needs the data directory");
+/// Runs a `target` subcommand, here (the store is `None` only when
+/// [`TargetCommand::needs_store`] says so) or on the server.
+pub(crate) async fn run(on: &Targets<'_>, cmd: TargetCommand) -> Result<()> {
     match cmd {
         TargetCommand::Add(args) => {
             let secret = read_secret(&args)?;
@@ -202,31 +205,28 @@ pub async fn run(store: Option<&Store>, cmd: TargetCommand) -> Result<()> {
                 },
                 _ => TargetAuth::Bearer,
             };
-            let added = store()?
-                .add_target(
-                    NewTarget {
-                        name: args.name.clone(),
-                        base_url: args.url.clone(),
-                        auth,
-                        secret: Secret::new(secret),
-                    },
-                    &Actor::cli(),
-                )
+            let (target, keychain_unavailable) = on
+                .add(NewTarget {
+                    name: args.name.clone(),
+                    base_url: args.url.clone(),
+                    auth,
+                    secret: Secret::new(secret),
+                })
                 .await?;
             if args.json {
                 println!(
                     "{}",
                     serde_json::to_string_pretty(&serde_json::json!({
-                        "target": added.target,
-                        "keychainUnavailable": added.keychain_unavailable,
+                        "target": target,
+                        "keychainUnavailable": keychain_unavailable,
                     }))?
                 );
             } else {
                 println!(
                     "Added target \"{}\" ({}), id {}.",
-                    added.target.name, added.target.base_url, added.target.id
+                    target.name, target.base_url, target.id
                 );
-                match (added.target.secret_store, &added.keychain_unavailable) {
+                match (target.secret_store, &keychain_unavailable) {
                     (SecretStore::Keychain, _) => {
                         println!("Its credential is in the OS keychain.");
                     }
@@ -238,21 +238,21 @@ pub async fn run(store: Option<&Store>, cmd: TargetCommand) -> Result<()> {
             }
             Ok(())
         }
-        TargetCommand::List(JsonArg { json }) => list(store()?, json).await,
+        TargetCommand::List(JsonArg { json }) => list(on, json).await,
         TargetCommand::Remove(NameArg { name }) => {
-            let removed = store()?.remove_target(&name, &Actor::cli()).await?;
-            println!("Removed target \"{}\".", removed.name);
+            let removed = on.remove(&name).await?;
+            println!("Removed target \"{removed}\".");
             Ok(())
         }
         TargetCommand::Test(args) => {
             let report = match &args.name {
-                Some(name) => probe::test_stored_target(store()?, name).await?,
+                Some(name) => on.test_stored(name).await?,
                 None => {
-                    probe::test_connection(
+                    on.test_connection(
                         args.url.as_deref().unwrap_or_default(),
                         args.token.as_deref().unwrap_or_default(),
                     )
-                    .await
+                    .await?
                 }
             };
             print_report(&report, args.json)?;

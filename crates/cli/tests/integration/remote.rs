@@ -75,14 +75,24 @@ impl Remote {
 
 /// A verb run against `server` with `token`.
 fn run_at(server: &str, token: &str, args: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_scim-console"))
+    run_with(server, token, args, &[])
+}
+
+/// A verb run against `server` with `token` and more environment.
+fn run_with(server: &str, token: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_scim-console"));
+    command
         .args(["--server", server])
         .args(args)
         .env("SCIM_CONSOLE_API_TOKEN", token)
         .env_remove("SCIM_CONSOLE_DATA_DIR")
         .env_remove("SCIM_CONSOLE_DATABASE_URL")
-        .output()
-        .unwrap()
+        .env_remove("SCIM_CONSOLE_TARGET_TOKEN")
+        .env_remove("SCIM_CONSOLE_CHECK_TOKEN");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().unwrap()
 }
 
 /// An administrator with `roles` and a personal API token of theirs.
@@ -891,5 +901,158 @@ fn mapping_plans_and_the_directory_over_the_admin_api() {
         imported.contains("Imported 1 user(s) into \"Acme\""),
         "{imported}"
     );
-    assert!(imported.contains("row 3: ") && imported.contains("maybe"), "{imported}");
+    assert!(
+        imported.contains("row 3: ") && imported.contains("maybe"),
+        "{imported}"
+    );
+}
+
+#[test]
+fn targets_pilot_runs_and_conformance_checks_run_on_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let owner = administrator_token(dir, "ada@contoso.com", &["owner"]);
+    let viewer = administrator_token(dir, "vic@contoso.com", &["viewer"]);
+    let remote = Remote::start(dir);
+    remote.ok(&owner, &["config", "create", "Pilot"]);
+    let acme = remote.json(&owner, &["config", "create", "Acme", "--json"]);
+    let base = acme["scimBaseUrl"].as_str().unwrap().to_owned();
+    let made = remote.run(&owner, &["token", "create", "--config", "acme"]);
+    let scim_token = stdout(&made).trim().to_owned();
+
+    // The credential goes to the server (its keychain, or sealed there), never echoed.
+    let added = run_with(
+        &remote.origin,
+        &owner,
+        &["target", "add", "--name", "Acme app", "--url", &base],
+        &[("SCIM_CONSOLE_TARGET_TOKEN", &scim_token)],
+    );
+    assert!(added.status.success(), "{}", stderr(&added));
+    let said = format!("{}{}", stdout(&added), stderr(&added));
+    assert!(said.contains("Added target \"Acme app\""), "{said}");
+    assert!(!said.contains(&scim_token), "{said}");
+    assert_eq!(
+        local_json(dir, &["target", "list", "--json"]),
+        remote.json(&viewer, &["target", "list", "--json"])
+    );
+    let tested = remote.ok(&owner, &["target", "test", "Acme app"]);
+    assert!(tested.contains("The connection works."), "{tested}");
+    let any = run_with(
+        &remote.origin,
+        &owner,
+        &["target", "test", "--url", &base],
+        &[("SCIM_CONSOLE_TARGET_TOKEN", "scim_wrong")],
+    );
+    assert_eq!(any.status.code(), Some(6), "{}", stderr(&any));
+    assert!(stdout(&any).contains("FAIL"), "{}", stdout(&any));
+
+    // A pilot run on the server: the file is sent, the report printed as here.
+    let users = dir.join("users.csv");
+    std::fs::write(
+        &users,
+        "userPrincipalName,mail,givenName,surname,IsSoftDeleted\nada@contoso.com,ada@contoso.com,Ada,Lovelace,False\ngrace@contoso.com,grace@contoso.com,Grace,Hopper,False\n",
+    )
+    .unwrap();
+    let plan_file = dir.join("plan.json");
+    std::fs::write(&plan_file, remote.ok(&owner, &["mapping", "template"])).unwrap();
+    let refused = remote.run(
+        &owner,
+        &[
+            "pilot",
+            "run",
+            "--plan",
+            plan_file.to_str().unwrap(),
+            "--source",
+            users.to_str().unwrap(),
+            "--target",
+            "Acme app",
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(4), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("mapping import"),
+        "{}",
+        stderr(&refused)
+    );
+    let ran = remote.ok(
+        &owner,
+        &[
+            "pilot",
+            "run",
+            "--plan",
+            "pilot",
+            "--source",
+            users.to_str().unwrap(),
+            "--target",
+            "Acme app",
+        ],
+    );
+    assert!(ran.contains("2 users: 2 created"), "{ran}");
+    assert!(
+        ran.contains("ada@contoso.com") && ran.contains("created"),
+        "{ran}"
+    );
+    let again = remote.json(
+        &owner,
+        &[
+            "pilot",
+            "run",
+            "--plan",
+            "pilot",
+            "--source",
+            users.to_str().unwrap(),
+            "--target",
+            "Acme app",
+            "--json",
+        ],
+    );
+    assert_eq!(again["counts"]["unchanged"], 2, "{again}");
+    let outbound = local_json(
+        dir,
+        &[
+            "logs",
+            "search",
+            "--config",
+            "pilot",
+            "--direction",
+            "outbound",
+            "--json",
+        ],
+    );
+    assert!(
+        !outbound["entries"].as_array().unwrap().is_empty(),
+        "{outbound}"
+    );
+
+    // The conformance checker on the server, against its own configuration.
+    let url = remote.run(&owner, &["check", "--target", &base]);
+    assert_eq!(url.status.code(), Some(4), "{}", stderr(&url));
+    let checked = remote.run(
+        &owner,
+        &[
+            "check",
+            "--target",
+            "acme",
+            "--profile",
+            "rfc",
+            "--rate",
+            "200",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(
+        matches!(checked.status.code(), Some(0 | 8 | 9)),
+        "{}",
+        stderr(&checked)
+    );
+    let report: Value = serde_json::from_slice(&checked.stdout).unwrap();
+    assert!(report["results"].as_array().unwrap().len() > 10, "{report}");
+    assert_eq!(report["profile"], "rfc");
+
+    remote.ok(&owner, &["target", "remove", "Acme app"]);
+    assert_eq!(
+        local_json(dir, &["target", "list", "--json"]),
+        serde_json::json!([])
+    );
 }

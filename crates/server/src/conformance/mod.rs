@@ -29,7 +29,7 @@ use client::Client;
 pub use client::Exchange;
 
 /// How binding a rule is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[schema(as = RuleLevel)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Level {
@@ -40,7 +40,7 @@ pub enum Level {
 }
 
 /// How a check came out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[schema(as = CheckOutcome)]
 #[serde(rename_all = "camelCase")]
 pub enum Outcome {
@@ -70,7 +70,7 @@ pub struct Rule {
 }
 
 /// One rule's result.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckResult {
     /// The rule's identifier.
@@ -94,7 +94,7 @@ pub struct CheckResult {
 }
 
 /// A whole run.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[schema(as = ConformanceReport)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {

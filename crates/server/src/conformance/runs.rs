@@ -24,7 +24,7 @@ pub const MAX_RUNNING: usize = 4;
 pub struct Busy;
 
 /// Where a run stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum RunState {
     /// Checking.
@@ -36,7 +36,7 @@ pub enum RunState {
 }
 
 /// A run as the UI follows it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConformanceRunView {
     /// The run's id.

@@ -163,7 +163,7 @@ impl Transcript {
 }
 
 /// A header shown in a report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[schema(as = CheckHeader)]
 pub struct Header {
     /// Its name.
@@ -180,7 +180,7 @@ fn header(name: &str, value: &str) -> Header {
 }
 
 /// One request and its answer, as a report shows them.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[schema(as = CheckExchange)]
 #[serde(rename_all = "camelCase")]
 pub struct Exchange {

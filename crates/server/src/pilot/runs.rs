@@ -249,7 +249,7 @@ fn client(
 }
 
 /// Where a server-side run stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = PilotRunState)]
 pub enum RunState {
@@ -260,7 +260,7 @@ pub enum RunState {
 }
 
 /// A run as the admin API shows it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = PilotRunView)]
 pub struct RunView {
