@@ -7,8 +7,6 @@ use anyhow::{Context as _, Result};
 use reqwest::{Method, StatusCode, Url};
 use serde_json::Value;
 
-use crate::exit::Exit;
-
 /// The most of one answer the CLI holds (exports are streamed, not held).
 const MAX_ANSWER: usize = 64 * 1024 * 1024;
 
@@ -25,18 +23,6 @@ pub(crate) struct Refusal {
     pub(crate) message: String,
     /// The input field at fault, when the API names one.
     pub(crate) field: Option<String>,
-}
-
-impl Refusal {
-    /// The exit code a script sees for this answer.
-    pub(crate) fn exit(&self) -> Exit {
-        match self.status {
-            StatusCode::NOT_FOUND => Exit::NotFound,
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Exit::Refused,
-            s if s.is_client_error() => Exit::Invalid,
-            _ => Exit::Failure,
-        }
-    }
 }
 
 /// A remote console's admin API, signed in with a personal API token.
@@ -332,22 +318,5 @@ mod tests {
             url.as_str(),
             "https://console.example.com/base/api/configurations/a%2Fb%20c?text=x%26y"
         );
-    }
-
-    #[test]
-    fn refusals_map_to_exit_codes() {
-        let of = |status| {
-            Refusal {
-                status,
-                message: String::new(),
-                field: None,
-            }
-            .exit()
-        };
-        assert_eq!(of(StatusCode::NOT_FOUND), Exit::NotFound);
-        assert_eq!(of(StatusCode::FORBIDDEN), Exit::Refused);
-        assert_eq!(of(StatusCode::UNAUTHORIZED), Exit::Refused);
-        assert_eq!(of(StatusCode::CONFLICT), Exit::Invalid);
-        assert_eq!(of(StatusCode::BAD_GATEWAY), Exit::Failure);
     }
 }

@@ -281,12 +281,11 @@ pub(crate) async fn run_remote(
         )
         .into());
     }
-    let target = match target.strip_prefix("target:") {
-        Some(name) => json!({"kind": "remote", "target": name}),
-        None => {
-            let name = target.strip_prefix("config:").unwrap_or(target);
-            json!({"kind": "configuration", "configurationId": api.configuration_id(name).await?})
-        }
+    let target = if let Some(name) = target.strip_prefix("target:") {
+        json!({"kind": "remote", "target": name})
+    } else {
+        let name = target.strip_prefix("config:").unwrap_or(target);
+        json!({"kind": "configuration", "configurationId": api.configuration_id(name).await?})
     };
     let body = json!({
         "target": target,

@@ -80,13 +80,23 @@ impl Exit {
         format!("Exit codes: {}.", codes.join(", "))
     }
 
+    /// The code for what a remote console answered instead of the thing asked for.
+    fn of_status(status: reqwest::StatusCode) -> Self {
+        match status {
+            reqwest::StatusCode::NOT_FOUND => Self::NotFound,
+            reqwest::StatusCode::UNAUTHORIZED | reqwest::StatusCode::FORBIDDEN => Self::Refused,
+            s if s.is_client_error() => Self::Invalid,
+            _ => Self::Failure,
+        }
+    }
+
     /// The code for an error a command returned.
     pub(crate) fn of(err: &anyhow::Error) -> Self {
         if let Some(ended) = err.downcast_ref::<Ended>() {
             return ended.exit;
         }
         if let Some(refusal) = err.downcast_ref::<crate::api_client::Refusal>() {
-            return refusal.exit();
+            return Self::of_status(refusal.status);
         }
         let target =
             err.downcast_ref::<TargetError>()
@@ -140,6 +150,16 @@ impl Ended {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_a_remote_console_answers_maps_to_a_code() {
+        use reqwest::StatusCode;
+        assert_eq!(Exit::of_status(StatusCode::NOT_FOUND), Exit::NotFound);
+        assert_eq!(Exit::of_status(StatusCode::FORBIDDEN), Exit::Refused);
+        assert_eq!(Exit::of_status(StatusCode::UNAUTHORIZED), Exit::Refused);
+        assert_eq!(Exit::of_status(StatusCode::CONFLICT), Exit::Invalid);
+        assert_eq!(Exit::of_status(StatusCode::BAD_GATEWAY), Exit::Failure);
+    }
 
     #[test]
     fn the_help_lists_every_code_in_order() {

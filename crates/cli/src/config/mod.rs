@@ -4,6 +4,7 @@
 
 pub(crate) mod remote;
 mod set;
+mod view;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};

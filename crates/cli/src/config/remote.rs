@@ -1,40 +1,14 @@
 //! `config …` against a remote console (`--server`): the same verbs through the admin API,
 //! printed as the local ones print (`--json`: the API's configuration view).
 
-use anyhow::{Context as _, Result};
-use scim_console_core::{ClientProfile, Configuration, ConfigurationId};
-use scim_console_server::admin::dto::ConfigurationView;
+use anyhow::Result;
+use scim_console_core::ClientProfile;
 use serde_json::{Value, json};
 
+use super::view::configuration;
 use super::{ConfigCommand, Limit, print_configuration, set};
 use crate::api_client::{ApiClient, text};
 use crate::render::print_json;
-
-/// A configuration as the API shows it, for the local printers.
-pub(crate) fn configuration(view: &Value) -> Result<Configuration> {
-    let v: ConfigurationView = serde_json::from_value(view.clone())
-        .context("the server's configuration is not one this version reads")?;
-    Ok(Configuration {
-        id: ConfigurationId::parse(&v.id)
-            .with_context(|| format!("the server's configuration id \"{}\"", v.id))?,
-        name: v.name,
-        description: v.description,
-        slug: v.slug,
-        enabled: v.enabled,
-        provision_users: v.provision_users,
-        provision_groups: v.provision_groups,
-        put_semantics: v.put_semantics.into(),
-        keep_passwords: v.keep_passwords,
-        protected_accounts: v.protected_accounts,
-        token_policy: v.token_policy.into(),
-        client_authentication: v.client_authentication,
-        log_retention: v.log_retention.into(),
-        client_profile: v.client_profile,
-        compatibility: v.compatibility,
-        created: v.created,
-        updated: v.updated,
-    })
-}
 
 /// Prints a configuration the API returned: JSON as is, or the local text form with its SCIM
 /// base URL.
@@ -48,9 +22,9 @@ fn show(view: &Value, json: bool) -> Result<()> {
 }
 
 /// Changes a configuration and prints it.
-async fn change(api: &ApiClient, name: &str, changes: &Value, json: bool) -> Result<Value> {
+async fn change(api: &ApiClient, name: &str, body: &Value, json: bool) -> Result<Value> {
     let id = api.configuration_id(name).await?;
-    let changed = api.patch(&["api", "configurations", &id], changes).await?;
+    let changed = api.patch(&["api", "configurations", &id], body).await?;
     if json {
         print_json(&changed)?;
     }
@@ -85,36 +59,7 @@ pub(crate) async fn run(api: &ApiClient, cmd: ConfigCommand) -> Result<()> {
             }
             Ok(())
         }
-        ConfigCommand::Create(args) => {
-            let profile: Option<ClientProfile> = args.client_profile.map(Into::into);
-            let body = json!({
-                "name": args.name,
-                "description": args.description,
-                "slug": args.slug,
-                "enabled": !args.disabled,
-                "provisionUsers": !args.groups_only,
-                "provisionGroups": !args.users_only,
-                "putSemantics": if args.merge_put { "merge" } else { "replace" },
-                "protectedAccounts": args.protected,
-                "tokenPolicy": {
-                    "maxLifetimeDays": args.token_max_lifetime,
-                    "rotationDays": args.token_rotation,
-                    "maxActive": args.token_max_active,
-                },
-                "logRetention": {"maxAgeDays": args.log_max_age, "maxRecords": args.log_max_records},
-                "identityProvider": args.idp.map(scim_console_core::IdentityProvider::from),
-                "clientProfile": profile.or(if args.idp.is_none() { Some(ClientProfile::Rfc) } else { None }),
-            });
-            let created = api.post(&["api", "configurations"], &body).await?;
-            show(&created, args.json)?;
-            if !args.json {
-                println!(
-                    "Create its token with `scim-console token create --config {}`.",
-                    text(&created["slug"])
-                );
-            }
-            Ok(())
-        }
+        ConfigCommand::Create(args) => create(api, args).await,
         ConfigCommand::Show(args) => show(&api.configuration(&args.name).await?, args.json),
         ConfigCommand::Enable(args) => set_enabled(api, &args.name, true, args.json).await,
         ConfigCommand::Disable(args) => set_enabled(api, &args.name, false, args.json).await,
@@ -185,6 +130,38 @@ async fn set_enabled(api: &ApiClient, name: &str, enabled: bool, json: bool) -> 
             } else {
                 "disabled"
             }
+        );
+    }
+    Ok(())
+}
+
+/// `config create` on the server.
+async fn create(api: &ApiClient, args: super::CreateArgs) -> Result<()> {
+    let profile: Option<ClientProfile> = args.client_profile.map(Into::into);
+    let body = json!({
+        "name": args.name,
+        "description": args.description,
+        "slug": args.slug,
+        "enabled": !args.disabled,
+        "provisionUsers": !args.groups_only,
+        "provisionGroups": !args.users_only,
+        "putSemantics": if args.merge_put { "merge" } else { "replace" },
+        "protectedAccounts": args.protected,
+        "tokenPolicy": {
+            "maxLifetimeDays": args.token_max_lifetime,
+            "rotationDays": args.token_rotation,
+            "maxActive": args.token_max_active,
+        },
+        "logRetention": {"maxAgeDays": args.log_max_age, "maxRecords": args.log_max_records},
+        "identityProvider": args.idp.map(scim_console_core::IdentityProvider::from),
+        "clientProfile": profile.or(if args.idp.is_none() { Some(ClientProfile::Rfc) } else { None }),
+    });
+    let created = api.post(&["api", "configurations"], &body).await?;
+    show(&created, args.json)?;
+    if !args.json {
+        println!(
+            "Create its token with `scim-console token create --config {}`.",
+            text(&created["slug"])
         );
     }
     Ok(())

@@ -327,7 +327,7 @@ pub async fn run(store: &Store, args: &CompatArgs) -> Result<()> {
 
 /// Runs `config set` against a remote console: the same changes, sent as the API's PATCH.
 pub async fn run_remote(api: &crate::api_client::ApiClient, args: &CompatArgs) -> Result<()> {
-    let mut c = super::remote::configuration(&api.configuration(&args.name).await?)?;
+    let mut c = super::view::configuration(&api.configuration(&args.name).await?)?;
     if args.changes() {
         let mut body = serde_json::Map::new();
         if args.switch_changes() {
@@ -350,7 +350,7 @@ pub async fn run_remote(api: &crate::api_client::ApiClient, args: &CompatArgs) -
         let changed = api
             .patch(&["api", "configurations", &id], &Value::Object(body))
             .await?;
-        c = super::remote::configuration(&changed)?;
+        c = super::view::configuration(&changed)?;
     }
     output(&c, args.json)
 }

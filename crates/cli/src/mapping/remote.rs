@@ -24,7 +24,7 @@ fn read<T: DeserializeOwned>(answer: Value) -> Result<T> {
 }
 
 /// A version and the findings of a save.
-fn saved(answer: Value) -> Result<(PlanVersion, Vec<Finding>)> {
+fn saved(answer: &Value) -> Result<(PlanVersion, Vec<Finding>)> {
     Ok((
         read(answer["saved"].clone())?,
         read(answer["findings"].clone())?,
@@ -111,7 +111,7 @@ impl Console {
                     .await?)
             }
             Self::Remote(api) => saved(
-                api.put(
+                &api.put(
                     &["api", "configurations", &id.to_string(), "mapping"],
                     &json!({"plan": plan, "comment": comment}),
                 )
@@ -139,7 +139,7 @@ impl Console {
             Self::Remote(api) => {
                 let from_version = self.mapping_plan(from).await?.map_or(0, |v| v.version);
                 let (saved, findings) = saved(
-                    api.post(
+                    &api.post(
                         &["api", "configurations", &to.to_string(), "mapping", "copy"],
                         &json!({ "from": from.to_string() }),
                     )

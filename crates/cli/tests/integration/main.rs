@@ -10,4 +10,5 @@ mod instances;
 mod memory;
 mod pilot;
 mod remote;
+mod remote_runs;
 mod verbs;
