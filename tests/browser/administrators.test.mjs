@@ -112,10 +112,21 @@ test('an invited editor sees only what the editor role allows', async () => {
   await editor.getByRole('heading', { name: 'SCIM configurations' }).waitFor();
   const nav = editor.getByRole('navigation', { name: 'Sections' });
   await nav.getByRole('link', { name: 'Configurations' }).waitFor();
-  // Limited to one configuration, it has no server-wide section but that configuration's list.
-  for (const hidden of ['Administrators', 'Audit log', 'Settings', 'Targets', 'Provisioning logs']) {
+  // Limited to one configuration, it has no server-wide section; the lists across
+  // configurations (the log, monitoring) show its configuration's records only.
+  for (const hidden of ['Administrators', 'Audit log', 'Settings', 'Targets', 'Pilot runs', 'Conformance']) {
     assert.equal(await nav.getByRole('link', { name: hidden }).count(), 0, `${hidden} is not offered`);
   }
+  for (const [section, settled] of [
+    ['Provisioning logs', editor.getByText('No request recorded yet').or(editor.getByRole('table'))],
+    ['Monitoring', editor.getByText('Error rate', { exact: true })],
+  ]) {
+    await nav.getByRole('link', { name: section }).click();
+    await editor.getByRole('heading', { name: section, level: 1 }).waitFor();
+    await settled.or(editor.getByRole('alert')).first().waitFor();
+    assert.equal(await editor.getByRole('alert').count(), 0, `${section} opens without an error`);
+  }
+  await nav.getByRole('link', { name: 'Configurations' }).click();
   // On its configuration: every tab but the tokens, which an editor never sees; it may edit.
   await editor.getByRole('link', { name: 'default' }).click();
   await editor.getByRole('tab', { name: 'Mapping' }).waitFor();

@@ -246,6 +246,7 @@ pub async fn run(on: &Console, cmd: AlertsCommand) -> Result<()> {
                     configuration,
                     before: None,
                     limit: args.limit,
+                    ..AlertEventQuery::default()
                 })
                 .await?;
             if args.json {

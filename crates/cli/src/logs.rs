@@ -65,6 +65,7 @@ async fn logs_refusals(on: &Console, args: &LogsRefusalsArgs) -> Result<()> {
             from: args.since,
             to: None,
             limit: args.limit,
+            ..Default::default()
         })
         .await?;
     if args.json {
@@ -270,6 +271,7 @@ pub(crate) async fn logs_stats(on: &Console, args: &LogsStatsArgs) -> Result<()>
             since: args.since,
             until: args.until,
             interval,
+            ..StatsQuery::default()
         })
         .await?;
     if args.json {

@@ -429,6 +429,7 @@ async fn main() {
             since: Some(now - chrono::Duration::days(30)),
             until: Some(now),
             interval: Interval::Hour,
+            ..StatsQuery::default()
         }),
     )
     .await;

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::administrators::roles::Reach;
 use crate::configuration::ConfigurationId;
 use crate::error::{CoreError, CoreResult};
 use crate::store::Store;
@@ -180,6 +181,9 @@ pub struct AuditQuery {
     pub before: Option<i64>,
     /// At most this many (1 to 1,000; 100 when 0).
     pub limit: usize,
+    /// The configurations the reader may see (set by the server from the caller's grants):
+    /// records about no configuration are shown only to a reader of all of them.
+    pub reach: Reach,
 }
 
 /// A page of the audit log.
@@ -218,6 +222,7 @@ impl Store {
         if let Some(c) = query.configuration {
             q.push(" AND configuration_id = ").push_bind(c.to_string());
         }
+        q.push_reach("configuration_id", &query.reach);
         match query.action.as_deref() {
             Some(a) if a.ends_with('.') => {
                 q.push(" AND substr(action, 1, CAST(")

@@ -1584,7 +1584,8 @@ export interface components {
             area: components["schemas"]["Area"];
             /**
              * @description Whether it may read it across the server (a grant limited to some configurations
-             *     reads their list only, and each of them).
+             *     reads the lists of the configurations, the log, the alerts and the audit log, showing
+             *     its configurations' records only, and each of its configurations).
              */
             read: boolean;
             /** @description Whether it may change it across the server. */

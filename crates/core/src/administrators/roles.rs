@@ -253,6 +253,43 @@ impl Grant {
     }
 }
 
+/// The configurations a read across configurations shows: all of them, or only some (to an
+/// administrator whose grants for the area are limited to those). A record about no
+/// configuration (a server-wide change in the audit log) is shown only with [`Reach::All`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Reach {
+    /// Every configuration, and records about none.
+    #[default]
+    All,
+    /// These configurations only.
+    Only(BTreeSet<ConfigurationId>),
+}
+
+impl Reach {
+    /// What `grants` let their holder read of `area` across configurations: all of it when
+    /// one grant that reads the area covers every configuration, else the union of the
+    /// configurations the reading grants cover (empty when none reads the area).
+    pub fn of(grants: &[Grant], area: Area) -> Self {
+        let mut only = BTreeSet::new();
+        for grant in grants.iter().filter(|g| g.role.may(area, Access::Read)) {
+            match &grant.configurations {
+                None => return Self::All,
+                Some(ids) => only.extend(ids.iter().copied()),
+            }
+        }
+        Self::Only(only)
+    }
+
+    /// Whether a record about `configuration` (`None`: about none) is shown.
+    pub fn shows(&self, configuration: Option<ConfigurationId>) -> bool {
+        match (self, configuration) {
+            (Self::All, _) => true,
+            (Self::Only(ids), Some(id)) => ids.contains(&id),
+            (Self::Only(_), None) => false,
+        }
+    }
+}
+
 /// The roles table, in Markdown: one row per area, one column per role, `read and change`,
 /// `read` or `—` in each cell (docs/administrators.md prints it; a test keeps the two equal).
 pub fn policy_table() -> String {
@@ -287,6 +324,34 @@ mod tests {
     #![allow(clippy::unwrap_used)] // Test code: a failure is a test failure.
 
     use super::*;
+
+    #[test]
+    fn a_reach_is_the_union_of_the_grants_that_read_the_area() {
+        let (a, b) = (ConfigurationId::new(), ConfigurationId::new());
+        let on = |role, id| Grant::on(role, BTreeSet::from([id])).unwrap();
+        // An unlimited grant that reads the area reaches everything.
+        let all = Reach::of(
+            &[on(Role::Viewer, a), Grant::everywhere(Role::Editor)],
+            Area::Logs,
+        );
+        assert_eq!(all, Reach::All);
+        assert!(all.shows(None) && all.shows(Some(b)));
+        // Limited grants reach their configurations, and no record about none.
+        let some = Reach::of(&[on(Role::Viewer, a), on(Role::Editor, b)], Area::Logs);
+        assert_eq!(some, Reach::Only(BTreeSet::from([a, b])));
+        assert!(some.shows(Some(a)) && some.shows(Some(b)) && !some.shows(None));
+        // A grant that does not read the area adds nothing: an unlimited editor reaches no
+        // audit record, a limited security grant its configuration's.
+        let audit = Reach::of(
+            &[Grant::everywhere(Role::Editor), on(Role::Security, a)],
+            Area::Audit,
+        );
+        assert_eq!(audit, Reach::Only(BTreeSet::from([a])));
+        assert_eq!(
+            Reach::of(&[Grant::everywhere(Role::Viewer)], Area::Audit),
+            Reach::Only(BTreeSet::new())
+        );
+    }
 
     #[test]
     fn each_role_does_what_the_issue_says() {

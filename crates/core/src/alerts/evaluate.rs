@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{AlertCondition, AlertRule, rule_from_row};
+use crate::administrators::roles::Reach;
 use crate::configuration::ConfigurationId;
 use crate::error::{CoreError, CoreResult};
 use crate::store::Store;
@@ -124,6 +125,9 @@ pub struct AlertEventQuery {
     pub before: Option<i64>,
     /// At most this many (1 to 1,000; 100 when 0).
     pub limit: usize,
+    /// The configurations the reader may see (set by the server from the caller's grants).
+    #[serde(skip)]
+    pub reach: Reach,
 }
 
 /// How long the history is kept.
@@ -349,16 +353,17 @@ impl Store {
             0 => 100,
             n => n.min(1_000),
         };
-        let rows = db::query(
-            "SELECT * FROM alert_events WHERE (?1 IS NULL OR configuration_id = ?1) AND (?2 IS NULL OR seq < ?2)
-             ORDER BY seq DESC LIMIT ?3",
-        )
-        .plan_per_call()
-        .bind(query.configuration.map(|c| c.to_string()))
-        .bind(query.before)
-        .bind(i64::try_from(limit).unwrap_or(100))
-        .fetch_all(self.pool())
-        .await?;
+        let mut q = db::QueryBuilder::new("SELECT * FROM alert_events WHERE 1 = 1");
+        if let Some(c) = query.configuration {
+            q.push(" AND configuration_id = ").push_bind(c.to_string());
+        }
+        if let Some(before) = query.before {
+            q.push(" AND seq < ").push_bind(before);
+        }
+        q.push_reach("configuration_id", &query.reach);
+        q.push(" ORDER BY seq DESC LIMIT ")
+            .push_bind(i64::try_from(limit).unwrap_or(100));
+        let rows = q.build().fetch_all(self.pool()).await?;
         rows.iter().map(event_from_row).collect()
     }
 

@@ -5,6 +5,7 @@
 use std::fmt::{Display, Write as _};
 
 use super::{Encode, Param, Query};
+use crate::administrators::roles::Reach;
 
 /// A statement being assembled.
 #[derive(Debug, Default)]
@@ -34,6 +35,23 @@ impl<'q> QueryBuilder<'q> {
         self.sql.push('?');
         self.params.push(value.into_param());
         self
+    }
+
+    /// Appends ` AND column IN (…)` for the configurations `reach` shows (nothing for all of
+    /// them; a condition no row meets for none).
+    pub(crate) fn push_reach(&mut self, column: &str, reach: &Reach) -> &mut Self {
+        let Reach::Only(ids) = reach else {
+            return self;
+        };
+        if ids.is_empty() {
+            return self.push(" AND 1 = 0");
+        }
+        self.push(format!(" AND {column} IN ("));
+        let mut list = self.separated(", ");
+        for id in ids {
+            list.push_bind(id.to_string());
+        }
+        self.push(")")
     }
 
     /// Appends items separated by `separator`.

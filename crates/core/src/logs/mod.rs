@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::administrators::roles::Reach;
 use crate::configuration::ConfigurationId;
 use crate::error::{CoreError, CoreResult};
 use crate::time::to_time;
@@ -553,6 +554,9 @@ pub struct LogQuery {
     pub after: Option<i64>,
     /// At most this many (1 to 1,000; 100 when 0).
     pub limit: usize,
+    /// The configurations the reader may see (set by the server from the caller's grants).
+    #[serde(skip)]
+    pub reach: Reach,
 }
 
 impl LogQuery {
@@ -563,6 +567,7 @@ impl LogQuery {
     pub fn matches(&self, e: &LogEntry) -> bool {
         let at = e.at;
         self.configuration.is_none_or(|c| c == e.configuration_id)
+            && self.reach.shows(Some(e.configuration_id))
             && self.since.is_none_or(|t| at >= t)
             && self.until.is_none_or(|t| at < t)
             && self.outcome.is_none_or(|o| o == e.outcome)

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Client, CredentialRefusal};
+use crate::administrators::roles::Reach;
 use crate::configuration::ConfigurationId;
 use crate::db::{self, Link};
 use crate::error::{CoreError, CoreResult};
@@ -206,6 +207,8 @@ pub struct RefusalQuery {
     pub to: Option<DateTime<Utc>>,
     /// At most this many rows, newest first (default 200, at most 1,000).
     pub limit: Option<u32>,
+    /// The configurations the reader may see (set by the server from the caller's grants).
+    pub reach: Reach,
 }
 
 impl Store {
@@ -249,18 +252,23 @@ impl Store {
     /// Counted refusals, newest first.
     pub async fn refusals(&self, query: &RefusalQuery) -> CoreResult<Vec<RefusalSummary>> {
         let limit = i64::from(query.limit.unwrap_or(200).clamp(1, 1_000));
-        let rows = db::query(
+        let mut q = db::QueryBuilder::new(
             "SELECT configuration_id, minute, source, reason, status, count, first_us, last_us, credential, client
-             FROM log_refusals
-             WHERE (?1 IS NULL OR configuration_id = ?1) AND (?2 IS NULL OR last_us >= ?2) AND (?3 IS NULL OR first_us <= ?3)
-             ORDER BY minute DESC, last_us DESC LIMIT ?4",
-        )
-        .bind(query.configuration_id.map(|c| c.to_string()))
-        .bind(query.from.map(|t| t.timestamp_micros()))
-        .bind(query.to.map(|t| t.timestamp_micros()))
-        .bind(limit)
-        .fetch_all(self.log_database())
-        .await?;
+             FROM log_refusals WHERE 1 = 1",
+        );
+        if let Some(c) = query.configuration_id {
+            q.push(" AND configuration_id = ").push_bind(c.to_string());
+        }
+        if let Some(t) = query.from {
+            q.push(" AND last_us >= ").push_bind(t.timestamp_micros());
+        }
+        if let Some(t) = query.to {
+            q.push(" AND first_us <= ").push_bind(t.timestamp_micros());
+        }
+        q.push_reach("configuration_id", &query.reach);
+        q.push(" ORDER BY minute DESC, last_us DESC LIMIT ")
+            .push_bind(limit);
+        let rows = q.build().fetch_all(self.log_database()).await?;
         rows.iter().map(summary_from_row).collect()
     }
 

@@ -10,6 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{LogEntry, Operation, Outcome};
+use crate::administrators::roles::Reach;
 use crate::configuration::ConfigurationId;
 use crate::error::{CoreError, CoreResult};
 use crate::store::Store;
@@ -182,6 +183,9 @@ pub struct StatsQuery {
     pub until: Option<DateTime<Utc>>,
     /// The bar width.
     pub interval: Interval,
+    /// The configurations the reader may see (set by the server from the caller's grants).
+    #[serde(skip)]
+    pub reach: Reach,
 }
 
 /// Counts by outcome.
@@ -305,18 +309,13 @@ fn time_of_minute(minute: i64) -> CoreResult<DateTime<Utc>> {
 
 /// The `WHERE` of the statistics tables: configuration and range (of `column`, `minute` or
 /// `hour`).
-fn scope(
-    q: &mut db::QueryBuilder<'_>,
-    configuration: Option<ConfigurationId>,
-    column: &str,
-    from: i64,
-    to: i64,
-) {
+fn scope(q: &mut db::QueryBuilder<'_>, query: &StatsQuery, column: &str, from: i64, to: i64) {
     q.push(format!(" WHERE {column} >= ")).push_bind(from);
     q.push(format!(" AND {column} < ")).push_bind(to);
-    if let Some(c) = configuration {
+    if let Some(c) = query.configuration {
         q.push(" AND configuration_id = ").push_bind(c.to_string());
     }
+    q.push_reach("configuration_id", &query.reach);
 }
 
 impl Store {
@@ -334,15 +333,14 @@ impl Store {
         }
         let (from, to) = (minute_of(since), minute_of(until) + 1);
         let pool = self.log_database();
-        let (bars, totals, duration_us) =
-            self.stat_bars(query.configuration, width, from, to).await?;
+        let (bars, totals, duration_us) = self.stat_bars(query, width, from, to).await?;
         let mut q = db::QueryBuilder::new(
             "SELECT bucket, CAST(SUM(count) AS BIGINT) AS count FROM log_latency",
         );
         // Hours touched by the range: percentiles at hour resolution.
         scope(
             &mut q,
-            query.configuration,
+            query,
             "hour",
             from.div_euclid(60),
             (to - 1).div_euclid(60) + 1,
@@ -360,7 +358,7 @@ impl Store {
             let mut q = db::QueryBuilder::new(
                 "SELECT name, CAST(SUM(count) AS BIGINT) AS count FROM log_failures",
             );
-            scope(&mut q, query.configuration, "minute", from, to);
+            scope(&mut q, query, "minute", from, to);
             q.push(" AND kind = ").push_bind(kind);
             q.push(" GROUP BY name ORDER BY count DESC, name LIMIT 10");
             q
@@ -405,7 +403,7 @@ impl Store {
     /// their durations.
     async fn stat_bars(
         &self,
-        configuration: Option<ConfigurationId>,
+        query: &StatsQuery,
         width: i64,
         from: i64,
         to: i64,
@@ -417,7 +415,7 @@ impl Store {
               CAST(SUM(skipped) AS BIGINT) AS skipped, CAST(SUM(warnings) AS BIGINT) AS warnings,
               CAST(SUM(writes) AS BIGINT) AS writes, CAST(SUM(duration_us) AS BIGINT) AS duration_us FROM log_minutes",
         );
-        scope(&mut q, configuration, "minute", from, to);
+        scope(&mut q, query, "minute", from, to);
         q.push(" GROUP BY bar ORDER BY bar");
         let mut bars = Vec::new();
         let mut totals = Counts::default();

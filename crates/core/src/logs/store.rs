@@ -139,6 +139,7 @@ impl Store {
             q.push(" AND l.configuration_id = ")
                 .push_bind(c.to_string());
         }
+        q.push_reach("l.configuration_id", &query.reach);
         // Time bounds also bound positions (found by binary search), so a range in the past
         // does not walk every newer record.
         if let Some(t) = query.since {

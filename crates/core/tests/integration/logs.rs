@@ -286,6 +286,7 @@ async fn statistics_bars_percentiles_top_failures_and_cycles() {
             since: Some(now - Duration::hours(4)),
             until: Some(now),
             interval: Interval::Hour,
+            ..StatsQuery::default()
         })
         .await
         .unwrap();
@@ -323,6 +324,7 @@ async fn statistics_bars_percentiles_top_failures_and_cycles() {
             since: Some(now - Duration::minutes(61)),
             until: Some(now),
             interval: Interval::Minute,
+            ..StatsQuery::default()
         })
         .await
         .unwrap();
@@ -443,6 +445,7 @@ async fn retention_deletes_old_and_surplus_records_and_keeps_statistics() {
             since: Some(now - Duration::days(3)),
             until: Some(now + Duration::minutes(1)),
             interval: Interval::Day,
+            ..StatsQuery::default()
         })
         .await
         .unwrap();
@@ -468,4 +471,107 @@ async fn retention_deletes_old_and_surplus_records_and_keeps_statistics() {
     };
     assert!(query.matches(&kept));
     assert!(!query.matches(&recent[0]));
+}
+
+#[tokio::test]
+async fn a_limited_reach_reads_its_configurations_records_only() {
+    use scim_console_core::administrators::roles::Reach;
+    use scim_console_core::audit::AuditQuery;
+    use std::collections::BTreeSet;
+    let dir = tempfile::tempdir().unwrap();
+    let store = scim_console_core::testing::open_test_store(dir.path())
+        .await
+        .unwrap();
+    let mut configs = Vec::new();
+    for name in ["qa", "prod", "lab"] {
+        configs.push(
+            store
+                .create_configuration(NewConfiguration::named(name), &Actor::system())
+                .await
+                .unwrap(),
+        );
+    }
+    let (qa, prod, lab) = (configs[0].id, configs[1].id, configs[2].id);
+    let mut batch = vec![
+        entry(qa, 1, Outcome::Failure, "ana@contoso.com"),
+        entry(prod, 2, Outcome::Failure, "bob@contoso.com"),
+        entry(prod, 3, Outcome::Success, "cy@contoso.com"),
+        entry(lab, 4, Outcome::Success, "di@contoso.com"),
+    ];
+    store.record_logs(&mut batch).await.unwrap();
+    let names = |page: &logs::LogPage| -> BTreeSet<String> {
+        page.entries
+            .iter()
+            .filter_map(|e| e.resource_name.clone())
+            .collect()
+    };
+    let reach = |ids: &[ConfigurationId]| Reach::Only(ids.iter().copied().collect());
+    let search = |reach: Reach| LogQuery {
+        reach,
+        ..LogQuery::default()
+    };
+    let both = store.search_logs(&search(reach(&[qa, lab]))).await.unwrap();
+    assert_eq!(
+        names(&both),
+        BTreeSet::from(["ana@contoso.com".into(), "di@contoso.com".into()])
+    );
+    // Free text takes the other path through the full-text index: the same reach holds.
+    let text = LogQuery {
+        text: Some("bob".into()),
+        ..search(reach(&[qa, lab]))
+    };
+    assert!(store.search_logs(&text).await.unwrap().entries.is_empty());
+    let none = store.search_logs(&search(reach(&[]))).await.unwrap();
+    assert!(none.entries.is_empty());
+    assert_eq!(
+        store
+            .search_logs(&search(Reach::All))
+            .await
+            .unwrap()
+            .entries
+            .len(),
+        4
+    );
+    // Records followed live pass the same test.
+    let only_qa = search(reach(&[qa]));
+    assert!(only_qa.matches(&batch[0]) && !only_qa.matches(&batch[1]));
+    // Statistics count the reached configurations only.
+    let stats = |reach: Reach| StatsQuery {
+        reach,
+        since: Some(Utc::now() - Duration::hours(1)),
+        until: Some(Utc::now() + Duration::minutes(1)),
+        interval: Interval::Minute,
+        ..StatsQuery::default()
+    };
+    let figures = store.log_stats(&stats(reach(&[prod]))).await.unwrap();
+    assert_eq!((figures.totals.requests, figures.totals.failures), (2, 1));
+    let figures = store.log_stats(&stats(Reach::All)).await.unwrap();
+    assert_eq!(figures.totals.requests, 4);
+    // The audit log: the reached configuration's records, none about the server as a whole.
+    store
+        .create_administrator(
+            &scim_console_core::administrators::accounts::NewAdministrator {
+                email: "ada@contoso.com".into(),
+                name: String::new(),
+                grants: vec![scim_console_core::administrators::roles::Grant::everywhere(
+                    scim_console_core::administrators::roles::Role::Owner,
+                )],
+            },
+            &Actor::system(),
+        )
+        .await
+        .unwrap();
+    let audit = |reach: Reach| AuditQuery {
+        reach,
+        ..AuditQuery::default()
+    };
+    let kept = store.audit(&audit(reach(&[qa]))).await.unwrap();
+    assert!(!kept.entries.is_empty());
+    assert!(
+        kept.entries
+            .iter()
+            .all(|e| e.configuration_id == Some(qa.to_string()))
+    );
+    let all = store.audit(&audit(Reach::All)).await.unwrap();
+    assert!(all.entries.iter().any(|e| e.configuration_id.is_none()));
 }

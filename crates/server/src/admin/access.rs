@@ -8,7 +8,7 @@
 use axum::http::{Method, StatusCode};
 use scim_console_core::ConfigurationId;
 use scim_console_core::administrators::accounts::Administrator;
-use scim_console_core::administrators::roles::{Access, Area, Grant, Role};
+use scim_console_core::administrators::roles::{Access, Area, Grant, Reach, Role};
 use scim_console_core::audit::Person;
 
 use super::AdminError;
@@ -114,6 +114,12 @@ impl Caller {
             .any(|g| g.role.may(area, Access::Read) && g.covers(configuration))
     }
 
+    /// What this caller may read of `area` across configurations: the lists of that area
+    /// show these configurations only.
+    pub fn reach(&self, area: Area) -> Reach {
+        Reach::of(&self.grants(), area)
+    }
+
     /// Whether this caller may make a request that needs `need`; else the 403 that says
     /// which role it would take.
     pub fn check(&self, need: Option<Need>) -> Result<(), AdminError> {
@@ -174,10 +180,14 @@ impl Caller {
     }
 }
 
-/// The areas whose lists across configurations are filtered per configuration, so that a
-/// grant limited to some configurations may read them.
+/// The areas whose reads across configurations are filtered per configuration
+/// ([`Caller::reach`]), so that a grant limited to some configurations may make them and sees
+/// its own configurations' records only.
 fn lists(area: Area) -> bool {
-    area == Area::Configurations
+    matches!(
+        area,
+        Area::Configurations | Area::Logs | Area::Alerts | Area::Audit
+    )
 }
 
 /// The grants as text: `editor (2 configurations), viewer`.

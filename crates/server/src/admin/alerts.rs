@@ -1,9 +1,10 @@
 //! The admin API of alerts: rules per configuration, the history of alerts raised and resolved,
 //! evaluation on demand and a live stream (the desktop turns it into notifications).
 
-use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::{Extension, Json};
+use scim_console_core::administrators::roles::Area;
 use scim_console_core::alerts::{
     AlertEvent, AlertEventQuery, AlertRule, AlertRuleUpdate, NewAlertRule,
 };
@@ -14,8 +15,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AdminError;
+use super::access::Caller;
 use super::dto::ErrorBody;
-use super::extract::{Acting, Body, ConfigId, ConfigPath, config_id};
+use super::extract::{Acting, Body, ConfigId, ConfigPath, Params, config_id};
 use crate::state::AppState;
 
 fn rule_id(id: &str) -> Result<i64, AdminError> {
@@ -106,12 +108,14 @@ pub struct AlertParams {
     responses((status = 200, body = [AlertEvent]), (status = 404, body = ErrorBody)))]
 pub async fn history(
     State(state): State<AppState>,
-    Query(params): Query<AlertParams>,
+    Extension(caller): Extension<Caller>,
+    Params(params): Params<AlertParams>,
 ) -> Result<Json<Value>, AdminError> {
     let query = AlertEventQuery {
         configuration: params.configuration.as_deref().map(config_id).transpose()?,
         before: params.before,
         limit: params.limit.unwrap_or(0),
+        reach: caller.reach(Area::Alerts),
     };
     Ok(json(state.store.alert_events(&query).await?))
 }
@@ -128,31 +132,40 @@ pub async fn evaluate(State(state): State<AppState>) -> Result<Json<Value>, Admi
 /// alert's position, `data:` the alert as JSON). The desktop app shows each as a notification.
 #[utoipa::path(get, path = "/api/alerts/stream", operation_id = "alert_stream", security(("admin_token" = [])),
     responses((status = 200, content_type = "text/event-stream", body = String)))]
-pub async fn stream(State(state): State<AppState>) -> axum::response::Response {
+pub async fn stream(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> axum::response::Response {
     use axum::response::IntoResponse as _;
     use axum::response::sse::{Event, KeepAlive, Sse};
     use tokio::sync::broadcast::error::RecvError;
-    let follow = (state.alerts.subscribe(), state.stopping.clone());
-    let events = futures_util::stream::unfold(follow, |(mut live, mut stopping)| async move {
-        loop {
-            tokio::select! {
-                received = live.recv() => match received {
-                    Ok(alert) => {
-                        let event = Event::default()
-                            .id(alert.seq.to_string())
-                            .event("alert")
-                            .json_data(&*alert)
-                            .unwrap_or_default();
-                        return Some((Ok::<_, std::convert::Infallible>(event), (live, stopping)));
-                    }
-                    // Missed alerts are in the history; go on with the next ones.
-                    Err(RecvError::Lagged(_)) => {}
-                    Err(RecvError::Closed) => return None,
-                },
-                _ = stopping.changed() => return None,
+    let reach = caller.reach(Area::Alerts);
+    let follow = (state.alerts.subscribe(), state.stopping.clone(), reach);
+    let events = futures_util::stream::unfold(
+        follow,
+        |(mut live, mut stopping, reach)| async move {
+            loop {
+                tokio::select! {
+                    received = live.recv() => match received {
+                        // Alerts of configurations the caller may not read are not its to see.
+                        Ok(alert) if !reach.shows(Some(alert.configuration_id)) => {}
+                        Ok(alert) => {
+                            let event = Event::default()
+                                .id(alert.seq.to_string())
+                                .event("alert")
+                                .json_data(&*alert)
+                                .unwrap_or_default();
+                            return Some((Ok::<_, std::convert::Infallible>(event), (live, stopping, reach)));
+                        }
+                        // Missed alerts are in the history; go on with the next ones.
+                        Err(RecvError::Lagged(_)) => {}
+                        Err(RecvError::Closed) => return None,
+                    },
+                    _ = stopping.changed() => return None,
+                }
             }
-        }
-    });
+        },
+    );
     Sse::new(events)
         .keep_alive(KeepAlive::default())
         .into_response()

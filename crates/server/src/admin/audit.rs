@@ -1,15 +1,17 @@
 //! `/api/audit`: the audit log of every admin change, paged and exported.
-use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
+use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
+use scim_console_core::administrators::roles::Area;
 use scim_console_core::audit::{AuditQuery, ExportFormat};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AdminError;
+use super::access::Caller;
 use super::dto::{AuditPageView, ErrorBody};
-use super::extract::config_id;
+use super::extract::{Params, config_id};
 use crate::state::AppState;
 
 /// The audit routes.
@@ -43,8 +45,10 @@ pub struct AuditParams {
 }
 
 impl AuditParams {
-    fn query(&self) -> Result<AuditQuery, AdminError> {
+    /// The query, showing what `caller` may read.
+    fn query(&self, caller: &Caller) -> Result<AuditQuery, AdminError> {
         Ok(AuditQuery {
+            reach: caller.reach(Area::Audit),
             configuration: self.configuration.as_deref().map(config_id).transpose()?,
             action: self.action.clone(),
             actor: self.actor.clone(),
@@ -61,9 +65,12 @@ impl AuditParams {
     responses((status = 200, body = AuditPageView), (status = 400, body = ErrorBody)))]
 pub async fn audit(
     State(state): State<AppState>,
-    Query(params): Query<AuditParams>,
+    Extension(caller): Extension<Caller>,
+    Params(params): Params<AuditParams>,
 ) -> Result<Json<AuditPageView>, AdminError> {
-    Ok(Json(state.store.audit(&params.query()?).await?.into()))
+    Ok(Json(
+        state.store.audit(&params.query(&caller)?).await?.into(),
+    ))
 }
 
 /// The whole audit log (as filtered), oldest first, as CSV or JSON Lines, for download.
@@ -71,7 +78,8 @@ pub async fn audit(
     responses((status = 200, content_type = "text/csv", body = String), (status = 400, body = ErrorBody)))]
 pub async fn export_audit(
     State(state): State<AppState>,
-    Query(params): Query<AuditParams>,
+    Extension(caller): Extension<Caller>,
+    Params(params): Params<AuditParams>,
 ) -> Result<axum::response::Response, AdminError> {
     use axum::response::IntoResponse as _;
     let (format, media, extension) = match params.format.as_deref() {
@@ -84,7 +92,10 @@ pub async fn export_audit(
             ));
         }
     };
-    let body = state.store.export_audit(&params.query()?, format).await?;
+    let body = state
+        .store
+        .export_audit(&params.query(&caller)?, format)
+        .await?;
     Ok((
         [
             (header::CONTENT_TYPE, media.to_owned()),

@@ -3,7 +3,7 @@
 //! their reports downloaded as JSON, JUnit XML or HTML.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use scim_console_core::ClientProfile;
@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use super::AdminError;
 use super::dto::ErrorBody;
-use super::extract::{Acting, Body};
+use super::extract::{Acting, Body, Params};
 use super::pilot_runs::TargetBody;
 use crate::conformance::report::{self, Format};
 use crate::conformance::runs::{Busy, ConformanceRunView};
@@ -129,7 +129,7 @@ pub struct ReportQuery {
 pub async fn download(
     State(state): State<AppState>,
     Path(run): Path<String>,
-    Query(query): Query<ReportQuery>,
+    Params(query): Params<ReportQuery>,
 ) -> Result<Response, AdminError> {
     let report = state
         .conformance_runs

@@ -2,7 +2,7 @@
 //! one whole (as SCIM would return it, password never).
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use scim_console_core::directory::browse::{Browse, BrowsePage, GroupSummary, UserSummary};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AdminError;
-use super::extract::ConfigPath;
+use super::extract::{ConfigPath, Params};
 use crate::state::AppState;
 
 /// Which page of a directory listing.
@@ -42,7 +42,7 @@ impl BrowseParams {
 pub async fn users(
     State(state): State<AppState>,
     ConfigPath(configuration): ConfigPath,
-    Query(params): Query<BrowseParams>,
+    Params(params): Params<BrowseParams>,
 ) -> Result<Json<BrowsePage<UserSummary>>, AdminError> {
     Ok(Json(
         state
@@ -69,7 +69,7 @@ pub async fn user(
 pub async fn groups(
     State(state): State<AppState>,
     ConfigPath(configuration): ConfigPath,
-    Query(params): Query<BrowseParams>,
+    Params(params): Params<BrowseParams>,
 ) -> Result<Json<BrowsePage<GroupSummary>>, AdminError> {
     Ok(Json(
         state

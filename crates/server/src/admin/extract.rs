@@ -1,5 +1,5 @@
-//! What admin handlers take from a request besides `State`: a JSON body whose problems are
-//! admin API errors, the configuration named by `{id}` in the path (parsed, or loaded), the
+//! What admin handlers take from a request besides `State`: a JSON body and query parameters
+//! whose problems are admin API errors, the configuration named by `{id}` in the path (parsed, or loaded), the
 //! acting admin, and the origin clients reach this server at.
 
 use axum::Json;
@@ -33,6 +33,29 @@ impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for Body<T> {
                 };
                 Err(AdminError::new(StatusCode::BAD_REQUEST, message))
             }
+        }
+    }
+}
+
+/// Query parameters whose problems (a value of the wrong type, a parameter given twice) are
+/// reported as admin API errors (400, JSON), like a body's.
+pub struct Params<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
+    type Rejection = AdminError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(Self(v)),
+            Err(rejection) => Err(AdminError::new(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "the query parameters: {}",
+                    rejection
+                        .body_text()
+                        .trim_start_matches("Failed to deserialize query string: ")
+                ),
+            )),
         }
     }
 }

@@ -1,8 +1,9 @@
 //! The admin API of the provisioning log: search with filters, free text and keyset paging.
 
-use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
+use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
+use scim_console_core::administrators::roles::Area;
 use scim_console_core::logs::{self, LogQuery};
 use serde::Deserialize;
 use serde_json::Value;
@@ -11,8 +12,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AdminError;
+use super::access::Caller;
 use super::dto::ErrorBody;
-use super::extract::config_id;
+use super::extract::{Params, config_id};
 use crate::state::AppState;
 
 /// Filters of a log search.
@@ -73,9 +75,10 @@ fn parse_enum<T: serde::de::DeserializeOwned>(
     responses((status = 200, body = logs::LogPage), (status = 400, body = ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
-    Query(params): Query<LogParams>,
+    Extension(caller): Extension<Caller>,
+    Params(params): Params<LogParams>,
 ) -> Result<Json<Value>, AdminError> {
-    let query = params.query()?;
+    let query = params.query(&caller)?;
     let page = state.store.search_logs(&query).await?;
     Ok(Json(serde_json::to_value(page).unwrap_or_default()))
 }
@@ -86,7 +89,8 @@ pub async fn search(
     responses((status = 200, content_type = "text/csv", body = String), (status = 400, body = ErrorBody)))]
 pub async fn export(
     State(state): State<AppState>,
-    Query(params): Query<LogParams>,
+    Extension(caller): Extension<Caller>,
+    Params(params): Params<LogParams>,
 ) -> Result<axum::response::Response, AdminError> {
     use axum::http::header;
     use axum::response::IntoResponse as _;
@@ -100,7 +104,7 @@ pub async fn export(
             ));
         }
     };
-    let mut query = params.query()?;
+    let mut query = params.query(&caller)?;
     query.before = None;
     query.after = Some(0);
     query.limit = 1000;
@@ -157,9 +161,11 @@ pub async fn export(
 }
 
 impl LogParams {
-    fn query(&self) -> Result<LogQuery, AdminError> {
+    /// The query, showing what `caller` may read.
+    fn query(&self, caller: &Caller) -> Result<LogQuery, AdminError> {
         let params = self;
         Ok(LogQuery {
+            reach: caller.reach(Area::Logs),
             configuration: params.configuration.as_deref().map(config_id).transpose()?,
             since: params.since,
             until: params.until,
@@ -276,12 +282,13 @@ impl Follow {
     responses((status = 200, content_type = "text/event-stream", body = String), (status = 400, body = ErrorBody)))]
 pub async fn stream(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     headers: axum::http::HeaderMap,
-    Query(params): Query<LogParams>,
+    Params(params): Params<LogParams>,
 ) -> Result<axum::response::Response, AdminError> {
     use axum::response::IntoResponse as _;
     use axum::response::sse::{KeepAlive, Sse};
-    let mut query = params.query()?;
+    let mut query = params.query(&caller)?;
     let resume = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -336,9 +343,11 @@ pub struct StatsParams {
     responses((status = 200, body = logs::stats::LogStats), (status = 400, body = ErrorBody)))]
 pub async fn stats(
     State(state): State<AppState>,
-    Query(params): Query<StatsParams>,
+    Extension(caller): Extension<Caller>,
+    Params(params): Params<StatsParams>,
 ) -> Result<Json<Value>, AdminError> {
     let query = logs::stats::StatsQuery {
+        reach: caller.reach(Area::Logs),
         configuration: params.configuration.as_deref().map(config_id).transpose()?,
         since: params.since,
         until: params.until,
@@ -370,7 +379,7 @@ pub struct CycleParams {
     responses((status = 200, body = [logs::stats::Cycle]), (status = 400, body = ErrorBody)))]
 pub async fn cycles(
     State(state): State<AppState>,
-    Query(params): Query<CycleParams>,
+    Params(params): Params<CycleParams>,
 ) -> Result<Json<Value>, AdminError> {
     let until = params.until.unwrap_or_else(Utc::now);
     let since = params
@@ -425,9 +434,11 @@ pub struct RefusalParams {
     responses((status = 200, body = [logs::refusals::RefusalSummary]), (status = 400, body = ErrorBody)))]
 pub async fn refusals(
     State(state): State<AppState>,
-    Query(params): Query<RefusalParams>,
+    Extension(caller): Extension<Caller>,
+    Params(params): Params<RefusalParams>,
 ) -> Result<Json<Value>, AdminError> {
     let query = logs::refusals::RefusalQuery {
+        reach: caller.reach(Area::Logs),
         configuration_id: params.configuration.as_deref().map(config_id).transpose()?,
         from: params.since,
         to: params.until,

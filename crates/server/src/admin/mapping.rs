@@ -2,7 +2,7 @@
 //! (import), static validation, a test run over a sample SCIM user, diff and rollback.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use scim_console_core::mapping::plan::{self, Evaluation, Finding, Operation, Plan};
@@ -17,7 +17,7 @@ use utoipa_axum::routes;
 
 use super::AdminError;
 use super::dto::ErrorBody;
-use super::extract::{Acting, Body, ConfigId, ConfigPath, config_id};
+use super::extract::{Acting, Body, ConfigId, ConfigPath, Params, config_id};
 use crate::state::AppState;
 
 /// A saved version of a plan.
@@ -256,7 +256,7 @@ pub struct TemplateQuery {
 /// mappings as its provider side when one is named.
 #[utoipa::path(get, path = "/api/mapping/template", security(("admin_token" = [])), params(TemplateQuery),
     responses((status = 200, body = Plan), (status = 404, body = ErrorBody)))]
-pub async fn template(Query(query): Query<TemplateQuery>) -> Result<Json<Plan>, AdminError> {
+pub async fn template(Params(query): Params<TemplateQuery>) -> Result<Json<Plan>, AdminError> {
     let mut plan = Plan::default_users();
     if let Some(name) = &query.provider {
         plan.provider = Some(ProviderSide::template(provider_named(name)?));
@@ -408,7 +408,7 @@ pub async fn versions(
 pub async fn diff(
     State(state): State<AppState>,
     ConfigId(id): ConfigId,
-    Query(query): Query<DiffQuery>,
+    Params(query): Params<DiffQuery>,
 ) -> Result<Json<Vec<DifferenceView>>, AdminError> {
     let changes = state
         .store

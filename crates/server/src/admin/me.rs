@@ -39,7 +39,8 @@ pub struct AreaAccessView {
     /// The area.
     pub area: Area,
     /// Whether it may read it across the server (a grant limited to some configurations
-    /// reads their list only, and each of them).
+    /// reads the lists of the configurations, the log, the alerts and the audit log, showing
+    /// its configurations' records only, and each of its configurations).
     pub read: bool,
     /// Whether it may change it across the server.
     pub write: bool,
@@ -73,7 +74,7 @@ pub struct MeParams {
     responses((status = 200, body = MeView)))]
 pub async fn who_am_i(
     caller: axum::Extension<Caller>,
-    axum::extract::Query(params): axum::extract::Query<MeParams>,
+    super::extract::Params(params): super::extract::Params<MeParams>,
 ) -> Json<MeView> {
     let grants = caller.grants();
     let on = params

@@ -1,7 +1,7 @@
 //! A configuration's bearer tokens — listed (never their secrets), created (shown once),
 //! rotated with a grace window, revoked — and the check of every configuration's tokens.
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use scim_console_core::{NewToken, Rotation};
 use utoipa_axum::router::OpenApiRouter;
@@ -12,7 +12,7 @@ use super::dto::{
     ErrorBody, IssuedTokenView, NewTokenBody, RotateTokenBody, RotatedTokenView, TokenCheckView,
     TokenView,
 };
-use super::extract::{Acting, Body, ConfigId, ConfigPath, origin};
+use super::extract::{Acting, Body, ConfigId, ConfigPath, Params, origin};
 use crate::state::AppState;
 
 /// The token routes.
@@ -135,7 +135,7 @@ pub struct CheckQuery {
     responses((status = 200, body = TokenCheckView)))]
 pub async fn check_tokens(
     State(state): State<AppState>,
-    Query(query): Query<CheckQuery>,
+    Params(query): Params<CheckQuery>,
 ) -> Result<Json<TokenCheckView>, AdminError> {
     let days = u64::from(query.within_days.unwrap_or(14));
     let check = state
