@@ -127,6 +127,12 @@ test('an invited editor sees only what the editor role allows', async () => {
     assert.equal(await editor.getByRole('alert').count(), 0, `${section} opens without an error`);
   }
   await nav.getByRole('link', { name: 'Configurations' }).click();
+  // Its configuration's row offers what its role changes there; a new configuration is not its.
+  await editor.getByRole('switch', { name: 'Disable default' }).waitFor();
+  assert.equal(await editor.getByRole('button', { name: 'Configure provisioning' }).count(), 0);
+  await editor.getByRole('button', { name: 'Actions for default' }).click();
+  await editor.getByRole('menuitem', { name: 'Edit' }).waitFor();
+  await editor.keyboard.press('Escape');
   // On its configuration: every tab but the tokens, which an editor never sees; it may edit.
   await editor.getByRole('link', { name: 'default' }).click();
   await editor.getByRole('tab', { name: 'Mapping' }).waitFor();

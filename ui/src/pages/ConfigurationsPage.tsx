@@ -41,10 +41,12 @@ function provisions(c: Configuration): string {
 /** The list of SCIM configurations with search, status and quick actions. */
 export function ConfigurationsPage() {
   const list = useConfigurations();
-  const writable = may(useMe().data, 'configurations', 'write');
+  const me = useMe().data;
+  const writable = may(me, 'configurations', 'write');
+  // A role limited to some configurations may change those: asked per row.
+  const limited = !writable && (me?.grants ?? []).some((g) => g.configurations != null);
   const update = useUpdateConfiguration();
   const remove = useDeleteConfiguration();
-  const navigate = useNavigate();
   const [search, setSearch] = useState('');
   const [drawer, { open, close }] = useDisclosure(false);
   const [editing, setEditing] = useState<Configuration | undefined>();
@@ -139,79 +141,18 @@ export function ConfigurationsPage() {
             </Table.Thead>
             <Table.Tbody>
               {shown.map((c) => (
-                <Table.Tr key={c.id}>
-                  <Table.Td>
-                    <Anchor component={Link} to={`/configurations/${c.id}`} fw={600}>
-                      {c.name}
-                    </Anchor>
-                    {c.description && (
-                      <Text size="sm" c="dimmed" lineClamp={1}>
-                        {c.description}
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>{provisions(c)}</Table.Td>
-                  <Table.Td>
-                    <Group gap={4} wrap="nowrap">
-                      <Text size="sm" ff="monospace" truncate maw={320}>
-                        {c.scimBaseUrl}
-                      </Text>
-                      <Tooltip label="Copy SCIM base URL">
-                        <ActionIcon
-                          variant="subtle"
-                          aria-label={`Copy the SCIM base URL of ${c.name}`}
-                          onClick={() =>
-                            copyText(c.scimBaseUrl).then(() => notifications.show({ message: 'SCIM base URL copied' }))
-                          }
-                        >
-                          <IconCopy size={16} />
-                        </ActionIcon>
-                      </Tooltip>
-                    </Group>
-                  </Table.Td>
-                  <Table.Td>
-                    <Group gap="xs" wrap="nowrap">
-                      {writable && (
-                        <Switch
-                          checked={c.enabled}
-                          onChange={(e) => toggle(c, e.currentTarget.checked)}
-                          aria-label={`${c.enabled ? 'Disable' : 'Enable'} ${c.name}`}
-                        />
-                      )}
-                      <Badge color={c.enabled ? 'green' : 'gray'} variant="light">
-                        {c.enabled ? 'Enabled' : 'Disabled'}
-                      </Badge>
-                    </Group>
-                  </Table.Td>
-                  <Table.Td>
-                    <Menu position="bottom-end" withinPortal>
-                      <Menu.Target>
-                        <ActionIcon variant="subtle" aria-label={`Actions for ${c.name}`}>
-                          <IconDots size={18} />
-                        </ActionIcon>
-                      </Menu.Target>
-                      <Menu.Dropdown>
-                        <Menu.Item onClick={() => navigate(`/configurations/${c.id}`)}>Open</Menu.Item>
-                        {writable && (
-                          <Menu.Item
-                            leftSection={<IconPencil size={16} />}
-                            onClick={() => {
-                              setEditing(c);
-                              open();
-                            }}
-                          >
-                            Edit
-                          </Menu.Item>
-                        )}
-                        {writable && (
-                          <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(c)}>
-                            Delete
-                          </Menu.Item>
-                        )}
-                      </Menu.Dropdown>
-                    </Menu>
-                  </Table.Td>
-                </Table.Tr>
+                <ConfigurationRow
+                  key={c.id}
+                  configuration={c}
+                  writableEverywhere={writable}
+                  limited={limited}
+                  onToggle={(enabled) => toggle(c, enabled)}
+                  onEdit={() => {
+                    setEditing(c);
+                    open();
+                  }}
+                  onDelete={() => setDeleting(c)}
+                />
               ))}
             </Table.Tbody>
           </Table>
@@ -230,5 +171,96 @@ export function ConfigurationsPage() {
         removed. The identity provider will report errors until its app is switched off.
       </Confirm>
     </Stack>
+  );
+}
+
+/** One configuration's row: its status switch and changes offered when the caller may change it. */
+function ConfigurationRow({
+  configuration: c,
+  writableEverywhere,
+  limited,
+  onToggle,
+  onEdit,
+  onDelete,
+}: {
+  configuration: Configuration;
+  writableEverywhere: boolean;
+  limited: boolean;
+  onToggle: (enabled: boolean) => void;
+  onEdit: () => void;
+  onDelete: () => void;
+}) {
+  const navigate = useNavigate();
+  // The caller's rights on this configuration, asked only for a role limited to some.
+  const scoped = useMe(limited ? c.id : undefined).data;
+  const rowWritable = writableEverywhere || (limited && may(scoped, 'configurations', 'write'));
+  return (
+    <Table.Tr>
+      <Table.Td>
+        <Anchor component={Link} to={`/configurations/${c.id}`} fw={600}>
+          {c.name}
+        </Anchor>
+        {c.description && (
+          <Text size="sm" c="dimmed" lineClamp={1}>
+            {c.description}
+          </Text>
+        )}
+      </Table.Td>
+      <Table.Td>{provisions(c)}</Table.Td>
+      <Table.Td>
+        <Group gap={4} wrap="nowrap">
+          <Text size="sm" ff="monospace" truncate maw={320}>
+            {c.scimBaseUrl}
+          </Text>
+          <Tooltip label="Copy SCIM base URL">
+            <ActionIcon
+              variant="subtle"
+              aria-label={`Copy the SCIM base URL of ${c.name}`}
+              onClick={() =>
+                copyText(c.scimBaseUrl).then(() => notifications.show({ message: 'SCIM base URL copied' }))
+              }
+            >
+              <IconCopy size={16} />
+            </ActionIcon>
+          </Tooltip>
+        </Group>
+      </Table.Td>
+      <Table.Td>
+        <Group gap="xs" wrap="nowrap">
+          {rowWritable && (
+            <Switch
+              checked={c.enabled}
+              onChange={(e) => onToggle(e.currentTarget.checked)}
+              aria-label={`${c.enabled ? 'Disable' : 'Enable'} ${c.name}`}
+            />
+          )}
+          <Badge color={c.enabled ? 'green' : 'gray'} variant="light">
+            {c.enabled ? 'Enabled' : 'Disabled'}
+          </Badge>
+        </Group>
+      </Table.Td>
+      <Table.Td>
+        <Menu position="bottom-end" withinPortal>
+          <Menu.Target>
+            <ActionIcon variant="subtle" aria-label={`Actions for ${c.name}`}>
+              <IconDots size={18} />
+            </ActionIcon>
+          </Menu.Target>
+          <Menu.Dropdown>
+            <Menu.Item onClick={() => navigate(`/configurations/${c.id}`)}>Open</Menu.Item>
+            {rowWritable && (
+              <Menu.Item leftSection={<IconPencil size={16} />} onClick={onEdit}>
+                Edit
+              </Menu.Item>
+            )}
+            {rowWritable && (
+              <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={onDelete}>
+                Delete
+              </Menu.Item>
+            )}
+          </Menu.Dropdown>
+        </Menu>
+      </Table.Td>
+    </Table.Tr>
   );
 }
