@@ -128,16 +128,7 @@ async fn plan_and_configuration(
         };
         return Ok((Some(plan), config));
     }
-    let (name, version) = match args.plan.rsplit_once('@') {
-        Some((name, v)) => (
-            name,
-            Some(
-                v.parse::<i64>()
-                    .with_context(|| format!("--plan: \"{v}\" is not a version number"))?,
-            ),
-        ),
-        None => (args.plan.as_str(), None),
-    };
+    let (name, version) = plan_name(&args.plan)?;
     let configuration = store.find_configuration(name).await.with_context(|| {
         format!("--plan: \"{name}\" is neither a plan file nor a configuration")
     })?;
@@ -333,14 +324,34 @@ pub async fn run(store: &Store, cmd: PilotCommand) -> Result<()> {
     if let Some(server) = server {
         server.stop().await;
     }
+    finish(&report, &args)
+}
+
+/// A `--plan CONFIG[@VERSION]`: the configuration and the version, when one is named.
+pub(crate) fn plan_name(plan: &str) -> Result<(&str, Option<i64>)> {
+    Ok(match plan.rsplit_once('@') {
+        Some((name, v)) => (
+            name,
+            Some(
+                v.parse::<i64>()
+                    .with_context(|| format!("--plan: \"{v}\" is not a version number"))?,
+            ),
+        ),
+        None => (plan, None),
+    })
+}
+
+/// Writes a run's report where `--report` says, prints it, and ends with exit 7 when a user
+/// failed — for a run here and one on a server alike.
+pub(crate) fn finish(report: &Report, args: &RunArgs) -> Result<()> {
     if let Some(path) = &args.report {
-        scim_console_core::files::write_private(path, serde_json::to_string_pretty(&report)?)
+        scim_console_core::files::write_private(path, serde_json::to_string_pretty(report)?)
             .with_context(|| format!("writing the report {}", path.display()))?;
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        println!("{}", serde_json::to_string_pretty(report)?);
     } else {
-        print_report(&report);
+        print_report(report);
     }
     if report.counts.failed > 0 {
         return Err(Ended::new(

@@ -171,18 +171,7 @@ pub(crate) async fn run(store: &Store, cmd: TokenCommand) -> Result<()> {
                     &json!({"token": new.token.expose(), "info": new.info, "old": old}),
                 );
             }
-            println!("{}", new.token.expose());
-            eprintln!(
-                "Token {} replaces {} for \"{}\": shown only now. The old token {}.",
-                new.info.id,
-                old.id,
-                c.name,
-                if old.state == TokenState::Grace {
-                    format!("works until {}", day(old.revoked))
-                } else {
-                    "no longer works".to_owned()
-                }
-            );
+            print_rotated(new.token.expose(), &new.info.id, &old, &c.name);
             Ok(())
         }
         TokenCommand::Revoke(args) => {
@@ -223,4 +212,19 @@ pub(crate) async fn token_check(store: &Store, args: &TokenCheckArgs) -> Result<
         )
         .into())
     }
+}
+
+/// Prints a rotation: the new token on standard output (shown only now), what became of the
+/// old one on standard error.
+pub(crate) fn print_rotated(token: &str, id: &str, old: &TokenInfo, configuration: &str) {
+    println!("{token}");
+    eprintln!(
+        "Token {id} replaces {} for \"{configuration}\": shown only now. The old token {}.",
+        old.id,
+        if old.state == TokenState::Grace {
+            format!("works until {}", day(old.revoked))
+        } else {
+            "no longer works".to_owned()
+        }
+    );
 }

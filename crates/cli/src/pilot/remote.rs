@@ -12,9 +12,8 @@ use scim_console_server::pilot::Report;
 use scim_console_server::pilot::runs::{RunState, RunView};
 use serde_json::{Value, json};
 
-use super::{RunArgs, local, print_report, show_progress};
+use super::{RunArgs, finish, local, plan_name, show_progress};
 use crate::api_client::ApiClient;
-use crate::exit::{Ended, Exit};
 
 /// What the server cannot do that the local run can, said before anything starts.
 fn refuse_local_only(args: &RunArgs) -> Result<()> {
@@ -53,16 +52,7 @@ async fn source(api: &ApiClient, name: &str) -> Result<Value> {
 /// Runs `pilot run` on the server.
 pub(crate) async fn run(api: &ApiClient, args: RunArgs) -> Result<()> {
     refuse_local_only(&args)?;
-    let (name, version) = match args.plan.rsplit_once('@') {
-        Some((name, v)) => (
-            name,
-            Some(
-                v.parse::<i64>()
-                    .with_context(|| format!("--plan: \"{v}\" is not a version number"))?,
-            ),
-        ),
-        None => (args.plan.as_str(), None),
-    };
+    let (name, version) = plan_name(&args.plan)?;
     let configuration = api.configuration_id(name).await?;
     if let Some(log) = &args.config
         && api.configuration_id(log).await? != configuration
@@ -92,23 +82,7 @@ pub(crate) async fn run(api: &ApiClient, args: RunArgs) -> Result<()> {
     let started: RunView = serde_json::from_value(api.post(&["api", "pilot-runs"], &body).await?)
         .context("the server's pilot run is not in a form this version reads")?;
     let report = follow(api, &started.id).await?;
-    if let Some(path) = &args.report {
-        scim_console_core::files::write_private(path, serde_json::to_string_pretty(&report)?)
-            .with_context(|| format!("writing the report {}", path.display()))?;
-    }
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print_report(&report);
-    }
-    if report.counts.failed > 0 {
-        return Err(Ended::new(
-            Exit::UsersFailed,
-            format!("{} users failed (see the report)", report.counts.failed),
-        )
-        .into());
-    }
-    Ok(())
+    finish(&report, &args)
 }
 
 /// Follows a run until it ends (Ctrl-C stops it on the server): its report.

@@ -6,10 +6,10 @@ use scim_console_core::{ConfigurationId, TokenInfo, TokenState};
 use scim_console_server::admin::dto::{TokenStateView, TokenView};
 use serde_json::{Value, json};
 
-use super::{TokenCommand, token_line};
+use super::{TokenCommand, print_rotated, token_line};
 use crate::api_client::{ApiClient, text};
 use crate::exit::{Ended, Exit};
-use crate::render::{day, print_json};
+use crate::render::print_json;
 
 /// A token as the API shows it, for the local printer.
 fn token_info(view: &Value, configuration: ConfigurationId) -> Result<TokenInfo> {
@@ -109,16 +109,11 @@ pub(crate) async fn run(api: &ApiClient, cmd: TokenCommand) -> Result<()> {
                 return print_json(&rotated);
             }
             let old = token_info(&rotated["old"], parsed)?;
-            println!("{}", text(&rotated["new"]["token"]));
-            eprintln!(
-                "Token {} replaces {} for \"{name}\": shown only now. The old token {}.",
+            print_rotated(
+                text(&rotated["new"]["token"]),
                 text(&rotated["new"]["id"]),
-                old.id,
-                if old.state == TokenState::Grace {
-                    format!("works until {}", day(old.revoked))
-                } else {
-                    "no longer works".to_owned()
-                }
+                &old,
+                &name,
             );
             Ok(())
         }
