@@ -60,6 +60,11 @@ enum When {
     NoTraffic,
     /// A revoked token was presented in the last --minutes.
     RevokedToken,
+    /// A token in use expires within --days (default 14), or has expired unrevoked.
+    TokenExpiring,
+    /// A token in use is due for rotation under the policy within --days (default 0: once
+    /// overdue).
+    RotationOverdue,
 }
 
 /// `alerts add`.
@@ -86,6 +91,9 @@ pub struct AddArgs {
     /// no-traffic: the hours of silence.
     #[arg(long)]
     hours: Option<u32>,
+    /// token-expiring, rotation-overdue: how many days ahead to warn.
+    #[arg(long)]
+    days: Option<u32>,
     /// An http(s):// address that receives each alert as a JSON POST (stored sealed).
     #[arg(long, value_name = "URL")]
     webhook: Option<String>,
@@ -152,6 +160,12 @@ fn condition(args: &AddArgs) -> Result<AlertCondition> {
         },
         When::RevokedToken => AlertCondition::RevokedTokenUsed {
             minutes: args.minutes.unwrap_or(60),
+        },
+        When::TokenExpiring => AlertCondition::TokenExpiring {
+            days: args.days.unwrap_or(14),
+        },
+        When::RotationOverdue => AlertCondition::RotationOverdue {
+            days: args.days.unwrap_or(0),
         },
     })
 }

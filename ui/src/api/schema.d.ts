@@ -1455,6 +1455,22 @@ export interface components {
              * @description The window, 1 to 1,440 minutes (default 60).
              */
             minutes?: number;
+        } | {
+            /**
+             * Format: int32
+             * @description How far ahead, 1 to 365 days (default 14).
+             */
+            days?: number;
+            /** @enum {string} */
+            kind: "tokenExpiring";
+        } | {
+            /**
+             * Format: int32
+             * @description How far ahead, 0 to 365 days (default 0).
+             */
+            days?: number;
+            /** @enum {string} */
+            kind: "rotationOverdue";
         };
         /** @description An alert raised or resolved. */
         AlertEvent: {
@@ -1964,6 +1980,7 @@ export interface components {
             scimBaseUrl: string;
             /** @description URL segment of the SCIM base URL. */
             slug: string;
+            tokenDue?: null | components["schemas"]["TokenDueView"];
             /** @description The rules for its bearer tokens. */
             tokenPolicy: components["schemas"]["TokenPolicyView"];
             /**
@@ -2112,6 +2129,11 @@ export interface components {
              */
             start: string;
         };
+        /**
+         * @description What falls due.
+         * @enum {string}
+         */
+        DeadlineKind: "expiry" | "rotation";
         /** @description One difference between two plans. */
         DifferenceView: {
             /** @description The value in `to`. */
@@ -3236,6 +3258,16 @@ export interface components {
             checked: number;
             /** @description Those needing attention. */
             problems: components["schemas"]["TokenProblemView"][];
+        };
+        /** @description A token deadline coming up, or past. */
+        TokenDueView: {
+            /**
+             * Format: date-time
+             * @description When (in the past when overdue).
+             */
+            at: string;
+            /** @description What falls due: `expiry` or `rotation`. */
+            kind: components["schemas"]["DeadlineKind"];
         };
         /**
          * @description The rules for a configuration's bearer tokens. Every field is optional: unset means no

@@ -24,6 +24,7 @@ import { useConfigurations, useDeleteConfiguration, useUpdateConfiguration } fro
 import { may, useMe } from '../api/me';
 import { EmptyState, ErrorNotice, Loading } from '../components/States';
 import { Confirm } from '../components/Confirm';
+import { formatDateTime, relative } from '../format';
 import { copyText } from '../native';
 import { ConfigureDrawer } from './ConfigureDrawer';
 
@@ -36,6 +37,17 @@ export function matches(c: Configuration, search: string): boolean {
 function provisions(c: Configuration): string {
   if (c.provisionUsers && c.provisionGroups) return 'Users and groups';
   return c.provisionUsers ? 'Users' : 'Groups';
+}
+
+/** A configuration's token deadline within 30 days as a flag: "Token expires in 5 days", "Rotation overdue". */
+export function tokenDue(
+  due: Configuration['tokenDue'],
+  now: number = Date.now(),
+): { text: string; past: boolean } | null {
+  if (!due) return null;
+  const past = new Date(due.at).getTime() <= now;
+  if (due.kind === 'expiry') return { text: past ? 'Token expired' : `Token expires ${relative(due.at, now)}`, past };
+  return { text: past ? 'Rotation overdue' : `Rotation due ${relative(due.at, now)}`, past };
 }
 
 /** The list of SCIM configurations with search, status and quick actions. */
@@ -194,6 +206,7 @@ function ConfigurationRow({
   // The caller's rights on this configuration, asked only for a role limited to some.
   const scoped = useMe(limited ? c.id : undefined).data;
   const rowWritable = writableEverywhere || (limited && may(scoped, 'configurations', 'write'));
+  const due = tokenDue(c.tokenDue);
   return (
     <Table.Tr>
       <Table.Td>
@@ -237,6 +250,13 @@ function ConfigurationRow({
           <Badge color={c.enabled ? 'green' : 'gray'} variant="light">
             {c.enabled ? 'Enabled' : 'Disabled'}
           </Badge>
+          {c.tokenDue && due && (
+            <Tooltip label={`${formatDateTime(c.tokenDue.at)}: see the Tokens tab`}>
+              <Badge color={due.past ? 'red' : 'orange'} variant="light">
+                {due.text}
+              </Badge>
+            </Tooltip>
+          )}
         </Group>
       </Table.Td>
       <Table.Td>

@@ -342,6 +342,32 @@ fn alerts_verbs() {
         "{}",
         stdout(&added)
     );
+    // The token kinds: days ahead, with their defaults.
+    for (when, days, kind, expected) in [
+        ("token-expiring", None, "tokenExpiring", 14),
+        ("rotation-overdue", None, "rotationOverdue", 0),
+        ("rotation-overdue", Some("30"), "rotationOverdue", 30),
+    ] {
+        let mut args = vec![
+            "alerts", "add", "--config", "okta", "--name", when, "--when", when, "--json",
+        ];
+        if let Some(days) = days {
+            args.extend(["--days", days]);
+        }
+        let added = run(&args);
+        assert!(
+            added.status.success(),
+            "{}",
+            String::from_utf8_lossy(&added.stderr)
+        );
+        let rule: Value = serde_json::from_slice(&added.stdout).unwrap();
+        assert_eq!(
+            rule["condition"],
+            serde_json::json!({"kind": kind, "days": expected})
+        );
+        let id = rule["id"].as_i64().unwrap().to_string();
+        assert!(run(&["alerts", "remove", &id]).status.success());
+    }
     // Missing numbers and bad ones are invalid input (exit 4), naming the option.
     let missing = run(&[
         "alerts",

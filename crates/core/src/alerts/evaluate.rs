@@ -11,6 +11,7 @@ use crate::configuration::ConfigurationId;
 use crate::error::{CoreError, CoreResult};
 use crate::store::Store;
 use crate::time::to_time;
+use crate::token::DeadlineKind;
 
 /// Whether an alert started or stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,10 +135,11 @@ pub struct AlertEventQuery {
 const HISTORY_DAYS: i64 = 90;
 
 /// What a condition found.
-struct Finding {
-    holds: bool,
+pub(super) struct Finding {
+    /// Whether the condition holds.
+    pub(super) holds: bool,
     /// Why it holds, or what was seen when it does not.
-    message: String,
+    pub(super) message: String,
 }
 
 const MINUTE_US: i64 = 60_000_000;
@@ -234,6 +236,14 @@ impl Store {
             }
             AlertCondition::RevokedTokenUsed { minutes } => {
                 self.revoked_token_used(&config, this_minute, minutes).await
+            }
+            AlertCondition::TokenExpiring { days } => {
+                self.token_due(rule.configuration_id, DeadlineKind::Expiry, days, now)
+                    .await
+            }
+            AlertCondition::RotationOverdue { days } => {
+                self.token_due(rule.configuration_id, DeadlineKind::Rotation, days, now)
+                    .await
             }
         }
     }

@@ -1,6 +1,7 @@
-//! Alert rules: per configuration, a condition over the provisioning log's statistics — the
-//! failure rate above a threshold over a window, no traffic for a number of hours, a revoked
-//! token still being used — that raises an alert once when it starts to hold and resolves it
+//! Alert rules: per configuration, a condition over the provisioning log's statistics or its
+//! tokens — the failure rate above a threshold over a window, no traffic for a number of
+//! hours, a revoked token still being used, a token about to expire or due for rotation — that
+//! raises an alert once when it starts to hold and resolves it
 //! once when it stops. Alerts go to the history ([`AlertEvent`]), to the desktop's
 //! notifications and, when the rule has one, to a webhook (whose address is sealed in storage:
 //! it usually carries its credential in its path).
@@ -17,6 +18,7 @@ use crate::store::Store;
 use crate::time::to_time;
 
 mod evaluate;
+mod token_deadlines;
 
 pub use evaluate::{AlertEvent, AlertEventKind, AlertEventQuery, WebhookState};
 
@@ -49,6 +51,24 @@ pub enum AlertCondition {
         #[serde(default = "default_revoked_minutes")]
         minutes: u32,
     },
+    /// A token in use expires within `days` days, or has expired without being revoked: the
+    /// identity provider is about to lose (or has lost) its access.
+    TokenExpiring {
+        /// How far ahead, 1 to 365 days (default 14).
+        #[serde(default = "default_token_days")]
+        days: u32,
+    },
+    /// A token in use is due for rotation under the configuration's policy within `days` days
+    /// (0: only once it is overdue).
+    RotationOverdue {
+        /// How far ahead, 0 to 365 days (default 0).
+        #[serde(default)]
+        days: u32,
+    },
+}
+
+fn default_token_days() -> u32 {
+    14
 }
 
 fn default_min_requests() -> u32 {
@@ -79,6 +99,11 @@ impl AlertCondition {
             }
             Self::NoTraffic { hours } => window("condition.hours", hours, 720),
             Self::RevokedTokenUsed { minutes } => window("condition.minutes", minutes, 1_440),
+            Self::TokenExpiring { days } => window("condition.days", days, 365),
+            Self::RotationOverdue { days } if days > 365 => {
+                Err(CoreError::invalid("condition.days", "must be 0 to 365"))
+            }
+            Self::RotationOverdue { .. } => Ok(()),
         }
     }
 
@@ -95,6 +120,13 @@ impl AlertCondition {
             Self::NoTraffic { hours } => format!("no requests for {hours} hours"),
             Self::RevokedTokenUsed { minutes } => {
                 format!("a revoked token is used (looking back {minutes} minutes)")
+            }
+            Self::TokenExpiring { days } => {
+                format!("a token expires within {days} days, or has expired")
+            }
+            Self::RotationOverdue { days: 0 } => "a token is overdue for rotation".to_owned(),
+            Self::RotationOverdue { days } => {
+                format!("a token is due for rotation within {days} days, or overdue")
             }
         }
     }

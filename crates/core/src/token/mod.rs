@@ -8,6 +8,7 @@
 //! due. Every change is in the audit log; no token text ever is.
 
 pub(crate) mod authenticate;
+mod deadlines;
 pub(crate) mod format;
 mod lifecycle;
 pub(crate) mod principal;
@@ -16,6 +17,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 pub use self::authenticate::{Authentication, RejectReason};
+pub use self::deadlines::{DeadlineKind, TokenDeadline};
 pub use self::lifecycle::{NewToken, Rotation, TokenCheck, TokenProblem, TokenProblemKind};
 pub use self::principal::{Principal, PrincipalKind};
 use crate::configuration::ConfigurationId;

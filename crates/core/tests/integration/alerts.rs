@@ -446,3 +446,158 @@ async fn webhook_addresses_are_sealed_in_storage_and_shown_by_origin() {
     assert_eq!(cleared.webhook, None);
     assert_eq!(store.alert_webhook(created.id).await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn tokens_about_to_expire_or_due_for_rotation_raise_alerts_ahead_of_time() {
+    use scim_console_core::token::DeadlineKind;
+    use scim_console_core::{NewToken, Rotation, TokenPolicy};
+    const DAY: Duration = Duration::from_secs(86_400);
+    let env = Env::timed(
+        NewConfiguration {
+            token_policy: TokenPolicy {
+                rotation_days: Some(30),
+                ..TokenPolicy::default()
+            },
+            ..NewConfiguration::named("Entra")
+        },
+        &Actor::system(),
+    )
+    .await;
+    let admin = Actor::new("admin", "127.0.0.1");
+    let now = || DateTime::from_timestamp_micros(env.clock().now_us()).unwrap();
+    // One token expires in 20 days (before its rotation date: no rotation is asked of it);
+    // the other never expires and is due for rotation in 30.
+    let expiring = env
+        .store
+        .create_token(
+            env.config.id,
+            &NewToken {
+                label: "Entra".into(),
+                expires: Some(now() + chrono::Duration::days(20)),
+            },
+            &admin,
+        )
+        .await
+        .unwrap();
+    let lasting = env
+        .store
+        .create_token(env.config.id, &NewToken::default(), &admin)
+        .await
+        .unwrap();
+    let deadlines = env
+        .store
+        .token_deadlines(Some(env.config.id))
+        .await
+        .unwrap();
+    let kinds: Vec<(DeadlineKind, &str)> = deadlines
+        .iter()
+        .map(|d| (d.kind, d.token_id.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (DeadlineKind::Expiry, expiring.info.id.as_str()),
+            (DeadlineKind::Rotation, lasting.info.id.as_str()),
+        ]
+    );
+    for (name, condition) in [
+        ("Expiring", AlertCondition::TokenExpiring { days: 14 }),
+        ("Rotation soon", AlertCondition::RotationOverdue { days: 7 }),
+        (
+            "Rotation overdue",
+            AlertCondition::RotationOverdue { days: 0 },
+        ),
+    ] {
+        env.store
+            .create_alert_rule(env.config.id, &rule(name, condition), &admin)
+            .await
+            .unwrap();
+    }
+    let raised = |events: &[scim_console_core::alerts::AlertEvent]| -> Vec<(String, String)> {
+        events
+            .iter()
+            .map(|e| (e.rule_name.clone(), e.message.clone()))
+            .collect()
+    };
+    assert!(env.store.evaluate_alerts().await.unwrap().is_empty());
+    // 14 days before the expiry, and not before.
+    env.clock().advance(5 * DAY);
+    assert!(env.store.evaluate_alerts().await.unwrap().is_empty());
+    env.clock().advance(DAY + MINUTE);
+    let events = env.store.evaluate_alerts().await.unwrap();
+    let prefix = &expiring.info.prefix;
+    assert_eq!(
+        raised(&events),
+        [(
+            "Expiring".to_owned(),
+            format!(
+                "token {prefix} (\"Entra\") expires on {} (in 13 days)",
+                (now() + chrono::Duration::days(14) - chrono::Duration::minutes(1))
+                    .format("%Y-%m-%d")
+            )
+        )]
+    );
+    // A week before the rotation date, then when it passes.
+    env.clock().advance(17 * DAY);
+    let events = env.store.evaluate_alerts().await.unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].rule_name, "Rotation soon");
+    assert!(
+        events[0].message.contains("is due for rotation on"),
+        "{}",
+        events[0].message
+    );
+    env.clock().advance(7 * DAY);
+    let events = env.store.evaluate_alerts().await.unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].rule_name, "Rotation overdue");
+    assert!(
+        events[0].message.contains("was due for rotation on"),
+        "{}",
+        events[0].message
+    );
+    // Rotating the old token resolves both rotation alerts; revoking the expired one, the
+    // expiry alert.
+    env.store
+        .rotate_token(
+            env.config.id,
+            &lasting.info.id,
+            &Rotation::default(),
+            &admin,
+        )
+        .await
+        .unwrap();
+    env.store
+        .revoke_token(env.config.id, &expiring.info.id, &admin)
+        .await
+        .unwrap();
+    let events = env.store.evaluate_alerts().await.unwrap();
+    let mut resolved: Vec<&str> = events
+        .iter()
+        .filter(|e| e.kind == AlertEventKind::Resolved)
+        .map(|e| e.rule_name.as_str())
+        .collect();
+    resolved.sort_unstable();
+    assert_eq!(resolved, ["Expiring", "Rotation overdue", "Rotation soon"]);
+    // The configurations list's flag: nothing due within 30 days any more (the new token is
+    // due in 30 days from now, exactly at the edge: 29 days ahead it is not flagged).
+    assert!(
+        env.store
+            .token_deadlines_within(29)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(env.store.token_deadlines_within(30).await.unwrap().len(), 1);
+    // Days are checked.
+    let wrong = env
+        .store
+        .create_alert_rule(
+            env.config.id,
+            &rule("Too far", AlertCondition::RotationOverdue { days: 366 }),
+            &admin,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(wrong, CoreError::Invalid { .. }), "{wrong:?}");
+}

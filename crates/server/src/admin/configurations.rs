@@ -8,7 +8,10 @@ use utoipa_axum::routes;
 
 use super::AdminError;
 use super::access::{Caller, Need};
-use super::dto::{ConfigurationChanges, ConfigurationView, ErrorBody, NewConfigurationBody};
+use super::dto::{
+    ConfigurationChanges, ConfigurationView, ErrorBody, NewConfigurationBody, TOKEN_DUE_DAYS,
+    TokenDueView,
+};
 use super::extract::{Acting, Body, ConfigId, ConfigPath, origin};
 use crate::state::AppState;
 
@@ -33,11 +36,21 @@ pub async fn list_configurations(
 ) -> Result<Json<Vec<ConfigurationView>>, AdminError> {
     let origin = origin(&state, &headers);
     let list = state.store.list_configurations().await?;
+    let mut due = state.store.token_deadlines_within(TOKEN_DUE_DAYS).await?;
     // An administrator whose roles are limited to some configurations sees those only.
     Ok(Json(
         list.into_iter()
             .filter(|c| caller.covers(Area::Configurations, c.id))
-            .map(|c| ConfigurationView::new(c, &origin))
+            .map(|c| {
+                let token_due = due.remove(&c.id).map(|d| TokenDueView {
+                    kind: d.kind,
+                    at: d.at,
+                });
+                ConfigurationView {
+                    token_due,
+                    ..ConfigurationView::new(c, &origin)
+                }
+            })
             .collect(),
     ))
 }

@@ -154,7 +154,24 @@ pub struct ConfigurationView {
     pub created: DateTime<Utc>,
     /// Last changed.
     pub updated: DateTime<Utc>,
+    /// In the list of configurations: its soonest token deadline (an expiry or a rotation the
+    /// policy asks for) within 30 days, or past; absent when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_due: Option<TokenDueView>,
 }
+
+/// A token deadline coming up, or past.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenDueView {
+    /// What falls due: `expiry` or `rotation`.
+    pub kind: scim_console_core::token::DeadlineKind,
+    /// When (in the past when overdue).
+    pub at: DateTime<Utc>,
+}
+
+/// How far ahead the configurations list flags a token deadline.
+pub const TOKEN_DUE_DAYS: i64 = 30;
 
 impl ConfigurationView {
     /// The view of a configuration reached at `origin` (`https://host:port`).
@@ -186,6 +203,7 @@ impl ConfigurationView {
             compatibility: c.compatibility,
             created: c.created,
             updated: c.updated,
+            token_due: None,
         }
     }
 }

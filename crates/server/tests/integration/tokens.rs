@@ -644,3 +644,83 @@ async fn the_token_endpoint_grants_only_the_scim_scope_and_publishes_its_metadat
     assert_eq!(status, 404);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn the_list_flags_a_token_due_and_an_alert_warns_ahead_of_the_rotation_date() {
+    let clock = Arc::new(ManualClock::starting_now());
+    let s = TestServer::start_with_clock(clock.clone()).await;
+    let (status, body) = parts(
+        s.admin(
+            Method::PATCH,
+            &format!("/api/configurations/{}", s.config.id),
+        )
+        .json(&json!({"tokenPolicy": {"rotationDays": 60}}))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, rule) = parts(
+        s.admin(
+            Method::POST,
+            &format!("/api/configurations/{}/alerts", s.config.id),
+        )
+        .json(&json!({"name": "Rotate soon", "condition": {"kind": "rotationOverdue", "days": 14}}))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{rule}");
+    assert_eq!(
+        rule["description"],
+        "a token is due for rotation within 14 days, or overdue"
+    );
+    let due = || async {
+        let (status, list) = parts(
+            s.admin(Method::GET, "/api/configurations")
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 200, "{list}");
+        list[0]["tokenDue"].clone()
+    };
+    let evaluate = || async {
+        let (status, events) = parts(
+            s.admin(Method::POST, "/api/alerts/evaluate")
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 200, "{events}");
+        events
+    };
+    // Due in 60 days: neither flagged nor alerted.
+    assert!(due().await.is_null());
+    assert_eq!(evaluate().await, json!([]));
+    // 29 days before: flagged, not yet alerted; 13 days before: alerted.
+    clock.advance(Duration::from_secs(31 * 86_400));
+    let flag = due().await;
+    assert_eq!(flag["kind"], "rotation", "{flag}");
+    assert_eq!(evaluate().await, json!([]));
+    clock.advance(Duration::from_secs(16 * 86_400));
+    let events = evaluate().await;
+    assert_eq!(events[0]["kind"], "raised", "{events}");
+    assert!(
+        events[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("is due for rotation on"),
+        "{events}"
+    );
+    // Rotating resolves it, and the flag goes.
+    let old = first_token_id(&s).await;
+    rotate(&s, &old, 0).await;
+    assert!(due().await.is_null());
+    let events = evaluate().await;
+    assert_eq!(events[0]["kind"], "resolved", "{events}");
+}

@@ -25,21 +25,41 @@ import { keys } from '../../api/queries';
 import { EmptyState, ErrorNotice, Loading } from '../../components/States';
 import { formatDateTime } from '../../format';
 
-type Kind = 'failureRate' | 'noTraffic' | 'revokedTokenUsed';
+type Kind = Schemas['AlertCondition']['kind'];
+
+/** The form's numbers. */
+export interface ConditionFields {
+  percent: number;
+  minutes: number;
+  hours: number;
+  days: number;
+}
 
 /** The condition a form describes. */
-export function conditionOf(kind: Kind, percent: number, minutes: number, hours: number): Schemas['AlertCondition'] {
+export function conditionOf(kind: Kind, { percent, minutes, hours, days }: ConditionFields): Schemas['AlertCondition'] {
   switch (kind) {
     case 'failureRate':
       return { kind, percent, minutes };
     case 'noTraffic':
       return { kind, hours };
-    default:
+    case 'tokenExpiring':
+    case 'rotationOverdue':
+      return { kind, days };
+    case 'revokedTokenUsed':
       return { kind, minutes };
   }
 }
 
-/** Alert rules of the configuration (failure rate, no traffic, a revoked token used) and their history. */
+/** The kinds of rule, as the form offers them. */
+export const kinds: { value: Kind; label: string }[] = [
+  { value: 'failureRate', label: 'Too many requests fail' },
+  { value: 'noTraffic', label: 'No request for a while' },
+  { value: 'revokedTokenUsed', label: 'A revoked or expired token is used' },
+  { value: 'tokenExpiring', label: 'A token is about to expire' },
+  { value: 'rotationOverdue', label: 'A token is due for rotation' },
+];
+
+/** Alert rules of the configuration (failures, silence, tokens used, expiring or due for rotation) and their history. */
 export function AlertsTab({ configuration }: { configuration: Configuration }) {
   const id = configuration.id;
   const writable = may(useMe(id).data, 'alerts', 'write');
@@ -59,6 +79,8 @@ export function AlertsTab({ configuration }: { configuration: Configuration }) {
   const [percent, setPercent] = useState<number | string>(20);
   const [minutes, setMinutes] = useState<number | string>(15);
   const [hours, setHours] = useState<number | string>(6);
+  const [expiryDays, setExpiryDays] = useState<number | string>(14);
+  const [rotationDays, setRotationDays] = useState<number | string>(0);
   const [webhook, setWebhook] = useState('');
   const create = useMutation({
     mutationFn: () =>
@@ -67,7 +89,12 @@ export function AlertsTab({ configuration }: { configuration: Configuration }) {
           params: { path: { id } },
           body: {
             name: name.trim(),
-            condition: conditionOf(kind, Number(percent), Number(minutes), Number(hours)),
+            condition: conditionOf(kind, {
+              percent: Number(percent),
+              minutes: Number(minutes),
+              hours: Number(hours),
+              days: Number(kind === 'tokenExpiring' ? expiryDays : rotationDays),
+            }),
             webhookUrl: webhook.trim() || null,
             enabled: true,
           },
@@ -131,7 +158,14 @@ export function AlertsTab({ configuration }: { configuration: Configuration }) {
                 <Table.Td>{r.webhook ?? '—'}</Table.Td>
                 <Table.Td>
                   {r.firingSince ? (
-                    <Badge color="red">firing since {formatDateTime(r.firingSince)}</Badge>
+                    <>
+                      <Badge color="red" miw="fit-content">
+                        firing
+                      </Badge>
+                      <Text size="xs" c="dimmed">
+                        since {formatDateTime(r.firingSince)}
+                      </Text>
+                    </>
                   ) : (
                     <Badge color="green" variant="light">
                       ok
@@ -176,7 +210,9 @@ export function AlertsTab({ configuration }: { configuration: Configuration }) {
               <Table.Tr key={a.seq}>
                 <Table.Td>{formatDateTime(a.at)}</Table.Td>
                 <Table.Td>
-                  <Badge color={a.kind === 'raised' ? 'red' : 'green'}>{a.kind}</Badge>
+                  <Badge color={a.kind === 'raised' ? 'red' : 'green'} miw="fit-content">
+                    {a.kind}
+                  </Badge>
                 </Table.Td>
                 <Table.Td>{a.ruleName}</Table.Td>
                 <Table.Td>{a.message}</Table.Td>
@@ -206,11 +242,7 @@ export function AlertsTab({ configuration }: { configuration: Configuration }) {
               allowDeselect={false}
               value={kind}
               onChange={(v) => setKind((v as Kind) ?? 'failureRate')}
-              data={[
-                { value: 'failureRate', label: 'Too many requests fail' },
-                { value: 'noTraffic', label: 'No request for a while' },
-                { value: 'revokedTokenUsed', label: 'A revoked or expired token is used' },
-              ]}
+              data={kinds}
             />
             {kind === 'failureRate' && (
               <Group grow>
@@ -223,6 +255,26 @@ export function AlertsTab({ configuration }: { configuration: Configuration }) {
             )}
             {kind === 'revokedTokenUsed' && (
               <NumberInput label="Look back (minutes)" min={1} max={1440} value={minutes} onChange={setMinutes} />
+            )}
+            {kind === 'tokenExpiring' && (
+              <NumberInput
+                label="Warn ahead (days)"
+                description="Fires this many days before a token in use expires, and while an expired one is not revoked."
+                min={1}
+                max={365}
+                value={expiryDays}
+                onChange={setExpiryDays}
+              />
+            )}
+            {kind === 'rotationOverdue' && (
+              <NumberInput
+                label="Warn ahead (days)"
+                description="Fires this many days before the token policy's rotation date (0: once a token is overdue). Set the rotation period under Policy & compatibility."
+                min={0}
+                max={365}
+                value={rotationDays}
+                onChange={setRotationDays}
+              />
             )}
             <TextInput
               label="Webhook (optional)"

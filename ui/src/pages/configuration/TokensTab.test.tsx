@@ -2,7 +2,7 @@ import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { Configuration, Token } from '../../api/client';
 import { json, renderWithApp, serveApi } from '../../test/render';
-import { expiryWarning, TokensTab } from './TokensTab';
+import { expiryWarning, rotationWarning, TokensTab } from './TokensTab';
 
 const DAY = 86_400_000;
 const now = Date.parse('2026-11-30T12:00:00Z');
@@ -25,6 +25,37 @@ test('tokens ending within 14 days carry a warning', () => {
   expect(expiryWarning(token({ expires: new Date(now + 30 * DAY).toISOString() }), now)).toBeNull();
   expect(expiryWarning(token({ expires: new Date(now - DAY).toISOString() }), now)).toBe('Expired');
   expect(expiryWarning(token({ state: 'revoked', expires: new Date(now - DAY).toISOString() }), now)).toBeNull();
+});
+
+test('tokens in use due for rotation within 30 days, or overdue, carry a warning', () => {
+  const due = (days: number, state: Token['state'] = 'active') =>
+    rotationWarning(token({ state, rotationDue: new Date(now + days * DAY).toISOString() }), now);
+  expect(due(5)).toEqual({ text: 'Rotation due in 5 days', overdue: false });
+  expect(due(45)).toBeNull();
+  expect(due(-2)).toEqual({ text: 'Rotation overdue', overdue: true });
+  // A token being replaced, or gone, asks nothing more.
+  expect(due(-2, 'grace')).toBeNull();
+  expect(due(-2, 'revoked')).toBeNull();
+  expect(rotationWarning(token({}), now)).toBeNull();
+});
+
+test('overdue tokens are counted above the list, with the policy', async () => {
+  serveApi({
+    'GET /api/configurations/c1/tokens': () =>
+      json([
+        token({ rotationDue: '2020-01-01T00:00:00Z' }),
+        token({ id: 't2', rotationDue: '2020-02-01T00:00:00Z' }),
+        token({ id: 't3', rotationDue: '2999-01-01T00:00:00Z' }),
+      ]),
+    'GET /api/configurations/c1/oauth-clients': () => json([]),
+  });
+  renderWithApp(
+    <TokensTab configuration={{ id: 'c1', tokenPolicy: { rotationDays: 365 } } as unknown as Configuration} />,
+  );
+  expect(
+    await screen.findByText(/2 tokens are older than the token policy allows \(rotation every 365 days\)/),
+  ).toBeVisible();
+  expect(screen.getAllByText('Rotation overdue', { selector: '.mantine-Badge-label' })).toHaveLength(2);
 });
 
 test('rotating with a grace window sends it and shows the new token once', async () => {

@@ -36,6 +36,16 @@ export function expiryWarning(token: Token, now: number = Date.now()): string | 
   return null;
 }
 
+/** "Rotation overdue" once the policy's rotation date has passed, "Rotation due in 5 days" within 30
+ * days of it — for tokens in use (a token in its grace window is being replaced already). */
+export function rotationWarning(token: Token, now: number = Date.now()): { text: string; overdue: boolean } | null {
+  if (!token.rotationDue || token.state !== 'active') return null;
+  const left = new Date(token.rotationDue).getTime() - now;
+  if (left <= 0) return { text: 'Rotation overdue', overdue: true };
+  if (left <= 30 * DAY) return { text: `Rotation due ${relative(token.rotationDue, now)}`, overdue: false };
+  return null;
+}
+
 const graces = [
   { value: '0', label: 'None: the old token stops at once' },
   { value: '3600', label: '1 hour' },
@@ -115,6 +125,8 @@ export function TokensTab({ configuration }: { configuration: Configuration }) {
   };
 
   const list = tokens.data ?? [];
+  const overdue = list.filter((t) => rotationWarning(t)?.overdue).length;
+  const rotationDays = configuration.tokenPolicy?.rotationDays;
   return (
     <Stack>
       <Group justify="space-between">
@@ -129,6 +141,13 @@ export function TokensTab({ configuration }: { configuration: Configuration }) {
         <Alert color="orange" icon={<IconAlertTriangle />}>
           This configuration accepts only OAuth clients that authenticate with signed JWTs: its bearer tokens are
           refused. Change it under OAuth clients below.
+        </Alert>
+      )}
+      {overdue > 0 && (
+        <Alert color="red" icon={<IconAlertTriangle />} title="Rotation overdue">
+          {overdue === 1 ? '1 token is' : `${overdue} tokens are`} older than the token policy allows
+          {rotationDays ? ` (rotation every ${rotationDays} days)` : ''}: rotate {overdue === 1 ? 'it' : 'them'} and
+          give the identity provider the new token.
         </Alert>
       )}
       {tokens.isPending ? (
@@ -150,6 +169,7 @@ export function TokensTab({ configuration }: { configuration: Configuration }) {
                 <Table.Th>State</Table.Th>
                 <Table.Th>Created</Table.Th>
                 <Table.Th>Expires</Table.Th>
+                <Table.Th>Rotation</Table.Th>
                 <Table.Th>Last used</Table.Th>
                 <Table.Th>Actions</Table.Th>
               </Table.Tr>
@@ -157,6 +177,7 @@ export function TokensTab({ configuration }: { configuration: Configuration }) {
             <Table.Tbody>
               {list.map((t) => {
                 const warning = expiryWarning(t);
+                const rotation = rotationWarning(t);
                 const live = t.state === 'active' || t.state === 'grace';
                 return (
                   <Table.Tr key={t.id} data-testid={`token-${t.id}`}>
@@ -167,7 +188,7 @@ export function TokensTab({ configuration }: { configuration: Configuration }) {
                       </Text>
                     </Table.Td>
                     <Table.Td>
-                      <Badge color={stateColor[t.state]} variant="light">
+                      <Badge color={stateColor[t.state]} variant="light" miw="fit-content">
                         {t.state === 'grace' ? 'grace window' : t.state}
                       </Badge>
                     </Table.Td>
@@ -181,6 +202,16 @@ export function TokensTab({ configuration }: { configuration: Configuration }) {
                       {warning && (
                         <Badge color="orange" variant="light" size="sm">
                           {warning}
+                        </Badge>
+                      )}
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm">
+                        {t.rotationDue && t.state === 'active' ? `due ${formatDateTime(t.rotationDue)}` : '—'}
+                      </Text>
+                      {rotation && (
+                        <Badge color={rotation.overdue ? 'red' : 'orange'} variant="light" size="sm">
+                          {rotation.text}
                         </Badge>
                       )}
                     </Table.Td>
