@@ -212,27 +212,6 @@ impl Resource {
         self.set_schemas(schema);
         Ok(self)
     }
-
-    /// Merge semantics for PUT (targets that keep attributes the caller left out): every
-    /// attribute of `self` replaces the stored one; attributes `self` omits are kept.
-    pub fn merged_into(self, existing: &Resource, schema: &ResourceSchema) -> ScimResult<Self> {
-        let mut merged = existing.0.clone();
-        for (key, value) in self.0 {
-            if key == "schemas" {
-                continue;
-            }
-            match (merged.get_mut(&key), value) {
-                (Some(Value::Object(old)), Value::Object(new)) if is_urn(&key) => {
-                    old.extend(new);
-                }
-                (_, value) => {
-                    merged.insert(key, value);
-                }
-            }
-        }
-        // The same carry-over rules as replace: readOnly from storage, immutables guarded.
-        Self(merged).replacing(existing, schema)
-    }
 }
 
 /// `parent[index]`, formatted only when an error message needs it.
@@ -824,5 +803,8 @@ fn check_immutable_subs(
     Ok(())
 }
 
+mod merge;
 #[cfg(test)]
 mod tests;
+
+pub use merge::Unassigned;

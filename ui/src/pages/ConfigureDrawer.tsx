@@ -221,7 +221,8 @@ export function ConfigureDrawer({
                 PUT semantics
               </Text>
               <Text size="xs" c="dimmed" mb={6}>
-                Replace clears attributes a PUT omits (RFC 7644); merge keeps them, as some targets expect.
+                Replace clears attributes a PUT omits (RFC 7644); merge keeps them, as some targets expect, and clears
+                only what the PUT sends as null or [].
               </Text>
               <SegmentedControl
                 aria-labelledby="put-label"

@@ -349,6 +349,7 @@ impl Store {
         if_match: Option<&str>,
     ) -> CoreResult<Written> {
         let schema = registry.group();
+        let unassigned = scim::resource::Unassigned::of(&body, schema);
         let (incoming, used) = leniency::tracked(|| Resource::from_request(body, schema, rules));
         let incoming = incoming?;
         let mut w = self.writer().await?;
@@ -366,7 +367,7 @@ impl Store {
         let current = Resource::from_map(current);
         let replaced = match configuration.put_semantics {
             crate::PutSemantics::Replace => incoming.replacing(&current, schema)?,
-            crate::PutSemantics::Merge => incoming.merged_into(&current, schema)?,
+            crate::PutSemantics::Merge => incoming.merged_into(&current, schema, &unassigned)?,
         };
         replaced.check_required(schema)?;
         let changes = scim::patch::changes(current.as_map(), replaced.as_map(), schema);

@@ -263,6 +263,7 @@ impl Store {
         if_match: Option<&str>,
     ) -> CoreResult<Written> {
         let schema = registry.user();
+        let unassigned = scim::resource::Unassigned::of(&body, schema);
         let (incoming, mut used) =
             leniency::tracked(|| Resource::from_request(body, schema, rules));
         let mut incoming = incoming?;
@@ -278,7 +279,7 @@ impl Store {
         guard_protected(configuration, &current, Some(&incoming))?;
         let replaced = match configuration.put_semantics {
             crate::PutSemantics::Replace => incoming.replacing(&current, schema)?,
-            crate::PutSemantics::Merge => incoming.merged_into(&current, schema)?,
+            crate::PutSemantics::Merge => incoming.merged_into(&current, schema, &unassigned)?,
         };
         replaced.check_required(schema)?;
         let (shaped, warnings, secrets) = self

@@ -277,7 +277,7 @@ fn put_replaces_keeps_read_only_and_password_and_guards_immutables() {
     assert_eq!(replaced.as_map()["password"], "secret");
     let merged = user(json!({"userName": "b"}))
         .unwrap()
-        .merged_into(&old, users)
+        .merged_into(&old, users, &super::Unassigned::default())
         .unwrap();
     assert_eq!(
         merged.as_map()["title"],

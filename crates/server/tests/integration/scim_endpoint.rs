@@ -751,3 +751,127 @@ async fn plain_http_is_refused_off_loopback() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_merge_mode_put_keeps_what_it_omits_and_clears_what_it_sends_empty() {
+    const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    let s = TestServer::start().await;
+    let (status, _) = parts(
+        s.admin(
+            Method::PATCH,
+            &format!("/api/configurations/{}", s.config.id),
+        )
+        .json(&json!({"putSemantics": "merge"}))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, user) = parts(
+        send_json(
+            s.scim(Method::POST, "/Users"),
+            &json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE],
+                "userName": "ada@contoso.com", "title": "Engineer", "displayName": "Ada",
+                "name": {"givenName": "Ada", "familyName": "Lovelace"},
+                "emails": [{"value": "ada@contoso.com", "type": "work"}],
+                "phoneNumbers": [{"value": "+14155550100", "type": "work"}],
+                ENTERPRISE: {"department": "R&D", "employeeNumber": "42"}
+            }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{user}");
+    let id = user["id"].as_str().unwrap();
+    let (status, put) = parts(
+        send_json(
+            s.scim(Method::PUT, &format!("/Users/{id}")),
+            &json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "ada@contoso.com",
+                "title": null,
+                "emails": [],
+                "name": {"givenName": null},
+                ENTERPRISE: {"department": null}
+            }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{put}");
+    for cleared in ["title", "emails"] {
+        assert!(put.get(cleared).is_none(), "{cleared}: {put}");
+    }
+    assert_eq!(put["name"], json!({"familyName": "Lovelace"}));
+    assert_eq!(put[ENTERPRISE], json!({"employeeNumber": "42"}));
+    assert_eq!(put["displayName"], "Ada", "omitted: kept");
+    assert_eq!(put["phoneNumbers"][0]["value"], "+14155550100");
+    // The stored user is what the answer says.
+    let (_, read) = parts(
+        s.scim(Method::GET, &format!("/Users/{id}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        read.get("title").is_none() && read.get("emails").is_none(),
+        "{read}"
+    );
+    // A group's members sent empty are removed: the deprovisioning goes through.
+    let (status, group) = parts(
+        send_json(
+            s.scim(Method::POST, "/Groups"),
+            &json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                "displayName": "Engineers", "members": [{"value": id}]
+            }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{group}");
+    let gid = group["id"].as_str().unwrap();
+    let (status, put) = parts(
+        send_json(
+            s.scim(Method::PUT, &format!("/Groups/{gid}")),
+            &json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                "displayName": "Engineers", "members": []
+            }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{put}");
+    assert!(
+        put.get("members")
+            .is_none_or(|m| m.as_array().is_some_and(Vec::is_empty)),
+        "{put}"
+    );
+    // Omitting the members keeps them.
+    send_json(
+        s.scim(Method::PATCH, &format!("/Groups/{gid}")),
+        &json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "add", "path": "members", "value": [{"value": id}]}]
+        }),
+    )
+    .await;
+    let (status, put) = parts(
+        send_json(
+            s.scim(Method::PUT, &format!("/Groups/{gid}")),
+            &json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                "displayName": "Engineering"
+            }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{put}");
+    assert_eq!(put["members"][0]["value"], id, "{put}");
+    s.stop().await;
+}
