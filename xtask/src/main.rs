@@ -448,7 +448,8 @@ pub(crate) fn ensure_packages(packages: &[&str]) -> Result<()> {
 }
 
 /// Debian packages the UI's browser tests need.
-const BROWSER_PACKAGES: [&str; 1] = ["chromium"];
+/// Chromium for the browser tests; curl runs the OAuth commands the UI offers to copy.
+const BROWSER_PACKAGES: [&str; 2] = ["chromium", "curl"];
 /// The TLS test offers old protocols and weak cipher suites with the `openssl` client.
 const TLS_TEST_PACKAGES: [&str; 1] = ["openssl"];
 

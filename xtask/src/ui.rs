@@ -160,6 +160,7 @@ pub fn test(root: &Path, tally: &mut Tally) -> Result<()> {
                 "tests/browser/console.test.mjs",
                 "tests/browser/administrators.test.mjs",
                 "tests/browser/alerts.test.mjs",
+                "tests/browser/oauth-flow.test.mjs",
                 "tests/browser/single-sign-on.test.mjs",
             ])
             .current_dir(root)

@@ -1960,6 +1960,8 @@ export interface components {
              *     overridden).
              */
             interopProfileConformant: boolean;
+            /** @description The issuer its OAuth clients' JWT assertions name as their audience. */
+            issuer: string;
             /** @description Passwords kept as Argon2id hashes. */
             keepPasswords: boolean;
             /** @description How long its provisioning log records are kept. */
@@ -1981,6 +1983,11 @@ export interface components {
             /** @description URL segment of the SCIM base URL. */
             slug: string;
             tokenDue?: null | components["schemas"]["TokenDueView"];
+            /**
+             * @description Where its OAuth clients get access tokens (`POST`, form-encoded): shown before any
+             *     client exists, with the commands that use it.
+             */
+            tokenEndpoint: string;
             /** @description The rules for its bearer tokens. */
             tokenPolicy: components["schemas"]["TokenPolicyView"];
             /**

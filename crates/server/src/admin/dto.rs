@@ -154,6 +154,11 @@ pub struct ConfigurationView {
     pub created: DateTime<Utc>,
     /// Last changed.
     pub updated: DateTime<Utc>,
+    /// Where its OAuth clients get access tokens (`POST`, form-encoded): shown before any
+    /// client exists, with the commands that use it.
+    pub token_endpoint: String,
+    /// The issuer its OAuth clients' JWT assertions name as their audience.
+    pub issuer: String,
     /// In the list of configurations: its soonest token deadline (an expiry or a rotation the
     /// policy asks for) within 30 days, or past; absent when none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -179,6 +184,8 @@ impl ConfigurationView {
         let conformant = c.follows_strict_profile();
         Self {
             scim_base_url: format!("{origin}/scim/{}/v2", c.slug),
+            token_endpoint: format!("{origin}/scim/{}/oauth/token", c.slug),
+            issuer: format!("{origin}/scim/{}", c.slug),
             id: c.id.to_string(),
             name: c.name,
             description: c.description,

@@ -97,6 +97,15 @@ async fn configurations_lifecycle_with_field_errors() {
         created["scimBaseUrl"],
         format!("{}/scim/okta-production/v2", s.origin)
     );
+    // The OAuth token endpoint is known before any client exists.
+    assert_eq!(
+        created["tokenEndpoint"],
+        format!("{}/scim/okta-production/oauth/token", s.origin)
+    );
+    assert_eq!(
+        created["issuer"],
+        format!("{}/scim/okta-production", s.origin)
+    );
     let id = created["id"].as_str().unwrap().to_owned();
 
     let (status, error) = parts(

@@ -30,6 +30,7 @@ import { Confirm } from '../../components/Confirm';
 import { CopyField } from '../../components/CopyField';
 import { ErrorNotice, Loading } from '../../components/States';
 import { formatDateTime, relative } from '../../format';
+import { TokenRequests } from './TokenRequests';
 
 type Method = 'secret' | 'jwks' | 'jwksUri';
 
@@ -74,9 +75,15 @@ function Issued({ issued, onClose }: { issued: IssuedClient | null; onClose: () 
           {issued.clientSecret && (
             <CopyField label="Client secret" value={issued.clientSecret} testId="issued-client-secret" />
           )}
-          <CopyField label="Token endpoint" value={issued.tokenEndpoint} />
           {!issued.clientSecret && <CopyField label="Issuer (the assertion's audience)" value={issued.issuer} />}
           <CopyField label="SCIM base URL" value={issued.scimBaseUrl} />
+          <TokenRequests
+            tokenEndpoint={issued.tokenEndpoint}
+            scimBaseUrl={issued.scimBaseUrl}
+            jwtOnly={!issued.clientSecret}
+            clientId={issued.clientId}
+            clientSecret={issued.clientSecret}
+          />
           <Group justify="flex-end">
             <Button onClick={onClose}>{issued.clientSecret ? 'I have copied it' : 'Done'}</Button>
           </Group>
@@ -215,6 +222,16 @@ export function OAuthClientsPanel({ configuration }: { configuration: Configurat
           </Button>
         </Group>
         <AuthenticationChoice configuration={configuration} clients={list} />
+        {configuration.tokenEndpoint && (
+          <>
+            <Title order={4}>How a client gets a token</Title>
+            <TokenRequests
+              tokenEndpoint={configuration.tokenEndpoint}
+              scimBaseUrl={configuration.scimBaseUrl}
+              jwtOnly={jwtOnly}
+            />
+          </>
+        )}
         {clients.isPending ? (
           <Loading label="Loading OAuth clients" />
         ) : clients.isError ? (
