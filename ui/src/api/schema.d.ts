@@ -1704,6 +1704,8 @@ export interface components {
                 lastModified: string;
                 /** @description How the user came in. */
                 origin: components["schemas"]["Origin"];
+                /** @description A protected account of the configuration (a tenant admin): excluded from provisioning. */
+                protected?: boolean;
                 /** @description `userName`. */
                 userName: string;
             }[];
@@ -3415,6 +3417,8 @@ export interface components {
             lastModified: string;
             /** @description How the user came in. */
             origin: components["schemas"]["Origin"];
+            /** @description A protected account of the configuration (a tenant admin): excluded from provisioning. */
+            protected?: boolean;
             /** @description `userName`. */
             userName: string;
         };

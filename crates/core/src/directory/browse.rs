@@ -44,6 +44,9 @@ pub struct UserSummary {
     pub created: String,
     /// When it last changed (RFC 3339).
     pub last_modified: String,
+    /// A protected account of the configuration (a tenant admin): excluded from provisioning.
+    #[serde(default)]
+    pub protected: bool,
 }
 
 /// One group of a directory, as a list shows it.
@@ -191,9 +194,11 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         let (items, next) = page_of(&rows, limit, "user_name_folded", |row| {
+            let user_name: String = row.try_get("user_name")?;
             Ok(UserSummary {
+                protected: configuration.is_protected(&user_name),
                 id: row.try_get("id")?,
-                user_name: row.try_get("user_name")?,
+                user_name,
                 display_name: row.try_get("display_name")?,
                 external_id: row.try_get("external_id")?,
                 active: row.try_get("active")?,

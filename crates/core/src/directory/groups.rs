@@ -11,6 +11,7 @@ use scim::resource::coerce_attribute;
 use scim::{InputRules, ListQuery, Paging, PatchRules, Resource, SchemaRegistry, ScimError};
 use serde_json::{Map, Value, json};
 
+use super::protected_members::{Kept, keep_in, protected_members};
 use super::{
     GROUPS, ListPage, PageResource, Written, assemble, assemble_parts, check_if_match, stored_data,
 };
@@ -263,7 +264,10 @@ impl Store {
             registry.group(),
             query,
             paging,
-            include_members,
+            super::ListOptions {
+                load_members: include_members,
+                hide_protected: false,
+            },
         )
         .await
     }
@@ -365,16 +369,17 @@ impl Store {
             Value::Array(load_members(&mut tx, configuration, id).await?),
         );
         let current = Resource::from_map(current);
-        let replaced = match configuration.put_semantics {
+        let mut replaced = match configuration.put_semantics {
             crate::PutSemantics::Replace => incoming.replacing(&current, schema)?,
             crate::PutSemantics::Merge => incoming.merged_into(&current, schema, &unassigned)?,
         };
+        let kept = keep_protected(&mut tx, configuration, id, &mut replaced).await?;
         replaced.check_required(schema)?;
         let changes = scim::patch::changes(current.as_map(), replaced.as_map(), schema);
         let members = member_list(replaced.as_map().get("members"))?;
         let mut plain = replaced.as_map().clone();
         plain.shift_remove("members");
-        let warnings = self
+        let mut warnings = self
             .enforce_group_plan(
                 configuration,
                 registry.user(),
@@ -384,6 +389,7 @@ impl Store {
                 Some(current.as_map()),
             )
             .await?;
+        warnings.extend(kept);
         write_group(&mut tx, configuration, id, &replaced, version).await?;
         if changes.iter().any(|c| c.path == "members") {
             replace_members(&mut tx, &configuration.id.to_string(), id, &members).await?;
@@ -470,7 +476,12 @@ impl Store {
             let current = Resource::from_map(full);
             let (outcome, noted) = leniency::tracked(|| apply(&current, &request, schema, rules));
             used.extend(noted);
-            let outcome = outcome?;
+            let mut outcome = outcome?;
+            let kept = keep_protected(&mut tx, configuration, id, &mut outcome.resource).await?;
+            if !kept.is_empty() {
+                outcome.changes =
+                    scim::patch::changes(current.as_map(), outcome.resource.as_map(), schema);
+            }
             if !outcome.changes.is_empty() {
                 display_name(&outcome.resource)?;
                 let mut plain = outcome.resource.as_map().clone();
@@ -485,6 +496,7 @@ impl Store {
                         Some(current.as_map()),
                     )
                     .await?;
+                warnings.extend(kept);
                 modified =
                     write_group(&mut tx, configuration, id, &outcome.resource, version).await?;
                 if outcome.changes.iter().any(|c| c.path == "members") {
@@ -507,6 +519,10 @@ impl Store {
                 let outcome = outcome?;
                 (outcome.resource, outcome.changes)
             };
+            let (row_ops, kept) = keep_protected_in_ops(
+                row_ops,
+                &protected_members(&mut tx, configuration, id).await?,
+            );
             let adding: Vec<String> = row_ops
                 .iter()
                 .flat_map(|op| match op {
@@ -524,6 +540,7 @@ impl Store {
                     Some(&before),
                 )
                 .await?;
+            warnings.extend(kept);
             let (mut added, mut removed) = (Vec::new(), Vec::new());
             for op in row_ops {
                 apply_row_op(&mut tx, &cfg, id, op, &mut added, &mut removed).await?;
@@ -619,6 +636,65 @@ fn at_op(err: CoreError, index: usize) -> CoreError {
         CoreError::Scim(e) => CoreError::Scim(e.at(format!("Operations[{index}]"))),
         other => other,
     }
+}
+
+/// Puts back into `resource`'s members the protected accounts the write would take out of
+/// group `id`: the warnings that say so.
+async fn keep_protected(
+    conn: &mut impl Link,
+    configuration: &Configuration,
+    id: &str,
+    resource: &mut Resource,
+) -> CoreResult<Vec<String>> {
+    let protected = protected_members(conn, configuration, id).await?;
+    if protected.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut members = member_list(resource.as_map().get("members"))?;
+    let kept = keep_in(&mut members, &protected);
+    if !kept.is_empty() {
+        resource.as_map_mut().insert(
+            "members".into(),
+            Value::Array(members.into_iter().map(Value::Object).collect()),
+        );
+    }
+    Ok(kept)
+}
+
+/// Member row operations that leave the protected accounts in the group, and the warnings for
+/// those kept.
+fn keep_protected_in_ops(ops: Vec<RowOp>, protected: &[Kept]) -> (Vec<RowOp>, Vec<String>) {
+    if protected.is_empty() {
+        return (ops, Vec::new());
+    }
+    let mut warnings = Vec::new();
+    let ops = ops
+        .into_iter()
+        .map(|op| match op {
+            RowOp::Remove(ids) => RowOp::Remove(
+                ids.into_iter()
+                    .filter(|member| match protected.iter().find(|k| &k.id == member) {
+                        Some(kept) => {
+                            warnings.push(kept.warning());
+                            false
+                        }
+                        None => true,
+                    })
+                    .collect(),
+            ),
+            RowOp::RemoveAll => {
+                let mut members = Vec::new();
+                warnings.extend(keep_in(&mut members, protected));
+                RowOp::ReplaceAll(members)
+            }
+            RowOp::ReplaceAll(mut members) => {
+                warnings.extend(keep_in(&mut members, protected));
+                RowOp::ReplaceAll(members)
+            }
+            add @ RowOp::Add(_) => add,
+        })
+        .collect();
+    (ops, warnings)
 }
 
 /// The row of a resource; `lock`ed against other writers until the transaction ends (for a

@@ -12,6 +12,7 @@ mod scan;
 
 pub use self::cursor::CURSOR_TIMEOUT_SECONDS;
 mod groups;
+mod protected_members;
 mod users;
 
 use crate::db;
@@ -416,6 +417,15 @@ pub(crate) fn mentions(filter: &Filter, name: &str) -> bool {
     }
 }
 
+/// What a list query reads besides the rows it matches.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ListOptions {
+    /// Each group's members.
+    pub(crate) load_members: bool,
+    /// Leave the protected accounts out: the identity provider's view of the users.
+    pub(crate) hide_protected: bool,
+}
+
 impl Store {
     /// Runs a list query over one table: SQL where exact, memory where not.
     #[allow(clippy::too_many_lines)] // Two plans (SQL page, narrowed scan) that share their setup.
@@ -426,8 +436,12 @@ impl Store {
         schema: &ResourceSchema,
         query: &ListQuery,
         paging: Paging,
-        load_members: bool,
+        options: ListOptions,
     ) -> CoreResult<ListPage> {
+        let ListOptions {
+            load_members,
+            hide_protected,
+        } = options;
         let cursor = self.list_cursor(table, query, paging)?;
         // Cursor pages start after their position, not at an index.
         let paging = if cursor.is_some() {
@@ -473,7 +487,24 @@ impl Store {
             where_sql.push_str(" AND ");
             where_sql.push_str(&t.sql);
         }
-        let params: Vec<SqlParam> = translated.map(|t| t.params).unwrap_or_default();
+        let mut params: Vec<SqlParam> = translated.map(|t| t.params).unwrap_or_default();
+        // Protected accounts (tenant admins) are excluded from provisioning: the identity
+        // provider's queries never match them.
+        let hidden: Vec<String> = if hide_protected && table.resource_type == "User" {
+            configuration
+                .protected_accounts
+                .iter()
+                .map(|name| name.to_lowercase())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let hidden_sql = match hidden.len() {
+            0 => String::new(),
+            n => format!(" AND user_name_folded NOT IN ({})", vec!["?"; n].join(", ")),
+        };
+        where_sql.push_str(&hidden_sql);
+        params.extend(hidden.iter().cloned().map(SqlParam::Text));
         let columns = "id, data, created_us, modified_us, version";
         let cfg = configuration.id.to_string();
 
@@ -541,12 +572,26 @@ impl Store {
                 .and_then(|c| self.next_cursor(c, &mut resources, &positions, paging.count));
             let total = if query.filter.is_none() {
                 // Kept by triggers with every insert and delete.
-                db::query("SELECT COALESCE((SELECT total FROM directory_counts WHERE configuration_id = ? AND resource_type = ?), 0)")
+                let all = db::query("SELECT COALESCE((SELECT total FROM directory_counts WHERE configuration_id = ? AND resource_type = ?), 0)")
                     .bind(&cfg)
                     .bind(table.resource_type)
                     .fetch_one(self.pool())
                     .await?
-                    .try_get::<i64, _>(0)?
+                    .try_get::<i64, _>(0)?;
+                if hidden.is_empty() {
+                    all
+                } else {
+                    // Less the protected accounts present: a lookup of a few names.
+                    let present_sql = format!(
+                        "SELECT COUNT(*) FROM users WHERE configuration_id = ? AND user_name_folded IN ({})",
+                        vec!["?"; hidden.len()].join(", ")
+                    );
+                    let mut q = db::query(&present_sql).bind(&cfg);
+                    for name in &hidden {
+                        q = q.bind(name.as_str());
+                    }
+                    all - q.fetch_one(self.pool()).await?.try_get::<i64, _>(0)?
+                }
             } else if paging.offset() == 0
                 && position.is_none()
                 && paging.count > 0

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use super::{ListPage, USERS, Written, assemble, assemble_parts, check_if_match, stored_data};
 use crate::configuration::Configuration;
 use crate::error::{CoreError, CoreResult, is_unique_violation};
-use crate::logs::outbox;
+use crate::logs::{REQUEST_SKIPPED, outbox};
 use crate::mapping::enforce::UserWrite;
 use crate::store::Store;
 use crate::time::now_us;
@@ -93,7 +93,7 @@ fn taken(user_name: &str) -> CoreError {
 
 fn protected(user_name: &str) -> CoreError {
     CoreError::Forbidden(format!(
-        "\"{user_name}\" is a protected account of this configuration: SCIM may not modify or delete it"
+        "\"{user_name}\" is a protected account of this configuration, excluded from provisioning: SCIM may not create, modify or delete it; {REQUEST_SKIPPED}"
     ))
 }
 
@@ -193,6 +193,11 @@ impl Store {
         let mut resource = Resource::from_map(shaped);
         let password_hash = take_password(&mut resource, configuration, &mut used).await?;
         let cols = columns_of(&resource)?;
+        // Protected accounts (tenant admins) are excluded: an identity provider's create is
+        // skipped; an admin's import may list them (they exist in the application already).
+        if !imported && configuration.is_protected(&cols.user_name) {
+            return Err(protected(&cols.user_name));
+        }
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_us();
         let data = stored_data(resource.as_map());
@@ -248,8 +253,18 @@ impl Store {
         query: &ListQuery,
         paging: Paging,
     ) -> CoreResult<ListPage> {
-        self.list_rows(&USERS, configuration, registry.user(), query, paging, false)
-            .await
+        self.list_rows(
+            &USERS,
+            configuration,
+            registry.user(),
+            query,
+            paging,
+            super::ListOptions {
+                load_members: false,
+                hide_protected: true,
+            },
+        )
+        .await
     }
 
     /// Replaces a user (PUT), with the configuration's PUT semantics.

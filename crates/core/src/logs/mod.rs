@@ -639,6 +639,11 @@ pub struct LogPage {
     pub next: Option<i64>,
 }
 
+/// How a refusal that is no failure ends its detail: a request the console skips on purpose
+/// (out of the plan's scope, a protected account), logged as `skipped` and not counted as a
+/// failure by the statistics and the failure-rate alerts.
+pub const REQUEST_SKIPPED: &str = "the request is skipped";
+
 /// The CSV header of exported records.
 pub const CSV_HEADER: &str = "seq,at,configuration_id,client,source,credential,method,path,operation,resource_type,resource_id,resource_name,status,outcome,scim_type,detail,switches,duration_us,request_body,response_body\r\n";
 

@@ -15,6 +15,7 @@ use super::versions::custom_extension_urn;
 use crate::configuration::Configuration;
 use crate::db;
 use crate::error::{CoreError, CoreResult};
+use crate::logs::REQUEST_SKIPPED;
 use crate::store::Store;
 
 /// What a write to a user is, so that the plan judges it by what it changes.
@@ -226,7 +227,7 @@ impl Store {
                 }
                 OutOfScope::Reject => {
                     return Err(CoreError::Forbidden(format!(
-                        "the user is out of the scope of configuration \"{}\" (its mapping plan's scoping filters); the request is skipped",
+                        "the user is out of the scope of configuration \"{}\" (its mapping plan's scoping filters); {REQUEST_SKIPPED}",
                         configuration.name
                     )));
                 }
@@ -336,7 +337,7 @@ impl Store {
                 }
                 OutOfScope::Reject => {
                     return Err(CoreError::Forbidden(format!(
-                        "the group is out of the scope of configuration \"{}\" (its mapping plan's group scoping filters); the request is skipped",
+                        "the group is out of the scope of configuration \"{}\" (its mapping plan's group scoping filters); {REQUEST_SKIPPED}",
                         configuration.name
                     )));
                 }
@@ -442,7 +443,7 @@ impl Store {
                 start_index: 1,
                 count,
             },
-            false,
+            crate::directory::ListOptions::default(),
         )
         .await?
         .into_maps()

@@ -298,7 +298,7 @@ impl Store {
                         start_index,
                         count: IMPACT_PAGE,
                     },
-                    false,
+                    crate::directory::ListOptions::default(),
                 )
                 .await?
                 .into_maps()?;

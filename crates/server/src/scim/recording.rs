@@ -28,7 +28,7 @@ fn outcome(status: u16, detail: Option<&str>, warnings: Option<&str>) -> Outcome
         200..=299 if warnings.is_some_and(|w| w.contains("out of scope")) => Outcome::Skipped,
         200..=299 if warnings.is_some() => Outcome::Warning,
         200..=299 => Outcome::Success,
-        403 if detail.is_some_and(|d| d.contains("out of the scope")) => Outcome::Skipped,
+        403 if detail.is_some_and(|d| d.ends_with(logs::REQUEST_SKIPPED)) => Outcome::Skipped,
         _ => Outcome::Failure,
     }
 }
@@ -417,7 +417,19 @@ mod tests {
             Outcome::Skipped
         );
         assert_eq!(
-            outcome(403, Some("the user is out of the scope of …"), None),
+            outcome(
+                403,
+                Some("the user is out of the scope of …; the request is skipped"),
+                None
+            ),
+            Outcome::Skipped
+        );
+        assert_eq!(
+            outcome(
+                403,
+                Some("\"admin@contoso.com\" is a protected account …; the request is skipped"),
+                None
+            ),
             Outcome::Skipped
         );
         assert_eq!(outcome(403, Some("disabled"), None), Outcome::Failure);

@@ -24,6 +24,7 @@ mod jwt_clients;
 mod logs;
 mod mapping;
 mod pilot;
+mod protected_accounts;
 mod roles;
 mod scim_endpoint;
 mod storage_faults;

@@ -10,6 +10,7 @@ import {
   Table,
   Text,
   TextInput,
+  Tooltip,
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
@@ -210,6 +211,13 @@ export function DirectoryTab({ configuration }: { configuration: Configuration }
                         <Button variant="subtle" size="compact-sm" onClick={() => setOpen(u.id)}>
                           {u.userName}
                         </Button>
+                        {u.protected && (
+                          <Tooltip label="A protected account: excluded from provisioning, never changed, removed or matched over SCIM">
+                            <Badge color="grape" variant="light" ml="xs" miw="fit-content">
+                              protected
+                            </Badge>
+                          </Tooltip>
+                        )}
                       </Table.Td>
                       <Table.Td>{u.displayName ?? '—'}</Table.Td>
                       <Table.Td ff="monospace">{u.externalId ?? '—'}</Table.Td>
