@@ -1,10 +1,13 @@
 // Alerts and token deadlines in the browser, against a real `scim-console serve` and headless
 // Chromium: the configurations list flags a token due for rotation, the Tokens tab shows when
-// each token is due, and the Alerts tab adds a rule of every kind it offers (each with its own
-// fields), raises one ahead of the rotation date, disables one and removes one.
+// each token is due, the Alerts tab adds a rule of every kind it offers (each with its own
+// fields), raises one ahead of the rotation date, disables one and removes one, and Settings →
+// Email sets the relay and sends a test email to a real SMTP server.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import { checkAccessible, startBrowser, startConsole } from './console.mjs';
 
@@ -140,4 +143,52 @@ test('the rotation rule fires ahead of the date; rules are disabled and removed'
       ['A token is due for rotation', true],
     ],
   );
+});
+
+test('Settings → Email sets the relay, each security with its port, and a test email arrives', async () => {
+  // A real SMTP server (npm's smtp-server), plain on loopback with a sign-in.
+  const smtp = spawn(process.execPath, [new URL('../smtp/smtp-server.mjs', import.meta.url).pathname], {
+    env: { ...process.env, SMTP_MODE: 'none', SMTP_USER: 'relay-user', SMTP_PASS: 'relay-pass' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: smtp.stdout })[Symbol.asyncIterator]();
+  try {
+    const { port } = JSON.parse((await lines.next()).value);
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('heading', { name: 'Email', exact: true }).waitFor();
+    const portBox = page.getByRole('textbox', { name: 'Port' });
+    for (const [label, expected] of [
+      ['TLS (465)', '465'],
+      ['STARTTLS (587)', '587'],
+      ['None (25, private relay)', '25'],
+    ]) {
+      await page.locator('label', { hasText: label }).click();
+      assert.equal(await portBox.inputValue(), expected, label);
+    }
+    await page
+      .getByRole('note')
+      .getByText(/cross the network in clear/)
+      .waitFor();
+    await page.getByRole('textbox', { name: 'Host' }).fill('127.0.0.1');
+    await portBox.fill(String(port));
+    await page.getByRole('textbox', { name: 'User name' }).fill('relay-user');
+    await page.getByRole('textbox', { name: 'Password' }).fill('relay-pass');
+    await page.getByRole('textbox', { name: 'From' }).fill('scim-console@contoso.com');
+    await page.getByRole('button', { name: 'Save relay' }).click();
+    await page.getByText('Stored. Leave empty to keep it.').waitFor();
+    await page.getByRole('textbox', { name: 'Send a test email to' }).fill('ops@contoso.com');
+    await page.getByRole('button', { name: 'Send test email' }).click();
+    await page
+      .getByRole('status')
+      .getByText(/^Sent: accepted by 127\.0\.0\.1:/)
+      .waitFor();
+    const mail = JSON.parse((await lines.next()).value);
+    assert.deepEqual(mail.to, ['ops@contoso.com']);
+    assert.equal(mail.user, 'relay-user');
+    assert.match(mail.data, /Subject: \[SCIM Console\] Test email/);
+    await page.screenshot({ path: join(artifacts, '52-email-relay.png'), fullPage: true });
+    await checkAccessible(page, 'the email settings');
+  } finally {
+    smtp.kill();
+  }
 });

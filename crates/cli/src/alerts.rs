@@ -97,6 +97,10 @@ pub struct AddArgs {
     /// An http(s):// address that receives each alert as a JSON POST (stored sealed).
     #[arg(long, value_name = "URL")]
     webhook: Option<String>,
+    /// An address that receives each alert by email, through the console's relay (repeat for
+    /// more, at most 20).
+    #[arg(long = "email-to", value_name = "ADDRESS")]
+    email_to: Vec<String>,
     /// Create it disabled.
     #[arg(long)]
     disabled: bool,
@@ -234,6 +238,7 @@ pub async fn run(on: &Console, cmd: AlertsCommand) -> Result<()> {
                 condition: condition(&args)?,
                 enabled: !args.disabled,
                 webhook_url: args.webhook.clone(),
+                email_to: args.email_to.clone(),
             };
             let created = on.create_alert_rule(config, &rule).await?;
             if args.json {

@@ -38,6 +38,7 @@ pub mod configuration;
 pub mod csv;
 pub mod db;
 pub mod directory;
+pub mod email;
 pub mod error;
 pub mod files;
 pub mod logs;

@@ -1,7 +1,8 @@
 //! Alerts leaving the console: every minute the rules are evaluated; each alert raised or
-//! resolved is announced to live followers (the desktop shows them as notifications) and, when
-//! its rule has a webhook, POSTed to it as JSON — with a timeout and retries — and the answer
-//! written down in the alert's history.
+//! resolved is announced to live followers (the desktop shows them as notifications), POSTed
+//! as JSON to its rule's webhook — with a timeout and retries — and emailed to its rule's
+//! recipients through the console's relay (one email per alert raised and per alert resolved),
+//! each outcome written down in the alert's history.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -90,6 +91,10 @@ impl Alerts {
                 let (alerts, store, event) = (self.clone(), store.clone(), event.clone());
                 tokio::spawn(async move { alerts.deliver(&store, &event).await });
             }
+            if event.email == Some(WebhookState::Pending) {
+                let (store, event) = (store.clone(), event.clone());
+                tokio::spawn(async move { email_alert(&store, &event).await });
+            }
         }
         Ok(events)
     }
@@ -104,6 +109,11 @@ impl Alerts {
                 let (state, detail) = self.deliver(store, event).await;
                 event.webhook = Some(state);
                 event.webhook_detail = Some(detail);
+            }
+            if event.email == Some(WebhookState::Pending) {
+                let (state, detail) = email_alert(store, event).await;
+                event.email = Some(state);
+                event.email_detail = Some(detail);
             }
         }
         Ok(events)
@@ -193,6 +203,48 @@ fn payload(event: &AlertEvent) -> serde_json::Value {
         "text": format!("SCIM Console — {} ({}): {verb}. {}", event.rule_name, event.configuration_name, event.message),
         "alert": event,
     })
+}
+
+/// Emails an alert to its rule's recipients, then writes the outcome down.
+async fn email_alert(store: &Store, event: &AlertEvent) -> (WebhookState, String) {
+    let outcome = async {
+        let relay = store
+            .email_relay()
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("no email relay is set (Settings → Email)")?;
+        let rule = store.alert_rule(event.rule_id).await.map_err(|e| e.to_string())?;
+        if rule.email_to.is_empty() {
+            return Err("the rule no longer has recipients".to_owned());
+        }
+        let (title, message) = notification(event);
+        let email = crate::email::Email {
+            to: &rule.email_to,
+            subject: format!("[SCIM Console] {title}"),
+            body: format!(
+                "{message}\n\nConfiguration: {}\nRule: {} ({})\nAt: {}\n\nSCIM Console sends one email when an alert is raised and one when it is resolved.\n",
+                event.configuration_name,
+                rule.name,
+                rule.description,
+                event.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            ),
+        };
+        crate::email::send(&relay, &email)
+            .await
+            .map_err(|e| e.to_string())
+    }
+    .await;
+    let (state, detail) = match outcome {
+        Ok(answer) => (WebhookState::Delivered, answer),
+        Err(why) => {
+            tracing::warn!(rule = event.rule_id, alert = event.seq, %why, "an alert email was not sent");
+            (WebhookState::Failed, why)
+        }
+    };
+    if let Err(error) = store.record_email_delivery(event.seq, state, &detail).await {
+        tracing::error!(%error, "could not record an alert email's outcome");
+    }
+    (state, detail)
 }
 
 fn describe(error: &reqwest::Error) -> String {

@@ -28,6 +28,7 @@ pub mod admin;
 pub mod alerting;
 pub mod backoff;
 pub mod conformance;
+pub mod email;
 pub mod headers;
 pub mod jwks;
 pub mod outbound;

@@ -1168,6 +1168,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/settings/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The console's SMTP relay for alerts by email (its password is never shown). */
+        get: operations["email_settings"];
+        /**
+         * Sets the relay. The password is sealed under the master key: absent keeps the stored one,
+         *     empty removes it.
+         */
+        put: operations["set_email_settings"];
+        post?: never;
+        /** Removes the relay: alerts are no longer emailed. */
+        delete: operations["delete_email_settings"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/settings/email/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sends a test email through the relay now: 200 with the relay's answer, or 502 saying why
+         *     it was not sent (the connection, TLS, the sign-in, or the relay's refusal).
+         */
+        post: operations["send_test_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/sign-in/link": {
         parameters: {
             query?: never;
@@ -1483,6 +1525,9 @@ export interface components {
             configurationId: components["schemas"]["ConfigurationId"];
             /** @description The configuration's name then. */
             configurationName: string;
+            email?: null | components["schemas"]["WebhookState"];
+            /** @description What the relay answered, or why the email was not sent. */
+            emailDetail?: string | null;
             /** @description Raised or resolved. */
             kind: components["schemas"]["AlertEventKind"];
             /** @description What happened, in words. */
@@ -1521,6 +1566,8 @@ export interface components {
             created: string;
             /** @description The condition in words. */
             description: string;
+            /** @description Who receives each alert by email (through the console's relay). */
+            emailTo?: string[];
             /** @description Whether it is evaluated. */
             enabled: boolean;
             /**
@@ -1546,6 +1593,8 @@ export interface components {
         /** @description Changes to a rule: absent fields stay; `webhookUrl: null` removes the webhook. */
         AlertRuleUpdate: {
             condition?: null | components["schemas"]["AlertCondition"];
+            /** @description New email recipients (an empty list: none). */
+            emailTo?: string[] | null;
             /** @description Enables or disables it (disabling resolves nothing: its history stays). */
             enabled?: boolean | null;
             /** @description A new name. */
@@ -2157,6 +2206,42 @@ export interface components {
          * @enum {string}
          */
         Direction: "inbound" | "outbound";
+        /** @description The relay, if one is set. */
+        EmailRelayView: {
+            relay?: null | components["schemas"]["EmailSettings"];
+        };
+        /**
+         * @description How the connection to the relay is secured.
+         * @enum {string}
+         */
+        EmailSecurity: "starttls" | "tls" | "none";
+        /** @description The relay, as shown: never its password. */
+        EmailSettings: {
+            /** @description The sender address of every email. */
+            from: string;
+            /** @description The relay's host name. */
+            host: string;
+            /** @description Whether a password is stored (it is never shown). */
+            passwordSet: boolean;
+            /**
+             * Format: int32
+             * @description Its port.
+             */
+            port: number;
+            /** @description How the connection is secured. */
+            security: components["schemas"]["EmailSecurity"];
+            /** @description The relay's certificate authority (PEM), when a private one signed its certificate. */
+            trustedCertificate?: string | null;
+            /**
+             * Format: date-time
+             * @description When it was last changed.
+             */
+            updated: string;
+            /** @description Who changed it. */
+            updatedBy: string;
+            /** @description The account it signs in with, if any. */
+            username?: string | null;
+        };
         /** @description An error. */
         ErrorBody: {
             /** @description What went wrong. */
@@ -2519,6 +2604,8 @@ export interface components {
         NewAlertRule: {
             /** @description When it fires. */
             condition: components["schemas"]["AlertCondition"];
+            /** @description Addresses that receive each alert, raised and resolved, by email (at most 20). */
+            emailTo?: string[];
             /** @description Whether it is evaluated (default true). */
             enabled?: boolean;
             /** @description Its name (1 to 200 characters). */
@@ -2575,6 +2662,26 @@ export interface components {
             /** @description URL segment; derived from the name when absent. */
             slug?: string | null;
             tokenPolicy?: null | components["schemas"]["TokenPolicyView"];
+        };
+        /** @description The relay to set. */
+        NewEmailSettings: {
+            /** @description The sender address of every email. */
+            from: string;
+            /** @description The relay's host name. */
+            host: string;
+            /** @description The account's password: absent keeps the stored one, empty removes it. */
+            password?: string | null;
+            /**
+             * Format: int32
+             * @description Its port (587 for STARTTLS, 465 for TLS, 25 for none).
+             */
+            port: number;
+            /** @description How the connection is secured. */
+            security: components["schemas"]["EmailSecurity"];
+            /** @description The relay's certificate authority (PEM), when a private one signed its certificate. */
+            trustedCertificate?: string | null;
+            /** @description The account it signs in with, if any. */
+            username?: string | null;
         };
         /** @description A target to add. */
         NewTargetBody: {
@@ -3260,6 +3367,16 @@ export interface components {
              *     plan's provider mappings turn it into the SCIM request first.
              */
             source?: Record<string, never> | null;
+        };
+        /** @description What the relay made of the test email. */
+        TestEmailAnswer: {
+            /** @description The relay's answer. */
+            detail: string;
+        };
+        /** @description Where the test email goes. */
+        TestEmailBody: {
+            /** @description The recipient. */
+            to: string;
         };
         /** @description Tokens that are expired, expiring soon or overdue for rotation, across configurations. */
         TokenCheckView: {
@@ -6063,6 +6180,120 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SettingsView"];
+                };
+            };
+        };
+    };
+    email_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailRelayView"];
+                };
+            };
+        };
+    };
+    set_email_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewEmailSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailSettings"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_email_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    send_test_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TestEmailBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestEmailAnswer"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

@@ -4,6 +4,7 @@ import { Link } from 'react-router';
 import { useConfigurations, useSettings } from '../api/queries';
 import { ErrorNotice, Loading } from '../components/States';
 import { isDesktop, openDataFolder } from '../native';
+import { EmailRelayPanel } from './EmailRelayPanel';
 
 /** How the console runs, and where each setting is changed. */
 export function SettingsPage() {
@@ -62,6 +63,7 @@ export function SettingsPage() {
           </Button>
         )}
       </Paper>
+      <EmailRelayPanel />
       <Paper withBorder p="md">
         <Title order={3} mb="xs">
           Log retention and alerts

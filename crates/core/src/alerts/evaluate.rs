@@ -89,6 +89,12 @@ pub struct AlertEvent {
     pub webhook: Option<WebhookState>,
     /// What the webhook answered (status, or why it failed).
     pub webhook_detail: Option<String>,
+    /// The email's state, when the rule has recipients.
+    #[serde(default)]
+    pub email: Option<WebhookState>,
+    /// What the relay answered, or why the email was not sent.
+    #[serde(default)]
+    pub email_detail: Option<String>,
 }
 
 fn event_from_row(row: &db::Row) -> CoreResult<AlertEvent> {
@@ -113,6 +119,11 @@ fn event_from_row(row: &db::Row) -> CoreResult<AlertEvent> {
             .as_deref()
             .map(WebhookState::parse),
         webhook_detail: row.try_get("webhook_detail")?,
+        email: row
+            .try_get::<Option<String>, _>("email_state")?
+            .as_deref()
+            .map(WebhookState::parse),
+        email_detail: row.try_get("email_detail")?,
     })
 }
 
@@ -194,8 +205,8 @@ impl Store {
             let has_webhook: bool = row.try_get("has_webhook")?;
             let configuration_name: String = row.try_get("configuration_name")?;
             let inserted = db::query(
-                "INSERT INTO alert_events (at_us, rule_id, rule_name, configuration_id, configuration_name, kind, message, webhook_state)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+                "INSERT INTO alert_events (at_us, rule_id, rule_name, configuration_id, configuration_name, kind, message, webhook_state, email_state)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
             )
             .bind(now)
             .bind(rule.id)
@@ -205,6 +216,7 @@ impl Store {
             .bind(kind.as_str())
             .bind(&message)
             .bind(has_webhook.then_some(WebhookState::Pending.as_str()))
+            .bind((!rule.email_to.is_empty()).then_some(WebhookState::Pending.as_str()))
             .fetch_one(&mut tx)
             .await?;
             raised.push(event_from_row(&inserted)?);
@@ -386,6 +398,23 @@ impl Store {
     ) -> CoreResult<()> {
         let mut w = self.writer().await?;
         db::query("UPDATE alert_events SET webhook_state = ?, webhook_detail = ? WHERE seq = ?")
+            .bind(state.as_str())
+            .bind(detail)
+            .bind(seq)
+            .execute(&mut w)
+            .await?;
+        Ok(())
+    }
+
+    /// Writes down what an alert's email came to.
+    pub async fn record_email_delivery(
+        &self,
+        seq: i64,
+        state: WebhookState,
+        detail: &str,
+    ) -> CoreResult<()> {
+        let mut w = self.writer().await?;
+        db::query("UPDATE alert_events SET email_state = ?, email_detail = ? WHERE seq = ?")
             .bind(state.as_str())
             .bind(detail)
             .bind(seq)

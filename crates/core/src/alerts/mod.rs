@@ -159,6 +159,9 @@ pub struct AlertRule {
     pub enabled: bool,
     /// The webhook's origin (`https://hooks.example.com/…`), if it has one.
     pub webhook: Option<String>,
+    /// Who receives each alert by email (through the console's relay).
+    #[serde(default)]
+    pub email_to: Vec<String>,
     /// When it was created.
     pub created: DateTime<Utc>,
     /// Since when its alert holds, if it does.
@@ -182,6 +185,9 @@ pub struct NewAlertRule {
     /// An `http(s)://` address that receives each alert as a JSON POST.
     #[serde(default)]
     pub webhook_url: Option<String>,
+    /// Addresses that receive each alert, raised and resolved, by email (at most 20).
+    #[serde(default)]
+    pub email_to: Vec<String>,
 }
 
 fn enabled_by_default() -> bool {
@@ -206,6 +212,9 @@ pub struct AlertRuleUpdate {
     #[serde(default, deserialize_with = "webhook_change")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub webhook_url: WebhookChange,
+    /// New email recipients (an empty list: none).
+    #[serde(default)]
+    pub email_to: Option<Vec<String>>,
 }
 
 /// What an update does to a rule's webhook.
@@ -262,7 +271,7 @@ pub fn webhook_origin(url: &str) -> CoreResult<String> {
     ))
 }
 
-const RULE_COLUMNS: &str = "id, configuration_id, name, condition, enabled, webhook_shown, created_us, firing_since_us, last_evaluated_us";
+const RULE_COLUMNS: &str = "id, configuration_id, name, condition, enabled, webhook_shown, email_to, created_us, firing_since_us, last_evaluated_us";
 
 fn rule_from_row(row: &db::Row) -> CoreResult<AlertRule> {
     let configuration: String = row.try_get("configuration_id")?;
@@ -283,6 +292,8 @@ fn rule_from_row(row: &db::Row) -> CoreResult<AlertRule> {
         condition,
         enabled: row.try_get("enabled")?,
         webhook: row.try_get("webhook_shown")?,
+        email_to: serde_json::from_str(&row.try_get::<String, _>("email_to")?)
+            .map_err(|e| CoreError::Corrupt(format!("alert recipients: {e}")))?,
         created: to_time(row.try_get("created_us")?)?,
         firing_since: optional_time("firing_since_us")?,
         last_evaluated: optional_time("last_evaluated_us")?,
@@ -362,6 +373,7 @@ impl Store {
     ) -> CoreResult<AlertRule> {
         let name = check_name(&rule.name)?;
         rule.condition.validate()?;
+        let email_to = crate::email::checked_recipients("emailTo", &rule.email_to)?;
         let webhook = rule
             .webhook_url
             .as_deref()
@@ -372,8 +384,8 @@ impl Store {
         let mut w = self.writer().await?;
         let mut tx = w.begin().await?;
         let id: i64 = db::query_scalar(
-            "INSERT INTO alert_rules (configuration_id, name, condition, enabled, webhook_sealed, webhook_shown, created_us)
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO alert_rules (configuration_id, name, condition, enabled, webhook_sealed, webhook_shown, email_to, created_us)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(configuration.to_string())
         .bind(&name)
@@ -381,11 +393,12 @@ impl Store {
         .bind(rule.enabled)
         .bind(webhook.as_ref().map(|(sealed, _)| sealed.clone()))
         .bind(webhook.as_ref().map(|(_, shown)| shown.clone()))
+        .bind(serde_json::to_string(&email_to).unwrap_or_else(|_| "[]".into()))
         .bind(now)
         .fetch_one(&mut tx)
         .await?;
         let details = json!({"name": name, "condition": rule.condition, "enabled": rule.enabled,
-                    "webhook": webhook.as_ref().map(|(_, shown)| shown)});
+                    "webhook": webhook.as_ref().map(|(_, shown)| shown), "emailTo": email_to});
         audit_rule(
             &mut tx,
             now,
@@ -414,6 +427,11 @@ impl Store {
         if let Some(condition) = &update.condition {
             condition.validate()?;
         }
+        let email_to = update
+            .email_to
+            .as_deref()
+            .map(|to| crate::email::checked_recipients("emailTo", to))
+            .transpose()?;
         let webhook = match &update.webhook_url {
             WebhookChange::Set(url) => Some(Some(self.seal_webhook(url)?)),
             WebhookChange::Remove => Some(None),
@@ -427,7 +445,8 @@ impl Store {
             "UPDATE alert_rules SET name = COALESCE(?, name), condition = COALESCE(?, condition),
              enabled = COALESCE(?, enabled),
              webhook_sealed = CASE WHEN ? = 1 THEN ? ELSE webhook_sealed END,
-             webhook_shown = CASE WHEN ? = 1 THEN ? ELSE webhook_shown END
+             webhook_shown = CASE WHEN ? = 1 THEN ? ELSE webhook_shown END,
+             email_to = COALESCE(?, email_to)
              WHERE id = ?",
         )
         .bind(name.clone())
@@ -449,11 +468,16 @@ impl Store {
                 .as_ref()
                 .and_then(|w| w.as_ref().map(|(_, s)| s.clone())),
         )
+        .bind(
+            email_to
+                .as_ref()
+                .map(|to| serde_json::to_string(to).unwrap_or_else(|_| "[]".into())),
+        )
         .bind(id)
         .execute(&mut tx)
         .await?;
         let details = json!({"name": name, "condition": update.condition, "enabled": update.enabled,
-                    "webhook": webhook.as_ref().map(|w| w.as_ref().map(|(_, shown)| shown))});
+                    "webhook": webhook.as_ref().map(|w| w.as_ref().map(|(_, shown)| shown)), "emailTo": email_to});
         audit_rule(
             &mut tx,
             now,

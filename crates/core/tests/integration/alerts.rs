@@ -69,6 +69,7 @@ fn rule(name: &str, condition: AlertCondition) -> NewAlertRule {
         condition,
         enabled: true,
         webhook_url: None,
+        email_to: Vec::new(),
     }
 }
 
@@ -600,4 +601,81 @@ async fn tokens_about_to_expire_or_due_for_rotation_raise_alerts_ahead_of_time()
         .await
         .unwrap_err();
     assert!(matches!(wrong, CoreError::Invalid { .. }), "{wrong:?}");
+}
+
+#[tokio::test]
+async fn the_email_relay_keeps_its_password_sealed_until_it_is_replaced_or_removed() {
+    use scim_console_core::email::{EmailSecurity, NewEmailSettings};
+    let env = env().await;
+    let admin = Actor::new("admin", "127.0.0.1");
+    assert!(env.store.email_settings().await.unwrap().is_none());
+    let mut relay = NewEmailSettings {
+        host: "smtp.contoso.com".into(),
+        port: 587,
+        security: EmailSecurity::StartTls,
+        username: Some("alerts@contoso.com".into()),
+        password: Some("s3cret-relay".into()),
+        from: "scim-console@contoso.com".into(),
+        trusted_certificate: None,
+    };
+    let shown = env.store.set_email_settings(&relay, &admin).await.unwrap();
+    assert!(shown.password_set);
+    assert_eq!((shown.port, shown.updated_by.as_str()), (587, "admin"));
+    // Changed without a password: the stored one stays.
+    relay.password = None;
+    relay.port = 2525;
+    env.store.set_email_settings(&relay, &admin).await.unwrap();
+    let opened = env.store.email_relay().await.unwrap().unwrap();
+    assert_eq!(opened.port, 2525);
+    let (user, password) = opened.credentials.unwrap();
+    assert_eq!(
+        (user.as_str(), password.expose()),
+        ("alerts@contoso.com", "s3cret-relay")
+    );
+    // An empty password removes it.
+    relay.password = Some(String::new());
+    assert!(
+        !env.store
+            .set_email_settings(&relay, &admin)
+            .await
+            .unwrap()
+            .password_set
+    );
+    // Bad input names its field.
+    for (field, bad) in [
+        (
+            "from",
+            NewEmailSettings {
+                from: "nobody".into(),
+                ..relay.clone()
+            },
+        ),
+        (
+            "host",
+            NewEmailSettings {
+                host: " ".into(),
+                ..relay.clone()
+            },
+        ),
+        (
+            "port",
+            NewEmailSettings {
+                port: 0,
+                ..relay.clone()
+            },
+        ),
+    ] {
+        let error = env
+            .store
+            .set_email_settings(&bad, &admin)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, CoreError::Invalid { field: f, .. } if *f == field),
+            "{field}: {error:?}"
+        );
+    }
+    env.store.delete_email_settings(&admin).await.unwrap();
+    assert!(env.store.email_relay().await.unwrap().is_none());
+    assert!(env.store.delete_email_settings(&admin).await.is_err());
 }

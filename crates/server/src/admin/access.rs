@@ -299,7 +299,10 @@ pub fn need(method: &Method, path: &str) -> Option<Need> {
         ["connection-test"] => Some(server(Area::Configurations, Access::Write)),
         ["logs", ..] => Some(server(Area::Logs, by_method)),
         ["pilot-runs", ..] => Some(server(Area::PilotRuns, by_method)),
-        ["settings"] => Some(server(Area::Settings, by_method)),
+        ["settings"] | ["settings", "email"] => Some(server(Area::Settings, by_method)),
+        ["settings", "email", "test"] if *method == Method::POST => {
+            Some(server(Area::Settings, Access::Write))
+        }
         ["targets", ..] => Some(server(Area::Targets, by_method)),
         ["tokens", "check"] if reads => Some(server(Area::Tokens, Access::Read)),
         _ => None,

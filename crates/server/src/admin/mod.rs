@@ -15,6 +15,7 @@ pub mod conformance;
 mod connection;
 mod directory;
 pub mod dto;
+mod email;
 mod extract;
 mod logs;
 mod mapping;
@@ -342,6 +343,7 @@ impl utoipa::Modify for PathParams {
 fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(AdminApi::openapi())
         .merge(settings::routes())
+        .merge(email::routes())
         .merge(configurations::routes())
         .merge(tokens::routes())
         .merge(oauth_clients::routes())

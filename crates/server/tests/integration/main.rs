@@ -16,6 +16,7 @@ mod conformance;
 mod connection;
 mod console_ui;
 mod cursor_paging;
+mod email;
 mod hostile;
 mod hostile_network;
 mod idp_entra;

@@ -50,6 +50,14 @@ export function conditionOf(kind: Kind, { percent, minutes, hours, days }: Condi
   }
 }
 
+/** The addresses typed in a recipients box: separated by commas, semicolons or spaces. */
+export function recipients(text: string): string[] {
+  return text
+    .split(/[\s,;]+/)
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
+}
+
 /** The kinds of rule, as the form offers them. */
 export const kinds: { value: Kind; label: string }[] = [
   { value: 'failureRate', label: 'Too many requests fail' },
@@ -82,6 +90,7 @@ export function AlertsTab({ configuration }: { configuration: Configuration }) {
   const [expiryDays, setExpiryDays] = useState<number | string>(14);
   const [rotationDays, setRotationDays] = useState<number | string>(0);
   const [webhook, setWebhook] = useState('');
+  const [emailTo, setEmailTo] = useState('');
   const create = useMutation({
     mutationFn: () =>
       unwrap(
@@ -96,6 +105,7 @@ export function AlertsTab({ configuration }: { configuration: Configuration }) {
               days: Number(kind === 'tokenExpiring' ? expiryDays : rotationDays),
             }),
             webhookUrl: webhook.trim() || null,
+            emailTo: recipients(emailTo),
             enabled: true,
           },
         }),
@@ -104,6 +114,7 @@ export function AlertsTab({ configuration }: { configuration: Configuration }) {
       setAdding(false);
       setName('');
       setWebhook('');
+      setEmailTo('');
       return refresh();
     },
   });
@@ -136,7 +147,8 @@ export function AlertsTab({ configuration }: { configuration: Configuration }) {
       ) : rules.data.length === 0 ? (
         <EmptyState title="No alert rule">
           Get told when provisioning breaks: too many failures, no traffic for hours (the IdP stopped), or a revoked
-          token still in use. Alerts show as notifications and can call a webhook (Slack, Teams, your pager).
+          token still in use. Alerts show as notifications, can call a webhook (Slack, Teams, your pager) and be
+          emailed.
         </EmptyState>
       ) : (
         <Table aria-label="Alert rules" verticalSpacing="xs">
@@ -144,7 +156,7 @@ export function AlertsTab({ configuration }: { configuration: Configuration }) {
             <Table.Tr>
               <Table.Th>Name</Table.Th>
               <Table.Th>When</Table.Th>
-              <Table.Th>Webhook</Table.Th>
+              <Table.Th>Sent to</Table.Th>
               <Table.Th>State</Table.Th>
               <Table.Th>Enabled</Table.Th>
               <Table.Th />
@@ -155,7 +167,7 @@ export function AlertsTab({ configuration }: { configuration: Configuration }) {
               <Table.Tr key={r.id}>
                 <Table.Td>{r.name}</Table.Td>
                 <Table.Td>{r.description}</Table.Td>
-                <Table.Td>{r.webhook ?? '—'}</Table.Td>
+                <Table.Td>{[r.webhook, ...(r.emailTo ?? [])].filter(Boolean).join(', ') || '—'}</Table.Td>
                 <Table.Td>
                   {r.firingSince ? (
                     <>
@@ -216,7 +228,14 @@ export function AlertsTab({ configuration }: { configuration: Configuration }) {
                 </Table.Td>
                 <Table.Td>{a.ruleName}</Table.Td>
                 <Table.Td>{a.message}</Table.Td>
-                <Table.Td>{a.webhook ? `${a.webhook}${a.webhookDetail ? `: ${a.webhookDetail}` : ''}` : ''}</Table.Td>
+                <Table.Td>
+                  {[
+                    a.webhook ? `webhook ${a.webhook}${a.webhookDetail ? `: ${a.webhookDetail}` : ''}` : '',
+                    a.email ? `email ${a.email}${a.emailDetail ? `: ${a.emailDetail}` : ''}` : '',
+                  ]
+                    .filter(Boolean)
+                    .join('; ')}
+                </Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>
@@ -276,6 +295,13 @@ export function AlertsTab({ configuration }: { configuration: Configuration }) {
                 onChange={setRotationDays}
               />
             )}
+            <TextInput
+              label="Email recipients (optional)"
+              placeholder="ops@contoso.com, security@contoso.com"
+              description="Each receives one email when the alert is raised and one when it is resolved (Settings → Email sets the relay)."
+              value={emailTo}
+              onChange={(e) => setEmailTo(e.currentTarget.value)}
+            />
             <TextInput
               label="Webhook (optional)"
               placeholder="https://hooks.example.com/…"
