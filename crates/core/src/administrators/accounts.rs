@@ -17,7 +17,6 @@ use crate::store::Store;
 use crate::time::to_time;
 
 /// The longest email address (RFC 5321's path limit).
-const MAX_EMAIL: usize = 254;
 /// The longest display name.
 const MAX_NAME: usize = 200;
 
@@ -76,26 +75,9 @@ pub struct NewAdministrator {
 }
 
 /// An email address checked: one `@`, something on both sides, a dot in the domain, no
-/// spaces or controls, at most [`MAX_EMAIL`] bytes.
+/// spaces or controls, at most 254 characters.
 fn checked_email(email: &str) -> CoreResult<String> {
-    let email = email.trim();
-    let invalid = |why: &str| CoreError::invalid("email", format!("\"{email}\" {why}"));
-    if email.len() > MAX_EMAIL {
-        return Err(CoreError::invalid(
-            "email",
-            format!("an email address has at most {MAX_EMAIL} characters"),
-        ));
-    }
-    let Some((local, domain)) = email.split_once('@') else {
-        return Err(invalid("is not an email address (no @)"));
-    };
-    if local.is_empty() || domain.is_empty() || domain.contains('@') || !domain.contains('.') {
-        return Err(invalid("is not an email address (name@domain.example)"));
-    }
-    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(invalid("has a space or a control character"));
-    }
-    Ok(email.to_owned())
+    crate::email::checked_address("email", email)
 }
 
 /// Grants checked: at least one, each role once.

@@ -396,14 +396,13 @@ impl Store {
         state: WebhookState,
         detail: &str,
     ) -> CoreResult<()> {
-        let mut w = self.writer().await?;
-        db::query("UPDATE alert_events SET webhook_state = ?, webhook_detail = ? WHERE seq = ?")
-            .bind(state.as_str())
-            .bind(detail)
-            .bind(seq)
-            .execute(&mut w)
-            .await?;
-        Ok(())
+        self.record_delivery(
+            "UPDATE alert_events SET webhook_state = ?, webhook_detail = ? WHERE seq = ?",
+            seq,
+            state,
+            detail,
+        )
+        .await
     }
 
     /// Writes down what an alert's email came to.
@@ -413,8 +412,25 @@ impl Store {
         state: WebhookState,
         detail: &str,
     ) -> CoreResult<()> {
+        self.record_delivery(
+            "UPDATE alert_events SET email_state = ?, email_detail = ? WHERE seq = ?",
+            seq,
+            state,
+            detail,
+        )
+        .await
+    }
+
+    /// Writes one channel's delivery of alert `seq` with `update` (state, detail, seq).
+    async fn record_delivery(
+        &self,
+        update: &'static str,
+        seq: i64,
+        state: WebhookState,
+        detail: &str,
+    ) -> CoreResult<()> {
         let mut w = self.writer().await?;
-        db::query("UPDATE alert_events SET email_state = ?, email_detail = ? WHERE seq = ?")
+        db::query(update)
             .bind(state.as_str())
             .bind(detail)
             .bind(seq)
