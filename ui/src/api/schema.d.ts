@@ -2021,7 +2021,10 @@ export interface components {
             name: string;
             /** @description The switches that differ from the client profile's. */
             overriddenSwitches: string[];
-            /** @description userNames SCIM may never modify or delete. */
+            /**
+             * @description userNames excluded from provisioning (tenant admins): SCIM never creates, changes,
+             *     deletes or matches them, nor takes them out of a group.
+             */
             protectedAccounts: string[];
             /** @description Groups provisioned. */
             provisionGroups: boolean;

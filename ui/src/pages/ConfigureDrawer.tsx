@@ -236,7 +236,7 @@ export function ConfigureDrawer({
             </div>
             <TagsInput
               label="Protected accounts"
-              description="userNames SCIM may never modify or delete, e.g. tenant admins. Press Enter after each."
+              description="userNames excluded from provisioning, e.g. tenant admins: SCIM never creates, changes, deletes or matches them, nor takes them out of a group. Press Enter after each."
               value={form.protectedAccounts}
               onChange={(v) => setForm({ ...form, protectedAccounts: v })}
               error={fieldError('protectedAccounts', 'protectedAccounts')}

@@ -218,7 +218,8 @@ pub struct Configuration {
     pub put_semantics: PutSemantics,
     /// Whether passwords sent by the identity provider are kept (as Argon2id hashes).
     pub keep_passwords: bool,
-    /// userNames SCIM may never modify or delete (e.g. tenant administrators).
+    /// userNames excluded from provisioning (e.g. tenant administrators): SCIM never creates,
+    /// changes, deletes or matches them, nor takes them out of a group.
     pub protected_accounts: Vec<String>,
     /// The rules for its bearer tokens.
     pub token_policy: TokenPolicy,

@@ -133,7 +133,8 @@ pub struct ConfigurationView {
     pub put_semantics: PutSemanticsView,
     /// Passwords kept as Argon2id hashes.
     pub keep_passwords: bool,
-    /// userNames SCIM may never modify or delete.
+    /// userNames excluded from provisioning (tenant admins): SCIM never creates, changes,
+    /// deletes or matches them, nor takes them out of a group.
     pub protected_accounts: Vec<String>,
     /// The rules for its bearer tokens.
     pub token_policy: TokenPolicyView,
