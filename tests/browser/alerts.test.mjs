@@ -9,13 +9,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
-import { checkAccessible, startBrowser, startConsole } from './console.mjs';
+import { checkAccessible, startSession } from './console.mjs';
 
 const artifacts = process.env.E2E_ARTIFACTS ?? new URL('../../target/e2e-artifacts', import.meta.url).pathname;
 mkdirSync(artifacts, { recursive: true });
 
+let session;
 let server;
-let browser;
 let page;
 let configuration;
 
@@ -32,18 +32,15 @@ async function api(method, path, body) {
 }
 
 before(async () => {
-  server = await startConsole();
-  browser = await startBrowser();
-  const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, bypassCSP: true });
-  page = await context.newPage();
+  session = await startSession();
+  ({ server, page } = session);
   [configuration] = await api('GET', '/api/configurations');
   // Tokens are to be rotated every 10 days: the first token is due within the list's 30 days.
   await api('PATCH', `/api/configurations/${configuration.id}`, { tokenPolicy: { rotationDays: 10 } });
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.stop();
+  await session?.stop();
 });
 
 test('the configurations list flags the token due, and the Tokens tab says when', async () => {

@@ -136,3 +136,20 @@ export function totpCode(secret, seconds) {
   const offset = mac[mac.length - 1] & 15;
   return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
 }
+
+/** A console, Chromium and one page at 1360×900 — what most browser test files start with. */
+export async function startSession() {
+  const server = await startConsole();
+  const browser = await startBrowser();
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, bypassCSP: true });
+  const page = await context.newPage();
+  return {
+    server,
+    browser,
+    page,
+    async stop() {
+      await browser.close();
+      await server.stop();
+    },
+  };
+}

@@ -8,13 +8,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { checkAccessible, startBrowser, startConsole } from './console.mjs';
+import { checkAccessible, startSession } from './console.mjs';
 
 const artifacts = process.env.E2E_ARTIFACTS ?? new URL('../../target/e2e-artifacts', import.meta.url).pathname;
 mkdirSync(artifacts, { recursive: true });
 
+let session;
 let server;
-let browser;
 let page;
 
 /** Runs a command as an admin would paste it into a shell; its output as JSON. */
@@ -24,15 +24,12 @@ function run(command) {
 }
 
 before(async () => {
-  server = await startConsole();
-  browser = await startBrowser();
-  const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, bypassCSP: true });
-  page = await context.newPage();
+  session = await startSession();
+  ({ server, page } = session);
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.stop();
+  await session?.stop();
 });
 
 test('the token endpoint and the commands are shown before any client exists', async () => {

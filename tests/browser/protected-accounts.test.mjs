@@ -5,25 +5,22 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { checkAccessible, scim, startBrowser, startConsole } from './console.mjs';
+import { checkAccessible, scim, startSession } from './console.mjs';
 
 const artifacts = process.env.E2E_ARTIFACTS ?? new URL('../../target/e2e-artifacts', import.meta.url).pathname;
 mkdirSync(artifacts, { recursive: true });
 
+let session;
 let server;
-let browser;
 let page;
 
 before(async () => {
-  server = await startConsole();
-  browser = await startBrowser();
-  const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, bypassCSP: true });
-  page = await context.newPage();
+  session = await startSession();
+  ({ server, page } = session);
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.stop();
+  await session?.stop();
 });
 
 test('a protected account is excluded from provisioning and flagged in the directory', async () => {

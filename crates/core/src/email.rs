@@ -310,6 +310,28 @@ impl Store {
         Ok(())
     }
 
+    /// Writes down a test email an admin sent: to whom, and what came of it.
+    pub async fn record_email_test(
+        &self,
+        to: &str,
+        outcome: &str,
+        actor: &Actor,
+    ) -> CoreResult<()> {
+        let mut w = self.writer().await?;
+        audit::record(
+            &mut w,
+            self.now_us(),
+            actor,
+            "email.test",
+            Subject {
+                configuration: None,
+                target: Some(to),
+            },
+            &json!({ "outcome": outcome }),
+        )
+        .await
+    }
+
     /// The relay with its password opened, for sending; `None` when none is set.
     pub async fn email_relay(&self) -> CoreResult<Option<EmailRelay>> {
         let row = db::query(

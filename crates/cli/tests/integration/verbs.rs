@@ -368,6 +368,40 @@ fn alerts_verbs() {
         let id = rule["id"].as_i64().unwrap().to_string();
         assert!(run(&["alerts", "remove", &id]).status.success());
     }
+    // Email recipients: kept once each; a bad one is invalid input naming the field.
+    let emailed = run(&[
+        "alerts",
+        "add",
+        "--config",
+        "okta",
+        "--name",
+        "Mail",
+        "--when",
+        "revoked-token",
+        "--email-to",
+        "ops@contoso.com",
+        "--email-to",
+        "OPS@contoso.com",
+        "--json",
+    ]);
+    let rule: Value = serde_json::from_slice(&emailed.stdout).unwrap();
+    assert_eq!(rule["emailTo"], serde_json::json!(["ops@contoso.com"]));
+    let mail = rule["id"].as_i64().unwrap().to_string();
+    assert!(run(&["alerts", "remove", &mail]).status.success());
+    let bad = run(&[
+        "alerts",
+        "add",
+        "--config",
+        "okta",
+        "--name",
+        "x",
+        "--when",
+        "revoked-token",
+        "--email-to",
+        "not an address",
+    ]);
+    assert_eq!(bad.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("emailTo"));
     // Missing numbers and bad ones are invalid input (exit 4), naming the option.
     let missing = run(&[
         "alerts",

@@ -120,8 +120,15 @@ pub async fn send_test_email(
             actor.name
         ),
     };
-    crate::email::send(&relay, &email)
-        .await
-        .map(|detail| Json(TestEmailAnswer { detail }))
+    let sent = crate::email::send(&relay, &email).await;
+    let outcome = match &sent {
+        Ok(detail) => detail.clone(),
+        Err(e) => format!("not sent: {}", e.0),
+    };
+    state
+        .store
+        .record_email_test(&recipients[0], &outcome, &actor)
+        .await?;
+    sent.map(|detail| Json(TestEmailAnswer { detail }))
         .map_err(|e| AdminError::new(StatusCode::BAD_GATEWAY, e.0))
 }

@@ -330,6 +330,22 @@ async fn alerts_are_emailed_through_a_real_smtp_relay() {
         .collect();
     assert_eq!(delivered, ["delivered", "delivered"], "{history}");
 
+    // Each test email is in the audit log, with whom it went to and what came of it.
+    let audit = parts(
+        s.admin(Method::GET, "/api/audit?action=email.test")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .1;
+    let entries = audit["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 4, "{audit}");
+    assert!(
+        entries.iter().all(|e| e["target"] == "ops@contoso.com"),
+        "{audit}"
+    );
+    assert!(!audit.to_string().contains("relay-password-123"));
     // Removing the relay stops it.
     let (status, _) = parts(
         s.admin(Method::DELETE, "/api/settings/email")
