@@ -158,6 +158,10 @@ pub struct Compatibility {
     /// `"value": "<manager id>"` in PATCH and `"manager": "<id>"` in bodies). Off, 400
     /// `invalidValue`.
     pub manager_as_string: bool,
+    /// Read `=` as `eq` and single-quoted strings in filters and PATCH paths
+    /// (`emails[type ='Work Email'].value`, as xMatters documents its attributes and admins
+    /// paste them into Entra ID). Off, 400 `invalidFilter`.
+    pub loose_filter_syntax: bool,
 }
 
 impl Default for Compatibility {
@@ -213,7 +217,7 @@ pub struct SwitchDoc {
 }
 
 /// Every switch, in display order.
-pub const SWITCHES: [SwitchDoc; 12] = [
+pub const SWITCHES: [SwitchDoc; 13] = [
     SwitchDoc {
         name: "stringBooleans",
         title: "String booleans",
@@ -285,6 +289,13 @@ pub const SWITCHES: [SwitchDoc; 12] = [
         rule: "RFC 7644 §3.4.2.2: compValue is a JSON string, number, true, false or null.",
     },
     SwitchDoc {
+        name: "looseFilterSyntax",
+        title: "Loose filter syntax",
+        description: "On: '=' is read as eq and 'single-quoted' strings like \"double-quoted\" ones, in filters and PATCH paths (emails[type ='Work Email'].value). Off: 400 invalidFilter.",
+        needed_by: "xMatters documents its attributes as emails[type ='Work Email'].value; admins paste that into Entra ID's attribute list, which sends it back as written.",
+        rule: "RFC 7644 §3.4.2.2: the operator is eq and compValue a JSON string.",
+    },
+    SwitchDoc {
         name: "managerAsString",
         title: "Manager as a bare id",
         description: "On: a string sent for the enterprise manager (PATCH add/replace of manager or its URN path, or \"manager\": \"<id>\" in a create or PUT) is read as {\"value\": \"<id>\", \"$ref\": \"../Users/<id>\"}. Off: 400 invalidValue.",
@@ -316,6 +327,7 @@ impl Compatibility {
             patch_answer: PatchAnswer::NoContentForGroups,
             unquoted_filter_strings: true,
             manager_as_string: true,
+            loose_filter_syntax: true,
         };
         match profile {
             ClientProfile::Rfc => everything,
@@ -340,6 +352,7 @@ impl Compatibility {
                 create_missing_values: false,
                 unquoted_filter_strings: false,
                 manager_as_string: false,
+                loose_filter_syntax: false,
                 ..everything
             },
             ClientProfile::Strict => Self {
@@ -355,6 +368,7 @@ impl Compatibility {
                 patch_answer: PatchAnswer::NoContentForGroups,
                 unquoted_filter_strings: false,
                 manager_as_string: false,
+                loose_filter_syntax: false,
             },
         }
     }
@@ -439,6 +453,7 @@ impl Compatibility {
     pub fn filter_rules(&self) -> FilterRules {
         FilterRules {
             unquoted_strings: self.unquoted_filter_strings,
+            loose_syntax: self.loose_filter_syntax,
         }
     }
 
@@ -451,6 +466,7 @@ impl Compatibility {
             create_missing_values: self.create_missing_values,
             any_case_ops: self.any_case_ops,
             remove_listed_values: self.remove_listed_values,
+            filter: self.filter_rules(),
         }
     }
 }

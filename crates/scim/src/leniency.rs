@@ -39,11 +39,14 @@ pub enum Leniency {
     /// A bare string read as the `value` of a reference such as the manager (Entra ID's
     /// `"manager": "<id>"`).
     ManagerAsString,
+    /// `=` for `eq` and single-quoted strings in a filter (xMatters' documented
+    /// `emails[type ='Work Email'].value`).
+    LooseFilterSyntax,
 }
 
 impl Leniency {
     /// Every leniency, in switch order.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::StringBooleans,
         Self::PathlessPatch,
         Self::PatchWithoutSchemas,
@@ -55,6 +58,7 @@ impl Leniency {
         Self::AcceptPut,
         Self::UnquotedFilterStrings,
         Self::ManagerAsString,
+        Self::LooseFilterSyntax,
     ];
 
     /// The name of the switch that accepts it (as in a configuration's `compatibility`).
@@ -71,6 +75,7 @@ impl Leniency {
             Self::AcceptPut => "acceptPut",
             Self::UnquotedFilterStrings => "unquotedFilterStrings",
             Self::ManagerAsString => "managerAsString",
+            Self::LooseFilterSyntax => "looseFilterSyntax",
         }
     }
 

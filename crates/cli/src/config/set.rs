@@ -165,6 +165,10 @@ pub struct CompatArgs {
     /// Read a bare id sent for the enterprise manager as its value (Entra ID); off: 400.
     #[arg(long, value_enum)]
     manager_as_string: Option<Switch>,
+    /// Read `=` as `eq` and 'single-quoted' strings in filters and PATCH paths (xMatters'
+    /// `emails[type ='Work Email'].value`); off: 400 invalidFilter.
+    #[arg(long, value_enum)]
+    loose_filter_syntax: Option<Switch>,
     /// Which credentials the endpoint accepts: `any` (bearer tokens and OAuth access tokens)
     /// or `private-key-jwt` (only access tokens of OAuth clients that authenticate with a
     /// signed JWT, RFC 7523, as IPSIE AL requires).
@@ -200,6 +204,7 @@ impl CompatArgs {
                 self.accept_put,
                 self.unquoted_filter_strings,
                 self.manager_as_string,
+                self.loose_filter_syntax,
             ]
             .iter()
             .any(Option::is_some)
@@ -220,6 +225,7 @@ impl CompatArgs {
             (self.accept_put, &mut c.accept_put),
             (self.unquoted_filter_strings, &mut c.unquoted_filter_strings),
             (self.manager_as_string, &mut c.manager_as_string),
+            (self.loose_filter_syntax, &mut c.loose_filter_syntax),
         ];
         for (flag, switch) in flags {
             if let Some(s) = flag {

@@ -28,6 +28,11 @@ pub struct FilterRules {
     /// `userName eq akadmin`, and Entra ID's SCIM tutorial shows `externalId eq jyoung`. The
     /// RFC wants JSON strings; off, such a word is refused with `invalidFilter`.
     pub unquoted_strings: bool,
+    /// Read `=` as `eq` and a string in single quotes (`'Work Email'`) like one in double
+    /// quotes: xMatters' documentation spells its attributes `emails[type ='Work Email'].value`,
+    /// and admins paste that into Entra ID's attribute list, which sends it back verbatim. The
+    /// RFC knows only `eq` and JSON strings; off, such a filter is refused with `invalidFilter`.
+    pub loose_syntax: bool,
 }
 
 /// Where a node came from in the filter text: byte offsets `start..end`.

@@ -66,7 +66,9 @@ fn describe(tok: &Tok<'_>) -> String {
     }
 }
 
-fn tokenize(input: &str) -> Result<Vec<Token<'_>>, (String, usize)> {
+/// Splits a filter into tokens; `loose` also reads `=` as a token of its own and a string in
+/// single quotes ([`FilterRules::loose_syntax`]).
+fn tokenize(input: &str, loose: bool) -> Result<Vec<Token<'_>>, (String, usize)> {
     let bytes = input.as_bytes();
     let mut tokens = Vec::with_capacity(16);
     let mut i = 0;
@@ -90,6 +92,28 @@ fn tokenize(input: &str) -> Result<Vec<Token<'_>>, (String, usize)> {
         }
         if b.is_ascii_whitespace() {
             i += 1;
+            continue;
+        }
+        if loose && b == b'=' {
+            tokens.push(Token {
+                tok: Tok::Word(&input[i..=i]),
+                start: i,
+                end: i + 1,
+            });
+            i += 1;
+            continue;
+        }
+        if loose && b == b'\'' {
+            let Some(len) = input[i + 1..].find('\'') else {
+                return Err(("the string is not closed with \"'\"".into(), i));
+            };
+            note(Leniency::LooseFilterSyntax);
+            tokens.push(Token {
+                tok: Tok::Str(input[i + 1..i + 1 + len].to_owned()),
+                start: i,
+                end: i + len + 2,
+            });
+            i += len + 2;
             continue;
         }
         if b == b'"' {
@@ -129,6 +153,7 @@ fn tokenize(input: &str) -> Result<Vec<Token<'_>>, (String, usize)> {
         let start = i;
         while i < bytes.len()
             && !matches!(bytes[i], b'(' | b')' | b'[' | b']' | b'"')
+            && !(loose && bytes[i] == b'=')
             && !bytes[i].is_ascii_whitespace()
         {
             i += 1;
@@ -382,10 +407,22 @@ impl<'a> Parser<'a> {
                 },
             });
         }
-        let Some(op) = CompareOp::from_keyword(op_word) else {
+        let loose = self.rules.is_some_and(|r| r.loose_syntax);
+        let op = if loose && op_word == "=" {
+            note(Leniency::LooseFilterSyntax);
+            Some(CompareOp::Eq)
+        } else {
+            CompareOp::from_keyword(op_word)
+        };
+        let Some(op) = op else {
+            let switch = if self.rules.is_some() && op_word.starts_with('=') {
+                " (switch looseFilterSyntax reads = as eq)"
+            } else {
+                ""
+            };
             return Err(self.error(
                 format!(
-                    "\"{op_word}\" is not an operator; use eq, ne, co, sw, ew, gt, ge, lt, le or pr"
+                    "\"{op_word}\" is not an operator; use eq, ne, co, sw, ew, gt, ge, lt, le or pr{switch}"
                 ),
                 op_token.start,
             ));
@@ -468,7 +505,8 @@ impl Filter {
         if input.trim().is_empty() {
             return Err(mk("the filter is empty".into(), 0));
         }
-        let tokens = tokenize(input).map_err(|(m, o)| mk(m, o))?;
+        let tokens =
+            tokenize(input, rules.is_some_and(|r| r.loose_syntax)).map_err(|(m, o)| mk(m, o))?;
         let mut parser = Parser {
             input,
             tokens,
@@ -612,6 +650,7 @@ mod tests {
     fn unquoted_strings_are_read_only_under_the_rule_and_noted() {
         let lenient = FilterRules {
             unquoted_strings: true,
+            ..FilterRules::default()
         };
         let (parsed, noted) =
             crate::leniency::tracked(|| Filter::parse_with("userName eq akadmin", lenient));
@@ -652,6 +691,39 @@ mod tests {
         );
         let err = Filter::parse("userName eq akadmin").unwrap_err();
         assert!(!err.message.contains("switch"), "{}", err.message);
+    }
+
+    #[test]
+    fn xmatters_spelling_is_read_only_under_loose_syntax_and_noted() {
+        let loose = FilterRules {
+            loose_syntax: true,
+            ..FilterRules::default()
+        };
+        // The document's own spelling, spaces around '=' or none, single quotes.
+        for text in [
+            "emails[type ='Work Email'].value eq \"a@b.c\"",
+            "emails[type = 'Work Email'].value eq 'a@b.c'",
+            "emails[type='Work Email'].value = \"a@b.c\"",
+            "emails[type eq 'Work Email'].value eq \"a@b.c\"",
+        ] {
+            let (parsed, noted) = crate::leniency::tracked(|| Filter::parse_with(text, loose));
+            assert_eq!(
+                parsed.unwrap().to_string(),
+                r#"emails[type eq "Work Email" and value eq "a@b.c"]"#,
+                "{text}"
+            );
+            assert_eq!(noted.switches(), ["looseFilterSyntax"], "{text}");
+        }
+        // An apostrophe inside a double-quoted string or a word is not a quote.
+        let f = Filter::parse_with(r#"name.familyName eq "O'Brien""#, loose).unwrap();
+        assert_eq!(f.to_string(), r#"name.familyName eq "O'Brien""#);
+        let err = Filter::parse_with("userName eq 'open", loose).unwrap_err();
+        assert!(err.message.contains("not closed"), "{}", err.message);
+        // Off: refused, naming the switch; the RFC grammar names none.
+        let err = Filter::parse_with("emails[type ='Work Email'].value", FilterRules::default())
+            .unwrap_err();
+        assert!(err.message.contains("looseFilterSyntax"), "{}", err.message);
+        assert!(Filter::parse("userName = \"a\"").is_err());
     }
 
     #[test]

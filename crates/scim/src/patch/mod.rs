@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 pub use self::diff::{AttributeChange, changes};
 pub use self::request::{PATCH_OP_SCHEMA, PatchOpKind, PatchOperation, PatchPath, PatchRequest};
 use crate::error::{ScimError, ScimResult};
-use crate::filter::{Filter, Literal};
+use crate::filter::{Filter, FilterRules, Literal};
 use crate::leniency::{Leniency, note};
 use crate::resource::{
     InputRules, Resource, UnknownAttributes, coerce_attribute, coerce_single, get_ci, is_urn,
@@ -45,6 +45,9 @@ pub struct PatchRules {
     /// member removal); otherwise such an operation is refused with 400 `invalidSyntax` —
     /// never read as "remove them all".
     pub remove_listed_values: bool,
+    /// How the value filters of paths are read (`emails[type ='Work Email'].value` under
+    /// [`FilterRules::loose_syntax`]).
+    pub filter: FilterRules,
 }
 
 impl Default for PatchRules {
@@ -56,6 +59,7 @@ impl Default for PatchRules {
             create_missing_values: true,
             any_case_ops: true,
             remove_listed_values: true,
+            filter: FilterRules::default(),
         }
     }
 }

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::PatchRules;
 use crate::error::{ScimError, ScimResult};
-use crate::filter::Filter;
+use crate::filter::{Filter, FilterRules};
 use crate::leniency::{Leniency, note};
 use crate::path::{AttrPath, is_attr_name};
 use crate::resource::{describe, get_ci};
@@ -49,6 +49,16 @@ pub struct PatchPath {
 impl PatchPath {
     /// Parses a path; a malformed one is `invalidPath`, a malformed value filter `invalidFilter`.
     pub fn parse(input: &str) -> ScimResult<Self> {
+        Self::parse_text(input, None)
+    }
+
+    /// Parses a path sent to a configuration's endpoint: its value filter is read under the
+    /// endpoint's filter rules.
+    pub fn parse_with(input: &str, rules: FilterRules) -> ScimResult<Self> {
+        Self::parse_text(input, Some(rules))
+    }
+
+    fn parse_text(input: &str, rules: Option<FilterRules>) -> ScimResult<Self> {
         let trimmed = input.trim();
         let invalid = |why: String| {
             ScimError::invalid_path(format!("the path \"{input}\" is not valid: {why}"))
@@ -64,7 +74,12 @@ impl PatchPath {
                     "a value filter applies to an attribute, not to a sub-attribute".into(),
                 ));
             }
-            let filter = Filter::parse(&trimmed[open + 1..close]).map_err(|e| {
+            let text = &trimmed[open + 1..close];
+            let parsed = match rules {
+                Some(rules) => Filter::parse_with(text, rules),
+                None => Filter::parse(text),
+            };
+            let filter = parsed.map_err(|e| {
                 ScimError::invalid_filter(format!(
                     "the filter in the path \"{input}\" is not valid: {e}"
                 ))
@@ -222,7 +237,7 @@ fn read_operation(op: Value, rules: &PatchRules) -> ScimResult<PatchOperation> {
     let path = match get_ci(&map, "path") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s.trim().is_empty() => None,
-        Some(Value::String(s)) => Some(PatchPath::parse(s)?),
+        Some(Value::String(s)) => Some(PatchPath::parse_with(s, rules.filter)?),
         Some(other) => {
             return Err(ScimError::invalid_path(format!(
                 "\"path\" must be a string, got {}",

@@ -1,4 +1,5 @@
-//! What real clients send, per client profile over real HTTP: unquoted filter strings, Entra's
+//! What real clients send, per client profile over real HTTP: unquoted filter strings, the
+//! xMatters spelling of value paths, Entra's
 //! manager as a bare id, extension values that carry their schemas, and strict's answers after a
 //! delete and for undefined paths.
 
@@ -352,5 +353,80 @@ async fn strict_answers_404_after_delete_and_invalid_syntax_for_undefined_paths(
         (400, Some("invalidPath")),
         "{body}"
     );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn xmatters_spelling_of_a_value_path_is_read_where_the_profile_accepts_it() {
+    let s = TestServer::start().await;
+    const PATH: &str = "emails[type ='Work Email'].value";
+    for profile in ["rfc", "entra"] {
+        let c = connection(&s, json!({"name": profile, "clientProfile": profile})).await;
+        let ada = c.user(&s, "ada@contoso.com").await;
+        // Entra ID sends the attribute name the admin pasted from xMatters' table as the path.
+        let (status, body) = c
+            .call(
+                &s,
+                Method::PATCH,
+                &format!("/Users/{ada}"),
+                &patch(&json!([{"op": "Add", "path": PATH, "value": "ada@work.example"}])),
+            )
+            .await;
+        assert!(status == 200 || status == 204, "{profile}: {status} {body}");
+        let (_, read) = c.get(&s, &format!("/Users/{ada}")).await;
+        assert!(
+            read["emails"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["type"] == "Work Email" && e["value"] == "ada@work.example"),
+            "{profile}: {read}"
+        );
+        // And matches on it with the same spelling: '=' and single quotes.
+        for query in [
+            "filter=emails%5Btype+%3D%27Work+Email%27%5D.value+eq+%22ada%40work.example%22",
+            "filter=emails%5Btype%3D%27Work+Email%27%5D.value+%3D+%27ada%40work.example%27",
+        ] {
+            let (status, found) = filtered(&c, &s, query).await;
+            assert_eq!(status, 200, "{profile} {query}: {found}");
+            assert_eq!(found["totalResults"], 1, "{profile} {query}: {found}");
+            assert_eq!(found["Resources"][0]["id"], ada.as_str());
+        }
+        // The log names the switch: a create, the PATCH, a read and two lookups.
+        let records = c.records(&s, 5).await;
+        let loose: Vec<&Value> = records
+            .iter()
+            .filter(|r| {
+                r["switches"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!("looseFilterSyntax"))
+            })
+            .collect();
+        assert_eq!(loose.len(), 3, "{profile}: {records:?}");
+    }
+    // Okta's and strict refuse both, naming the switch, and the user keeps its emails.
+    for profile in ["okta", "strict"] {
+        let c = connection(&s, json!({"name": profile, "clientProfile": profile})).await;
+        let ada = c.user(&s, "ada@contoso.com").await;
+        let (status, body) = c
+            .call(
+                &s,
+                Method::PATCH,
+                &format!("/Users/{ada}"),
+                &patch(&json!([{"op": "add", "path": PATH, "value": "ada@work.example"}])),
+            )
+            .await;
+        refused_by(status, &body, "invalidFilter", "looseFilterSyntax");
+        let (status, body) = filtered(
+            &c,
+            &s,
+            "filter=emails%5Btype+%3D%27Work+Email%27%5D.value+eq+%22ada%40work.example%22",
+        )
+        .await;
+        refused_by(status, &body, "invalidFilter", "looseFilterSyntax");
+        let (_, read) = c.get(&s, &format!("/Users/{ada}")).await;
+        assert!(!read.to_string().contains("ada@work.example"), "{read}");
+    }
     s.stop().await;
 }
