@@ -162,6 +162,7 @@ pub fn test(root: &Path, tally: &mut Tally) -> Result<()> {
                 "tests/browser/alerts.test.mjs",
                 "tests/browser/oauth-flow.test.mjs",
                 "tests/browser/protected-accounts.test.mjs",
+                "tests/browser/plan-templates.test.mjs",
                 "tests/browser/single-sign-on.test.mjs",
             ])
             .current_dir(root)

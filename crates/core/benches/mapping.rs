@@ -42,6 +42,7 @@ fn forty_rule_plan() -> Plan {
             kind: FieldType::String,
             custom: true,
             secret: false,
+            immutable: false,
             description: String::new(),
             validators: vec![
                 Validator::Length {

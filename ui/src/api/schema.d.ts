@@ -957,10 +957,27 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The default plan for Users, a starting point to edit: with an identity provider's default
-         *     mappings as its provider side when one is named.
+         * A plan template (the standard one by default), a starting point to edit: with an identity
+         *     provider's default mappings as its provider side when one is named.
          */
         get: operations["template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mapping/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The plan templates: a configuration may start from one, the plan editor may load one. */
+        get: operations["templates"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1908,6 +1925,13 @@ export interface components {
              */
             createMissingValues: boolean;
             /**
+             * @description Read `=` as `eq` and single-quoted strings in filters and PATCH paths
+             *     (`emails[type ='Work Email'].value`, as xMatters documents its attributes and admins
+             *     paste them into Entra ID). Off, 400 `invalidFilter`.
+             * @default true
+             */
+            looseFilterSyntax: boolean;
+            /**
              * @description Read a bare string sent for the enterprise `manager` as its `value` (Entra ID sends
              *     `"value": "<manager id>"` in PATCH and `"manager": "<id>"` in bodies). Off, 400
              *     `invalidValue`.
@@ -2289,6 +2313,12 @@ export interface components {
             /** @description What it is, for people. */
             description?: string;
             /**
+             * @description Once a user has a value for it, no write may change or clear it (400 `mutability`),
+             *     but a deactivation, which always goes through: an `externalId` that identifies the
+             *     user in the identity provider for good.
+             */
+            immutable?: boolean;
+            /**
              * @description A SCIM path (`userName`, `emails[type eq "work"].value`, an enterprise URN path), or,
              *     with `custom`, the name of a field of the configuration's own extension schema.
              */
@@ -2655,6 +2685,7 @@ export interface components {
             logRetention?: null | components["schemas"]["LogRetentionView"];
             /** @description Unique name. */
             name: string;
+            planTemplate?: null | components["schemas"]["PlanTemplate"];
             /** @description Default none. */
             protectedAccounts?: string[] | null;
             /** @description Default true. */
@@ -3005,6 +3036,11 @@ export interface components {
              */
             users: number;
         };
+        /**
+         * @description A built-in plan template.
+         * @enum {string}
+         */
+        PlanTemplate: "standard" | "xMatters";
         /** @description A saved version of a plan. */
         PlanVersionView: {
             /** @description Why. */
@@ -3351,6 +3387,15 @@ export interface components {
             scope?: string | null;
             /** @description The token endpoint. */
             tokenUrl: string;
+        };
+        /** @description A plan template, for people to pick. */
+        TemplateView: {
+            /** @description What it holds. */
+            description: string;
+            /** @description Its name (`GET /api/mapping/template?template=…`, `planTemplate` of a new configuration). */
+            name: components["schemas"]["PlanTemplate"];
+            /** @description A title. */
+            title: string;
         };
         /** @description A test run: a sample SCIM user, and optionally a plan to try instead of the current one. */
         TestBody: {
@@ -5787,6 +5832,8 @@ export interface operations {
     template: {
         parameters: {
             query?: {
+                /** @description The plan template (`standard`, the default, or `xMatters`). */
+                template?: string;
                 /**
                  * @description The identity provider whose default mappings fill the plan's provider side (`entra`,
                  *     `okta`, `oneLogin`, `google`); without it, the plan has none.
@@ -5813,6 +5860,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    templates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateView"][];
                 };
             };
         };

@@ -26,11 +26,16 @@ test('an empty name is refused before anything is sent', async () => {
   renderWithApp(<ConfigureDrawer opened onClose={() => {}} />);
   await userEvent.click(await screen.findByRole('button', { name: 'Add' }));
   expect(await screen.findByText(/Give the configuration a name/)).toBeInTheDocument();
-  expect(calls).toHaveLength(0);
+  expect(calls.filter((c) => c.method !== 'GET')).toHaveLength(0);
 });
 
 test('creating shows the base URL and the token once', async () => {
   const calls = serveApi({
+    'GET /api/mapping/templates': () =>
+      json([
+        { name: 'standard', title: 'Standard SCIM user', description: 'Every common attribute.' },
+        { name: 'xMatters', title: 'xMatters', description: 'The attributes xMatters lists.' },
+      ]),
     'POST /api/configurations': () => json(created, 201),
     'POST /api/configurations/c1/tokens': () =>
       json({ id: 't1', prefix: 'scim_ab12cd34', token: 'scim_ab12cd34_secret', scimBaseUrl: created.scimBaseUrl }, 201),
@@ -43,18 +48,24 @@ test('creating shows the base URL and the token once', async () => {
   await userEvent.click(idp);
   await userEvent.keyboard('{ArrowDown}{ArrowDown}{Enter}');
   expect(idp).toHaveValue('Okta');
+  // The xMatters template as its first plan; its description is shown.
+  const plan = screen.getByLabelText(/^Mapping plan/, { selector: 'input' });
+  await waitFor(() => expect(calls.some((c) => c.path === '/api/mapping/templates')).toBe(true));
+  await userEvent.click(plan);
+  await userEvent.keyboard('{ArrowDown}{ArrowDown}{Enter}');
+  expect(plan).toHaveValue('xMatters');
+  expect(screen.getByText('The attributes xMatters lists.')).toBeInTheDocument();
   await userEvent.click(screen.getByRole('button', { name: 'Add' }));
   expect(await screen.findByTestId('new-token')).toHaveTextContent('scim_ab12cd34_secret');
   expect(screen.getByTestId('new-base-url')).toHaveTextContent('https://console.test/scim/okta/v2');
-  expect(calls[0]).toMatchObject({
-    method: 'POST',
-    path: '/api/configurations',
+  expect(calls.find((c) => c.method === 'POST' && c.path === '/api/configurations')).toMatchObject({
     body: {
       name: 'Okta',
       provisionUsers: true,
       provisionGroups: false,
       putSemantics: 'replace',
       identityProvider: 'okta',
+      planTemplate: 'xMatters',
     },
   });
 });

@@ -14,6 +14,7 @@ import {
   Title,
 } from '@mantine/core';
 import { IconAlertTriangle } from '@tabler/icons-react';
+import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { ApiError, api, describe, unwrap, type Configuration, type IssuedToken, type Schemas } from '../api/client';
 import { useCreateConfiguration, useUpdateConfiguration } from '../api/queries';
@@ -37,6 +38,8 @@ interface Form {
   protectedAccounts: string[];
   /** For a new configuration: the identity provider, which picks the compatibility switches. */
   identityProvider: string;
+  /** For a new configuration: the mapping plan template saved as its first plan ('' for none). */
+  planTemplate: string;
 }
 
 function formOf(c?: Configuration): Form {
@@ -48,6 +51,7 @@ function formOf(c?: Configuration): Form {
     putSemantics: (c?.putSemantics as Form['putSemantics']) ?? 'replace',
     protectedAccounts: c?.protectedAccounts ?? [],
     identityProvider: '',
+    planTemplate: '',
   };
 }
 
@@ -81,6 +85,12 @@ export function ConfigureDrawer({
   const create = useCreateConfiguration();
   const update = useUpdateConfiguration();
   const [issuing, setIssuing] = useState(false);
+  const templates = useQuery({
+    queryKey: ['mapping-templates'],
+    queryFn: () => unwrap(api.GET('/api/mapping/templates')),
+    enabled: opened && !editing,
+    staleTime: Infinity,
+  });
 
   useEffect(() => {
     if (opened) {
@@ -120,6 +130,7 @@ export function ConfigureDrawer({
       const configuration = await create.mutateAsync({
         ...body,
         identityProvider: (form.identityProvider || null) as Schemas['IdentityProvider'] | null,
+        planTemplate: (form.planTemplate || null) as Schemas['PlanTemplate'] | null,
       });
       const token: IssuedToken = await unwrap(
         api.POST('/api/configurations/{id}/tokens', {
@@ -191,6 +202,22 @@ export function ConfigureDrawer({
                 data={identityProviders}
                 value={form.identityProvider}
                 onChange={(v) => setForm({ ...form, identityProvider: v ?? '' })}
+                allowDeselect={false}
+              />
+            )}
+            {!editing && (
+              <Select
+                label="Mapping plan"
+                description={
+                  templates.data?.find((t) => t.name === form.planTemplate)?.description ??
+                  'None: the endpoint accepts every SCIM attribute until you save a plan under Mapping.'
+                }
+                data={[
+                  { value: '', label: 'None (accept every SCIM attribute)' },
+                  ...(templates.data ?? []).map((t) => ({ value: t.name, label: t.title })),
+                ]}
+                value={form.planTemplate}
+                onChange={(v) => setForm({ ...form, planTemplate: v ?? '' })}
                 allowDeselect={false}
               />
             )}

@@ -9,6 +9,7 @@ mod view;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use scim_console_core::configuration::{ConfigurationUpdate, LogRetention};
+use scim_console_core::mapping::templates::PlanTemplate;
 use scim_console_core::{
     Actor, ClientProfile, Compatibility, Configuration, NewConfiguration, Store, TokenPolicy,
 };
@@ -138,9 +139,31 @@ pub(crate) struct CreateArgs {
     /// Log retention: beyond this many records, the oldest go (default 1,000,000).
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     log_max_records: u32,
+    /// Start with a mapping plan template as its first plan version: `standard` or
+    /// `xmatters` (default: no plan, every SCIM attribute accepted).
+    #[arg(long, value_enum, value_name = "TEMPLATE")]
+    plan_template: Option<Template>,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+}
+
+/// A mapping plan template on the command line.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum Template {
+    /// Every common SCIM attribute.
+    Standard,
+    /// xMatters' supported attributes.
+    Xmatters,
+}
+
+impl From<Template> for PlanTemplate {
+    fn from(t: Template) -> Self {
+        match t {
+            Template::Standard => Self::Standard,
+            Template::Xmatters => Self::XMatters,
+        }
+    }
 }
 
 pub(crate) fn print_configuration(c: &Configuration) {
@@ -241,7 +264,15 @@ pub(crate) async fn run(store: &Store, cmd: ConfigCommand) -> Result<()> {
                 client_profile: profile,
                 compatibility: Compatibility::for_profile(profile),
             };
-            let c = store.create_configuration(new, &Actor::cli()).await?;
+            let registry = scim::SchemaRegistry::standard();
+            let c = store
+                .create_configuration_from_template(
+                    new,
+                    args.plan_template.map(Into::into),
+                    registry.user(),
+                    &Actor::cli(),
+                )
+                .await?;
             if args.json {
                 print_json(&c)
             } else {

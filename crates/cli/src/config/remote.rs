@@ -155,6 +155,7 @@ async fn create(api: &ApiClient, args: super::CreateArgs) -> Result<()> {
         "logRetention": {"maxAgeDays": args.log_max_age, "maxRecords": args.log_max_records},
         "identityProvider": args.idp.map(scim_console_core::IdentityProvider::from),
         "clientProfile": profile.or(if args.idp.is_none() { Some(ClientProfile::Rfc) } else { None }),
+        "planTemplate": args.plan_template.map(scim_console_core::mapping::templates::PlanTemplate::from),
     });
     let created = api.post(&["api", "configurations"], &body).await?;
     show(&created, args.json)?;

@@ -12,6 +12,7 @@ use crate::audit::{self, Actor, Subject};
 use crate::compatibility::Compatibility;
 use crate::db::{self, Link};
 use crate::error::{CoreError, CoreResult};
+use crate::mapping::templates::PlanTemplate;
 use crate::store::Store;
 
 impl Store {
@@ -112,6 +113,29 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        Ok(created)
+    }
+
+    /// Creates a configuration and, when a template is named, saves the template's plan as
+    /// its first mapping plan version (both audited). The admin API and the CLI create with it.
+    pub async fn create_configuration_from_template(
+        &self,
+        new: NewConfiguration,
+        template: Option<PlanTemplate>,
+        schema: &scim::ResourceSchema,
+        actor: &Actor,
+    ) -> CoreResult<Configuration> {
+        let created = self.create_configuration(new, actor).await?;
+        if let Some(template) = template {
+            self.save_mapping_plan(
+                created.id,
+                &template.plan(),
+                schema,
+                &format!("From the {} template", template.title()),
+                actor,
+            )
+            .await?;
+        }
         Ok(created)
     }
 

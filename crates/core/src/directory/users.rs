@@ -303,7 +303,9 @@ impl Store {
                 schema,
                 replaced.into_map(),
                 password.as_ref(),
-                UserWrite::Replace,
+                UserWrite::Replace {
+                    before: current.as_map(),
+                },
                 Some(id),
             )
             .await?;

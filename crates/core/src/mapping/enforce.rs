@@ -9,7 +9,7 @@ use scim::secrets::Secrets;
 use scim::{ResourceSchema, ScimError};
 use serde_json::{Map, Value};
 
-use super::plan::{CompiledPlan, Evaluation, Mode, Operation, OutOfScope, Unsupported};
+use super::plan::{CompiledPlan, Evaluation, Mode, Operation, OutOfScope, Unsupported, text_at};
 use super::validators::Validator;
 use super::versions::custom_extension_urn;
 use crate::configuration::Configuration;
@@ -25,7 +25,10 @@ pub(crate) enum UserWrite<'a> {
     Create,
     /// A PUT: the whole resource is judged, but one that leaves the user inactive always
     /// goes through.
-    Replace,
+    Replace {
+        /// The user as stored.
+        before: &'a Map<String, Value>,
+    },
     /// A PATCH: only the fields whose value it changes are judged, never a removal, and a
     /// deactivation always goes through.
     Patch {
@@ -34,12 +37,12 @@ pub(crate) enum UserWrite<'a> {
     },
 }
 
-impl UserWrite<'_> {
+impl<'a> UserWrite<'a> {
     /// The plan's operation (rules may apply on create or update only).
     fn operation(self) -> Operation {
         match self {
             Self::Create => Operation::Create,
-            Self::Replace | Self::Patch { .. } => Operation::Update,
+            Self::Replace { .. } | Self::Patch { .. } => Operation::Update,
         }
     }
 
@@ -49,7 +52,15 @@ impl UserWrite<'_> {
         match self {
             Self::Create => false,
             Self::Patch { before } => is_active(before) && !is_active(after),
-            Self::Replace => !is_active(after),
+            Self::Replace { .. } => !is_active(after),
+        }
+    }
+
+    /// The user as stored, for an update.
+    fn before(self) -> Option<&'a Map<String, Value>> {
+        match self {
+            Self::Create => None,
+            Self::Replace { before } | Self::Patch { before } => Some(before),
         }
     }
 
@@ -80,6 +91,25 @@ fn new_since(list: &[String], before: Option<&[String]>) -> Vec<String> {
     list.iter()
         .filter(|item| before.is_none_or(|b| !b.contains(item)))
         .cloned()
+        .collect()
+}
+
+/// The immutable fields of the plan that had a value and that `after` changes or clears
+/// (values are not named: a field may be secret).
+fn changed_immutable(
+    plan: &super::plan::Plan,
+    before: &Map<String, Value>,
+    after: &Map<String, Value>,
+    schema: &ResourceSchema,
+) -> Vec<String> {
+    plan.fields
+        .iter()
+        .filter(|f| f.immutable)
+        .filter(|f| {
+            let old = text_at(before, &f.name, schema);
+            old.is_some() && old != text_at(after, &f.name, schema)
+        })
+        .map(|f| f.name.clone())
         .collect()
 }
 
@@ -252,6 +282,27 @@ impl Store {
                 "ignored (not supported by the target): {}",
                 evaluation.unsupported.join(", ")
             ));
+        }
+        let frozen = write
+            .before()
+            .map(|before| changed_immutable(rules, before, &resource, schema))
+            .unwrap_or_default();
+        if !frozen.is_empty() {
+            let detail = format!(
+                "the mapping plan makes {} immutable: once set, it cannot be changed or cleared",
+                frozen.join(", ")
+            );
+            match rules.mode {
+                Mode::Enforce if deactivates => warnings.push(format!(
+                    "not enforced, because a deactivation always goes through: {detail}"
+                )),
+                Mode::Enforce => {
+                    return Err(CoreError::Scim(
+                        ScimError::mutability(detail).with_attributes(frozen),
+                    ));
+                }
+                Mode::WarnOnly => warnings.push(detail),
+            }
         }
         let fields = self
             .field_problems(

@@ -10,6 +10,8 @@
 //! - [`provider`]: the identity provider's side: templates for Entra ID, Okta, OneLogin and
 //!   Google Workspace, and what the provider would send for a source user.
 //! - [`samples`]: samples for a test run picked from the provisioning log.
+//! - [`templates`]: whole plans for a kind of target (standard, xMatters), picked when a
+//!   configuration is created.
 //! - [`trial`]: a plan tried on a sample, a source user or a log record (the admin API's test
 //!   and `mapping test` both run it).
 //! - [`validators`]: the field formats targets enforce (E.164, IANA time zones, ISO 639, …).
@@ -21,6 +23,7 @@ pub mod expression;
 pub mod plan;
 pub mod provider;
 pub mod samples;
+pub mod templates;
 pub mod trial;
 pub mod validators;
 pub mod versions;

@@ -100,6 +100,11 @@ pub struct Field {
     /// console shows or records it (the provisioning log, test runs, validators' messages).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub secret: bool,
+    /// Once a user has a value for it, no write may change or clear it (400 `mutability`),
+    /// but a deactivation, which always goes through: an `externalId` that identifies the
+    /// user in the identity provider for good.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub immutable: bool,
     /// What it is, for people.
     #[serde(default)]
     pub description: String,

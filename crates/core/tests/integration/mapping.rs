@@ -37,6 +37,7 @@ fn plan() -> Plan {
         kind: FieldType::String,
         custom: true,
         secret: false,
+        immutable: false,
         description: String::new(),
         validators: vec![],
     });

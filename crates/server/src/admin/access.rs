@@ -266,9 +266,12 @@ pub fn need(method: &Method, path: &str) -> Option<Need> {
         }
         ["logout" | "me", ..] => Some(Need::SignedIn),
         ["administrators", ..] => Some(server(Area::Administrators, by_method)),
-        ["client-profiles"] | ["mapping", "providers" | "schema" | "template", ..] if reads => {
-            Some(Need::Catalogue)
-        }
+        ["client-profiles"]
+        | [
+            "mapping",
+            "providers" | "schema" | "template" | "templates",
+            ..,
+        ] if reads => Some(Need::Catalogue),
         ["configurations"] => Some(server(Area::Configurations, by_method)),
         ["configurations", id, rest @ ..] => {
             let configuration = Some(ConfigurationId::parse(id));

@@ -64,9 +64,15 @@ pub async fn create_configuration(
     Acting(actor): Acting,
     Body(body): Body<NewConfigurationBody>,
 ) -> Result<(StatusCode, Json<ConfigurationView>), AdminError> {
+    let template = body.plan_template;
     let created = state
         .store
-        .create_configuration(body.into_new()?, &actor)
+        .create_configuration_from_template(
+            body.into_new()?,
+            template,
+            state.registry.user(),
+            &actor,
+        )
         .await?;
     tracing::info!(configuration = %created.id, name = %created.name, "configuration created");
     Ok((

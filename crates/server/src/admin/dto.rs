@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use scim_console_core::audit::{AuditEntry, AuditPage};
+use scim_console_core::mapping::templates::PlanTemplate;
 use scim_console_core::oauth::{ClientAuthMethod, ClientKeys, IssuedClient, OAuthClientInfo};
 use scim_console_core::token::{TokenCheck, TokenProblem, TokenProblemKind};
 use scim_console_core::{
@@ -267,6 +268,10 @@ pub struct NewConfigurationBody {
     #[serde(default)]
     #[schema(value_type = Option<Compatibility>)]
     pub compatibility: Option<Map<String, Value>>,
+    /// A mapping plan template saved as its first plan version (`standard`, `xMatters`);
+    /// without one it has no plan and its endpoint accepts every SCIM attribute.
+    #[serde(default)]
+    pub plan_template: Option<PlanTemplate>,
 }
 
 impl NewConfigurationBody {

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use scim_console_core::mapping::plan::{self, Evaluation, Finding, Operation, Plan};
 use scim_console_core::mapping::provider::{Provider, ProviderSide};
+use scim_console_core::mapping::templates::PlanTemplate;
 use scim_console_core::mapping::trial::{Trial, TrialError, TrialInput};
 use scim_console_core::mapping::versions::{PlanImpact, PlanVersion};
 use serde::{Deserialize, Serialize};
@@ -247,17 +248,56 @@ pub async fn schema() -> Json<Value> {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TemplateQuery {
+    /// The plan template (`standard`, the default, or `xMatters`).
+    template: Option<String>,
     /// The identity provider whose default mappings fill the plan's provider side (`entra`,
     /// `okta`, `oneLogin`, `google`); without it, the plan has none.
     provider: Option<String>,
 }
 
-/// The default plan for Users, a starting point to edit: with an identity provider's default
-/// mappings as its provider side when one is named.
+/// A plan template, for people to pick.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TemplateView {
+    /// Its name (`GET /api/mapping/template?template=…`, `planTemplate` of a new configuration).
+    pub name: PlanTemplate,
+    /// A title.
+    pub title: &'static str,
+    /// What it holds.
+    pub description: &'static str,
+}
+
+/// The plan templates: a configuration may start from one, the plan editor may load one.
+#[utoipa::path(get, path = "/api/mapping/templates", security(("admin_token" = [])),
+    responses((status = 200, body = Vec<TemplateView>)))]
+pub async fn templates() -> Json<Vec<TemplateView>> {
+    Json(
+        PlanTemplate::ALL
+            .into_iter()
+            .map(|t| TemplateView {
+                name: t,
+                title: t.title(),
+                description: t.description(),
+            })
+            .collect(),
+    )
+}
+
+/// A plan template (the standard one by default), a starting point to edit: with an identity
+/// provider's default mappings as its provider side when one is named.
 #[utoipa::path(get, path = "/api/mapping/template", security(("admin_token" = [])), params(TemplateQuery),
     responses((status = 200, body = Plan), (status = 404, body = ErrorBody)))]
 pub async fn template(Params(query): Params<TemplateQuery>) -> Result<Json<Plan>, AdminError> {
-    let mut plan = Plan::default_users();
+    let template = match &query.template {
+        None => PlanTemplate::Standard,
+        Some(name) => PlanTemplate::parse(name).ok_or_else(|| {
+            AdminError::new(
+                StatusCode::NOT_FOUND,
+                format!("no plan template \"{name}\": standard or xMatters"),
+            )
+        })?,
+    };
+    let mut plan = template.plan();
     if let Some(name) = &query.provider {
         plan.provider = Some(ProviderSide::template(provider_named(name)?));
     }
@@ -532,6 +572,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(provider_template))
         .routes(routes!(schema))
         .routes(routes!(template))
+        .routes(routes!(templates))
         .routes(routes!(current, save))
         .routes(routes!(impact))
         .routes(routes!(validate))

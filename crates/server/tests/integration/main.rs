@@ -31,3 +31,4 @@ mod scim_endpoint;
 mod storage_faults;
 mod tls;
 mod tokens;
+mod xmatters;

@@ -17,6 +17,7 @@ const rfc: Schemas['Compatibility'] = {
   patchAnswer: 'noContentForGroups',
   unquotedFilterStrings: true,
   managerAsString: true,
+  looseFilterSyntax: true,
 };
 const strict: Schemas['Compatibility'] = {
   ...rfc,
@@ -31,6 +32,7 @@ const strict: Schemas['Compatibility'] = {
   acceptPut: false,
   unquotedFilterStrings: false,
   managerAsString: false,
+  looseFilterSyntax: false,
 };
 const doc = (name: string, title: string, description: string) => ({
   name,

@@ -174,11 +174,15 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
     onSuccess: (found) => (found.failing > 0 ? setImpact(found) : save.mutate()),
   });
 
-  const loadTemplate = async (provider?: string) => {
+  const loadTemplate = async (provider?: string, template?: string) => {
     try {
-      // A whole plan: the default fields and rules, with the provider's mappings as its
+      // A whole plan: a target's fields and rules, with the provider's mappings as its
       // provider side (what the sample tester's "IdP user" mode runs a source user through).
-      const plan = await unwrap(api.GET('/api/mapping/template', { params: { query: provider ? { provider } : {} } }));
+      const plan = await unwrap(
+        api.GET('/api/mapping/template', {
+          params: { query: { ...(provider ? { provider } : {}), ...(template ? { template } : {}) } },
+        }),
+      );
       setText(planText(plan));
     } catch (e) {
       notifications.show({ title: 'Template not loaded', message: describe(e), color: 'red' });
@@ -223,8 +227,13 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
               </Button>
             </Menu.Target>
             <Menu.Dropdown>
+              <Menu.Label>Target</Menu.Label>
               <Menu.Item onClick={() => loadTemplate()}>Default (SCIM core User)</Menu.Item>
+              <Menu.Item onClick={() => loadTemplate(undefined, 'xMatters')}>
+                xMatters (its supported attributes)
+              </Menu.Item>
               <Menu.Divider />
+              <Menu.Label>Default target, with an identity provider's mappings</Menu.Label>
               {providers.map(([value, label]) => (
                 <Menu.Item key={value} onClick={() => loadTemplate(value)}>
                   {label}

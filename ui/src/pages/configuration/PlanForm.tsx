@@ -360,6 +360,20 @@ export function PlanForm({
                       />
                     </Tooltip>
                   )}
+                  <Tooltip
+                    multiline
+                    w={300}
+                    label="Once a user has a value, no write may change or clear it (400 mutability); a deactivation still goes through. For an externalId that identifies the user in the identity provider for good."
+                  >
+                    <Checkbox
+                      mt={8}
+                      size="xs"
+                      label="Immutable"
+                      aria-label={`Field ${i + 1} is immutable`}
+                      checked={field.immutable === true}
+                      onChange={(e) => setField(i, { ...field, immutable: e.currentTarget.checked || undefined })}
+                    />
+                  </Tooltip>
                   <Stack gap={4} style={{ flex: 1 }}>
                     <Chip.Group multiple value={kinds} onChange={(v) => setField(i, withValidators(field, v))}>
                       <Group gap={4}>

@@ -25,6 +25,7 @@ impl Plan {
             kind,
             custom: false,
             secret: false,
+            immutable: false,
             description: String::new(),
             validators,
         };

@@ -42,6 +42,7 @@ fn xmatters() -> Plan {
         kind: FieldType::String,
         custom: true,
         secret: false,
+        immutable: false,
         description: "the badge number".into(),
         validators: vec![Validator::Pattern {
             regex: "[0-9]{4,8}".into(),
@@ -97,6 +98,7 @@ fn static_validation_finds_each_mistake_where_it_is() {
         kind: FieldType::String,
         custom: false,
         secret: false,
+        immutable: false,
         description: String::new(),
         validators: vec![Validator::Required],
     });
@@ -466,6 +468,7 @@ fn a_custom_field_marked_secret_is_judged_never_shown_never_kept() {
         kind: FieldType::String,
         custom: true,
         secret: true,
+        immutable: false,
         description: "the door PIN".into(),
         validators: vec![Validator::Pattern {
             regex: "^[0-9]{4}$".into(),
@@ -540,6 +543,7 @@ fn only_custom_fields_with_names_of_their_own_can_be_secret() {
         kind: FieldType::String,
         custom: true,
         secret: true,
+        immutable: false,
         description: String::new(),
         validators: vec![],
     });
