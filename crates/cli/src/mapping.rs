@@ -20,8 +20,9 @@ use crate::users::read_source_users;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum MappingCommand {
-    /// Print the default plan for Users (a starting point to edit), optionally with an
-    /// identity provider's default mappings (`--provider entra|okta|oneLogin|google`).
+    /// Print a plan template (`--template standard|xmatters`, default standard) as a starting
+    /// point to edit, optionally with an identity provider's default mappings
+    /// (`--provider entra|okta|oneLogin|google`).
     Template(MappingTemplateArgs),
     /// Print the JSON Schema of the plan export format.
     Schema,
@@ -48,6 +49,9 @@ pub(crate) enum MappingCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct MappingTemplateArgs {
+    /// The plan template.
+    #[arg(long, value_enum, default_value = "standard")]
+    template: crate::config::Template,
     /// Include this identity provider's default mappings as the plan's provider side.
     #[arg(long, value_parser = ["entra", "okta", "oneLogin", "google"])]
     provider: Option<String>,
@@ -212,9 +216,9 @@ pub(crate) fn run_offline(cmd: MappingCommand) -> Result<Result<()>, MappingComm
     })
 }
 
-/// `mapping template`: the default plan, with a provider's side when one is named.
+/// `mapping template`: a plan template, with a provider's side when one is named.
 fn template(args: &MappingTemplateArgs) -> Result<()> {
-    let mut plan = Plan::default_users();
+    let mut plan = scim_console_core::mapping::templates::PlanTemplate::from(args.template).plan();
     if let Some(name) = &args.provider {
         let provider = serde_json::from_value(serde_json::Value::String(name.clone()))?;
         plan.provider =

@@ -205,6 +205,64 @@ pub(crate) fn print_configuration(c: &Configuration) {
     set::print(c, false);
 }
 
+/// `config create` here: the configuration, and its first plan when a template is named.
+async fn create(store: &Store, args: CreateArgs) -> Result<()> {
+    let profile = args.client_profile.map_or_else(
+        || {
+            args.idp.map_or(ClientProfile::Rfc, |i| {
+                scim_console_core::IdentityProvider::from(i).profile()
+            })
+        },
+        Into::into,
+    );
+    let new = NewConfiguration {
+        name: args.name,
+        description: args.description,
+        slug: args.slug,
+        enabled: !args.disabled,
+        provision_users: !args.groups_only,
+        provision_groups: !args.users_only,
+        put_semantics: if args.merge_put {
+            scim_console_core::PutSemantics::Merge
+        } else {
+            scim_console_core::PutSemantics::Replace
+        },
+        keep_passwords: false,
+        protected_accounts: args.protected,
+        token_policy: TokenPolicy {
+            max_lifetime_days: args.token_max_lifetime,
+            rotation_days: args.token_rotation,
+            max_active: args.token_max_active,
+        },
+        client_authentication: scim_console_core::ClientAuthentication::Any,
+        log_retention: LogRetention {
+            max_age_days: args.log_max_age,
+            max_records: args.log_max_records,
+        },
+        client_profile: profile,
+        compatibility: Compatibility::for_profile(profile),
+    };
+    let registry = scim::SchemaRegistry::standard();
+    let c = store
+        .create_configuration_from_template(
+            new,
+            args.plan_template.map(Into::into),
+            registry.user(),
+            &Actor::cli(),
+        )
+        .await?;
+    if args.json {
+        print_json(&c)
+    } else {
+        print_configuration(&c);
+        println!(
+            "Create its token with `scim-console token create --config {}`.",
+            c.slug
+        );
+        Ok(())
+    }
+}
+
 /// Runs a `config` subcommand.
 pub(crate) async fn run(store: &Store, cmd: ConfigCommand) -> Result<()> {
     match cmd {
@@ -228,62 +286,7 @@ pub(crate) async fn run(store: &Store, cmd: ConfigCommand) -> Result<()> {
             }
             Ok(())
         }
-        ConfigCommand::Create(args) => {
-            let profile = args.client_profile.map_or_else(
-                || {
-                    args.idp.map_or(ClientProfile::Rfc, |i| {
-                        scim_console_core::IdentityProvider::from(i).profile()
-                    })
-                },
-                Into::into,
-            );
-            let new = NewConfiguration {
-                name: args.name,
-                description: args.description,
-                slug: args.slug,
-                enabled: !args.disabled,
-                provision_users: !args.groups_only,
-                provision_groups: !args.users_only,
-                put_semantics: if args.merge_put {
-                    scim_console_core::PutSemantics::Merge
-                } else {
-                    scim_console_core::PutSemantics::Replace
-                },
-                keep_passwords: false,
-                protected_accounts: args.protected,
-                token_policy: TokenPolicy {
-                    max_lifetime_days: args.token_max_lifetime,
-                    rotation_days: args.token_rotation,
-                    max_active: args.token_max_active,
-                },
-                client_authentication: scim_console_core::ClientAuthentication::Any,
-                log_retention: LogRetention {
-                    max_age_days: args.log_max_age,
-                    max_records: args.log_max_records,
-                },
-                client_profile: profile,
-                compatibility: Compatibility::for_profile(profile),
-            };
-            let registry = scim::SchemaRegistry::standard();
-            let c = store
-                .create_configuration_from_template(
-                    new,
-                    args.plan_template.map(Into::into),
-                    registry.user(),
-                    &Actor::cli(),
-                )
-                .await?;
-            if args.json {
-                print_json(&c)
-            } else {
-                print_configuration(&c);
-                println!(
-                    "Create its token with `scim-console token create --config {}`.",
-                    c.slug
-                );
-                Ok(())
-            }
-        }
+        ConfigCommand::Create(args) => create(store, args).await,
         ConfigCommand::Show(args) => {
             let c = store.find_configuration(&args.name).await?;
             if args.json {

@@ -22,6 +22,36 @@ fn mapping_verbs() {
     );
     let template = cli(dir.path(), &["mapping", "template"]);
     assert!(template.status.success());
+    // A configuration may start from a template: version 1 is the template's plan.
+    let xmatters: Value = serde_json::from_slice(
+        &cli(
+            dir.path(),
+            &["mapping", "template", "--template", "xmatters"],
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(xmatters["unsupported"], "reject");
+    assert!(
+        cli(
+            dir.path(),
+            &[
+                "config",
+                "create",
+                "xMatters",
+                "--plan-template",
+                "xmatters"
+            ]
+        )
+        .status
+        .success()
+    );
+    let shown: Value = serde_json::from_slice(
+        &cli(dir.path(), &["mapping", "show", "--config", "xMatters"]).stdout,
+    )
+    .unwrap();
+    assert_eq!(shown["plan"], xmatters, "{shown}");
+    assert_eq!(shown["comment"], "From the xMatters template");
     let schema: Value =
         serde_json::from_slice(&cli(dir.path(), &["mapping", "schema"]).stdout).unwrap();
     assert_eq!(schema["title"], "Plan");

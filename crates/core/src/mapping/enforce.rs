@@ -113,6 +113,41 @@ fn changed_immutable(
         .collect()
 }
 
+/// Refuses an update that changes or clears an immutable field (400 `mutability`) — or,
+/// for a deactivation or under warn-only, records it as a warning.
+fn check_immutable(
+    write: UserWrite<'_>,
+    rules: &super::plan::Plan,
+    after: &Map<String, Value>,
+    schema: &ResourceSchema,
+    deactivates: bool,
+    warnings: &mut Vec<String>,
+) -> CoreResult<()> {
+    let Some(before) = write.before() else {
+        return Ok(());
+    };
+    let frozen = changed_immutable(rules, before, after, schema);
+    if frozen.is_empty() {
+        return Ok(());
+    }
+    let detail = format!(
+        "the mapping plan makes {} immutable: once set, it cannot be changed or cleared",
+        frozen.join(", ")
+    );
+    match rules.mode {
+        Mode::Enforce if deactivates => warnings.push(format!(
+            "not enforced, because a deactivation always goes through: {detail}"
+        )),
+        Mode::Enforce => {
+            return Err(CoreError::Scim(
+                ScimError::mutability(detail).with_attributes(frozen),
+            ));
+        }
+        Mode::WarnOnly => warnings.push(detail),
+    }
+    Ok(())
+}
+
 /// What the validators of a write's fields said.
 struct FieldProblems {
     /// Why, one sentence each.
@@ -283,27 +318,7 @@ impl Store {
                 evaluation.unsupported.join(", ")
             ));
         }
-        let frozen = write
-            .before()
-            .map(|before| changed_immutable(rules, before, &resource, schema))
-            .unwrap_or_default();
-        if !frozen.is_empty() {
-            let detail = format!(
-                "the mapping plan makes {} immutable: once set, it cannot be changed or cleared",
-                frozen.join(", ")
-            );
-            match rules.mode {
-                Mode::Enforce if deactivates => warnings.push(format!(
-                    "not enforced, because a deactivation always goes through: {detail}"
-                )),
-                Mode::Enforce => {
-                    return Err(CoreError::Scim(
-                        ScimError::mutability(detail).with_attributes(frozen),
-                    ));
-                }
-                Mode::WarnOnly => warnings.push(detail),
-            }
-        }
+        check_immutable(write, rules, &resource, schema, deactivates, &mut warnings)?;
         let fields = self
             .field_problems(
                 configuration,

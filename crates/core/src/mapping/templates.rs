@@ -116,7 +116,7 @@ fn direct(name: &str) -> Rule {
 }
 
 /// xMatters' supported-attribute table (seed 001), one field per row.
-fn xmatters() -> Plan {
+fn xmatters_fields() -> Vec<Field> {
     use FieldType::{Boolean, String};
     let mut external_id = field(
         "externalId",
@@ -125,7 +125,7 @@ fn xmatters() -> Plan {
         vec![Validator::Unique],
     );
     external_id.immutable = true;
-    let fields = vec![
+    vec![
         field(
             "userName",
             String,
@@ -189,7 +189,12 @@ fn xmatters() -> Plan {
             "An additional phone number, in E.164 format.",
             vec![Validator::E164],
         ),
-    ];
+    ]
+}
+
+/// xMatters' plan: its fields filled as sent (the language split), nothing else accepted.
+fn xmatters() -> Plan {
+    let fields = xmatters_fields();
     let rules = fields
         .iter()
         .map(|f| {

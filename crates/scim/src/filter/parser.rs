@@ -151,11 +151,12 @@ fn tokenize(input: &str, loose: bool) -> Result<Vec<Token<'_>>, (String, usize)>
             continue;
         }
         let start = i;
-        while i < bytes.len()
-            && !matches!(bytes[i], b'(' | b')' | b'[' | b']' | b'"')
-            && !(loose && bytes[i] == b'=')
-            && !bytes[i].is_ascii_whitespace()
-        {
+        let ends_word = |b: u8| {
+            matches!(b, b'(' | b')' | b'[' | b']' | b'"')
+                || b.is_ascii_whitespace()
+                || (loose && b == b'=')
+        };
+        while i < bytes.len() && !ends_word(bytes[i]) {
             i += 1;
         }
         tokens.push(Token {

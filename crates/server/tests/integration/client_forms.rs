@@ -358,8 +358,8 @@ async fn strict_answers_404_after_delete_and_invalid_syntax_for_undefined_paths(
 
 #[tokio::test]
 async fn xmatters_spelling_of_a_value_path_is_read_where_the_profile_accepts_it() {
-    let s = TestServer::start().await;
     const PATH: &str = "emails[type ='Work Email'].value";
+    let s = TestServer::start().await;
     for profile in ["rfc", "entra"] {
         let c = connection(&s, json!({"name": profile, "clientProfile": profile})).await;
         let ada = c.user(&s, "ada@contoso.com").await;
