@@ -49,6 +49,15 @@ pub enum CoreError {
     /// The database could not be reached (at start-up: the message says which and why).
     #[error("{0}")]
     Unavailable(String),
+    /// A deletion or deactivation the configuration's accidental-deletion threshold holds:
+    /// 503 with `Retry-After`, so that the identity provider retries later.
+    #[error("{detail}")]
+    Held {
+        /// Why, and what the admin does about it.
+        detail: String,
+        /// Seconds the client waits before retrying.
+        retry_after: u64,
+    },
     /// The operation needs the other database backend (e.g. a file backup of PostgreSQL).
     #[error("{0}")]
     Unsupported(String),
@@ -91,6 +100,7 @@ impl CoreError {
             }
             Self::Forbidden(detail) => ScimError::status(403, detail.clone()),
             Self::Unsupported(detail) => ScimError::status(501, detail.clone()),
+            Self::Held { detail, .. } => ScimError::status(503, detail.clone()),
             Self::Unavailable(_) => ScimError::status(
                 503,
                 "the console's storage is unavailable for now; retry after the delay in Retry-After",

@@ -37,6 +37,7 @@ pub mod compatibility;
 pub mod configuration;
 pub mod csv;
 pub mod db;
+pub mod deletions;
 pub mod directory;
 pub mod email;
 pub mod error;

@@ -300,6 +300,36 @@ const TABLES: &[Table] = &[
         log: false,
     },
     Table {
+        name: "deletion_thresholds",
+        columns: &[
+            ("configuration_id", T),
+            ("limit_kind", T),
+            ("limit_value", I),
+            ("window_minutes", I),
+            ("updated_us", I),
+            ("updated_by", T),
+        ],
+        key: &["configuration_id"],
+        log: false,
+    },
+    Table {
+        name: "deletions",
+        columns: &[
+            ("id", T),
+            ("configuration_id", T),
+            ("user_id", T),
+            ("user_name", T),
+            ("kind", T),
+            ("state", T),
+            ("at_us", I),
+            ("attempts", I),
+            ("decided_us", I),
+            ("decided_by", T),
+        ],
+        key: &["id"],
+        log: false,
+    },
+    Table {
         name: "log_outbox",
         columns: &[
             ("ticket", I),

@@ -257,6 +257,17 @@ impl Store {
                 self.token_due(rule.configuration_id, DeadlineKind::Rotation, days, now)
                     .await
             }
+            AlertCondition::DeletionsHeld => {
+                let held = self.held_deletion_count(rule.configuration_id).await?;
+                Ok(Finding {
+                    holds: held > 0,
+                    message: match held {
+                        0 => "no deletion is held".to_owned(),
+                        1 => "1 deletion is held by the accidental-deletion threshold: release or discard it".to_owned(),
+                        n => format!("{n} deletions are held by the accidental-deletion threshold: release or discard them"),
+                    },
+                })
+            }
         }
     }
 

@@ -65,6 +65,9 @@ pub enum AlertCondition {
         #[serde(default)]
         days: u32,
     },
+    /// The accidental-deletion threshold holds deletions or deactivations waiting for an
+    /// admin to release or discard them.
+    DeletionsHeld,
 }
 
 fn default_token_days() -> u32 {
@@ -103,7 +106,7 @@ impl AlertCondition {
             Self::RotationOverdue { days } if days > 365 => {
                 Err(CoreError::invalid("condition.days", "must be 0 to 365"))
             }
-            Self::RotationOverdue { .. } => Ok(()),
+            Self::RotationOverdue { .. } | Self::DeletionsHeld => Ok(()),
         }
     }
 
@@ -127,6 +130,9 @@ impl AlertCondition {
             Self::RotationOverdue { days: 0 } => "a token is overdue for rotation".to_owned(),
             Self::RotationOverdue { days } => {
                 format!("a token is due for rotation within {days} days, or overdue")
+            }
+            Self::DeletionsHeld => {
+                "deletions are held by the accidental-deletion threshold".to_owned()
             }
         }
     }

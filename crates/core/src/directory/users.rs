@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use super::{ListPage, USERS, Written, assemble, assemble_parts, check_if_match, stored_data};
 use crate::configuration::Configuration;
+use crate::deletions::{DeletionKind, deactivates};
 use crate::error::{CoreError, CoreResult, is_unique_violation};
 use crate::logs::{REQUEST_SKIPPED, outbox};
 use crate::mapping::enforce::UserWrite;
@@ -297,6 +298,21 @@ impl Store {
             crate::PutSemantics::Merge => incoming.merged_into(&current, schema, &unassigned)?,
         };
         replaced.check_required(schema)?;
+        if deactivates(current.as_map(), replaced.as_map())
+            && let Some(hold) = self
+                .judge_deletion(
+                    &mut tx,
+                    configuration,
+                    id,
+                    current.str_attr("userName"),
+                    DeletionKind::Deactivate,
+                )
+                .await?
+        {
+            drop(tx);
+            drop(conn);
+            return Err(self.hold_deletion(hold).await);
+        }
         let (shaped, warnings, secrets) = self
             .enforce_user_plan(
                 configuration,
@@ -371,6 +387,21 @@ impl Store {
             });
         }
         guard_protected(configuration, &current, Some(&outcome.resource))?;
+        if deactivates(current.as_map(), outcome.resource.as_map())
+            && let Some(hold) = self
+                .judge_deletion(
+                    &mut tx,
+                    configuration,
+                    id,
+                    current.str_attr("userName"),
+                    DeletionKind::Deactivate,
+                )
+                .await?
+        {
+            drop(tx);
+            drop(conn);
+            return Err(self.hold_deletion(hold).await);
+        }
         let mut changes = outcome.changes;
         let (shaped, warnings, secrets) = self
             .enforce_user_plan(
@@ -429,6 +460,20 @@ impl Store {
         check_if_match(if_match, row.try_get("version")?)?;
         let current = Resource::from_map(assemble(&USERS, &row)?);
         guard_protected(configuration, &current, None)?;
+        if let Some(hold) = self
+            .judge_deletion(
+                &mut tx,
+                configuration,
+                id,
+                current.str_attr("userName"),
+                DeletionKind::Delete,
+            )
+            .await?
+        {
+            drop(tx);
+            drop(w);
+            return Err(self.hold_deletion(hold).await);
+        }
         let cfg = configuration.id.to_string();
         let now = now_us();
         db::query(

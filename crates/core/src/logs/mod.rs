@@ -644,6 +644,10 @@ pub struct LogPage {
 /// failure by the statistics and the failure-rate alerts.
 pub const REQUEST_SKIPPED: &str = "the request is skipped";
 
+/// How the detail of a deletion held by the accidental-deletion threshold ends (503): the
+/// log records it as skipped, not as a failure.
+pub const REQUEST_HELD: &str = "the request is held";
+
 /// The CSV header of exported records.
 pub const CSV_HEADER: &str = "seq,at,configuration_id,client,source,credential,method,path,operation,resource_type,resource_id,resource_name,status,outcome,scim_type,detail,switches,duration_us,request_body,response_body\r\n";
 

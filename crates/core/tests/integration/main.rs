@@ -7,6 +7,7 @@
 mod administrators;
 mod alerts;
 mod common;
+mod deletions;
 mod groups;
 mod keychain;
 mod logs;

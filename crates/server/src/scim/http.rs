@@ -50,6 +50,10 @@ impl From<ScimError> for ScimFailure {
 
 impl From<CoreError> for ScimFailure {
     fn from(error: CoreError) -> Self {
+        if let CoreError::Held { retry_after, .. } = &error {
+            let seconds = retry_after.to_string();
+            return Self::from(error.to_scim()).with_header(header::RETRY_AFTER, &seconds);
+        }
         if error.is_storage_unavailable() {
             tracing::warn!(%error, "storage unavailable: answered 503");
             return Self::from(error.to_scim()).with_header(header::RETRY_AFTER, "5");

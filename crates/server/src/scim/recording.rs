@@ -29,6 +29,7 @@ fn outcome(status: u16, detail: Option<&str>, warnings: Option<&str>) -> Outcome
         200..=299 if warnings.is_some() => Outcome::Warning,
         200..=299 => Outcome::Success,
         403 if detail.is_some_and(|d| d.ends_with(logs::REQUEST_SKIPPED)) => Outcome::Skipped,
+        503 if detail.is_some_and(|d| d.ends_with(logs::REQUEST_HELD)) => Outcome::Skipped,
         _ => Outcome::Failure,
     }
 }
