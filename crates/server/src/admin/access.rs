@@ -287,6 +287,11 @@ pub fn need(method: &Method, path: &str) -> Option<Need> {
                 }
                 ["mapping", ..] => (Area::Mapping, by_method),
                 ["tokens", ..] => (Area::Tokens, by_method),
+                // The threshold is the configuration's policy; deciding on held deletions
+                // deletes or keeps users.
+                ["deletion-threshold"] => (Area::Configurations, by_method),
+                ["held-deletions"] => (Area::Directory, Access::Read),
+                ["held-deletions", "release" | "discard"] => (Area::Directory, Access::Write),
                 ["oauth-clients", ..] => (Area::OAuthClients, by_method),
                 _ => return None,
             };

@@ -13,6 +13,7 @@ mod audit;
 mod configurations;
 pub mod conformance;
 mod connection;
+mod deletions;
 mod directory;
 pub mod dto;
 mod email;
@@ -344,6 +345,7 @@ fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(AdminApi::openapi())
         .merge(settings::routes())
         .merge(email::routes())
+        .merge(deletions::routes())
         .merge(configurations::routes())
         .merge(tokens::routes())
         .merge(oauth_clients::routes())

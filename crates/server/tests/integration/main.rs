@@ -16,6 +16,7 @@ mod conformance;
 mod connection;
 mod console_ui;
 mod cursor_paging;
+mod deletion_threshold;
 mod email;
 mod hostile;
 mod hostile_network;
