@@ -87,6 +87,11 @@ const kinds = [
     fields: { 'Warn ahead (days)': '14' },
     description: 'a token is due for rotation within 14 days, or overdue',
   },
+  {
+    option: 'Deletions are held by the threshold',
+    fields: {},
+    description: 'deletions are held by the accidental-deletion threshold',
+  },
 ];
 
 test('the Alerts tab adds a rule of every kind, each with its own fields', async () => {

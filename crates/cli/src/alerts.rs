@@ -65,6 +65,8 @@ enum When {
     /// A token in use is due for rotation under the policy within --days (default 0: once
     /// overdue).
     RotationOverdue,
+    /// The accidental-deletion threshold holds deletions waiting for an admin.
+    DeletionsHeld,
 }
 
 /// `alerts add`.
@@ -171,6 +173,7 @@ fn condition(args: &AddArgs) -> Result<AlertCondition> {
         When::RotationOverdue => AlertCondition::RotationOverdue {
             days: args.days.unwrap_or(0),
         },
+        When::DeletionsHeld => AlertCondition::DeletionsHeld,
     })
 }
 

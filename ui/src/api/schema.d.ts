@@ -333,6 +333,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/configurations/{id}/deletion-threshold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The accidental-deletion threshold: how many user deletions and deactivations may go
+         *     through within a window before further ones are held.
+         */
+        get: operations["threshold"];
+        /**
+         * Sets the threshold (`{"limit": {"count": 10}, "windowMinutes": 60}` or `{"percent": 5}`).
+         *     The first time, a "Deletions held" alert rule is added to the configuration.
+         */
+        put: operations["set_threshold"];
+        post?: never;
+        /** Removes the threshold: deletions go through again (held ones wait for a decision). */
+        delete: operations["clear_threshold"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/configurations/{id}/groups": {
         parameters: {
             query?: never;
@@ -361,6 +386,57 @@ export interface paths {
         get: operations["group"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/configurations/{id}/held-deletions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The deletions and deactivations the threshold holds, oldest first. */
+        get: operations["held"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/configurations/{id}/held-deletions/discard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Discards held deletions: the users stay as they are. */
+        post: operations["discard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/configurations/{id}/held-deletions/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Releases held deletions: each is applied now (the user deleted, or deactivated). */
+        post: operations["release"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1530,6 +1606,9 @@ export interface components {
             days?: number;
             /** @enum {string} */
             kind: "rotationOverdue";
+        } | {
+            /** @enum {string} */
+            kind: "deletionsHeld";
         };
         /** @description An alert raised or resolved. */
         AlertEvent: {
@@ -2219,6 +2298,47 @@ export interface components {
          * @enum {string}
          */
         DeadlineKind: "expiry" | "rotation";
+        /** @description What a decision did. */
+        Decided: {
+            /** @description Of those released, the users already gone or changed meanwhile (nothing left to do). */
+            alreadyDone: number;
+            /** @description How many held deletions it decided. */
+            decided: number;
+        };
+        /** @description Which held deletions a decision takes. */
+        DecisionBody: {
+            /** @description Their ids; absent: every one held now. */
+            ids?: string[] | null;
+        };
+        /**
+         * @description What is deprovisioned.
+         * @enum {string}
+         */
+        DeletionKind: "delete" | "deactivate";
+        /** @description How many deletions a window allows. */
+        DeletionLimit: {
+            /**
+             * Format: int32
+             * @description At most this many (1 to 1,000,000).
+             */
+            count: number;
+        } | {
+            /**
+             * Format: int32
+             * @description At most this percentage of the configuration's users (1 to 100).
+             */
+            percent: number;
+        };
+        /** @description A configuration's threshold. */
+        DeletionThreshold: {
+            /** @description How many deletions and deactivations go through within the window. */
+            limit: components["schemas"]["DeletionLimit"];
+            /**
+             * Format: int32
+             * @description The window, 1 to 10,080 minutes (a week).
+             */
+            windowMinutes: number;
+        };
         /** @description One difference between two plans. */
         DifferenceView: {
             /** @description The value in `to`. */
@@ -2388,6 +2508,27 @@ export interface components {
             status: string;
             /** @description The server version. */
             version: string;
+        };
+        /** @description A deletion or deactivation the threshold holds. */
+        HeldDeletion: {
+            /**
+             * Format: int64
+             * @description How many times the identity provider sent it.
+             */
+            attempts: number;
+            /**
+             * Format: date-time
+             * @description When it was first held.
+             */
+            held: string;
+            /** @description Its id (to release or discard it). */
+            id: string;
+            /** @description A DELETE or a deactivation. */
+            kind: components["schemas"]["DeletionKind"];
+            /** @description The user's id. */
+            userId: string;
+            /** @description The user's userName when it was held. */
+            userName?: string | null;
         };
         /**
          * @description The identity provider a configuration is for, which picks its client profile.
@@ -3425,6 +3566,24 @@ export interface components {
         TestEmailBody: {
             /** @description The recipient. */
             to: string;
+        };
+        /** @description A threshold as stored: with who set it and when. */
+        ThresholdSettings: {
+            /** @description In words. */
+            description: string;
+            /** @description The threshold. */
+            threshold: components["schemas"]["DeletionThreshold"];
+            /**
+             * Format: date-time
+             * @description When it was set.
+             */
+            updated: string;
+            /** @description Who set it. */
+            updatedBy: string;
+        };
+        /** @description The configuration's threshold, if it has one. */
+        ThresholdView: {
+            threshold?: null | components["schemas"]["ThresholdSettings"];
         };
         /** @description Tokens that are expired, expiring soon or overdue for rotation, across configurations. */
         TokenCheckView: {
@@ -4494,6 +4653,106 @@ export interface operations {
             };
         };
     };
+    threshold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The configuration's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThresholdView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_threshold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The configuration's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeletionThreshold"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThresholdSettings"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    clear_threshold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The configuration's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     groups: {
         parameters: {
             query?: {
@@ -4551,6 +4810,120 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    held: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The configuration's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldDeletion"][];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    discard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The configuration's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Decided"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    release: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The configuration's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Decided"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             404: {

@@ -8,6 +8,7 @@ test('each kind of rule sends its own numbers', () => {
     { kind: 'revokedTokenUsed', minutes: 15 },
     { kind: 'tokenExpiring', days: 7 },
     { kind: 'rotationOverdue', days: 7 },
+    { kind: 'deletionsHeld' },
   ]);
 });
 

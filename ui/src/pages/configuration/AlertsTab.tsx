@@ -47,6 +47,8 @@ export function conditionOf(kind: Kind, { percent, minutes, hours, days }: Condi
       return { kind, days };
     case 'revokedTokenUsed':
       return { kind, minutes };
+    case 'deletionsHeld':
+      return { kind };
   }
 }
 
@@ -65,6 +67,7 @@ export const kinds: { value: Kind; label: string }[] = [
   { value: 'revokedTokenUsed', label: 'A revoked or expired token is used' },
   { value: 'tokenExpiring', label: 'A token is about to expire' },
   { value: 'rotationOverdue', label: 'A token is due for rotation' },
+  { value: 'deletionsHeld', label: 'Deletions are held by the threshold' },
 ];
 
 /** Alert rules of the configuration (failures, silence, tokens used, expiring or due for rotation) and their history. */

@@ -14,6 +14,7 @@ import { LogsView } from '../logs/LogsView';
 import { StatsView } from '../StatsView';
 import { AlertsTab } from './AlertsTab';
 import { ConnectionTab } from './ConnectionTab';
+import { DeletionThresholdPanel } from './DeletionGuard';
 import { DirectoryTab } from './DirectoryTab';
 import { MappingTab } from './MappingTab';
 import { CompatibilityPanel } from './CompatibilityPanel';
@@ -132,6 +133,7 @@ export function ConfigurationPage() {
         <Tabs.Panel value="policy" pt="md">
           <Stack maw={760}>
             <PolicyTab configuration={c} />
+            <DeletionThresholdPanel configuration={c} />
             <CompatibilityPanel configuration={c} />
           </Stack>
         </Tabs.Panel>

@@ -21,6 +21,7 @@ import { api, describe, unwrap, type Configuration, type GroupSummary, type User
 import { may, useMe } from '../../api/me';
 import { EmptyState, ErrorNotice, Loading } from '../../components/States';
 import { formatDateTime } from '../../format';
+import { HeldDeletionsPanel } from './DeletionGuard';
 
 type Kind = 'users' | 'groups';
 interface Page {
@@ -132,6 +133,7 @@ export function DirectoryTab({ configuration }: { configuration: Configuration }
 
   return (
     <Stack>
+      <HeldDeletionsPanel configuration={configuration} />
       <Group justify="space-between">
         <Group>
           <SegmentedControl
