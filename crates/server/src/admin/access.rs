@@ -278,7 +278,8 @@ pub fn need(method: &Method, path: &str) -> Option<Need> {
             let (area, access) = match rest {
                 // Judged field by field by the handler (`ConfigurationChanges::areas`).
                 [] if *method == Method::PATCH => return Some(Need::SignedIn),
-                [] => (Area::Configurations, by_method),
+                // The deletion threshold is the configuration's own policy.
+                [] | ["deletion-threshold"] => (Area::Configurations, by_method),
                 ["alerts", ..] => (Area::Alerts, by_method),
                 ["users" | "groups", ..] => (Area::Directory, by_method),
                 // Validating, testing, comparing and weighing a plan change nothing.
@@ -287,9 +288,7 @@ pub fn need(method: &Method, path: &str) -> Option<Need> {
                 }
                 ["mapping", ..] => (Area::Mapping, by_method),
                 ["tokens", ..] => (Area::Tokens, by_method),
-                // The threshold is the configuration's policy; deciding on held deletions
-                // deletes or keeps users.
-                ["deletion-threshold"] => (Area::Configurations, by_method),
+                // Deciding on held deletions deletes or keeps users.
                 ["held-deletions"] => (Area::Directory, Access::Read),
                 ["held-deletions", "release" | "discard"] => (Area::Directory, Access::Write),
                 ["oauth-clients", ..] => (Area::OAuthClients, by_method),
