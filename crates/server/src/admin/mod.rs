@@ -23,6 +23,7 @@ mod mapping;
 mod me;
 mod oauth_clients;
 pub mod oidc;
+mod on_demand;
 mod pilot_runs;
 pub mod sessions;
 mod settings;
@@ -346,6 +347,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(settings::routes())
         .merge(email::routes())
         .merge(deletions::routes())
+        .merge(on_demand::routes())
         .merge(configurations::routes())
         .merge(tokens::routes())
         .merge(oauth_clients::routes())

@@ -14,6 +14,8 @@
 
 pub mod runs;
 pub mod source;
+pub mod steps;
+mod wire;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -21,8 +23,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt as _;
 use reqwest::Method;
-use scim::patch::{PatchOpKind, PatchOperation, PatchPath, PatchRequest};
-use scim::{PatchRules, Resource, ResourceSchema};
+use scim::ResourceSchema;
+use scim::patch::PatchOperation;
 use scim_console_core::mapping::plan::{CompiledPlan, Mode, Operation};
 use scim_console_core::mapping::provider::{Provider, ProviderSide};
 use serde::Serialize;
@@ -31,6 +33,8 @@ use tokio::sync::watch;
 
 use crate::outbound::{Answer, ScimClient, Unanswered};
 pub use source::{Source, SourceKind, SourceUser};
+use steps::{Step, StepKind, StepStatus, some_of};
+use wire::{differences, encode, quoted, top_level_operations, wire_operation};
 
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 /// Users in a row without any answer after which a run stops.
@@ -78,6 +82,9 @@ pub struct UserResult {
     pub status: Option<u16>,
     /// Requests sent for it (retries included).
     pub requests: u32,
+    /// Step by step (import, scope, match, action, result): what each decided and why.
+    #[serde(default)]
+    pub steps: Vec<Step>,
 }
 
 /// Users per action.
@@ -191,16 +198,21 @@ impl StopSwitch {
 /// The User-Agent of a provider, as the console sends it (it names the provider, so the
 /// endpoint recognises the client the run behaves like).
 pub fn user_agent(provider: Provider) -> String {
-    let name = match provider {
-        Provider::Entra => "Microsoft Entra ID",
-        Provider::Okta => "Okta",
-        Provider::OneLogin => "OneLogin",
-        Provider::Google => "Google Workspace",
-    };
+    let name = provider_title(provider);
     format!(
         "SCIM Console/{} pilot run (behaving like {name})",
         env!("CARGO_PKG_VERSION")
     )
+}
+
+/// A provider's name for people.
+fn provider_title(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Entra => "Microsoft Entra ID",
+        Provider::Okta => "Okta",
+        Provider::OneLogin => "OneLogin",
+        Provider::Google => "Google Workspace",
+    }
 }
 
 /// Shared state of a running pilot.
@@ -295,13 +307,42 @@ impl Outcome {
                 id: None,
                 status: None,
                 requests: 0,
+                steps: Vec::new(),
             },
         }
     }
 
+    /// Records a step.
+    fn step(&mut self, step: StepKind, status: StepStatus, summary: impl Into<String>) {
+        self.result.steps.push(Step {
+            step,
+            status,
+            summary: summary.into(),
+        });
+    }
+
+    /// Ends the user: the action, why, and the result step that says so.
     fn finish(mut self, action: Action, detail: impl Into<String>) -> UserResult {
+        let detail = detail.into();
+        let status = match action {
+            Action::Failed => StepStatus::Failed,
+            Action::Skipped => StepStatus::Skipped,
+            _ => StepStatus::Done,
+        };
+        let answered = self
+            .result
+            .status
+            .map(|s| format!(" (last answer: HTTP {s})"))
+            .unwrap_or_default();
+        let id = self
+            .result
+            .id
+            .as_ref()
+            .map(|id| format!("; its id in the target: {id}"))
+            .unwrap_or_default();
+        self.step(StepKind::Result, status, format!("{detail}{answered}{id}"));
         self.result.action = action;
-        self.result.detail = detail.into();
+        self.result.detail = detail;
         self.result
     }
 
@@ -310,98 +351,6 @@ impl Outcome {
         self.result.requests += answer.attempts;
         self.result.status = Some(answer.status);
     }
-}
-
-/// A filter value, quoted as SCIM filters want.
-fn quoted(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        if matches!(c, '"' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('"');
-    out
-}
-
-fn encode(text: &str) -> String {
-    form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>()
-}
-
-/// The attributes that differ, and the operations that set them.
-fn differences(
-    existing: &Map<String, Value>,
-    operations: Vec<PatchOperation>,
-    schema: &ResourceSchema,
-) -> (Vec<PatchOperation>, Vec<String>, Map<String, Value>) {
-    let mut current = Resource::from_map(existing.clone());
-    let mut kept = Vec::new();
-    let mut names = Vec::new();
-    for op in operations {
-        let request = PatchRequest {
-            operations: vec![op.clone()],
-        };
-        if let Ok(outcome) = scim::patch::apply(&current, &request, schema, &PatchRules::default())
-            && !outcome.changes.is_empty()
-        {
-            current = outcome.resource;
-            // A value that replaces one is a `replace`; one where there was none, an `add` (as
-            // Entra ID sends them).
-            let replaces = outcome
-                .changes
-                .iter()
-                .any(|c| c.old.as_ref().is_some_and(|v| !v.is_null()));
-            let mut op = op;
-            op.op = if replaces {
-                PatchOpKind::Replace
-            } else {
-                PatchOpKind::Add
-            };
-            names.push(
-                op.path
-                    .as_ref()
-                    .map_or_else(String::new, ToString::to_string),
-            );
-            kept.push(op);
-        }
-    }
-    (kept, names, current.into_map())
-}
-
-/// The operations that set each top-level attribute of a SCIM User (for SCIM sources).
-fn top_level_operations(user: &Map<String, Value>) -> Vec<PatchOperation> {
-    user.iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "schemas" | "id" | "meta" | "password"))
-        .filter_map(|(k, v)| {
-            PatchPath::parse(k).ok().map(|path| PatchOperation {
-                op: PatchOpKind::Replace,
-                path: Some(path),
-                value: Some(v.clone()),
-            })
-        })
-        .collect()
-}
-
-/// An operation as the provider writes it on the wire.
-fn wire_operation(provider: Provider, op: &PatchOperation) -> Value {
-    let verb = match (provider, op.op) {
-        (Provider::Entra, PatchOpKind::Add) => "Add",
-        (Provider::Entra, PatchOpKind::Replace) => "Replace",
-        (Provider::Entra, PatchOpKind::Remove) => "Remove",
-        (_, PatchOpKind::Add) => "add",
-        (_, PatchOpKind::Replace) => "replace",
-        (_, PatchOpKind::Remove) => "remove",
-    };
-    let mut wire = json!({"op": verb});
-    if let Some(path) = &op.path {
-        wire["path"] = Value::String(path.to_string());
-    }
-    if let Some(value) = &op.value {
-        wire["value"] = value.clone();
-    }
-    wire
 }
 
 impl Shared<'_> {
@@ -428,6 +377,40 @@ impl Shared<'_> {
                 (resource, operations, Vec::new())
             }
         }
+    }
+
+    /// The import step in words: what the source gave and what the mappings made of it.
+    fn imported(
+        &self,
+        user: &SourceUser,
+        desired: &Map<String, Value>,
+        user_name: &str,
+        problems: &[String],
+    ) -> String {
+        let read: Vec<String> = user.attributes.keys().cloned().collect();
+        let made: Vec<String> = desired
+            .keys()
+            .filter(|k| k.as_str() != "schemas")
+            .cloned()
+            .collect();
+        let mut text = match self.kind {
+            SourceKind::Provider => format!(
+                "read row {}: {}; the {} mappings make a SCIM User {user_name} with {}",
+                user.row,
+                some_of(&read),
+                provider_title(self.pilot.provider.provider),
+                some_of(&made)
+            ),
+            SourceKind::Scim => format!(
+                "read row {}: a SCIM User {user_name} with {}",
+                user.row,
+                some_of(&made)
+            ),
+        };
+        if !problems.is_empty() {
+            text.push_str(&format!(" (not mapped: {})", problems.join("; ")));
+        }
+        text
     }
 
     /// Why the plan refuses a user (enforced validators, failed transforms), if it does.
@@ -533,17 +516,49 @@ impl Shared<'_> {
             } else {
                 format!("no userName: {}", problems.join("; "))
             };
+            outcome.step(StepKind::Import, StepStatus::Failed, why.clone());
             return outcome.finish(Action::Failed, why);
         };
+        outcome.step(
+            StepKind::Import,
+            StepStatus::Done,
+            self.imported(&user, &desired, &user_name, &problems),
+        );
         let evaluation = self
             .pilot
             .plan
             .evaluate(&desired, Operation::Create, &self.pilot.schema);
+        let filters = self.pilot.plan.plan().scoping.users.len();
         if !evaluation.in_scope {
+            outcome.step(
+                StepKind::Scope,
+                StepStatus::Skipped,
+                format!("out of scope: the plan's {filters} user scoping filter(s) leave it out"),
+            );
             return outcome.finish(Action::Skipped, "out of the plan's scope");
         }
+        outcome.step(
+            StepKind::Scope,
+            StepStatus::Done,
+            if filters == 0 {
+                "in scope: the plan has no user scoping filter".to_owned()
+            } else {
+                format!("in scope: it passes the plan's {filters} user scoping filter(s)")
+            },
+        );
         if let Some(why) = self.refused(&evaluation) {
-            return outcome.finish(Action::Failed, format!("the plan refuses it: {why}"));
+            let why = format!("the plan refuses it: {why}");
+            outcome.step(
+                StepKind::Match,
+                StepStatus::Skipped,
+                "not queried: the plan refuses the user",
+            );
+            outcome.step(
+                StepKind::Action,
+                StepStatus::Failed,
+                format!("nothing sent: {why}"),
+            );
+            return outcome.finish(Action::Failed, why);
         }
         let attribute = self
             .pilot
@@ -565,19 +580,41 @@ impl Shared<'_> {
         };
         let found = match self.matching(&mut outcome, &attribute, &value).await {
             Ok(found) => found,
-            Err(why) => return outcome.finish(Action::Failed, why),
+            Err(why) => {
+                outcome.step(StepKind::Match, StepStatus::Failed, why.clone());
+                return outcome.finish(Action::Failed, why);
+            }
         };
+        let query = format!("{attribute} eq {}", quoted(&value));
         match found.as_slice() {
-            [] => self.create(outcome, desired, operations, &attribute, &value).await,
-            [existing] => self.update(outcome, existing, operations).await,
-            many => outcome.finish(
-                Action::Failed,
-                format!(
-                    "{} users of the target match {attribute} eq {}; the matching attribute must be unique",
-                    many.len(),
-                    quoted(&value)
-                ),
-            ),
+            [] => {
+                outcome.step(
+                    StepKind::Match,
+                    StepStatus::Done,
+                    format!("no user of the target matches {query}: it is new"),
+                );
+                self.create(outcome, desired, operations, &attribute, &value)
+                    .await
+            }
+            [existing] => {
+                outcome.step(
+                    StepKind::Match,
+                    StepStatus::Done,
+                    format!(
+                        "matched the target's user {} on {query}",
+                        existing.get("id").and_then(Value::as_str).unwrap_or("?")
+                    ),
+                );
+                self.update(outcome, existing, operations).await
+            }
+            many => {
+                let why = format!(
+                    "{} users of the target match {query}; the matching attribute must be unique",
+                    many.len()
+                );
+                outcome.step(StepKind::Match, StepStatus::Failed, why.clone());
+                outcome.finish(Action::Failed, why)
+            }
         }
     }
 
@@ -594,10 +631,21 @@ impl Shared<'_> {
             .filter(|k| k.as_str() != "schemas")
             .cloned()
             .collect();
+        let sent = some_of(&names);
         outcome.result.attributes = names;
         if self.pilot.dry_run {
+            outcome.step(
+                StepKind::Action,
+                StepStatus::Done,
+                format!("dry run: would create it (POST /Users) with {sent}"),
+            );
             return outcome.finish(Action::WouldCreate, "no match: would be created");
         }
+        outcome.step(
+            StepKind::Action,
+            StepStatus::Done,
+            format!("create: POST /Users with {sent}"),
+        );
         if self.pilot.provider.provider == Provider::Okta && !desired.contains_key("active") {
             // Okta creates users active.
             desired.insert("active".into(), Value::Bool(true));
@@ -659,9 +707,19 @@ impl Shared<'_> {
         let (changed, names, updated) = differences(existing, operations, &self.pilot.schema);
         outcome.result.attributes.clone_from(&names);
         if changed.is_empty() {
+            outcome.step(
+                StepKind::Action,
+                StepStatus::Done,
+                "none: the target's user already holds what the source says",
+            );
             return outcome.finish(Action::Unchanged, "matches the source: nothing to send");
         }
         if self.pilot.dry_run {
+            outcome.step(
+                StepKind::Action,
+                StepStatus::Done,
+                format!("dry run: would update {}", some_of(&names)),
+            );
             return outcome.finish(
                 Action::WouldUpdate,
                 format!("would update {}", names.join(", ")),
@@ -691,6 +749,11 @@ impl Shared<'_> {
             ),
         };
         let path = format!("/Users/{}", encode(&id).replace('+', "%20"));
+        outcome.step(
+            StepKind::Action,
+            StepStatus::Done,
+            format!("update: {method} /Users/{id} setting {}", some_of(&names)),
+        );
         match self.send(&mut outcome, method, &path, Some(&body)).await {
             Ok(answer) if matches!(answer.status, 200 | 204) => {
                 outcome.finish(Action::Updated, format!("updated {}", names.join(", ")))
@@ -701,62 +764,5 @@ impl Shared<'_> {
             ),
             Err(u) => outcome.finish(Action::Failed, format!("no answer: {}", u.reason)),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn filter_values_are_quoted_and_escaped() {
-        assert_eq!(quoted("ada"), "\"ada\"");
-        assert_eq!(quoted(r#"a"b\c"#), r#""a\"b\\c""#);
-        assert_eq!(
-            encode(&format!("userName eq {}", quoted("a b"))),
-            "userName+eq+%22a+b%22"
-        );
-    }
-
-    #[test]
-    fn entra_capitalises_its_operations_and_okta_does_not() {
-        let op = PatchOperation {
-            op: PatchOpKind::Replace,
-            path: Some(PatchPath::parse("displayName").unwrap()),
-            value: Some(json!("Ada")),
-        };
-        assert_eq!(
-            wire_operation(Provider::Entra, &op),
-            json!({"op": "Replace", "path": "displayName", "value": "Ada"})
-        );
-        assert_eq!(wire_operation(Provider::Okta, &op)["op"], "replace");
-    }
-
-    #[test]
-    fn only_differences_are_sent() {
-        let registry = scim::SchemaRegistry::standard();
-        let existing = json!({
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-            "id": "1", "userName": "ada", "displayName": "Ada",
-            "emails": [{"type": "work", "value": "ada@example.com"}]
-        });
-        let ops = vec![
-            PatchOperation {
-                op: PatchOpKind::Replace,
-                path: Some(PatchPath::parse("displayName").unwrap()),
-                value: Some(json!("Ada")),
-            },
-            PatchOperation {
-                op: PatchOpKind::Replace,
-                path: Some(PatchPath::parse("emails[type eq \"work\"].value").unwrap()),
-                value: Some(json!("ada@new.example.com")),
-            },
-        ];
-        let (kept, names, updated) =
-            differences(existing.as_object().unwrap(), ops, registry.user());
-        assert_eq!(kept.len(), 1);
-        assert_eq!(kept[0].op, PatchOpKind::Replace);
-        assert_eq!(names, vec!["emails[type eq \"work\"].value".to_owned()]);
-        assert_eq!(updated["emails"][0]["value"], "ada@new.example.com");
     }
 }

@@ -25,6 +25,7 @@ mod idp_okta;
 mod jwt_clients;
 mod logs;
 mod mapping;
+mod on_demand;
 mod pilot;
 mod protected_accounts;
 mod roles;
