@@ -624,6 +624,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/configurations/{id}/provision-on-demand": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Provisions one user now through the configuration's plan into its own endpoint, the
+         *     console behaving like the identity provider, and says step by step what happened.
+         */
+        post: operations["provision_on_demand"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/configurations/{id}/tokens": {
         parameters: {
             query?: never;
@@ -2915,6 +2935,28 @@ export interface components {
             /** @description `active` or `revoked`. */
             state: components["schemas"]["TokenStateView"];
         };
+        /** @description One user to provision now. */
+        OnDemandBody: {
+            /**
+             * @description The provider to behave like: `entra`, `okta`, `oneLogin`, `google` (default: the plan's
+             *     provider side, else Entra ID).
+             */
+            behaveAs?: string | null;
+            /** @description Only query the endpoint and say what would be done. */
+            dryRun?: boolean;
+            /**
+             * @description Which user of a CSV or JSON source: its row as pilot reports number them (the CSV
+             *     line, the header being line 1; the array position from 1); the first user by default.
+             */
+            row?: number | null;
+            /**
+             * @description Where the user comes from: a JSON payload (a SCIM User or the provider's attributes), a
+             *     CSV export, or another configuration's users.
+             */
+            source: components["schemas"]["PilotSourceBody"];
+            /** @description Which user of a configuration source: its userName. */
+            userName?: string | null;
+        };
         /**
          * @description What a request did.
          * @enum {string}
@@ -3099,6 +3141,25 @@ export interface components {
             /** @enum {string} */
             kind: "configuration";
         };
+        /** @description One step: what it decided, and why. */
+        PilotStep: {
+            /** @description How it ended. */
+            status: components["schemas"]["PilotStepStatus"];
+            /** @description Which step. */
+            step: components["schemas"]["PilotStepKind"];
+            /** @description What it decided and why, in a sentence. */
+            summary: string;
+        };
+        /**
+         * @description Which step.
+         * @enum {string}
+         */
+        PilotStepKind: "import" | "scope" | "match" | "action" | "result";
+        /**
+         * @description How a step ended.
+         * @enum {string}
+         */
+        PilotStepStatus: "done" | "skipped" | "failed";
         /** @description Where a pilot run provisions. */
         PilotTargetBody: {
             /** @enum {string} */
@@ -3133,6 +3194,8 @@ export interface components {
              * @description The last HTTP status, when a request was answered.
              */
             status?: number | null;
+            /** @description Step by step (import, scope, match, action, result): what each decided and why. */
+            steps?: components["schemas"]["PilotStep"][];
             /** @description Its userName, when the mapping gave one. */
             userName?: string | null;
         };
@@ -5359,6 +5422,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OAuthClientView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    provision_on_demand: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The configuration's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OnDemandBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PilotUserResult"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             404: {

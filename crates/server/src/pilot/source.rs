@@ -136,7 +136,7 @@ fn is_scim_user(v: &Map<String, Value>) -> bool {
 }
 
 /// Reads a JSON file: an array of provider-attribute objects, or SCIM Users (a ListResponse,
-/// or an array of resources naming the User schema).
+/// or an array of resources naming the User schema); a single object is one user.
 pub fn from_json(bytes: &[u8]) -> Result<Source, SourceError> {
     let value: Value = serde_json::from_slice(bytes).map_err(|e| {
         SourceError(format!(
@@ -149,9 +149,10 @@ pub fn from_json(bytes: &[u8]) -> Result<Source, SourceError> {
         Value::Array(items) => items,
         Value::Object(mut o) => match o.remove("Resources") {
             Some(Value::Array(items)) => items,
-            _ => {
+            None => vec![Value::Object(o)],
+            Some(_) => {
                 return Err(SourceError(
-                    "the JSON file must hold an array of users, or a SCIM ListResponse with Resources".into(),
+                    "the JSON file's Resources must be an array of users".into(),
                 ));
             }
         },
@@ -302,6 +303,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(scim.kind, SourceKind::Scim);
+        // A single object is one user (a payload pasted as it was sent).
+        let one = from_json(
+            br#"{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "ada"}"#,
+        )
+        .unwrap();
+        assert_eq!((one.kind, one.users.len()), (SourceKind::Scim, 1));
+        assert!(from_json(br#"{"Resources": 1}"#).unwrap_err().0.contains("array"));
         assert!(from_json(b"[1]").unwrap_err().0.contains("user 1"));
         assert!(from_json(b"{\"a\": }").unwrap_err().0.contains("line 1"));
         assert!(

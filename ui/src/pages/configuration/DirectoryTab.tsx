@@ -15,13 +15,14 @@ import {
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
-import { IconSearch, IconUpload } from '@tabler/icons-react';
+import { IconPlayerPlay, IconSearch, IconUpload } from '@tabler/icons-react';
 import { useState } from 'react';
 import { api, describe, unwrap, type Configuration, type GroupSummary, type UserSummary } from '../../api/client';
 import { may, useMe } from '../../api/me';
 import { EmptyState, ErrorNotice, Loading } from '../../components/States';
 import { formatDateTime } from '../../format';
 import { HeldDeletionsPanel } from './DeletionGuard';
+import { ProvisionOnDemand } from './ProvisionOnDemand';
 
 type Kind = 'users' | 'groups';
 interface Page {
@@ -86,6 +87,7 @@ export function DirectoryTab({ configuration }: { configuration: Configuration }
   const [debounced] = useDebouncedValue(search, 250);
   const [open, setOpen] = useState<string | null>(null);
   const [importing, setImporting] = useState(false);
+  const [onDemand, setOnDemand] = useState(false);
   const client = useQueryClient();
   const id = configuration.id;
   const pages = useInfiniteQuery({
@@ -134,6 +136,7 @@ export function DirectoryTab({ configuration }: { configuration: Configuration }
   return (
     <Stack>
       <HeldDeletionsPanel configuration={configuration} />
+      <ProvisionOnDemand configuration={configuration} opened={onDemand} onClose={() => setOnDemand(false)} />
       <Group justify="space-between">
         <Group>
           <SegmentedControl
@@ -154,6 +157,11 @@ export function DirectoryTab({ configuration }: { configuration: Configuration }
             w={320}
           />
         </Group>
+        {kind === 'users' && writable && (
+          <Button variant="default" leftSection={<IconPlayerPlay size={16} />} onClick={() => setOnDemand(true)}>
+            Provision on demand
+          </Button>
+        )}
         {kind === 'users' && writable && (
           <FileButton onChange={importUsers} accept=".csv,text/csv,application/json,.json">
             {(props) => (
