@@ -310,7 +310,7 @@ pub async fn run(store: &Store, cmd: PilotCommand) -> Result<()> {
         &prepared.pilot,
         &prepared.client,
         prepared.target_name(),
-        source,
+        &source,
         &stop,
         &tx,
     )

@@ -179,7 +179,7 @@ pub async fn provision_on_demand(
         &prepared.pilot,
         &prepared.client,
         prepared.target_name(),
-        source,
+        &source,
         &StopSwitch::default(),
         &progress,
     )

@@ -15,7 +15,9 @@ use super::dto::ErrorBody;
 use super::extract::{Acting, Body, config_id};
 use crate::outbound::Pace;
 use crate::outbound::target::{TargetChoice, TargetError};
-use crate::pilot::runs::{Launch, PilotError, PilotOptions, PilotRequest, Prepared, RunView};
+use crate::pilot::runs::{
+    Launch, PilotError, PilotOptions, PilotRequest, Prepared, RetryRefusal, RunView,
+};
 use crate::pilot::source::{self, Source};
 use crate::state::AppState;
 
@@ -25,6 +27,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(start, runs))
         .routes(routes!(run))
         .routes(routes!(stop))
+        .routes(routes!(retry))
 }
 
 /// Where a pilot run's users come from.
@@ -176,16 +179,27 @@ pub async fn start(
     .map_err(pilot_error)?;
     let target = body.target.choice(&state).await?;
     let source = read_source(&state, body.source).await?;
+    let request = PilotRequest {
+        configuration,
+        plan,
+        behave_as: body.behave_as,
+        options,
+        target,
+    };
+    launch(&state, request, source, actor).await
+}
+
+/// Sets a run up and starts it in the background; answers 202 with its view.
+async fn launch(
+    state: &AppState,
+    request: PilotRequest,
+    source: Source,
+    actor: scim_console_core::Actor,
+) -> Result<(StatusCode, Json<RunView>), AdminError> {
     let prepared = Prepared::new(
         &state.store,
         &state.registry,
-        PilotRequest {
-            configuration,
-            plan,
-            behave_as: body.behave_as,
-            options,
-            target,
-        },
+        request.clone(),
         &state.loopback_origin(),
         &state.logs,
         &actor,
@@ -197,12 +211,53 @@ pub async fn start(
         source,
         store: state.store.clone(),
         actor,
+        request: Some(request),
     });
     let view = state
         .pilot_runs
         .get(&id)
         .ok_or_else(|| AdminError::new(StatusCode::INTERNAL_SERVER_ERROR, "the run vanished"))?;
     Ok((StatusCode::ACCEPTED, Json(view)))
+}
+
+/// Which failed users to run again.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RetryBody {
+    /// Their rows in the run's report; absent: every failed user.
+    #[serde(default)]
+    pub rows: Option<Vec<usize>>,
+}
+
+/// Runs a finished run's failed users again (all, or the rows named), with the same plan,
+/// provider, target and options, as a new run: 202, then follow it like any run.
+#[utoipa::path(post, path = "/api/pilot-runs/{run}/retry", security(("admin_token" = [])), request_body = RetryBody,
+    responses((status = 202, body = RunView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn retry(
+    State(state): State<AppState>,
+    Acting(actor): Acting,
+    Path(run): Path<String>,
+    Body(body): Body<RetryBody>,
+) -> Result<(StatusCode, Json<RunView>), AdminError> {
+    let retry =
+        state
+            .pilot_runs
+            .retry(&run, body.rows.as_deref())
+            .map_err(|refusal| match refusal {
+                RetryRefusal::NoSuchRun => {
+                    AdminError::new(StatusCode::NOT_FOUND, refusal.to_string())
+                }
+                RetryRefusal::NotFinished => {
+                    AdminError::new(StatusCode::CONFLICT, refusal.to_string())
+                }
+                RetryRefusal::NothingFailed | RetryRefusal::NotFailed(_) => {
+                    AdminError::invalid("rows", refusal.to_string())
+                }
+            })?;
+    // The configuration as it is now (its plan applies as it was asked: the same version).
+    let mut request = retry.request;
+    request.configuration = state.store.configuration(request.configuration.id).await?;
+    launch(&state, request, retry.failed, actor).await
 }
 
 /// The server's recent pilot runs, newest first (without their reports).

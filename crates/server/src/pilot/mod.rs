@@ -230,7 +230,7 @@ pub async fn run(
     pilot: &Pilot,
     client: &ScimClient,
     target: &str,
-    source: Source,
+    source: &Source,
     stop: &StopSwitch,
     progress: &watch::Sender<Progress>,
 ) -> Report {
@@ -248,7 +248,7 @@ pub async fn run(
         halted: AtomicBool::new(false),
         stop,
     };
-    let mut users: Vec<UserResult> = futures_util::stream::iter(source.users)
+    let mut users: Vec<UserResult> = futures_util::stream::iter(source.users.iter().cloned())
         .map(|user| {
             let shared = &shared;
             async move {

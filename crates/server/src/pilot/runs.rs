@@ -85,6 +85,7 @@ impl PilotOptions {
 }
 
 /// A pilot run to set up.
+#[derive(Clone)]
 pub struct PilotRequest {
     /// The configuration whose log records the run (and whose plan applies when `plan` is
     /// `None`).
@@ -293,6 +294,17 @@ pub struct Run {
     progress: watch::Receiver<Progress>,
     report: Mutex<Option<Report>>,
     stop: StopSwitch,
+    /// What a retry of its failed users needs, once it has ended (server runs only).
+    retry: Mutex<Option<Retry>>,
+}
+
+/// A finished run's failed users, and how to run them again.
+#[derive(Clone)]
+pub struct Retry {
+    /// The run's set-up, as it was asked for.
+    pub request: PilotRequest,
+    /// The users that failed, as the source gave them.
+    pub failed: Source,
 }
 
 impl Run {
@@ -317,6 +329,23 @@ impl Run {
             report: if with_report { report } else { None },
         }
     }
+}
+
+/// Why a run's failed users cannot be run again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RetryRefusal {
+    /// No kept run has that id.
+    #[error("no such pilot run (the server keeps the last 20)")]
+    NoSuchRun,
+    /// It is still running.
+    #[error("the run has not finished: retry its failed users once it has")]
+    NotFinished,
+    /// It has no failed user (or none of those asked for).
+    #[error("the run has no failed user to retry")]
+    NothingFailed,
+    /// A row asked for did not fail.
+    #[error("row {0} did not fail in this run")]
+    NotFailed(usize),
 }
 
 /// The most recent runs a server keeps (older reports are dropped; their requests stay in the
@@ -345,6 +374,8 @@ pub struct Launch {
     pub store: Store,
     /// Who started it (and closes its target).
     pub actor: Actor,
+    /// The set-up, kept so that the run's failed users can be run again.
+    pub request: Option<PilotRequest>,
 }
 
 impl Runs {
@@ -370,6 +401,7 @@ impl Runs {
             progress: rx,
             report: Mutex::new(None),
             stop: StopSwitch::default(),
+            retry: Mutex::new(None),
         });
         {
             let mut runs = self.lock();
@@ -384,18 +416,39 @@ impl Runs {
                 source,
                 store,
                 actor,
+                request,
             } = launch;
             let report = super::run(
                 &prepared.pilot,
                 &prepared.client,
                 prepared.target_name(),
-                source,
+                &source,
                 &run.stop,
                 &tx,
             )
             .await;
             drop(prepared.client);
             prepared.target.close(&store, &actor).await;
+            if let Some(request) = request {
+                let failed: Vec<usize> = report
+                    .users
+                    .iter()
+                    .filter(|u| u.action == super::Action::Failed)
+                    .map(|u| u.row)
+                    .collect();
+                let failed = Source {
+                    kind: source.kind,
+                    users: source
+                        .users
+                        .into_iter()
+                        .filter(|u| failed.contains(&u.row))
+                        .collect(),
+                };
+                *run.retry
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                    Some(Retry { request, failed });
+            }
             *run.report
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(report);
@@ -414,6 +467,39 @@ impl Runs {
             .iter()
             .find(|r| r.id == id)
             .map(|r| r.view(true))
+    }
+
+    /// What a retry of a finished run's failed users needs: all of them, or those of `rows`.
+    pub fn retry(&self, id: &str, rows: Option<&[usize]>) -> Result<Retry, RetryRefusal> {
+        let run = self
+            .lock()
+            .iter()
+            .find(|r| r.id == id)
+            .cloned()
+            .ok_or(RetryRefusal::NoSuchRun)?;
+        let retry = run
+            .retry
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+            .ok_or(RetryRefusal::NotFinished)?;
+        let mut failed = retry.failed;
+        if let Some(rows) = rows {
+            if let Some(row) = rows
+                .iter()
+                .find(|r| !failed.users.iter().any(|u| u.row == **r))
+            {
+                return Err(RetryRefusal::NotFailed(*row));
+            }
+            failed.users.retain(|u| rows.contains(&u.row));
+        }
+        if failed.users.is_empty() {
+            return Err(RetryRefusal::NothingFailed);
+        }
+        Ok(Retry {
+            request: retry.request,
+            failed,
+        })
     }
 
     /// Asks a run to stop; false when there is no such run.

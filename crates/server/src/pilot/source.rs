@@ -309,7 +309,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!((one.kind, one.users.len()), (SourceKind::Scim, 1));
-        assert!(from_json(br#"{"Resources": 1}"#).unwrap_err().0.contains("array"));
+        assert!(
+            from_json(br#"{"Resources": 1}"#)
+                .unwrap_err()
+                .0
+                .contains("array")
+        );
         assert!(from_json(b"[1]").unwrap_err().0.contains("user 1"));
         assert!(from_json(b"{\"a\": }").unwrap_err().0.contains("line 1"));
         assert!(

@@ -322,3 +322,116 @@ async fn a_local_configuration_is_piloted_from_another_with_a_temporary_token() 
     );
     console.stop().await;
 }
+
+#[tokio::test]
+async fn a_runs_failed_users_are_run_again_all_or_some() {
+    let console = TestServer::start().await;
+    let staging = console
+        .store
+        .create_configuration(NewConfiguration::named("Staging"), &Actor::system())
+        .await
+        .unwrap();
+    // Staging's plan refuses languages it does not know: rows 3 and 4 fail.
+    let (_, mut plan) = parts(
+        console
+            .admin(Method::GET, "/api/mapping/template")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (status, saved) = parts(
+        send_json(
+            console.admin(
+                Method::PUT,
+                &format!("/api/configurations/{}/mapping", staging.id),
+            ),
+            &json!({"plan": plan, "comment": "strict"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{saved}");
+    let csv = "userPrincipalName,mail,preferredLanguage\n\
+               ada@contoso.com,ada@contoso.com,en\n\
+               grace@contoso.com,grace@contoso.com,Martian\n\
+               alan@contoso.com,alan@contoso.com,Elvish\n";
+    let body = json!({
+        "configurationId": staging.id,
+        "source": {"kind": "csv", "content": csv},
+        "target": {"kind": "configuration", "configurationId": staging.id},
+    });
+    let (status, run) =
+        parts(send_json(console.admin(Method::POST, "/api/pilot-runs"), &body).await).await;
+    assert_eq!(status, 202, "{run}");
+    let first = run["id"].as_str().unwrap().to_owned();
+    let run = finished(&console, &first).await;
+    assert_eq!(run["report"]["counts"]["created"], 1, "{run}");
+    assert_eq!(run["report"]["counts"]["failed"], 2, "{run}");
+    // Each failed user says at which step and why.
+    let grace = &run["report"]["users"][1];
+    assert_eq!(grace["steps"][3]["step"], "action", "{grace}");
+    assert_eq!(grace["steps"][3]["status"], "failed", "{grace}");
+    assert!(
+        grace["steps"][3]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("preferredLanguage"),
+        "{grace}"
+    );
+
+    let retry = |rows: Value| {
+        let console = &console;
+        let first = first.clone();
+        async move {
+            parts(
+                send_json(
+                    console.admin(Method::POST, &format!("/api/pilot-runs/{first}/retry")),
+                    &rows,
+                )
+                .await,
+            )
+            .await
+        }
+    };
+    // A row that did not fail is refused, naming it; an unknown run is 404.
+    let (status, error) = retry(json!({"rows": [2]})).await;
+    assert_eq!(status, 400, "{error}");
+    assert!(error.to_string().contains("row 2"), "{error}");
+    let (status, _) = parts(
+        send_json(
+            console.admin(Method::POST, "/api/pilot-runs/run_nope/retry"),
+            &json!({}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // The admin fixes the plan (warn only), then retries one row, then the rest.
+    plan["mode"] = json!("warnOnly");
+    let (status, _) = parts(
+        send_json(
+            console.admin(
+                Method::PUT,
+                &format!("/api/configurations/{}/mapping", staging.id),
+            ),
+            &json!({"plan": plan, "comment": "warn only"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, again) = retry(json!({"rows": [3]})).await;
+    assert_eq!(status, 202, "{again}");
+    let again = finished(&console, again["id"].as_str().unwrap()).await;
+    assert_eq!(again["report"]["counts"]["created"], 1, "{again}");
+    assert_eq!(again["report"]["users"][0]["userName"], "grace@contoso.com");
+    let (status, rest) = retry(json!({})).await;
+    assert_eq!(status, 202, "{rest}");
+    let rest = finished(&console, rest["id"].as_str().unwrap()).await;
+    // Both failed users of the first run: grace is there now (unchanged), alan is created.
+    assert_eq!(rest["report"]["counts"]["created"], 1, "{rest}");
+    assert_eq!(rest["report"]["counts"]["unchanged"], 1, "{rest}");
+    console.stop().await;
+}
