@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { Schemas } from '../../api/client';
 import { json, renderWithApp, serveApi } from '../../test/render';
@@ -65,6 +65,11 @@ const users: Schemas['PilotUserResult'][] = [
     id: null,
     status: 400,
     requests: 2,
+    steps: [
+      { step: 'import', status: 'done', summary: 'read row 3' },
+      { step: 'action', status: 'done', summary: 'create: POST /Users' },
+      { step: 'result', status: 'failed', summary: 'the target refused the create' },
+    ],
   },
 ];
 const counts = { created: 1, updated: 0, unchanged: 0, skipped: 0, failed: 1, wouldCreate: 0, wouldUpdate: 0 };
@@ -104,6 +109,8 @@ test('a run is started, followed, and reported user by user', async () => {
       polls += 1;
       return json(runView(polls > 1 ? 'finished' : 'running'));
     },
+    'POST /api/pilot-runs/run_1/retry': () => json({ ...runView('running'), id: 'run_2' }, 202),
+    'GET /api/pilot-runs/run_2': () => json({ ...runView('running'), id: 'run_2' }),
   });
   renderWithApp(<PilotPage />);
   // The first (only) choice of each select, as a keyboard user picks it.
@@ -127,4 +134,10 @@ test('a run is started, followed, and reported user by user', async () => {
   expect(posted.dryRun).toBe(false);
   expect(posted.source).toEqual({ kind: 'csv', content: 'login\nada@contoso.com\nbad' });
   expect(posted.target).toEqual({ kind: 'remote', target: 'tgt_1' });
+  // The failed user says where it stopped; it is chosen and run again as a new run.
+  expect(within(report).getByText(/^Result:/)).toBeInTheDocument();
+  await userEvent.click(within(report).getByRole('checkbox', { name: 'Choose row 3' }));
+  await userEvent.click(screen.getByRole('button', { name: 'Retry the 1 chosen' }));
+  await waitFor(() => expect(calls.some((c) => c.path === '/api/pilot-runs/run_2')).toBe(true));
+  expect(calls.find((c) => c.path === '/api/pilot-runs/run_1/retry')?.body).toEqual({ rows: [3] });
 });

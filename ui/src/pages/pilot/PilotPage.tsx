@@ -17,10 +17,10 @@ import {
   Title,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { IconDownload, IconPlayerPlay, IconPlayerStop, IconUpload } from '@tabler/icons-react';
+import { IconDownload, IconPlayerPlay, IconPlayerStop, IconRefresh, IconUpload } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
-import { ApiError, api, unwrap, type Schemas } from '../../api/client';
+import { ApiError, api, describe, unwrap, type Schemas } from '../../api/client';
 import { may, useMe } from '../../api/me';
 import { useConfigurations } from '../../api/queries';
 import { ErrorNotice } from '../../components/States';
@@ -77,9 +77,23 @@ function download(run: PilotRun) {
   URL.revokeObjectURL(url);
 }
 
-/** One run: live progress while it lasts, then its report. */
-function RunPanel({ id }: { id: string }) {
+/** One run: live progress while it lasts, then its report, whose failed users can be run again. */
+function RunPanel({ id, onRetried }: { id: string; onRetried: (id: string) => void }) {
   const client = useQueryClient();
+  const [chosen, setChosen] = useState<number[]>([]);
+  const retry = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/api/pilot-runs/{run}/retry', {
+          params: { path: { run: id } },
+          body: { rows: chosen.length > 0 ? chosen : null },
+        }),
+      ),
+    onSuccess: async (started) => {
+      await client.invalidateQueries({ queryKey: runsKey });
+      onRetried(started.id);
+    },
+  });
   const run = useQuery({
     queryKey: [...runsKey, id],
     queryFn: () => unwrap(api.GET('/api/pilot-runs/{run}', { params: { path: { run: id } } })),
@@ -127,6 +141,20 @@ function RunPanel({ id }: { id: string }) {
                 <Badge color={report && report.counts.failed > 0 ? 'red' : 'green'} data-testid="pilot-state">
                   finished{report && report.counts.failed > 0 ? ` · ${report.counts.failed} failed` : ''}
                 </Badge>
+                {report && report.counts.failed > 0 && (
+                  <Button
+                    size="xs"
+                    color="red"
+                    variant="light"
+                    leftSection={<IconRefresh size={14} />}
+                    loading={retry.isPending}
+                    onClick={() => retry.mutate()}
+                  >
+                    {chosen.length > 0
+                      ? `Retry the ${chosen.length} chosen`
+                      : `Retry ${report.counts.failed} failed user${report.counts.failed === 1 ? '' : 's'}`}
+                  </Button>
+                )}
                 <Button
                   size="xs"
                   variant="default"
@@ -157,7 +185,14 @@ function RunPanel({ id }: { id: string }) {
             .
           </Text>
         )}
-        {report && <PilotReport report={report} />}
+        {retry.isError && (
+          <Alert color="red" role="alert" title="Not retried">
+            {describe(retry.error)}
+          </Alert>
+        )}
+        {report && (
+          <PilotReport report={report} chosen={report.counts.failed > 0 ? chosen : undefined} onChoose={setChosen} />
+        )}
       </Stack>
     </Paper>
   );
@@ -380,7 +415,7 @@ export function PilotPage() {
           </Stack>
         </form>
       </Paper>
-      {selected && <RunPanel key={selected} id={selected} />}
+      {selected && <RunPanel key={selected} id={selected} onRetried={setSelected} />}
       {runs.data && runs.data.length > 0 && (
         <Stack gap="xs">
           <Title order={3}>Recent runs</Title>

@@ -1,6 +1,7 @@
-import { Badge, Group, Pagination, Progress, SegmentedControl, Stack, Table, Text } from '@mantine/core';
+import { Badge, Checkbox, Group, Pagination, Progress, SegmentedControl, Stack, Table, Text } from '@mantine/core';
 import { useMemo, useState } from 'react';
 import type { Schemas } from '../../api/client';
+import { stepTitles } from '../configuration/ProvisionOnDemand';
 
 export type PilotAction = Schemas['PilotAction'];
 export type PilotRun = Schemas['PilotRunView'];
@@ -67,8 +68,25 @@ export function RunProgress({ run }: { run: PilotRun }) {
   );
 }
 
-/** A finished run's report: user by user, filtered by action, a page at a time. */
-export function PilotReport({ report }: { report: Schemas['PilotReport'] }) {
+/** Where a user stopped: the step that failed, in Entra ID's words. */
+export function failedAt(user: Schemas['PilotUserResult']): string | null {
+  const step = user.steps?.find((s) => s.status === 'failed');
+  return step ? stepTitles[step.step] : null;
+}
+
+/**
+ * A finished run's report: user by user, filtered by action, a page at a time; failed users can
+ * be chosen (for a retry) when `chosen` is given.
+ */
+export function PilotReport({
+  report,
+  chosen,
+  onChoose,
+}: {
+  report: Schemas['PilotReport'];
+  chosen?: number[];
+  onChoose?: (rows: number[]) => void;
+}) {
   const [filter, setFilter] = useState<string>('all');
   const [page, setPage] = useState(1);
   const shown = useMemo(
@@ -96,6 +114,7 @@ export function PilotReport({ report }: { report: Schemas['PilotReport'] }) {
       <Table aria-label="Pilot run report" verticalSpacing="xs">
         <Table.Thead>
           <Table.Tr>
+            {chosen && <Table.Th />}
             <Table.Th>Row</Table.Th>
             <Table.Th>userName</Table.Th>
             <Table.Th>Result</Table.Th>
@@ -106,6 +125,19 @@ export function PilotReport({ report }: { report: Schemas['PilotReport'] }) {
         <Table.Tbody>
           {rows.map((u) => (
             <Table.Tr key={u.row}>
+              {chosen && (
+                <Table.Td>
+                  {u.action === 'failed' && (
+                    <Checkbox
+                      aria-label={`Choose row ${u.row}`}
+                      checked={chosen.includes(u.row)}
+                      onChange={(e) =>
+                        onChoose?.(e.currentTarget.checked ? [...chosen, u.row] : chosen.filter((row) => row !== u.row))
+                      }
+                    />
+                  )}
+                </Table.Td>
+              )}
               <Table.Td>{u.row}</Table.Td>
               <Table.Td>{u.userName ?? '—'}</Table.Td>
               <Table.Td>
@@ -115,7 +147,10 @@ export function PilotReport({ report }: { report: Schemas['PilotReport'] }) {
                 </Badge>
               </Table.Td>
               <Table.Td>
-                <Text size="sm">{u.detail}</Text>
+                <Text size="sm">
+                  {failedAt(u) && <b>{failedAt(u)}: </b>}
+                  {u.detail}
+                </Text>
               </Table.Td>
               <Table.Td>{u.requests}</Table.Td>
             </Table.Tr>
