@@ -16,6 +16,7 @@ use crate::time::to_time;
 
 pub mod caps;
 pub mod follow;
+pub mod health;
 pub mod outbox;
 pub mod refusals;
 pub mod retention;

@@ -290,6 +290,8 @@ pub fn need(method: &Method, path: &str) -> Option<Need> {
                 ["tokens", ..] => (Area::Tokens, by_method),
                 // Deciding on held deletions deletes or keeps users.
                 ["held-deletions"] => (Area::Directory, Access::Read),
+                // Health is read from the provisioning log.
+                ["health"] => (Area::Logs, Access::Read),
                 // Provisioning one user writes into the directory.
                 ["provision-on-demand"] => (Area::Directory, Access::Write),
                 ["held-deletions", "release" | "discard"] => (Area::Directory, Access::Write),

@@ -18,6 +18,7 @@ mod directory;
 pub mod dto;
 mod email;
 mod extract;
+mod health;
 mod logs;
 mod mapping;
 mod me;
@@ -348,6 +349,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(email::routes())
         .merge(deletions::routes())
         .merge(on_demand::routes())
+        .merge(health::routes())
         .merge(configurations::routes())
         .merge(tokens::routes())
         .merge(oauth_clients::routes())

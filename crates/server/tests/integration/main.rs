@@ -18,6 +18,7 @@ mod console_ui;
 mod cursor_paging;
 mod deletion_threshold;
 mod email;
+mod health;
 mod hostile;
 mod hostile_network;
 mod idp_entra;
