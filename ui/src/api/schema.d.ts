@@ -392,6 +392,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/configurations/{id}/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The configuration's provisioning health: its state with the reason, the last hour's
+         *     requests and failures, and the users whose requests failed (unresolved first).
+         */
+        get: operations["health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/configurations/{id}/held-deletions": {
         parameters: {
             query?: never;
@@ -2125,6 +2145,34 @@ export interface components {
             slug?: string | null;
             tokenPolicy?: null | components["schemas"]["TokenPolicyView"];
         };
+        /** @description A configuration's health. */
+        ConfigurationHealth: {
+            /**
+             * Format: int64
+             * @description Failed requests in the last hour.
+             */
+            failuresLastHour: number;
+            /**
+             * Format: int32
+             * @description The window looked at, in hours.
+             */
+            hours: number;
+            /** @description Why, in a sentence. */
+            reason: string;
+            /** @description Users who failed and then succeeded. */
+            recovered: number;
+            /**
+             * Format: int64
+             * @description Requests in the last hour.
+             */
+            requestsLastHour: number;
+            /** @description The state. */
+            state: components["schemas"]["HealthState"];
+            /** @description Users whose last request failed and none succeeded since. */
+            unresolved: number;
+            /** @description The users, newest failure first: unresolved ones, then recovered ones. */
+            users: components["schemas"]["UserFailure"][];
+        };
         /**
          * Format: uuid
          * @description A configuration's identifier.
@@ -2549,6 +2597,11 @@ export interface components {
             /** @description The server version. */
             version: string;
         };
+        /**
+         * @description How a configuration's provisioning goes.
+         * @enum {string}
+         */
+        HealthState: "healthy" | "degraded" | "failing";
         /** @description A deletion or deactivation the threshold holds. */
         HeldDeletion: {
             /**
@@ -3813,6 +3866,39 @@ export interface components {
          * @enum {string}
          */
         Unsupported: "reject" | "ignore";
+        /** @description A user whose request failed in the window. */
+        UserFailure: {
+            /**
+             * Format: date-time
+             * @description When it failed.
+             */
+            at: string;
+            /** @description Why. */
+            detail?: string | null;
+            /** @description Its method. */
+            method: string;
+            /**
+             * Format: date-time
+             * @description When a later request for the user succeeded, if one did.
+             */
+            recovered?: string | null;
+            /** @description Its id in the directory, when known. */
+            resourceId?: string | null;
+            /** @description The SCIM error type. */
+            scimType?: string | null;
+            /**
+             * Format: int64
+             * @description The last failed request's position in the provisioning log.
+             */
+            seq: number;
+            /**
+             * Format: int32
+             * @description The status answered.
+             */
+            status: number;
+            /** @description The user: its userName, or its id when the record has no name. */
+            user: string;
+        };
         /** @description One user of a directory, as a list shows it. */
         UserSummary: {
             /** @description `active` (absent when never set). */
@@ -4898,6 +4984,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    health: {
+        parameters: {
+            query?: {
+                /** @description Hours looked back, 1 to 168 (default 24). */
+                hours?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The configuration's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigurationHealth"];
                 };
             };
             404: {

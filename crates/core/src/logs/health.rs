@@ -65,7 +65,7 @@ pub struct UserFailure {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
-pub struct Health {
+pub struct ConfigurationHealth {
     /// The state.
     pub state: HealthState,
     /// Why, in a sentence.
@@ -90,7 +90,7 @@ impl Store {
         &self,
         configuration: &Configuration,
         hours: u32,
-    ) -> CoreResult<Health> {
+    ) -> CoreResult<ConfigurationHealth> {
         let hours = hours.clamp(1, 168);
         let now = self.now_us();
         let cfg = configuration.id.to_string();
@@ -138,7 +138,7 @@ impl Store {
         let unresolved = users.iter().filter(|u| u.recovered.is_none()).count();
         let recovered = users.len() - unresolved;
         let (state, reason) = judge(requests, failures, unresolved, recovered, &users, hours);
-        Ok(Health {
+        Ok(ConfigurationHealth {
             state,
             reason,
             hours,

@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use scim_console_core::logs::health::Health;
+use scim_console_core::logs::health::ConfigurationHealth;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -31,12 +31,12 @@ pub struct HealthQuery {
 /// The configuration's provisioning health: its state with the reason, the last hour's
 /// requests and failures, and the users whose requests failed (unresolved first).
 #[utoipa::path(get, path = "/api/configurations/{id}/health", security(("admin_token" = [])), params(HealthQuery),
-    responses((status = 200, body = Health), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ConfigurationHealth), (status = 404, body = ErrorBody)))]
 pub async fn health(
     State(state): State<AppState>,
     ConfigPath(configuration): ConfigPath,
     Params(query): Params<HealthQuery>,
-) -> Result<Json<Health>, AdminError> {
+) -> Result<Json<ConfigurationHealth>, AdminError> {
     Ok(Json(
         state
             .store

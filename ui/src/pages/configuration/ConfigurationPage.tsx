@@ -16,6 +16,7 @@ import { AlertsTab } from './AlertsTab';
 import { ConnectionTab } from './ConnectionTab';
 import { DeletionThresholdPanel } from './DeletionGuard';
 import { DirectoryTab } from './DirectoryTab';
+import { HealthBadge, HealthPanel } from './Health';
 import { MappingTab } from './MappingTab';
 import { CompatibilityPanel } from './CompatibilityPanel';
 import { PolicyTab } from './PolicyTab';
@@ -72,6 +73,7 @@ export function ConfigurationPage() {
             <Badge color={c.enabled ? 'green' : 'gray'} variant="light">
               {c.enabled ? 'Enabled' : 'Disabled'}
             </Badge>
+            {may(me.data, 'logs') && <HealthBadge configuration={c} />}
           </Group>
           {c.description && <Text c="dimmed">{c.description}</Text>}
         </div>
@@ -125,6 +127,7 @@ export function ConfigurationPage() {
           <LogsView configuration={c} />
         </Tabs.Panel>
         <Tabs.Panel value="monitoring" pt="md">
+          <HealthPanel configuration={c} />
           <StatsView configuration={c} />
         </Tabs.Panel>
         <Tabs.Panel value="alerts" pt="md">

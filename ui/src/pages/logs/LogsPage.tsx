@@ -4,11 +4,12 @@ import { LogsView } from './LogsView';
 
 /** Every configuration's provisioning log. */
 export function LogsPage() {
-  // Links may open the log filtered (`?configuration=…&direction=outbound`).
+  // Links may open the log filtered (`?configuration=…&direction=outbound`, `&text=<user>`).
   const [params] = useSearchParams();
   const initial = {
     configuration: params.get('configuration') ?? undefined,
     direction: params.get('direction') ?? undefined,
+    text: params.get('text') ?? undefined,
   };
   return (
     <Stack>

@@ -115,7 +115,7 @@ export function LogsView({ configuration, initial }: { configuration?: Configura
     ...initial,
     configuration: configuration?.id ?? initial?.configuration,
   });
-  const [text, setText] = useState('');
+  const [text, setText] = useState(initial?.text ?? '');
   const [debouncedText] = useDebouncedValue(text, 300);
   const [range, setRange] = useState('');
   const [live, setLive] = useState(true);
