@@ -300,6 +300,17 @@ const TABLES: &[Table] = &[
         log: false,
     },
     Table {
+        name: "configuration_pairs",
+        columns: &[
+            ("qa_id", T),
+            ("production_id", T),
+            ("updated_us", I),
+            ("updated_by", T),
+        ],
+        key: &["qa_id"],
+        log: false,
+    },
+    Table {
         name: "deletion_thresholds",
         columns: &[
             ("configuration_id", T),

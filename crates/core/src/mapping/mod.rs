@@ -7,6 +7,7 @@
 //!   its evaluation over a SCIM resource.
 //! - [`versions`]: plans saved per configuration, versioned, cached compiled.
 //! - `enforce`: the current plan enforced on every write, judged by what the write changes.
+//! - [`promotion`]: QA paired with production, the two plans side by side, promotion.
 //! - [`provider`]: the identity provider's side: templates for Entra ID, Okta, OneLogin and
 //!   Google Workspace, and what the provider would send for a source user.
 //! - [`samples`]: samples for a test run picked from the provisioning log.
@@ -21,6 +22,7 @@ pub(crate) mod cache;
 pub(crate) mod enforce;
 pub mod expression;
 pub mod plan;
+pub mod promotion;
 pub mod provider;
 pub mod samples;
 pub mod templates;

@@ -287,6 +287,8 @@ pub fn need(method: &Method, path: &str) -> Option<Need> {
                     (Area::Mapping, Access::Read)
                 }
                 ["mapping", ..] => (Area::Mapping, by_method),
+                // QA's side; the handlers check production's too.
+                ["promotion", ..] => (Area::Mapping, by_method),
                 ["tokens", ..] => (Area::Tokens, by_method),
                 // Deciding on held deletions deletes or keeps users.
                 ["held-deletions"] => (Area::Directory, Access::Read),

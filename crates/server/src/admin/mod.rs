@@ -26,6 +26,7 @@ mod oauth_clients;
 pub mod oidc;
 mod on_demand;
 mod pilot_runs;
+mod promotion;
 pub mod sessions;
 mod settings;
 mod targets;
@@ -350,6 +351,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(deletions::routes())
         .merge(on_demand::routes())
         .merge(health::routes())
+        .merge(promotion::routes())
         .merge(configurations::routes())
         .merge(tokens::routes())
         .merge(oauth_clients::routes())

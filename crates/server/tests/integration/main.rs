@@ -28,6 +28,7 @@ mod logs;
 mod mapping;
 mod on_demand;
 mod pilot;
+mod promotion;
 mod protected_accounts;
 mod roles;
 mod scim_endpoint;

@@ -66,7 +66,7 @@ async fn administrator(
 }
 
 /// A session of a new administrator holding `grants`, as a cookie header.
-async fn signed_in(s: &TestServer, email: &str, grants: Vec<Grant>) -> String {
+pub(crate) async fn signed_in(s: &TestServer, email: &str, grants: Vec<Grant>) -> String {
     let administrator = administrator(s, email, grants).await;
     let id = s
         .store
@@ -76,7 +76,7 @@ async fn signed_in(s: &TestServer, email: &str, grants: Vec<Grant>) -> String {
     format!("scim_console_session={}", id.expose())
 }
 
-async fn call(
+pub(crate) async fn call(
     s: &TestServer,
     cookie: &str,
     method: Method,
