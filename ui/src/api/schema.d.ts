@@ -644,6 +644,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/configurations/{id}/promotion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * QA's pairing and what promoting would change: production's plan and QA's side by side,
+         *     section by section (fields, validators, rules, matching, scoping, settings).
+         */
+        get: operations["promotion"];
+        /** Pairs this (QA) configuration with its production one. */
+        put: operations["pair"];
+        post?: never;
+        /** Ends the pairing. */
+        delete: operations["unpair"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/configurations/{id}/promotion/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Promotes QA's plan to production as a new version; production's previous version is given
+         *     back, to roll back to.
+         */
+        post: operations["promote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/configurations/{id}/provision-on-demand": {
         parameters: {
             query?: never;
@@ -3050,6 +3092,18 @@ export interface components {
          * @enum {string}
          */
         Outcome: "success" | "failure" | "skipped" | "warning";
+        /** @description The production configuration to pair with. */
+        PairBody: {
+            /** @description Its id. */
+            production: string;
+        };
+        /** @description A configuration named in a pairing. */
+        Paired: {
+            /** @description Its id. */
+            id: components["schemas"]["ConfigurationId"];
+            /** @description Its name. */
+            name: string;
+        };
         /** @description A password with its second factor. */
         PasswordBody: {
             /** @description The code the authenticator app shows for it now. */
@@ -3314,6 +3368,11 @@ export interface components {
             users: number;
         };
         /**
+         * @description Which part of a plan a difference is in.
+         * @enum {string}
+         */
+        PlanSection: "fields" | "validators" | "rules" | "matching" | "scoping" | "settings";
+        /**
          * @description A built-in plan template.
          * @enum {string}
          */
@@ -3345,6 +3404,57 @@ export interface components {
              * @description The version (1, 2, …).
              */
             version: number;
+        };
+        /** @description The QA version reviewed. */
+        PromoteBody: {
+            /**
+             * Format: int64
+             * @description QA's plan version the admin compared (409 when QA has moved on since).
+             */
+            qaVersion: number;
+        };
+        /** @description What a promotion did. */
+        Promoted: {
+            /**
+             * Format: int64
+             * @description Production's version before (roll back to it to undo), if it had a plan.
+             */
+            previousVersion?: number | null;
+            /** @description The production configuration. */
+            production: components["schemas"]["Paired"];
+            /**
+             * Format: int64
+             * @description The QA version promoted.
+             */
+            qaVersion: number;
+            /**
+             * Format: int64
+             * @description Production's new version.
+             */
+            version: number;
+        };
+        /** @description A QA configuration's promotion: where to, and what it would change. */
+        Promotion: {
+            /** @description What promoting would change, section by section. */
+            differences: components["schemas"]["SideBySide"][];
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            paired?: string | null;
+            /** @description Who paired them, and when. */
+            pairedBy?: string | null;
+            production?: null | components["schemas"]["Paired"];
+            /**
+             * Format: int64
+             * @description Production's current plan version (none: it has no plan yet).
+             */
+            productionVersion?: number | null;
+            /**
+             * Format: int64
+             * @description QA's current plan version (none: QA has no plan yet).
+             */
+            qaVersion?: number | null;
         };
         /**
          * @description An identity provider.
@@ -3620,6 +3730,17 @@ export interface components {
             tlsFingerprint?: string | null;
             /** @description The version of SCIM Console. */
             version: string;
+        };
+        /** @description One difference, side by side. */
+        SideBySide: {
+            /** @description A JSON pointer (fields and rules keyed by name and target). */
+            path: string;
+            /** @description The value in production now (null: absent). */
+            production: Record<string, never>;
+            /** @description The value in QA, which a promotion brings (null: absent). */
+            qa: Record<string, never>;
+            /** @description Which part of the plan. */
+            section: components["schemas"]["PlanSection"];
         };
         /** @description A one-time sign-in link: where to open it, and until when. */
         SignInLinkView: {
@@ -5569,6 +5690,172 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    promotion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The configuration's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Promotion"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    pair: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The configuration's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PairBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Promotion"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unpair: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The configuration's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    promote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The configuration's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromoteBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Promoted"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

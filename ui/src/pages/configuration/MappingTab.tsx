@@ -29,6 +29,7 @@ import { ErrorNotice, Loading } from '../../components/States';
 import { editedPlanText, parsePlan, planRows, planText, whereIs } from './planText';
 import { PlanForm } from './PlanForm';
 import { SampleTester } from './SampleTester';
+import { PromotionPanel } from './Promotion';
 import { Versions } from './Versions';
 
 const providers = [
@@ -265,6 +266,7 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
           <Tabs.Tab value="editor">Editor</Tabs.Tab>
           <Tabs.Tab value="tester">Sample tester</Tabs.Tab>
           <Tabs.Tab value="versions">Version history</Tabs.Tab>
+          <Tabs.Tab value="promote">Promote</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="editor" pt="md">
           <SimpleGrid cols={view === 'json' ? { base: 1, lg: 2 } : 1}>
@@ -470,6 +472,9 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
         </Tabs.Panel>
         <Tabs.Panel value="versions" pt="md">
           <Versions configuration={configuration} onRolledBack={(plan) => setText(planText(plan))} />
+        </Tabs.Panel>
+        <Tabs.Panel value="promote" pt="md">
+          <PromotionPanel configuration={configuration} writable={writable} />
         </Tabs.Panel>
       </Tabs>
     </Stack>
