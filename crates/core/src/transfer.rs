@@ -311,6 +311,20 @@ const TABLES: &[Table] = &[
         log: false,
     },
     Table {
+        name: "rekey_batches",
+        columns: &[
+            ("id", T),
+            ("configuration_id", T),
+            ("created_us", I),
+            ("created_by", T),
+            ("changes", T),
+            ("undone_us", I),
+            ("undone_by", T),
+        ],
+        key: &["id"],
+        log: false,
+    },
+    Table {
         name: "deletion_thresholds",
         columns: &[
             ("configuration_id", T),

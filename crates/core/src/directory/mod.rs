@@ -13,6 +13,7 @@ mod scan;
 pub use self::cursor::CURSOR_TIMEOUT_SECONDS;
 mod groups;
 mod protected_members;
+pub mod rekey;
 mod users;
 
 use crate::db;

@@ -117,15 +117,15 @@ impl Store {
             let probe =
                 leniency::tracked(|| Resource::from_request(body.clone(), registry.user(), rules))
                     .0?;
-            let paths = match self
+            let (paths, local_part) = match self
                 .compiled_plan(configuration.id, registry.user())
                 .await?
             {
-                Some(plan) => plan.matching_paths(),
-                None => vec!["userName".to_owned()],
+                Some(plan) => (plan.matching_paths(), plan.plan().match_local_part),
+                None => (vec!["userName".to_owned()], false),
             };
             if let Some((id, by)) = self
-                .imported_match(configuration, registry, probe.as_map(), &paths)
+                .imported_match(configuration, registry, probe.as_map(), &paths, local_part)
                 .await?
             {
                 let mut written = self

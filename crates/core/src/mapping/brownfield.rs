@@ -201,37 +201,74 @@ impl Store {
         Ok(report)
     }
 
-    /// An imported, not yet linked user matching `resource` on one of `paths`, in order.
+    /// An imported, not yet linked user matching `resource` on one of `paths`, in order; with
+    /// `local_part`, then one whose userName is the local part of a matching value that is an
+    /// email (`ada` for `ada@contoso.com`).
     pub(crate) async fn imported_match(
         &self,
         configuration: &Configuration,
         registry: &SchemaRegistry,
         resource: &Map<String, Value>,
         paths: &[String],
+        local_part: bool,
     ) -> CoreResult<Option<(String, String)>> {
         let schema = registry.user();
+        let mut locals = Vec::new();
         for path_text in paths {
             let Some(value) = super::plan::text_at(resource, path_text, schema) else {
                 continue;
             };
-            let candidates = self
-                .users_with_value(configuration, schema, path_text, &value, 10)
-                .await?;
-            for candidate in candidates {
-                let Some(id) = candidate.get("id").and_then(Value::as_str) else {
-                    continue;
-                };
-                let imported = db::query(
-                    "SELECT imported_us FROM users WHERE configuration_id = ? AND id = ? AND imported_us IS NOT NULL",
-                )
-                .bind(configuration.id.to_string())
-                .bind(id)
-                .fetch_optional(self.pool())
-                .await?;
-                if let Some(row) = imported {
-                    let _: i64 = row.try_get("imported_us")?;
-                    return Ok(Some((id.to_owned(), path_text.clone())));
+            if let Some(id) = self
+                .imported_with(configuration, schema, path_text, &value)
+                .await?
+            {
+                return Ok(Some((id, path_text.clone())));
+            }
+            if let Some((local, _)) = value.split_once('@').filter(|(l, _)| !l.is_empty()) {
+                locals.push((local.to_owned(), path_text.clone()));
+            }
+        }
+        if local_part {
+            for (local, path_text) in locals {
+                if let Some(id) = self
+                    .imported_with(configuration, schema, "userName", &local)
+                    .await?
+                {
+                    return Ok(Some((
+                        id,
+                        format!("the local part of {path_text} (userName {local})"),
+                    )));
                 }
+            }
+        }
+        Ok(None)
+    }
+
+    /// An imported, not yet linked user whose value at `path` is `value`.
+    async fn imported_with(
+        &self,
+        configuration: &Configuration,
+        schema: &scim::ResourceSchema,
+        path: &str,
+        value: &str,
+    ) -> CoreResult<Option<String>> {
+        let candidates = self
+            .users_with_value(configuration, schema, path, value, 10)
+            .await?;
+        for candidate in candidates {
+            let Some(id) = candidate.get("id").and_then(Value::as_str) else {
+                continue;
+            };
+            let imported = db::query(
+                "SELECT imported_us FROM users WHERE configuration_id = ? AND id = ? AND imported_us IS NOT NULL",
+            )
+            .bind(configuration.id.to_string())
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+            if let Some(row) = imported {
+                let _: i64 = row.try_get("imported_us")?;
+                return Ok(Some(id.to_owned()));
             }
         }
         Ok(None)

@@ -44,6 +44,11 @@ pub struct Plan {
     /// The attributes that identify a user in both systems, in order; exactly one is primary.
     #[serde(default)]
     pub matching: Vec<Matching>,
+    /// Brown-field matching may also link an imported user whose userName is a short name to
+    /// the identity provider's user whose matching value is an email with that local part
+    /// (`ada` ↔ `ada@contoso.com`): for targets whose users predate the move to email ids.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub match_local_part: bool,
     /// Which users and groups are in scope.
     #[serde(default)]
     pub scoping: Scoping,

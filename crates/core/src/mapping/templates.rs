@@ -223,6 +223,7 @@ fn xmatters() -> Plan {
                 primary: false,
             },
         ],
+        match_local_part: false,
         scoping: Scoping::default(),
         provider: None,
         groups: GroupRules::default(),

@@ -15,6 +15,7 @@ mod mapping;
 mod outbox;
 mod persistence;
 mod postgres;
+mod rekey;
 mod sessions;
 mod store;
 mod tokens;

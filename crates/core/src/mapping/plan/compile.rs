@@ -127,6 +127,7 @@ impl Plan {
                 attribute: "userName".into(),
                 primary: true,
             }],
+            match_local_part: false,
             scoping: Scoping::default(),
             provider: None,
             groups: GroupRules::default(),
