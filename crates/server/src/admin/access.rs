@@ -292,6 +292,7 @@ pub fn need(method: &Method, path: &str) -> Option<Need> {
                 ["tokens", ..] => (Area::Tokens, by_method),
                 // Deciding on held deletions deletes or keeps users.
                 ["held-deletions"] => (Area::Directory, Access::Read),
+                ["rekey" | "rekeys", ..] => (Area::Directory, by_method),
                 // Health is read from the provisioning log.
                 ["health"] => (Area::Logs, Access::Read),
                 // Provisioning one user writes into the directory.

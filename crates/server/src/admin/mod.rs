@@ -27,6 +27,7 @@ pub mod oidc;
 mod on_demand;
 mod pilot_runs;
 mod promotion;
+mod rekey;
 pub mod sessions;
 mod settings;
 mod targets;
@@ -352,6 +353,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(on_demand::routes())
         .merge(health::routes())
         .merge(promotion::routes())
+        .merge(rekey::routes())
         .merge(configurations::routes())
         .merge(tokens::routes())
         .merge(oauth_clients::routes())

@@ -30,6 +30,7 @@ mod on_demand;
 mod pilot;
 mod promotion;
 mod protected_accounts;
+mod rekey;
 mod roles;
 mod scim_endpoint;
 mod storage_faults;
