@@ -706,6 +706,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/configurations/{id}/rekey": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What converting the short-name user ids to emails would do: each change, each clash. */
+        get: operations["preview"];
+        put?: never;
+        /**
+         * Converts them: each user whose userName is a short name takes its primary email (judged
+         *     again now; clashes are left alone). Audited; undo it with `…/rekeys/{batch}/undo`.
+         */
+        post: operations["convert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/configurations/{id}/rekeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The configuration's conversions, newest first. */
+        get: operations["conversions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/configurations/{id}/rekeys/{batch}/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Undoes a conversion: its users get their short names back (those renamed since are left). */
+        post: operations["undo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/configurations/{id}/tokens": {
         parameters: {
             query?: never;
@@ -3337,6 +3392,12 @@ export interface components {
             format?: number;
             /** @description What the target accepts of groups. */
             groups?: components["schemas"]["GroupRules"];
+            /**
+             * @description Brown-field matching may also link an imported user whose userName is a short name to
+             *     the identity provider's user whose matching value is an email with that local part
+             *     (`ada` ↔ `ada@contoso.com`): for targets whose users predate the move to email ids.
+             */
+            matchLocalPart?: boolean;
             /** @description The attributes that identify a user in both systems, in order; exactly one is primary. */
             matching?: components["schemas"]["Matching"][];
             /** @description Whether a failed validator refuses the request or is only recorded. */
@@ -3527,6 +3588,60 @@ export interface components {
              * @description The answer: 401, or 429 while the source was barred.
              */
             status: number;
+        };
+        /** @description A conversion done. */
+        RekeyBatch: {
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            at: string;
+            /** @description Who. */
+            by: string;
+            /** @description Users re-keyed. */
+            changed: number;
+            /** @description Users refused on the way (the plan, a clash since the preview), and why. */
+            failed: components["schemas"]["RekeyClash"][];
+            /** @description Its id (to undo it). */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When it was undone, if it was.
+             */
+            undone?: string | null;
+        };
+        /** @description One user re-keyed. */
+        RekeyChange: {
+            /** @description Its userName now. */
+            from: string;
+            /** @description The user's id. */
+            id: string;
+            /** @description Its primary email, the new userName. */
+            to: string;
+        };
+        /** @description A user that cannot be re-keyed, and why. */
+        RekeyClash: {
+            /** @description Its userName. */
+            from: string;
+            /** @description The user's id. */
+            id: string;
+            /** @description Why not. */
+            reason: string;
+            /** @description The email it would take, if it has one. */
+            to?: string | null;
+        };
+        /** @description What a conversion would do. */
+        RekeyPreview: {
+            /** @description Users whose userName is an email already. */
+            alreadyEmails: number;
+            /** @description How many in all. */
+            changeCount: number;
+            /** @description Users to re-key (the first [`SHOWN`]). */
+            changes: components["schemas"]["RekeyChange"][];
+            /** @description How many in all. */
+            clashCount: number;
+            /** @description Users that cannot be (the first [`SHOWN`]). */
+            clashes: components["schemas"]["RekeyClash"][];
         };
         /** @description A remote target, as stored (no credential). */
         RemoteTarget: {
@@ -5898,6 +6013,136 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The configuration's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RekeyPreview"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    convert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The configuration's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RekeyBatch"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    conversions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The configuration's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RekeyBatch"][];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    undo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The configuration's id. */
+                id: string;
+                /** @description A path segment. */
+                batch: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RekeyBatch"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,13 +1,40 @@
 import { Button, Code, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { useInfiniteQuery } from '@tanstack/react-query';
+import { notifications } from '@mantine/notifications';
+import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { IconDownload } from '@tabler/icons-react';
 import { useState } from 'react';
-import { api, unwrap } from '../api/client';
+import { api, describe, unwrap } from '../api/client';
 import { useConfigurations } from '../api/queries';
 import { EmptyState, ErrorNotice, Loading } from '../components/States';
 import { formatDateTime } from '../format';
 import { filterQuery } from './logs/filters';
+
+/** Undoes a conversion of user ids to emails from its audit record. */
+function UndoRekey({ configuration, batch }: { configuration: string; batch: string }) {
+  const client = useQueryClient();
+  const undo = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/api/configurations/{id}/rekeys/{batch}/undo', {
+          params: { path: { id: configuration, batch } },
+        }),
+      ),
+    onSuccess: async (done) => {
+      notifications.show({
+        color: 'green',
+        message: `Conversion undone: ${done.changed} users have their short name back`,
+      });
+      await client.invalidateQueries({ queryKey: ['audit'] });
+    },
+    onError: (e) => notifications.show({ color: 'red', title: 'Not undone', message: describe(e) }),
+  });
+  return (
+    <Button size="compact-xs" variant="default" mt={4} loading={undo.isPending} onClick={() => undo.mutate()}>
+      Undo this conversion
+    </Button>
+  );
+}
 
 /** Who changed which configuration, token or OAuth client, when and from where. */
 export function AuditPage() {
@@ -111,6 +138,12 @@ export function AuditPage() {
                 <Table.Td>{e.configurationName ?? '—'}</Table.Td>
                 <Table.Td>
                   <Code style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>{JSON.stringify(e.details)}</Code>
+                  {e.action === 'users.rekey' && e.configurationId && (
+                    <UndoRekey
+                      configuration={e.configurationId}
+                      batch={String((e.details as { batch?: string }).batch)}
+                    />
+                  )}
                 </Table.Td>
               </Table.Tr>
             ))}

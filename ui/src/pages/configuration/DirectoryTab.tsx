@@ -15,7 +15,7 @@ import {
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
-import { IconPlayerPlay, IconSearch, IconUpload } from '@tabler/icons-react';
+import { IconAt, IconPlayerPlay, IconSearch, IconUpload } from '@tabler/icons-react';
 import { useState } from 'react';
 import { api, describe, unwrap, type Configuration, type GroupSummary, type UserSummary } from '../../api/client';
 import { may, useMe } from '../../api/me';
@@ -23,6 +23,7 @@ import { EmptyState, ErrorNotice, Loading } from '../../components/States';
 import { formatDateTime } from '../../format';
 import { HeldDeletionsPanel } from './DeletionGuard';
 import { ProvisionOnDemand } from './ProvisionOnDemand';
+import { RekeyDrawer } from './RekeyDrawer';
 
 type Kind = 'users' | 'groups';
 interface Page {
@@ -88,6 +89,7 @@ export function DirectoryTab({ configuration }: { configuration: Configuration }
   const [open, setOpen] = useState<string | null>(null);
   const [importing, setImporting] = useState(false);
   const [onDemand, setOnDemand] = useState(false);
+  const [rekeying, setRekeying] = useState(false);
   const client = useQueryClient();
   const id = configuration.id;
   const pages = useInfiniteQuery({
@@ -137,6 +139,7 @@ export function DirectoryTab({ configuration }: { configuration: Configuration }
     <Stack>
       <HeldDeletionsPanel configuration={configuration} />
       <ProvisionOnDemand configuration={configuration} opened={onDemand} onClose={() => setOnDemand(false)} />
+      <RekeyDrawer configuration={configuration} opened={rekeying} onClose={() => setRekeying(false)} />
       <Group justify="space-between">
         <Group>
           <SegmentedControl
@@ -157,6 +160,11 @@ export function DirectoryTab({ configuration }: { configuration: Configuration }
             w={320}
           />
         </Group>
+        {kind === 'users' && writable && (
+          <Button variant="default" leftSection={<IconAt size={16} />} onClick={() => setRekeying(true)}>
+            Convert user IDs to emails
+          </Button>
+        )}
         {kind === 'users' && writable && (
           <Button variant="default" leftSection={<IconPlayerPlay size={16} />} onClick={() => setOnDemand(true)}>
             Provision on demand

@@ -440,6 +440,12 @@ export function PlanForm({
           }
           data={[...new Set(['userName', 'externalId', 'emails[type eq "work"].value', ...fieldNames])]}
         />
+        <Checkbox
+          mt="sm"
+          label="Link an imported user whose userName is a short name to the provider's user whose matching value is an email with that local part (ada ↔ ada@contoso.com)"
+          checked={plan.matchLocalPart === true}
+          onChange={(e) => set('matchLocalPart', e.currentTarget.checked || undefined)}
+        />
       </Paper>
 
       <Paper withBorder p="sm">
