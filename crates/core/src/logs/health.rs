@@ -7,6 +7,7 @@
 //! [`MAX_USERS`] users, and per user one look-up by resource id (the resource index).
 
 use std::collections::HashSet;
+use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -158,21 +159,20 @@ impl Store {
         configuration: &Configuration,
         failure: &UserFailure,
     ) -> CoreResult<Option<DateTime<Utc>>> {
-        let id = match &failure.resource_id {
-            Some(id) => id.clone(),
-            None => {
-                let schema = scim::SchemaRegistry::standard();
-                let found = self
-                    .users_with_value(configuration, schema.user(), "userName", &failure.user, 1)
-                    .await?;
-                match found
-                    .first()
-                    .and_then(|u| u.get("id"))
-                    .and_then(|v| v.as_str())
-                {
-                    Some(id) => id.to_owned(),
-                    None => return Ok(None),
-                }
+        let id = if let Some(id) = &failure.resource_id {
+            id.clone()
+        } else {
+            let schema = scim::SchemaRegistry::standard();
+            let found = self
+                .users_with_value(configuration, schema.user(), "userName", &failure.user, 1)
+                .await?;
+            match found
+                .first()
+                .and_then(|u| u.get("id"))
+                .and_then(|v| v.as_str())
+            {
+                Some(id) => id.to_owned(),
+                None => return Ok(None),
             }
         };
         let row = db::query(
@@ -217,19 +217,19 @@ fn judge(
     let example = users.iter().find(|u| u.recovered.is_none()).map(|u| {
         let mut why = format!("{} ({} {}", u.user, u.method, u.status);
         if let Some(t) = &u.scim_type {
-            why.push_str(&format!(" {t}"));
+            let _ = write!(why, " {t}");
         }
         why.push(')');
         if let Some(d) = &u.detail {
             let short: String = d.chars().take(160).collect();
-            why.push_str(&format!(": {short}"));
+            let _ = write!(why, ": {short}");
         }
         why
     });
     if requests >= MIN_REQUESTS && failures * 2 >= requests {
         let mut reason = format!("{failures} of the {requests} requests of the last hour failed");
         if let Some(e) = example {
-            reason.push_str(&format!("; e.g. {e}"));
+            let _ = write!(reason, "; e.g. {e}");
         }
         return (HealthState::Failing, reason);
     }
@@ -239,7 +239,7 @@ fn judge(
             "the last request of {unresolved} {users_word} failed in the last {hours} hours, and none succeeded since"
         );
         if let Some(e) = example {
-            reason.push_str(&format!(": e.g. {e}"));
+            let _ = write!(reason, ": e.g. {e}");
         }
         return (HealthState::Degraded, reason);
     }

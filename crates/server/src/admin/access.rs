@@ -281,23 +281,22 @@ pub fn need(method: &Method, path: &str) -> Option<Need> {
                 // The deletion threshold is the configuration's own policy.
                 [] | ["deletion-threshold"] => (Area::Configurations, by_method),
                 ["alerts", ..] => (Area::Alerts, by_method),
-                ["users" | "groups", ..] => (Area::Directory, by_method),
+                // The directory, and converting its user ids to emails.
+                ["users" | "groups" | "rekey" | "rekeys", ..] => (Area::Directory, by_method),
                 // Validating, testing, comparing and weighing a plan change nothing.
                 ["mapping", "validate" | "test" | "diff" | "impact"] => {
                     (Area::Mapping, Access::Read)
                 }
-                ["mapping", ..] => (Area::Mapping, by_method),
-                // QA's side; the handlers check production's too.
-                ["promotion", ..] => (Area::Mapping, by_method),
+                // Promotion: QA's side here; the handlers check production's too.
+                ["mapping" | "promotion", ..] => (Area::Mapping, by_method),
                 ["tokens", ..] => (Area::Tokens, by_method),
-                // Deciding on held deletions deletes or keeps users.
                 ["held-deletions"] => (Area::Directory, Access::Read),
-                ["rekey" | "rekeys", ..] => (Area::Directory, by_method),
                 // Health is read from the provisioning log.
                 ["health"] => (Area::Logs, Access::Read),
-                // Provisioning one user writes into the directory.
-                ["provision-on-demand"] => (Area::Directory, Access::Write),
-                ["held-deletions", "release" | "discard"] => (Area::Directory, Access::Write),
+                // Provisioning one user, or deciding on held deletions, writes the directory.
+                ["provision-on-demand"] | ["held-deletions", "release" | "discard"] => {
+                    (Area::Directory, Access::Write)
+                }
                 ["oauth-clients", ..] => (Area::OAuthClients, by_method),
                 _ => return None,
             };

@@ -17,6 +17,7 @@ pub mod source;
 pub mod steps;
 mod wire;
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -408,7 +409,7 @@ impl Shared<'_> {
             ),
         };
         if !problems.is_empty() {
-            text.push_str(&format!(" (not mapped: {})", problems.join("; ")));
+            let _ = write!(text, " (not mapped: {})", problems.join("; "));
         }
         text
     }
@@ -578,14 +579,28 @@ impl Shared<'_> {
         } else {
             "userName".to_owned()
         };
-        let found = match self.matching(&mut outcome, &attribute, &value).await {
+        self.match_and_act(outcome, desired, operations, &attribute, &value)
+            .await
+    }
+
+    /// The matching query, then the create or the update (the match, action and result
+    /// steps).
+    async fn match_and_act(
+        &self,
+        mut outcome: Outcome,
+        desired: Map<String, Value>,
+        operations: Vec<PatchOperation>,
+        attribute: &str,
+        value: &str,
+    ) -> UserResult {
+        let found = match self.matching(&mut outcome, attribute, value).await {
             Ok(found) => found,
             Err(why) => {
                 outcome.step(StepKind::Match, StepStatus::Failed, why.clone());
                 return outcome.finish(Action::Failed, why);
             }
         };
-        let query = format!("{attribute} eq {}", quoted(&value));
+        let query = format!("{attribute} eq {}", quoted(value));
         match found.as_slice() {
             [] => {
                 outcome.step(
@@ -593,7 +608,7 @@ impl Shared<'_> {
                     StepStatus::Done,
                     format!("no user of the target matches {query}: it is new"),
                 );
-                self.create(outcome, desired, operations, &attribute, &value)
+                self.create(outcome, desired, operations, attribute, value)
                     .await
             }
             [existing] => {

@@ -3,6 +3,7 @@
 //! result — each with what it decided and why.
 
 use serde::Serialize;
+use std::fmt::Write as _;
 
 /// Which step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -57,7 +58,7 @@ pub(crate) fn some_of(names: &[String]) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     if names.len() > SHOWN {
-        text.push_str(&format!(" and {} more", names.len() - SHOWN));
+        let _ = write!(text, " and {} more", names.len() - SHOWN);
     }
     text
 }
