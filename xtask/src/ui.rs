@@ -168,6 +168,7 @@ pub fn test(root: &Path, tally: &mut Tally) -> Result<()> {
                 "tests/browser/health-and-retry.test.mjs",
                 "tests/browser/promotion.test.mjs",
                 "tests/browser/user-ids-to-emails.test.mjs",
+                "tests/browser/put-semantics.test.mjs",
                 "tests/browser/single-sign-on.test.mjs",
             ])
             .current_dir(root)
