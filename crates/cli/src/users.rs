@@ -1,5 +1,6 @@
 //! `scim-console users …`: a configuration's directory; `import` loads the users a target
-//! already has (brown-field).
+//! already has (brown-field); `rekey` converts short-name user ids to emails (preview, apply,
+//! undo).
 
 use std::path::PathBuf;
 
@@ -15,6 +16,26 @@ pub(crate) enum UsersCommand {
     /// Import existing target users from CSV (header row of SCIM paths) or JSON; the identity
     /// provider's first matching POST links each instead of creating a duplicate.
     Import(UsersImportArgs),
+    /// Convert user ids that are short names (`ada`) to the users' primary emails
+    /// (`ada@contoso.com`), as Entra ID names users: without `--apply`, a preview of each change
+    /// and each clash; `--undo BATCH` gives a conversion's users their short names back.
+    Rekey(UsersRekeyArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UsersRekeyArgs {
+    /// Name, slug or id of the configuration.
+    #[arg(long = "config")]
+    config: String,
+    /// Convert (after the preview an admin has read).
+    #[arg(long, conflicts_with = "undo")]
+    apply: bool,
+    /// Undo this conversion (its id, as `--apply` and the audit log give it).
+    #[arg(long, value_name = "BATCH")]
+    undo: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -43,7 +64,78 @@ pub(crate) enum ImportFormat {
 pub(crate) async fn run(store: &Store, cmd: UsersCommand) -> Result<()> {
     match cmd {
         UsersCommand::Import(args) => users_import(store, &args).await,
+        UsersCommand::Rekey(args) => users_rekey(store, &args).await,
     }
+}
+
+/// `users rekey` here.
+async fn users_rekey(store: &Store, args: &UsersRekeyArgs) -> Result<()> {
+    let c = store.find_configuration(&args.config).await?;
+    let registry = scim::SchemaRegistry::standard();
+    let answer = if let Some(batch) = &args.undo {
+        serde_json::to_value(
+            store
+                .undo_rekey(&c, &registry, batch, &Actor::cli())
+                .await?,
+        )?
+    } else if args.apply {
+        serde_json::to_value(store.rekey_users(&c, &registry, &Actor::cli()).await?)?
+    } else {
+        serde_json::to_value(store.rekey_preview(&c, &registry).await?)?
+    };
+    print_rekey(&answer, args)
+}
+
+/// A preview, a conversion or an undo, as text (or JSON).
+fn print_rekey(answer: &serde_json::Value, args: &UsersRekeyArgs) -> Result<()> {
+    use crate::api_client::text;
+    if args.json {
+        return print_json(answer);
+    }
+    if args.undo.is_some() || args.apply {
+        let verb = if args.apply {
+            "converted"
+        } else {
+            "given their short names back"
+        };
+        println!(
+            "{} user(s) {verb} (conversion {})",
+            answer["changed"],
+            text(&answer["id"])
+        );
+        for f in answer["failed"].as_array().into_iter().flatten() {
+            println!(
+                "  not {}: {}: {}",
+                verb,
+                text(&f["from"]),
+                text(&f["reason"])
+            );
+        }
+        if args.apply {
+            println!(
+                "Undo it with `scim-console users rekey --config {} --undo {}`.",
+                args.config,
+                text(&answer["id"])
+            );
+        }
+        return Ok(());
+    }
+    println!(
+        "{} user(s) to convert, {} cannot be, {} already emails.",
+        answer["changeCount"], answer["clashCount"], answer["alreadyEmails"]
+    );
+    for c in answer["changes"].as_array().into_iter().flatten() {
+        println!("  {} -> {}", text(&c["from"]), text(&c["to"]));
+    }
+    for c in answer["clashes"].as_array().into_iter().flatten() {
+        println!(
+            "  {}: left as it is: {}",
+            text(&c["from"]),
+            text(&c["reason"])
+        );
+    }
+    println!("Convert with --apply.");
+    Ok(())
 }
 
 /// Runs a `users` subcommand against a remote console (`--server`): the file is sent as it is
@@ -52,7 +144,30 @@ pub(crate) async fn run_remote(
     api: &crate::api_client::ApiClient,
     cmd: UsersCommand,
 ) -> Result<()> {
-    let UsersCommand::Import(args) = cmd;
+    let args = match cmd {
+        UsersCommand::Import(args) => args,
+        UsersCommand::Rekey(args) => {
+            let c = api.configuration(&args.config).await?;
+            let id = crate::api_client::text(&c["id"]).to_owned();
+            let answer = if let Some(batch) = &args.undo {
+                api.post(
+                    &["api", "configurations", &id, "rekeys", batch, "undo"],
+                    &serde_json::Value::Null,
+                )
+                .await?
+            } else if args.apply {
+                api.post(
+                    &["api", "configurations", &id, "rekey"],
+                    &serde_json::Value::Null,
+                )
+                .await?
+            } else {
+                api.get(&["api", "configurations", &id, "rekey"], &[])
+                    .await?
+            };
+            return print_rekey(&answer, &args);
+        }
+    };
     let c = api.configuration(&args.config).await?;
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("reading {}", args.file.display()))?;

@@ -9,6 +9,7 @@ mod common;
 mod instances;
 mod memory;
 mod pilot;
+mod rekey;
 mod remote;
 mod remote_runs;
 mod verbs;
