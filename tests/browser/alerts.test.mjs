@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
-import { checkAccessible, startSession } from './console.mjs';
+import { adminApi, checkAccessible, startSession } from './console.mjs';
 
 const artifacts = process.env.E2E_ARTIFACTS ?? new URL('../../target/e2e-artifacts', import.meta.url).pathname;
 mkdirSync(artifacts, { recursive: true });
@@ -20,16 +20,7 @@ let page;
 let configuration;
 
 /** The admin API, with the server's admin token. */
-async function api(method, path, body) {
-  const response = await fetch(`${server.origin}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
+const api = (method, path, body) => adminApi(server, method, path, body);
 
 before(async () => {
   session = await startSession();
@@ -143,6 +134,7 @@ test('the rotation rule fires ahead of the date; rules are disabled and removed'
       ['A revoked or expired token is used', true],
       ['A token is about to expire', true],
       ['A token is due for rotation', true],
+      ['Deletions are held by the threshold', true],
     ],
   );
 });

@@ -97,6 +97,18 @@ export async function scim(base, token, method, path, body) {
   return { status: response.status, body: text ? JSON.parse(text) : null };
 }
 
+/** The admin API of `server` with its admin token; fails the test on an error answer. */
+export async function adminApi(server, method, path, body) {
+  const response = await fetch(`${server.origin}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
 /** Runs axe-core on `page` (on its open dialog, if one is open); fails on serious and critical
  * violations. */
 export async function checkAccessible(page, where) {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { checkAccessible, startSession } from './console.mjs';
+import { adminApi, checkAccessible, startSession } from './console.mjs';
 
 const artifacts = process.env.E2E_ARTIFACTS ?? new URL('../../target/e2e-artifacts', import.meta.url).pathname;
 mkdirSync(artifacts, { recursive: true });
@@ -23,16 +23,8 @@ after(async () => {
   await session?.stop();
 });
 
-async function api(method, path, body) {
-  const response = await fetch(`${server.origin}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
+/** The admin API, with the server's admin token. */
+const api = (method, path, body) => adminApi(server, method, path, body);
 
 test('a QA plan is compared with production, promoted and rolled back', async () => {
   const qa = await api('POST', '/api/configurations', { name: 'xMatters QA', planTemplate: 'xMatters' });

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::{ListPage, USERS, Written, assemble, assemble_parts, check_if_match, stored_data};
 use crate::configuration::Configuration;
-use crate::deletions::{DeletionKind, deactivates};
+use crate::deletions::{DeletionKind, Hold, deactivates};
 use crate::error::{CoreError, CoreResult, is_unique_violation};
 use crate::logs::{REQUEST_SKIPPED, outbox};
 use crate::mapping::enforce::UserWrite;
@@ -298,16 +298,9 @@ impl Store {
             crate::PutSemantics::Merge => incoming.merged_into(&current, schema, &unassigned)?,
         };
         replaced.check_required(schema)?;
-        if deactivates(current.as_map(), replaced.as_map())
-            && let Some(hold) = self
-                .judge_deletion(
-                    &mut tx,
-                    configuration,
-                    id,
-                    current.str_attr("userName"),
-                    DeletionKind::Deactivate,
-                )
-                .await?
+        if let Some(hold) = self
+            .deactivation_hold(&mut tx, configuration, id, &current, &replaced)
+            .await?
         {
             drop(tx);
             drop(conn);
@@ -387,16 +380,9 @@ impl Store {
             });
         }
         guard_protected(configuration, &current, Some(&outcome.resource))?;
-        if deactivates(current.as_map(), outcome.resource.as_map())
-            && let Some(hold) = self
-                .judge_deletion(
-                    &mut tx,
-                    configuration,
-                    id,
-                    current.str_attr("userName"),
-                    DeletionKind::Deactivate,
-                )
-                .await?
+        if let Some(hold) = self
+            .deactivation_hold(&mut tx, configuration, id, &current, &outcome.resource)
+            .await?
         {
             drop(tx);
             drop(conn);
@@ -443,6 +429,29 @@ impl Store {
             warnings,
             leniencies: used,
         })
+    }
+
+    /// The hold of the accidental-deletion threshold, when a write takes the user from active
+    /// to inactive and the threshold is reached.
+    async fn deactivation_hold(
+        &self,
+        tx: &mut impl Link,
+        configuration: &Configuration,
+        id: &str,
+        current: &Resource,
+        after: &Resource,
+    ) -> CoreResult<Option<Hold>> {
+        if !deactivates(current.as_map(), after.as_map()) {
+            return Ok(None);
+        }
+        self.judge_deletion(
+            tx,
+            configuration,
+            id,
+            current.str_attr("userName"),
+            DeletionKind::Deactivate,
+        )
+        .await
     }
 
     /// Deletes a user and its group memberships.
