@@ -59,7 +59,11 @@ impl Default for PatchRules {
             create_missing_values: true,
             any_case_ops: true,
             remove_listed_values: true,
-            filter: FilterRules::default(),
+            // Lenient like the rest of the default: what every documented client sends.
+            filter: FilterRules {
+                unquoted_strings: true,
+                loose_syntax: true,
+            },
         }
     }
 }
