@@ -403,7 +403,7 @@ export interface paths {
          * The configuration's provisioning health: its state with the reason, the last hour's
          *     requests and failures, and the users whose requests failed (unresolved first).
          */
-        get: operations["health"];
+        get: operations["configuration_health"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5232,7 +5232,7 @@ export interface operations {
             };
         };
     };
-    health: {
+    configuration_health: {
         parameters: {
             query?: {
                 /** @description Hours looked back, 1 to 168 (default 24). */

@@ -17,7 +17,7 @@ use crate::state::AppState;
 
 /// The route.
 pub(super) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(health))
+    OpenApiRouter::new().routes(routes!(configuration_health))
 }
 
 /// The window.
@@ -32,7 +32,7 @@ pub struct HealthQuery {
 /// requests and failures, and the users whose requests failed (unresolved first).
 #[utoipa::path(get, path = "/api/configurations/{id}/health", security(("admin_token" = [])), params(HealthQuery),
     responses((status = 200, body = ConfigurationHealth), (status = 404, body = ErrorBody)))]
-pub async fn health(
+pub async fn configuration_health(
     State(state): State<AppState>,
     ConfigPath(configuration): ConfigPath,
     Params(query): Params<HealthQuery>,
