@@ -5,6 +5,7 @@
 pub(crate) mod remote;
 mod set;
 mod view;
+mod watch;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
@@ -40,6 +41,12 @@ pub(crate) enum ConfigCommand {
     /// compatibility switches (string booleans, path-less PATCH, …), with what each does.
     #[command(alias = "compat")]
     Set(set::CompatArgs),
+    /// How a configuration's provisioning goes: healthy, degraded or failing, with the reason,
+    /// and per user the last failure and whether a later request succeeded.
+    Health(watch::HealthArgs),
+    /// Show, set (`--count N` or `--percent P`, `--window MIN`) or remove (`--off`) the
+    /// accidental-deletion threshold, and release or discard the deletions it holds.
+    Deletions(watch::DeletionsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -299,6 +306,8 @@ pub(crate) async fn run(store: &Store, cmd: ConfigCommand) -> Result<()> {
         ConfigCommand::Policy(args) => set_policy(store, &args).await,
         ConfigCommand::Retention(args) => set_retention(store, &args).await,
         ConfigCommand::Set(args) => set::run(store, &args).await,
+        ConfigCommand::Health(args) => watch::health(store, &args).await,
+        ConfigCommand::Deletions(args) => watch::deletions(store, &args).await,
         ConfigCommand::Enable(args) => set_enabled(store, &args, true).await,
         ConfigCommand::Disable(args) => set_enabled(store, &args, false).await,
         ConfigCommand::Delete(args) => {

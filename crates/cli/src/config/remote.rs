@@ -115,6 +115,8 @@ pub(crate) async fn run(api: &ApiClient, cmd: ConfigCommand) -> Result<()> {
             Ok(())
         }
         ConfigCommand::Set(args) => set::run_remote(api, &args).await,
+        ConfigCommand::Health(args) => super::watch::health_remote(api, &args).await,
+        ConfigCommand::Deletions(args) => super::watch::deletions_remote(api, &args).await,
     }
 }
 

@@ -13,3 +13,4 @@ mod rekey;
 mod remote;
 mod remote_runs;
 mod verbs;
+mod watch;
