@@ -44,6 +44,9 @@ pub struct Decided {
     pub already_done: usize,
 }
 
+/// The most held deletions listed, and decided, at once.
+pub const HELD_PAGE: usize = 1_000;
+
 /// Which held deletions a decision takes: all of the configuration's, or these ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selection {
@@ -54,16 +57,18 @@ pub enum Selection {
 }
 
 impl Store {
-    /// The deletions held for the configuration, oldest first.
+    /// The deletions held for the configuration, oldest first: at most [`HELD_PAGE`] (a mass
+    /// deletion may hold the whole directory; [`Store::held_deletion_count`] counts them all).
     pub async fn held_deletions(
         &self,
         configuration: ConfigurationId,
     ) -> CoreResult<Vec<HeldDeletion>> {
         let rows = db::query(
             "SELECT id, user_id, user_name, kind, at_us, attempts FROM deletions
-             WHERE configuration_id = ? AND state = 'held' ORDER BY at_us, id",
+             WHERE configuration_id = ? AND state = 'held' ORDER BY at_us, id LIMIT ?",
         )
         .bind(configuration.to_string())
+        .bind(i64::try_from(HELD_PAGE).unwrap_or(i64::MAX))
         .fetch_all(self.pool())
         .await?;
         rows.iter()
@@ -80,11 +85,8 @@ impl Store {
             .collect()
     }
 
-    /// How many deletions the configuration holds now (the `deletionsHeld` alert).
-    pub(crate) async fn held_deletion_count(
-        &self,
-        configuration: ConfigurationId,
-    ) -> CoreResult<i64> {
+    /// How many deletions the configuration holds now (the `deletionsHeld` alert, the UI).
+    pub async fn held_deletion_count(&self, configuration: ConfigurationId) -> CoreResult<i64> {
         let row = db::query(
             "SELECT COUNT(*) AS n FROM deletions WHERE configuration_id = ? AND state = 'held'",
         )
@@ -118,6 +120,30 @@ impl Store {
     /// Applies held deletions now — a DELETE deletes the user, a deactivation sets `active` to
     /// false — then marks them released (audited, naming the users).
     pub async fn release_deletions(
+        &self,
+        configuration: &Configuration,
+        registry: &scim::SchemaRegistry,
+        selection: &Selection,
+        actor: &Actor,
+    ) -> CoreResult<Decided> {
+        let mut decided = Decided {
+            decided: 0,
+            already_done: 0,
+        };
+        // A page at a time: `All` takes the next page once one is decided.
+        loop {
+            let page = self
+                .release_page(configuration, registry, selection, actor)
+                .await?;
+            decided.decided += page.decided;
+            decided.already_done += page.already_done;
+            if page.decided < HELD_PAGE || *selection != Selection::All {
+                return Ok(decided);
+            }
+        }
+    }
+
+    async fn release_page(
         &self,
         configuration: &Configuration,
         registry: &scim::SchemaRegistry,
@@ -179,13 +205,19 @@ impl Store {
         selection: &Selection,
         actor: &Actor,
     ) -> CoreResult<Decided> {
-        let chosen = self.selected(configuration.id, selection).await?;
-        self.decide(configuration, &chosen, "discarded", actor)
-            .await?;
-        Ok(Decided {
-            decided: chosen.len(),
-            already_done: 0,
-        })
+        let mut decided = 0;
+        loop {
+            let chosen = self.selected(configuration.id, selection).await?;
+            self.decide(configuration, &chosen, "discarded", actor)
+                .await?;
+            decided += chosen.len();
+            if chosen.len() < HELD_PAGE || *selection != Selection::All {
+                return Ok(Decided {
+                    decided,
+                    already_done: 0,
+                });
+            }
+        }
     }
 
     async fn decide(

@@ -131,8 +131,11 @@ impl Store {
                 break;
             }
         }
+        let schema = scim::SchemaRegistry::standard();
         for failure in &mut users {
-            failure.recovered = self.recovered(configuration, failure).await?;
+            failure.recovered = self
+                .recovered(configuration, schema.user(), failure)
+                .await?;
         }
         users.sort_by_key(|u| (u.recovered.is_some(), std::cmp::Reverse(u.seq)));
         let (requests, failures) = self.last_hour(&cfg, now).await?;
@@ -157,14 +160,14 @@ impl Store {
     async fn recovered(
         &self,
         configuration: &Configuration,
+        schema: &scim::ResourceSchema,
         failure: &UserFailure,
     ) -> CoreResult<Option<DateTime<Utc>>> {
         let id = if let Some(id) = &failure.resource_id {
             id.clone()
         } else {
-            let schema = scim::SchemaRegistry::standard();
             let found = self
-                .users_with_value(configuration, schema.user(), "userName", &failure.user, 1)
+                .users_with_value(configuration, schema, "userName", &failure.user, 1)
                 .await?;
             match found
                 .first()
