@@ -119,6 +119,7 @@ fn entry(i: u64, rows: u64, configs: &[ConfigurationId], start: DateTime<Utc>) -
         resource_type: Some("User".into()),
         resource_id: (operation != Operation::Query).then(|| format!("id-{i}")),
         resource_name: name,
+        resource_keys: None,
         status,
         outcome,
         scim_type,

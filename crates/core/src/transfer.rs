@@ -408,6 +408,7 @@ const TABLES: &[Table] = &[
             ("resource_type", T),
             ("resource_id", T),
             ("resource_name", T),
+            ("resource_keys", T),
             ("status", I),
             ("outcome", T),
             ("scim_type", T),

@@ -178,7 +178,10 @@ impl Store {
         held: &HeldDeletion,
     ) -> CoreResult<()> {
         match held.kind {
-            DeletionKind::Delete => self.delete_user(configuration, &held.user_id, None).await,
+            DeletionKind::Delete => self
+                .delete_user(configuration, &held.user_id, None)
+                .await
+                .map(|_| ()),
             DeletionKind::Deactivate => {
                 let body = json!({
                     "schemas": [scim::patch::PATCH_OP_SCHEMA],

@@ -17,6 +17,7 @@ use super::{
 };
 use crate::configuration::Configuration;
 use crate::error::{CoreError, CoreResult, is_unique_violation};
+use crate::logs::labels::ResourceLabel;
 use crate::logs::outbox;
 use crate::store::Store;
 use crate::time::now_us;
@@ -599,13 +600,13 @@ impl Store {
         })
     }
 
-    /// Deletes a group and its membership rows.
+    /// Deletes a group and its membership rows; answers what the group was (for the log).
     pub async fn delete_group(
         &self,
         configuration: &Configuration,
         id: &str,
         if_match: Option<&str>,
-    ) -> CoreResult<()> {
+    ) -> CoreResult<ResourceLabel> {
         let mut w = self.writer().await?;
         let mut tx = w.begin().await?;
         let row = fetch_row(&mut tx, configuration, id, true)
@@ -618,16 +619,16 @@ impl Store {
             .execute(&mut tx)
             .await?;
         let current = assemble(&GROUPS, &row)?;
-        let name = current.get("displayName").and_then(Value::as_str);
+        let label = ResourceLabel::of(&current);
         let changed = outbox::Changed {
             configuration: configuration.id,
             resource_type: "Group",
             id,
-            name,
+            name: label.name.as_deref(),
         };
         outbox::enqueue(&mut tx, changed).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(label)
     }
 }
 

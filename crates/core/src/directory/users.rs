@@ -12,6 +12,7 @@ use super::{ListPage, USERS, Written, assemble, assemble_parts, check_if_match, 
 use crate::configuration::Configuration;
 use crate::deletions::{DeletionKind, Hold, deactivates};
 use crate::error::{CoreError, CoreResult, is_unique_violation};
+use crate::logs::labels::ResourceLabel;
 use crate::logs::{REQUEST_SKIPPED, outbox};
 use crate::mapping::enforce::UserWrite;
 use crate::store::Store;
@@ -454,13 +455,13 @@ impl Store {
         .await
     }
 
-    /// Deletes a user and its group memberships.
+    /// Deletes a user and its group memberships; answers what the user was (for the log).
     pub async fn delete_user(
         &self,
         configuration: &Configuration,
         id: &str,
         if_match: Option<&str>,
-    ) -> CoreResult<()> {
+    ) -> CoreResult<ResourceLabel> {
         let mut w = self.writer().await?;
         let mut tx = w.begin().await?;
         let row = fetch_row(&mut tx, configuration, id, true)
@@ -505,16 +506,16 @@ impl Store {
             .bind(id)
             .execute(&mut tx)
             .await?;
-        let name = current.str_attr("userName").map(str::to_owned);
+        let label = ResourceLabel::of(current.as_map());
         let changed = outbox::Changed {
             configuration: configuration.id,
             resource_type: "User",
             id,
-            name: name.as_deref(),
+            name: label.name.as_deref(),
         };
         outbox::enqueue(&mut tx, changed).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(label)
     }
 
     #[allow(clippy::too_many_arguments)] // One private write with every column it sets.

@@ -19,6 +19,8 @@ pub const MAX_METHOD: usize = 16;
 pub const MAX_PATH: usize = 2_048;
 /// The longest resource type, id, name or SCIM error type kept.
 pub const MAX_NAME: usize = 256;
+/// The longest list of a resource's search keys (externalId, emails) kept.
+pub const MAX_KEYS: usize = 512;
 /// The longest detail (error or warnings) kept.
 pub const MAX_DETAIL: usize = 2_048;
 /// Attributes and switches kept per record, each at most [`MAX_NAME`] bytes.
@@ -83,6 +85,7 @@ impl LogEntry {
         cap_option(&mut self.resource_type, MAX_NAME);
         cap_option(&mut self.resource_id, MAX_NAME);
         cap_option(&mut self.resource_name, MAX_NAME);
+        cap_option(&mut self.resource_keys, MAX_KEYS);
         cap_option(&mut self.scim_type, MAX_NAME);
         cap_option(&mut self.detail, MAX_DETAIL);
         cap_list(&mut self.attributes);

@@ -83,6 +83,27 @@ pub struct ConfigurationHealth {
     pub recovered: usize,
     /// The users, newest failure first: unresolved ones, then recovered ones.
     pub users: Vec<UserFailure>,
+    /// The configuration's alerts that hold now: any of them makes it at least degraded.
+    pub firing_alerts: Vec<FiringAlert>,
+    /// When its last request arrived, if it ever had one.
+    pub last_request: Option<DateTime<Utc>>,
+    /// When its last failed request arrived, if one did.
+    pub last_failure: Option<DateTime<Utc>>,
+}
+
+/// An alert rule whose alert holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct FiringAlert {
+    /// The rule's id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// Its condition in words.
+    pub description: String,
+    /// Since when it holds.
+    pub since: DateTime<Utc>,
 }
 
 impl Store {
@@ -141,7 +162,27 @@ impl Store {
         let (requests, failures) = self.last_hour(&cfg, now).await?;
         let unresolved = users.iter().filter(|u| u.recovered.is_none()).count();
         let recovered = users.len() - unresolved;
-        let (state, reason) = judge(requests, failures, unresolved, recovered, &users, hours);
+        let firing_alerts: Vec<FiringAlert> = self
+            .alert_rules(Some(configuration.id))
+            .await?
+            .into_iter()
+            .filter(|rule| rule.enabled)
+            .filter_map(|rule| {
+                Some(FiringAlert {
+                    since: rule.firing_since?,
+                    id: rule.id,
+                    name: rule.name,
+                    description: rule.description,
+                })
+            })
+            .collect();
+        let counts = Counts {
+            requests,
+            failures,
+            unresolved,
+            recovered,
+        };
+        let (state, reason) = judge(counts, &users, &firing_alerts, hours);
         Ok(ConfigurationHealth {
             state,
             reason,
@@ -151,7 +192,26 @@ impl Store {
             unresolved,
             recovered,
             users,
+            firing_alerts,
+            last_request: self.last_at(&cfg, false).await?,
+            last_failure: self.last_at(&cfg, true).await?,
         })
+    }
+
+    /// When the configuration's last request (or last failed one) arrived: the newest record
+    /// by the configuration's (or the outcome's) index.
+    async fn last_at(&self, cfg: &str, failed: bool) -> CoreResult<Option<DateTime<Utc>>> {
+        let sql = if failed {
+            "SELECT at_us FROM provisioning_log WHERE configuration_id = ? AND outcome = 'failure' AND outcome <> 'success'
+             ORDER BY seq DESC LIMIT 1"
+        } else {
+            "SELECT at_us FROM provisioning_log WHERE configuration_id = ? ORDER BY seq DESC LIMIT 1"
+        };
+        let at: Option<i64> = db::query_scalar(sql)
+            .bind(cfg)
+            .fetch_optional(self.log_database())
+            .await?;
+        at.map(to_time).transpose()
     }
 
     /// When a request for the failed user succeeded after the failure, if one did: looked up by
@@ -208,15 +268,41 @@ impl Store {
     }
 }
 
-/// The state and its reason.
-fn judge(
+/// What the state is judged from.
+#[derive(Debug, Clone, Copy)]
+struct Counts {
+    /// Requests of the last hour.
     requests: i64,
+    /// Failed ones.
     failures: i64,
+    /// Users left failing.
     unresolved: usize,
+    /// Users who recovered.
     recovered: usize,
+}
+
+/// The state and its reason: failing by the last hour's rate, else degraded by a firing alert
+/// or by users left failing, else healthy.
+fn judge(
+    counts: Counts,
     users: &[UserFailure],
+    firing: &[FiringAlert],
     hours: u32,
 ) -> (HealthState, String) {
+    let Counts {
+        requests,
+        failures,
+        unresolved,
+        recovered,
+    } = counts;
+    let alerts = (!firing.is_empty()).then(|| {
+        let names: Vec<String> = firing
+            .iter()
+            .map(|a| format!("\"{}\" ({})", a.name, a.description))
+            .collect();
+        let word = if firing.len() == 1 { "alert" } else { "alerts" };
+        format!("{word} firing: {}", names.join(", "))
+    });
     let example = users.iter().find(|u| u.recovered.is_none()).map(|u| {
         let mut why = format!("{} ({} {}", u.user, u.method, u.status);
         if let Some(t) = &u.scim_type {
@@ -234,7 +320,20 @@ fn judge(
         if let Some(e) = example {
             let _ = write!(reason, "; e.g. {e}");
         }
+        if let Some(a) = alerts {
+            let _ = write!(reason, "; {a}");
+        }
         return (HealthState::Failing, reason);
+    }
+    if let Some(mut reason) = alerts {
+        if unresolved > 0 {
+            let _ = write!(
+                reason,
+                "; the last request of {unresolved} user{} failed",
+                if unresolved == 1 { "" } else { "s" }
+            );
+        }
+        return (HealthState::Degraded, reason);
     }
     if unresolved > 0 {
         let users_word = if unresolved == 1 { "user's" } else { "users'" };
@@ -275,24 +374,49 @@ mod tests {
         }
     }
 
+    fn counts(requests: i64, failures: i64, unresolved: usize, recovered: usize) -> Counts {
+        Counts {
+            requests,
+            failures,
+            unresolved,
+            recovered,
+        }
+    }
+
     #[test]
     fn the_state_follows_the_rate_then_the_users_left_failing() {
         let users = [failure("ada", false), failure("grace", true)];
-        let (state, reason) = judge(10, 6, 1, 1, &users, 24);
+        let (state, reason) = judge(counts(10, 6, 1, 1), &users, &[], 24);
         assert_eq!(state, HealthState::Failing);
         assert!(reason.starts_with("6 of the 10 requests"), "{reason}");
         // Too few requests for a rate: judged by the users.
-        let (state, reason) = judge(3, 3, 1, 1, &users, 24);
+        let (state, reason) = judge(counts(3, 3, 1, 1), &users, &[], 24);
         assert_eq!(state, HealthState::Degraded);
         assert!(
             reason.contains("ada (POST 400 invalidValue): phoneNumbers: not E.164"),
             "{reason}"
         );
-        let (state, reason) = judge(10, 1, 0, 1, &users[1..], 24);
+        let (state, reason) = judge(counts(10, 1, 0, 1), &users[1..], &[], 24);
         assert_eq!(state, HealthState::Healthy);
         assert!(reason.contains("1 user recovered"), "{reason}");
-        let (state, reason) = judge(0, 0, 0, 0, &[], 24);
+        let (state, reason) = judge(counts(0, 0, 0, 0), &[], &[], 24);
         assert_eq!(state, HealthState::Healthy);
         assert!(reason.starts_with("no request"), "{reason}");
+    }
+
+    #[test]
+    fn a_firing_alert_makes_a_configuration_at_least_degraded() {
+        let alert = FiringAlert {
+            id: 1,
+            name: "Failures".into(),
+            description: "at least 50% of requests fail over 15 minutes (from 10 requests)".into(),
+            since: DateTime::from_timestamp(0, 0).unwrap_or_default(),
+        };
+        let (state, reason) = judge(counts(4, 2, 0, 0), &[], &[alert.clone()], 24);
+        assert_eq!(state, HealthState::Degraded);
+        assert!(reason.starts_with("alert firing: \"Failures\""), "{reason}");
+        let (state, reason) = judge(counts(10, 6, 0, 0), &[], &[alert], 24);
+        assert_eq!(state, HealthState::Failing);
+        assert!(reason.ends_with("(from 10 requests))"), "{reason}");
     }
 }

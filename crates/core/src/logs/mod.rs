@@ -17,6 +17,7 @@ use crate::time::to_time;
 pub mod caps;
 pub mod follow;
 pub mod health;
+pub mod labels;
 pub mod outbox;
 pub mod refusals;
 pub mod retention;
@@ -449,6 +450,10 @@ pub struct LogEntry {
     pub resource_id: Option<String>,
     /// Its userName or displayName.
     pub resource_name: Option<String>,
+    /// Its externalId and emails at the time, space-separated: what free text finds it by
+    /// besides its name and id ([`labels`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_keys: Option<String>,
     /// The HTTP status.
     pub status: u16,
     /// How it ended.
@@ -500,6 +505,7 @@ fn entry_from_row(row: &db::Row) -> CoreResult<LogEntry> {
         resource_type: row.try_get("resource_type")?,
         resource_id: row.try_get("resource_id")?,
         resource_name: row.try_get("resource_name")?,
+        resource_keys: row.try_get("resource_keys")?,
         status: u16::try_from(row.try_get::<i64, _>("status")?).unwrap_or(0),
         outcome: Outcome::parse(&row.try_get::<String, _>("outcome")?),
         scim_type: row.try_get("scim_type")?,
@@ -546,8 +552,8 @@ pub struct LogQuery {
     pub status: Option<u16>,
     /// Only this resource id.
     pub resource: Option<String>,
-    /// Free text over userName / displayName / error detail: every word must appear; `word*`
-    /// matches a prefix.
+    /// Free text over userName / displayName, the resource's id, externalId and emails, and the
+    /// error detail: every word must appear; `word*` matches a prefix.
     pub text: Option<String>,
     /// Records before this position (the `next` of the previous page).
     pub before: Option<i64>,
@@ -585,6 +591,8 @@ impl LogQuery {
                     text,
                     &[
                         e.resource_name.as_deref().unwrap_or_default(),
+                        e.resource_id.as_deref().unwrap_or_default(),
+                        e.resource_keys.as_deref().unwrap_or_default(),
                         e.detail.as_deref().unwrap_or_default(),
                     ],
                 )

@@ -552,6 +552,7 @@ fn recovered_entry(row: &db::Row) -> CoreResult<LogEntry> {
         resource_type: Some(row.try_get("resource_type")?),
         resource_id: Some(row.try_get("resource_id")?),
         resource_name: row.try_get("resource_name")?,
+        resource_keys: None,
         status: status_of(facts.operation),
         outcome: Outcome::Success,
         scim_type: None,

@@ -27,7 +27,7 @@ impl Store {
         for chunk in entries.chunks_mut(40) {
             let mut q = db::QueryBuilder::new(
                 "INSERT INTO provisioning_log (at_us, configuration_id, client, user_agent, source, credential, method, path, operation,
-                 resource_type, resource_id, resource_name, status, outcome, scim_type, refusal, detail, attributes, switches, duration_us, changes, request_body, response_body, outbox, direction) ",
+                 resource_type, resource_id, resource_name, resource_keys, status, outcome, scim_type, refusal, detail, attributes, switches, duration_us, changes, request_body, response_body, outbox, direction) ",
             );
             q.push_values(chunk.iter(), |mut row, e| {
                 row.push_bind(e.at.timestamp_micros())
@@ -42,6 +42,7 @@ impl Store {
                     .push_bind(e.resource_type.clone())
                     .push_bind(e.resource_id.clone())
                     .push_bind(e.resource_name.clone())
+                    .push_bind(e.resource_keys.clone())
                     .push_bind(i64::from(e.status))
                     .push_bind(e.outcome.as_str())
                     .push_bind(e.scim_type.clone())
@@ -214,7 +215,8 @@ impl Store {
     }
 }
 
-/// A user's free text as an FTS5 query over the names and details: each word quoted (so no
+/// A user's free text as an FTS5 query over the names, keys (id, externalId, emails) and
+/// details: each word quoted (so no
 /// input is an FTS5 syntax error), `word*` kept as a prefix search; then the query's
 /// configuration, client, outcome, operation and status as tokens of the `facets` column, so
 /// the index intersects them all before a record is read.
@@ -230,7 +232,7 @@ pub(super) fn fts_query(text: &str, query: &LogQuery) -> String {
             if prefix { format!("{quoted}*") } else { quoted }
         })
         .collect();
-    let mut expression = format!("{{resource_name detail}} : ({})", words.join(" "));
+    let mut expression = format!("{{resource_name keys detail}} : ({})", words.join(" "));
     for facet in facets(query) {
         // Facet tokens are letters and digits only: one token each, lower-cased by the
         // tokenizer as the stored ones were.

@@ -130,7 +130,7 @@ fn secrets_are_redacted_everywhere_in_a_body() {
     assert!(!text_matches("com timezone:x", &fields));
     assert_eq!(
         fts_query("bjensen \"x y\" err*", &LogQuery::default()),
-        "{resource_name detail} : (\"bjensen\" \"\"\"x\" \"y\"\"\" \"err\"*)"
+        "{resource_name keys detail} : (\"bjensen\" \"\"\"x\" \"y\"\"\" \"err\"*)"
     );
     let id = ConfigurationId::parse("4f1c2b3a-0000-4000-8000-00000000abcd").unwrap();
     assert_eq!(
@@ -145,6 +145,6 @@ fn secrets_are_redacted_everywhere_in_a_body() {
                 ..LogQuery::default()
             }
         ),
-        "{resource_name detail} : (\"paris\") AND facets : \"cfg4f1c2b3a00004000800000000000abcd\" AND facets : \"clonelogin\" AND facets : \"ocfailure\" AND facets : \"opmembershipchange\" AND facets : \"st409\""
+        "{resource_name keys detail} : (\"paris\") AND facets : \"cfg4f1c2b3a00004000800000000000abcd\" AND facets : \"clonelogin\" AND facets : \"ocfailure\" AND facets : \"opmembershipchange\" AND facets : \"st409\""
     );
 }

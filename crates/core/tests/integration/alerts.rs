@@ -38,6 +38,7 @@ fn request(env: &Env, status: u16) -> LogEntry {
         resource_type: Some("User".into()),
         resource_id: None,
         resource_name: Some("ada@example.com".into()),
+        resource_keys: None,
         status,
         outcome: if failed {
             Outcome::Failure

@@ -27,6 +27,7 @@ fn entry(configuration: ConfigurationId, i: usize, outcome: Outcome, name: &str)
         resource_type: Some("User".into()),
         resource_id: Some(format!("id-{i}")),
         resource_name: Some(name.into()),
+        resource_keys: None,
         status: if outcome == Outcome::Failure {
             400
         } else {

@@ -402,6 +402,7 @@ fn record_at(
         resource_type: Some("User".into()),
         resource_id: None,
         resource_name: Some(name.into()),
+        resource_keys: None,
         status: 201,
         outcome: Outcome::Success,
         scim_type: None,

@@ -48,6 +48,7 @@ fn log_entry(configuration: ConfigurationId, i: usize) -> LogEntry {
         resource_type: Some("User".into()),
         resource_id: Some(format!("id-{i}")),
         resource_name: Some(format!("user{i}@example.com")),
+        resource_keys: None,
         status: 201,
         outcome: Outcome::Success,
         scim_type: None,

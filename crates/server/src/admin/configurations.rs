@@ -9,8 +9,8 @@ use utoipa_axum::routes;
 use super::AdminError;
 use super::access::{Caller, Need};
 use super::dto::{
-    ConfigurationChanges, ConfigurationView, ErrorBody, NewConfigurationBody, TOKEN_DUE_DAYS,
-    TokenDueView,
+    ConfigurationChanges, ConfigurationView, ErrorBody, HealthSummaryView, NewConfigurationBody,
+    TOKEN_DUE_DAYS, TokenDueView,
 };
 use super::extract::{Acting, Body, ConfigId, ConfigPath, origin};
 use crate::state::AppState;
@@ -38,21 +38,31 @@ pub async fn list_configurations(
     let list = state.store.list_configurations().await?;
     let mut due = state.store.token_deadlines_within(TOKEN_DUE_DAYS).await?;
     // An administrator whose roles are limited to some configurations sees those only.
-    Ok(Json(
-        list.into_iter()
-            .filter(|c| caller.covers(Area::Configurations, c.id))
-            .map(|c| {
-                let token_due = due.remove(&c.id).map(|d| TokenDueView {
-                    kind: d.kind,
-                    at: d.at,
-                });
-                ConfigurationView {
-                    token_due,
-                    ..ConfigurationView::new(c, &origin)
-                }
-            })
-            .collect(),
-    ))
+    let mut views = Vec::new();
+    for c in list
+        .into_iter()
+        .filter(|c| caller.covers(Area::Configurations, c.id))
+    {
+        let token_due = due.remove(&c.id).map(|d| TokenDueView {
+            kind: d.kind,
+            at: d.at,
+        });
+        // Bounded per configuration (see `logs::health`); a log that cannot be read leaves
+        // the list readable, without the health it could not judge.
+        let health = match state.store.configuration_health(&c, 24).await {
+            Ok(h) => Some(HealthSummaryView::from(h)),
+            Err(error) => {
+                tracing::warn!(%error, configuration = %c.id, "health not judged");
+                None
+            }
+        };
+        views.push(ConfigurationView {
+            token_due,
+            health,
+            ..ConfigurationView::new(c, &origin)
+        });
+    }
+    Ok(Json(views))
 }
 
 /// Creates a configuration.

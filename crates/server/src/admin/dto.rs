@@ -165,6 +165,41 @@ pub struct ConfigurationView {
     /// policy asks for) within 30 days, or past; absent when none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_due: Option<TokenDueView>,
+    /// In the list of configurations: how its provisioning goes (the last 24 hours, firing
+    /// alerts included), its last request and last failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<HealthSummaryView>,
+}
+
+/// A configuration's health in brief, for the list of configurations.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthSummaryView {
+    /// Healthy, degraded or failing.
+    pub state: scim_console_core::logs::health::HealthState,
+    /// Why, in a sentence.
+    pub reason: String,
+    /// Users whose last request failed and none succeeded since.
+    pub unresolved: usize,
+    /// Its alerts that hold now.
+    pub firing_alerts: Vec<scim_console_core::logs::health::FiringAlert>,
+    /// When its last request arrived.
+    pub last_request: Option<DateTime<Utc>>,
+    /// When its last failed request arrived.
+    pub last_failure: Option<DateTime<Utc>>,
+}
+
+impl From<scim_console_core::logs::health::ConfigurationHealth> for HealthSummaryView {
+    fn from(h: scim_console_core::logs::health::ConfigurationHealth) -> Self {
+        Self {
+            state: h.state,
+            reason: h.reason,
+            unresolved: h.unresolved,
+            firing_alerts: h.firing_alerts,
+            last_request: h.last_request,
+            last_failure: h.last_failure,
+        }
+    }
 }
 
 /// A token deadline coming up, or past.
@@ -213,6 +248,7 @@ impl ConfigurationView {
             created: c.created,
             updated: c.updated,
             token_due: None,
+            health: None,
         }
     }
 }

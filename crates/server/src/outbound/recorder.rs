@@ -117,6 +117,7 @@ impl LogRecorder {
                     .map(str::to_owned)
             }),
             resource_name: name,
+            resource_keys: None,
             status,
             outcome: if succeeded {
                 Outcome::Success

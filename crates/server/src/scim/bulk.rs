@@ -14,13 +14,14 @@ use axum::response::{IntoResponse as _, Response};
 use scim::bulk::{BulkEndpoint, BulkMethod, BulkOperation, BulkRequest, BulkResult, bulk_response};
 use scim::{ScimError, patch::PATCH_OP_SCHEMA};
 use scim_console_core::logs::Operation;
+use scim_console_core::logs::labels::ResourceLabel;
 use scim_console_core::logs::outbox::RequestFacts;
 use serde_json::{Value, json};
 
 use super::auth::Tenant;
 use super::http::{ScimBody, ScimFailure, ScimReply};
 use super::log_context::{SharedLogContext, snapshot};
-use super::recording::{Recording, text};
+use super::recording::Recording;
 use super::resources::{self, Kind};
 use crate::state::AppState;
 
@@ -66,8 +67,12 @@ impl Runner<'_> {
             context: self.context,
             started: Instant::now(),
             raw_path,
-            requested_name: text(op.data.as_ref(), "userName")
-                .or_else(|| text(op.data.as_ref(), "displayName")),
+            requested: op
+                .data
+                .as_ref()
+                .and_then(Value::as_object)
+                .map(ResourceLabel::of)
+                .unwrap_or_default(),
         };
         let mut headers = HeaderMap::new();
         let mut bad_version = None;

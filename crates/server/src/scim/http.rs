@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use scim::ScimError;
 use scim_console_core::CoreError;
+use scim_console_core::logs::labels::ResourceLabel;
 use serde_json::Value;
 
 use crate::state::AppState;
@@ -191,6 +192,8 @@ pub struct ReplyFacts {
     pub id: Option<String>,
     /// Its userName or displayName.
     pub name: Option<String>,
+    /// Its externalId and emails, for the log's search ([`ResourceLabel`]).
+    pub keys: Option<String>,
     /// The attributes the write changed, old and new values, sensitive ones redacted.
     pub changes: Option<Value>,
     /// What the mapping plan let through with a warning.
@@ -204,16 +207,14 @@ impl ReplyFacts {
     /// warnings.
     pub fn of(written: &scim_console_core::directory::Written) -> Self {
         let resource = &written.resource;
+        let label = ResourceLabel::of(resource);
         Self {
             id: resource
                 .get("id")
                 .and_then(Value::as_str)
                 .map(str::to_owned),
-            name: resource
-                .get("userName")
-                .or_else(|| resource.get("displayName"))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
+            name: label.name,
+            keys: label.keys,
             changes: scim_console_core::logs::redact_changes(&written.changes),
             warnings: written.warnings.clone(),
             switches: written
@@ -230,15 +231,15 @@ impl IntoResponse for ScimReply {
     fn into_response(self) -> Response {
         let facts = match (&self.body, self.facts) {
             (_, Some(facts)) => Some(facts),
-            (Some(ReplyBody::Value(Value::Object(map))), None) => Some(ReplyFacts {
-                id: map.get("id").and_then(Value::as_str).map(str::to_owned),
-                name: map
-                    .get("userName")
-                    .or_else(|| map.get("displayName"))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-                ..ReplyFacts::default()
-            }),
+            (Some(ReplyBody::Value(Value::Object(map))), None) => {
+                let label = ResourceLabel::of(map);
+                Some(ReplyFacts {
+                    id: map.get("id").and_then(Value::as_str).map(str::to_owned),
+                    name: label.name,
+                    keys: label.keys,
+                    ..ReplyFacts::default()
+                })
+            }
             _ => None,
         };
         let mut response = match self.body {

@@ -11,6 +11,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use scim::ScimError;
 use scim_console_core::ConfigurationId;
+use scim_console_core::logs::labels::ResourceLabel;
 use scim_console_core::logs::writer::{path_id, resource_type};
 use scim_console_core::logs::{self, Client, LogEntry, Operation, Outcome};
 use serde_json::Value;
@@ -58,8 +59,8 @@ struct Answered {
     started: Instant,
     configuration: ConfigurationId,
     known: LogContext,
-    /// The userName / displayName the request body named.
-    requested_name: Option<String>,
+    /// The userName / displayName (and keys) the request body named.
+    requested: ResourceLabel,
     /// The path as requested (not redacted), for the resource type and id.
     raw_path: String,
     tickets: Vec<i64>,
@@ -103,7 +104,8 @@ impl Answered {
             operation: request.operation,
             resource_type: resource_type(&self.raw_path),
             resource_id: facts.id.or_else(|| path_id(&self.raw_path)),
-            resource_name: facts.name.or(self.requested_name),
+            resource_name: facts.name.or(self.requested.name),
+            resource_keys: facts.keys.or(self.requested.keys),
             status: status.as_u16(),
             outcome: outcome(status.as_u16(), detail.as_deref(), warnings.as_deref()),
             scim_type: text(error, "scimType"),
@@ -236,8 +238,11 @@ async fn handle(state: AppState, mut request: Request, next: Next) -> Response {
     // extractor, which does not parse it again.
     let client = Client::recognise(agent.as_deref(), query.as_deref(), request_json.as_ref());
     let operation = Operation::classify(&method, &path, request_json.as_ref());
-    let requested_name = text(request_json.as_ref(), "userName")
-        .or_else(|| text(request_json.as_ref(), "displayName"));
+    let requested = request_json
+        .as_ref()
+        .and_then(Value::as_object)
+        .map(ResourceLabel::of)
+        .unwrap_or_default();
     let facts = logs::outbox::RequestFacts {
         at,
         client,
@@ -263,7 +268,7 @@ async fn handle(state: AppState, mut request: Request, next: Next) -> Response {
         context: &context,
         started,
         raw_path: path,
-        requested_name,
+        requested,
     };
     recording.run(facts, next.run(request)).await
 }
@@ -335,7 +340,7 @@ impl Refused<'_> {
             started: self.started,
             configuration,
             known,
-            requested_name: None,
+            requested: ResourceLabel::default(),
             raw_path: self.path,
             tickets: Vec::new(),
         };
@@ -355,8 +360,8 @@ pub(crate) struct Recording<'a> {
     pub started: Instant,
     /// The path as requested (not redacted), for the resource type and id.
     pub raw_path: String,
-    /// The userName / displayName the body named.
-    pub requested_name: Option<String>,
+    /// The userName / displayName (and keys) the body named.
+    pub requested: ResourceLabel,
 }
 
 impl Recording<'_> {
@@ -392,13 +397,39 @@ impl Recording<'_> {
             started: self.started,
             configuration,
             known,
-            requested_name: self.requested_name,
+            requested: self.requested,
             raw_path: self.raw_path,
             tickets,
         };
-        let (response, entry) = answered.record(facts, response).await;
+        let (response, mut entry) = answered.record(facts, response).await;
+        label_from_store(self.state, &mut entry).await;
         self.state.logs.send(entry).await;
         response
+    }
+}
+
+/// Names a record whose reply and request named no resource (a refused PATCH, PUT or DELETE
+/// of a stored user or group) after the resource as stored, so that every record of a person
+/// is found by their name: one primary-key read, for those records only.
+async fn label_from_store(state: &AppState, entry: &mut LogEntry) {
+    if entry.resource_name.is_some() {
+        return;
+    }
+    let (Some(kind), Some(id)) = (entry.resource_type.as_deref(), entry.resource_id.as_deref())
+    else {
+        return;
+    };
+    match state
+        .store
+        .resource_label(entry.configuration_id, kind, id)
+        .await
+    {
+        Ok(Some(label)) => {
+            entry.resource_name = label.name;
+            entry.resource_keys = label.keys;
+        }
+        Ok(None) => {}
+        Err(error) => tracing::warn!(%error, "the record's resource could not be named"),
     }
 }
 

@@ -452,11 +452,17 @@ pub async fn delete(
 ) -> Reply {
     kind.require(&tenant)?;
     let c = &tenant.configuration;
-    match kind {
+    let deleted = match kind {
         Kind::User => state.store.delete_user(c, &id, if_match(&headers)).await?,
         Kind::Group => state.store.delete_group(c, &id, if_match(&headers)).await?,
-    }
-    Ok(ScimReply::no_content())
+    };
+    // The record of a deletion names what was deleted (the reply has no body to say it).
+    Ok(ScimReply::no_content().with_facts(ReplyFacts {
+        id: Some(id),
+        name: deleted.name,
+        keys: deleted.keys,
+        ..ReplyFacts::default()
+    }))
 }
 
 /// `POST /.search` at the root: Users and Groups the configuration provisions, in one list.

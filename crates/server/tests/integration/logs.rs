@@ -492,6 +492,7 @@ fn query_record(s: &TestServer) -> scim_console_core::logs::LogEntry {
         resource_type: Some("User".into()),
         resource_id: None,
         resource_name: None,
+        resource_keys: None,
         status: 200,
         outcome: Outcome::Success,
         scim_type: None,

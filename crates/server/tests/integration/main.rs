@@ -24,6 +24,7 @@ mod hostile_network;
 mod idp_entra;
 mod idp_okta;
 mod jwt_clients;
+mod log_search;
 mod logs;
 mod mapping;
 mod on_demand;

@@ -416,6 +416,7 @@ fn record(
         resource_type: Some("User".into()),
         resource_id: None,
         resource_name: Some(name.into()),
+        resource_keys: None,
         status: 400,
         outcome: Outcome::Failure,
         scim_type: Some("invalidValue".into()),
