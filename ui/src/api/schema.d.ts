@@ -1125,6 +1125,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/logs/{seq}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One record by its position (`seq`): what a shared link to a record opens. A record of a
+         *     configuration the caller may not read is not found, as one that does not exist.
+         */
+        get: operations["log_entry"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/mapping/providers/{provider}": {
         parameters: {
             query?: never;
@@ -2249,11 +2269,23 @@ export interface components {
              * @description Failed requests in the last hour.
              */
             failuresLastHour: number;
+            /** @description The configuration's alerts that hold now: any of them makes it at least degraded. */
+            firingAlerts: components["schemas"]["FiringAlert"][];
             /**
              * Format: int32
              * @description The window looked at, in hours.
              */
             hours: number;
+            /**
+             * Format: date-time
+             * @description When its last failed request arrived, if one did.
+             */
+            lastFailure?: string | null;
+            /**
+             * Format: date-time
+             * @description When its last request arrived, if it ever had one.
+             */
+            lastRequest?: string | null;
             /** @description Why, in a sentence. */
             reason: string;
             /** @description Users who failed and then succeeded. */
@@ -2292,6 +2324,7 @@ export interface components {
             description: string;
             /** @description Whether the endpoint answers. */
             enabled: boolean;
+            health?: null | components["schemas"]["HealthSummaryView"];
             /** @description Identifier. */
             id: string;
             /**
@@ -2655,6 +2688,23 @@ export interface components {
             /** @description `error` or `warning`. */
             severity: string;
         };
+        /** @description An alert rule whose alert holds. */
+        FiringAlert: {
+            /** @description Its condition in words. */
+            description: string;
+            /**
+             * Format: int64
+             * @description The rule's id.
+             */
+            id: number;
+            /** @description Its name. */
+            name: string;
+            /**
+             * Format: date-time
+             * @description Since when it holds.
+             */
+            since: string;
+        };
         /** @description A role held on every configuration, or on named ones. */
         Grant: {
             /** @description The configurations it covers; `None`: all of them. */
@@ -2699,6 +2749,27 @@ export interface components {
          * @enum {string}
          */
         HealthState: "healthy" | "degraded" | "failing";
+        /** @description A configuration's health in brief, for the list of configurations. */
+        HealthSummaryView: {
+            /** @description Its alerts that hold now. */
+            firingAlerts: components["schemas"]["FiringAlert"][];
+            /**
+             * Format: date-time
+             * @description When its last failed request arrived.
+             */
+            lastFailure?: string | null;
+            /**
+             * Format: date-time
+             * @description When its last request arrived.
+             */
+            lastRequest?: string | null;
+            /** @description Why, in a sentence. */
+            reason: string;
+            /** @description Healthy, degraded or failing. */
+            state: components["schemas"]["HealthState"];
+            /** @description Users whose last request failed and none succeeded since. */
+            unresolved: number;
+        };
         /** @description A deletion or deactivation the threshold holds. */
         HeldDeletion: {
             /**
@@ -2846,6 +2917,11 @@ export interface components {
             requestBody?: string | null;
             /** @description The resource's id. */
             resourceId?: string | null;
+            /**
+             * @description Its externalId and emails at the time, space-separated: what free text finds it by
+             *     besides its name and id ([`labels`]).
+             */
+            resourceKeys?: string | null;
             /** @description Its userName or displayName. */
             resourceName?: string | null;
             /** @description `User` or `Group`. */
@@ -6654,7 +6730,10 @@ export interface operations {
                 status?: number;
                 /** @description A resource id. */
                 resource?: string;
-                /** @description Free text over userName / displayName / error detail (`word*` for a prefix). */
+                /**
+                 * @description Free text over the resource's name, id, externalId and emails and the error detail
+                 *     (`word*` for a prefix).
+                 */
                 text?: string;
                 /** @description The `next` of the previous page. */
                 before?: number;
@@ -6749,7 +6828,10 @@ export interface operations {
                 status?: number;
                 /** @description A resource id. */
                 resource?: string;
-                /** @description Free text over userName / displayName / error detail (`word*` for a prefix). */
+                /**
+                 * @description Free text over the resource's name, id, externalId and emails and the error detail
+                 *     (`word*` for a prefix).
+                 */
                 text?: string;
                 /** @description The `next` of the previous page. */
                 before?: number;
@@ -6899,7 +6981,10 @@ export interface operations {
                 status?: number;
                 /** @description A resource id. */
                 resource?: string;
-                /** @description Free text over userName / displayName / error detail (`word*` for a prefix). */
+                /**
+                 * @description Free text over the resource's name, id, externalId and emails and the error detail
+                 *     (`word*` for a prefix).
+                 */
                 text?: string;
                 /** @description The `next` of the previous page. */
                 before?: number;
@@ -6925,6 +7010,36 @@ export interface operations {
                 };
             };
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    log_entry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's position in the log */
+                seq: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogEntry"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -41,7 +41,8 @@ pub struct LogParams {
     status: Option<u16>,
     /// A resource id.
     resource: Option<String>,
-    /// Free text over userName / displayName / error detail (`word*` for a prefix).
+    /// Free text over the resource's name, id, externalId and emails and the error detail
+    /// (`word*` for a prefix).
     text: Option<String>,
     /// The `next` of the previous page.
     before: Option<i64>,
@@ -81,6 +82,29 @@ pub async fn search(
     let query = params.query(&caller)?;
     let page = state.store.search_logs(&query).await?;
     Ok(Json(serde_json::to_value(page).unwrap_or_default()))
+}
+
+/// One record by its position (`seq`): what a shared link to a record opens. A record of a
+/// configuration the caller may not read is not found, as one that does not exist.
+#[utoipa::path(get, path = "/api/logs/{seq}", operation_id = "log_entry", security(("admin_token" = [])),
+    params(("seq" = i64, Path, description = "The record's position in the log")),
+    responses((status = 200, body = logs::LogEntry), (status = 404, body = ErrorBody)))]
+pub async fn entry(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    axum::extract::Path(seq): axum::extract::Path<String>,
+) -> Result<Json<logs::LogEntry>, AdminError> {
+    let seq: i64 = seq.parse().map_err(|_| {
+        AdminError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            format!("\"{seq}\" is not a log record's position (a whole number)"),
+        )
+    })?;
+    let entry = state.store.log_entry(seq).await?;
+    if !caller.covers(Area::Logs, entry.configuration_id) {
+        return Err(scim_console_core::CoreError::NotFound(format!("log record {seq}")).into());
+    }
+    Ok(Json(entry))
 }
 
 /// Every matching record, oldest first, as CSV or JSON Lines — streamed a thousand records at a
@@ -452,6 +476,7 @@ pub async fn refusals(
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(search))
+        .routes(routes!(entry))
         .routes(routes!(export))
         .routes(routes!(stream))
         .routes(routes!(stats))

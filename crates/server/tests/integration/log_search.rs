@@ -74,6 +74,31 @@ async fn a_persons_failed_updates_and_deletion_are_found_by_what_the_admin_knows
     .await;
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0]["resourceName"], "dave@contoso.com");
+    // Each record has its own address (a shared link opens it).
+    let seq = found[0]["seq"].as_i64().unwrap();
+    let (status, one) = parts(
+        s.admin(Method::GET, &format!("/api/logs/{seq}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{one}");
+    assert_eq!(one["resourceName"], "dave@contoso.com");
+    let (status, _) = parts(
+        s.admin(Method::GET, "/api/logs/999999")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, error) = parts(s.admin(Method::GET, "/api/logs/abc").send().await.unwrap()).await;
+    assert_eq!(status, 400);
+    assert!(
+        error.to_string().contains("not a log record's position"),
+        "{error}"
+    );
     // A word that is none of these finds nothing.
     assert!(
         search(&s, &format!("configuration={cfg}&text=zelda"))
