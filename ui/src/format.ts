@@ -10,6 +10,20 @@ export function formatDateTime(value?: string | null): string {
   return Number.isNaN(d.getTime()) ? value : dateTime.format(d);
 }
 
+const shortDateTime = new Intl.DateTimeFormat(undefined, {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
+
+/** "Dec 7, 10:04:05": the date and time in a table's narrow column. */
+export function formatShortDateTime(value: string): string {
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? value : shortDateTime.format(d);
+}
+
 /** The time of day only. */
 export function formatTime(value: string): string {
   const d = new Date(value);

@@ -4,12 +4,21 @@ import { LogsView } from './LogsView';
 
 /** Every configuration's provisioning log. */
 export function LogsPage() {
-  // Links may open the log filtered (`?configuration=…&direction=outbound`, `&text=<user>`).
+  // Links may open the log filtered (`?configuration=…&direction=outbound`, `&text=<user>`,
+  // `&status=409&since=…`, `?resource=<id>`) or on one record (`?entry=<seq>`).
   const [params] = useSearchParams();
+  const pick = (k: string) => params.get(k) ?? undefined;
   const initial = {
-    configuration: params.get('configuration') ?? undefined,
-    direction: params.get('direction') ?? undefined,
-    text: params.get('text') ?? undefined,
+    configuration: pick('configuration'),
+    direction: pick('direction'),
+    text: pick('text'),
+    outcome: pick('outcome'),
+    operation: pick('operation'),
+    status: pick('status'),
+    client: pick('client'),
+    resource: pick('resource'),
+    since: pick('since'),
+    until: pick('until'),
   };
   return (
     <Stack>

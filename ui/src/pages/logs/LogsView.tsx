@@ -3,12 +3,13 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { IconDownload, IconSearch } from '@tabler/icons-react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useSearchParams } from 'react-router';
 import { api, unwrap, type Configuration, type LogEntry } from '../../api/client';
 import { useConfigurations } from '../../api/queries';
 import { EmptyState, ErrorNotice, Loading } from '../../components/States';
 import { formatDateTime } from '../../format';
 import { EntryDetail } from './EntryDetail';
-import { filterParams, filterQuery, mergeEntries, type LogFilters } from './filters';
+import { filterParams, filterQuery, localToIso, mergeEntries, type LogFilters } from './filters';
 import { LogTable } from './LogTable';
 import { Refusals } from './Refusals';
 
@@ -30,8 +31,17 @@ const ranges = [
   { value: '1h', label: 'Last hour' },
   { value: '24h', label: 'Last 24 hours' },
   { value: '7d', label: 'Last 7 days' },
+  { value: 'custom', label: 'From … to …' },
 ];
 const rangeMs: Record<string, number> = { '1h': 3_600_000, '24h': 86_400_000, '7d': 604_800_000 };
+
+/** An instant as a `datetime-local` input's value, in local time. */
+function toLocalInput(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
 
 /** Follows the log as server-sent events while `on`; new records arrive in batches per frame. */
 function useLiveTail(on: boolean, filters: LogFilters, onEntries: (e: LogEntry[]) => void) {
@@ -117,14 +127,32 @@ export function LogsView({ configuration, initial }: { configuration?: Configura
   });
   const [text, setText] = useState(initial?.text ?? '');
   const [debouncedText] = useDebouncedValue(text, 300);
-  const [range, setRange] = useState('');
+  const [range, setRange] = useState(initial?.since || initial?.until ? 'custom' : '');
+  // The custom range as the `datetime-local` inputs hold it (local time).
+  const [from, setFrom] = useState(initial?.since ? toLocalInput(initial.since) : '');
+  const [to, setTo] = useState(initial?.until ? toLocalInput(initial.until) : '');
   const [live, setLive] = useState(true);
   const [liveEntries, setLiveEntries] = useState<LogEntry[]>([]);
-  const [open, setOpen] = useState<LogEntry | null>(null);
+  // The record shown has its own address (`?entry=<seq>`): shareable, and Back closes it.
+  const [params, setParams] = useSearchParams();
+  const openSeq = params.get('entry');
+  const setOpen = useCallback(
+    (e: LogEntry | null) =>
+      setParams((p) => {
+        const next = new URLSearchParams(p);
+        if (e) next.set('entry', String(e.seq));
+        else next.delete('entry');
+        return next;
+      }),
+    [setParams],
+  );
   const since = useRef<string | undefined>(undefined);
-  since.current = range ? new Date(Date.now() - rangeMs[range]).toISOString() : undefined;
-  const effective: LogFilters = { ...filters, text: debouncedText, since: since.current };
-  const key = filterQuery({ ...effective, since: range });
+  since.current =
+    range === 'custom' ? localToIso(from) : range ? new Date(Date.now() - rangeMs[range]).toISOString() : undefined;
+  const until = range === 'custom' ? localToIso(to) : undefined;
+  const backwards = since.current !== undefined && until !== undefined && since.current >= until;
+  const effective: LogFilters = { ...filters, text: debouncedText, since: since.current, until };
+  const key = filterQuery({ ...effective, since: range === 'custom' ? since.current : range });
 
   const pages = useInfiniteQuery({
     queryKey: ['logs', key],
@@ -137,11 +165,19 @@ export function LogsView({ configuration, initial }: { configuration?: Configura
   });
   useEffect(() => setLiveEntries([]), [key]);
   const onLive = useCallback((batch: LogEntry[]) => setLiveEntries((prev) => [...batch.reverse(), ...prev]), []);
-  const connected = useLiveTail(live, effective, onLive);
+  // A custom range that ends in the past has nothing new to follow.
+  const connected = useLiveTail(live && until === undefined, effective, onLive);
   const entries = useMemo(
     () => mergeEntries(liveEntries, pages.data?.pages.flatMap((p) => p.entries) ?? []),
     [liveEntries, pages.data],
   );
+  const loaded = openSeq ? entries.find((e) => String(e.seq) === openSeq) : undefined;
+  const fetched = useQuery({
+    queryKey: ['log-entry', openSeq],
+    enabled: openSeq !== null && loaded === undefined && /^\d+$/.test(openSeq),
+    queryFn: () => unwrap(api.GET('/api/logs/{seq}', { params: { path: { seq: Number(openSeq) } } })),
+  });
+  const open = openSeq ? (loaded ?? fetched.data ?? null) : null;
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = pages;
   const loadMore = useCallback(() => {
     if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
@@ -212,11 +248,30 @@ export function LogsView({ configuration, initial }: { configuration?: Configura
           value={range}
           onChange={(v) => setRange(v ?? '')}
           allowDeselect={false}
-          w={150}
+          w={160}
         />
+        {range === 'custom' && (
+          <>
+            <TextInput
+              type="datetime-local"
+              label="From"
+              value={from}
+              onChange={(e) => setFrom(e.currentTarget.value)}
+              w={210}
+            />
+            <TextInput
+              type="datetime-local"
+              label="To"
+              value={to}
+              onChange={(e) => setTo(e.currentTarget.value)}
+              error={backwards ? 'must be after From' : undefined}
+              w={210}
+            />
+          </>
+        )}
         <TextInput
           label="Search"
-          placeholder="userName, display name, error (word*)"
+          placeholder="name, id, externalId, email, error (word*)"
           leftSection={<IconSearch size={16} />}
           value={text}
           onChange={(e) => setText(e.currentTarget.value)}
@@ -268,7 +323,21 @@ export function LogsView({ configuration, initial }: { configuration?: Configura
       ) : (
         <LogTable entries={entries} onOpen={setOpen} onEnd={loadMore} names={names} />
       )}
-      <EntryDetail entry={open} onClose={() => setOpen(null)} />
+      {filters.resource && (
+        <Group gap="xs">
+          <Badge variant="light" tt="none">
+            Only the records of resource {filters.resource}
+          </Badge>
+          <Button size="compact-xs" variant="subtle" onClick={() => set('resource')(null)}>
+            Show all resources
+          </Button>
+        </Group>
+      )}
+      <EntryDetail
+        entry={open}
+        onClose={() => setOpen(null)}
+        configurationName={open ? names.get(open.configurationId) : undefined}
+      />
     </Stack>
   );
 

@@ -9,6 +9,8 @@ export interface LogFilters {
   status?: string;
   text?: string;
   since?: string;
+  until?: string;
+  resource?: string;
 }
 
 /** The query string of the filters set (empty ones left out). */
@@ -32,6 +34,8 @@ export function filterParams(filters: LogFilters) {
     status: status !== undefined && Number.isInteger(status) ? status : undefined,
     text: filters.text?.trim() || undefined,
     since: filters.since || undefined,
+    until: filters.until || undefined,
+    resource: filters.resource || undefined,
   };
 }
 
@@ -45,4 +49,11 @@ export function mergeEntries<T extends { seq: number }>(live: T[], pages: T[]): 
     out.push(e);
   }
   return out;
+}
+
+/** A `datetime-local` input's value (local time, no zone) as an RFC 3339 instant; undefined if empty or invalid. */
+export function localToIso(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
