@@ -6730,6 +6730,8 @@ export interface operations {
                 status?: number;
                 /** @description A resource id. */
                 resource?: string;
+                /** @description A SCIM error type (`uniqueness`, `invalidValue`, …): the failures that answered it. */
+                scimType?: string;
                 /**
                  * @description Free text over the resource's name, id, externalId and emails and the error detail
                  *     (`word*` for a prefix).
@@ -6828,6 +6830,8 @@ export interface operations {
                 status?: number;
                 /** @description A resource id. */
                 resource?: string;
+                /** @description A SCIM error type (`uniqueness`, `invalidValue`, …): the failures that answered it. */
+                scimType?: string;
                 /**
                  * @description Free text over the resource's name, id, externalId and emails and the error detail
                  *     (`word*` for a prefix).
@@ -6981,6 +6985,8 @@ export interface operations {
                 status?: number;
                 /** @description A resource id. */
                 resource?: string;
+                /** @description A SCIM error type (`uniqueness`, `invalidValue`, …): the failures that answered it. */
+                scimType?: string;
                 /**
                  * @description Free text over the resource's name, id, externalId and emails and the error detail
                  *     (`word*` for a prefix).

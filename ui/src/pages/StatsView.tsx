@@ -1,10 +1,12 @@
-import { Badge, Group, Paper, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Group, Paper, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
+import { Link } from 'react-router';
 import { api, unwrap, type Configuration } from '../api/client';
 import { Chart, type Series } from '../components/Chart';
 import { EmptyState, ErrorNotice, Loading } from '../components/States';
 import { formatDateTime } from '../format';
+import { failureSearch } from './logs/filters';
 
 const windows = {
   hour: { interval: 'minute', ms: 3_600_000, label: 'Last hour' },
@@ -31,11 +33,14 @@ function RankedTable({
   items,
   color,
   monospace = false,
+  link,
 }: {
   title: string;
   items: { name: string; count: number }[];
   color: string;
   monospace?: boolean;
+  /** The log search each row opens. */
+  link: (name: string) => string;
 }) {
   return (
     <Paper withBorder p="sm">
@@ -48,10 +53,20 @@ function RankedTable({
         </Text>
       ) : (
         <Table aria-label={title}>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{monospace ? 'Attribute' : 'Error'}</Table.Th>
+              <Table.Th>Failures</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
           <Table.Tbody>
             {items.map((r) => (
               <Table.Tr key={r.name}>
-                <Table.Td ff={monospace ? 'monospace' : undefined}>{r.name}</Table.Td>
+                <Table.Td ff={monospace ? 'monospace' : undefined}>
+                  <Anchor component={Link} to={link(r.name)} title={`Search the log for these failures`}>
+                    {r.name}
+                  </Anchor>
+                </Table.Td>
                 <Table.Td>
                   <Badge color={color} variant="light">
                     {r.count}
@@ -158,8 +173,19 @@ export function StatsView({ configuration }: { configuration?: Configuration }) 
             />
           </Paper>
           <SimpleGrid cols={{ base: 1, md: 2 }}>
-            <RankedTable title="Most frequent errors" items={s.topErrorTypes} color="red" />
-            <RankedTable title="Attributes most often refused" items={s.topAttributes} color="orange" monospace />
+            <RankedTable
+              title="Most frequent errors"
+              items={s.topErrorTypes}
+              color="red"
+              link={(name) => failureSearch('type', name, s.since, configuration?.id)}
+            />
+            <RankedTable
+              title="Attributes most often refused"
+              items={s.topAttributes}
+              color="orange"
+              monospace
+              link={(name) => failureSearch('attribute', name, s.since, configuration?.id)}
+            />
           </SimpleGrid>
         </>
       )}

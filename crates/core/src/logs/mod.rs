@@ -552,6 +552,8 @@ pub struct LogQuery {
     pub status: Option<u16>,
     /// Only this resource id.
     pub resource: Option<String>,
+    /// Only failures of this SCIM error type (`uniqueness`, `invalidValue`, …).
+    pub scim_type: Option<String>,
     /// Free text over userName / displayName, the resource's id, externalId and emails, and the
     /// error detail: every word must appear; `word*` matches a prefix.
     pub text: Option<String>,
@@ -586,6 +588,10 @@ impl LogQuery {
                 .resource
                 .as_ref()
                 .is_none_or(|r| e.resource_id.as_ref() == Some(r))
+            && self
+                .scim_type
+                .as_ref()
+                .is_none_or(|t| e.scim_type.as_ref() == Some(t))
             && self.text.as_deref().is_none_or(|text| {
                 text_matches(
                     text,

@@ -187,6 +187,9 @@ impl Store {
         if let Some(r) = &query.resource {
             q.push(" AND l.resource_id = ").push_bind(r.clone());
         }
+        if let Some(t) = &query.scim_type {
+            q.push(" AND l.scim_type = ").push_bind(t.clone());
+        }
         if let Some(b) = query.before {
             q.push(format!(" AND {seq} < ")).push_bind(b);
         }

@@ -41,6 +41,8 @@ pub struct LogParams {
     status: Option<u16>,
     /// A resource id.
     resource: Option<String>,
+    /// A SCIM error type (`uniqueness`, `invalidValue`, …): the failures that answered it.
+    scim_type: Option<String>,
     /// Free text over the resource's name, id, externalId and emails and the error detail
     /// (`word*` for a prefix).
     text: Option<String>,
@@ -199,6 +201,7 @@ impl LogParams {
             direction: parse_enum("direction", params.direction.as_ref())?,
             status: params.status,
             resource: params.resource.clone(),
+            scim_type: params.scim_type.clone(),
             text: params.text.clone(),
             before: params.before,
             after: params.after,

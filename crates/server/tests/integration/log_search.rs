@@ -57,6 +57,19 @@ async fn a_persons_failed_updates_and_deletion_are_found_by_what_the_admin_knows
         assert_eq!(record["resourceName"], "carol@contoso.com", "{record}");
         assert_eq!(record["resourceId"], carol.as_str());
     }
+    // By the SCIM error type (Monitoring's "most frequent errors" open this search).
+    let scim_type = found[0]["scimType"].as_str().unwrap().to_owned();
+    let by_type = search(
+        &s,
+        &format!("configuration={cfg}&outcome=failure&scimType={scim_type}"),
+    )
+    .await;
+    assert_eq!(by_type.len(), 3, "{by_type:?}");
+    assert!(
+        search(&s, &format!("configuration={cfg}&scimType=uniqueness"))
+            .await
+            .is_empty()
+    );
     // By the id, the externalId and the email: her create and the three PATCHes.
     for text in [
         carol.clone(),

@@ -17,6 +17,7 @@ export function LogsPage() {
     status: pick('status'),
     client: pick('client'),
     resource: pick('resource'),
+    scimType: pick('scimType'),
     since: pick('since'),
     until: pick('until'),
   };

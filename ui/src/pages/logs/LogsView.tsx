@@ -323,6 +323,16 @@ export function LogsView({ configuration, initial }: { configuration?: Configura
       ) : (
         <LogTable entries={entries} onOpen={setOpen} onEnd={loadMore} names={names} />
       )}
+      {filters.scimType && (
+        <Group gap="xs">
+          <Badge variant="light" color="red" tt="none">
+            Only failures answered with {filters.scimType}
+          </Badge>
+          <Button size="compact-xs" variant="subtle" onClick={() => set('scimType')(null)}>
+            Any error
+          </Button>
+        </Group>
+      )}
       {filters.resource && (
         <Group gap="xs">
           <Badge variant="light" tt="none">

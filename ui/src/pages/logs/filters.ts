@@ -11,6 +11,7 @@ export interface LogFilters {
   since?: string;
   until?: string;
   resource?: string;
+  scimType?: string;
 }
 
 /** The query string of the filters set (empty ones left out). */
@@ -36,6 +37,7 @@ export function filterParams(filters: LogFilters) {
     since: filters.since || undefined,
     until: filters.until || undefined,
     resource: filters.resource || undefined,
+    scimType: filters.scimType || undefined,
   };
 }
 
@@ -56,4 +58,25 @@ export function localToIso(value: string | undefined): string | undefined {
   if (!value) return undefined;
   const d = new Date(value);
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+/**
+ * The log search a ranked failure opens: a SCIM error type (`uniqueness`), a status
+ * (`status 404`) or a refused credential (`revokedToken`), or an attribute refused (`phoneNumbers`),
+ * over the window shown.
+ */
+export function failureSearch(kind: 'type' | 'attribute', name: string, since: string, configuration?: string): string {
+  const status = /^status (\d{3})$/.exec(name);
+  const credential = ['missingToken', 'invalidToken', 'expiredToken', 'revokedToken', 'credentialNotAllowed'].includes(
+    name,
+  );
+  const what =
+    kind === 'attribute'
+      ? { text: name }
+      : status
+        ? { status: status[1] }
+        : credential
+          ? { status: '401' }
+          : { scimType: name };
+  return `/logs?${filterQuery({ configuration, outcome: 'failure', since, ...what })}`;
 }
