@@ -1,22 +1,7 @@
-import {
-  ActionIcon,
-  Anchor,
-  Badge,
-  Button,
-  Group,
-  Menu,
-  Stack,
-  Switch,
-  Table,
-  Text,
-  TextInput,
-  Title,
-  Tooltip,
-  VisuallyHidden,
-} from '@mantine/core';
+import { ActionIcon, Anchor, Badge, Button, Group, Menu, Stack, Switch, Text, Title, Tooltip } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconCopy, IconDots, IconPencil, IconPlus, IconSearch, IconTrash } from '@tabler/icons-react';
+import { IconCopy, IconDots, IconPencil, IconPlus, IconTrash } from '@tabler/icons-react';
 import { useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { describe, type Configuration } from '../api/client';
@@ -24,15 +9,10 @@ import { useConfigurations, useDeleteConfiguration, useUpdateConfiguration } fro
 import { may, useMe } from '../api/me';
 import { EmptyState, ErrorNotice, Loading } from '../components/States';
 import { Confirm } from '../components/Confirm';
+import { DataTable, type DataColumn } from '../components/DataTable';
 import { formatDateTime, relative } from '../format';
 import { copyText } from '../native';
 import { ConfigureDrawer } from './ConfigureDrawer';
-
-/** Whether a configuration matches a search (name, description, slug; any case). */
-export function matches(c: Configuration, search: string): boolean {
-  const q = search.trim().toLowerCase();
-  return !q || [c.name, c.description, c.slug].some((v) => v.toLowerCase().includes(q));
-}
 
 function provisions(c: Configuration): string {
   if (c.provisionUsers && c.provisionGroups) return 'Users and groups';
@@ -59,11 +39,9 @@ export function ConfigurationsPage() {
   const limited = !writable && (me?.grants ?? []).some((g) => g.configurations != null);
   const update = useUpdateConfiguration();
   const remove = useDeleteConfiguration();
-  const [search, setSearch] = useState('');
   const [drawer, { open, close }] = useDisclosure(false);
   const [editing, setEditing] = useState<Configuration | undefined>();
   const [deleting, setDeleting] = useState<Configuration | undefined>();
-  const shown = useMemo(() => (list.data ?? []).filter((c) => matches(c, search)), [list.data, search]);
 
   const openNew = () => {
     setEditing(undefined);
@@ -92,6 +70,12 @@ export function ConfigurationsPage() {
     });
   };
 
+  const edit = (c: Configuration) => {
+    setEditing(c);
+    open();
+  };
+  const columns = useConfigurationColumns({ writable, limited, toggle, edit, remove: setDeleting });
+
   return (
     <Stack>
       <Group justify="space-between" align="flex-end">
@@ -109,14 +93,6 @@ export function ConfigurationsPage() {
           </Button>
         )}
       </Group>
-      <TextInput
-        placeholder="Search by name or description"
-        aria-label="Search configurations"
-        leftSection={<IconSearch size={16} />}
-        value={search}
-        onChange={(e) => setSearch(e.currentTarget.value)}
-        maw={420}
-      />
       {list.isPending ? (
         <Loading label="Loading configurations" />
       ) : list.isError ? (
@@ -135,40 +111,17 @@ export function ConfigurationsPage() {
           A configuration gives an identity provider a SCIM base URL and a token to provision users and groups into.
           Create one, then paste both into Entra ID, Okta, OneLogin or Google.
         </EmptyState>
-      ) : shown.length === 0 ? (
-        <Text c="dimmed">No configuration matches “{search}”.</Text>
       ) : (
-        <Table.ScrollContainer minWidth={760}>
-          <Table highlightOnHover verticalSpacing="sm" aria-label="SCIM configurations">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Provisions</Table.Th>
-                <Table.Th>SCIM base URL</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>
-                  <VisuallyHidden>Actions</VisuallyHidden>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {shown.map((c) => (
-                <ConfigurationRow
-                  key={c.id}
-                  configuration={c}
-                  writableEverywhere={writable}
-                  limited={limited}
-                  onToggle={(enabled) => toggle(c, enabled)}
-                  onEdit={() => {
-                    setEditing(c);
-                    open();
-                  }}
-                  onDelete={() => setDeleting(c)}
-                />
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <DataTable
+          label="SCIM configurations"
+          data={list.data}
+          columns={columns}
+          rowKey={(c) => c.id}
+          filterPlaceholder="Filter by name, description or health"
+          initialSort={[{ id: 'name', desc: false }]}
+          initialHidden={['provisions']}
+          minWidth={900}
+        />
       )}
       <ConfigureDrawer opened={drawer} onClose={close} editing={editing} />
       <Confirm
@@ -186,101 +139,238 @@ export function ConfigurationsPage() {
   );
 }
 
-/** One configuration's row: its status switch and changes offered when the caller may change it. */
-function ConfigurationRow({
-  configuration: c,
+const healthColor = { healthy: 'green', degraded: 'orange', failing: 'red' } as const;
+const healthRank = { failing: 0, degraded: 1, healthy: 2 } as const;
+
+/** How a configuration's provisioning goes, at a glance: the state (firing alerts included) with its reason. */
+export function HealthCell({ c }: { c: Configuration }) {
+  const h = c.health;
+  if (!h) return <Text size="sm">—</Text>;
+  return (
+    <Stack gap={2} maw={320}>
+      <Group gap={6} wrap="nowrap">
+        <Badge color={healthColor[h.state]} variant="light" style={{ flexShrink: 0 }} data-testid="health-state">
+          {h.state}
+        </Badge>
+        {h.firingAlerts.length > 0 && (
+          <Badge color="red" variant="outline" style={{ flexShrink: 0 }}>
+            {h.firingAlerts.length} alert{h.firingAlerts.length === 1 ? '' : 's'} firing
+          </Badge>
+        )}
+      </Group>
+      {h.state !== 'healthy' && (
+        <Text size="xs" lineClamp={2} title={h.reason}>
+          {h.reason}
+        </Text>
+      )}
+    </Stack>
+  );
+}
+
+function When({ at }: { at?: string | null }) {
+  if (!at) return <Text size="sm">never</Text>;
+  return (
+    <Tooltip label={formatDateTime(at)}>
+      <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
+        {relative(at)}
+      </Text>
+    </Tooltip>
+  );
+}
+
+/** The list's columns, with the actions the caller may take per row. */
+function useConfigurationColumns({
+  writable,
+  limited,
+  toggle,
+  edit,
+  remove,
+}: {
+  writable: boolean;
+  limited: boolean;
+  toggle: (c: Configuration, enabled: boolean) => void;
+  edit: (c: Configuration) => void;
+  remove: (c: Configuration) => void;
+}): DataColumn<Configuration>[] {
+  return useMemo(
+    () => [
+      {
+        id: 'name',
+        header: 'Name',
+        accessorFn: (c) => `${c.name} ${c.description}`,
+        sortingFn: (a, b) => a.original.name.localeCompare(b.original.name),
+        enableHiding: false,
+        cell: ({ row: { original: c } }) => (
+          <div>
+            <Anchor component={Link} to={`/configurations/${c.id}`} fw={600}>
+              {c.name}
+            </Anchor>
+            {c.description && (
+              <Text size="sm" c="dimmed" lineClamp={1}>
+                {c.description}
+              </Text>
+            )}
+          </div>
+        ),
+      },
+      {
+        id: 'health',
+        header: 'Health',
+        accessorFn: (c) => `${c.health?.state ?? ''} ${c.health?.reason ?? ''}`,
+        sortingFn: (a, b) =>
+          healthRank[a.original.health?.state ?? 'healthy'] - healthRank[b.original.health?.state ?? 'healthy'],
+        cell: ({ row: { original: c } }) => <HealthCell c={c} />,
+      },
+      {
+        id: 'lastRequest',
+        header: 'Last request',
+        accessorFn: (c) => c.health?.lastRequest ?? '',
+        enableGlobalFilter: false,
+        cell: ({ row: { original: c } }) => <When at={c.health?.lastRequest} />,
+      },
+      {
+        id: 'lastFailure',
+        header: 'Last failure',
+        accessorFn: (c) => c.health?.lastFailure ?? '',
+        enableGlobalFilter: false,
+        cell: ({ row: { original: c } }) => <When at={c.health?.lastFailure} />,
+      },
+      {
+        id: 'provisions',
+        header: 'Provisions',
+        accessorFn: provisions,
+      },
+      {
+        id: 'status',
+        header: 'Status',
+        accessorFn: (c) => `${c.enabled ? 'enabled' : 'disabled'} ${tokenDue(c.tokenDue)?.text ?? ''}`,
+        cell: ({ row: { original: c } }) => (
+          <StatusCell c={c} writableEverywhere={writable} limited={limited} onToggle={(on) => toggle(c, on)} />
+        ),
+      },
+      {
+        id: 'url',
+        header: 'SCIM base URL',
+        accessorFn: (c) => c.scimBaseUrl,
+        enableSorting: false,
+        cell: ({ row: { original: c } }) => (
+          <Group gap={4} wrap="nowrap">
+            <Text size="sm" ff="monospace" truncate maw={260} title={c.scimBaseUrl}>
+              {c.scimBaseUrl}
+            </Text>
+            <Tooltip label="Copy SCIM base URL">
+              <ActionIcon
+                variant="subtle"
+                aria-label={`Copy the SCIM base URL of ${c.name}`}
+                onClick={() =>
+                  copyText(c.scimBaseUrl).then(() => notifications.show({ message: 'SCIM base URL copied' }))
+                }
+              >
+                <IconCopy size={16} />
+              </ActionIcon>
+            </Tooltip>
+          </Group>
+        ),
+      },
+      {
+        id: 'actions',
+        header: 'Actions',
+        hiddenHeader: true,
+        enableSorting: false,
+        enableHiding: false,
+        enableGlobalFilter: false,
+        cell: ({ row: { original: c } }) => (
+          <RowActions
+            c={c}
+            writableEverywhere={writable}
+            limited={limited}
+            onEdit={() => edit(c)}
+            onDelete={() => remove(c)}
+          />
+        ),
+      },
+    ],
+    [writable, limited, toggle, edit, remove],
+  );
+}
+
+/** The caller's rights on one configuration, asked only for a role limited to some. */
+function useRowWritable(c: Configuration, writableEverywhere: boolean, limited: boolean): boolean {
+  const scoped = useMe(limited ? c.id : undefined).data;
+  return writableEverywhere || (limited && may(scoped, 'configurations', 'write'));
+}
+
+function StatusCell({
+  c,
   writableEverywhere,
   limited,
   onToggle,
-  onEdit,
-  onDelete,
 }: {
-  configuration: Configuration;
+  c: Configuration;
   writableEverywhere: boolean;
   limited: boolean;
   onToggle: (enabled: boolean) => void;
+}) {
+  const rowWritable = useRowWritable(c, writableEverywhere, limited);
+  const due = tokenDue(c.tokenDue);
+  return (
+    <Group gap="xs" wrap="nowrap">
+      {rowWritable && (
+        <Switch
+          checked={c.enabled}
+          onChange={(e) => onToggle(e.currentTarget.checked)}
+          aria-label={`${c.enabled ? 'Disable' : 'Enable'} ${c.name}`}
+        />
+      )}
+      <Badge color={c.enabled ? 'blue' : 'gray'} variant="light" style={{ flexShrink: 0 }}>
+        {c.enabled ? 'Enabled' : 'Disabled'}
+      </Badge>
+      {c.tokenDue && due && (
+        <Tooltip label={`${formatDateTime(c.tokenDue.at)}: see the Tokens tab`}>
+          <Badge color={due.past ? 'red' : 'orange'} variant="light" style={{ flexShrink: 0 }}>
+            {due.text}
+          </Badge>
+        </Tooltip>
+      )}
+    </Group>
+  );
+}
+
+function RowActions({
+  c,
+  writableEverywhere,
+  limited,
+  onEdit,
+  onDelete,
+}: {
+  c: Configuration;
+  writableEverywhere: boolean;
+  limited: boolean;
   onEdit: () => void;
   onDelete: () => void;
 }) {
   const navigate = useNavigate();
-  // The caller's rights on this configuration, asked only for a role limited to some.
-  const scoped = useMe(limited ? c.id : undefined).data;
-  const rowWritable = writableEverywhere || (limited && may(scoped, 'configurations', 'write'));
-  const due = tokenDue(c.tokenDue);
+  const rowWritable = useRowWritable(c, writableEverywhere, limited);
   return (
-    <Table.Tr>
-      <Table.Td>
-        <Anchor component={Link} to={`/configurations/${c.id}`} fw={600}>
-          {c.name}
-        </Anchor>
-        {c.description && (
-          <Text size="sm" c="dimmed" lineClamp={1}>
-            {c.description}
-          </Text>
+    <Menu position="bottom-end" withinPortal>
+      <Menu.Target>
+        <ActionIcon variant="subtle" aria-label={`Actions for ${c.name}`}>
+          <IconDots size={18} />
+        </ActionIcon>
+      </Menu.Target>
+      <Menu.Dropdown>
+        <Menu.Item onClick={() => navigate(`/configurations/${c.id}`)}>Open</Menu.Item>
+        {rowWritable && (
+          <Menu.Item leftSection={<IconPencil size={16} />} onClick={onEdit}>
+            Edit
+          </Menu.Item>
         )}
-      </Table.Td>
-      <Table.Td>{provisions(c)}</Table.Td>
-      <Table.Td>
-        <Group gap={4} wrap="nowrap">
-          <Text size="sm" ff="monospace" truncate maw={320}>
-            {c.scimBaseUrl}
-          </Text>
-          <Tooltip label="Copy SCIM base URL">
-            <ActionIcon
-              variant="subtle"
-              aria-label={`Copy the SCIM base URL of ${c.name}`}
-              onClick={() =>
-                copyText(c.scimBaseUrl).then(() => notifications.show({ message: 'SCIM base URL copied' }))
-              }
-            >
-              <IconCopy size={16} />
-            </ActionIcon>
-          </Tooltip>
-        </Group>
-      </Table.Td>
-      <Table.Td>
-        <Group gap="xs" wrap="nowrap">
-          {rowWritable && (
-            <Switch
-              checked={c.enabled}
-              onChange={(e) => onToggle(e.currentTarget.checked)}
-              aria-label={`${c.enabled ? 'Disable' : 'Enable'} ${c.name}`}
-            />
-          )}
-          <Badge color={c.enabled ? 'green' : 'gray'} variant="light">
-            {c.enabled ? 'Enabled' : 'Disabled'}
-          </Badge>
-          {c.tokenDue && due && (
-            <Tooltip label={`${formatDateTime(c.tokenDue.at)}: see the Tokens tab`}>
-              <Badge color={due.past ? 'red' : 'orange'} variant="light">
-                {due.text}
-              </Badge>
-            </Tooltip>
-          )}
-        </Group>
-      </Table.Td>
-      <Table.Td>
-        <Menu position="bottom-end" withinPortal>
-          <Menu.Target>
-            <ActionIcon variant="subtle" aria-label={`Actions for ${c.name}`}>
-              <IconDots size={18} />
-            </ActionIcon>
-          </Menu.Target>
-          <Menu.Dropdown>
-            <Menu.Item onClick={() => navigate(`/configurations/${c.id}`)}>Open</Menu.Item>
-            {rowWritable && (
-              <Menu.Item leftSection={<IconPencil size={16} />} onClick={onEdit}>
-                Edit
-              </Menu.Item>
-            )}
-            {rowWritable && (
-              <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={onDelete}>
-                Delete
-              </Menu.Item>
-            )}
-          </Menu.Dropdown>
-        </Menu>
-      </Table.Td>
-    </Table.Tr>
+        {rowWritable && (
+          <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={onDelete}>
+            Delete
+          </Menu.Item>
+        )}
+      </Menu.Dropdown>
+    </Menu>
   );
 }
