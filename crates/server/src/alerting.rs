@@ -146,6 +146,43 @@ impl Alerts {
         (state, detail)
     }
 
+    /// Calls a rule's webhook once with a test message (saying it is a test, naming the rule
+    /// and its configuration): whether it answered 2xx, and what it answered. The address is
+    /// never part of the answer.
+    pub async fn test_webhook(
+        &self,
+        store: &Store,
+        rule: &scim_console_core::alerts::AlertRule,
+        configuration_name: &str,
+        sender: &str,
+    ) -> CoreResult<(bool, String)> {
+        let Some(url) = store.alert_webhook(rule.id).await? else {
+            return Ok((false, "the rule has no webhook".to_owned()));
+        };
+        let Some(client) = self.client() else {
+            return Ok((
+                false,
+                "the console has no HTTP client (see its log)".to_owned(),
+            ));
+        };
+        let body = json!({
+            "test": true,
+            "rule": rule.name,
+            "configuration": configuration_name,
+            "text": format!(
+                "Test from SCIM Console: alert rule \"{}\" of {configuration_name} reaches this webhook (sent by {sender}).",
+                rule.name
+            ),
+        });
+        Ok(match client.post(&url).json(&body).send().await {
+            Ok(answer) if answer.status().is_success() => {
+                (true, format!("HTTP {}", answer.status().as_u16()))
+            }
+            Ok(answer) => (false, format!("HTTP {}", answer.status().as_u16())),
+            Err(error) => (false, describe(&error)),
+        })
+    }
+
     async fn attempt(
         &self,
         client: &reqwest::Client,

@@ -182,6 +182,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/alerts/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every alert rule of the configurations the caller may read alerts of, by configuration
+         *     then age: the Alerts page.
+         */
+        get: operations["all_rules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/alerts/rules/{rule}": {
         parameters: {
             query?: never;
@@ -198,6 +218,26 @@ export interface paths {
         head?: never;
         /** Changes an alert rule (absent fields stay; `"webhookUrl": null` removes the webhook). */
         patch: operations["update_rule"];
+        trace?: never;
+    };
+    "/api/alerts/rules/{rule}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Calls the rule's webhook once, now, with a test message: 200 with its answer, or 502
+         *     saying why it failed (409 when the rule has no webhook). Audited (`alert.webhookTest`).
+         */
+        post: operations["test_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/alerts/stream": {
@@ -4303,6 +4343,13 @@ export interface components {
          * @enum {string}
          */
         WebhookState: "pending" | "delivered" | "failed";
+        /** @description How a test call of a rule's webhook went. */
+        WebhookTestAnswer: {
+            /** @description Whether the webhook answered 2xx. */
+            delivered: boolean;
+            /** @description What it answered (`HTTP 200`), or why it could not be reached. */
+            detail: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -4697,6 +4744,25 @@ export interface operations {
             };
         };
     };
+    all_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRule"][];
+                };
+            };
+        };
+    };
     delete_rule: {
         parameters: {
             query?: never;
@@ -4758,6 +4824,52 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    test_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The rule's id */
+                rule: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookTestAnswer"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -370,6 +370,29 @@ impl Store {
         rule_from_row(&row)
     }
 
+    /// Writes down, in the audit log, a test call of a rule's webhook and how it went.
+    pub async fn record_webhook_test(
+        &self,
+        rule: &AlertRule,
+        configuration_name: &str,
+        outcome: &str,
+        actor: &Actor,
+    ) -> CoreResult<()> {
+        let mut w = self.writer().await?;
+        audit::record(
+            &mut w,
+            self.now_us(),
+            actor,
+            "alert.webhookTest",
+            Subject {
+                configuration: Some((rule.configuration_id, configuration_name)),
+                target: Some(&rule.name),
+            },
+            &json!({ "rule": rule.id, "outcome": outcome }),
+        )
+        .await
+    }
+
     /// Creates a rule for a configuration.
     pub async fn create_alert_rule(
         &self,

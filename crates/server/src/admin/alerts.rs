@@ -74,6 +74,78 @@ pub async fn update_rule(
     Ok(json(rule))
 }
 
+/// Every alert rule of the configurations the caller may read alerts of, by configuration
+/// then age: the Alerts page.
+#[utoipa::path(get, path = "/api/alerts/rules", security(("admin_token" = [])),
+    responses((status = 200, body = [AlertRule])))]
+pub async fn all_rules(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<Value>, AdminError> {
+    let rules: Vec<AlertRule> = state
+        .store
+        .alert_rules(None)
+        .await?
+        .into_iter()
+        .filter(|r| caller.covers(Area::Alerts, r.configuration_id))
+        .collect();
+    Ok(json(rules))
+}
+
+/// How a test call of a rule's webhook went.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookTestAnswer {
+    /// Whether the webhook answered 2xx.
+    pub delivered: bool,
+    /// What it answered (`HTTP 200`), or why it could not be reached.
+    pub detail: String,
+}
+
+/// Calls the rule's webhook once, now, with a test message: 200 with its answer, or 502
+/// saying why it failed (409 when the rule has no webhook). Audited (`alert.webhookTest`).
+#[utoipa::path(post, path = "/api/alerts/rules/{rule}/test", security(("admin_token" = [])),
+    params(("rule" = i64, Path, description = "The rule's id")),
+    responses((status = 200, body = WebhookTestAnswer), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 502, body = ErrorBody)))]
+pub async fn test_webhook(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(rule): Path<String>,
+    Acting(actor): Acting,
+) -> Result<Json<WebhookTestAnswer>, AdminError> {
+    let rule = state.store.alert_rule(rule_id(&rule)?).await?;
+    if !caller.covers(Area::Alerts, rule.configuration_id) {
+        return Err(AdminError::new(
+            StatusCode::NOT_FOUND,
+            format!("alert rule {} not found", rule.id),
+        ));
+    }
+    if rule.webhook.is_none() {
+        return Err(AdminError::new(
+            StatusCode::CONFLICT,
+            "the rule has no webhook: add one first",
+        ));
+    }
+    let configuration = state.store.configuration(rule.configuration_id).await?;
+    let (delivered, detail) = state
+        .alerts
+        .test_webhook(&state.store, &rule, &configuration.name, &actor.name)
+        .await?;
+    state
+        .store
+        .record_webhook_test(&rule, &configuration.name, &detail, &actor)
+        .await?;
+    if delivered {
+        Ok(Json(WebhookTestAnswer { delivered, detail }))
+    } else {
+        Err(AdminError::new(
+            StatusCode::BAD_GATEWAY,
+            format!("the webhook did not accept the test: {detail}"),
+        ))
+    }
+}
+
 /// Deletes an alert rule (the alerts it raised stay in the history).
 #[utoipa::path(delete, path = "/api/alerts/rules/{rule}", security(("admin_token" = [])),
     params(("rule" = i64, Path, description = "The rule's id")),
@@ -175,7 +247,9 @@ pub async fn stream(
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_rules, create_rule))
+        .routes(routes!(all_rules))
         .routes(routes!(update_rule, delete_rule))
+        .routes(routes!(test_webhook))
         .routes(routes!(history))
         .routes(routes!(evaluate))
         .routes(routes!(stream))

@@ -348,3 +348,105 @@ async fn rules_are_managed_through_the_admin_api() {
     );
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_rules_webhook_is_tested_on_demand_and_every_rule_is_listed() {
+    let s = TestServer::start().await;
+    let (url, calls) = receiver().await;
+    let rules = format!("/api/configurations/{}/alerts", s.config.id);
+    let (status, hooked) = parts(
+        send_json(
+            s.admin(Method::POST, &rules),
+            &json!({"name": "Paged", "condition": {"kind": "noTraffic", "hours": 2}, "webhookUrl": url}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{hooked}");
+    let (status, bare) = parts(
+        send_json(
+            s.admin(Method::POST, &rules),
+            &json!({"name": "Quiet", "condition": {"kind": "noTraffic", "hours": 3}}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{bare}");
+    let test = |id: &Value| format!("/api/alerts/rules/{id}/test");
+    // The receiver answers 500 first: the test says so (502), without the address.
+    let (status, failed) = parts(
+        s.admin(Method::POST, &test(&hooked["id"]))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 502, "{failed}");
+    assert!(failed.to_string().contains("HTTP 500"), "{failed}");
+    assert!(!failed.to_string().contains("secret-path"), "{failed}");
+    let (status, sent) = parts(
+        s.admin(Method::POST, &test(&hooked["id"]))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{sent}");
+    assert_eq!(sent["delivered"], true);
+    assert_eq!(sent["detail"], "HTTP 200");
+    {
+        let calls = calls.lock().unwrap();
+        assert_eq!(calls.len(), 2);
+        assert_eq!(calls[1]["test"], true);
+        assert!(
+            calls[1]["text"]
+                .as_str()
+                .unwrap()
+                .contains("alert rule \"Paged\"")
+        );
+    }
+    // A rule without a webhook has nothing to test; an unknown rule is not found.
+    let (status, _) = parts(
+        s.admin(Method::POST, &test(&bare["id"]))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 409);
+    let (status, _) = parts(
+        s.admin(Method::POST, "/api/alerts/rules/9999/test")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 404);
+    // Each test is in the audit log.
+    let (status, audit) = parts(
+        s.admin(Method::GET, "/api/audit?action=alert.webhookTest")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{audit}");
+    assert_eq!(audit["entries"].as_array().unwrap().len(), 2, "{audit}");
+    // Every rule, across configurations.
+    let (status, all) = parts(
+        s.admin(Method::GET, "/api/alerts/rules")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{all}");
+    let names: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Paged", "Quiet"]);
+    s.stop().await;
+}
