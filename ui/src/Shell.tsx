@@ -14,6 +14,7 @@ import {
 import { useDisclosure } from '@mantine/hooks';
 import {
   IconActivity,
+  IconBell,
   IconChartLine,
   IconChecklist,
   IconList,
@@ -30,6 +31,7 @@ import {
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { Link, Route, Routes, useLocation } from 'react-router';
 import { api, onSessionChange } from './api/client';
+import './Shell.css';
 import { may, rolesText, useMe, type Area, type Me } from './api/me';
 import { useAlertNotifications } from './pages/alerts/useAlertNotifications';
 import { ErrorBoundary } from './components/ErrorBoundary';
@@ -50,6 +52,7 @@ const PilotPage = lazy(() => import('./pages/pilot/PilotPage').then((m) => ({ de
 const ConformancePage = lazy(() =>
   import('./pages/conformance/ConformancePage').then((m) => ({ default: m.ConformancePage })),
 );
+const AlertsPage = lazy(() => import('./pages/alerts/AlertsPage').then((m) => ({ default: m.AlertsPage })));
 const SettingsPage = lazy(() => import('./pages/SettingsPage').then((m) => ({ default: m.SettingsPage })));
 const AccountPage = lazy(() => import('./pages/account/AccountPage').then((m) => ({ default: m.AccountPage })));
 const AdministratorsPage = lazy(() =>
@@ -78,6 +81,13 @@ const sections: { to: string; label: string; icon: typeof IconList; area: Area; 
     icon: IconChartLine,
     area: 'logs',
     match: (p: string) => p.startsWith('/monitoring'),
+  },
+  {
+    to: '/alerts',
+    label: 'Alerts',
+    icon: IconBell,
+    area: 'alerts',
+    match: (p: string) => p.startsWith('/alerts'),
   },
   {
     to: '/targets',
@@ -191,13 +201,16 @@ export function Shell() {
   return (
     <AppShell
       header={{ height: 56 }}
-      navbar={{ width: 230, breakpoint: 'sm', collapsed: { mobile: !opened } }}
+      navbar={{ width: 230, breakpoint: 'md', collapsed: { mobile: !opened } }}
       padding="md"
     >
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between">
           <Group gap="sm">
-            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            <a href="#main" className="skip-link">
+              Skip to the page
+            </a>
+            <Burger opened={opened} onClick={toggle} hiddenFrom="md" size="sm" aria-label="Toggle navigation" />
             <img src="/icon.svg" alt="" width={28} height={28} />
             <Text fw={700} size="lg">
               SCIM Console
@@ -223,7 +236,7 @@ export function Shell() {
             />
           ))}
       </AppShell.Navbar>
-      <AppShell.Main>
+      <AppShell.Main id="main" tabIndex={-1}>
         <ErrorBoundary resetKey={location.pathname}>
           <Suspense fallback={<Loading label="Loading the page" />}>
             <Routes>
@@ -232,6 +245,7 @@ export function Shell() {
               <Route path="/configurations/:id/:tab" element={<ConfigurationPage />} />
               <Route path="/logs" element={<LogsPage />} />
               <Route path="/monitoring" element={<MonitoringPage />} />
+              <Route path="/alerts" element={<AlertsPage />} />
               <Route path="/targets" element={<TargetsPage />} />
               <Route path="/pilot" element={<PilotPage />} />
               <Route path="/conformance" element={<ConformancePage />} />

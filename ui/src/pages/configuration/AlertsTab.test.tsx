@@ -1,4 +1,4 @@
-import { conditionOf, kinds, recipients } from './AlertsTab';
+import { conditionOf, kinds, recipients } from '../alerts/AlertRules';
 
 test('each kind of rule sends its own numbers', () => {
   const fields = { percent: 20, minutes: 15, hours: 6, days: 7 };
