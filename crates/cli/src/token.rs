@@ -51,9 +51,10 @@ pub(crate) struct TokenRotateArgs {
     /// The token's public id (as `token list` shows it).
     #[arg(long)]
     id: String,
-    /// How long the old token keeps working (e.g. 24h, 7d; default 0: it stops now).
-    #[arg(long, value_parser = parse_duration, default_value = "0")]
-    grace: std::time::Duration,
+    /// How long the old token keeps working (e.g. 24h, 7d, 0; default: the token policy's
+    /// rotation grace, else 0: it stops now).
+    #[arg(long, value_parser = parse_duration)]
+    grace: Option<std::time::Duration>,
     /// The new token's expiry (default: the old one's lifetime, within the policy).
     #[arg(long, value_parser = parse_date)]
     expires: Option<DateTime<Utc>>,
@@ -158,8 +159,11 @@ pub(crate) async fn run(store: &Store, cmd: TokenCommand) -> Result<()> {
         }
         TokenCommand::Rotate(args) => {
             let c = store.find_configuration(&args.config).await?;
+            let policy_grace = c.token_policy.rotation_grace_hours.unwrap_or(0);
             let rotation = Rotation {
-                grace: args.grace,
+                grace: args.grace.unwrap_or(std::time::Duration::from_secs(
+                    u64::from(policy_grace) * 3_600,
+                )),
                 expires: args.expires,
                 label: args.label,
             };

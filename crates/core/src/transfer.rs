@@ -60,6 +60,7 @@ const TABLES: &[Table] = &[
             ("token_max_lifetime_days", I),
             ("token_rotation_days", I),
             ("token_max_active", I),
+            ("token_rotation_grace_hours", I),
             ("log_retention_days", I),
             ("log_retention_records", I),
             ("compatibility", T),

@@ -93,6 +93,10 @@ pub(crate) struct PolicyArgs {
     /// Most active tokens at once, or `none`.
     #[arg(long, value_name = "N|none", value_parser = parse_limit)]
     max_active: Option<Limit>,
+    /// How long a rotated token keeps working when a rotation names no grace, in hours (0 to
+    /// 2,160), or `none`.
+    #[arg(long, value_name = "HOURS|none", value_parser = parse_limit)]
+    rotation_grace: Option<Limit>,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -140,6 +144,9 @@ pub(crate) struct CreateArgs {
     /// Token policy: most active tokens at once.
     #[arg(long, value_name = "N")]
     token_max_active: Option<u32>,
+    /// Token policy: a rotated token's default grace window, in hours.
+    #[arg(long, value_name = "HOURS")]
+    token_rotation_grace: Option<u32>,
     /// Log retention: records older than this many days go (default 30).
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     log_max_age: u32,
@@ -199,11 +206,13 @@ pub(crate) fn print_configuration(c: &Configuration) {
     let p = c.token_policy;
     let days = |d: Option<u32>| d.map_or_else(|| "none".to_owned(), |d| format!("{d} days"));
     println!(
-        "  token policy:     max lifetime {}, rotation every {}, max active {}",
+        "  token policy:     max lifetime {}, rotation every {}, max active {}, rotation grace {}",
         days(p.max_lifetime_days),
         days(p.rotation_days),
         p.max_active
-            .map_or_else(|| "unlimited".to_owned(), |n| n.to_string())
+            .map_or_else(|| "unlimited".to_owned(), |n| n.to_string()),
+        p.rotation_grace_hours
+            .map_or_else(|| "none".to_owned(), |h| format!("{h} hours"))
     );
     println!(
         "  log retention:    {} days, at most {} records",
@@ -240,6 +249,7 @@ async fn create(store: &Store, args: CreateArgs) -> Result<()> {
             max_lifetime_days: args.token_max_lifetime,
             rotation_days: args.token_rotation,
             max_active: args.token_max_active,
+            rotation_grace_hours: args.token_rotation_grace,
         },
         client_authentication: scim_console_core::ClientAuthentication::Any,
         log_retention: LogRetention {
@@ -382,6 +392,7 @@ pub(crate) async fn set_policy(store: &Store, args: &PolicyArgs) -> Result<()> {
         max_lifetime_days: apply(c.token_policy.max_lifetime_days, args.max_lifetime),
         rotation_days: apply(c.token_policy.rotation_days, args.rotation),
         max_active: apply(c.token_policy.max_active, args.max_active),
+        rotation_grace_hours: apply(c.token_policy.rotation_grace_hours, args.rotation_grace),
     };
     let c = store
         .update_configuration(

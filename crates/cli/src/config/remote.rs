@@ -88,6 +88,7 @@ pub(crate) async fn run(api: &ApiClient, cmd: ConfigCommand) -> Result<()> {
                 "maxLifetimeDays": apply(p.max_lifetime_days, args.max_lifetime),
                 "rotationDays": apply(p.rotation_days, args.rotation),
                 "maxActive": apply(p.max_active, args.max_active),
+                "rotationGraceHours": apply(p.rotation_grace_hours, args.rotation_grace),
             });
             let changed =
                 change(api, &args.name, &json!({"tokenPolicy": policy}), args.json).await?;
@@ -153,6 +154,7 @@ async fn create(api: &ApiClient, args: super::CreateArgs) -> Result<()> {
             "maxLifetimeDays": args.token_max_lifetime,
             "rotationDays": args.token_rotation,
             "maxActive": args.token_max_active,
+            "rotationGraceHours": args.token_rotation_grace,
         },
         "logRetention": {"maxAgeDays": args.log_max_age, "maxRecords": args.log_max_records},
         "identityProvider": args.idp.map(scim_console_core::IdentityProvider::from),

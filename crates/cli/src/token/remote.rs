@@ -99,7 +99,7 @@ pub(crate) async fn run(api: &ApiClient, cmd: TokenCommand) -> Result<()> {
                 .post(
                     &["api", "configurations", &id, "tokens", &args.id, "rotate"],
                     &json!({
-                        "graceSeconds": args.grace.as_secs(),
+                        "graceSeconds": args.grace.map(|g| g.as_secs()),
                         "expires": args.expires,
                         "label": args.label,
                     }),

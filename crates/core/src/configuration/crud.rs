@@ -72,8 +72,8 @@ impl Store {
         let mut tx = w.begin().await?;
         db::query(
             "INSERT INTO configurations (id, name, name_folded, slug, description, enabled, provision_users, provision_groups, put_semantics, keep_passwords, protected_accounts,
-                                         token_max_lifetime_days, token_rotation_days, token_max_active, client_authentication, log_retention_days, log_retention_records, client_profile, compatibility, created_us, updated_us)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                         token_max_lifetime_days, token_rotation_days, token_max_active, token_rotation_grace_hours, client_authentication, log_retention_days, log_retention_records, client_profile, compatibility, created_us, updated_us)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id.to_string())
         .bind(&name)
@@ -89,6 +89,7 @@ impl Store {
         .bind(policy.max_lifetime_days)
         .bind(policy.rotation_days)
         .bind(policy.max_active)
+        .bind(policy.rotation_grace_hours)
         .bind(new.client_authentication.as_str())
         .bind(retention.max_age_days)
         .bind(retention.max_records)
@@ -250,7 +251,7 @@ impl Store {
         let now = self.now_us();
         db::query(
             "UPDATE configurations SET name = ?, name_folded = ?, slug = ?, description = ?, enabled = ?, provision_users = ?, provision_groups = ?,
-             put_semantics = ?, keep_passwords = ?, protected_accounts = ?, token_max_lifetime_days = ?, token_rotation_days = ?, token_max_active = ?,
+             put_semantics = ?, keep_passwords = ?, protected_accounts = ?, token_max_lifetime_days = ?, token_rotation_days = ?, token_max_active = ?, token_rotation_grace_hours = ?,
              client_authentication = ?, log_retention_days = ?, log_retention_records = ?, client_profile = ?, compatibility = ?, updated_us = ? WHERE id = ?",
         )
         .bind(&name)
@@ -266,6 +267,7 @@ impl Store {
         .bind(policy.max_lifetime_days)
         .bind(policy.rotation_days)
         .bind(policy.max_active)
+        .bind(policy.rotation_grace_hours)
         .bind(client_authentication.as_str())
         .bind(retention.max_age_days)
         .bind(retention.max_records)

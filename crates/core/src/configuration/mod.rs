@@ -124,9 +124,14 @@ pub struct TokenPolicy {
     pub rotation_days: Option<u32>,
     /// At most this many live tokens at once (tokens in a rotation's grace window aside).
     pub max_active: Option<u32>,
+    /// How long a rotated token keeps working by default, in hours (0 to 2,160): the grace
+    /// window a rotation gets when it names none.
+    pub rotation_grace_hours: Option<u32>,
 }
 
 const MAX_POLICY_DAYS: u32 = 36_500;
+/// The longest grace window a policy may give a rotation: 90 days, as a rotation allows.
+pub const MAX_GRACE_HOURS: u32 = 2_160;
 
 impl TokenPolicy {
     fn check(self) -> CoreResult<Self> {
@@ -142,6 +147,14 @@ impl TokenPolicy {
                     format!("{d} is not between 1 and {MAX_POLICY_DAYS} days"),
                 ));
             }
+        }
+        if let Some(h) = self.rotation_grace_hours
+            && h > MAX_GRACE_HOURS
+        {
+            return Err(CoreError::invalid(
+                "tokenPolicy.rotationGraceHours",
+                format!("{h} is more than {MAX_GRACE_HOURS} hours (90 days)"),
+            ));
         }
         if self.max_active == Some(0) {
             return Err(CoreError::invalid(
@@ -500,6 +513,7 @@ pub(crate) fn from_row(row: &db::Row) -> CoreResult<Configuration> {
             max_lifetime_days: days(row.try_get("token_max_lifetime_days")?),
             rotation_days: days(row.try_get("token_rotation_days")?),
             max_active: days(row.try_get("token_max_active")?),
+            rotation_grace_hours: days(row.try_get("token_rotation_grace_hours")?),
         },
         client_authentication,
         log_retention: LogRetention {
@@ -545,7 +559,7 @@ pub(crate) fn joined_columns() -> &'static str {
 }
 
 /// The columns [`from_row`] reads.
-pub(crate) const COLUMNS: &str = "id, name, description, slug, enabled, provision_users, provision_groups, put_semantics, keep_passwords, protected_accounts, token_max_lifetime_days, token_rotation_days, token_max_active, client_authentication, log_retention_days, log_retention_records, client_profile, compatibility, created_us, updated_us";
+pub(crate) const COLUMNS: &str = "id, name, description, slug, enabled, provision_users, provision_groups, put_semantics, keep_passwords, protected_accounts, token_max_lifetime_days, token_rotation_days, token_max_active, token_rotation_grace_hours, client_authentication, log_retention_days, log_retention_records, client_profile, compatibility, created_us, updated_us";
 
 #[cfg(test)]
 mod tests {

@@ -58,6 +58,10 @@ pub struct TokenPolicyView {
     /// At most this many active tokens at once.
     #[serde(default)]
     pub max_active: Option<u32>,
+    /// How long a rotated token keeps working when the rotation names no grace window, in
+    /// hours (0 to 2,160). Unset: it stops at once.
+    #[serde(default)]
+    pub rotation_grace_hours: Option<u32>,
 }
 
 impl From<TokenPolicy> for TokenPolicyView {
@@ -66,6 +70,7 @@ impl From<TokenPolicy> for TokenPolicyView {
             max_lifetime_days: p.max_lifetime_days,
             rotation_days: p.rotation_days,
             max_active: p.max_active,
+            rotation_grace_hours: p.rotation_grace_hours,
         }
     }
 }
@@ -76,6 +81,7 @@ impl From<TokenPolicyView> for TokenPolicy {
             max_lifetime_days: p.max_lifetime_days,
             rotation_days: p.rotation_days,
             max_active: p.max_active,
+            rotation_grace_hours: p.rotation_grace_hours,
         }
     }
 }
@@ -562,10 +568,10 @@ pub struct NewTokenBody {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RotateTokenBody {
-    /// How long the old token keeps working, in seconds (default 0: it stops at once; at most
-    /// 90 days).
+    /// How long the old token keeps working, in seconds (at most 90 days; default: the token
+    /// policy's `rotationGraceHours`, else 0: it stops at once).
     #[serde(default)]
-    pub grace_seconds: u64,
+    pub grace_seconds: Option<u64>,
     /// The new token's expiry (default: as long as the old one was meant to live, within the
     /// policy).
     #[serde(default)]

@@ -83,8 +83,11 @@ pub async fn rotate_token(
     Body(body): Body<RotateTokenBody>,
 ) -> Result<(StatusCode, Json<RotatedTokenView>), AdminError> {
     let id = configuration.id;
+    let grace_seconds = body.grace_seconds.unwrap_or_else(|| {
+        u64::from(configuration.token_policy.rotation_grace_hours.unwrap_or(0)) * 3_600
+    });
     let rotation = Rotation {
-        grace: std::time::Duration::from_secs(body.grace_seconds),
+        grace: std::time::Duration::from_secs(grace_seconds),
         expires: body.expires,
         label: body.label,
     };
@@ -92,7 +95,7 @@ pub async fn rotate_token(
         .store
         .rotate_token(id, &token_id, &rotation, &actor)
         .await?;
-    tracing::info!(configuration = %id, token = %token_id, new_token = %new.info.id, grace_seconds = body.grace_seconds, "token rotated");
+    tracing::info!(configuration = %id, token = %token_id, new_token = %new.info.id, grace_seconds, "token rotated");
     let base = format!(
         "{}/scim/{}/v2",
         origin(&state, &headers),

@@ -724,3 +724,55 @@ async fn the_list_flags_a_token_due_and_an_alert_warns_ahead_of_the_rotation_dat
     let events = evaluate().await;
     assert_eq!(events[0]["kind"], "resolved", "{events}");
 }
+
+#[tokio::test]
+async fn a_rotation_without_a_grace_window_takes_the_policys() {
+    let s = TestServer::start().await;
+    let config = format!("/api/configurations/{}", s.config.id);
+    // Out of range: the field is named.
+    let (status, error) = parts(
+        s.admin(Method::PATCH, &config)
+            .json(&json!({"tokenPolicy": {"rotationGraceHours": 5000}}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 400, "{error}");
+    assert!(
+        error.to_string().contains("tokenPolicy.rotationGraceHours"),
+        "{error}"
+    );
+    let (status, changed) = parts(
+        s.admin(Method::PATCH, &config)
+            .json(&json!({"tokenPolicy": {"rotationGraceHours": 24}}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{changed}");
+    assert_eq!(changed["tokenPolicy"]["rotationGraceHours"], 24);
+    let old_id = first_token_id(&s).await;
+    let (status, rotated) = parts(
+        s.admin(Method::POST, &format!("{config}/tokens/{old_id}/rotate"))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{rotated}");
+    assert_eq!(rotated["old"]["state"], "grace", "{rotated}");
+    // The grace ends 24 hours on, and the old token names its successor.
+    let ends =
+        chrono::DateTime::parse_from_rfc3339(rotated["old"]["revoked"].as_str().unwrap()).unwrap();
+    let hours = (ends.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_minutes() as f64 / 60.0;
+    assert!((23.9..=24.1).contains(&hours), "{hours}");
+    assert_eq!(rotated["old"]["rotatedTo"], rotated["new"]["id"]);
+    // Naming a grace window (none) overrides the policy.
+    let next = rotated["new"]["id"].as_str().unwrap().to_owned();
+    let again = rotate(&s, &next, 0).await;
+    assert_eq!(again["old"]["state"], "revoked");
+    s.stop().await;
+}
