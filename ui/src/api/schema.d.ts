@@ -3849,10 +3849,10 @@ export interface components {
             expires?: string | null;
             /**
              * Format: int64
-             * @description How long the old token keeps working, in seconds (default 0: it stops at once; at most
-             *     90 days).
+             * @description How long the old token keeps working, in seconds (at most 90 days; default: the token
+             *     policy's `rotationGraceHours`, else 0: it stops at once).
              */
-            graceSeconds?: number;
+            graceSeconds?: number | null;
             /** @description The new token's label (default: the old one's). */
             label?: string | null;
         };
@@ -4116,6 +4116,12 @@ export interface components {
              * @description How often tokens should be rotated, in days: older ones are reported as overdue.
              */
             rotationDays?: number | null;
+            /**
+             * Format: int32
+             * @description How long a rotated token keeps working when the rotation names no grace window, in
+             *     hours (0 to 2,160). Unset: it stops at once.
+             */
+            rotationGraceHours?: number | null;
         };
         /** @description One token needing attention. */
         TokenProblemView: {
@@ -4178,6 +4184,11 @@ export interface components {
             rotationDue?: string | null;
             /** @description Where it stands now. */
             state: components["schemas"]["TokenStateView"];
+            /**
+             * @description Whether the console issued it for one of its own runs (a pilot or conformance run on
+             *     this configuration), to be revoked when the run ends.
+             */
+            temporary?: boolean;
         };
         /** @description A new TOTP secret for an authenticator app. */
         TotpView: {

@@ -115,6 +115,18 @@ pub struct TokenInfo {
     pub rotation_due: Option<DateTime<Utc>>,
 }
 
+/// What ends the label of a temporary token the console issues itself (a pilot run's or a
+/// conformance run's access to a local configuration, revoked when the run ends).
+pub const TEMPORARY_LABEL_SUFFIX: &str = " (revoked when it ends)";
+
+impl TokenInfo {
+    /// Whether the console issued it for a run of its own (hidden from the token list by
+    /// default).
+    pub fn is_temporary(&self) -> bool {
+        self.label.ends_with(TEMPORARY_LABEL_SUFFIX)
+    }
+}
+
 /// A token just created: its details and the token itself, to be shown once.
 #[derive(Debug, Clone)]
 pub struct IssuedToken {

@@ -505,11 +505,16 @@ pub struct TokenView {
     pub state: TokenStateView,
     /// When the policy wants it rotated.
     pub rotation_due: Option<DateTime<Utc>>,
+    /// Whether the console issued it for one of its own runs (a pilot or conformance run on
+    /// this configuration), to be revoked when the run ends.
+    #[serde(default)]
+    pub temporary: bool,
 }
 
 impl From<TokenInfo> for TokenView {
     fn from(t: TokenInfo) -> Self {
         Self {
+            temporary: t.is_temporary(),
             id: t.id,
             label: t.label,
             prefix: t.prefix,

@@ -126,7 +126,10 @@ impl TemporaryToken {
             .create_token(
                 configuration.id,
                 &NewToken {
-                    label: format!("{purpose} (revoked when it ends)"),
+                    label: format!(
+                        "{purpose}{}",
+                        scim_console_core::token::TEMPORARY_LABEL_SUFFIX
+                    ),
                     expires: Some(Utc::now() + chrono::Duration::hours(2)),
                 },
                 actor,

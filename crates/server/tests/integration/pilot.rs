@@ -320,6 +320,27 @@ async fn a_local_configuration_is_piloted_from_another_with_a_temporary_token() 
             .all(|t| t.state == scim_console_core::TokenState::Revoked),
         "{tokens:?}"
     );
+    // The admin API marks them temporary (the token list hides them by default).
+    let (status, listed) = parts(
+        console
+            .admin(
+                Method::GET,
+                &format!("/api/configurations/{}/tokens", staging.id),
+            )
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{listed}");
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["temporary"] == true),
+        "{listed}"
+    );
     console.stop().await;
 }
 
