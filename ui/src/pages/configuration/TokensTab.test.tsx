@@ -2,7 +2,7 @@ import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { Configuration, Token } from '../../api/client';
 import { json, renderWithApp, serveApi } from '../../test/render';
-import { expiryWarning, rotationWarning, TokensTab } from './TokensTab';
+import { endOf, expiryWarning, graceChoices, rotationWarning, TokensTab } from './TokensTab';
 
 const DAY = 86_400_000;
 const now = Date.parse('2026-11-30T12:00:00Z');
@@ -75,4 +75,42 @@ test('rotating with a grace window sends it and shows the new token once', async
   await userEvent.click(within(dialog).getByRole('button', { name: 'Rotate' }));
   expect(await screen.findByTestId('issued-token')).toHaveTextContent('scim_new_secret');
   expect(calls.find((c) => c.method === 'POST')?.body).toEqual({ graceSeconds: 86400 });
+});
+
+test("a rotation's grace window starts at the policy's", () => {
+  expect(graceChoices(null).initial).toBe('86400');
+  const day = graceChoices(24);
+  expect(day.initial).toBe('86400');
+  expect(day.data.find((d) => d.value === '86400')?.label).toBe("24 hours (the token policy's)");
+  const odd = graceChoices(48);
+  expect(odd.initial).toBe('172800');
+  expect(odd.data[0]).toEqual({ value: '172800', label: "48 hours (the token policy's)" });
+});
+
+test('a token in its grace window says when the grace ends, and rotations are linked', async () => {
+  expect(endOf(token({ state: 'grace', revoked: '2026-12-08T12:00:00Z', expires: null }))).toMatch(/^grace ends /);
+  expect(endOf(token({ expires: null }))).toBe('never');
+  serveApi({
+    'GET /api/configurations/c1/tokens': () =>
+      json([
+        token({
+          id: 'old',
+          prefix: 'scim_old00000',
+          state: 'grace',
+          revoked: '2026-12-08T12:00:00Z',
+          rotatedTo: 'new',
+        }),
+        token({ id: 'new', prefix: 'scim_new00000' }),
+        token({ id: 'tmp', prefix: 'scim_tmp00000', label: 'pilot run (revoked when it ends)', temporary: true }),
+      ]),
+    'GET /api/configurations/c1/oauth-clients': () => json([]),
+  });
+  renderWithApp(<TokensTab configuration={{ id: 'c1' } as Configuration} />);
+  expect(await screen.findByText('replaced by scim_new00000…')).toBeVisible();
+  expect(screen.getByText('replaces scim_old00000…')).toBeVisible();
+  expect(screen.getByText(/^grace ends /)).toBeVisible();
+  // The temporary token of a pilot run is hidden until asked for.
+  expect(screen.queryByText('scim_tmp00000…')).toBeNull();
+  await userEvent.click(screen.getByRole('switch', { name: /Show the 1 temporary token/ }));
+  expect(screen.getByText('scim_tmp00000…')).toBeVisible();
 });

@@ -6,6 +6,7 @@ import {
   Modal,
   NativeSelect,
   Stack,
+  Switch,
   Table,
   Text,
   TextInput,
@@ -53,6 +54,27 @@ const graces = [
   { value: '604800', label: '7 days' },
 ];
 
+/** The grace windows offered, the policy's own first (and chosen) when it is not one of them. */
+export function graceChoices(policyHours?: number | null): {
+  data: { value: string; label: string }[];
+  initial: string;
+} {
+  if (policyHours == null) return { data: graces, initial: '86400' };
+  const seconds = String(policyHours * 3600);
+  const known = graces.find((g) => g.value === seconds);
+  const data = graces.map((g) => (g.value === seconds ? { ...g, label: `${g.label} (the token policy's)` } : g));
+  return known
+    ? { data, initial: seconds }
+    : { data: [{ value: seconds, label: `${policyHours} hours (the token policy's)` }, ...data], initial: seconds };
+}
+
+/** When a token stops (or stopped): the grace window's end, the revocation, the expiry, or never. */
+export function endOf(t: Token): string {
+  if (t.state === 'grace' && t.revoked) return `grace ends ${formatDateTime(t.revoked)}`;
+  if (t.state === 'revoked' && t.revoked) return `revoked ${formatDateTime(t.revoked)}`;
+  return t.expires ? formatDateTime(t.expires) : 'never';
+}
+
 function ShownOnce({ issued, onClose }: { issued: IssuedToken | null; onClose: () => void }) {
   return (
     <Modal opened={issued !== null} onClose={onClose} title="Copy the new token now" size="lg">
@@ -84,7 +106,9 @@ export function TokensTab({ configuration }: { configuration: Configuration }) {
   const [label, setLabel] = useState('');
   const [expires, setExpires] = useState('');
   const [rotating, setRotating] = useState<Token | null>(null);
-  const [grace, setGrace] = useState('0');
+  const choices = graceChoices(configuration.tokenPolicy?.rotationGraceHours);
+  const [grace, setGrace] = useState(choices.initial);
+  const [showTemporary, setShowTemporary] = useState(false);
   const [revoking, setRevoking] = useState<Token | null>(null);
 
   const submitCreate = (e: React.FormEvent) => {
@@ -124,7 +148,11 @@ export function TokensTab({ configuration }: { configuration: Configuration }) {
     });
   };
 
-  const list = tokens.data ?? [];
+  const all = tokens.data ?? [];
+  const temporary = all.filter((t) => t.temporary).length;
+  const list = showTemporary ? all : all.filter((t) => !t.temporary);
+  const prefixOf = new Map(all.map((t) => [t.id, t.prefix]));
+  const replaced = new Map(all.filter((t) => t.rotatedTo).map((t) => [t.rotatedTo as string, t.prefix]));
   const overdue = list.filter((t) => rotationWarning(t)?.overdue).length;
   const rotationDays = configuration.tokenPolicy?.rotationDays;
   return (
@@ -150,6 +178,13 @@ export function TokensTab({ configuration }: { configuration: Configuration }) {
           give the identity provider the new token.
         </Alert>
       )}
+      {temporary > 0 && (
+        <Switch
+          label={`Show the ${temporary} temporary token${temporary === 1 ? '' : 's'} of pilot and conformance runs`}
+          checked={showTemporary}
+          onChange={(e) => setShowTemporary(e.currentTarget.checked)}
+        />
+      )}
       {tokens.isPending ? (
         <Loading label="Loading tokens" />
       ) : tokens.isError ? (
@@ -168,7 +203,7 @@ export function TokensTab({ configuration }: { configuration: Configuration }) {
                 <Table.Th>Token</Table.Th>
                 <Table.Th>State</Table.Th>
                 <Table.Th>Created</Table.Th>
-                <Table.Th>Expires</Table.Th>
+                <Table.Th>Ends</Table.Th>
                 <Table.Th>Rotation</Table.Th>
                 <Table.Th>Last used</Table.Th>
                 <Table.Th>Actions</Table.Th>
@@ -186,9 +221,24 @@ export function TokensTab({ configuration }: { configuration: Configuration }) {
                       <Text ff="monospace" size="sm">
                         {t.prefix}…
                       </Text>
+                      {t.rotatedTo && (
+                        <Text size="xs" c="dimmed" data-testid="replaced-by">
+                          replaced by {prefixOf.get(t.rotatedTo) ?? t.rotatedTo}…
+                        </Text>
+                      )}
+                      {replaced.has(t.id) && (
+                        <Text size="xs" c="dimmed" data-testid="replaces">
+                          replaces {replaced.get(t.id)}…
+                        </Text>
+                      )}
                     </Table.Td>
                     <Table.Td>
-                      <Badge color={stateColor[t.state]} variant="light" miw="fit-content">
+                      <Badge
+                        color={stateColor[t.state]}
+                        variant="light"
+                        styles={{ root: { overflow: 'visible' }, label: { overflow: 'visible' } }}
+                        style={{ whiteSpace: 'nowrap', flexShrink: 0 }}
+                      >
                         {t.state === 'grace' ? 'grace window' : t.state}
                       </Badge>
                     </Table.Td>
@@ -198,7 +248,9 @@ export function TokensTab({ configuration }: { configuration: Configuration }) {
                       </Tooltip>
                     </Table.Td>
                     <Table.Td>
-                      <Text size="sm">{t.expires ? formatDateTime(t.expires) : 'never'}</Text>
+                      <Text size="sm" data-testid="token-end">
+                        {endOf(t)}
+                      </Text>
                       {warning && (
                         <Badge color="orange" variant="light" size="sm">
                           {warning}
@@ -283,7 +335,7 @@ export function TokensTab({ configuration }: { configuration: Configuration }) {
           </Text>
           <NativeSelect
             label="Grace window"
-            data={graces}
+            data={choices.data}
             value={grace}
             onChange={(e) => setGrace(e.currentTarget.value)}
           />
