@@ -14,12 +14,14 @@ export function PolicyTab({ configuration }: { configuration: Configuration }) {
   const [lifetime, setLifetime] = useState<Optional>(p.maxLifetimeDays ?? '');
   const [rotation, setRotation] = useState<Optional>(p.rotationDays ?? '');
   const [maxActive, setMaxActive] = useState<Optional>(p.maxActive ?? '');
+  const [grace, setGrace] = useState<Optional>(p.rotationGraceHours ?? '');
   const [age, setAge] = useState<Optional>(configuration.logRetention.maxAgeDays);
   const [records, setRecords] = useState<Optional>(configuration.logRetention.maxRecords);
   useEffect(() => {
     setLifetime(p.maxLifetimeDays ?? '');
     setRotation(p.rotationDays ?? '');
     setMaxActive(p.maxActive ?? '');
+    setGrace(p.rotationGraceHours ?? '');
     setAge(configuration.logRetention.maxAgeDays);
     setRecords(configuration.logRetention.maxRecords);
   }, [configuration, p]);
@@ -35,6 +37,7 @@ export function PolicyTab({ configuration }: { configuration: Configuration }) {
             maxLifetimeDays: toNumber(lifetime),
             rotationDays: toNumber(rotation),
             maxActive: toNumber(maxActive),
+            rotationGraceHours: toNumber(grace),
           },
           logRetention: { maxAgeDays: Number(age), maxRecords: Number(records) },
         },
@@ -50,7 +53,7 @@ export function PolicyTab({ configuration }: { configuration: Configuration }) {
           Leave a box empty for no limit. Tokens overdue for rotation show up in the Tokens tab and in `scim-console
           token check`.
         </Text>
-        <SimpleGrid cols={{ base: 1, sm: 3 }}>
+        <SimpleGrid cols={{ base: 1, sm: 2 }}>
           <NumberInput
             label="Longest lifetime (days)"
             min={1}
@@ -74,6 +77,15 @@ export function PolicyTab({ configuration }: { configuration: Configuration }) {
             value={maxActive}
             onChange={setMaxActive}
             error={errorFor('maxActive')}
+          />
+          <NumberInput
+            label="Grace window of a rotation (hours)"
+            description="How long a rotated token keeps working while the identity provider gets the new one."
+            min={0}
+            max={2160}
+            value={grace}
+            onChange={setGrace}
+            error={errorFor('rotationGraceHours')}
           />
         </SimpleGrid>
       </Paper>
