@@ -102,6 +102,10 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
   const current = useQuery({
     queryKey: keys.mapping(id),
     queryFn: async () => {
+      // A configuration without a plan has no version: asked first, so that an empty tab
+      // makes no request that fails (a 404 in the browser's console).
+      const versions = await unwrap(api.GET('/api/configurations/{id}/mapping/versions', { params: { path: { id } } }));
+      if (versions.length === 0) return null;
       try {
         return await unwrap(api.GET('/api/configurations/{id}/mapping', { params: { path: { id } } }));
       } catch (e) {
@@ -292,7 +296,7 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
                   maxRows={36}
                   spellCheck={false}
                   styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 13 } }}
-                  error={parsed.error ?? undefined}
+                  error={text.trim() === '' ? undefined : (parsed.error ?? undefined)}
                   data-testid="plan-editor"
                 />
               ) : parsed.plan ? (
@@ -380,7 +384,11 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
               <Paper withBorder p="sm" aria-live="polite">
                 <Group justify="space-between" mb="xs">
                   <Text fw={600}>Static validation</Text>
-                  {parsed.error ? (
+                  {text.trim() === '' ? (
+                    <Badge color="gray" data-testid="validation-status">
+                      No plan yet
+                    </Badge>
+                  ) : parsed.error ? (
                     <Badge color="red" data-testid="validation-status">
                       Not JSON
                     </Badge>
