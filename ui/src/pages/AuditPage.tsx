@@ -1,4 +1,4 @@
-import { Button, Code, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Button, Group, Select, Stack, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
@@ -6,9 +6,11 @@ import { IconDownload } from '@tabler/icons-react';
 import { useState } from 'react';
 import { api, describe, unwrap } from '../api/client';
 import { useConfigurations } from '../api/queries';
+import { JsonView } from '../components/JsonView';
 import { EmptyState, ErrorNotice, Loading } from '../components/States';
 import { formatDateTime } from '../format';
-import { filterQuery } from './logs/filters';
+import { actionChoices, actionLabel } from './auditActions';
+import { filterQuery, localToIso } from './logs/filters';
 
 /** Undoes a conversion of user ids to emails from its audit record. */
 function UndoRekey({ configuration, batch }: { configuration: string; batch: string }) {
@@ -36,18 +38,45 @@ function UndoRekey({ configuration, batch }: { configuration: string; batch: str
   );
 }
 
+/** An audit record's details, behind a toggle. */
+function Details({ details, seq }: { details: unknown; seq: number }) {
+  const [open, setOpen] = useState(false);
+  const empty = details === null || (typeof details === 'object' && Object.keys(details as object).length === 0);
+  if (empty) return <Text size="sm">—</Text>;
+  return (
+    <div>
+      <Button
+        size="compact-xs"
+        variant="subtle"
+        onClick={() => setOpen((o) => !o)}
+        aria-expanded={open}
+        aria-controls={`audit-details-${seq}`}
+      >
+        {open ? 'Hide details' : 'Show details'}
+      </Button>
+      <div id={`audit-details-${seq}`}>{open && <JsonView title="Details" body={details} />}</div>
+    </div>
+  );
+}
+
 /** Who changed which configuration, token or OAuth client, when and from where. */
 export function AuditPage() {
   const configurations = useConfigurations();
   const [configuration, setConfiguration] = useState<string | null>(null);
-  const [action, setAction] = useState('');
+  const [action, setAction] = useState<string | null>(null);
   const [actor, setActor] = useState('');
-  const [debouncedAction] = useDebouncedValue(action, 300);
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
   const [debouncedActor] = useDebouncedValue(actor, 300);
+  const since = localToIso(from);
+  const until = localToIso(to);
+  const backwards = since !== undefined && until !== undefined && since >= until;
   const query = {
     configuration: configuration ?? undefined,
-    action: debouncedAction.trim() || undefined,
+    action: action ?? undefined,
     actor: debouncedActor.trim() || undefined,
+    since,
+    until: backwards ? undefined : until,
   };
   const pages = useInfiniteQuery({
     queryKey: ['audit', query],
@@ -78,19 +107,37 @@ export function AuditPage() {
           onChange={setConfiguration}
           w={220}
         />
-        <TextInput
+        <Select
           label="Action"
-          placeholder="e.g. token. or configuration.update"
+          placeholder="Any"
+          clearable
+          searchable
+          data={actionChoices}
           value={action}
-          onChange={(e) => setAction(e.currentTarget.value)}
-          w={260}
+          onChange={setAction}
+          w={280}
         />
         <TextInput
           label="Who"
           placeholder="an administrator's email, cli:alice"
           value={actor}
           onChange={(e) => setActor(e.currentTarget.value)}
-          w={260}
+          w={240}
+        />
+        <TextInput
+          type="datetime-local"
+          label="From"
+          value={from}
+          onChange={(e) => setFrom(e.currentTarget.value)}
+          w={210}
+        />
+        <TextInput
+          type="datetime-local"
+          label="To"
+          value={to}
+          onChange={(e) => setTo(e.currentTarget.value)}
+          error={backwards ? 'must be after From' : undefined}
+          w={210}
         />
         <Button
           component="a"
@@ -110,45 +157,58 @@ export function AuditPage() {
           Changes made here, through the admin API or with scim-console appear in this log.
         </EmptyState>
       ) : (
-        <Table aria-label="Audit log" verticalSpacing="xs" striped>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>When</Table.Th>
-              <Table.Th>Who</Table.Th>
-              <Table.Th>From</Table.Th>
-              <Table.Th>Action</Table.Th>
-              <Table.Th>Configuration</Table.Th>
-              <Table.Th>Details</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {entries.map((e) => (
-              <Table.Tr key={e.seq}>
-                <Table.Td>{formatDateTime(e.at)}</Table.Td>
-                <Table.Td>
-                  <Text size="sm">{e.actor}</Text>
-                  {e.person && (
-                    <Text size="xs" c="dimmed" title={e.person.id}>
-                      {e.person.roles} · {e.person.via}
-                    </Text>
-                  )}
-                </Table.Td>
-                <Table.Td>{e.source}</Table.Td>
-                <Table.Td ff="monospace">{e.action}</Table.Td>
-                <Table.Td>{e.configurationName ?? '—'}</Table.Td>
-                <Table.Td>
-                  <Code style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>{JSON.stringify(e.details)}</Code>
-                  {e.action === 'users.rekey' && e.configurationId && (
-                    <UndoRekey
-                      configuration={e.configurationId}
-                      batch={String((e.details as { batch?: string }).batch)}
-                    />
-                  )}
-                </Table.Td>
+        <Table.ScrollContainer minWidth={880} type="native">
+          <Table aria-label="Audit log" verticalSpacing="xs" striped>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>When</Table.Th>
+                <Table.Th>Who</Table.Th>
+                <Table.Th>From</Table.Th>
+                <Table.Th>Action</Table.Th>
+                <Table.Th>Configuration</Table.Th>
+                <Table.Th>Details</Table.Th>
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+            </Table.Thead>
+            <Table.Tbody>
+              {entries.map((e) => (
+                <Table.Tr key={e.seq}>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(e.at)}</Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{e.actor}</Text>
+                    {e.person && (
+                      <Text size="xs" c="dimmed" title={e.person.id}>
+                        {e.person.roles} · {e.person.via}
+                      </Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td>{e.source}</Table.Td>
+                  <Table.Td>
+                    <Tooltip label={e.action}>
+                      <Text size="sm" data-testid="audit-action">
+                        {actionLabel(e.action)}
+                      </Text>
+                    </Tooltip>
+                    {e.target && (
+                      <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
+                        {e.target}
+                      </Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td>{e.configurationName ?? '—'}</Table.Td>
+                  <Table.Td>
+                    <Details details={e.details} seq={e.seq} />
+                    {e.action === 'users.rekey' && e.configurationId && (
+                      <UndoRekey
+                        configuration={e.configurationId}
+                        batch={String((e.details as { batch?: string }).batch)}
+                      />
+                    )}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
       )}
       {pages.hasNextPage && (
         <Button variant="default" onClick={() => pages.fetchNextPage()} loading={pages.isFetchingNextPage}>
