@@ -1,13 +1,14 @@
 import {
+  Anchor,
   Badge,
   Button,
-  Code,
   Drawer,
   FileButton,
   Group,
   SegmentedControl,
   Stack,
   Table,
+  Tabs,
   Text,
   TextInput,
   Tooltip,
@@ -16,11 +17,14 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { IconAt, IconPlayerPlay, IconSearch, IconUpload } from '@tabler/icons-react';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
 import { api, describe, unwrap, type Configuration, type GroupSummary, type UserSummary } from '../../api/client';
 import { may, useMe } from '../../api/me';
 import { EmptyState, ErrorNotice, Loading } from '../../components/States';
+import { JsonView } from '../../components/JsonView';
 import { formatDateTime } from '../../format';
+import { outcomeColor } from '../logs/LogTable';
 import { HeldDeletionsPanel } from './DeletionGuard';
 import { ProvisionOnDemand } from './ProvisionOnDemand';
 import { RekeyDrawer } from './RekeyDrawer';
@@ -64,7 +68,7 @@ function Detail({
       opened={id !== null}
       onClose={onClose}
       position="right"
-      size="lg"
+      size="xl"
       title={kind === 'users' ? 'User' : 'Group'}
     >
       {detail.isPending ? (
@@ -72,11 +76,87 @@ function Detail({
       ) : detail.isError ? (
         <ErrorNotice error={detail.error} />
       ) : (
-        <Code block data-testid="resource-json">
-          {JSON.stringify(detail.data, null, 2)}
-        </Code>
+        <Stack>
+          <Text fw={600} style={{ overflowWrap: 'anywhere' }}>
+            {String(
+              (detail.data as Record<string, unknown>).userName ??
+                (detail.data as Record<string, unknown>).displayName ??
+                id,
+            )}
+          </Text>
+          <Tabs defaultValue="history" keepMounted={false}>
+            <Tabs.List>
+              <Tabs.Tab value="history">Provisioning history</Tabs.Tab>
+              <Tabs.Tab value="json">JSON</Tabs.Tab>
+            </Tabs.List>
+            <Tabs.Panel value="history" pt="sm">
+              {id && <History configuration={configuration.id} resource={id} />}
+            </Tabs.Panel>
+            <Tabs.Panel value="json" pt="sm">
+              <div data-testid="resource-json">
+                <JsonView title="Resource" body={detail.data} />
+              </div>
+            </Tabs.Panel>
+          </Tabs>
+        </Stack>
       )}
     </Drawer>
+  );
+}
+
+/** The requests recorded for one resource, newest first, each opening its log record. */
+function History({ configuration, resource }: { configuration: string; resource: string }) {
+  const records = useQuery({
+    queryKey: ['logs', 'resource', configuration, resource],
+    queryFn: () => unwrap(api.GET('/api/logs', { params: { query: { configuration, resource, limit: 100 } } })),
+  });
+  if (records.isPending) return <Loading label="Loading the history" />;
+  if (records.isError) return <ErrorNotice error={records.error} />;
+  const entries = records.data.entries;
+  if (entries.length === 0)
+    return (
+      <Text size="sm" c="dimmed">
+        No request for it is in the provisioning log (imported, or older than the log keeps).
+      </Text>
+    );
+  return (
+    <Stack gap="xs">
+      <Table aria-label="Provisioning history" verticalSpacing={4} data-testid="resource-history">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>When</Table.Th>
+            <Table.Th>Request</Table.Th>
+            <Table.Th>Outcome</Table.Th>
+            <Table.Th>Detail</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {entries.map((e) => (
+            <Table.Tr key={e.seq}>
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                <Anchor component={Link} to={`/logs?entry=${e.seq}`} size="sm">
+                  {formatDateTime(e.at)}
+                </Anchor>
+              </Table.Td>
+              <Table.Td>
+                {e.operation} ({e.method})
+              </Table.Td>
+              <Table.Td>
+                <Badge color={outcomeColor[e.outcome]} variant="light" style={{ flexShrink: 0 }}>
+                  {e.outcome} {e.status}
+                </Badge>
+              </Table.Td>
+              <Table.Td style={{ overflowWrap: 'anywhere' }}>
+                <Text size="sm">{e.detail ?? '—'}</Text>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+      <Anchor component={Link} to={`/logs?resource=${encodeURIComponent(resource)}`} size="sm">
+        All its records in the provisioning log
+      </Anchor>
+    </Stack>
   );
 }
 
@@ -86,7 +166,22 @@ export function DirectoryTab({ configuration }: { configuration: Configuration }
   const [kind, setKind] = useState<Kind>('users');
   const [search, setSearch] = useState('');
   const [debounced] = useDebouncedValue(search, 250);
-  const [open, setOpen] = useState<string | null>(null);
+  // The resource shown has its own address (`?user=<id>` or `?group=<id>`): log records link to it.
+  const [params, setParams] = useSearchParams();
+  const linked = params.get('user') ?? params.get('group');
+  const open = linked;
+  const setOpen = (next: string | null) =>
+    setParams((p) => {
+      const out = new URLSearchParams(p);
+      out.delete('user');
+      out.delete('group');
+      if (next) out.set(kind === 'users' ? 'user' : 'group', next);
+      return out;
+    });
+  useEffect(() => {
+    if (params.get('group')) setKind('groups');
+    else if (params.get('user')) setKind('users');
+  }, [params]);
   const [importing, setImporting] = useState(false);
   const [onDemand, setOnDemand] = useState(false);
   const [rekeying, setRekeying] = useState(false);
