@@ -135,6 +135,47 @@ export async function checkAccessible(page, where) {
   assert.deepEqual(result, [], `accessibility problems on ${where}`);
 }
 
+/** Runs axe-core on the whole page; fails on any violation, whatever its impact (minor and
+ * moderate included). */
+export async function checkNoViolations(page, where) {
+  await page.waitForTimeout(400);
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  const result = await page.evaluate(async () => {
+    const dialog = document.querySelector('[role="dialog"]');
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(dialog ?? document, { resultTypes: ['violations'] });
+    return r.violations.map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 3)
+          .join(', ')}`,
+    );
+  });
+  assert.deepEqual(result, [], `accessibility violations on ${where}`);
+}
+
+/** What a page must hold at any width: one `h1`, and nothing wider than the window. */
+export async function checkLayout(page, where) {
+  const { h1, scroll, width } = await page.evaluate(() => ({
+    h1: document.querySelectorAll('h1').length,
+    scroll: document.documentElement.scrollWidth,
+    width: window.innerWidth,
+  }));
+  assert.equal(h1, 1, `${where} has ${h1} h1 headings`);
+  assert.ok(scroll <= width, `${where} is ${scroll} px wide in a ${width} px window`);
+}
+
+/** Collects the console errors and uncaught exceptions of `page`. */
+export function consoleErrors(page) {
+  const errors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`${m.text()} (${m.location().url})`);
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return errors;
+}
+
 /** The TOTP code (RFC 6238: SHA-1, 6 digits, 30 s) of a base32 `secret` at `seconds`. */
 export function totpCode(secret, seconds) {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';

@@ -386,7 +386,7 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
                   <Text fw={600}>Static validation</Text>
                   {text.trim() === '' ? (
                     <Badge color="gray" data-testid="validation-status">
-                      No plan yet
+                      Nothing to check yet
                     </Badge>
                   ) : parsed.error ? (
                     <Badge color="red" data-testid="validation-status">
