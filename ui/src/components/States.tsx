@@ -11,7 +11,9 @@ export function EmptyState({ title, children, action }: { title: string; childre
         <ThemeIcon size={48} radius="xl" variant="light">
           <IconInbox size={26} />
         </ThemeIcon>
-        <Title order={3}>{title}</Title>
+        <Title order={2} size="h3">
+          {title}
+        </Title>
         <Text c="dimmed">{children}</Text>
         {action}
       </Stack>

@@ -168,7 +168,9 @@ export function ConfigureDrawer({
           <Alert color="yellow" icon={<IconAlertTriangle />}>
             Only a hash of the token is kept. Closing this drawer hides it for good.
           </Alert>
-          <Title order={4}>Set up your identity provider</Title>
+          <Title order={3} size="h4">
+            Set up your identity provider
+          </Title>
           <IdpSteps />
           <Group justify="flex-end">
             <Button onClick={onClose}>Done</Button>

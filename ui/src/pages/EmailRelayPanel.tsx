@@ -91,7 +91,7 @@ export function EmailRelayPanel() {
 
   return (
     <Paper withBorder p="md">
-      <Title order={3} mb="xs">
+      <Title order={2} size="h3" mb="xs">
         Email
       </Title>
       <Text size="sm" c="dimmed" mb="sm">

@@ -34,7 +34,7 @@ export function SettingsPage() {
         Settings
       </Title>
       <Paper withBorder p="md">
-        <Title order={3} mb="xs">
+        <Title order={2} size="h3" mb="xs">
           Server
         </Title>
         <Text size="sm" c="dimmed" mb="sm">
@@ -65,7 +65,7 @@ export function SettingsPage() {
       </Paper>
       <EmailRelayPanel />
       <Paper withBorder p="md">
-        <Title order={3} mb="xs">
+        <Title order={2} size="h3" mb="xs">
           Log retention and alerts
         </Title>
         <Text size="sm" c="dimmed" mb="sm">

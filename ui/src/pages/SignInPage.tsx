@@ -141,7 +141,9 @@ export function SignInPage() {
     <Center mih="100vh" p="md">
       <Paper withBorder shadow="sm" p="xl" maw={520} w="100%">
         <Stack>
-          <Title order={2}>Sign in to SCIM Console</Title>
+          <Title order={1} size="h2">
+            Sign in to SCIM Console
+          </Title>
           {provider && (
             <>
               <Button size="md" onClick={() => window.location.assign('/api/sign-in/oidc')}>
@@ -207,7 +209,9 @@ export function LinkSignInPage() {
     <Center mih="100vh" p="md">
       <Paper withBorder shadow="sm" p="xl" maw={520} w="100%">
         <Stack>
-          <Title order={2}>Signing in to SCIM Console</Title>
+          <Title order={1} size="h2">
+            Signing in to SCIM Console
+          </Title>
           {error ? (
             <Alert color="red" title="The link did not sign you in">
               {error}

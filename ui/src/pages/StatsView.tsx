@@ -123,7 +123,9 @@ export function StatsView({ configuration }: { configuration?: Configuration }) 
   return (
     <Stack>
       <Group justify="space-between">
-        <Title order={3}>Traffic</Title>
+        <Title order={2} size="h3">
+          Traffic
+        </Title>
         <SegmentedControl
           aria-label="Time window"
           value={window}

@@ -313,7 +313,9 @@ export function AccountPage() {
   if (!administrator) {
     return (
       <Stack>
-        <Title order={2}>My account</Title>
+        <Title order={1} size="h2">
+          My account
+        </Title>
         <Alert title="Signed in with the server's admin token">
           The admin token is no one in particular: it has every right and no account. Create administrators (
           <code>scim-console admin create --email … --role owner</code>) and sign in as one to have sessions, a password
@@ -324,7 +326,9 @@ export function AccountPage() {
   }
   return (
     <Stack>
-      <Title order={2}>My account</Title>
+      <Title order={1} size="h2">
+        My account
+      </Title>
       {administrator.email.endsWith('@scim-console.localhost') && (
         <Alert title="This computer's built-in owner">
           The desktop app signs its window in as you, the owner of the console on this computer, without a password:
@@ -344,13 +348,13 @@ export function AccountPage() {
         </Stack>
       </Paper>
       <Paper withBorder p="md">
-        <Title order={3} mb="sm">
+        <Title order={2} size="h3" mb="sm">
           Password and authenticator
         </Title>
         <PasswordSetup hasPassword={administrator.password} />
       </Paper>
       <Paper withBorder p="md">
-        <Title order={3} mb="sm">
+        <Title order={2} size="h3" mb="sm">
           Sessions
         </Title>
         {sessions.isError ? (
@@ -360,7 +364,7 @@ export function AccountPage() {
         )}
       </Paper>
       <Paper withBorder p="md">
-        <Title order={3} mb="sm">
+        <Title order={2} size="h3" mb="sm">
           Personal API tokens
         </Title>
         <Text size="sm" mb="sm">

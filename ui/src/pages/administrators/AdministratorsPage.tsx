@@ -259,13 +259,17 @@ function AccessModal({ administrator, onClose }: { administrator: Administrator;
       closeButtonProps={{ 'aria-label': 'Close' }}
     >
       <Stack>
-        <Title order={4}>Sessions</Title>
+        <Title order={3} size="h4">
+          Sessions
+        </Title>
         {sessions.isError ? (
           <ErrorNotice error={sessions.error} />
         ) : (
           <SessionsTable sessions={sessions.data ?? []} onEnd={(id) => end.mutate(id)} />
         )}
-        <Title order={4}>Personal API tokens</Title>
+        <Title order={3} size="h4">
+          Personal API tokens
+        </Title>
         {tokens.isError ? (
           <ErrorNotice error={tokens.error} />
         ) : (
@@ -325,7 +329,9 @@ export function AdministratorsPage() {
   return (
     <Stack>
       <Group justify="space-between">
-        <Title order={2}>Administrators</Title>
+        <Title order={1} size="h2">
+          Administrators
+        </Title>
         {writable && (
           <Button leftSection={<IconUserPlus size={18} />} onClick={() => setInviting(true)}>
             Invite administrator

@@ -83,7 +83,9 @@ export function CompatibilityPanel({ configuration }: { configuration: Configura
     <Paper withBorder p="md">
       <Stack>
         <div>
-          <Title order={3}>Client profile and compatibility</Title>
+          <Title order={2} size="h3">
+            Client profile and compatibility
+          </Title>
           <Text size="sm" c="dimmed">
             What the endpoint accepts although RFC 7644 or the 2026 interoperability profiles say otherwise, because
             identity providers send it. Pick the profile of the client that provisions into this configuration; turn a

@@ -52,7 +52,9 @@ export function ConnectionTab({ configuration }: { configuration: Configuration 
     <Stack gap="lg">
       <Paper withBorder p="md">
         <Stack>
-          <Title order={3}>Endpoint</Title>
+          <Title order={2} size="h3">
+            Endpoint
+          </Title>
           <CopyField label="SCIM base URL" value={configuration.scimBaseUrl} testId="base-url" />
           <Text size="sm" c="dimmed">
             Paste it as the Tenant URL (Entra ID), SCIM connector base URL (Okta) or SCIM Base URL (OneLogin), with a
@@ -64,7 +66,9 @@ export function ConnectionTab({ configuration }: { configuration: Configuration 
       </Paper>
       <Paper withBorder p="md">
         <Stack>
-          <Title order={3}>Test connection</Title>
+          <Title order={2} size="h3">
+            Test connection
+          </Title>
           <Text size="sm">
             Calls the endpoint as Entra ID and Okta do: discovery documents, a request without credentials, the token,
             Entra's query for a random userName, paging and groups.
@@ -95,7 +99,7 @@ export function ConnectionTab({ configuration }: { configuration: Configuration 
         </Stack>
       </Paper>
       <Paper withBorder p="md">
-        <Title order={3} mb="sm">
+        <Title order={2} size="h3" mb="sm">
           Identity provider setup
         </Title>
         <IdpSteps />

@@ -83,7 +83,9 @@ export function DeletionThresholdPanel({ configuration }: { configuration: Confi
 
   return (
     <Paper withBorder p="md">
-      <Title order={3}>Accidental-deletion threshold</Title>
+      <Title order={2} size="h3">
+        Accidental-deletion threshold
+      </Title>
       <Text size="sm" c="dimmed" mb="sm">
         When the identity provider deletes or deactivates more users than this within the window, further deletions are
         held: answered “retry later”, listed in the Directory tab to release or discard, and the “Deletions held” alert

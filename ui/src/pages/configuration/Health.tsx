@@ -53,7 +53,7 @@ export function HealthPanel({ configuration }: { configuration: Configuration })
   return (
     <Paper withBorder p="md">
       <Stack gap="sm">
-        <Title order={3}>
+        <Title order={2} size="h3">
           Health:{' '}
           <Badge size="lg" color={stateColors[h.state]} variant="light" data-testid="health-state">
             {h.state}

@@ -217,7 +217,9 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
     <Stack>
       <Group justify="space-between">
         <div>
-          <Title order={3}>Mapping plan</Title>
+          <Title order={2} size="h3">
+            Mapping plan
+          </Title>
           <Text size="sm" c="dimmed">
             {current.data
               ? `Version ${current.data.version}, saved ${new Date(current.data.created).toLocaleString()} by ${current.data.createdBy}.`

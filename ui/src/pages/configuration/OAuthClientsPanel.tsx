@@ -211,7 +211,9 @@ export function OAuthClientsPanel({ configuration }: { configuration: Configurat
       <Stack>
         <Group justify="space-between">
           <div>
-            <Title order={3}>OAuth clients</Title>
+            <Title order={2} size="h3">
+              OAuth clients
+            </Title>
             <Text size="sm" c="dimmed">
               Clients get access tokens at the token endpoint with the client_credentials grant, authenticating with a
               secret or with a JWT signed by a key they registered.
@@ -224,7 +226,9 @@ export function OAuthClientsPanel({ configuration }: { configuration: Configurat
         <AuthenticationChoice configuration={configuration} clients={list} />
         {configuration.tokenEndpoint && (
           <>
-            <Title order={4}>How a client gets a token</Title>
+            <Title order={3} size="h4">
+              How a client gets a token
+            </Title>
             <TokenRequests
               tokenEndpoint={configuration.tokenEndpoint}
               scimBaseUrl={configuration.scimBaseUrl}

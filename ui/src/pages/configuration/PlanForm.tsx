@@ -162,7 +162,9 @@ export function PlanForm({
 
       <Paper withBorder p="sm">
         <Group justify="space-between" mb="xs">
-          <Title order={4}>Rules</Title>
+          <Title order={3} size="h4">
+            Rules
+          </Title>
           <Button
             size="xs"
             variant="light"
@@ -310,7 +312,9 @@ export function PlanForm({
 
       <Paper withBorder p="sm">
         <Group justify="space-between" mb="xs">
-          <Title order={4}>Fields the target accepts</Title>
+          <Title order={3} size="h4">
+            Fields the target accepts
+          </Title>
           <Button
             size="xs"
             variant="light"
@@ -423,7 +427,7 @@ export function PlanForm({
       </Paper>
 
       <Paper withBorder p="sm">
-        <Title order={4} mb={4}>
+        <Title order={3} size="h4" mb={4}>
           Matching
         </Title>
         <Text size="sm" c="dimmed" mb="xs">
@@ -449,7 +453,7 @@ export function PlanForm({
       </Paper>
 
       <Paper withBorder p="sm">
-        <Title order={4} mb={4}>
+        <Title order={3} size="h4" mb={4}>
           Scoping
         </Title>
         <Text size="sm" c="dimmed" mb="xs">

@@ -48,7 +48,9 @@ export function PolicyTab({ configuration }: { configuration: Configuration }) {
   return (
     <Stack maw={760}>
       <Paper withBorder p="md">
-        <Title order={3}>Token policy</Title>
+        <Title order={2} size="h3">
+          Token policy
+        </Title>
         <Text size="sm" c="dimmed" mb="sm">
           Leave a box empty for no limit. Tokens overdue for rotation show up in the Tokens tab and in `scim-console
           token check`.
@@ -90,7 +92,9 @@ export function PolicyTab({ configuration }: { configuration: Configuration }) {
         </SimpleGrid>
       </Paper>
       <Paper withBorder p="md">
-        <Title order={3}>Log retention</Title>
+        <Title order={2} size="h3">
+          Log retention
+        </Title>
         <Text size="sm" c="dimmed" mb="sm">
           Records older than this, or beyond this many, are removed every few minutes.
         </Text>

@@ -102,7 +102,9 @@ export function PromotionPanel({ configuration, writable }: { configuration: Con
   if (!p.production) {
     return (
       <Stack maw={640}>
-        <Title order={4}>Pair with a production configuration</Title>
+        <Title order={3} size="h4">
+          Pair with a production configuration
+        </Title>
         <Text size="sm" c="dimmed">
           Test the plan here (QA), then promote it to production with one confirmation: it becomes production&apos;s new
           version, and production&apos;s previous version stays a rollback away.
@@ -135,7 +137,7 @@ export function PromotionPanel({ configuration, writable }: { configuration: Con
     <Stack>
       <Group justify="space-between">
         <div>
-          <Title order={4}>
+          <Title order={3} size="h4">
             {configuration.name} → {target.name}
           </Title>
           <Text size="sm" c="dimmed">

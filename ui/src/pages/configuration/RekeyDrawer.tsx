@@ -110,7 +110,9 @@ export function RekeyDrawer({
             )}
             {p.clashes.length > 0 && (
               <>
-                <Title order={5}>Left as they are</Title>
+                <Title order={3} size="h5">
+                  Left as they are
+                </Title>
                 <Table aria-label="Users that cannot be converted" verticalSpacing={4}>
                   <Table.Thead>
                     <Table.Tr>
@@ -145,7 +147,9 @@ export function RekeyDrawer({
         )}
         {(batches.data ?? []).length > 0 && (
           <>
-            <Title order={5}>Conversions</Title>
+            <Title order={3} size="h5">
+              Conversions
+            </Title>
             <Table aria-label="Conversions" verticalSpacing={4}>
               <Table.Tbody>
                 {(batches.data ?? []).map((b) => (

@@ -158,7 +158,9 @@ export function TokensTab({ configuration }: { configuration: Configuration }) {
   return (
     <Stack>
       <Group justify="space-between">
-        <Title order={3}>Bearer tokens</Title>
+        <Title order={2} size="h3">
+          Bearer tokens
+        </Title>
         {writable && (
           <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)}>
             Create token

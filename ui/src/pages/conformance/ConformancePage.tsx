@@ -179,7 +179,7 @@ function RunPanel({ id }: { id: string }) {
       <Stack>
         <Group justify="space-between">
           <div>
-            <Title order={3}>
+            <Title order={2} size="h3">
               {r.target} · {r.profile} profile
             </Title>
             <Text size="sm" c="dimmed">
@@ -372,7 +372,7 @@ export function ConformancePage() {
       {selected && <RunPanel key={selected} id={selected} />}
       {list.length > 0 && (
         <Paper withBorder p="md">
-          <Title order={3} mb="xs">
+          <Title order={2} size="h3" mb="xs">
             Recent runs
           </Title>
           <Table aria-label="Recent conformance runs" highlightOnHover>

@@ -116,7 +116,7 @@ function RunPanel({ id, onRetried }: { id: string; onRetried: (id: string) => vo
     <Paper withBorder p="md">
       <Stack>
         <Group justify="space-between">
-          <Title order={3}>
+          <Title order={2} size="h3">
             {r.dryRun ? 'Dry run' : 'Run'} into {r.target}
           </Title>
           <Group gap="xs">
@@ -418,7 +418,9 @@ export function PilotPage() {
       {selected && <RunPanel key={selected} id={selected} onRetried={setSelected} />}
       {runs.data && runs.data.length > 0 && (
         <Stack gap="xs">
-          <Title order={3}>Recent runs</Title>
+          <Title order={2} size="h3">
+            Recent runs
+          </Title>
           <Table aria-label="Recent pilot runs" verticalSpacing="xs" highlightOnHover>
             <Table.Thead>
               <Table.Tr>

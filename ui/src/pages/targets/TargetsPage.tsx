@@ -226,7 +226,9 @@ export function TargetsPage() {
   return (
     <Stack>
       <Group justify="space-between">
-        <Title order={2}>Targets</Title>
+        <Title order={1} size="h2">
+          Targets
+        </Title>
         {writable && (
           <Button leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)}>
             Add target
@@ -332,7 +334,9 @@ export function TargetsPage() {
         <Paper withBorder p="md">
           <Stack>
             <Group justify="space-between">
-              <Title order={3}>Test of {test.data.target.name}</Title>
+              <Title order={2} size="h3">
+                Test of {test.data.target.name}
+              </Title>
               <Badge size="lg" color={test.data.report.ok ? 'green' : 'red'} data-testid="target-verdict">
                 {test.data.report.ok ? 'Connection works' : 'Connection has problems'}
               </Badge>

@@ -1,0 +1,250 @@
+// Five journeys of a new admin, in the browser against a real `scim-console serve` (issue 34):
+// create a configuration, edit and test its mapping, rotate and revoke tokens, find one person's
+// failures among ~50 requests, and visit every page at 1440 and 800 pixels — one h1, nothing
+// wider than the window, no axe violation of any impact, no console error anywhere.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import {
+  adminApi,
+  checkLayout,
+  checkNoViolations,
+  consoleErrors,
+  scim,
+  startSession,
+} from './console.mjs';
+
+const artifacts = process.env.E2E_ARTIFACTS ?? new URL('../../target/e2e-artifacts', import.meta.url).pathname;
+mkdirSync(artifacts, { recursive: true });
+
+let session;
+let server;
+let page;
+let errors;
+
+before(async () => {
+  session = await startSession();
+  ({ server, page } = session);
+  errors = consoleErrors(page);
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto(server.adminLink);
+});
+
+after(async () => {
+  await session?.stop();
+});
+
+const api = (method, path, body) => adminApi(server, method, path, body);
+const shot = (name) => page.screenshot({ path: join(artifacts, `journey-${name}.png`), fullPage: true });
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+/** The configuration the journeys share, created in the first. */
+const made = {};
+
+test('journey 1: a configuration is created and listed with its health', async () => {
+  await page.getByRole('button', { name: 'Configure provisioning' }).first().click();
+  const drawer = page.getByRole('dialog');
+  await drawer.getByLabel('Name').fill('Contoso HR');
+  await drawer.getByRole('combobox', { name: 'Identity provider' }).click();
+  await page.getByRole('option', { name: 'Microsoft Entra ID' }).click();
+  await drawer.getByRole('button', { name: 'Add' }).click();
+  made.token = (await drawer.getByTestId('new-token').textContent()).trim();
+  made.base = (await drawer.getByTestId('new-base-url').textContent()).trim();
+  await drawer.getByRole('button', { name: 'Done' }).click();
+  await drawer.waitFor({ state: 'detached' });
+  const [contoso] = (await api('GET', '/api/configurations')).filter((c) => c.name === 'Contoso HR');
+  made.id = contoso.id;
+
+  const table = page.getByRole('table', { name: 'SCIM configurations' });
+  const row = table.getByRole('row').filter({ hasText: 'Contoso HR' });
+  await row.getByTestId('health-state').getByText('healthy').waitFor();
+  await row.getByText('never').first().waitFor();
+  // The table sorts by a column and filters on its text.
+  await table.getByRole('button', { name: 'Name' }).click();
+  assert.equal(await table.getByRole('columnheader', { name: 'Name' }).getAttribute('aria-sort'), 'descending');
+  await page.getByRole('textbox', { name: 'Filter scim configurations' }).fill('contoso');
+  assert.equal(await table.getByRole('link').count(), 1);
+  await shot('1-configurations');
+  await page.getByRole('textbox', { name: 'Filter scim configurations' }).fill('');
+});
+
+test('journey 2: an empty mapping tab is quiet; a plan from a template is saved and tried on a sample', async () => {
+  await page.goto(`${server.origin}/configurations/${made.id}/mapping`);
+  await page.getByTestId('validation-status').getByText('Nothing to check yet').waitFor();
+  await page.getByRole('button', { name: 'Templates' }).click();
+  await page.getByRole('menuitem').first().click();
+  await page.getByTestId('validation-status').getByText('Valid').waitFor();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText(/^Version 1, saved/).waitFor();
+  await shot('2-mapping');
+  const saved = await api('GET', `/api/configurations/${made.id}/mapping`);
+  assert.equal(saved.version, 1);
+});
+
+test('journey 3: a rotation keeps the old token until a grace end it shows, linked to its successor', async () => {
+  await api('PATCH', `/api/configurations/${made.id}`, { tokenPolicy: { rotationGraceHours: 24 } });
+  await page.goto(`${server.origin}/configurations/${made.id}/tokens`);
+  const tokens = page.getByRole('table', { name: 'Tokens' });
+  await tokens.getByRole('button', { name: 'Rotate' }).first().click();
+  const dialog = page.getByRole('dialog', { name: /^Rotate/ });
+  // The grace window starts at the policy's.
+  const grace = dialog.getByLabel('Grace window');
+  assert.equal(await grace.inputValue(), '86400');
+  assert.match(await grace.locator('option:checked').textContent(), /24 hours \(the token policy's\)/);
+  await dialog.getByRole('button', { name: 'Rotate' }).click();
+  await page.getByTestId('issued-token').waitFor();
+  await page.getByRole('button', { name: 'I have copied it' }).click();
+  const old = tokens.getByRole('row').filter({ has: page.getByTestId('replaced-by') });
+  await old.getByText(/^grace ends /).waitFor();
+  assert.doesNotMatch(await old.getByTestId('token-end').textContent(), /never/);
+  // The state badge is whole, not cut off.
+  const badge = old.locator('.mantine-Badge-label').first();
+  assert.equal((await badge.textContent()).trim().toLowerCase(), 'grace window');
+  assert.ok(await badge.evaluate((b) => b.scrollWidth <= b.clientWidth + 1), 'the badge is cut off');
+  await tokens.getByTestId('replaces').first().waitFor();
+  await shot('3-tokens-rotated');
+  // Revoking the successor: it says when.
+  const successor = tokens.getByRole('row').filter({ has: page.getByTestId('replaces') });
+  await successor.getByRole('button', { name: 'Revoke' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+  await successor.getByText(/^revoked /).waitFor();
+  // A new token for the journeys that follow.
+  const issued = await api('POST', `/api/configurations/${made.id}/tokens`, { label: 'journeys' });
+  made.token = issued.token;
+});
+
+test("journey 4: one person's failures are found among 50 requests, from the list, the log and Monitoring", async () => {
+  const call = (method, path, body) => scim(made.base, made.token, method, path, body);
+  await api('POST', `/api/configurations/${made.id}/alerts`, {
+    name: 'Failures',
+    condition: { kind: 'failureRate', percent: 10, minutes: 15, minRequests: 5 },
+  });
+  const carol = await call('POST', '/Users', {
+    schemas: [USER],
+    userName: 'carol@contoso.example',
+    externalId: 'c-77',
+    emails: [{ type: 'work', value: 'carol@contoso.example', primary: true }],
+    active: true,
+  });
+  assert.equal(carol.status, 201, JSON.stringify(carol.body));
+  for (let i = 0; i < 40; i++) {
+    const r = await call('POST', '/Users', { schemas: [USER], userName: `user${i}@contoso.example`, active: true });
+    assert.equal(r.status, 201);
+  }
+  for (let i = 0; i < 6; i++) assert.equal((await call('GET', `/Users?filter=userName eq "user${i}@contoso.example"`)).status, 200);
+  // Three refused disables of carol: a PATCH that names only her id.
+  for (let i = 0; i < 3; i++) {
+    const refused = await call('PATCH', `/Users/${carol.body.id}`, {
+      schemas: [PATCH],
+      Operations: [{ op: 'disable', path: 'active', value: false }],
+    });
+    assert.equal(refused.status, 400);
+  }
+  for (let i = 0; i < 100; i++) {
+    const { entries } = await api('GET', `/api/logs?configuration=${made.id}&limit=100`);
+    if (entries.length >= 50) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await api('POST', '/api/alerts/evaluate');
+
+  // The list: not healthy, the alert named.
+  await page.goto(server.origin);
+  const row = page.getByRole('table', { name: 'SCIM configurations' }).getByRole('row').filter({ hasText: 'Contoso HR' });
+  await row.getByText('1 alert firing').waitFor();
+  assert.notEqual((await row.getByTestId('health-state').textContent()).trim(), 'healthy');
+  await shot('4a-list-alert-firing');
+
+  // The log: her name and "failure" find the three refused PATCHes.
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Provisioning logs' }).click();
+  await page.getByRole('textbox', { name: 'Search' }).fill('carol');
+  await page.getByRole('combobox', { name: 'Outcome' }).click();
+  await page.getByRole('option', { name: 'failure' }).click();
+  const log = page.getByRole('table', { name: 'Provisioning log' });
+  await log.getByRole('row').filter({ hasText: 'PATCH' }).nth(2).waitFor();
+  assert.equal(await log.locator('[data-seq]').count(), 3);
+  await log.locator('[data-seq]').first().click();
+  const detail = page.getByRole('dialog', { name: 'Log entry' });
+  await detail.getByText('carol@contoso.example').first().waitFor();
+  await detail.getByTestId('json-response-body').waitFor();
+  assert.match(page.url(), /[?&]entry=\d+/);
+  const seq = new URL(page.url()).searchParams.get('entry');
+  await shot('4b-log-record');
+  // Back closes the record; its address opens it again.
+  await page.goBack();
+  await detail.waitFor({ state: 'detached' });
+  await page.goto(`${server.origin}/logs?entry=${seq}`);
+  await page.getByRole('dialog', { name: 'Log entry' }).getByText('carol@contoso.example').first().waitFor();
+  // From the record to all of her events, then to her directory entry and its history.
+  await page.getByRole('link', { name: 'all events of this resource' }).click();
+  await page.getByText(/Only the records of resource/).waitFor();
+  await log.locator('[data-seq]').nth(3).waitFor();
+  await page.goto(`${server.origin}/logs?entry=${seq}`);
+  await page.getByRole('dialog', { name: 'Log entry' }).getByRole('link', { name: 'carol@contoso.example' }).click();
+  const history = page.getByRole('dialog', { name: 'User' }).getByTestId('resource-history');
+  await history.getByText('failure 400').first().waitFor();
+  await shot('4c-directory-history');
+  await page.keyboard.press('Escape');
+
+  // A custom range that ends before the requests finds none of them.
+  await page.goto(`${server.origin}/logs?configuration=${made.id}`);
+  await page.getByRole('combobox', { name: 'Time' }).click();
+  await page.getByRole('option', { name: 'From … to …' }).click();
+  await page.getByLabel('From').fill('2026-01-01T00:00');
+  await page.getByLabel('To').fill('2026-01-02T00:00');
+  await page.getByText('No request recorded yet').waitFor();
+
+  // Monitoring: the most frequent error opens the matching search.
+  await page.goto(`${server.origin}/configurations/${made.id}/monitoring`);
+  const top = page.getByRole('table', { name: 'Most frequent errors' });
+  await top.getByRole('link').first().click();
+  await page.waitForURL(/\/logs\?.*outcome=failure/);
+  await log.locator('[data-seq]').nth(2).waitFor();
+  await shot('4d-top-error-search');
+});
+
+/** Every page the navigation offers, and each tab of a configuration. */
+function pages() {
+  const tabs = ['connection', 'tokens', 'mapping', 'directory', 'logs', 'monitoring', 'alerts', 'policy'];
+  return [
+    '/',
+    ...tabs.map((t) => `/configurations/${made.id}/${t}`),
+    '/logs',
+    '/monitoring',
+    '/alerts',
+    '/targets',
+    '/pilot',
+    '/conformance',
+    '/audit',
+    '/administrators',
+    '/settings',
+    '/account',
+  ];
+}
+
+test('journey 5: every page at 1440 and 800 pixels has one h1, fits the window, and has no axe violation', async () => {
+  for (const width of [1440, 800]) {
+    await page.setViewportSize({ width, height: 900 });
+    for (const path of pages()) {
+      await page.goto(`${server.origin}${path}`);
+      await page.locator('h1').first().waitFor();
+      await page.waitForLoadState('networkidle');
+      const where = `${path} at ${width} px`;
+      await checkLayout(page, where);
+      await checkNoViolations(page, where);
+    }
+    await page.goto(server.origin);
+    await shot(`5-home-${width}`);
+  }
+  // At 800 pixels the navigation is behind its button.
+  await page.getByRole('button', { name: 'Toggle navigation' }).click();
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Alerts' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Alerts' }).waitFor();
+  await page.setViewportSize({ width: 1440, height: 900 });
+});
+
+test('no console error in any journey', () => {
+  assert.deepEqual(errors, []);
+});
