@@ -77,7 +77,7 @@ test('journey 2: an empty mapping tab is quiet; a plan from a template is saved 
   await page.getByRole('button', { name: 'Templates' }).click();
   await page.getByRole('menuitem').first().click();
   await page.getByTestId('validation-status').getByText('Valid').waitFor();
-  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('button', { name: 'Save plan' }).click();
   await page.getByText(/^Version 1, saved/).waitFor();
   await shot('2-mapping');
   const saved = await api('GET', `/api/configurations/${made.id}/mapping`);
@@ -120,7 +120,7 @@ test("journey 4: one person's failures are found among 50 requests, from the lis
   const call = (method, path, body) => scim(made.base, made.token, method, path, body);
   await api('POST', `/api/configurations/${made.id}/alerts`, {
     name: 'Failures',
-    condition: { kind: 'failureRate', percent: 10, minutes: 15, minRequests: 5 },
+    condition: { kind: 'failureRate', percent: 5, minutes: 15, minRequests: 5 },
   });
   const carol = await call('POST', '/Users', {
     schemas: [USER],
@@ -192,8 +192,8 @@ test("journey 4: one person's failures are found among 50 requests, from the lis
   await page.goto(`${server.origin}/logs?configuration=${made.id}`);
   await page.getByRole('combobox', { name: 'Time' }).click();
   await page.getByRole('option', { name: 'From … to …' }).click();
-  await page.getByLabel('From').fill('2026-01-01T00:00');
-  await page.getByLabel('To').fill('2026-01-02T00:00');
+  await page.getByLabel('From', { exact: true }).fill('2026-01-01T00:00');
+  await page.getByLabel('To', { exact: true }).fill('2026-01-02T00:00');
   await page.getByText('No request recorded yet').waitFor();
 
   // Monitoring: the most frequent error opens the matching search.

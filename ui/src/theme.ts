@@ -1,4 +1,4 @@
-import { createTheme, Notification, type CSSVariablesResolver } from '@mantine/core';
+import { Anchor, createTheme, Notification, type CSSVariablesResolver } from '@mantine/core';
 
 /** One theme for light and dark: blue primary, readable contrast, visible focus rings. */
 export const theme = createTheme({
@@ -8,6 +8,8 @@ export const theme = createTheme({
   defaultRadius: 'md',
   fontFamily: 'Inter, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", sans-serif',
   components: {
+    // Links are underlined: told apart from the text around them by more than colour.
+    Anchor: Anchor.extend({ defaultProps: { underline: 'always' } }),
     Notification: Notification.extend({
       defaultProps: { closeButtonProps: { 'aria-label': 'Dismiss notification' } },
       // Mantine's description under a title is gray 6 (3.3:1 on white): use the readable dimmed colour.

@@ -1,4 +1,4 @@
-import { Button, Code, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { Button, Code, Paper, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { IconFolder } from '@tabler/icons-react';
 import { Link } from 'react-router';
 import { useConfigurations, useSettings } from '../api/queries';
@@ -76,7 +76,9 @@ export function SettingsPage() {
             <Table.Tr>
               <Table.Th>Configuration</Table.Th>
               <Table.Th>Log kept</Table.Th>
-              <Table.Th />
+              <Table.Th>
+                <VisuallyHidden>Actions</VisuallyHidden>
+              </Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>

@@ -12,6 +12,7 @@ import {
   Text,
   TextInput,
   Title,
+  VisuallyHidden,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -40,7 +41,9 @@ export function SessionsTable({ sessions, onEnd }: { sessions: Session[]; onEnd:
           <Table.Th>From</Table.Th>
           <Table.Th>Browser</Table.Th>
           <Table.Th>Last seen</Table.Th>
-          <Table.Th />
+          <Table.Th>
+            <VisuallyHidden>Actions</VisuallyHidden>
+          </Table.Th>
         </Table.Tr>
       </Table.Thead>
       <Table.Tbody>
@@ -86,7 +89,9 @@ export function ApiTokensTable({ tokens, onRevoke }: { tokens: ApiToken[]; onRev
           <Table.Th>State</Table.Th>
           <Table.Th>Expires</Table.Th>
           <Table.Th>Last used</Table.Th>
-          <Table.Th />
+          <Table.Th>
+            <VisuallyHidden>Actions</VisuallyHidden>
+          </Table.Th>
         </Table.Tr>
       </Table.Thead>
       <Table.Tbody>

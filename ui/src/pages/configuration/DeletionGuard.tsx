@@ -11,6 +11,7 @@ import {
   Table,
   Text,
   Title,
+  VisuallyHidden,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -198,7 +199,9 @@ export function HeldDeletionsPanel({ configuration }: { configuration: Configura
         <Table aria-label="Held deletions" striped>
           <Table.Thead>
             <Table.Tr>
-              <Table.Th />
+              <Table.Th>
+                <VisuallyHidden>Actions</VisuallyHidden>
+              </Table.Th>
               <Table.Th>User</Table.Th>
               <Table.Th>Asked</Table.Th>
               <Table.Th>Held since</Table.Th>

@@ -15,6 +15,7 @@ import {
   TextInput,
   Title,
   Tooltip,
+  VisuallyHidden,
 } from '@mantine/core';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
 import { Fragment, useEffect, useRef } from 'react';
@@ -174,7 +175,7 @@ export function PlanForm({
             Add rule
           </Button>
         </Group>
-        <div role="region" aria-label="Rules form" tabIndex={0} style={{ overflowX: 'auto' }}>
+        <div role="region" aria-label="Rules form" tabIndex={0} style={{ overflowX: 'auto', position: 'relative' }}>
           <Table verticalSpacing={4} aria-label="Rules form table" style={{ minWidth: 900 }}>
             <Table.Thead>
               <Table.Tr>
@@ -183,7 +184,9 @@ export function PlanForm({
                 <Table.Th>Transforms</Table.Th>
                 <Table.Th>Default</Table.Th>
                 <Table.Th>Applies</Table.Th>
-                <Table.Th />
+                <Table.Th>
+                  <VisuallyHidden>Actions</VisuallyHidden>
+                </Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>

@@ -104,7 +104,14 @@ export function LogTable({
     'Duration',
   ];
   return (
-    <Box style={{ overflowX: 'auto', border: '1px solid var(--mantine-color-default-border)', borderRadius: 8 }}>
+    <Box
+      style={{
+        position: 'relative',
+        overflowX: 'auto',
+        border: '1px solid var(--mantine-color-default-border)',
+        borderRadius: 8,
+      }}
+    >
       <Box
         role="table"
         aria-label="Provisioning log"

@@ -8,6 +8,9 @@ export function LogsPage() {
   // `&status=409&since=…`, `?resource=<id>`) or on one record (`?entry=<seq>`).
   const [params] = useSearchParams();
   const pick = (k: string) => params.get(k) ?? undefined;
+  const rest = new URLSearchParams(params);
+  rest.delete('entry');
+  const filterKey = rest.toString();
   const initial = {
     configuration: pick('configuration'),
     direction: pick('direction'),
@@ -29,7 +32,9 @@ export function LogsPage() {
         </Title>
         <Text c="dimmed">Every SCIM request, as it happens: who sent it, what it changed, and what went wrong.</Text>
       </div>
-      <LogsView initial={initial} />
+      {/* A link to other filters (a record's "all events of this resource") starts afresh; opening
+          and closing a record (`entry`) keeps the view. */}
+      <LogsView key={filterKey} initial={initial} />
     </Stack>
   );
 }

@@ -1,4 +1,15 @@
-import { Badge, Checkbox, Group, Pagination, Progress, SegmentedControl, Stack, Table, Text } from '@mantine/core';
+import {
+  Badge,
+  Checkbox,
+  Group,
+  Pagination,
+  Progress,
+  SegmentedControl,
+  Stack,
+  Table,
+  Text,
+  VisuallyHidden,
+} from '@mantine/core';
 import { useMemo, useState } from 'react';
 import type { Schemas } from '../../api/client';
 import { stepTitles } from '../configuration/ProvisionOnDemand';
@@ -114,7 +125,11 @@ export function PilotReport({
       <Table aria-label="Pilot run report" verticalSpacing="xs">
         <Table.Thead>
           <Table.Tr>
-            {chosen && <Table.Th />}
+            {chosen && (
+              <Table.Th>
+                <VisuallyHidden>Chosen</VisuallyHidden>
+              </Table.Th>
+            )}
             <Table.Th>Row</Table.Th>
             <Table.Th>userName</Table.Th>
             <Table.Th>Result</Table.Th>
