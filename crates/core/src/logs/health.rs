@@ -412,7 +412,7 @@ mod tests {
             description: "at least 50% of requests fail over 15 minutes (from 10 requests)".into(),
             since: DateTime::from_timestamp(0, 0).unwrap_or_default(),
         };
-        let (state, reason) = judge(counts(4, 2, 0, 0), &[], &[alert.clone()], 24);
+        let (state, reason) = judge(counts(4, 2, 0, 0), &[], std::slice::from_ref(&alert), 24);
         assert_eq!(state, HealthState::Degraded);
         assert!(reason.starts_with("alert firing: \"Failures\""), "{reason}");
         let (state, reason) = judge(counts(10, 6, 0, 0), &[], &[alert], 24);

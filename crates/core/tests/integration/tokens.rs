@@ -307,6 +307,7 @@ async fn the_policy_caps_lifetime_and_count_and_flags_overdue_rotations() {
         max_lifetime_days: Some(90),
         rotation_days: Some(30),
         max_active: Some(1),
+        rotation_grace_hours: None,
     })
     .await;
     let first = env
