@@ -124,7 +124,8 @@ test('the rotation rule fires ahead of the date; rules are disabled and removed'
   await page.screenshot({ path: join(artifacts, '51-alert-rules.png'), fullPage: true });
   await page.getByRole('switch', { name: 'Disable No request for a while' }).click({ force: true });
   await page.getByRole('switch', { name: 'Enable No request for a while' }).waitFor();
-  await page.getByRole('button', { name: 'Remove Too many requests fail' }).click();
+  await page.getByRole('button', { name: 'Actions for Too many requests fail' }).click();
+  await page.getByRole('menuitem', { name: 'Remove' }).click();
   await rules.getByRole('row', { name: /Too many requests fail/ }).waitFor({ state: 'detached' });
   const left = await api('GET', `/api/configurations/${configuration.id}/alerts`);
   assert.deepEqual(

@@ -6,14 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import {
-  adminApi,
-  checkLayout,
-  checkNoViolations,
-  consoleErrors,
-  scim,
-  startSession,
-} from './console.mjs';
+import { adminApi, checkLayout, checkNoViolations, consoleErrors, scim, startSession } from './console.mjs';
 
 const artifacts = process.env.E2E_ARTIFACTS ?? new URL('../../target/e2e-artifacts', import.meta.url).pathname;
 mkdirSync(artifacts, { recursive: true });
@@ -134,7 +127,8 @@ test("journey 4: one person's failures are found among 50 requests, from the lis
     const r = await call('POST', '/Users', { schemas: [USER], userName: `user${i}@contoso.example`, active: true });
     assert.equal(r.status, 201);
   }
-  for (let i = 0; i < 6; i++) assert.equal((await call('GET', `/Users?filter=userName eq "user${i}@contoso.example"`)).status, 200);
+  for (let i = 0; i < 6; i++)
+    assert.equal((await call('GET', `/Users?filter=userName eq "user${i}@contoso.example"`)).status, 200);
   // Three refused disables of carol: a PATCH that names only her id.
   for (let i = 0; i < 3; i++) {
     const refused = await call('PATCH', `/Users/${carol.body.id}`, {
@@ -152,7 +146,10 @@ test("journey 4: one person's failures are found among 50 requests, from the lis
 
   // The list: not healthy, the alert named.
   await page.goto(server.origin);
-  const row = page.getByRole('table', { name: 'SCIM configurations' }).getByRole('row').filter({ hasText: 'Contoso HR' });
+  const row = page
+    .getByRole('table', { name: 'SCIM configurations' })
+    .getByRole('row')
+    .filter({ hasText: 'Contoso HR' });
   await row.getByText('1 alert firing').waitFor();
   assert.notEqual((await row.getByTestId('health-state').textContent()).trim(), 'healthy');
   await shot('4a-list-alert-firing');

@@ -82,7 +82,7 @@ test('short-named users take their emails, and the conversion is undone', async 
   await page.getByRole('link', { name: 'Audit log' }).click();
   const record = page
     .getByRole('row')
-    .filter({ has: page.getByRole('cell', { name: 'users.rekey', exact: true }) })
+    .filter({ has: page.getByTestId('audit-action').filter({ hasText: 'User ids converted to emails' }) })
     .first();
   await record.getByRole('button', { name: 'Undo this conversion' }).click();
   await page.getByText('Conversion undone: 2 users have their short name back').waitFor();
