@@ -7,6 +7,7 @@ import { useState } from 'react';
 import { api, describe, unwrap } from '../api/client';
 import { useConfigurations } from '../api/queries';
 import { JsonView } from '../components/JsonView';
+import { backwards as endsFirst, DateRange } from '../components/DateRange';
 import { EmptyState, ErrorNotice, Loading } from '../components/States';
 import { formatDateTime } from '../format';
 import { actionChoices, actionLabel } from './auditActions';
@@ -70,7 +71,7 @@ export function AuditPage() {
   const [debouncedActor] = useDebouncedValue(actor, 300);
   const since = localToIso(from);
   const until = localToIso(to);
-  const backwards = since !== undefined && until !== undefined && since >= until;
+  const backwards = endsFirst(from, to);
   const query = {
     configuration: configuration ?? undefined,
     action: action ?? undefined,
@@ -124,21 +125,7 @@ export function AuditPage() {
           onChange={(e) => setActor(e.currentTarget.value)}
           w={240}
         />
-        <TextInput
-          type="datetime-local"
-          label="From"
-          value={from}
-          onChange={(e) => setFrom(e.currentTarget.value)}
-          w={210}
-        />
-        <TextInput
-          type="datetime-local"
-          label="To"
-          value={to}
-          onChange={(e) => setTo(e.currentTarget.value)}
-          error={backwards ? 'must be after From' : undefined}
-          w={210}
-        />
+        <DateRange from={from} to={to} onFrom={setFrom} onTo={setTo} />
         <Button
           component="a"
           variant="default"

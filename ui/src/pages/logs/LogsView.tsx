@@ -6,6 +6,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, unwrap, type Configuration, type LogEntry } from '../../api/client';
 import { useConfigurations } from '../../api/queries';
+import { DateRange } from '../../components/DateRange';
 import { EmptyState, ErrorNotice, Loading } from '../../components/States';
 import { formatDateTime } from '../../format';
 import { EntryDetail } from './EntryDetail';
@@ -150,7 +151,6 @@ export function LogsView({ configuration, initial }: { configuration?: Configura
   since.current =
     range === 'custom' ? localToIso(from) : range ? new Date(Date.now() - rangeMs[range]).toISOString() : undefined;
   const until = range === 'custom' ? localToIso(to) : undefined;
-  const backwards = since.current !== undefined && until !== undefined && since.current >= until;
   const effective: LogFilters = { ...filters, text: debouncedText, since: since.current, until };
   const key = filterQuery({ ...effective, since: range === 'custom' ? since.current : range });
 
@@ -250,25 +250,7 @@ export function LogsView({ configuration, initial }: { configuration?: Configura
           allowDeselect={false}
           w={160}
         />
-        {range === 'custom' && (
-          <>
-            <TextInput
-              type="datetime-local"
-              label="From"
-              value={from}
-              onChange={(e) => setFrom(e.currentTarget.value)}
-              w={210}
-            />
-            <TextInput
-              type="datetime-local"
-              label="To"
-              value={to}
-              onChange={(e) => setTo(e.currentTarget.value)}
-              error={backwards ? 'must be after From' : undefined}
-              w={210}
-            />
-          </>
-        )}
+        {range === 'custom' && <DateRange from={from} to={to} onFrom={setFrom} onTo={setTo} />}
         <TextInput
           label="Search"
           placeholder="name, id, externalId, email, error (word*)"
