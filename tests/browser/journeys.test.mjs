@@ -64,7 +64,7 @@ test('journey 1: a configuration is created and listed with its health', async (
   await page.getByRole('textbox', { name: 'Filter scim configurations' }).fill('');
 });
 
-test('journey 2: an empty mapping tab is quiet; a plan from a template is saved and tried on a sample', async () => {
+test('journey 2: an empty mapping tab is quiet; a plan from a template validates and is saved', async () => {
   await page.goto(`${server.origin}/configurations/${made.id}/mapping`);
   await page.getByTestId('validation-status').getByText('Nothing to check yet').waitFor();
   await page.getByRole('button', { name: 'Templates' }).click();
