@@ -357,6 +357,20 @@ enum CompiledTransform {
     Expression(Expression),
 }
 
+impl CompiledTransform {
+    /// The transform as a trial run names it: its kind, or its expression.
+    fn name(&self) -> String {
+        match self {
+            Self::Expression(e) => e.text().to_owned(),
+            Self::Simple(Transform::Expression { expression }) => expression.clone(),
+            Self::Simple(t) => serde_json::to_value(t)
+                .ok()
+                .and_then(|v| v.get("kind").and_then(Value::as_str).map(str::to_owned))
+                .unwrap_or_default(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct CompiledField {
     spec: Field,
@@ -404,6 +418,26 @@ pub struct FieldOutcome {
     /// Every validator's verdict: kind, and the failure message when it failed (a sensitive
     /// value never appears in it).
     pub verdicts: Vec<Verdict>,
+    /// In a trial run: the value read from the request, before any transform (not for a
+    /// sensitive field).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read: Option<Value>,
+    /// In a trial run: each transform with the value before and after it (not for a sensitive
+    /// field).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<TransformStep>,
+}
+
+/// One transform of a rule, as a trial run saw it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransformStep {
+    /// The transform: `lowercase`, `trim`, … or the expression's text.
+    pub transform: String,
+    /// The value before it.
+    pub before: Value,
+    /// The value after it.
+    pub after: Value,
 }
 
 /// Whether a field's values are never shown (in test runs, errors or logs): a custom field

@@ -123,7 +123,7 @@ impl<'a> Trial<'a> {
                 .map_err(|e| TrialError::Sample(e.detail().to_owned()))?;
         let evaluation = self
             .compiled
-            .evaluate(resource.as_map(), operation, self.schema);
+            .evaluate_traced(resource.as_map(), operation, self.schema);
         let passed = provider_errors.is_empty() && evaluation.passed(self.plan());
         Ok(TrialResult {
             evaluation,

@@ -8,7 +8,8 @@ use serde_json::{Map, Value};
 
 use super::{
     ALWAYS_SUPPORTED, ApplyOn, CompiledPlan, CompiledTransform, Evaluation, FieldOutcome, Matching,
-    Operation, Plan, ResolvedSource, ScopeEffect, Transform, Unsupported, Verdict, is_sensitive,
+    Operation, Plan, ResolvedSource, ScopeEffect, Transform, TransformStep, Unsupported, Verdict,
+    is_sensitive,
 };
 use crate::mapping::expression;
 
@@ -108,6 +109,27 @@ impl CompiledPlan {
         op: Operation,
         schema: &ResourceSchema,
     ) -> Evaluation {
+        self.evaluate_with(resource, op, schema, false)
+    }
+
+    /// Runs the plan like [`Self::evaluate`], keeping for each field the value read and each
+    /// transform's value before and after it (a trial run; the write path keeps none).
+    pub fn evaluate_traced(
+        &self,
+        resource: &Map<String, Value>,
+        op: Operation,
+        schema: &ResourceSchema,
+    ) -> Evaluation {
+        self.evaluate_with(resource, op, schema, true)
+    }
+
+    fn evaluate_with(
+        &self,
+        resource: &Map<String, Value>,
+        op: Operation,
+        schema: &ResourceSchema,
+        trace: bool,
+    ) -> Evaluation {
         let mut errors = Vec::new();
         let mut outcomes: Vec<FieldOutcome> = self
             .fields
@@ -118,6 +140,8 @@ impl CompiledPlan {
                 value: Value::Null,
                 shown: Value::Null,
                 verdicts: Vec::new(),
+                read: None,
+                steps: Vec::new(),
             })
             .collect();
         for (i, rule) in self.rules.iter().enumerate() {
@@ -135,16 +159,26 @@ impl CompiledPlan {
             {
                 values.push(default.clone());
             }
+            let read = trace.then(|| match values.as_slice() {
+                [] => Value::Null,
+                [one] => one.clone(),
+                many => Value::Array(many.to_vec()),
+            });
+            let mut steps = Vec::new();
             let values: Vec<Value> = values
                 .into_iter()
-                .map(|v| match Self::transform(v, &rule.transforms) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        errors.push(format!("rule {i} ({}): {e}", self.plan.rules[i].target));
-                        Value::Null
-                    }
-                })
+                .map(
+                    |v| match Self::transform(v, &rule.transforms, trace.then_some(&mut steps)) {
+                        Ok(v) => v,
+                        Err(e) => {
+                            errors.push(format!("rule {i} ({}): {e}", self.plan.rules[i].target));
+                            Value::Null
+                        }
+                    },
+                )
                 .collect();
+            outcomes[rule.target].read = read;
+            outcomes[rule.target].steps = steps;
             let value = match values.len() {
                 0 => Value::Null,
                 1 => values.into_iter().next().unwrap_or(Value::Null),
@@ -176,6 +210,10 @@ impl CompiledPlan {
             if is_sensitive(&field.spec) && !outcome.value.is_null() {
                 outcome.shown = Value::String("***".into());
             }
+            if is_sensitive(&field.spec) {
+                outcome.read = None;
+                outcome.steps.clear();
+            }
         }
         Evaluation {
             fields: outcomes,
@@ -185,12 +223,17 @@ impl CompiledPlan {
         }
     }
 
-    fn transform(value: Value, transforms: &[CompiledTransform]) -> Result<Value, String> {
+    fn transform(
+        value: Value,
+        transforms: &[CompiledTransform],
+        mut trace: Option<&mut Vec<TransformStep>>,
+    ) -> Result<Value, String> {
         let mut value = value;
         for t in transforms {
             let Value::String(text) = &value else {
                 return Ok(value);
             };
+            let before = trace.is_some().then(|| value.clone());
             value = match t {
                 CompiledTransform::Simple(Transform::Lowercase) => {
                     Value::String(text.to_lowercase())
@@ -211,6 +254,13 @@ impl CompiledPlan {
                     .map_err(|err| format!("{}: {err}", e.text()))?
                     .to_json(),
             };
+            if let (Some(steps), Some(before)) = (trace.as_deref_mut(), before) {
+                steps.push(TransformStep {
+                    transform: t.name(),
+                    before,
+                    after: value.clone(),
+                });
+            }
         }
         Ok(value)
     }

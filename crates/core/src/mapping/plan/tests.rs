@@ -556,3 +556,32 @@ fn only_custom_fields_with_names_of_their_own_can_be_secret() {
         "{findings:#?}"
     );
 }
+
+#[test]
+fn a_trial_run_shows_each_transform_with_the_value_before_and_after() {
+    let registry = registry();
+    let (compiled, _) = xmatters().compile(registry.user());
+    let compiled = compiled.unwrap();
+    let user = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": "Test_User_1@contoso.com",
+        "preferredLanguage": "klingon",
+        "password": "Secret-123"
+    });
+    let resource = user.as_object().unwrap();
+    let traced = compiled.evaluate_traced(resource, Operation::Create, registry.user());
+    let field = |name: &str| traced.fields.iter().find(|f| f.field == name).unwrap();
+    let language = field("preferredLanguage");
+    // "klingon" has no "-": the split keeps it whole, and the trace says what each step made.
+    assert_eq!(language.read, Some(json!("klingon")));
+    assert!(!language.steps.is_empty(), "{language:?}");
+    assert_eq!(language.steps[0].before, json!("klingon"));
+    assert_eq!(language.steps.last().unwrap().after, language.value);
+    // The write path keeps no trace.
+    let plain = compiled.evaluate(resource, Operation::Create, registry.user());
+    assert!(plain.fields.iter().all(|f| f.steps.is_empty() && f.read.is_none()));
+    // A secret field's values never appear in a trace.
+    if let Some(password) = traced.fields.iter().find(|f| f.field == "password") {
+        assert!(password.read.is_none() && password.steps.is_empty());
+    }
+}
