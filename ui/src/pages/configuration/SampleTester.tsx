@@ -22,7 +22,21 @@ interface FieldOutcome {
   rule?: number | null;
   value: unknown;
   verdicts: { validator: string; passed: boolean; message?: string | null }[];
+  /** The value read from the sample, before the rule's transforms. */
+  read?: unknown;
+  /** Each transform with the value before and after it. */
+  steps?: { transform: string; before: unknown; after: unknown }[];
 }
+
+/** Whether a field failed one of its validators. */
+const failed = (f: FieldOutcome) => f.verdicts.some((v) => !v.passed);
+
+/** The fields, those that failed first (in the plan's order otherwise). */
+export function failuresFirst(fields: FieldOutcome[]): FieldOutcome[] {
+  return [...fields.filter(failed), ...fields.filter((f) => !failed(f))];
+}
+
+const show = (v: unknown) => (v === null || v === undefined ? '—' : JSON.stringify(v));
 
 /** Tries the plan in the editor (unsaved) on a sample: a SCIM User, or a user as the IdP holds it. */
 export function SampleTester({ configuration, plan }: { configuration: Configuration; plan: Plan | null }) {
@@ -44,7 +58,8 @@ export function SampleTester({ configuration, plan }: { configuration: Configura
       ),
   });
   const result = run.data;
-  const fields = (result?.fields ?? []) as unknown as FieldOutcome[];
+  const fields = failuresFirst((result?.fields ?? []) as unknown as FieldOutcome[]);
+  const errorCount = fields.filter(failed).length + (result?.errors.length ?? 0);
 
   return (
     <Stack>
@@ -90,6 +105,11 @@ export function SampleTester({ configuration, plan }: { configuration: Configura
             {result.inScope ? '' : ' · out of scope'}
           </Badge>
         )}
+        {result && (
+          <Text size="sm" data-testid="sample-errors">
+            {errorCount === 0 ? 'No error' : `${errorCount} error${errorCount === 1 ? '' : 's'}, shown first`}
+          </Text>
+        )}
       </Group>
       {run.isError && (
         <Alert color="red" role="alert">
@@ -112,15 +132,31 @@ export function SampleTester({ configuration, plan }: { configuration: Configura
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>Field</Table.Th>
-                <Table.Th>Value</Table.Th>
+                <Table.Th>Read → transforms → value</Table.Th>
                 <Table.Th>Validators</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
               {fields.map((f) => (
-                <Table.Tr key={f.field}>
+                <Table.Tr key={f.field} data-failed={failed(f) || undefined}>
                   <Table.Td ff="monospace">{f.field}</Table.Td>
-                  <Table.Td ff="monospace">{f.value === null ? '—' : JSON.stringify(f.value)}</Table.Td>
+                  <Table.Td ff="monospace" style={{ overflowWrap: 'anywhere' }}>
+                    {(f.steps ?? []).length > 0 ? (
+                      <Stack gap={2} data-testid="transform-steps">
+                        <Text size="xs">read {show(f.read)}</Text>
+                        {(f.steps ?? []).map((step, i) => (
+                          <Text size="xs" key={i}>
+                            {step.transform}: {show(step.before)} → {show(step.after)}
+                          </Text>
+                        ))}
+                        <Text size="sm" fw={600}>
+                          {show(f.value)}
+                        </Text>
+                      </Stack>
+                    ) : (
+                      show(f.value)
+                    )}
+                  </Table.Td>
                   <Table.Td>
                     <Group gap={4}>
                       {f.verdicts.map((v) => (
