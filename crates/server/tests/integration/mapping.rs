@@ -446,6 +446,14 @@ async fn a_source_user_is_run_through_the_providers_mappings_then_the_plan() {
     assert_eq!(status, 404);
     let mut plan = template(&s).await;
     plan["provider"] = entra;
+    // The userName rule upper-cases, to see the trial's trace.
+    let rule = plan["rules"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["target"] == "userName")
+        .unwrap();
+    rule["transforms"] = json!([{"kind": "uppercase"}]);
     let source = json!({
         "userPrincipalName": "zoe@contoso.com", "IsSoftDeleted": "False", "mail": "zoe@contoso.com",
         "preferredLanguage": "en-US", "telephoneNumber": "+1 415 555 2671", "givenName": "Zoë", "surname": "Smith"
@@ -481,6 +489,18 @@ async fn a_source_user_is_run_through_the_providers_mappings_then_the_plan() {
             .as_str()
             .unwrap()
             .contains("+14155552671")
+    );
+    // Each field says what was read and what each transform made of it.
+    let user_name = run["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["field"] == "userName")
+        .unwrap();
+    assert_eq!(user_name["read"], "zoe@contoso.com", "{user_name}");
+    assert_eq!(
+        user_name["steps"],
+        json!([{"transform": "uppercase", "before": "zoe@contoso.com", "after": "ZOE@CONTOSO.COM"}])
     );
 }
 

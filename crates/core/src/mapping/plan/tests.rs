@@ -579,7 +579,12 @@ fn a_trial_run_shows_each_transform_with_the_value_before_and_after() {
     assert_eq!(language.steps.last().unwrap().after, language.value);
     // The write path keeps no trace.
     let plain = compiled.evaluate(resource, Operation::Create, registry.user());
-    assert!(plain.fields.iter().all(|f| f.steps.is_empty() && f.read.is_none()));
+    assert!(
+        plain
+            .fields
+            .iter()
+            .all(|f| f.steps.is_empty() && f.read.is_none())
+    );
     // A secret field's values never appear in a trace.
     if let Some(password) = traced.fields.iter().find(|f| f.field == "password") {
         assert!(password.read.is_none() && password.steps.is_empty());
