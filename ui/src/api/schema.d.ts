@@ -1185,6 +1185,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/mapping/expression": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Tries an expression on one value as a rule's transform sees it. A syntax or evaluation
+         *     error is an answer (200 with `error` and `pointer`), not a failed request: the editor shows
+         *     it as the admin types.
+         */
+        post: operations["try_expression"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mapping/functions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The functions of the expression language, for the editor's list. */
+        get: operations["functions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/mapping/providers/{provider}": {
         parameters: {
             query?: never;
@@ -2684,6 +2722,22 @@ export interface components {
             /** @description SCIM attributes of the sample no rule reads. */
             unsupported: string[];
         };
+        /** @description An expression to try. */
+        ExpressionTrialBody: {
+            /** @description The expression (`Item(Split([value], "-"), 1)`), at most 4,096 characters. */
+            expression: string;
+            /** @description The value `[value]` stands for, at most 4,096 characters. */
+            value: string;
+        };
+        /** @description What the expression made of the value, or why it could not. */
+        ExpressionTrialView: {
+            /** @description What is wrong, when it did not. */
+            error?: string | null;
+            /** @description The expression with a caret line under the part at fault. */
+            pointer?: string | null;
+            /** @description The result (a string, a list, a boolean, or `null`), when it evaluated. */
+            result: Record<string, never>;
+        };
         /** @description A field of the target. */
         Field: {
             /** @description A field the admin added: exposed in `/Schemas` as an attribute of the custom extension. */
@@ -2744,6 +2798,13 @@ export interface components {
              * @description Since when it holds.
              */
             since: string;
+        };
+        /** @description One function of the expression language. */
+        FunctionView: {
+            /** @description How many arguments it takes, in words. */
+            arguments: string;
+            /** @description Its name (`Split`). */
+            name: string;
         };
         /** @description A role held on every configuration, or on named ones. */
         Grant: {
@@ -7174,6 +7235,56 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    try_expression: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExpressionTrialBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpressionTrialView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    functions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FunctionView"][];
                 };
             };
         };

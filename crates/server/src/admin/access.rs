@@ -269,9 +269,11 @@ pub fn need(method: &Method, path: &str) -> Option<Need> {
         ["client-profiles"]
         | [
             "mapping",
-            "providers" | "schema" | "template" | "templates",
+            "providers" | "schema" | "template" | "templates" | "functions",
             ..,
         ] if reads => Some(Need::Catalogue),
+        // Trying an expression reads and writes nothing.
+        ["mapping", "expression"] if *method == Method::POST => Some(Need::Catalogue),
         ["configurations"] => Some(server(Area::Configurations, by_method)),
         ["configurations", id, rest @ ..] => {
             let configuration = Some(ConfigurationId::parse(id));

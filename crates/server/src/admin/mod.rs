@@ -17,6 +17,7 @@ mod deletions;
 mod directory;
 pub mod dto;
 mod email;
+mod expressions;
 mod extract;
 mod health;
 mod logs;
@@ -352,6 +353,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(deletions::routes())
         .merge(on_demand::routes())
         .merge(health::routes())
+        .merge(expressions::routes())
         .merge(promotion::routes())
         .merge(rekey::routes())
         .merge(configurations::routes())

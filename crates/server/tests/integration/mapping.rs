@@ -780,3 +780,47 @@ async fn every_deprovisioning_form_goes_through_a_plan_every_stored_user_fails()
     );
     s.stop().await;
 }
+
+#[tokio::test]
+async fn the_expression_test_box_tries_an_expression_on_a_value() {
+    let s = TestServer::start().await;
+    let (status, tried) = admin_json(
+        &s,
+        Method::POST,
+        "/api/mapping/expression",
+        Some(json!({"expression": "Item(Split([value], \"-\"), 1)", "value": "en-US"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{tried}");
+    assert_eq!(tried["result"], "en");
+    // A mistake is an answer that says where, not a failed request.
+    let (status, wrong) = admin_json(
+        &s,
+        Method::POST,
+        "/api/mapping/expression",
+        Some(json!({"expression": "Splt([value], \"-\")", "value": "en-US"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{wrong}");
+    assert!(wrong["result"].is_null(), "{wrong}");
+    assert!(wrong["error"].as_str().unwrap().contains("Split"), "{wrong}");
+    assert!(wrong["pointer"].as_str().unwrap().contains('^'), "{wrong}");
+    let (status, error) = admin_json(
+        &s,
+        Method::POST,
+        "/api/mapping/expression",
+        Some(json!({"expression": "x".repeat(5_000), "value": ""})),
+    )
+    .await;
+    assert_eq!(status, 400, "{error}");
+    let (status, functions) = admin_json(&s, Method::GET, "/api/mapping/functions", None).await;
+    assert_eq!(status, 200);
+    assert!(
+        functions
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["name"] == "Split" && f["arguments"].as_str().is_some()),
+        "{functions}"
+    );
+}

@@ -47,7 +47,7 @@ const fn f(name: &'static str, required: usize, arity: Arity) -> Function {
 use Arity::{AtLeast, Exactly};
 
 /// Every function of Entra's reference.
-const FUNCTIONS: &[Function] = &[
+pub(super) const FUNCTIONS: &[Function] = &[
     f("Append", 2, Exactly(2)),
     f("AppRoleAssignmentsComplex", 1, Exactly(1)),
     f("BitAnd", 2, Exactly(2)),

@@ -274,5 +274,31 @@ impl Expression {
     }
 }
 
+/// The language's functions, by name, each with how many arguments it takes in words.
+pub fn functions() -> Vec<(&'static str, String)> {
+    functions::FUNCTIONS
+        .iter()
+        .map(|f| (f.name, f.arity_text()))
+        .collect()
+}
+
+/// One value as a rule's transform sees it: `[value]`.
+struct OneValue<'a>(&'a str);
+
+impl AttributeSource for OneValue<'_> {
+    fn attribute(&self, name: &str) -> Option<Value> {
+        name.eq_ignore_ascii_case("value")
+            .then(|| Value::Text(self.0.to_owned()))
+    }
+}
+
+/// Tries `text` as a rule's transform on `value` (`[value]` in the expression), as the plan
+/// editor's test box does: the result as JSON, or what is wrong and where.
+pub fn try_on(text: &str, value: &str) -> Result<Json, ExprError> {
+    Ok(Expression::parse(text)?
+        .evaluate(&OneValue(value), &Context::now())?
+        .to_json())
+}
+
 #[cfg(test)]
 mod tests;

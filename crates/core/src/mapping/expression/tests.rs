@@ -527,3 +527,22 @@ fn truncated_or_damaged_expressions_fail_cleanly_inside_their_text() {
         }
     }
 }
+
+#[test]
+fn the_test_box_tries_an_expression_on_one_value() {
+    assert_eq!(
+        super::try_on(r#"Item(Split([value], "-"), 1)"#, "en-US").unwrap(),
+        serde_json::json!("en")
+    );
+    assert_eq!(
+        super::try_on("[value]", "klingon").unwrap(),
+        serde_json::json!("klingon")
+    );
+    let error = super::try_on("Item(Split([value], \"-\"), 1", "en-US").unwrap_err();
+    assert!(!error.message.is_empty());
+    let names: Vec<&str> = super::functions().iter().map(|(n, _)| *n).collect();
+    assert!(
+        names.contains(&"Split") && names.contains(&"IIF"),
+        "{names:?}"
+    );
+}
