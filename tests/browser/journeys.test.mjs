@@ -64,7 +64,7 @@ test('journey 1: a configuration is created and listed with its health', async (
   await page.getByRole('textbox', { name: 'Filter scim configurations' }).fill('');
 });
 
-test('journey 2: an empty mapping tab is quiet; a plan from a template validates and is saved', async () => {
+test('journey 2: an empty mapping tab is quiet; a plan from a template is saved; an expression is tried as it is typed', async () => {
   await page.goto(`${server.origin}/configurations/${made.id}/mapping`);
   await page.getByTestId('validation-status').getByText('Nothing to check yet').waitFor();
   await page.getByRole('button', { name: 'Templates' }).click();
@@ -72,9 +72,27 @@ test('journey 2: an empty mapping tab is quiet; a plan from a template validates
   await page.getByTestId('validation-status').getByText('Valid').waitFor();
   await page.getByRole('button', { name: 'Save plan' }).click();
   await page.getByText(/^Version 1, saved/).waitFor();
-  await shot('2-mapping');
   const saved = await api('GET', `/api/configurations/${made.id}/mapping`);
   assert.equal(saved.version, 1);
+  // An Entra expression starts as `[value]` and is tried on a test value as it is typed.
+  const row = page
+    .getByRole('row')
+    .filter({ has: page.getByRole('button', { name: '+ Entra expression' }) })
+    .first();
+  const rule = (await row.getByRole('textbox', { name: /^Default of rule/ }).getAttribute('aria-label')).replace(
+    'Default of ',
+    '',
+  );
+  await row.getByRole('button', { name: '+ Entra expression' }).click();
+  const expression = page.getByRole('textbox', { name: `Expression of ${rule}`, exact: true });
+  assert.equal(await expression.inputValue(), '[value]');
+  const cell = expression.locator('xpath=ancestor::td[1]');
+  await cell.getByTestId('expression-result').getByText('→ "en-US"').waitFor();
+  await expression.fill('Item(Split([value], "-"), 1)');
+  await cell.getByTestId('expression-result').getByText('→ "en"').waitFor();
+  await expression.fill('Splt([value])');
+  await cell.getByTestId('expression-result').getByText(/Split/).waitFor();
+  await shot('2-mapping');
 });
 
 test('journey 3: a rotation keeps the old token until a grace end it shows, linked to its successor', async () => {

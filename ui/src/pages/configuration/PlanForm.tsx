@@ -20,6 +20,7 @@ import {
 import { IconPlus, IconTrash } from '@tabler/icons-react';
 import { Fragment, useEffect, useRef } from 'react';
 import type { Finding } from '../../api/client';
+import { ExpressionField } from './ExpressionField';
 import { rowOf, whereIs, type Plan } from './planText';
 
 // The plan as the form edits it; parts the form does not know stay as they are.
@@ -229,31 +230,18 @@ export function PlanForm({
                           </Group>
                         </Chip.Group>
                         {expression ? (
-                          <TextInput
-                            mt={4}
-                            size="xs"
-                            aria-label={`Expression of rule ${i + 1}`}
+                          <ExpressionField
+                            label={`rule ${i + 1}`}
                             value={String(expression.expression ?? '')}
-                            onChange={(e) => setRule(i, withTransforms(rule, kinds, e.currentTarget.value))}
-                            rightSection={
-                              <Tooltip label="Remove the expression">
-                                <ActionIcon
-                                  size="sm"
-                                  variant="subtle"
-                                  aria-label={`Remove the expression of rule ${i + 1}`}
-                                  onClick={() => setRule(i, withTransforms(rule, kinds, null))}
-                                >
-                                  <IconTrash size={12} />
-                                </ActionIcon>
-                              </Tooltip>
-                            }
+                            onChange={(text) => setRule(i, withTransforms(rule, kinds, text))}
+                            onRemove={() => setRule(i, withTransforms(rule, kinds, null))}
                           />
                         ) : (
                           <Button
                             mt={4}
                             size="compact-xs"
                             variant="subtle"
-                            onClick={() => setRule(i, withTransforms(rule, kinds, 'Item(Split([value], "-"), 1)'))}
+                            onClick={() => setRule(i, withTransforms(rule, kinds, '[value]'))}
                           >
                             + Entra expression
                           </Button>
