@@ -803,7 +803,10 @@ async fn the_expression_test_box_tries_an_expression_on_a_value() {
     .await;
     assert_eq!(status, 200, "{wrong}");
     assert!(wrong["result"].is_null(), "{wrong}");
-    assert!(wrong["error"].as_str().unwrap().contains("Split"), "{wrong}");
+    assert!(
+        wrong["error"].as_str().unwrap().contains("Split"),
+        "{wrong}"
+    );
     assert!(wrong["pointer"].as_str().unwrap().contains('^'), "{wrong}");
     let (status, error) = admin_json(
         &s,
