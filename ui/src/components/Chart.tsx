@@ -1,4 +1,4 @@
-import { useComputedColorScheme } from '@mantine/core';
+import { Table, useComputedColorScheme } from '@mantine/core';
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -76,5 +76,54 @@ export function Chart({
       plot.destroy();
     };
   }, [times, series, height, dark, unit, range]);
-  return <div ref={box} role="img" aria-label={title} style={{ width: '100%' }} />;
+  return (
+    <div>
+      <div ref={box} role="img" aria-label={title} style={{ width: '100%' }} />
+      <Figures title={title} times={times} series={series} unit={unit} />
+    </div>
+  );
+}
+
+/** The chart's figures as a table behind a disclosure: its text alternative. */
+export function Figures({
+  title,
+  times,
+  series,
+  unit,
+}: {
+  title: string;
+  times: number[];
+  series: Series[];
+  unit?: string;
+}) {
+  const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'short' });
+  return (
+    <details>
+      <summary style={{ cursor: 'pointer', fontSize: 13 }}>The figures of “{title}”</summary>
+      <Table.ScrollContainer minWidth={320} type="native" mah={280}>
+        <Table aria-label={`Figures: ${title}`} verticalSpacing={2} fz="xs">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Time</Table.Th>
+              {series.map((s) => (
+                <Table.Th key={s.label}>{s.label}</Table.Th>
+              ))}
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {times.map((t, i) => (
+              <Table.Tr key={t}>
+                <Table.Td>{when.format(new Date(t * 1000))}</Table.Td>
+                {series.map((s) => (
+                  <Table.Td key={s.label}>
+                    {s.values[i] == null ? '—' : `${Number(s.values[i]).toLocaleString()}${unit ?? ''}`}
+                  </Table.Td>
+                ))}
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+    </details>
+  );
 }
