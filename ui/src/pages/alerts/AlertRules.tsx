@@ -22,6 +22,7 @@ import { IconDots, IconPencil, IconSend, IconTrash } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { api, describe, unwrap, type Schemas } from '../../api/client';
+import { DataTable, type DataColumn } from '../../components/DataTable';
 import { formatDateTime } from '../../format';
 
 type Kind = Schemas['AlertCondition']['kind'];
@@ -291,97 +292,103 @@ export function RulesTable({
       notifications.show({ title: `Webhook of ${rule.name} not reached`, message: describe(e), color: 'red' }),
     onSettled: () => client.invalidateQueries({ queryKey: ['audit'] }),
   });
+  const columns: DataColumn<Rule>[] = [
+    ...(names
+      ? [
+          {
+            id: 'configuration',
+            header: 'Configuration',
+            accessorFn: (r: Rule) => names.get(r.configurationId) ?? r.configurationId,
+            cell: ({ row: { original: r } }: { row: { original: Rule } }) => (
+              <Anchor component={Link} to={`/configurations/${r.configurationId}/alerts`}>
+                {names.get(r.configurationId) ?? r.configurationId}
+              </Anchor>
+            ),
+          } as DataColumn<Rule>,
+        ]
+      : []),
+    { id: 'name', header: 'Name', accessorFn: (r) => r.name, enableHiding: false },
+    { id: 'when', header: 'When', accessorFn: (r) => r.description },
+    {
+      id: 'sentTo',
+      header: 'Sent to',
+      accessorFn: (r) => [r.webhook, ...(r.emailTo ?? [])].filter(Boolean).join(', ') || '—',
+      cell: ({ getValue }) => <span style={{ overflowWrap: 'anywhere' }}>{String(getValue())}</span>,
+    },
+    {
+      id: 'state',
+      header: 'State',
+      accessorFn: (r) => (r.firingSince ? 'firing' : 'ok'),
+      cell: ({ row: { original: r } }) =>
+        r.firingSince ? (
+          <>
+            <Badge color="red" miw="fit-content">
+              firing
+            </Badge>
+            <Text size="xs" c="dimmed">
+              since {formatDateTime(r.firingSince)}
+            </Text>
+          </>
+        ) : (
+          <Badge color="green" variant="light">
+            ok
+          </Badge>
+        ),
+    },
+    {
+      id: 'enabled',
+      header: 'Enabled',
+      accessorFn: (r) => (r.enabled ? 'enabled' : 'disabled'),
+      cell: ({ row: { original: r } }) => (
+        <Switch
+          checked={r.enabled}
+          disabled={!writable}
+          aria-label={`${r.enabled ? 'Disable' : 'Enable'} ${r.name}`}
+          onChange={(e) => toggle.mutate({ rule: r.id, enabled: e.currentTarget.checked })}
+        />
+      ),
+    },
+    {
+      id: 'actions',
+      header: 'Actions',
+      enableSorting: false,
+      enableHiding: false,
+      enableGlobalFilter: false,
+      cell: ({ row: { original: r } }) =>
+        writable ? (
+          <Menu position="bottom-end" withinPortal>
+            <Menu.Target>
+              <ActionIcon variant="subtle" aria-label={`Actions for ${r.name}`}>
+                <IconDots size={16} />
+              </ActionIcon>
+            </Menu.Target>
+            <Menu.Dropdown>
+              <Menu.Item leftSection={<IconPencil size={16} />} onClick={() => setEditing(r)}>
+                Edit
+              </Menu.Item>
+              <Menu.Item leftSection={<IconSend size={16} />} disabled={!r.webhook} onClick={() => test.mutate(r)}>
+                Test webhook
+              </Menu.Item>
+              <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={() => remove.mutate(r.id)}>
+                Remove
+              </Menu.Item>
+            </Menu.Dropdown>
+          </Menu>
+        ) : (
+          '—'
+        ),
+    },
+  ];
   return (
     <>
-      <Table.ScrollContainer minWidth={720} type="native">
-        <Table aria-label="Alert rules" verticalSpacing="xs">
-          <Table.Thead>
-            <Table.Tr>
-              {names && <Table.Th>Configuration</Table.Th>}
-              <Table.Th>Name</Table.Th>
-              <Table.Th>When</Table.Th>
-              <Table.Th>Sent to</Table.Th>
-              <Table.Th>State</Table.Th>
-              <Table.Th>Enabled</Table.Th>
-              <Table.Th>Actions</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {rules.map((r) => (
-              <Table.Tr key={r.id}>
-                {names && (
-                  <Table.Td>
-                    <Anchor component={Link} to={`/configurations/${r.configurationId}/alerts`}>
-                      {names.get(r.configurationId) ?? r.configurationId}
-                    </Anchor>
-                  </Table.Td>
-                )}
-                <Table.Td>{r.name}</Table.Td>
-                <Table.Td>{r.description}</Table.Td>
-                <Table.Td style={{ overflowWrap: 'anywhere' }}>
-                  {[r.webhook, ...(r.emailTo ?? [])].filter(Boolean).join(', ') || '—'}
-                </Table.Td>
-                <Table.Td>
-                  {r.firingSince ? (
-                    <>
-                      <Badge color="red" miw="fit-content">
-                        firing
-                      </Badge>
-                      <Text size="xs" c="dimmed">
-                        since {formatDateTime(r.firingSince)}
-                      </Text>
-                    </>
-                  ) : (
-                    <Badge color="green" variant="light">
-                      ok
-                    </Badge>
-                  )}
-                </Table.Td>
-                <Table.Td>
-                  <Switch
-                    checked={r.enabled}
-                    disabled={!writable}
-                    aria-label={`${r.enabled ? 'Disable' : 'Enable'} ${r.name}`}
-                    onChange={(e) => toggle.mutate({ rule: r.id, enabled: e.currentTarget.checked })}
-                  />
-                </Table.Td>
-                <Table.Td>
-                  {writable ? (
-                    <Menu position="bottom-end" withinPortal>
-                      <Menu.Target>
-                        <ActionIcon variant="subtle" aria-label={`Actions for ${r.name}`}>
-                          <IconDots size={16} />
-                        </ActionIcon>
-                      </Menu.Target>
-                      <Menu.Dropdown>
-                        <Menu.Item leftSection={<IconPencil size={16} />} onClick={() => setEditing(r)}>
-                          Edit
-                        </Menu.Item>
-                        <Menu.Item
-                          leftSection={<IconSend size={16} />}
-                          disabled={!r.webhook}
-                          onClick={() => test.mutate(r)}
-                        >
-                          Test webhook
-                        </Menu.Item>
-                        <Menu.Item
-                          color="red"
-                          leftSection={<IconTrash size={16} />}
-                          onClick={() => remove.mutate(r.id)}
-                        >
-                          Remove
-                        </Menu.Item>
-                      </Menu.Dropdown>
-                    </Menu>
-                  ) : (
-                    '—'
-                  )}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+      <DataTable
+        label="Alert rules"
+        data={rules}
+        columns={columns}
+        rowKey={(r) => String(r.id)}
+        filterPlaceholder="Filter by name, condition, recipient or state"
+        minWidth={720}
+      />
       <RuleForm
         configurationId={editing?.configurationId ?? ''}
         rule={editing}
