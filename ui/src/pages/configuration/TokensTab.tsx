@@ -7,7 +7,6 @@ import {
   NativeSelect,
   Stack,
   Switch,
-  Table,
   Text,
   TextInput,
   Title,
@@ -21,6 +20,7 @@ import { may, useMe } from '../../api/me';
 import { useCreateToken, useRevokeToken, useRotateToken, useTokens } from '../../api/queries';
 import { Confirm } from '../../components/Confirm';
 import { CopyField } from '../../components/CopyField';
+import { DataTable, type DataColumn } from '../../components/DataTable';
 import { EmptyState, ErrorNotice, Loading } from '../../components/States';
 import { formatDateTime, relative } from '../../format';
 import { OAuthClientsPanel } from './OAuthClientsPanel';
@@ -149,6 +149,140 @@ export function TokensTab({ configuration }: { configuration: Configuration }) {
   };
 
   const all = tokens.data ?? [];
+  const columns: DataColumn<Token>[] = [
+    {
+      id: 'label',
+      header: 'Label',
+      accessorFn: (t) => t.label,
+      cell: ({ row: { original: t } }) => t.label || <Text c="dimmed">—</Text>,
+    },
+    {
+      id: 'token',
+      header: 'Token',
+      accessorFn: (t) => t.prefix,
+      enableHiding: false,
+      cell: ({ row: { original: t } }) => (
+        <>
+          <Text ff="monospace" size="sm">
+            {t.prefix}…
+          </Text>
+          {t.rotatedTo && (
+            <Text size="xs" c="dimmed" data-testid="replaced-by">
+              replaced by {prefixOf.get(t.rotatedTo) ?? t.rotatedTo}…
+            </Text>
+          )}
+          {replaced.has(t.id) && (
+            <Text size="xs" c="dimmed" data-testid="replaces">
+              replaces {replaced.get(t.id)}…
+            </Text>
+          )}
+        </>
+      ),
+    },
+    {
+      id: 'state',
+      header: 'State',
+      accessorFn: (t) => (t.state === 'grace' ? 'grace window' : t.state),
+      cell: ({ row: { original: t } }) => (
+        <Badge
+          color={stateColor[t.state]}
+          variant="light"
+          styles={{ root: { overflow: 'visible' }, label: { overflow: 'visible' } }}
+          style={{ whiteSpace: 'nowrap', flexShrink: 0 }}
+        >
+          {t.state === 'grace' ? 'grace window' : t.state}
+        </Badge>
+      ),
+    },
+    {
+      id: 'created',
+      header: 'Created',
+      accessorFn: (t) => t.created,
+      enableGlobalFilter: false,
+      cell: ({ row: { original: t } }) => (
+        <Tooltip label={`by ${t.createdBy}`}>
+          <Text size="sm">{formatDateTime(t.created)}</Text>
+        </Tooltip>
+      ),
+    },
+    {
+      id: 'ends',
+      header: 'Ends',
+      accessorFn: (t) => t.revoked ?? t.expires ?? '',
+      enableGlobalFilter: false,
+      cell: ({ row: { original: t } }) => {
+        const warning = expiryWarning(t);
+        return (
+          <>
+            <Text size="sm" data-testid="token-end">
+              {endOf(t)}
+            </Text>
+            {warning && (
+              <Badge color="orange" variant="light" size="sm">
+                {warning}
+              </Badge>
+            )}
+          </>
+        );
+      },
+    },
+    {
+      id: 'rotation',
+      header: 'Rotation',
+      accessorFn: (t) => t.rotationDue ?? '',
+      enableGlobalFilter: false,
+      cell: ({ row: { original: t } }) => {
+        const rotation = rotationWarning(t);
+        return (
+          <>
+            <Text size="sm">
+              {t.rotationDue && t.state === 'active' ? `due ${formatDateTime(t.rotationDue)}` : '—'}
+            </Text>
+            {rotation && (
+              <Badge color={rotation.overdue ? 'red' : 'orange'} variant="light" size="sm">
+                {rotation.text}
+              </Badge>
+            )}
+          </>
+        );
+      },
+    },
+    {
+      id: 'lastUsed',
+      header: 'Last used',
+      accessorFn: (t) => `${t.lastUsed ?? ''} ${t.lastUsedFrom ?? ''}`,
+      sortingFn: (a, b) => (a.original.lastUsed ?? '').localeCompare(b.original.lastUsed ?? ''),
+      cell: ({ row: { original: t } }) => (
+        <>
+          <Text size="sm">{t.lastUsed ? relative(t.lastUsed) : 'never'}</Text>
+          {t.lastUsedFrom && (
+            <Text size="xs" c="dimmed">
+              from {t.lastUsedFrom}
+            </Text>
+          )}
+        </>
+      ),
+    },
+    {
+      id: 'actions',
+      header: 'Actions',
+      enableSorting: false,
+      enableHiding: false,
+      enableGlobalFilter: false,
+      cell: ({ row: { original: t } }) =>
+        (t.state === 'active' || t.state === 'grace') &&
+        writable && (
+          <Group gap="xs" wrap="nowrap">
+            <Button size="xs" variant="light" onClick={() => setRotating(t)}>
+              Rotate
+            </Button>
+            <Button size="xs" variant="light" color="red" onClick={() => setRevoking(t)}>
+              Revoke
+            </Button>
+          </Group>
+        ),
+    },
+  ];
   const temporary = all.filter((t) => t.temporary).length;
   const list = showTemporary ? all : all.filter((t) => !t.temporary);
   const prefixOf = new Map(all.map((t) => [t.id, t.prefix]));
@@ -197,104 +331,14 @@ export function TokensTab({ configuration }: { configuration: Configuration }) {
           (Entra ID) or API Token (Okta).
         </EmptyState>
       ) : (
-        <Table.ScrollContainer minWidth={860}>
-          <Table aria-label="Tokens" verticalSpacing="sm" highlightOnHover>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Label</Table.Th>
-                <Table.Th>Token</Table.Th>
-                <Table.Th>State</Table.Th>
-                <Table.Th>Created</Table.Th>
-                <Table.Th>Ends</Table.Th>
-                <Table.Th>Rotation</Table.Th>
-                <Table.Th>Last used</Table.Th>
-                <Table.Th>Actions</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.map((t) => {
-                const warning = expiryWarning(t);
-                const rotation = rotationWarning(t);
-                const live = t.state === 'active' || t.state === 'grace';
-                return (
-                  <Table.Tr key={t.id} data-testid={`token-${t.id}`}>
-                    <Table.Td>{t.label || <Text c="dimmed">—</Text>}</Table.Td>
-                    <Table.Td>
-                      <Text ff="monospace" size="sm">
-                        {t.prefix}…
-                      </Text>
-                      {t.rotatedTo && (
-                        <Text size="xs" c="dimmed" data-testid="replaced-by">
-                          replaced by {prefixOf.get(t.rotatedTo) ?? t.rotatedTo}…
-                        </Text>
-                      )}
-                      {replaced.has(t.id) && (
-                        <Text size="xs" c="dimmed" data-testid="replaces">
-                          replaces {replaced.get(t.id)}…
-                        </Text>
-                      )}
-                    </Table.Td>
-                    <Table.Td>
-                      <Badge
-                        color={stateColor[t.state]}
-                        variant="light"
-                        styles={{ root: { overflow: 'visible' }, label: { overflow: 'visible' } }}
-                        style={{ whiteSpace: 'nowrap', flexShrink: 0 }}
-                      >
-                        {t.state === 'grace' ? 'grace window' : t.state}
-                      </Badge>
-                    </Table.Td>
-                    <Table.Td>
-                      <Tooltip label={`by ${t.createdBy}`}>
-                        <Text size="sm">{formatDateTime(t.created)}</Text>
-                      </Tooltip>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm" data-testid="token-end">
-                        {endOf(t)}
-                      </Text>
-                      {warning && (
-                        <Badge color="orange" variant="light" size="sm">
-                          {warning}
-                        </Badge>
-                      )}
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">
-                        {t.rotationDue && t.state === 'active' ? `due ${formatDateTime(t.rotationDue)}` : '—'}
-                      </Text>
-                      {rotation && (
-                        <Badge color={rotation.overdue ? 'red' : 'orange'} variant="light" size="sm">
-                          {rotation.text}
-                        </Badge>
-                      )}
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{t.lastUsed ? relative(t.lastUsed) : 'never'}</Text>
-                      {t.lastUsedFrom && (
-                        <Text size="xs" c="dimmed">
-                          from {t.lastUsedFrom}
-                        </Text>
-                      )}
-                    </Table.Td>
-                    <Table.Td>
-                      {live && writable && (
-                        <Group gap="xs" wrap="nowrap">
-                          <Button size="xs" variant="light" onClick={() => setRotating(t)}>
-                            Rotate
-                          </Button>
-                          <Button size="xs" variant="light" color="red" onClick={() => setRevoking(t)}>
-                            Revoke
-                          </Button>
-                        </Group>
-                      )}
-                    </Table.Td>
-                  </Table.Tr>
-                );
-              })}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <DataTable
+          label="Tokens"
+          data={list}
+          columns={columns}
+          rowKey={(t) => t.id}
+          filterPlaceholder="Filter by label, token, state or address"
+          minWidth={860}
+        />
       )}
       <Modal opened={creating} onClose={() => setCreating(false)} title="Create a token">
         <form onSubmit={submitCreate}>
