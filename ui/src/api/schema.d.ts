@@ -624,7 +624,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Static validation of a plan, without saving it. */
+        /**
+         * Static validation of a plan, without saving it. A plan that does not fit the format (an
+         *     unknown value, a missing field) is answered as one finding at its place, not as a 400: the
+         *     editor shows it where it is.
+         */
         post: operations["validate"];
         delete?: never;
         options?: never;

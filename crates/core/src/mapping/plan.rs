@@ -315,6 +315,35 @@ pub struct Finding {
     pub fix: String,
 }
 
+/// Reads a plan from JSON. What does not fit the format (an unknown value, a missing field, a
+/// wrong type) is one error finding at the place it is (`/mode`, `/rules/3/apply`), as static
+/// validation reports the rest.
+pub fn read(value: Value) -> Result<Plan, Finding> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let mut location = String::new();
+        for segment in error.path() {
+            match segment {
+                serde_path_to_error::Segment::Seq { index } => {
+                    location.push('/');
+                    location.push_str(&index.to_string());
+                }
+                serde_path_to_error::Segment::Map { key } => {
+                    location.push('/');
+                    location.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                }
+                serde_path_to_error::Segment::Enum { .. }
+                | serde_path_to_error::Segment::Unknown => {}
+            }
+        }
+        finding(
+            Severity::Error,
+            location,
+            error.inner().to_string(),
+            "Use what the plan format allows here: the JSON view completes names and values from its schema (GET /api/mapping/schema).",
+        )
+    })
+}
+
 fn finding(
     severity: Severity,
     location: String,

@@ -359,14 +359,25 @@ pub async fn impact(
     ))
 }
 
-/// Static validation of a plan, without saving it.
+/// Static validation of a plan, without saving it. A plan that does not fit the format (an
+/// unknown value, a missing field) is answered as one finding at its place, not as a 400: the
+/// editor shows it where it is.
 #[utoipa::path(post, path = "/api/configurations/{id}/mapping/validate", security(("admin_token" = [])), request_body = Plan,
     responses((status = 200, body = ValidationView), (status = 400, body = ErrorBody)))]
 pub async fn validate(
     State(state): State<AppState>,
     _: ConfigPath,
-    Body(plan): Body<Plan>,
+    Body(plan): Body<Value>,
 ) -> Result<Json<ValidationView>, AdminError> {
+    let plan = match plan::read(plan) {
+        Ok(plan) => plan,
+        Err(finding) => {
+            return Ok(Json(ValidationView {
+                valid: false,
+                findings: vec![finding.into()],
+            }));
+        }
+    };
     let (compiled, findings) = plan.compile(state.registry.user());
     Ok(Json(ValidationView {
         valid: compiled.is_some(),

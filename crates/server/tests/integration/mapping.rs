@@ -827,3 +827,39 @@ async fn the_expression_test_box_tries_an_expression_on_a_value() {
         "{functions}"
     );
 }
+
+#[tokio::test]
+async fn a_plan_that_does_not_fit_the_format_is_validated_as_one_finding_where_it_is() {
+    let s = TestServer::start().await;
+    let mut plan = template(&s).await;
+    plan["rules"][1]["apply"] = json!("sometimes");
+    let (status, checked) = admin_json(
+        &s,
+        Method::POST,
+        &format!("/api/configurations/{}/mapping/validate", s.config.id),
+        Some(plan.clone()),
+    )
+    .await;
+    assert_eq!(status, 200, "{checked}");
+    assert_eq!(checked["valid"], false);
+    let findings = checked["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{checked}");
+    assert_eq!(findings[0]["severity"], "error");
+    assert_eq!(findings[0]["location"], "/rules/1/apply");
+    assert!(
+        findings[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`sometimes`"),
+        "{checked}"
+    );
+    // Saving it is still refused.
+    let (status, _) = admin_json(
+        &s,
+        Method::PUT,
+        &format!("/api/configurations/{}/mapping", s.config.id),
+        Some(json!({"plan": plan, "comment": "bad"})),
+    )
+    .await;
+    assert_eq!(status, 400);
+}

@@ -585,3 +585,21 @@ fn a_trial_run_shows_each_transform_with_the_value_before_and_after() {
             .all(|f| f.steps.is_empty() && f.read.is_none())
     );
 }
+
+#[test]
+fn a_plan_that_does_not_fit_the_format_is_one_finding_where_it_is() {
+    let mut plan = serde_json::to_value(Plan::default_users()).unwrap();
+    plan["mode"] = json!("sometimes");
+    let found = read(plan).unwrap_err();
+    assert_eq!(found.severity, Severity::Error);
+    assert_eq!(found.location, "/mode");
+    assert!(found.message.contains("`sometimes`"), "{}", found.message);
+    assert!(found.message.contains("`warnOnly`"), "{}", found.message);
+
+    let mut plan = serde_json::to_value(Plan::default_users()).unwrap();
+    plan["rules"][2]["apply"] = json!(7);
+    assert_eq!(read(plan).unwrap_err().location, "/rules/2/apply");
+
+    let plan = serde_json::to_value(Plan::default_users()).unwrap();
+    assert_eq!(read(plan).unwrap(), Plan::default_users());
+}
