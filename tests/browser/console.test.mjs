@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { binary, checkAccessible, scim, startBrowser, startConsole } from './console.mjs';
+import { binary, checkAccessible, planText, scim, startBrowser, startConsole } from './console.mjs';
 
 const artifacts = process.env.E2E_ARTIFACTS ?? new URL('../../target/e2e-artifacts', import.meta.url).pathname;
 mkdirSync(artifacts, { recursive: true });
@@ -205,16 +205,23 @@ test('editing the mapping plan: validation fails, then passes, and the plan save
   await page.getByRole('menuitem', { name: 'Default (SCIM core User)' }).click();
   const status = page.getByTestId('validation-status');
   await status.getByText('Valid').waitFor();
-  // The form: a rule aimed at a field the plan does not have fails validation, then passes.
+  // The form: a rule aimed at a field the plan does not have fails validation (said in its
+  // pane), then passes.
+  await page.getByRole('button', { name: 'Edit rule 1', exact: true }).click();
   const target = page.getByRole('combobox', { name: 'Target field of rule 1', exact: true });
   await target.fill('noSuchField');
   await status.getByText(/error/).waitFor();
+  await page
+    .getByRole('dialog', { name: /^Edit rule 1/ })
+    .getByTestId('errors-rules-0')
+    .waitFor();
   await shot('08a-mapping-form-invalid');
   await target.fill('userName');
   await status.getByText('Valid').waitFor();
+  await page.getByRole('button', { name: 'Back to the list' }).click();
   await page.getByText('JSON', { exact: true }).click();
-  const editor = page.getByTestId('plan-editor');
-  const good = await editor.inputValue();
+  const editor = page.getByRole('textbox', { name: 'Plan (JSON)' });
+  const good = await planText(page);
   const plan = JSON.parse(good);
   plan.rules[0].target = 'noSuchField';
   await editor.fill(JSON.stringify(plan, null, 2));
@@ -263,7 +270,7 @@ test('editing the mapping plan: validation fails, then passes, and the plan save
   await page.getByLabel(/holds a secret/).check();
   await status.getByText('Valid').waitFor();
   await page.getByText('JSON', { exact: true }).click();
-  const withSecret = JSON.parse(await editor.inputValue());
+  const withSecret = JSON.parse(await planText(page));
   assert.deepEqual(
     withSecret.fields.filter((f) => f.secret),
     [{ name: 'pin', type: 'string', custom: true, secret: true, description: '', validators: [] }],

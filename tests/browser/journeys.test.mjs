@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { adminApi, checkLayout, checkNoViolations, consoleErrors, scim, startSession } from './console.mjs';
+import { adminApi, checkLayout, checkNoViolations, consoleErrors, planText, scim, startSession } from './console.mjs';
 
 const artifacts = process.env.E2E_ARTIFACTS ?? new URL('../../target/e2e-artifacts', import.meta.url).pathname;
 mkdirSync(artifacts, { recursive: true });
@@ -64,7 +64,7 @@ test('journey 1: a configuration is created and listed with its health', async (
   await page.getByRole('textbox', { name: 'Filter scim configurations' }).fill('');
 });
 
-test('journey 2: an empty mapping tab is quiet; a plan from a template is saved; an expression is tried as it is typed', async () => {
+test('journey 2: an empty mapping tab is quiet; a template is saved; a rule is edited in its pane, its expression tried as typed; the JSON view completes and underlines from the schema', async () => {
   await page.goto(`${server.origin}/configurations/${made.id}/mapping`);
   await page.getByTestId('validation-status').getByText('Nothing to check yet').waitFor();
   await page.getByRole('button', { name: 'Templates' }).click();
@@ -74,24 +74,70 @@ test('journey 2: an empty mapping tab is quiet; a plan from a template is saved;
   await page.getByText(/^Version 1, saved/).waitFor();
   const saved = await api('GET', `/api/configurations/${made.id}/mapping`);
   assert.equal(saved.version, 1);
-  // An Entra expression starts as `[value]` and is tried on a test value as it is typed.
-  const row = page
-    .getByRole('row')
-    .filter({ has: page.getByRole('button', { name: '+ Entra expression' }) })
-    .first();
-  const rule = (await row.getByRole('textbox', { name: /^Default of rule/ }).getAttribute('aria-label')).replace(
-    'Default of ',
-    '',
-  );
-  await row.getByRole('button', { name: '+ Entra expression' }).click();
-  const expression = page.getByRole('textbox', { name: `Expression of ${rule}`, exact: true });
+  // The rules are a compact list; a rule opens in a side pane. An Entra expression starts as
+  // `[value]` and is tried on a test value as it is typed.
+  const rules = page.getByRole('table', { name: 'Rules form table' });
+  await rules.getByText('userName ← userName').waitFor();
+  await rules.getByRole('button', { name: 'Edit rule 1', exact: true }).click();
+  const pane = page.getByRole('dialog', { name: /^Edit rule 1/ });
+  await pane.getByRole('button', { name: '+ Entra expression' }).click();
+  const expression = pane.getByRole('textbox', { name: 'Expression of rule 1', exact: true });
   assert.equal(await expression.inputValue(), '[value]');
-  const cell = expression.locator('xpath=ancestor::td[1]');
-  await cell.getByTestId('expression-result').getByText('→ "en-US"').waitFor();
+  await pane.getByTestId('expression-result').getByText('→ "en-US"').waitFor();
   await expression.fill('Item(Split([value], "-"), 1)');
-  await cell.getByTestId('expression-result').getByText('→ "en"').waitFor();
+  await pane.getByTestId('expression-result').getByText('→ "en"').waitFor();
   await expression.fill('Splt([value])');
-  await cell.getByTestId('expression-result').getByText(/Split/).waitFor();
+  await pane.getByTestId('expression-result').getByText(/Split/).waitFor();
+  await shot('2-mapping-rule-pane');
+  await checkNoViolations(page, 'the rule pane');
+  // Walks to the next rule, and back to the list, where the expression shows on its row.
+  await pane.getByRole('button', { name: 'Next rule' }).click();
+  await page.getByRole('dialog', { name: /^Edit rule 2/ }).waitFor();
+  await page.getByRole('button', { name: 'Previous rule' }).click();
+  await pane.getByRole('button', { name: 'Remove the expression of rule 1' }).click();
+  await pane.getByRole('button', { name: 'Back to the list' }).click();
+  await pane.waitFor({ state: 'detached' });
+  await page.getByTestId('validation-status').getByText('Valid').waitFor();
+
+  // The JSON view is a code editor that knows the plan's schema: completion of its keys, an
+  // unknown value underlined where it is, folding.
+  await page.getByText('JSON', { exact: true }).click();
+  const editor = page.getByRole('textbox', { name: 'Plan (JSON)' });
+  const text = await planText(page);
+  await editor.fill(text.replace('"mode": "enforce"', '"mode": "sometimes"'));
+  await page.getByTestId('validation-status').getByText(/error/).waitFor();
+  // The server's finding names the place; the editor underlines it on its line.
+  await page.getByRole('table', { name: 'Validation findings' }).getByText('/mode', { exact: true }).waitFor();
+  const line = page.getByTestId('plan-editor').locator('.cm-line', { hasText: '"sometimes"' });
+  const underlined = line.locator('.cm-lintRange-error');
+  await underlined.first().waitFor();
+  await underlined.first().hover();
+  const tip = page.locator('.cm-tooltip-lint, .cm-tooltip-hover').first();
+  await tip.waitFor();
+  // What is wrong, and the schema's description of each allowed value.
+  const said = await tip.textContent();
+  assert.match(said, /sometimes in mode to be one of \["enforce","warnOnly"\]/);
+  assert.match(said, /warnOnly: A failed validator is recorded as a warning/);
+  await editor.fill('{}');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.type('"');
+  await page.keyboard.press('Control+Space');
+  const completion = page.locator('.cm-tooltip-autocomplete');
+  for (const key of ['fields', 'rules', 'matching', 'scoping', 'mode', 'unsupported']) {
+    await completion.getByText(key, { exact: true }).first().waitFor();
+  }
+  // Choosing one inserts the key.
+  await completion.getByText('mode', { exact: true }).first().click();
+  await page.getByTestId('plan-editor').locator('.cm-line', { hasText: '"mode"' }).waitFor();
+  await shot('2-mapping-json-completion');
+  await checkNoViolations(page, 'the JSON view with its completion open');
+  await page.keyboard.press('Escape');
+  await editor.fill(text);
+  await page.getByTestId('validation-status').getByText('Valid').waitFor();
+  const folds = page.getByTestId('plan-editor').locator('.cm-foldGutter .cm-gutterElement span');
+  await folds.nth(1).click();
+  await page.getByTestId('plan-editor').locator('.cm-foldPlaceholder').first().waitFor();
+  await page.getByText('Form', { exact: true }).click();
   await shot('2-mapping');
 });
 

@@ -1,4 +1,4 @@
-import { Anchor, createTheme, Notification, type CSSVariablesResolver } from '@mantine/core';
+import { Anchor, createTheme, Drawer, Modal, Notification, type CSSVariablesResolver } from '@mantine/core';
 
 /** One theme for light and dark: blue primary, readable contrast, visible focus rings. */
 export const theme = createTheme({
@@ -10,6 +10,10 @@ export const theme = createTheme({
   components: {
     // Links are underlined: told apart from the text around them by more than colour.
     Anchor: Anchor.extend({ defaultProps: { underline: 'always' } }),
+    // A dialog's title bar is a <header> inside role="dialog", which no longer scopes it: without
+    // a role it would be a second page banner (axe: landmark-no-duplicate-banner).
+    Drawer: Drawer.extend({ defaultProps: { attributes: { header: { role: 'none' } } } }),
+    Modal: Modal.extend({ defaultProps: { attributes: { header: { role: 'none' } } } }),
     Notification: Notification.extend({
       defaultProps: { closeButtonProps: { 'aria-label': 'Dismiss notification' } },
       // Mantine's description under a title is gray 6 (3.3:1 on white): use the readable dimmed colour.

@@ -13,7 +13,6 @@ import {
   Table,
   Tabs,
   Text,
-  Textarea,
   TextInput,
   Title,
 } from '@mantine/core';
@@ -21,7 +20,7 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { IconDownload, IconTemplate, IconUpload } from '@tabler/icons-react';
-import { useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { ApiError, api, describe, unwrap, type Configuration, type Finding, type Schemas } from '../../api/client';
 import { may, useMe } from '../../api/me';
 import { keys } from '../../api/queries';
@@ -31,6 +30,9 @@ import { PlanForm } from './PlanForm';
 import { SampleTester } from './SampleTester';
 import { PromotionPanel } from './Promotion';
 import { Versions } from './Versions';
+
+// The code editor (CodeMirror and the schema support) loads when the JSON view first opens.
+const JsonEditor = lazy(() => import('../../components/JsonEditor'));
 
 const providers = [
   ['entra', 'Microsoft Entra ID'],
@@ -132,6 +134,13 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
   }, [current.data, loaded]);
 
   const parsed = useMemo(() => parsePlan(text), [text]);
+  // The plan's JSON Schema: completion and inline errors in the JSON view.
+  const planSchema = useQuery({
+    queryKey: ['plan-schema'],
+    staleTime: Infinity,
+    enabled: view === 'json',
+    queryFn: () => unwrap(api.GET('/api/mapping/schema')) as Promise<Record<string, unknown>>,
+  });
   const [debounced] = useDebouncedValue(text, 350);
   const validation = useQuery({
     queryKey: ['validate', id, debounced],
@@ -288,19 +297,29 @@ export function MappingTab({ configuration }: { configuration: Configuration }) 
                 w={220}
               />
               {view === 'json' ? (
-                <Textarea
-                  label="Plan (JSON)"
-                  description="Fields the target accepts with their validators, and the rules that fill them."
-                  value={text}
-                  onChange={(e) => setText(e.currentTarget.value)}
-                  autosize
-                  minRows={18}
-                  maxRows={36}
-                  spellCheck={false}
-                  styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 13 } }}
-                  error={text.trim() === '' ? undefined : (parsed.error ?? undefined)}
-                  data-testid="plan-editor"
-                />
+                <Stack gap={4}>
+                  <Text size="sm" fw={500}>
+                    Plan (JSON)
+                  </Text>
+                  <Text size="xs" c="dimmed">
+                    Fields the target accepts with their validators, and the rules that fill them. Ctrl+Space completes
+                    from the plan's schema; errors are underlined where they are.
+                  </Text>
+                  <Suspense fallback={<Loading label="Loading the editor" />}>
+                    <JsonEditor
+                      value={text}
+                      onChange={setText}
+                      schema={planSchema.data}
+                      label="Plan (JSON)"
+                      testId="plan-editor"
+                    />
+                  </Suspense>
+                  {text.trim() !== '' && parsed.error && (
+                    <Text size="sm" c="red" role="alert">
+                      {parsed.error}
+                    </Text>
+                  )}
+                </Stack>
               ) : parsed.plan ? (
                 <PlanForm
                   plan={parsed.plan}

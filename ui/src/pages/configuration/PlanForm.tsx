@@ -1,6 +1,5 @@
 import {
   ActionIcon,
-  Autocomplete,
   Badge,
   Button,
   Checkbox,
@@ -9,29 +8,20 @@ import {
   NativeSelect,
   Paper,
   Stack,
-  Table,
   TagsInput,
   Text,
   TextInput,
   Title,
   Tooltip,
-  VisuallyHidden,
 } from '@mantine/core';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
-import { Fragment, useEffect, useRef } from 'react';
+import { useEffect, useRef } from 'react';
 import type { Finding } from '../../api/client';
-import { ExpressionField } from './ExpressionField';
+import { RuleList, type Rule } from './RuleList';
 import { rowOf, whereIs, type Plan } from './planText';
 
 // The plan as the form edits it; parts the form does not know stay as they are.
 type Json = Record<string, unknown>;
-interface Rule extends Json {
-  target: string;
-  source?: string;
-  transforms?: Json[];
-  default?: unknown;
-  apply?: string;
-}
 interface Field extends Json {
   name: string;
   type?: string;
@@ -42,7 +32,6 @@ interface ScopeRule {
   filter: string;
 }
 
-const simpleTransforms = ['trim', 'lowercase', 'uppercase', 'normalizeDiacritics', 'stripSpaces'];
 const simpleValidators = ['required', 'unique', 'email', 'e164', 'timeZone'];
 const validatorLabels: Record<string, string> = {
   required: 'required',
@@ -54,13 +43,6 @@ const validatorLabels: Record<string, string> = {
 
 function list<T>(value: unknown): T[] {
   return Array.isArray(value) ? (value as T[]) : [];
-}
-
-/** The rules' transforms: the simple kinds chosen, any expression kept (and editable). */
-export function withTransforms(rule: Rule, kinds: string[], expression: string | null): Rule {
-  const transforms: Json[] = kinds.map((kind) => ({ kind }));
-  if (expression !== null) transforms.push({ kind: 'expression', expression });
-  return { ...rule, transforms };
 }
 
 /** A field's validators: the simple kinds chosen, the others (with parameters) kept. */
@@ -127,11 +109,6 @@ export function PlanForm({
   // Option lists must not repeat (a plan being edited may name a field twice).
   const fieldNames = [...new Set(fields.map((f) => f.name).filter(Boolean))];
   const set = (key: string, value: unknown) => onChange({ ...plan, [key]: value });
-  const setRule = (i: number, rule: Rule) =>
-    set(
-      'rules',
-      rules.map((r, j) => (j === i ? rule : r)),
-    );
   const setField = (i: number, field: Field) =>
     set(
       'fields',
@@ -162,144 +139,13 @@ export function PlanForm({
         />
       </Group>
 
-      <Paper withBorder p="sm">
-        <Group justify="space-between" mb="xs">
-          <Title order={3} size="h4">
-            Rules
-          </Title>
-          <Button
-            size="xs"
-            variant="light"
-            leftSection={<IconPlus size={14} />}
-            onClick={() => set('rules', [...rules, { target: '', source: '', transforms: [], apply: 'always' }])}
-          >
-            Add rule
-          </Button>
-        </Group>
-        <div role="region" aria-label="Rules form" tabIndex={0} style={{ overflowX: 'auto', position: 'relative' }}>
-          <Table verticalSpacing={4} aria-label="Rules form table" style={{ minWidth: 900 }}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Target field</Table.Th>
-                <Table.Th>Source (SCIM path)</Table.Th>
-                <Table.Th>Transforms</Table.Th>
-                <Table.Th>Default</Table.Th>
-                <Table.Th>Applies</Table.Th>
-                <Table.Th>
-                  <VisuallyHidden>Actions</VisuallyHidden>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rules.map((rule, i) => {
-                const transforms = list<Json>(rule.transforms);
-                const kinds = transforms.map((t) => String(t.kind)).filter((k) => simpleTransforms.includes(k));
-                const expression = transforms.find((t) => t.kind === 'expression');
-                return (
-                  <Fragment key={i}>
-                    <Table.Tr {...marked(`rules/${i}`)}>
-                      <Table.Td miw={200}>
-                        <Autocomplete
-                          aria-label={`Target field of rule ${i + 1}`}
-                          data={fieldNames}
-                          value={rule.target}
-                          onChange={(v) => setRule(i, { ...rule, target: v })}
-                        />
-                      </Table.Td>
-                      <Table.Td miw={200}>
-                        <TextInput
-                          aria-label={`Source of rule ${i + 1}`}
-                          value={String(rule.source ?? '')}
-                          onChange={(e) => setRule(i, { ...rule, source: e.currentTarget.value })}
-                        />
-                      </Table.Td>
-                      <Table.Td>
-                        <Chip.Group
-                          multiple
-                          value={kinds}
-                          onChange={(v) =>
-                            setRule(i, withTransforms(rule, v, expression ? String(expression.expression ?? '') : null))
-                          }
-                        >
-                          <Group gap={4}>
-                            {simpleTransforms.map((k) => (
-                              <Chip key={k} value={k} size="xs">
-                                {k}
-                              </Chip>
-                            ))}
-                          </Group>
-                        </Chip.Group>
-                        {expression ? (
-                          <ExpressionField
-                            label={`rule ${i + 1}`}
-                            value={String(expression.expression ?? '')}
-                            onChange={(text) => setRule(i, withTransforms(rule, kinds, text))}
-                            onRemove={() => setRule(i, withTransforms(rule, kinds, null))}
-                          />
-                        ) : (
-                          <Button
-                            mt={4}
-                            size="compact-xs"
-                            variant="subtle"
-                            onClick={() => setRule(i, withTransforms(rule, kinds, '[value]'))}
-                          >
-                            + Entra expression
-                          </Button>
-                        )}
-                      </Table.Td>
-                      <Table.Td miw={120}>
-                        <TextInput
-                          aria-label={`Default of rule ${i + 1}`}
-                          placeholder="none"
-                          value={rule.default == null ? '' : String(rule.default)}
-                          onChange={(e) =>
-                            setRule(i, {
-                              ...rule,
-                              default: e.currentTarget.value === '' ? null : e.currentTarget.value,
-                            })
-                          }
-                        />
-                      </Table.Td>
-                      <Table.Td>
-                        <NativeSelect
-                          aria-label={`When rule ${i + 1} applies`}
-                          value={String(rule.apply ?? 'always')}
-                          onChange={(e) => setRule(i, { ...rule, apply: e.currentTarget.value })}
-                          data={[
-                            { value: 'always', label: 'always' },
-                            { value: 'create', label: 'on create' },
-                            { value: 'update', label: 'on update' },
-                          ]}
-                        />
-                      </Table.Td>
-                      <Table.Td>
-                        <ActionIcon
-                          variant="subtle"
-                          color="red"
-                          aria-label={`Remove rule ${i + 1}`}
-                          onClick={() =>
-                            set(
-                              'rules',
-                              rules.filter((_, j) => j !== i),
-                            )
-                          }
-                        >
-                          <IconTrash size={16} />
-                        </ActionIcon>
-                      </Table.Td>
-                    </Table.Tr>
-                    {errors.has(`rules/${i}`) && (
-                      <Table.Tr {...marked(`rules/${i}`)}>
-                        <Table.Td colSpan={6}>{rowErrors(`rules/${i}`)}</Table.Td>
-                      </Table.Tr>
-                    )}
-                  </Fragment>
-                );
-              })}
-            </Table.Tbody>
-          </Table>
-        </div>
-      </Paper>
+      <RuleList
+        rules={rules}
+        fieldNames={fieldNames}
+        onChange={(next) => set('rules', next)}
+        errorsOf={rowErrors}
+        invalid={(row) => errors.has(row)}
+      />
 
       <Paper withBorder p="sm">
         <Group justify="space-between" mb="xs">
