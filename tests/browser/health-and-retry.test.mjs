@@ -105,7 +105,13 @@ alan@contoso.example,alan@contoso.example,Elvish
   // The admin relaxes the plan, then retries one of the two failed users from the report.
   await api('PUT', `/api/configurations/${staging.id}/mapping`, { plan: { ...plan, mode: 'warnOnly' } });
   await page.getByRole('link', { name: 'Pilot runs' }).click();
-  await page.getByRole('table', { name: 'Recent pilot runs' }).getByRole('button').first().click();
+  await page
+    .getByRole('table', { name: 'Recent pilot runs' })
+    .getByRole('row')
+    .nth(1)
+    .getByRole('button')
+    .first()
+    .click();
   await page.getByTestId('pilot-state').getByText('2 failed').waitFor();
   const report = page.getByRole('table', { name: 'Pilot run report' });
   await report

@@ -256,6 +256,25 @@ test("journey 4: one person's failures are found among 50 requests, from the lis
   await shot('4c-directory-history');
   await page.keyboard.press('Escape');
 
+  // The directory is ordered by the server (it pages by key): by name, or by creation, either way.
+  await page.goto(`${server.origin}/configurations/${made.id}/directory`);
+  const users = page.getByRole('table', { name: 'Users' });
+  const first = (name) =>
+    users.getByRole('row').nth(1).getByRole('button', { name, exact: true }).waitFor({ timeout: 10_000 });
+  await first('carol@contoso.example');
+  await users.getByRole('button', { name: 'userName' }).click();
+  await first('user9@contoso.example');
+  assert.equal(await users.getByRole('columnheader', { name: 'userName' }).getAttribute('aria-sort'), 'descending');
+  await page.getByRole('button', { name: 'Choose the columns of users' }).click();
+  await page.getByRole('checkbox', { name: 'Created' }).click();
+  await page.keyboard.press('Escape');
+  await users.getByRole('button', { name: 'Created' }).click();
+  await first('carol@contoso.example');
+  await users.getByRole('button', { name: 'Created' }).click();
+  await first('user39@contoso.example');
+  assert.equal(await users.getByRole('columnheader', { name: 'Created' }).getAttribute('aria-sort'), 'descending');
+  await shot('4e-directory-newest-first');
+
   // A custom range that ends before the requests finds none of them.
   await page.goto(`${server.origin}/logs?configuration=${made.id}`);
   await page.getByRole('combobox', { name: 'Time' }).click();

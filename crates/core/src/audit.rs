@@ -164,7 +164,8 @@ fn entry_from_row(row: &db::Row) -> CoreResult<AuditEntry> {
     })
 }
 
-/// Which records to read: newest first, `limit` at a time, continuing `before` a position.
+/// Which records to read: newest first (continuing `before` a position) or oldest first
+/// (continuing `after` one), `limit` at a time.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditQuery {
     /// Only this configuration.
@@ -177,8 +178,12 @@ pub struct AuditQuery {
     pub since: Option<DateTime<Utc>>,
     /// Only records before this time.
     pub until: Option<DateTime<Utc>>,
-    /// Only records before this position (the `next` of the previous page).
+    /// Only records before this position (the `next` of the previous page, newest first).
     pub before: Option<i64>,
+    /// Only records after this position (the `next` of the previous page, oldest first).
+    pub after: Option<i64>,
+    /// Oldest first instead of newest first.
+    pub oldest_first: bool,
     /// At most this many (1 to 1,000; 100 when 0).
     pub limit: usize,
     /// The configurations the reader may see (set by the server from the caller's grants):
@@ -190,9 +195,10 @@ pub struct AuditQuery {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditPage {
-    /// The records, newest first.
+    /// The records, newest first (or oldest first, when asked).
     pub entries: Vec<AuditEntry>,
-    /// The `before` that reads the next (older) page, when there is one.
+    /// The `before` (newest first) or `after` (oldest first) that reads the next page, when
+    /// there is one.
     pub next: Option<i64>,
 }
 
@@ -248,8 +254,15 @@ impl Store {
         if let Some(b) = query.before {
             q.push(" AND seq < ").push_bind(b);
         }
-        q.push(" ORDER BY seq DESC LIMIT ")
-            .push_bind(i64::try_from(limit + 1).unwrap_or(i64::MAX));
+        if let Some(a) = query.after {
+            q.push(" AND seq > ").push_bind(a);
+        }
+        q.push(if query.oldest_first {
+            " ORDER BY seq ASC LIMIT "
+        } else {
+            " ORDER BY seq DESC LIMIT "
+        })
+        .push_bind(i64::try_from(limit + 1).unwrap_or(i64::MAX));
         let rows = q.build().plan_per_call().fetch_all(self.pool()).await?;
         let mut entries = rows
             .iter()
@@ -274,6 +287,8 @@ impl Store {
         let mut page_query = AuditQuery {
             limit: MAX_PAGE,
             before: None,
+            after: None,
+            oldest_first: false,
             ..query.clone()
         };
         let mut all = Vec::new();

@@ -267,7 +267,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A page of the audit log, newest first: every configuration, token and OAuth client change. */
+        /**
+         * A page of the audit log, newest first (or oldest first): every configuration, token and
+         *     OAuth client change.
+         */
         get: operations["audit"];
         put?: never;
         post?: never;
@@ -405,7 +408,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The configuration's groups by displayName, with member counts. */
+        /** The configuration's groups by displayName or creation, with member counts. */
         get: operations["groups"];
         put?: never;
         post?: never;
@@ -867,7 +870,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The configuration's users by userName, with how each came in (SCIM or import). */
+        /** The configuration's users by userName or creation, with how each came in (SCIM or import). */
         get: operations["users"];
         put?: never;
         post?: never;
@@ -2045,7 +2048,7 @@ export interface components {
             entries: components["schemas"]["AuditEntryView"][];
             /**
              * Format: int64
-             * @description Pass as `before` for the next (older) page.
+             * @description Pass as `before` (newest first) or `after` (oldest first) for the next page.
              */
             next?: number | null;
         };
@@ -2064,7 +2067,7 @@ export interface components {
         };
         /** @description One page of summaries. */
         BrowsePage_GroupSummary: {
-            /** @description The summaries, by name. */
+            /** @description The summaries, in the order asked for. */
             items: {
                 /** @description When it was created (RFC 3339). */
                 created: string;
@@ -2092,7 +2095,7 @@ export interface components {
         };
         /** @description One page of summaries. */
         BrowsePage_UserSummary: {
-            /** @description The summaries, by name. */
+            /** @description The summaries, in the order asked for. */
             items: {
                 /** @description `active` (absent when never set). */
                 active?: boolean | null;
@@ -4987,8 +4990,12 @@ export interface operations {
                 since?: string;
                 /** @description Only records before this time (RFC 3339). */
                 until?: string;
-                /** @description The `next` of the previous page. */
+                /** @description The `next` of the previous page (newest first). */
                 before?: number;
+                /** @description The `next` of the previous page (oldest first). */
+                after?: number;
+                /** @description `oldestFirst`, or `newestFirst` (the default). */
+                order?: "newestFirst" | "oldestFirst";
                 /** @description Page size, 1 to 1,000 (default 100). */
                 limit?: number;
                 /** @description For the export: `csv` (default) or `jsonl`. */
@@ -5031,8 +5038,12 @@ export interface operations {
                 since?: string;
                 /** @description Only records before this time (RFC 3339). */
                 until?: string;
-                /** @description The `next` of the previous page. */
+                /** @description The `next` of the previous page (newest first). */
                 before?: number;
+                /** @description The `next` of the previous page (oldest first). */
+                after?: number;
+                /** @description `oldestFirst`, or `newestFirst` (the default). */
+                order?: "newestFirst" | "oldestFirst";
                 /** @description Page size, 1 to 1,000 (default 100). */
                 limit?: number;
                 /** @description For the export: `csv` (default) or `jsonl`. */
@@ -5432,7 +5443,12 @@ export interface operations {
             query?: {
                 /** @description Text the name, display name or externalId contains (any case). */
                 search?: string;
-                /** @description The `next` of the previous page. */
+                /**
+                 * @description The order: `name` (the default), `nameDescending`, `created` (oldest first) or
+                 *     `createdDescending` (newest first).
+                 */
+                order?: "name" | "nameDescending" | "created" | "createdDescending";
+                /** @description The `next` of the previous page of the same order. */
                 after?: string;
                 /** @description Page size, 1 to 500 (default 100). */
                 limit?: number;
@@ -6585,7 +6601,12 @@ export interface operations {
             query?: {
                 /** @description Text the name, display name or externalId contains (any case). */
                 search?: string;
-                /** @description The `next` of the previous page. */
+                /**
+                 * @description The order: `name` (the default), `nameDescending`, `created` (oldest first) or
+                 *     `createdDescending` (newest first).
+                 */
+                order?: "name" | "nameDescending" | "created" | "createdDescending";
+                /** @description The `next` of the previous page of the same order. */
                 after?: string;
                 /** @description Page size, 1 to 500 (default 100). */
                 limit?: number;

@@ -19,8 +19,14 @@ import {
   type SortingState,
   type VisibilityState,
 } from '@tanstack/react-table';
+import { useVirtualizer } from '@tanstack/react-virtual';
 import { IconArrowsSort, IconColumns, IconSearch, IconSortAscending, IconSortDescending } from '@tabler/icons-react';
-import { useState, type ReactNode } from 'react';
+import { useRef, useState, type ReactNode } from 'react';
+
+/** From this many rows on, only the rows in view (and a margin) are in the page. */
+export const VIRTUAL_FROM = 200;
+/** A row's height before it is measured. */
+const ROW_ESTIMATE = 44;
 
 /**
  * A column: TanStack's definition with a header text (for sorting labels and the column menu);
@@ -31,7 +37,9 @@ export type DataColumn<T> = ColumnDef<T> & { id: string; header: string; hiddenH
 /**
  * A list as a table that sorts by any column (click its header; `aria-sort` says how), filters
  * on its text, and lets the reader choose its columns. Wide tables scroll sideways inside their
- * frame, never the page.
+ * frame, never the page; a long list (from {@link VIRTUAL_FROM} rows) scrolls inside its frame
+ * with only the rows in view rendered. A list paged by the server sorts there: pass `sorting`
+ * and `onSortingChange` (and leave sorting on only for the columns the server can order by).
  */
 export function DataTable<T>({
   label,
@@ -44,6 +52,9 @@ export function DataTable<T>({
   toolbar,
   empty,
   minWidth = 0,
+  sorting: sortingFromServer,
+  onSortingChange,
+  onRowClick,
 }: {
   /** The table's accessible name. */
   label: string;
@@ -60,8 +71,16 @@ export function DataTable<T>({
   /** Shown when the filter leaves no row. */
   empty?: ReactNode;
   minWidth?: number;
+  /** The order, when the server sorts (the rows come in that order). */
+  sorting?: SortingState;
+  /** Asks the server for another order. */
+  onSortingChange?: (sorting: SortingState) => void;
+  /** Opens a row (its first cell should hold a button or link doing the same, for keyboards). */
+  onRowClick?: (row: T) => void;
 }) {
-  const [sorting, setSorting] = useState<SortingState>(initialSort ?? []);
+  const [localSorting, setLocalSorting] = useState<SortingState>(initialSort ?? []);
+  const manual = sortingFromServer !== undefined;
+  const sorting = sortingFromServer ?? localSorting;
   const [filter, setFilter] = useState('');
   const [visibility, setVisibility] = useState<VisibilityState>(() =>
     Object.fromEntries(initialHidden.map((id) => [id, false])),
@@ -70,7 +89,14 @@ export function DataTable<T>({
     data,
     columns,
     state: { sorting, globalFilter: filter, columnVisibility: visibility },
-    onSortingChange: setSorting,
+    manualSorting: manual,
+    // The server always orders somehow: a column's sort turns around rather than off.
+    enableSortingRemoval: !manual,
+    onSortingChange: (update) => {
+      const next = typeof update === 'function' ? update(sorting) : update;
+      if (manual) onSortingChange?.(next);
+      else setLocalSorting(next);
+    },
     onGlobalFilterChange: setFilter,
     onColumnVisibilityChange: setVisibility,
     getRowId: rowKey,
@@ -80,6 +106,79 @@ export function DataTable<T>({
     globalFilterFn: 'includesString',
   });
   const rows = table.getRowModel().rows;
+  const virtual = rows.length >= VIRTUAL_FROM;
+  const frame = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: virtual ? rows.length : 0,
+    getScrollElement: () => frame.current,
+    estimateSize: () => ROW_ESTIMATE,
+    overscan: 10,
+  });
+  const shown = virtual
+    ? virtualizer.getVirtualItems().map((v) => ({ row: rows[v.index], index: v.index }))
+    : rows.map((row, index) => ({ row, index }));
+  const before = virtual ? (virtualizer.getVirtualItems()[0]?.start ?? 0) : 0;
+  const after = virtual ? virtualizer.getTotalSize() - (virtualizer.getVirtualItems().at(-1)?.end ?? 0) : 0;
+  const columnCount = table.getVisibleLeafColumns().length;
+  const spacer = (height: number, key: string) =>
+    height > 0 ? (
+      <Table.Tr key={key} aria-hidden>
+        <Table.Td colSpan={columnCount} style={{ height, padding: 0, border: 0 }} />
+      </Table.Tr>
+    ) : null;
+  const body = (
+    <Table highlightOnHover verticalSpacing="sm" aria-label={label} stickyHeader={virtual} miw={minWidth}>
+      <Table.Thead>
+        {table.getHeaderGroups().map((group) => (
+          <Table.Tr key={group.id}>
+            {group.headers.map((h) => {
+              const def = h.column.columnDef as DataColumn<T>;
+              const sorted = h.column.getIsSorted();
+              if (!h.column.getCanSort())
+                return (
+                  <Table.Th key={h.id} scope="col">
+                    {def.hiddenHeader ? <VisuallyHidden>{def.header}</VisuallyHidden> : def.header}
+                  </Table.Th>
+                );
+              const Icon =
+                sorted === 'asc' ? IconSortAscending : sorted === 'desc' ? IconSortDescending : IconArrowsSort;
+              return (
+                <Table.Th
+                  key={h.id}
+                  scope="col"
+                  aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : 'none'}
+                >
+                  <UnstyledButton onClick={h.column.getToggleSortingHandler()} fw={600} fz="sm">
+                    <Group gap={4} wrap="nowrap">
+                      {def.header}
+                      <Icon size={14} aria-hidden />
+                    </Group>
+                  </UnstyledButton>
+                </Table.Th>
+              );
+            })}
+          </Table.Tr>
+        ))}
+      </Table.Thead>
+      <Table.Tbody>
+        {spacer(before, 'before')}
+        {shown.map(({ row, index }) => (
+          <Table.Tr
+            key={row.id}
+            data-index={index}
+            ref={virtual ? virtualizer.measureElement : undefined}
+            onClick={onRowClick ? () => onRowClick(row.original) : undefined}
+            style={onRowClick ? { cursor: 'pointer' } : undefined}
+          >
+            {row.getVisibleCells().map((cell) => (
+              <Table.Td key={cell.id}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</Table.Td>
+            ))}
+          </Table.Tr>
+        ))}
+        {spacer(after, 'after')}
+      </Table.Tbody>
+    </Table>
+  );
   return (
     <div>
       <Group justify="space-between" mb="xs" gap="xs">
@@ -120,51 +219,21 @@ export function DataTable<T>({
           </Menu.Dropdown>
         </Menu>
       </Group>
-      <Table.ScrollContainer minWidth={minWidth} type="native">
-        <Table highlightOnHover verticalSpacing="sm" aria-label={label}>
-          <Table.Thead>
-            {table.getHeaderGroups().map((group) => (
-              <Table.Tr key={group.id}>
-                {group.headers.map((h) => {
-                  const def = h.column.columnDef as DataColumn<T>;
-                  const sorted = h.column.getIsSorted();
-                  if (!h.column.getCanSort())
-                    return (
-                      <Table.Th key={h.id} scope="col">
-                        {def.hiddenHeader ? <VisuallyHidden>{def.header}</VisuallyHidden> : def.header}
-                      </Table.Th>
-                    );
-                  const Icon =
-                    sorted === 'asc' ? IconSortAscending : sorted === 'desc' ? IconSortDescending : IconArrowsSort;
-                  return (
-                    <Table.Th
-                      key={h.id}
-                      scope="col"
-                      aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : 'none'}
-                    >
-                      <UnstyledButton onClick={h.column.getToggleSortingHandler()} fw={600} fz="sm">
-                        <Group gap={4} wrap="nowrap">
-                          {def.header}
-                          <Icon size={14} aria-hidden />
-                        </Group>
-                      </UnstyledButton>
-                    </Table.Th>
-                  );
-                })}
-              </Table.Tr>
-            ))}
-          </Table.Thead>
-          <Table.Tbody>
-            {rows.map((row) => (
-              <Table.Tr key={row.id}>
-                {row.getVisibleCells().map((cell) => (
-                  <Table.Td key={cell.id}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</Table.Td>
-                ))}
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+      {virtual ? (
+        <div
+          ref={frame}
+          role="region"
+          aria-label={`${label}, ${rows.length.toLocaleString()} rows`}
+          tabIndex={0}
+          style={{ maxHeight: '70vh', overflow: 'auto', position: 'relative' }}
+        >
+          {body}
+        </div>
+      ) : (
+        <Table.ScrollContainer minWidth={minWidth} type="native">
+          {body}
+        </Table.ScrollContainer>
+      )}
       {rows.length === 0 && (empty ?? <Text c="dimmed">Nothing matches “{filter}”.</Text>)}
     </div>
   );

@@ -29,8 +29,13 @@ import {
   stateExtensions,
   updateSchema,
 } from 'codemirror-json-schema';
+import { disableErrorLogging } from 'best-effort-json-parser';
 import { useEffect, useRef } from 'react';
 import { forEditor, type Schema } from './jsonSchema';
+
+// The schema extension reads the document as it is being typed with a forgiving parser, which
+// reports every unfinished document (`{"`) on the console: that is the editor's normal state.
+disableErrorLogging();
 
 /**
  * Colours from the page's theme: text, gutters and selection readable (4.5:1) in light and dark.

@@ -1,11 +1,13 @@
-import { Button, Group, Select, Stack, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
+import { Button, Group, Select, Stack, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import type { SortingState } from '@tanstack/react-table';
 import { IconDownload } from '@tabler/icons-react';
 import { useState } from 'react';
-import { api, describe, unwrap } from '../api/client';
+import { api, describe, unwrap, type Schemas } from '../api/client';
 import { useConfigurations } from '../api/queries';
+import { DataTable, type DataColumn } from '../components/DataTable';
 import { JsonView } from '../components/JsonView';
 import { backwards as endsFirst, DateRange } from '../components/DateRange';
 import { EmptyState, ErrorNotice, Loading } from '../components/States';
@@ -60,6 +62,77 @@ function Details({ details, seq }: { details: unknown; seq: number }) {
   );
 }
 
+type Entry = Schemas['AuditEntryView'];
+
+/** The log's columns: the server orders by time; the others are read, filtered and chosen. */
+const columns: DataColumn<Entry>[] = [
+  {
+    id: 'at',
+    header: 'When',
+    accessorFn: (e) => e.at,
+    enableHiding: false,
+    enableGlobalFilter: false,
+    cell: ({ row }) => <span style={{ whiteSpace: 'nowrap' }}>{formatDateTime(row.original.at)}</span>,
+  },
+  {
+    id: 'actor',
+    header: 'Who',
+    enableSorting: false,
+    accessorFn: (e) => `${e.actor} ${e.person ? `${e.person.roles} ${e.person.via}` : ''}`,
+    cell: ({ row: { original: e } }) => (
+      <>
+        <Text size="sm">{e.actor}</Text>
+        {e.person && (
+          <Text size="xs" c="dimmed" title={e.person.id}>
+            {e.person.roles} · {e.person.via}
+          </Text>
+        )}
+      </>
+    ),
+  },
+  { id: 'source', header: 'From', enableSorting: false, accessorFn: (e) => e.source },
+  {
+    id: 'action',
+    header: 'Action',
+    enableSorting: false,
+    accessorFn: (e) => `${actionLabel(e.action)} ${e.action} ${e.target ?? ''}`,
+    cell: ({ row: { original: e } }) => (
+      <>
+        <Tooltip label={e.action}>
+          <Text size="sm" data-testid="audit-action">
+            {actionLabel(e.action)}
+          </Text>
+        </Tooltip>
+        {e.target && (
+          <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
+            {e.target}
+          </Text>
+        )}
+      </>
+    ),
+  },
+  {
+    id: 'configuration',
+    header: 'Configuration',
+    enableSorting: false,
+    accessorFn: (e) => e.configurationName ?? '—',
+  },
+  {
+    id: 'details',
+    header: 'Details',
+    enableSorting: false,
+    accessorFn: (e) => JSON.stringify(e.details ?? ''),
+    cell: ({ row: { original: e } }) => (
+      <>
+        <Details details={e.details} seq={e.seq} />
+        {e.action === 'users.rekey' && e.configurationId && (
+          <UndoRekey configuration={e.configurationId} batch={String((e.details as { batch?: string }).batch)} />
+        )}
+      </>
+    ),
+  },
+];
+
 /** Who changed which configuration, token or OAuth client, when and from where. */
 export function AuditPage() {
   const configurations = useConfigurations();
@@ -79,12 +152,25 @@ export function AuditPage() {
     since,
     until: backwards ? undefined : until,
   };
+  // The server orders the log (it pages by position): newest or oldest first.
+  const [sorting, setSorting] = useState<SortingState>([{ id: 'at', desc: true }]);
+  const oldestFirst = sorting[0]?.desc === false;
   const pages = useInfiniteQuery({
-    queryKey: ['audit', query],
+    queryKey: ['audit', query, oldestFirst],
+    // Another order or filter keeps the table (and its chosen columns) up while the page comes.
+    placeholderData: keepPreviousData,
     initialPageParam: undefined as number | undefined,
     getNextPageParam: (last: { next?: number | null }) => last.next ?? undefined,
     queryFn: ({ pageParam }) =>
-      unwrap(api.GET('/api/audit', { params: { query: { ...query, before: pageParam, limit: 100 } } })),
+      unwrap(
+        api.GET('/api/audit', {
+          params: {
+            query: oldestFirst
+              ? { ...query, order: 'oldestFirst', after: pageParam, limit: 100 }
+              : { ...query, before: pageParam, limit: 100 },
+          },
+        }),
+      ),
   });
   const entries = pages.data?.pages.flatMap((p) => p.entries) ?? [];
   return (
@@ -144,62 +230,20 @@ export function AuditPage() {
           Changes made here, through the admin API or with scim-console appear in this log.
         </EmptyState>
       ) : (
-        <Table.ScrollContainer minWidth={880} type="native">
-          <Table aria-label="Audit log" verticalSpacing="xs" striped>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>When</Table.Th>
-                <Table.Th>Who</Table.Th>
-                <Table.Th>From</Table.Th>
-                <Table.Th>Action</Table.Th>
-                <Table.Th>Configuration</Table.Th>
-                <Table.Th>Details</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {entries.map((e) => (
-                <Table.Tr key={e.seq}>
-                  <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(e.at)}</Table.Td>
-                  <Table.Td>
-                    <Text size="sm">{e.actor}</Text>
-                    {e.person && (
-                      <Text size="xs" c="dimmed" title={e.person.id}>
-                        {e.person.roles} · {e.person.via}
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>{e.source}</Table.Td>
-                  <Table.Td>
-                    <Tooltip label={e.action}>
-                      <Text size="sm" data-testid="audit-action">
-                        {actionLabel(e.action)}
-                      </Text>
-                    </Tooltip>
-                    {e.target && (
-                      <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
-                        {e.target}
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>{e.configurationName ?? '—'}</Table.Td>
-                  <Table.Td>
-                    <Details details={e.details} seq={e.seq} />
-                    {e.action === 'users.rekey' && e.configurationId && (
-                      <UndoRekey
-                        configuration={e.configurationId}
-                        batch={String((e.details as { batch?: string }).batch)}
-                      />
-                    )}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <DataTable
+          label="Audit log"
+          data={entries}
+          columns={columns}
+          rowKey={(e) => String(e.seq)}
+          sorting={sorting}
+          onSortingChange={setSorting}
+          filterPlaceholder="Filter the records shown by any text"
+          minWidth={880}
+        />
       )}
       {pages.hasNextPage && (
         <Button variant="default" onClick={() => pages.fetchNextPage()} loading={pages.isFetchingNextPage}>
-          Load older
+          {oldestFirst ? 'Load newer' : 'Load older'}
         </Button>
       )}
     </Stack>

@@ -1,5 +1,6 @@
 //! The directory as the admin browses it: summaries of users and groups, searched by name,
-//! ordered by name, paged by key (so page 500 costs what page 1 does).
+//! ordered by name or by creation (each either way: both are indexed), paged by key (so page
+//! 500 costs what page 1 does).
 
 use crate::db;
 use serde::{Deserialize, Serialize};
@@ -73,7 +74,7 @@ pub struct GroupSummary {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct BrowsePage<T> {
-    /// The summaries, by name.
+    /// The summaries, in the order asked for.
     pub items: Vec<T>,
     /// How many match in all.
     pub total: i64,
@@ -81,16 +82,50 @@ pub struct BrowsePage<T> {
     pub next: Option<String>,
 }
 
+/// The order of a listing: the orders an index serves, so any page is a seek.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum Order {
+    /// By name (userName, a group's displayName), A to Z, any case.
+    #[default]
+    Name,
+    /// By name, Z to A.
+    NameDescending,
+    /// Oldest first.
+    Created,
+    /// Newest first.
+    CreatedDescending,
+}
+
+impl Order {
+    fn descending(self) -> bool {
+        matches!(self, Self::NameDescending | Self::CreatedDescending)
+    }
+
+    fn by_name(self) -> bool {
+        matches!(self, Self::Name | Self::NameDescending)
+    }
+}
+
 /// What to browse: an optional search (part of the name, display name or externalId, any
-/// case), the key a previous page ended on, and a page size.
+/// case), an order, the key a previous page ended on, and a page size.
 #[derive(Debug, Clone, Default)]
 pub struct Browse {
     /// Text the name, display name or externalId contains (any case).
     pub search: Option<String>,
-    /// The `next` of the previous page.
+    /// The order of the listing.
+    pub order: Order,
+    /// The `next` of the previous page (of the same order).
     pub after: Option<String>,
     /// Page size (1 to [`MAX_PAGE`]; 0 means 100).
     pub limit: u32,
+}
+
+/// Where a page starts: after this key of its order (none: at the start).
+enum Key {
+    Name(String, String),
+    Created(i64, String),
 }
 
 impl Browse {
@@ -120,29 +155,82 @@ impl Browse {
         Some(pattern)
     }
 
-    /// The (folded name, id) key a page starts after.
-    fn key(&self) -> CoreResult<(String, String)> {
-        match self.after.as_deref() {
-            None => Ok((String::new(), String::new())),
-            Some(after) => after
-                .split_once('\u{1f}')
-                .map(|(name, id)| (name.to_owned(), id.to_owned()))
-                .ok_or_else(|| {
-                    CoreError::invalid(
-                        "after",
-                        "is not the `next` of a previous page; start again without it",
-                    )
-                }),
+    /// The key a page starts after: (folded name, id) or (creation time, id), as the previous
+    /// page's `next` says.
+    fn key(&self) -> CoreResult<Option<Key>> {
+        let Some(after) = self.after.as_deref() else {
+            return Ok(None);
+        };
+        let wrong = || {
+            CoreError::invalid(
+                "after",
+                "is not the `next` of a previous page of this order; start again without it",
+            )
+        };
+        let (first, id) = after.split_once('\u{1f}').ok_or_else(wrong)?;
+        Ok(Some(if self.order.by_name() {
+            Key::Name(first.to_owned(), id.to_owned())
+        } else {
+            Key::Created(first.parse().map_err(|_| wrong())?, id.to_owned())
+        }))
+    }
+
+    /// The SQL of the order on a table (alias `prefix`, `""` or `"g."`; `name` its folded name
+    /// column): the key condition (parameters ?3 and ?4, empty on the first page), the ORDER BY
+    /// and the LIMIT's placeholder.
+    fn order_sql(
+        &self,
+        key: Option<&Key>,
+        prefix: &str,
+        name: &str,
+    ) -> (String, String, &'static str) {
+        let column = if self.order.by_name() {
+            format!("{prefix}{name}")
+        } else {
+            format!("{prefix}created_us")
+        };
+        let (compare, direction) = if self.order.descending() {
+            ("<", "DESC")
+        } else {
+            (">", "ASC")
+        };
+        let order = format!("{column} {direction}, {prefix}id {direction}");
+        match key {
+            None => (String::new(), order, "?3"),
+            Some(_) => (
+                format!("AND ({column}, {prefix}id) {compare} (?3, ?4)"),
+                order,
+                "?5",
+            ),
         }
     }
 }
 
+/// Binds the key of a page (parameters ?3 and ?4), if there is one.
+fn bind_key<'q>(query: db::Query<'q>, key: Option<&'q Key>) -> db::Query<'q> {
+    match key {
+        None => query,
+        Some(Key::Name(name, id)) => query.bind(name).bind(id),
+        Some(Key::Created(at, id)) => query.bind(*at).bind(id),
+    }
+}
+
+/// The `next` of a page whose last row is `last`, in the order's terms.
+fn next_key(order: Order, last: &db::Row, folded: &str) -> CoreResult<String> {
+    let first = if order.by_name() {
+        last.try_get::<String, _>(folded)?
+    } else {
+        last.try_get::<i64, _>("created_us")?.to_string()
+    };
+    Ok(format!("{first}\u{1f}{}", last.try_get::<String, _>("id")?))
+}
+
 /// The page's items (at most `limit` of the `limit + 1` rows read) and, when a further row
-/// was there, the key the next page starts after: the last item's folded name and id.
+/// was there, the key the next page starts after.
 fn page_of<T>(
     rows: &[db::Row],
     limit: i64,
-    folded: &str,
+    next: impl Fn(&db::Row) -> CoreResult<String>,
     item: impl Fn(&db::Row) -> CoreResult<T>,
 ) -> CoreResult<(Vec<T>, Option<String>)> {
     let take = usize::try_from(limit).unwrap_or(usize::MAX);
@@ -152,18 +240,14 @@ fn page_of<T>(
         .map(&item)
         .collect::<CoreResult<Vec<T>>>()?;
     let next = match (rows.len() > take, rows.get(take.wrapping_sub(1))) {
-        (true, Some(last)) => Some(format!(
-            "{}\u{1f}{}",
-            last.try_get::<String, _>(folded)?,
-            last.try_get::<String, _>("id")?
-        )),
+        (true, Some(last)) => Some(next(last)?),
         _ => None,
     };
     Ok((items, next))
 }
 
 impl Store {
-    /// A page of a configuration's users, by userName.
+    /// A page of a configuration's users, by userName or creation.
     pub async fn browse_users(
         &self,
         configuration: &Configuration,
@@ -178,22 +262,23 @@ impl Store {
             .bind(&pattern)
             .fetch_one(self.pool())
             .await?;
-        let (name, id) = browse.key()?;
+        let key = browse.key()?;
         let limit = browse.limit();
-        let rows = db::query(format!(
+        let (after, order, limit_at) = browse.order_sql(key.as_ref(), "", "user_name_folded");
+        let query = db::query(format!(
             "SELECT id, user_name, user_name_folded, display_name, external_id, active, imported_us, created_us, modified_us
-             FROM users WHERE {filter} AND (user_name_folded, id) > (?3, ?4)
-             ORDER BY user_name_folded, id LIMIT ?5"
+             FROM users WHERE {filter} {after}
+             ORDER BY {order} LIMIT {limit_at}"
         ))
         .plan_per_call()
         .bind(&cfg)
-        .bind(&pattern)
-        .bind(&name)
-        .bind(&id)
-        .bind(limit + 1)
-        .fetch_all(self.pool())
-        .await?;
-        let (items, next) = page_of(&rows, limit, "user_name_folded", |row| {
+        .bind(&pattern);
+        let rows = bind_key(query, key.as_ref())
+            .bind(limit + 1)
+            .fetch_all(self.pool())
+            .await?;
+        let next = |row: &db::Row| next_key(browse.order, row, "user_name_folded");
+        let (items, next) = page_of(&rows, limit, next, |row| {
             let user_name: String = row.try_get("user_name")?;
             Ok(UserSummary {
                 protected: configuration.is_protected(&user_name),
@@ -214,7 +299,7 @@ impl Store {
         Ok(BrowsePage { items, total, next })
     }
 
-    /// A page of a configuration's groups, by displayName, with member counts.
+    /// A page of a configuration's groups, by displayName or creation, with member counts.
     pub async fn browse_groups(
         &self,
         configuration: &Configuration,
@@ -229,23 +314,24 @@ impl Store {
             .bind(&pattern)
             .fetch_one(self.pool())
             .await?;
-        let (name, id) = browse.key()?;
+        let key = browse.key()?;
         let limit = browse.limit();
-        let rows = db::query(format!(
+        let (after, order, limit_at) = browse.order_sql(key.as_ref(), "g.", "display_name_folded");
+        let query = db::query(format!(
             "SELECT g.id, g.display_name, g.display_name_folded, g.external_id, g.created_us, g.modified_us,
                     (SELECT count(*) FROM group_members m WHERE m.configuration_id = g.configuration_id AND m.group_id = g.id) AS members
-             FROM groups g WHERE {filter} AND (g.display_name_folded, g.id) > (?3, ?4)
-             ORDER BY g.display_name_folded, g.id LIMIT ?5"
+             FROM groups g WHERE {filter} {after}
+             ORDER BY {order} LIMIT {limit_at}"
         ))
         .plan_per_call()
         .bind(&cfg)
-        .bind(&pattern)
-        .bind(&name)
-        .bind(&id)
-        .bind(limit + 1)
-        .fetch_all(self.pool())
-        .await?;
-        let (items, next) = page_of(&rows, limit, "display_name_folded", |row| {
+        .bind(&pattern);
+        let rows = bind_key(query, key.as_ref())
+            .bind(limit + 1)
+            .fetch_all(self.pool())
+            .await?;
+        let next = |row: &db::Row| next_key(browse.order, row, "display_name_folded");
+        let (items, next) = page_of(&rows, limit, next, |row| {
             Ok(GroupSummary {
                 id: row.try_get("id")?,
                 display_name: row.try_get("display_name")?,

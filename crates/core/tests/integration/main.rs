@@ -6,6 +6,7 @@
 
 mod administrators;
 mod alerts;
+mod browse;
 mod common;
 mod deletions;
 mod groups;

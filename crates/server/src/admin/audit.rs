@@ -21,6 +21,16 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(export_audit))
 }
 
+/// The order of the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum AuditOrder {
+    /// Newest first (the default).
+    NewestFirst,
+    /// Oldest first.
+    OldestFirst,
+}
+
 /// Filters of the audit log.
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -36,8 +46,13 @@ pub struct AuditParams {
     since: Option<DateTime<Utc>>,
     /// Only records before this time (RFC 3339).
     until: Option<DateTime<Utc>>,
-    /// The `next` of the previous page.
+    /// The `next` of the previous page (newest first).
     before: Option<i64>,
+    /// The `next` of the previous page (oldest first).
+    after: Option<i64>,
+    /// `oldestFirst`, or `newestFirst` (the default).
+    #[param(inline)]
+    order: Option<AuditOrder>,
     /// Page size, 1 to 1,000 (default 100).
     limit: Option<usize>,
     /// For the export: `csv` (default) or `jsonl`.
@@ -55,12 +70,15 @@ impl AuditParams {
             since: self.since,
             until: self.until,
             before: self.before,
+            after: self.after,
+            oldest_first: self.order == Some(AuditOrder::OldestFirst),
             limit: self.limit.unwrap_or(0),
         })
     }
 }
 
-/// A page of the audit log, newest first: every configuration, token and OAuth client change.
+/// A page of the audit log, newest first (or oldest first): every configuration, token and
+/// OAuth client change.
 #[utoipa::path(get, path = "/api/audit", security(("admin_token" = [])), params(AuditParams),
     responses((status = 200, body = AuditPageView), (status = 400, body = ErrorBody)))]
 pub async fn audit(

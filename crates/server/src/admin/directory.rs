@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use scim_console_core::directory::browse::{Browse, BrowsePage, GroupSummary, UserSummary};
+use scim_console_core::directory::browse::{Browse, BrowsePage, GroupSummary, Order, UserSummary};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::IntoParams;
@@ -20,7 +20,11 @@ use crate::state::AppState;
 pub struct BrowseParams {
     /// Text the name, display name or externalId contains (any case).
     search: Option<String>,
-    /// The `next` of the previous page.
+    /// The order: `name` (the default), `nameDescending`, `created` (oldest first) or
+    /// `createdDescending` (newest first).
+    #[param(inline)]
+    order: Option<Order>,
+    /// The `next` of the previous page of the same order.
     after: Option<String>,
     /// Page size, 1 to 500 (default 100).
     limit: Option<u32>,
@@ -30,13 +34,14 @@ impl BrowseParams {
     fn browse(self) -> Browse {
         Browse {
             search: self.search,
+            order: self.order.unwrap_or_default(),
             after: self.after,
             limit: self.limit.unwrap_or(0),
         }
     }
 }
 
-/// The configuration's users by userName, with how each came in (SCIM or import).
+/// The configuration's users by userName or creation, with how each came in (SCIM or import).
 #[utoipa::path(get, path = "/api/configurations/{id}/users", security(("admin_token" = [])), params(BrowseParams),
     responses((status = 200, body = BrowsePage<UserSummary>), (status = 404, body = super::ErrorBody)))]
 pub async fn users(
@@ -63,7 +68,7 @@ pub async fn user(
     Ok(Json(state.store.get_user(&configuration, &user).await?))
 }
 
-/// The configuration's groups by displayName, with member counts.
+/// The configuration's groups by displayName or creation, with member counts.
 #[utoipa::path(get, path = "/api/configurations/{id}/groups", security(("admin_token" = [])), params(BrowseParams),
     responses((status = 200, body = BrowsePage<GroupSummary>), (status = 404, body = super::ErrorBody)))]
 pub async fn groups(

@@ -815,7 +815,7 @@ impl From<AuditEntry> for AuditEntryView {
 pub struct AuditPageView {
     /// The records.
     pub entries: Vec<AuditEntryView>,
-    /// Pass as `before` for the next (older) page.
+    /// Pass as `before` (newest first) or `after` (oldest first) for the next page.
     pub next: Option<i64>,
 }
 

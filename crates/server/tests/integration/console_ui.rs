@@ -256,3 +256,73 @@ async fn settings_say_how_the_server_runs() {
         .unwrap();
     assert_eq!(anonymous.status(), 401);
 }
+
+#[tokio::test]
+async fn the_directory_is_listed_newest_first_when_asked() {
+    let s = TestServer::start().await;
+    let cfg = s.config.id.to_string();
+    for name in ["b@example.com", "a@example.com"] {
+        let created = s
+            .scim(Method::POST, "/Users")
+            .json(&serde_json::json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), 201);
+    }
+    let names = |page: &serde_json::Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["userName"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (_, by_name) = parts(
+        s.admin(Method::GET, &format!("/api/configurations/{cfg}/users"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(names(&by_name), ["a@example.com", "b@example.com"]);
+    let (status, newest) = parts(
+        s.admin(
+            Method::GET,
+            &format!("/api/configurations/{cfg}/users?order=createdDescending&limit=1"),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{newest}");
+    assert_eq!(names(&newest), ["a@example.com"]);
+    let next = newest["next"].as_str().unwrap();
+    let (_, older) = parts(
+        s.admin(
+            Method::GET,
+            &format!(
+                "/api/configurations/{cfg}/users?order=createdDescending&limit=1&after={}",
+                form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+            ),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(names(&older), ["b@example.com"]);
+    let (status, refused) = parts(
+        s.admin(
+            Method::GET,
+            &format!("/api/configurations/{cfg}/users?order=sideways"),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(refused.to_string().contains("order"), "{refused}");
+}

@@ -527,6 +527,41 @@ async fn the_admin_api_reads_and_exports_the_audit_log() {
         .map(|e| e["action"].as_str().unwrap())
         .collect();
     assert_eq!(older, ["token.create", "configuration.create"]);
+    // Oldest first, a page at a time, continuing `after` the last one read.
+    let actions = |page: &Value| -> Vec<String> {
+        page["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (status, first) = parts(
+        s.admin(Method::GET, "/api/audit?order=oldestFirst&limit=3")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(
+        actions(&first),
+        ["configuration.create", "token.create", "token.rotate"]
+    );
+    let (_, rest) = parts(
+        s.admin(
+            Method::GET,
+            &format!(
+                "/api/audit?order=oldestFirst&after={}",
+                first["next"].as_i64().unwrap()
+            ),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(actions(&rest), ["configuration.update"]);
     let response = s
         .admin(Method::GET, "/api/audit/export?format=csv")
         .send()

@@ -8,11 +8,9 @@ import {
   Modal,
   MultiSelect,
   Stack,
-  Table,
   Text,
   TextInput,
   Title,
-  VisuallyHidden,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -23,6 +21,7 @@ import { useMe } from '../../api/me';
 import { useConfigurations } from '../../api/queries';
 import { Confirm } from '../../components/Confirm';
 import { CopyField } from '../../components/CopyField';
+import { DataTable, type DataColumn } from '../../components/DataTable';
 import { EmptyState, ErrorNotice, Loading } from '../../components/States';
 import { formatDateTime } from '../../format';
 import { ApiTokensTable, SessionsTable } from '../account/AccountPage';
@@ -327,6 +326,80 @@ export function AdministratorsPage() {
   if (list.isPending) return <Loading label="Loading the administrators" />;
   if (list.isError) return <ErrorNotice error={list.error} retry={() => list.refetch()} />;
   const writable = me.data?.areas.some((a) => a.area === 'administrators' && a.write) ?? false;
+  const columns: DataColumn<Administrator>[] = [
+    {
+      id: 'name',
+      header: 'Administrator',
+      accessorFn: (a) => `${a.name} ${a.email}`,
+      enableHiding: false,
+      cell: ({ row: { original: a } }) => (
+        <>
+          <Text fw={500}>{a.name}</Text>
+          <Text size="sm" c="dimmed">
+            {a.email}
+          </Text>
+        </>
+      ),
+    },
+    { id: 'roles', header: 'Roles', accessorFn: (a) => grantsText(a.grants) },
+    {
+      id: 'state',
+      header: 'State',
+      accessorFn: (a) => a.state,
+      cell: ({ row: { original: a } }) => (
+        <Badge color={a.state === 'active' ? 'teal' : 'gray'} variant="light" miw="fit-content">
+          {a.state}
+        </Badge>
+      ),
+    },
+    { id: 'signIn', header: 'Sign-in', accessorFn: (a) => (a.password ? 'password + authenticator' : 'sign-in link') },
+    {
+      id: 'created',
+      header: 'Created',
+      accessorFn: (a) => a.created,
+      enableGlobalFilter: false,
+      cell: ({ row: { original: a } }) => `${formatDateTime(a.created)} by ${a.createdBy}`,
+    },
+    {
+      id: 'actions',
+      header: 'Actions',
+      hiddenHeader: true,
+      enableSorting: false,
+      enableHiding: false,
+      enableGlobalFilter: false,
+      cell: ({ row: { original: a } }) => (
+        <>
+          {writable && (
+            <Menu position="bottom-end">
+              <Menu.Target>
+                <Button size="xs" variant="default" rightSection={<IconDots size={14} />}>
+                  Manage {a.email}
+                </Button>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <Menu.Item onClick={() => setDialog({ kind: 'roles', administrator: a })}>Change roles</Menu.Item>
+                <Menu.Item onClick={() => setDialog({ kind: 'access', administrator: a })}>
+                  Sessions and API tokens
+                </Menu.Item>
+                <Menu.Item disabled={a.state !== 'active'} onClick={() => link.mutate(a)}>
+                  New sign-in link
+                </Menu.Item>
+                <Menu.Item disabled={!a.password} onClick={() => setDialog({ kind: 'reset', administrator: a })}>
+                  Reset password
+                </Menu.Item>
+                <Menu.Item
+                  color={a.state === 'active' ? 'red' : undefined}
+                  onClick={() => setEnabled.mutate({ id: a.id, enabled: a.state !== 'active' })}
+                >
+                  {a.state === 'active' ? 'Disable' : 'Enable'}
+                </Menu.Item>
+              </Menu.Dropdown>
+            </Menu>
+          )}
+        </>
+      ),
+    },
+  ];
   return (
     <Stack>
       <Group justify="space-between">
@@ -347,76 +420,15 @@ export function AdministratorsPage() {
           Invite the first one here, or run <code>scim-console admin create --email … --role owner</code>.
         </EmptyState>
       ) : (
-        <Table striped aria-label="Administrators">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Administrator</Table.Th>
-              <Table.Th>Roles</Table.Th>
-              <Table.Th>State</Table.Th>
-              <Table.Th>Sign-in</Table.Th>
-              <Table.Th>Created</Table.Th>
-              <Table.Th>
-                <VisuallyHidden>Actions</VisuallyHidden>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {list.data.map((a) => (
-              <Table.Tr key={a.id}>
-                <Table.Td>
-                  <Text fw={500}>{a.name}</Text>
-                  <Text size="sm" c="dimmed">
-                    {a.email}
-                  </Text>
-                </Table.Td>
-                <Table.Td>{grantsText(a.grants)}</Table.Td>
-                <Table.Td style={{ minWidth: 96 }}>
-                  <Badge color={a.state === 'active' ? 'teal' : 'gray'} variant="light">
-                    {a.state}
-                  </Badge>
-                </Table.Td>
-                <Table.Td>{a.password ? 'password + authenticator' : 'sign-in link'}</Table.Td>
-                <Table.Td>
-                  {formatDateTime(a.created)} by {a.createdBy}
-                </Table.Td>
-                <Table.Td>
-                  {writable && (
-                    <Menu position="bottom-end">
-                      <Menu.Target>
-                        <Button size="xs" variant="default" rightSection={<IconDots size={14} />}>
-                          Manage {a.email}
-                        </Button>
-                      </Menu.Target>
-                      <Menu.Dropdown>
-                        <Menu.Item onClick={() => setDialog({ kind: 'roles', administrator: a })}>
-                          Change roles
-                        </Menu.Item>
-                        <Menu.Item onClick={() => setDialog({ kind: 'access', administrator: a })}>
-                          Sessions and API tokens
-                        </Menu.Item>
-                        <Menu.Item disabled={a.state !== 'active'} onClick={() => link.mutate(a)}>
-                          New sign-in link
-                        </Menu.Item>
-                        <Menu.Item
-                          disabled={!a.password}
-                          onClick={() => setDialog({ kind: 'reset', administrator: a })}
-                        >
-                          Reset password
-                        </Menu.Item>
-                        <Menu.Item
-                          color={a.state === 'active' ? 'red' : undefined}
-                          onClick={() => setEnabled.mutate({ id: a.id, enabled: a.state !== 'active' })}
-                        >
-                          {a.state === 'active' ? 'Disable' : 'Enable'}
-                        </Menu.Item>
-                      </Menu.Dropdown>
-                    </Menu>
-                  )}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+        <DataTable
+          label="Administrators"
+          data={list.data}
+          columns={columns}
+          rowKey={(a) => a.id}
+          filterPlaceholder="Filter by name, email, role or state"
+          initialSort={[{ id: 'name', desc: false }]}
+          minWidth={820}
+        />
       )}
       <InviteModal opened={inviting} onClose={() => setInviting(false)} />
       {dialog?.kind === 'roles' && <RolesModal administrator={dialog.administrator} onClose={() => setDialog(null)} />}

@@ -16,12 +16,14 @@ import {
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { SortingState } from '@tanstack/react-table';
 import { IconAt, IconPlayerPlay, IconSearch, IconUpload } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, describe, unwrap, type Configuration, type GroupSummary, type UserSummary } from '../../api/client';
 import { may, useMe } from '../../api/me';
 import { EmptyState, ErrorNotice, Loading } from '../../components/States';
+import { DataTable, type DataColumn } from '../../components/DataTable';
 import { JsonView } from '../../components/JsonView';
 import { formatDateTime } from '../../format';
 import { outcomeColor } from '../logs/LogTable';
@@ -160,6 +162,153 @@ function History({ configuration, resource }: { configuration: string; resource:
   );
 }
 
+type Order = 'name' | 'nameDescending' | 'created' | 'createdDescending';
+
+/** The server's order for the table's sorting (its name or creation column, either way). */
+export function orderOf(sorting: SortingState): Order {
+  const [first] = sorting;
+  if (first?.id === 'created') return first.desc ? 'createdDescending' : 'created';
+  return first?.desc ? 'nameDescending' : 'name';
+}
+
+/** The users table: sorted by the server on userName and creation only. */
+function userColumns(open: (id: string) => void): DataColumn<UserSummary>[] {
+  return [
+    {
+      id: 'name',
+      header: 'userName',
+      accessorFn: (u) => u.userName,
+      enableHiding: false,
+      cell: ({ row: { original: u } }) => (
+        <>
+          <Button
+            variant="subtle"
+            size="compact-sm"
+            onClick={(e) => {
+              e.stopPropagation();
+              open(u.id);
+            }}
+          >
+            {u.userName}
+          </Button>
+          {u.protected && (
+            <Tooltip label="A protected account: excluded from provisioning, never changed, removed or matched over SCIM">
+              <Badge color="grape" variant="light" ml="xs" miw="fit-content">
+                protected
+              </Badge>
+            </Tooltip>
+          )}
+        </>
+      ),
+    },
+    { id: 'displayName', header: 'Display name', accessorFn: (u) => u.displayName ?? '—', enableSorting: false },
+    {
+      id: 'externalId',
+      header: 'externalId',
+      accessorFn: (u) => u.externalId ?? '—',
+      enableSorting: false,
+      cell: ({ getValue }) => (
+        <Text ff="monospace" size="sm">
+          {String(getValue())}
+        </Text>
+      ),
+    },
+    {
+      id: 'active',
+      header: 'Active',
+      enableSorting: false,
+      accessorFn: (u) => (u.active == null ? '—' : u.active ? 'active' : 'inactive'),
+      cell: ({ row: { original: u } }) =>
+        u.active == null ? (
+          '—'
+        ) : (
+          <Badge color={u.active ? 'green' : 'gray'} variant="light">
+            {u.active ? 'active' : 'inactive'}
+          </Badge>
+        ),
+    },
+    {
+      id: 'origin',
+      header: 'Came from',
+      enableSorting: false,
+      accessorFn: (u) => u.origin,
+      cell: ({ row: { original: u } }) => (
+        <Badge variant="outline" color={u.origin === 'scim' ? 'blue' : 'orange'}>
+          {u.origin === 'scim' ? 'SCIM' : 'import, not linked yet'}
+        </Badge>
+      ),
+    },
+    {
+      id: 'created',
+      header: 'Created',
+      accessorFn: (u) => u.created,
+      cell: ({ row }) => formatDateTime(row.original.created),
+    },
+    {
+      id: 'lastModified',
+      header: 'Last changed',
+      enableSorting: false,
+      accessorFn: (u) => u.lastModified,
+      cell: ({ row }) => formatDateTime(row.original.lastModified),
+    },
+  ];
+}
+
+/** The groups table: sorted by the server on displayName and creation only. */
+function groupColumns(open: (id: string) => void): DataColumn<GroupSummary>[] {
+  return [
+    {
+      id: 'name',
+      header: 'Display name',
+      accessorFn: (g) => g.displayName,
+      enableHiding: false,
+      cell: ({ row: { original: g } }) => (
+        <Button
+          variant="subtle"
+          size="compact-sm"
+          onClick={(e) => {
+            e.stopPropagation();
+            open(g.id);
+          }}
+        >
+          {g.displayName}
+        </Button>
+      ),
+    },
+    {
+      id: 'externalId',
+      header: 'externalId',
+      accessorFn: (g) => g.externalId ?? '—',
+      enableSorting: false,
+      cell: ({ getValue }) => (
+        <Text ff="monospace" size="sm">
+          {String(getValue())}
+        </Text>
+      ),
+    },
+    {
+      id: 'members',
+      header: 'Members',
+      enableSorting: false,
+      accessorFn: (g) => g.members,
+      cell: ({ row }) => row.original.members.toLocaleString(),
+    },
+    {
+      id: 'created',
+      header: 'Created',
+      accessorFn: (g) => g.created,
+      cell: ({ row }) => formatDateTime(row.original.created),
+    },
+    {
+      id: 'lastModified',
+      header: 'Last changed',
+      enableSorting: false,
+      accessorFn: (g) => g.lastModified,
+      cell: ({ row }) => formatDateTime(row.original.lastModified),
+    },
+  ];
+}
+
 /** The configuration's directory: the users and groups provisioned into it, searchable. */
 export function DirectoryTab({ configuration }: { configuration: Configuration }) {
   const writable = may(useMe(configuration.id).data, 'directory', 'write');
@@ -187,12 +336,18 @@ export function DirectoryTab({ configuration }: { configuration: Configuration }
   const [rekeying, setRekeying] = useState(false);
   const client = useQueryClient();
   const id = configuration.id;
+  // The server orders the list (it pages by key): by name or by creation, either way.
+  const [sorting, setSorting] = useState<SortingState>([{ id: 'name', desc: false }]);
+  const order = orderOf(sorting);
   const pages = useInfiniteQuery({
-    queryKey: ['directory', id, kind, 'list', debounced],
+    queryKey: ['directory', id, kind, 'list', debounced, order],
+    // Another order or search of the same kind keeps the table (and its chosen columns) up
+    // while the new page comes.
+    placeholderData: (previous, query) => (query?.queryKey[2] === kind ? previous : undefined),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last: Page) => last.next ?? undefined,
     queryFn: ({ pageParam }): Promise<Page> => {
-      const query = { search: debounced || undefined, after: pageParam, limit: 100 };
+      const query = { search: debounced || undefined, order, after: pageParam, limit: 100 };
       return kind === 'users'
         ? unwrap(api.GET('/api/configurations/{id}/users', { params: { path: { id }, query } }))
         : unwrap(api.GET('/api/configurations/{id}/groups', { params: { path: { id }, query } }));
@@ -296,75 +451,33 @@ export function DirectoryTab({ configuration }: { configuration: Configuration }
           <Text size="sm" c="dimmed">
             {total.toLocaleString()} {kind}
           </Text>
-          <Table highlightOnHover aria-label={kind === 'users' ? 'Users' : 'Groups'} verticalSpacing="xs">
-            <Table.Thead>
-              {kind === 'users' ? (
-                <Table.Tr>
-                  <Table.Th>userName</Table.Th>
-                  <Table.Th>Display name</Table.Th>
-                  <Table.Th>externalId</Table.Th>
-                  <Table.Th>Active</Table.Th>
-                  <Table.Th>Came from</Table.Th>
-                  <Table.Th>Last changed</Table.Th>
-                </Table.Tr>
-              ) : (
-                <Table.Tr>
-                  <Table.Th>Display name</Table.Th>
-                  <Table.Th>externalId</Table.Th>
-                  <Table.Th>Members</Table.Th>
-                  <Table.Th>Last changed</Table.Th>
-                </Table.Tr>
-              )}
-            </Table.Thead>
-            <Table.Tbody>
-              {kind === 'users'
-                ? (items as UserSummary[]).map((u) => (
-                    <Table.Tr key={u.id} onClick={() => setOpen(u.id)} style={{ cursor: 'pointer' }}>
-                      <Table.Td>
-                        <Button variant="subtle" size="compact-sm" onClick={() => setOpen(u.id)}>
-                          {u.userName}
-                        </Button>
-                        {u.protected && (
-                          <Tooltip label="A protected account: excluded from provisioning, never changed, removed or matched over SCIM">
-                            <Badge color="grape" variant="light" ml="xs" miw="fit-content">
-                              protected
-                            </Badge>
-                          </Tooltip>
-                        )}
-                      </Table.Td>
-                      <Table.Td>{u.displayName ?? '—'}</Table.Td>
-                      <Table.Td ff="monospace">{u.externalId ?? '—'}</Table.Td>
-                      <Table.Td>
-                        {u.active == null ? (
-                          '—'
-                        ) : (
-                          <Badge color={u.active ? 'green' : 'gray'} variant="light">
-                            {u.active ? 'active' : 'inactive'}
-                          </Badge>
-                        )}
-                      </Table.Td>
-                      <Table.Td>
-                        <Badge variant="outline" color={u.origin === 'scim' ? 'blue' : 'orange'}>
-                          {u.origin === 'scim' ? 'SCIM' : 'import, not linked yet'}
-                        </Badge>
-                      </Table.Td>
-                      <Table.Td>{formatDateTime(u.lastModified)}</Table.Td>
-                    </Table.Tr>
-                  ))
-                : (items as GroupSummary[]).map((g) => (
-                    <Table.Tr key={g.id} onClick={() => setOpen(g.id)} style={{ cursor: 'pointer' }}>
-                      <Table.Td>
-                        <Button variant="subtle" size="compact-sm" onClick={() => setOpen(g.id)}>
-                          {g.displayName}
-                        </Button>
-                      </Table.Td>
-                      <Table.Td ff="monospace">{g.externalId ?? '—'}</Table.Td>
-                      <Table.Td>{g.members.toLocaleString()}</Table.Td>
-                      <Table.Td>{formatDateTime(g.lastModified)}</Table.Td>
-                    </Table.Tr>
-                  ))}
-            </Table.Tbody>
-          </Table>
+          {kind === 'users' ? (
+            <DataTable
+              key="users"
+              label="Users"
+              data={items as UserSummary[]}
+              columns={userColumns(setOpen)}
+              rowKey={(u) => u.id}
+              sorting={sorting}
+              onSortingChange={setSorting}
+              onRowClick={(u) => setOpen(u.id)}
+              initialHidden={['created']}
+              minWidth={760}
+            />
+          ) : (
+            <DataTable
+              key="groups"
+              label="Groups"
+              data={items as GroupSummary[]}
+              columns={groupColumns(setOpen)}
+              rowKey={(g) => g.id}
+              sorting={sorting}
+              onSortingChange={setSorting}
+              onRowClick={(g) => setOpen(g.id)}
+              initialHidden={['created']}
+              minWidth={560}
+            />
+          )}
           {pages.hasNextPage && (
             <Button variant="default" onClick={() => pages.fetchNextPage()} loading={pages.isFetchingNextPage}>
               Load more

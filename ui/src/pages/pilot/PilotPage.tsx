@@ -11,7 +11,6 @@ import {
   Select,
   Stack,
   Switch,
-  Table,
   Text,
   Textarea,
   Title,
@@ -26,6 +25,7 @@ import { useConfigurations } from '../../api/queries';
 import { ErrorNotice } from '../../components/States';
 import { formatDateTime } from '../../format';
 import { endpointChoices, targetBody, useTargets } from '../targets/TargetsPage';
+import { DataTable, type DataColumn } from '../../components/DataTable';
 import { PilotReport, RunProgress, type PilotRun } from './PilotReport';
 
 type SourceKind = 'csv' | 'json' | 'configuration';
@@ -202,6 +202,41 @@ function RunPanel({ id, onRetried }: { id: string; onRetried: (id: string) => vo
  * Pilot runs: provision users from a CSV or JSON export, or from a local configuration, into a
  * target — behaving like the chosen identity provider — and see per user what happened.
  */
+/** The recent runs: the start opens a run (as clicking its row does). */
+function runColumns(open: (id: string) => void): DataColumn<PilotRun>[] {
+  return [
+    {
+      id: 'started',
+      header: 'Started',
+      accessorFn: (r) => r.started,
+      enableHiding: false,
+      enableGlobalFilter: false,
+      cell: ({ row: { original: r } }) => (
+        <Anchor
+          component="button"
+          type="button"
+          onClick={(e) => {
+            e.stopPropagation();
+            open(r.id);
+          }}
+        >
+          {formatDateTime(r.started)}
+        </Anchor>
+      ),
+    },
+    { id: 'target', header: 'Target', accessorFn: (r) => r.target },
+    { id: 'kind', header: 'Kind', accessorFn: (r) => (r.dryRun ? 'dry run' : 'run') },
+    {
+      id: 'users',
+      header: 'Users',
+      accessorFn: (r) => r.progress.total,
+      enableGlobalFilter: false,
+      cell: ({ row: { original: r } }) => `${r.progress.done} / ${r.progress.total}`,
+    },
+    { id: 'state', header: 'State', accessorFn: (r) => r.state },
+  ];
+}
+
 export function PilotPage() {
   const client = useQueryClient();
   const writable = may(useMe().data, 'pilotRuns', 'write');
@@ -421,39 +456,16 @@ export function PilotPage() {
           <Title order={2} size="h3">
             Recent runs
           </Title>
-          <Table aria-label="Recent pilot runs" verticalSpacing="xs" highlightOnHover>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Started</Table.Th>
-                <Table.Th>Target</Table.Th>
-                <Table.Th>Kind</Table.Th>
-                <Table.Th>Users</Table.Th>
-                <Table.Th>State</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {runs.data.map((r) => (
-                <Table.Tr
-                  key={r.id}
-                  onClick={() => setSelected(r.id)}
-                  style={{ cursor: 'pointer' }}
-                  aria-selected={r.id === selected}
-                >
-                  <Table.Td>
-                    <Anchor component="button" type="button" onClick={() => setSelected(r.id)}>
-                      {formatDateTime(r.started)}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>{r.target}</Table.Td>
-                  <Table.Td>{r.dryRun ? 'dry run' : 'run'}</Table.Td>
-                  <Table.Td>
-                    {r.progress.done} / {r.progress.total}
-                  </Table.Td>
-                  <Table.Td>{r.state}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+          <DataTable
+            label="Recent pilot runs"
+            data={runs.data}
+            columns={runColumns(setSelected)}
+            rowKey={(r) => r.id}
+            filterPlaceholder="Filter by target, kind or state"
+            initialSort={[{ id: 'started', desc: true }]}
+            onRowClick={(r) => setSelected(r.id)}
+            minWidth={560}
+          />
         </Stack>
       )}
     </Stack>

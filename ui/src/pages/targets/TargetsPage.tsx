@@ -8,12 +8,10 @@ import {
   PasswordInput,
   SegmentedControl,
   Stack,
-  Table,
   Text,
   TextInput,
   Title,
   Tooltip,
-  VisuallyHidden,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -23,6 +21,7 @@ import { ApiError, api, describe, unwrap, type Schemas } from '../../api/client'
 import { may, useMe } from '../../api/me';
 import { CheckTable } from '../../components/CheckTable';
 import { Confirm } from '../../components/Confirm';
+import { DataTable, type DataColumn } from '../../components/DataTable';
 import { EmptyState, ErrorNotice, Loading } from '../../components/States';
 import { formatDateTime } from '../../format';
 
@@ -224,6 +223,76 @@ export function TargetsPage() {
     onError: (e) => notifications.show({ title: 'Not removed', message: describe(e), color: 'red' }),
   });
 
+  const columns: DataColumn<Target>[] = [
+    { id: 'name', header: 'Name', accessorFn: (t) => t.name, enableHiding: false },
+    {
+      id: 'baseUrl',
+      header: 'SCIM base URL',
+      accessorFn: (t) => t.baseUrl,
+      cell: ({ row }) => (
+        <Text size="sm" ff="monospace" style={{ overflowWrap: 'anywhere' }}>
+          {row.original.baseUrl}
+        </Text>
+      ),
+    },
+    { id: 'auth', header: 'Authentication', accessorFn: (t) => authLabel(t) },
+    {
+      id: 'credential',
+      header: 'Credential',
+      accessorFn: (t) => (t.secretStore === 'keychain' ? 'OS keychain' : 'sealed in the database'),
+      cell: ({ row: { original: t } }) =>
+        t.secretStore === 'keychain' ? (
+          <Badge variant="light" style={{ minWidth: 'max-content' }}>
+            OS keychain
+          </Badge>
+        ) : (
+          <Tooltip label="No OS keychain was reachable: encrypted with the console's master key">
+            <Badge variant="light" color="yellow" style={{ minWidth: 'max-content' }}>
+              sealed in the database
+            </Badge>
+          </Tooltip>
+        ),
+    },
+    {
+      id: 'lastTest',
+      header: 'Last test',
+      accessorFn: (t) => t.lastTest ?? '',
+      cell: ({ row: { original: t } }) =>
+        t.lastTest ? (
+          <Badge variant="light" color={t.lastTestOk ? 'green' : 'red'} style={{ minWidth: 'max-content' }}>
+            {t.lastTestOk ? 'works' : 'failed'} · {formatDateTime(t.lastTest)}
+          </Badge>
+        ) : (
+          'never'
+        ),
+    },
+    {
+      id: 'actions',
+      header: 'Actions',
+      hiddenHeader: true,
+      enableSorting: false,
+      enableHiding: false,
+      enableGlobalFilter: false,
+      cell: ({ row: { original: t } }) => (
+        <Group gap="xs" justify="flex-end" wrap="nowrap">
+          <Button
+            size="xs"
+            variant="light"
+            leftSection={<IconPlugConnected size={14} />}
+            loading={test.isPending && test.variables?.id === t.id}
+            onClick={() => test.mutate(t)}
+          >
+            Test connection
+          </Button>
+          <Tooltip label="Remove">
+            <ActionIcon variant="subtle" color="red" aria-label={`Remove ${t.name}`} onClick={() => setRemoving(t)}>
+              <IconTrash size={16} />
+            </ActionIcon>
+          </Tooltip>
+        </Group>
+      ),
+    },
+  ];
   return (
     <Stack>
       <Group justify="space-between">
@@ -259,78 +328,15 @@ export function TargetsPage() {
           credentials. Then test its connection, or run a pilot into it.
         </EmptyState>
       ) : (
-        <Table aria-label="Targets" verticalSpacing="xs">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>SCIM base URL</Table.Th>
-              <Table.Th>Authentication</Table.Th>
-              <Table.Th>Credential</Table.Th>
-              <Table.Th>Last test</Table.Th>
-              <Table.Th>
-                <VisuallyHidden>Actions</VisuallyHidden>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {targets.data.map((t) => (
-              <Table.Tr key={t.id}>
-                <Table.Td>{t.name}</Table.Td>
-                <Table.Td>
-                  <Text size="sm" ff="monospace">
-                    {t.baseUrl}
-                  </Text>
-                </Table.Td>
-                <Table.Td>{authLabel(t)}</Table.Td>
-                <Table.Td>
-                  {t.secretStore === 'keychain' ? (
-                    <Badge variant="light" style={{ minWidth: 'max-content' }}>
-                      OS keychain
-                    </Badge>
-                  ) : (
-                    <Tooltip label="No OS keychain was reachable: encrypted with the console's master key">
-                      <Badge variant="light" color="yellow" style={{ minWidth: 'max-content' }}>
-                        sealed in the database
-                      </Badge>
-                    </Tooltip>
-                  )}
-                </Table.Td>
-                <Table.Td>
-                  {t.lastTest ? (
-                    <Badge variant="light" color={t.lastTestOk ? 'green' : 'red'} style={{ minWidth: 'max-content' }}>
-                      {t.lastTestOk ? 'works' : 'failed'} · {formatDateTime(t.lastTest)}
-                    </Badge>
-                  ) : (
-                    'never'
-                  )}
-                </Table.Td>
-                <Table.Td>
-                  <Group gap="xs" justify="flex-end" wrap="nowrap">
-                    <Button
-                      size="xs"
-                      variant="light"
-                      leftSection={<IconPlugConnected size={14} />}
-                      loading={test.isPending && test.variables?.id === t.id}
-                      onClick={() => test.mutate(t)}
-                    >
-                      Test connection
-                    </Button>
-                    <Tooltip label="Remove">
-                      <ActionIcon
-                        variant="subtle"
-                        color="red"
-                        aria-label={`Remove ${t.name}`}
-                        onClick={() => setRemoving(t)}
-                      >
-                        <IconTrash size={16} />
-                      </ActionIcon>
-                    </Tooltip>
-                  </Group>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+        <DataTable
+          label="Targets"
+          data={targets.data}
+          columns={columns}
+          rowKey={(t) => t.id}
+          filterPlaceholder="Filter by name, URL or authentication"
+          initialSort={[{ id: 'name', desc: false }]}
+          minWidth={820}
+        />
       )}
       {test.isError && <ErrorNotice error={test.error} title="The test could not run" />}
       {test.data && (
