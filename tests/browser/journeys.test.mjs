@@ -30,7 +30,8 @@ after(async () => {
 });
 
 const api = (method, path, body) => adminApi(server, method, path, body);
-const shot = (name) => page.screenshot({ path: join(artifacts, `journey-${name}.png`), fullPage: true });
+/** A screenshot: the whole page, or (`fullPage` false) the window as the admin sees it. */
+const shot = (name, fullPage = true) => page.screenshot({ path: join(artifacts, `journey-${name}.png`), fullPage });
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
@@ -88,7 +89,7 @@ test('journey 2: an empty mapping tab is quiet; a template is saved; a rule is e
   await pane.getByTestId('expression-result').getByText('→ "en"').waitFor();
   await expression.fill('Splt([value])');
   await pane.getByTestId('expression-result').getByText(/Split/).waitFor();
-  await shot('2-mapping-rule-pane');
+  await shot('2-mapping-rule-pane', false);
   await checkNoViolations(page, 'the rule pane');
   // Walks to the next rule, and back to the list, where the expression shows on its row.
   await pane.getByRole('button', { name: 'Next rule' }).click();
