@@ -119,7 +119,9 @@ fn entry(i: u64, rows: u64, configs: &[ConfigurationId], start: DateTime<Utc>) -
         resource_type: Some("User".into()),
         resource_id: (operation != Operation::Query).then(|| format!("id-{i}")),
         resource_name: name,
-        resource_keys: None,
+        // What a user record carries besides its name: its externalId and email (groups: none).
+        resource_keys: (operation != Operation::MembershipChange)
+            .then(|| format!("ext-{i} {user}")),
         status,
         outcome,
         scim_type,
@@ -370,6 +372,16 @@ async fn main() {
         Some(300.0),
         page(LogQuery {
             text: Some(format!("user{}", rows - 3)),
+            limit: 100,
+            ..LogQuery::default()
+        }),
+    )
+    .await;
+    time(
+        "free text: an externalId",
+        Some(300.0),
+        page(LogQuery {
+            text: Some(format!("ext-{}", rows - 3)),
             limit: 100,
             ..LogQuery::default()
         }),

@@ -55,6 +55,7 @@ export function DataTable<T>({
   sorting: sortingFromServer,
   onSortingChange,
   onRowClick,
+  rowProps,
 }: {
   /** The table's accessible name. */
   label: string;
@@ -77,6 +78,8 @@ export function DataTable<T>({
   onSortingChange?: (sorting: SortingState) => void;
   /** Opens a row (its first cell should hold a button or link doing the same, for keyboards). */
   onRowClick?: (row: T) => void;
+  /** Attributes of a row's element (`data-testid`, `aria-selected`). */
+  rowProps?: (row: T) => Record<string, string | boolean | undefined>;
 }) {
   const [localSorting, setLocalSorting] = useState<SortingState>(initialSort ?? []);
   const manual = sortingFromServer !== undefined;
@@ -165,6 +168,7 @@ export function DataTable<T>({
         {shown.map(({ row, index }) => (
           <Table.Tr
             key={row.id}
+            {...rowProps?.(row.original)}
             data-index={index}
             ref={virtual ? virtualizer.measureElement : undefined}
             onClick={onRowClick ? () => onRowClick(row.original) : undefined}

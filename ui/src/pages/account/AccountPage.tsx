@@ -8,11 +8,9 @@ import {
   Paper,
   PasswordInput,
   Stack,
-  Table,
   Text,
   TextInput,
   Title,
-  VisuallyHidden,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -20,6 +18,7 @@ import { useState } from 'react';
 import { api, describe, unwrap, type Schemas } from '../../api/client';
 import { rolesText, useMe } from '../../api/me';
 import { CopyField } from '../../components/CopyField';
+import { DataTable, type DataColumn } from '../../components/DataTable';
 import { ErrorNotice, Loading } from '../../components/States';
 import { formatDateTime } from '../../format';
 
@@ -32,41 +31,51 @@ const myTokensKey = ['me', 'api-tokens'] as const;
 /** Sessions as a table; `onEnd` ends one. */
 export function SessionsTable({ sessions, onEnd }: { sessions: Session[]; onEnd: (id: string) => void }) {
   if (sessions.length === 0) return <Text c="dimmed">No open session.</Text>;
+  const columns: DataColumn<Session>[] = [
+    {
+      id: 'opened',
+      header: 'Signed in',
+      accessorFn: (s) => s.opened,
+      enableGlobalFilter: false,
+      cell: ({ row }) => formatDateTime(row.original.opened),
+    },
+    { id: 'via', header: 'By', accessorFn: (s) => s.via },
+    { id: 'source', header: 'From', accessorFn: (s) => s.source },
+    { id: 'browser', header: 'Browser', accessorFn: (s) => s.userAgent ?? '—' },
+    {
+      id: 'seen',
+      header: 'Last seen',
+      accessorFn: (s) => s.seen,
+      enableGlobalFilter: false,
+      cell: ({ row }) => formatDateTime(row.original.seen),
+    },
+    {
+      id: 'actions',
+      header: 'Actions',
+      hiddenHeader: true,
+      enableSorting: false,
+      enableHiding: false,
+      enableGlobalFilter: false,
+      cell: ({ row: { original: s } }) =>
+        s.current ? (
+          <Badge variant="light">This session</Badge>
+        ) : (
+          <Button size="xs" variant="default" color="red" onClick={() => onEnd(s.id)}>
+            End session {s.id}
+          </Button>
+        ),
+    },
+  ];
   return (
-    <Table striped aria-label="Open sessions">
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th>Signed in</Table.Th>
-          <Table.Th>By</Table.Th>
-          <Table.Th>From</Table.Th>
-          <Table.Th>Browser</Table.Th>
-          <Table.Th>Last seen</Table.Th>
-          <Table.Th>
-            <VisuallyHidden>Actions</VisuallyHidden>
-          </Table.Th>
-        </Table.Tr>
-      </Table.Thead>
-      <Table.Tbody>
-        {sessions.map((s) => (
-          <Table.Tr key={s.id}>
-            <Table.Td>{formatDateTime(s.opened)}</Table.Td>
-            <Table.Td>{s.via}</Table.Td>
-            <Table.Td>{s.source}</Table.Td>
-            <Table.Td>{s.userAgent ?? '—'}</Table.Td>
-            <Table.Td>{formatDateTime(s.seen)}</Table.Td>
-            <Table.Td>
-              {s.current ? (
-                <Badge variant="light">This session</Badge>
-              ) : (
-                <Button size="xs" variant="default" color="red" onClick={() => onEnd(s.id)}>
-                  End session {s.id}
-                </Button>
-              )}
-            </Table.Td>
-          </Table.Tr>
-        ))}
-      </Table.Tbody>
-    </Table>
+    <DataTable
+      label="Open sessions"
+      data={sessions}
+      columns={columns}
+      rowKey={(s) => s.id}
+      filterPlaceholder="Filter by sign-in, address or browser"
+      initialSort={[{ id: 'seen', desc: true }]}
+      minWidth={720}
+    />
   );
 }
 
@@ -80,51 +89,71 @@ function tokenState(t: ApiToken): { label: string; color: string } {
 /** Personal API tokens as a table; `onRevoke` revokes one. */
 export function ApiTokensTable({ tokens, onRevoke }: { tokens: ApiToken[]; onRevoke: (id: string) => void }) {
   if (tokens.length === 0) return <Text c="dimmed">No personal API token.</Text>;
+  const columns: DataColumn<ApiToken>[] = [
+    {
+      id: 'name',
+      header: 'Name',
+      accessorFn: (t) => `${t.name} ${t.id}`,
+      enableHiding: false,
+      cell: ({ row: { original: t } }) => (
+        <>
+          {t.name}{' '}
+          <Text span c="dimmed" size="xs">
+            {t.id}
+          </Text>
+        </>
+      ),
+    },
+    { id: 'roles', header: 'Roles', accessorFn: (t) => t.roles.join(', ') },
+    {
+      id: 'state',
+      header: 'State',
+      accessorFn: (t) => tokenState(t).label,
+      cell: ({ row: { original: t } }) => (
+        <Badge color={tokenState(t).color} variant="light">
+          {tokenState(t).label}
+        </Badge>
+      ),
+    },
+    {
+      id: 'expires',
+      header: 'Expires',
+      accessorFn: (t) => t.expires,
+      enableGlobalFilter: false,
+      cell: ({ row }) => formatDateTime(row.original.expires),
+    },
+    {
+      id: 'lastUsed',
+      header: 'Last used',
+      accessorFn: (t) => t.lastUsed ?? '',
+      enableGlobalFilter: false,
+      cell: ({ row: { original: t } }) => (t.lastUsed ? formatDateTime(t.lastUsed) : 'never'),
+    },
+    {
+      id: 'actions',
+      header: 'Actions',
+      hiddenHeader: true,
+      enableSorting: false,
+      enableHiding: false,
+      enableGlobalFilter: false,
+      cell: ({ row: { original: t } }) =>
+        tokenState(t).label === 'Active' && (
+          <Button size="xs" variant="default" color="red" onClick={() => onRevoke(t.id)}>
+            Revoke {t.name}
+          </Button>
+        ),
+    },
+  ];
   return (
-    <Table striped aria-label="Personal API tokens">
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th>Name</Table.Th>
-          <Table.Th>Roles</Table.Th>
-          <Table.Th>State</Table.Th>
-          <Table.Th>Expires</Table.Th>
-          <Table.Th>Last used</Table.Th>
-          <Table.Th>
-            <VisuallyHidden>Actions</VisuallyHidden>
-          </Table.Th>
-        </Table.Tr>
-      </Table.Thead>
-      <Table.Tbody>
-        {tokens.map((t) => {
-          const state = tokenState(t);
-          return (
-            <Table.Tr key={t.id}>
-              <Table.Td>
-                {t.name}{' '}
-                <Text span c="dimmed" size="xs">
-                  {t.id}
-                </Text>
-              </Table.Td>
-              <Table.Td>{t.roles.join(', ')}</Table.Td>
-              <Table.Td>
-                <Badge color={state.color} variant="light">
-                  {state.label}
-                </Badge>
-              </Table.Td>
-              <Table.Td>{formatDateTime(t.expires)}</Table.Td>
-              <Table.Td>{t.lastUsed ? formatDateTime(t.lastUsed) : 'never'}</Table.Td>
-              <Table.Td>
-                {state.label === 'Active' && (
-                  <Button size="xs" variant="default" color="red" onClick={() => onRevoke(t.id)}>
-                    Revoke {t.name}
-                  </Button>
-                )}
-              </Table.Td>
-            </Table.Tr>
-          );
-        })}
-      </Table.Tbody>
-    </Table>
+    <DataTable
+      label="Personal API tokens"
+      data={tokens}
+      columns={columns}
+      rowKey={(t) => t.id}
+      filterPlaceholder="Filter by name, role or state"
+      initialSort={[{ id: 'expires', desc: false }]}
+      minWidth={720}
+    />
   );
 }
 

@@ -8,7 +8,6 @@ import {
   Paper,
   SegmentedControl,
   Stack,
-  Table,
   Text,
   Textarea,
   TextInput,
@@ -28,6 +27,7 @@ import {
 } from '../../api/queries';
 import { Confirm } from '../../components/Confirm';
 import { CopyField } from '../../components/CopyField';
+import { DataTable, type DataColumn } from '../../components/DataTable';
 import { ErrorNotice, Loading } from '../../components/States';
 import { formatDateTime, relative } from '../../format';
 import { TokenRequests } from './TokenRequests';
@@ -206,6 +206,94 @@ export function OAuthClientsPanel({ configuration }: { configuration: Configurat
   };
 
   const list = clients.data ?? [];
+  const columns: DataColumn<OAuthClient>[] = [
+    { id: 'label', header: 'Label', accessorFn: (c) => c.label || '—' },
+    {
+      id: 'clientId',
+      header: 'Client id',
+      accessorFn: (c) => c.clientId,
+      enableHiding: false,
+      cell: ({ row }) => (
+        <Text ff="monospace" size="sm">
+          {row.original.clientId}
+        </Text>
+      ),
+    },
+    {
+      id: 'method',
+      header: 'Authenticates with',
+      accessorFn: (c) => (c.authMethod === 'privateKeyJwt' ? 'signed JWT' : 'secret'),
+      cell: ({ row: { original: c } }) => (
+        <>
+          <Group gap="xs">
+            <Badge variant="light" color={c.authMethod === 'privateKeyJwt' ? 'blue' : 'gray'}>
+              {c.authMethod === 'privateKeyJwt' ? 'signed JWT' : 'secret'}
+            </Badge>
+            {jwtOnly && c.authMethod === 'clientSecret' && c.state === 'active' && (
+              <Badge variant="light" color="orange">
+                refused here
+              </Badge>
+            )}
+          </Group>
+          {c.authMethod === 'privateKeyJwt' && (
+            <Text size="xs" c="dimmed" ff="monospace">
+              {keysSummary(c)}
+            </Text>
+          )}
+        </>
+      ),
+    },
+    {
+      id: 'state',
+      header: 'State',
+      accessorFn: (c) => c.state,
+      cell: ({ row: { original: c } }) => (
+        <Badge color={c.state === 'revoked' ? 'red' : 'green'} variant="light">
+          {c.state}
+        </Badge>
+      ),
+    },
+    {
+      id: 'created',
+      header: 'Created',
+      accessorFn: (c) => c.created,
+      enableGlobalFilter: false,
+      cell: ({ row: { original: c } }) => (
+        <Tooltip label={`by ${c.createdBy}`}>
+          <Text size="sm">{formatDateTime(c.created)}</Text>
+        </Tooltip>
+      ),
+    },
+    {
+      id: 'lastUsed',
+      header: 'Last used',
+      accessorFn: (c) => c.lastUsed ?? '',
+      enableGlobalFilter: false,
+      cell: ({ row: { original: c } }) => (
+        <>
+          <Text size="sm">{c.lastUsed ? relative(c.lastUsed) : 'never'}</Text>
+          {c.lastUsedFrom && (
+            <Text size="xs" c="dimmed">
+              from {c.lastUsedFrom}
+            </Text>
+          )}
+        </>
+      ),
+    },
+    {
+      id: 'actions',
+      header: 'Actions',
+      enableSorting: false,
+      enableHiding: false,
+      enableGlobalFilter: false,
+      cell: ({ row: { original: c } }) =>
+        c.state !== 'revoked' && (
+          <Button size="xs" variant="light" color="red" onClick={() => setRevoking(c)}>
+            Revoke
+          </Button>
+        ),
+    },
+  ];
   return (
     <Paper withBorder p="md">
       <Stack>
@@ -245,78 +333,16 @@ export function OAuthClientsPanel({ configuration }: { configuration: Configurat
             No OAuth client yet.
           </Text>
         ) : (
-          <Table.ScrollContainer minWidth={860}>
-            <Table aria-label="OAuth clients" verticalSpacing="sm" highlightOnHover>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Label</Table.Th>
-                  <Table.Th>Client id</Table.Th>
-                  <Table.Th>Authenticates with</Table.Th>
-                  <Table.Th>State</Table.Th>
-                  <Table.Th>Created</Table.Th>
-                  <Table.Th>Last used</Table.Th>
-                  <Table.Th>Actions</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {list.map((c) => {
-                  const refused = jwtOnly && c.authMethod === 'clientSecret' && c.state === 'active';
-                  return (
-                    <Table.Tr key={c.clientId} data-testid={`oauth-client-${c.clientId}`}>
-                      <Table.Td>{c.label || <Text c="dimmed">—</Text>}</Table.Td>
-                      <Table.Td>
-                        <Text ff="monospace" size="sm">
-                          {c.clientId}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <Group gap="xs">
-                          <Badge variant="light" color={c.authMethod === 'privateKeyJwt' ? 'blue' : 'gray'}>
-                            {c.authMethod === 'privateKeyJwt' ? 'signed JWT' : 'secret'}
-                          </Badge>
-                          {refused && (
-                            <Badge variant="light" color="orange">
-                              refused here
-                            </Badge>
-                          )}
-                        </Group>
-                        {c.authMethod === 'privateKeyJwt' && (
-                          <Text size="xs" c="dimmed" ff="monospace">
-                            {keysSummary(c)}
-                          </Text>
-                        )}
-                      </Table.Td>
-                      <Table.Td>
-                        <Badge color={c.state === 'revoked' ? 'red' : 'green'} variant="light">
-                          {c.state}
-                        </Badge>
-                      </Table.Td>
-                      <Table.Td>
-                        <Tooltip label={`by ${c.createdBy}`}>
-                          <Text size="sm">{formatDateTime(c.created)}</Text>
-                        </Tooltip>
-                      </Table.Td>
-                      <Table.Td>
-                        <Text size="sm">{c.lastUsed ? relative(c.lastUsed) : 'never'}</Text>
-                        {c.lastUsedFrom && (
-                          <Text size="xs" c="dimmed">
-                            from {c.lastUsedFrom}
-                          </Text>
-                        )}
-                      </Table.Td>
-                      <Table.Td>
-                        {c.state !== 'revoked' && (
-                          <Button size="xs" variant="light" color="red" onClick={() => setRevoking(c)}>
-                            Revoke
-                          </Button>
-                        )}
-                      </Table.Td>
-                    </Table.Tr>
-                  );
-                })}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          <DataTable
+            label="OAuth clients"
+            data={list}
+            columns={columns}
+            rowKey={(c) => c.clientId}
+            rowProps={(c) => ({ 'data-testid': `oauth-client-${c.clientId}` })}
+            filterPlaceholder="Filter by label, client id, method or state"
+            initialSort={[{ id: 'created', desc: true }]}
+            minWidth={860}
+          />
         )}
       </Stack>
       <Modal opened={creating} onClose={() => setCreating(false)} title="Add an OAuth client" size="lg">
