@@ -12,7 +12,6 @@ import {
   Select,
   Stack,
   Switch,
-  Table,
   Text,
   TextInput,
 } from '@mantine/core';
@@ -400,6 +399,41 @@ export function RulesTable({
   );
 }
 
+/** Where an alert was sent and what came back. */
+function delivery(a: Schemas['AlertEvent']): string {
+  return (
+    [
+      a.webhook ? `webhook ${a.webhook}${a.webhookDetail ? `: ${a.webhookDetail}` : ''}` : '',
+      a.email ? `email ${a.email}${a.emailDetail ? `: ${a.emailDetail}` : ''}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ') || '—'
+  );
+}
+
+const historyColumns: DataColumn<Schemas['AlertEvent']>[] = [
+  {
+    id: 'at',
+    header: 'When',
+    accessorFn: (a) => a.at,
+    enableGlobalFilter: false,
+    cell: ({ row }) => <span style={{ whiteSpace: 'nowrap' }}>{formatDateTime(row.original.at)}</span>,
+  },
+  {
+    id: 'kind',
+    header: 'Event',
+    accessorFn: (a) => a.kind,
+    cell: ({ row: { original: a } }) => (
+      <Badge color={a.kind === 'raised' ? 'red' : 'green'} miw="fit-content">
+        {a.kind}
+      </Badge>
+    ),
+  },
+  { id: 'rule', header: 'Rule', accessorFn: (a) => a.ruleName },
+  { id: 'message', header: 'Message', accessorFn: (a) => a.message },
+  { id: 'delivery', header: 'Delivery', accessorFn: delivery },
+];
+
 /** The history of alerts raised and resolved, with each webhook call's and email's outcome. */
 export function AlertHistory({ events }: { events: Schemas['AlertEvent'][] }) {
   if (events.length === 0)
@@ -409,40 +443,14 @@ export function AlertHistory({ events }: { events: Schemas['AlertEvent'][] }) {
       </Text>
     );
   return (
-    <Table.ScrollContainer minWidth={720} type="native">
-      <Table aria-label="Alert history" verticalSpacing={4}>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>When</Table.Th>
-            <Table.Th>Event</Table.Th>
-            <Table.Th>Rule</Table.Th>
-            <Table.Th>Message</Table.Th>
-            <Table.Th>Delivery</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {events.map((a) => (
-            <Table.Tr key={a.seq}>
-              <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(a.at)}</Table.Td>
-              <Table.Td>
-                <Badge color={a.kind === 'raised' ? 'red' : 'green'} miw="fit-content">
-                  {a.kind}
-                </Badge>
-              </Table.Td>
-              <Table.Td>{a.ruleName}</Table.Td>
-              <Table.Td>{a.message}</Table.Td>
-              <Table.Td>
-                {[
-                  a.webhook ? `webhook ${a.webhook}${a.webhookDetail ? `: ${a.webhookDetail}` : ''}` : '',
-                  a.email ? `email ${a.email}${a.emailDetail ? `: ${a.emailDetail}` : ''}` : '',
-                ]
-                  .filter(Boolean)
-                  .join('; ') || '—'}
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
+    <DataTable
+      label="Alert history"
+      data={events}
+      columns={historyColumns}
+      rowKey={(a) => String(a.seq)}
+      filterPlaceholder="Filter by rule, message or delivery"
+      initialSort={[{ id: 'at', desc: true }]}
+      minWidth={720}
+    />
   );
 }

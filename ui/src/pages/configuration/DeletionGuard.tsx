@@ -8,10 +8,8 @@ import {
   SegmentedControl,
   SimpleGrid,
   Stack,
-  Table,
   Text,
   Title,
-  VisuallyHidden,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -20,7 +18,10 @@ import { useEffect, useState } from 'react';
 import { ApiError, api, describe, unwrap, type Configuration, type Schemas } from '../../api/client';
 import { may, useMe } from '../../api/me';
 import { Confirm } from '../../components/Confirm';
+import { DataTable, type DataColumn } from '../../components/DataTable';
 import { formatDateTime } from '../../format';
+
+type Held = Schemas['HeldDeletion'];
 
 type Mode = 'off' | 'count' | 'percent';
 type Optional = number | string;
@@ -183,6 +184,35 @@ export function HeldDeletionsPanel({ configuration }: { configuration: Configura
   });
   const rows = held.data ?? [];
   if (rows.length === 0) return null;
+  const columns: DataColumn<Held>[] = [
+    {
+      id: 'select',
+      header: 'Select',
+      hiddenHeader: true,
+      enableSorting: false,
+      enableHiding: false,
+      enableGlobalFilter: false,
+      cell: ({ row: { original: h } }) => (
+        <Checkbox
+          aria-label={`Select ${h.userName ?? h.userId}`}
+          checked={selected.includes(h.id)}
+          onChange={(e) =>
+            setSelected(e.currentTarget.checked ? [...selected, h.id] : selected.filter((id) => id !== h.id))
+          }
+        />
+      ),
+    },
+    { id: 'user', header: 'User', accessorFn: (h) => h.userName ?? h.userId, enableHiding: false },
+    { id: 'kind', header: 'Asked', accessorFn: (h) => (h.kind === 'delete' ? 'Delete' : 'Deactivate') },
+    {
+      id: 'held',
+      header: 'Held since',
+      accessorFn: (h) => h.held,
+      enableGlobalFilter: false,
+      cell: ({ row }) => formatDateTime(row.original.held),
+    },
+    { id: 'attempts', header: 'Attempts', accessorFn: (h) => h.attempts, enableGlobalFilter: false },
+  ];
   const count = selected.length > 0 ? selected.length : rows.length;
   const which = selected.length > 0 ? `the ${count} selected` : `all ${count}`;
   return (
@@ -196,38 +226,15 @@ export function HeldDeletionsPanel({ configuration }: { configuration: Configura
           The identity provider asked for these; they were not applied. Release them if they are meant, discard them if
           not (the users stay, and a retry of the provider is judged again).
         </Text>
-        <Table aria-label="Held deletions" striped>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>
-                <VisuallyHidden>Actions</VisuallyHidden>
-              </Table.Th>
-              <Table.Th>User</Table.Th>
-              <Table.Th>Asked</Table.Th>
-              <Table.Th>Held since</Table.Th>
-              <Table.Th>Attempts</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {rows.map((h) => (
-              <Table.Tr key={h.id}>
-                <Table.Td>
-                  <Checkbox
-                    aria-label={`Select ${h.userName ?? h.userId}`}
-                    checked={selected.includes(h.id)}
-                    onChange={(e) =>
-                      setSelected(e.currentTarget.checked ? [...selected, h.id] : selected.filter((id) => id !== h.id))
-                    }
-                  />
-                </Table.Td>
-                <Table.Td>{h.userName ?? h.userId}</Table.Td>
-                <Table.Td>{h.kind === 'delete' ? 'Delete' : 'Deactivate'}</Table.Td>
-                <Table.Td>{formatDateTime(h.held)}</Table.Td>
-                <Table.Td>{h.attempts}</Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+        <DataTable
+          label="Held deletions"
+          data={rows}
+          columns={columns}
+          rowKey={(h) => h.id}
+          filterPlaceholder="Filter by user or kind"
+          initialSort={[{ id: 'held', desc: false }]}
+          minWidth={560}
+        />
         {writable && (
           <Group>
             <Button color="red" onClick={() => setAsking('release')}>

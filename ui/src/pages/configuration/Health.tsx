@@ -1,17 +1,72 @@
-import { Anchor, Badge, Paper, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
+import { Anchor, Badge, Paper, Stack, Text, Title, Tooltip } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { api, unwrap, type Configuration, type Schemas } from '../../api/client';
+import { DataTable, type DataColumn } from '../../components/DataTable';
 import { ErrorNotice, Loading } from '../../components/States';
 import { formatDateTime } from '../../format';
 
 type Health = Schemas['ConfigurationHealth'];
+type FailingUser = Health['users'][number];
 
 export const stateColors: Record<Schemas['HealthState'], string> = {
   healthy: 'green',
   degraded: 'yellow',
   failing: 'red',
 };
+
+/** The users whose last request failed: the failure opens their log records. */
+function userColumns(configuration: string): DataColumn<FailingUser>[] {
+  return [
+    { id: 'user', header: 'User', accessorFn: (u) => u.user, enableHiding: false },
+    {
+      id: 'at',
+      header: 'Last failure',
+      accessorFn: (u) => u.at,
+      enableGlobalFilter: false,
+      cell: ({ row: { original: u } }) => (
+        <>
+          <Anchor
+            component={Link}
+            to={`/logs?configuration=${configuration}&text=${encodeURIComponent(u.user)}`}
+            size="sm"
+          >
+            {formatDateTime(u.at)}
+          </Anchor>
+          <Text size="xs" c="dimmed">
+            {u.method} · {u.status}
+            {u.scimType ? ` ${u.scimType}` : ''}
+          </Text>
+        </>
+      ),
+    },
+    {
+      id: 'why',
+      header: 'Why',
+      accessorFn: (u) => u.detail ?? '—',
+      cell: ({ row }) => (
+        <Text size="sm" lineClamp={2}>
+          {row.original.detail ?? '—'}
+        </Text>
+      ),
+    },
+    {
+      id: 'since',
+      header: 'Since',
+      accessorFn: (u) => (u.recovered ? `recovered ${u.recovered}` : 'still failing'),
+      cell: ({ row: { original: u } }) =>
+        u.recovered ? (
+          <Badge color="green" variant="light" style={{ minWidth: 'max-content' }}>
+            recovered {formatDateTime(u.recovered)}
+          </Badge>
+        ) : (
+          <Badge color="red" variant="light" style={{ minWidth: 'max-content' }}>
+            still failing
+          </Badge>
+        ),
+    },
+  ];
+}
 
 /** The configuration's health, refreshed every half minute. */
 export function useHealth(configuration: Configuration, enabled = true) {
@@ -65,52 +120,15 @@ export function HealthPanel({ configuration }: { configuration: Configuration })
           {h.hours} hours: {h.unresolved} still failing, {h.recovered} recovered.
         </Text>
         {h.users.length > 0 && (
-          <Table aria-label="Users with failures" verticalSpacing="xs">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>User</Table.Th>
-                <Table.Th>Last failure</Table.Th>
-                <Table.Th>Why</Table.Th>
-                <Table.Th>Since</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {h.users.map((u) => (
-                <Table.Tr key={`${u.user}-${u.seq}`}>
-                  <Table.Td>{u.user}</Table.Td>
-                  <Table.Td>
-                    <Anchor
-                      component={Link}
-                      to={`/logs?configuration=${configuration.id}&text=${encodeURIComponent(u.user)}`}
-                      size="sm"
-                    >
-                      {formatDateTime(u.at)}
-                    </Anchor>
-                    <Text size="xs" c="dimmed">
-                      {u.method} · {u.status}
-                      {u.scimType ? ` ${u.scimType}` : ''}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm" lineClamp={2}>
-                      {u.detail ?? '—'}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    {u.recovered ? (
-                      <Badge color="green" variant="light" style={{ minWidth: 'max-content' }}>
-                        recovered {formatDateTime(u.recovered)}
-                      </Badge>
-                    ) : (
-                      <Badge color="red" variant="light" style={{ minWidth: 'max-content' }}>
-                        still failing
-                      </Badge>
-                    )}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+          <DataTable
+            label="Users with failures"
+            data={h.users}
+            columns={userColumns(configuration.id)}
+            rowKey={(u) => `${u.user}-${u.seq}`}
+            filterPlaceholder="Filter by user or reason"
+            initialSort={[{ id: 'at', desc: true }]}
+            minWidth={720}
+          />
         )}
       </Stack>
     </Paper>

@@ -1,12 +1,15 @@
-import { Badge, Button, Code, Group, Modal, Stack, Table, Text } from '@mantine/core';
+import { Badge, Button, Code, Group, Modal, Stack, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api, describe, unwrap, type Configuration } from '../../api/client';
+import { api, describe, unwrap, type Configuration, type Schemas } from '../../api/client';
 import { keys } from '../../api/queries';
+import { DataTable, type DataColumn } from '../../components/DataTable';
 import { EmptyState, ErrorNotice, Loading } from '../../components/States';
 import { formatDateTime } from '../../format';
 import type { ApiPlan } from './planText';
+
+type Version = Schemas['PlanVersionView'];
 
 /** Every saved version of the plan: what changed against the current one, and rollback. */
 export function Versions({
@@ -54,51 +57,65 @@ export function Versions({
       </EmptyState>
     );
   const newest = Math.max(...versions.data.map((v) => v.version));
+  const columns: DataColumn<Version>[] = [
+    {
+      id: 'version',
+      header: 'Version',
+      accessorFn: (v) => v.version,
+      enableHiding: false,
+      cell: ({ row: { original: v } }) => (
+        <>
+          {v.version} {v.version === newest && <Badge variant="light">current</Badge>}
+        </>
+      ),
+    },
+    {
+      id: 'created',
+      header: 'Saved',
+      accessorFn: (v) => v.created,
+      enableGlobalFilter: false,
+      cell: ({ row }) => formatDateTime(row.original.created),
+    },
+    { id: 'by', header: 'By', accessorFn: (v) => v.createdBy },
+    { id: 'why', header: 'Why', accessorFn: (v) => v.comment || '—' },
+    {
+      id: 'failing',
+      header: 'Users failing at save',
+      accessorFn: (v) => v.failingUsers ?? -1,
+      enableGlobalFilter: false,
+      cell: ({ row }) => row.original.failingUsers ?? '—',
+    },
+    {
+      id: 'actions',
+      header: 'Actions',
+      enableSorting: false,
+      enableHiding: false,
+      enableGlobalFilter: false,
+      cell: ({ row: { original: v } }) =>
+        v.version !== newest && (
+          <Group gap="xs" wrap="nowrap">
+            <Button size="xs" variant="light" onClick={() => setDiffFrom(v.version)}>
+              Compare with current
+            </Button>
+            <Button size="xs" variant="light" onClick={() => rollback.mutate(v.version)} loading={rollback.isPending}>
+              Roll back to it
+            </Button>
+          </Group>
+        ),
+    },
+  ];
 
   return (
     <>
-      <Table aria-label="Plan versions" verticalSpacing="xs">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Version</Table.Th>
-            <Table.Th>Saved</Table.Th>
-            <Table.Th>By</Table.Th>
-            <Table.Th>Why</Table.Th>
-            <Table.Th>Users failing at save</Table.Th>
-            <Table.Th>Actions</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {versions.data.map((v) => (
-            <Table.Tr key={v.version}>
-              <Table.Td>
-                {v.version} {v.version === newest && <Badge variant="light">current</Badge>}
-              </Table.Td>
-              <Table.Td>{formatDateTime(v.created)}</Table.Td>
-              <Table.Td>{v.createdBy}</Table.Td>
-              <Table.Td>{v.comment || '—'}</Table.Td>
-              <Table.Td>{v.failingUsers ?? '—'}</Table.Td>
-              <Table.Td>
-                {v.version !== newest && (
-                  <Group gap="xs">
-                    <Button size="xs" variant="light" onClick={() => setDiffFrom(v.version)}>
-                      Compare with current
-                    </Button>
-                    <Button
-                      size="xs"
-                      variant="light"
-                      onClick={() => rollback.mutate(v.version)}
-                      loading={rollback.isPending}
-                    >
-                      Roll back to it
-                    </Button>
-                  </Group>
-                )}
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+      <DataTable
+        label="Plan versions"
+        data={versions.data}
+        columns={columns}
+        rowKey={(v) => String(v.version)}
+        filterPlaceholder="Filter by who or why"
+        initialSort={[{ id: 'version', desc: true }]}
+        minWidth={760}
+      />
       <Modal
         opened={diffFrom !== null}
         onClose={() => setDiffFrom(null)}

@@ -1,5 +1,6 @@
 import {
   Alert,
+  Anchor,
   Badge,
   Button,
   Code,
@@ -21,6 +22,7 @@ import { useEffect, useState } from 'react';
 import { ApiError, api, describe, unwrap, type Schemas } from '../../api/client';
 import { may, useMe } from '../../api/me';
 import { useConfigurations } from '../../api/queries';
+import { DataTable, type DataColumn } from '../../components/DataTable';
 import { ErrorNotice } from '../../components/States';
 import { formatDateTime } from '../../format';
 import { endpointChoices, targetBody, useTargets } from '../targets/TargetsPage';
@@ -249,6 +251,43 @@ function RunPanel({ id }: { id: string }) {
   );
 }
 
+/** The recent runs: the start opens a run (as clicking its row does). */
+function runColumns(open: (id: string) => void): DataColumn<Run>[] {
+  return [
+    {
+      id: 'started',
+      header: 'Started',
+      accessorFn: (r) => r.started,
+      enableHiding: false,
+      enableGlobalFilter: false,
+      cell: ({ row: { original: r } }) => (
+        <Anchor
+          component="button"
+          type="button"
+          onClick={(e) => {
+            e.stopPropagation();
+            open(r.id);
+          }}
+        >
+          {formatDateTime(r.started)}
+        </Anchor>
+      ),
+    },
+    { id: 'target', header: 'Endpoint', accessorFn: (r) => r.target },
+    { id: 'profile', header: 'Rules of', accessorFn: (r) => r.profile },
+    {
+      id: 'state',
+      header: 'State',
+      accessorFn: (r) => r.state,
+      cell: ({ row: { original: r } }) => (
+        <Badge variant="light" color={r.state === 'failed' ? 'red' : r.state === 'running' ? 'blue' : 'gray'}>
+          {r.state}
+        </Badge>
+      ),
+    },
+  ];
+}
+
 /**
  * Conformance: black-box checks of a SCIM endpoint — a configuration's own or a remote
  * target — against the 2026 profiles, the identity providers' requests and the safety rules.
@@ -375,33 +414,16 @@ export function ConformancePage() {
           <Title order={2} size="h3" mb="xs">
             Recent runs
           </Title>
-          <Table aria-label="Recent conformance runs" highlightOnHover>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Endpoint</Table.Th>
-                <Table.Th>Rules of</Table.Th>
-                <Table.Th>Started</Table.Th>
-                <Table.Th>State</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.map((r) => (
-                <Table.Tr key={r.id} onClick={() => setSelected(r.id)} style={{ cursor: 'pointer' }}>
-                  <Table.Td>{r.target}</Table.Td>
-                  <Table.Td>{r.profile}</Table.Td>
-                  <Table.Td>{formatDateTime(r.started)}</Table.Td>
-                  <Table.Td>
-                    <Badge
-                      variant="light"
-                      color={r.state === 'failed' ? 'red' : r.state === 'running' ? 'blue' : 'gray'}
-                    >
-                      {r.state}
-                    </Badge>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+          <DataTable
+            label="Recent conformance runs"
+            data={list}
+            columns={runColumns(setSelected)}
+            rowKey={(r) => r.id}
+            filterPlaceholder="Filter by endpoint, rules or state"
+            initialSort={[{ id: 'started', desc: true }]}
+            onRowClick={(r) => setSelected(r.id)}
+            minWidth={560}
+          />
         </Paper>
       )}
     </Stack>

@@ -1,21 +1,12 @@
-import {
-  Badge,
-  Checkbox,
-  Group,
-  Pagination,
-  Progress,
-  SegmentedControl,
-  Stack,
-  Table,
-  Text,
-  VisuallyHidden,
-} from '@mantine/core';
+import { Badge, Checkbox, Group, Progress, SegmentedControl, Stack, Text } from '@mantine/core';
 import { useMemo, useState } from 'react';
 import type { Schemas } from '../../api/client';
+import { DataTable, type DataColumn } from '../../components/DataTable';
 import { stepTitles } from '../configuration/ProvisionOnDemand';
 
 export type PilotAction = Schemas['PilotAction'];
 export type PilotRun = Schemas['PilotRunView'];
+type UserResult = Schemas['PilotUserResult'];
 type Counts = Schemas['PilotCounts'];
 
 /** Each action: its words and colour. */
@@ -38,8 +29,6 @@ const countKey: Record<PilotAction, keyof Counts> = {
   wouldCreate: 'wouldCreate',
   wouldUpdate: 'wouldUpdate',
 };
-
-const PAGE = 100;
 
 /** The actions that occurred, with their counts, in a stable order. */
 export function countsOf(counts: Counts): { action: PilotAction; n: number }[] {
@@ -99,80 +88,73 @@ export function PilotReport({
   onChoose?: (rows: number[]) => void;
 }) {
   const [filter, setFilter] = useState<string>('all');
-  const [page, setPage] = useState(1);
   const shown = useMemo(
     () => (filter === 'all' ? report.users : report.users.filter((u) => u.action === filter)),
     [report.users, filter],
   );
-  const pages = Math.max(1, Math.ceil(shown.length / PAGE));
-  const rows = shown.slice((page - 1) * PAGE, page * PAGE);
   const choices = [
     { value: 'all', label: `All (${report.users.length})` },
     ...countsOf(report.counts).map(({ action, n }) => ({ value: action, label: `${actions[action].label} (${n})` })),
   ];
+  const columns: DataColumn<UserResult>[] = [
+    ...(chosen
+      ? [
+          {
+            id: 'chosen',
+            header: 'Chosen',
+            hiddenHeader: true,
+            enableSorting: false,
+            enableHiding: false,
+            enableGlobalFilter: false,
+            cell: ({ row: { original: u } }: { row: { original: UserResult } }) =>
+              u.action === 'failed' && (
+                <Checkbox
+                  aria-label={`Choose row ${u.row}`}
+                  checked={chosen.includes(u.row)}
+                  onChange={(e) =>
+                    onChoose?.(e.currentTarget.checked ? [...chosen, u.row] : chosen.filter((row) => row !== u.row))
+                  }
+                />
+              ),
+          } as DataColumn<UserResult>,
+        ]
+      : []),
+    { id: 'row', header: 'Row', accessorFn: (u) => u.row, enableGlobalFilter: false },
+    { id: 'userName', header: 'userName', accessorFn: (u) => u.userName ?? '—', enableHiding: false },
+    {
+      id: 'result',
+      header: 'Result',
+      accessorFn: (u) => actions[u.action].label,
+      cell: ({ row: { original: u } }) => (
+        <Badge color={actions[u.action].color} variant="light" style={{ minWidth: 'max-content' }}>
+          {actions[u.action].label}
+          {u.status != null ? ` · ${u.status}` : ''}
+        </Badge>
+      ),
+    },
+    {
+      id: 'detail',
+      header: 'Detail',
+      accessorFn: (u) => `${failedAt(u) ?? ''} ${u.detail ?? ''}`,
+      cell: ({ row: { original: u } }) => (
+        <Text size="sm">
+          {failedAt(u) && <b>{failedAt(u)}: </b>}
+          {u.detail}
+        </Text>
+      ),
+    },
+    { id: 'requests', header: 'Requests', accessorFn: (u) => u.requests, enableGlobalFilter: false },
+  ];
   return (
-    <Stack>
-      <SegmentedControl
-        aria-label="Show users"
-        value={filter}
-        onChange={(v) => {
-          setFilter(v);
-          setPage(1);
-        }}
-        data={choices}
-        style={{ alignSelf: 'flex-start' }}
-      />
-      <Table aria-label="Pilot run report" verticalSpacing="xs">
-        <Table.Thead>
-          <Table.Tr>
-            {chosen && (
-              <Table.Th>
-                <VisuallyHidden>Chosen</VisuallyHidden>
-              </Table.Th>
-            )}
-            <Table.Th>Row</Table.Th>
-            <Table.Th>userName</Table.Th>
-            <Table.Th>Result</Table.Th>
-            <Table.Th>Detail</Table.Th>
-            <Table.Th>Requests</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {rows.map((u) => (
-            <Table.Tr key={u.row}>
-              {chosen && (
-                <Table.Td>
-                  {u.action === 'failed' && (
-                    <Checkbox
-                      aria-label={`Choose row ${u.row}`}
-                      checked={chosen.includes(u.row)}
-                      onChange={(e) =>
-                        onChoose?.(e.currentTarget.checked ? [...chosen, u.row] : chosen.filter((row) => row !== u.row))
-                      }
-                    />
-                  )}
-                </Table.Td>
-              )}
-              <Table.Td>{u.row}</Table.Td>
-              <Table.Td>{u.userName ?? '—'}</Table.Td>
-              <Table.Td>
-                <Badge color={actions[u.action].color} variant="light" style={{ minWidth: 'max-content' }}>
-                  {actions[u.action].label}
-                  {u.status != null ? ` · ${u.status}` : ''}
-                </Badge>
-              </Table.Td>
-              <Table.Td>
-                <Text size="sm">
-                  {failedAt(u) && <b>{failedAt(u)}: </b>}
-                  {u.detail}
-                </Text>
-              </Table.Td>
-              <Table.Td>{u.requests}</Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-      {pages > 1 && <Pagination total={pages} value={page} onChange={setPage} aria-label="Report pages" />}
-    </Stack>
+    <DataTable
+      label="Pilot run report"
+      data={shown}
+      columns={columns}
+      rowKey={(u) => String(u.row)}
+      filterPlaceholder="Filter by userName or detail"
+      initialSort={[{ id: 'row', desc: false }]}
+      minWidth={720}
+      toolbar={<SegmentedControl aria-label="Show users" value={filter} onChange={setFilter} data={choices} />}
+    />
   );
 }
