@@ -14,6 +14,8 @@ export default defineConfig({
     chunkSizeWarningLimit: 900,
   },
   server: {
+    // The deploy guide (docs/deploy.md) is built into the UI from the repository's docs.
+    fs: { allow: ['.', '../docs'] },
     proxy: {
       '/api': 'http://127.0.0.1:8444',
       '/login': 'http://127.0.0.1:8444',

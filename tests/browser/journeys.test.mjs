@@ -47,6 +47,10 @@ test('journey 1: a configuration is created and listed with its health', async (
   await drawer.getByRole('button', { name: 'Add' }).click();
   made.token = (await drawer.getByTestId('new-token').textContent()).trim();
   made.base = (await drawer.getByTestId('new-base-url').textContent()).trim();
+  // This console listens on 127.0.0.1: its endpoint is not presented as a Tenant URL.
+  await drawer.getByTestId('endpoint-reach').getByText('Reachable only from this machine').waitFor();
+  assert.match(await drawer.getByTestId('endpoint-reach').textContent(), /pilot runs, the sample tester/);
+  await drawer.getByTestId('endpoint-reach').getByRole('link', { name: 'Deploy a console' }).waitFor();
   await drawer.getByRole('button', { name: 'Done' }).click();
   await drawer.waitFor({ state: 'detached' });
   const [contoso] = (await api('GET', '/api/configurations')).filter((c) => c.name === 'Contoso HR');
@@ -63,6 +67,13 @@ test('journey 1: a configuration is created and listed with its health', async (
   assert.equal(await table.getByRole('link').count(), 1);
   await shot('1-configurations');
   await page.getByRole('textbox', { name: 'Filter scim configurations' }).fill('');
+  // The Connection tab says the same, and its link opens the guide to deploying a console.
+  await page.goto(`${server.origin}/configurations/${made.id}/connection`);
+  await page.getByTestId('endpoint-reach').getByRole('link', { name: 'Deploy a console' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Deploy a console' }).waitFor();
+  await page.getByRole('heading', { level: 2, name: 'Deploying a console identity providers can reach' }).waitFor();
+  await page.goBack();
+  await page.getByTestId('base-url').waitFor();
 });
 
 test('journey 2: an empty mapping tab is quiet; a template is saved; a rule is edited in its pane, its expression tried as typed; the JSON view completes and underlines from the schema', async () => {
@@ -309,6 +320,7 @@ function pages() {
     '/administrators',
     '/settings',
     '/account',
+    '/deploy',
   ];
 }
 

@@ -53,6 +53,7 @@ const ConformancePage = lazy(() =>
   import('./pages/conformance/ConformancePage').then((m) => ({ default: m.ConformancePage })),
 );
 const AlertsPage = lazy(() => import('./pages/alerts/AlertsPage').then((m) => ({ default: m.AlertsPage })));
+const DeployPage = lazy(() => import('./pages/DeployPage').then((m) => ({ default: m.DeployPage })));
 const SettingsPage = lazy(() => import('./pages/SettingsPage').then((m) => ({ default: m.SettingsPage })));
 const AccountPage = lazy(() => import('./pages/account/AccountPage').then((m) => ({ default: m.AccountPage })));
 const AdministratorsPage = lazy(() =>
@@ -251,6 +252,7 @@ export function Shell() {
               <Route path="/conformance" element={<ConformancePage />} />
               <Route path="/audit" element={<AuditPage />} />
               <Route path="/settings" element={<SettingsPage />} />
+              <Route path="/deploy" element={<DeployPage />} />
               <Route path="/account" element={<AccountPage />} />
               <Route path="/administrators" element={<AdministratorsPage />} />
               <Route path="*" element={<NotFoundPage />} />

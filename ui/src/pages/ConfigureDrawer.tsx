@@ -19,6 +19,7 @@ import { useEffect, useState } from 'react';
 import { ApiError, api, describe, unwrap, type Configuration, type IssuedToken, type Schemas } from '../api/client';
 import { useCreateConfiguration, useUpdateConfiguration } from '../api/queries';
 import { CopyField } from '../components/CopyField';
+import { EndpointReach } from './EndpointReach';
 import { IdpSteps } from './IdpSteps';
 
 const identityProviders = [
@@ -164,6 +165,7 @@ export function ConfigureDrawer({
             drawer (you can always issue another under Tokens).
           </Alert>
           <CopyField label="SCIM base URL" value={created.configuration.scimBaseUrl} testId="new-base-url" />
+          <EndpointReach baseUrl={created.configuration.scimBaseUrl} />
           <CopyField label="Bearer token" value={created.token.token} testId="new-token" />
           <Alert color="yellow" icon={<IconAlertTriangle />}>
             Only a hash of the token is kept. Closing this drawer hides it for good.

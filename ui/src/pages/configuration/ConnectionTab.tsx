@@ -5,7 +5,9 @@ import { api, describe, unwrap, type Configuration, type ConnectionReport } from
 import { keys } from '../../api/queries';
 import { CheckTable } from '../../components/CheckTable';
 import { CopyField } from '../../components/CopyField';
+import { EndpointReach } from '../EndpointReach';
 import { IdpSteps } from '../IdpSteps';
+import { reachOf } from '../reach';
 
 /**
  * Runs the console's connection test against this configuration's endpoint: with a token the
@@ -56,9 +58,11 @@ export function ConnectionTab({ configuration }: { configuration: Configuration 
             Endpoint
           </Title>
           <CopyField label="SCIM base URL" value={configuration.scimBaseUrl} testId="base-url" />
+          <EndpointReach baseUrl={configuration.scimBaseUrl} />
           <Text size="sm" c="dimmed">
-            Paste it as the Tenant URL (Entra ID), SCIM connector base URL (Okta) or SCIM Base URL (OneLogin), with a
-            token from the Tokens tab.
+            {reachOf(configuration.scimBaseUrl) === 'public'
+              ? 'Paste it as the Tenant URL (Entra ID), SCIM connector base URL (Okta) or SCIM Base URL (OneLogin), with a token from the Tokens tab.'
+              : 'On a deployed console, this is what identity providers are given, with a token from the Tokens tab.'}
             {!configuration.enabled &&
               ' The configuration is disabled: the endpoint refuses every request until it is enabled.'}
           </Text>
