@@ -112,6 +112,24 @@ fn keychain_entry(data_dir: &Path) -> keyring::Result<keyring::Entry> {
     )
 }
 
+/// Whether a keychain of this persistence can hold the master key: only one that keeps it until
+/// it is deleted. A build for a platform whose native store is not compiled in falls back to a
+/// store in memory, and the kernel keyring forgets at reboot; either would make a new key on a
+/// later start and leave the sealed credentials unreadable, so the key goes to the file instead.
+fn keeps_secrets(persistence: &keyring::credential::CredentialPersistence) -> Result<(), String> {
+    use keyring::credential::CredentialPersistence as P;
+    match persistence {
+        P::UntilDelete => Ok(()),
+        P::UntilReboot => {
+            Err("the keychain of this build keeps secrets only until a reboot".into())
+        }
+        _ => Err(
+            "this build has no persistent keychain for this platform (an in-memory store only)"
+                .into(),
+        ),
+    }
+}
+
 fn key_error(path: &Path, reason: impl Into<String>) -> CoreError {
     CoreError::DataDir {
         path: path.display().to_string(),
@@ -248,11 +266,19 @@ impl MasterKey {
     /// The key from the keychain, created there if absent; `Err` says why the keychain cannot
     /// be used.
     fn from_keychain(data_dir: &Path, marker: &Path) -> Result<(Self, KeySource), String> {
+        keeps_secrets(&keyring::default::default_credential_builder().persistence())?;
         let entry = keychain_entry(data_dir).map_err(|e| e.to_string())?;
         match entry.get_password() {
             Ok(text) => decode(&text)
                 .map(|k| (Self(k), KeySource::Keychain { created: false }))
                 .ok_or_else(|| "the keychain entry does not hold a 32-byte base64 key".into()),
+            // The key was kept there and the entry is gone: a new key would leave every sealed
+            // credential unreadable, so the console stops and says what to do.
+            Err(keyring::Error::NoEntry) if marker.exists() => Err(format!(
+                "the keychain no longer holds this data directory's key (its entry \"{KEYCHAIN_SERVICE}\" / \"master key for {}\" was removed): restore it from a backup of the keychain, or set {MASTER_KEY_ENV} to the key; if the key is lost, delete {} to start with a new key and enter the stored credentials (targets, webhooks, e-mail relay) again",
+                data_dir.display(),
+                marker.display()
+            )),
             Err(keyring::Error::NoEntry) => {
                 let mut key = [0u8; 32];
                 rand::thread_rng().fill_bytes(&mut key);
@@ -315,6 +341,8 @@ async fn keychain(account: String, call: KeychainCall) -> Result<Option<String>,
         let entry = keyring::Entry::new(KEYCHAIN_SERVICE, &account).map_err(|e| e.to_string())?;
         match call {
             KeychainCall::Set(secret) => {
+                // A store that forgets would lose the credential: it is sealed in the database instead.
+                keeps_secrets(&keyring::default::default_credential_builder().persistence())?;
                 entry.set_password(&secret).map_err(|e| e.to_string())?;
                 // Read back: some keychains accept a write they cannot keep.
                 let kept = entry.get_password().map_err(|e| e.to_string())?;
@@ -426,6 +454,23 @@ impl SealingKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_keychain_that_keeps_secrets_until_deleted_holds_the_master_key() {
+        use keyring::credential::CredentialPersistence as P;
+        assert!(keeps_secrets(&P::UntilDelete).is_ok());
+        for (name, forgetful) in [
+            ("entry", P::EntryOnly),
+            ("process", P::ProcessOnly),
+            ("reboot", P::UntilReboot),
+        ] {
+            assert!(keeps_secrets(&forgetful).is_err(), "{name}");
+        }
+        // This build's own store (Secret Service on Linux, the platform's store elsewhere).
+        assert!(
+            keeps_secrets(&keyring::default::default_credential_builder().persistence()).is_ok()
+        );
+    }
 
     #[test]
     fn sealed_secrets_open_only_under_their_key() {

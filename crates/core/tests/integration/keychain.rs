@@ -50,5 +50,32 @@ fn the_master_key_lives_in_the_keychain_when_reachable_and_in_a_private_file_oth
         // A keychain-kept key is not silently replaced when the keychain goes away.
         let err = MasterKey::load_with(dir.path(), None, false).unwrap_err();
         assert!(err.to_string().contains("unlock the keychain"), "{err}");
+        // Nor when its entry disappears: the console refuses to start, saying what to do, and
+        // writes no new key anywhere.
+        let account = format!(
+            "master key for {}",
+            dir.path().canonicalize().unwrap().display()
+        );
+        keyring::Entry::new("scim-console", &account)
+            .unwrap()
+            .delete_credential()
+            .unwrap();
+        let err = MasterKey::load_with(dir.path(), None, true).unwrap_err();
+        let said = err.to_string();
+        assert!(
+            said.contains("no longer holds this data directory's key"),
+            "{said}"
+        );
+        assert!(said.contains("SCIM_CONSOLE_MASTER_KEY"), "{said}");
+        assert!(!file.exists(), "no new key file");
+        assert!(
+            matches!(
+                keyring::Entry::new("scim-console", &account)
+                    .unwrap()
+                    .get_password(),
+                Err(keyring::Error::NoEntry)
+            ),
+            "no new key in the keychain"
+        );
     }
 }
