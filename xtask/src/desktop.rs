@@ -150,29 +150,3 @@ pub fn bundle(root: &Path) -> Result<()> {
     }
     Ok(())
 }
-
-/// `cargo xtask icons`: every icon size from `icons/icon.svg` (rsvg-convert).
-pub fn icons(root: &Path) -> Result<()> {
-    ensure_packages(&["librsvg2-bin"])?;
-    let icons = root.join("icons");
-    let source = icons.join("icon.svg");
-    for (size, name) in [
-        (32, "32x32.png"),
-        (128, "128x128.png"),
-        (256, "128x128@2x.png"),
-        (512, "icon.png"),
-    ] {
-        step(
-            Command::new("rsvg-convert")
-                .args(["-w", &size.to_string(), "-h", &size.to_string()])
-                .arg(&source)
-                .arg("-o")
-                .arg(icons.join(name)),
-            &format!("rsvg-convert {name}"),
-        )?;
-    }
-    for copy in ["ui/public/icon.svg", "src-tauri/splash/icon.svg"] {
-        std::fs::copy(&source, root.join(copy)).with_context(|| format!("copying to {copy}"))?;
-    }
-    Ok(())
-}

@@ -13,7 +13,7 @@
 //!   the snapshot from a clone of the upstream database.
 //! - `cargo xtask layering` — the house rules of `docs/architecture.md` (also part of `test`).
 //! - `cargo xtask bundle` — the desktop app's Debian package (Tauri's deb bundler).
-//! - `cargo xtask icons` — the icon sizes from `icons/icon.svg`.
+//! - `cargo xtask icons` — the icon sizes, `icon.ico` and `icon.icns` from `icons/icon.svg`.
 //! - `cargo xtask api` — regenerates the UI's TypeScript types from the admin API.
 //! - `cargo xtask bench [FILTER]` — the Criterion benchmarks; `cargo xtask bench compare` runs
 //!   the same filter against other Rust SCIM crates (built only then, outside the workspace).
@@ -32,6 +32,7 @@ mod chaos;
 mod connections;
 mod desktop;
 mod hostile_bench;
+mod icons;
 mod layering;
 mod load;
 mod pilot;
@@ -55,7 +56,7 @@ const USAGE: &str = "usage: cargo xtask <run|test|bench|chaos|soak|fuzz> [option
   ui                      build the admin UI into ui/dist (the server embeds it)
   api                     regenerate ui/src/api/schema.d.ts from the admin API
   bundle                  the desktop app's Debian package (target/release/bundle/deb/)
-  icons                   regenerate the icon sizes from icons/icon.svg
+  icons                   regenerate the icons (PNG sizes, .ico, .icns) from icons/icon.svg
   bench [FILTER]          the Criterion benchmarks (optionally only those matching FILTER)
   bench compare           the scim crate against scim-filter and Kanidm's scim_proto
   bench mapping           a 40-rule mapping plan evaluated over a full Entra ID user
@@ -128,7 +129,7 @@ fn run(args: &[String]) -> Result<()> {
         Some("ui") => ui::build(&root),
         Some("api") => ui::regenerate_types(&root),
         Some("bundle") => desktop::bundle(&root),
-        Some("icons") => desktop::icons(&root),
+        Some("icons") => icons::run(&root),
         Some("bench") if args.get(1).is_some_and(|a| a == "load") => load::run(&root, &args[2..]),
         Some("bench") if args.get(1).is_some_and(|a| a == "compare") => cargo(
             &root,
