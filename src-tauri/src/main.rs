@@ -7,6 +7,7 @@
 
 mod commands;
 mod console;
+mod logging;
 mod settings;
 mod tray;
 
@@ -28,13 +29,7 @@ fn session_bus_reachable() -> bool {
 }
 
 fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SCIM_CONSOLE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    logging::init();
     let data_dir = match scim_console_server::runtime::default_data_dir() {
         Ok(dir) => dir,
         Err(error) => {
@@ -104,6 +99,7 @@ fn main() -> std::process::ExitCode {
     app.run(|app, event| {
         if let RunEvent::Exit = event {
             app.state::<Console>().stop();
+            logging::flush();
         }
     });
     std::process::ExitCode::SUCCESS

@@ -3,7 +3,7 @@
 // UI, creates a configuration and reads its token back, and the token opens the SCIM endpoint.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -104,6 +104,8 @@ before(async () => {
   }
   dataDir = mkdtempSync(join(tmpdir(), 'scim-console-desktop-'));
   env.SCIM_CONSOLE_DATA_DIR = dataDir;
+  // The platform's log folder, under the test's own folder.
+  env.XDG_STATE_HOME = join(dataDir, 'state');
   env.SCIM_CONSOLE_DESKTOP_PORT = '0';
   env.WEBKIT_DISABLE_COMPOSITING_MODE = '1';
   // No session bus: the master key falls back to a file in the data folder.
@@ -137,6 +139,11 @@ test('the app starts its console and shows the UI', async () => {
   await element("//button[starts-with(@aria-label, 'Signed in as ') and contains(@aria-label, '(this computer)')]");
   figures.coldStartToInteractiveMs = Date.now() - started;
   await screenshot('desktop-01-first-start');
+  // The app logs to a file of the day in the platform's log folder, too.
+  const logs = join(dataDir, 'state', 'scim-console', 'logs');
+  const files = readdirSync(logs).filter((f) => /^scim-console\.\d{4}-\d{2}-\d{2}\.log$/.test(f));
+  assert.equal(files.length, 1, `log files: ${readdirSync(logs)}`);
+  assert.match(readFileSync(join(logs, files[0]), 'utf8'), /console running/);
 });
 
 test('creating a configuration in the window shows its token, and the token works', async () => {
