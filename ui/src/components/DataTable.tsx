@@ -1,5 +1,6 @@
 import {
   ActionIcon,
+  Anchor,
   Checkbox,
   Group,
   Menu,
@@ -33,6 +34,44 @@ const ROW_ESTIMATE = 44;
  * `hiddenHeader` keeps the text for screen readers only (an actions column).
  */
 export type DataColumn<T> = ColumnDef<T> & { id: string; header: string; hiddenHeader?: boolean };
+
+/**
+ * A column whose cell opens its row (a button, so keyboards reach it; the same as clicking the
+ * row with `onRowClick`): sorted and shown by `value`, labelled by `label`.
+ */
+export function openingColumn<T>({
+  id,
+  header,
+  value,
+  label,
+  open,
+}: {
+  id: string;
+  header: string;
+  value: (row: T) => string;
+  label: (row: T) => ReactNode;
+  open: (row: T) => void;
+}): DataColumn<T> {
+  return {
+    id,
+    header,
+    accessorFn: value,
+    enableHiding: false,
+    enableGlobalFilter: false,
+    cell: ({ row }) => (
+      <Anchor
+        component="button"
+        type="button"
+        onClick={(e) => {
+          e.stopPropagation();
+          open(row.original);
+        }}
+      >
+        {label(row.original)}
+      </Anchor>
+    ),
+  };
+}
 
 /**
  * A list as a table that sorts by any column (click its header; `aria-sort` says how), filters

@@ -1,6 +1,5 @@
 import {
   Alert,
-  Anchor,
   Badge,
   Button,
   Code,
@@ -22,7 +21,7 @@ import { useEffect, useState } from 'react';
 import { ApiError, api, describe, unwrap, type Schemas } from '../../api/client';
 import { may, useMe } from '../../api/me';
 import { useConfigurations } from '../../api/queries';
-import { DataTable, type DataColumn } from '../../components/DataTable';
+import { DataTable, openingColumn, type DataColumn } from '../../components/DataTable';
 import { ErrorNotice } from '../../components/States';
 import { formatDateTime } from '../../format';
 import { endpointChoices, targetBody, useTargets } from '../targets/TargetsPage';
@@ -254,25 +253,13 @@ function RunPanel({ id }: { id: string }) {
 /** The recent runs: the start opens a run (as clicking its row does). */
 function runColumns(open: (id: string) => void): DataColumn<Run>[] {
   return [
-    {
+    openingColumn<Run>({
       id: 'started',
       header: 'Started',
-      accessorFn: (r) => r.started,
-      enableHiding: false,
-      enableGlobalFilter: false,
-      cell: ({ row: { original: r } }) => (
-        <Anchor
-          component="button"
-          type="button"
-          onClick={(e) => {
-            e.stopPropagation();
-            open(r.id);
-          }}
-        >
-          {formatDateTime(r.started)}
-        </Anchor>
-      ),
-    },
+      value: (r) => r.started,
+      label: (r) => formatDateTime(r.started),
+      open: (r) => open(r.id),
+    }),
     { id: 'target', header: 'Endpoint', accessorFn: (r) => r.target },
     { id: 'profile', header: 'Rules of', accessorFn: (r) => r.profile },
     {

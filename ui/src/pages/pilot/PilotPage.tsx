@@ -25,7 +25,7 @@ import { useConfigurations } from '../../api/queries';
 import { ErrorNotice } from '../../components/States';
 import { formatDateTime } from '../../format';
 import { endpointChoices, targetBody, useTargets } from '../targets/TargetsPage';
-import { DataTable, type DataColumn } from '../../components/DataTable';
+import { DataTable, openingColumn, type DataColumn } from '../../components/DataTable';
 import { PilotReport, RunProgress, type PilotRun } from './PilotReport';
 
 type SourceKind = 'csv' | 'json' | 'configuration';
@@ -205,25 +205,13 @@ function RunPanel({ id, onRetried }: { id: string; onRetried: (id: string) => vo
 /** The recent runs: the start opens a run (as clicking its row does). */
 function runColumns(open: (id: string) => void): DataColumn<PilotRun>[] {
   return [
-    {
+    openingColumn<PilotRun>({
       id: 'started',
       header: 'Started',
-      accessorFn: (r) => r.started,
-      enableHiding: false,
-      enableGlobalFilter: false,
-      cell: ({ row: { original: r } }) => (
-        <Anchor
-          component="button"
-          type="button"
-          onClick={(e) => {
-            e.stopPropagation();
-            open(r.id);
-          }}
-        >
-          {formatDateTime(r.started)}
-        </Anchor>
-      ),
-    },
+      value: (r) => r.started,
+      label: (r) => formatDateTime(r.started),
+      open: (r) => open(r.id),
+    }),
     { id: 'target', header: 'Target', accessorFn: (r) => r.target },
     { id: 'kind', header: 'Kind', accessorFn: (r) => (r.dryRun ? 'dry run' : 'run') },
     {
