@@ -35,6 +35,9 @@ const ROW_ESTIMATE = 44;
  */
 export type DataColumn<T> = ColumnDef<T> & { id: string; header: string; hiddenHeader?: boolean };
 
+/** A column of controls (buttons, a menu, a checkbox): not sorted, filtered or hidden. */
+export const controls = { enableSorting: false, enableHiding: false, enableGlobalFilter: false } as const;
+
 /**
  * A column whose cell opens its row (a button, so keyboards reach it; the same as clicking the
  * row with `onRowClick`): sorted and shown by `value`, labelled by `label`.

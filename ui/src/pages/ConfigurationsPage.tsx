@@ -9,7 +9,7 @@ import { useConfigurations, useDeleteConfiguration, useUpdateConfiguration } fro
 import { may, useMe } from '../api/me';
 import { EmptyState, ErrorNotice, Loading } from '../components/States';
 import { Confirm } from '../components/Confirm';
-import { DataTable, type DataColumn } from '../components/DataTable';
+import { controls, DataTable, type DataColumn } from '../components/DataTable';
 import { formatDateTime, relative } from '../format';
 import { copyText } from '../native';
 import { ConfigureDrawer } from './ConfigureDrawer';
@@ -276,9 +276,7 @@ function useConfigurationColumns({
         id: 'actions',
         header: 'Actions',
         hiddenHeader: true,
-        enableSorting: false,
-        enableHiding: false,
-        enableGlobalFilter: false,
+        ...controls,
         cell: ({ row: { original: c } }) => (
           <RowActions
             c={c}

@@ -167,7 +167,8 @@ impl Browse {
                 "is not the `next` of a previous page of this order; start again without it",
             )
         };
-        let (first, id) = after.split_once('\u{1f}').ok_or_else(wrong)?;
+        // The id (a UUID) never holds the separator; a name might.
+        let (first, id) = after.rsplit_once('\u{1f}').ok_or_else(wrong)?;
         Ok(Some(if self.order.by_name() {
             Key::Name(first.to_owned(), id.to_owned())
         } else {

@@ -62,6 +62,20 @@ pub struct AuditParams {
 impl AuditParams {
     /// The query, showing what `caller` may read.
     fn query(&self, caller: &Caller) -> Result<AuditQuery, AdminError> {
+        let oldest_first = self.order == Some(AuditOrder::OldestFirst);
+        // Each order continues with its own key: mixing them would page from the wrong end.
+        if oldest_first && self.before.is_some() {
+            return Err(AdminError::invalid(
+                "before",
+                "pages newest first: with order=oldestFirst, pass the previous page's `next` as `after`",
+            ));
+        }
+        if !oldest_first && self.after.is_some() {
+            return Err(AdminError::invalid(
+                "after",
+                "pages oldest first: pass it with order=oldestFirst (newest first continues with `before`)",
+            ));
+        }
         Ok(AuditQuery {
             reach: caller.reach(Area::Audit),
             configuration: self.configuration.as_deref().map(config_id).transpose()?,
@@ -71,7 +85,7 @@ impl AuditParams {
             until: self.until,
             before: self.before,
             after: self.after,
-            oldest_first: self.order == Some(AuditOrder::OldestFirst),
+            oldest_first,
             limit: self.limit.unwrap_or(0),
         })
     }

@@ -562,6 +562,17 @@ async fn the_admin_api_reads_and_exports_the_audit_log() {
     )
     .await;
     assert_eq!(actions(&rest), ["configuration.update"]);
+    // Each order continues with its own key.
+    for query in ["order=oldestFirst&before=3", "after=3"] {
+        let (status, refused) = parts(
+            s.admin(Method::GET, &format!("/api/audit?{query}"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 400, "{query}: {refused}");
+    }
     let response = s
         .admin(Method::GET, "/api/audit/export?format=csv")
         .send()

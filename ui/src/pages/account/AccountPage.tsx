@@ -18,7 +18,7 @@ import { useState } from 'react';
 import { api, describe, unwrap, type Schemas } from '../../api/client';
 import { rolesText, useMe } from '../../api/me';
 import { CopyField } from '../../components/CopyField';
-import { DataTable, type DataColumn } from '../../components/DataTable';
+import { controls, DataTable, type DataColumn } from '../../components/DataTable';
 import { ErrorNotice, Loading } from '../../components/States';
 import { formatDateTime } from '../../format';
 
@@ -53,9 +53,7 @@ export function SessionsTable({ sessions, onEnd }: { sessions: Session[]; onEnd:
       id: 'actions',
       header: 'Actions',
       hiddenHeader: true,
-      enableSorting: false,
-      enableHiding: false,
-      enableGlobalFilter: false,
+      ...controls,
       cell: ({ row: { original: s } }) =>
         s.current ? (
           <Badge variant="light">This session</Badge>
@@ -133,9 +131,7 @@ export function ApiTokensTable({ tokens, onRevoke }: { tokens: ApiToken[]; onRev
       id: 'actions',
       header: 'Actions',
       hiddenHeader: true,
-      enableSorting: false,
-      enableHiding: false,
-      enableGlobalFilter: false,
+      ...controls,
       cell: ({ row: { original: t } }) =>
         tokenState(t).label === 'Active' && (
           <Button size="xs" variant="default" color="red" onClick={() => onRevoke(t.id)}>

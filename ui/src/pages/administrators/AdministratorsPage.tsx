@@ -21,7 +21,7 @@ import { useMe } from '../../api/me';
 import { useConfigurations } from '../../api/queries';
 import { Confirm } from '../../components/Confirm';
 import { CopyField } from '../../components/CopyField';
-import { DataTable, type DataColumn } from '../../components/DataTable';
+import { controls, DataTable, type DataColumn } from '../../components/DataTable';
 import { EmptyState, ErrorNotice, Loading } from '../../components/States';
 import { formatDateTime } from '../../format';
 import { ApiTokensTable, SessionsTable } from '../account/AccountPage';
@@ -364,9 +364,7 @@ export function AdministratorsPage() {
       id: 'actions',
       header: 'Actions',
       hiddenHeader: true,
-      enableSorting: false,
-      enableHiding: false,
-      enableGlobalFilter: false,
+      ...controls,
       cell: ({ row: { original: a } }) => (
         <>
           {writable && (

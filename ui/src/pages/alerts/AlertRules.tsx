@@ -21,7 +21,7 @@ import { IconDots, IconPencil, IconSend, IconTrash } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { api, describe, unwrap, type Schemas } from '../../api/client';
-import { DataTable, type DataColumn } from '../../components/DataTable';
+import { controls, DataTable, type DataColumn } from '../../components/DataTable';
 import { formatDateTime } from '../../format';
 
 type Kind = Schemas['AlertCondition']['kind'];
@@ -350,9 +350,7 @@ export function RulesTable({
     {
       id: 'actions',
       header: 'Actions',
-      enableSorting: false,
-      enableHiding: false,
-      enableGlobalFilter: false,
+      ...controls,
       cell: ({ row: { original: r } }) =>
         writable ? (
           <Menu position="bottom-end" withinPortal>

@@ -18,7 +18,7 @@ import { useEffect, useState } from 'react';
 import { ApiError, api, describe, unwrap, type Configuration, type Schemas } from '../../api/client';
 import { may, useMe } from '../../api/me';
 import { Confirm } from '../../components/Confirm';
-import { DataTable, type DataColumn } from '../../components/DataTable';
+import { controls, DataTable, type DataColumn } from '../../components/DataTable';
 import { formatDateTime } from '../../format';
 
 type Held = Schemas['HeldDeletion'];
@@ -189,9 +189,7 @@ export function HeldDeletionsPanel({ configuration }: { configuration: Configura
       id: 'select',
       header: 'Select',
       hiddenHeader: true,
-      enableSorting: false,
-      enableHiding: false,
-      enableGlobalFilter: false,
+      ...controls,
       cell: ({ row: { original: h } }) => (
         <Checkbox
           aria-label={`Select ${h.userName ?? h.userId}`}

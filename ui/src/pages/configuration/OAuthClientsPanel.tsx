@@ -27,7 +27,7 @@ import {
 } from '../../api/queries';
 import { Confirm } from '../../components/Confirm';
 import { CopyField } from '../../components/CopyField';
-import { DataTable, type DataColumn } from '../../components/DataTable';
+import { controls, DataTable, type DataColumn } from '../../components/DataTable';
 import { ErrorNotice, Loading } from '../../components/States';
 import { formatDateTime, relative } from '../../format';
 import { TokenRequests } from './TokenRequests';
@@ -283,9 +283,7 @@ export function OAuthClientsPanel({ configuration }: { configuration: Configurat
     {
       id: 'actions',
       header: 'Actions',
-      enableSorting: false,
-      enableHiding: false,
-      enableGlobalFilter: false,
+      ...controls,
       cell: ({ row: { original: c } }) =>
         c.state !== 'revoked' && (
           <Button size="xs" variant="light" color="red" onClick={() => setRevoking(c)}>

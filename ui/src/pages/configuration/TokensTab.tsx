@@ -20,7 +20,7 @@ import { may, useMe } from '../../api/me';
 import { useCreateToken, useRevokeToken, useRotateToken, useTokens } from '../../api/queries';
 import { Confirm } from '../../components/Confirm';
 import { CopyField } from '../../components/CopyField';
-import { DataTable, type DataColumn } from '../../components/DataTable';
+import { controls, DataTable, type DataColumn } from '../../components/DataTable';
 import { EmptyState, ErrorNotice, Loading } from '../../components/States';
 import { formatDateTime, relative } from '../../format';
 import { OAuthClientsPanel } from './OAuthClientsPanel';
@@ -266,9 +266,7 @@ export function TokensTab({ configuration }: { configuration: Configuration }) {
     {
       id: 'actions',
       header: 'Actions',
-      enableSorting: false,
-      enableHiding: false,
-      enableGlobalFilter: false,
+      ...controls,
       cell: ({ row: { original: t } }) =>
         (t.state === 'active' || t.state === 'grace') &&
         writable && (

@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, describe, unwrap, type Configuration, type Schemas } from '../../api/client';
 import { keys } from '../../api/queries';
-import { DataTable, type DataColumn } from '../../components/DataTable';
+import { controls, DataTable, type DataColumn } from '../../components/DataTable';
 import { EmptyState, ErrorNotice, Loading } from '../../components/States';
 import { formatDateTime } from '../../format';
 import type { ApiPlan } from './planText';
@@ -88,9 +88,7 @@ export function Versions({
     {
       id: 'actions',
       header: 'Actions',
-      enableSorting: false,
-      enableHiding: false,
-      enableGlobalFilter: false,
+      ...controls,
       cell: ({ row: { original: v } }) =>
         v.version !== newest && (
           <Group gap="xs" wrap="nowrap">

@@ -36,6 +36,7 @@ test('rules and fields become table rows', () => {
 test('findings are placed as the editor numbers rows, from 1', () => {
   expect(whereIs('/rules/7/transforms/0/expression')).toBe('rule 8, transform 1, expression');
   expect(whereIs('/fields/2/validators/1')).toBe('field 3, validator 2');
+  expect(whereIs('')).toBe('the plan');
   expect(whereIs('/scoping/users/0/filter')).toBe('users filter 1, filter');
   expect(whereIs('/mode')).toBe('mode');
   expect(rowOf('/rules/7/transforms/0')).toBe('rules/7');

@@ -200,7 +200,8 @@ export function whereIs(location: string): string {
       out.push(parts[i]);
     }
   }
-  return out.length ? out.join(', ') : location;
+  // The root (an empty pointer): the plan as a whole.
+  return out.length ? out.join(', ') : location || 'the plan';
 }
 
 /** The row a finding belongs to in the form: `rules/3` or `fields/0`, or null. */

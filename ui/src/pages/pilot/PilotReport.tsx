@@ -1,7 +1,7 @@
 import { Badge, Checkbox, Group, Progress, SegmentedControl, Stack, Text } from '@mantine/core';
 import { useMemo, useState } from 'react';
 import type { Schemas } from '../../api/client';
-import { DataTable, type DataColumn } from '../../components/DataTable';
+import { controls, DataTable, type DataColumn } from '../../components/DataTable';
 import { stepTitles } from '../configuration/ProvisionOnDemand';
 
 export type PilotAction = Schemas['PilotAction'];
@@ -103,9 +103,7 @@ export function PilotReport({
             id: 'chosen',
             header: 'Chosen',
             hiddenHeader: true,
-            enableSorting: false,
-            enableHiding: false,
-            enableGlobalFilter: false,
+            ...controls,
             cell: ({ row: { original: u } }: { row: { original: UserResult } }) =>
               u.action === 'failed' && (
                 <Checkbox

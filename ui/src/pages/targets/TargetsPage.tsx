@@ -21,7 +21,7 @@ import { ApiError, api, describe, unwrap, type Schemas } from '../../api/client'
 import { may, useMe } from '../../api/me';
 import { CheckTable } from '../../components/CheckTable';
 import { Confirm } from '../../components/Confirm';
-import { DataTable, type DataColumn } from '../../components/DataTable';
+import { controls, DataTable, type DataColumn } from '../../components/DataTable';
 import { EmptyState, ErrorNotice, Loading } from '../../components/States';
 import { formatDateTime } from '../../format';
 
@@ -270,9 +270,7 @@ export function TargetsPage() {
       id: 'actions',
       header: 'Actions',
       hiddenHeader: true,
-      enableSorting: false,
-      enableHiding: false,
-      enableGlobalFilter: false,
+      ...controls,
       cell: ({ row: { original: t } }) => (
         <Group gap="xs" justify="flex-end" wrap="nowrap">
           <Button

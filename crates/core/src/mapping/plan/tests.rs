@@ -600,6 +600,13 @@ fn a_plan_that_does_not_fit_the_format_is_one_finding_where_it_is() {
     plan["rules"][2]["apply"] = json!(7);
     assert_eq!(read(plan).unwrap_err().location, "/rules/2/apply");
 
+    // An unknown key is named where it stands, with the keys the format has.
+    let mut plan = serde_json::to_value(Plan::default_users()).unwrap();
+    plan["extra"] = json!(1);
+    let found = read(plan).unwrap_err();
+    assert_eq!(found.location, "/extra");
+    assert!(found.message.contains("`matching`"), "{}", found.message);
+
     let plan = serde_json::to_value(Plan::default_users()).unwrap();
     assert_eq!(read(plan).unwrap(), Plan::default_users());
 }
