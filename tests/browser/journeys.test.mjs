@@ -287,6 +287,31 @@ test("journey 4: one person's failures are found among 50 requests, from the lis
   assert.equal(await users.getByRole('columnheader', { name: 'Created' }).getAttribute('aria-sort'), 'descending');
   await shot('4e-directory-newest-first');
 
+  // The log oldest first (the time's header), with a chosen column kept for the next visit.
+  await page.goto(`${server.origin}/logs?configuration=${made.id}`);
+  const oldest = (await api('GET', `/api/logs?configuration=${made.id}&after=0&limit=1`)).entries[0];
+  await log.locator('[data-seq]').first().waitFor();
+  assert.equal(await log.getByRole('columnheader', { name: 'Time' }).getAttribute('aria-sort'), 'descending');
+  await log.getByRole('button', { name: 'Time' }).click();
+  await log.locator(`[data-seq="${oldest.seq}"][aria-rowindex="2"]`).waitFor();
+  assert.equal(await log.getByRole('columnheader', { name: 'Time' }).getAttribute('aria-sort'), 'ascending');
+  await page.getByRole('button', { name: 'Choose the columns of provisioning log' }).click();
+  await page.getByRole('checkbox', { name: 'Error' }).click();
+  await page.getByRole('checkbox', { name: 'Client' }).click();
+  await page.keyboard.press('Escape');
+  await log.getByRole('columnheader', { name: 'Error' }).waitFor();
+  assert.equal(await log.getByRole('columnheader', { name: 'Client' }).count(), 0);
+  await shot('4f-log-oldest-first-with-errors');
+  await page.reload();
+  await log.getByRole('columnheader', { name: 'Error' }).waitFor();
+  assert.equal(await log.getByRole('columnheader', { name: 'Client' }).count(), 0);
+  assert.equal(await log.getByRole('columnheader', { name: 'Time' }).getAttribute('aria-sort'), 'descending');
+  // Back to the columns everyone else starts with.
+  await page.getByRole('button', { name: 'Choose the columns of provisioning log' }).click();
+  await page.getByRole('checkbox', { name: 'Error' }).click();
+  await page.getByRole('checkbox', { name: 'Client' }).click();
+  await page.keyboard.press('Escape');
+
   // A custom range that ends before the requests finds none of them.
   await page.goto(`${server.origin}/logs?configuration=${made.id}`);
   await page.getByRole('combobox', { name: 'Time' }).click();

@@ -1034,8 +1034,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A page of the provisioning log, newest first: every SCIM request, its outcome, redacted
-         *     bodies.
+         * A page of the provisioning log — newest first, or oldest first with `after` — every SCIM
+         *     request, its outcome, redacted bodies.
          */
         get: operations["search"];
         put?: never;
@@ -3064,7 +3064,8 @@ export interface components {
             entries: components["schemas"]["LogEntry"][];
             /**
              * Format: int64
-             * @description The `before` of the next (older) page.
+             * @description Where the next page continues: its `before` when newest first (older records), its
+             *     `after` when oldest first (newer ones). None when the page is the last.
              */
             next?: number | null;
         };
@@ -6946,9 +6947,12 @@ export interface operations {
                  *     (`word*` for a prefix).
                  */
                 text?: string;
-                /** @description The `next` of the previous page. */
+                /** @description Newest first: records before this position (the `next` of the previous page). */
                 before?: number;
-                /** @description Records after this position, oldest first (to follow the log). */
+                /**
+                 * @description Oldest first: records after this position — `0` for the first page, then the `next`
+                 *     of the previous page (also how the log is followed).
+                 */
                 after?: number;
                 /** @description Page size, 1 to 1,000 (default 100). */
                 limit?: number;
@@ -7046,9 +7050,12 @@ export interface operations {
                  *     (`word*` for a prefix).
                  */
                 text?: string;
-                /** @description The `next` of the previous page. */
+                /** @description Newest first: records before this position (the `next` of the previous page). */
                 before?: number;
-                /** @description Records after this position, oldest first (to follow the log). */
+                /**
+                 * @description Oldest first: records after this position — `0` for the first page, then the `next`
+                 *     of the previous page (also how the log is followed).
+                 */
                 after?: number;
                 /** @description Page size, 1 to 1,000 (default 100). */
                 limit?: number;
@@ -7201,9 +7208,12 @@ export interface operations {
                  *     (`word*` for a prefix).
                  */
                 text?: string;
-                /** @description The `next` of the previous page. */
+                /** @description Newest first: records before this position (the `next` of the previous page). */
                 before?: number;
-                /** @description Records after this position, oldest first (to follow the log). */
+                /**
+                 * @description Oldest first: records after this position — `0` for the first page, then the `next`
+                 *     of the previous page (also how the log is followed).
+                 */
                 after?: number;
                 /** @description Page size, 1 to 1,000 (default 100). */
                 limit?: number;

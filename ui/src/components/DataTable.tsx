@@ -1,15 +1,4 @@
-import {
-  ActionIcon,
-  Anchor,
-  Checkbox,
-  Group,
-  Menu,
-  Table,
-  Text,
-  TextInput,
-  UnstyledButton,
-  VisuallyHidden,
-} from '@mantine/core';
+import { Anchor, Group, Table, Text, TextInput, UnstyledButton, VisuallyHidden } from '@mantine/core';
 import {
   flexRender,
   getCoreRowModel,
@@ -21,8 +10,9 @@ import {
   type VisibilityState,
 } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { IconArrowsSort, IconColumns, IconSearch, IconSortAscending, IconSortDescending } from '@tabler/icons-react';
+import { IconArrowsSort, IconSearch, IconSortAscending, IconSortDescending } from '@tabler/icons-react';
 import { useRef, useState, type ReactNode } from 'react';
+import { ColumnMenu } from './ColumnMenu';
 
 /** From this many rows on, only the rows in view (and a margin) are in the page. */
 export const VIRTUAL_FROM = 200;
@@ -241,29 +231,14 @@ export function DataTable<T>({
           )}
           {toolbar}
         </Group>
-        <Menu position="bottom-end" closeOnItemClick={false}>
-          <Menu.Target>
-            <ActionIcon variant="default" size="lg" aria-label={`Choose the columns of ${label.toLowerCase()}`}>
-              <IconColumns size={18} />
-            </ActionIcon>
-          </Menu.Target>
-          <Menu.Dropdown>
-            <Menu.Label>Columns</Menu.Label>
-            {table
-              .getAllLeafColumns()
-              .filter((c) => c.getCanHide())
-              .map((c) => (
-                <Menu.Item key={c.id} onClick={() => c.toggleVisibility()}>
-                  <Checkbox
-                    label={(c.columnDef as DataColumn<T>).header}
-                    checked={c.getIsVisible()}
-                    onChange={() => c.toggleVisibility()}
-                    onClick={(e) => e.stopPropagation()}
-                  />
-                </Menu.Item>
-              ))}
-          </Menu.Dropdown>
-        </Menu>
+        <ColumnMenu
+          label={label}
+          columns={table
+            .getAllLeafColumns()
+            .filter((c) => c.getCanHide())
+            .map((c) => ({ id: c.id, header: (c.columnDef as DataColumn<T>).header, visible: c.getIsVisible() }))}
+          onToggle={(id) => table.getColumn(id)?.toggleVisibility()}
+        />
       </Group>
       {virtual ? (
         <div

@@ -530,7 +530,8 @@ fn entry_from_row(row: &db::Row) -> CoreResult<LogEntry> {
     })
 }
 
-/// Which records to read: newest first, `limit` at a time, continuing `before` a position.
+/// Which records to read, `limit` at a time: newest first, continuing `before` a position, or
+/// oldest first, continuing `after` one (`0` for the first page).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct LogQuery {
@@ -650,7 +651,8 @@ fn text_matches(text: &str, fields: &[&str]) -> bool {
 pub struct LogPage {
     /// The records.
     pub entries: Vec<LogEntry>,
-    /// The `before` of the next (older) page.
+    /// Where the next page continues: its `before` when newest first (older records), its
+    /// `after` when oldest first (newer ones). None when the page is the last.
     pub next: Option<i64>,
 }
 

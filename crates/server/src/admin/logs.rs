@@ -46,9 +46,10 @@ pub struct LogParams {
     /// Free text over the resource's name, id, externalId and emails and the error detail
     /// (`word*` for a prefix).
     text: Option<String>,
-    /// The `next` of the previous page.
+    /// Newest first: records before this position (the `next` of the previous page).
     before: Option<i64>,
-    /// Records after this position, oldest first (to follow the log).
+    /// Oldest first: records after this position — `0` for the first page, then the `next`
+    /// of the previous page (also how the log is followed).
     after: Option<i64>,
     /// Page size, 1 to 1,000 (default 100).
     limit: Option<usize>,
@@ -72,8 +73,8 @@ fn parse_enum<T: serde::de::DeserializeOwned>(
         .transpose()
 }
 
-/// A page of the provisioning log, newest first: every SCIM request, its outcome, redacted
-/// bodies.
+/// A page of the provisioning log — newest first, or oldest first with `after` — every SCIM
+/// request, its outcome, redacted bodies.
 #[utoipa::path(get, path = "/api/logs", security(("admin_token" = [])), params(LogParams),
     responses((status = 200, body = logs::LogPage), (status = 400, body = ErrorBody)))]
 pub async fn search(

@@ -135,6 +135,25 @@ async fn every_request_is_recorded_redacted_and_searchable() {
     let rest = logs(&s, &format!("before={next}&limit=10")).await;
     assert_eq!(rest["entries"].as_array().unwrap().len(), 2);
     assert!(rest["entries"][0]["seq"].as_i64().unwrap() < next);
+    // Oldest first: `after=0`, then each page's `next`; every record once, in order.
+    let oldest = logs(&s, "after=0&limit=2").await;
+    let ops = |page: &Value| -> Vec<String> {
+        page["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| format!("{} {}", e["operation"].as_str().unwrap(), e["status"]))
+            .collect()
+    };
+    assert_eq!(ops(&oldest), ["create 201", "create 409"]);
+    let next = oldest["next"].as_i64().unwrap();
+    assert_eq!(next, oldest["entries"][1]["seq"].as_i64().unwrap());
+    let newer = logs(&s, &format!("after={next}&limit=2")).await;
+    assert_eq!(ops(&newer), ["disable 200", "query 200"]);
+    let last = newer["entries"][1]["seq"].as_i64().unwrap();
+    let none = logs(&s, &format!("after={last}&limit=2")).await;
+    assert_eq!(none["entries"], json!([]), "{none}");
+    assert!(none["next"].is_null(), "{none}");
     let (status, body) = parts(
         s.admin(Method::GET, "/api/logs?outcome=exploded")
             .send()

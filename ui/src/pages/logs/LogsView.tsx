@@ -11,7 +11,8 @@ import { EmptyState, ErrorNotice, Loading } from '../../components/States';
 import { formatDateTime } from '../../format';
 import { EntryDetail } from './EntryDetail';
 import { filterParams, filterQuery, localToIso, mergeEntries, type LogFilters } from './filters';
-import { LogTable } from './LogTable';
+import { ColumnMenu } from '../../components/ColumnMenu';
+import { LogTable, useLogColumns, type LogOrder } from './LogTable';
 import { Refusals } from './Refusals';
 
 const outcomes = ['success', 'failure', 'warning', 'skipped'];
@@ -44,10 +45,14 @@ function toLocalInput(iso: string): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
-/** Follows the log as server-sent events while `on`; new records arrive in batches per frame. */
-function useLiveTail(on: boolean, filters: LogFilters, onEntries: (e: LogEntry[]) => void) {
+/**
+ * Follows the log as server-sent events while `on`, from the record after `from` (the newest
+ * one read, so nothing stored since the page was read is missed); new records arrive in
+ * batches per frame.
+ */
+function useLiveTail(on: boolean, filters: LogFilters, from: number | undefined, onEntries: (e: LogEntry[]) => void) {
   const [connected, setConnected] = useState(false);
-  const query = filterQuery({ ...filters, since: undefined });
+  const query = filterQuery({ ...filters, since: undefined }, { after: from });
   useEffect(() => {
     if (!on) return;
     const source = new EventSource(`/api/logs/stream?${query}`);
@@ -133,6 +138,8 @@ export function LogsView({ configuration, initial }: { configuration?: Configura
   const [from, setFrom] = useState(initial?.since ? toLocalInput(initial.since) : '');
   const [to, setTo] = useState(initial?.until ? toLocalInput(initial.until) : '');
   const [live, setLive] = useState(true);
+  const [order, setOrder] = useState<LogOrder>('newest');
+  const logColumns = useLogColumns();
   const [liveEntries, setLiveEntries] = useState<LogEntry[]>([]);
   // The record shown has its own address (`?entry=<seq>`): shareable, and Back closes it.
   const [params, setParams] = useSearchParams();
@@ -154,23 +161,41 @@ export function LogsView({ configuration, initial }: { configuration?: Configura
   const effective: LogFilters = { ...filters, text: debouncedText, since: since.current, until };
   const key = filterQuery({ ...effective, since: range === 'custom' ? since.current : range });
 
+  // Newest first pages backwards (`before`); oldest first pages forwards (`after`, from 0).
   const pages = useInfiniteQuery({
-    queryKey: ['logs', key],
+    queryKey: ['logs', key, order],
     initialPageParam: undefined as number | undefined,
     getNextPageParam: (last: { next?: number | null }) => last.next ?? undefined,
     queryFn: ({ pageParam }) =>
       unwrap(
-        api.GET('/api/logs', { params: { query: { ...filterParams(effective), before: pageParam, limit: 500 } } }),
+        api.GET('/api/logs', {
+          params: {
+            query: {
+              ...filterParams(effective),
+              ...(order === 'oldest' ? { after: pageParam ?? 0 } : { before: pageParam }),
+              limit: 500,
+            },
+          },
+        }),
       ),
   });
-  useEffect(() => setLiveEntries([]), [key]);
-  const onLive = useCallback((batch: LogEntry[]) => setLiveEntries((prev) => [...batch.reverse(), ...prev]), []);
-  // A custom range that ends in the past has nothing new to follow.
-  const connected = useLiveTail(live && until === undefined, effective, onLive);
-  const entries = useMemo(
-    () => mergeEntries(liveEntries, pages.data?.pages.flatMap((p) => p.entries) ?? []),
-    [liveEntries, pages.data],
+  useEffect(() => setLiveEntries([]), [key, order]);
+  // Live records arrive oldest first: on top of a newest-first list, at the end of an oldest-first one.
+  const onLive = useCallback(
+    (batch: LogEntry[]) =>
+      setLiveEntries((prev) => (order === 'oldest' ? [...prev, ...batch] : [...batch.reverse(), ...prev])),
+    [order],
   );
+  // A custom range that ends in the past has nothing new to follow. Oldest first, new records
+  // belong after the last page: until it is read, scrolling on reaches them.
+  const following = live && until === undefined && !pages.isPending && (order === 'newest' || !pages.hasNextPage);
+  const read = pages.data?.pages;
+  const newestRead = order === 'oldest' ? read?.at(-1)?.entries.at(-1)?.seq : read?.[0]?.entries[0]?.seq;
+  const connected = useLiveTail(following, effective, newestRead, onLive);
+  const entries = useMemo(() => {
+    const loaded = pages.data?.pages.flatMap((p) => p.entries) ?? [];
+    return order === 'oldest' ? mergeEntries(loaded, liveEntries) : mergeEntries(liveEntries, loaded);
+  }, [liveEntries, pages.data, order]);
   const loaded = openSeq ? entries.find((e) => String(e.seq) === openSeq) : undefined;
   const fetched = useQuery({
     queryKey: ['log-entry', openSeq],
@@ -269,10 +294,12 @@ export function LogsView({ configuration, initial }: { configuration?: Configura
             </Badge>
           )}
           <Text size="sm" c="dimmed">
-            {entries.length.toLocaleString()} shown{hasNextPage ? ', scroll for older' : ''}
+            {entries.length.toLocaleString()} shown
+            {hasNextPage ? `, scroll for ${order === 'oldest' ? 'newer' : 'older'}` : ''}
           </Text>
         </Group>
         <Group gap="xs">
+          <ColumnMenu label="Provisioning log" columns={logColumns.choices} onToggle={logColumns.toggle} />
           <Button
             component="a"
             variant="default"
@@ -303,7 +330,15 @@ export function LogsView({ configuration, initial }: { configuration?: Configura
           {live ? ' This page follows new ones live: start provisioning (or press Test Connection in the IdP).' : ''}
         </EmptyState>
       ) : (
-        <LogTable entries={entries} onOpen={setOpen} onEnd={loadMore} names={names} />
+        <LogTable
+          entries={entries}
+          onOpen={setOpen}
+          onEnd={loadMore}
+          names={names}
+          columns={logColumns.shown}
+          order={order}
+          onOrder={setOrder}
+        />
       )}
       {filters.scimType && (
         <Group gap="xs">

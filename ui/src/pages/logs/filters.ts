@@ -41,7 +41,7 @@ export function filterParams(filters: LogFilters) {
   };
 }
 
-/** Merges live entries (newest first) with loaded pages, newest first, each record once. */
+/** Merges two runs of records in the order given (live ones and loaded pages, whichever comes first), each record once. */
 export function mergeEntries<T extends { seq: number }>(live: T[], pages: T[]): T[] {
   const seen = new Set<number>();
   const out: T[] = [];
