@@ -2,7 +2,16 @@
 //! permissions of the shell's own commands, which the capability grants to the console's page.
 
 fn main() {
-    let manifest = tauri_build::AppManifest::new().commands(&["copy_text", "open_data_folder"]);
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "copy_text",
+        "open_data_folder",
+        "connections_list",
+        "connection_probe",
+        "connection_add",
+        "connection_remove",
+        "connection_trust",
+        "connection_open",
+    ]);
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/*.json")
         .app_manifest(manifest);

@@ -6,7 +6,11 @@ use tauri::{AppHandle, State};
 use tauri_plugin_clipboard_manager::ClipboardExt as _;
 use tauri_plugin_opener::OpenerExt as _;
 
+use scim_console_server::remote::Probe;
+
+use crate::connections::{self, COLOURS, Connection, ConnectionError, Connections, NewConnection};
 use crate::console::Console;
+use crate::tray;
 
 /// Copies text to the system clipboard.
 #[tauri::command]
@@ -22,4 +26,69 @@ pub fn open_data_folder(app: AppHandle, console: State<'_, Console>) -> Result<(
     app.opener()
         .open_path(console.data_dir().display().to_string(), None::<&str>)
         .map_err(|e| format!("could not open {}: {e}", console.data_dir().display()))
+}
+
+/// The connections, and the colours one may take.
+#[tauri::command]
+pub fn connections_list(connections: State<'_, Connections>) -> ConnectionsView {
+    ConnectionsView {
+        connections: connections.list(),
+        colours: COLOURS.to_vec(),
+    }
+}
+
+/// What the connections page lists.
+#[derive(Debug, serde::Serialize)]
+pub struct ConnectionsView {
+    connections: Vec<Connection>,
+    colours: Vec<&'static str>,
+}
+
+/// A first look at a console before any secret is sent: its version and certificate.
+#[tauri::command]
+pub async fn connection_probe(url: String) -> Result<Probe, ConnectionError> {
+    connections::probe(&url).await
+}
+
+/// Adds a connection (its token to the keychain).
+#[tauri::command]
+pub async fn connection_add(
+    app: AppHandle,
+    connections: State<'_, Connections>,
+    connection: NewConnection,
+) -> Result<Connection, ConnectionError> {
+    let added = connections.add(connection).await?;
+    tray::refresh(&app);
+    tracing::info!(connection = %added.name, url = %added.url, "connection added");
+    Ok(added)
+}
+
+/// Removes a connection and its token.
+#[tauri::command]
+pub async fn connection_remove(
+    app: AppHandle,
+    connections: State<'_, Connections>,
+    id: String,
+) -> Result<(), ConnectionError> {
+    connections.remove(&id).await?;
+    tray::refresh(&app);
+    Ok(())
+}
+
+/// Trusts the certificate a connection's console presents now (after it changed).
+#[tauri::command]
+pub async fn connection_trust(
+    connections: State<'_, Connections>,
+    id: String,
+    fingerprint: String,
+) -> Result<Connection, ConnectionError> {
+    let trusted = connections.trust(&id, &fingerprint).await?;
+    tracing::info!(connection = %trusted.name, "a new certificate trusted");
+    Ok(trusted)
+}
+
+/// Shows a connection's console in the window.
+#[tauri::command]
+pub async fn connection_open(app: AppHandle, id: String) -> Result<(), ConnectionError> {
+    crate::switch::open_connection(&app, &id).await
 }

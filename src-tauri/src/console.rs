@@ -118,6 +118,8 @@ pub fn start(app: &AppHandle, settings: &DesktopSettings) -> Opening {
             ),
         );
     }
+    app.state::<crate::connections::Connections>()
+        .set_home(&origin);
     follow_alerts(app, &server);
     // The window signs in as this machine's built-in local owner (one-time link); should that
     // owner have been disabled, with the per-launch admin token.
@@ -184,7 +186,8 @@ fn follow_alerts(app: &AppHandle, server: &Server) {
     });
 }
 
-fn notify(app: &AppHandle, title: &str, body: &str) {
+/// Shows a desktop notification (logged when the desktop refuses it).
+pub fn notify(app: &AppHandle, title: &str, body: &str) {
     if let Err(error) = app.notification().builder().title(title).body(body).show() {
         tracing::warn!(%error, "could not show a notification");
     }

@@ -38,8 +38,12 @@ pub fn folder() -> Option<PathBuf> {
 /// exits. Without a log folder (none, or not writable), the log goes to standard error only, and
 /// says so there.
 pub fn init() {
-    let filter =
-        || EnvFilter::try_from_env("SCIM_CONSOLE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    // The platform verifier logs every certificate it does not trust as an error: a connection
+    // to a self-signed console reports that itself, in words, with the fingerprint.
+    let filter = || {
+        EnvFilter::try_from_env("SCIM_CONSOLE_LOG")
+            .unwrap_or_else(|_| EnvFilter::new("info,rustls_platform_verifier=off"))
+    };
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_filter(filter());

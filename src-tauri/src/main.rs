@@ -6,13 +6,17 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod connections;
 mod console;
 mod logging;
 mod settings;
+mod switch;
 mod tray;
 
+use tauri::webview::PageLoadEvent;
 use tauri::{Manager as _, RunEvent, WebviewWindowBuilder, WindowEvent};
 
+use crate::connections::Connections;
 use crate::console::Console;
 use crate::settings::DesktopSettings;
 
@@ -58,10 +62,17 @@ fn main() -> std::process::ExitCode {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_opener::init())
+        .manage(Connections::load(&data_dir))
         .manage(Console::new(data_dir))
         .invoke_handler(tauri::generate_handler![
             commands::copy_text,
-            commands::open_data_folder
+            commands::open_data_folder,
+            commands::connections_list,
+            commands::connection_probe,
+            commands::connection_add,
+            commands::connection_remove,
+            commands::connection_trust,
+            commands::connection_open
         ])
         .setup(move |app| {
             if let Err(error) = tray::install(app.handle()) {
@@ -72,7 +83,14 @@ fn main() -> std::process::ExitCode {
             let mut window = WebviewWindowBuilder::new(app, "main", opening.url)
                 .title("SCIM Console")
                 .inner_size(1280.0, 840.0)
-                .min_inner_size(900.0, 600.0);
+                .min_inner_size(900.0, 600.0)
+                // The bar saying which console is shown, on every page.
+                .initialization_script(include_str!("bar.js"))
+                .on_page_load(|window, payload| {
+                    if payload.event() == PageLoadEvent::Started {
+                        switch::shown(window.app_handle(), payload.url());
+                    }
+                });
             if let Some(script) = &opening.script {
                 window = window.initialization_script(script);
             }

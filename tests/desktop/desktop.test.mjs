@@ -1,9 +1,12 @@
 // The desktop app end to end: the real `scim-console-desktop` binary under Xvfb, driven over
 // W3C WebDriver by tauri-driver and WebKitWebDriver. It starts its console runtime, shows the
-// UI, creates a configuration and reads its token back, and the token opens the SCIM endpoint.
+// UI, creates a configuration and reads its token back, and the token opens the SCIM endpoint;
+// then it connects to a deployed console (`scim-console serve` over self-signed TLS), works
+// there, and refuses it once its certificate changes until the new one is confirmed.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -12,6 +15,8 @@ const binary =
   process.env.SCIM_CONSOLE_DESKTOP_BIN ?? new URL('../../target/debug/scim-console-desktop', import.meta.url).pathname;
 const artifacts = process.env.E2E_ARTIFACTS ?? new URL('../../target/e2e-artifacts', import.meta.url).pathname;
 const driverPort = Number(process.env.TAURI_DRIVER_PORT ?? 4444);
+const consoleBinary =
+  process.env.SCIM_CONSOLE_BIN ?? new URL('../../target/debug/scim-console', import.meta.url).pathname;
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 mkdirSync(artifacts, { recursive: true });
 
@@ -20,6 +25,7 @@ let display = process.env.DISPLAY;
 let driver;
 let dataDir;
 let session;
+let remote;
 const figures = {};
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -53,7 +59,18 @@ async function element(xpath, timeout = 20_000) {
   }
 }
 
-const click = async (xpath) => wd('POST', `/session/${session}/element/${await element(xpath)}/click`, {});
+/**
+ * Clicks an element once it is in the middle of the view (WebDriver scrolls it to the bottom
+ * edge, where the desktop's connection bar sits over the page).
+ */
+async function click(xpath) {
+  const id = await element(xpath);
+  await wd('POST', `/session/${session}/execute/sync`, {
+    script: "arguments[0].scrollIntoView({ block: 'center' });",
+    args: [{ [ELEMENT]: id }],
+  });
+  return wd('POST', `/session/${session}/element/${id}/click`, {});
+}
 const text = async (xpath) => (await wd('GET', `/session/${session}/element/${await element(xpath)}/text`)).trim();
 const script = (body, args = []) => wd('POST', `/session/${session}/execute/async`, { script: body, args });
 
@@ -104,11 +121,14 @@ before(async () => {
   }
   dataDir = mkdtempSync(join(tmpdir(), 'scim-console-desktop-'));
   env.SCIM_CONSOLE_DATA_DIR = dataDir;
-  // The platform's log folder, under the test's own folder.
+  // The platform's folders (log, WebKit's storage and cache), under the test's own folder: all
+  // the app writes is there, to be searched for secrets.
   env.XDG_STATE_HOME = join(dataDir, 'state');
+  env.XDG_CONFIG_HOME = join(dataDir, 'config');
+  env.XDG_CACHE_HOME = join(dataDir, 'cache');
   env.SCIM_CONSOLE_DESKTOP_PORT = '0';
   env.WEBKIT_DISABLE_COMPOSITING_MODE = '1';
-  // No session bus: the master key falls back to a file in the data folder.
+  // The session bus and its unlocked keyring (xtask starts them) hold the app's secrets.
   driver = spawn('tauri-driver', ['--port', String(driverPort)], {
     env,
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -120,6 +140,7 @@ after(async () => {
   if (session) await wd('DELETE', `/session/${session}`).catch(() => {});
   driver?.kill();
   xvfb?.kill();
+  await remote?.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   if (Object.keys(figures).length) console.log(`desktop figures: ${JSON.stringify(figures)}`);
 });
@@ -182,4 +203,202 @@ test("the page may call the shell's own commands and nothing else", async () => 
   assert.equal(results[0], 'allowed');
   assert.match(results[1], /^refused/);
   assert.match(results[2], /^refused/);
+});
+
+/** The id of the input labelled `label` (its text starts so). */
+const input = (label) => element(`//input[@id=//label[starts-with(normalize-space(.), "${label}")]/@for]`);
+async function type(label, value) {
+  const id = await input(label);
+  await wd('POST', `/session/${session}/element/${id}/clear`, {});
+  await wd('POST', `/session/${session}/element/${id}/value`, { text: value });
+}
+/** Ticks a checkbox or radio by its label (Mantine draws over the input itself). */
+const tick = async (label) => click(`//label[starts-with(normalize-space(.), "${label}")]`);
+
+/** A free TCP port on loopback (the remote keeps it across restarts: its address is the connection's). */
+async function freePort() {
+  const server = createServer();
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address();
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** `scim-console --data-dir DIR …` on the remote's folder, with no keyring (its key in a file). */
+function cli(dir, ...args) {
+  return execFileSync(consoleBinary, ['--data-dir', dir, ...args], {
+    env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: '', SCIM_CONSOLE_LOG: 'warn' },
+    encoding: 'utf8',
+  });
+}
+
+/** `scim-console serve --tls-self-signed` on `port`; the fingerprint it prints, and a stop. */
+async function serveRemote(dir, port) {
+  const child = spawn(consoleBinary, ['--data-dir', dir, 'serve', '--port', String(port), '--tls-self-signed'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: '', SCIM_CONSOLE_LOG: 'warn' },
+  });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const printed = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`the remote did not start:\n${out}\n${err}`)), 30_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('SCIM base URL')) {
+        clearTimeout(timer);
+        resolve(out);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`the remote exited (${code}):\n${out}\n${err}`)));
+  });
+  const fingerprint = /TLS certificate SHA-256: (\S+)/.exec(printed)[1];
+  return {
+    fingerprint,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+/** The names of the X display's windows. */
+function windowNames() {
+  return execFileSync('xwininfo', ['-display', display, '-root', '-tree'], { encoding: 'utf8' });
+}
+
+async function waitFor(check, what, timeout = 20_000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await sleep(200);
+  }
+}
+
+/** Every file under `dir` whose bytes hold `needle`. */
+function filesHolding(dir, needle) {
+  const found = [];
+  for (const name of readdirSync(dir, { recursive: true })) {
+    const path = join(dir, name);
+    let stat;
+    try {
+      stat = statSync(path);
+    } catch {
+      continue;
+    }
+    if (stat.isFile() && readFileSync(path).includes(needle)) found.push(path);
+  }
+  return found;
+}
+
+test('a deployed console over self-signed TLS is added, used and left, and refused when its certificate changes', async () => {
+  // The deployed console: an owner with a personal API token, serving HTTPS with a self-signed
+  // certificate (and, on its first start, the configuration "default" with a token).
+  const remoteDir = mkdtempSync(join(tmpdir(), 'scim-console-remote-'));
+  const port = await freePort();
+  cli(remoteDir, 'admin', 'create', '--email', 'ops@contoso.example', '--role', 'owner');
+  const token = cli(remoteDir, 'api-token', 'create', '--admin', 'ops@contoso.example', '--name', 'desktop')
+    .trim()
+    .split('\n')
+    .at(-1);
+  assert.match(token, /^scap_/);
+  let served = await serveRemote(remoteDir, port);
+  remote = {
+    stop: async () => {
+      await served.stop();
+      rmSync(remoteDir, { recursive: true, force: true });
+    },
+  };
+  const url = `https://127.0.0.1:${port}`;
+
+  // Connections: the address is looked at first; its certificate's fingerprint is the one
+  // `serve` printed, confirmed before anything else is asked.
+  // The navigation offers Connections in the desktop app (the token dialog of the test before
+  // is still open over it: the page is opened by its address).
+  await element("//nav//a[normalize-space(.)='Connections']");
+  await wd('POST', `/session/${session}/execute/sync`, { script: "location.assign('/connections')", args: [] });
+  await element("//h1[normalize-space(.)='Connections']");
+  await element("//*[@id='scim-console-connection-bar' and @data-connection='This computer']");
+  await type('Address', url);
+  await click("//button[normalize-space(.)='Check the console']");
+  assert.equal(await text("//*[@data-testid='presented-fingerprint']"), served.fingerprint);
+  await screenshot('desktop-03-certificate');
+  await tick('I compared it');
+  await type('Name', 'QA remote');
+  await tick('Red');
+  await type('API token', token);
+  await click("//button[normalize-space(.)='Add connection']");
+  await element(
+    "//table[@aria-label='Connections']//tr[contains(., 'QA remote') and contains(., 'ops@contoso.example')]",
+  );
+
+  // The token is in the keychain, and in no file the app wrote.
+  const [connection] = JSON.parse(readFileSync(join(dataDir, 'connections.json'), 'utf8'));
+  assert.equal(connection.name, 'QA remote');
+  assert.deepEqual(connection.trust, { pinned: served.fingerprint });
+  const kept = execFileSync(
+    'secret-tool',
+    ['lookup', 'service', 'scim-console', 'username', `connection:${connection.id}`],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(kept.trim(), token);
+  assert.deepEqual(filesHolding(dataDir, token), []);
+
+  // Opened: the remote's own pages, its configurations (not this computer's), its name in the
+  // bar and the window's title.
+  await click("//button[@aria-label='Open QA remote']");
+  await element("//*[@id='scim-console-connection-bar' and @data-connection='QA remote']", 30_000);
+  await element("//h1[contains(., 'SCIM configurations')]");
+  await element("//table//*[normalize-space(.)='default']");
+  assert.equal(
+    await wd('POST', `/session/${session}/elements`, {
+      using: 'xpath',
+      value: "//*[normalize-space(.)='Desktop Entra']",
+    }).then((f) => f.length),
+    0,
+  );
+  await waitFor(() => windowNames().includes('QA remote'), 'the window title names the connection');
+  await screenshot('desktop-04-remote');
+
+  // A token rotated there, by Ops.
+  await click("//table//a[normalize-space(.)='default'] | //table//button[normalize-space(.)='default']");
+  await click("//*[@role='tab' and starts-with(normalize-space(.), 'Tokens')]");
+  await click("//table[@aria-label='Tokens']//button[normalize-space(.)='Rotate']");
+  await click("//*[@role='dialog']//button[normalize-space(.)='Rotate']");
+  await element("//*[@data-testid='issued-token']");
+  await click("//button[normalize-space(.)='I have copied it']");
+  const tokens = JSON.parse(cli(remoteDir, 'token', 'list', '--config', 'default', '--json'));
+  assert.equal(tokens.length, 2, JSON.stringify(tokens));
+  assert.match(cli(remoteDir, 'audit', 'list', '--action', 'token.rotate', '--json'), /ops@contoso\.example/);
+
+  // Back to this computer.
+  await click("//*[@id='scim-console-connection-bar']//a[normalize-space(.)='Switch console']");
+  await element("//*[@id='scim-console-connection-bar' and @data-connection='This computer']");
+  await element("//h1[normalize-space(.)='Connections']");
+  await waitFor(() => windowNames().includes('This computer'), 'the window title names this computer');
+
+  // The remote's certificate changes (a new self-signed one): refused, both fingerprints shown,
+  // until the new one is confirmed.
+  await served.stop();
+  rmSync(join(remoteDir, 'tls'), { recursive: true, force: true });
+  served = await serveRemote(remoteDir, port);
+  assert.notEqual(served.fingerprint, connection.trust.pinned);
+  await click("//button[@aria-label='Open QA remote']");
+  assert.equal(await text("//*[@data-testid='changed-fingerprint']"), served.fingerprint);
+  assert.equal(await text("//*[@data-testid='pinned-fingerprint']"), connection.trust.pinned);
+  await element("//*[@id='scim-console-connection-bar' and @data-connection='This computer']");
+  await screenshot('desktop-05-certificate-changed');
+  await tick('I compared it with the fingerprint the server printed');
+  await click("//button[normalize-space(.)='Trust the new certificate and open']");
+  await element("//*[@id='scim-console-connection-bar' and @data-connection='QA remote']", 30_000);
+  await element("//table//*[normalize-space(.)='default']");
+  const [trusted] = JSON.parse(readFileSync(join(dataDir, 'connections.json'), 'utf8'));
+  assert.deepEqual(trusted.trust, { pinned: served.fingerprint });
+  await click("//*[@id='scim-console-connection-bar']//a[normalize-space(.)='Switch console']");
+  await element("//h1[normalize-space(.)='Connections']");
+  assert.deepEqual(filesHolding(dataDir, token), []);
 });

@@ -27,12 +27,14 @@ import {
   IconSun,
   IconUserCircle,
   IconUsers,
+  IconWorld,
 } from '@tabler/icons-react';
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { Link, Route, Routes, useLocation } from 'react-router';
 import { api, onSessionChange } from './api/client';
 import './Shell.css';
 import { may, rolesText, useMe, type Area, type Me } from './api/me';
+import { isDesktop } from './native';
 import { useAlertNotifications } from './pages/alerts/useAlertNotifications';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { Loading } from './components/States';
@@ -53,6 +55,9 @@ const ConformancePage = lazy(() =>
   import('./pages/conformance/ConformancePage').then((m) => ({ default: m.ConformancePage })),
 );
 const AlertsPage = lazy(() => import('./pages/alerts/AlertsPage').then((m) => ({ default: m.AlertsPage })));
+const ConnectionsPage = lazy(() =>
+  import('./pages/connections/ConnectionsPage').then((m) => ({ default: m.ConnectionsPage })),
+);
 const DeployPage = lazy(() => import('./pages/DeployPage').then((m) => ({ default: m.DeployPage })));
 const SettingsPage = lazy(() => import('./pages/SettingsPage').then((m) => ({ default: m.SettingsPage })));
 const AccountPage = lazy(() => import('./pages/account/AccountPage').then((m) => ({ default: m.AccountPage })));
@@ -236,6 +241,15 @@ export function Shell() {
               active={s.match(location.pathname)}
             />
           ))}
+        {isDesktop() && (
+          <NavLink
+            component={Link}
+            to="/connections"
+            label="Connections"
+            leftSection={<IconWorld size={18} />}
+            active={location.pathname.startsWith('/connections')}
+          />
+        )}
       </AppShell.Navbar>
       <AppShell.Main id="main" tabIndex={-1}>
         <ErrorBoundary resetKey={location.pathname}>
@@ -253,6 +267,7 @@ export function Shell() {
               <Route path="/audit" element={<AuditPage />} />
               <Route path="/settings" element={<SettingsPage />} />
               <Route path="/deploy" element={<DeployPage />} />
+              <Route path="/connections" element={<ConnectionsPage />} />
               <Route path="/account" element={<AccountPage />} />
               <Route path="/administrators" element={<AdministratorsPage />} />
               <Route path="*" element={<NotFoundPage />} />

@@ -6,7 +6,9 @@ interface TauriGlobal {
 }
 
 function tauri(): TauriGlobal | undefined {
-  return (window as unknown as { __TAURI__?: TauriGlobal }).__TAURI__;
+  const w = window as unknown as { __TAURI__?: TauriGlobal; __SCIM_CONSOLE_REMOTE__?: boolean };
+  // A remote console shown through its connection is not the shell's page: no commands.
+  return w.__SCIM_CONSOLE_REMOTE__ ? undefined : w.__TAURI__;
 }
 
 /** Whether the UI runs inside the desktop app. */
@@ -53,3 +55,51 @@ export async function openDataFolder(): Promise<void> {
   const shell = tauri();
   if (shell) await shell.core.invoke('open_data_folder');
 }
+
+/** A remote console the desktop app connects to (its API token is in the OS keychain). */
+export interface Connection {
+  id: string;
+  name: string;
+  colour: string;
+  url: string;
+  /** `system`: the certificates this computer trusts; `pinned`: that one certificate only. */
+  trust: 'system' | { pinned: string };
+  signedInAs: string;
+}
+
+/** What a first look at a console found (no secret sent). */
+export interface Probe {
+  version: string;
+  certificate: { fingerprint: string; systemTrusted: boolean } | null;
+}
+
+/** Why a connection command failed; `presented` (and `pinned`) when the certificate is the reason. */
+export interface ConnectionError {
+  message: string;
+  field: 'url' | 'token' | 'name' | 'colour' | 'fingerprint' | null;
+  presented: string | null;
+  pinned: string | null;
+}
+
+/** The error a rejected connection command carries (the shell's, or a plain one). */
+export function connectionError(error: unknown): ConnectionError {
+  if (error && typeof error === 'object' && 'message' in error) return error as ConnectionError;
+  return { message: String(error), field: null, presented: null, pinned: null };
+}
+
+function shell(): TauriGlobal {
+  const found = tauri();
+  if (!found) throw new Error('connections are kept by the desktop app');
+  return found;
+}
+
+/** The desktop app's connections to remote consoles. */
+export const connections = {
+  list: () => shell().core.invoke<{ connections: Connection[]; colours: string[] }>('connections_list'),
+  probe: (url: string) => shell().core.invoke<Probe>('connection_probe', { url }),
+  add: (connection: { name: string; colour: string; url: string; token: string; fingerprint?: string }) =>
+    shell().core.invoke<Connection>('connection_add', { connection }),
+  remove: (id: string) => shell().core.invoke<void>('connection_remove', { id }),
+  trust: (id: string, fingerprint: string) => shell().core.invoke<Connection>('connection_trust', { id, fingerprint }),
+  open: (id: string) => shell().core.invoke<void>('connection_open', { id }),
+};

@@ -21,7 +21,14 @@ pub const BUILD_PACKAGES: [&str; 7] = [
 ];
 
 /// Debian packages its end-to-end test needs.
-pub const TEST_PACKAGES: [&str; 3] = ["xvfb", "webkit2gtk-driver", "imagemagick"];
+pub const TEST_PACKAGES: [&str; 5] = [
+    "xvfb",
+    "webkit2gtk-driver",
+    "imagemagick",
+    // The connection test reads the keychain (secret-tool) and the window's title (xwininfo).
+    "libsecret-tools",
+    "x11-utils",
+];
 
 /// Whether a graphical session is there to show a window in.
 pub fn display_available() -> bool {
@@ -88,6 +95,8 @@ pub fn test(root: &Path, target: &Path, tally: &mut Tally) -> Result<()> {
             "SCIM_CONSOLE_DESKTOP_BIN",
             target.join("debug/scim-console-desktop"),
         )
+        // The remote console the connection test adds (built by the browser tests before).
+        .env("SCIM_CONSOLE_BIN", target.join("debug/scim-console"))
         .env("E2E_ARTIFACTS", target.join("e2e-artifacts"))
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY");

@@ -37,36 +37,16 @@ impl ApiClient {
     /// A client for the console at `server` (`https://host[:port]`; plain `http` only to this
     /// machine, so a token never crosses a network in clear).
     pub(crate) fn new(server: &str, token: &str) -> Result<Self> {
-        let base = Url::parse(server.trim()).map_err(|_| {
-            anyhow::Error::new(scim_console_core::CoreError::invalid(
-                "--server",
-                "is not a URL like https://console.example.com",
-            ))
-        })?;
-        let loopback = base.host_str().is_some_and(|h| {
-            h.eq_ignore_ascii_case("localhost")
-                || h.trim_matches(['[', ']'])
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback())
-        });
-        match base.scheme() {
-            "https" => {}
-            "http" if loopback => {}
-            _ => {
-                return Err(scim_console_core::CoreError::invalid(
+        // The same rules as the desktop app's connections: https, or http to this machine.
+        let base = scim_console_server::remote::RemoteUrl::parse(server)
+            .map_err(|e| {
+                anyhow::Error::new(scim_console_core::CoreError::invalid(
                     "--server",
-                    "must be an https:// address (plain http only to this machine: the API token would cross the network in clear)",
-                )
-                .into());
-            }
-        }
-        if !base.username().is_empty() || base.password().is_some() || base.query().is_some() {
-            return Err(scim_console_core::CoreError::invalid(
-                "--server",
-                "must not carry credentials or a query: give the token with --api-token or SCIM_CONSOLE_API_TOKEN",
-            )
-            .into());
-        }
+                    e.to_string(),
+                ))
+            })?
+            .url()
+            .clone();
         let token = token.trim();
         if token.is_empty() {
             return Err(scim_console_core::CoreError::invalid(

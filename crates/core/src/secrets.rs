@@ -372,22 +372,23 @@ async fn keychain(account: String, call: KeychainCall) -> Result<Option<String>,
     }
 }
 
-/// Keeps `secret` in the OS keychain under `account`.
-pub(crate) async fn keychain_set(account: &str, secret: &str) -> Result<(), String> {
+/// Keeps `secret` in the OS keychain under `account` (of the console's service), read back to
+/// be sure; refused by a store that forgets (in memory until reboot).
+pub async fn keychain_set(account: &str, secret: &str) -> Result<(), String> {
     keychain(account.to_owned(), KeychainCall::Set(secret.to_owned()))
         .await
         .map(|_| ())
 }
 
 /// The secret kept in the OS keychain under `account`.
-pub(crate) async fn keychain_get(account: &str) -> Result<String, String> {
+pub async fn keychain_get(account: &str) -> Result<String, String> {
     keychain(account.to_owned(), KeychainCall::Get)
         .await?
         .ok_or_else(|| "the keychain returned nothing".to_owned())
 }
 
 /// Removes the keychain entry `account` (absent is fine).
-pub(crate) async fn keychain_delete(account: &str) -> Result<(), String> {
+pub async fn keychain_delete(account: &str) -> Result<(), String> {
     keychain(account.to_owned(), KeychainCall::Delete)
         .await
         .map(|_| ())

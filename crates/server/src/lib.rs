@@ -21,6 +21,8 @@
 //! - [`pilot`]: pilot runs, behaving like Entra ID, Okta, OneLogin or Google (the client,
 //!   recording into the provisioning log).
 //! - [`conformance`]: the conformance checker and its runs (the client, recording a transcript).
+//! - [`remote`]: another console reached from this machine (the desktop app's connections):
+//!   its address, its certificate trusted or pinned, and a loopback proxy showing its UI.
 //!
 //! `docs/architecture.md` is the map of the whole workspace.
 
@@ -35,6 +37,7 @@ pub mod outbound;
 pub mod peer;
 pub mod pilot;
 pub mod probe;
+pub mod remote;
 pub mod runtime;
 pub mod scim;
 pub mod server;

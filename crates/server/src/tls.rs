@@ -146,6 +146,16 @@ pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
+/// The SHA-256 fingerprint of a DER certificate as `serve` prints it: upper-case hex bytes
+/// joined by colons (`AB:CD:…`).
+pub fn fingerprint(der: &[u8]) -> String {
+    Sha256::digest(der)
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
 /// Loads (or generates) the certificate and builds the rustls configuration.
 pub fn load(source: &TlsSource) -> Result<LoadedTls, TlsError> {
     let (cert_path, key_path) = match source {
@@ -153,11 +163,7 @@ pub fn load(source: &TlsSource) -> Result<LoadedTls, TlsError> {
         TlsSource::SelfSigned { dir, names } => self_signed(dir, names)?,
     };
     let (chain, key) = read_pair(&cert_path, &key_path)?;
-    let fingerprint = Sha256::digest(chain[0].as_ref())
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":");
+    let fingerprint = fingerprint(chain[0].as_ref());
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?

@@ -32,6 +32,7 @@ mod pilot;
 mod promotion;
 mod protected_accounts;
 mod rekey;
+mod remote;
 mod roles;
 mod scim_endpoint;
 mod storage_faults;

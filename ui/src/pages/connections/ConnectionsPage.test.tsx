@@ -1,0 +1,137 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { renderWithApp } from '../../test/render';
+import type { Connection } from '../../native';
+import { ConnectionsPage } from './ConnectionsPage';
+
+const FP = Array.from({ length: 32 }, () => 'AB').join(':');
+const NEW_FP = Array.from({ length: 32 }, () => 'CD').join(':');
+const colours = ['#c92a2a', '#d9480f', '#2b8a3e', '#1864ab', '#5f3dc4', '#495057'];
+
+/** The shell's commands, answered by `handlers`; every call recorded. */
+function shell(handlers: Record<string, (args: Record<string, unknown>) => unknown>) {
+  const calls: { cmd: string; args: Record<string, unknown> }[] = [];
+  (window as unknown as { __TAURI__: unknown }).__TAURI__ = {
+    core: {
+      invoke: async (cmd: string, args: Record<string, unknown> = {}) => {
+        calls.push({ cmd, args });
+        const handler = handlers[cmd];
+        if (!handler) throw { message: `no command ${cmd}`, field: null, presented: null, pinned: null };
+        return handler(args);
+      },
+    },
+  };
+  return calls;
+}
+
+afterEach(() => {
+  delete (window as unknown as { __TAURI__?: unknown }).__TAURI__;
+});
+
+test('a console with a self-signed certificate is added once its fingerprint is confirmed, with each colour offered', async () => {
+  const list: Connection[] = [];
+  const calls = shell({
+    connections_list: () => ({ connections: [...list], colours }),
+    connection_probe: () => ({ version: '0.1.0', certificate: { fingerprint: FP, systemTrusted: false } }),
+    connection_add: ({ connection }) => {
+      const c = connection as { name: string; colour: string; url: string; token: string; fingerprint?: string };
+      if (c.token !== 'scap_good')
+        throw { message: 'refused the API token', field: 'token', presented: null, pinned: null };
+      const added: Connection = {
+        id: 'con_1',
+        name: c.name,
+        colour: c.colour,
+        url: c.url,
+        trust: { pinned: c.fingerprint ?? '' },
+        signedInAs: 'ops@contoso.com',
+      };
+      list.push(added);
+      return added;
+    },
+  });
+  renderWithApp(<ConnectionsPage />, '/connections');
+  await screen.findByText('No connection yet');
+  await userEvent.type(screen.getByRole('textbox', { name: /Address/ }), 'https://scim.contoso.com:8443');
+  await userEvent.click(screen.getByRole('button', { name: 'Check the console' }));
+  expect(await screen.findByTestId('presented-fingerprint')).toHaveTextContent(FP);
+  // Nothing more is asked until the admin says the fingerprints match.
+  expect(screen.queryByLabelText(/API token/)).toBeNull();
+  await userEvent.click(screen.getByRole('checkbox', { name: /I compared it/ }));
+  const radios = within(screen.getByRole('radiogroup', { name: /Colour/ })).getAllByRole('radio');
+  expect(radios.map((r) => r.getAttribute('value'))).toEqual(colours);
+  for (const name of ['Red', 'Orange', 'Green', 'Blue', 'Violet', 'Grey']) {
+    await userEvent.click(screen.getByRole('radio', { name }));
+    expect(screen.getByRole('radio', { name })).toBeChecked();
+  }
+  await userEvent.click(screen.getByRole('radio', { name: 'Red' }));
+  await userEvent.type(screen.getByRole('textbox', { name: /Name/ }), 'Production');
+  await userEvent.type(screen.getByLabelText(/API token/), 'scap_bad');
+  await userEvent.click(screen.getByRole('button', { name: 'Add connection' }));
+  expect(await screen.findByText('refused the API token')).toBeInTheDocument();
+  await userEvent.clear(screen.getByLabelText(/API token/));
+  await userEvent.type(screen.getByLabelText(/API token/), 'scap_good');
+  await userEvent.click(screen.getByRole('button', { name: 'Add connection' }));
+  const row = await screen.findByRole('row', { name: /Production/ });
+  expect(row).toHaveTextContent('Pinned AB:AB:AB…AB:AB');
+  expect(within(row).getByTestId('pinned')).toHaveAttribute('title', FP);
+  expect(row).toHaveTextContent('ops@contoso.com');
+  const added = calls.filter((c) => c.cmd === 'connection_add').at(-1)?.args.connection;
+  expect(added).toEqual({
+    name: 'Production',
+    colour: '#c92a2a',
+    url: 'https://scim.contoso.com:8443',
+    token: 'scap_good',
+    fingerprint: FP,
+  });
+});
+
+test('a trusted certificate needs no confirmation', async () => {
+  shell({
+    connections_list: () => ({ connections: [], colours }),
+    connection_probe: () => ({ version: '0.1.0', certificate: { fingerprint: FP, systemTrusted: true } }),
+  });
+  renderWithApp(<ConnectionsPage />, '/connections');
+  await userEvent.type(await screen.findByRole('textbox', { name: /Address/ }), 'https://scim.contoso.com');
+  await userEvent.click(screen.getByRole('button', { name: 'Check the console' }));
+  await screen.findByText('Its certificate is trusted by this computer.');
+  expect(screen.getByLabelText(/API token/)).toBeInTheDocument();
+  expect(screen.queryByTestId('presented-fingerprint')).toBeNull();
+});
+
+test('a connection whose certificate changed is refused until the new one is trusted', async () => {
+  const production: Connection = {
+    id: 'con_1',
+    name: 'Production',
+    colour: '#c92a2a',
+    url: 'https://scim.contoso.com',
+    trust: { pinned: FP },
+    signedInAs: 'ops@contoso.com',
+  };
+  let pinned = FP;
+  const calls = shell({
+    connections_list: () => ({ connections: [production], colours }),
+    connection_open: () => {
+      if (pinned !== NEW_FP) throw { message: 'the certificate changed', field: null, presented: NEW_FP, pinned: FP };
+    },
+    connection_trust: ({ fingerprint }) => {
+      pinned = fingerprint as string;
+      return { ...production, trust: { pinned } };
+    },
+  });
+  renderWithApp(<ConnectionsPage />, '/connections');
+  await userEvent.click(await screen.findByRole('button', { name: 'Open Production' }));
+  expect(await screen.findByTestId('changed-fingerprint')).toHaveTextContent(NEW_FP);
+  expect(screen.getByTestId('pinned-fingerprint')).toHaveTextContent(FP);
+  const trust = screen.getByRole('button', { name: 'Trust the new certificate and open' });
+  expect(trust).toBeDisabled();
+  await userEvent.click(screen.getByRole('checkbox', { name: /I compared it/ }));
+  await userEvent.click(trust);
+  await waitFor(() => expect(calls.filter((c) => c.cmd === 'connection_open')).toHaveLength(2));
+  expect(calls.find((c) => c.cmd === 'connection_trust')?.args).toEqual({ id: 'con_1', fingerprint: NEW_FP });
+  await waitFor(() => expect(screen.queryByTestId('changed-fingerprint')).toBeNull());
+});
+
+test('in a browser the page says connections belong to the desktop app', async () => {
+  renderWithApp(<ConnectionsPage />, '/connections');
+  expect(await screen.findByText('Connections are kept by the desktop app')).toBeInTheDocument();
+});
