@@ -11,6 +11,8 @@ fn main() {
         "connection_remove",
         "connection_trust",
         "connection_open",
+        "start_at_login",
+        "set_start_at_login",
     ]);
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/*.json")

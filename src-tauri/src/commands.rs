@@ -3,6 +3,7 @@
 #![allow(clippy::needless_pass_by_value)]
 
 use tauri::{AppHandle, State};
+use tauri_plugin_autostart::ManagerExt as _;
 use tauri_plugin_clipboard_manager::ClipboardExt as _;
 use tauri_plugin_opener::OpenerExt as _;
 
@@ -10,7 +11,7 @@ use scim_console_server::remote::Probe;
 
 use crate::connections::{self, COLOURS, Connection, ConnectionError, Connections, NewConnection};
 use crate::console::Console;
-use crate::tray;
+use crate::{remote_alerts, tray};
 
 /// Copies text to the system clipboard.
 #[tauri::command]
@@ -59,6 +60,7 @@ pub async fn connection_add(
 ) -> Result<Connection, ConnectionError> {
     let added = connections.add(connection).await?;
     tray::refresh(&app);
+    remote_alerts::follow(&app, &added);
     tracing::info!(connection = %added.name, url = %added.url, "connection added");
     Ok(added)
 }
@@ -71,6 +73,7 @@ pub async fn connection_remove(
     id: String,
 ) -> Result<(), ConnectionError> {
     connections.remove(&id).await?;
+    remote_alerts::stop(&app, &id);
     tray::refresh(&app);
     Ok(())
 }
@@ -78,11 +81,14 @@ pub async fn connection_remove(
 /// Trusts the certificate a connection's console presents now (after it changed).
 #[tauri::command]
 pub async fn connection_trust(
+    app: AppHandle,
     connections: State<'_, Connections>,
     id: String,
     fingerprint: String,
 ) -> Result<Connection, ConnectionError> {
     let trusted = connections.trust(&id, &fingerprint).await?;
+    // Its alerts come over the newly trusted certificate.
+    remote_alerts::follow(&app, &trusted);
     tracing::info!(connection = %trusted.name, "a new certificate trusted");
     Ok(trusted)
 }
@@ -91,4 +97,38 @@ pub async fn connection_trust(
 #[tauri::command]
 pub async fn connection_open(app: AppHandle, id: String) -> Result<(), ConnectionError> {
     crate::switch::open_connection(&app, &id).await
+}
+
+/// Whether the app starts (in the tray) when the user signs in.
+#[tauri::command]
+pub fn start_at_login(app: AppHandle) -> Result<bool, String> {
+    app.autolaunch()
+        .is_enabled()
+        .map_err(|e| format!("the login items could not be read: {e}"))
+}
+
+/// Starts the app (in the tray) when the user signs in, or no longer.
+#[tauri::command]
+pub fn set_start_at_login(app: AppHandle, on: bool) -> Result<bool, String> {
+    let launcher = app.autolaunch();
+    // The login item goes to ~/.config/autostart, which the launcher creates only when
+    // ~/.config exists: a new account may not have it yet.
+    #[cfg(target_os = "linux")]
+    if on && let Some(home) = std::env::var_os("HOME") {
+        let folder = std::path::Path::new(&home)
+            .join(".config")
+            .join("autostart");
+        std::fs::create_dir_all(&folder)
+            .map_err(|e| format!("could not create {}: {e}", folder.display()))?;
+    }
+    let done = if on {
+        launcher.enable()
+    } else {
+        launcher.disable()
+    };
+    done.map_err(|e| format!("the login items could not be changed: {e}"))?;
+    tracing::info!(on, "start at login");
+    launcher
+        .is_enabled()
+        .map_err(|e| format!("the login items could not be read: {e}"))
 }

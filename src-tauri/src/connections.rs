@@ -29,6 +29,18 @@ pub enum StoredTrust {
     Pinned(Fingerprint),
 }
 
+impl Connection {
+    /// A client to its console, with the trust it keeps.
+    pub fn client(&self) -> Result<RemoteClient, ConnectionError> {
+        let url = RemoteUrl::parse(&self.url)?;
+        Ok(RemoteClient::new(
+            &url,
+            &self.trust.trust(),
+            "desktop connection",
+        )?)
+    }
+}
+
 impl StoredTrust {
     fn trust(&self) -> Trust {
         match self {
@@ -136,6 +148,7 @@ pub struct Connections {
     list: Mutex<Vec<Connection>>,
     proxies: Mutex<HashMap<String, Proxy>>,
     home: Mutex<Option<String>>,
+    local_token: Mutex<Option<Secret>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -161,12 +174,24 @@ impl Connections {
             list: Mutex::new(list),
             proxies: Mutex::new(HashMap::new()),
             home: Mutex::new(None),
+            local_token: Mutex::new(None),
         }
     }
 
-    /// Sets where the window finds this machine's console (its origin).
-    pub fn set_home(&self, origin: &str) {
+    /// Sets where the window finds this machine's console (its origin), and the per-launch
+    /// admin token the tray reads its configurations with.
+    pub fn set_home(&self, origin: &str, admin_token: Secret) {
         *lock(&self.home) = Some(origin.trim_end_matches('/').to_owned());
+        *lock(&self.local_token) = Some(admin_token);
+    }
+
+    /// A client to this machine's console and its admin token, once it runs.
+    pub fn local(&self) -> Option<(RemoteClient, Secret)> {
+        let home = self.home()?;
+        let token = lock(&self.local_token).clone()?;
+        let url = RemoteUrl::parse(&home).ok()?;
+        let client = RemoteClient::new(&url, &Trust::System, "desktop tray").ok()?;
+        Some((client, token))
     }
 
     /// This machine's console's origin, once it runs.
@@ -314,8 +339,7 @@ impl Connections {
     /// the one-time link the window goes to.
     pub async fn open(&self, id: &str) -> Result<String, ConnectionError> {
         let connection = self.find(id)?;
-        let url = RemoteUrl::parse(&connection.url)?;
-        let client = RemoteClient::new(&url, &connection.trust.trust(), "desktop connection")?;
+        let client = connection.client()?;
         let version = client.version().await?;
         let token = secret::read(id).await?;
         client.sign_in(token.expose()).await?;

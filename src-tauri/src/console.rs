@@ -119,7 +119,7 @@ pub fn start(app: &AppHandle, settings: &DesktopSettings) -> Opening {
         );
     }
     app.state::<crate::connections::Connections>()
-        .set_home(&origin);
+        .set_home(&origin, server.admin_token().clone());
     follow_alerts(app, &server);
     // The window signs in as this machine's built-in local owner (one-time link); should that
     // owner have been disabled, with the per-launch admin token.

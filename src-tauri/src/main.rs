@@ -9,6 +9,7 @@ mod commands;
 mod connections;
 mod console;
 mod logging;
+mod remote_alerts;
 mod settings;
 mod switch;
 mod tray;
@@ -31,6 +32,9 @@ fn session_bus_reachable() -> bool {
     std::env::var_os("XDG_RUNTIME_DIR")
         .is_some_and(|dir| std::path::Path::new(&dir).join("bus").exists())
 }
+
+/// The argument a start at login passes: the window starts hidden, the tray shows the app.
+const IN_TRAY: &str = "--in-tray";
 
 fn main() -> std::process::ExitCode {
     logging::init();
@@ -62,7 +66,13 @@ fn main() -> std::process::ExitCode {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_opener::init())
+        // Start at login (opt-in, Settings): the app then starts in the tray.
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![IN_TRAY]),
+        ))
         .manage(Connections::load(&data_dir))
+        .manage(remote_alerts::Followers::default())
         .manage(Console::new(data_dir))
         .invoke_handler(tauri::generate_handler![
             commands::copy_text,
@@ -72,7 +82,9 @@ fn main() -> std::process::ExitCode {
             commands::connection_add,
             commands::connection_remove,
             commands::connection_trust,
-            commands::connection_open
+            commands::connection_open,
+            commands::start_at_login,
+            commands::set_start_at_login
         ])
         .setup(move |app| {
             if let Err(error) = tray::install(app.handle()) {
@@ -80,6 +92,9 @@ fn main() -> std::process::ExitCode {
                 tracing::warn!(%error, "no tray icon");
             }
             let opening = console::start(app.handle(), &settings);
+            remote_alerts::follow_all(app.handle());
+            // The console runs: the tray's figures can be read.
+            tray::refresh(app.handle());
             let mut window = WebviewWindowBuilder::new(app, "main", opening.url)
                 .title("SCIM Console")
                 .inner_size(1280.0, 840.0)
@@ -94,7 +109,11 @@ fn main() -> std::process::ExitCode {
             if let Some(script) = &opening.script {
                 window = window.initialization_script(script);
             }
-            window.build()?;
+            let window = window.build()?;
+            // Started at login: the endpoint serves from the tray until the window is asked for.
+            if std::env::args().any(|a| a == IN_TRAY) && app.tray_by_id("main").is_some() {
+                let _ = window.hide();
+            }
             Ok(())
         })
         .on_window_event(move |window, event| {

@@ -126,6 +126,9 @@ before(async () => {
   env.XDG_STATE_HOME = join(dataDir, 'state');
   env.XDG_CONFIG_HOME = join(dataDir, 'config');
   env.XDG_CACHE_HOME = join(dataDir, 'cache');
+  // Login items go to ~/.config/autostart: a home of the test's own.
+  env.HOME = join(dataDir, 'home');
+  mkdirSync(env.HOME, { recursive: true });
   env.SCIM_CONSOLE_DESKTOP_PORT = '0';
   env.WEBKIT_DISABLE_COMPOSITING_MODE = '1';
   // The session bus and its unlocked keyring (xtask starts them) hold the app's secrets.
@@ -401,4 +404,26 @@ test('a deployed console over self-signed TLS is added, used and left, and refus
   await click("//*[@id='scim-console-connection-bar']//a[normalize-space(.)='Switch console']");
   await element("//h1[normalize-space(.)='Connections']");
   assert.deepEqual(filesHolding(dataDir, token), []);
+});
+
+test('start at login is opt-in: Settings adds the login item (starting in the tray) and takes it away', async () => {
+  const autostart = join(dataDir, 'home', '.config', 'autostart');
+  const items = () => {
+    try {
+      return readdirSync(autostart).filter((f) => f.endsWith('.desktop'));
+    } catch {
+      return [];
+    }
+  };
+  assert.deepEqual(items(), [], 'nothing at login until asked');
+  await wd('POST', `/session/${session}/execute/sync`, { script: "location.assign('/settings')", args: [] });
+  const toggle =
+    "//input[@role='switch' and @id=//label[starts-with(normalize-space(.), 'Start SCIM Console when I sign in')]/@for]";
+  await element(toggle);
+  await tick('Start SCIM Console when I sign in');
+  await waitFor(() => items().length === 1, 'the login item is written');
+  const item = readFileSync(join(autostart, items()[0]), 'utf8');
+  assert.match(item, /^Exec=.*scim-console-desktop.* --in-tray/m);
+  await tick('Start SCIM Console when I sign in');
+  await waitFor(() => items().length === 0, 'the login item is removed');
 });

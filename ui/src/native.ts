@@ -103,3 +103,13 @@ export const connections = {
   trust: (id: string, fingerprint: string) => shell().core.invoke<Connection>('connection_trust', { id, fingerprint }),
   open: (id: string) => shell().core.invoke<void>('connection_open', { id }),
 };
+
+/** Whether the desktop app starts (in the tray) when the user signs in. */
+export async function startAtLogin(): Promise<boolean> {
+  return shell().core.invoke<boolean>('start_at_login');
+}
+
+/** Starts the desktop app at login, or no longer; whether it now does. */
+export async function setStartAtLogin(on: boolean): Promise<boolean> {
+  return shell().core.invoke<boolean>('set_start_at_login', { on });
+}

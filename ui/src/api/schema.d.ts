@@ -2859,6 +2859,11 @@ export interface components {
         HealthState: "healthy" | "degraded" | "failing";
         /** @description A configuration's health in brief, for the list of configurations. */
         HealthSummaryView: {
+            /**
+             * Format: int64
+             * @description Failed requests in the last hour.
+             */
+            failuresLastHour: number;
             /** @description Its alerts that hold now. */
             firingAlerts: components["schemas"]["FiringAlert"][];
             /**

@@ -1,10 +1,36 @@
-import { Button, Code, Paper, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
+import { Button, Code, Paper, Stack, Switch, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { IconFolder } from '@tabler/icons-react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { useConfigurations, useSettings } from '../api/queries';
 import { ErrorNotice, Loading } from '../components/States';
-import { isDesktop, openDataFolder } from '../native';
+import { isDesktop, openDataFolder, setStartAtLogin, startAtLogin } from '../native';
 import { EmailRelayPanel } from './EmailRelayPanel';
+
+/** The desktop app's start at login (opt-in): it then starts in the tray, serving. */
+export function StartAtLogin() {
+  const client = useQueryClient();
+  const state = useQuery({ queryKey: ['start-at-login'], queryFn: startAtLogin });
+  const change = useMutation({
+    mutationFn: setStartAtLogin,
+    onSuccess: (on) => client.setQueryData(['start-at-login'], on),
+  });
+  return (
+    <Stack gap={4} mt="sm">
+      <Switch
+        label="Start SCIM Console when I sign in (in the tray, serving)"
+        checked={state.data ?? false}
+        disabled={state.isPending || change.isPending}
+        onChange={(e) => change.mutate(e.currentTarget.checked)}
+      />
+      {(state.error ?? change.error) && (
+        <Text size="sm" c="red">
+          {String(state.error ?? change.error)}
+        </Text>
+      )}
+    </Stack>
+  );
+}
 
 /** How the console runs, and where each setting is changed. */
 export function SettingsPage() {
@@ -53,14 +79,17 @@ export function SettingsPage() {
           </Table.Tbody>
         </Table>
         {isDesktop() && (
-          <Button
-            mt="sm"
-            variant="default"
-            leftSection={<IconFolder size={16} />}
-            onClick={() => void openDataFolder()}
-          >
-            Open data folder
-          </Button>
+          <>
+            <Button
+              mt="sm"
+              variant="default"
+              leftSection={<IconFolder size={16} />}
+              onClick={() => void openDataFolder()}
+            >
+              Open data folder
+            </Button>
+            <StartAtLogin />
+          </>
         )}
       </Paper>
       <EmailRelayPanel />

@@ -187,6 +187,8 @@ pub struct HealthSummaryView {
     pub reason: String,
     /// Users whose last request failed and none succeeded since.
     pub unresolved: usize,
+    /// Failed requests in the last hour.
+    pub failures_last_hour: i64,
     /// Its alerts that hold now.
     pub firing_alerts: Vec<scim_console_core::logs::health::FiringAlert>,
     /// When its last request arrived.
@@ -201,6 +203,7 @@ impl From<scim_console_core::logs::health::ConfigurationHealth> for HealthSummar
             state: h.state,
             reason: h.reason,
             unresolved: h.unresolved,
+            failures_last_hour: h.failures_last_hour,
             firing_alerts: h.firing_alerts,
             last_request: h.last_request,
             last_failure: h.last_failure,

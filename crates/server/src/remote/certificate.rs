@@ -305,7 +305,7 @@ impl RemoteClient {
 
     /// GETs `path` and reads its JSON answer (within a cap), with `token` as the bearer token
     /// when given.
-    async fn ask(
+    pub(super) async fn ask(
         &self,
         path: &str,
         token: Option<&str>,

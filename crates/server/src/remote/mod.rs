@@ -6,9 +6,11 @@
 //! window, signed in with a personal API token the page never sees.
 
 pub mod address;
+pub mod alerts;
 pub mod certificate;
 pub mod proxy;
 pub mod secret;
+pub mod summary;
 
 pub use address::RemoteUrl;
 pub use certificate::{Fingerprint, Probe, Trust};

@@ -89,6 +89,20 @@ async fn a_self_signed_console_is_pinned_by_fingerprint_and_any_other_certificat
     let pinned = RemoteClient::new(&url, &Trust::Pinned(fingerprint.clone()), "test").unwrap();
     assert_eq!(pinned.version().await.unwrap(), env!("CARGO_PKG_VERSION"));
     assert_eq!(pinned.sign_in(&token).await.unwrap(), "ops@contoso.com");
+    // What the tray shows of it: each configuration, its health and its SCIM base URL.
+    let listed =
+        scim_console_server::remote::summary::configurations(&pinned, &Secret::new(token.clone()))
+            .await
+            .unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].name, s.config.name);
+    assert!(
+        listed[0]
+            .scim_base_url
+            .ends_with(&format!("/scim/{}/v2", s.config.slug)),
+        "{listed:?}"
+    );
+    assert_eq!(listed[0].state.as_deref(), Some("healthy"), "{listed:?}");
     let refused = pinned.sign_in("scap_wrong").await.unwrap_err();
     assert!(
         matches!(&refused, RemoteError::Refused(m) if m.contains("refused the API token")),
@@ -234,4 +248,76 @@ async fn the_proxy_shows_the_remote_to_the_window_it_let_in_and_to_nothing_else(
         .unwrap();
     assert_eq!(rebound.status(), 421);
     proxy.stop();
+}
+
+#[tokio::test]
+async fn a_followed_console_hands_over_each_alert_it_raises() {
+    use scim_console_core::NewToken;
+    let s = TestServer::start().await;
+    let (status, rule) = crate::common::parts(
+        crate::common::send_json(
+            s.admin(
+                reqwest::Method::POST,
+                &format!("/api/configurations/{}/alerts", s.config.id),
+            ),
+            &json!({"name": "Revoked token in use", "condition": {"kind": "revokedTokenUsed", "minutes": 30}}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{rule}");
+    let url = RemoteUrl::parse(&s.origin).unwrap();
+    let client = RemoteClient::new(&url, &Trust::System, "test").unwrap();
+    let (sent, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let follower = tokio::spawn(scim_console_server::remote::alerts::follow(
+        client,
+        Secret::new(s.admin_token.clone()),
+        scim_console_server::remote::alerts::Since::After(0),
+        move |alert| {
+            let _ = sent.send(alert);
+        },
+    ));
+    // A revoked token keeps being used; the evaluation raises the alert.
+    let issued = s
+        .store
+        .create_token(
+            s.config.id,
+            &NewToken {
+                label: "old token".into(),
+                expires: None,
+            },
+            &Actor::system(),
+        )
+        .await
+        .unwrap();
+    s.store
+        .revoke_token(s.config.id, &issued.info.id, &Actor::system())
+        .await
+        .unwrap();
+    let refused = s
+        .client
+        .get(format!("{}/Users", s.base()))
+        .bearer_auth(issued.token.expose())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    s.refusals(1).await;
+    let evaluated = s
+        .admin(reqwest::Method::POST, "/api/alerts/evaluate")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(evaluated.status(), 200);
+    let alert = tokio::time::timeout(std::time::Duration::from_secs(10), received.recv())
+        .await
+        .expect("the alert within 10 s")
+        .unwrap();
+    assert_eq!(alert.rule_name, "Revoked token in use");
+    let (title, _) = scim_console_server::alerting::notification(&alert);
+    assert!(title.starts_with("Alert: Revoked token in use"), "{title}");
+    // Caught up from the history and streamed too, it is handed over once.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(received.try_recv().is_err(), "an alert handed over twice");
+    follower.abort();
 }
