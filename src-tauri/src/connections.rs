@@ -19,6 +19,9 @@ pub const COLOURS: [&str; 6] = [
     "#c92a2a", "#d9480f", "#2b8a3e", "#1864ab", "#5f3dc4", "#495057",
 ];
 
+/// The longest name a connection may have.
+const MAX_NAME: usize = 80;
+
 /// How a connection trusts its console's certificate, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -241,6 +244,12 @@ impl Connections {
         let name = new.name.trim().to_owned();
         if name.is_empty() {
             return Err(ConnectionError::field("name", "a connection needs a name"));
+        }
+        if name.chars().count() > MAX_NAME {
+            return Err(ConnectionError::field(
+                "name",
+                format!("at most {MAX_NAME} characters (the title bar shows it)"),
+            ));
         }
         if lock(&self.list)
             .iter()

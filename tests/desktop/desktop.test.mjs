@@ -26,12 +26,14 @@ let driver;
 let dataDir;
 let session;
 let remote;
+/** This computer's console (the window's own), once known. */
+let localOrigin;
 const figures = {};
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function wd(method, path, body) {
-  if (process.env.WD_TRACE) console.error(`wd ${method} ${path}`);
+  if (process.env.WD_TRACE) console.error(`${new Date().toISOString()} wd ${method} ${path} ${body?.value ?? ''}`);
   const response = await fetch(`http://127.0.0.1:${driverPort}${path}`, {
     method,
     headers: { 'Content-Type': 'application/json' },
@@ -53,7 +55,15 @@ async function element(xpath, timeout = 20_000) {
       });
       return found[ELEMENT];
     } catch (e) {
-      if (Date.now() > end) throw new Error(`no element ${xpath}: ${e.message}`);
+      if (Date.now() > end) {
+        // What the window showed instead, for whoever reads the failure.
+        await screenshot(`desktop-missing-${Date.now()}`).catch(() => {});
+        const shown = await wd('POST', `/session/${session}/execute/sync`, {
+          script: 'return location.href + "\\n" + document.body.innerText.slice(0, 2000)',
+          args: [],
+        }).catch(() => '(unreadable)');
+        throw new Error(`no element ${xpath}: ${e.message}\nThe page: ${shown}`);
+      }
       await sleep(100);
     }
   }
@@ -181,6 +191,7 @@ test('creating a configuration in the window shows its token, and the token work
   const baseUrl = await text("//*[@data-testid='new-base-url']");
   assert.match(token, /^scim_[a-z0-9]{8}_/);
   assert.match(baseUrl, /^http:\/\/127\.0\.0\.1:\d+\/scim\/desktop-entra\/v2$/);
+  localOrigin = new URL(baseUrl).origin;
   await screenshot('desktop-02-token');
   const users = await fetch(`${baseUrl}/Users`, {
     headers: { Authorization: `Bearer ${token}` },
@@ -371,8 +382,11 @@ test('a deployed console over self-signed TLS is added, used and left, and refus
   await click("//table//a[normalize-space(.)='default'] | //table//button[normalize-space(.)='default']");
   await click("//*[@role='tab' and starts-with(normalize-space(.), 'Tokens')]");
   await click("//table[@aria-label='Tokens']//button[normalize-space(.)='Rotate']");
+  // The dialog settles (it fades in) before its button is pressed.
+  await element("//*[@role='dialog' and .//button[normalize-space(.)='Rotate']]");
+  await sleep(500);
   await click("//*[@role='dialog']//button[normalize-space(.)='Rotate']");
-  await element("//*[@data-testid='issued-token']");
+  await element("//*[@data-testid='issued-token']", 30_000);
   await click("//button[normalize-space(.)='I have copied it']");
   const tokens = JSON.parse(cli(remoteDir, 'token', 'list', '--config', 'default', '--json'));
   assert.equal(tokens.length, 2, JSON.stringify(tokens));
@@ -416,7 +430,8 @@ test('start at login is opt-in: Settings adds the login item (starting in the tr
     }
   };
   assert.deepEqual(items(), [], 'nothing at login until asked');
-  await wd('POST', `/session/${session}/execute/sync`, { script: "location.assign('/settings')", args: [] });
+  // This computer's console, whatever the window showed last.
+  await wd('POST', `/session/${session}/url`, { url: `${localOrigin}/settings` });
   const toggle =
     "//input[@role='switch' and @id=//label[starts-with(normalize-space(.), 'Start SCIM Console when I sign in')]/@for]";
   await element(toggle);

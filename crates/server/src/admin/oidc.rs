@@ -151,7 +151,7 @@ pub async fn oidc_callback(
             &format!("the identity provider answered {error}: {description}"),
         ));
     }
-    let flow = super::sessions::named_cookie(&headers, FLOW_COOKIE).and_then(Flow::from_cookie);
+    let flow = crate::headers::cookie(&headers, FLOW_COOKIE).and_then(Flow::from_cookie);
     let (Some(flow), Some(code), Some(returned)) = (flow, params.code, params.state) else {
         state.backoff.refused(&source);
         return Ok(failed(

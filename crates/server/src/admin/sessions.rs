@@ -27,19 +27,7 @@ pub const COOKIE: &str = "scim_console_session";
 
 /// The session id a request's cookie carries, if any.
 pub(super) fn cookie(headers: &HeaderMap) -> Option<&str> {
-    named_cookie(headers, COOKIE)
-}
-
-/// The value of the request's cookie `wanted`, if it carries one.
-pub(super) fn named_cookie<'h>(headers: &'h HeaderMap, wanted: &str) -> Option<&'h str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == wanted)
-        .map(|(_, value)| value)
+    crate::headers::cookie(headers, COOKIE)
 }
 
 /// The `Set-Cookie` value that holds session `id` for as long as a session lasts.

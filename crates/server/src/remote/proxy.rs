@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use rand::RngCore as _;
@@ -222,18 +222,6 @@ fn equal(a: &str, b: &str) -> bool {
     bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
-/// The value of cookie `name` in a request's `Cookie` headers.
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
-
 /// Headers that belong to one hop, or that the proxy sets itself.
 fn dropped(name: &HeaderName) -> bool {
     matches!(
@@ -267,7 +255,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     if request.uri().path() == OPEN_PATH {
         return open(&shared, request.uri().query().unwrap_or_default());
     }
-    if !cookie(headers, COOKIE).is_some_and(|c| equal(c, &shared.session)) {
+    if !crate::headers::cookie(headers, COOKIE).is_some_and(|c| equal(c, &shared.session)) {
         return refuse(
             StatusCode::FORBIDDEN,
             "Open this console from the SCIM Console app: this address serves only its window.",
@@ -388,16 +376,5 @@ mod tests {
         assert!(!is_older("0.2.0", "0.2.0"));
         assert!(!is_older("0.3.0", "0.2.9"));
         assert!(!is_older("1.0.0+build", "1.0.0"));
-    }
-
-    #[test]
-    fn the_cookie_is_found_among_others() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::COOKIE,
-            HeaderValue::from_static("a=1; scim_console_connection=xyz; b=2"),
-        );
-        assert_eq!(cookie(&headers, COOKIE), Some("xyz"));
-        assert_eq!(cookie(&headers, "c"), None);
     }
 }
