@@ -72,7 +72,7 @@ pub struct Connection {
 }
 
 /// A connection to add, as the connections page sends it.
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewConnection {
     /// Its name.
@@ -85,6 +85,17 @@ pub struct NewConnection {
     pub token: String,
     /// The fingerprint the admin confirmed, for a certificate this system does not trust.
     pub fingerprint: Option<String>,
+}
+
+impl std::fmt::Debug for NewConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The token never reaches a log line.
+        f.debug_struct("NewConnection")
+            .field("name", &self.name)
+            .field("url", &self.url)
+            .field("token", &"***")
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why a connection command failed: words, and for a certificate that changed, both
@@ -167,7 +178,10 @@ impl Connections {
         let path = data_dir.join("connections.json");
         let list = match std::fs::read_to_string(&path) {
             Ok(text) => serde_json::from_str(&text).unwrap_or_else(|error| {
-                tracing::warn!(%error, path = %path.display(), "the connection list is unreadable: starting with none");
+                // Kept aside, not overwritten by the next save: nothing is lost.
+                let aside = path.with_extension("json.unreadable");
+                let kept = std::fs::rename(&path, &aside).is_ok();
+                tracing::warn!(%error, path = %path.display(), aside = %aside.display(), kept, "the connection list is unreadable: starting with none, the file kept aside");
                 Vec::new()
             }),
             Err(_) => Vec::new(),
@@ -414,5 +428,15 @@ mod tests {
         let text = std::fs::read_to_string(dir.path().join("connections.json")).unwrap();
         assert!(text.contains("\"pinned\""), "{text}");
         assert!(!text.contains("token"), "{text}");
+        // A list that cannot be read is kept aside, not overwritten by the next save.
+        std::fs::write(dir.path().join("connections.json"), "{not json").unwrap();
+        let damaged = Connections::load(dir.path());
+        assert!(damaged.list().is_empty());
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("connections.json.unreadable")).unwrap(),
+            "{not json"
+        );
+        damaged.save(&[]).unwrap();
+        assert!(dir.path().join("connections.json.unreadable").exists());
     }
 }

@@ -47,11 +47,21 @@ impl RemoteUrl {
         Ok(Self(url))
     }
 
-    /// The address of `path` (relative, without a leading slash) under the console.
+    /// The address of `path` (and its `?query`) under the console — always on the console's
+    /// own origin: a path that reads as an address of its own (`/https:other.example/…`) stays a
+    /// path here, so the token sent with it never goes elsewhere.
     pub fn join(&self, path: &str) -> Url {
-        self.0
-            .join(path.trim_start_matches('/'))
-            .unwrap_or_else(|_| self.0.clone())
+        let (path, query) = path
+            .split_once('?')
+            .map_or((path, None), |(p, q)| (p, Some(q)));
+        let mut url = self.0.clone();
+        url.set_path(&format!(
+            "{}{}",
+            self.0.path(),
+            path.trim_start_matches('/')
+        ));
+        url.set_query(query);
+        url
     }
 
     /// The origin (`https://host:port`), as a browser names it in `Origin`.
@@ -94,6 +104,19 @@ mod tests {
             prefixed.join("api/me").as_str(),
             "https://contoso.com/console/api/me"
         );
+        assert_eq!(
+            url.join("api/logs?after=0&limit=2").as_str(),
+            "https://scim.contoso.com:8443/api/logs?after=0&limit=2"
+        );
+        // Whatever the path says, the request stays on the console.
+        for hostile in [
+            "/https:evil.example/x",
+            "//evil.example/x",
+            "/http://evil.example/",
+        ] {
+            let joined = url.join(hostile);
+            assert_eq!(joined.origin(), url.url().origin(), "{hostile} → {joined}");
+        }
         assert!(RemoteUrl::parse("http://127.0.0.1:8444").is_ok());
         assert!(RemoteUrl::parse("http://localhost:8444").is_ok());
         for refused in [

@@ -19,8 +19,8 @@ use super::{RemoteError, RemoteUrl};
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a question to the remote (its health, who the token is) may take.
 const ASK_TIMEOUT: Duration = Duration::from_secs(20);
-/// The most of such an answer read.
-const MAX_ANSWER: usize = 256 * 1024;
+/// The most of such an answer read (a console's configuration list with every health included).
+const MAX_ANSWER: usize = 16 * 1024 * 1024;
 
 /// A certificate's SHA-256 fingerprint, as `serve` prints it: `AB:CD:…` (32 bytes).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
