@@ -65,6 +65,58 @@ pub async fn connection_add(
     Ok(added)
 }
 
+/// A browser sign-in started: the console's sign-in page, and whether the system browser
+/// opened it (else the page shows the address to open).
+#[derive(Debug, serde::Serialize)]
+pub struct SignInStarted {
+    url: String,
+    opened: bool,
+}
+
+/// Starts signing a new connection in through its console's identity provider, in the system
+/// browser.
+#[tauri::command]
+pub async fn connection_sign_in_start(
+    app: AppHandle,
+    connections: State<'_, Connections>,
+    connection: NewConnection,
+) -> Result<SignInStarted, ConnectionError> {
+    let device = hostname::get()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .filter(|h| !h.trim().is_empty())
+        .unwrap_or_else(|| "this computer".to_owned());
+    let url = connections.begin_sign_in(connection, &device).await?;
+    let opened = match app.opener().open_url(&url, None::<&str>) {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::warn!(%error, "the system browser could not be opened: the page shows the address");
+            false
+        }
+    };
+    Ok(SignInStarted { url, opened })
+}
+
+/// Waits for the browser sign-in under way, and adds its connection (its token to the
+/// keychain).
+#[tauri::command]
+pub async fn connection_sign_in_finish(
+    app: AppHandle,
+    connections: State<'_, Connections>,
+) -> Result<Connection, ConnectionError> {
+    let added = connections.finish_sign_in().await?;
+    tray::refresh(&app);
+    remote_alerts::follow(&app, &added);
+    tracing::info!(connection = %added.name, url = %added.url, "connection added, signed in in the browser");
+    Ok(added)
+}
+
+/// Stops waiting for the browser sign-in under way.
+#[tauri::command]
+pub fn connection_sign_in_cancel(connections: State<'_, Connections>) {
+    connections.cancel_sign_in();
+}
+
 /// Removes a connection and its token.
 #[tauri::command]
 pub async fn connection_remove(

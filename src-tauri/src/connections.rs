@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use scim_console_server::remote::browser_sign_in::BrowserSignIn;
 use scim_console_server::remote::certificate::{self, RemoteClient};
 use scim_console_server::remote::proxy::{Proxy, ProxyTarget};
 use scim_console_server::remote::{Fingerprint, RemoteError, RemoteUrl, Secret, Trust, secret};
@@ -81,7 +82,8 @@ pub struct NewConnection {
     pub colour: String,
     /// The console's address.
     pub url: String,
-    /// The personal API token.
+    /// The personal API token (none when signing in in the browser).
+    #[serde(default)]
     pub token: String,
     /// The fingerprint the admin confirmed, for a certificate this system does not trust.
     pub fingerprint: Option<String>,
@@ -163,6 +165,28 @@ pub struct Connections {
     proxies: Mutex<HashMap<String, Proxy>>,
     home: Mutex<Option<String>>,
     local_token: Mutex<Option<Secret>>,
+    /// The browser sign-in under way, if any (one at a time).
+    pending: Mutex<Option<PendingSignIn>>,
+    /// Told when the admin cancels the sign-in under way.
+    cancelled: tokio::sync::Notify,
+}
+
+/// How long a browser sign-in may take before the app stops waiting.
+const SIGN_IN_WAIT: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// A connection's fields checked, before it signs in.
+struct Checked {
+    name: String,
+    colour: String,
+    url: RemoteUrl,
+    trust: StoredTrust,
+}
+
+/// A browser sign-in under way: the connection it is for, and its listener.
+struct PendingSignIn {
+    checked: Checked,
+    client: RemoteClient,
+    sign_in: BrowserSignIn,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -192,6 +216,8 @@ impl Connections {
             proxies: Mutex::new(HashMap::new()),
             home: Mutex::new(None),
             local_token: Mutex::new(None),
+            pending: Mutex::new(None),
+            cancelled: tokio::sync::Notify::new(),
         }
     }
 
@@ -251,10 +277,8 @@ impl Connections {
             })
     }
 
-    /// Adds a connection: the console answers, its certificate is trusted (or the confirmed
-    /// one), the token signs in; then the token goes to the keychain and the connection to the
-    /// list.
-    pub async fn add(&self, new: NewConnection) -> Result<Connection, ConnectionError> {
+    /// A new connection's name, colour, address and certificate checked.
+    fn check(&self, new: &NewConnection) -> Result<Checked, ConnectionError> {
         let name = new.name.trim().to_owned();
         if name.is_empty() {
             return Err(ConnectionError::field("name", "a connection needs a name"));
@@ -288,6 +312,19 @@ impl Connections {
             ),
             _ => StoredTrust::System,
         };
+        Ok(Checked {
+            name,
+            colour: new.colour.clone(),
+            url,
+            trust,
+        })
+    }
+
+    /// Adds a connection: the console answers, its certificate is trusted (or the confirmed
+    /// one), the token signs in; then the token goes to the keychain and the connection to the
+    /// list.
+    pub async fn add(&self, new: NewConnection) -> Result<Connection, ConnectionError> {
+        let checked = self.check(&new)?;
         let token = new.token.trim();
         if token.is_empty() {
             return Err(ConnectionError::field(
@@ -295,21 +332,82 @@ impl Connections {
                 "a personal API token is needed: create one on that console's Account page",
             ));
         }
-        let client = RemoteClient::new(&url, &trust.trust(), "desktop connection")?;
+        let client = RemoteClient::new(&checked.url, &checked.trust.trust(), "desktop connection")?;
         client.version().await?;
-        let signed_in_as = client.sign_in(token).await.map_err(|e| match e {
+        self.complete(checked, &client, Secret::new(token.to_owned()))
+            .await
+    }
+
+    /// Starts signing a new connection in through its console's identity provider in the
+    /// system browser, for this computer (`device`, the token's name): the console's sign-in
+    /// page to open. A sign-in already under way is dropped.
+    pub async fn begin_sign_in(
+        &self,
+        new: NewConnection,
+        device: &str,
+    ) -> Result<String, ConnectionError> {
+        let checked = self.check(&new)?;
+        let client = RemoteClient::new(&checked.url, &checked.trust.trust(), "desktop connection")?;
+        client.version().await?;
+        let sign_in = BrowserSignIn::start(&checked.url, device).await?;
+        let url = sign_in.url().to_owned();
+        *lock(&self.pending) = Some(PendingSignIn {
+            checked,
+            client,
+            sign_in,
+        });
+        Ok(url)
+    }
+
+    /// Waits (up to ten minutes) for the browser sign-in under way to come back, and adds
+    /// its connection with the token it bought.
+    pub async fn finish_sign_in(&self) -> Result<Connection, ConnectionError> {
+        let Some(pending) = lock(&self.pending).take() else {
+            return Err(ConnectionError::plain(
+                "no sign-in is under way: start it again",
+            ));
+        };
+        let token = tokio::select! {
+            token = pending.sign_in.finish(&pending.client) => token?,
+            () = self.cancelled.notified() => {
+                return Err(ConnectionError::plain("the sign-in was cancelled"));
+            }
+            () = tokio::time::sleep(SIGN_IN_WAIT) => {
+                return Err(ConnectionError::plain(
+                    "the sign-in took more than ten minutes: start it again",
+                ));
+            }
+        };
+        self.complete(pending.checked, &pending.client, token).await
+    }
+
+    /// Stops waiting for the browser sign-in under way.
+    pub fn cancel_sign_in(&self) {
+        lock(&self.pending).take();
+        self.cancelled.notify_waiters();
+    }
+
+    /// Signs a checked connection in with `token`, keeps the token in the keychain and the
+    /// connection in the list.
+    async fn complete(
+        &self,
+        checked: Checked,
+        client: &RemoteClient,
+        token: Secret,
+    ) -> Result<Connection, ConnectionError> {
+        let signed_in_as = client.sign_in(token.expose()).await.map_err(|e| match e {
             RemoteError::Refused(m) => ConnectionError::field("token", m),
             e => e.into(),
         })?;
         let connection = Connection {
             id: new_id(),
-            name,
-            colour: new.colour,
-            url: url.to_string(),
-            trust,
+            name: checked.name,
+            colour: checked.colour,
+            url: checked.url.to_string(),
+            trust: checked.trust,
             signed_in_as,
         };
-        secret::keep(&connection.id, &Secret::new(token.to_owned())).await?;
+        secret::keep(&connection.id, &token).await?;
         let mut list = self.list();
         list.push(connection.clone());
         if let Err(error) = self.save(&list) {

@@ -3,7 +3,10 @@
 // page offers the provider; an invited administrator goes through the provider's login and
 // consent pages and comes back signed in (authorization code with PKCE, state and nonce, the ID
 // token validated by the console); an email the console has not invited is refused, saying
-// why; a callback whose state is not this browser's is refused.
+// why; a callback whose state is not this browser's is refused; a desktop app's sign-in
+// (RFC 8252: its loopback address, state and PKCE challenge) comes back to the app with a
+// one-time code for the invited and the reason for anyone else, and the code and verifier buy
+// a personal API token once.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
@@ -107,4 +110,92 @@ test('the provider is discovered once for every sign-in of five minutes', async 
     assert.equal(start.status, 303);
   }
   assert.equal(provider.discoveries(), 1);
+});
+
+test("a desktop app's sign-in comes back to the app's loopback address: a code for the invited, the reason for anyone else", async () => {
+  const { createHash, randomBytes } = await import('node:crypto');
+  const { createServer } = await import('node:http');
+  // The app's side: a loopback listener noting what the browser brings back.
+  const arrivals = [];
+  const app = createServer((request, response) => {
+    const url = new URL(request.url, 'http://127.0.0.1');
+    // (The browser asks for a favicon too.)
+    if (url.pathname === '/signed-in') arrivals.push(url);
+    response.end('back in the app');
+  });
+  await new Promise((resolve) => app.listen(0, '127.0.0.1', resolve));
+  const redirect = `http://127.0.0.1:${app.address().port}/signed-in`;
+  const verifier = randomBytes(32).toString('base64url');
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  const start = (state) =>
+    `${server.origin}/api/sign-in/oidc/desktop?` +
+    new URLSearchParams({
+      redirect_uri: redirect,
+      state,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      device: 'ada-laptop',
+    });
+  try {
+    // Someone the console has not invited: back to the app with why, and no session here.
+    let page = await (await browser.newContext({ bypassCSP: true })).newPage();
+    await page.goto(start('first'));
+    await page.waitForURL((url) => url.origin === provider.issuer);
+    await page.locator('input[name="login"]').fill('mallory@contoso.example');
+    await page.locator('input[name="password"]').fill('anything');
+    await page.locator('button[type="submit"]').click();
+    await page.locator('button[type="submit"]', { hasText: 'Continue' }).click();
+    await page.getByText('back in the app').waitFor();
+    const refused = arrivals.at(-1);
+    assert.equal(refused.searchParams.get('state'), 'first');
+    assert.equal(refused.searchParams.get('error'), 'access_denied');
+    assert.match(
+      refused.searchParams.get('error_description'),
+      /no active administrator of this console has that email/,
+    );
+    assert.equal(refused.searchParams.get('code'), null);
+    await page.context().close();
+
+    // Ada: back to the app with a code; no browser session opened on the console.
+    page = await (await browser.newContext({ bypassCSP: true })).newPage();
+    await page.goto(start('second'));
+    await page.waitForURL((url) => url.origin === provider.issuer);
+    await page.locator('input[name="login"]').fill('ada@contoso.example');
+    await page.locator('input[name="password"]').fill('anything');
+    await page.locator('button[type="submit"]').click();
+    await page.locator('button[type="submit"]', { hasText: 'Continue' }).click();
+    await page.getByText('back in the app').waitFor();
+    const back = arrivals.at(-1);
+    assert.equal(back.searchParams.get('state'), 'second');
+    const code = back.searchParams.get('code');
+    assert.ok(code);
+    const cookies = (await page.context().cookies(server.origin)).filter((c) => c.name.startsWith('scim_console'));
+    assert.deepEqual(cookies, []);
+    await page.context().close();
+
+    // The app exchanges it with its verifier, once, for a token named for the device.
+    const exchange = (body) =>
+      fetch(`${server.origin}/api/sign-in/desktop/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const answer = await exchange({ code, codeVerifier: verifier });
+    assert.equal(answer.status, 200);
+    const issued = await answer.json();
+    assert.equal(issued.name, 'SCIM Console on ada-laptop');
+    assert.match(issued.token, /^scap_/);
+    const me = await fetch(`${server.origin}/api/me`, { headers: { Authorization: `Bearer ${issued.token}` } });
+    assert.equal((await me.json()).administrator.email, 'ada@contoso.example');
+    assert.equal((await exchange({ code, codeVerifier: verifier })).status, 401);
+
+    // A start that names anything but a loopback address of the app is refused at once.
+    const elsewhere = await fetch(
+      start('third').replace(encodeURIComponent(redirect), encodeURIComponent('https://evil.example/cb')),
+    );
+    assert.equal(elsewhere.status, 400);
+    assert.match(await elsewhere.text(), /loopback address/);
+  } finally {
+    await new Promise((resolve) => app.close(resolve));
+  }
 });

@@ -2,14 +2,18 @@
 // W3C WebDriver by tauri-driver and WebKitWebDriver. It starts its console runtime, shows the
 // UI, creates a configuration and reads its token back, and the token opens the SCIM endpoint;
 // then it connects to a deployed console (`scim-console serve` over self-signed TLS), works
-// there, and refuses it once its certificate changes until the new one is confirmed.
+// there, and refuses it once its certificate changes until the new one is confirmed; and it
+// adds a deployed console with single sign-on by signing in in the system browser (a real
+// OpenID Connect provider, headless Chromium as the browser).
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { startBrowser } from '../browser/console.mjs';
+import { reserveProvider, startProvider } from '../browser/oidc-provider.mjs';
 
 const binary =
   process.env.SCIM_CONSOLE_DESKTOP_BIN ?? new URL('../../target/debug/scim-console-desktop', import.meta.url).pathname;
@@ -26,6 +30,8 @@ let driver;
 let dataDir;
 let session;
 let remote;
+/** What else a test started, stopped after it. */
+const cleanups = [];
 /** This computer's console (the window's own), once known. */
 let localOrigin;
 const figures = {};
@@ -140,6 +146,24 @@ before(async () => {
   env.HOME = join(dataDir, 'home');
   mkdirSync(env.HOME, { recursive: true });
   env.SCIM_CONSOLE_DESKTOP_PORT = '0';
+  // The system browser, as xdg-open finds it (the default handler of http(s) links, or
+  // $BROWSER without a display): a script noting the addresses it is asked to open (the test's
+  // own Chromium then opens them).
+  const browserScript = join(dataDir, 'browser');
+  writeFileSync(browserScript, `#!/bin/sh\nprintf '%s\\n' "$1" >> '${join(dataDir, 'browser-opened')}'\n`);
+  chmodSync(browserScript, 0o755);
+  env.BROWSER = browserScript;
+  env.XDG_DATA_HOME = join(dataDir, 'data');
+  mkdirSync(join(env.XDG_DATA_HOME, 'applications'), { recursive: true });
+  mkdirSync(env.XDG_CONFIG_HOME, { recursive: true });
+  writeFileSync(
+    join(env.XDG_DATA_HOME, 'applications', 'scim-console-test-browser.desktop'),
+    `[Desktop Entry]\nType=Application\nName=Test browser\nExec=${browserScript} %u\nTerminal=false\n`,
+  );
+  writeFileSync(
+    join(env.XDG_CONFIG_HOME, 'mimeapps.list'),
+    '[Default Applications]\nx-scheme-handler/https=scim-console-test-browser.desktop\nx-scheme-handler/http=scim-console-test-browser.desktop\n',
+  );
   env.WEBKIT_DISABLE_COMPOSITING_MODE = '1';
   // The session bus and its unlocked keyring (xtask starts them) hold the app's secrets.
   driver = spawn('tauri-driver', ['--port', String(driverPort)], {
@@ -154,6 +178,7 @@ after(async () => {
   driver?.kill();
   xvfb?.kill();
   await remote?.stop();
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   if (Object.keys(figures).length) console.log(`desktop figures: ${JSON.stringify(figures)}`);
 });
@@ -246,12 +271,16 @@ function cli(dir, ...args) {
   });
 }
 
-/** `scim-console serve --tls-self-signed` on `port`; the fingerprint it prints, and a stop. */
-async function serveRemote(dir, port) {
-  const child = spawn(consoleBinary, ['--data-dir', dir, 'serve', '--port', String(port), '--tls-self-signed'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: '', SCIM_CONSOLE_LOG: 'warn' },
-  });
+/** `scim-console serve --tls-self-signed` on `port` (with `args`, `env`); the fingerprint it prints, and a stop. */
+async function serveRemote(dir, port, { args = [], env = {} } = {}) {
+  const child = spawn(
+    consoleBinary,
+    ['--data-dir', dir, 'serve', '--port', String(port), '--tls-self-signed', ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: '', SCIM_CONSOLE_LOG: 'warn', ...env },
+    },
+  );
   let err = '';
   child.stderr.on('data', (d) => (err += d));
   const printed = await new Promise((resolve, reject) => {
@@ -418,6 +447,101 @@ test('a deployed console over self-signed TLS is added, used and left, and refus
   await click("//*[@id='scim-console-connection-bar']//a[normalize-space(.)='Switch console']");
   await element("//h1[normalize-space(.)='Connections']");
   assert.deepEqual(filesHolding(dataDir, token), []);
+});
+
+test('a deployed console with single sign-on is added by signing in in the system browser', async () => {
+  // The deployed console signs administrators in through a real OpenID Connect provider.
+  const remoteDir = mkdtempSync(join(tmpdir(), 'scim-console-sso-remote-'));
+  cleanups.push(async () => rmSync(remoteDir, { recursive: true, force: true }));
+  const port = await freePort();
+  const url = `https://127.0.0.1:${port}`;
+  const reserved = await reserveProvider();
+  const clientSecret = 'the-consoles-secret-at-the-provider';
+  const provider = await startProvider(reserved, {
+    clientId: 'scim-console',
+    clientSecret,
+    redirectUri: `${url}/api/sign-in/oidc/callback`,
+  });
+  cleanups.push(() => provider.stop());
+  cli(remoteDir, 'admin', 'create', '--email', 'ada@contoso.example', '--role', 'editor');
+  const served = await serveRemote(remoteDir, port, {
+    args: ['--oidc-issuer', reserved.issuer, '--oidc-client-id', 'scim-console', '--oidc-name', 'Contoso SSO'],
+    env: { SCIM_CONSOLE_OIDC_CLIENT_SECRET: clientSecret },
+  });
+  cleanups.push(() => served.stop());
+  const browser = await startBrowser();
+  cleanups.push(() => browser.close());
+
+  await wd('POST', `/session/${session}/url`, { url: `${localOrigin}/connections` });
+  await element("//h1[normalize-space(.)='Connections']");
+  await type('Address', url);
+  await click("//button[normalize-space(.)='Check the console']");
+  assert.equal(await text("//*[@data-testid='presented-fingerprint']"), served.fingerprint);
+  await tick('I compared it');
+  await type('Name', 'SSO remote');
+  await tick('Green');
+  // The console has a provider: signing in in the browser is offered first.
+  await click("//button[normalize-space(.)='Sign in with Contoso SSO']");
+  const address = await text("//*[@data-testid='sign-in-address']");
+  assert.ok(address.startsWith(`${url}/api/sign-in/oidc/desktop?`), address);
+  // The app asked the system to open it in the browser.
+  await waitFor(() => {
+    try {
+      return readFileSync(join(dataDir, 'browser-opened'), 'utf8').includes(address);
+    } catch {
+      return false;
+    }
+  }, 'the system browser is asked to open the sign-in');
+  await screenshot('desktop-06-browser-sign-in');
+
+  // The browser: the provider's login and consent, then back to the app's loopback address.
+  const page = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
+  await page.goto(address);
+  await page.waitForURL((u) => u.origin === provider.issuer);
+  await page.locator('input[name="login"]').fill('ada@contoso.example');
+  await page.locator('input[name="password"]').fill('anything');
+  await page.locator('button[type="submit"]').click();
+  await page.locator('button[type="submit"]', { hasText: 'Continue' }).click();
+  await page.getByRole('heading', { name: 'Signed in' }).waitFor();
+  assert.match(new URL(page.url()).origin, /^http:\/\/127\.0\.0\.1:\d+$/);
+  await page.getByText(`SCIM Console is signed in to ${url}`).waitFor();
+
+  // The window lists the connection, signed in as Ada.
+  await element(
+    "//table[@aria-label='Connections']//tr[contains(., 'SSO remote') and contains(., 'ada@contoso.example')]",
+    30_000,
+  );
+  const added = JSON.parse(readFileSync(join(dataDir, 'connections.json'), 'utf8')).find(
+    (c) => c.name === 'SSO remote',
+  );
+  assert.deepEqual(added.trust, { pinned: served.fingerprint });
+  // The token the sign-in bought is in the keychain, in no file, named for this computer and
+  // carrying Ada's role; its creation is audited as hers.
+  const kept = execFileSync(
+    'secret-tool',
+    ['lookup', 'service', 'scim-console', 'username', `connection:${added.id}`],
+    { encoding: 'utf8' },
+  ).trim();
+  assert.match(kept, /^scap_/);
+  assert.deepEqual(filesHolding(dataDir, kept), []);
+  const tokens = JSON.parse(cli(remoteDir, 'api-token', 'list', '--admin', 'ada@contoso.example', '--json'));
+  assert.equal(tokens.length, 1, JSON.stringify(tokens));
+  assert.match(tokens[0].name, /^SCIM Console on ./);
+  assert.deepEqual(tokens[0].roles, ['editor']);
+  assert.match(
+    cli(remoteDir, 'audit', 'list', '--action', 'administrator.api-token.create', '--json'),
+    /ada@contoso\.example/,
+  );
+  // The code came back once: the same address again is refused by the app's listener, which
+  // has stopped.
+  await page.context().close();
+
+  // Opened: the remote's pages, as Ada.
+  await click("//button[@aria-label='Open SSO remote']");
+  await element("//*[@id='scim-console-connection-bar' and @data-connection='SSO remote']", 30_000);
+  await element("//h1[contains(., 'SCIM configurations')]");
+  await wd('POST', `/session/${session}/url`, { url: `${localOrigin}/connections` });
+  await element("//h1[normalize-space(.)='Connections']");
 });
 
 test('start at login is opt-in: Settings adds the login item (starting in the tray) and takes it away', async () => {

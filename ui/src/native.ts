@@ -71,6 +71,17 @@ export interface Connection {
 export interface Probe {
   version: string;
   certificate: { fingerprint: string; systemTrusted: boolean } | null;
+  /** Its identity provider's name, when one signs administrators in (`Sign in with …`). */
+  provider: string | null;
+}
+
+/** A connection to add: its token, or none when it signs in in the browser. */
+export interface NewConnection {
+  name: string;
+  colour: string;
+  url: string;
+  token?: string;
+  fingerprint?: string;
 }
 
 /** Why a connection command failed; `presented` (and `pinned`) when the certificate is the reason. */
@@ -97,8 +108,13 @@ function shell(): TauriGlobal {
 export const connections = {
   list: () => shell().core.invoke<{ connections: Connection[]; colours: string[] }>('connections_list'),
   probe: (url: string) => shell().core.invoke<Probe>('connection_probe', { url }),
-  add: (connection: { name: string; colour: string; url: string; token: string; fingerprint?: string }) =>
-    shell().core.invoke<Connection>('connection_add', { connection }),
+  add: (connection: NewConnection) => shell().core.invoke<Connection>('connection_add', { connection }),
+  /** Opens the console's sign-in in the system browser; its address, and whether a browser opened it. */
+  signInStart: (connection: NewConnection) =>
+    shell().core.invoke<{ url: string; opened: boolean }>('connection_sign_in_start', { connection }),
+  /** Waits for the browser to come back, then adds the connection. */
+  signInFinish: () => shell().core.invoke<Connection>('connection_sign_in_finish'),
+  signInCancel: () => shell().core.invoke<void>('connection_sign_in_cancel'),
   remove: (id: string) => shell().core.invoke<void>('connection_remove', { id }),
   trust: (id: string, fingerprint: string) => shell().core.invoke<Connection>('connection_trust', { id, fingerprint }),
   open: (id: string) => shell().core.invoke<void>('connection_open', { id }),

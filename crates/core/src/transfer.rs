@@ -486,13 +486,14 @@ const TABLES: &[Table] = &[
 
 /// Tables that are not copied: rebuilt by the destination (totals kept by triggers, full-text
 /// indexes) or its own (migrations, statistics, the authentication epoch, the browser sessions
-/// open on the source and its unused sign-in links).
+/// open on the source, its unused sign-in links and browser sign-in codes).
 const NOT_COPIED: &[&str] = &[
     "directory_counts",
     "auth_epoch",
     "_sqlx_migrations",
     "admin_sessions",
     "admin_sign_in_links",
+    "admin_device_codes",
 ];
 
 /// Rows read per statement.

@@ -191,6 +191,7 @@ impl Oidc {
                 state: state.secret().clone(),
                 nonce: nonce.secret().clone(),
                 verifier: verifier.secret().clone(),
+                extra: None,
             },
         ))
     }
@@ -269,22 +270,32 @@ pub(crate) struct Flow {
     pub(crate) state: String,
     nonce: String,
     verifier: String,
+    /// What the sign-in keeps besides, as URL-safe text with no `.` (a desktop app's sign-in:
+    /// where it returns).
+    pub(crate) extra: Option<String>,
 }
 
 impl Flow {
     /// The flow as a cookie's value.
     pub(crate) fn cookie_value(&self) -> String {
-        format!("{}.{}.{}", self.state, self.nonce, self.verifier)
+        let mut value = format!("{}.{}.{}", self.state, self.nonce, self.verifier);
+        if let Some(extra) = &self.extra {
+            value.push('.');
+            value.push_str(extra);
+        }
+        value
     }
 
     /// The flow a cookie's value holds.
     pub(crate) fn from_cookie(value: &str) -> Option<Self> {
         let mut parts = value.split('.');
-        let flow = Self {
+        let mut flow = Self {
             state: parts.next()?.to_owned(),
             nonce: parts.next()?.to_owned(),
             verifier: parts.next()?.to_owned(),
+            extra: None,
         };
+        flow.extra = parts.next().map(str::to_owned);
         parts.next().is_none().then_some(flow)
     }
 }
@@ -326,9 +337,15 @@ mod tests {
             state: "s".into(),
             nonce: "n".into(),
             verifier: "v".into(),
+            extra: None,
         };
-        assert_eq!(Flow::from_cookie(&flow.cookie_value()), Some(flow));
+        assert_eq!(Flow::from_cookie(&flow.cookie_value()), Some(flow.clone()));
+        let desktop = Flow {
+            extra: Some("eyJ4Ijox".into()),
+            ..flow
+        };
+        assert_eq!(Flow::from_cookie(&desktop.cookie_value()), Some(desktop));
         assert_eq!(Flow::from_cookie("a.b"), None);
-        assert_eq!(Flow::from_cookie("a.b.c.d"), None);
+        assert_eq!(Flow::from_cookie("a.b.c.d.e"), None);
     }
 }

@@ -1565,6 +1565,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sign-in/desktop/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchanges a desktop sign-in's code (once, within 2 minutes, with the verifier of its
+         *     challenge) for a personal API token named for the device. A refused code counts against the
+         *     address like a refused token ([`crate::backoff`]).
+         */
+        post: operations["exchange_desktop_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/sign-in/link": {
         parameters: {
             query?: never;
@@ -1633,9 +1654,31 @@ export interface paths {
         /**
          * Finishes a sign-in at the identity provider: checks `state` against the flow's cookie,
          *     exchanges the code (with the PKCE verifier), validates the ID token, and opens the
-         *     session of the invited administrator with the email it vouches for.
+         *     session of the invited administrator with the email it vouches for — or, for a desktop
+         *     app's sign-in, sends the browser back to the app with a one-time code
+         *     ([`super::desktop_sign_in`]).
          */
         get: operations["oidc_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sign-in/oidc/desktop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Starts the desktop app's sign-in: the console's OpenID Connect sign-in, returning to the
+         *     app's loopback address (303 to the provider).
+         */
+        get: operations["start_desktop_sign_in"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2641,6 +2684,27 @@ export interface components {
              * @description The window, 1 to 10,080 minutes (a week).
              */
             windowMinutes: number;
+        };
+        /** @description A desktop sign-in's code and the app's PKCE verifier. */
+        DeviceCodeBody: {
+            /** @description The one-time code the browser brought to the app. */
+            code: string;
+            /** @description The PKCE verifier whose S256 challenge started the sign-in. */
+            codeVerifier: string;
+        };
+        /** @description The personal API token a desktop sign-in bought (shown once). */
+        DeviceTokenView: {
+            /**
+             * Format: date-time
+             * @description When it stops.
+             */
+            expires: string;
+            /** @description Its public id (`pat_…`). */
+            id: string;
+            /** @description Its name (`SCIM Console on <device>`). */
+            name: string;
+            /** @description The token, for `Authorization: Bearer`. */
+            token: string;
         };
         /** @description One difference between two plans. */
         DifferenceView: {
@@ -7966,6 +8030,45 @@ export interface operations {
             };
         };
     };
+    exchange_desktop_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeviceCodeBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceTokenView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     sign_in_with_link: {
         parameters: {
             query?: never;
@@ -8083,6 +8186,54 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    start_desktop_sign_in: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The app's loopback address: `http://127.0.0.1:<port>/<path>` or `http://[::1]:<port>/…`. */
+                redirect_uri: string | null;
+                /** @description The app's value, sent back unchanged (1 to 128 URL-safe characters). */
+                state: string | null;
+                /** @description The S256 PKCE challenge of the app's verifier. */
+                code_challenge: string | null;
+                /** @description `S256` (the only method accepted). */
+                code_challenge_method: string | null;
+                /** @description The computer's name, for the token's (1 to 60 characters). */
+                device: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };

@@ -8,6 +8,8 @@
 //!   their administrator's roles.
 //! - [`federated`]: signing in through the console's OpenID Connect provider (an invited
 //!   administrator's email, vouched for).
+//! - [`device_codes`]: the desktop app's browser sign-in to a deployed console (one-time code
+//!   with PKCE, exchanged for a personal API token named for the device).
 //! - [`local`]: the desktop app's built-in local owner (its window signs in without a
 //!   password).
 //! - [`links`]: one-time sign-in links (15 minutes, one use, code in the URL fragment).
@@ -20,6 +22,7 @@
 pub mod accounts;
 pub mod api_tokens;
 pub mod credentials;
+pub mod device_codes;
 pub mod federated;
 pub mod links;
 pub mod local;

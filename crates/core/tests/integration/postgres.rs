@@ -650,3 +650,44 @@ async fn sslmode_verify_full_connects_to_a_server_whose_certificate_it_trusts_an
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn a_browser_sign_in_code_issued_by_one_instance_is_exchanged_on_the_other_once() {
+    use scim_console_core::administrators::accounts::NewAdministrator;
+    use scim_console_core::administrators::device_codes::challenge_of;
+    use scim_console_core::administrators::roles::{Grant, Role};
+    let Some(server) = server() else { return };
+    let (a, b) = two_instances(&server).await;
+    let ada = a
+        .create_administrator(
+            &NewAdministrator {
+                email: "ada@contoso.com".into(),
+                name: String::new(),
+                grants: vec![Grant::everywhere(Role::Editor)],
+            },
+            &Actor::system(),
+        )
+        .await
+        .unwrap();
+    let verifier = "the-desktop-apps-verifier-of-at-least-43-characters";
+    let code = a
+        .issue_device_code(&ada.id, &challenge_of(verifier), "ada-laptop")
+        .await
+        .unwrap();
+    let issued = b
+        .redeem_device_code(code.expose(), verifier, "127.0.0.1")
+        .await
+        .unwrap();
+    assert_eq!(issued.token.roles, vec![Role::Editor]);
+    assert!(
+        a.redeem_device_code(code.expose(), verifier, "127.0.0.1")
+            .await
+            .is_err()
+    );
+    assert!(
+        a.api_token_caller(issued.secret.expose())
+            .await
+            .unwrap()
+            .is_some()
+    );
+}

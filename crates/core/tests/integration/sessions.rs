@@ -299,3 +299,115 @@ async fn personal_api_tokens_live_their_days_and_sessions_are_listed_and_revoked
         "a session is revoked under its own administrator only"
     );
 }
+
+#[tokio::test]
+async fn a_browser_sign_in_code_buys_one_device_token_with_its_verifier_within_two_minutes() {
+    use scim_console_core::administrators::device_codes::{DEVICE_TOKEN_DAYS, challenge_of};
+    let env = Env::timed(NewConfiguration::named("default"), &Actor::system()).await;
+    let store = &env.store;
+    let clock = env.clock();
+    owners(store, &Actor::system()).await;
+    let ada = store.administrator("ada@contoso.com").await.unwrap();
+    let verifier = "a-verifier-only-the-desktop-app-holds-43-chars-or-more";
+    let challenge = challenge_of(verifier);
+    let code = store
+        .issue_device_code(&ada.id, &challenge, "ada-laptop")
+        .await
+        .unwrap();
+    // The wrong verifier is refused, and spends the code.
+    let wrong = store
+        .redeem_device_code(code.expose(), "someone-elses-verifier", "127.0.0.1")
+        .await
+        .unwrap_err();
+    assert!(wrong.to_string().contains("not valid"), "{wrong}");
+    assert!(
+        store
+            .redeem_device_code(code.expose(), verifier, "127.0.0.1")
+            .await
+            .is_err()
+    );
+    // The right one buys a token named for the device, with Ada's roles, once.
+    let code = store
+        .issue_device_code(&ada.id, &challenge, "ada-laptop")
+        .await
+        .unwrap();
+    let issued = store
+        .redeem_device_code(code.expose(), verifier, "198.51.100.4")
+        .await
+        .unwrap();
+    assert_eq!(issued.token.name, "SCIM Console on ada-laptop");
+    assert_eq!(issued.token.administrator, ada.id);
+    assert_eq!(issued.token.roles, vec![Role::Owner]);
+    assert_eq!(
+        (issued.token.expires - issued.token.created).num_days(),
+        DEVICE_TOKEN_DAYS
+    );
+    assert!(
+        store
+            .redeem_device_code(code.expose(), verifier, "198.51.100.4")
+            .await
+            .is_err()
+    );
+    let caller = store
+        .api_token_caller(issued.secret.expose())
+        .await
+        .unwrap();
+    assert!(caller.is_some());
+    // Two minutes at most.
+    let late = store
+        .issue_device_code(&ada.id, &challenge, "ada-laptop")
+        .await
+        .unwrap();
+    clock.advance(Duration::from_secs(121));
+    assert!(
+        store
+            .redeem_device_code(late.expose(), verifier, "198.51.100.4")
+            .await
+            .is_err()
+    );
+    // Never for an administrator disabled since.
+    let grace = store.administrator("grace@contoso.com").await.unwrap();
+    let hers = store
+        .issue_device_code(&grace.id, &challenge, "grace-desktop")
+        .await
+        .unwrap();
+    store
+        .set_administrator_enabled(&grace.id, false, &Actor::system())
+        .await
+        .unwrap();
+    assert!(
+        store
+            .redeem_device_code(hers.expose(), verifier, "198.51.100.4")
+            .await
+            .is_err()
+    );
+    // A malformed challenge or device name is refused at issue.
+    assert!(
+        store
+            .issue_device_code(&ada.id, "plain", "ada-laptop")
+            .await
+            .is_err()
+    );
+    assert!(
+        store
+            .issue_device_code(&ada.id, &challenge, "line\nbreak")
+            .await
+            .is_err()
+    );
+    // The token is audited as Ada's, from the address that exchanged the code.
+    let audit = store
+        .audit(&scim_console_core::audit::AuditQuery {
+            action: Some("administrator.api-token.create".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.entries.len(), 1);
+    assert_eq!(
+        (
+            audit.entries[0].actor.as_str(),
+            audit.entries[0].source.as_str()
+        ),
+        ("ada@contoso.com", "198.51.100.4")
+    );
+}

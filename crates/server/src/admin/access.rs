@@ -260,8 +260,12 @@ pub fn need(method: &Method, path: &str) -> Option<Need> {
     };
     match segments.as_slice() {
         ["health" | "openapi.json"] if reads => Some(Need::Public),
-        ["sign-in", "link" | "password"] if *method == Method::POST => Some(Need::Public),
-        ["sign-in", "methods" | "oidc"] | ["sign-in", "oidc", "callback"] if reads => {
+        ["sign-in", "link" | "password"] | ["sign-in", "desktop", "token"]
+            if *method == Method::POST =>
+        {
+            Some(Need::Public)
+        }
+        ["sign-in", "methods" | "oidc"] | ["sign-in", "oidc", "callback" | "desktop"] if reads => {
             Some(Need::Public)
         }
         ["logout" | "me", ..] => Some(Need::SignedIn),

@@ -14,6 +14,8 @@ mod configurations;
 pub mod conformance;
 mod connection;
 mod deletions;
+mod desktop_return;
+mod desktop_sign_in;
 mod directory;
 pub mod dto;
 mod email;
@@ -369,6 +371,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(conformance::routes())
         .merge(connection::routes())
         .merge(sessions::routes())
+        .merge(desktop_sign_in::routes())
         .merge(administrators::routes())
         .merge(me::routes())
         .merge(oidc::routes())

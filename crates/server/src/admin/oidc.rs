@@ -20,6 +20,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AdminError;
+use super::desktop_return::DesktopReturn;
 use crate::sso::Flow;
 use crate::state::AppState;
 
@@ -74,23 +75,33 @@ pub async fn sign_in_methods(State(state): State<AppState>) -> axum::Json<SignIn
 #[utoipa::path(get, path = "/api/sign-in/oidc",
     responses((status = 303), (status = 404, body = super::ErrorBody), (status = 502, body = super::ErrorBody)))]
 pub async fn start_oidc(State(state): State<AppState>) -> Result<Response, AdminError> {
+    begin(&state, None).await
+}
+
+/// Sends the browser to the identity provider, the flow (and where a desktop app's sign-in
+/// returns) kept in its cookie.
+pub(super) async fn begin(
+    state: &AppState,
+    desktop: Option<DesktopReturn>,
+) -> Result<Response, AdminError> {
     let Some(oidc) = state.oidc.clone() else {
         return Err(AdminError::new(
             StatusCode::NOT_FOUND,
             "this console has no identity provider for sign-in (serve --oidc-issuer)",
         ));
     };
-    let (url, flow) = oidc.start(&redirect_uri(&state)).await.map_err(|why| {
+    let (url, mut flow) = oidc.start(&redirect_uri(state)).await.map_err(|why| {
         tracing::warn!(error = %why, "OpenID Connect sign-in could not start");
         AdminError::new(StatusCode::BAD_GATEWAY, why)
     })?;
+    flow.extra = desktop.as_ref().map(DesktopReturn::cookie_part);
     Ok((
         StatusCode::SEE_OTHER,
         [
             (header::LOCATION, url),
             (
                 header::SET_COOKIE,
-                flow_cookie(&state, &flow.cookie_value(), FLOW_SECONDS),
+                flow_cookie(state, &flow.cookie_value(), FLOW_SECONDS),
             ),
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
@@ -107,8 +118,16 @@ pub struct CallbackParams {
     error_description: Option<String>,
 }
 
+/// `response` with the flow's cookie removed.
+fn forget_flow(state: &AppState, mut response: Response) -> Response {
+    if let Ok(value) = header::HeaderValue::from_str(&flow_cookie(state, "", 0)) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
 /// A sign-in that did not happen, as a page with the reason and a way back.
-fn failed(status: StatusCode, why: &str) -> Response {
+pub(super) fn failed(status: StatusCode, why: &str) -> Response {
     let why = why
         .replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -125,7 +144,9 @@ fn failed(status: StatusCode, why: &str) -> Response {
 
 /// Finishes a sign-in at the identity provider: checks `state` against the flow's cookie,
 /// exchanges the code (with the PKCE verifier), validates the ID token, and opens the
-/// session of the invited administrator with the email it vouches for.
+/// session of the invited administrator with the email it vouches for — or, for a desktop
+/// app's sign-in, sends the browser back to the app with a one-time code
+/// ([`super::desktop_sign_in`]).
 #[utoipa::path(get, path = "/api/sign-in/oidc/callback",
     responses((status = 303), (status = 401), (status = 403)))]
 pub async fn oidc_callback(
@@ -144,15 +165,33 @@ pub async fn oidc_callback(
     if state.backoff.barred(&source).is_some() {
         return Ok(super::refused(&state, &source, ""));
     }
-    if let Some(error) = params.error {
-        let description = params.error_description.unwrap_or_default();
-        return Ok(failed(
+    let flow = crate::headers::cookie(&headers, FLOW_COOKIE).and_then(Flow::from_cookie);
+    // The provider's answer belongs to this browser's flow when its state is the flow's.
+    let ours = |returned: &Option<String>| {
+        flow.as_ref()
+            .zip(returned.as_ref())
+            .is_some_and(|(flow, returned)| {
+                bool::from(returned.as_bytes().ct_eq(flow.state.as_bytes()))
+            })
+    };
+    // A desktop app's sign-in goes back to the app, with why it failed.
+    let desktop = flow
+        .as_ref()
+        .and_then(|f| f.extra.as_deref())
+        .and_then(DesktopReturn::from_cookie_part)
+        .filter(|_| ours(&params.state));
+    let fail = |status: StatusCode, why: &str| match &desktop {
+        Some(desktop) => forget_flow(&state, desktop.refused(why)),
+        None => failed(status, why),
+    };
+    if let Some(error) = &params.error {
+        let description = params.error_description.as_deref().unwrap_or_default();
+        return Ok(fail(
             StatusCode::UNAUTHORIZED,
             &format!("the identity provider answered {error}: {description}"),
         ));
     }
-    let flow = crate::headers::cookie(&headers, FLOW_COOKIE).and_then(Flow::from_cookie);
-    let (Some(flow), Some(code), Some(returned)) = (flow, params.code, params.state) else {
+    let (Some(flow), Some(code), Some(returned)) = (&flow, &params.code, &params.state) else {
         state.backoff.refused(&source);
         return Ok(failed(
             StatusCode::UNAUTHORIZED,
@@ -166,12 +205,12 @@ pub async fn oidc_callback(
             "the sign-in's state does not match this browser's: start again",
         ));
     }
-    let email = match oidc.finish(&redirect_uri(&state), &code, &flow).await {
+    let email = match oidc.finish(&redirect_uri(&state), code, flow).await {
         Ok(email) => email,
         Err(why) => {
             tracing::warn!(error = %why, "OpenID Connect sign-in refused");
             state.backoff.refused(&source);
-            return Ok(failed(StatusCode::UNAUTHORIZED, &why));
+            return Ok(fail(StatusCode::UNAUTHORIZED, &why));
         }
     };
     let administrator = match state
@@ -181,11 +220,18 @@ pub async fn oidc_callback(
     {
         Ok(a) => a,
         Err(scim_console_core::CoreError::Forbidden(why)) => {
-            return Ok(failed(StatusCode::FORBIDDEN, &why));
+            return Ok(fail(StatusCode::FORBIDDEN, &why));
         }
         Err(other) => return Err(other.into()),
     };
     state.backoff.accepted(&source);
+    if let Some(desktop) = &desktop {
+        let code = state
+            .store
+            .issue_device_code(&administrator.id, desktop.challenge(), desktop.device())
+            .await?;
+        return Ok(forget_flow(&state, desktop.with_code(code.expose())));
+    }
     let agent = crate::headers::header_text(&headers, &header::USER_AGENT);
     let session = state
         .store

@@ -221,7 +221,7 @@ pub struct PasswordSignInBody {
 }
 
 /// Reads a small JSON sign-in body (at most [`MAX_SIGN_IN_BODY`] bytes).
-async fn sign_in_body<T: serde::de::DeserializeOwned>(
+pub(super) async fn sign_in_body<T: serde::de::DeserializeOwned>(
     body: axum::body::Body,
     shape: &str,
 ) -> Result<T, AdminError> {

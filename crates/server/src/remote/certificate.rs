@@ -101,6 +101,8 @@ pub struct Probe {
     pub version: String,
     /// Its certificate (none over plain http to this machine).
     pub certificate: Option<Presented>,
+    /// Its identity provider for signing in, when it has one (`Sign in with …`).
+    pub provider: Option<String>,
 }
 
 impl Probe {
@@ -369,7 +371,8 @@ impl RemoteClient {
 }
 
 /// Looks at a console before any secret is sent: its version and the certificate it presents
-/// (whatever it is: this connection sends nothing but `GET /api/health`).
+/// (whatever it is: this connection sends nothing but `GET /api/health` and
+/// `GET /api/sign-in/methods`), and how one signs in to it.
 pub async fn probe(base: &RemoteUrl) -> Result<Probe, RemoteError> {
     let client = RemoteClient::build(base, Mode::Observe, "connection")?;
     let version = client.version().await?;
@@ -382,9 +385,16 @@ pub async fn probe(base: &RemoteUrl) -> Result<Probe, RemoteError> {
     } else {
         None
     };
+    let provider = match client.ask("api/sign-in/methods", None).await {
+        Ok((status, methods)) if status.is_success() => {
+            methods["provider"].as_str().map(str::to_owned)
+        }
+        _ => None,
+    };
     Ok(Probe {
         version,
         certificate,
+        provider,
     })
 }
 

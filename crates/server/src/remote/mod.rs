@@ -3,10 +3,12 @@
 //! http to this machine only), its certificate ([`certificate`]: trusted by the system, or a
 //! self-signed one pinned by its SHA-256 fingerprint after an admin compared it with the one
 //! `serve` printed), and a loopback proxy ([`proxy`]) that shows the remote's own UI in a local
-//! window, signed in with a personal API token the page never sees.
+//! window, signed in with a personal API token the page never sees — a token made by hand, or
+//! by signing in to the console in the system browser ([`browser_sign_in`]).
 
 pub mod address;
 pub mod alerts;
+pub mod browser_sign_in;
 pub mod certificate;
 pub mod proxy;
 pub mod secret;

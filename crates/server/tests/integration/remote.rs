@@ -321,3 +321,153 @@ async fn a_followed_console_hands_over_each_alert_it_raises() {
     assert!(received.try_recv().is_err(), "an alert handed over twice");
     follower.abort();
 }
+
+#[tokio::test]
+async fn a_browser_sign_in_brings_back_a_code_this_machine_exchanges_for_a_token_of_its_own() {
+    use scim_console_server::remote::browser_sign_in::BrowserSignIn;
+    let (s, fingerprint, _) = remote().await;
+    let url = RemoteUrl::parse(&s.origin).unwrap();
+    let pinned = RemoteClient::new(&url, &Trust::Pinned(fingerprint.clone()), "test").unwrap();
+    // This console has no identity provider: the probe says so, and its sign-in page too.
+    assert_eq!(probe(&url).await.unwrap().provider, None);
+    let started = BrowserSignIn::start(&url, "ada-laptop").await.unwrap();
+    let page = reqwest::Url::parse(started.url()).unwrap();
+    assert!(page.path().ends_with("/api/sign-in/oidc/desktop"), "{page}");
+    let no_provider = pinned
+        .request(
+            reqwest::Method::GET,
+            &format!("api/sign-in/oidc/desktop?{}", page.query().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_provider.status(), 404);
+    assert!(
+        no_provider
+            .text()
+            .await
+            .unwrap()
+            .contains("connect with a personal API token instead")
+    );
+    let asked: std::collections::HashMap<String, String> =
+        page.query_pairs().into_owned().collect();
+    let back = reqwest::Url::parse(&asked["redirect_uri"]).unwrap();
+    assert_eq!(back.host_str(), Some("127.0.0.1"));
+    assert_eq!(asked["code_challenge_method"], "S256");
+    assert_eq!(asked["device"], "ada-laptop");
+
+    // What the console does once its provider vouched for Ops: a code bound to the challenge.
+    let ops = s.store.administrator("ops@contoso.com").await.unwrap();
+    let code = s
+        .store
+        .issue_device_code(&ops.id, &asked["code_challenge"], &asked["device"])
+        .await
+        .unwrap();
+    let browser = reqwest::Client::new();
+    // Whoever comes to the listener without this sign-in's state is turned away.
+    let forged = browser
+        .get(with(
+            &back,
+            &[("code", code.expose()), ("state", "not-the-state")],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 400);
+    // The browser comes back; the code and the verifier buy a token; the tab says so.
+    let waiting = tokio::spawn({
+        let pinned = pinned.clone();
+        async move { started.finish(&pinned).await }
+    });
+    let arrived = browser
+        .get(with(
+            &back,
+            &[("code", code.expose()), ("state", asked["state"].as_str())],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(arrived.status(), 200);
+    assert!(arrived.text().await.unwrap().contains("Signed in"));
+    let token = waiting.await.unwrap().unwrap();
+    assert_eq!(
+        pinned.sign_in(token.expose()).await.unwrap(),
+        "ops@contoso.com"
+    );
+    let mine = s.store.api_tokens_of(&ops.id).await.unwrap();
+    assert!(
+        mine.iter().any(|t| t.name == "SCIM Console on ada-laptop"),
+        "{mine:?}"
+    );
+    // The code works once, and only with the verifier.
+    let again = pinned
+        .request(reqwest::Method::POST, "api/sign-in/desktop/token")
+        .json(&json!({"code": code.expose(), "codeVerifier": "whatever"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 401);
+    let other = s
+        .store
+        .issue_device_code(&ops.id, &asked["code_challenge"], "ada-laptop")
+        .await
+        .unwrap();
+    let wrong = pinned
+        .request(reqwest::Method::POST, "api/sign-in/desktop/token")
+        .json(&json!({"code": other.expose(), "codeVerifier": "not-the-apps-verifier"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let said: Value = wrong.json().await.unwrap();
+    assert!(
+        said["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not valid"),
+        "{said}"
+    );
+
+    // A sign-in the console refused comes back with why; the app says it, and so does the tab.
+    let refused = BrowserSignIn::start(&url, "ada-laptop").await.unwrap();
+    let asked: std::collections::HashMap<String, String> = reqwest::Url::parse(refused.url())
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    let waiting = tokio::spawn({
+        let pinned = pinned.clone();
+        async move { refused.finish(&pinned).await }
+    });
+    let tab = browser
+        .get(with(
+            &reqwest::Url::parse(&asked["redirect_uri"]).unwrap(),
+            &[
+                ("error", "access_denied"),
+                (
+                    "error_description",
+                    "no active administrator of this console has that email",
+                ),
+                ("state", asked["state"].as_str()),
+            ],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tab.status(), 403);
+    assert!(
+        tab.text()
+            .await
+            .unwrap()
+            .contains("no active administrator")
+    );
+    let why = waiting.await.unwrap().unwrap_err();
+    assert!(why.to_string().contains("no active administrator"), "{why}");
+}
+
+/// `url` with `pairs` as its query.
+fn with(url: &reqwest::Url, pairs: &[(&str, &str)]) -> reqwest::Url {
+    let mut url = url.clone();
+    url.query_pairs_mut().extend_pairs(pairs);
+    url
+}

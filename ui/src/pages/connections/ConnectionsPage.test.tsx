@@ -135,3 +135,61 @@ test('in a browser the page says connections belong to the desktop app', async (
   renderWithApp(<ConnectionsPage />, '/connections');
   expect(await screen.findByText('Connections are kept by the desktop app')).toBeInTheDocument();
 });
+
+test('a console with an identity provider offers both ways to sign in; the browser way waits for the browser, and may be cancelled', async () => {
+  const list: Connection[] = [];
+  let comeBack: ((c: Connection) => void) | null = null;
+  let cancel: ((e: unknown) => void) | null = null;
+  const calls = shell({
+    connections_list: () => ({ connections: [...list], colours }),
+    connection_probe: () => ({ version: '0.1.0', certificate: null, provider: 'Contoso SSO' }),
+    connection_sign_in_start: () => ({
+      url: 'https://scim.contoso.com/api/sign-in/oidc/desktop?state=s',
+      opened: false,
+    }),
+    connection_sign_in_finish: () =>
+      new Promise((resolve, reject) => {
+        comeBack = resolve;
+        cancel = reject;
+      }),
+    connection_sign_in_cancel: () => {
+      cancel?.({ message: 'the sign-in was cancelled', field: null, presented: null, pinned: null });
+    },
+  });
+  renderWithApp(<ConnectionsPage />, '/connections');
+  await userEvent.type(await screen.findByRole('textbox', { name: /Address/ }), 'http://127.0.0.1:8444');
+  await userEvent.click(screen.getByRole('button', { name: 'Check the console' }));
+  await userEvent.type(await screen.findByRole('textbox', { name: /Name/ }), 'QA');
+  // Both ways are offered; the token way asks for the token, the browser way does not.
+  await userEvent.click(screen.getByRole('radio', { name: 'With a personal API token' }));
+  expect(screen.getByLabelText(/^API token/)).toBeInTheDocument();
+  expect(screen.queryByRole('button', { name: 'Sign in with Contoso SSO' })).toBeNull();
+  await userEvent.click(screen.getByRole('radio', { name: 'With Contoso SSO, in the browser' }));
+  expect(screen.queryByLabelText(/^API token/)).toBeNull();
+  // Started, then cancelled: the page says so and offers the sign-in again.
+  await userEvent.click(screen.getByRole('button', { name: 'Sign in with Contoso SSO' }));
+  expect(await screen.findByTestId('sign-in-address')).toHaveTextContent('/api/sign-in/oidc/desktop?state=s');
+  expect(screen.getByText('No browser could be opened here: open this address in one.')).toBeInTheDocument();
+  await userEvent.click(screen.getByRole('button', { name: 'Cancel the sign-in' }));
+  expect(await screen.findByText('the sign-in was cancelled')).toBeInTheDocument();
+  expect(screen.queryByTestId('sign-in-address')).toBeNull();
+  // Started again, and the browser comes back: the connection is listed.
+  await userEvent.click(screen.getByRole('button', { name: 'Sign in with Contoso SSO' }));
+  await screen.findByTestId('sign-in-address');
+  const qa: Connection = {
+    id: 'con_2',
+    name: 'QA',
+    colour: colours[0],
+    url: 'http://127.0.0.1:8444/',
+    trust: 'system',
+    signedInAs: 'ada@contoso.com',
+  };
+  list.push(qa);
+  (comeBack as unknown as (c: Connection) => void)(qa);
+  const row = await screen.findByRole('row', { name: /QA/ });
+  expect(row).toHaveTextContent('ada@contoso.com');
+  const started = calls.filter((c) => c.cmd === 'connection_sign_in_start');
+  expect(started).toHaveLength(2);
+  expect(started[0].args.connection).toEqual({ name: 'QA', colour: colours[0], url: 'http://127.0.0.1:8444' });
+  expect(calls.some((c) => c.cmd === 'connection_add')).toBe(false);
+});

@@ -9,6 +9,7 @@ import {
   Paper,
   PasswordInput,
   Radio,
+  SegmentedControl,
   Stack,
   Text,
   TextInput,
@@ -56,6 +57,8 @@ function AddConnection({ colours, onAdded }: { colours: string[]; onAdded: () =>
   const [name, setName] = useState('');
   const [colour, setColour] = useState(colours[0] ?? '');
   const [token, setToken] = useState('');
+  const [method, setMethod] = useState<'browser' | 'token'>('browser');
+  const [browserAt, setBrowserAt] = useState<{ url: string; opened: boolean } | null>(null);
   const [error, setError] = useState<ConnectionError | null>(null);
   const check = useMutation({
     mutationFn: () => connections.probe(url),
@@ -68,19 +71,40 @@ function AddConnection({ colours, onAdded }: { colours: string[]; onAdded: () =>
     onError: (e) => setError(connectionError(e)),
   });
   const pin = probe?.certificate && !probe.certificate.systemTrusted ? probe.certificate.fingerprint : undefined;
+  const added = () => {
+    setUrl('');
+    setProbe(null);
+    setConfirmed(false);
+    setName('');
+    setToken('');
+    setBrowserAt(null);
+    onAdded();
+  };
   const add = useMutation({
     mutationFn: () => connections.add({ name, colour, url, token, fingerprint: pin }),
     onMutate: () => setError(null),
-    onSuccess: () => {
-      setUrl('');
-      setProbe(null);
-      setConfirmed(false);
-      setName('');
-      setToken('');
-      onAdded();
-    },
+    onSuccess: added,
     onError: (e) => setError(connectionError(e)),
   });
+  // Signing in in the browser: the console's page opened, then the app waits for it to come back.
+  const signIn = useMutation({
+    mutationFn: async () => {
+      const started = await connections.signInStart({ name, colour, url, fingerprint: pin });
+      setBrowserAt(started);
+      return connections.signInFinish();
+    },
+    onMutate: () => {
+      setError(null);
+      setBrowserAt(null);
+    },
+    onSuccess: added,
+    onError: (e) => {
+      setBrowserAt(null);
+      setError(connectionError(e));
+    },
+  });
+  const provider = probe?.provider ?? null;
+  const byBrowser = provider !== null && method === 'browser';
   const fieldError = (field: ConnectionError['field']) => (error?.field === field ? error.message : undefined);
   const ready = probe !== null && (pin === undefined || confirmed);
   return (
@@ -88,8 +112,9 @@ function AddConnection({ colours, onAdded }: { colours: string[]; onAdded: () =>
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          if (ready) add.mutate();
-          else check.mutate();
+          if (!ready) check.mutate();
+          else if (byBrowser) signIn.mutate();
+          else add.mutate();
         }}
       >
         <Stack>
@@ -184,23 +209,79 @@ function AddConnection({ colours, onAdded }: { colours: string[]; onAdded: () =>
                   ))}
                 </Group>
               </Radio.Group>
-              <PasswordInput
-                label="API token"
-                description="A personal API token from that console's Account page; it is kept in this computer's keychain, never in a file"
-                value={token}
-                onChange={(e) => setToken(e.currentTarget.value)}
-                error={fieldError('token')}
-                autoComplete="off"
-                required
-              />
-              <Group>
-                <Button type="submit" loading={add.isPending}>
-                  Add connection
-                </Button>
-              </Group>
+              {provider !== null && (
+                <Stack gap={4}>
+                  <Text size="sm" fw={500} id="sign-in-method">
+                    Sign in
+                  </Text>
+                  <SegmentedControl
+                    aria-labelledby="sign-in-method"
+                    value={method}
+                    onChange={(v) => setMethod(v as 'browser' | 'token')}
+                    data={[
+                      { value: 'browser', label: `With ${provider}, in the browser` },
+                      { value: 'token', label: 'With a personal API token' },
+                    ]}
+                  />
+                </Stack>
+              )}
+              {byBrowser ? (
+                <>
+                  <Text size="sm" c="dimmed">
+                    Your browser opens the console&apos;s sign-in with {provider}. Once it knows you, this computer gets
+                    a personal API token of its own, named for it (90 days, your roles), kept in its keychain; revoke it
+                    on that console&apos;s Account page.
+                  </Text>
+                  {browserAt && (
+                    <Alert color="blue" title={`Finish signing in with ${provider} in your browser`}>
+                      <Stack gap="xs">
+                        <Text size="sm">
+                          {browserAt.opened
+                            ? 'If no browser window came up, open this address:'
+                            : 'No browser could be opened here: open this address in one.'}
+                        </Text>
+                        <Code
+                          block
+                          data-testid="sign-in-address"
+                          style={{ wordBreak: 'break-all', whiteSpace: 'pre-wrap' }}
+                        >
+                          {browserAt.url}
+                        </Code>
+                        <Group>
+                          <Button size="xs" variant="default" onClick={() => void connections.signInCancel()}>
+                            Cancel the sign-in
+                          </Button>
+                        </Group>
+                      </Stack>
+                    </Alert>
+                  )}
+                  <Group>
+                    <Button type="submit" loading={signIn.isPending}>
+                      Sign in with {provider}
+                    </Button>
+                  </Group>
+                </>
+              ) : (
+                <>
+                  <PasswordInput
+                    label="API token"
+                    description="A personal API token from that console's Account page; it is kept in this computer's keychain, never in a file"
+                    value={token}
+                    onChange={(e) => setToken(e.currentTarget.value)}
+                    error={fieldError('token')}
+                    autoComplete="off"
+                    required
+                  />
+                  <Group>
+                    <Button type="submit" loading={add.isPending}>
+                      Add connection
+                    </Button>
+                  </Group>
+                </>
+              )}
             </>
           )}
-          {error && !error.field && (
+          {error && (!error.field || (byBrowser && error.field === 'token')) && (
             <Alert color="red" title="The connection was refused">
               {error.message}
             </Alert>
@@ -308,8 +389,9 @@ export function ConnectionsPage() {
       </Title>
       <Text c="dimmed">
         This window shows this computer&apos;s console. Add the consoles deployed with <Code>scim-console serve</Code>{' '}
-        to administer them here: each signs in with your personal API token, kept in this computer&apos;s keychain, and
-        shows its own pages with its name and colour in the bar at the bottom.
+        to administer them here: each signs in through its identity provider in your browser, or with your personal API
+        token, kept in this computer&apos;s keychain, and shows its own pages with its name and colour in the bar at the
+        bottom.
       </Text>
     </div>
   );
@@ -375,7 +457,7 @@ export function ConnectionsPage() {
         <>
           {list.data.connections.length === 0 ? (
             <EmptyState title="No connection yet">
-              Add a deployed console below: its address, then your API token.
+              Add a deployed console below: its address, then how you sign in to it.
             </EmptyState>
           ) : (
             <DataTable label="Connections" data={list.data.connections} columns={columns} rowKey={(c) => c.id} />
