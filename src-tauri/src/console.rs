@@ -58,8 +58,13 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Binds the console: the configured port, or a free one when it is taken.
+/// Binds the console: the configured port, or a free one when it is taken; and the lab
+/// listener, when `desktop.json` has one.
 async fn bind(data_dir: &Path, settings: &DesktopSettings) -> Result<(Runtime, bool), String> {
+    let lab = match &settings.lab {
+        Some(lab) => Some((lab.listener(data_dir)?, lab.public_origin()?)),
+        None => None,
+    };
     // The desktop keeps its embedded SQLite.
     let options = |port| {
         RuntimeOptions::sqlite(
@@ -67,16 +72,20 @@ async fn bind(data_dir: &Path, settings: &DesktopSettings) -> Result<(Runtime, b
             ServeOptions {
                 bind: settings.bind,
                 port,
+                also: lab.as_ref().map(|(listener, _)| listener.clone()),
+                public_origin: lab.as_ref().and_then(|(_, public)| public.clone()),
                 ..ServeOptions::default()
             },
             FirstStart::Nothing,
         )
     };
+    let own = std::net::SocketAddr::new(settings.bind, settings.port);
     match Runtime::start(options(settings.port)).await {
         Ok(runtime) => Ok((runtime, false)),
+        // The window's own port is taken: another one (the lab's port is the lab's to free).
         Err(scim_console_server::runtime::RuntimeError::Serve(
-            scim_console_server::server::ServeError::Bind { .. },
-        )) if settings.port != 0 => Runtime::start(options(0))
+            scim_console_server::server::ServeError::Bind { addr, .. },
+        )) if settings.port != 0 && addr == own => Runtime::start(options(0))
             .await
             .map(|runtime| (runtime, true))
             .map_err(|e| e.to_string()),
@@ -108,6 +117,14 @@ pub fn start(app: &AppHandle, settings: &DesktopSettings) -> Opening {
     let server = runtime.server;
     let origin = server.origin();
     tracing::info!(%origin, data_dir = %data_dir.display(), "console running");
+    if let Some(lab) = server.extra_addr() {
+        tracing::info!(
+            %lab,
+            public = %server.public_origin(),
+            fingerprint = server.tls_fingerprint().unwrap_or_default(),
+            "console also served over TLS for the lab network"
+        );
+    }
     if moved {
         notify(
             app,

@@ -42,6 +42,20 @@ pub struct ServeOptions {
     pub public_origin: Option<PublicOrigin>,
     /// The OpenID Connect provider administrators sign in with.
     pub oidc: Option<crate::sso::OidcSettings>,
+    /// A second address the same console answers on, over TLS (the desktop app's lab
+    /// listener: its window stays on loopback, a lab network's tools reach this one).
+    pub also: Option<ExtraListener>,
+}
+
+/// Another address serving the same console, always over TLS (so it may be any address).
+#[derive(Debug, Clone)]
+pub struct ExtraListener {
+    /// The address to bind.
+    pub bind: IpAddr,
+    /// The port (0: any free port).
+    pub port: u16,
+    /// Its certificate.
+    pub tls: TlsSource,
 }
 
 /// An origin clients use: `http(s)://host[:port]`, nothing after it.
@@ -87,6 +101,7 @@ impl Default for ServeOptions {
             master_key_source: None,
             public_origin: None,
             oidc: None,
+            also: None,
         }
     }
 }
@@ -124,6 +139,8 @@ pub struct Server {
     state: AppState,
     addr: SocketAddr,
     tls: Option<LoadedTls>,
+    /// The second listener, its address and certificate, when there is one.
+    extra: Option<(TcpListener, SocketAddr, LoadedTls)>,
 }
 
 /// A fresh random admin token (256 bits, base64url).
@@ -140,6 +157,40 @@ fn origin_of(scheme: &str, addr: SocketAddr) -> String {
         IpAddr::V6(ip) => format!("[{ip}]"),
     };
     format!("{scheme}://{host}:{}", addr.port())
+}
+
+/// The `Host` values a public origin arrives with: `host:port`, and the bare host when the
+/// port is the scheme's default (browsers leave it out).
+fn origin_hosts(origin: &PublicOrigin) -> Vec<String> {
+    let Ok(url) = reqwest::Url::parse(origin.as_str()) else {
+        return Vec::new();
+    };
+    let Some(host) = url.host_str() else {
+        return Vec::new();
+    };
+    let mut hosts = Vec::new();
+    if let Some(port) = url.port_or_known_default() {
+        hosts.push(format!("{host}:{port}"));
+    }
+    if url.port().is_none() {
+        hosts.push(host.to_owned());
+    }
+    hosts
+}
+
+/// Binds `addr`, saying which address could not be bound.
+async fn listen(wanted: SocketAddr) -> Result<(TcpListener, SocketAddr), ServeError> {
+    let listener = TcpListener::bind(wanted)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: wanted,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServeError::Bind {
+        addr: wanted,
+        source,
+    })?;
+    Ok((listener, addr))
 }
 
 /// The host names the admin API answers to when bound to `addr`.
@@ -167,27 +218,30 @@ impl Server {
             return Err(ServeError::PlainHttpOnNetwork(options.bind));
         }
         let tls = options.tls.as_ref().map(tls::load).transpose()?;
-        let wanted = SocketAddr::new(options.bind, options.port);
-        let listener = TcpListener::bind(wanted)
-            .await
-            .map_err(|source| ServeError::Bind {
-                addr: wanted,
-                source,
-            })?;
-        let addr = listener.local_addr().map_err(|source| ServeError::Bind {
-            addr: wanted,
-            source,
-        })?;
+        let (listener, addr) = listen(SocketAddr::new(options.bind, options.port)).await?;
+        let extra = match &options.also {
+            Some(also) => {
+                let loaded = tls::load(&also.tls)?;
+                let (listener, addr) = listen(SocketAddr::new(also.bind, also.port)).await?;
+                Some((listener, addr, loaded))
+            }
+            None => None,
+        };
         let scheme = if tls.is_some() { "https" } else { "http" };
         // Before serving: changes whose log record the last run did not write get one now.
         store.recover_log_records().await?;
-        let mut state = AppState::new(
-            store,
-            new_admin_token(),
-            options.limits,
-            scheme,
-            admin_hosts(addr),
-        );
+        // The admin API answers to the bound addresses' names and to the public origin's.
+        let mut hosts = admin_hosts(addr);
+        let extra_origin = extra.as_ref().map(|(_, a, _)| origin_of("https", *a));
+        if let Some((_, extra_addr, _)) = &extra {
+            hosts.extend(admin_hosts(*extra_addr));
+        }
+        if let Some(public) = &options.public_origin {
+            hosts.extend(origin_hosts(public));
+        }
+        hosts.sort();
+        hosts.dedup();
+        let mut state = AppState::new(store, new_admin_token(), options.limits, scheme, hosts);
         state.oidc = options
             .oidc
             .clone()
@@ -198,11 +252,16 @@ impl Server {
         state.info = std::sync::Arc::new(crate::state::ServerInfo {
             bind: addr,
             origin: origin_of(scheme, addr),
-            public_origin: options
-                .public_origin
+            // Given, else the second listener's (the address others use), else the bound one.
+            public_origin: options.public_origin.as_ref().map_or_else(
+                || extra_origin.unwrap_or_else(|| origin_of(scheme, addr)),
+                |o| o.as_str().to_owned(),
+            ),
+            public_origin_given: options.public_origin.is_some() || extra.is_some(),
+            tls_fingerprint: tls
                 .as_ref()
-                .map_or_else(|| origin_of(scheme, addr), |o| o.as_str().to_owned()),
-            tls_fingerprint: tls.as_ref().map(|t| t.fingerprint.clone()),
+                .or(extra.as_ref().map(|(_, _, t)| t))
+                .map(|t| t.fingerprint.clone()),
             data_dir: options.data_dir.clone(),
             master_key_source: options.master_key_source.clone(),
         });
@@ -211,7 +270,19 @@ impl Server {
             state,
             addr,
             tls,
+            extra,
         })
+    }
+
+    /// The second listener's address, when there is one.
+    pub fn extra_addr(&self) -> Option<SocketAddr> {
+        self.extra.as_ref().map(|(_, addr, _)| *addr)
+    }
+
+    /// The origin identity providers and other machines are given (`--public-url`, else the
+    /// second listener's, else the bound address's).
+    pub fn public_origin(&self) -> &str {
+        &self.state.info.public_origin
     }
 
     /// The bound address.
@@ -249,9 +320,12 @@ impl Server {
         &self.state.admin_token
     }
 
-    /// The SHA-256 fingerprint of the TLS certificate, when serving TLS.
+    /// The SHA-256 fingerprint of the TLS certificate, when serving TLS (on either listener).
     pub fn tls_fingerprint(&self) -> Option<&str> {
-        self.tls.as_ref().map(|t| t.fingerprint.as_str())
+        self.tls
+            .as_ref()
+            .or(self.extra.as_ref().map(|(_, _, t)| t))
+            .map(|t| t.fingerprint.as_str())
     }
 
     /// The shared state (for embedding, e.g. the desktop shell).
@@ -269,6 +343,7 @@ impl Server {
             listener,
             state,
             tls,
+            extra,
             ..
         } = self;
         let log_writer = state
@@ -304,7 +379,9 @@ impl Server {
         ));
         let store = state.store.clone();
         let limits = state.limits;
-        let served = serve(listener, tls, app(state), &limits, shutdown).await;
+        let mut listeners = vec![(listener, tls)];
+        listeners.extend(extra.map(|(listener, _, tls)| (listener, Some(tls))));
+        let served = serve(listeners, app(state), limits, shutdown).await;
         retention.abort();
         alerts.abort();
         checkpoint.abort();
@@ -325,19 +402,56 @@ impl Server {
     }
 }
 
+/// Serves `app` on every listener until `shutdown` completes, then lets in-flight requests
+/// finish (30 s at most); the first listener to fail stops the others.
 async fn serve(
+    listeners: Vec<(TcpListener, Option<LoadedTls>)>,
+    app: Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let handles: Vec<axum_server::Handle<SocketAddr>> = listeners
+        .iter()
+        .map(|_| axum_server::Handle::new())
+        .collect();
+    let stoppers = handles.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        for stopper in stoppers {
+            stopper.graceful_shutdown(Some(Duration::from_secs(30)));
+        }
+    });
+    let mut serving = tokio::task::JoinSet::new();
+    for ((listener, tls), handle) in listeners.into_iter().zip(handles.iter().cloned()) {
+        serving.spawn(serve_one(listener, tls, app.clone(), limits, handle));
+    }
+    let mut result = Ok(());
+    while let Some(done) = serving.join_next().await {
+        let failed = match done {
+            Ok(Ok(())) => None,
+            Ok(Err(error)) => Some(error),
+            Err(join) => Some(std::io::Error::other(join.to_string())),
+        };
+        if let Some(error) = failed
+            && result.is_ok()
+        {
+            for handle in &handles {
+                handle.graceful_shutdown(Some(Duration::from_secs(30)));
+            }
+            result = Err(error);
+        }
+    }
+    result
+}
+
+/// Serves `app` on one listener, plain HTTP or TLS, until `handle` stops it.
+async fn serve_one(
     listener: TcpListener,
     tls: Option<LoadedTls>,
     app: Router,
-    limits: &Limits,
-    shutdown: impl Future<Output = ()> + Send + 'static,
+    limits: Limits,
+    handle: axum_server::Handle<SocketAddr>,
 ) -> std::io::Result<()> {
-    let handle = axum_server::Handle::new();
-    let stopper = handle.clone();
-    tokio::spawn(async move {
-        shutdown.await;
-        stopper.graceful_shutdown(Some(Duration::from_secs(30)));
-    });
     let listener = listener.into_std()?;
     let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     match tls {
@@ -345,7 +459,7 @@ async fn serve(
             let mut server = axum_server::from_tcp(listener)?
                 .map(|acceptor| FirstBytes::new(acceptor, limits.header_read_timeout))
                 .handle(handle);
-            configure_connections(server.http_builder(), limits);
+            configure_connections(server.http_builder(), &limits);
             server.serve(service).await
         }
         Some(tls) => {
@@ -358,7 +472,7 @@ async fn serve(
                     )
                 })
                 .handle(handle);
-            configure_connections(server.http_builder(), limits);
+            configure_connections(server.http_builder(), &limits);
             server.serve(service).await
         }
     }
@@ -627,6 +741,23 @@ mod tests {
         assert_eq!(
             collapse_slashes(req).uri().to_string(),
             "/scim/x/v2/Users?filter=a%20pr"
+        );
+    }
+
+    #[test]
+    fn a_public_origin_is_a_host_the_admin_api_answers_to() {
+        let named = PublicOrigin::parse("https://scim.contoso.com").unwrap();
+        assert_eq!(
+            origin_hosts(&named),
+            vec![
+                "scim.contoso.com:443".to_owned(),
+                "scim.contoso.com".to_owned()
+            ]
+        );
+        let ported = PublicOrigin::parse("https://lab.contoso.com:8443").unwrap();
+        assert_eq!(
+            origin_hosts(&ported),
+            vec!["lab.contoso.com:8443".to_owned()]
         );
     }
 

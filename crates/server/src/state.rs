@@ -47,8 +47,12 @@ pub struct ServerInfo {
     pub bind: std::net::SocketAddr,
     /// The origin clients use.
     pub origin: String,
-    /// The origin the OAuth issuer names: `--public-url`, else [`ServerInfo::origin`].
+    /// The origin the OAuth issuer names: `--public-url`, else the second listener's, else
+    /// [`ServerInfo::origin`].
     pub public_origin: String,
+    /// Whether [`ServerInfo::public_origin`] was given (`--public-url`, or the second
+    /// listener's): the SCIM base URLs shown then name it, whatever address the admin uses.
+    pub public_origin_given: bool,
     /// The TLS certificate's SHA-256 fingerprint, when serving TLS.
     pub tls_fingerprint: Option<String>,
     /// The data directory, when known.
@@ -63,6 +67,7 @@ impl Default for ServerInfo {
             bind: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
             origin: String::new(),
             public_origin: String::new(),
+            public_origin_given: false,
             tls_fingerprint: None,
             data_dir: None,
             master_key_source: None,

@@ -8191,20 +8191,20 @@ export interface operations {
     };
     start_desktop_sign_in: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description The app's loopback address: `http://127.0.0.1:<port>/<path>` or `http://[::1]:<port>/…`. */
-                redirect_uri: string | null;
+                redirect_uri?: string;
                 /** @description The app's value, sent back unchanged (1 to 128 URL-safe characters). */
-                state: string | null;
+                state?: string;
                 /** @description The S256 PKCE challenge of the app's verifier. */
-                code_challenge: string | null;
+                code_challenge?: string;
                 /** @description `S256` (the only method accepted). */
-                code_challenge_method: string | null;
+                code_challenge_method?: string;
                 /** @description The computer's name, for the token's (1 to 60 characters). */
-                device: string | null;
+                device?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;

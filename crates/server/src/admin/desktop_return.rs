@@ -26,6 +26,7 @@ pub(super) struct DesktopReturn {
 
 /// What the app asks with (`GET /api/sign-in/oidc/desktop`).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DesktopSignInParams {
     /// The app's loopback address: `http://127.0.0.1:<port>/<path>` or `http://[::1]:<port>/…`.
     pub(super) redirect_uri: Option<String>,

@@ -132,8 +132,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Acting {
     }
 }
 
-/// The origin clients reach this server at (its `Host`), for the SCIM base URLs shown.
+/// The origin identity providers reach this server at, for the SCIM base URLs shown: the
+/// public one when it was given (`--public-url`, the desktop's lab listener), else the one the
+/// admin uses (its `Host`, which the admin API checked).
 pub(super) fn origin(state: &AppState, headers: &HeaderMap) -> String {
+    if state.info.public_origin_given {
+        return state.info.public_origin.clone();
+    }
     let host = header_text(headers, &header::HOST).unwrap_or("localhost");
     format!("{}://{host}", state.scheme)
 }

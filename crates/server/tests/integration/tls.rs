@@ -208,3 +208,92 @@ async fn a_connection_that_never_starts_its_handshake_is_closed() {
     assert!(closed.is_ok(), "a silent TLS connection was left open");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_second_listener_serves_the_same_console_over_tls_and_names_the_scim_base_urls() {
+    use scim_console_core::{Actor, NewConfiguration, NewToken};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let store = scim_console_core::Store::open(dir.path()).await.unwrap();
+    let config = store
+        .create_configuration(NewConfiguration::named("lab"), &Actor::system())
+        .await
+        .unwrap();
+    let token = store
+        .create_token(config.id, &NewToken::default(), &Actor::system())
+        .await
+        .unwrap()
+        .token
+        .expose()
+        .to_owned();
+    let tls_dir = dir.path().join("tls");
+    let server = scim_console_server::Server::bind(
+        store,
+        scim_console_server::ServeOptions {
+            port: 0,
+            also: Some(scim_console_server::server::ExtraListener {
+                bind: "127.0.0.1".parse().unwrap(),
+                port: 0,
+                tls: TlsSource::SelfSigned {
+                    dir: tls_dir.clone(),
+                    names: vec![],
+                },
+            }),
+            ..scim_console_server::ServeOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    // The window's listener stays plain HTTP on loopback; the lab's is TLS, and is the address
+    // others are given.
+    let origin = server.origin();
+    assert!(origin.starts_with("http://127.0.0.1:"), "{origin}");
+    let lab = server.extra_addr().unwrap();
+    assert_eq!(
+        server.public_origin(),
+        format!("https://127.0.0.1:{}", lab.port())
+    );
+    assert!(server.tls_fingerprint().is_some());
+    let admin = server.admin_token().expose().to_owned();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(server.run(async {
+        let _ = stopped.await;
+    }));
+
+    let health = reqwest::get(format!("{origin}/api/health")).await.unwrap();
+    assert_eq!(health.status(), 200);
+    let cert = std::fs::read(tls_dir.join("self-signed.crt")).unwrap();
+    let scim = format!("/scim/{}/v2/ServiceProviderConfig", config.slug);
+    let (_, answered) =
+        https_get(lab.port(), &cert, &[&rustls::version::TLS13], &scim, &token).await;
+    assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+    // The admin API answers there too, and gives the lab's address as the SCIM base URL.
+    let (_, listed) = https_get(
+        lab.port(),
+        &cert,
+        &[&rustls::version::TLS13],
+        "/api/configurations",
+        &admin,
+    )
+    .await;
+    assert!(listed.starts_with("HTTP/1.1 200"), "{listed}");
+    assert!(
+        listed.contains(&format!(
+            "https://127.0.0.1:{}/scim/{}/v2",
+            lab.port(),
+            config.slug
+        )),
+        "{listed}"
+    );
+    // Plain HTTP on the lab's port gets no answer of the console's.
+    let plain = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{}/api/health", lab.port()))
+        .timeout(std::time::Duration::from_secs(5))
+        .send()
+        .await;
+    assert!(plain.is_err() || plain.unwrap().status() != 200);
+    // Stopping stops both.
+    let _ = stop.send(());
+    running.await.unwrap().unwrap();
+    assert!(tokio::net::TcpStream::connect(lab).await.is_err());
+}
