@@ -11,6 +11,8 @@ fn main() {
         "connection_sign_in_start",
         "connection_sign_in_finish",
         "connection_sign_in_cancel",
+        "connection_sign_in_again_start",
+        "connection_set_token",
         "connection_remove",
         "connection_trust",
         "connection_open",

@@ -81,12 +81,49 @@ pub async fn connection_sign_in_start(
     connections: State<'_, Connections>,
     connection: NewConnection,
 ) -> Result<SignInStarted, ConnectionError> {
-    let device = hostname::get()
+    let url = connections.begin_sign_in(connection, &device()).await?;
+    Ok(open_in_browser(&app, url))
+}
+
+/// Starts signing a connection in again (its token expired or was revoked) in the system
+/// browser.
+#[tauri::command]
+pub async fn connection_sign_in_again_start(
+    app: AppHandle,
+    connections: State<'_, Connections>,
+    id: String,
+) -> Result<SignInStarted, ConnectionError> {
+    let url = connections.begin_sign_in_again(&id, &device()).await?;
+    Ok(open_in_browser(&app, url))
+}
+
+/// Gives a connection a new personal API token (its old one expired or was revoked).
+#[tauri::command]
+pub async fn connection_set_token(
+    app: AppHandle,
+    connections: State<'_, Connections>,
+    id: String,
+    token: String,
+) -> Result<Connection, ConnectionError> {
+    let renewed = connections.set_token(&id, &token).await?;
+    tray::refresh(&app);
+    // Its alerts, with the new token.
+    remote_alerts::follow(&app, &renewed);
+    tracing::info!(connection = %renewed.name, "a connection's token replaced");
+    Ok(renewed)
+}
+
+/// This computer's name, for the tokens a browser sign-in buys.
+fn device() -> String {
+    hostname::get()
         .ok()
         .and_then(|h| h.into_string().ok())
         .filter(|h| !h.trim().is_empty())
-        .unwrap_or_else(|| "this computer".to_owned());
-    let url = connections.begin_sign_in(connection, &device).await?;
+        .unwrap_or_else(|| "this computer".to_owned())
+}
+
+/// Asks the system to open `url` in the browser; whether it did.
+fn open_in_browser(app: &AppHandle, url: String) -> SignInStarted {
     let opened = match app.opener().open_url(&url, None::<&str>) {
         Ok(()) => true,
         Err(error) => {
@@ -94,21 +131,21 @@ pub async fn connection_sign_in_start(
             false
         }
     };
-    Ok(SignInStarted { url, opened })
+    SignInStarted { url, opened }
 }
 
-/// Waits for the browser sign-in under way, and adds its connection (its token to the
-/// keychain).
+/// Waits for the browser sign-in under way, and adds its connection or renews its token
+/// (the token to the keychain).
 #[tauri::command]
 pub async fn connection_sign_in_finish(
     app: AppHandle,
     connections: State<'_, Connections>,
 ) -> Result<Connection, ConnectionError> {
-    let added = connections.finish_sign_in().await?;
+    let signed_in = connections.finish_sign_in().await?;
     tray::refresh(&app);
-    remote_alerts::follow(&app, &added);
-    tracing::info!(connection = %added.name, url = %added.url, "connection added, signed in in the browser");
-    Ok(added)
+    remote_alerts::follow(&app, &signed_in);
+    tracing::info!(connection = %signed_in.name, url = %signed_in.url, "connection signed in in the browser");
+    Ok(signed_in)
 }
 
 /// Stops waiting for the browser sign-in under way.

@@ -158,6 +158,14 @@ impl From<RemoteError> for ConnectionError {
     }
 }
 
+/// A sign-in's failure, with a refusal put on the token (the page then asks for another).
+fn token_refused(error: RemoteError) -> ConnectionError {
+    match error {
+        RemoteError::Refused(m) => ConnectionError::field("token", m),
+        e => e.into(),
+    }
+}
+
 /// The app's connections, and the proxy of the remote shown.
 pub struct Connections {
     path: PathBuf,
@@ -182,9 +190,17 @@ struct Checked {
     trust: StoredTrust,
 }
 
+/// What a browser sign-in is for.
+enum SignInFor {
+    /// A connection to add.
+    New(Checked),
+    /// A connection in the list, whose token is to be replaced (expired, revoked).
+    Again(Connection),
+}
+
 /// A browser sign-in under way: the connection it is for, and its listener.
 struct PendingSignIn {
-    checked: Checked,
+    target: SignInFor,
     client: RemoteClient,
     sign_in: BrowserSignIn,
 }
@@ -352,15 +368,82 @@ impl Connections {
         let sign_in = BrowserSignIn::start(&checked.url, device).await?;
         let url = sign_in.url().to_owned();
         *lock(&self.pending) = Some(PendingSignIn {
-            checked,
+            target: SignInFor::New(checked),
             client,
             sign_in,
         });
         Ok(url)
     }
 
+    /// Starts signing the connection `id` in again in the system browser (its token expired
+    /// or was revoked): the console's sign-in page to open.
+    pub async fn begin_sign_in_again(
+        &self,
+        id: &str,
+        device: &str,
+    ) -> Result<String, ConnectionError> {
+        let connection = self.find(id)?;
+        let client = connection.client()?;
+        client.version().await?;
+        let url = RemoteUrl::parse(&connection.url)?;
+        let sign_in = BrowserSignIn::start(&url, device).await?;
+        let page = sign_in.url().to_owned();
+        *lock(&self.pending) = Some(PendingSignIn {
+            target: SignInFor::Again(connection),
+            client,
+            sign_in,
+        });
+        Ok(page)
+    }
+
+    /// Replaces the token of the connection `id` with `token` (a new personal API token),
+    /// once it signs in.
+    pub async fn set_token(&self, id: &str, token: &str) -> Result<Connection, ConnectionError> {
+        let connection = self.find(id)?;
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(ConnectionError::field(
+                "token",
+                "a personal API token is needed: create one on that console's Account page",
+            ));
+        }
+        let client = connection.client()?;
+        self.renew(connection, &client, Secret::new(token.to_owned()))
+            .await
+    }
+
+    /// Signs `connection` in with `token`, keeps the token in the keychain in place of the old
+    /// one, and notes who it signs in as.
+    async fn renew(
+        &self,
+        mut connection: Connection,
+        client: &RemoteClient,
+        token: Secret,
+    ) -> Result<Connection, ConnectionError> {
+        connection.signed_in_as = client
+            .sign_in(token.expose())
+            .await
+            .map_err(token_refused)?;
+        secret::keep(&connection.id, &token).await?;
+        let list: Vec<Connection> = self
+            .list()
+            .into_iter()
+            .map(|c| {
+                if c.id == connection.id {
+                    connection.clone()
+                } else {
+                    c
+                }
+            })
+            .collect();
+        self.save(&list)?;
+        *lock(&self.list) = list;
+        Ok(connection)
+    }
+
     /// Waits (up to ten minutes) for the browser sign-in under way to come back, and adds
-    /// its connection with the token it bought.
+    /// its connection with the token it bought (or gives the connection signed in again its
+    /// new token).
     pub async fn finish_sign_in(&self) -> Result<Connection, ConnectionError> {
         let Some(pending) = lock(&self.pending).take() else {
             return Err(ConnectionError::plain(
@@ -378,7 +461,10 @@ impl Connections {
                 ));
             }
         };
-        self.complete(pending.checked, &pending.client, token).await
+        match pending.target {
+            SignInFor::New(checked) => self.complete(checked, &pending.client, token).await,
+            SignInFor::Again(connection) => self.renew(connection, &pending.client, token).await,
+        }
     }
 
     /// Stops waiting for the browser sign-in under way.
@@ -395,10 +481,10 @@ impl Connections {
         client: &RemoteClient,
         token: Secret,
     ) -> Result<Connection, ConnectionError> {
-        let signed_in_as = client.sign_in(token.expose()).await.map_err(|e| match e {
-            RemoteError::Refused(m) => ConnectionError::field("token", m),
-            e => e.into(),
-        })?;
+        let signed_in_as = client
+            .sign_in(token.expose())
+            .await
+            .map_err(token_refused)?;
         let connection = Connection {
             id: new_id(),
             name: checked.name,
@@ -463,7 +549,11 @@ impl Connections {
         let client = connection.client()?;
         let version = client.version().await?;
         let token = secret::read(id).await?;
-        client.sign_in(token.expose()).await?;
+        // A token refused (expired, revoked) is the page's cue to sign in again.
+        client
+            .sign_in(token.expose())
+            .await
+            .map_err(token_refused)?;
         let home = self
             .home()
             .map(|h| format!("{h}/connections"))

@@ -45,10 +45,13 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    let settings = DesktopSettings::load(&data_dir).unwrap_or_else(|reason| {
-        tracing::warn!(%reason, "desktop settings unreadable: using the defaults");
-        DesktopSettings::default()
-    });
+    let (settings, unreadable) = match DesktopSettings::load(&data_dir) {
+        Ok(settings) => (settings, None),
+        Err(reason) => {
+            tracing::warn!(%reason, "desktop settings unreadable: using the defaults");
+            (DesktopSettings::default(), Some(reason))
+        }
+    };
     let keep_in_tray = settings.keep_running_in_tray;
     let mut builder = tauri::Builder::default();
     if session_bus_reachable() {
@@ -83,42 +86,15 @@ fn main() -> std::process::ExitCode {
             commands::connection_sign_in_start,
             commands::connection_sign_in_finish,
             commands::connection_sign_in_cancel,
+            commands::connection_sign_in_again_start,
+            commands::connection_set_token,
             commands::connection_remove,
             commands::connection_trust,
             commands::connection_open,
             commands::start_at_login,
             commands::set_start_at_login
         ])
-        .setup(move |app| {
-            if let Err(error) = tray::install(app.handle()) {
-                // No tray on this desktop: closing the window then quits.
-                tracing::warn!(%error, "no tray icon");
-            }
-            let opening = console::start(app.handle(), &settings);
-            remote_alerts::follow_all(app.handle());
-            // The console runs: the tray's figures can be read.
-            tray::refresh(app.handle());
-            let mut window = WebviewWindowBuilder::new(app, "main", opening.url)
-                .title("SCIM Console")
-                .inner_size(1280.0, 840.0)
-                .min_inner_size(900.0, 600.0)
-                // The bar saying which console is shown, on every page.
-                .initialization_script(include_str!("bar.js"))
-                .on_page_load(|window, payload| {
-                    if payload.event() == PageLoadEvent::Started {
-                        switch::shown(window.app_handle(), payload.url());
-                    }
-                });
-            if let Some(script) = &opening.script {
-                window = window.initialization_script(script);
-            }
-            let window = window.build()?;
-            // Started at login: the endpoint serves from the tray until the window is asked for.
-            if std::env::args().any(|a| a == IN_TRAY) && app.tray_by_id("main").is_some() {
-                let _ = window.hide();
-            }
-            Ok(())
-        })
+        .setup(move |app| set_up(app, &settings, unreadable.as_deref()))
         .on_window_event(move |window, event| {
             if let WindowEvent::CloseRequested { api, .. } = event {
                 let has_tray = window.app_handle().tray_by_id("main").is_some();
@@ -143,4 +119,48 @@ fn main() -> std::process::ExitCode {
         }
     });
     std::process::ExitCode::SUCCESS
+}
+
+/// The app's start: the tray, the console (and a word when `desktop.json` was not used), the
+/// connections' alerts, and the window.
+fn set_up(
+    app: &mut tauri::App,
+    settings: &DesktopSettings,
+    unreadable: Option<&str>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    if let Err(error) = tray::install(app.handle()) {
+        // No tray on this desktop: closing the window then quits.
+        tracing::warn!(%error, "no tray icon");
+    }
+    if let Some(reason) = unreadable {
+        console::notify(
+            app.handle(),
+            "SCIM Console: desktop.json is not used",
+            &format!("{reason}. The console starts with the default settings."),
+        );
+    }
+    let opening = console::start(app.handle(), settings);
+    remote_alerts::follow_all(app.handle());
+    // The console runs: the tray's figures can be read.
+    tray::refresh(app.handle());
+    let mut window = WebviewWindowBuilder::new(app, "main", opening.url)
+        .title("SCIM Console")
+        .inner_size(1280.0, 840.0)
+        .min_inner_size(900.0, 600.0)
+        // The bar saying which console is shown, on every page.
+        .initialization_script(include_str!("bar.js"))
+        .on_page_load(|window, payload| {
+            if payload.event() == PageLoadEvent::Started {
+                switch::shown(window.app_handle(), payload.url());
+            }
+        });
+    if let Some(script) = &opening.script {
+        window = window.initialization_script(script);
+    }
+    let window = window.build()?;
+    // Started at login: the endpoint serves from the tray until the window is asked for.
+    if std::env::args().any(|a| a == IN_TRAY) && app.tray_by_id("main").is_some() {
+        let _ = window.hide();
+    }
+    Ok(())
 }

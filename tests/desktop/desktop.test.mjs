@@ -247,9 +247,19 @@ test("the page may call the shell's own commands and nothing else", async () => 
 /** The id of the input labelled `label` (its text starts so). */
 const input = (label) => element(`//input[@id=//label[starts-with(normalize-space(.), "${label}")]/@for]`);
 async function type(label, value) {
-  const id = await input(label);
-  await wd('POST', `/session/${session}/element/${id}/clear`, {});
-  await wd('POST', `/session/${session}/element/${id}/value`, { text: value });
+  // The page may render again between finding the input and typing (a navigation finishing):
+  // the input is found again.
+  for (let attempt = 1; ; attempt += 1) {
+    const id = await input(label);
+    try {
+      await wd('POST', `/session/${session}/element/${id}/clear`, {});
+      await wd('POST', `/session/${session}/element/${id}/value`, { text: value });
+      return;
+    } catch (e) {
+      if (attempt === 3 || !e.message.includes('stale element')) throw e;
+      await sleep(200);
+    }
+  }
 }
 /** Ticks a checkbox or radio by its label (Mantine draws over the input itself). */
 const tick = async (label) => click(`//label[starts-with(normalize-space(.), "${label}")]`);
@@ -494,15 +504,20 @@ test('a deployed console with single sign-on is added by signing in in the syste
   }, 'the system browser is asked to open the sign-in');
   await screenshot('desktop-06-browser-sign-in');
 
-  // The browser: the provider's login and consent, then back to the app's loopback address.
-  const page = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
-  await page.goto(address);
-  await page.waitForURL((u) => u.origin === provider.issuer);
-  await page.locator('input[name="login"]').fill('ada@contoso.example');
-  await page.locator('input[name="password"]').fill('anything');
-  await page.locator('button[type="submit"]').click();
-  await page.locator('button[type="submit"]', { hasText: 'Continue' }).click();
-  await page.getByRole('heading', { name: 'Signed in' }).waitFor();
+  // The browser: the provider's login and consent as Ada, then back to the app's loopback
+  // address, whose page says how it went.
+  const signInInBrowser = async (at) => {
+    const tab = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
+    await tab.goto(at);
+    await tab.waitForURL((u) => u.origin === provider.issuer);
+    await tab.locator('input[name="login"]').fill('ada@contoso.example');
+    await tab.locator('input[name="password"]').fill('anything');
+    await tab.locator('button[type="submit"]').click();
+    await tab.locator('button[type="submit"]', { hasText: 'Continue' }).click();
+    await tab.getByRole('heading', { name: 'Signed in' }).waitFor();
+    return tab;
+  };
+  const page = await signInInBrowser(address);
   assert.match(new URL(page.url()).origin, /^http:\/\/127\.0\.0\.1:\d+$/);
   await page.getByText(`SCIM Console is signed in to ${url}`).waitFor();
 
@@ -532,14 +547,31 @@ test('a deployed console with single sign-on is added by signing in in the syste
     cli(remoteDir, 'audit', 'list', '--action', 'administrator.api-token.create', '--json'),
     /ada@contoso\.example/,
   );
-  // The code came back once: the same address again is refused by the app's listener, which
-  // has stopped.
   await page.context().close();
 
   // Opened: the remote's pages, as Ada.
   await click("//button[@aria-label='Open SSO remote']");
   await element("//*[@id='scim-console-connection-bar' and @data-connection='SSO remote']", 30_000);
   await element("//h1[contains(., 'SCIM configurations')]");
+  await wd('POST', `/session/${session}/url`, { url: `${localOrigin}/connections` });
+  await element("//h1[normalize-space(.)='Connections']");
+
+  // The token is revoked there (or expires): opening is refused, and the connection signs in
+  // again in the browser, its new token in the keychain in place of the old.
+  cli(remoteDir, 'api-token', 'revoke', '--admin', 'ada@contoso.example', tokens[0].id);
+  await click("//button[@aria-label='Open SSO remote']");
+  await click("//button[normalize-space(.)='Sign in again with Contoso SSO']");
+  const again = await text("//*[@data-testid='sign-in-address']");
+  await (await signInInBrowser(again)).context().close();
+  await element("//*[@id='scim-console-connection-bar' and @data-connection='SSO remote']", 30_000);
+  const renewed = execFileSync(
+    'secret-tool',
+    ['lookup', 'service', 'scim-console', 'username', `connection:${added.id}`],
+    { encoding: 'utf8' },
+  ).trim();
+  assert.match(renewed, /^scap_/);
+  assert.notEqual(renewed, kept);
+  assert.deepEqual(filesHolding(dataDir, renewed), []);
   await wd('POST', `/session/${session}/url`, { url: `${localOrigin}/connections` });
   await element("//h1[normalize-space(.)='Connections']");
 });

@@ -115,6 +115,11 @@ export const connections = {
   /** Waits for the browser to come back, then adds the connection. */
   signInFinish: () => shell().core.invoke<Connection>('connection_sign_in_finish'),
   signInCancel: () => shell().core.invoke<void>('connection_sign_in_cancel'),
+  /** Opens a connection's console's sign-in again (its token expired or was revoked). */
+  signInAgainStart: (id: string) =>
+    shell().core.invoke<{ url: string; opened: boolean }>('connection_sign_in_again_start', { id }),
+  /** Gives a connection a new personal API token. */
+  setToken: (id: string, token: string) => shell().core.invoke<Connection>('connection_set_token', { id, token }),
   remove: (id: string) => shell().core.invoke<void>('connection_remove', { id }),
   trust: (id: string, fingerprint: string) => shell().core.invoke<Connection>('connection_trust', { id, fingerprint }),
   open: (id: string) => shell().core.invoke<void>('connection_open', { id }),

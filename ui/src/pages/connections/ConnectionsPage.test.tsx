@@ -193,3 +193,59 @@ test('a console with an identity provider offers both ways to sign in; the brows
   expect(started[0].args.connection).toEqual({ name: 'QA', colour: colours[0], url: 'http://127.0.0.1:8444' });
   expect(calls.some((c) => c.cmd === 'connection_add')).toBe(false);
 });
+
+test('a connection whose token was refused signs in again, in the browser or with a new token', async () => {
+  const qa: Connection = {
+    id: 'con_3',
+    name: 'QA',
+    colour: colours[2],
+    url: 'https://qa.contoso.com/',
+    trust: 'system',
+    signedInAs: 'ada@contoso.com',
+  };
+  let valid = false;
+  const calls = shell({
+    connections_list: () => ({ connections: [qa], colours }),
+    connection_open: () => {
+      if (!valid) throw { message: 'refused the API token: it expired', field: 'token', presented: null, pinned: null };
+    },
+    connection_probe: () => ({ version: '0.1.0', certificate: null, provider: 'Contoso SSO' }),
+    connection_sign_in_again_start: () => ({
+      url: 'https://qa.contoso.com/api/sign-in/oidc/desktop?state=t',
+      opened: true,
+    }),
+    connection_sign_in_finish: () => {
+      valid = true;
+      return qa;
+    },
+    connection_set_token: ({ token }) => {
+      if (token !== 'scap_new')
+        throw { message: 'refused the API token', field: 'token', presented: null, pinned: null };
+      valid = true;
+      return qa;
+    },
+  });
+  renderWithApp(<ConnectionsPage />, '/connections');
+  await userEvent.click(await screen.findByRole('button', { name: 'Open QA' }));
+  expect(await screen.findByText('refused the API token: it expired')).toBeInTheDocument();
+  // In the browser: the connection's own sign-in, then it opens.
+  await userEvent.click(await screen.findByRole('button', { name: 'Sign in again with Contoso SSO' }));
+  await waitFor(() => expect(calls.filter((c) => c.cmd === 'connection_open')).toHaveLength(2));
+  expect(calls.find((c) => c.cmd === 'connection_sign_in_again_start')?.args).toEqual({ id: 'con_3' });
+  await waitFor(() => expect(screen.queryByTestId('sign-in-again')).toBeNull());
+  // With a new token: a wrong one is refused, saying so; the right one opens it.
+  valid = false;
+  await userEvent.click(screen.getByRole('button', { name: 'Open QA' }));
+  await userEvent.type(await screen.findByLabelText(/^New API token/), 'scap_old');
+  await userEvent.click(screen.getByRole('button', { name: 'Save the new token' }));
+  expect(await screen.findByText('refused the API token')).toBeInTheDocument();
+  await userEvent.clear(screen.getByLabelText(/^New API token/));
+  await userEvent.type(screen.getByLabelText(/^New API token/), 'scap_new');
+  await userEvent.click(screen.getByRole('button', { name: 'Save the new token' }));
+  await waitFor(() => expect(calls.filter((c) => c.cmd === 'connection_open')).toHaveLength(4));
+  expect(calls.find((c) => c.cmd === 'connection_set_token' && c.args.token === 'scap_new')?.args).toEqual({
+    id: 'con_3',
+    token: 'scap_new',
+  });
+  await waitFor(() => expect(screen.queryByTestId('sign-in-again')).toBeNull());
+});

@@ -49,6 +49,106 @@ export function shortFingerprint(fingerprint: string): string {
   return bytes.length > 6 ? `${bytes.slice(0, 3).join(':')}…${bytes.slice(-2).join(':')}` : fingerprint;
 }
 
+/** While the browser signs in: the address to open (should no browser have come up), and a way out. */
+function BrowserWait({ provider, at }: { provider: string; at: { url: string; opened: boolean } }) {
+  return (
+    <Alert color="blue" title={`Finish signing in with ${provider} in your browser`}>
+      <Stack gap="xs">
+        <Text size="sm">
+          {at.opened
+            ? 'If no browser window came up, open this address:'
+            : 'No browser could be opened here: open this address in one.'}
+        </Text>
+        <Code block data-testid="sign-in-address" style={{ wordBreak: 'break-all', whiteSpace: 'pre-wrap' }}>
+          {at.url}
+        </Code>
+        <Group>
+          <Button size="xs" variant="default" onClick={() => void connections.signInCancel()}>
+            Cancel the sign-in
+          </Button>
+        </Group>
+      </Stack>
+    </Alert>
+  );
+}
+
+/** A connection whose token was refused (expired, revoked) signs in again: in the browser, or with a new token. */
+function SignInAgain({ connection, onDone }: { connection: Connection; onDone: (c: Connection) => void }) {
+  const probe = useQuery({
+    queryKey: ['connection-probe', connection.url],
+    queryFn: () => connections.probe(connection.url),
+    retry: false,
+  });
+  const provider = probe.data?.provider ?? null;
+  const [token, setToken] = useState('');
+  const [browserAt, setBrowserAt] = useState<{ url: string; opened: boolean } | null>(null);
+  const [error, setError] = useState<ConnectionError | null>(null);
+  const again = useMutation({
+    mutationFn: async () => {
+      const started = await connections.signInAgainStart(connection.id);
+      setBrowserAt(started);
+      return connections.signInFinish();
+    },
+    onMutate: () => {
+      setError(null);
+      setBrowserAt(null);
+    },
+    onSuccess: onDone,
+    onError: (e) => {
+      setBrowserAt(null);
+      setError(connectionError(e));
+    },
+  });
+  const save = useMutation({
+    mutationFn: () => connections.setToken(connection.id, token),
+    onMutate: () => setError(null),
+    onSuccess: onDone,
+    onError: (e) => setError(connectionError(e)),
+  });
+  return (
+    <Stack gap="xs" data-testid="sign-in-again">
+      <Text size="sm" fw={600}>
+        Sign in to {connection.name} again
+      </Text>
+      {provider !== null && (
+        <>
+          <Group>
+            <Button size="xs" loading={again.isPending} onClick={() => again.mutate()}>
+              Sign in again with {provider}
+            </Button>
+          </Group>
+          {browserAt && <BrowserWait provider={provider} at={browserAt} />}
+        </>
+      )}
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          save.mutate();
+        }}
+      >
+        <Group align="flex-end">
+          <PasswordInput
+            label="New API token"
+            description="From that console's Account page; it replaces the old one in this computer's keychain"
+            value={token}
+            onChange={(e) => setToken(e.currentTarget.value)}
+            autoComplete="off"
+            style={{ flex: 1 }}
+          />
+          <Button type="submit" size="sm" variant="default" loading={save.isPending} disabled={!token.trim()}>
+            Save the new token
+          </Button>
+        </Group>
+      </form>
+      {error && (
+        <Text size="sm" c="red">
+          {error.message}
+        </Text>
+      )}
+    </Stack>
+  );
+}
+
 /** The form that adds a connection: the console looked at first (no secret sent), then the token. */
 function AddConnection({ colours, onAdded }: { colours: string[]; onAdded: () => void }) {
   const [url, setUrl] = useState('');
@@ -232,29 +332,7 @@ function AddConnection({ colours, onAdded }: { colours: string[]; onAdded: () =>
                     a personal API token of its own, named for it (90 days, your roles), kept in its keychain; revoke it
                     on that console&apos;s Account page.
                   </Text>
-                  {browserAt && (
-                    <Alert color="blue" title={`Finish signing in with ${provider} in your browser`}>
-                      <Stack gap="xs">
-                        <Text size="sm">
-                          {browserAt.opened
-                            ? 'If no browser window came up, open this address:'
-                            : 'No browser could be opened here: open this address in one.'}
-                        </Text>
-                        <Code
-                          block
-                          data-testid="sign-in-address"
-                          style={{ wordBreak: 'break-all', whiteSpace: 'pre-wrap' }}
-                        >
-                          {browserAt.url}
-                        </Code>
-                        <Group>
-                          <Button size="xs" variant="default" onClick={() => void connections.signInCancel()}>
-                            Cancel the sign-in
-                          </Button>
-                        </Group>
-                      </Stack>
-                    </Alert>
-                  )}
+                  {browserAt && <BrowserWait provider={provider} at={browserAt} />}
                   <Group>
                     <Button type="submit" loading={signIn.isPending}>
                       Sign in with {provider}
@@ -416,6 +494,15 @@ export function ConnectionsPage() {
         >
           <Stack gap="xs">
             <Text size="sm">{refused.error.message}</Text>
+            {refused.error.field === 'token' && (
+              <SignInAgain
+                connection={refused.connection}
+                onDone={(c) => {
+                  void refresh();
+                  open.mutate(c);
+                }}
+              />
+            )}
             {refused.error.presented && (
               <>
                 {refused.error.pinned && (
