@@ -1,6 +1,6 @@
 //! The desktop app: running it, its end-to-end test (tauri-driver and WebKitWebDriver under
-//! Xvfb, in a private D-Bus session with an unlocked gnome-keyring), its Debian package, and
-//! its icons.
+//! Xvfb, in a private D-Bus session with an unlocked gnome-keyring), its packages (.deb and
+//! .rpm, each installed and started in a test), and its icons.
 
 use std::path::Path;
 use std::process::Command;
@@ -110,52 +110,94 @@ pub fn test(root: &Path, target: &Path, tally: &mut Tally) -> Result<()> {
     result
 }
 
-/// `cargo xtask bundle`: the Debian package of the desktop app, with Tauri's bundler.
-pub fn bundle(root: &Path) -> Result<()> {
-    ensure_packages(&BUILD_PACKAGES)?;
-    ensure_packages(&["file"])?;
-    ui::build(root)?;
-    let cli_installed = Command::new("cargo")
+/// The packages Tauri's bundler makes here. (The AppImage is not among them: its bundler
+/// downloads linuxdeploy from GitHub at build time.)
+const BUNDLES: &str = "deb,rpm";
+
+/// Installs Tauri's command line (the bundler) when it is missing.
+fn ensure_tauri_cli(root: &Path) -> Result<()> {
+    let installed = Command::new("cargo")
         .args(["tauri", "--version"])
         .output()
         .is_ok_and(|o| o.status.success());
-    if !cli_installed {
+    if !installed {
         cargo(
             root,
             &["install", "tauri-cli", "--version", "^2", "--locked"],
         )?;
     }
-    // The workspace builds its crates by default; the bundler must build the desktop package.
-    cargo(
+    Ok(())
+}
+
+/// The bundler over the desktop package (the workspace builds its crates by default), with
+/// `profile` (`--debug`, or nothing for release).
+fn tauri_build(root: &Path, profile: Option<&str>) -> Result<()> {
+    let mut args = vec!["tauri", "build"];
+    args.extend(profile);
+    args.extend(["--bundles", BUNDLES, "--", "-p", "scim-console-desktop"]);
+    cargo(root, &args)
+}
+
+/// The packages' test: a debug build bundled as .deb and .rpm, each installed (or unpacked)
+/// and started under Xvfb by `tests/desktop/bundles.test.mjs`.
+pub fn bundle_test(root: &Path, target: &Path, tally: &mut Tally) -> Result<()> {
+    ensure_packages(&["rpm2cpio", "cpio"])?;
+    ensure_tauri_cli(root)?;
+    tauri_build(root, Some("--debug"))?;
+    let keyrings = std::env::temp_dir().join(format!(
+        "scim-console-bundle-keyring-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&keyrings)
+        .with_context(|| format!("creating {}", keyrings.display()))?;
+    let script = "echo scim-console-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec node --test --test-reporter=spec tests/desktop/bundles.test.mjs";
+    let mut cmd = Command::new("dbus-run-session");
+    cmd.args(["--", "sh", "-c", script])
+        .current_dir(root)
+        .env("XDG_DATA_HOME", &keyrings)
+        .env("SCIM_CONSOLE_BUNDLES", target.join("debug/bundle"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY");
+    let result = run_tests(
         root,
-        &[
-            "tauri",
-            "build",
-            "--bundles",
-            "deb",
-            "--",
-            "-p",
-            "scim-console-desktop",
-        ],
-    )?;
+        &mut cmd,
+        "the desktop packages, installed and started (.deb, .rpm)",
+        tally,
+    );
+    let _ = std::fs::remove_dir_all(&keyrings);
+    result
+}
+
+/// `cargo xtask bundle`: the desktop app's packages (.deb and .rpm), with Tauri's bundler.
+pub fn bundle(root: &Path) -> Result<()> {
+    ensure_packages(&BUILD_PACKAGES)?;
+    ensure_packages(&["file"])?;
+    ui::build(root)?;
+    ensure_tauri_cli(root)?;
+    tauri_build(root, None)?;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(|| root.join("target"), std::path::PathBuf::from);
-    let dir = target.join("release/bundle/deb");
-    let debs: Vec<_> = std::fs::read_dir(&dir)
-        .with_context(|| format!("reading {}", dir.display()))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "deb"))
-        .collect();
-    if debs.is_empty() {
-        bail!("the bundler made no .deb in {}", dir.display());
-    }
-    for deb in &debs {
-        step(
-            Command::new("dpkg-deb").arg("--info").arg(deb),
-            "dpkg-deb --info",
-        )?;
-        eprintln!("==> Debian package: {}", deb.display());
+    for (kind, describe) in [
+        ("deb", ["dpkg-deb", "--info"]),
+        ("rpm", ["file", "--brief"]),
+    ] {
+        let dir = target.join("release/bundle").join(kind);
+        let made: Vec<_> = std::fs::read_dir(&dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == kind))
+            .collect();
+        if made.is_empty() {
+            bail!("the bundler made no .{kind} in {}", dir.display());
+        }
+        for package in &made {
+            step(
+                Command::new(describe[0]).arg(describe[1]).arg(package),
+                describe[0],
+            )?;
+            eprintln!("==> package: {}", package.display());
+        }
     }
     Ok(())
 }

@@ -12,7 +12,7 @@
 //!   committed RustSec snapshot (also part of `test`); `cargo xtask advisories PATH` refreshes
 //!   the snapshot from a clone of the upstream database.
 //! - `cargo xtask layering` — the house rules of `docs/architecture.md` (also part of `test`).
-//! - `cargo xtask bundle` — the desktop app's Debian package (Tauri's deb bundler).
+//! - `cargo xtask bundle` — the desktop app's packages, .deb and .rpm (Tauri's bundler).
 //! - `cargo xtask icons` — the icon sizes, `icon.ico` and `icon.icns` from `icons/icon.svg`.
 //! - `cargo xtask api` — regenerates the UI's TypeScript types from the admin API.
 //! - `cargo xtask bench [FILTER]` — the Criterion benchmarks; `cargo xtask bench compare` runs
@@ -55,7 +55,7 @@ const USAGE: &str = "usage: cargo xtask <run|test|bench|chaos|soak|fuzz> [option
                           no import circles, no unexplained file over 900 lines
   ui                      build the admin UI into ui/dist (the server embeds it)
   api                     regenerate ui/src/api/schema.d.ts from the admin API
-  bundle                  the desktop app's Debian package (target/release/bundle/deb/)
+  bundle                  the desktop app's packages (target/release/bundle/{deb,rpm}/)
   icons                   regenerate the icons (PNG sizes, .ico, .icns) from icons/icon.svg
   bench [FILTER]          the Criterion benchmarks (optionally only those matching FILTER)
   bench compare           the scim crate against scim-filter and Kanidm's scim_proto
@@ -482,7 +482,8 @@ fn test(root: &Path) -> Result<()> {
         .and_then(|()| postgres_test(root, &mut tally))
         .and_then(|()| keychain_test(root, &mut tally))
         .and_then(|()| ui::test(root, &mut tally))
-        .and_then(|()| desktop::test(root, &ui::target_dir(root), &mut tally));
+        .and_then(|()| desktop::test(root, &ui::target_dir(root), &mut tally))
+        .and_then(|()| desktop::bundle_test(root, &ui::target_dir(root), &mut tally));
     // One closing line for the whole suite, whatever the last crate printed.
     println!("tests: {} passed, {} failed", tally.passed, tally.failed);
     result
