@@ -79,33 +79,58 @@ pub fn test(root: &Path, target: &Path, tally: &mut Tally) -> Result<()> {
             "scim-console-desktop",
         ],
     )?;
-    // A fresh keyring each run: the app keeps its master key there, as on a desktop.
-    let keyrings = std::env::temp_dir().join(format!(
-        "scim-console-desktop-keyring-{}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&keyrings)
-        .with_context(|| format!("creating {}", keyrings.display()))?;
-    let script = "echo scim-console-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec node --test --test-reporter=spec tests/desktop/desktop.test.mjs";
-    let mut cmd = Command::new("dbus-run-session");
-    cmd.args(["--", "sh", "-c", script])
-        .current_dir(root)
-        .env("XDG_DATA_HOME", &keyrings)
-        .env(
-            "SCIM_CONSOLE_DESKTOP_BIN",
-            target.join("debug/scim-console-desktop"),
-        )
-        // The remote console the connection test adds (built by the browser tests before).
-        .env("SCIM_CONSOLE_BIN", target.join("debug/scim-console"))
-        .env("E2E_ARTIFACTS", target.join("e2e-artifacts"))
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY");
-    let result = run_tests(
+    let mut cmd = keyring_session(root, "tests/desktop/desktop.test.mjs");
+    cmd.env(
+        "SCIM_CONSOLE_DESKTOP_BIN",
+        target.join("debug/scim-console-desktop"),
+    )
+    // The remote console the connection test adds (built by the browser tests before).
+    .env("SCIM_CONSOLE_BIN", target.join("debug/scim-console"))
+    .env("E2E_ARTIFACTS", target.join("e2e-artifacts"));
+    run_in_keyring_session(
         root,
-        &mut cmd,
+        cmd,
         "desktop end-to-end test (tauri-driver, WebKitWebDriver, Xvfb)",
         tally,
+    )
+}
+
+/// `node --test <test>` in a private D-Bus session with a fresh, unlocked gnome-keyring (the
+/// app keeps its master key there, as on a desktop) and no display of the caller's; the
+/// keyring's folder is `XDG_DATA_HOME`.
+fn keyring_session(root: &Path, test: &str) -> Command {
+    let keyrings = std::env::temp_dir().join(format!(
+        "scim-console-keyring-{}-{}",
+        std::process::id(),
+        test.replace('/', "-")
+    ));
+    let script = format!(
+        "echo scim-console-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec node --test --test-reporter=spec {test}"
     );
+    let mut cmd = Command::new("dbus-run-session");
+    cmd.args(["--", "sh", "-c", &script])
+        .current_dir(root)
+        .env("XDG_DATA_HOME", keyrings)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY");
+    cmd
+}
+
+/// Runs a [`keyring_session`] command, its keyring folder made before and removed after.
+fn run_in_keyring_session(
+    root: &Path,
+    mut cmd: Command,
+    label: &str,
+    tally: &mut Tally,
+) -> Result<()> {
+    let keyrings = cmd
+        .get_envs()
+        .find(|(k, _)| *k == "XDG_DATA_HOME")
+        .and_then(|(_, v)| v.map(std::path::PathBuf::from))
+        .context("a keyring session names its keyring folder")?;
+    std::fs::create_dir_all(&keyrings)
+        .with_context(|| format!("creating {}", keyrings.display()))?;
+    let result = run_tests(root, &mut cmd, label, tally);
     let _ = std::fs::remove_dir_all(&keyrings);
     result
 }
@@ -144,28 +169,14 @@ pub fn bundle_test(root: &Path, target: &Path, tally: &mut Tally) -> Result<()> 
     ensure_packages(&["rpm2cpio", "cpio"])?;
     ensure_tauri_cli(root)?;
     tauri_build(root, Some("--debug"))?;
-    let keyrings = std::env::temp_dir().join(format!(
-        "scim-console-bundle-keyring-{}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&keyrings)
-        .with_context(|| format!("creating {}", keyrings.display()))?;
-    let script = "echo scim-console-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec node --test --test-reporter=spec tests/desktop/bundles.test.mjs";
-    let mut cmd = Command::new("dbus-run-session");
-    cmd.args(["--", "sh", "-c", script])
-        .current_dir(root)
-        .env("XDG_DATA_HOME", &keyrings)
-        .env("SCIM_CONSOLE_BUNDLES", target.join("debug/bundle"))
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY");
-    let result = run_tests(
+    let mut cmd = keyring_session(root, "tests/desktop/bundles.test.mjs");
+    cmd.env("SCIM_CONSOLE_BUNDLES", target.join("debug/bundle"));
+    run_in_keyring_session(
         root,
-        &mut cmd,
+        cmd,
         "the desktop packages, installed and started (.deb, .rpm)",
         tally,
-    );
-    let _ = std::fs::remove_dir_all(&keyrings);
-    result
+    )
 }
 
 /// `cargo xtask bundle`: the desktop app's packages (.deb and .rpm), with Tauri's bundler.

@@ -118,6 +118,22 @@ pub struct CallbackParams {
     error_description: Option<String>,
 }
 
+/// Where a desktop app's sign-in returns, when `flow` is one; one whose request does not
+/// read back is refused rather than taken for a browser's sign-in.
+fn desktop_of(flow: Option<&Flow>) -> Result<Option<DesktopReturn>, Box<Response>> {
+    let Some(kept) = flow.and_then(|f| f.extra.as_deref()) else {
+        return Ok(None);
+    };
+    DesktopReturn::from_cookie_part(kept)
+        .map(Some)
+        .ok_or_else(|| {
+            Box::new(failed(
+                StatusCode::BAD_REQUEST,
+                "this desktop sign-in's request is unreadable: start again from the app",
+            ))
+        })
+}
+
 /// `response` with the flow's cookie removed.
 fn forget_flow(state: &AppState, mut response: Response) -> Response {
     if let Ok(value) = header::HeaderValue::from_str(&flow_cookie(state, "", 0)) {
@@ -175,11 +191,10 @@ pub async fn oidc_callback(
             })
     };
     // A desktop app's sign-in goes back to the app, with why it failed.
-    let desktop = flow
-        .as_ref()
-        .and_then(|f| f.extra.as_deref())
-        .and_then(DesktopReturn::from_cookie_part)
-        .filter(|_| ours(&params.state));
+    let desktop = match desktop_of(flow.as_ref()) {
+        Ok(desktop) => desktop.filter(|_| ours(&params.state)),
+        Err(unreadable) => return Ok(forget_flow(&state, *unreadable)),
+    };
     let fail = |status: StatusCode, why: &str| match &desktop {
         Some(desktop) => forget_flow(&state, desktop.refused(why)),
         None => failed(status, why),
@@ -252,4 +267,19 @@ pub async fn oidc_callback(
         }
     }
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_desktop_request_that_does_not_read_back_is_refused_not_taken_for_a_browsers() {
+        let browser = Flow::from_cookie("s.n.v").unwrap();
+        assert!(matches!(desktop_of(Some(&browser)), Ok(None)));
+        assert!(matches!(desktop_of(None), Ok(None)));
+        let garbled = Flow::from_cookie("s.n.v.bm90LWpzb24").unwrap();
+        let refused = desktop_of(Some(&garbled)).unwrap_err();
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    }
 }
