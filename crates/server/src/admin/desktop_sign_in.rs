@@ -48,7 +48,7 @@ pub async fn start_desktop_sign_in(
 }
 
 /// A desktop sign-in's code and the app's PKCE verifier.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeviceCodeBody {
     /// The one-time code the browser brought to the app.
@@ -57,8 +57,15 @@ pub struct DeviceCodeBody {
     code_verifier: String,
 }
 
+impl std::fmt::Debug for DeviceCodeBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Neither the code nor the verifier reaches a log line.
+        f.write_str("DeviceCodeBody { code: ***, code_verifier: *** }")
+    }
+}
+
 /// The personal API token a desktop sign-in bought (shown once).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceTokenView {
     /// The token, for `Authorization: Bearer`.
@@ -69,6 +76,16 @@ pub struct DeviceTokenView {
     name: String,
     /// When it stops.
     expires: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for DeviceTokenView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The token is shown once, to the app, and never in a log line.
+        f.debug_struct("DeviceTokenView")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Exchanges a desktop sign-in's code (once, within 2 minutes, with the verifier of its
@@ -109,4 +126,26 @@ pub async fn exchange_desktop_code(
         }),
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_code_the_verifier_and_the_token_never_print() {
+        let body: DeviceCodeBody =
+            serde_json::from_str(r#"{"code": "the-code", "codeVerifier": "the-verifier"}"#)
+                .unwrap();
+        let view = DeviceTokenView {
+            token: "scap_secret".into(),
+            id: "pat_1".into(),
+            name: "SCIM Console on ada-laptop".into(),
+            expires: Utc::now(),
+        };
+        let printed = format!("{body:?} {view:?}");
+        for secret in ["the-code", "the-verifier", "scap_secret"] {
+            assert!(!printed.contains(secret), "{printed}");
+        }
+    }
 }

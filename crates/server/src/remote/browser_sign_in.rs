@@ -31,7 +31,6 @@ struct Arrival {
 }
 
 /// A sign-in under way: the loopback listener waits for the browser.
-#[derive(Debug)]
 pub struct BrowserSignIn {
     url: String,
     verifier: String,
@@ -45,6 +44,16 @@ struct ArrivalBox(Arrival);
 impl std::fmt::Debug for ArrivalBox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Arrival")
+    }
+}
+
+impl std::fmt::Debug for BrowserSignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The PKCE verifier never reaches a log line.
+        f.debug_struct("BrowserSignIn")
+            .field("url", &self.url)
+            .field("verifier", &"***")
+            .finish_non_exhaustive()
     }
 }
 
